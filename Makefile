@@ -1,0 +1,38 @@
+# Every entry point of deploy-check. Each target creates .venv and installs what it
+# needs by itself, so a fresh machine needs only Python 3.11+ (and Node for the demo).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PROJECT ?= .
+ARGS ?=
+
+.PHONY: venv deploy-check demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "deploy-check needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+deploy-check: venv
+	$(BIN)/deploy-check check --project $(PROJECT) $(ARGS)
+
+demo: venv
+	$(BIN)/python examples/run_demo.py
+
+test: venv
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check checks provision tests bench examples/run_demo.py
+	$(BIN)/mypy
+
+bench: venv
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""deploy-check: is the app's infrastructure really provisioned, or only described?"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,217 @@
+"""The command line: parse flags, build the context, call the core, render, exit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from typer.exceptions import TyperException
+
+from checks import __version__
+from checks.errors import DeployCheckError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Is the app's infrastructure really provisioned, or only described?",
+)
+provision_app = typer.Typer(help="Close the gaps deploy-check can close by itself.", no_args_is_help=True)
+app.add_typer(provision_app, name="provision")
+
+EXIT_READY, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+FORMAT_NAMES = ("console", "json", "junit", "github", "markdown")
+
+ProjectOption = Annotated[
+    Path, typer.Option("--project", "-p", help="The app's directory.", show_default=False)
+]
+
+
+def _context(project: Path, *, env_file: Path | None = None, example: Path | None = None,
+             timeout: float | None = None, progress: object = None):  # type: ignore[no-untyped-def]
+    from checks.config import load_config
+    from checks.context import DEFAULT_TIMEOUT, Context
+
+    if not project.is_dir():
+        raise DeployCheckError(f"--project: {project} is not a directory")
+    if timeout is not None and timeout <= 0:
+        raise DeployCheckError("--timeout must be a positive number of seconds")
+    config = load_config(project)
+    ctx = Context(
+        project=project,
+        config=config,
+        timeout=timeout or config.database_timeout or DEFAULT_TIMEOUT,
+        env_file_override=env_file.resolve() if env_file else None,
+        example_file_override=example.resolve() if example else None,
+    )
+    if progress is not None:
+        ctx.progress = progress  # type: ignore[assignment]
+    return ctx
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    from provision.files import write_atomically
+
+    write_atomically(path, text)
+
+
+@app.command()
+def check(
+    project: ProjectOption = Path("."),
+    env_file: Annotated[Path | None, typer.Option(help="Env file (default: .env.local).")] = None,
+    example: Annotated[Path | None, typer.Option(help="Example file (default: .env.local.example).")] = None,
+    only: Annotated[str | None, typer.Option(help="Only these ids or families, comma-separated.")] = None,
+    skip: Annotated[str | None, typer.Option(help="Skip these ids or families, comma-separated.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="console|json|junit|github|markdown")] = "console",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    fail_level: Annotated[str, typer.Option(help="fail|warn: what makes the verdict not ready.")] = "fail",
+    timeout: Annotated[float | None, typer.Option(help="Seconds for each network check.")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Run the fixers of failing checks, then check again.")] = False,
+) -> None:
+    """Run the readiness checks and print one verdict (exit 0 ready, 1 not ready)."""
+    from checks.model import Status
+    from checks.registry import select
+    from checks.report import renderer
+    from checks.report.console import ConsoleProgress
+    from checks.report.console import render as render_console
+
+    if format not in FORMAT_NAMES:
+        raise DeployCheckError(f"--format: unknown format {format!r} (one of {', '.join(FORMAT_NAMES)})")
+    if fail_level not in ("fail", "warn"):
+        raise DeployCheckError(f"--fail-level: must be fail or warn, got {fail_level!r}")
+    chosen = select(only, skip)
+    level = Status(fail_level)
+    with ConsoleProgress(sys.stderr, enabled=True) as progress:
+        ctx = _context(project, env_file=env_file, example=example, timeout=timeout, progress=progress)
+        report = _run(chosen, ctx, level)
+        if fix:
+            from checks.fixing import run_fixes
+
+            fixed = run_fixes(report, ctx)
+            for line in fixed:
+                print(line, file=sys.stderr)
+            if fixed:
+                ctx = _context(project, env_file=env_file, example=example, timeout=timeout,
+                               progress=progress)
+                print("deploy-check: checking again after the fixes", file=sys.stderr)
+                before = report
+                report = _run(chosen, ctx, level)
+                report.notes.append(f"before --fix: {before.verdict}, "
+                                    f"failing: {', '.join(r.id for r in before.blocking) or 'none'}")
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if format == "console":
+        payload = render_console(report, color=color and output is None)
+    else:
+        payload = renderer(format)(report)
+    if output is not None:
+        _write_atomically(output, payload)
+        sys.stdout.write(render_console(report, color=color))
+    else:
+        sys.stdout.write(payload)
+    if format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from checks.report.markdown import render as render_markdown
+
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
+            summary.write(render_markdown(report) + "\n")
+    raise typer.Exit(EXIT_READY if report.ready else EXIT_NOT_READY)
+
+
+def _run(chosen, ctx, level):  # type: ignore[no-untyped-def]
+    from checks.runner import run
+
+    return asyncio.run(run(chosen, ctx, level))
+
+
+@app.command("list")
+def list_checks() -> None:
+    """Every check id, its family and title."""
+    from checks.registry import all_checks
+
+    for entry in all_checks():
+        spec = entry.spec
+        print(f"{spec.id:<10} {spec.family:<10} {spec.title}")
+
+
+@app.command()
+def explain(check_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """What a check verifies, why, and how to fix it."""
+    from checks.registry import get
+
+    spec = get(check_id).spec
+    print(f"{spec.id} · {spec.family} · {spec.title}\n")
+    print(spec.explain)
+    print(f"\nhint: {spec.hint}")
+    if spec.fix:
+        print(f"fix:  {spec.fix}")
+
+
+def _provision(name: str, project: Path, **options: bool) -> None:
+    from provision import Options, ProvisionFailed, provisioner
+
+    ctx = _context(project)
+    try:
+        done = asyncio.run(provisioner(name)(ctx, Options(**options)))
+    except ProvisionFailed as exc:
+        print(f"deploy-check provision {name}: {ctx.mask(str(exc))}", file=sys.stderr)
+        raise typer.Exit(EXIT_NOT_READY) from None
+    for line in done.lines:
+        print(ctx.mask(line))
+    if not done.changed:
+        print(f"provision {name}: nothing to do")
+
+
+@provision_app.command("schema")
+def provision_schema(
+    project: ProjectOption = Path("."),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Apply, then roll back.")] = False,
+    allow_destructive: Annotated[bool, typer.Option("--allow-destructive",
+                                                    help="Allow DROP/TRUNCATE/DELETE/destructive ALTER.")] = False,
+) -> None:
+    """Apply schema.sql (or the migrations) to DATABASE_URL in one transaction."""
+    _provision("schema", project, dry_run=dry_run, allow_destructive=allow_destructive)
+
+
+@provision_app.command("env")
+def provision_env(project: ProjectOption = Path(".")) -> None:
+    """Create or complete .env.local from the example; never overwrites a value."""
+    _provision("env", project, interactive=sys.stdin.isatty() and sys.stdout.isatty())
+
+
+@provision_app.command("local-db")
+def provision_local_db(project: ProjectOption = Path(".")) -> None:
+    """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
+    _provision("local-db", project)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    print(f"deploy-check: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):
+        print(f"deploy-check {__version__}")
+        return
+    commands = {"check", "list", "explain", "provision"}
+    if not args or (args[0] not in commands and args[0] not in ("--help", "-h")):
+        args.insert(0, "check")  # `deploy-check` alone is `deploy-check check`
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args, prog_name="deploy-check", standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except TyperException as exc:  # a usage error: bad flag, missing argument
+        _fail(exc.format_message().replace("\n", " "), EXIT_USAGE)
+    except typer.Abort:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except DeployCheckError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,188 @@
+"""`deploy-check.toml`: every key optional; an unknown key or a wrong type is a
+configuration error naming the key (DESIGN.md "Configuration")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checks.errors import DeployCheckError
+
+CONFIG_FILE = "deploy-check.toml"
+AUTH_PROVIDERS = ("auto", "neon-auth", "supabase", "clerk", "oidc", "none")
+
+# section -> key -> accepted type(s). Lists are checked item by item below.
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "project": {"env_file": str, "example_file": str, "schema": str, "state_file": str},
+    "database": {"url_var": str, "timeout": (int, float), "expected_tables": list},
+    "dev_server": {
+        "command": str,
+        "url": str,
+        "port": int,
+        "ready_pattern": str,
+        "ready_timeout": (int, float),
+        "route_timeout": (int, float),
+        "routes": list,
+    },
+    "auth": {"provider": str, "issuer": str},
+    "sentry": {"required": bool, "url": str},
+}
+_ROUTE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "path": str,
+    "status": int,
+    "method": str,
+    "json": (dict, list, str, int, float, bool),
+}
+_WAIVER_KEYS: dict[str, type | tuple[type, ...]] = {"check": str, "reason": str, "expires": dt.date}
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    status: int | None = None  # None: anything below 500
+    method: str = "GET"
+    json: Any = None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    check: str  # an id or a glob such as "SENTRY*"
+    reason: str
+    source: str
+    expires: dt.date | None = None
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    env_file: str = ".env.local"
+    example_file: str = ".env.local.example"
+    schema: str | None = None  # None: schema.sql, else a known migrations directory
+    state_file: str = "project-state.md"
+    database_url_var: str = "DATABASE_URL"
+    database_timeout: float | None = None
+    expected_tables: list[str] = field(default_factory=list)
+    dev_command: str | None = None
+    dev_url: str | None = None
+    dev_port: int | None = None
+    ready_pattern: str | None = None
+    ready_timeout: float = 60.0
+    route_timeout: float = 30.0
+    routes: list[Route] = field(default_factory=list)
+    auth_provider: str = "auto"
+    auth_issuer: str | None = None
+    sentry_required: bool = True
+    sentry_url: str | None = None
+    waivers: list[Waiver] = field(default_factory=list)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = [t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,))]
+    return " or ".join("number" if n == "float" else n for n in names if n != "int" or "float" not in names)
+
+
+def _check_type(where: str, value: Any, expected: type | tuple[type, ...]) -> None:
+    # bool is an int in Python; a TOML `true` is never a valid number or port here.
+    is_bool_mismatch = isinstance(value, bool) and expected is not bool and not (
+        isinstance(expected, tuple) and bool in expected
+    )
+    if is_bool_mismatch or not isinstance(value, expected):
+        raise DeployCheckError(
+            f"{CONFIG_FILE}: {where} must be {_type_name(expected)}, got {type(value).__name__}"
+        )
+
+
+def _check_table(where: str, table: Any, schema: dict[str, type | tuple[type, ...]]) -> None:
+    _check_type(where, table, dict)
+    for key, value in table.items():
+        if key not in schema:
+            known = ", ".join(schema)
+            raise DeployCheckError(f"{CONFIG_FILE}: unknown key {where}.{key} (known: {known})")
+        _check_type(f"{where}.{key}", value, schema[key])
+
+
+def parse_config(data: dict[str, Any], path: Path | None) -> Config:
+    config = Config(path=path)
+    for section, body in data.items():
+        if section == "waivers":
+            _check_type("waivers", body, list)
+            for index, item in enumerate(body):
+                where = f"waivers[{index}]"
+                _check_table(where, item, _WAIVER_KEYS)
+                for required in ("check", "reason"):
+                    if required not in item:
+                        raise DeployCheckError(f"{CONFIG_FILE}: {where}.{required} is required")
+                expires = item.get("expires")
+                if isinstance(expires, dt.datetime):
+                    expires = expires.date()
+                config.waivers.append(
+                    Waiver(item["check"].upper(), item["reason"], CONFIG_FILE, expires)
+                )
+            continue
+        if section not in _SCHEMA:
+            raise DeployCheckError(
+                f"{CONFIG_FILE}: unknown section [{section}] (known: {', '.join([*_SCHEMA, 'waivers'])})"
+            )
+        _check_table(section, body, _SCHEMA[section])
+    project = data.get("project", {})
+    config.env_file = project.get("env_file", config.env_file)
+    config.example_file = project.get("example_file", config.example_file)
+    config.schema = project.get("schema")
+    config.state_file = project.get("state_file", config.state_file)
+
+    database = data.get("database", {})
+    config.database_url_var = database.get("url_var", config.database_url_var)
+    if "timeout" in database:
+        config.database_timeout = float(database["timeout"])
+    for index, table in enumerate(database.get("expected_tables", [])):
+        _check_type(f"database.expected_tables[{index}]", table, str)
+        config.expected_tables.append(table)
+
+    dev = data.get("dev_server", {})
+    config.dev_command = dev.get("command")
+    config.dev_url = dev.get("url")
+    config.dev_port = dev.get("port")
+    config.ready_pattern = dev.get("ready_pattern")
+    config.ready_timeout = float(dev.get("ready_timeout", config.ready_timeout))
+    config.route_timeout = float(dev.get("route_timeout", config.route_timeout))
+    for index, route in enumerate(dev.get("routes", [])):
+        where = f"dev_server.routes[{index}]"
+        _check_table(where, route, _ROUTE_KEYS)
+        if "path" not in route or not route["path"].startswith("/"):
+            raise DeployCheckError(f"{CONFIG_FILE}: {where}.path is required and must start with /")
+        config.routes.append(
+            Route(route["path"], route.get("status"), route.get("method", "GET").upper(), route.get("json"))
+        )
+
+    auth = data.get("auth", {})
+    config.auth_provider = auth.get("provider", config.auth_provider)
+    if config.auth_provider not in AUTH_PROVIDERS:
+        raise DeployCheckError(
+            f"{CONFIG_FILE}: auth.provider must be one of {', '.join(AUTH_PROVIDERS)}, "
+            f"got {config.auth_provider!r}"
+        )
+    config.auth_issuer = auth.get("issuer")
+
+    sentry = data.get("sentry", {})
+    config.sentry_required = sentry.get("required", config.sentry_required)
+    config.sentry_url = sentry.get("url")
+    return config
+
+
+def load_config(project: Path) -> Config:
+    path = project / CONFIG_FILE
+    if not path.exists():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeployCheckError(f"{CONFIG_FILE}: cannot read it: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DeployCheckError(f"{CONFIG_FILE}: invalid TOML: {exc}") from None
+    return parse_config(data, path)

@@ -1,0 +1,137 @@
+"""The check model: a catalogue entry (`Spec`), what a check returns (`Outcome`),
+and what the runner reports (`CheckResult`, `Report`)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(enum.StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+    WAIVED = "waived"
+
+
+# Statuses under which a dependent check may still run.
+USABLE = frozenset({Status.PASS, Status.WARN, Status.WAIVED})
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One catalogue entry: everything `list`/`explain` show and every result carries."""
+
+    id: str
+    family: str
+    title: str
+    explain: str
+    hint: str
+    fix: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What a check function returns. `hint`/`fix` override the catalogue's when set."""
+
+    status: Status
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+    hint: str | None = None
+    fix: str | None = None
+
+
+def passed(message: str, **details: Any) -> Outcome:
+    return Outcome(Status.PASS, message, details)
+
+
+def failed(message: str, *, hint: str | None = None, fix: str | None = None, **details: Any) -> Outcome:
+    return Outcome(Status.FAIL, message, details, hint=hint, fix=fix)
+
+
+def warned(message: str, *, hint: str | None = None, fix: str | None = None, **details: Any) -> Outcome:
+    return Outcome(Status.WARN, message, details, hint=hint, fix=fix)
+
+
+def skipped(message: str, **details: Any) -> Outcome:
+    return Outcome(Status.SKIP, message, details)
+
+
+def waived(message: str, **details: Any) -> Outcome:
+    return Outcome(Status.WAIVED, message, details)
+
+
+@dataclass
+class CheckResult:
+    id: str
+    family: str
+    title: str
+    status: Status
+    message: str
+    hint: str
+    fix: str | None
+    duration_ms: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "family": self.family,
+            "title": self.title,
+            "status": self.status.value,
+            "message": self.message,
+            "hint": self.hint,
+            "fix": self.fix,
+            "duration_ms": self.duration_ms,
+            "details": self.details,
+        }
+
+
+@dataclass
+class Report:
+    tool: str
+    project: str
+    started_at: str
+    duration_ms: int
+    fail_level: Status
+    checks: list[CheckResult]
+    git_commit: str | None = None
+    inputs: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in Status}
+        for result in self.checks:
+            counts[result.status.value] += 1
+        return counts
+
+    @property
+    def blocking(self) -> list[CheckResult]:
+        blocking = {Status.FAIL} | ({Status.WARN} if self.fail_level is Status.WARN else set())
+        return [result for result in self.checks if result.status in blocking]
+
+    @property
+    def ready(self) -> bool:
+        return not self.blocking
+
+    @property
+    def verdict(self) -> str:
+        return "ready" if self.ready else "not_ready"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "tool": self.tool,
+            "project": self.project,
+            "started_at": self.started_at,
+            "duration_ms": self.duration_ms,
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "git_commit": self.git_commit,
+            "inputs": self.inputs,
+            "notes": self.notes,
+            "checks": [result.to_dict() for result in self.checks],
+        }

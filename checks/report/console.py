@@ -1,0 +1,97 @@
+"""`--format console`: grouped by family, status, message, hint and fix, summary and
+verdict. Plain text when not on a terminal. Also the live progress display, the only
+place besides rendering that knows about rich."""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import IO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.spinner import Spinner
+from rich.text import Text
+
+from checks.model import Report
+from checks.report import STATUS_ICONS, summary_line
+
+STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim", "waived": "magenta"}
+
+
+def render(report: Report, *, color: bool = False, width: int = 100) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system="standard" if color else None,
+                      force_terminal=color, highlight=False, emoji=False, soft_wrap=False)
+    console.print(Text(f"deploy-check · {report.project}", style="bold"))
+    family = None
+    blocking = {r.id for r in report.blocking}
+    for result in report.checks:
+        if result.family != family:
+            family = result.family
+            console.print(Text(f"\n{family}", style="bold underline"))
+        status = result.status.value
+        line = Text("  ")
+        line.append(f"{STATUS_ICONS[status]} {status:<6}", style=STYLES[status])
+        line.append(f" {result.id:<10}", style="bold")
+        line.append(f"{result.title}")
+        console.print(line)
+        console.print(Text(f"      {result.message}", style="dim" if status == "pass" else ""))
+        if status in ("fail", "warn") or result.id in blocking:
+            console.print(Text(f"      hint: {result.hint}", style="cyan"))
+            if result.fix:
+                console.print(Text(f"      fix:  {result.fix}", style="cyan"))
+    for note in report.notes:
+        console.print(Text(f"\nnote: {note}", style="yellow"))
+    console.print()
+    console.print(Text(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s"))
+    if report.ready:
+        console.print(Text("verdict: READY", style="bold green"))
+    else:
+        ids = ", ".join(r.id for r in report.blocking)
+        console.print(Text(f"verdict: NOT READY ({ids})", style="bold red"))
+    return buffer.getvalue()
+
+
+class ConsoleProgress:
+    """Live view of running checks on stderr: elapsed time and the latest line each
+    check reported (a dev server's last output line, say). Silent when not a TTY."""
+
+    def __init__(self, stream: IO[str], *, enabled: bool) -> None:
+        self._console = Console(file=stream, highlight=False)
+        self._enabled = enabled and self._console.is_terminal
+        self._running: dict[str, tuple[str, float, str]] = {}
+        self._live: Live | None = None
+
+    def __enter__(self) -> ConsoleProgress:
+        if self._enabled:
+            self._live = Live(self._view(), console=self._console, refresh_per_second=8,
+                              transient=True, get_renderable=self._view)
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def _view(self) -> Group:
+        now = time.monotonic()
+        rows = []
+        for check_id, (title, started, text) in list(self._running.items()):
+            label = Text(f"{check_id} {title} ({now - started:.1f} s)")
+            if text:
+                label.append(f"  {text[:80]}", style="dim")
+            rows.append(Spinner("dots", text=label))
+        return Group(*rows)
+
+    def started(self, check_id: str, title: str) -> None:
+        self._running[check_id] = (title, time.monotonic(), "")
+
+    def update(self, check_id: str, text: str) -> None:
+        if check_id in self._running:
+            title, started, _ = self._running[check_id]
+            self._running[check_id] = (title, started, text)
+
+    def finished(self, check_id: str, status: str) -> None:
+        self._running.pop(check_id, None)

@@ -1,0 +1,146 @@
+"""Runs the selected checks concurrently: dependencies first, a time budget per
+check, waivers applied, secrets masked before anything leaves the core."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import fnmatch
+import inspect
+import time
+from collections.abc import Iterable
+
+from checks import __version__
+from checks.config import Waiver
+from checks.context import Context
+from checks.errors import DeployCheckError
+from checks.evidence import git_commit, input_digests
+from checks.model import USABLE, CheckResult, Outcome, Report, Status, failed, skipped
+from checks.registry import Check
+
+CRASH_HINT = "This is a bug in deploy-check, not in your project: please report it with this message."
+
+
+def _matching_waivers(check_id: str, waivers: Iterable[Waiver]) -> list[Waiver]:
+    return [w for w in waivers if fnmatch.fnmatchcase(check_id, w.check)]
+
+
+def apply_waivers(check_id: str, outcome: Outcome, ctx: Context) -> Outcome:
+    if outcome.status is not Status.FAIL:
+        return outcome
+    matching = _matching_waivers(check_id, ctx.config.waivers)
+    active = [w for w in matching if not w.expired(ctx.today)]
+    if active:
+        waiver = active[0]
+        until = f", until {waiver.expires}" if waiver.expires else ""
+        return Outcome(
+            Status.WAIVED,
+            f'waived by {waiver.source}{until}: "{waiver.reason}" — would fail: {outcome.message}',
+            {**outcome.details, "waiver": {"source": waiver.source, "reason": waiver.reason}},
+            hint=outcome.hint,
+            fix=outcome.fix,
+        )
+    if matching:
+        expired = matching[0]
+        outcome.message += f" (waiver expired on {expired.expires}: {expired.reason!r})"
+        outcome.details["expired_waiver"] = {"reason": expired.reason, "expires": str(expired.expires)}
+    return outcome
+
+
+async def _call(check: Check, ctx: Context) -> Outcome:
+    result = check.function(ctx)
+    if inspect.isawaitable(result):
+        return await result
+    return result
+
+
+def _result(check: Check, outcome: Outcome, started: float, ctx: Context) -> CheckResult:
+    spec = check.spec
+    return CheckResult(
+        id=spec.id,
+        family=spec.family,
+        title=spec.title,
+        status=outcome.status,
+        message=ctx.mask(outcome.message),
+        hint=ctx.mask(outcome.hint or spec.hint),
+        fix=outcome.fix if outcome.fix is not None else spec.fix,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+        details=ctx.masker.deep(outcome.details),
+    )
+
+
+async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[CheckResult]]) -> CheckResult:
+    started = time.perf_counter()
+    for dependency in check.needs:
+        task = tasks.get(dependency)
+        if task is None:
+            continue  # not selected: the check gathers what it needs itself
+        before = await task
+        if before.status not in USABLE:
+            outcome = skipped(
+                f"not run: {dependency} is {before.status.value} ({before.message})",
+                blocked_by=dependency,
+            )
+            return _result(check, outcome, started, ctx)
+    ctx.progress.started(check.spec.id, check.spec.title)
+    budget = check.budget(ctx) if check.budget else ctx.timeout
+    try:
+        outcome = await asyncio.wait_for(_call(check, ctx), timeout=budget)
+    except TimeoutError:
+        outcome = failed(
+            f"did not finish within {budget:g} s",
+            hint="Raise --timeout if the service is known to be slow.",
+            timed_out=True,
+        )
+    except DeployCheckError as exc:
+        outcome = failed(str(exc), hint="Fix deploy-check.toml or the flags.", configuration_error=True)
+    except Exception as exc:
+        outcome = failed(
+            f"the check itself broke: {type(exc).__name__}: {exc}",
+            hint=CRASH_HINT,
+            crashed=True,
+            error_type=type(exc).__name__,
+        )
+    outcome = apply_waivers(check.spec.id, outcome, ctx)
+    result = _result(check, outcome, started, ctx)
+    ctx.progress.finished(check.spec.id, result.status.value)
+    return result
+
+
+async def run_checks(checks: list[Check], ctx: Context) -> list[CheckResult]:
+    tasks: dict[str, asyncio.Task[CheckResult]] = {}
+    for check in checks:
+        tasks[check.spec.id] = asyncio.ensure_future(_run_one(check, ctx, tasks))
+    try:
+        return list(await asyncio.gather(*tasks.values()))
+    finally:
+        for task in tasks.values():
+            task.cancel()
+        await ctx.aclose()
+
+
+def build_report(ctx: Context, results: list[CheckResult], started_at: dt.datetime, elapsed: float,
+                 fail_level: Status) -> Report:
+    notes = [
+        f"waiver for {w.check} expired on {w.expires}: {w.reason}"
+        for w in ctx.config.waivers
+        if w.expired(ctx.today)
+    ]
+    return Report(
+        tool=f"deploy-check {__version__}",
+        project=str(ctx.project),
+        started_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        duration_ms=round(elapsed * 1000),
+        fail_level=fail_level,
+        checks=results,
+        git_commit=git_commit(ctx.project),
+        inputs=input_digests(ctx),
+        notes=[ctx.mask(note) for note in notes],
+    )
+
+
+async def run(checks: list[Check], ctx: Context, fail_level: Status = Status.FAIL) -> Report:
+    started_at = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    results = await run_checks(checks, ctx)
+    return build_report(ctx, results, started_at, time.perf_counter() - clock, fail_level)

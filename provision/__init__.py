@@ -1,0 +1,54 @@
+"""Actions that change the target; each closes the gaps of the check family it is
+named after and is named by those checks' `fix`. Idempotent; reports what it did."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from checks.context import Context
+
+# name (as in `deploy-check provision NAME`) -> module with `async def provision(ctx, options)`.
+# Order is the order `check --fix` runs them in: env first, a database before its schema.
+PROVISIONERS: dict[str, str] = {
+    "env": "provision.env",
+    "local-db": "provision.database",
+    "schema": "provision.schema",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    dry_run: bool = False
+    allow_destructive: bool = False
+    interactive: bool = False
+
+
+@dataclass
+class Provisioned:
+    name: str
+    changed: bool
+    lines: list[str] = field(default_factory=list)  # what changed, or would change
+
+
+class ProvisionFailed(Exception):
+    """The provisioner ran and could not do its job (exit 1, message shown masked)."""
+
+
+Provisioner = Callable[[Context, Options], Awaitable[Provisioned]]
+
+
+def provisioner(name: str) -> Provisioner:
+    module = importlib.import_module(PROVISIONERS[name])
+    function: Provisioner = module.provision
+    return function
+
+
+def fix_target(fix: str | None) -> str | None:
+    """The provisioner a check's `fix` names, if it names one."""
+    prefix = "deploy-check provision "
+    if fix and fix.startswith(prefix):
+        name = fix.removeprefix(prefix).split()[0]
+        return name if name in PROVISIONERS else None
+    return None
