@@ -1,0 +1,34 @@
+"""The one way deploy-check opens a PostgreSQL connection: bounded in time, never
+echoing the password. Shared by the database and schema checks and provisioners."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from checks.context import Context
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+def database_url(ctx: Context) -> str:
+    return ctx.value(ctx.config.database_url_var)
+
+
+def database_timeout(ctx: Context) -> float:
+    return ctx.config.database_timeout or ctx.timeout
+
+
+async def connect(url: str, timeout: float, *, autocommit: bool = True,
+                  dbname: str | None = None) -> psycopg.AsyncConnection[tuple[object, ...]]:
+    """Open an async connection; the whole attempt (DNS, TCP, TLS, auth) is bounded
+    by `timeout`. libpq's own connect_timeout has a 2 s floor and counts per host."""
+    import psycopg
+
+    extra: dict[str, object] = {"connect_timeout": max(2, int(timeout + 0.999))}
+    if dbname is not None:
+        extra["dbname"] = dbname
+    return await asyncio.wait_for(
+        psycopg.AsyncConnection.connect(url, autocommit=autocommit, **extra), timeout
+    )
