@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import click
 import typer
-from typer.exceptions import TyperException
 
 from checks import __version__
 from checks.errors import DeployCheckError
@@ -204,11 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args, prog_name="deploy-check", standalone_mode=False)
-    except typer.Exit as done:
+    except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
-    except TyperException as exc:  # a usage error: bad flag, missing argument
+    except click.ClickException as exc:  # a usage error: bad flag, missing argument
         _fail(exc.format_message().replace("\n", " "), EXIT_USAGE)
-    except typer.Abort:
+    except click.Abort:
         _fail("interrupted", EXIT_INTERRUPTED)
     except DeployCheckError as exc:
         _fail(str(exc), EXIT_USAGE)

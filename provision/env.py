@@ -1,0 +1,118 @@
+"""`deploy-check provision env`: create or complete `.env.local` from the example.
+
+Never overwrites a value that is there; fills empty and missing keys only; generates
+random values for keys meant to be random secrets (`*_SECRET`, `*_SALT`); asks for
+the others on a terminal, leaves them empty otherwise and lists them. The file is
+written atomically with mode 0600 (DESIGN.md "Provisioning rules")."""
+
+from __future__ import annotations
+
+import getpass
+import re
+import secrets
+from pathlib import Path
+
+from checks.context import Context
+from checks.env import is_placeholder
+from checks.envfile import EnvFile
+from checks.secrets import is_secret_name
+from provision import Options, Provisioned, ProvisionFailed
+from provision.files import write_atomically
+
+RANDOM_SECRET = re.compile(r"(?:^|_)(SECRET|SALT)$", re.IGNORECASE)
+HEADER = "# Added by `deploy-check provision env` from {example}"
+
+
+def generated_value() -> str:
+    # 32 random bytes → 43 URL-safe characters: above every minimum we know of
+    # (Neon Auth's cookie secret needs 32 characters).
+    return secrets.token_urlsafe(32)
+
+
+def _empty_assignment(key: str) -> re.Pattern[str]:
+    return re.compile(rf"""^(\s*(?:export\s+)?{re.escape(key)}\s*=)\s*(?:""|'')?\s*(#.*)?$""")
+
+
+def _ask(key: str) -> str:
+    prompt = f"{key} (Enter to leave empty): "
+    return (getpass.getpass(prompt) if is_secret_name(key) else input(prompt)).strip()
+
+
+def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | None, *,
+                 example_name: str, ask: bool) -> tuple[str, list[str], list[str], list[str]]:
+    """The new text of .env.local, and the keys generated, copied/asked, left empty."""
+    lines = current_text.splitlines() if current_text else []
+    existing = current.values if current else {}
+    generated: list[str] = []
+    filled: list[str] = []
+    left_empty: list[str] = []
+    appended: list[str] = []
+    for key in example.keys:
+        if existing.get(key, "").strip():
+            continue  # a value is there: never touch it
+        example_value = example.values.get(key, "")
+        if RANDOM_SECRET.search(key):
+            value = generated_value()
+            generated.append(key)
+        elif example_value.strip() and not is_secret_name(key) and not is_placeholder(example_value):
+            value = example_value  # a real default, such as a public URL
+            filled.append(key)
+        else:
+            value = _ask(key) if ask else ""
+            (filled if value else left_empty).append(key)
+        assignment = f"{key}={_quote(value)}"
+        if key in existing and current is not None:
+            # Present but empty: fill it in place, keeping its comment.
+            line_number = max(e.line for e in current.entries if e.key == key)
+            pattern = _empty_assignment(key)
+            match = pattern.match(lines[line_number - 1]) if line_number <= len(lines) else None
+            if match is None:  # an unusual line (multi-line quote…): leave it be
+                if key not in left_empty:
+                    left_empty.append(key)
+                continue
+            comment = f" {match.group(2)}" if match.group(2) else ""
+            lines[line_number - 1] = f"{match.group(1)}{_quote(value)}{comment}"
+        else:
+            appended.append(assignment)
+    if appended:
+        if lines and lines[-1].strip():
+            lines.append("")
+        lines.append(HEADER.format(example=example_name))
+        lines.extend(appended)
+    return "\n".join(lines) + "\n", generated, filled, left_empty
+
+
+def _quote(value: str) -> str:
+    if value == "" or re.fullmatch(r"[A-Za-z0-9_./:@%+=,~-]*", value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+async def provision(ctx: Context, options: Options) -> Provisioned:
+    example = ctx.example
+    if example.parsed is None:
+        raise ProvisionFailed(example.error or f"no {ctx.example_path.name} in {ctx.project} to start from")
+    target: Path = ctx.env_path
+    if ctx.env_local.error:
+        raise ProvisionFailed(ctx.env_local.error)
+    current_text = target.read_text(encoding="utf-8") if target.is_file() else None
+    new_text, generated, filled, left_empty = complete_env(
+        example.parsed, current_text, ctx.env_local.parsed,
+        example_name=ctx.example_path.name, ask=options.interactive,
+    )
+    result = Provisioned("env", changed=new_text != (current_text or "") or current_text is None)
+    if not result.changed:
+        return result
+    if options.dry_run:
+        result.lines.append(f"would write {target}")
+    else:
+        write_atomically(target, new_text, mode=0o600)
+        result.lines.append(f"{'created' if current_text is None else 'completed'} {target} (mode 0600)")
+    if generated:
+        result.lines.append(f"generated random values for {', '.join(generated)}")
+    if filled:
+        result.lines.append(f"filled {', '.join(filled)}")
+    if left_empty:
+        result.lines.append(f"left empty, fill them by hand: {', '.join(left_empty)}")
+    return result
