@@ -6,13 +6,18 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import click
 import typer
 
 from checks import __version__
 from checks.errors import DeployCheckError
+
+if TYPE_CHECKING:
+    from checks.context import Context, Progress
+    from checks.model import Report, Status
+    from checks.registry import Check
 
 app = typer.Typer(
     add_completion=False,
@@ -33,7 +38,7 @@ ProjectOption = Annotated[
 
 
 def _context(project: Path, *, env_file: Path | None = None, example: Path | None = None,
-             timeout: float | None = None, progress: object = None):  # type: ignore[no-untyped-def]
+             timeout: float | None = None, progress: Progress | None = None) -> Context:
     from checks.config import load_config
     from checks.context import DEFAULT_TIMEOUT, Context
 
@@ -50,7 +55,7 @@ def _context(project: Path, *, env_file: Path | None = None, example: Path | Non
         example_file_override=example.resolve() if example else None,
     )
     if progress is not None:
-        ctx.progress = progress  # type: ignore[assignment]
+        ctx.progress = progress
     return ctx
 
 
@@ -92,12 +97,15 @@ def check(
         if fix:
             from checks.fixing import run_fixes
 
-            fixed = run_fixes(report, ctx)
+            def fresh() -> Context:
+                return _context(project, env_file=env_file, example=example, timeout=timeout,
+                                progress=progress)
+
+            fixed = run_fixes(report, fresh)
             for line in fixed:
                 print(line, file=sys.stderr)
             if fixed:
-                ctx = _context(project, env_file=env_file, example=example, timeout=timeout,
-                               progress=progress)
+                ctx = fresh()
                 print("deploy-check: checking again after the fixes", file=sys.stderr)
                 before = report
                 report = _run(chosen, ctx, level)
@@ -121,7 +129,7 @@ def check(
     raise typer.Exit(EXIT_READY if report.ready else EXIT_NOT_READY)
 
 
-def _run(chosen, ctx, level):  # type: ignore[no-untyped-def]
+def _run(chosen: list[Check], ctx: Context, level: Status) -> Report:
     from checks.runner import run
 
     return asyncio.run(run(chosen, ctx, level))

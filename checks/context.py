@@ -4,6 +4,7 @@ a masker, shared facts and lazily created clients. Checks never build their own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -170,10 +171,8 @@ class Context:
 
     async def aclose(self) -> None:
         for cleanup in reversed(self._cleanups):
-            try:
+            with contextlib.suppress(Exception):  # teardown must go on for the rest
                 await cleanup()
-            except Exception:  # noqa: S110 - teardown must go on for the rest
-                pass
         self._cleanups.clear()
         for future in self._facts.values():
             if not future.done():

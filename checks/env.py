@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from checks.context import Context
 from checks.evidence import run_git
@@ -136,7 +137,7 @@ def required_filled(ctx: Context) -> Outcome:
     missing = [key for key in required if key not in ctx.env]
     empty = [key for key in required if key in ctx.env and not ctx.value(key)]
     waived_keys = sorted(set(ctx.example.parsed.required_keys) - set(required))
-    details: dict[str, object] = {"missing": missing, "empty": empty}
+    details: dict[str, Any] = {"missing": missing, "empty": empty}
     if waived_keys:
         details["waived"] = waived_keys
     gaps = missing + empty

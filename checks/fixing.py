@@ -4,6 +4,7 @@ in the order provisioners depend on each other (env, database, schema)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from checks.context import Context
 from checks.model import Report
@@ -15,9 +16,12 @@ def fixers_for(report: Report) -> list[str]:
     return [name for name in PROVISIONERS if name in wanted]
 
 
-def run_fixes(report: Report, ctx: Context) -> list[str]:
+def run_fixes(report: Report, make_context: Callable[[], Context]) -> list[str]:
+    """Each provisioner gets a fresh context: the one before it may have changed
+    .env.local (env writes keys, local-db writes DATABASE_URL that schema reads)."""
     lines: list[str] = []
     for name in fixers_for(report):
+        ctx = make_context()
         lines.append(f"deploy-check --fix: running `deploy-check provision {name}`")
         try:
             done = asyncio.run(provisioner(name)(ctx, Options()))

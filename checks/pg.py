@@ -10,6 +10,7 @@ from checks.context import Context
 
 if TYPE_CHECKING:
     import psycopg
+    import psycopg.conninfo
 
 
 def database_url(ctx: Context) -> str:
@@ -26,9 +27,10 @@ async def connect(url: str, timeout: float, *, autocommit: bool = True,
     by `timeout`. libpq's own connect_timeout has a 2 s floor and counts per host."""
     import psycopg
 
-    extra: dict[str, object] = {"connect_timeout": max(2, int(timeout + 0.999))}
-    if dbname is not None:
-        extra["dbname"] = dbname
+    # Keyword parameters override the URL's (psycopg.conninfo.make_conninfo).
+    conninfo = psycopg.conninfo.make_conninfo(
+        url, connect_timeout=max(2, int(timeout + 0.999)), **({"dbname": dbname} if dbname else {})
+    )
     return await asyncio.wait_for(
-        psycopg.AsyncConnection.connect(url, autocommit=autocommit, **extra), timeout
+        psycopg.AsyncConnection.connect(conninfo, autocommit=autocommit), timeout
     )

@@ -4,8 +4,9 @@ named after and is named by those checks' `fix`. Idempotent; reports what it did
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from checks.context import Context
 
@@ -36,7 +37,7 @@ class ProvisionFailed(Exception):
     """The provisioner ran and could not do its job (exit 1, message shown masked)."""
 
 
-Provisioner = Callable[[Context, Options], Awaitable[Provisioned]]
+Provisioner = Callable[[Context, Options], Coroutine[Any, Any, Provisioned]]
 
 
 def provisioner(name: str) -> Provisioner:
