@@ -1,0 +1,60 @@
+"""Helpers shared by the tests: build a project on disk, run the real CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from checks.config import load_config
+from checks.context import Context
+from checks.model import Report, Status
+from checks.registry import select
+from checks.runner import run
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """A process environment without the developer's own variables."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")}
+    return {**keep, **extra}
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    environ = clean_environ() if env is None else env
+    environ = {**environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "checks", *args],
+        cwd=cwd or REPO, env=environ, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+def run_json(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    done = run_cli("check", "--project", str(project), "--format", "json", *args, env=env)
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def check_in_process(project: Path, only: str | None = None, environ: dict[str, str] | None = None,
+                     fail_level: Status = Status.FAIL) -> Report:
+    ctx = Context(project=project, config=load_config(project), environ=environ or {})
+    return asyncio.run(run(select(only), ctx, fail_level))
+
+
+def result(report: Report, check_id: str) -> Any:
+    return next(r for r in report.checks if r.id == check_id)

@@ -1,0 +1,171 @@
+"""The CLI contract: exit codes, selection, configuration errors, list/explain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from support import run_cli, write_project
+
+READY = {
+    ".env.local.example": "API_URL=\n",
+    ".env.local": "API_URL=https://api.internal\n",
+}
+
+
+def test_exit_0_when_ready(tmp_path: Path) -> None:
+    done = run_cli("check", "--project", str(write_project(tmp_path, READY)), "--only", "env")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verdict: READY" in done.stdout
+
+
+def test_exit_1_when_not_ready(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local.example": "API_URL=\n", ".env.local": "API_URL=\n"})
+    done = run_cli("check", "--project", str(project), "--only", "env")
+    assert done.returncode == 1
+    assert "verdict: NOT READY (ENV003)" in done.stdout
+
+
+def test_no_subcommand_behaves_as_check(tmp_path: Path) -> None:
+    done = run_cli("--project", str(write_project(tmp_path, READY)), "--only", "ENV003", "-f", "json")
+    assert done.returncode == 0
+    assert [c["id"] for c in json.loads(done.stdout)["checks"]] == ["ENV003"]
+
+
+def test_fail_level_warn_makes_warnings_block(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {**READY, ".env.local": "API_URL=https://x\nEXTRA=1\n"})
+    assert run_cli("check", "--project", str(project), "--only", "env").returncode == 0
+    done = run_cli("check", "--project", str(project), "--only", "env", "--fail-level", "warn")
+    assert done.returncode == 1
+    assert "ENV005" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--only", "NOPE001"],
+        ["--skip", "nofamily"],
+        ["--format", "yaml"],
+        ["--fail-level", "error"],
+        ["--timeout", "0"],
+        ["--bogus-flag"],
+        ["--project", "/does/not/exist"],
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str]) -> None:
+    project = write_project(tmp_path, READY)
+    argv = ["check", "--project", str(project), *args] if "--project" not in args else ["check", *args]
+    done = run_cli(*argv)
+    assert done.returncode == 2
+    assert done.stderr.startswith("deploy-check: ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ("[project]\nenv_fil = 'x'\n", "project.env_fil"),
+        ("[database]\ntimeout = 'soon'\n", "database.timeout"),
+        ("[dev_server]\nport = true\n", "dev_server.port"),
+        ("[nonsense]\n", "[nonsense]"),
+        ("[auth]\nprovider = 'auth0'\n", "auth.provider"),
+        ("[[waivers]]\ncheck = 'ENV003'\n", "waivers[0].reason"),
+        ("[[waivers]]\ncheck = 'ENV003'\nreason = 'x'\nexpires = 'tomorrow'\n", "waivers[0].expires"),
+        ("[dev_server]\nroutes = [{path = '/', statuss = 200}]\n", "dev_server.routes[0].statuss"),
+        ("this is = = not toml", "invalid TOML"),
+    ],
+)
+def test_bad_config_exits_2_naming_the_key(tmp_path: Path, toml: str, named: str) -> None:
+    project = write_project(tmp_path, {**READY, "deploy-check.toml": toml})
+    done = run_cli("check", "--project", str(project), "--only", "env")
+    assert done.returncode == 2, done.stdout
+    assert named in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_config_moves_the_env_files(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "deploy-check.toml": "[project]\nenv_file = 'config/.env.dev'\nexample_file = 'config/env.example'\n",
+        "config/env.example": "API_URL=\n",
+        "config/.env.dev": "API_URL=https://x\n",
+    })
+    done = run_cli("check", "--project", str(project), "--only", "ENV001,ENV003", "-f", "json")
+    assert done.returncode == 0, done.stdout
+    assert json.loads(done.stdout)["summary"]["pass"] == 2
+
+
+def test_env_file_and_example_flags(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"a.env": "API_URL=https://x\n", "b.example": "API_URL=\n"})
+    done = run_cli("check", "--project", str(project), "--env-file", str(project / "a.env"),
+                   "--example", str(project / "b.example"), "--only", "ENV003")
+    assert done.returncode == 0, done.stdout
+
+
+def test_skip_by_family_and_id(tmp_path: Path) -> None:
+    project = write_project(tmp_path, READY)
+    done = run_cli("check", "--project", str(project), "--only", "env", "--skip", "ENV006,ENV007",
+                   "-f", "json")
+    ids = [c["id"] for c in json.loads(done.stdout)["checks"]]
+    assert "ENV006" not in ids and "ENV007" not in ids and "ENV001" in ids
+
+
+def test_list_and_explain() -> None:
+    listed = run_cli("list")
+    assert listed.returncode == 0
+    assert listed.stdout.splitlines()[0].split()[:2] == ["ENV001", "env"]
+    explained = run_cli("explain", "env003")
+    assert explained.returncode == 0
+    assert "Required variables are filled" in explained.stdout
+    assert "fix:  deploy-check provision env" in explained.stdout
+    unknown = run_cli("explain", "XYZ999")
+    assert unknown.returncode == 2
+    assert "unknown check id" in unknown.stderr
+
+
+def test_every_fix_names_a_real_provisioner_or_a_shell_command() -> None:
+    from checks.registry import all_checks
+    from provision import PROVISIONERS
+
+    for entry in all_checks():
+        fix = entry.spec.fix
+        if fix and fix.startswith("deploy-check "):
+            assert fix.startswith("deploy-check provision "), fix
+            assert fix.split()[2] in PROVISIONERS, fix
+
+
+def test_every_check_has_catalogue_text() -> None:
+    from checks.registry import all_checks
+
+    for entry in all_checks():
+        spec = entry.spec
+        assert spec.title and spec.explain and spec.hint, spec.id
+        assert "\n" not in spec.title
+
+
+def test_check_that_raises_becomes_a_fail_distinct_from_a_failed_expectation(tmp_path: Path) -> None:
+    import asyncio
+
+    from checks import registry
+    from checks.context import Context
+    from checks.model import Spec
+    from checks.runner import run
+
+    spec = Spec("ENV901", "env", "Test-only check that breaks", "x", "x")
+
+    def broken(ctx: Context) -> object:
+        raise RuntimeError("boom at postgres://u:hunter22@db/x")
+
+    registry.check(spec)(broken)  # type: ignore[arg-type]
+    try:
+        ctx = Context(project=tmp_path, environ={})
+        report = asyncio.run(run([registry.get("ENV901")], ctx))
+    finally:
+        registry._CHECKS.pop("ENV901")
+    crashed = report.checks[0]
+    assert crashed.status.value == "fail"
+    assert crashed.details["crashed"] is True
+    assert "the check itself broke: RuntimeError" in crashed.message
+    assert "hunter22" not in crashed.message

@@ -1,0 +1,202 @@
+"""ENV001–ENV008 as DESIGN.md defines them, on real files (and real git for ENV006)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from checks.env import is_placeholder
+
+from support import check_in_process, result, write_project
+
+EXAMPLE = "DATABASE_URL=\nAPI_SECRET=\n# Optional\nFEATURE_FLAG=\n"
+
+
+def statuses(project: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+    report = check_in_process(project, "env", environ)
+    return {r.id: r.status.value for r in report.checks}
+
+
+def test_env001_fails_without_env_local_or_process_values(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local.example": EXAMPLE})
+    report = check_in_process(project, "ENV001")
+    env001 = result(report, "ENV001")
+    assert env001.status.value == "fail"
+    assert env001.details["missing"] == ["DATABASE_URL", "API_SECRET"]
+    assert env001.fix == "deploy-check provision env"
+
+
+def test_env001_passes_when_process_environment_supplies_required_keys(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local.example": EXAMPLE})
+    environ = {"DATABASE_URL": "postgres://a@b/c", "API_SECRET": "s" * 40}
+    assert statuses(project, environ)["ENV001"] == "pass"
+
+
+def test_env002_warns_without_example(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local": "A=1\n"})
+    found = statuses(project)
+    assert found["ENV002"] == "warn"
+    assert found["ENV003"] == "skip"
+    assert found["ENV005"] == "skip"
+
+
+@pytest.mark.parametrize(
+    ("local", "environ", "missing", "empty", "status"),
+    [
+        ("DATABASE_URL=postgres://a@b/c\nAPI_SECRET=x\n", {}, [], [], "pass"),
+        ("DATABASE_URL=postgres://a@b/c\n", {}, ["API_SECRET"], [], "fail"),
+        ("DATABASE_URL=postgres://a@b/c\nAPI_SECRET=\n", {}, [], ["API_SECRET"], "fail"),
+        ("DATABASE_URL=postgres://a@b/c\nAPI_SECRET=  \n", {}, [], ["API_SECRET"], "fail"),
+        # the process environment wins over .env.local, as in Next.js
+        ("DATABASE_URL=postgres://a@b/c\nAPI_SECRET=\n", {"API_SECRET": "x"}, [], [], "pass"),
+        ("DATABASE_URL=postgres://a@b/c\nAPI_SECRET=x\n", {"API_SECRET": ""}, [], ["API_SECRET"], "fail"),
+        # an optional key may stay empty
+        ("DATABASE_URL=postgres://a@b/c\nAPI_SECRET=x\nFEATURE_FLAG=\n", {}, [], [], "pass"),
+    ],
+)
+def test_env003_required_keys(tmp_path: Path, local: str, environ: dict[str, str],
+                              missing: list[str], empty: list[str], status: str) -> None:
+    project = write_project(tmp_path, {".env.local.example": EXAMPLE, ".env.local": local})
+    env003 = result(check_in_process(project, "ENV003", environ), "ENV003")
+    assert env003.status.value == status
+    assert env003.details["missing"] == missing
+    assert env003.details["empty"] == empty
+    for key in missing + empty:
+        assert key in env003.message
+
+
+def test_env003_does_not_require_sentry_keys_when_decisions_log_defers_monitoring(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        ".env.local.example": "DATABASE_URL=\nSENTRY_AUTH_TOKEN=\nNEXT_PUBLIC_SENTRY_DSN=\n",
+        ".env.local": "DATABASE_URL=postgres://a@b/c\nSENTRY_AUTH_TOKEN=\n",
+        "project-state.md": "# State\n\n## Decisions Log\n\n- 2026-11-02: Sentry is deferred to post-launch\n",
+    })
+    env003 = result(check_in_process(project, "ENV003"), "ENV003")
+    assert env003.status.value == "pass"
+    assert env003.details["waived"] == ["NEXT_PUBLIC_SENTRY_DSN", "SENTRY_AUTH_TOKEN"]
+
+
+@pytest.mark.parametrize(
+    ("value", "placeholder"),
+    [
+        ("your-api-key", True),
+        ("YOUR_SECRET_HERE", True),
+        ("<password>", True),
+        ("postgres://<user>:<password>@db/app", True),
+        ("changeme", True),
+        ("change-me", True),
+        ("sk_live_xxxxxxxx", True),
+        ("postgres://user:password@host:5432/db", True),
+        ("postgresql://postgres:[YOUR-PASSWORD]@db.abc.supabase.co:5432/postgres", True),
+        ("sk_test_...", True),
+        ("TODO", True),
+        ("postgres://app:9f8a7b@ep-cool-1.neon.tech/neondb?sslmode=require", False),
+        ("postgres://u:p@hostname.internal/app", False),
+        ("https://sentry.io", False),
+        ("sntrys_eyJpYXQiOjE3MDAwMDAwMDB9_abcdef", False),
+        ("", False),
+    ],
+)
+def test_placeholder_detection(value: str, placeholder: bool) -> None:
+    assert is_placeholder(value) is placeholder
+
+
+def test_env004_names_placeholder_keys_without_values(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        ".env.local.example": EXAMPLE,
+        ".env.local": "DATABASE_URL=postgres://user:password@host:5432/db\nAPI_SECRET=changeme-sekrit-value\n",
+    })
+    env004 = result(check_in_process(project, "ENV004"), "ENV004")
+    assert env004.status.value == "fail"
+    assert env004.details["keys"] == ["DATABASE_URL", "API_SECRET"]
+    assert "changeme-sekrit-value" not in env004.message
+
+
+def test_env005_warns_on_undocumented_keys(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        ".env.local.example": EXAMPLE,
+        ".env.local": "DATABASE_URL=x\nAPI_SECRET=y\nLEFTOVER=1\n",
+    })
+    env005 = result(check_in_process(project, "ENV005"), "ENV005")
+    assert env005.status.value == "warn"
+    assert env005.details["keys"] == ["LEFTOVER"]
+
+
+def _git(project: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin:/usr/local/bin"})
+
+
+@pytest.mark.parametrize(
+    ("gitignore", "track", "status"),
+    [
+        (".env*.local\n", False, "pass"),
+        ("", False, "fail"),
+        (".env*.local\n", True, "fail"),
+    ],
+    ids=["ignored", "not-ignored", "tracked"],
+)
+def test_env006_asks_git_itself(tmp_path: Path, gitignore: str, track: bool, status: str) -> None:
+    project = write_project(tmp_path, {".env.local": "A=1\n", ".gitignore": gitignore,
+                                       ".env.local.example": "A=\n"})
+    _git(project, "init", "-q")
+    if track:
+        _git(project, "add", "-f", ".env.local")
+    env006 = result(check_in_process(project, "ENV006"), "ENV006")
+    assert env006.status.value == status
+    if track:
+        assert "tracked" in env006.message
+        assert env006.fix == "git rm --cached .env.local"
+
+
+def test_env006_skips_outside_git(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "app", {".env.local": "A=1\n"})
+    assert statuses(project)["ENV006"] == "skip"
+
+
+@pytest.mark.parametrize(
+    ("key", "exposed"),
+    [
+        ("NEXT_PUBLIC_STRIPE_SECRET_KEY", True),
+        ("NEXT_PUBLIC_AB_TEST_SALT", True),
+        ("NEXT_PUBLIC_GITHUB_TOKEN", True),
+        ("NEXT_PUBLIC_DB_PASSWORD", True),
+        ("NEXT_PUBLIC_PRIVATE_KEY", True),
+        ("NEXT_PUBLIC_SUPABASE_SERVICE_ROLE_KEY", True),
+        ("NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", False),
+        ("NEXT_PUBLIC_SUPABASE_ANON_KEY", False),
+        ("NEXT_PUBLIC_SENTRY_DSN", False),
+        ("STRIPE_SECRET_KEY", False),
+    ],
+)
+def test_env007_public_names_that_look_secret(tmp_path: Path, key: str, exposed: bool) -> None:
+    project = write_project(tmp_path, {".env.local.example": f"{key}=\n", ".env.local": f"{key}=v\n"})
+    env007 = result(check_in_process(project, "ENV007"), "ENV007")
+    assert env007.status.value == ("fail" if exposed else "pass")
+    assert (key in env007.message) is exposed
+
+
+def test_env008_reports_malformed_lines_and_duplicates_in_both_files(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        ".env.local.example": "A=\nA=\n",
+        ".env.local": "A=1\nnot a line\nB=2\nB=3\n",
+    })
+    env008 = result(check_in_process(project, "ENV008"), "ENV008")
+    assert env008.status.value == "fail"
+    assert ".env.local has malformed line 2" in env008.message
+    assert "assigns B 2 times (lines 3, 4)" in env008.message
+    assert env008.details["files"][".env.local.example"]["duplicates"] == {"A": [1, 2]}
+
+
+def test_clean_project_passes_every_env_check(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        ".env.local.example": EXAMPLE,
+        ".env.local": "DATABASE_URL=postgres://app:k3y@db.internal/app\nAPI_SECRET=Zm9vYmFyYmF6cXV4\n",
+        ".gitignore": ".env*.local\n",
+    })
+    _git(project, "init", "-q")
+    found = statuses(project)
+    assert found == {f"ENV00{n}": "pass" for n in range(1, 9)}

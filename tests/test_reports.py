@@ -1,0 +1,138 @@
+"""Every format parsed back, and the secret canary across all of them."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from support import clean_environ, run_cli, write_project
+
+FORMATS = ["console", "json", "junit", "github", "markdown"]
+MIXED = {
+    ".env.local.example": "API_URL=\nAPI_SECRET=\n",
+    ".env.local": "API_URL=https://x\nAPI_SECRET=\nUNDOCUMENTED=1\n",
+}
+
+
+def render(project: Path, fmt: str, *extra: str, env: dict[str, str] | None = None) -> str:
+    done = run_cli("check", "--project", str(project), "--only", "env", "--format", fmt, *extra, env=env)
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
+
+
+def test_json_matches_the_design_schema(tmp_path: Path) -> None:
+    report = json.loads(render(write_project(tmp_path, MIXED), "json"))
+    assert report["version"] == 1
+    assert report["tool"].startswith("deploy-check ")
+    assert report["project"] == str(tmp_path.resolve())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", report["started_at"])
+    assert isinstance(report["duration_ms"], int)
+    assert report["verdict"] == "not_ready"
+    assert set(report["summary"]) == {"pass", "fail", "warn", "skip", "waived"}
+    assert all(isinstance(v, int) for v in report["summary"].values())
+    assert report["git_commit"] is None
+    assert list(report["inputs"]) == [".env.local.example"]
+    assert re.fullmatch(r"[0-9a-f]{64}", report["inputs"][".env.local.example"])
+    for entry in report["checks"]:
+        assert set(entry) == {"id", "family", "title", "status", "message", "hint", "fix",
+                              "duration_ms", "details"}
+        assert entry["status"] in report["summary"]
+        assert isinstance(entry["details"], dict)
+    env003 = next(c for c in report["checks"] if c["id"] == "ENV003")
+    assert env003["details"]["empty"] == ["API_SECRET"]
+    assert env003["fix"] == "deploy-check provision env"
+    assert sum(report["summary"].values()) == len(report["checks"])
+
+
+def test_json_never_digests_env_local(tmp_path: Path) -> None:
+    report = json.loads(render(write_project(tmp_path, MIXED), "json"))
+    assert ".env.local" not in report["inputs"]
+
+
+def test_junit_parses_and_maps_statuses(tmp_path: Path) -> None:
+    root = ET.fromstring(render(write_project(tmp_path, MIXED), "junit"))
+    suite = root.find("testsuite")
+    assert suite is not None
+    cases = {case.get("name", "").split()[0]: case for case in suite.iter("testcase")}
+    assert cases["ENV003"].find("failure") is not None
+    assert cases["ENV001"].find("failure") is None
+    assert cases["ENV006"].find("skipped") is not None  # not a git work tree
+    assert cases["ENV005"].find("failure") is None  # a warning does not fail by default
+    assert suite.get("failures") == str(sum(1 for c in cases.values() if c.find("failure") is not None))
+    strict = ET.fromstring(render(write_project(tmp_path, MIXED), "junit", "--fail-level", "warn"))
+    strict_cases = {c.get("name", "").split()[0]: c for c in strict.iter("testcase")}
+    assert strict_cases["ENV005"].find("failure") is not None
+
+
+def test_github_workflow_commands(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    project = write_project(tmp_path / "app", MIXED)
+    env = clean_environ(GITHUB_STEP_SUMMARY=str(summary))
+    lines = render(project, "github", env=env).splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    warnings = [line for line in lines if line.startswith("::warning ")]
+    assert len(errors) == 1 and errors[0].startswith("::error title=ENV003 Required variables are filled::")
+    assert "%0Ahint: " in errors[0]  # newlines escaped per the workflow-command format
+    assert len(warnings) == 1 and "ENV005" in warnings[0]
+    assert lines[-1].startswith("deploy-check: NOT READY")
+    assert "| ENV003 |" in summary.read_text()
+
+
+def test_github_escapes_property_separators() -> None:
+    from checks.report.github import command
+
+    assert command("error", "a:b,c", "50% done\nnext") == "::error title=a%3Ab%2Cc::50%25 done%0Anext"
+
+
+def test_markdown_gate_record(tmp_path: Path) -> None:
+    text = render(write_project(tmp_path, MIXED), "markdown")
+    assert text.startswith("### deploy-check gate — ")
+    assert "- Verdict: **not ready**" in text
+    assert "- Commit: not a git repository" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ENV")]
+    assert len(rows) == 8
+    assert all(line.count(" | ") == 4 for line in rows)
+
+
+def test_console_is_plain_text_when_not_a_tty(tmp_path: Path) -> None:
+    text = render(write_project(tmp_path, MIXED), "console")
+    assert "\x1b[" not in text
+    assert "✘ fail   ENV003" in text
+    assert "fix:  deploy-check provision env" in text
+    assert text.rstrip().endswith("verdict: NOT READY (ENV003)")
+
+
+def test_output_file_gets_the_format_and_stdout_the_console(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "app", MIXED)
+    out = tmp_path / "report.xml"
+    done = run_cli("check", "--project", str(project), "--only", "env", "-f", "junit", "-o", str(out))
+    assert done.returncode == 1
+    ET.parse(out)
+    assert "verdict: NOT READY" in done.stdout
+    assert not list(tmp_path.glob(".report.xml.*"))  # no temporary file left behind
+
+
+CANARY = "Canary-7f3a9-do-not-print"
+SECRET_KEYS = ["API_SECRET", "AUTH_TOKEN", "DB_PASSWORD", "SMTP_PASS", "PRIVATE_KEY_PEM",
+               "STRIPE_SECRET_KEY", "COOKIE_SALT", "GCP_CREDENTIALS", "NEXT_PUBLIC_AB_TEST_SALT"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_secret_canary_never_appears_in_any_format(tmp_path: Path, fmt: str) -> None:
+    example = "".join(f"{key}=\n" for key in SECRET_KEYS) + "DATABASE_URL=\nMISSING_ONE=\n"
+    local = "".join(f"{key}={CANARY}-{key}\n" for key in SECRET_KEYS)
+    # Placeholders, duplicates and a URL password make the env checks quote these keys.
+    local += f"DATABASE_URL=postgres://app:{CANARY}@db.internal/app\n"
+    local += f"API_SECRET=changeme-{CANARY}\nnot a valid line {CANARY}\n"
+    project = write_project(tmp_path / "app", {".env.local.example": example, ".env.local": local})
+    summary = tmp_path / "summary.md"
+    out = tmp_path / f"report.{fmt}"
+    env = clean_environ(GITHUB_STEP_SUMMARY=str(summary), AUTH_TOKEN=f"{CANARY}-process")
+    done = run_cli("check", "--project", str(project), "-f", fmt, "-o", str(out), env=env)
+    assert done.returncode == 1
+    for text in (done.stdout, done.stderr, out.read_text(), summary.read_text() if summary.exists() else ""):
+        assert CANARY not in text
