@@ -169,3 +169,22 @@ def test_check_that_raises_becomes_a_fail_distinct_from_a_failed_expectation(tmp
     assert crashed.details["crashed"] is True
     assert "the check itself broke: RuntimeError" in crashed.message
     assert "hunter22" not in crashed.message
+
+
+def test_env_only_run_imports_neither_psycopg_nor_httpx(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from support import REPO, clean_environ
+
+    project = write_project(tmp_path, READY)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "checks", "--only", "env", "--project", str(project)],
+        env={**clean_environ(), "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=60,
+        check=False, cwd=os.fspath(REPO),
+    )
+    assert done.returncode == 0, done.stdout
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "checks.env" in imported
+    assert not {name for name in imported if name.split(".")[0] in ("psycopg", "httpx", "pglast")}
