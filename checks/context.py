@@ -53,6 +53,8 @@ class LoadedEnvFile:
 
 
 def _load(path: Path) -> LoadedEnvFile:
+    if path.exists() and not path.is_file():
+        return LoadedEnvFile(path, None, f"{path.name} is not a regular file")
     if not path.is_file():
         return LoadedEnvFile(path, None, None)
     try:
