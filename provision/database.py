@@ -51,7 +51,7 @@ def masked_url(server: EmbeddedPostgres, dbname: str = DATABASE_NAME) -> str:
 def _assignment(key: str) -> re.Pattern[str]:
     """`KEY=value  # comment` on one line, value unquoted or simply quoted."""
     return re.compile(
-        rf"""^(?P<head>\s*(?:export\s+)?{re.escape(key)}\s*=)[^\S\r\n]*"""
+        rf"""^(?P<head>\s*(?:export\s+)?{re.escape(key)}\s*=)[^\S\r\n]*?"""
         r"""(?:"[^"\n]*"|'[^'\n]*'|[^#\s]*)(?P<comment>[^\S\r\n]+#.*)?$"""
     )
 
