@@ -272,6 +272,48 @@ def test_unresolvable_host_is_named_within_the_timeout(tmp_path: Path) -> None:
     assert db002.message.startswith("host name 'db.deploy-check.invalid' does not resolve")
 
 
+def test_a_host_name_is_resolved_and_judged_by_the_address_reached(tmp_path: Path,
+                                                                   pg: EmbeddedPostgres) -> None:
+    report = check_database(tmp_path, pg.url().replace("127.0.0.1", "localhost"))
+    db002, db003 = result(report, "DB002"), result(report, "DB003")
+    assert db002.status is Status.PASS, db002.message
+    assert db002.details["hostaddr"] == "127.0.0.1"
+    assert db003.message.startswith("localhost (127.0.0.1) is loopback")
+
+
+# Fault injection in a child process: a resolver that answers after 30 s, as one does
+# when its DNS server is unreachable. The run must end with the database timeout.
+HANGING_RESOLVER = """
+import socket, sys, time
+answer = socket.getaddrinfo
+def hanging(*args, **kwargs):
+    time.sleep(30)
+    return answer(*args, **kwargs)
+socket.getaddrinfo = hanging
+from checks.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_hanging_resolver_does_not_outlive_the_timeout(tmp_path: Path) -> None:
+    (tmp_path / ".env.local").write_text(
+        f"DATABASE_URL=postgresql://app:{WRONG_PASSWORD}@db.deploy-check.invalid/app\n")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "PYTHONPATH": str(REPO)}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", HANGING_RESOLVER, "check", "--only", "database",
+                           "--timeout", "1", "--format", "json", "--project", str(tmp_path)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    db002 = next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "DB002")
+    assert db002["details"]["error_kind"] == "unresolvable"
+    assert "no answer from the resolver within 1 s" in db002["message"]
+    assert elapsed < 15  # not the resolver's 30 s
+    assert WRONG_PASSWORD not in done.stdout + done.stderr
+
+
 def test_silent_server_times_out_within_the_timeout(tmp_path: Path) -> None:
     # A listening socket nobody accept()s: the kernel completes the TCP handshake, and then
     # no byte ever comes back — a firewall or a hung server, as the client sees it.
