@@ -2,8 +2,14 @@
 answers (DB002), and a remote one is reached over TLS (DB003).
 
 One connection attempt per run yields a `DatabaseFacts` (gathered once through
-`ctx.fact`); DB002 and DB003 are pure judgements of it. The schema family reuses the
-same live connection through `shared_connection(ctx)`.
+`ctx.fact`); DB002 and DB003 are pure judgements of it.
+
+For the schema family: `await shared_connection(ctx)` is the run's one live autocommit
+connection (the same one DB002 judged; closed at the end of the run); declare
+`needs=("DB002",)` so a failed connection skips the check with the reason.
+`await open_connection(ctx, autocommit=False)` opens a separate one for a provisioner's
+transaction. Both bound name lookup + connect by the database timeout and register the
+password with `ctx.masker`.
 
 psycopg is imported inside the functions that need it: an env-only run never loads it.
 """
@@ -275,7 +281,7 @@ def _server_reason(text: str) -> str:
     first = re.sub(r"^connection failed:\s*", "", first)
     first = re.sub(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed:\s*',
                    "", first)
-    return " ".join(first.replace("FATAL:", "").split())
+    return " ".join(re.sub(r"\b(FATAL|ERROR):", "", first).split())
 
 
 # -- facts ---------------------------------------------------------------------------
@@ -392,25 +398,34 @@ def _is_ip_address(host: str) -> bool:
     return True
 
 
-async def shared_connection(ctx: Context) -> psycopg.AsyncConnection[tuple[Any, ...]]:
-    """The run's one autocommit connection to DATABASE_URL, opened on first use and
-    closed when the run ends; name lookup and connection together are bounded by the
-    database timeout. Raises InvalidDatabaseUrl, TimeoutError or psycopg.OperationalError
-    (mask any message with `ctx.mask`)."""
+async def open_connection(ctx: Context, *,
+                          autocommit: bool = True) -> psycopg.AsyncConnection[tuple[Any, ...]]:
+    """A new connection to DATABASE_URL (for a provisioner's own transaction; checks use
+    `shared_connection`). Name lookup and connection together are bounded by the database
+    timeout, and the password joins `ctx.masker`. The caller closes it. Raises
+    InvalidDatabaseUrl, TimeoutError or psycopg.OperationalError (mask its text with
+    `ctx.mask`; `classify_error` names the kind)."""
+    url = parse_database_url(database_url(ctx))
+    if url.password:
+        ctx.masker.add([url.password])
+    timeout = database_timeout(ctx)
+    started = time.monotonic()
+    conninfo = await resolve_hosts(url.conninfo, timeout)
+    remaining = max(0.1, timeout - (time.monotonic() - started))
+    return await connect(conninfo, remaining, autocommit=autocommit)
 
-    async def open_connection() -> psycopg.AsyncConnection[tuple[Any, ...]]:
-        url = parse_database_url(database_url(ctx))
-        if url.password:
-            ctx.masker.add([url.password])
-        timeout = database_timeout(ctx)
-        started = time.monotonic()
-        conninfo = await resolve_hosts(url.conninfo, timeout)
-        remaining = max(0.1, timeout - (time.monotonic() - started))
-        connection = await connect(conninfo, remaining)
+
+async def shared_connection(ctx: Context) -> psycopg.AsyncConnection[tuple[Any, ...]]:
+    """The run's one autocommit connection to DATABASE_URL, opened on first use (by
+    DB002's facts or whichever check comes first) and closed when the run ends. Raises as
+    `open_connection` does, the same exception for every caller."""
+
+    async def open_shared() -> psycopg.AsyncConnection[tuple[Any, ...]]:
+        connection = await open_connection(ctx)
         ctx.add_cleanup(connection.close)
         return connection
 
-    return await ctx.fact("database.connection", open_connection)
+    return await ctx.fact("database.connection", open_shared)
 
 
 async def _probe(connection: psycopg.AsyncConnection[tuple[Any, ...]]) -> float:

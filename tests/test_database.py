@@ -25,6 +25,7 @@ from checks.database import (
     database_facts,
     is_loopback,
     judge_tls,
+    open_connection,
     shared_connection,
 )
 from checks.model import CheckResult, Report, Status
@@ -440,6 +441,24 @@ def test_one_connection_serves_the_whole_run_and_is_closed_after(tmp_path: Path,
 
     reachable, same, closed = asyncio.run(scenario())
     assert reachable and same and closed
+
+
+def test_a_provisioner_gets_its_own_transactional_connection(tmp_path: Path,
+                                                              fresh_db: str) -> None:
+    async def scenario() -> tuple[bool, bool, Any]:
+        ctx = Context(project=tmp_path, environ={"DATABASE_URL": fresh_db}, timeout=5)
+        shared = await shared_connection(ctx)
+        own = await open_connection(ctx, autocommit=False)
+        async with own:
+            await own.execute("CREATE TABLE t (id int)")
+            await own.rollback()
+        row = await (await shared.execute("SELECT to_regclass('t')")).fetchone()
+        await ctx.aclose()
+        return own is not shared, own.autocommit, row
+
+    separate, autocommit, row = asyncio.run(scenario())
+    assert separate and not autocommit
+    assert row == (None,)  # rolled back: nothing half-applied
 
 
 # -- the password never appears, in any format -------------------------------------------------
