@@ -191,8 +191,19 @@ def provision_env(project: ProjectOption = Path(".")) -> None:
 
 
 @provision_app.command("local-db")
-def provision_local_db(project: ProjectOption = Path(".")) -> None:
+def provision_local_db(
+    project: ProjectOption = Path("."),
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the embedded PostgreSQL instead.")] = False,
+) -> None:
     """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
+    if stop:
+        from provision.database import stop_local_db
+
+        if not project.is_dir():
+            raise DeployCheckError(f"--project: {project} is not a directory")
+        stopped = stop_local_db(project.resolve())
+        print("stopped the local PostgreSQL" if stopped else "provision local-db: nothing to stop")
+        return
     _provision("local-db", project)
 
 

@@ -22,7 +22,7 @@ STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim", 
 def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system="standard" if color else None,
-                      force_terminal=color, highlight=False, emoji=False, soft_wrap=False)
+                      force_terminal=color, highlight=False, emoji=False, soft_wrap=True)
     console.print(Text(f"deploy-check · {report.project}", style="bold"))
     family = None
     blocking = {r.id for r in report.blocking}
