@@ -398,13 +398,14 @@ def _is_ip_address(host: str) -> bool:
     return True
 
 
-async def open_connection(ctx: Context, *,
-                          autocommit: bool = True) -> psycopg.AsyncConnection[tuple[Any, ...]]:
+async def open_connection(ctx: Context, *, autocommit: bool = True,
+                          dbname: str | None = None) -> psycopg.AsyncConnection[tuple[Any, ...]]:
     """A new connection to DATABASE_URL (for a provisioner's own transaction; checks use
     `shared_connection`). Name lookup and connection together are bounded by the database
     timeout, and the password joins `ctx.masker`. The caller closes it. Raises
     InvalidDatabaseUrl, TimeoutError or psycopg.OperationalError (mask its text with
-    `ctx.mask`; `classify_error` names the kind)."""
+    `ctx.mask`; `classify_error` names the kind). `dbname` connects to another database
+    of the same server (DB005's scratch database)."""
     url = parse_database_url(database_url(ctx))
     if url.password:
         ctx.masker.add([url.password])
@@ -412,7 +413,7 @@ async def open_connection(ctx: Context, *,
     started = time.monotonic()
     conninfo = await resolve_hosts(url.conninfo, timeout)
     remaining = max(0.1, timeout - (time.monotonic() - started))
-    return await connect(conninfo, remaining, autocommit=autocommit)
+    return await connect(conninfo, remaining, autocommit=autocommit, dbname=dbname)
 
 
 async def shared_connection(ctx: Context) -> psycopg.AsyncConnection[tuple[Any, ...]]:

@@ -1,0 +1,267 @@
+"""Schema family: the tables `schema.sql` creates exist (DB004) and have not drifted
+from it (DB005). Expected tables come from pglast, never from regular expressions."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from checks.context import Context
+from checks.model import Outcome, Spec, failed, passed, skipped, warned
+from checks.registry import check
+from checks.sources import schema_paths, schema_sources
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from checks.sqlschema import ParsedSchema, TableName
+
+FIX_SCHEMA = "deploy-check provision schema"
+
+DB004 = Spec(
+    "DB004", "schema", "Every table schema.sql creates exists",
+    "Parses schema.sql (or the migrations) with PostgreSQL's own parser and looks every "
+    "table it creates up in information_schema.tables, in its schema, in one query. "
+    "`[database] expected_tables` adds more.",
+    "Apply the schema to this database.", FIX_SCHEMA,
+)
+DB005 = Spec(
+    "DB005", "schema", "Tables match schema.sql (no drift)",
+    "Applies schema.sql to a scratch database on the same server, then compares column "
+    "names, types and nullability of every expected table with the live database. Where "
+    "the role may not create databases, compares column names from the parsed statements.",
+    "Write a migration that brings the live table in line with schema.sql (or update "
+    "schema.sql to what production really has); `provision schema` never alters tables.",
+)
+
+# One query for any number of tables: the pairs travel as two parallel arrays.
+PRESENT_TABLES = """
+SELECT table_schema, table_name FROM information_schema.tables
+WHERE (table_schema, table_name) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+"""
+COLUMNS = """
+SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND (n.nspname, c.relname) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+ORDER BY n.nspname, c.relname, a.attnum
+"""
+SCRATCH_PREFIX = "deploy_check_scratch_"
+
+ColumnShape = tuple[str, bool]  # (type as format_type prints it, NOT NULL)
+
+
+@dataclass
+class SchemaFacts:
+    parsed: ParsedSchema | None = None
+    problem: str | None = None  # no schema file, syntax error, unreachable database
+    problem_is_skip: bool = False
+    expected: list[TableName] = field(default_factory=list)
+    present: set[TableName] = field(default_factory=set)
+
+
+def _arrays(tables: list[TableName]) -> tuple[list[str], list[str]]:
+    return [t.schema for t in tables], [t.name for t in tables]
+
+
+async def present_tables(connection: psycopg.AsyncConnection[Any],
+                         tables: list[TableName]) -> set[TableName]:
+    from checks.sqlschema import TableName
+
+    cursor = await connection.execute(PRESENT_TABLES, _arrays(tables))
+    return {TableName(schema, name) for schema, name in await cursor.fetchall()}
+
+
+async def table_columns(connection: psycopg.AsyncConnection[Any],
+                        tables: list[TableName]) -> dict[TableName, dict[str, ColumnShape]]:
+    from checks.sqlschema import TableName
+
+    cursor = await connection.execute(COLUMNS, _arrays(tables))
+    found: dict[TableName, dict[str, ColumnShape]] = {}
+    for schema, table, column, type_name, not_null in await cursor.fetchall():
+        found.setdefault(TableName(schema, table), {})[column] = (type_name, bool(not_null))
+    return found
+
+
+def expected_tables(ctx: Context, parsed: ParsedSchema) -> list[TableName]:
+    from checks.errors import DeployCheckError
+    from checks.sqlschema import TableName
+
+    tables = list(parsed.tables)
+    for text in ctx.config.expected_tables:
+        try:
+            extra = TableName.parse(text)
+        except ValueError as exc:
+            raise DeployCheckError(f"deploy-check.toml: database.expected_tables: {exc}") from None
+        if extra not in tables:
+            tables.append(extra)
+    return tables
+
+
+async def collect(ctx: Context) -> SchemaFacts:
+    import psycopg
+
+    from checks.database import InvalidDatabaseUrl, shared_connection
+    from checks.sqlschema import SchemaSyntaxError, parse_sources
+
+    if not schema_paths(ctx):
+        return SchemaFacts(problem="no schema.sql and no migrations directory "
+                           "(drizzle/, supabase/migrations/, db/migrations/)", problem_is_skip=True)
+    try:
+        parsed = parse_sources(schema_sources(ctx))
+    except SchemaSyntaxError as exc:
+        return SchemaFacts(problem=f"the schema does not parse: {exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        return SchemaFacts(problem=f"cannot read the schema: {exc}")
+    facts = SchemaFacts(parsed, expected=expected_tables(ctx, parsed))
+    if not facts.expected:
+        facts.problem, facts.problem_is_skip = "the schema creates no table", True
+        return facts
+    try:
+        connection = await shared_connection(ctx)
+        facts.present = await present_tables(connection, facts.expected)
+    except (psycopg.Error, OSError, TimeoutError, InvalidDatabaseUrl) as exc:
+        facts.problem = f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}"
+        facts.problem_is_skip = True
+    return facts
+
+
+async def schema_facts(ctx: Context) -> SchemaFacts:
+    return await ctx.fact("schema", lambda: collect(ctx))
+
+
+def _budget(ctx: Context) -> float:
+    from checks.pg import database_timeout
+
+    return database_timeout(ctx) * 2 + 5
+
+
+@check(DB004, needs=("DB002",), budget=_budget)
+async def tables_exist(ctx: Context) -> Outcome:
+    facts = await schema_facts(ctx)
+    if facts.problem:
+        return skipped(facts.problem) if facts.problem_is_skip else failed(facts.problem)
+    missing = [table for table in facts.expected if table not in facts.present]
+    details: dict[str, Any] = {"expected": [str(t) for t in facts.expected],
+                               "missing": [str(t) for t in missing]}
+    if missing:
+        names = ", ".join(str(t) for t in missing)
+        return failed(f"{len(missing)} of {len(facts.expected)} expected tables "
+                      f"{'is' if len(missing) == 1 else 'are'} missing: {names}", **details)
+    return passed(f"all {len(facts.expected)} expected tables exist "
+                  f"(checked in information_schema.tables)", **details)
+
+
+def compare(expected: dict[TableName, dict[str, ColumnShape]],
+            live: dict[TableName, dict[str, ColumnShape]], *, names_only: bool) -> dict[str, Any]:
+    """Per table: columns missing, extra, and with another type or nullability."""
+    drift: dict[str, Any] = {}
+    for table, columns in expected.items():
+        actual = live.get(table)
+        if actual is None:
+            continue  # DB004's business
+        entry: dict[str, Any] = {}
+        missing = [c for c in columns if c not in actual]
+        extra = [c for c in actual if c not in columns]
+        if missing:
+            entry["missing"] = missing
+        if extra:
+            entry["extra"] = extra
+        if not names_only:
+            changed = {
+                name: {"expected": _shape(shape), "actual": _shape(actual[name])}
+                for name, shape in columns.items() if name in actual and actual[name] != shape
+            }
+            if changed:
+                entry["changed"] = changed
+        if entry:
+            drift[str(table)] = entry
+    return drift
+
+
+def _shape(shape: ColumnShape) -> str:
+    return f"{shape[0]}{' NOT NULL' if shape[1] else ''}"
+
+
+async def scratch_columns(ctx: Context, parsed: ParsedSchema,
+                          tables: list[TableName]) -> dict[TableName, dict[str, ColumnShape]]:
+    """Apply the schema to a throw-away database on the same server and read back what it
+    made. Raises PermissionError when the role may not create databases."""
+    import psycopg
+    from psycopg import sql
+
+    from checks.database import open_connection, shared_connection
+
+    admin = await shared_connection(ctx)
+    name = SCRATCH_PREFIX + secrets.token_hex(6)
+    try:
+        await admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise PermissionError(str(exc)) from None
+    try:
+        scratch = await open_connection(ctx, autocommit=False, dbname=name)
+        try:
+            for statement in parsed.statements:
+                try:
+                    await scratch.execute(statement.text)
+                except psycopg.Error as exc:
+                    message = exc.diag.message_primary or str(exc)
+                    raise RuntimeError(f"{statement.where}: {message} "
+                                       f"(in `{statement.first_line}`)") from None
+            return await table_columns(scratch, tables)
+        finally:
+            await scratch.rollback()
+            await scratch.close()
+    finally:
+        # WITH (FORCE) (PostgreSQL 13+) ends any straggling session on the scratch database.
+        await admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@check(DB005, needs=("DB004",), budget=lambda ctx: _budget(ctx) + 60)
+async def no_drift(ctx: Context) -> Outcome:
+    import psycopg
+
+    from checks.database import shared_connection
+
+    facts = await schema_facts(ctx)
+    if facts.problem or facts.parsed is None:
+        return skipped(facts.problem or "no schema")
+    tables = [t for t in facts.parsed.tables if t in facts.present]
+    if not tables:
+        return skipped("none of the schema's tables exists yet (see DB004)")
+    connection = await shared_connection(ctx)
+    live = await table_columns(connection, tables)
+    method = "scratch database"
+    try:
+        expected = await asyncio.wait_for(scratch_columns(ctx, facts.parsed, tables), _budget(ctx) + 50)
+        names_only = False
+    except PermissionError:
+        method = "column names from the parsed statements (the role may not create databases)"
+        expected = {t: {c.name: ("", c.not_null) for c in facts.parsed.tables[t]} for t in tables}
+        names_only = True
+    except RuntimeError as exc:
+        return failed(f"the schema does not apply to a fresh database: {ctx.mask(str(exc))}",
+                      hint="Fix the schema so it applies from scratch; a new environment starts empty.")
+    except psycopg.Error as exc:
+        return failed(f"could not build the comparison: {ctx.mask(str(exc))}")
+    drift = compare(expected, live, names_only=names_only)
+    details: dict[str, Any] = {"method": method, "drift": drift, "tables": [str(t) for t in tables]}
+    blocking = {t: e for t, e in drift.items() if "missing" in e or "changed" in e}
+    if blocking:
+        parts = []
+        for table, entry in blocking.items():
+            found = [f"missing {', '.join(entry['missing'])}"] if "missing" in entry else []
+            found += [f"{col} is {c['actual']}, schema says {c['expected']}"
+                      for col, c in entry.get("changed", {}).items()]
+            parts.append(f"{table}: {'; '.join(found)}")
+        return failed(f"{len(blocking)} table{'s' if len(blocking) > 1 else ''} drifted from the "
+                      f"schema: {' | '.join(parts)} (compared via {method})", **details)
+    if drift:
+        extra = "; ".join(f"{t}: {', '.join(e['extra'])}" for t, e in drift.items())
+        return warned(f"columns the schema does not declare: {extra} (compared via {method})",
+                      **details)
+    return passed(f"{len(tables)} tables match the schema (compared via {method})", **details)

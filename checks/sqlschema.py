@@ -1,0 +1,177 @@
+"""What `schema.sql` (or the migrations) says, read with pglast — PostgreSQL's own
+parser: the tables it creates with their columns, its destructive statements, and
+each statement with the file and line it starts on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checks.sources import SchemaSource
+
+DEFAULT_SCHEMA = "public"  # where an unqualified CREATE TABLE lands on Neon and Supabase
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
+
+
+class SchemaSyntaxError(Exception):
+    def __init__(self, path: Path, line: int, column: int, message: str) -> None:
+        super().__init__(f"{path.name}:{line}:{column}: {message}")
+        self.path, self.line, self.column, self.message = path, line, column, message
+
+
+@dataclass(frozen=True, order=True)
+class TableName:
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        def quoted(part: str) -> str:
+            return part if re.fullmatch(r"[a-z_][a-z0-9_$]*", part) else '"' + part.replace('"', '""') + '"'
+
+        return f"{quoted(self.schema)}.{quoted(self.name)}"
+
+    @classmethod
+    def parse(cls, text: str) -> TableName:
+        """`schema.table` or `table` as written in deploy-check.toml (quotes allowed)."""
+        from pglast import parse_sql
+        from pglast.parser import ParseError
+
+        try:
+            (raw,) = parse_sql(f"SELECT FROM {text}")
+            select: Any = raw.stmt
+            relation = select.fromClause[0]
+            return cls(relation.schemaname or DEFAULT_SCHEMA, relation.relname)
+        except (ParseError, ValueError, AttributeError, IndexError, TypeError):
+            raise ValueError(f"not a table name: {text!r}") from None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    not_null: bool
+
+
+@dataclass(frozen=True)
+class Statement:
+    path: Path
+    line: int
+    text: str
+    kind: str  # the pglast node name: CreateStmt, IndexStmt, ...
+    node: Any = field(compare=False, repr=False)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.name}:{self.line}"
+
+    @property
+    def first_line(self) -> str:
+        first = self.text.strip().splitlines()[0] if self.text.strip() else ""
+        return first if len(first) <= 80 else first[:77] + "..."
+
+
+@dataclass
+class ParsedSchema:
+    statements: list[Statement] = field(default_factory=list)
+    # Tables the schema leaves behind, with the columns it declares for them (in order).
+    tables: dict[TableName, list[Column]] = field(default_factory=dict)
+    destructive: list[tuple[Statement, str]] = field(default_factory=list)
+
+
+def _line_of(sql: str, offset: int, first_line: int) -> int:
+    return first_line + sql.count("\n", 0, offset)
+
+
+def _column(definition: Any) -> Column:
+    from pglast.enums import ConstrType
+
+    kinds = {c.contype for c in (definition.constraints or ())}
+    not_null = bool(definition.is_not_null) or bool(kinds & {ConstrType.CONSTR_NOTNULL,
+                                                              ConstrType.CONSTR_PRIMARY,
+                                                              ConstrType.CONSTR_IDENTITY})
+    return Column(definition.colname, not_null)
+
+
+def _relation(node: Any) -> TableName:
+    return TableName(node.schemaname or DEFAULT_SCHEMA, node.relname)
+
+
+def _destructive_reason(node: Any) -> str | None:
+    from pglast import ast
+    from pglast.enums import AlterTableType
+
+    if isinstance(node, ast.DropStmt):
+        return "DROP"
+    if isinstance(node, ast.TruncateStmt):
+        return "TRUNCATE"
+    if isinstance(node, ast.DeleteStmt):
+        return "DELETE"
+    if isinstance(node, ast.AlterTableStmt):
+        for command in node.cmds or ():
+            if command.subtype == AlterTableType.AT_DropColumn:
+                return f"ALTER TABLE … DROP COLUMN {command.name}"
+            if command.subtype == AlterTableType.AT_AlterColumnType:
+                return f"ALTER TABLE … ALTER COLUMN {command.name} TYPE"
+            if command.subtype == AlterTableType.AT_DropConstraint:
+                return f"ALTER TABLE … DROP CONSTRAINT {command.name}"
+    return None
+
+
+def _track(parsed: ParsedSchema, node: Any) -> None:
+    """Follow what the statements do to tables, in order (migrations add and drop)."""
+    from pglast import ast
+    from pglast.enums import AlterTableType, ObjectType
+
+    if isinstance(node, ast.CreateStmt) and getattr(node.relation, "relpersistence", "p") != "t":
+        columns = [_column(e) for e in node.tableElts or () if isinstance(e, ast.ColumnDef)]
+        parsed.tables.setdefault(_relation(node.relation), columns)
+    elif isinstance(node, ast.CreateTableAsStmt) and node.into and node.into.rel:
+        parsed.tables.setdefault(_relation(node.into.rel), [])
+    elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
+        altered = parsed.tables.get(_relation(node.relation))
+        if altered is None:
+            return
+        for command in node.cmds or ():
+            if command.subtype == AlterTableType.AT_AddColumn:
+                altered.append(_column(command.def_))
+            elif command.subtype == AlterTableType.AT_DropColumn:
+                altered[:] = [c for c in altered if c.name != command.name]
+    elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABLE:
+        old = _relation(node.relation)
+        if old in parsed.tables:
+            parsed.tables[TableName(old.schema, str(node.newname))] = parsed.tables.pop(old)
+    elif isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
+        for names in node.objects or ():
+            parts = [n.sval for n in names]
+            parsed.tables.pop(TableName(*parts[-2:]) if len(parts) > 1 else TableName(DEFAULT_SCHEMA, parts[0]), None)
+
+
+def parse_sources(sources: Iterable[SchemaSource]) -> ParsedSchema:
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    parsed = ParsedSchema()
+    for source in sources:
+        try:
+            raws = parse_sql(source.sql)
+        except ParseError as exc:
+            message, offset = (*exc.args, 0)[:2]
+            offset = max(0, offset) if isinstance(offset, int) else 0  # 0-based
+            line = _line_of(source.sql, offset, source.first_line)
+            column = offset - (source.sql.rfind("\n", 0, offset) + 1) + 1
+            raise SchemaSyntaxError(source.path, line, column, str(message)) from None
+        for raw in raws:
+            start = raw.stmt_location or 0
+            end = start + raw.stmt_len if raw.stmt_len else len(source.sql)
+            skip = _LEADING.match(source.sql, start)
+            begin = skip.end() if skip else start
+            statement = Statement(source.path, _line_of(source.sql, begin, source.first_line),
+                                  source.sql[begin:end].strip(), type(raw.stmt).__name__, raw.stmt)
+            parsed.statements.append(statement)
+            reason = _destructive_reason(raw.stmt)
+            if reason:
+                parsed.destructive.append((statement, reason))
+            _track(parsed, raw.stmt)
+    return parsed

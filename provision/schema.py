@@ -1,0 +1,138 @@
+"""`deploy-check provision schema`: apply schema.sql (or the migrations) in one
+transaction (DESIGN.md "Provisioning rules").
+
+- Parse first with pglast: a syntax error names file, line and column; nothing is sent.
+- Refuse destructive statements (DROP, TRUNCATE, DELETE, ALTER … DROP COLUMN / TYPE)
+  found in the parsed statements unless --allow-destructive.
+- Take a transaction-level advisory lock, so two concurrent runs serialize; the second
+  then sees the first one's tables.
+- "Already applied" means: every table the schema creates exists with the columns it
+  declares. Then nothing is executed and the run is a no-op (exit 0).
+- Otherwise every statement runs in order, each under a savepoint: one that fails only
+  because its object already exists (duplicate table/index/type/schema…) is counted as
+  "already there" — that is how a schema that gained a table applies on top of the old
+  one. Any other error rolls everything back and names the statement and its line.
+- --dry-run does all of it and rolls back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from checks.context import Context
+from checks.sources import schema_paths, schema_sources
+from provision import Options, Provisioned, ProvisionFailed
+
+# A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
+LOCK_KEY = int.from_bytes(hashlib.sha256(b"deploy-check provision schema").digest()[:8], "big",
+                          signed=True)
+# SQLSTATEs of "the object is already there" (PostgreSQL Appendix A, class 42).
+ALREADY_EXISTS = {"42P07", "42710", "42P06", "42723", "42P04"}
+LOCK_TIMEOUT = "60s"
+APPLY_TIMEOUT = 600.0
+
+
+async def _applied(connection: Any, ctx: Context, parsed: Any) -> bool:
+    from checks.schema import table_columns
+
+    tables = list(parsed.tables)
+    if not tables:
+        return False
+    live = await table_columns(connection, tables)
+    return all(
+        table in live and all(column.name in live[table] for column in columns)
+        for table, columns in parsed.tables.items()
+    )
+
+
+async def provision(ctx: Context, options: Options) -> Provisioned:
+    import asyncio
+
+    import psycopg
+
+    from checks.database import InvalidDatabaseUrl, open_connection
+    from checks.sqlschema import SchemaSyntaxError, parse_sources
+
+    paths = schema_paths(ctx)
+    if not paths:
+        raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
+    try:
+        parsed = parse_sources(schema_sources(ctx))
+    except SchemaSyntaxError as exc:
+        raise ProvisionFailed(f"{exc} — nothing was sent to the database") from None
+    if parsed.destructive and not options.allow_destructive:
+        listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.destructive)
+        raise ProvisionFailed(
+            f"refusing destructive statements ({listed}): they touch data and are hard to "
+            "reverse. Re-run with --allow-destructive if that is intended.")
+    try:
+        connection = await open_connection(ctx, autocommit=False)
+    except (InvalidDatabaseUrl, psycopg.Error, OSError, TimeoutError) as exc:
+        raise ProvisionFailed(f"cannot connect to the database: {ctx.mask(str(exc)) or 'timed out'}") from None
+    result = Provisioned("schema", changed=False)
+    source_names = ", ".join(p.relative_to(ctx.project).as_posix() if p.is_relative_to(ctx.project)
+                             else str(p) for p in paths)
+    try:
+        result = await asyncio.wait_for(
+            _apply(connection, ctx, parsed, options, source_names), APPLY_TIMEOUT)
+    except TimeoutError:
+        raise ProvisionFailed(f"applying took longer than {APPLY_TIMEOUT:g} s; rolled back") from None
+    finally:
+        await connection.close()
+    return result
+
+
+async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
+                 source_names: str) -> Provisioned:
+    import psycopg
+
+    result = Provisioned("schema", changed=False)
+    async with connection.transaction(force_rollback=options.dry_run):
+        await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        try:
+            await connection.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        except psycopg.errors.LockNotAvailable:
+            raise ProvisionFailed(f"another `provision schema` holds the lock for over "
+                                  f"{LOCK_TIMEOUT}; nothing applied") from None
+        if await _applied(connection, ctx, parsed):
+            result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
+                                f"{source_names} exist with their columns; nothing to do")
+            return result
+        started = time.perf_counter()
+        created = existing = 0
+        for number, statement in enumerate(parsed.statements, 1):
+            await connection.execute("SAVEPOINT deploy_check_statement")
+            try:
+                await connection.execute(statement.text)
+            except psycopg.Error as exc:
+                await connection.execute("ROLLBACK TO SAVEPOINT deploy_check_statement")
+                if exc.sqlstate in ALREADY_EXISTS:
+                    existing += 1
+                    continue
+                line = statement.line
+                position = exc.diag.statement_position
+                if position and position.isdigit():
+                    line += statement.text.count("\n", 0, int(position) - 1)
+                message = exc.diag.message_primary or str(exc)
+                raise ProvisionFailed(
+                    f"statement {number} of {len(parsed.statements)} failed at "
+                    f"{statement.path.name}:{line}: {ctx.mask(message)} (in `{statement.first_line}`); "
+                    "rolled back, nothing was applied") from None
+            await connection.execute("RELEASE SAVEPOINT deploy_check_statement")
+            created += 1
+        elapsed = time.perf_counter() - started
+        if created == 0:
+            result.lines.append(
+                f"nothing to apply: the objects of all {existing} statements already exist, but "
+                "some tables lack columns the schema declares (see `deploy-check check --only DB005`)")
+            return result
+        verb = "would apply" if options.dry_run else "applied"
+        result.changed = not options.dry_run and created > 0
+        result.lines.append(f"{verb} {created} statement{'s' if created != 1 else ''} from "
+                            f"{source_names} in one transaction ({elapsed:.2f} s)"
+                            + (f"; {existing} already existed" if existing else ""))
+        if options.dry_run:
+            result.lines.append("dry run: rolled back, the database is unchanged")
+    return result

@@ -1,0 +1,284 @@
+"""DB004/DB005 and `provision schema` against a real PostgreSQL (the `pg` fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from checks.sources import SchemaSource
+from checks.sqlschema import SchemaSyntaxError, TableName, parse_sources
+
+from support import REPO, clean_environ, run_cli, write_project
+
+SCHEMA = """\
+-- accounts and their notes
+CREATE SCHEMA IF NOT EXISTS billing;
+
+CREATE TABLE accounts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    nickname varchar(40)
+);
+
+CREATE TABLE billing."Invoice Lines" (
+    id serial PRIMARY KEY,
+    account_id bigint NOT NULL REFERENCES accounts (id),
+    amount_cents integer NOT NULL CHECK (amount_cents >= 0)
+);
+
+CREATE INDEX accounts_email_idx ON accounts (lower(email));
+"""
+
+
+def project_for(root: Path, url: str, schema: str = SCHEMA, **files: str) -> Path:
+    return write_project(root, {"schema.sql": schema, ".env.local": f"DATABASE_URL={url}\n", **files})
+
+
+def query(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url, autocommit=True) as connection:
+        cursor = connection.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+
+def tables_in(url: str) -> set[str]:
+    rows = query(url, "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                      "WHERE table_schema IN ('public', 'billing')")
+    return {str(row[0]) for row in rows}
+
+
+def provision(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("provision", "schema", "--project", str(project), *args)
+
+
+def checks(project: Path, only: str = "schema") -> dict[str, dict[str, object]]:
+    done = run_cli("check", "--project", str(project), "--only", only, "-f", "json")
+    assert done.stdout, done.stderr
+    return {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+def test_parsing_finds_schema_qualified_and_quoted_tables_with_lines() -> None:
+    parsed = parse_sources([SchemaSource(Path("schema.sql"), SCHEMA, 1)])
+    assert list(parsed.tables) == [TableName("public", "accounts"), TableName("billing", "Invoice Lines")]
+    assert [c.name for c in parsed.tables[TableName("public", "accounts")]] == ["id", "email", "nickname"]
+    assert [(s.line, s.kind) for s in parsed.statements] == [
+        (2, "CreateSchemaStmt"), (4, "CreateStmt"), (10, "CreateStmt"), (16, "IndexStmt")]
+    assert str(TableName("billing", "Invoice Lines")) == 'billing."Invoice Lines"'
+
+
+def test_a_comment_that_mentions_create_table_is_not_a_table() -> None:
+    parsed = parse_sources([SchemaSource(Path("s.sql"), "-- CREATE TABLE ghost (id int);\n"
+                                         "/* CREATE TABLE ghost2 (id int); */\nCREATE TABLE real (id int);", 1)])
+    assert list(parsed.tables) == [TableName("public", "real")]
+
+
+def test_migrations_track_added_dropped_and_renamed_tables() -> None:
+    parsed = parse_sources([
+        SchemaSource(Path("0001.sql"), "CREATE TABLE a (id int); CREATE TABLE b (id int);", 1),
+        SchemaSource(Path("0002.sql"), "ALTER TABLE a ADD COLUMN x text NOT NULL; DROP TABLE b;"
+                                       " ALTER TABLE a RENAME TO c; CREATE TEMP TABLE t (id int);", 1),
+    ])
+    assert {str(t): [c.name for c in cols] for t, cols in parsed.tables.items()} == {"public.c": ["id", "x"]}
+    assert [reason for _, reason in parsed.destructive] == ["DROP"]
+
+
+def test_syntax_error_names_line_and_column() -> None:
+    with pytest.raises(SchemaSyntaxError) as error:
+        parse_sources([SchemaSource(Path("schema.sql"), "CREATE TABLE a (\n  id int,\n  oops oops oops\n);", 1)])
+    assert (error.value.line, error.value.column) == (3, 13)
+    assert str(error.value) == 'schema.sql:3:13: syntax error at or near "oops"'
+
+
+def test_dbmate_files_contribute_only_their_up_part(tmp_path: Path) -> None:
+    from checks.context import Context
+    from checks.sources import schema_sources
+
+    write_project(tmp_path, {"db/migrations/20260101_init.sql":
+                             "-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n"})
+    sources = schema_sources(Context(project=tmp_path, environ={}))
+    parsed = parse_sources(sources)
+    assert list(parsed.tables) == [TableName("public", "a")]
+    assert parsed.destructive == []
+    assert parsed.statements[0].line == 2
+
+
+# -- provision schema ------------------------------------------------------------------------
+
+def test_apply_then_reapply_is_a_no_op(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    first = provision(project)
+    assert first.returncode == 0, first.stderr
+    assert "applied 4 statements from schema.sql in one transaction" in first.stdout
+    assert tables_in(fresh_db) == {"public.accounts", "billing.Invoice Lines"}
+    again = provision(project)
+    assert again.returncode == 0, again.stderr
+    assert "schema already applied" in again.stdout
+
+
+def test_dry_run_leaves_nothing(tmp_path: Path, fresh_db: str) -> None:
+    done = provision(project_for(tmp_path, fresh_db), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "would apply 4 statements" in done.stdout and "rolled back" in done.stdout
+    assert tables_in(fresh_db) == set()
+
+
+def test_failure_in_statement_k_rolls_back_everything_and_names_it(tmp_path: Path, fresh_db: str) -> None:
+    broken = SCHEMA + "\nCREATE TABLE notes (\n    id int,\n    account_id bigint REFERENCES nowhere (id)\n);\n"
+    done = provision(project_for(tmp_path, fresh_db, broken))
+    assert done.returncode == 1
+    assert "statement 5 of 5 failed at schema.sql:18" in done.stderr
+    assert 'relation "nowhere" does not exist' in done.stderr
+    assert "rolled back" in done.stderr
+    assert tables_in(fresh_db) == set()
+    assert query(fresh_db, "SELECT 1 FROM pg_namespace WHERE nspname = 'billing'") == []
+
+
+def test_syntax_error_sends_nothing(tmp_path: Path) -> None:
+    # An unreachable URL proves nothing is sent: parsing fails before any connection.
+    project = project_for(tmp_path, "postgresql://app:pw@127.0.0.1:1/app", "CREATE TABLE a (\n id int,,\n);")
+    done = provision(project)
+    assert done.returncode == 1
+    assert "schema.sql:2:9: syntax error" in done.stderr
+    assert "nothing was sent" in done.stderr
+
+
+def test_destructive_statements_are_refused_unless_allowed(tmp_path: Path, fresh_db: str) -> None:
+    schema = "CREATE TABLE a (id int, old text);\nALTER TABLE a DROP COLUMN old;\nDELETE FROM a;\n"
+    project = project_for(tmp_path, fresh_db, schema)
+    refused = provision(project)
+    assert refused.returncode == 1
+    assert "schema.sql:2 ALTER TABLE … DROP COLUMN old; schema.sql:3 DELETE" in refused.stderr
+    assert tables_in(fresh_db) == set()
+    assert provision(project, "--allow-destructive").returncode == 0
+    assert tables_in(fresh_db) == {"public.a"}
+
+
+def test_a_new_table_applies_on_top_of_the_applied_schema(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    (project / "schema.sql").write_text(SCHEMA + "\nCREATE TABLE tags (id int PRIMARY KEY);\n")
+    done = provision(project)
+    assert done.returncode == 0, done.stderr
+    # CREATE SCHEMA IF NOT EXISTS runs again (a no-op in PostgreSQL); the rest already existed.
+    assert "applied 2 statements" in done.stdout and "3 already existed" in done.stdout
+    assert "public.tags" in tables_in(fresh_db)
+
+
+def test_two_concurrent_applies_do_not_both_apply(tmp_path: Path, fresh_db: str) -> None:
+    # pg_sleep inside the schema keeps the first transaction open while the second starts.
+    schema = SCHEMA + "\nSELECT pg_sleep(1.5);\n"
+    project = project_for(tmp_path, fresh_db, schema)
+    env = {**clean_environ(), "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "checks", "provision", "schema", "--project", str(project)]
+    runs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    stdout = [out for out, _ in outputs]
+    assert sum("applied 5 statements" in out for out in stdout) == 1
+    assert sum("schema already applied" in out for out in stdout) == 1
+
+
+# -- DB004 / DB005 ---------------------------------------------------------------------------
+
+def test_db004_names_the_missing_tables_and_its_fix(tmp_path: Path, fresh_db: str) -> None:
+    found = checks(project_for(tmp_path, fresh_db))
+    db004 = found["DB004"]
+    assert db004["status"] == "fail"
+    assert db004["details"]["missing"] == ["public.accounts", 'billing."Invoice Lines"']
+    assert db004["fix"] == "deploy-check provision schema"
+    assert found["DB005"]["status"] == "skip"
+
+
+def test_db004_and_db005_pass_after_provisioning(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    found = checks(project)
+    assert found["DB004"]["status"] == "pass"
+    assert found["DB005"]["status"] == "pass", found["DB005"]["message"]
+    assert found["DB005"]["details"]["method"] == "scratch database"
+    # the scratch database is gone
+    assert query(fresh_db, "SELECT datname FROM pg_database WHERE datname LIKE 'deploy_check_scratch_%'") == []
+
+
+def test_expected_tables_from_config_are_required_too(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db,
+                          **{"deploy-check.toml": "[database]\nexpected_tables = ['audit.events']\n"})
+    assert provision(project).returncode == 0
+    db004 = checks(project, "DB004")["DB004"]
+    assert db004["status"] == "fail"
+    assert db004["details"]["missing"] == ["audit.events"]
+
+
+@pytest.mark.parametrize(
+    ("alter", "expected"),
+    [
+        ("ALTER TABLE accounts DROP COLUMN nickname", "public.accounts: missing nickname"),
+        ("ALTER TABLE accounts ALTER COLUMN nickname TYPE text",
+         "nickname is text, schema says character varying(40)"),
+        ('ALTER TABLE billing."Invoice Lines" ALTER COLUMN amount_cents DROP NOT NULL',
+         "amount_cents is integer, schema says integer NOT NULL"),
+    ],
+    ids=["dropped-column", "type-changed", "nullability-changed"],
+)
+def test_db005_detects_drift(tmp_path: Path, fresh_db: str, alter: str, expected: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    query(fresh_db, alter)
+    db005 = checks(project)["DB005"]
+    assert db005["status"] == "fail"
+    assert expected in db005["message"]
+
+
+def test_db005_warns_on_columns_the_schema_does_not_declare(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    query(fresh_db, "ALTER TABLE accounts ADD COLUMN legacy_flag boolean")
+    db005 = checks(project)["DB005"]
+    assert db005["status"] == "warn"
+    assert "public.accounts: legacy_flag" in db005["message"]
+
+
+def test_db005_falls_back_to_names_when_the_role_may_not_create_databases(
+        tmp_path: Path, pg: object, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    query(fresh_db, "DROP ROLE IF EXISTS app_reader; CREATE ROLE app_reader LOGIN PASSWORD 'reader-pw-123' NOCREATEDB;"
+                    "GRANT USAGE ON SCHEMA billing TO app_reader;"
+                    "GRANT SELECT ON ALL TABLES IN SCHEMA public, billing TO app_reader")
+    reader_url = fresh_db.replace(f"{fresh_db.split('://')[1].split('@')[0]}@", "app_reader:reader-pw-123@")
+    (project / ".env.local").write_text(f"DATABASE_URL={reader_url}\n")
+    query(fresh_db, "ALTER TABLE accounts DROP COLUMN nickname")
+    db005 = checks(project)["DB005"]
+    assert db005["status"] == "fail"
+    assert "the role may not create databases" in db005["message"]
+    assert "public.accounts: missing nickname" in db005["message"]
+
+
+def test_verification_is_one_round_trip_for_any_table_count(fresh_db: str) -> None:
+    from checks.schema import present_tables
+
+    many = [TableName("public", f"t{i}") for i in range(300)]
+    query(fresh_db, "".join(f"CREATE TABLE t{i} (id int);" for i in range(0, 300, 2)))
+
+    class Counting(psycopg.AsyncConnection):  # type: ignore[type-arg]
+        executed = 0
+
+        async def execute(self, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+            Counting.executed += 1
+            return await super().execute(*args, **kwargs)
+
+    async def verify() -> set[TableName]:
+        async with await Counting.connect(fresh_db, autocommit=True) as connection:
+            return await present_tables(connection, many)
+
+    present = asyncio.run(verify())
+    assert len(present) == 150
+    assert Counting.executed == 1
