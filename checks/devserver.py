@@ -1,0 +1,113 @@
+"""Devserver family: the app's own dev server boots, answers, and serves the core
+routes without logging errors — checked by running it (DESIGN.md DEV001–DEV003)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from checks.context import Context
+from checks.model import Outcome, Spec, failed, passed, skipped
+from checks.registry import check
+
+DEV001 = Spec(
+    "DEV001", "devserver", "The dev server starts and answers HTTP",
+    "Runs `[dev_server] command` or the package.json `dev` script (with the package manager "
+    "its lockfile names) on a free PORT, with the variables the app would see, and waits "
+    "until its URL answers HTTP at all (any status), polling every 50 ms, up to "
+    "`ready_timeout` (60 s). The URL the server prints wins over the one assumed.",
+    "Run the dev command yourself and fix what its output says; raise "
+    "[dev_server] ready_timeout if the first compile is slow.",
+)
+DEV002 = Spec(
+    "DEV002", "devserver", "The smoke routes answer as expected",
+    "Requests `[dev_server] routes` in order with cookies kept (default: GET / must answer "
+    "below 500), each with its own `route_timeout` for a first compile.",
+    "Open the failing route locally; the server's own lines quoted here say why it failed.",
+)
+DEV003 = Spec(
+    "DEV003", "devserver", "The dev server logs no errors",
+    "Reads everything the server printed while booting and serving the smoke routes for "
+    "`Error:`, `⨯`, `Unhandled`, `Module not found`, `ECONNREFUSED` and stack traces.",
+    "Fix the errors quoted here; they are what a user hits first.",
+)
+
+ERROR_LINE = re.compile(
+    r"\bError:|⨯|\bUnhandled\b|Module not found|Cannot find module|ECONNREFUSED"
+    r"|^\s+at \S.*[:(]\d+:\d+\)?\s*$|Traceback \(most recent call last\)",
+)
+QUOTE_LIMIT = 5
+
+
+def _budget(ctx: Context) -> float:
+    routes = max(1, len(ctx.config.routes))
+    return ctx.config.ready_timeout + routes * (ctx.config.route_timeout + 1) + 15
+
+
+def error_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if ERROR_LINE.search(line)]
+
+
+@check(DEV001, budget=_budget)
+async def boots(ctx: Context) -> Outcome:
+    from checks.devproc import dev_facts
+
+    facts = await dev_facts(ctx)
+    if facts.skip_reason:
+        return skipped(facts.skip_reason)
+    details: dict[str, Any] = {"command": facts.command, "url": facts.url, "port": facts.port,
+               "boot_s": facts.boot_s, "teardown": facts.teardown}
+    if facts.ready:
+        return passed(f"`{facts.command}` answered HTTP at {facts.url} after {facts.boot_s:.1f} s",
+                      **details)
+    details["last_lines"] = facts.tail()
+    if facts.exit_code is not None:
+        return failed(f"`{facts.command}` exited with code {facts.exit_code} before answering HTTP",
+                      exit_code=facts.exit_code, **details)
+    return failed(f"`{facts.command}` did not answer HTTP at {facts.url} within "
+                  f"{ctx.config.ready_timeout:g} s", **details)
+
+
+@check(DEV002, budget=_budget)
+async def routes_answer(ctx: Context) -> Outcome:
+    from checks.devproc import dev_facts
+
+    facts = await dev_facts(ctx)
+    if facts.skip_reason:
+        return skipped(facts.skip_reason)
+    if not facts.ready:
+        return skipped("not run: the dev server never answered HTTP (see DEV001)")
+    results = [
+        {"route": f"{r.method} {r.path}", "expected": r.expected, "status": r.status,
+         "error": r.error, "elapsed_ms": r.elapsed_ms} for r in facts.routes
+    ]
+    broken = [r for r in facts.routes if not r.ok]
+    if broken:
+        quoted: list[str] = []
+        for route in broken:
+            quoted += (error_lines(route.lines) or route.lines)[:QUOTE_LIMIT]
+        said = f"; the server printed: {' | '.join(quoted[:QUOTE_LIMIT])}" if quoted else ""
+        return failed(f"{len(broken)} of {len(facts.routes)} smoke routes failed: "
+                      f"{', '.join(r.describe() for r in broken)}{said}",
+                      routes=results, server_lines=quoted[:QUOTE_LIMIT])
+    return passed(f"{len(facts.routes)} smoke route{'s' if len(facts.routes) > 1 else ''} answered "
+                  f"as expected: {', '.join(f'{r.method} {r.path} {r.status}' for r in facts.routes)}",
+                  routes=results)
+
+
+@check(DEV003, budget=_budget)
+async def no_error_lines(ctx: Context) -> Outcome:
+    from checks.devproc import dev_facts
+
+    facts = await dev_facts(ctx)
+    if facts.skip_reason:
+        return skipped(facts.skip_reason)
+    if not facts.lines:
+        return skipped("the dev server printed nothing") if not facts.ready else passed(
+            "the dev server printed nothing while booting and serving", lines=0)
+    errors = [line for line in facts.lines if ERROR_LINE.search(line.text)]
+    if errors:
+        quoted = [f"[{line.phase}] {line.text.strip()}" for line in errors[:QUOTE_LIMIT]]
+        return failed(f"{len(errors)} error line{'s' if len(errors) > 1 else ''} in the dev "
+                      f"server's output: {' | '.join(quoted)}", lines=quoted, count=len(errors))
+    return passed(f"no error in {len(facts.lines)} lines of output", lines=len(facts.lines))

@@ -1,0 +1,100 @@
+"""A stand-in dev server for the DEV tests, in Python so the tests run without Node.
+
+    python scenario.py MODE PIDFILE
+
+Writes the pid of every process it starts to PIDFILE (one per line) so a test can
+prove none survives. Listens on $PORT like `next dev`, prints Next.js-style lines."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODE, PIDFILE = sys.argv[1], sys.argv[2]
+
+
+def record_pid() -> None:
+    with open(PIDFILE, "a") as pids:
+        pids.write(f"{os.getpid()}\n")
+
+
+class App(BaseHTTPRequestHandler):
+    def log_message(self, fmt: str, *args: object) -> None:
+        print(f" {self.command} {self.path} {args[1] if len(args) > 1 else ''}", flush=True)
+
+    def reply(self, status: int, body: bytes = b"{}", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if self.path == "/":
+            self.reply(200, b"<h1>home</h1>")
+        elif self.path == "/me":
+            signed_in = "session=ok" in (self.headers.get("Cookie") or "")
+            self.reply(200 if signed_in else 401)
+        elif self.path == "/boom":
+            print(" ⨯ Error: You haven't provided a project ID", flush=True)
+            print("    at handler (/app/.next/server/app/page.js:12:7)", flush=True)
+            self.reply(500)
+        else:
+            self.reply(404)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        if self.path == "/login":
+            self.reply(204, b"", {"Set-Cookie": "session=ok; Path=/; HttpOnly"})
+        else:
+            self.reply(404)
+
+
+def serve(port: int) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", port), App)
+    print(f"  - Local:        http://localhost:{port}", flush=True)
+    print(" ✓ Ready in 12ms", flush=True)
+    server.serve_forever()
+
+
+def main() -> None:
+    record_pid()
+    port = int(os.environ["PORT"])
+    if MODE == "normal":
+        serve(port)
+    elif MODE == "crash":
+        print("Error: Cannot find module 'next'", flush=True)
+        print("Module not found: Can't resolve '@/lib/db'", flush=True)
+        sys.exit(3)
+    elif MODE == "never":
+        while True:
+            print(" ○ Compiling / ...", flush=True)
+            time.sleep(0.05)
+    elif MODE == "slow":
+        time.sleep(1.5)
+        serve(port)
+    elif MODE == "grandchild":
+        child = subprocess.Popen([sys.executable, "-u", __file__, "normal", PIDFILE])
+        child.wait()
+    elif MODE == "secret":
+        print(f"connecting with token {os.environ['API_SECRET']}", flush=True)
+        print(f"Error: upstream refused {os.environ['API_SECRET']}", flush=True)
+        serve(port)
+    elif MODE == "moved":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            other = probe.getsockname()[1]
+        print(f" ⚠ Port {port} is in use, using available port {other} instead.", flush=True)
+        serve(other)
+    else:
+        sys.exit(f"unknown mode {MODE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""DEV001–DEV003 with real subprocesses on loopback. After every scenario: no process
+of it is alive and its port is free."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from support import REPO, clean_environ, run_cli, write_project
+
+SCENARIO = Path(__file__).parent / "devservers" / "scenario.py"
+
+
+def scenario_project(root: Path, mode: str, routes: str = "", extra: str = "",
+                     ready_timeout: int = 15) -> Path:
+    pidfile = root / "pids.txt"
+    command = f"{sys.executable} -u {SCENARIO} {mode} {pidfile}"
+    toml = (f"[dev_server]\ncommand = {json.dumps(command)}\nready_timeout = {ready_timeout}\n"
+            f"route_timeout = 10\n{routes}{extra}")
+    return write_project(root, {"deploy-check.toml": toml})
+
+
+def run_dev(project: Path, env: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    done = run_cli("check", "--project", str(project), "--only", "devserver", "-f", "json", env=env)
+    assert done.stdout, done.stderr
+    return {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+
+
+def assert_nothing_left(project: Path, port: int | None) -> None:
+    pidfile = project / "pids.txt"
+    pids = [int(p) for p in pidfile.read_text().split()] if pidfile.exists() else []
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    assert alive == [], f"scenario processes still alive: {alive}"
+    if port:
+        with socket.socket() as probe:
+            # SO_REUSEADDR ignores TIME_WAIT leftovers of closed connections, not a listener.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", port))  # raises if something still listens
+            probe.listen()
+
+
+def test_normal_boot_and_default_route(tmp_path: Path) -> None:
+    found = run_dev(scenario_project(tmp_path, "normal"))
+    dev001 = found["DEV001"]
+    assert dev001["status"] == "pass", dev001
+    assert dev001["details"]["url"].startswith(("http://127.0.0.1:", "http://[::1]:"))
+    assert dev001["details"]["boot_s"] < 15
+    assert found["DEV002"]["status"] == "pass"
+    assert "GET / 200" in found["DEV002"]["message"]
+    assert found["DEV003"]["status"] == "pass"
+    assert_nothing_left(tmp_path, dev001["details"]["port"])
+
+
+def test_routes_run_in_order_with_cookies_kept(tmp_path: Path) -> None:
+    routes = ('routes = [{path = "/me", status = 401}, {path = "/login", method = "POST", status = 204},'
+              ' {path = "/me", status = 200}]\n')
+    found = run_dev(scenario_project(tmp_path, "normal", routes))
+    assert found["DEV002"]["status"] == "pass", found["DEV002"]["message"]
+    assert [r["status"] for r in found["DEV002"]["details"]["routes"]] == [401, 204, 200]
+
+
+def test_a_500_route_fails_dev002_quoting_the_server_and_dev003(tmp_path: Path) -> None:
+    routes = 'routes = [{path = "/"}, {path = "/boom"}]\n'
+    found = run_dev(scenario_project(tmp_path, "normal", routes))
+    assert found["DEV001"]["status"] == "pass"
+    dev002 = found["DEV002"]
+    assert dev002["status"] == "fail"
+    assert "GET /boom → 500 (expected < 500)" in dev002["message"]
+    assert "⨯ Error: You haven't provided a project ID" in dev002["message"]
+    dev003 = found["DEV003"]
+    assert dev003["status"] == "fail"
+    assert "[route 2] ⨯ Error: You haven't provided a project ID" in dev003["details"]["lines"]
+
+
+def test_crash_fails_at_once_with_exit_code_and_last_lines(tmp_path: Path) -> None:
+    started = time.monotonic()
+    found = run_dev(scenario_project(tmp_path, "crash", ready_timeout=30))
+    assert time.monotonic() - started < 20  # not the 30 s ready timeout
+    dev001 = found["DEV001"]
+    assert dev001["status"] == "fail"
+    assert "exited with code 3 before answering HTTP" in dev001["message"]
+    assert "Error: Cannot find module 'next'" in dev001["details"]["last_lines"]
+    assert found["DEV002"]["status"] == "skip"
+    assert found["DEV003"]["status"] == "fail"
+    assert "Module not found" in found["DEV003"]["message"]
+    assert_nothing_left(tmp_path, None)
+
+
+def test_never_ready_times_out_and_is_torn_down(tmp_path: Path) -> None:
+    found = run_dev(scenario_project(tmp_path, "never", ready_timeout=2))
+    dev001 = found["DEV001"]
+    assert dev001["status"] == "fail"
+    assert "did not answer HTTP" in dev001["message"] and "within 2 s" in dev001["message"]
+    assert " ○ Compiling / ..." in dev001["details"]["last_lines"]
+    assert len(dev001["details"]["last_lines"]) == 20
+    assert_nothing_left(tmp_path, None)
+
+
+def test_slow_start_is_waited_for(tmp_path: Path) -> None:
+    dev001 = run_dev(scenario_project(tmp_path, "slow"))["DEV001"]
+    assert dev001["status"] == "pass"
+    assert dev001["details"]["boot_s"] >= 1.5
+
+
+def test_grandchild_holding_the_port_is_killed_too(tmp_path: Path) -> None:
+    found = run_dev(scenario_project(tmp_path, "grandchild"))
+    assert found["DEV001"]["status"] == "pass"
+    assert len((tmp_path / "pids.txt").read_text().split()) == 2
+    assert_nothing_left(tmp_path, found["DEV001"]["details"]["port"])
+
+
+def test_printed_url_wins_when_the_server_moves_port(tmp_path: Path) -> None:
+    found = run_dev(scenario_project(tmp_path, "moved"))
+    dev001 = found["DEV001"]
+    assert dev001["status"] == "pass", dev001
+    assert not dev001["details"]["url"].endswith(f":{dev001['details']['port']}")
+
+
+def test_secrets_printed_by_the_server_are_masked(tmp_path: Path) -> None:
+    canary = "Dev-Canary-93jd-secret"
+    project = scenario_project(tmp_path / "app", "secret")
+    (project / ".env.local").write_text(f"API_SECRET={canary}\n")
+    summary = tmp_path / "summary.md"
+    for fmt in ("json", "console", "junit", "github", "markdown"):
+        done = run_cli("check", "--project", str(project), "--only", "devserver", "-f", fmt,
+                       env=clean_environ(GITHUB_STEP_SUMMARY=str(summary)))
+        assert "Error: upstream refused ****" in done.stdout or fmt in ("junit",), done.stdout
+        assert canary not in done.stdout + done.stderr
+    assert canary not in summary.read_text()
+
+
+def test_no_dev_script_skips_with_the_reason(tmp_path: Path) -> None:
+    write_project(tmp_path, {"package.json": '{"scripts": {"build": "next build"}}'})
+    found = run_dev(tmp_path)
+    assert {c["status"] for c in found.values()} == {"skip"}
+    assert "no `dev` script" in found["DEV001"]["message"]
+
+
+@pytest.mark.parametrize(("lockfile", "manager"), [("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"),
+                                                   ("bun.lockb", "bun"), (None, "npm")])
+def test_package_manager_follows_the_lockfile(tmp_path: Path, lockfile: str | None, manager: str) -> None:
+    from checks.context import Context
+    from checks.devproc import dev_command
+
+    files = {"package.json": '{"scripts": {"dev": "next dev"}}'}
+    if lockfile:
+        files[lockfile] = ""
+    assert dev_command(Context(project=write_project(tmp_path, files), environ={})) == (f"{manager} run dev", None)
+
+
+def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
+    project = scenario_project(tmp_path, "never", ready_timeout=60)
+    env = {**clean_environ(), "PYTHONPATH": str(REPO)}
+    run = subprocess.Popen([sys.executable, "-m", "checks", "--project", str(project), "--only", "devserver"],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not (project / "pids.txt").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (project / "pids.txt").exists(), "the scenario never started"
+    time.sleep(0.3)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=30)
+    assert run.returncode == 130, stderr
+    assert_nothing_left(project, None)
+
+
+@pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None, reason="node is not on PATH")
+def test_demo_app_dev_script_under_node(tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    shutil.copytree(REPO / "examples" / "demo-app", project)
+    (project / ".env.local").write_text("SESSION_SECRET=" + "s" * 40 + "\nDATABASE_URL=postgres://a:b@127.0.0.1:1/x\n")
+    found = run_dev(project, env=clean_environ())
+    assert [found[i]["status"] for i in ("DEV001", "DEV002", "DEV003")] == ["pass"] * 3, found
+    port = found["DEV001"]["details"]["port"]
+    assert_nothing_left(project, port)
+    left = []
+    for process in psutil.process_iter():
+        try:
+            if process.cwd() == str(project) and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(process.pid)
+        except psutil.Error:
+            continue
+    assert left == [], "npm or node outlived the run"
