@@ -175,7 +175,7 @@ def judge_jwks(body: Any) -> str | None:
     return None
 
 
-@check(AUTH002, needs=("AUTH001",))
+@check(AUTH002, needs=("AUTH001",), budget=lambda ctx: 2 * ctx.timeout + 5)  # OIDC: two GETs
 async def endpoint(ctx: Context) -> Outcome:
     from checks.httpfetch import fetch
 

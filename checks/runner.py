@@ -18,6 +18,7 @@ from checks.evidence import git_commit, input_digests
 from checks.model import USABLE, CheckResult, Outcome, Report, Status, failed, skipped
 from checks.registry import Check
 
+BUDGET_MARGIN = 5.0
 CRASH_HINT = "This is a bug in deploy-check, not in your project: please report it with this message."
 
 
@@ -83,7 +84,9 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
             )
             return _result(check, outcome, started, ctx)
     ctx.progress.started(check.spec.id, check.spec.title)
-    budget = check.budget(ctx) if check.budget else ctx.timeout
+    # A little above --timeout by default, so a check's own bounded call reports first
+    # (with its specific message) and the budget only catches a check that hangs.
+    budget = check.budget(ctx) if check.budget else ctx.timeout + BUDGET_MARGIN
     try:
         outcome = await asyncio.wait_for(_call(check, ctx), timeout=budget)
     except TimeoutError:

@@ -92,3 +92,36 @@ def pg_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsPostgres]:
         yield TlsPostgres(server, ca_file, PG_TLS_PASSWORD)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A loopback listener that accepts connections and never answers: the shape of a
+    service that hangs. Yields its base URL."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        for connection in held:
+            connection.close()
+        listener.close()

@@ -1,0 +1,256 @@
+"""SENTRY001–003 against a real HTTP server on loopback standing in for the Sentry Web
+API, with the response shapes of https://docs.sentry.io/api/projects/."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from support import clean_environ, run_cli, write_project
+
+TOKEN = "sntryu_Tok3nCanary-0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c"
+PUBLIC_KEY = "a785682ddda742d7a8a4088810e67791"
+PROJECT_ID = "4505281256090153"
+DSN = f"https://{PUBLIC_KEY}@o4504765715316736.ingest.sentry.io/{PROJECT_ID}"
+PROJECT_PATH = "/api/0/projects/acme/web/"
+KEYS_PATH = "/api/0/projects/acme/web/keys/"
+PROJECT = {"id": PROJECT_ID, "slug": "web", "name": "web", "platform": "javascript-nextjs",
+           "organization": {"id": "4504765715316736", "slug": "acme", "name": "Acme"}}
+
+
+def client_key(public: str, project_id: str = PROJECT_ID) -> dict[str, Any]:
+    return {"id": public, "name": "Default", "label": "Default", "public": public,
+            "secret": "189485c3b8ccf582bf5e12c530ef8858", "projectId": int(project_id), "isActive": True,
+            "dsn": {"public": f"https://{public}@o4504765715316736.ingest.sentry.io/{project_id}"}}
+
+
+def sentry_project(root: Path, server_url: str, *, dsn: str = DSN, token: str = TOKEN,
+                   extra: str = "", **files: str) -> Path:
+    env = (f"NEXT_PUBLIC_SENTRY_DSN={dsn}\nSENTRY_AUTH_TOKEN={token}\nSENTRY_ORG=acme\n"
+           f"SENTRY_PROJECT=web\nSENTRY_URL={server_url}\n{extra}")
+    return write_project(root, {".env.local": env, **files})
+
+
+def run_sentry(project: Path, *args: str) -> dict[str, dict[str, Any]]:
+    done = run_cli("check", "--project", str(project), "--only", "sentry", "-f", "json", *args)
+    assert done.stdout, done.stderr
+    return {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+
+
+def base(server: HTTPServer) -> str:
+    return server.url_for("/").rstrip("/")
+
+
+def serve_project(server: HTTPServer, keys: list[dict[str, Any]] | None = None) -> None:
+    server.expect_request(PROJECT_PATH).respond_with_json(PROJECT)
+    server.expect_request(KEYS_PATH).respond_with_json(keys if keys is not None else [client_key(PUBLIC_KEY)])
+
+
+def test_all_pass_and_the_token_goes_as_a_bearer(tmp_path: Path, httpserver: HTTPServer) -> None:
+    serve_project(httpserver, [client_key("0" * 32), client_key(PUBLIC_KEY)])
+    found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+    assert [found[i]["status"] for i in ("SENTRY001", "SENTRY002", "SENTRY003")] == ["pass"] * 3, found
+    assert f"project id {PROJECT_ID}" in found["SENTRY002"]["message"]
+    assert {r.headers.get("Authorization") for r, _ in httpserver.log} == {f"Bearer {TOKEN}"}
+    assert {r.method for r, _ in httpserver.log} == {"GET"}  # nothing is ever written to Sentry
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "expected_status", "expected_text"),
+    [
+        (401, {"detail": "Invalid token"}, {}, "fail", "invalid or revoked"),
+        (403, {"detail": "You do not have permission to perform this action."}, {}, "fail",
+         "lacks the project:read scope"),
+        (404, {"detail": "The requested resource does not exist"}, {}, "fail",
+         "does not know the organization 'acme' or its project 'web'"),
+        (429, {"detail": "Too many requests"}, {"Retry-After": "37"}, "warn", "retry after 37 s"),
+        (500, {"detail": "Internal Error"}, {}, "fail", "Sentry unreachable"),
+        (503, {}, {}, "fail", "Sentry unreachable"),
+    ],
+    ids=["401", "403", "404", "429", "500", "503"],
+)
+def test_api_answers_are_told_apart(tmp_path: Path, httpserver: HTTPServer, status: int, body: Any,
+                                    headers: dict[str, str], expected_status: str, expected_text: str) -> None:
+    httpserver.expect_request(PROJECT_PATH).respond_with_json(body, status=status, headers=headers)
+    httpserver.expect_request(KEYS_PATH).respond_with_json(body, status=status, headers=headers)
+    found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+    sentry002 = found["SENTRY002"]
+    assert sentry002["status"] == expected_status
+    assert expected_text in sentry002["message"]
+    if status == 403:
+        assert "invalid" not in sentry002["message"]
+        assert "org:ci" in sentry002["hint"]
+    if expected_status == "fail":
+        assert found["SENTRY003"]["status"] == "skip"
+
+
+def test_a_dsn_from_another_project_fails_sentry003(tmp_path: Path, httpserver: HTTPServer) -> None:
+    serve_project(httpserver, [client_key("1" * 32)])
+    found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+    assert found["SENTRY002"]["status"] == "pass"
+    assert found["SENTRY003"]["status"] == "fail"
+    assert "pasted from another project" in found["SENTRY003"]["message"]
+
+
+def test_a_dsn_naming_another_project_id_fails(tmp_path: Path, httpserver: HTTPServer) -> None:
+    serve_project(httpserver)
+    other = DSN.rsplit("/", 1)[0] + "/999"
+    found = run_sentry(sentry_project(tmp_path, base(httpserver), dsn=other))
+    assert found["SENTRY003"]["status"] == "fail"
+    assert "names project id 999" in found["SENTRY003"]["message"]
+
+
+def test_a_server_that_never_answers_is_bounded(tmp_path: Path, silent_server: str) -> None:
+    started = time.monotonic()
+    found = run_sentry(sentry_project(tmp_path, silent_server), "--timeout", "1")
+    assert time.monotonic() - started < 15
+    assert found["SENTRY002"]["status"] == "fail"
+    assert "Sentry unreachable" in found["SENTRY002"]["message"]
+    assert "within 1 s" in found["SENTRY002"]["message"]
+
+
+def test_invalid_json_is_a_clean_failure(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(PROJECT_PATH).respond_with_data("<html>login</html>", content_type="text/html")
+    httpserver.expect_request(KEYS_PATH).respond_with_data("<html>login</html>", content_type="text/html")
+    found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+    assert found["SENTRY002"]["status"] == "fail"
+    assert "not with a Sentry project" in found["SENTRY002"]["message"]
+
+
+def test_an_oversized_body_is_not_read(tmp_path: Path, httpserver: HTTPServer) -> None:
+    huge = json.dumps({"id": PROJECT_ID, "slug": "web", "padding": "x" * (3 << 20)})
+    httpserver.expect_request(PROJECT_PATH).respond_with_data(huge, content_type="application/json")
+    httpserver.expect_request(KEYS_PATH).respond_with_json([client_key(PUBLIC_KEY)])
+    found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+    assert found["SENTRY002"]["status"] == "fail"
+    assert "larger than 1024 KiB" in found["SENTRY002"]["message"]
+
+
+def test_a_cross_host_redirect_is_not_followed_with_the_token(tmp_path: Path, httpserver: HTTPServer) -> None:
+    other = HTTPServer(host="127.0.0.1", port=0)
+    other.start()
+    try:
+        other.expect_request(PROJECT_PATH).respond_with_json(PROJECT)
+        target = other.url_for(PROJECT_PATH).replace("127.0.0.1", "localhost")
+        httpserver.expect_request(PROJECT_PATH).respond_with_data("", status=302, headers={"Location": target})
+        httpserver.expect_request(KEYS_PATH).respond_with_data("", status=302, headers={"Location": target})
+        found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+        assert found["SENTRY002"]["status"] == "fail"
+        assert "redirected (302) to another host" in found["SENTRY002"]["message"]
+        assert other.log == []  # the other host never saw a request, let alone the token
+    finally:
+        other.stop()
+
+
+def test_a_same_host_redirect_is_followed(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/0/projects/acme/web/").respond_with_data(
+        "", status=301, headers={"Location": "/api/0/projects/acme/web-renamed/"})
+    httpserver.expect_request("/api/0/projects/acme/web-renamed/").respond_with_json(PROJECT)
+    httpserver.expect_request(KEYS_PATH).respond_with_json([client_key(PUBLIC_KEY)])
+    found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+    assert found["SENTRY002"]["status"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("dsn", "problem"),
+    [
+        ("not a url", "must start with https://"),
+        ("https://o1.ingest.sentry.io/123", "no public key"),
+        (f"https://{PUBLIC_KEY}@o1.ingest.sentry.io/project", "numeric project id"),
+    ],
+)
+def test_malformed_dsn_fails_sentry001_without_any_request(tmp_path: Path, httpserver: HTTPServer,
+                                                            dsn: str, problem: str) -> None:
+    found = run_sentry(sentry_project(tmp_path, base(httpserver), dsn=dsn))
+    assert found["SENTRY001"]["status"] == "fail"
+    assert problem in found["SENTRY001"]["message"]
+    assert httpserver.log == []
+
+
+def test_unknown_token_shape_is_a_warning(tmp_path: Path, httpserver: HTTPServer) -> None:
+    serve_project(httpserver)
+    found = run_sentry(sentry_project(tmp_path, base(httpserver), token="f" * 64))
+    assert found["SENTRY001"]["status"] == "warn"
+    assert found["SENTRY002"]["status"] == "pass"
+
+
+def test_missing_keys_fail_naming_each(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local": "SENTRY_ORG=acme\n"})
+    sentry001 = run_sentry(project)["SENTRY001"]
+    assert sentry001["status"] == "fail"
+    assert sentry001["details"]["missing"] == ["NEXT_PUBLIC_SENTRY_DSN", "SENTRY_AUTH_TOKEN", "SENTRY_PROJECT"]
+
+
+def test_keys_are_read_where_the_wizard_writes_them(tmp_path: Path, httpserver: HTTPServer) -> None:
+    serve_project(httpserver)
+    project = write_project(tmp_path, {
+        ".env.local": f"SENTRY_URL={base(httpserver)}\n",
+        ".env.sentry-build-plugin": f"# DO NOT commit this file\nSENTRY_AUTH_TOKEN={TOKEN}\n",
+        "sentry.server.config.ts": f'import * as Sentry from "@sentry/nextjs";\nSentry.init({{\n  dsn: "{DSN}",\n}});\n',
+        "next.config.mjs": 'export default withSentryConfig(nextConfig, { org: "acme", project: "web" });\n',
+    })
+    done = run_cli("check", "--project", str(project), "--only", "sentry", "-f", "json")
+    found = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+    assert [found[i]["status"] for i in ("SENTRY001", "SENTRY002", "SENTRY003")] == ["pass"] * 3, found
+    assert found["SENTRY001"]["details"]["found_in"] == {
+        "dsn": "sentry.server.config.ts", "token": "SENTRY_AUTH_TOKEN in .env.sentry-build-plugin",
+        "org": "next.config.mjs", "project": "next.config.mjs"}
+    assert TOKEN not in done.stdout + done.stderr
+
+
+DECISIONS = """# State
+
+## Decisions Log
+
+| Date | Decision |
+|------|----------|
+| 2026-11-03 | Sentry is optional for the MVP gate; we add it post-launch |
+"""
+
+
+def test_decisions_log_waives_empty_sentry_keys_quoting_the_entry(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"project-state.md": DECISIONS, ".env.local": "SENTRY_ORG=\n"})
+    found = run_sentry(project)
+    sentry001 = found["SENTRY001"]
+    assert sentry001["status"] == "waived"
+    assert 'Decisions Log: "2026-11-03 | Sentry is optional for the MVP gate; we add it post-launch"' in sentry001["message"]
+    assert found["SENTRY002"]["status"] == "skip"
+
+
+def test_under_a_waiver_filled_keys_are_verified_and_failures_warn(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(PROJECT_PATH).respond_with_json({"detail": "Invalid token"}, status=401)
+    httpserver.expect_request(KEYS_PATH).respond_with_json({"detail": "Invalid token"}, status=401)
+    found = run_sentry(sentry_project(tmp_path, base(httpserver), **{"project-state.md": DECISIONS}))
+    assert found["SENTRY001"]["status"] == "pass"
+    assert found["SENTRY002"]["status"] == "warn"
+    assert "monitoring deferred" in found["SENTRY002"]["message"]
+
+
+def test_sentry_required_false_in_config_waives_too(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"deploy-check.toml": "[sentry]\nrequired = false\n"})
+    assert run_sentry(project)["SENTRY001"]["status"] == "waived"
+
+
+@pytest.mark.parametrize("fmt", ["console", "json", "junit", "github", "markdown"])
+def test_token_canary_in_every_format(tmp_path: Path, httpserver: HTTPServer, fmt: str) -> None:
+    # A hostile or buggy server that echoes the token back in its error text.
+    def echo(request: Request) -> Response:
+        return Response(json.dumps({"detail": f"bad token {request.headers.get('Authorization')}"}),
+                        status=400, content_type="application/json")
+
+    httpserver.expect_request(PROJECT_PATH).respond_with_handler(echo)
+    httpserver.expect_request(KEYS_PATH).respond_with_handler(echo)
+    project = sentry_project(tmp_path / "app", base(httpserver))
+    summary = tmp_path / "summary.md"
+    done = run_cli("check", "--project", str(project), "--only", "sentry", "-f", fmt,
+                   env=clean_environ(GITHUB_STEP_SUMMARY=str(summary)))
+    assert done.returncode == 1
+    assert "bad token" in done.stdout or fmt == "junit"
+    for text in (done.stdout, done.stderr, summary.read_text() if summary.exists() else ""):
+        assert TOKEN not in text

@@ -1,0 +1,50 @@
+"""Decisions Log waivers: where the entry may stand and what wording counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.state import find_monitoring_deferral
+
+CASES = [
+    ("table-with-date", "## Decisions Log\n\n| Date | Decision |\n|---|---|\n"
+     "| 2026-11-01 | Use Neon |\n| 2026-11-02 | Sentry is out of scope for this gate |\n",
+     "2026-11-02 | Sentry is out of scope for this gate", "2026-11-02"),
+    ("bullet-list", "# Decisions log\n\n- Use Neon Auth\n- Error tracking: deferred until post-launch\n",
+     "Error tracking: deferred until post-launch", None),
+    ("paragraph", "### DECISIONS LOG\n\nWe decided that monitoring is optional for the MVP.\n",
+     "We decided that monitoring is optional for the MVP.", None),
+    ("deep-heading", "# P\n## Plan\n#### Decisions Log\n* 2026-10-30 — Sentry DSN not required yet\n",
+     "2026-10-30 — Sentry DSN not required yet", "2026-10-30"),
+    ("numbered-list", "## Decisions Log\n\n1. Skip Sentry until launch\n", "Skip Sentry until launch", None),
+]
+
+
+@pytest.mark.parametrize(("name", "markdown", "text", "date"), CASES, ids=[c[0] for c in CASES])
+def test_deferral_entries(name: str, markdown: str, text: str, date: str | None) -> None:
+    found = find_monitoring_deferral(markdown)
+    assert found is not None
+    assert found.text == text
+    assert found.date == date
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "## Decisions Log\n\n- 2026-11-02: Sentry configured for production\n",  # Sentry, no deferral
+        "## Decisions Log\n\n- Payments are deferred to post-launch\n",  # deferral, not monitoring
+        "## Status\n\nSentry is deferred.\n\n## Decisions Log\n\n- Use Neon\n",  # outside the log
+        "## Decisions Log\n\n- Use Neon\n\n## Risks\n\n- Sentry may be skipped later\n",  # after the log ends
+        "No headings at all. Sentry is optional.\n",
+    ],
+    ids=["sentry-not-deferred", "deferral-not-monitoring", "before-the-log", "after-the-log", "no-log"],
+)
+def test_no_waiver(markdown: str) -> None:
+    assert find_monitoring_deferral(markdown) is None
+
+
+def test_quote_carries_the_line_and_date() -> None:
+    found = find_monitoring_deferral("# S\n\n## Decisions Log\n\n- Sentry deferred (decided 2026-11-05)\n")
+    assert found is not None
+    assert found.line == 5
+    assert found.quote() == 'Decisions Log: "Sentry deferred (decided 2026-11-05)"'
