@@ -83,6 +83,7 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
                 blocked_by=dependency,
             )
             return _result(check, outcome, started, ctx)
+    started = time.perf_counter()  # a check's own time, not its wait for dependencies
     ctx.progress.started(check.spec.id, check.spec.title)
     # A little above --timeout by default, so a check's own bounded call reports first
     # (with its specific message) and the budget only catches a check that hangs.
