@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checks.config import load_config  # noqa: E402
-from checks.context import Context  # noqa: E402
-from checks.registry import select  # noqa: E402
-from checks.runner import run  # noqa: E402
-from provision.pgembed import EmbeddedPostgres  # noqa: E402
+from checks.config import load_config
+from checks.context import Context
+from checks.registry import select
+from checks.runner import run
+from provision.pgembed import EmbeddedPostgres
 
 DELAY = float(os.environ.get("BENCH_DELAY", "1.0"))
 PUBLIC_KEY = "a785682ddda742d7a8a4088810e67791"
@@ -33,7 +33,7 @@ ANSWERS = {
 
 
 class SlowApi(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         time.sleep(DELAY)
         body = json.dumps(ANSWERS.get(self.path, {})).encode()
         self.send_response(200 if self.path in ANSWERS else 404)
