@@ -169,7 +169,7 @@ def _provision(name: str, project: Path, **options: bool) -> None:
         raise typer.Exit(EXIT_NOT_READY) from None
     for line in done.lines:
         print(ctx.mask(line))
-    if not done.lines:
+    if not done.changed and not options.get("dry_run"):
         print(f"provision {name}: nothing to do")
 
 

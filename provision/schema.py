@@ -98,7 +98,7 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
                                   f"{LOCK_TIMEOUT}; nothing applied") from None
         if await _applied(connection, ctx, parsed):
             result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
-                                f"{source_names} exist with their columns; nothing to do")
+                                f"{source_names} exist with their columns")
             return result
         started = time.perf_counter()
         created = existing = 0
