@@ -126,7 +126,7 @@ def test_secret_canary_never_appears_in_any_format(tmp_path: Path, fmt: str) -> 
     example = "".join(f"{key}=\n" for key in SECRET_KEYS) + "DATABASE_URL=\nMISSING_ONE=\n"
     local = "".join(f"{key}={CANARY}-{key}\n" for key in SECRET_KEYS)
     # Placeholders, duplicates and a URL password make the env checks quote these keys.
-    local += f"DATABASE_URL=postgres://app:{CANARY}@db.internal/app\n"
+    local += f"DATABASE_URL=postgres://app:{CANARY}@127.0.0.1:1/app\n"  # loopback: refused
     local += f"API_SECRET=changeme-{CANARY}\nnot a valid line {CANARY}\n"
     project = write_project(tmp_path / "app", {".env.local.example": example, ".env.local": local})
     summary = tmp_path / "summary.md"
