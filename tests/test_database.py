@@ -275,16 +275,22 @@ main(sys.argv[1:])
 """
 
 
-def test_unresolvable_host_is_named(tmp_path: Path) -> None:
+def run_with_resolver(tmp_path: Path, program: str,
+                      timeout: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`check --only database` in a child whose resolver `program` replaced."""
     (tmp_path / ".env.local").write_text(
         f"DATABASE_URL=postgresql://app:{WRONG_PASSWORD}@db.deploy-check.invalid/app\n")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", UNKNOWN_NAME_RESOLVER, "check", "--only", "database",
-                           "--timeout", "3", "--format", "json", "--project", str(tmp_path)],
+    done = subprocess.run([sys.executable, "-c", program, "check", "--only", "database",
+                           "--timeout", timeout, "--format", "json", "--project", str(tmp_path)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1, done.stderr
-    db002 = next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "DB002")
+    return done, next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "DB002")
+
+
+def test_unresolvable_host_is_named(tmp_path: Path) -> None:
+    done, db002 = run_with_resolver(tmp_path, UNKNOWN_NAME_RESOLVER, "3")
     assert db002["details"]["error_kind"] == "unresolvable"
     assert db002["message"].startswith("host name 'db.deploy-check.invalid' does not resolve")
     assert WRONG_PASSWORD not in done.stdout + done.stderr
@@ -314,18 +320,9 @@ main(sys.argv[1:])
 
 
 def test_a_hanging_resolver_does_not_outlive_the_timeout(tmp_path: Path) -> None:
-    (tmp_path / ".env.local").write_text(
-        f"DATABASE_URL=postgresql://app:{WRONG_PASSWORD}@db.deploy-check.invalid/app\n")
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
-           "PYTHONPATH": str(REPO)}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", HANGING_RESOLVER, "check", "--only", "database",
-                           "--timeout", "1", "--format", "json", "--project", str(tmp_path)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
-                          check=False)
+    done, db002 = run_with_resolver(tmp_path, HANGING_RESOLVER, "1")
     elapsed = time.monotonic() - started
-    assert done.returncode == 1, done.stderr
-    db002 = next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "DB002")
     assert db002["details"]["error_kind"] == "unresolvable"
     assert "no answer from the resolver within 1 s" in db002["message"]
     assert elapsed < 15  # not the resolver's 30 s
