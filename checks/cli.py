@@ -167,6 +167,12 @@ def _provision(name: str, project: Path, **options: bool) -> None:
     except ProvisionFailed as exc:
         print(f"deploy-check provision {name}: {ctx.mask(str(exc))}", file=sys.stderr)
         raise typer.Exit(EXIT_NOT_READY) from None
+    except Exception as exc:
+        if os.environ.get("DEPLOY_CHECK_DEBUG"):
+            raise
+        print(f"deploy-check provision {name}: failed: {type(exc).__name__}: {ctx.mask(str(exc))}",
+              file=sys.stderr)
+        raise typer.Exit(EXIT_NOT_READY) from None
     for line in done.lines:
         print(ctx.mask(line))
     if not done.changed and not options.get("dry_run"):
@@ -233,4 +239,12 @@ def main(argv: list[str] | None = None) -> None:
         _fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
+    except Exception as exc:  # a bug: one masked line, never a traceback that may hold a secret
+        if os.environ.get("DEPLOY_CHECK_DEBUG"):
+            raise
+        from checks.secrets import Masker, secret_values
+
+        masked = Masker(secret_values(os.environ))(f"{type(exc).__name__}: {exc}")
+        _fail(f"internal error: {masked} (a bug in deploy-check; DEPLOY_CHECK_DEBUG=1 shows the "
+              "traceback)", EXIT_NOT_READY)
     sys.exit(code if isinstance(code, int) else 0)
