@@ -282,3 +282,13 @@ def test_verification_is_one_round_trip_for_any_table_count(fresh_db: str) -> No
     present = asyncio.run(verify())
     assert len(present) == 150
     assert Counting.executed == 1
+
+
+def test_check_fix_applies_the_schema_then_checks_again(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    done = run_cli("check", "--project", str(project), "--only", "schema", "--fix", "-f", "json")
+    assert "running `deploy-check provision schema`" in done.stderr
+    report = json.loads(done.stdout)
+    assert report["verdict"] == "ready", report
+    assert {c["id"]: c["status"] for c in report["checks"]} == {"DB004": "pass", "DB005": "pass"}
+    assert tables_in(fresh_db) == {"public.accounts", "billing.Invoice Lines"}
