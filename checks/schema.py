@@ -51,6 +51,8 @@ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 
 ORDER BY n.nspname, c.relname, a.attnum
 """
 SCRATCH_PREFIX = "deploy_check_scratch_"
+# Statements whose objects live in the cluster, not in the scratch database.
+CLUSTER_WIDE = {"CreateRoleStmt", "CreateTableSpaceStmt"}
 
 ColumnShape = tuple[str, bool]  # (type as format_type prints it, NOT NULL)
 
@@ -196,6 +198,10 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema,
 
     from checks.database import open_connection, shared_connection
 
+    if parsed.unsupported:
+        first = parsed.unsupported[0]
+        raise RuntimeError(f"{first.where}: transaction control `{first.first_line}` cannot run "
+                           "inside one transaction")
     admin = await shared_connection(ctx)
     name = SCRATCH_PREFIX + secrets.token_hex(6)
     try:
@@ -205,10 +211,20 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema,
     try:
         scratch = await open_connection(ctx, autocommit=False, dbname=name)
         try:
+            # Everything runs in one transaction that is rolled back (BEGIN/COMMIT are not
+            # among parsed.statements), so cluster-wide objects such as roles do not outlive
+            # the check. A role the schema creates may already exist in the cluster: that is
+            # not a failure to apply "from scratch", so such statements run under a savepoint.
             for statement in parsed.statements:
+                cluster_wide = statement.kind in CLUSTER_WIDE
                 try:
+                    if cluster_wide:
+                        await scratch.execute("SAVEPOINT deploy_check_global")
                     await scratch.execute(statement.text)
                 except psycopg.Error as exc:
+                    if cluster_wide and exc.sqlstate == "42710":  # duplicate_object
+                        await scratch.execute("ROLLBACK TO SAVEPOINT deploy_check_global")
+                        continue
                     message = exc.diag.message_primary or str(exc)
                     raise RuntimeError(f"{statement.where}: {message} "
                                        f"(in `{statement.first_line}`)") from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,10 @@ class ParsedSchema:
     # Tables the schema leaves behind, with the columns it declares for them (in order).
     tables: dict[TableName, list[Column]] = field(default_factory=dict)
     destructive: list[tuple[Statement, str]] = field(default_factory=list)
+    # BEGIN/COMMIT in the file: left out, the whole schema runs in one transaction anyway.
+    skipped: list[Statement] = field(default_factory=list)
+    # Transaction control that cannot run inside that one transaction (ROLLBACK, SAVEPOINT…).
+    unsupported: list[Statement] = field(default_factory=list)
 
 
 def _line_of(sql: str, offset: int, first_line: int) -> int:
@@ -102,8 +106,11 @@ def _destructive_reason(node: Any) -> str | None:
     from pglast import ast
     from pglast.enums import AlterTableType
 
-    if isinstance(node, ast.DropStmt):
-        return "DROP"
+    kind = type(node).__name__
+    if kind.startswith("Drop"):  # DropStmt, DropRoleStmt, DropOwnedStmt, DropdbStmt, ...
+        return "DROP" if kind == "DropStmt" else f"DROP ({kind.removeprefix('Drop').removesuffix('Stmt')})"
+    if isinstance(node, ast.ReassignOwnedStmt):
+        return "REASSIGN OWNED"
     if isinstance(node, ast.TruncateStmt):
         return "TRUNCATE"
     if isinstance(node, ast.DeleteStmt):
@@ -116,7 +123,68 @@ def _destructive_reason(node: Any) -> str | None:
                 return f"ALTER TABLE … ALTER COLUMN {command.name} TYPE"
             if command.subtype == AlterTableType.AT_DropConstraint:
                 return f"ALTER TABLE … DROP CONSTRAINT {command.name}"
+    if isinstance(node, ast.DoStmt):
+        return _do_block_reason(node)
     return None
+
+
+def _do_block_reason(node: Any) -> str | None:
+    """A DO block runs at once, so what it runs counts: its SQL statements are parsed
+    with PostgreSQL's own PL/pgSQL parser and checked like top-level ones. Code that
+    cannot be inspected (dynamic EXECUTE, another language) counts as destructive —
+    drizzle's `DO $$ BEGIN CREATE TYPE … EXCEPTION WHEN duplicate_object … END $$`
+    passes, a DO block that drops or deletes does not."""
+    from pglast import parse_plpgsql, parse_sql
+    from pglast.parser import ParseError
+
+    options = {o.defname: getattr(o.arg, "sval", None) for o in node.args or ()}
+    language = (options.get("language") or "plpgsql").lower()
+    if language != "plpgsql":
+        return f"DO block in {language} (its code cannot be inspected)"
+    body = options.get("as") or ""
+    tag = "deploy_check"
+    while f"${tag}$" in body:
+        tag += "_"
+    try:
+        tree = parse_plpgsql(f"CREATE FUNCTION deploy_check_do() RETURNS void LANGUAGE plpgsql "
+                             f"AS ${tag}${body}${tag}$")
+    except ParseError:
+        return "DO block (its code could not be parsed)"
+    queries: list[str] = []
+    pending: list[Any] = [tree]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            if any(k in item for k in ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors")):
+                return "DO block with dynamic EXECUTE (its SQL cannot be inspected)"
+            if "PLpgSQL_stmt_execsql" in item:
+                queries.append(item["PLpgSQL_stmt_execsql"]["sqlstmt"]["PLpgSQL_expr"]["query"])
+            pending.extend(item.values())
+    for query in queries:
+        try:
+            inner = [raw.stmt for raw in parse_sql(query)]
+        except ParseError:
+            return "DO block (a statement in it could not be parsed)"
+        for statement in inner:
+            reason = _destructive_reason(statement)
+            if reason:
+                return f"DO block running {reason}"
+    return None
+
+
+def _transaction_control(node: Any) -> bool | None:
+    """None: not transaction control. True: BEGIN/START/COMMIT/END, which only wrap the
+    file in the one transaction deploy-check opens anyway — run as written they would
+    commit half-way and break both the rollback on error and --dry-run. False: the rest
+    (ROLLBACK, SAVEPOINT, PREPARE TRANSACTION…), which cannot be honoured inside it."""
+    from pglast import ast
+    from pglast.enums import TransactionStmtKind as Kind
+
+    if not isinstance(node, ast.TransactionStmt):
+        return None
+    return node.kind in (Kind.TRANS_STMT_BEGIN, Kind.TRANS_STMT_START, Kind.TRANS_STMT_COMMIT)
 
 
 def _track(parsed: ParsedSchema, node: Any) -> None:
@@ -138,6 +206,11 @@ def _track(parsed: ParsedSchema, node: Any) -> None:
                 altered.append(_column(command.def_))
             elif command.subtype == AlterTableType.AT_DropColumn:
                 altered[:] = [c for c in altered if c.name != command.name]
+    elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_COLUMN:
+        renamed = parsed.tables.get(_relation(node.relation)) if node.relation else None
+        if renamed is not None:
+            renamed[:] = [replace(c, name=str(node.newname)) if c.name == node.subname else c
+                          for c in renamed]
     elif isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABLE:
         old = _relation(node.relation)
         if old in parsed.tables:
@@ -169,6 +242,10 @@ def parse_sources(sources: Iterable[SchemaSource]) -> ParsedSchema:
             begin = skip.end() if skip else start
             statement = Statement(source.path, _line_of(source.sql, begin, source.first_line),
                                   source.sql[begin:end].strip(), type(raw.stmt).__name__, raw.stmt)
+            control = _transaction_control(raw.stmt)
+            if control is not None:
+                (parsed.skipped if control else parsed.unsupported).append(statement)
+                continue
             parsed.statements.append(statement)
             reason = _destructive_reason(raw.stmt)
             if reason:

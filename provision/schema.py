@@ -2,8 +2,10 @@
 transaction (DESIGN.md "Provisioning rules").
 
 - Parse first with pglast: a syntax error names file, line and column; nothing is sent.
-- Refuse destructive statements (DROP, TRUNCATE, DELETE, ALTER … DROP COLUMN / TYPE)
-  found in the parsed statements unless --allow-destructive.
+- Refuse destructive statements (DROP of any kind, TRUNCATE, DELETE, ALTER … DROP COLUMN
+  / TYPE, DO blocks that run them or dynamic SQL) unless --allow-destructive.
+- BEGIN/COMMIT in the file are left out (they would commit half-way); other transaction
+  control (ROLLBACK, SAVEPOINT…) is refused before anything is sent.
 - Take a transaction-level advisory lock, so two concurrent runs serialize; the second
   then sees the first one's tables.
 - "Already applied" means: every table the schema creates exists with the columns it
@@ -62,6 +64,12 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
         parsed = parse_sources(schema_sources(ctx))
     except SchemaSyntaxError as exc:
         raise ProvisionFailed(f"{exc} — nothing was sent to the database") from None
+    if parsed.unsupported:
+        listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
+        raise ProvisionFailed(
+            f"transaction control that cannot run inside deploy-check's single transaction "
+            f"({listed}): remove it — the whole schema is applied in one transaction and rolled "
+            "back on any error. Nothing was sent to the database.")
     if parsed.destructive and not options.allow_destructive:
         listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.destructive)
         raise ProvisionFailed(
@@ -133,6 +141,11 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
         result.lines.append(f"{verb} {created} statement{'s' if created != 1 else ''} from "
                             f"{source_names} in one transaction ({elapsed:.2f} s)"
                             + (f"; {existing} already existed" if existing else ""))
+        if parsed.skipped:
+            result.lines.append(
+                f"left out {len(parsed.skipped)} BEGIN/COMMIT statement"
+                f"{'s' if len(parsed.skipped) != 1 else ''} "
+                f"({', '.join(s.where for s in parsed.skipped)}): the schema ran in one transaction")
         if options.dry_run:
             result.lines.append("dry run: rolled back, the database is unchanged")
     return result

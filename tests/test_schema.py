@@ -109,6 +109,45 @@ def test_dbmate_files_contribute_only_their_up_part(tmp_path: Path) -> None:
     assert parsed.statements[0].line == 2
 
 
+def test_renamed_columns_are_tracked() -> None:
+    parsed = parse_sources([SchemaSource(Path("s.sql"), "CREATE TABLE a (id int, old_name text NOT NULL);"
+                                         " ALTER TABLE a RENAME COLUMN old_name TO new_name;", 1)])
+    columns = parsed.tables[TableName("public", "a")]
+    assert [(c.name, c.not_null) for c in columns] == [("id", False), ("new_name", True)]
+
+
+@pytest.mark.parametrize(("sql", "reason"), [
+    ("DROP OWNED BY app;", "DROP (Owned)"),
+    ("DROP ROLE app;", "DROP (Role)"),
+    ("DROP DATABASE other;", "DROP (db)"),
+    ("REASSIGN OWNED BY app TO postgres;", "REASSIGN OWNED"),
+    ("DO $$ BEGIN DELETE FROM accounts; END $$;", "DO block running DELETE"),
+    ("DO $$ BEGIN IF true THEN DROP TABLE accounts; END IF; END $$;", "DO block running DROP"),
+    ("DO $$ BEGIN EXECUTE 'drop table ' || 'accounts'; END $$;",
+     "DO block with dynamic EXECUTE (its SQL cannot be inspected)"),
+    ("DO LANGUAGE plpython3u $$ plpy.execute('drop table a') $$;",
+     "DO block in plpython3u (its code cannot be inspected)"),
+])
+def test_destructive_statements_hidden_in_other_forms_are_found(sql: str, reason: str) -> None:
+    parsed = parse_sources([SchemaSource(Path("s.sql"), sql, 1)])
+    assert [r for _, r in parsed.destructive] == [reason]
+
+
+def test_a_do_block_that_only_creates_is_not_destructive() -> None:
+    # What drizzle-kit generates for enums.
+    sql = ("DO $$ BEGIN\n CREATE TYPE \"public\".\"role\" AS ENUM('admin', 'member');\n"
+           "EXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;")
+    assert parse_sources([SchemaSource(Path("s.sql"), sql, 1)]).destructive == []
+
+
+def test_begin_and_commit_are_left_out_other_transaction_control_is_unsupported() -> None:
+    parsed = parse_sources([SchemaSource(Path("s.sql"), "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n"
+                                         "SAVEPOINT x;\nROLLBACK;\n", 1)])
+    assert [s.kind for s in parsed.statements] == ["CreateStmt"]
+    assert [s.line for s in parsed.skipped] == [1, 3]
+    assert [s.first_line for s in parsed.unsupported] == ["SAVEPOINT x", "ROLLBACK"]
+
+
 # -- provision schema ------------------------------------------------------------------------
 
 def test_apply_then_reapply_is_a_no_op(tmp_path: Path, fresh_db: str) -> None:
@@ -158,6 +197,40 @@ def test_destructive_statements_are_refused_unless_allowed(tmp_path: Path, fresh
     assert tables_in(fresh_db) == set()
     assert provision(project, "--allow-destructive").returncode == 0
     assert tables_in(fresh_db) == {"public.a"}
+
+
+def test_commit_inside_the_file_does_not_break_rollback_or_dry_run(tmp_path: Path, fresh_db: str) -> None:
+    schema = "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int REFERENCES nowhere (id));\n"
+    project = project_for(tmp_path, fresh_db, schema)
+    failed = provision(project)
+    assert failed.returncode == 1
+    assert "schema.sql:4" in failed.stderr and "rolled back" in failed.stderr
+    assert tables_in(fresh_db) == set()  # table a was not committed half-way
+    (project / "schema.sql").write_text("BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n")
+    dry = provision(project, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "left out 2 BEGIN/COMMIT statements (schema.sql:1, schema.sql:3)" in dry.stdout
+    assert tables_in(fresh_db) == set()
+    assert provision(project).returncode == 0
+    assert tables_in(fresh_db) == {"public.a"}
+
+
+def test_rollback_or_savepoint_in_the_file_is_refused_before_sending(tmp_path: Path) -> None:
+    project = project_for(tmp_path, "postgresql://app:pw@127.0.0.1:1/app",
+                          "CREATE TABLE a (id int);\nSAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\n")
+    done = provision(project)
+    assert done.returncode == 1
+    assert "schema.sql:2 `SAVEPOINT s`; schema.sql:3 `ROLLBACK TO SAVEPOINT s`" in done.stderr
+    assert "Nothing was sent" in done.stderr
+
+
+def test_re_applying_after_a_column_rename_is_a_no_op(tmp_path: Path, fresh_db: str) -> None:
+    schema = "CREATE TABLE a (id int, old_name text);\nALTER TABLE a RENAME COLUMN old_name TO new_name;\n"
+    project = project_for(tmp_path, fresh_db, schema)
+    assert provision(project).returncode == 0
+    again = provision(project)
+    assert again.returncode == 0, again.stderr
+    assert "schema already applied" in again.stdout
 
 
 def test_a_new_table_applies_on_top_of_the_applied_schema(tmp_path: Path, fresh_db: str) -> None:
@@ -260,6 +333,28 @@ def test_db005_falls_back_to_names_when_the_role_may_not_create_databases(
     assert db005["status"] == "fail"
     assert "the role may not create databases" in db005["message"]
     assert "public.accounts: missing nickname" in db005["message"]
+
+
+def test_db005_scratch_apply_leaves_no_cluster_wide_trace(tmp_path: Path, fresh_db: str) -> None:
+    role = f"dc_scratch_{tmp_path.name[-8:].lower().replace('-', '_')}"
+    schema = f"BEGIN;\nCREATE ROLE {role} NOLOGIN;\nCOMMIT;\nCREATE TABLE a (id int);\n"
+    project = project_for(tmp_path, fresh_db, schema)
+    query(fresh_db, "CREATE TABLE a (id int)")
+    results = checks(project)
+    assert results["DB005"]["status"] == "pass", results["DB005"]
+    assert query(fresh_db, f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'") == []
+    assert query(fresh_db, "SELECT datname FROM pg_database WHERE datname LIKE 'deploy_check_scratch_%'") == []
+
+
+def test_db005_accepts_a_role_that_already_exists_in_the_cluster(tmp_path: Path, fresh_db: str) -> None:
+    role = f"dc_existing_{tmp_path.name[-8:].lower().replace('-', '_')}"
+    project = project_for(tmp_path, fresh_db, f"CREATE ROLE {role} NOLOGIN;\nCREATE TABLE a (id int);\n")
+    assert provision(project).returncode == 0
+    try:
+        results = checks(project)
+        assert results["DB005"]["status"] == "pass", results["DB005"]
+    finally:
+        query(fresh_db, f"DROP ROLE IF EXISTS {role}")
 
 
 def test_verification_is_one_round_trip_for_any_table_count(fresh_db: str) -> None:
