@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checks.context import Context
+from checks.hosts import is_loopback
 from checks.model import Outcome, Spec, failed, passed, skipped
 from checks.registry import check
 
@@ -70,10 +71,6 @@ def detect(ctx: Context) -> tuple[str | None, str]:
     return None, "no auth provider's variables found"
 
 
-def is_loopback_host(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
 def _check_url(name: str, value: str, problems: list[str]) -> str | None:
     if not value:
         problems.append(f"{name} is empty")
@@ -87,7 +84,7 @@ def _check_url(name: str, value: str, problems: list[str]) -> str | None:
     if parts.scheme not in ("http", "https") or not host:
         problems.append(f"{name} is not an http(s) URL")
         return None
-    if parts.scheme != "https" and not is_loopback_host(host):
+    if parts.scheme != "https" and not is_loopback(host):
         problems.append(f"{name} must use https for {host}")
         return None
     return value.rstrip("/")
@@ -139,7 +136,7 @@ def plan(ctx: Context) -> AuthPlan:
         else:
             try:
                 host = clerk_frontend_api(key)
-                scheme = "http" if is_loopback_host(host.rsplit(":", 1)[0]) else "https"
+                scheme = "http" if is_loopback(host.rsplit(":", 1)[0]) else "https"
                 result.url, result.checks = f"{scheme}://{host}/.well-known/jwks.json", "jwks"
             except ValueError as exc:
                 problems.append(f"the Clerk publishable key {exc}")
@@ -183,7 +180,7 @@ async def endpoint(ctx: Context) -> Outcome:
     if chosen.provider in (None, "none") or chosen.url is None:
         return skipped("no auth endpoint to check" if chosen.provider in (None, "none")
                        else f"the variables are not usable: {'; '.join(chosen.problems)}")
-    ctx.progress.update("AUTH002", f"GET {chosen.url}")
+    ctx.report_progress("AUTH002", f"GET {chosen.url}")
     answer = await fetch(ctx, chosen.url, headers=chosen.headers)
     details: dict[str, Any] = {"provider": chosen.provider, "url": chosen.url, "status": answer.status}
     if answer.problem:

@@ -130,6 +130,10 @@ class Context:
     def mask(self, text: str) -> str:
         return self.masker(text)
 
+    def report_progress(self, check_id: str, text: str) -> None:
+        """Live progress goes to a terminal (or a CI log) too: masked like any output."""
+        self.progress.update(check_id, self.mask(text))
+
     # -- waivers -------------------------------------------------------------
     @cached_property
     def monitoring_deferral(self) -> Deferral | None:

@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 from checks.context import Context
 from checks.env import is_placeholder
+from checks.hosts import is_loopback
 from checks.model import Outcome, Spec, failed, passed, skipped, warned
 from checks.pg import connect, database_timeout, database_url
 from checks.registry import check
@@ -198,24 +199,6 @@ def parse_database_url(url: str) -> DatabaseUrl:
         database=database, sslmode=str(sslmode) if sslmode else None, conninfo=conninfo,
         password=str(params.get("password") or ""), ignored_parameters=ignored,
     )
-
-
-def is_loopback(host: str) -> bool:
-    """Whether traffic to `host` (a name, an address or a socket directory) stays on
-    this machine. Names other than localhost count as remote: DB002 judges the
-    address actually connected to, so this sees a resolved name only as its address."""
-    host = host.strip().strip("[]").lower()
-    if not host or host.startswith(("/", "@")):
-        return True  # a unix socket (libpq's default when no host is given)
-    if host == "localhost" or host.endswith(".localhost"):
-        return True  # RFC 6761 §6.3: localhost names always resolve to loopback
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 # -- connection failures -------------------------------------------------------------
@@ -451,7 +434,7 @@ async def collect_facts(ctx: Context) -> DatabaseFacts:
     if url is None:
         state = "is a placeholder" if raw else "is not set"
         return DatabaseFacts(timeout, url_problem=f"{ctx.config.database_url_var} {state}")
-    ctx.progress.update("DB002", f"connecting to {url.target}")
+    ctx.report_progress("DB002", f"connecting to {url.target}")
     started = time.perf_counter()
     try:
         connection = await shared_connection(ctx)

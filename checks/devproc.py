@@ -30,7 +30,8 @@ PROBE_TIMEOUT = 1.0
 TERM_GRACE = 5.0
 LOG_GRACE = 0.3  # Next.js prints a route's error just after answering it
 MAX_LINES = 5000
-MAX_LINE = 2000
+MAX_LINE = 2000  # characters of a line kept, after masking
+KEEP_BYTES = 1 << 16  # of an over-long line, what is masked before the cut
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 # Next.js: "- Local:        http://localhost:3001"; Vite: "➜  Local:   http://localhost:5173/".
 LOCAL_URL = re.compile(r"\bLocal:?\s+(https?://[^\s/]+)", re.IGNORECASE)
@@ -152,36 +153,58 @@ class DevServer:
         self.process = await asyncio.create_subprocess_exec(
             "/bin/sh", "-c", self.command, cwd=self.ctx.project, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, start_new_session=True, limit=1 << 20,
+            stderr=asyncio.subprocess.STDOUT, start_new_session=True,
         )
         self.ctx.add_cleanup(self.stop)
         self._reader = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
+        """Split the output into lines ourselves: asyncio's readline() drops the start of
+        an over-long line and hands back its middle, which may begin half-way through a
+        secret. Here a long line keeps its first KEEP_BYTES, is masked as a whole and only
+        then cut to MAX_LINE characters; the rest of it up to the newline is dropped."""
         assert self.process is not None and self.process.stdout is not None
         stream = self.process.stdout
+        pending = bytearray()
+        dropping = False  # inside the overflow of a line already shown
         while True:
-            try:
-                raw = await stream.readline()
-            except ValueError:  # a line over the limit: take what is there
-                raw = await stream.read(1 << 16)
-            if not raw:
+            chunk = await stream.read(1 << 16)
+            if not chunk:
+                if pending and not dropping:
+                    self._line(bytes(pending))
                 return
-            text = ANSI.sub("", raw.decode("utf-8", "replace")).rstrip()[:MAX_LINE]
-            if not text.strip():
-                continue
-            text = self.ctx.mask(text)
-            self._lines.append(OutputLine(round(time.monotonic() - self.started, 3), text, self.phase))
-            self.ctx.progress.update("DEV001", text.strip())
-            if self.printed_url is None:
-                local = LOCAL_URL.search(text)
-                found = loopback_url(local.group(1)) if local else None
-                if found is None and "http" in text:
-                    any_url = ANY_URL.search(text)
-                    found = loopback_url(any_url.group(1)) if any_url else None
-                if found:
-                    self.printed_url = found
-            self.new_output.set()
+            pending += chunk
+            while (newline := pending.find(b"\n")) >= 0:
+                line = bytes(pending[:newline])
+                del pending[:newline + 1]
+                if dropping:
+                    dropping = False
+                else:
+                    self._line(line)
+            if len(pending) > KEEP_BYTES:
+                if not dropping:
+                    self._line(bytes(pending[:KEEP_BYTES]))
+                    dropping = True
+                pending.clear()
+
+    def _line(self, raw: bytes) -> None:
+        text = ANSI.sub("", raw.decode("utf-8", "replace")).rstrip()
+        if not text.strip():
+            return
+        text = self.ctx.mask(text)  # mask first: a cut must not expose half a secret
+        if len(text) > MAX_LINE:
+            text = text[:MAX_LINE] + " […]"
+        self._lines.append(OutputLine(round(time.monotonic() - self.started, 3), text, self.phase))
+        self.ctx.report_progress("DEV001", text.strip())
+        if self.printed_url is None:
+            local = LOCAL_URL.search(text)
+            found = loopback_url(local.group(1)) if local else None
+            if found is None and "http" in text:
+                any_url = ANY_URL.search(text)
+                found = loopback_url(any_url.group(1)) if any_url else None
+            if found:
+                self.printed_url = found
+        self.new_output.set()
 
     async def stop(self) -> None:
         """Tear down once, however many callers (the collector's `finally`, the run's
@@ -248,7 +271,7 @@ class DevServer:
                 urls = [self.printed_url] if self.printed_url else []
                 if config.dev_url or not urls:
                     urls.append(self.facts.url or "")
-                self.ctx.progress.update("DEV001", f"waiting for {urls[0]}")
+                self.ctx.report_progress("DEV001", f"waiting for {urls[0]}")
                 pattern_seen = pattern is None or any(pattern.search(line.text) for line in self._lines)
                 if pattern_seen:
                     for url in urls:
@@ -275,7 +298,7 @@ class DevServer:
         for number, route in enumerate(routes, 1):
             self.phase = f"route {number}"
             result = RouteResult(route.method, route.path, route.status)
-            self.ctx.progress.update("DEV002", result.describe().split(" → ")[0])
+            self.ctx.report_progress("DEV002", result.describe().split(" → ")[0])
             began = time.monotonic()
             mark = len(self._lines)
             try:

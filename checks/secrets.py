@@ -19,6 +19,7 @@ KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<password>'[^']*'|
 MASK = "****"
 # Shorter values would mask ordinary words everywhere and protect nothing.
 MIN_SECRET_LENGTH = 4
+MIN_LINE_LENGTH = 8  # for the lines of a multi-line secret
 
 
 def is_secret_name(key: str) -> bool:
@@ -49,6 +50,21 @@ def secret_values(env: Mapping[str, str]) -> set[str]:
     return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
 
 
+def _with_lines(secrets: Iterable[str]) -> set[str]:
+    """A multi-line secret (a PEM key) is printed line by line by whoever logs it, and
+    an env file may hold it with literal `\\n`: each of its lines is a secret too. Lines
+    shorter than MIN_LINE_LENGTH (a trailing `==`) are left alone: they would mask
+    ordinary text and protect nothing."""
+    found: set[str] = set()
+    for secret in secrets:
+        found.add(secret)
+        if "\n" in secret or "\\n" in secret:
+            for line in secret.replace("\\n", "\n").splitlines():
+                if len(line.strip()) >= MIN_LINE_LENGTH:
+                    found.add(line.strip())
+    return found
+
+
 class Masker:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
@@ -56,7 +72,7 @@ class Masker:
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
-        fresh = {s for s in secrets if len(s) >= MIN_SECRET_LENGTH} - self._secrets
+        fresh = {s for s in _with_lines(secrets) if len(s) >= MIN_SECRET_LENGTH} - self._secrets
         if not fresh:
             return
         self._secrets |= fresh

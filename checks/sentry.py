@@ -231,7 +231,7 @@ async def collect(ctx: Context) -> SentryFacts:
         return facts
     names = {"org": quote(settings.org.value, safe=""), "project": quote(settings.project.value, safe="")}
     headers = {"Authorization": f"Bearer {settings.token.value}", "Accept": "application/json"}
-    ctx.progress.update("SENTRY002", f"asking {settings.api_url}")
+    ctx.report_progress("SENTRY002", f"asking {settings.api_url}")
     facts.project, facts.keys = await asyncio.gather(
         fetch(ctx, settings.api_url + PROJECT_PATH.format(**names), headers=headers),
         fetch(ctx, settings.api_url + KEYS_PATH.format(**names), headers=headers),

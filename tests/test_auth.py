@@ -92,6 +92,9 @@ def test_a_server_that_never_answers_is_bounded(tmp_path: Path, silent_server: s
          "NEON_AUTH_COOKIE_SECRET has 5 characters"),
         ("NEON_AUTH_BASE_URL=http://auth.example.com/auth\nNEON_AUTH_COOKIE_SECRET=" + COOKIE_SECRET + "\n",
          "must use https for auth.example.com"),
+        # A name that only starts like a loopback address is a remote host.
+        ("NEON_AUTH_BASE_URL=http://127.evil.example/auth\nNEON_AUTH_COOKIE_SECRET=" + COOKIE_SECRET + "\n",
+         "must use https for 127.evil.example"),
         ("NEON_AUTH_BASE_URL=\nNEON_AUTH_COOKIE_SECRET=" + COOKIE_SECRET + "\n", "NEON_AUTH_BASE_URL is empty"),
     ],
 )

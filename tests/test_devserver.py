@@ -145,6 +145,26 @@ def test_secrets_printed_by_the_server_are_masked(tmp_path: Path) -> None:
     assert canary not in summary.read_text()
 
 
+PEM_BODY = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "Q2hhbmdlTWVJbUFQZW1Cb2R5TGluZVR3bw=="]
+
+
+def test_long_lines_and_multi_line_secrets_are_masked(tmp_path: Path) -> None:
+    canary = "Dev-Canary-long-93jd"
+    project = scenario_project(tmp_path / "app", "leaky")
+    pem = "-----BEGIN PRIVATE KEY-----\\n" + "\\n".join(PEM_BODY) + "\\n-----END PRIVATE KEY-----"
+    (project / ".env.local").write_text(f'API_SECRET={canary}\nSIGNING_PRIVATE_KEY="{pem}"\n')
+    done = run_cli("check", "--project", str(project), "--only", "devserver", "-f", "json")
+    dev001 = next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "DEV001")
+    assert dev001["status"] == "fail", dev001
+    quoted = dev001["details"]["last_lines"]
+    assert quoted[0].startswith("x" * 1990) and quoted[0].endswith("****"), quoted[0][-40:]
+    assert quoted[1] == "y" * 2000 + " […]"
+    assert "  key: ****" in quoted
+    output = done.stdout + done.stderr
+    for fragment in (canary, canary[:10], canary[-10:], *PEM_BODY, PEM_BODY[0][:30]):
+        assert fragment not in output, fragment
+
+
 def test_no_dev_script_skips_with_the_reason(tmp_path: Path) -> None:
     write_project(tmp_path, {"package.json": '{"scripts": {"build": "next build"}}'})
     found = run_dev(tmp_path)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pytest_httpserver import HTTPServer
 
+from checks.context import Context, SilentProgress
+from checks.model import Status
+from checks.registry import select
+from checks.runner import run
 from checks.secrets import Masker, is_secret_name, secret_values
 
 # A secret made of the mask's own character could be re-formed by the mask itself.
@@ -55,3 +62,33 @@ def test_secret_values_take_secret_keys_and_url_passwords_only() -> None:
         "SENTRY_ORG": "acme", "SHORT_TOKEN": "abc",
     })
     assert found == {"s3cret-value", "url-pass"}
+
+
+def test_each_line_of_a_multi_line_secret_is_a_secret() -> None:
+    body = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw", "Z2dTakFnRUFBb0lCQVFDNytoZXJl"]
+    pem = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(body) + "\n==\n-----END PRIVATE KEY-----"
+    escaped = pem.replace("\n", "\\n")  # as a single-quoted .env value holds it
+    for secret in (pem, escaped):
+        masker = Masker([secret])
+        logged = "\n".join(f"key line: {line}" for line in pem.splitlines())
+        masked = masker(logged)
+        assert not any(line in masked for line in body), masked
+        assert "key line: ==" in masked  # too short to be worth masking
+
+
+def test_live_progress_is_masked(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/auth/.well-known/jwks.json").respond_with_json(
+        {"keys": [{"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"}]})
+    canary = "Progress-Canary-pw"
+    base = httpserver.url_for("/auth").replace("://", f"://app:{canary}@")
+    seen: list[str] = []
+
+    class Recorder(SilentProgress):
+        def update(self, check_id: str, text: str) -> None:
+            seen.append(text)
+
+    ctx = Context(project=tmp_path, environ={"NEON_AUTH_BASE_URL": base,
+                                             "NEON_AUTH_COOKIE_SECRET": "c" * 43}, progress=Recorder())
+    asyncio.run(run(select("AUTH002"), ctx, Status.FAIL))
+    assert any(text.startswith("GET http://app:****@") for text in seen), seen
+    assert not any(canary in text for text in seen)

@@ -86,6 +86,17 @@ def main() -> None:
         print(f"connecting with token {os.environ['API_SECRET']}", flush=True)
         print(f"Error: upstream refused {os.environ['API_SECRET']}", flush=True)
         serve(port)
+    elif MODE == "leaky":
+        secret = os.environ["API_SECRET"]
+        # The secret straddles the 2,000-character cut of a long line ...
+        print("x" * 1990 + secret, flush=True)
+        # ... sits past the first MiB of a 2 MiB line ...
+        sys.stdout.write("y" * (1 << 20) + secret + "y" * (1 << 20) + "\n")
+        sys.stdout.flush()
+        # ... and a PEM key is logged line by line, as a stack trace would show it.
+        for line in os.environ["SIGNING_PRIVATE_KEY"].splitlines():
+            print(f"  key: {line}", flush=True)
+        sys.exit(1)  # DEV001 then quotes the last lines: all of the above
     elif MODE == "moved":
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
