@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import click
 import typer
@@ -29,6 +31,7 @@ app = typer.Typer(
 provision_app = typer.Typer(help="Close the gaps deploy-check can close by itself.", no_args_is_help=True)
 app.add_typer(provision_app, name="provision")
 
+T = TypeVar("T")
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMAT_NAMES = ("console", "json", "junit", "github", "markdown")
 
@@ -132,7 +135,41 @@ def check(
 def _run(chosen: list[Check], ctx: Context, level: Status) -> Report:
     from checks.runner import run
 
-    return asyncio.run(run(chosen, ctx, level))
+    return asyncio.run(_unless_terminated(run(chosen, ctx, level)))
+
+
+class Terminated(Exception):
+    """SIGTERM or SIGHUP ended the run (after its cleanups)."""
+
+
+async def _unless_terminated(work: Coroutine[Any, Any, T]) -> T:
+    """SIGTERM (a CI job cancelled, `kill`) and SIGHUP (the terminal closed) end the run
+    the way Ctrl-C does: the main task is cancelled, so every cleanup — the dev server's
+    process-group teardown above all — runs before the process exits. Without this the
+    default action kills the interpreter at once and leaves the dev server running."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    received: list[signal.Signals] = []
+
+    def stop(sig: signal.Signals) -> None:
+        if not received:  # a second signal must not cut the teardown short
+            received.append(sig)
+            task.cancel()
+
+    handled = (signal.SIGTERM, signal.SIGHUP)
+    for sig in handled:
+        loop.add_signal_handler(sig, stop, sig)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        task.uncancel()
+        raise Terminated(received[0].name) from None
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
 
 
 @app.command("list")
@@ -163,7 +200,7 @@ def _provision(name: str, project: Path, **options: bool) -> None:
 
     ctx = _context(project)
     try:
-        done = asyncio.run(provisioner(name)(ctx, Options(**options)))
+        done = asyncio.run(_unless_terminated(provisioner(name)(ctx, Options(**options))))
     except ProvisionFailed as exc:
         print(f"deploy-check provision {name}: {ctx.mask(str(exc))}", file=sys.stderr)
         raise typer.Exit(EXIT_NOT_READY) from None
@@ -239,6 +276,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
+    except Terminated as signalled:
+        _fail(f"interrupted ({signalled})", EXIT_INTERRUPTED)
     except Exception as exc:  # a bug: one masked line, never a traceback that may hold a secret
         if os.environ.get("DEPLOY_CHECK_DEBUG"):
             raise
@@ -247,4 +286,6 @@ def main(argv: list[str] | None = None) -> None:
         masked = Masker(secret_values(os.environ))(f"{type(exc).__name__}: {exc}")
         _fail(f"internal error: {masked} (a bug in deploy-check; DEPLOY_CHECK_DEBUG=1 shows the "
               "traceback)", EXIT_NOT_READY)
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a silent Exit(130)
+        _fail("interrupted", EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)

@@ -184,7 +184,8 @@ def test_package_manager_follows_the_lockfile(tmp_path: Path, lockfile: str | No
     assert dev_command(Context(project=write_project(tmp_path, files), environ={})) == (f"{manager} run dev", None)
 
 
-def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_ctrl_c_or_sigterm_exits_130_and_leaves_nothing(tmp_path: Path, sig: signal.Signals) -> None:
     project = scenario_project(tmp_path, "never", ready_timeout=60)
     env = {**clean_environ(), "PYTHONPATH": str(REPO)}
     run = subprocess.Popen([sys.executable, "-m", "checks", "--project", str(project), "--only", "devserver"],
@@ -194,9 +195,10 @@ def test_ctrl_c_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
         time.sleep(0.05)
     assert (project / "pids.txt").exists(), "the scenario never started"
     time.sleep(0.3)
-    run.send_signal(signal.SIGINT)
+    run.send_signal(sig)
     _, stderr = run.communicate(timeout=30)
     assert run.returncode == 130, stderr
+    assert "interrupted" in stderr
     assert_nothing_left(project, None)
 
 
