@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from checks.config import Route
 from checks.context import Context
@@ -82,6 +83,7 @@ class DevFacts:
     lines: list[OutputLine] = field(default_factory=list)
     routes: list[RouteResult] = field(default_factory=list)
     ready_monotonic: float | None = None  # when deploy-check noticed (for bench/devserver)
+    occupied: list[str] = field(default_factory=list)  # assumed URLs another process answered
     teardown: str = ""
 
     def tail(self, count: int = 20) -> list[str]:
@@ -149,6 +151,10 @@ class DevServer:
         self.facts.url = config.dev_url or f"http://localhost:{port}"
         env = {**self.ctx.env, "PORT": str(port), "BROWSER": "none", "NO_COLOR": "1",
                "FORCE_COLOR": "0"}
+        # Whatever already answers on the assumed address is not our server: a stale
+        # `next dev` on a configured port would otherwise pass the check for it.
+        self.facts.occupied = [url for url in candidates(self.facts.url)
+                               if await _accepts(url)]
         self.started = time.monotonic()
         self.process = await asyncio.create_subprocess_exec(
             "/bin/sh", "-c", self.command, cwd=self.ctx.project, env=env,
@@ -276,6 +282,8 @@ class DevServer:
                 if pattern_seen:
                     for url in urls:
                         for candidate in candidates(url):
+                            if candidate in self.facts.occupied:
+                                continue  # answered before we started: not our server
                             if await self._answers(client, candidate):
                                 self.facts.ready = True
                                 self.facts.ready_monotonic = time.monotonic()
@@ -317,6 +325,22 @@ class DevServer:
             result.lines = [line.text for line in list(self._lines)[mark:]]
             self.facts.routes.append(result)
         self.phase = "after routes"
+
+
+async def _accepts(url: str) -> bool:
+    """Whether something accepts TCP connections at `url`'s host and port right now."""
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        return False
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), PROBE_TIMEOUT)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
 
 
 def _group_alive(pgid: int) -> bool:

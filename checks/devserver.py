@@ -15,7 +15,8 @@ DEV001 = Spec(
     "Runs `[dev_server] command` or the package.json `dev` script (with the package manager "
     "its lockfile names) on a free PORT, with the variables the app would see, and waits "
     "until its URL answers HTTP at all (any status), polling every 50 ms, up to "
-    "`ready_timeout` (60 s). The URL the server prints wins over the one assumed.",
+    "`ready_timeout` (60 s). The URL the server prints wins over the one assumed; an "
+    "address that already answered before the server started is never taken for it.",
     "Run the dev command yourself and fix what its output says; raise "
     "[dev_server] ready_timeout if the first compile is slow.",
 )
@@ -61,11 +62,19 @@ async def boots(ctx: Context) -> Outcome:
         return passed(f"`{facts.command}` answered HTTP at {facts.url} after {facts.boot_s:.1f} s",
                       **details)
     details["last_lines"] = facts.tail()
+    busy = ""
+    hint = None
+    if facts.occupied:
+        details["occupied"] = facts.occupied
+        busy = (f"; {' and '.join(facts.occupied)} already answered before it started (another "
+                "process holds that port)")
+        hint = ("Stop the process on that port, or remove [dev_server] port/url from "
+                "deploy-check.toml so deploy-check picks a free port.")
     if facts.exit_code is not None:
-        return failed(f"`{facts.command}` exited with code {facts.exit_code} before answering HTTP",
-                      exit_code=facts.exit_code, **details)
+        return failed(f"`{facts.command}` exited with code {facts.exit_code} before answering HTTP"
+                      f"{busy}", hint=hint, exit_code=facts.exit_code, **details)
     return failed(f"`{facts.command}` did not answer HTTP at {facts.url} within "
-                  f"{ctx.config.ready_timeout:g} s", **details)
+                  f"{ctx.config.ready_timeout:g} s{busy}", hint=hint, **details)
 
 
 @check(DEV002, budget=_budget)

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,49 @@ def test_secrets_printed_by_the_server_are_masked(tmp_path: Path) -> None:
         assert "Error: upstream refused ****" in done.stdout or fmt in ("junit",), done.stdout
         assert canary not in done.stdout + done.stderr
     assert canary not in summary.read_text()
+
+
+@pytest.fixture
+def stale_server() -> Iterator[int]:
+    """Another process's server already answering on a port: a stale `next dev`."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Stale(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Stale)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_server_already_on_the_configured_port_does_not_pass_for_ours(
+        tmp_path: Path, stale_server: int) -> None:
+    project = scenario_project(tmp_path, "normal", extra=f"port = {stale_server}\n")
+    dev001 = run_dev(project)["DEV001"]
+    assert dev001["status"] == "fail", dev001
+    assert f"http://127.0.0.1:{stale_server} already answered before it started" in dev001["message"]
+    assert "remove [dev_server] port/url" in dev001["hint"]
+    assert_nothing_left(project, None)
+
+
+def test_a_server_that_moves_off_a_busy_configured_port_is_found(tmp_path: Path, stale_server: int) -> None:
+    project = scenario_project(tmp_path, "moved", extra=f"port = {stale_server}\n")
+    dev001 = run_dev(project)["DEV001"]
+    assert dev001["status"] == "pass", dev001
+    assert not dev001["details"]["url"].endswith(f":{stale_server}")
+    assert_nothing_left(project, None)
 
 
 PEM_BODY = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "Q2hhbmdlTWVJbUFQZW1Cb2R5TGluZVR3bw=="]
