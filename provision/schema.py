@@ -68,8 +68,8 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
         listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
         raise ProvisionFailed(
             f"transaction control that cannot run inside deploy-check's single transaction "
-            f"({listed}): remove it — the whole schema is applied in one transaction and rolled "
-            "back on any error. Nothing was sent to the database.")
+            f"({listed}): remove it, the whole schema is applied in one transaction and rolled "
+            "back on any error — nothing was sent to the database")
     if parsed.destructive and not options.allow_destructive:
         listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.destructive)
         raise ProvisionFailed(

@@ -179,12 +179,16 @@ def test_failure_in_statement_k_rolls_back_everything_and_names_it(tmp_path: Pat
     assert query(fresh_db, "SELECT 1 FROM pg_namespace WHERE nspname = 'billing'") == []
 
 
-def test_syntax_error_sends_nothing(tmp_path: Path) -> None:
-    # An unreachable URL proves nothing is sent: parsing fails before any connection.
-    project = project_for(tmp_path, "postgresql://app:pw@127.0.0.1:1/app", "CREATE TABLE a (\n id int,,\n);")
-    done = provision(project)
+@pytest.mark.parametrize(("schema", "said"), [
+    ("CREATE TABLE a (\n id int,,\n);", "schema.sql:2:9: syntax error"),
+    ("CREATE TABLE a (id int);\nSAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\n",
+     "schema.sql:2 `SAVEPOINT s`; schema.sql:3 `ROLLBACK TO SAVEPOINT s`"),
+], ids=["syntax error", "transaction control"])
+def test_refused_before_anything_is_sent(tmp_path: Path, schema: str, said: str) -> None:
+    # An unreachable URL proves nothing is sent: the refusal comes before any connection.
+    done = provision(project_for(tmp_path, "postgresql://app:pw@127.0.0.1:1/app", schema))
     assert done.returncode == 1
-    assert "schema.sql:2:9: syntax error" in done.stderr
+    assert said in done.stderr
     assert "nothing was sent" in done.stderr
 
 
@@ -213,15 +217,6 @@ def test_commit_inside_the_file_does_not_break_rollback_or_dry_run(tmp_path: Pat
     assert tables_in(fresh_db) == set()
     assert provision(project).returncode == 0
     assert tables_in(fresh_db) == {"public.a"}
-
-
-def test_rollback_or_savepoint_in_the_file_is_refused_before_sending(tmp_path: Path) -> None:
-    project = project_for(tmp_path, "postgresql://app:pw@127.0.0.1:1/app",
-                          "CREATE TABLE a (id int);\nSAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\n")
-    done = provision(project)
-    assert done.returncode == 1
-    assert "schema.sql:2 `SAVEPOINT s`; schema.sql:3 `ROLLBACK TO SAVEPOINT s`" in done.stderr
-    assert "Nothing was sent" in done.stderr
 
 
 def test_re_applying_after_a_column_rename_is_a_no_op(tmp_path: Path, fresh_db: str) -> None:
