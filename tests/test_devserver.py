@@ -209,6 +209,19 @@ def test_long_lines_and_multi_line_secrets_are_masked(tmp_path: Path) -> None:
         assert fragment not in output, fragment
 
 
+def test_control_characters_in_the_output_keep_every_report_valid(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    project = scenario_project(tmp_path, "control")
+    done = run_cli("check", "--project", str(project), "--only", "devserver", "-f", "junit")
+    suite = ET.fromstring(done.stdout)  # raises on a character XML does not allow
+    failures = [f.get("message") or "" for f in suite.iter("failure")]
+    assert any("Error: boot failed" in m for m in failures), failures
+    console = run_cli("check", "--project", str(project), "--only", "devserver").stdout
+    assert "Error: boot failed(B done" in console
+    assert not any(c in console for c in "\x00\x07\x08\x1b")
+
+
 def test_no_dev_script_skips_with_the_reason(tmp_path: Path) -> None:
     write_project(tmp_path, {"package.json": '{"scripts": {"build": "next build"}}'})
     found = run_dev(tmp_path)

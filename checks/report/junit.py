@@ -3,16 +3,25 @@ A warning fails only under `--fail-level warn`, as it blocks the verdict then.""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from checks.model import Report, Status
+
+# Characters XML 1.0 does not allow at all (ElementTree writes them anyway, and the file
+# then fails to parse in every CI reader): a dev server's output can carry them.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return NOT_XML.sub("\ufffd", text)
 
 
 def _body(message: str, hint: str, fix: str | None) -> str:
     lines = [message, f"hint: {hint}"]
     if fix:
         lines.append(f"fix: {fix}")
-    return "\n".join(lines)
+    return _xml("\n".join(lines))
 
 
 def render(report: Report) -> str:
@@ -31,7 +40,7 @@ def render(report: Report) -> str:
     properties = ET.SubElement(suite, "properties")
     for name, value in (("verdict", report.verdict), ("project", report.project),
                         ("git_commit", report.git_commit or "")):
-        ET.SubElement(properties, "property", name=name, value=value)
+        ET.SubElement(properties, "property", name=name, value=_xml(value))
     for result in report.checks:
         case = ET.SubElement(
             suite,
@@ -42,14 +51,15 @@ def render(report: Report) -> str:
         )
         body = _body(result.message, result.hint, result.fix)
         if result.id in blocking:
-            failure = ET.SubElement(case, "failure", message=result.message, type=result.status.value)
+            failure = ET.SubElement(case, "failure", message=_xml(result.message),
+                                    type=result.status.value)
             failure.text = body
         elif result.status in (Status.SKIP, Status.WAIVED):
-            ET.SubElement(case, "skipped", message=f"{result.status.value}: {result.message}")
+            ET.SubElement(case, "skipped", message=_xml(f"{result.status.value}: {result.message}"))
         elif result.status is Status.WARN:
             ET.SubElement(case, "system-out").text = f"warning: {body}"
         else:
-            ET.SubElement(case, "system-out").text = result.message
+            ET.SubElement(case, "system-out").text = _xml(result.message)
     suites = ET.Element("testsuites", name="deploy-check", tests=suite.get("tests", "0"),
                         failures=suite.get("failures", "0"))
     suites.append(suite)

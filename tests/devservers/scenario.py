@@ -97,6 +97,10 @@ def main() -> None:
         for line in os.environ["SIGNING_PRIVATE_KEY"].splitlines():
             print(f"  key: {line}", flush=True)
         sys.exit(1)  # DEV001 then quotes the last lines: all of the above
+    elif MODE == "control":
+        # A spinner's backspaces, a bell, a stray escape: then a crash.
+        print("\x1b[31mError: boot failed\x1b[0m\x08\x07\x1b(B \x00done", flush=True)
+        sys.exit(2)
     elif MODE == "moved":
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
