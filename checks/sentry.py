@@ -213,11 +213,28 @@ def keys_present(ctx: Context) -> Outcome:
     return passed(f"DSN, token, org and project are set and well-formed ({sources})", **details)
 
 
+# A project with more client keys than fit a page: at most this many pages are read.
+MAX_KEY_PAGES = 10
+# https://docs.sentry.io/api/pagination/: `Link: <url>; rel="next"; results="true"; cursor="…"`
+LINK = re.compile(r'<(?P<url>[^>]*)>(?P<params>(?:\s*;\s*[a-zA-Z]+="[^"]*")*)')
+LINK_PARAM = re.compile(r'([a-zA-Z]+)="([^"]*)"')
+
+
+def next_page(link_header: str | None) -> str | None:
+    """The URL of the next page when Sentry says there are more results."""
+    for match in LINK.finditer(link_header or ""):
+        params = dict(LINK_PARAM.findall(match.group("params")))
+        if params.get("rel") == "next" and params.get("results") == "true":
+            return match.group("url")
+    return None
+
+
 @dataclass
 class SentryFacts:
     settings: SentrySettings
     project: Fetched | None = None
     keys: Fetched | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 async def collect(ctx: Context) -> SentryFacts:
@@ -232,6 +249,7 @@ async def collect(ctx: Context) -> SentryFacts:
     names = {"org": quote(settings.org.value, safe=""), "project": quote(settings.project.value, safe="")}
     headers = {"Authorization": f"Bearer {settings.token.value}", "Accept": "application/json"}
     ctx.report_progress("SENTRY002", f"asking {settings.api_url}")
+    facts.headers = headers
     facts.project, facts.keys = await asyncio.gather(
         fetch(ctx, settings.api_url + PROJECT_PATH.format(**names), headers=headers),
         fetch(ctx, settings.api_url + KEYS_PATH.format(**names), headers=headers),
@@ -312,6 +330,8 @@ async def api_accepts(ctx: Context) -> Outcome:
 
 @check(SENTRY003, needs=("SENTRY002",))
 async def dsn_matches(ctx: Context) -> Outcome:
+    from checks.httpfetch import fetch, origin
+
     facts = await sentry_facts(ctx)
     settings = facts.settings
     if settings.dsn is None:
@@ -323,9 +343,19 @@ async def dsn_matches(ctx: Context) -> Outcome:
     if error:
         return _soften(ctx, error)
     try:
-        keys = facts.keys.json()
-        public_keys = {str(key["public"]) for key in keys}
+        public_keys = {str(key["public"]) for key in facts.keys.json()}
         project_id = str(facts.project.json()["id"])
+        page, pages = facts.keys, 1
+        while dsn.public_key not in public_keys and pages < MAX_KEY_PAGES:
+            following = next_page(page.headers.get("link"))
+            # The token goes only to the configured API host (a Link elsewhere is ignored).
+            if following is None or origin(following) != origin(settings.api_url):
+                break
+            page, pages = await fetch(ctx, following, headers=facts.headers), pages + 1
+            error = _api_error(page, settings, "project:read", "listing the client keys failed")
+            if error:
+                return _soften(ctx, error)
+            public_keys |= {str(key["public"]) for key in page.json()}
     except (ValueError, KeyError, TypeError):
         return _soften(ctx, failed(f"{facts.keys.url} answered 200 but not with a list of client keys"))
     where = f"(DSN from {settings.dsn.source})"

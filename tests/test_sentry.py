@@ -61,6 +61,37 @@ def test_all_pass_and_the_token_goes_as_a_bearer(tmp_path: Path, httpserver: HTT
     assert {r.method for r, _ in httpserver.log} == {"GET"}  # nothing is ever written to Sentry
 
 
+def test_a_dsn_key_on_the_second_page_of_client_keys_is_found(tmp_path: Path, httpserver: HTTPServer) -> None:
+    # Sentry pages lists with a Link header (https://docs.sentry.io/api/pagination/).
+    def link(cursor: str, more: bool, elsewhere: str = "") -> str:
+        url = (elsewhere or base(httpserver)) + KEYS_PATH + f"?&cursor={cursor}"
+        return (f'<{base(httpserver)}{KEYS_PATH}?&cursor=0:0:1>; rel="previous"; results="false"; '
+                f'cursor="0:0:1", <{url}>; rel="next"; results="{str(more).lower()}"; cursor="{cursor}"')
+
+    httpserver.expect_request(PROJECT_PATH).respond_with_json(PROJECT)
+    httpserver.expect_request(KEYS_PATH, query_string="&cursor=0:100:0").respond_with_json(
+        [client_key(PUBLIC_KEY)], headers={"Link": link("0:200:0", False)})
+    httpserver.expect_request(KEYS_PATH).respond_with_json(
+        [client_key(f"{n:032x}") for n in range(100)], headers={"Link": link("0:100:0", True)})
+    found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+    assert found["SENTRY003"]["status"] == "pass", found["SENTRY003"]
+    assert len([r for r, _ in httpserver.log if r.path == KEYS_PATH]) == 2
+
+
+def test_a_next_page_on_another_host_is_not_fetched_with_the_token(
+        tmp_path: Path, httpserver: HTTPServer) -> None:
+    elsewhere = base(httpserver).replace("localhost", "127.0.0.1")
+    assert elsewhere != base(httpserver)
+    httpserver.expect_request(PROJECT_PATH).respond_with_json(PROJECT)
+    httpserver.expect_request(KEYS_PATH).respond_with_json(
+        [client_key("0" * 32)],
+        headers={"Link": f'<{elsewhere}{KEYS_PATH}?&cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"'})
+    found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+    assert found["SENTRY003"]["status"] == "fail"
+    assert "pasted from another project" in found["SENTRY003"]["message"]
+    assert len([r for r, _ in httpserver.log if r.path == KEYS_PATH]) == 1
+
+
 @pytest.mark.parametrize(
     ("status", "body", "headers", "expected_status", "expected_text"),
     [
