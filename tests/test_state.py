@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from checks.state import find_monitoring_deferral
+
+from support import run_cli, write_project
 
 CASES = [
     ("table-with-date", "## Decisions Log\n\n| Date | Decision |\n|---|---|\n"
@@ -36,8 +41,12 @@ def test_deferral_entries(name: str, markdown: str, text: str, date: str | None)
         "## Status\n\nSentry is deferred.\n\n## Decisions Log\n\n- Use Neon\n",  # outside the log
         "## Decisions Log\n\n- Use Neon\n\n## Risks\n\n- Sentry may be skipped later\n",  # after the log ends
         "No headings at all. Sentry is optional.\n",
+        "## Decisions Log\n\n- Sentry is **not optional**: error tracking is required for launch.\n",
+        "## Decisions Log\n\n- Sentry must be fully configured no later than this gate.\n",
+        "## Decisions Log\n\n- We will not skip Sentry; monitoring must be live before launch.\n",
     ],
-    ids=["sentry-not-deferred", "deferral-not-monitoring", "before-the-log", "after-the-log", "no-log"],
+    ids=["sentry-not-deferred", "deferral-not-monitoring", "before-the-log", "after-the-log", "no-log",
+         "not-optional", "no-later-than", "will-not-skip"],
 )
 def test_no_waiver(markdown: str) -> None:
     assert find_monitoring_deferral(markdown) is None
@@ -48,3 +57,21 @@ def test_quote_carries_the_line_and_date() -> None:
     assert found is not None
     assert found.line == 5
     assert found.quote() == 'Decisions Log: "Sentry deferred (decided 2026-11-05)"'
+
+
+def test_a_pasted_gate_record_is_no_decision(tmp_path: Path) -> None:
+    """`--format markdown` is meant to be pasted into project-state.md; its rows name
+    Sentry checks next to `skip`, which must not waive Sentry on the next run."""
+    project = write_project(tmp_path, {
+        ".env.local.example": "NEXT_PUBLIC_SENTRY_DSN=\nSENTRY_AUTH_TOKEN=\nSENTRY_ORG=\nSENTRY_PROJECT=\n",
+        ".env.local": "NEXT_PUBLIC_SENTRY_DSN=\n",
+        "project-state.md": "# App\n\n## Decisions Log\n\n- 2026-11-01: use Neon\n\n",
+    })
+    first = run_cli("check", "--project", str(project), "--only", "env,sentry", "-f", "markdown")
+    assert first.returncode == 1
+    with (project / "project-state.md").open("a") as state:
+        state.write(first.stdout)
+    again = run_cli("check", "--project", str(project), "--only", "env,sentry", "-f", "json")
+    assert again.returncode == 1, again.stdout
+    sentry001 = next(c for c in json.loads(again.stdout)["checks"] if c["id"] == "SENTRY001")
+    assert sentry001["status"] == "fail"
