@@ -89,6 +89,7 @@ def _inline_comment(binding_text: str) -> str | None:
 def parse_env_text(text: str, path: Path) -> EnvFile:
     parsed = EnvFile(path)
     block_optional = False
+    in_pem = False  # inside the lines of an unquoted multi-line PEM value
     for binding in parse_stream(io.StringIO(text)):
         raw = binding.original.string
         leading = raw[: len(raw) - len(raw.lstrip())]
@@ -97,7 +98,14 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
         if "\n" in leading:
             block_optional = False  # a blank line ends an Optional block
         body = raw.strip()
-        if binding.error:
+        if in_pem:
+            # An unquoted PEM spills its base64 lines out as "keys": they are the secret,
+            # so they are malformed lines (by number), never names to list.
+            parsed.malformed.append(line)
+            in_pem = "-----END" not in body
+            continue
+        if binding.error or (binding.key is not None and binding.value is None):
+            # No `=`: Next.js's dotenv ignores the line; so does the app.
             parsed.malformed.append(line)
             block_optional = False
             continue
@@ -106,6 +114,9 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
                 # Any comment line ends the previous block; an "Optional" one starts a new one.
                 block_optional = bool(_OPTIONAL_COMMENT.match(body))
             continue
+        value = binding.value or ""
+        if value.startswith("-----BEGIN") and "-----END" not in value:
+            in_pem = True
         comment = _inline_comment(body)
         inline_optional = comment is not None and bool(_OPTIONAL_COMMENT.match(comment))
         parsed.entries.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from checks.env import is_placeholder
 
-from support import check_in_process, result, write_project
+from support import check_in_process, result, run_cli, write_project
 
 EXAMPLE = "DATABASE_URL=\nAPI_SECRET=\n# Optional\nFEATURE_FLAG=\n"
 
@@ -200,3 +201,18 @@ def test_clean_project_passes_every_env_check(tmp_path: Path) -> None:
     _git(project, "init", "-q")
     found = statuses(project)
     assert found == {f"ENV00{n}": "pass" for n in range(1, 9)}
+
+
+def test_an_unquoted_pem_never_lists_its_lines_as_keys(tmp_path: Path) -> None:
+    body = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcw", "MzEfYyjiWA4R4M2bS1GB4t7NXsecret=="]
+    project = write_project(tmp_path, {
+        ".env.local.example": "PRIVATE_KEY=\n",
+        ".env.local": "PRIVATE_KEY=-----BEGIN PRIVATE KEY-----\n" + "\n".join(body)
+                      + "\n-----END PRIVATE KEY-----\n",
+    })
+    for fmt in ("console", "json", "github", "junit", "markdown"):
+        done = run_cli("check", "--project", str(project), "--only", "env", "-f", fmt)
+        for line in body:
+            assert line[:20] not in done.stdout + done.stderr, fmt
+    report = json.loads(run_cli("check", "--project", str(project), "--only", "ENV008", "-f", "json").stdout)
+    assert "malformed lines 2, 3, 4" in report["checks"][0]["message"]
