@@ -52,7 +52,10 @@ TOKEN_SHAPES = {"sntrys_": "organization token", "sntryu_": "user token"}
 DSN_KEYS = ("NEXT_PUBLIC_SENTRY_DSN", "SENTRY_DSN")
 WIZARD_ENV_FILE = ".env.sentry-build-plugin"
 DSN_IN_CODE = re.compile(r"""\bdsn\s*:\s*["'`](https?://[^"'`\s]+)["'`]""")
-OPTION_IN_CONFIG = {key: re.compile(rf"""\b{key}\s*:\s*["'`]([^"'`\s]+)["'`]""") for key in ("org", "project")}
+OPTION_IN_CONFIG = {key: re.compile(rf"""\b{key}\s*:\s*["'`]([^"'`\s]+)["'`]""")
+                    for key in ("org", "project", "sentryUrl")}
+# Hosts of sentry.io's own DSNs (o123.ingest.sentry.io, o123.ingest.us.sentry.io, …).
+SAAS_DSN_HOST = re.compile(r"(?:^|\.)sentry\.io$")
 CODE_GLOBS = ("sentry.server.config.*", "sentry.client.config.*", "sentry.edge.config.*",
               "instrumentation-client.*", "instrumentation.*", "src/instrumentation-client.*",
               "src/instrumentation.*")
@@ -156,10 +159,21 @@ def read_settings(ctx: Context) -> SentrySettings:
     settings.org = from_env("SENTRY_ORG") or _read_code_files(ctx, ("next.config.*",), OPTION_IN_CONFIG["org"])
     settings.project = from_env("SENTRY_PROJECT") or _read_code_files(
         ctx, ("next.config.*",), OPTION_IN_CONFIG["project"])
-    settings.api_url = (ctx.value("SENTRY_URL") or ctx.config.sentry_url or DEFAULT_SENTRY_URL).rstrip("/")
+    # Where the Sentry wizard keeps a self-hosted address: SENTRY_URL in its env file, or
+    # `sentryUrl` in withSentryConfig's options.
+    explicit = (from_env("SENTRY_URL") or (Found(ctx.config.sentry_url, "deploy-check.toml")
+                                           if ctx.config.sentry_url else None)
+                or _read_code_files(ctx, ("next.config.*",), OPTION_IN_CONFIG["sentryUrl"]))
+    settings.api_url = (explicit.value if explicit else DEFAULT_SENTRY_URL).rstrip("/")
     if settings.dsn:
         try:
             parse_dsn(settings.dsn.value)
+            dsn_host = (urlsplit(settings.dsn.value.strip()).hostname or "").lower()
+            if explicit is None and not SAAS_DSN_HOST.search(dsn_host):
+                # The token must not go to sentry.io for a self-hosted instance's project.
+                settings.problems.append(
+                    f"the DSN ({settings.dsn.source}) points at {dsn_host}, not sentry.io: set "
+                    "SENTRY_URL to that Sentry's address (the token is not sent to sentry.io)")
         except ValueError as exc:
             settings.problems.append(f"the DSN ({settings.dsn.source}) {exc}")
     if settings.token:

@@ -235,6 +235,31 @@ def test_keys_are_read_where_the_wizard_writes_them(tmp_path: Path, httpserver: 
     assert TOKEN not in done.stdout + done.stderr
 
 
+def test_a_self_hosted_dsn_without_sentry_url_sends_the_token_nowhere(tmp_path: Path) -> None:
+    self_hosted = f"https://{PUBLIC_KEY}@sentry.mycorp.internal/{PROJECT_ID}"
+    project = sentry_project(tmp_path, "", dsn=self_hosted)
+    (project / ".env.local").write_text((project / ".env.local").read_text().replace("SENTRY_URL=\n", ""))
+    found = run_sentry(project)
+    assert found["SENTRY001"]["status"] == "fail"
+    assert "points at sentry.mycorp.internal, not sentry.io: set SENTRY_URL" in found["SENTRY001"]["message"]
+    # SENTRY002/003 depend on SENTRY001: no request was made to sentry.io with the token.
+    assert found["SENTRY002"]["status"] == "skip" and found["SENTRY003"]["status"] == "skip"
+
+
+def test_sentry_url_from_the_wizard_config_is_where_the_token_goes(tmp_path: Path, httpserver: HTTPServer) -> None:
+    serve_project(httpserver)
+    self_hosted = f"https://{PUBLIC_KEY}@sentry.mycorp.internal/{PROJECT_ID}"
+    project = write_project(tmp_path, {
+        ".env.sentry-build-plugin": f"SENTRY_AUTH_TOKEN={TOKEN}\n",
+        "sentry.server.config.ts": f'Sentry.init({{ dsn: "{self_hosted}" }});\n',
+        "next.config.mjs": 'export default withSentryConfig(nextConfig, { org: "acme", project: "web", '
+                           f'sentryUrl: "{base(httpserver)}/" }});\n',
+    })
+    found = run_sentry(project)
+    assert [found[i]["status"] for i in ("SENTRY001", "SENTRY002", "SENTRY003")] == ["pass"] * 3, found
+    assert found["SENTRY001"]["details"]["api_url"] == base(httpserver)
+
+
 DECISIONS = """# State
 
 ## Decisions Log
