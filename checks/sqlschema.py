@@ -22,15 +22,17 @@ class SchemaSyntaxError(Exception):
         self.path, self.line, self.column, self.message = path, line, column, message
 
 
+def quoted(part: str) -> str:
+    """An identifier as PostgreSQL reads it back: plain when it may be, else in quotes."""
+    return part if re.fullmatch(r"[a-z_][a-z0-9_$]*", part) else '"' + part.replace('"', '""') + '"'
+
+
 @dataclass(frozen=True, order=True)
 class TableName:
     schema: str
     name: str
 
     def __str__(self) -> str:
-        def quoted(part: str) -> str:
-            return part if re.fullmatch(r"[a-z_][a-z0-9_$]*", part) else '"' + part.replace('"', '""') + '"'
-
         return f"{quoted(self.schema)}.{quoted(self.name)}"
 
     @classmethod
@@ -78,6 +80,9 @@ class ParsedSchema:
     # Tables the schema leaves behind, with the columns it declares for them (in order).
     tables: dict[TableName, list[Column]] = field(default_factory=dict)
     destructive: list[tuple[Statement, str]] = field(default_factory=list)
+    # Every other named object the schema creates, as (kind, schema or "", name, table or ""):
+    # `provision schema` calls the schema applied only when all of these exist too.
+    objects: list[tuple[str, str, str, str]] = field(default_factory=list)
     # BEGIN/COMMIT in the file: left out, the whole schema runs in one transaction anyway.
     skipped: list[Statement] = field(default_factory=list)
     # Transaction control that cannot run inside that one transaction (ROLLBACK, SAVEPOINT…).
@@ -221,6 +226,43 @@ def _track(parsed: ParsedSchema, node: Any) -> None:
             parsed.tables.pop(TableName(*parts[-2:]) if len(parts) > 1 else TableName(DEFAULT_SCHEMA, parts[0]), None)
 
 
+def _names(items: Any) -> tuple[str, str]:
+    parts = [item.sval for item in items or ()]
+    return (parts[-2] if len(parts) > 1 else "", parts[-1] if parts else "")
+
+
+def _object(node: Any) -> tuple[str, str, str, str] | None:
+    """The named non-table object a statement creates, if any (see ParsedSchema.objects)."""
+    from pglast import ast
+
+    def relation(kind: str, rangevar: Any) -> tuple[str, str, str, str]:
+        return (kind, rangevar.schemaname or "", rangevar.relname, "")
+
+    if isinstance(node, ast.IndexStmt) and node.idxname and node.relation is not None:
+        return ("relation", node.relation.schemaname or "", node.idxname, "")
+    if isinstance(node, ast.CreateSeqStmt):
+        return relation("relation", node.sequence)
+    if isinstance(node, ast.ViewStmt):
+        return relation("relation", node.view)
+    if isinstance(node, ast.CompositeTypeStmt):
+        return relation("type", node.typevar)
+    if isinstance(node, ast.CreateEnumStmt):
+        return ("type", *_names(node.typeName), "")
+    if isinstance(node, ast.CreateDomainStmt):
+        return ("type", *_names(node.domainname), "")
+    if isinstance(node, ast.CreateFunctionStmt):
+        return ("function", *_names(node.funcname), "")
+    if isinstance(node, ast.CreateSchemaStmt) and node.schemaname:
+        return ("schema", "", node.schemaname, "")
+    if isinstance(node, ast.CreateExtensionStmt):
+        return ("extension", "", str(node.extname), "")
+    if isinstance(node, ast.CreateTrigStmt) and node.relation is not None:
+        table = (str(_relation(node.relation)) if node.relation.schemaname
+                 else quoted(str(node.relation.relname)))
+        return ("trigger", "", str(node.trigname), table)
+    return None
+
+
 def parse_sources(sources: Iterable[SchemaSource]) -> ParsedSchema:
     from pglast import parse_sql
     from pglast.parser import ParseError
@@ -251,4 +293,7 @@ def parse_sources(sources: Iterable[SchemaSource]) -> ParsedSchema:
             if reason:
                 parsed.destructive.append((statement, reason))
             _track(parsed, raw.stmt)
+            created = _object(raw.stmt)
+            if created is not None:
+                parsed.objects.append(created)
     return parsed

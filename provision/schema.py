@@ -9,7 +9,8 @@ transaction (DESIGN.md "Provisioning rules").
 - Take a transaction-level advisory lock, so two concurrent runs serialize; the second
   then sees the first one's tables.
 - "Already applied" means: every table the schema creates exists with the columns it
-  declares. Then nothing is executed and the run is a no-op (exit 0).
+  declares, and every index, view, sequence, type, function, schema, extension and
+  trigger it creates exists (one query). Then nothing is executed and the run is a no-op (exit 0).
 - Otherwise every statement runs in order, each under a savepoint: one that fails only
   because its object already exists (duplicate table/index/type/schema…) is counted as
   "already there" — that is how a schema that gained a table applies on top of the old
@@ -43,10 +44,41 @@ async def _applied(connection: Any, ctx: Context, parsed: Any) -> bool:
     if not tables:
         return False
     live = await table_columns(connection, tables)
-    return all(
-        table in live and all(column.name in live[table] for column in columns)
-        for table, columns in parsed.tables.items()
-    )
+    if not all(table in live and all(column.name in live[table] for column in columns)
+               for table, columns in parsed.tables.items()):
+        return False
+    return not await missing_objects(connection, parsed.objects)
+
+
+# One round trip: which of the schema's other objects (indexes, views, sequences, types,
+# functions, schemas, extensions, triggers) do not exist. A name without a schema is
+# looked up on the session's search_path, as the statement that creates it would be.
+MISSING_OBJECTS = """
+SELECT o.kind, o.name
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS o(kind, schema, name, tbl)
+WHERE NOT CASE o.kind
+    WHEN 'relation' THEN to_regclass(CASE WHEN o.schema = '' THEN quote_ident(o.name)
+                                     ELSE quote_ident(o.schema) || '.' || quote_ident(o.name) END) IS NOT NULL
+    WHEN 'type' THEN to_regtype(CASE WHEN o.schema = '' THEN quote_ident(o.name)
+                                ELSE quote_ident(o.schema) || '.' || quote_ident(o.name) END) IS NOT NULL
+    WHEN 'function' THEN EXISTS (
+        SELECT 1 FROM pg_proc p WHERE p.proname = o.name AND (
+            CASE WHEN o.schema = '' THEN p.pronamespace = ANY (current_schemas(true)::regnamespace[])
+                 ELSE p.pronamespace = to_regnamespace(quote_ident(o.schema)) END))
+    WHEN 'schema' THEN to_regnamespace(quote_ident(o.name)) IS NOT NULL
+    WHEN 'extension' THEN EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = o.name)
+    WHEN 'trigger' THEN EXISTS (SELECT 1 FROM pg_trigger t
+                                WHERE t.tgname = o.name AND t.tgrelid = to_regclass(o.tbl))
+    ELSE true END
+"""
+
+
+async def missing_objects(connection: Any, objects: list[tuple[str, str, str, str]]) -> list[str]:
+    if not objects:
+        return []
+    columns = [list(column) for column in zip(*objects, strict=True)]
+    rows = await (await connection.execute(MISSING_OBJECTS, columns)).fetchall()
+    return [f"{kind} {name}" for kind, name in rows]
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
@@ -105,8 +137,9 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
             raise ProvisionFailed(f"another `provision schema` holds the lock for over "
                                   f"{LOCK_TIMEOUT}; nothing applied") from None
         if await _applied(connection, ctx, parsed):
+            others = f" and its {len(parsed.objects)} other objects" if parsed.objects else ""
             result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
-                                f"{source_names} exist with their columns")
+                                f"{source_names} exist with their columns{others}")
             return result
         started = time.perf_counter()
         created = existing = 0

@@ -219,6 +219,27 @@ def test_commit_inside_the_file_does_not_break_rollback_or_dry_run(tmp_path: Pat
     assert tables_in(fresh_db) == {"public.a"}
 
 
+def test_new_indexes_types_functions_and_triggers_are_applied_on_an_applied_schema(
+        tmp_path: Path, fresh_db: str) -> None:
+    base = 'CREATE TABLE "Users" (id serial PRIMARY KEY, email text NOT NULL);\n'
+    project = project_for(tmp_path, fresh_db, base)
+    assert provision(project).returncode == 0
+    (project / "schema.sql").write_text(base + (
+        'CREATE UNIQUE INDEX users_email_key ON "Users" (email);\n'
+        "CREATE TYPE mood AS ENUM ('ok', 'sad');\n"
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+        'CREATE TRIGGER users_touch BEFORE UPDATE ON "Users" FOR EACH ROW EXECUTE FUNCTION touch();\n'
+        'CREATE VIEW user_emails AS SELECT email FROM "Users";\n'))
+    done = provision(project)
+    assert done.returncode == 0, done.stderr
+    assert "applied 5 statements" in done.stdout and "1 already existed" in done.stdout
+    assert query(fresh_db, "SELECT 1 FROM pg_indexes WHERE indexname = 'users_email_key'") == [(1,)]
+    assert query(fresh_db, "SELECT to_regtype('mood') IS NOT NULL")[0] == (True,)
+    again = provision(project)
+    assert again.returncode == 0, again.stderr
+    assert "schema already applied" in again.stdout
+
+
 def test_re_applying_after_a_column_rename_is_a_no_op(tmp_path: Path, fresh_db: str) -> None:
     schema = "CREATE TABLE a (id int, old_name text);\nALTER TABLE a RENAME COLUMN old_name TO new_name;\n"
     project = project_for(tmp_path, fresh_db, schema)
