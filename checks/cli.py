@@ -49,6 +49,9 @@ def _context(project: Path, *, env_file: Path | None = None, example: Path | Non
         raise DeployCheckError(f"--project: {project} is not a directory")
     if timeout is not None and timeout <= 0:
         raise DeployCheckError("--timeout must be a positive number of seconds")
+    if example is not None and not example.is_file():
+        # Without its example ENV003 has nothing to require: a typo here must not pass.
+        raise DeployCheckError(f"--example: {example} is not a file")
     config = load_config(project)
     ctx = Context(
         project=project,

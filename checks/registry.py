@@ -97,4 +97,7 @@ def select(only: str | None = None, skip: str | None = None) -> list[Check]:
         chosen = set().union(*(resolve(t, "--only") for t in _tokens(only))) if _tokens(only) else set()
     for token in _tokens(skip):
         chosen = chosen - resolve(token, "--skip")
+    if not chosen:
+        # An empty `--only "$CHECKS"` in CI must not pass the gate by checking nothing.
+        raise DeployCheckError("--only/--skip select no check at all; nothing would be verified")
     return [c for c in catalogue if c.spec.id in chosen]

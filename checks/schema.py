@@ -111,6 +111,9 @@ async def collect(ctx: Context) -> SchemaFacts:
     from checks.sqlschema import SchemaSyntaxError, parse_sources
 
     if not schema_paths(ctx):
+        if ctx.config.schema:  # named on purpose: its absence is a gap, not "no schema"
+            return SchemaFacts(problem=f"[project] schema = {ctx.config.schema!r} in deploy-check.toml, "
+                               f"but {ctx.path(ctx.config.schema)} is missing or holds no .sql file")
         return SchemaFacts(problem="no schema.sql and no migrations directory "
                            "(drizzle/, supabase/migrations/, db/migrations/)", problem_is_skip=True)
     try:

@@ -190,3 +190,21 @@ def test_env_only_run_imports_neither_psycopg_nor_httpx(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
                           capture_output=True, text=True, timeout=60, check=False, cwd=os.fspath(REPO))
     assert done.stdout.splitlines() == ["[]", "True"], done.stderr
+
+
+@pytest.mark.parametrize("args", [["--only", ""], ["--only", ","], ["--only", "env", "--skip", "env"],
+                                  ["--example", "no-such.example"]],
+                         ids=["empty-only", "comma-only", "all-skipped", "missing-example"])
+def test_selections_that_would_verify_nothing_are_usage_errors(tmp_path: Path, args: list[str]) -> None:
+    done = run_cli("check", "--project", str(tmp_path), *args)
+    assert done.returncode == 2, done.stdout
+    assert done.stderr.startswith("deploy-check: --")
+
+
+def test_a_configured_schema_that_is_missing_fails_db004(tmp_path: Path) -> None:
+    write_project(tmp_path, {"deploy-check.toml": '[project]\nschema = "db/schema.sql"\n',
+                             ".env.local": "DATABASE_URL=postgresql://app:pw@127.0.0.1:1/app\n"})
+    done = run_cli("check", "--project", str(tmp_path), "--only", "DB004", "-f", "json")
+    db004 = json.loads(done.stdout)["checks"][0]
+    assert db004["status"] == "fail", db004
+    assert "db/schema.sql" in db004["message"] and done.returncode == 1
