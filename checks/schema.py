@@ -89,6 +89,18 @@ async def table_columns(connection: psycopg.AsyncConnection[Any],
     return found
 
 
+async def invisible_tables(connection: psycopg.AsyncConnection[Any],
+                           tables: list[TableName]) -> set[TableName]:
+    """Those of `tables` that exist (pg_class) although information_schema hides them."""
+    from checks.sqlschema import TableName
+
+    cursor = await connection.execute(
+        "SELECT t.schema, t.name FROM unnest(%s::text[], %s::text[]) AS t(schema, name) "
+        "WHERE to_regclass(quote_ident(t.schema) || '.' || quote_ident(t.name)) IS NOT NULL",
+        _arrays(tables))
+    return {TableName(schema, name) for schema, name in await cursor.fetchall()}
+
+
 def expected_tables(ctx: Context, parsed: ParsedSchema) -> list[TableName]:
     from checks.errors import DeployCheckError
     from checks.sqlschema import TableName
@@ -154,9 +166,24 @@ async def tables_exist(ctx: Context) -> Outcome:
     details: dict[str, Any] = {"expected": [str(t) for t in facts.expected],
                                "missing": [str(t) for t in missing]}
     if missing:
-        names = ", ".join(str(t) for t in missing)
-        return failed(f"{len(missing)} of {len(facts.expected)} expected tables "
-                      f"{'is' if len(missing) == 1 else 'are'} missing: {names}", **details)
+        from checks.database import shared_connection
+
+        # information_schema.tables hides what the role may not touch: such a table exists,
+        # and `provision schema` cannot help; say so instead of calling it missing.
+        hidden = await invisible_tables(await shared_connection(ctx), missing)
+        absent = [t for t in missing if t not in hidden]
+        parts = []
+        if absent:
+            parts.append(f"{len(absent)} of {len(facts.expected)} expected tables "
+                         f"{'is' if len(absent) == 1 else 'are'} missing: {', '.join(map(str, absent))}")
+        if hidden:
+            parts.append(f"{', '.join(map(str, hidden))} exist{'s' if len(hidden) == 1 else ''} but "
+                         "the role of DATABASE_URL has no privilege on "
+                         f"{'it' if len(hidden) == 1 else 'them'}")
+        details["no_privilege"] = [str(t) for t in hidden]
+        return failed("; ".join(parts), fix=None if absent else "",
+                      hint=None if absent else "GRANT the app's role access to these tables "
+                      "(SELECT, INSERT, UPDATE, DELETE as it needs).", **details)
     return passed(f"all {len(facts.expected)} expected tables exist "
                   f"(checked in information_schema.tables)", **details)
 

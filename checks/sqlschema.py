@@ -200,7 +200,10 @@ def _track(parsed: ParsedSchema, node: Any) -> None:
     if isinstance(node, ast.CreateStmt) and getattr(node.relation, "relpersistence", "p") != "t":
         columns = [_column(e) for e in node.tableElts or () if isinstance(e, ast.ColumnDef)]
         parsed.tables.setdefault(_relation(node.relation), columns)
-    elif isinstance(node, ast.CreateTableAsStmt) and node.into and node.into.rel:
+    elif (isinstance(node, ast.CreateTableAsStmt) and node.into and node.into.rel
+          and node.objtype == ObjectType.OBJECT_TABLE):
+        # A materialized view is no table (information_schema.tables does not list it):
+        # it is one of ParsedSchema.objects.
         parsed.tables.setdefault(_relation(node.into.rel), [])
     elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
         altered = parsed.tables.get(_relation(node.relation))
@@ -234,12 +237,16 @@ def _names(items: Any) -> tuple[str, str]:
 def _object(node: Any) -> tuple[str, str, str, str] | None:
     """The named non-table object a statement creates, if any (see ParsedSchema.objects)."""
     from pglast import ast
+    from pglast.enums import ObjectType
 
     def relation(kind: str, rangevar: Any) -> tuple[str, str, str, str]:
         return (kind, rangevar.schemaname or "", rangevar.relname, "")
 
     if isinstance(node, ast.IndexStmt) and node.idxname and node.relation is not None:
         return ("relation", node.relation.schemaname or "", node.idxname, "")
+    if (isinstance(node, ast.CreateTableAsStmt) and node.into and node.into.rel
+            and node.objtype == ObjectType.OBJECT_MATVIEW):
+        return relation("relation", node.into.rel)
     if isinstance(node, ast.CreateSeqStmt):
         return relation("relation", node.sequence)
     if isinstance(node, ast.ViewStmt):

@@ -373,6 +373,31 @@ def test_db005_accepts_a_role_that_already_exists_in_the_cluster(tmp_path: Path,
         query(fresh_db, f"DROP ROLE IF EXISTS {role}")
 
 
+def test_a_materialized_view_is_not_an_expected_table(tmp_path: Path, fresh_db: str) -> None:
+    schema = "CREATE TABLE users (id int);\nCREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users;\n"
+    project = project_for(tmp_path, fresh_db, schema)
+    assert provision(project).returncode == 0
+    assert checks(project)["DB004"]["status"] == "pass"
+    assert "schema already applied" in provision(project).stdout
+
+
+def test_a_table_the_role_may_not_see_is_named_as_such(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db, "CREATE TABLE users (id int);\n")
+    assert provision(project).returncode == 0
+    role = f"dc_noprivs_{tmp_path.name[-8:].lower().replace('-', '_')}"
+    query(fresh_db, f"CREATE ROLE {role} LOGIN PASSWORD 'noprivs-pw-123'")
+    try:
+        owner = fresh_db.split("://")[1].split("@")[0]
+        (project / ".env.local").write_text(
+            "DATABASE_URL=" + fresh_db.replace(f"{owner}@", f"{role}:noprivs-pw-123@") + "\n")
+        db004 = checks(project)["DB004"]
+        assert db004["status"] == "fail"
+        assert "public.users exists but the role of DATABASE_URL has no privilege on it" in db004["message"]
+        assert not db004["fix"]  # provision schema would change nothing
+    finally:
+        query(fresh_db, f"DROP ROLE IF EXISTS {role}")
+
+
 def test_verification_is_one_round_trip_for_any_table_count(fresh_db: str) -> None:
     from checks.schema import present_tables
 
