@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
 import sys
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import click
 import typer
 
 from checks import __version__
 from checks.errors import DeployCheckError
+from checks.signals import Terminated, run_until_signalled
 
 if TYPE_CHECKING:
     from checks.context import Context, Progress
@@ -31,7 +29,6 @@ app = typer.Typer(
 provision_app = typer.Typer(help="Close the gaps deploy-check can close by itself.", no_args_is_help=True)
 app.add_typer(provision_app, name="provision")
 
-T = TypeVar("T")
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMAT_NAMES = ("console", "json", "junit", "github", "markdown")
 
@@ -138,41 +135,7 @@ def check(
 def _run(chosen: list[Check], ctx: Context, level: Status) -> Report:
     from checks.runner import run
 
-    return asyncio.run(_unless_terminated(run(chosen, ctx, level)))
-
-
-class Terminated(Exception):
-    """SIGTERM or SIGHUP ended the run (after its cleanups)."""
-
-
-async def _unless_terminated(work: Coroutine[Any, Any, T]) -> T:
-    """SIGTERM (a CI job cancelled, `kill`) and SIGHUP (the terminal closed) end the run
-    the way Ctrl-C does: the main task is cancelled, so every cleanup — the dev server's
-    process-group teardown above all — runs before the process exits. Without this the
-    default action kills the interpreter at once and leaves the dev server running."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    received: list[signal.Signals] = []
-
-    def stop(sig: signal.Signals) -> None:
-        if not received:  # a second signal must not cut the teardown short
-            received.append(sig)
-            task.cancel()
-
-    handled = (signal.SIGTERM, signal.SIGHUP)
-    for sig in handled:
-        loop.add_signal_handler(sig, stop, sig)
-    try:
-        return await work
-    except asyncio.CancelledError:
-        if not received:
-            raise
-        task.uncancel()
-        raise Terminated(received[0].name) from None
-    finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
+    return run_until_signalled(run(chosen, ctx, level))
 
 
 @app.command("list")
@@ -203,7 +166,7 @@ def _provision(name: str, project: Path, **options: bool) -> None:
 
     ctx = _context(project)
     try:
-        done = asyncio.run(_unless_terminated(provisioner(name)(ctx, Options(**options))))
+        done = run_until_signalled(provisioner(name)(ctx, Options(**options)))
     except ProvisionFailed as exc:
         print(f"deploy-check provision {name}: {ctx.mask(str(exc))}", file=sys.stderr)
         raise typer.Exit(EXIT_NOT_READY) from None

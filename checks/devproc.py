@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from checks.config import Route
 from checks.context import Context
+from checks.model import printable
 
 if TYPE_CHECKING:
     import httpx
@@ -34,9 +35,6 @@ MAX_LINES = 5000
 MAX_LINE = 2000  # characters of a line kept, after masking
 KEEP_BYTES = 1 << 16  # of an over-long line, what is masked before the cut
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
-# What is left of other control characters after ANSI colours are gone: they would
-# move a terminal's cursor in the console report and make the JUnit file invalid XML.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Next.js: "- Local:        http://localhost:3001"; Vite: "➜  Local:   http://localhost:5173/".
 LOCAL_URL = re.compile(r"\bLocal:?\s+(https?://[^\s/]+)", re.IGNORECASE)
 ANY_URL = re.compile(r"(https?://(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0):\d+)")
@@ -197,7 +195,7 @@ class DevServer:
                 pending.clear()
 
     def _line(self, raw: bytes) -> None:
-        text = CONTROL.sub("", ANSI.sub("", raw.decode("utf-8", "replace"))).rstrip()
+        text = printable(ANSI.sub("", raw.decode("utf-8", "replace"))).rstrip()
         if not text.strip():
             return
         text = self.ctx.mask(text)  # mask first: a cut must not expose half a secret

@@ -3,11 +3,11 @@ in the order provisioners depend on each other (env, database, schema)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from checks.context import Context
 from checks.model import Report
+from checks.signals import run_until_signalled
 from provision import PROVISIONERS, Options, ProvisionFailed, fix_target, provisioner
 
 
@@ -24,7 +24,7 @@ def run_fixes(report: Report, make_context: Callable[[], Context]) -> list[str]:
         ctx = make_context()
         lines.append(f"deploy-check --fix: running `deploy-check provision {name}`")
         try:
-            done = asyncio.run(provisioner(name)(ctx, Options()))
+            done = run_until_signalled(provisioner(name)(ctx, Options()))
         except ProvisionFailed as exc:
             lines.append(f"  failed: {ctx.mask(str(exc))}")
             continue

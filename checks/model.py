@@ -4,6 +4,7 @@ and what the runner reports (`CheckResult`, `Report`)."""
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,16 @@ class Outcome:
 
 def passed(message: str, **details: Any) -> Outcome:
     return Outcome(Status.PASS, message, details)
+
+
+# Control characters (but tab and newline) in text that came from outside — a key name,
+# a server's output line: they would move a terminal's cursor in the console report,
+# hide in a CI log, and make the JUnit file invalid XML.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    return CONTROL.sub("", text)
 
 
 def failed(message: str, *, hint: str | None = None, fix: str | None = None, **details: Any) -> Outcome:

@@ -15,7 +15,7 @@ from checks.config import Waiver
 from checks.context import Context
 from checks.errors import DeployCheckError
 from checks.evidence import git_commit, input_digests
-from checks.model import USABLE, CheckResult, Outcome, Report, Status, failed, skipped
+from checks.model import USABLE, CheckResult, Outcome, Report, Status, failed, printable, skipped
 from checks.registry import Check
 
 BUDGET_MARGIN = 5.0
@@ -62,8 +62,8 @@ def _result(check: Check, outcome: Outcome, started: float, ctx: Context) -> Che
         family=spec.family,
         title=spec.title,
         status=outcome.status,
-        message=ctx.mask(outcome.message),
-        hint=ctx.mask(outcome.hint or spec.hint),
+        message=printable(ctx.mask(outcome.message)),
+        hint=printable(ctx.mask(outcome.hint or spec.hint)),
         fix=outcome.fix if outcome.fix is not None else spec.fix,
         duration_ms=round((time.perf_counter() - started) * 1000),
         details=ctx.masker.deep(outcome.details),

@@ -166,11 +166,16 @@ async def tables_exist(ctx: Context) -> Outcome:
     details: dict[str, Any] = {"expected": [str(t) for t in facts.expected],
                                "missing": [str(t) for t in missing]}
     if missing:
+        import psycopg
+
         from checks.database import shared_connection
 
         # information_schema.tables hides what the role may not touch: such a table exists,
         # and `provision schema` cannot help; say so instead of calling it missing.
-        hidden = await invisible_tables(await shared_connection(ctx), missing)
+        try:
+            hidden = await invisible_tables(await shared_connection(ctx), missing)
+        except psycopg.Error:
+            hidden = set()  # the lookup is a refinement: "missing" stays the safe answer
         absent = [t for t in missing if t not in hidden]
         parts = []
         if absent:

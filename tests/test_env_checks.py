@@ -216,3 +216,12 @@ def test_an_unquoted_pem_never_lists_its_lines_as_keys(tmp_path: Path) -> None:
             assert line[:20] not in done.stdout + done.stderr, fmt
     report = json.loads(run_cli("check", "--project", str(project), "--only", "ENV008", "-f", "json").stdout)
     assert "malformed lines 2, 3, 4" in report["checks"][0]["message"]
+
+
+def test_control_characters_in_a_key_name_never_reach_the_report(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local.example": "A=\n",
+                                       ".env.local": "A=1\nSNEAKY\x1b[2J\x07KEY=1\n"})
+    for fmt in ("console", "github", "markdown", "junit"):
+        done = run_cli("check", "--project", str(project), "--only", "ENV005", "-f", fmt)
+        assert "SNEAKY[2JKEY" in done.stdout, fmt
+        assert "\x1b" not in done.stdout and "\x07" not in done.stdout, fmt
