@@ -20,6 +20,7 @@ from checks.secrets import Masker, secret_values
 if TYPE_CHECKING:
     import httpx
 
+    from checks.project import ProjectModel
     from checks.state import Deferral
 
 T = TypeVar("T")
@@ -103,6 +104,13 @@ class Context:
     @cached_property
     def example(self) -> LoadedEnvFile:
         return _load(self.example_path)
+
+    @cached_property
+    def model(self) -> ProjectModel:
+        """What the app uses, discovered once per run (checks/project)."""
+        from checks.project import discover
+
+        return discover(self.project, self.config)
 
     # -- values --------------------------------------------------------------
     @cached_property
