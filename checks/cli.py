@@ -46,6 +46,10 @@ def _context(project: Path, *, env_file: Path | None = None, example: Path | Non
         raise DeployCheckError(f"--project: {project} is not a directory")
     if timeout is not None and timeout <= 0:
         raise DeployCheckError("--timeout must be a positive number of seconds")
+    if example is not None and not example.is_absolute():
+        example = project / example  # relative to the project, like [project] example_file
+    if env_file is not None and not env_file.is_absolute() and not env_file.exists():
+        env_file = project / env_file
     if example is not None and not example.is_file():
         # Without its example ENV003 has nothing to require: a typo here must not pass.
         raise DeployCheckError(f"--example: {example} is not a file")
@@ -80,6 +84,7 @@ def check(
     fail_level: Annotated[str, typer.Option(help="fail|warn: what makes the verdict not ready.")] = "fail",
     timeout: Annotated[float | None, typer.Option(help="Seconds for each network check.")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Run the fixers of failing checks, then check again.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="A gate clause that could not be checked blocks the verdict.")] = False,
 ) -> None:
     """Run the readiness checks and print one verdict (exit 0 ready, 1 not ready)."""
     from checks.model import Status
@@ -96,7 +101,7 @@ def check(
     level = Status(fail_level)
     with ConsoleProgress(sys.stderr, enabled=True) as progress:
         ctx = _context(project, env_file=env_file, example=example, timeout=timeout, progress=progress)
-        report = _run(chosen, ctx, level)
+        report = _run(chosen, ctx, level, strict)
         if fix:
             from checks.fixing import run_fixes
 
@@ -111,7 +116,7 @@ def check(
                 ctx = fresh()
                 print("deploy-check: checking again after the fixes", file=sys.stderr)
                 before = report
-                report = _run(chosen, ctx, level)
+                report = _run(chosen, ctx, level, strict)
                 report.notes.append(f"before --fix: {before.verdict}, "
                                     f"failing: {', '.join(r.id for r in before.blocking) or 'none'}")
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -132,10 +137,37 @@ def check(
     raise typer.Exit(EXIT_READY if report.ready else EXIT_NOT_READY)
 
 
-def _run(chosen: list[Check], ctx: Context, level: Status) -> Report:
+def _run(chosen: list[Check], ctx: Context, level: Status, strict: bool = False) -> Report:
     from checks.runner import run
 
-    return run_until_signalled(run(chosen, ctx, level))
+    return run_until_signalled(run(chosen, ctx, level, strict=strict))
+
+
+@app.command()
+def detect(
+    project: ProjectOption = Path("."),
+    env_file: Annotated[Path | None, typer.Option(help="Pin one env file.")] = None,
+    example: Annotated[Path | None, typer.Option(help="Example file.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="console|json")] = "console",
+    write_config: Annotated[bool, typer.Option("--write-config",
+                                               help="Write what was detected to deploy-check.toml (never overwrites).")] = False,
+) -> None:
+    """The project model: what deploy-check found in the app, where, and why."""
+    from checks.project.render import config_text, render_console, render_json
+
+    if format not in ("console", "json"):
+        raise DeployCheckError(f"--format: detect prints console or json, not {format!r}")
+    ctx = _context(project, env_file=env_file, example=example)
+    model = ctx.model
+    sys.stdout.write(render_json(model, ctx.masker) if format == "json" else render_console(model))
+    if write_config:
+        from checks.config import CONFIG_FILE
+
+        target = ctx.project / CONFIG_FILE
+        if target.exists():
+            raise DeployCheckError(f"--write-config: {CONFIG_FILE} already exists; not overwriting it")
+        _write_atomically(target, config_text(model))
+        print(f"wrote {CONFIG_FILE}", file=sys.stderr)
 
 
 @app.command("list")
@@ -226,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         print(f"deploy-check {__version__}")
         return
-    commands = {"check", "list", "explain", "provision"}
+    commands = {"check", "list", "explain", "provision", "detect"}
     if not args or (args[0] not in commands and args[0] not in ("--help", "-h")):
         args.insert(0, "check")  # `deploy-check` alone is `deploy-check check`
     command = typer.main.get_command(app)

@@ -123,8 +123,51 @@ async def run_checks(checks: list[Check], ctx: Context) -> list[CheckResult]:
         await ctx.aclose()
 
 
+# Gate clauses (DESIGN.md "Signed-in flow") that only these checks prove: when they did
+# not pass, the clause is unverified, whatever else passed.
+PROOF_OF_CLAUSE = {
+    "AUTH003": "auth: OTP login is not proven locally",
+    "DEV004": "devserver: the signed-in core flow was not walked end to end",
+}
+
+
+def unverified_clauses(ctx: Context, results: list[CheckResult], selected: Iterable[str]) -> list[str]:
+    """What the gate could not check at all: the skips that said so, families this run
+    left out, and the proofs that did not pass."""
+    from checks.registry import FAMILIES, all_checks
+
+    clauses: list[str] = []
+    if not ctx.model.looks_like_app:
+        clauses.append(f"project: {ctx.model.looks_like_app_why}")
+    for done in results:
+        said = done.details.get("unverified") if done.status is Status.SKIP else None
+        if isinstance(said, str) and said not in clauses:
+            clauses.append(said)
+    chosen = set(selected)
+    catalogue = all_checks()
+    for family in FAMILIES:
+        ids = [c.spec.id for c in catalogue if c.spec.family == family]
+        if ids and not chosen & set(ids):
+            clauses.append(f"{family}: not run (--only/--skip)")
+    by_id = {r.id: r for r in results}
+    for check_id, clause in PROOF_OF_CLAUSE.items():
+        family = clause.split(":", 1)[0]
+        if f"{family}: not run (--only/--skip)" in clauses:
+            continue
+        result = by_id.get(check_id)
+        if family == "auth" and ctx.model.auth_provider in (None, "none"):
+            continue  # no provider: AUTH001 already said so (or the app has no auth)
+        if result is None:
+            built = check_id in {c.spec.id for c in catalogue}
+            clauses.append(f"{clause} ({check_id} {'not run' if built else 'is not built yet'})")
+        elif (result.status not in (Status.PASS, Status.FAIL, Status.WAIVED)
+              and not result.details.get("blocked_by")):
+            clauses.append(f"{clause} ({check_id}: {result.message})")
+    return [printable(ctx.mask(clause)) for clause in clauses]
+
+
 def build_report(ctx: Context, results: list[CheckResult], started_at: dt.datetime, elapsed: float,
-                 fail_level: Status) -> Report:
+                 fail_level: Status, *, strict: bool = False) -> Report:
     notes = [
         f"waiver for {w.check} expired on {w.expires}: {w.reason}"
         for w in ctx.config.waivers
@@ -140,11 +183,16 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         git_commit=git_commit(ctx.project),
         inputs=input_digests(ctx),
         notes=[ctx.mask(note) for note in notes],
+        unverified=unverified_clauses(ctx, results, [r.id for r in results]),
+        strict=strict,
+        model=ctx.masker.deep(ctx.model.to_dict()),
     )
 
 
-async def run(checks: list[Check], ctx: Context, fail_level: Status = Status.FAIL) -> Report:
+async def run(checks: list[Check], ctx: Context, fail_level: Status = Status.FAIL, *,
+              strict: bool = False) -> Report:
     started_at = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     results = await run_checks(checks, ctx)
-    return build_report(ctx, results, started_at, time.perf_counter() - clock, fail_level)
+    return build_report(ctx, results, started_at, time.perf_counter() - clock, fail_level,
+                        strict=strict)

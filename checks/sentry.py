@@ -198,13 +198,15 @@ def read_settings(ctx: Context) -> SentrySettings:
 def deferral_note(ctx: Context) -> str | None:
     if ctx.monitoring_deferral is not None:
         return ctx.monitoring_deferral.quote()
-    if not ctx.config.sentry_required:
+    if ctx.config.sentry_required is False:
         return "deploy-check.toml: [sentry] required = false"
     return None
 
 
 @check(SENTRY001)
 def keys_present(ctx: Context) -> Outcome:
+    if not ctx.model.sentry_required and ctx.config.sentry_required is None:
+        return skipped(ctx.model.sentry_why)
     settings = read_settings(ctx)
     note = deferral_note(ctx)
     details: dict[str, Any] = {"missing": settings.missing, "found_in": settings.sources,

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from checks.context import Context
 from checks.env import is_placeholder
 from checks.envfile import EnvFile
+from checks.pg import url_var
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
 from provision.pgembed import EmbeddedPostgres, EmbeddedPostgresError
@@ -89,7 +90,7 @@ def _ignore_state_dir(project: Path) -> None:
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
-    name = ctx.config.database_url_var
+    name = url_var(ctx)
     env_path = ctx.env_path
     if ctx.env_local.error:
         raise ProvisionFailed(ctx.env_local.error)

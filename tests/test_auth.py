@@ -34,7 +34,7 @@ def test_neon_auth_jwks_answers(tmp_path: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/neondb/auth/.well-known/jwks.json").respond_with_json(JWKS)
     found = run_auth(neon(tmp_path, httpserver.url_for("/neondb/auth")))
     assert found["AUTH001"]["status"] == "pass"
-    assert "detected from NEON_AUTH_BASE_URL" in found["AUTH001"]["message"]
+    assert "NEON_AUTH_BASE_URL in .env.local" in found["AUTH001"]["message"]
     assert found["AUTH002"]["status"] == "pass"
     assert "serves 1 signing key" in found["AUTH002"]["message"]
 
@@ -131,7 +131,9 @@ def test_clerk_publishable_key_decodes_to_its_frontend_api(tmp_path: Path, https
     key = "pk_test_" + base64.b64encode(f"{host}$".encode()).decode().rstrip("=")
     assert clerk_frontend_api(key) == host
     httpserver.expect_request("/.well-known/jwks.json").respond_with_json(JWKS)
-    found = run_auth(write_project(tmp_path, {".env.local": f"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY={key}\n"}))
+    # clerkMiddleware needs the secret key on the server (Clerk's environment variables page).
+    found = run_auth(write_project(tmp_path, {".env.local": f"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY={key}\n"
+                                                            f"CLERK_SECRET_KEY=sk_test_{'k' * 40}\n"}))
     assert [found["AUTH001"]["status"], found["AUTH002"]["status"]] == ["pass", "pass"], found
 
 

@@ -77,7 +77,10 @@ def test_github_workflow_commands(tmp_path: Path) -> None:
     warnings = [line for line in lines if line.startswith("::warning ")]
     assert len(errors) == 1 and errors[0].startswith("::error title=ENV003 Required variables are filled::")
     assert "%0Ahint: " in errors[0]  # newlines escaped per the workflow-command format
-    assert len(warnings) == 1 and "ENV005" in warnings[0]
+    findings = [line for line in warnings if "title=unverified" not in line]
+    assert len(findings) == 1 and "ENV005" in findings[0]
+    # families this run left out are said, never silently READY
+    assert any("devserver: not run" in line for line in warnings)
     assert lines[-1].startswith("deploy-check: NOT READY")
     assert "| ENV003 |" in summary.read_text()
 
@@ -103,7 +106,7 @@ def test_console_is_plain_text_when_not_a_tty(tmp_path: Path) -> None:
     assert "\x1b[" not in text
     assert "✘ fail   ENV003" in text
     assert "fix:  deploy-check provision env" in text
-    assert text.rstrip().endswith("verdict: NOT READY (ENV003)")
+    assert "verdict: NOT READY (ENV003) — 5 unverified: database: not run (--only/--skip)" in text
 
 
 def test_output_file_gets_the_format_and_stdout_the_console(tmp_path: Path) -> None:

@@ -45,11 +45,15 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         console.print(Text(f"\nnote: {note}", style="yellow"))
     console.print()
     console.print(Text(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s"))
+    unchecked = f" — {len(report.unverified)} unverified: " + "; ".join(report.unverified) \
+        if report.unverified else ""
     if report.ready:
-        console.print(Text("verdict: READY", style="bold green"))
+        console.print(Text(f"verdict: READY{unchecked}", style="bold yellow" if unchecked else "bold green"))
     else:
         ids = ", ".join(r.id for r in report.blocking)
-        console.print(Text(f"verdict: NOT READY ({ids})", style="bold red"))
+        if report.strict and report.unverified:
+            ids = ", ".join(filter(None, [ids, "--strict"]))
+        console.print(Text(f"verdict: NOT READY ({ids}){unchecked}", style="bold red"))
     return buffer.getvalue()
 
 

@@ -34,6 +34,9 @@ def render(report: Report) -> str:
             continue
         text = f"{result.message}\nhint: {result.hint}" + (f"\nfix: {result.fix}" if result.fix else "")
         lines.append(command(kind, f"{result.id} {result.title}", text))
+    for clause in report.unverified:
+        lines.append(command("warning", "unverified", clause))
     verdict = "ready" if report.ready else "NOT READY"
-    lines.append(f"deploy-check: {verdict} ({summary_line(report)})")
+    unchecked = f"; {len(report.unverified)} unverified" if report.unverified else ""
+    lines.append(f"deploy-check: {verdict} ({summary_line(report)}{unchecked})")
     return "\n".join(lines) + "\n"

@@ -41,6 +41,8 @@ def render(report: Report) -> str:
     for name, value in (("verdict", report.verdict), ("project", report.project),
                         ("git_commit", report.git_commit or "")):
         ET.SubElement(properties, "property", name=name, value=_xml(value))
+    for clause in report.unverified:
+        ET.SubElement(properties, "property", name="unverified", value=_xml(clause))
     for result in report.checks:
         case = ET.SubElement(
             suite,
