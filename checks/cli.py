@@ -75,8 +75,10 @@ def _write_atomically(path: Path, text: str) -> None:
 @app.command()
 def check(
     project: ProjectOption = Path("."),
-    env_file: Annotated[Path | None, typer.Option(help="Env file (default: .env.local).")] = None,
-    example: Annotated[Path | None, typer.Option(help="Example file (default: .env.local.example).")] = None,
+    env_file: Annotated[Path | None, typer.Option(help="Pin one env file (default: the files Next.js "
+                                                  "loads: .env.development.local, .env.local, .env.development, .env).")] = None,
+    example: Annotated[Path | None, typer.Option(help="Example file, relative to --project (default: the first "
+                                                 "of .env.local.example, .env.example, .env.sample, .env.template).")] = None,
     only: Annotated[str | None, typer.Option(help="Only these ids or families, comma-separated.")] = None,
     skip: Annotated[str | None, typer.Option(help="Skip these ids or families, comma-separated.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="console|json|junit|github|markdown")] = "console",
@@ -193,10 +195,10 @@ def explain(check_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         print(f"fix:  {spec.fix}")
 
 
-def _provision(name: str, project: Path, **options: bool) -> None:
+def _provision(name: str, project: Path, *, example: Path | None = None, **options: bool) -> None:
     from provision import Options, ProvisionFailed, provisioner
 
-    ctx = _context(project)
+    ctx = _context(project, example=example)
     try:
         done = run_until_signalled(provisioner(name)(ctx, Options(**options)))
     except ProvisionFailed as exc:
@@ -226,9 +228,15 @@ def provision_schema(
 
 
 @provision_app.command("env")
-def provision_env(project: ProjectOption = Path(".")) -> None:
+def provision_env(
+    project: ProjectOption = Path("."),
+    example: Annotated[Path | None, typer.Option(help="Example file, relative to --project "
+                                                 "(default: the first of .env.local.example, "
+                                                 ".env.example, .env.sample, .env.template).")] = None,
+) -> None:
     """Create or complete .env.local from the example; never overwrites a value."""
-    _provision("env", project, interactive=sys.stdin.isatty() and sys.stdout.isatty())
+    _provision("env", project, example=example,
+               interactive=sys.stdin.isatty() and sys.stdout.isatty())
 
 
 @provision_app.command("local-db")

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from checks.context import Context
-from checks.model import Outcome, Spec, failed, passed, skipped
+from checks.model import Outcome, Spec, failed, passed, skipped, unverified
 from checks.registry import check
 
 DEV001 = Spec(
@@ -38,6 +38,7 @@ ERROR_LINE = re.compile(
     r"|^\s+at \S.*[:(]\d+:\d+\)?\s*$|Traceback \(most recent call last\)",
 )
 QUOTE_LIMIT = 5
+LAST_LINES = 5  # of a dev server that never answered, quoted in DEV001's message
 
 
 def _budget(ctx: Context) -> float:
@@ -55,7 +56,11 @@ async def boots(ctx: Context) -> Outcome:
 
     facts = await dev_facts(ctx)
     if facts.skip_reason:
-        return skipped(facts.skip_reason)
+        return unverified(f"devserver: {facts.skip_reason}")
+    if facts.cannot_start:
+        problem, fix = facts.cannot_start
+        return failed(problem, fix=fix, hint=f"Run `{fix}` in the project, then check again.",
+                      command=facts.command)
     details: dict[str, Any] = {"command": facts.command, "url": facts.url, "port": facts.port,
                "boot_s": facts.boot_s, "teardown": facts.teardown}
     if facts.ready:
@@ -70,11 +75,14 @@ async def boots(ctx: Context) -> Outcome:
                 "process holds that port)")
         hint = ("Stop the process on that port, or remove [dev_server] port/url from "
                 "deploy-check.toml so deploy-check picks a free port.")
+    # The console shows the message: the server's last words belong in it, not only in JSON.
+    last = [line.strip() for line in facts.tail(LAST_LINES) if line.strip()]
+    said = f"; its last output: {' | '.join(last)}" if last else "; it printed nothing"
     if facts.exit_code is not None:
         return failed(f"`{facts.command}` exited with code {facts.exit_code} before answering HTTP"
-                      f"{busy}", hint=hint, exit_code=facts.exit_code, **details)
+                      f"{busy}{said}", hint=hint, exit_code=facts.exit_code, **details)
     return failed(f"`{facts.command}` did not answer HTTP at {facts.url} within "
-                  f"{ctx.config.ready_timeout:g} s{busy}", hint=hint, **details)
+                  f"{ctx.config.ready_timeout:g} s{busy}{said}", hint=hint, **details)
 
 
 @check(DEV002, budget=_budget)
@@ -84,6 +92,8 @@ async def routes_answer(ctx: Context) -> Outcome:
     facts = await dev_facts(ctx)
     if facts.skip_reason:
         return skipped(facts.skip_reason)
+    if facts.cannot_start:
+        return skipped("not run: the dev server could not start (see DEV001)")
     if not facts.ready:
         return skipped("not run: the dev server never answered HTTP (see DEV001)")
     results = [
@@ -111,6 +121,8 @@ async def no_error_lines(ctx: Context) -> Outcome:
     facts = await dev_facts(ctx)
     if facts.skip_reason:
         return skipped(facts.skip_reason)
+    if facts.cannot_start:
+        return skipped("not run: the dev server could not start (see DEV001)")
     if not facts.lines:
         return skipped("the dev server printed nothing") if not facts.ready else passed(
             "the dev server printed nothing while booting and serving", lines=0)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from checks.context import Context
-from checks.model import Outcome, Spec, failed, passed, skipped, warned
+from checks.model import Outcome, Spec, failed, passed, skipped, unverified, warned
 from checks.registry import check
 from checks.sources import schema_paths, schema_sources
 
@@ -62,6 +62,7 @@ class SchemaFacts:
     parsed: ParsedSchema | None = None
     problem: str | None = None  # no schema file, syntax error, unreachable database
     problem_is_skip: bool = False
+    unverified: bool = False  # the skip leaves the schema clause of the gate unchecked
     expected: list[TableName] = field(default_factory=list)
     present: set[TableName] = field(default_factory=set)
 
@@ -125,9 +126,11 @@ async def collect(ctx: Context) -> SchemaFacts:
     if not schema_paths(ctx):
         if ctx.config.schema:  # named on purpose: its absence is a gap, not "no schema"
             return SchemaFacts(problem=f"[project] schema = {ctx.config.schema!r} in deploy-check.toml, "
-                               f"but {ctx.path(ctx.config.schema)} is missing or holds no .sql file")
-        return SchemaFacts(problem="no schema.sql and no migrations directory "
-                           "(drizzle/, supabase/migrations/, db/migrations/)", problem_is_skip=True)
+                               f"but {ctx.config.schema} is missing or holds no .sql file")
+        if ctx.model.schema is not None:
+            return SchemaFacts(problem=f"{ctx.model.schema.path} ({ctx.model.schema.kind}, "
+                               f"{ctx.model.schema.why}) holds no migration file yet")
+        return await _without_schema(ctx)
     try:
         parsed = parse_sources(schema_sources(ctx))
     except SchemaSyntaxError as exc:
@@ -147,6 +150,41 @@ async def collect(ctx: Context) -> SchemaFacts:
     return facts
 
 
+# Tables the app could have created, outside the schemas a platform or PostgreSQL owns.
+USER_TABLES = """
+SELECT count(*) FROM information_schema.tables
+WHERE table_type = 'BASE TABLE'
+  AND table_schema NOT IN ('pg_catalog', 'information_schema', 'auth', 'storage', 'realtime',
+                           'supabase_functions', 'supabase_migrations', 'extensions', 'graphql',
+                           'graphql_public', 'pgsodium', 'vault', 'net', 'cron', 'neon_auth',
+                           'drizzle', '_realtime', 'pgbouncer')
+  AND table_schema NOT LIKE 'pg\\_%'
+"""
+
+
+async def _without_schema(ctx: Context) -> SchemaFacts:
+    """No schema source: an empty database must not pass (the app's tables were never
+    created); tables that are there cannot be judged, and the report says so."""
+    import psycopg
+
+    from checks.database import InvalidDatabaseUrl, shared_connection
+
+    looked = ctx.model.schema_why
+    try:
+        connection = await shared_connection(ctx)
+        cursor = await connection.execute(USER_TABLES)
+        row = await cursor.fetchone()
+        count = int(row[0]) if row else 0
+    except (psycopg.Error, OSError, TimeoutError, InvalidDatabaseUrl) as exc:
+        return SchemaFacts(problem=f"{looked}; and the database is not reachable: "
+                           f"{ctx.mask(str(exc)) or type(exc).__name__}", problem_is_skip=True)
+    if count == 0:
+        return SchemaFacts(problem=f"the database has no table of the app, and {looked}: nothing "
+                           "says what it should hold")
+    return SchemaFacts(problem=f"schema: {looked}; the database's {count} tables are not verified",
+                       problem_is_skip=True, unverified=True)
+
+
 async def schema_facts(ctx: Context) -> SchemaFacts:
     return await ctx.fact("schema", lambda: collect(ctx))
 
@@ -160,6 +198,8 @@ def _budget(ctx: Context) -> float:
 @check(DB004, needs=("DB002",), budget=_budget)
 async def tables_exist(ctx: Context) -> Outcome:
     facts = await schema_facts(ctx)
+    if facts.problem and facts.unverified:
+        return unverified(facts.problem, "set [project] schema in deploy-check.toml")
     if facts.problem:
         return skipped(facts.problem) if facts.problem_is_skip else failed(facts.problem)
     missing = [table for table in facts.expected if table not in facts.present]

@@ -1,7 +1,8 @@
 """`deploy-check provision env`: create or complete `.env.local` from the example.
 
 Never overwrites a value that is there; fills empty and missing keys only; generates
-random values for keys meant to be random secrets (`*_SECRET`, `*_SALT`); asks for
+random values only for secrets the app chooses itself (AUTH_SECRET, BETTER_AUTH_SECRET,
+session and cookie secrets, `*_SALT`), never for provider-issued ones; asks for
 the others on a terminal, leaves them empty otherwise and lists them. The file is
 written atomically with mode 0600 (DESIGN.md "Provisioning rules")."""
 
@@ -19,7 +20,19 @@ from checks.secrets import is_secret_name
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
 
-RANDOM_SECRET = re.compile(r"(?:^|_)(SECRET|SALT)$", re.IGNORECASE)
+# Only secrets the app chooses itself are generated: a random value for a secret a
+# provider issues (a webhook signing secret, an API key) would hide the gap from ENV003.
+APP_CHOSEN_SECRET = re.compile(
+    r"(?:^|_)SALT$|^(?:AUTH|NEXTAUTH|BETTER_AUTH|PAYLOAD|FLAGS|CRON|SESSION|COOKIE|JWT|CSRF"
+    r"|IRON_SESSION|APP|ENCRYPTION|NEON_AUTH_COOKIE)_SECRET$|(?:^|_)(?:SESSION|COOKIE)_SECRET$"
+    r"|^SECRET_KEY_BASE$", re.IGNORECASE)
+PROVIDER_ISSUED = re.compile(
+    r"CLIENT_SECRET|WEBHOOK|STRIPE|API_KEY|BYPASS|TOKEN|SECRET_KEY$|SERVER_KEY|SERVICE_ROLE"
+    r"|SIGNING_SECRET|ACCESS_KEY", re.IGNORECASE)
+
+
+def app_chosen_secret(key: str) -> bool:
+    return bool(APP_CHOSEN_SECRET.search(key)) and not PROVIDER_ISSUED.search(key)
 HEADER = "# Added by `deploy-check provision env` from {example}"
 
 
@@ -39,10 +52,14 @@ def _ask(key: str) -> str:
 
 
 def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | None, *,
-                 example_name: str, ask: bool) -> tuple[str, list[str], list[str], list[str]]:
-    """The new text of .env.local, and the keys generated, copied/asked, left empty."""
+                 example_name: str, ask: bool, elsewhere: dict[str, str] | None = None,
+                 ) -> tuple[str, list[str], list[str], list[str]]:
+    """The new text of .env.local, and the keys generated, copied/asked, left empty.
+    `elsewhere`: values the app already gets from another env file or the process
+    environment; such a key is never written (an empty line here would hide it)."""
     lines = current_text.splitlines() if current_text else []
     existing = current.values if current else {}
+    elsewhere = elsewhere or {}
     generated: list[str] = []
     filled: list[str] = []
     left_empty: list[str] = []
@@ -50,8 +67,10 @@ def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | 
     for key in example.keys:
         if existing.get(key, "").strip():
             continue  # a value is there: never touch it
+        if key not in existing and elsewhere.get(key, "").strip():
+            continue  # filled in another env file or the environment
         example_value = example.values.get(key, "")
-        if RANDOM_SECRET.search(key):
+        if app_chosen_secret(key):
             value = generated_value()
             generated.append(key)
         elif example_value.strip() and not is_secret_name(key) and not is_placeholder(example_value):
@@ -67,6 +86,9 @@ def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | 
             pattern = _empty_assignment(key)
             match = pattern.match(lines[line_number - 1]) if line_number <= len(lines) else None
             if match is None:  # an unusual line (multi-line quote…): leave it be
+                for said in (generated, filled):
+                    if key in said:
+                        said.remove(key)
                 if key not in left_empty:
                     left_empty.append(key)
                 continue
@@ -92,23 +114,29 @@ def _quote(value: str) -> str:
 async def provision(ctx: Context, options: Options) -> Provisioned:
     example = ctx.example
     if example.parsed is None:
-        raise ProvisionFailed(example.error or f"no {ctx.example_path.name} in {ctx.project} to start from")
+        from checks.project.detectors import EXAMPLE_FILES
+
+        raise ProvisionFailed(example.error or f"no env example in {ctx.project} to start from "
+                              f"(looked for {', '.join(EXAMPLE_FILES)}; --example names another)")
     target: Path = ctx.env_path
     if ctx.env_local.error:
         raise ProvisionFailed(ctx.env_local.error)
     current_text = target.read_text(encoding="utf-8") if target.is_file() else None
     new_text, generated, filled, left_empty = complete_env(
         example.parsed, current_text, ctx.env_local.parsed,
-        example_name=ctx.example_path.name, ask=options.interactive,
+        example_name=ctx.rel(ctx.example_path), ask=options.interactive,
+        elsewhere={key: value for key, value in ctx.env.items()
+                   if ctx.source_of(key) not in (None, ctx.rel(target))},
     )
     result = Provisioned("env", changed=new_text != (current_text or "") or current_text is None)
     if not result.changed:
         return result
     if options.dry_run:
-        result.lines.append(f"would write {target}")
+        result.lines.append(f"would write {ctx.rel(target)}")
     else:
         write_atomically(target, new_text, mode=0o600)
-        result.lines.append(f"{'created' if current_text is None else 'completed'} {target} (mode 0600)")
+        result.lines.append(f"{'created' if current_text is None else 'completed'} {ctx.rel(target)} "
+                            f"from {ctx.rel(ctx.example_path)} (mode 0600)")
     if generated:
         result.lines.append(f"generated random values for {', '.join(generated)}")
     if filled:

@@ -65,7 +65,7 @@ def test_second_run_changes_nothing(tmp_path: Path) -> None:
 def test_without_example_fails_cleanly(tmp_path: Path) -> None:
     done = run_cli("provision", "env", "--project", str(tmp_path))
     assert done.returncode == 1
-    assert "no .env.local.example" in done.stderr
+    assert "no env example" in done.stderr and ".env.example" in done.stderr
     assert not (tmp_path / ".env.local").exists()
 
 
