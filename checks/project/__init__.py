@@ -84,10 +84,8 @@ def read_small(path: Path, limit: int = MAX_CONFIG_BYTES) -> str | None:
 
 
 def relative(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+    """`path` relative to `root`, with `..` for a parent (a workspace root)."""
+    return Path(os.path.relpath(path, root)).as_posix()
 
 
 def package_json(directory: Path) -> dict[str, Any] | None:
@@ -131,7 +129,7 @@ def _prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[
     return []
 
 
-def prisma_datasource(root: Path, package: Mapping[str, Any] | None) -> tuple[str, str] | None:
+def prisma_datasource(root: Path, package: Mapping[str, Any] | None) -> tuple[str | None, str] | None:
     """(variable, why) from `datasource … { url = env("X") }` or prisma.config.ts."""
     for path in _prisma_schema_files(root, package):
         schema_text = read_small(path) or ""
@@ -158,17 +156,26 @@ def drizzle_config(root: Path) -> tuple[str, str] | None:
     return None
 
 
-def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str, str] | None:
+def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | None:
+    """(variable, why) from drizzle.config's `dbCredentials: { url: process.env.X }`;
+    (None, why) when the URL is composed of several variables (no one variable to check)."""
     if config is None:
         return None
     name, text = config
     start = d.DRIZZLE_CREDENTIALS.search(text)
     if start is None:
         return None
-    names = _env_references(text[start.end(): start.end() + 400])
-    if not names:
-        return None
-    return names[0], f"{name}: dbCredentials reads {names[0]}"
+    block = text[start.end(): start.end() + 600]
+    url = d.DRIZZLE_URL_KEY.search(block)
+    block = block[: block.find("\n}") if "\n}" in block else len(block)]
+    expression = url.group("expr") if url else block
+    names = _env_references(expression)
+    if len(names) == 1 and "${" not in expression:
+        return names[0], f"{name}: dbCredentials reads {names[0]}"
+    if names:
+        return None, (f"{name} builds the database URL from {', '.join(dict.fromkeys(names))}: "
+                      "there is no one variable to check")
+    return None
 
 
 def _database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
@@ -176,9 +183,12 @@ def _database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
                   environ: Mapping[str, str]) -> tuple[str | None, str]:
     if config.database_url_var:
         return config.database_url_var, "deploy-check.toml: [database] url_var"
+    composed: str | None = None
     for found in (prisma_datasource(root, package), drizzle_url_var(drizzle)):
-        if found:
+        if found and found[0] is not None:
             return found
+        if found:
+            composed = found[1]
     keys_by_file: dict[str, str] = {}
     for file_name, key in file_keys:
         keys_by_file.setdefault(key, file_name)
@@ -188,6 +198,8 @@ def _database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
     for name in d.DATABASE_VARS:
         if name in environ:
             return name, f"{name} in the process environment"
+    if composed:
+        return None, composed
     return None, ("nothing names the app's database: no prisma datasource, no drizzle.config "
                   f"dbCredentials, none of {', '.join(d.DATABASE_VARS[:4])}… in the env files")
 

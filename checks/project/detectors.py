@@ -45,6 +45,7 @@ ENV_REFERENCE = re.compile(
 # (drizzle-team/drizzle-orm drizzle-kit/src/index.ts, defineConfig).
 DRIZZLE_OUT = re.compile(r"""["']?\bout["']?\s*:\s*["'`](?P<out>[^"'`]+)["'`]""")
 DRIZZLE_CREDENTIALS = re.compile(r"dbCredentials\s*[\"']?\s*:\s*\{", re.MULTILINE)
+DRIZZLE_URL_KEY = re.compile(r"""["']?\b(?:url|connectionString)["']?\s*:\s*(?P<expr>`[^`]*`|[^,\n}]+)""")
 DRIZZLE_DIALECT = re.compile(r"""["']?\b(?:dialect|driver)["']?\s*:\s*["'](?P<dialect>[\w-]+)["']""")
 
 # Auth SDKs in package.json, first match wins (a Neon Auth app also lists better-auth).
