@@ -267,7 +267,7 @@ def test_committed_wizard_token_fails_env006_naming_file_and_key(tmp_path: Path)
 def test_an_untracked_dotenv_that_is_not_ignored_fails(tmp_path: Path) -> None:
     project = app(tmp_path, "neon-drizzle-dotenv", **{".env": "POSTGRES_URL=postgresql://a:pw-canary-1@db.example.com/a\n"})
     git(project, "init", "-q")
-    code, report = run_json(project, "--only", "ENV006")
+    _, report = run_json(project, "--only", "ENV006")
     assert ".env is not ignored by git (holds POSTGRES_URL)" in checks(report)["ENV006"]["message"]
     (project / ".gitignore").write_text(".env*\n!.env.example\n")
     _code, report = run_json(project, "--only", "ENV006")
