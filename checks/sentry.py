@@ -165,6 +165,15 @@ def read_settings(ctx: Context) -> SentrySettings:
                                            if ctx.config.sentry_url else None)
                 or _read_code_files(ctx, ("next.config.*",), OPTION_IN_CONFIG["sentryUrl"]))
     settings.api_url = (explicit.value if explicit else DEFAULT_SENTRY_URL).rstrip("/")
+    from checks.env import is_placeholder
+
+    for name, found in (("the DSN", settings.dsn), ("SENTRY_AUTH_TOKEN", settings.token),
+                        ("SENTRY_ORG", settings.org), ("SENTRY_PROJECT", settings.project)):
+        if found and is_placeholder(found.value):
+            # A placeholder is not a value: never "well-formed", never sent anywhere.
+            settings.problems.append(f"{name} ({found.source}) is a placeholder")
+    if any("is a placeholder" in problem for problem in settings.problems):
+        return settings
     if settings.dsn:
         try:
             parse_dsn(settings.dsn.value)

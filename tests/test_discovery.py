@@ -366,3 +366,60 @@ def test_provision_env_generates_only_app_chosen_secrets(tmp_path: Path) -> None
         assert values[provider_issued] == ""
     # filled in .env: an empty line in .env.local would hide it from the app
     assert "POSTGRES_URL" not in values
+
+
+def test_a_placeholder_sentry_key_is_never_well_formed(tmp_path: Path) -> None:
+    env = ("NEXT_PUBLIC_SENTRY_DSN=https://a785682ddda742d7a8a4088810e67791@o1.ingest.sentry.io/1\n"
+           "SENTRY_AUTH_TOKEN=sntrys_***\nSENTRY_ORG=acme\nSENTRY_PROJECT=web\n")
+    code, report = run_json(app(tmp_path, "sentry-wizard", **{".env.local": env}), "--only", "SENTRY001")
+    sentry001 = checks(report)["SENTRY001"]
+    assert code == 1 and sentry001["status"] == "fail"
+    assert "SENTRY_AUTH_TOKEN (SENTRY_AUTH_TOKEN in .env.local) is a placeholder" in sentry001["message"]
+
+
+JWKS = {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                  "kid": "k1", "alg": "EdDSA"}]}
+
+
+def test_kinde_issuer_is_discovered_over_oidc(tmp_path: Path, httpserver: HTTPServer) -> None:
+    issuer = httpserver.url_for("/").rstrip("/")
+    httpserver.expect_request("/.well-known/openid-configuration").respond_with_json(
+        {"issuer": issuer, "jwks_uri": f"{issuer}/.well-known/jwks"})
+    httpserver.expect_request("/.well-known/jwks").respond_with_json(JWKS)
+    project = app(tmp_path, "stack-auth", **{
+        "package.json": '{"dependencies": {"@kinde-oss/kinde-auth-nextjs": "2.4.6"}}\n',
+        ".env.local": f"KINDE_CLIENT_ID=abc\nKINDE_CLIENT_SECRET=kinde-secret-canary-1\nKINDE_ISSUER_URL={issuer}\n"})
+    _, report = run_json(project, "--only", "auth")
+    found = checks(report)
+    assert [found["AUTH001"]["status"], found["AUTH002"]["status"]] == ["pass", "pass"], found
+    assert "kinde-secret-canary-1" not in json.dumps(report)
+
+
+def test_neon_auth_alias_and_the_host_root_jwks(tmp_path: Path, httpserver: HTTPServer) -> None:
+    # <base>/.well-known/jwks.json answers 404: the host root's is tried next.
+    httpserver.expect_request("/.well-known/jwks.json").respond_with_json(JWKS)
+    env = (f"NEXT_PUBLIC_NEON_AUTH_URL={httpserver.url_for('/neondb/auth')}\n"
+           f"NEON_AUTH_COOKIE_SECRET={'c' * 40}\n")
+    _, report = run_json(app(tmp_path, "neon-auth", **{".env.local": env}), "--only", "auth")
+    auth002 = checks(report)["AUTH002"]
+    assert auth002["status"] == "pass", auth002
+    assert auth002["details"]["url"].endswith(f":{httpserver.port}/.well-known/jwks.json")
+
+
+def test_golang_migrate_applies_only_up_files_in_version_order(tmp_path: Path) -> None:
+    from checks.project import directory_kind
+    from checks.sources import migration_files
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name in ("10_tags.up.sql", "10_tags.down.sql", "2_init.up.sql", "2_init.down.sql"):
+        (folder / name).write_text("SELECT 1;\n")
+    assert directory_kind(folder) == "golang-migrate"
+    assert [p.name for p in migration_files(folder, "golang-migrate")] == ["2_init.up.sql", "10_tags.up.sql"]
+
+
+def test_drizzle_files_follow_the_journal(tmp_path: Path) -> None:
+    from checks.sources import migration_files
+
+    folder = app(tmp_path, "neon-drizzle-dotenv") / "src" / "db" / "migrations"
+    assert [p.name for p in migration_files(folder, "drizzle")] == ["0000_init.sql", "0001_tags.sql"]
