@@ -105,20 +105,24 @@ def check(
         ctx = _context(project, env_file=env_file, example=example, timeout=timeout, progress=progress)
         report = _run(chosen, ctx, level, strict)
         if fix:
-            from checks.fixing import run_fixes
+            from checks.fixing import MAX_ROUNDS, run_fixes
 
             def fresh() -> Context:
                 return _context(project, env_file=env_file, example=example, timeout=timeout,
                                 progress=progress)
 
-            fixed = run_fixes(report, fresh)
-            for line in fixed:
-                print(line, file=sys.stderr)
-            if fixed:
-                ctx = fresh()
+            before = report
+            for _ in range(MAX_ROUNDS):
+                fixed, changed = run_fixes(report, fresh)
+                for line in fixed:
+                    print(line, file=sys.stderr)
+                if not fixed:
+                    break
                 print("deploy-check: checking again after the fixes", file=sys.stderr)
-                before = report
-                report = _run(chosen, ctx, level, strict)
+                report = _run(chosen, fresh(), level, strict)
+                if not changed:
+                    break  # a fixer that changes nothing would only run again
+            if report is not before:
                 report.notes.append(f"before --fix: {before.verdict}, "
                                     f"failing: {', '.join(r.id for r in before.blocking) or 'none'}")
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ

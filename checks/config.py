@@ -117,8 +117,10 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
                 where = f"waivers[{index}]"
                 _check_table(where, item, _WAIVER_KEYS)
                 for required in ("check", "reason"):
-                    if required not in item:
-                        raise DeployCheckError(f"{CONFIG_FILE}: {where}.{required} is required")
+                    if not str(item.get(required, "")).strip():
+                        # A waiver without a reason is a silenced gate nobody can account for.
+                        raise DeployCheckError(f"{CONFIG_FILE}: {where}.{required} is required "
+                                               "and must not be empty")
                 expires = item.get("expires")
                 if isinstance(expires, dt.datetime):
                     expires = expires.date()

@@ -106,7 +106,13 @@ def _plural(count: int, word: str) -> str:
 
 
 def monitoring_waived(ctx: Context) -> bool:
-    return ctx.monitoring_deferral is not None or ctx.config.sentry_required is False
+    """One rule for every kind of waiver of the Sentry requirements: a Decisions Log
+    deferral, `[sentry] required = false`, or an active `[[waivers]]` covering SENTRY001."""
+    import fnmatch
+
+    return (ctx.monitoring_deferral is not None or ctx.config.sentry_required is False
+            or any(fnmatch.fnmatchcase("SENTRY001", w.check) and not w.expired(ctx.today)
+                   for w in ctx.config.waivers))
 
 
 def required_keys(ctx: Context) -> list[str]:
@@ -181,7 +187,7 @@ def required_filled(ctx: Context) -> Outcome:
         return failed(f"{_plural(len(gaps), 'required variable')} "
                       f"{'is' if len(gaps) == 1 else 'are'} missing or empty: {', '.join(gaps)}",
                       hint=f"Fill them in {env_name} (see {example_name}).", **details)
-    note = f" ({len(waived_keys)} Sentry keys waived by the Decisions Log)" if waived_keys else ""
+    note = f" ({len(waived_keys)} Sentry keys waived: monitoring is waived for this gate)" if waived_keys else ""
     return passed(f"all {_plural(len(required), 'required variable')} of {example_name} are "
                   f"filled{note}", **details)
 
@@ -201,6 +207,14 @@ def no_placeholders(ctx: Context) -> Outcome:
     if not keys:
         return skipped("no variables to inspect")
     offending = [key for key in keys if is_placeholder(ctx.env[key]) or copied_from_example(ctx, key)]
+    if monitoring_waived(ctx):
+        # Filled-but-deferred Sentry keys are validated as warnings (DESIGN.md waivers).
+        deferred = [key for key in offending if MONITORING_KEY.search(key)]
+        offending = [key for key in offending if key not in deferred]
+        if deferred and not offending:
+            return warned(f"{_plural(len(deferred), 'Sentry value')} "
+                          f"{'is a placeholder' if len(deferred) == 1 else 'are placeholders'}: "
+                          f"{', '.join(deferred)} (monitoring is waived for this gate)", keys=deferred)
     copied = [key for key in offending if copied_from_example(ctx, key)]
     if copied:
         return failed(f"{_plural(len(offending), 'value')} "

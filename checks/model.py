@@ -121,6 +121,7 @@ class Report:
     # Gate clauses that could not be checked at all, with why ("database: nothing names…").
     unverified: list[str] = field(default_factory=list)
     strict: bool = False  # --strict: an unverified clause blocks the verdict
+    broad_waivers: list[str] = field(default_factory=list)  # "7 checks waived by `*` (…)"
     model: dict[str, Any] | None = None  # the project model (checks/project), as `detect` prints it
 
     @property
@@ -156,6 +157,7 @@ class Report:
             "inputs": self.inputs,
             "notes": self.notes,
             "unverified": self.unverified,
+            "broad_waivers": self.broad_waivers,
             "project_model": self.model,
             "checks": [result.to_dict() for result in self.checks],
         }

@@ -27,16 +27,18 @@ def _matching_waivers(check_id: str, waivers: Iterable[Waiver]) -> list[Waiver]:
 
 
 def apply_waivers(check_id: str, outcome: Outcome, ctx: Context) -> Outcome:
-    if outcome.status is not Status.FAIL:
+    # A warning is waivable too: under --fail-level warn it would block like a failure.
+    if outcome.status not in (Status.FAIL, Status.WARN):
         return outcome
     matching = _matching_waivers(check_id, ctx.config.waivers)
     active = [w for w in matching if not w.expired(ctx.today)]
     if active:
         waiver = active[0]
         until = f", until {waiver.expires}" if waiver.expires else ""
+        would = "fail" if outcome.status is Status.FAIL else "warn"
         return Outcome(
             Status.WAIVED,
-            f'waived by {waiver.source}{until}: "{waiver.reason}" — would fail: {outcome.message}',
+            f'waived by {waiver.source}{until}: "{waiver.reason}" — would {would}: {outcome.message}',
             {**outcome.details, "waiver": {"source": waiver.source, "reason": waiver.reason}},
             hint=outcome.hint,
             fix=outcome.fix,
@@ -166,6 +168,20 @@ def unverified_clauses(ctx: Context, results: list[CheckResult], selected: Itera
     return [printable(ctx.mask(clause)) for clause in clauses]
 
 
+def broad_waivers(ctx: Context, results: list[CheckResult]) -> list[str]:
+    """A waiver that covers more than one check (a glob, a whole family) is named next to
+    the verdict, so `check = "*"` can never turn a project READY silently."""
+    said: list[str] = []
+    for waiver in ctx.config.waivers:
+        covered = [r.id for r in results if r.status is Status.WAIVED
+                   and r.details.get("waiver", {}).get("reason") == waiver.reason
+                   and fnmatch.fnmatchcase(r.id, waiver.check)]
+        if len(covered) > 1 or (covered and any(ch in waiver.check for ch in "*?[")):
+            said.append(f"{len(covered)} check{'s' if len(covered) != 1 else ''} waived by "
+                        f"`{waiver.check}` ({', '.join(covered)})")
+    return [printable(ctx.mask(line)) for line in said]
+
+
 def build_report(ctx: Context, results: list[CheckResult], started_at: dt.datetime, elapsed: float,
                  fail_level: Status, *, strict: bool = False) -> Report:
     notes = [
@@ -173,6 +189,7 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         for w in ctx.config.waivers
         if w.expired(ctx.today)
     ]
+    broad = broad_waivers(ctx, results)
     return Report(
         tool=f"deploy-check {__version__}",
         project=str(ctx.project),
@@ -184,6 +201,7 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         inputs=input_digests(ctx),
         notes=[ctx.mask(note) for note in notes],
         unverified=unverified_clauses(ctx, results, [r.id for r in results]),
+        broad_waivers=broad,
         strict=strict,
         model=ctx.masker.deep(ctx.model.to_dict()),
     )

@@ -37,10 +37,15 @@ DB005 = Spec(
 )
 
 # One query for any number of tables: the pairs travel as two parallel arrays.
+# Only a table counts: a view, a foreign table or a materialized view of the same name
+# holds no rows of the app's own (a partitioned table is a 'BASE TABLE' here too).
 PRESENT_TABLES = """
 SELECT table_schema, table_name FROM information_schema.tables
-WHERE (table_schema, table_name) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+WHERE table_type = 'BASE TABLE'
+  AND (table_schema, table_name) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
 """
+RELKINDS = {"v": "a view", "m": "a materialized view", "f": "a foreign table", "S": "a sequence",
+            "i": "an index", "c": "a composite type"}
 COLUMNS = """
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
 FROM pg_attribute a
@@ -90,16 +95,18 @@ async def table_columns(connection: psycopg.AsyncConnection[Any],
     return found
 
 
-async def invisible_tables(connection: psycopg.AsyncConnection[Any],
-                           tables: list[TableName]) -> set[TableName]:
-    """Those of `tables` that exist (pg_class) although information_schema hides them."""
+async def existing_kinds(connection: psycopg.AsyncConnection[Any],
+                         tables: list[TableName]) -> dict[TableName, str]:
+    """Those of `tables` that exist in pg_class, with their relkind: a table that
+    information_schema hides (no privilege), or another kind of object of that name."""
     from checks.sqlschema import TableName
 
     cursor = await connection.execute(
-        "SELECT t.schema, t.name FROM unnest(%s::text[], %s::text[]) AS t(schema, name) "
-        "WHERE to_regclass(quote_ident(t.schema) || '.' || quote_ident(t.name)) IS NOT NULL",
+        "SELECT t.schema, t.name, c.relkind::text FROM unnest(%s::text[], %s::text[]) AS t(schema, name) "
+        "JOIN pg_namespace n ON n.nspname = t.schema "
+        "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name",
         _arrays(tables))
-    return {TableName(schema, name) for schema, name in await cursor.fetchall()}
+    return {TableName(schema, name): kind for schema, name, kind in await cursor.fetchall()}
 
 
 def expected_tables(ctx: Context, parsed: ParsedSchema) -> list[TableName]:
@@ -213,11 +220,17 @@ async def tables_exist(ctx: Context) -> Outcome:
         # information_schema.tables hides what the role may not touch: such a table exists,
         # and `provision schema` cannot help; say so instead of calling it missing.
         try:
-            hidden = await invisible_tables(await shared_connection(ctx), missing)
+            kinds = await existing_kinds(await shared_connection(ctx), missing)
         except psycopg.Error:
-            hidden = set()  # the lookup is a refinement: "missing" stays the safe answer
-        absent = [t for t in missing if t not in hidden]
+            kinds = {}  # the lookup is a refinement: "missing" stays the safe answer
+        hidden = [t for t in missing if kinds.get(t) in ("r", "p")]
+        other = {t: RELKINDS.get(kinds[t], f"relkind {kinds[t]}") for t in missing
+                 if t in kinds and kinds[t] not in ("r", "p")}
+        absent = [t for t in missing if t not in kinds]
         parts = []
+        if other:
+            parts.append("; ".join(f"{t} exists as {what}, not as a table" for t, what in other.items()))
+            details["wrong_kind"] = {str(t): what for t, what in other.items()}
         if absent:
             parts.append(f"{len(absent)} of {len(facts.expected)} expected tables "
                          f"{'is' if len(absent) == 1 else 'are'} missing: {', '.join(map(str, absent))}")
@@ -226,9 +239,13 @@ async def tables_exist(ctx: Context) -> Outcome:
                          "the role of DATABASE_URL has no privilege on "
                          f"{'it' if len(hidden) == 1 else 'them'}")
         details["no_privilege"] = [str(t) for t in hidden]
-        return failed("; ".join(parts), fix=None if absent else "",
-                      hint=None if absent else "GRANT the app's role access to these tables "
-                      "(SELECT, INSERT, UPDATE, DELETE as it needs).", **details)
+        hint = None
+        if not absent and hidden and not other:
+            hint = "GRANT the app's role access to these tables (SELECT, INSERT, UPDATE, DELETE as it needs)."
+        elif not absent and other:
+            hint = ("Drop or rename the object that takes the table's name (provision schema will "
+                    "not do it: that is a destructive change), then apply the schema.")
+        return failed("; ".join(parts), fix=None if absent else "", hint=hint, **details)
     return passed(f"all {len(facts.expected)} expected tables exist "
                   f"(checked in information_schema.tables)", **details)
 

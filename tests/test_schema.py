@@ -428,3 +428,12 @@ def test_check_fix_applies_the_schema_then_checks_again(tmp_path: Path, fresh_db
     assert report["verdict"] == "ready", report
     assert {c["id"]: c["status"] for c in report["checks"]} == {"DB004": "pass", "DB005": "pass"}
     assert tables_in(fresh_db) == {"public.accounts", "billing.Invoice Lines"}
+
+
+def test_db004_a_view_of_the_same_name_is_not_the_table(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, "CREATE VIEW notes AS SELECT 1 AS id, 'x'::text AS body")
+    project = project_for(tmp_path, fresh_db, "CREATE TABLE notes (id int PRIMARY KEY, body text);\n")
+    db004 = checks(project)["DB004"]
+    assert db004["status"] == "fail"
+    assert "public.notes exists as a view, not as a table" in str(db004["message"])
+    assert db004["details"]["wrong_kind"] == {"public.notes": "a view"}

@@ -47,6 +47,8 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
     console.print(Text(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s"))
     unchecked = f" — {len(report.unverified)} unverified: " + "; ".join(report.unverified) \
         if report.unverified else ""
+    if report.broad_waivers:
+        unchecked += " — " + "; ".join(report.broad_waivers)
     if report.ready:
         console.print(Text(f"verdict: READY{unchecked}", style="bold yellow" if unchecked else "bold green"))
     else:

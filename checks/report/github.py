@@ -36,6 +36,8 @@ def render(report: Report) -> str:
         lines.append(command(kind, f"{result.id} {result.title}", text))
     for clause in report.unverified:
         lines.append(command("warning", "unverified", clause))
+    for line in report.broad_waivers:
+        lines.append(command("notice", "waived", line))
     verdict = "ready" if report.ready else "NOT READY"
     unchecked = f"; {len(report.unverified)} unverified" if report.unverified else ""
     lines.append(f"deploy-check: {verdict} ({summary_line(report)}{unchecked})")

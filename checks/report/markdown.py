@@ -26,6 +26,7 @@ def render(report: Report) -> str:
     lines += [f"- Input `{name}`: sha256 `{digest[:16]}…`" for name, digest in report.inputs.items()]
     lines += [f"- Note: {cell(note)}" for note in report.notes]
     lines += [f"- Unverified: {cell(clause)}" for clause in report.unverified]
+    lines += [f"- Waived: {cell(line)}" for line in report.broad_waivers]
     lines += ["", "| Check | Status | Title | Result | Fix |", "|---|---|---|---|---|"]
     for r in report.checks:
         status = f"{ICONS[r.status.value]} {r.status.value}"
