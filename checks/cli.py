@@ -165,7 +165,8 @@ def detect(
         raise DeployCheckError(f"--format: detect prints console or json, not {format!r}")
     ctx = _context(project, env_file=env_file, example=example)
     model = ctx.model
-    sys.stdout.write(render_json(model, ctx.masker) if format == "json" else render_console(model))
+    # Masked like every output: a configured dev command may carry a secret.
+    sys.stdout.write(render_json(model, ctx.masker) if format == "json" else ctx.mask(render_console(model)))
     if write_config:
         from checks.config import CONFIG_FILE
 

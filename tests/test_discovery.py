@@ -423,3 +423,12 @@ def test_drizzle_files_follow_the_journal(tmp_path: Path) -> None:
 
     folder = app(tmp_path, "neon-drizzle-dotenv") / "src" / "db" / "migrations"
     assert [p.name for p in migration_files(folder, "drizzle")] == ["0000_init.sql", "0001_tags.sql"]
+
+
+def test_detect_never_prints_a_secret(tmp_path: Path) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{
+        ".env": "API_SECRET=detect-canary-5c1d9e\n",
+        "deploy-check.toml": '[dev_server]\ncommand = "API_SECRET=detect-canary-5c1d9e next dev"\n'})
+    for fmt in ("console", "json"):
+        done = run_cli("detect", "--project", str(project), "--format", fmt)
+        assert done.returncode == 0 and "detect-canary-5c1d9e" not in done.stdout + done.stderr, fmt
