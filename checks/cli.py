@@ -209,6 +209,8 @@ def _provision(name: str, project: Path, *, example: Path | None = None, **optio
     except ProvisionFailed as exc:
         print(f"deploy-check provision {name}: {ctx.mask(str(exc))}", file=sys.stderr)
         raise typer.Exit(EXIT_NOT_READY) from None
+    except Terminated:
+        raise  # SIGTERM/SIGHUP: the work was cancelled (on the server too); exit 130 like Ctrl-C
     except Exception as exc:
         if os.environ.get("DEPLOY_CHECK_DEBUG"):
             raise
