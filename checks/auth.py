@@ -61,6 +61,10 @@ STACK_KEYS = ("NEXT_PUBLIC_STACK_PROJECT_ID", "NEXT_PUBLIC_STACK_PUBLISHABLE_CLI
 # Kinde's Next.js SDK reads these (kinde-oss/kinde-auth-nextjs README, "Environment variables").
 KINDE_KEYS = ("KINDE_CLIENT_ID", "KINDE_CLIENT_SECRET", "KINDE_ISSUER_URL")
 AUTHJS_SECRETS = ("AUTH_SECRET", "NEXTAUTH_SECRET")
+LOCAL_NAMES = {"supabase": "Supabase", "neon-auth": "Neon Auth service", "stack": "Stack Auth server",
+               "clerk": "Clerk Frontend API", "kinde": "Kinde issuer", "oidc": "OIDC issuer"}
+# How each provider's local stack is started (Supabase CLI: `supabase start`).
+LOCAL_START = {"supabase": "`supabase start`"}
 
 
 @dataclass
@@ -259,7 +263,7 @@ def judge_gotrue(body: Any) -> str | None:
 
 @check(AUTH002, needs=("AUTH001",), budget=lambda ctx: 3 * ctx.timeout + 5)  # OIDC: two GETs
 async def endpoint(ctx: Context) -> Outcome:
-    from checks.httpfetch import fetch
+    from checks.httpfetch import fetch, network_hint
 
     chosen = plan(ctx)
     if chosen.provider in (None, "none"):
@@ -270,6 +274,7 @@ async def endpoint(ctx: Context) -> Outcome:
         return skipped(f"the variables are not usable: {'; '.join(chosen.problems)}")
     details: dict[str, Any] = {"provider": chosen.provider, "url": chosen.url}
     tried: list[str] = []
+    hint: str | None = None
     for url in [chosen.url, *chosen.fallbacks]:
         ctx.report_progress("AUTH002", f"GET {url}")
         answer = await fetch(ctx, url, headers=chosen.headers)
@@ -277,10 +282,13 @@ async def endpoint(ctx: Context) -> Outcome:
         if not answer.problem and answer.status == 200:
             break
         tried.append(f"{url}: {answer.problem or f'answered {answer.status}, expected 200'}")
+        # A network failure is not a provisioning gap: say what to do about the network.
+        hint = hint or network_hint(answer, LOCAL_NAMES.get(chosen.provider or "", "auth service"),
+                                    LOCAL_START.get(chosen.provider or ""))
     else:
         if tried:
             details["tried"] = tried
-        return failed("; ".join(tried), **details)
+        return failed("; ".join(tried), hint=hint, **details)
     url = details["url"]
     try:
         body = answer.json()
@@ -301,7 +309,8 @@ async def endpoint(ctx: Context) -> Outcome:
         details["jwks_uri"] = jwks_uri
         answer = await fetch(ctx, jwks_uri)  # no credentials travel with this one
         if answer.problem or answer.status != 200:
-            return failed(f"{jwks_uri}: {answer.problem or f'answered {answer.status}'}", **details)
+            return failed(f"{jwks_uri}: {answer.problem or f'answered {answer.status}'}",
+                          hint=network_hint(answer, "OIDC issuer"), **details)
         try:
             body = answer.json()
         except ValueError as exc:

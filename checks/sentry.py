@@ -297,12 +297,16 @@ def _soften(ctx: Context, outcome: Outcome) -> Outcome:
 
 def _api_error(answer: Fetched, settings: SentrySettings, scope: str, what: str) -> Outcome | None:
     """The outcome for a non-200 answer, or None when it is a 200."""
+    from checks.httpfetch import network_hint
+
     org = settings.org.value if settings.org else "?"
     project = settings.project.value if settings.project else "?"
     details: dict[str, Any] = {"url": answer.url, "status": answer.status}
     if answer.problem:
-        if answer.problem_kind in ("timeout", "unreachable"):
-            return failed(f"Sentry unreachable at {settings.api_url}: {answer.problem}", **details)
+        hint = network_hint(answer, "Sentry")
+        if hint is not None:
+            # The network failed, not the token: a credentials hint would send the user astray.
+            return failed(f"Sentry unreachable at {settings.api_url}: {answer.problem}", hint=hint, **details)
         return failed(f"{what}: {answer.problem}", **details)
     status = answer.status or 0
     if status == 200:
