@@ -32,6 +32,8 @@ app.add_typer(provision_app, name="provision")
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMAT_NAMES = ("console", "json", "junit", "github", "markdown")
 
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Provision even though the directory does not look like an app.")]
 ProjectOption = Annotated[
     Path, typer.Option("--project", "-p", help="The app's directory.", show_default=False)
 ]
@@ -200,10 +202,49 @@ def explain(check_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         print(f"fix:  {spec.fix}")
 
 
-def _provision(name: str, project: Path, *, example: Path | None = None, **options: bool) -> None:
+def _database_target(ctx: Context) -> str | None:
+    """Which server and database a provisioner is about to change, and where that came
+    from — never the password. A shell still holding a production URL must be visible."""
+    from checks.database import InvalidDatabaseUrl, parse_database_url
+    from checks.pg import database_url, url_var
+
+    raw = database_url(ctx)
+    if not raw:
+        return None
+    name = url_var(ctx)
+    try:
+        shown = parse_database_url(raw).display
+    except InvalidDatabaseUrl:
+        shown = "an unparsable URL"
+    source = ctx.source_of(name) or "nowhere"
+    line = f"target: {shown} ({name} from {source})"
+    if source == "process environment":
+        overridden = [ctx.rel(f.path) for f in ctx.env_files
+                      if f.parsed and f.parsed.values.get(name, "").strip()
+                      and f.parsed.values[name].strip() != raw]
+        if overridden:
+            line += (f"; the process environment overrides a different {name} in "
+                     f"{', '.join(overridden)}")
+    return ctx.mask(line)
+
+
+def _refuse_non_app(ctx: Context, force: bool) -> None:
+    if not ctx.model.looks_like_app and not force:
+        raise DeployCheckError(f"{ctx.project}: {ctx.model.looks_like_app_why}; refusing to "
+                               "provision here (pass --project APP, or --force if this is the app)")
+
+
+def _provision(name: str, project: Path, *, example: Path | None = None, force: bool = False,
+               **options: bool) -> None:
     from provision import Options, ProvisionFailed, provisioner
 
     ctx = _context(project, example=example)
+    _refuse_non_app(ctx, force)
+    target = _database_target(ctx) if name == "schema" else None
+    if name == "env":
+        target = f"target: {ctx.rel(ctx.env_path)} from {ctx.rel(ctx.example_path)} in {ctx.project}"
+    if target:
+        print(f"deploy-check provision {name}: {target}", file=sys.stderr)
     try:
         done = run_until_signalled(provisioner(name)(ctx, Options(**options)))
     except ProvisionFailed as exc:
@@ -229,9 +270,10 @@ def provision_schema(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Apply, then roll back.")] = False,
     allow_destructive: Annotated[bool, typer.Option("--allow-destructive",
                                                     help="Allow DROP/TRUNCATE/DELETE/destructive ALTER.")] = False,
+    force: ForceOption = False,
 ) -> None:
-    """Apply schema.sql (or the migrations) to DATABASE_URL in one transaction."""
-    _provision("schema", project, dry_run=dry_run, allow_destructive=allow_destructive)
+    """Apply schema.sql (or the migrations) to the app's database in one transaction."""
+    _provision("schema", project, force=force, dry_run=dry_run, allow_destructive=allow_destructive)
 
 
 @provision_app.command("env")
@@ -240,9 +282,10 @@ def provision_env(
     example: Annotated[Path | None, typer.Option(help="Example file, relative to --project "
                                                  "(default: the first of .env.local.example, "
                                                  ".env.example, .env.sample, .env.template).")] = None,
+    force: ForceOption = False,
 ) -> None:
     """Create or complete .env.local from the example; never overwrites a value."""
-    _provision("env", project, example=example,
+    _provision("env", project, example=example, force=force,
                interactive=sys.stdin.isatty() and sys.stdout.isatty())
 
 
@@ -250,6 +293,7 @@ def provision_env(
 def provision_local_db(
     project: ProjectOption = Path("."),
     stop: Annotated[bool, typer.Option("--stop", help="Stop the embedded PostgreSQL instead.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
     if stop:
@@ -260,7 +304,7 @@ def provision_local_db(
         stopped = stop_local_db(project.resolve())
         print("stopped the local PostgreSQL" if stopped else "provision local-db: nothing to stop")
         return
-    _provision("local-db", project)
+    _provision("local-db", project, force=force)
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -92,6 +92,13 @@ class CheckResult:
     fix: str | None
     duration_ms: int
     details: dict[str, Any] = field(default_factory=dict)
+    # `fix` as a command that works when pasted: with --project when the project is not
+    # the current directory, and the binary's path when `deploy-check` is not on PATH.
+    fix_command: str | None = None
+
+    @property
+    def shown_fix(self) -> str | None:
+        return self.fix_command or self.fix
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +109,7 @@ class CheckResult:
             "message": self.message,
             "hint": self.hint,
             "fix": self.fix,
+            "fix_command": self.fix_command,
             "duration_ms": self.duration_ms,
             "details": self.details,
         }

@@ -7,8 +7,12 @@ import asyncio
 import datetime as dt
 import fnmatch
 import inspect
+import shlex
+import shutil
+import sys
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from checks import __version__
 from checks.config import Waiver
@@ -57,8 +61,25 @@ async def _call(check: Check, ctx: Context) -> Outcome:
     return result
 
 
+def pasteable(fix: str | None, project: Path) -> str | None:
+    """`deploy-check provision env` as the user can paste it into the shell they are in."""
+    if not fix or not fix.startswith("deploy-check "):
+        return fix
+    on_path = shutil.which("deploy-check")
+    if on_path:
+        binary = "deploy-check"
+    elif Path(sys.argv[0]).name == "deploy-check":
+        binary = shlex.quote(str(Path(sys.argv[0]).resolve()))
+    else:
+        binary = f"{shlex.quote(sys.executable)} -m checks"
+    here = Path.cwd().resolve() == project
+    return f"{binary} {fix.removeprefix('deploy-check ')}" + (
+        "" if here else f" --project {shlex.quote(str(project))}")
+
+
 def _result(check: Check, outcome: Outcome, started: float, ctx: Context) -> CheckResult:
     spec = check.spec
+    fix = outcome.fix if outcome.fix is not None else spec.fix
     return CheckResult(
         id=spec.id,
         family=spec.family,
@@ -66,9 +87,10 @@ def _result(check: Check, outcome: Outcome, started: float, ctx: Context) -> Che
         status=outcome.status,
         message=printable(ctx.mask(outcome.message)),
         hint=printable(ctx.mask(outcome.hint or spec.hint)),
-        fix=outcome.fix if outcome.fix is not None else spec.fix,
+        fix=fix,
         duration_ms=round((time.perf_counter() - started) * 1000),
         details=ctx.masker.deep(outcome.details),
+        fix_command=pasteable(fix, ctx.project),
     )
 
 

@@ -6,9 +6,11 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 from checks.envfile import read_env_file
 
-from support import run_cli, write_project
+from support import clean_environ, run_cli, write_project
 
 EXAMPLE = """\
 DATABASE_URL=postgresql://user:password@host:5432/db
@@ -63,10 +65,35 @@ def test_second_run_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_without_example_fails_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text("{}\n")
     done = run_cli("provision", "env", "--project", str(tmp_path))
     assert done.returncode == 1
     assert "no env example" in done.stderr and ".env.example" in done.stderr
     assert not (tmp_path / ".env.local").exists()
+
+
+@pytest.mark.parametrize("name", ["env", "local-db", "schema"])
+def test_provisioners_refuse_a_folder_that_is_not_an_app(tmp_path: Path, name: str) -> None:
+    """`make deploy-check PROJECT=…` then a pasted `deploy-check provision local-db` used
+    to start a database and write .env.local inside whatever directory the shell was in."""
+    done = run_cli("provision", name, "--project", str(tmp_path))
+    assert done.returncode == 2
+    assert "does not look like an app; refusing to provision here" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_provision_schema_names_its_target_and_where_the_url_came_from(tmp_path: Path, fresh_db: str) -> None:
+    import re
+
+    project = write_project(tmp_path, {"schema.sql": "CREATE TABLE t (id int);\n",
+                                       ".env.local": "DATABASE_URL=postgresql://app:file-pw-canary@db.example.com/app\n"})
+    done = run_cli("provision", "schema", "--project", str(project), "--dry-run",
+                   env=clean_environ(DATABASE_URL=fresh_db))
+    assert done.returncode == 0, done.stderr
+    target = re.search(r"target: (\S+) \(DATABASE_URL from process environment\); the process environment "
+                       r"overrides a different DATABASE_URL in \.env\.local", done.stderr)
+    assert target and target.group(1).startswith("postgresql://postgres@127.0.0.1:"), done.stderr
+    assert "pg-canary" not in done.stderr + done.stdout and "file-pw-canary" not in done.stderr
 
 
 def test_check_fix_runs_the_env_provisioner_then_checks_again(tmp_path: Path) -> None:

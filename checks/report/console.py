@@ -39,8 +39,8 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         console.print(Text(f"      {result.message}", style="dim" if status == "pass" else ""))
         if status in ("fail", "warn") or result.id in blocking:
             console.print(Text(f"      hint: {result.hint}", style="cyan"))
-            if result.fix:
-                console.print(Text(f"      fix:  {result.fix}", style="cyan"))
+            if result.shown_fix:
+                console.print(Text(f"      fix:  {result.shown_fix}", style="cyan"))
     for note in report.notes:
         console.print(Text(f"\nnote: {note}", style="yellow"))
     console.print()

@@ -32,7 +32,7 @@ def render(report: Report) -> str:
             kind = "notice"
         else:
             continue
-        text = f"{result.message}\nhint: {result.hint}" + (f"\nfix: {result.fix}" if result.fix else "")
+        text = f"{result.message}\nhint: {result.hint}" + (f"\nfix: {result.shown_fix}" if result.shown_fix else "")
         lines.append(command(kind, f"{result.id} {result.title}", text))
     for clause in report.unverified:
         lines.append(command("warning", "unverified", clause))

@@ -51,7 +51,7 @@ def render(report: Report) -> str:
             name=f"{result.id} {result.title}",
             time=f"{result.duration_ms / 1000:.3f}",
         )
-        body = _body(result.message, result.hint, result.fix)
+        body = _body(result.message, result.hint, result.shown_fix)
         if result.id in blocking:
             failure = ET.SubElement(case, "failure", message=_xml(result.message),
                                     type=result.status.value)

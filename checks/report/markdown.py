@@ -30,6 +30,6 @@ def render(report: Report) -> str:
     lines += ["", "| Check | Status | Title | Result | Fix |", "|---|---|---|---|---|"]
     for r in report.checks:
         status = f"{ICONS[r.status.value]} {r.status.value}"
-        fix = f"`{cell(r.fix)}`" if r.fix and r.status.value in ("fail", "warn") else ""
+        fix = f"`{cell(r.shown_fix)}`" if r.shown_fix and r.status.value in ("fail", "warn") else ""
         lines.append(f"| {r.id} | {status} | {cell(r.title)} | {cell(r.message)} | {fix} |")
     return "\n".join(lines) + "\n"
