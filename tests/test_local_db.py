@@ -202,3 +202,21 @@ def test_check_fix_on_a_fresh_project_loops_until_ready(tmp_path: Path) -> None:
         assert parse_env_text((project / ".env.local").read_text(), project).values["POSTGRES_URL"]
     finally:
         stop_local_db(project)
+
+
+def test_two_runs_at_once_both_succeed_with_one_server(tmp_path: Path) -> None:
+    project = tmp_path / "twice"
+    project.mkdir()
+    (project / ".env.local").write_text("DATABASE_URL=\n")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project), "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "checks", "provision", "local-db", "--project", str(project)]
+    try:
+        runs = [subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True) for _ in range(2)]
+        outputs = [run.communicate(timeout=180) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        assert "UniqueViolation" not in "".join(out + err for out, err in outputs)
+        assert (project / ".env.local").read_text().count("DATABASE_URL=") == 1
+        assert database_url(project) == local_db(project).url("app")
+    finally:
+        stop_local_db(project)
