@@ -91,6 +91,10 @@ async def boots(ctx: Context) -> Outcome:
     # The console shows the message: the server's last words belong in it, not only in JSON.
     last = [line.strip() for line in facts.tail(LAST_LINES) if line.strip()]
     said = f"; its last output: {' | '.join(last)}" if last else "; it printed nothing"
+    if facts.foreign:
+        details["foreign"] = facts.foreign
+        busy += (f"; {' and '.join(facts.foreign)} answered, but no process of the dev server "
+                 "listens there (another service it printed)")
     if facts.exit_code is not None:
         return failed(f"`{facts.command}` exited with code {facts.exit_code} before answering HTTP"
                       f"{busy}{said}", hint=hint, exit_code=facts.exit_code, **details)
