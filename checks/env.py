@@ -8,7 +8,7 @@ from typing import Any
 
 from checks.context import Context
 from checks.evidence import run_git
-from checks.model import Outcome, Spec, failed, passed, skipped, warned
+from checks.model import Outcome, Spec, failed, passed, plural, skipped, warned
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.registry import check
 
@@ -101,8 +101,7 @@ def names(ctx: Context) -> tuple[str, str]:
     return ctx.rel(ctx.env_path), ctx.rel(ctx.example_path)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+_plural = plural
 
 
 def monitoring_waived(ctx: Context) -> bool:
@@ -332,7 +331,7 @@ def well_formed(ctx: Context) -> Outcome:
         name = ctx.rel(loaded.path)
         if parsed.malformed:
             lines = ", ".join(str(n) for n in parsed.malformed)
-            findings.append(f"{name} has malformed line{'s' if len(parsed.malformed) > 1 else ''} {lines}")
+            findings.append(f"{name} has malformed {plural(len(parsed.malformed), 'line').split(' ', 1)[1]} {lines}")
         for key, lines_of_key in parsed.duplicates.items():
             findings.append(f"{name} assigns {key} {len(lines_of_key)} times "
                             f"(lines {', '.join(map(str, lines_of_key))})")

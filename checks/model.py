@@ -44,6 +44,11 @@ class Outcome:
     fix: str | None = None
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """"1 table", "2 tables" — every count in a message goes through here."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 def passed(message: str, **details: Any) -> Outcome:
     return Outcome(Status.PASS, message, details)
 

@@ -102,10 +102,12 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
             continue  # not selected: the check gathers what it needs itself
         before = await task
         if before.status not in USABLE:
-            outcome = skipped(
-                f"not run: {dependency} is {before.status.value} ({before.message})",
-                blocked_by=dependency,
-            )
+            # Name the root cause once, not a chain of "not run: X is skip (not run: …)".
+            root = before.details.get("root_cause") or {
+                "id": before.id, "status": before.status.value, "message": before.message}
+            said = "failed" if root["status"] == Status.FAIL.value else f"is {root['status']}"
+            outcome = skipped(f"not run: {root['id']} {said} ({root['message']})",
+                              blocked_by=dependency, root_cause=root)
             return _result(check, outcome, started, ctx)
     started = time.perf_counter()  # a check's own time, not its wait for dependencies
     ctx.progress.started(check.spec.id, check.spec.title)

@@ -226,3 +226,19 @@ def test_control_characters_in_a_key_name_never_reach_the_report(tmp_path: Path)
         done = run_cli("check", "--project", str(project), "--only", "ENV005", "-f", fmt)
         assert "SNEAKY[2JKEY" in done.stdout, fmt
         assert "\x1b" not in done.stdout and "\x07" not in done.stdout, fmt
+
+
+def test_a_skip_chain_names_its_root_cause_once(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local.example": "DATABASE_URL=\n", ".env.local": "DATABASE_URL=\n"})
+    report = check_in_process(project, "database,schema")
+    db004 = result(report, "DB004")
+    assert db004.status.value == "skip"
+    assert db004.message.startswith("not run: DB001 failed (DATABASE_URL is not set")
+    assert db004.message.count("not run") == 1
+
+
+def test_counts_are_pluralised_in_one_place() -> None:
+    from checks.model import plural
+
+    assert [plural(1, "table"), plural(2, "table"), plural(0, "key"), plural(2, "entry", "entries")] == [
+        "1 table", "2 tables", "0 keys", "2 entries"]
