@@ -30,6 +30,7 @@ POLL_INTERVAL = 0.05  # the issue asks for at most 100 ms; wait-on's default is 
 PROBE_TIMEOUT = 1.0
 TERM_GRACE = 5.0
 LOG_GRACE = 0.3  # Next.js prints a route's error just after answering it
+REQUEST_LINE_GRACE = 0.05  # at most, for a passing route's log line that has not come yet
 MAX_LINES = 5000
 MAX_LINE = 2000  # characters of a line kept, after masking
 KEEP_BYTES = 1 << 16  # of an over-long line, what is masked before the cut
@@ -381,7 +382,13 @@ class DevServer:
             except httpx.HTTPError as exc:
                 result.error = self.ctx.mask(f"{type(exc).__name__}: {exc}")
             result.elapsed_ms = round((time.monotonic() - began) * 1000)
-            await asyncio.sleep(LOG_GRACE if not result.ok else 0.05)
+            if not result.ok:
+                await asyncio.sleep(LOG_GRACE)  # Next.js prints a route's error just after it
+            elif len(self._lines) == mark:
+                # Wait for the line the server logs for the request, not a fixed sleep.
+                self.new_output.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.new_output.wait(), REQUEST_LINE_GRACE)
             result.lines = [line.text for line in list(self._lines)[mark:]]
             self.facts.routes.append(result)
         self.phase = "after routes"
@@ -450,7 +457,10 @@ async def run_dev_server(ctx: Context) -> DevFacts:
     try:
         # Cookies persist across the routes, so a flow (sign in → create → read) can be
         # described; redirects are not followed (a route states the status it expects).
-        async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+        # Loopback HTTP needs no certificate bundle (25 ms to load): verify only a
+        # configured remote URL.
+        remote = bool(ctx.config.dev_url) and loopback_url(ctx.config.dev_url or "") is None
+        async with httpx.AsyncClient(follow_redirects=False, trust_env=False, verify=remote,
                                      headers={"User-Agent": "deploy-check"}) as client:
             await server.wait_ready(client)
             if server.facts.ready:

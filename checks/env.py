@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -266,7 +267,12 @@ def _secret_keys(ctx: Context, path: Path) -> list[str]:
 
 
 @check(ENV006)
-def ignored_by_git(ctx: Context) -> Outcome:
+async def ignored_by_git(ctx: Context) -> Outcome:
+    # git runs in a thread: a subprocess must not stall the other checks' event loop.
+    return await asyncio.to_thread(_ignored_by_git, ctx)
+
+
+def _ignored_by_git(ctx: Context) -> Outcome:
     top = run_git(ctx.project, "rev-parse", "--show-toplevel")
     if top is None:
         return skipped("git is not available to ask")
