@@ -226,6 +226,10 @@ class DevServer:
         if not text.strip():
             return
         text = self.ctx.mask(text)  # mask first: a cut must not expose half a secret
+        if self._lines:
+            # A wrapping logger may split a secret over two lines: mask both halves.
+            previous = self._lines[-1]
+            previous.text, text = self.ctx.masker.across(previous.text, text)
         if len(text) > MAX_LINE:
             text = text[:MAX_LINE] + " […]"
         self._lines.append(OutputLine(round(time.monotonic() - self.started, 3), text, self.phase))

@@ -76,8 +76,45 @@ PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 PUBLIC_SECRET_NAME = re.compile(
-    r"SECRET|SALT|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL", re.IGNORECASE
+    r"SECRET|SALT|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL|JWT|SIGNING|(?:^|_)SK(?:_|$)",
+    re.IGNORECASE,
 )
+
+
+def _jwt_role(value: str) -> str | None:
+    """The `role` claim of a Supabase key (a JWT): anon is public by design."""
+    import base64
+    import json
+
+    parts = value.strip().split(".")
+    if len(parts) != 3 or not parts[0].startswith("eyJ"):
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError):
+        return None
+    role = payload.get("role") if isinstance(payload, dict) else None
+    return role if isinstance(role, str) else None
+
+
+def public_by_design(value: str) -> bool:
+    """Values made to be shipped to browsers: Stripe and Clerk publishable keys (pk_),
+    Supabase's anon key, a Firebase web API key (AIza…), a Sentry DSN (a public key and no
+    secret), a Stack publishable client key (pck_)."""
+    value = value.strip()
+    if value.startswith(("pk_live_", "pk_test_", "pck_", "AIza", "sb_publishable_")):
+        return True
+    if _jwt_role(value) == "anon":
+        return True
+    return bool(re.fullmatch(r"https://[0-9a-f]{32}@[\w.-]+/\d+", value))
+
+
+def secret_by_value(value: str) -> bool:
+    from checks.secrets import has_token_shape, url_password
+
+    if not value.strip() or public_by_design(value):
+        return False
+    return bool(has_token_shape(value) or url_password(value) or _jwt_role(value) == "service_role")
 MONITORING_KEY = re.compile(r"SENTRY", re.IGNORECASE)
 
 
@@ -318,7 +355,10 @@ def _ignored_by_git(ctx: Context) -> Outcome:
 def no_public_secrets(ctx: Context) -> Outcome:
     names = set(_keys_in_play(ctx)) | {k for k in ctx.environ if k.startswith("NEXT_PUBLIC_")}
     public = sorted(key for key in names if key.startswith("NEXT_PUBLIC_"))
-    exposed = [key for key in public if PUBLIC_SECRET_NAME.search(key.removeprefix("NEXT_PUBLIC_"))]
+    exposed = [key for key in public
+               if (PUBLIC_SECRET_NAME.search(key.removeprefix("NEXT_PUBLIC_"))
+                   and not public_by_design(ctx.env.get(key, "")))
+               or secret_by_value(ctx.env.get(key, ""))]
     if exposed:
         return failed(f"{_plural(len(exposed), 'NEXT_PUBLIC_ key')} "
                       f"{'looks' if len(exposed) == 1 else 'look'} like a server secret: "

@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable
+from typing import Any
 from pathlib import Path
 
 from checks import __version__
@@ -96,7 +97,7 @@ def _result(check: Check, outcome: Outcome, started: float, ctx: Context,
         hint=printable(ctx.mask(outcome.hint or spec.hint)),
         fix=fix,
         duration_ms=round((took if took is not None else time.perf_counter() - started) * 1000),
-        details=ctx.masker.deep(outcome.details),
+        details=_printable(ctx.masker.deep(outcome.details)),
         fix_command=pasteable(fix, ctx.project),
     )
 
@@ -213,6 +214,17 @@ def broad_waivers(ctx: Context, results: list[CheckResult]) -> list[str]:
     return [printable(ctx.mask(line)) for line in said]
 
 
+def _printable(value: Any) -> Any:
+    """printable() on every string of a nested structure (the project model)."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
 def build_report(ctx: Context, results: list[CheckResult], started_at: dt.datetime, elapsed: float,
                  fail_level: Status, *, strict: bool = False) -> Report:
     notes = [
@@ -234,7 +246,7 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         unverified=unverified_clauses(ctx, results),
         broad_waivers=broad,
         strict=strict,
-        model=ctx.masker.deep(ctx.model.to_dict()),
+        model=_printable(ctx.masker.deep(ctx.model.to_dict())),
     )
 
 
