@@ -12,8 +12,8 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from checks import __version__
 from checks.config import Waiver
