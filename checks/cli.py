@@ -49,8 +49,10 @@ def _context(project: Path, *, env_file: Path | None = None, example: Path | Non
 
     if not project.is_dir():
         raise DeployCheckError(f"--project: {project} is not a directory")
-    if timeout is not None and timeout <= 0:
-        raise DeployCheckError("--timeout must be a positive number of seconds")
+    if timeout is not None:
+        from checks.config import seconds
+
+        timeout = seconds("--timeout", timeout)
     if example is not None and not example.is_absolute():
         example = project / example  # relative to the project, like [project] example_file
     if env_file is not None and not env_file.is_absolute() and not env_file.exists():
@@ -111,6 +113,18 @@ def check(
         raise DeployCheckError(f"--fail-level: must be fail or warn, got {fail_level!r}")
     chosen = select(only, skip)
     level = Status(fail_level)
+    # Where the report goes is checked before anything runs: a typo in --output must not
+    # cost a whole gate run, and a summary that cannot be written must not pass silently.
+    if output is not None and (output.is_dir() or not output.parent.is_dir()):
+        raise DeployCheckError(f"--output: {output} is a directory or its directory does not exist")
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY") if format == "github" else None
+    if summary_path:
+        try:
+            with open(summary_path, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise DeployCheckError(f"GITHUB_STEP_SUMMARY: cannot write {summary_path}: "
+                                   f"{exc.strerror or exc}") from None
     with _progress() as progress:
         ctx = _context(project, env_file=env_file, example=example, timeout=timeout, progress=progress)
         report = _run(chosen, ctx, level, strict)
@@ -338,6 +352,10 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # A terminal or CI log that cannot show ✔ (PYTHONIOENCODING=ascii) still gets the report.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     args = list(sys.argv[1:] if argv is None else argv)
     if args in (["--version"], ["-V"]):
         print(f"deploy-check {__version__}")

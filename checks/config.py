@@ -108,6 +108,58 @@ def _check_table(where: str, table: Any, schema: dict[str, type | tuple[type, ..
         _check_type(f"{where}.{key}", value, schema[key])
 
 
+MAX_SECONDS = 24 * 3600.0
+
+
+def seconds(where: str, value: Any) -> float:
+    """A positive, finite number of seconds (inf, nan, 0 and negatives are mistakes)."""
+    import math
+
+    number = float(value)
+    if not math.isfinite(number) or number <= 0 or number > MAX_SECONDS:
+        raise DeployCheckError(f"{where} must be a positive number of seconds (at most a day), got {value!r}")
+    return number
+
+
+def compile_user_pattern(where: str, pattern: str) -> Any:
+    """A user's regular expression, validated now; matched later with a time bound
+    (`regex`'s timeout=), so `^(a+)+$` can never outlive the run's budget."""
+    import regex
+
+    try:
+        return regex.compile(pattern)
+    except (regex.error, ValueError, OverflowError) as exc:
+        raise DeployCheckError(f"{CONFIG_FILE}: {where} is not a valid regular expression: {exc}") from None
+
+
+def _check_http_url(where: str, url: str) -> None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise DeployCheckError(f"{CONFIG_FILE}: {where} must be an http(s) URL with a host, got {url!r}")
+
+
+def _check_json(where: str, value: Any, depth: int = 0) -> None:
+    """A route's JSON body: TOML dates and times have no JSON form."""
+    if depth > 50:
+        raise DeployCheckError(f"{CONFIG_FILE}: {where} is nested too deeply")
+    if isinstance(value, dt.date | dt.time | dt.datetime):
+        raise DeployCheckError(f"{CONFIG_FILE}: {where} holds a TOML date/time, which JSON cannot "
+                               "carry: quote it as a string")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(f"{where}.{key}", item, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json(f"{where}[{index}]", item, depth + 1)
+
+
 def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     config = Config(path=path)
     for section, body in data.items():
@@ -142,7 +194,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     database = data.get("database", {})
     config.database_url_var = database.get("url_var", config.database_url_var)
     if "timeout" in database:
-        config.database_timeout = float(database["timeout"])
+        config.database_timeout = seconds("database.timeout", database["timeout"])
     for index, table in enumerate(database.get("expected_tables", [])):
         _check_type(f"database.expected_tables[{index}]", table, str)
         config.expected_tables.append(table)
@@ -150,15 +202,26 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     dev = data.get("dev_server", {})
     config.dev_command = dev.get("command")
     config.dev_url = dev.get("url")
+    if config.dev_url is not None:
+        _check_http_url("dev_server.url", config.dev_url)
     config.dev_port = dev.get("port")
+    if config.dev_port is not None and not 1 <= config.dev_port <= 65535:
+        raise DeployCheckError(f"{CONFIG_FILE}: dev_server.port must be 1–65535, got {config.dev_port}")
     config.ready_pattern = dev.get("ready_pattern")
-    config.ready_timeout = float(dev.get("ready_timeout", config.ready_timeout))
-    config.route_timeout = float(dev.get("route_timeout", config.route_timeout))
+    if config.ready_pattern is not None:
+        compile_user_pattern("dev_server.ready_pattern", config.ready_pattern)
+    config.ready_timeout = seconds("dev_server.ready_timeout", dev.get("ready_timeout", config.ready_timeout))
+    config.route_timeout = seconds("dev_server.route_timeout", dev.get("route_timeout", config.route_timeout))
     for index, route in enumerate(dev.get("routes", [])):
         where = f"dev_server.routes[{index}]"
         _check_table(where, route, _ROUTE_KEYS)
         if "path" not in route or not route["path"].startswith("/"):
             raise DeployCheckError(f"{CONFIG_FILE}: {where}.path is required and must start with /")
+        if any(ch in route["path"] for ch in "\r\n\x00 ") or any(ord(ch) < 32 for ch in route["path"]):
+            raise DeployCheckError(f"{CONFIG_FILE}: {where}.path holds a space or control character "
+                                   "(CR, LF, NUL…): percent-encode it")
+        if "json" in route:
+            _check_json(f"{where}.json", route["json"])
         config.routes.append(
             Route(route["path"], route.get("status"), route.get("method", "GET").upper(), route.get("json"))
         )
@@ -179,13 +242,18 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
 
 
 def load_config(project: Path) -> Config:
+    from checks.files import CONFIG_LIMIT, read_text
+
     path = project / CONFIG_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a BOM (Windows editors write one) is not a TOML error.
+        data = tomllib.loads(read_text(path, CONFIG_LIMIT, encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise DeployCheckError(f"{CONFIG_FILE}: cannot read it: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise DeployCheckError(f"{CONFIG_FILE}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise DeployCheckError(f"{CONFIG_FILE}: nested too deeply to be a configuration") from None
     return parse_config(data, path)

@@ -61,7 +61,10 @@ def _load(path: Path) -> LoadedEnvFile:
     try:
         return LoadedEnvFile(path, read_env_file(path), None)
     except (OSError, UnicodeDecodeError) as exc:
-        return LoadedEnvFile(path, None, f"cannot read {path.name}: {exc}")
+        from checks.files import UnreadableFile
+
+        said = str(exc) if isinstance(exc, UnreadableFile) else f"cannot read {path.name}: {exc}"
+        return LoadedEnvFile(path, None, said)
 
 
 @dataclass
@@ -223,12 +226,13 @@ class Context:
     @cached_property
     def monitoring_deferral(self) -> Deferral | None:
         """A Decisions Log entry that defers monitoring (Sentry) for this gate."""
+        from checks.files import STATE_LIMIT, read_text
         from checks.state import find_monitoring_deferral
 
-        if not self.state_path.is_file():
+        if not self.state_path.exists():
             return None
         try:
-            text = self.state_path.read_text(encoding="utf-8")
+            text = read_text(self.state_path, STATE_LIMIT)
         except (OSError, UnicodeDecodeError):
             return None
         return find_monitoring_deferral(text)

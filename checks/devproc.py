@@ -16,7 +16,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from checks.config import Route
@@ -30,6 +30,7 @@ POLL_INTERVAL = 0.05  # the issue asks for at most 100 ms; wait-on's default is 
 PROBE_TIMEOUT = 1.0
 TERM_GRACE = 5.0
 LOG_GRACE = 0.3  # Next.js prints a route's error just after answering it
+PATTERN_TIMEOUT = 0.05  # seconds per line for a user's ready_pattern
 REQUEST_LINE_GRACE = 0.05  # at most, for a passing route's log line that has not come yet
 MAX_LINES = 5000
 MAX_LINE = 2000  # characters of a line kept, after masking
@@ -85,6 +86,7 @@ class DevFacts:
     ready_monotonic: float | None = None  # when deploy-check noticed (for bench/devserver)
     occupied: list[str] = field(default_factory=list)  # assumed URLs another process answered
     foreign: list[str] = field(default_factory=list)  # printed URLs that answered, not from our tree
+    pattern_timeouts: int = 0  # lines ready_pattern could not be matched against in time
     teardown: str = ""
 
     def tail(self, count: int = 20) -> list[str]:
@@ -165,6 +167,8 @@ class DevServer:
         self.started = 0.0
         self.phase = "boot"
         self.printed_urls: list[str] = []  # loopback URLs the server printed, best first
+        self._matched = 0  # lines checked against ready_pattern so far
+        self._ready_line = False
         self.new_output = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._lines: deque[OutputLine] = deque(maxlen=MAX_LINES)
@@ -301,7 +305,10 @@ class DevServer:
     async def wait_ready(self, client: httpx.AsyncClient) -> None:
         assert self.process is not None
         config = self.ctx.config
-        pattern = re.compile(config.ready_pattern) if config.ready_pattern else None
+        from checks.config import compile_user_pattern
+
+        pattern = (compile_user_pattern("dev_server.ready_pattern", config.ready_pattern)
+                   if config.ready_pattern else None)
         deadline = self.started + config.ready_timeout
         exited = asyncio.ensure_future(self.process.wait())
         try:
@@ -314,7 +321,7 @@ class DevServer:
                 if config.dev_url or not urls:
                     urls.append(self.facts.url or "")
                 self.ctx.report_progress("DEV001", f"waiting for {urls[0]}")
-                pattern_seen = pattern is None or any(pattern.search(line.text) for line in self._lines)
+                pattern_seen = pattern is None or self._pattern_seen(pattern)
                 if pattern_seen:
                     for url in urls:
                         for candidate in candidates(url):
@@ -337,6 +344,19 @@ class DevServer:
         finally:
             if not exited.done():
                 exited.cancel()
+
+    def _pattern_seen(self, pattern: Any) -> bool:
+        """Each line is matched once, each match bounded in time: a pattern that
+        backtracks without end is cut off (and said), never left spinning."""
+        while self._matched < len(self._lines):
+            line = list(self._lines)[self._matched]
+            self._matched += 1
+            try:
+                if pattern.search(line.text, timeout=PATTERN_TIMEOUT):
+                    self._ready_line = True
+            except TimeoutError:
+                self.facts.pattern_timeouts += 1
+        return self._ready_line
 
     def _owns(self, url: str) -> bool:
         """Does the dev server's own process tree (or process group) listen on the port

@@ -143,4 +143,6 @@ def _spilled_base64(key: str, value: str | None) -> bool:
 
 
 def read_env_file(path: Path) -> EnvFile:
-    return parse_env_text(path.read_text(encoding="utf-8-sig"), path)
+    from checks.files import ENV_FILE_LIMIT, read_text
+
+    return parse_env_text(read_text(path, ENV_FILE_LIMIT, encoding="utf-8-sig"), path)

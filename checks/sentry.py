@@ -118,12 +118,14 @@ def parse_dsn(text: str) -> Dsn:
 
 
 def _read_code_files(ctx: Context, globs: tuple[str, ...], pattern: re.Pattern[str]) -> Found | None:
+    from checks.files import read_text
+
     for glob in globs:
         for path in sorted(ctx.project.glob(glob)):
             if path.suffix not in (".ts", ".js", ".mjs", ".cjs", ".tsx", ".jsx", ".mts"):
                 continue
             try:
-                match = pattern.search(path.read_text(encoding="utf-8")[:200_000])
+                match = pattern.search(read_text(path, 1 << 20)[:200_000])
             except (OSError, UnicodeDecodeError):
                 continue
             if match:

@@ -71,7 +71,9 @@ def schema_paths(ctx: Context) -> list[Path]:
 
 
 def read_schema(path: Path) -> SchemaSource:
-    text = path.read_text(encoding="utf-8-sig")
+    from checks.files import SCHEMA_LIMIT, read_text
+
+    text = read_text(path, SCHEMA_LIMIT, encoding="utf-8-sig")
     up = _DBMATE_UP.search(text)
     if up is None:
         return SchemaSource(path, text, 1)

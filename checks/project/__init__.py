@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -70,15 +69,11 @@ class ProjectModel:
 
 def read_small(path: Path, limit: int = MAX_CONFIG_BYTES) -> str | None:
     """The text of a regular file of at most `limit` bytes; None otherwise (missing, a
-    directory, a FIFO or device, too large, unreadable, not UTF-8). Opened non-blocking
-    so a FIFO can never hang the run."""
+    directory, a FIFO or device, too large, unreadable, not UTF-8)."""
+    from checks.files import read_text
+
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(descriptor, "rb") as stream:
-            return stream.read(limit + 1)[:limit].decode("utf-8-sig")
+        return read_text(path, limit, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
 

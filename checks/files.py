@@ -1,0 +1,40 @@
+"""The one way deploy-check reads a file it was pointed at: regular files only, opened
+non-blocking (a FIFO named `deploy-check.toml` or `next.config.js` must not hang the
+run), and never more than a limit (a 117 MB `.env.local` is reported, not loaded)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+# Limits per kind of input: far above any real file of that kind.
+ENV_FILE_LIMIT = 1 << 20  # 1 MiB
+CONFIG_LIMIT = 1 << 20
+STATE_LIMIT = 4 << 20
+SCHEMA_LIMIT = 64 << 20  # a 5,000-table schema is ~5 MiB
+
+
+class UnreadableFile(OSError):
+    """Not a regular file, or over its limit: the message says which, with the size."""
+
+
+def read_text(path: Path, limit: int, *, encoding: str = "utf-8", newline: str | None = None) -> str:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableFile(f"{path.name} is not a regular file (a FIFO, device or directory); not read")
+    if info.st_size > limit:
+        raise UnreadableFile(f"{path.name} is {info.st_size:,} bytes, over the {limit:,}-byte limit "
+                             "for such a file; not read")
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:  # grew while we read it
+        raise UnreadableFile(f"{path.name} is over the {limit:,}-byte limit; not read")
+    text = data.decode(encoding)
+    if newline is None:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
