@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import re
+import secrets
 import shlex
 import signal
 import socket
@@ -167,6 +168,8 @@ class DevServer:
         self.started = 0.0
         self.phase = "boot"
         self.printed_urls: list[str] = []  # loopback URLs the server printed, best first
+        self.run_id = ""
+        self._watchdog: int | None = None
         self._matched = 0  # lines checked against ready_pattern so far
         self._ready_line = False
         self.new_output = asyncio.Event()
@@ -181,8 +184,12 @@ class DevServer:
         self.facts.port = port
         self.facts.url = config.dev_url or f"http://localhost:{port}"
         # https://nextjs.org/telemetry: a check run is not usage worth reporting.
+        from checks.reaper import RUN_VARIABLE, start_watchdog
+
+        self.run_id = f"{os.getpid()}-{secrets.token_hex(8)}"
         env = {**self.ctx.env, "PORT": str(port), "BROWSER": "none", "NO_COLOR": "1",
-               "FORCE_COLOR": "0", "NEXT_TELEMETRY_DISABLED": "1"}
+               "FORCE_COLOR": "0", "NEXT_TELEMETRY_DISABLED": "1", RUN_VARIABLE: self.run_id}
+        self._watchdog = start_watchdog(self.run_id)
         # Whatever already answers on the assumed address is not our server: a stale
         # `next dev` on a configured port would otherwise pass the check for it.
         self.facts.occupied = [url for url in candidates(self.facts.url)
@@ -289,6 +296,16 @@ class DevServer:
         if self._reader is not None:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(self._reader, 1.0)
+        # Whatever left the process group (setsid, detached spawn, setpgid) still carries
+        # the run id: sweep it too.
+        from checks.reaper import sweep
+
+        escaped = await asyncio.to_thread(sweep, self.run_id)
+        if escaped:
+            steps.append(f"swept {len(escaped)} detached process{'es' if len(escaped) > 1 else ''}")
+        if self._watchdog is not None:
+            os.close(self._watchdog)  # the watchdog's sweep finds nothing now, and exits
+            self._watchdog = None
         self.facts.teardown = " then ".join(steps) or "already exited"
         self.facts.lines = list(self._lines)
 

@@ -330,3 +330,63 @@ def test_the_servers_own_url_is_found_after_another_services(tmp_path: Path, sta
     assert dev001["status"] == "pass", dev001
     assert not dev001["details"]["url"].endswith(f":{stale_server}")
     assert_nothing_left(project, None)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.parametrize("mode", ["setsid", "setpgid", "node-detached"])
+def test_a_descendant_that_leaves_the_process_group_is_swept(tmp_path: Path, mode: str) -> None:
+    import shutil
+
+    if mode == "node-detached" and shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    detached = _free_port()
+    project = scenario_project(tmp_path, mode)
+    found = run_dev(project, env=clean_environ(DETACHED_PORT=str(detached)))
+    assert found["DEV001"]["status"] == "pass", found["DEV001"]
+    assert "swept 1 detached process" in found["DEV001"]["details"]["teardown"]
+    assert _port_free(detached)
+    assert_nothing_left(project, None)
+
+
+def test_sigkill_of_deploy_check_still_ends_the_dev_server(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    detached = _free_port()
+    project = scenario_project(tmp_path, "setsid")
+    # Still waiting (for a line that never comes) when it is killed.
+    (project / "deploy-check.toml").write_text((project / "deploy-check.toml").read_text().replace(
+        "ready_timeout = 15", 'ready_timeout = 25\nready_pattern = "never printed"'))
+    run = subprocess.Popen([sys.executable, "-m", "checks", "check", "--project", str(project), "--only", "devserver"],
+                           cwd=REPO, env={**clean_environ(DETACHED_PORT=str(detached)), "PYTHONPATH": str(REPO)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while _port_free(detached) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _port_free(detached), "the scenario never started"
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while not _port_free(detached) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _port_free(detached), "a process of the dev server survived deploy-check's SIGKILL"
+    finally:
+        run.kill()
+    assert_nothing_left(project, None)

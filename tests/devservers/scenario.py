@@ -107,6 +107,20 @@ def main() -> None:
             other = probe.getsockname()[1]
         print(f" ⚠ Port {port} is in use, using available port {other} instead.", flush=True)
         serve(other)
+    elif MODE in ("setsid", "setpgid", "node-detached"):
+        # A descendant that leaves the process group, listening on DETACHED_PORT.
+        detached = os.environ["DETACHED_PORT"]
+        listen = (f"import os,socket,time; os.setpgid(0, 0) if {MODE == 'setpgid'} else None; "
+                  f"open({PIDFILE!r}, 'a').write(str(os.getpid()) + '\\n'); s = socket.socket(); "
+                  f"s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', {detached})); "
+                  "s.listen(); time.sleep(600)")
+        if MODE == "node-detached":
+            script = ("require('child_process').spawn(process.argv[1], ['-c', process.argv[2]], "
+                      "{detached: true, stdio: 'ignore'}).unref()")
+            subprocess.run(["node", "-e", script, sys.executable, listen], check=True)
+        else:
+            subprocess.Popen([sys.executable, "-c", listen], start_new_session=MODE == "setsid")
+        serve(port)
     elif MODE in ("proxy", "proxy-only"):
         # A dev server that names a service it talks to before (or instead of) its own URL.
         print(f"> using backend http://localhost:{os.environ['BACKEND_PORT']} for /api", flush=True)
