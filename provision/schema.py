@@ -2,8 +2,15 @@
 transaction (DESIGN.md "Provisioning rules").
 
 - Parse first with pglast: a syntax error names file, line and column; nothing is sent.
-- Refuse destructive statements (DROP of any kind, TRUNCATE, DELETE, ALTER … DROP COLUMN
-  / TYPE, DO blocks that run them or dynamic SQL) unless --allow-destructive.
+- Refuse destructive statements unless --allow-destructive, found anywhere in the parse
+  tree (checks/sqlschema.py `_Guard`): DROP of any kind, TRUNCATE, DELETE (also inside a
+  CTE, EXPLAIN ANALYZE, PREPARE…EXECUTE, MERGE … THEN DELETE), UPDATE without WHERE, ALTER
+  … DROP COLUMN / TYPE, a call of a function whose SQL or PL/pgSQL body does one of these,
+  a write that fires such a trigger, DO blocks that run them or dynamic SQL, and a table
+  renamed away then created anew. Irreversible statements that lose no rows (DROP
+  CONSTRAINT, DROP INDEX, DROP PUBLICATION IF EXISTS…) are listed apart. --dry-run never
+  refuses: it says what a real run would refuse.
+- COPY … FROM stdin / TO STDOUT is refused before anything is sent, naming the statement.
 - BEGIN/COMMIT in the file are left out (they would commit half-way); other transaction
   control (ROLLBACK, SAVEPOINT…) is refused before anything is sent.
 - Take a transaction-level advisory lock, so two concurrent runs serialize; the second
@@ -81,6 +88,19 @@ async def missing_objects(connection: Any, objects: list[tuple[str, str, str, st
     return [f"{kind} {name}" for kind, name in rows]
 
 
+def refused_statements(parsed: Any) -> list[str]:
+    """What --allow-destructive is needed for, in two groups: statements that lose rows, and
+    ones that are irreversible but lose none (DROP CONSTRAINT, DROP PUBLICATION IF EXISTS…)."""
+    groups = []
+    if parsed.destructive:
+        listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.destructive)
+        groups.append(f"destructive statements that touch data ({listed})")
+    if parsed.irreversible:
+        listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.irreversible)
+        groups.append(f"irreversible statements that lose no rows ({listed})")
+    return groups
+
+
 async def provision(ctx: Context, options: Options) -> Provisioned:
     import asyncio
 
@@ -102,11 +122,16 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             f"transaction control that cannot run inside deploy-check's single transaction "
             f"({listed}): remove it, the whole schema is applied in one transaction and rolled "
             "back on any error — nothing was sent to the database")
-    if parsed.destructive and not options.allow_destructive:
-        listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.destructive)
+    if parsed.copies:
+        listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.copies)
         raise ProvisionFailed(
-            f"refusing destructive statements ({listed}): they touch data and are hard to "
-            "reverse. Re-run with --allow-destructive if that is intended.")
+            f"COPY through the client connection ({listed}): its rows do not travel through "
+            "`provision schema`; load them with psql, or turn them into INSERT statements — "
+            "nothing was sent to the database")
+    refusals = refused_statements(parsed)
+    if refusals and not options.allow_destructive and not options.dry_run:
+        raise ProvisionFailed(f"refusing {'; '.join(refusals)}. Re-run with --allow-destructive "
+                              "if that is intended (--dry-run shows what would be run).")
     try:
         connection = await open_connection(ctx, autocommit=False)
     except (InvalidDatabaseUrl, psycopg.Error, OSError, TimeoutError) as exc:
@@ -129,6 +154,12 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
     import psycopg
 
     result = Provisioned("schema", changed=False)
+    refusals = refused_statements(parsed)
+    if options.dry_run and refusals and not options.allow_destructive:
+        # --dry-run never refuses: it shows what a real run would refuse, and runs it all
+        # inside the transaction it rolls back.
+        result.lines.append(f"without --dry-run this would refuse {'; '.join(refusals)}, "
+                            "unless --allow-destructive is given")
     async with connection.transaction(force_rollback=options.dry_run):
         await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         try:

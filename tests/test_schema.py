@@ -428,3 +428,110 @@ def test_check_fix_applies_the_schema_then_checks_again(tmp_path: Path, fresh_db
     assert report["verdict"] == "ready", report
     assert {c["id"]: c["status"] for c in report["checks"]} == {"DB004": "pass", "DB005": "pass"}
     assert tables_in(fresh_db) == {"public.accounts", "billing.Invoice Lines"}
+
+
+# -- the destructive-statement guard, against a real table with rows ---------------------------
+
+USERS = "CREATE TABLE IF NOT EXISTS users (id serial PRIMARY KEY, email text UNIQUE);\n"
+WIPE_SQL = "CREATE FUNCTION wipe() RETURNS void LANGUAGE sql AS $$ DELETE FROM users $$;\n"
+WIPE_PLPGSQL = ("CREATE FUNCTION wipe() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n"
+                "  TRUNCATE users;\nEND $$;\n")
+PRUNE_TRIGGER = ("CREATE FUNCTION keep_newest() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+                 "  DELETE FROM users WHERE id <> NEW.id;\n  RETURN NEW;\nEND $$;\n"
+                 "CREATE TRIGGER keep_newest AFTER INSERT ON users FOR EACH ROW "
+                 "EXECUTE FUNCTION keep_newest();\n")
+
+GUARDED = [
+    ("cte", "WITH gone AS (DELETE FROM users RETURNING *) SELECT count(*) FROM gone;\n",
+     "schema.sql:2 DELETE (from users) inside WITH gone"),
+    ("explain analyze", "EXPLAIN ANALYZE DELETE FROM users;\n",
+     "schema.sql:2 EXPLAIN ANALYZE DELETE (from users)"),
+    ("prepare execute", "PREPARE w AS DELETE FROM users;\nEXECUTE w;\n",
+     "schema.sql:3 EXECUTE w (prepared as DELETE (from users))"),
+    ("merge", "MERGE INTO users u USING (SELECT id FROM users) s ON u.id = s.id "
+              "WHEN MATCHED THEN DELETE;\n", "schema.sql:2 MERGE INTO users … THEN DELETE"),
+    ("sql function", WIPE_SQL + "SELECT wipe();\n", "schema.sql:3 wipe(), which runs DELETE"),
+    ("plpgsql function", WIPE_PLPGSQL + "SELECT wipe();\n", "schema.sql:6 wipe(), which runs TRUNCATE"),
+    ("trigger", PRUNE_TRIGGER + "INSERT INTO users (email) VALUES ('seed@example.test');\n",
+     "schema.sql:8 INSERT on users fires trigger keep_newest, whose function keep_newest() runs DELETE"),
+    ("do perform", WIPE_SQL + "DO $$ BEGIN PERFORM wipe(); END $$;\n",
+     "schema.sql:3 DO block running wipe(), which runs DELETE"),
+    ("rename and recreate", "ALTER TABLE users RENAME TO users_old;\n"
+                            "CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE);\n",
+     "schema.sql:3 CREATE TABLE users after RENAME TO users_old (schema.sql:2)"),
+    ("update without where", "UPDATE users SET email = NULL;\n",
+     "schema.sql:2 UPDATE users without WHERE (every row)"),
+]
+EMAILS = ["a@example.test", "b@example.test", "c@example.test"]
+
+
+def users_table_with_rows(url: str) -> None:
+    query(url, USERS + "INSERT INTO users (email) VALUES " + ", ".join(f"('{e}')" for e in EMAILS))
+
+
+def emails(url: str) -> list[object]:
+    return [row[0] for row in query(url, "SELECT email FROM users ORDER BY id")]
+
+
+@pytest.mark.parametrize(("case", "statement", "said"), GUARDED, ids=[c[0] for c in GUARDED])
+def test_the_guard_refuses_what_loses_rows_anywhere_in_the_tree(
+        tmp_path: Path, fresh_db: str, case: str, statement: str, said: str) -> None:
+    users_table_with_rows(fresh_db)
+    # `marker` is new, so the schema is not "already applied" and the statement really runs.
+    project = project_for(tmp_path, fresh_db, USERS + statement + "CREATE TABLE marker (id int);\n")
+    refused = provision(project)
+    assert refused.returncode == 1, refused.stdout
+    assert "destructive statements that touch data (" + said in refused.stderr
+    assert emails(fresh_db) == EMAILS
+    # The same file really loses rows when allowed: the refusal is what kept them.
+    allowed = provision(project, "--allow-destructive")
+    assert allowed.returncode == 0, allowed.stderr
+    assert emails(fresh_db) != EMAILS
+
+
+def test_dry_run_never_refuses_it_shows_what_would_be_refused(tmp_path: Path, fresh_db: str) -> None:
+    users_table_with_rows(fresh_db)
+    project = project_for(tmp_path, fresh_db, USERS + GUARDED[0][1] + "CREATE TABLE marker (id int);\n")
+    done = provision(project, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert ("without --dry-run this would refuse destructive statements that touch data "
+            "(schema.sql:2 DELETE (from users) inside WITH gone)") in done.stdout
+    assert "rolled back" in done.stdout
+    assert emails(fresh_db) == EMAILS
+
+
+def test_irreversible_statements_that_lose_no_rows_are_reported_apart(tmp_path: Path, fresh_db: str) -> None:
+    users_table_with_rows(fresh_db)
+    schema = (USERS + "ALTER TABLE users DROP CONSTRAINT users_email_key;\n"
+              "DROP PUBLICATION IF EXISTS app_changes;\n")
+    project = project_for(tmp_path, fresh_db, schema)
+    refused = provision(project)
+    assert refused.returncode == 1
+    assert ("refusing irreversible statements that lose no rows (schema.sql:2 ALTER TABLE … DROP "
+            "CONSTRAINT users_email_key; schema.sql:3 DROP PUBLICATION IF EXISTS app_changes)") in refused.stderr
+    assert "touch data" not in refused.stderr
+    assert provision(project, "--allow-destructive").returncode == 0
+    assert emails(fresh_db) == EMAILS
+
+
+@pytest.mark.parametrize(("statement", "said"), [
+    ("COPY users (email) FROM stdin;\nd@example.test\n\\.\n",
+     "schema.sql:3:1: `COPY users (email) FROM stdin;` reads its rows from the client"),
+    ("COPY users TO STDOUT;\n", "COPY through the client connection (schema.sql:3 `COPY users TO STDOUT`)"),
+], ids=["from stdin", "to stdout"])
+def test_copy_through_the_client_is_refused_before_anything_is_sent(
+        tmp_path: Path, fresh_db: str, statement: str, said: str) -> None:
+    users_table_with_rows(fresh_db)
+    done = provision(project_for(tmp_path, fresh_db, USERS + "DELETE FROM users;\n" + statement),
+                     "--allow-destructive")
+    assert done.returncode == 1
+    assert said in done.stderr and "nothing was sent" in done.stderr
+    assert emails(fresh_db) == EMAILS
+
+
+def test_a_function_that_deletes_but_is_never_called_is_no_refusal() -> None:
+    sql = ("CREATE FUNCTION purge_expired() RETURNS void LANGUAGE sql AS "
+           "$$ DELETE FROM sessions WHERE expires_at < now() $$;\n"
+           "UPDATE settings SET value = 'x' WHERE key = 'y';\nEXPLAIN DELETE FROM sessions;\n")
+    parsed = parse_sources([SchemaSource(Path("s.sql"), sql, 1)])
+    assert parsed.destructive == [] and parsed.irreversible == []
