@@ -18,10 +18,12 @@ transaction (DESIGN.md "Provisioning rules").
 - "Already applied" means: every table the schema creates exists with the columns it
   declares, and every index, view, sequence, type, function, schema, extension and
   trigger it creates exists (one query). Then nothing is executed and the run is a no-op (exit 0).
-- Otherwise every statement runs in order, each under a savepoint: one that fails only
-  because its object already exists (duplicate table/index/type/schema…) is counted as
-  "already there" — that is how a schema that gained a table applies on top of the old
-  one. Any other error rolls everything back and names the statement and its line.
+- Otherwise the file is not replayed: provision/schemaplan.py computes the additive
+  difference against the live database (CREATE TABLE, ALTER TABLE … ADD COLUMN, CREATE
+  INDEX …), shows it, and runs it in one round trip; seed INSERTs for tables that already
+  existed are never re-run; what would need a DROP is reported, not done. Any error rolls
+  everything back and names the statement and its line (with PostgreSQL's own hint, e.g.
+  max_locks_per_transaction for "out of shared memory").
 - --dry-run does all of it and rolls back.
 """
 
@@ -38,23 +40,64 @@ from provision import Options, Provisioned, ProvisionFailed
 # A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"deploy-check provision schema").digest()[:8], "big",
                           signed=True)
-# SQLSTATEs of "the object is already there" (PostgreSQL Appendix A, class 42).
-ALREADY_EXISTS = {"42P07", "42710", "42P06", "42723", "42P04"}
 LOCK_TIMEOUT = "60s"
 APPLY_TIMEOUT = 600.0
 
 
-async def _applied(connection: Any, ctx: Context, parsed: Any) -> bool:
-    from checks.schema import table_columns
-
-    tables = list(parsed.tables)
-    if not tables:
+async def _applied(connection: Any, parsed: Any, live: dict[Any, Any]) -> bool:
+    if not parsed.tables:
         return False
-    live = await table_columns(connection, tables)
     if not all(table in live and all(column.name in live[table] for column in columns)
                for table, columns in parsed.tables.items()):
         return False
     return not await missing_objects(connection, parsed.objects)
+
+
+async def _run_steps(connection: Any, ctx: Context, steps: list[Any]) -> None:
+    """All steps in one round trip (a multi-statement simple query, as `psql -1 -f` sends
+    them one by one); on an error, the statement is found from the error position, or
+    else by running the steps one by one up to the failing one under a savepoint (only
+    then: the cost of naming is paid on failure, not on every statement)."""
+    import psycopg
+
+    separator = "\n;\n"  # a statement may end in a -- comment: the ; goes on its own line
+    spans, offset = [], 0
+    for step in steps:
+        spans.append((offset, offset + len(step.sql)))
+        offset += len(step.sql) + len(separator)
+    await connection.execute("SAVEPOINT deploy_check_apply")
+    try:
+        await connection.execute(separator.join(step.sql for step in steps))
+        return
+    except psycopg.Error as exc:
+        error = exc
+    await connection.execute("ROLLBACK TO SAVEPOINT deploy_check_apply")
+    failing, inner_position = None, None
+    position = error.diag.statement_position
+    if position and position.isdigit():
+        at = int(position) - 1
+        for number, (begin, end) in enumerate(spans):
+            if begin <= at <= end:
+                failing, inner_position = number, at - begin
+                break
+    if failing is None:
+        for number, step in enumerate(steps):
+            try:
+                await connection.execute(step.sql)
+            except psycopg.Error as exc:
+                error, failing = exc, number
+                break
+        if failing is None:
+            failing = len(steps) - 1
+    step = steps[failing]
+    line = step.statement.line
+    if inner_position is not None and step.sql == step.statement.text:
+        line += step.sql.count("\n", 0, inner_position)
+    message = error.diag.message_primary or str(error)
+    hint = f" — PostgreSQL's hint: {error.diag.message_hint}" if error.diag.message_hint else ""
+    raise ProvisionFailed(
+        f"statement {failing + 1} of {len(steps)} failed at {step.statement.path.name}:{line}: "
+        f"{ctx.mask(message)} (in `{step.label}`){ctx.mask(hint)}; rolled back, nothing was applied")
 
 
 # One round trip: which of the schema's other objects (indexes, views, sequences, types,
@@ -167,44 +210,39 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
         except psycopg.errors.LockNotAvailable:
             raise ProvisionFailed(f"another `provision schema` holds the lock for over "
                                   f"{LOCK_TIMEOUT}; nothing applied") from None
-        if await _applied(connection, ctx, parsed):
+        from checks.schema import table_columns
+        from provision.schemaplan import make_plan
+
+        live = await table_columns(connection, list(parsed.tables)) if parsed.tables else {}
+        if await _applied(connection, parsed, live):
             others = f" and its {len(parsed.objects)} other objects" if parsed.objects else ""
             result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
                                 f"{source_names} exist with their columns{others}")
             return result
-        started = time.perf_counter()
-        created = existing = 0
-        for number, statement in enumerate(parsed.statements, 1):
-            await connection.execute("SAVEPOINT deploy_check_statement")
-            try:
-                await connection.execute(statement.text)
-            except psycopg.Error as exc:
-                await connection.execute("ROLLBACK TO SAVEPOINT deploy_check_statement")
-                if exc.sqlstate in ALREADY_EXISTS:
-                    existing += 1
-                    continue
-                line = statement.line
-                position = exc.diag.statement_position
-                if position and position.isdigit():
-                    line += statement.text.count("\n", 0, int(position) - 1)
-                message = exc.diag.message_primary or str(exc)
-                raise ProvisionFailed(
-                    f"statement {number} of {len(parsed.statements)} failed at "
-                    f"{statement.path.name}:{line}: {ctx.mask(message)} (in `{statement.first_line}`); "
-                    "rolled back, nothing was applied") from None
-            await connection.execute("RELEASE SAVEPOINT deploy_check_statement")
-            created += 1
-        elapsed = time.perf_counter() - started
-        if created == 0:
-            result.lines.append(
-                f"nothing to apply: the objects of all {existing} statements already exist, but "
-                "some tables lack columns the schema declares (see `deploy-check check --only DB005`)")
+        plan = await make_plan(connection, parsed, live)
+        if not plan.whole_file:
+            result.lines.append(f"plan for {source_names} against the live database "
+                                f"({len(plan.steps)} additive step{'s' if len(plan.steps) != 1 else ''}):")
+            result.lines.extend(f"  {step.label}" for step in plan.steps)
+        for problem in plan.not_done:
+            result.lines.append(f"not done: {problem}")
+        if not plan.steps:
+            result.lines.append("nothing to add: every table, column and object of the schema exists")
             return result
+        started = time.perf_counter()
+        await _run_steps(connection, ctx, plan.steps)
+        elapsed = time.perf_counter() - started
         verb = "would apply" if options.dry_run else "applied"
-        result.changed = not options.dry_run and created > 0
-        result.lines.append(f"{verb} {created} statement{'s' if created != 1 else ''} from "
+        result.changed = not options.dry_run
+        count = len(plan.steps)
+        result.lines.append(f"{verb} {count} statement{'s' if count != 1 else ''} from "
                             f"{source_names} in one transaction ({elapsed:.2f} s)"
-                            + (f"; {existing} already existed" if existing else ""))
+                            + (f"; left out {len(plan.left_out)} about what already exists"
+                               if plan.left_out else ""))
+        seeds = [s for s, why in plan.left_out if why.startswith("seed")]
+        if seeds:
+            result.lines.append(f"seed INSERTs not re-run ({', '.join(s.where for s in seeds)}): "
+                                "their tables already existed")
         if parsed.skipped:
             result.lines.append(
                 f"left out {len(parsed.skipped)} BEGIN/COMMIT statement"

@@ -232,7 +232,9 @@ def test_new_indexes_types_functions_and_triggers_are_applied_on_an_applied_sche
         'CREATE VIEW user_emails AS SELECT email FROM "Users";\n'))
     done = provision(project)
     assert done.returncode == 0, done.stderr
-    assert "applied 5 statements" in done.stdout and "1 already existed" in done.stdout
+    assert "plan for schema.sql against the live database (5 additive steps):" in done.stdout
+    assert "  CREATE UNIQUE INDEX users_email_key" in done.stdout
+    assert "applied 5 statements" in done.stdout and "left out 1 about what already exists" in done.stdout
     assert query(fresh_db, "SELECT 1 FROM pg_indexes WHERE indexname = 'users_email_key'") == [(1,)]
     assert query(fresh_db, "SELECT to_regtype('mood') IS NOT NULL")[0] == (True,)
     again = provision(project)
@@ -255,8 +257,9 @@ def test_a_new_table_applies_on_top_of_the_applied_schema(tmp_path: Path, fresh_
     (project / "schema.sql").write_text(SCHEMA + "\nCREATE TABLE tags (id int PRIMARY KEY);\n")
     done = provision(project)
     assert done.returncode == 0, done.stderr
-    # CREATE SCHEMA IF NOT EXISTS runs again (a no-op in PostgreSQL); the rest already existed.
-    assert "applied 2 statements" in done.stdout and "3 already existed" in done.stdout
+    # Only the new table is created; the schema, the tables and the index already exist.
+    assert "(1 additive step):\n  CREATE TABLE public.tags\n" in done.stdout
+    assert "applied 1 statement" in done.stdout and "left out 4 about what already exists" in done.stdout
     assert "public.tags" in tables_in(fresh_db)
 
 
@@ -463,10 +466,11 @@ GUARDED = [
      "schema.sql:2 UPDATE users without WHERE (every row)"),
 ]
 EMAILS = ["a@example.test", "b@example.test", "c@example.test"]
+SEED = "INSERT INTO users (email) VALUES " + ", ".join(f"('{e}')" for e in EMAILS) + ";\n"
 
 
 def users_table_with_rows(url: str) -> None:
-    query(url, USERS + "INSERT INTO users (email) VALUES " + ", ".join(f"('{e}')" for e in EMAILS))
+    query(url, USERS + SEED)
 
 
 def emails(url: str) -> list[object]:
@@ -477,13 +481,15 @@ def emails(url: str) -> list[object]:
 def test_the_guard_refuses_what_loses_rows_anywhere_in_the_tree(
         tmp_path: Path, fresh_db: str, case: str, statement: str, said: str) -> None:
     users_table_with_rows(fresh_db)
-    # `marker` is new, so the schema is not "already applied" and the statement really runs.
-    project = project_for(tmp_path, fresh_db, USERS + statement + "CREATE TABLE marker (id int);\n")
+    # The file seeds the table itself (line 1), so that its effect can be shown below.
+    project = project_for(tmp_path, fresh_db, USERS.rstrip("\n") + " " + SEED + statement)
     refused = provision(project)
     assert refused.returncode == 1, refused.stdout
     assert "destructive statements that touch data (" + said in refused.stderr
     assert emails(fresh_db) == EMAILS
-    # The same file really loses rows when allowed: the refusal is what kept them.
+    # The same file really loses rows when allowed (applied whole to an empty database, seed
+    # first): the refusal is what kept them.
+    query(fresh_db, "DROP TABLE users CASCADE; DROP TABLE IF EXISTS users_old")
     allowed = provision(project, "--allow-destructive")
     assert allowed.returncode == 0, allowed.stderr
     assert emails(fresh_db) != EMAILS
@@ -535,3 +541,55 @@ def test_a_function_that_deletes_but_is_never_called_is_no_refusal() -> None:
            "UPDATE settings SET value = 'x' WHERE key = 'y';\nEXPLAIN DELETE FROM sessions;\n")
     parsed = parse_sources([SchemaSource(Path("s.sql"), sql, 1)])
     assert parsed.destructive == [] and parsed.irreversible == []
+
+
+# -- a changed schema.sql: the additive plan, never a replay ----------------------------------
+
+GROWN_BASE = ("CREATE TABLE plans (id int PRIMARY KEY, name text NOT NULL, legacy text);\n"
+              "INSERT INTO plans VALUES (1, 'free', NULL), (2, 'pro', NULL);\n")
+
+
+def test_a_grown_schema_gets_only_what_is_missing_and_seeds_run_once(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db, GROWN_BASE)
+    assert provision(project).returncode == 0
+    grown = ("CREATE TABLE plans (id int PRIMARY KEY, name text NOT NULL, price_cents int NOT NULL DEFAULT 0);\n"
+             "INSERT INTO plans VALUES (1, 'free', 0), (2, 'pro', 900);\n"
+             "ALTER TABLE plans ADD COLUMN note text;\n"
+             "CREATE INDEX plans_name_idx ON plans (name);\n"
+             "CREATE TABLE seats (id int PRIMARY KEY, plan_id int REFERENCES plans (id));\n"
+             "INSERT INTO seats VALUES (1, 2);\n")
+    (project / "schema.sql").write_text(grown)
+    dry = provision(project, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    plan = ("plan for schema.sql against the live database (5 additive steps):\n"
+            "  ALTER TABLE public.plans ADD COLUMN price_cents\n"
+            "  ALTER TABLE public.plans ADD COLUMN note\n"
+            "  CREATE INDEX plans_name_idx ON plans (name)\n"
+            "  CREATE TABLE public.seats\n"
+            "  INSERT INTO seats VALUES (1, 2)\n")
+    assert plan in dry.stdout
+    assert "not done: public.plans has column legacy that the schema no longer declares" in dry.stdout
+    assert "dry run: rolled back" in dry.stdout
+    assert tables_in(fresh_db) == {"public.plans"}
+    done = provision(project)
+    assert done.returncode == 0, done.stderr
+    assert plan in done.stdout and "seed INSERTs not re-run (schema.sql:2)" in done.stdout
+    assert query(fresh_db, "SELECT id, name, price_cents, legacy FROM plans ORDER BY id") == [
+        (1, "free", 0, None), (2, "pro", 0, None)]  # two rows, not four: the seed ran once
+    assert query(fresh_db, "SELECT * FROM seats") == [(1, 2)]
+    again = provision(project)
+    assert again.returncode == 0, again.stderr
+    assert "schema already applied" in again.stdout
+
+
+def test_a_failing_step_is_named_without_a_savepoint_per_statement(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db, GROWN_BASE)
+    assert provision(project).returncode == 0
+    # NOT NULL without a default cannot be added to a table that has rows.
+    (project / "schema.sql").write_text(GROWN_BASE + "CREATE TABLE tags (id int);\n"
+                                        "ALTER TABLE plans ADD COLUMN owner text NOT NULL;\n")
+    done = provision(project)
+    assert done.returncode == 1
+    assert "statement 2 of 2 failed at schema.sql:4" in done.stderr
+    assert 'column "owner" of relation "plans" contains null values' in done.stderr
+    assert "rolled back" in done.stderr and "public.tags" not in tables_in(fresh_db)
