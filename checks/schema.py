@@ -116,6 +116,18 @@ def expected_tables(ctx: Context, parsed: ParsedSchema) -> list[TableName]:
     return tables
 
 
+def app_search_path(ctx: Context) -> list[str]:
+    """The search_path the app's own connections use (its DATABASE_URL), so unqualified
+    names are looked up where the app will look for them, not always in public."""
+    from checks.pg import database_url
+    from checks.sqlschema import search_path_of_url
+
+    try:
+        return search_path_of_url(database_url(ctx))
+    except ValueError:  # a URL urlsplit rejects (DB001 reports it): the server's default path
+        return []
+
+
 async def collect(ctx: Context) -> SchemaFacts:
     import psycopg
 
@@ -129,7 +141,7 @@ async def collect(ctx: Context) -> SchemaFacts:
         return SchemaFacts(problem="no schema.sql and no migrations directory "
                            "(drizzle/, supabase/migrations/, db/migrations/)", problem_is_skip=True)
     try:
-        parsed = parse_sources(schema_sources(ctx))
+        parsed = parse_sources(schema_sources(ctx), app_search_path(ctx))
     except SchemaSyntaxError as exc:
         return SchemaFacts(problem=f"the schema does not parse: {exc}")
     except (OSError, UnicodeDecodeError) as exc:
@@ -246,6 +258,9 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema,
     try:
         scratch = await open_connection(ctx, autocommit=False, dbname=name)
         try:
+            if parsed.search_path:  # as the app's connections (Prisma's ?schema= too)
+                await scratch.execute(sql.SQL("SET search_path TO {}").format(
+                    sql.SQL(", ").join(sql.Identifier(p) for p in parsed.search_path if p != "$user")))
             # Everything runs in one transaction that is rolled back (BEGIN/COMMIT are not
             # among parsed.statements), so cluster-wide objects such as roles do not outlive
             # the check. A role the schema creates may already exist in the cluster: that is

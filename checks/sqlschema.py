@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,9 @@ from typing import Any
 from checks.sources import SchemaSource
 
 DEFAULT_SCHEMA = "public"  # where an unqualified CREATE TABLE lands on Neon and Supabase
+# Where an unqualified name lands while a file is parsed: the app's search_path (from its
+# URL), then each `SET search_path` in the file.
+_CURRENT_SCHEMA: ContextVar[str] = ContextVar("deploy_check_current_schema", default=DEFAULT_SCHEMA)
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 
 
@@ -63,6 +67,7 @@ class Statement:
     text: str
     kind: str  # the pglast node name: CreateStmt, IndexStmt, ...
     node: Any = field(compare=False, repr=False)
+    schema: str = DEFAULT_SCHEMA  # where an unqualified name in it lands (the search_path)
 
     @property
     def where(self) -> str:
@@ -93,6 +98,8 @@ class ParsedSchema:
     skipped: list[Statement] = field(default_factory=list)
     # Transaction control that cannot run inside that one transaction (ROLLBACK, SAVEPOINT…).
     unsupported: list[Statement] = field(default_factory=list)
+    # The app's search_path (from its URL) the file was read with; empty: the default.
+    search_path: list[str] = field(default_factory=list)
 
 
 def _line_of(sql: str, offset: int, first_line: int) -> int:
@@ -124,7 +131,44 @@ def _column(definition: Any) -> Column:
 
 
 def _relation(node: Any) -> TableName:
-    return TableName(node.schemaname or DEFAULT_SCHEMA, node.relname)
+    return TableName(node.schemaname or _CURRENT_SCHEMA.get(), node.relname)
+
+
+def search_path_of_url(url: str) -> list[str]:
+    """The search_path the app's connections use, from its URL: libpq's
+    `options=-csearch_path=a,b` (also `-c search_path=`), or Prisma's `?schema=`
+    (https://www.prisma.io/docs/orm/overview/databases/postgresql#arguments). Empty: the
+    server's default."""
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(url.strip()).query)
+    if query.get("schema"):
+        return [query["schema"][0]]
+    for options in query.get("options", ()):
+        found = re.search(r"(?:-c\s*|--)search_path\s*=\s*((?:\\\s|[^\s])+)", options)
+        if found:
+            return [part.strip().strip('"') for part in found.group(1).replace("\\ ", " ").split(",")
+                    if part.strip()]
+    return []
+
+
+def _first_schema(path: list[str]) -> str | None:
+    """Where CREATE puts an unqualified name: the first schema of the path ("$user" is
+    taken to be absent, as it is on hosted Postgres)."""
+    return next((p for p in path if p != "$user"), None)
+
+
+def _set_search_path(node: Any) -> list[str] | None:
+    from pglast import ast
+
+    if not isinstance(node, ast.VariableSetStmt) or (node.name or "").lower() != "search_path":
+        return None
+    values = []
+    for arg in node.args or ():
+        value = getattr(getattr(arg, "val", None), "sval", None)
+        if value is not None:
+            values.append(str(value))
+    return values
 
 
 # -- the destructive-statement guard ----------------------------------------------------------
@@ -465,7 +509,8 @@ def _track(parsed: ParsedSchema, node: Any) -> None:
     elif isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
         for names in node.objects or ():
             parts = [n.sval for n in names]
-            parsed.tables.pop(TableName(*parts[-2:]) if len(parts) > 1 else TableName(DEFAULT_SCHEMA, parts[0]), None)
+            parsed.tables.pop(TableName(*parts[-2:]) if len(parts) > 1
+                              else TableName(_CURRENT_SCHEMA.get(), parts[0]), None)
 
 
 def _names(items: Any) -> tuple[str, str]:
@@ -520,11 +565,21 @@ def _copy_through_client(node: Any) -> bool:
     return isinstance(node, ast.CopyStmt) and not node.filename and not node.is_program
 
 
-def parse_sources(sources: Iterable[SchemaSource]) -> ParsedSchema:
+def parse_sources(sources: Iterable[SchemaSource], search_path: list[str] | None = None) -> ParsedSchema:
+    """`search_path`: the app's (search_path_of_url); unqualified names land in its first
+    schema, and after a `SET search_path` in the file, in that one's."""
+    token = _CURRENT_SCHEMA.set(_first_schema(search_path or []) or DEFAULT_SCHEMA)
+    try:
+        return _parse_sources(sources, search_path or [])
+    finally:
+        _CURRENT_SCHEMA.reset(token)
+
+
+def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> ParsedSchema:
     from pglast import parse_sql
     from pglast.parser import ParseError
 
-    parsed = ParsedSchema()
+    parsed = ParsedSchema(search_path=list(search_path))
     guard = _Guard()
     for source in sources:
         try:
@@ -547,8 +602,11 @@ def parse_sources(sources: Iterable[SchemaSource]) -> ParsedSchema:
             end = start + raw.stmt_len if raw.stmt_len else len(source.sql)
             skip = _LEADING.match(source.sql, start)
             begin = skip.end() if skip else start
-            statement = Statement(source.path, lines.at(begin),
-                                  source.sql[begin:end].strip(), type(raw.stmt).__name__, raw.stmt)
+            statement = Statement(source.path, lines.at(begin), source.sql[begin:end].strip(),
+                                  type(raw.stmt).__name__, raw.stmt, _CURRENT_SCHEMA.get())
+            path = _set_search_path(raw.stmt)
+            if path is not None:
+                _CURRENT_SCHEMA.set(_first_schema(path) or DEFAULT_SCHEMA)
             control = _transaction_control(raw.stmt)
             if control is not None:
                 (parsed.skipped if control else parsed.unsupported).append(statement)
@@ -564,5 +622,9 @@ def parse_sources(sources: Iterable[SchemaSource]) -> ParsedSchema:
             _track(parsed, raw.stmt)
             created = _object(raw.stmt)
             if created is not None:
+                if created[1] == "" and created[0] in {"relation", "type", "function"} and (
+                        _CURRENT_SCHEMA.get() != DEFAULT_SCHEMA):
+                    # Looked up where it was created, not on the checking session's path.
+                    created = (created[0], _CURRENT_SCHEMA.get(), *created[2:])
                 parsed.objects.append(created)
     return parsed

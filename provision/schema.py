@@ -150,13 +150,14 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     import psycopg
 
     from checks.database import InvalidDatabaseUrl, open_connection
+    from checks.schema import app_search_path
     from checks.sqlschema import SchemaSyntaxError, parse_sources
 
     paths = schema_paths(ctx)
     if not paths:
         raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
     try:
-        parsed = parse_sources(schema_sources(ctx))
+        parsed = parse_sources(schema_sources(ctx), app_search_path(ctx))
     except SchemaSyntaxError as exc:
         raise ProvisionFailed(f"{exc} — nothing was sent to the database") from None
     if parsed.unsupported:
@@ -205,6 +206,14 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
                             "unless --allow-destructive is given")
     async with connection.transaction(force_rollback=options.dry_run):
         await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        if parsed.search_path:
+            # The app's path (Prisma's ?schema= never reaches libpq): unqualified names in
+            # the file land where the app will look for them.
+            from psycopg import sql
+
+            await connection.execute(sql.SQL("SET LOCAL search_path TO {}").format(
+                sql.SQL(", ").join(sql.Identifier(p) if p != "$user" else sql.SQL('"$user"')
+                                   for p in parsed.search_path)))
         try:
             await connection.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         except psycopg.errors.LockNotAvailable:

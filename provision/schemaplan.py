@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.sqlschema import DEFAULT_SCHEMA, ParsedSchema, Statement, TableName
+from checks.sqlschema import ParsedSchema, Statement, TableName
 
 # MISSING_OBJECTS with the whole key, so each statement can be matched to its object.
 _KEYED = "SELECT o.kind, o.schema, o.name, o.tbl"
@@ -48,15 +48,16 @@ class Plan:
     whole_file: bool = False
 
 
-def _table(node: Any) -> TableName | None:
+def _table(statement: Statement) -> TableName | None:
     from pglast import ast
 
+    node, default = statement.node, statement.schema
     relation = getattr(node, "relation", None) or getattr(node, "table", None)
     if isinstance(relation, ast.RangeVar) and relation.relname:
-        return TableName(relation.schemaname or DEFAULT_SCHEMA, relation.relname)
+        return TableName(relation.schemaname or default, relation.relname)
     into = getattr(node, "into", None)
     if isinstance(into, ast.IntoClause) and into.rel is not None:
-        return TableName(into.rel.schemaname or DEFAULT_SCHEMA, str(into.rel.relname))
+        return TableName(into.rel.schemaname or default, str(into.rel.relname))
     return None
 
 
@@ -96,7 +97,7 @@ async def make_plan(connection: Any, parsed: ParsedSchema,
 
     for statement in parsed.statements:
         node = statement.node
-        table = _table(node)
+        table = _table(statement)
         if isinstance(node, ast.CreateStmt) and table is not None:
             if table not in live:
                 created.add(table)

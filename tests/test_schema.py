@@ -593,3 +593,35 @@ def test_a_failing_step_is_named_without_a_savepoint_per_statement(tmp_path: Pat
     assert "statement 2 of 2 failed at schema.sql:4" in done.stderr
     assert 'column "owner" of relation "plans" contains null values' in done.stderr
     assert "rolled back" in done.stderr and "public.tags" not in tables_in(fresh_db)
+
+
+# -- search_path: unqualified names follow the app's ------------------------------------------
+
+ITEMS = "CREATE SCHEMA IF NOT EXISTS app;\nCREATE TABLE items (id int PRIMARY KEY, title text NOT NULL);\n"
+
+
+@pytest.mark.parametrize("suffix", ["options=-csearch_path%3Dapp", "schema=app"], ids=["libpq options", "prisma"])
+def test_a_stale_public_table_is_no_false_pass_under_the_apps_search_path(
+        tmp_path: Path, fresh_db: str, suffix: str) -> None:
+    query(fresh_db, "CREATE TABLE public.items (id int PRIMARY KEY, title text NOT NULL)")
+    url = fresh_db + ("&" if "?" in fresh_db else "?") + suffix
+    project = project_for(tmp_path, url, ITEMS)
+    before = checks(project)
+    assert before["DB004"]["status"] == "fail", before["DB004"]
+    assert "app.items" in str(before["DB004"]["message"])
+    done = provision(project)
+    assert done.returncode == 0, done.stderr
+    assert query(fresh_db, "SELECT to_regclass('app.items') IS NOT NULL")[0] == (True,)
+    after = checks(project)
+    assert after["DB004"]["status"] == "pass", after["DB004"]
+    assert after["DB005"]["status"] == "pass", after["DB005"]
+
+
+def test_set_search_path_in_the_file_moves_unqualified_names(tmp_path: Path, fresh_db: str) -> None:
+    parsed = parse_sources([SchemaSource(Path("s.sql"), "CREATE TABLE a (id int);\nCREATE SCHEMA app;\n"
+                                         "SET search_path TO app, public;\nCREATE TABLE b (id int);\n", 1)])
+    assert set(parsed.tables) == {TableName("public", "a"), TableName("app", "b")}
+    project = project_for(tmp_path, fresh_db, "CREATE SCHEMA app;\nSET search_path TO app, public;\n"
+                                              "CREATE TABLE b (id int);\n")
+    assert provision(project).returncode == 0
+    assert checks(project)["DB004"]["status"] == "pass"
