@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from checks.context import Context
 from checks.model import Outcome, Spec, failed, passed, skipped, warned
 from checks.registry import check
+from checks.scratch import SCRATCH_PREFIX
 from checks.sources import schema_paths, schema_sources
 
 if TYPE_CHECKING:
@@ -29,9 +30,11 @@ DB004 = Spec(
 )
 DB005 = Spec(
     "DB005", "schema", "Tables match schema.sql (no drift)",
-    "Applies schema.sql to a scratch database on the same server, then compares column "
-    "names, types and nullability of every expected table with the live database. Where "
-    "the role may not create databases, compares column names from the parsed statements.",
+    "Applies schema.sql to a scratch database on a server of our own (the embedded "
+    "PostgreSQL started for the run, or `[database] scratch_url`; never the app's server), "
+    "then compares column names, types and nullability of every expected table with the "
+    "live database. Where no such server can be had (or it lacks an extension the schema "
+    "creates), compares column names from the parsed statements and says why.",
     "Write a migration that brings the live table in line with schema.sql (or update "
     "schema.sql to what production really has); `provision schema` never alters tables.",
 )
@@ -50,7 +53,6 @@ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 
   AND (n.nspname, c.relname) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
 ORDER BY n.nspname, c.relname, a.attnum
 """
-SCRATCH_PREFIX = "deploy_check_scratch_"
 # Statements whose objects live in the cluster, not in the scratch database.
 CLUSTER_WIDE = {"CreateRoleStmt", "CreateTableSpaceStmt"}
 
@@ -236,55 +238,76 @@ def _shape(shape: ColumnShape) -> str:
     return f"{shape[0]}{' NOT NULL' if shape[1] else ''}"
 
 
-async def scratch_columns(ctx: Context, parsed: ParsedSchema,
-                          tables: list[TableName]) -> dict[TableName, dict[str, ColumnShape]]:
-    """Apply the schema to a throw-away database on the same server and read back what it
-    made. Raises PermissionError when the role may not create databases."""
+async def scratch_columns(ctx: Context, parsed: ParsedSchema, tables: list[TableName],
+                          live_major: int) -> tuple[dict[TableName, dict[str, ColumnShape]], str]:
+    """Apply the schema to a throw-away database on a server of our own (checks/scratch.py)
+    and read back what it made, with the label of that server. Raises NoScratchServer when
+    there is none (or it lacks an extension the schema creates): DB005 then compares names."""
     import psycopg
+    from pglast import ast
     from psycopg import sql
 
-    from checks.database import open_connection, shared_connection
+    from checks.pg import connect, database_timeout
+    from checks.scratch import NoScratchServer, missing_extensions, scratch_server, sweep
 
     if parsed.unsupported:
         first = parsed.unsupported[0]
         raise RuntimeError(f"{first.where}: transaction control `{first.first_line}` cannot run "
                            "inside one transaction")
-    admin = await shared_connection(ctx)
-    name = SCRATCH_PREFIX + secrets.token_hex(6)
+    server = await scratch_server(ctx, live_major)
+    timeout = database_timeout(ctx)
     try:
-        await admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.errors.InsufficientPrivilege as exc:
-        raise PermissionError(str(exc)) from None
+        admin = await connect(server.admin_url, timeout)
+    except (psycopg.Error, OSError, TimeoutError) as exc:
+        raise NoScratchServer(f"cannot connect to {server.label}: {ctx.mask(str(exc))}") from None
     try:
-        scratch = await open_connection(ctx, autocommit=False, dbname=name)
+        wanted = sorted({str(s.node.extname) for s in parsed.statements
+                         if isinstance(s.node, ast.CreateExtensionStmt)})
+        lacking = await missing_extensions(admin, wanted)
+        if lacking:
+            raise NoScratchServer(f"{server.label} lacks the extension"
+                                  f"{'s' if len(lacking) > 1 else ''} {', '.join(lacking)} the schema creates")
+        if server.sweep:
+            await sweep(admin)
+        name = SCRATCH_PREFIX + secrets.token_hex(6)
         try:
-            if parsed.search_path:  # as the app's connections (Prisma's ?schema= too)
-                await scratch.execute(sql.SQL("SET search_path TO {}").format(
-                    sql.SQL(", ").join(sql.Identifier(p) for p in parsed.search_path if p != "$user")))
-            # Everything runs in one transaction that is rolled back (BEGIN/COMMIT are not
-            # among parsed.statements), so cluster-wide objects such as roles do not outlive
-            # the check. A role the schema creates may already exist in the cluster: that is
-            # not a failure to apply "from scratch", so such statements run under a savepoint.
-            for statement in parsed.statements:
-                cluster_wide = statement.kind in CLUSTER_WIDE
-                try:
-                    if cluster_wide:
-                        await scratch.execute("SAVEPOINT deploy_check_global")
-                    await scratch.execute(statement.text)
-                except psycopg.Error as exc:
-                    if cluster_wide and exc.sqlstate == "42710":  # duplicate_object
-                        await scratch.execute("ROLLBACK TO SAVEPOINT deploy_check_global")
-                        continue
-                    message = exc.diag.message_primary or str(exc)
-                    raise RuntimeError(f"{statement.where}: {message} "
-                                       f"(in `{statement.first_line}`)") from None
-            return await table_columns(scratch, tables)
+            await admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise NoScratchServer(f"the role of {server.label} may not create databases: {exc}") from None
+        try:
+            scratch = await connect(server.admin_url, timeout, autocommit=False, dbname=name)
+            try:
+                if parsed.search_path:  # as the app's connections (Prisma's ?schema= too)
+                    await scratch.execute(sql.SQL("SET search_path TO {}").format(
+                        sql.SQL(", ").join(sql.Identifier(p) for p in parsed.search_path if p != "$user")))
+                # One transaction, rolled back: cluster-wide objects such as roles do not
+                # outlive the check. A role that already exists on a shared scratch server
+                # is not a failure to apply "from scratch": such statements run under a savepoint.
+                for statement in parsed.statements:
+                    cluster_wide = statement.kind in CLUSTER_WIDE
+                    try:
+                        if cluster_wide:
+                            await scratch.execute("SAVEPOINT deploy_check_global")
+                        await scratch.execute(statement.text)
+                    except psycopg.Error as exc:
+                        if cluster_wide and exc.sqlstate == "42710":  # duplicate_object
+                            await scratch.execute("ROLLBACK TO SAVEPOINT deploy_check_global")
+                            continue
+                        message = exc.diag.message_primary or str(exc)
+                        hint = f" — PostgreSQL's hint: {exc.diag.message_hint}" if exc.diag.message_hint else ""
+                        if exc.sqlstate == "53200":  # out of shared memory: a server limit, not drift
+                            raise NoScratchServer(f"{server.label} ran out of shared memory: "
+                                                  f"{message}{hint}") from None
+                        raise RuntimeError(f"{statement.where}: {message} "
+                                           f"(in `{statement.first_line}`){hint}") from None
+                return await table_columns(scratch, tables), server.label
+            finally:
+                await scratch.rollback()
+                await scratch.close()
         finally:
-            await scratch.rollback()
-            await scratch.close()
+            await admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     finally:
-        # WITH (FORCE) (PostgreSQL 13+) ends any straggling session on the scratch database.
-        await admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        await admin.close()
 
 
 @check(DB005, needs=("DB004",), budget=lambda ctx: _budget(ctx) + 60)
@@ -299,14 +322,18 @@ async def no_drift(ctx: Context) -> Outcome:
     tables = [t for t in facts.parsed.tables if t in facts.present]
     if not tables:
         return skipped("none of the schema's tables exists yet (see DB004)")
+    from checks.scratch import NoScratchServer
+
     connection = await shared_connection(ctx)
     live = await table_columns(connection, tables)
-    method = "scratch database"
+    live_major = connection.info.server_version // 10000
     try:
-        expected = await asyncio.wait_for(scratch_columns(ctx, facts.parsed, tables), _budget(ctx) + 50)
+        expected, label = await asyncio.wait_for(scratch_columns(ctx, facts.parsed, tables, live_major),
+                                                 _budget(ctx) + 50)
+        method = f"a scratch database on {label}"
         names_only = False
-    except PermissionError:
-        method = "column names from the parsed statements (the role may not create databases)"
+    except NoScratchServer as exc:
+        method = f"column names from the parsed statements ({ctx.mask(str(exc))})"
         expected = {t: {c.name: ("", c.not_null) for c in facts.parsed.tables[t]} for t in tables}
         names_only = True
     except RuntimeError as exc:

@@ -295,7 +295,7 @@ def test_db004_and_db005_pass_after_provisioning(tmp_path: Path, fresh_db: str) 
     found = checks(project)
     assert found["DB004"]["status"] == "pass"
     assert found["DB005"]["status"] == "pass", found["DB005"]["message"]
-    assert found["DB005"]["details"]["method"] == "scratch database"
+    assert str(found["DB005"]["details"]["method"]).startswith("a scratch database on our embedded PostgreSQL")
     # the scratch database is gone
     assert query(fresh_db, "SELECT datname FROM pg_database WHERE datname LIKE 'deploy_check_scratch_%'") == []
 
@@ -338,7 +338,7 @@ def test_db005_warns_on_columns_the_schema_does_not_declare(tmp_path: Path, fres
     assert "public.accounts: legacy_flag" in db005["message"]
 
 
-def test_db005_falls_back_to_names_when_the_role_may_not_create_databases(
+def test_db005_falls_back_to_names_when_the_scratch_url_role_may_not_create_databases(
         tmp_path: Path, pg: object, fresh_db: str) -> None:
     project = project_for(tmp_path, fresh_db)
     assert provision(project).returncode == 0
@@ -346,11 +346,11 @@ def test_db005_falls_back_to_names_when_the_role_may_not_create_databases(
                     "GRANT USAGE ON SCHEMA billing TO app_reader;"
                     "GRANT SELECT ON ALL TABLES IN SCHEMA public, billing TO app_reader")
     reader_url = fresh_db.replace(f"{fresh_db.split('://')[1].split('@')[0]}@", "app_reader:reader-pw-123@")
-    (project / ".env.local").write_text(f"DATABASE_URL={reader_url}\n")
+    (project / "deploy-check.toml").write_text(f'[database]\nscratch_url = "{reader_url}"\n')
     query(fresh_db, "ALTER TABLE accounts DROP COLUMN nickname")
     db005 = checks(project)["DB005"]
     assert db005["status"] == "fail"
-    assert "the role may not create databases" in db005["message"]
+    assert "the role of [database] scratch_url may not create databases" in db005["message"]
     assert "public.accounts: missing nickname" in db005["message"]
 
 
@@ -625,3 +625,45 @@ def test_set_search_path_in_the_file_moves_unqualified_names(tmp_path: Path, fre
                                               "CREATE TABLE b (id int);\n")
     assert provision(project).returncode == 0
     assert checks(project)["DB004"]["status"] == "pass"
+
+
+# -- DB005 builds its scratch database on a server of our own ---------------------------------
+
+def test_db005_never_writes_to_the_apps_server(tmp_path: Path, fresh_db: str) -> None:
+    # The app's role may not create databases; the comparison still has types, and the
+    # app's server sees no scratch database, no role, nothing.
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    query(fresh_db, "DROP ROLE IF EXISTS app_only; CREATE ROLE app_only LOGIN PASSWORD 'only-pw-123' NOCREATEDB;"
+                    "GRANT USAGE ON SCHEMA billing TO app_only;"
+                    "GRANT SELECT ON ALL TABLES IN SCHEMA public, billing TO app_only;"
+                    "ALTER TABLE accounts ALTER COLUMN nickname TYPE text")
+    app_url = fresh_db.replace(f"{fresh_db.split('://')[1].split('@')[0]}@", "app_only:only-pw-123@")
+    (project / ".env.local").write_text(f"DATABASE_URL={app_url}\n")
+    db005 = checks(project)["DB005"]
+    assert db005["status"] == "fail"
+    assert "nickname is text, schema says character varying(40)" in str(db005["message"])
+    assert "scratch database on our embedded PostgreSQL" in str(db005["message"])
+    assert query(fresh_db, "SELECT datname FROM pg_database WHERE datname LIKE 'deploy_check_scratch_%'") == []
+
+
+def test_an_extension_the_embedded_server_lacks_is_named_and_names_are_compared(
+        tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, "CREATE TABLE docs (id int PRIMARY KEY, body text)")
+    schema = "CREATE EXTENSION IF NOT EXISTS deploy_check_no_such_ext;\nCREATE TABLE docs (id int PRIMARY KEY, body text);\n"
+    db005 = checks(project_for(tmp_path, fresh_db, schema))["DB005"]
+    assert db005["status"] == "pass", db005
+    assert "column names from the parsed statements (our embedded PostgreSQL" in str(db005["message"])
+    assert "lacks the extension deploy_check_no_such_ext the schema creates" in str(db005["message"])
+
+
+def test_a_scratch_database_left_by_a_killed_run_is_swept(tmp_path: Path, pg: object, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    admin = fresh_db.rsplit("/", 1)[0] + "/postgres"
+    query(admin, "CREATE DATABASE deploy_check_scratch_0123456789ab")
+    (project / "deploy-check.toml").write_text(f'[database]\nscratch_url = "{admin}"\n')
+    db005 = checks(project)["DB005"]
+    assert db005["status"] == "pass", db005
+    assert "scratch database on [database] scratch_url" in str(db005["message"])
+    assert query(admin, "SELECT datname FROM pg_database WHERE datname LIKE 'deploy_check_scratch_%'") == []
