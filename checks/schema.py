@@ -238,6 +238,30 @@ def _shape(shape: ColumnShape) -> str:
     return f"{shape[0]}{' NOT NULL' if shape[1] else ''}"
 
 
+async def _copy_platform_objects(ctx: Context, parsed: ParsedSchema,
+                                 scratch: psycopg.AsyncConnection[Any]) -> None:
+    """auth.users, auth.uid(), anon/authenticated/service_role, neon_auth.users_sync…: the
+    platform's objects the schema references, copied from the live database (read-only
+    there) so the schema applies to the scratch database as it does to the live one."""
+    import psycopg
+
+    from checks.database import shared_connection
+    from checks.platform import references, stand_in_sql
+
+    refs = references(parsed)
+    if not refs:
+        return
+    statements = await stand_in_sql(await shared_connection(ctx), refs)
+    # A copied function body may name objects copied after it: its body is not checked now.
+    await scratch.execute("SET LOCAL check_function_bodies = off")
+    for text in statements:
+        try:
+            await scratch.execute(text)
+        except psycopg.Error as exc:
+            raise RuntimeError(f"copying the platform's `{text[:60]}` from the live database: "
+                               f"{exc.diag.message_primary or exc}") from None
+
+
 async def scratch_columns(ctx: Context, parsed: ParsedSchema, tables: list[TableName],
                           live_major: int) -> tuple[dict[TableName, dict[str, ColumnShape]], str]:
     """Apply the schema to a throw-away database on a server of our own (checks/scratch.py)
@@ -280,6 +304,7 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema, tables: list[Table
                 if parsed.search_path:  # as the app's connections (Prisma's ?schema= too)
                     await scratch.execute(sql.SQL("SET search_path TO {}").format(
                         sql.SQL(", ").join(sql.Identifier(p) for p in parsed.search_path if p != "$user")))
+                await _copy_platform_objects(ctx, parsed, scratch)
                 # One transaction, rolled back: cluster-wide objects such as roles do not
                 # outlive the check. A role that already exists on a shared scratch server
                 # is not a failure to apply "from scratch": such statements run under a savepoint.

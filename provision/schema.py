@@ -95,6 +95,11 @@ async def _run_steps(connection: Any, ctx: Context, steps: list[Any]) -> None:
         line += step.sql.count("\n", 0, inner_position)
     message = error.diag.message_primary or str(error)
     hint = f" — PostgreSQL's hint: {error.diag.message_hint}" if error.diag.message_hint else ""
+    from checks.platform import platform_hint
+
+    platform = platform_hint(message)
+    if platform:
+        hint += f" — {platform}"
     raise ProvisionFailed(
         f"statement {failing + 1} of {len(steps)} failed at {step.statement.path.name}:{line}: "
         f"{ctx.mask(message)} (in `{step.label}`){ctx.mask(hint)}; rolled back, nothing was applied")

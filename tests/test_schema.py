@@ -667,3 +667,45 @@ def test_a_scratch_database_left_by_a_killed_run_is_swept(tmp_path: Path, pg: ob
     assert db005["status"] == "pass", db005
     assert "scratch database on [database] scratch_url" in str(db005["message"])
     assert query(admin, "SELECT datname FROM pg_database WHERE datname LIKE 'deploy_check_scratch_%'") == []
+
+
+# -- platform schemas ---------------------------------------------------------------------------
+
+# The shapes Supabase gives them (supabase/postgres migrations: auth.users, auth.uid()).
+SUPABASE_AUTH = """
+CREATE SCHEMA auth;
+CREATE TABLE auth.users (id uuid NOT NULL PRIMARY KEY, email varchar(255), created_at timestamptz);
+CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
+  SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
+DO $$ BEGIN CREATE ROLE authenticated NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE anon NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+"""
+PROFILES = """CREATE TABLE profiles (
+    id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,
+    display_name text NOT NULL
+);
+ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_profile ON profiles FOR SELECT TO authenticated USING (auth.uid() = id);
+GRANT SELECT ON profiles TO anon;
+"""
+
+
+def test_db005_passes_on_an_app_referencing_auth_users_on_a_live_db_that_has_it(
+        tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, SUPABASE_AUTH)
+    project = project_for(tmp_path, fresh_db, PROFILES)
+    applied = provision(project)
+    assert applied.returncode == 0, applied.stderr
+    results = checks(project)
+    assert results["DB004"]["status"] == "pass", results["DB004"]
+    assert results["DB005"]["status"] == "pass", results["DB005"]
+    assert "scratch database on our embedded PostgreSQL" in str(results["DB005"]["message"])
+    # Read-only on the live side: the auth schema is as it was.
+    assert query(fresh_db, "SELECT count(*) FROM auth.users") == [(0,)]
+
+
+def test_a_failed_apply_names_the_platform_of_the_missing_schema(tmp_path: Path, fresh_db: str) -> None:
+    done = provision(project_for(tmp_path, fresh_db, PROFILES))
+    assert done.returncode == 1
+    assert 'schema "auth" does not exist' in done.stderr
+    assert "`auth` is Supabase's schema" in done.stderr
