@@ -335,6 +335,61 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema, tables: list[Table
         await admin.close()
 
 
+CACHE_FILE = ".deploy-check/schema-target.json"
+
+
+def _cache_key(ctx: Context, live_major: int) -> str:
+    """sha256 of what decides the target: the schema files' text (in order), the app's
+    search_path, the scratch server asked for, and the live server's major version."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    for source in schema_sources(ctx):
+        digest.update(json.dumps([str(source.path), source.first_line]).encode())
+        digest.update(source.sql.encode())
+    digest.update(json.dumps([app_search_path(ctx), ctx.config.scratch_url or "", live_major]).encode())
+    return digest.hexdigest()
+
+
+async def target_columns(ctx: Context, parsed: ParsedSchema,
+                         live_major: int) -> tuple[dict[TableName, dict[str, ColumnShape]], str]:
+    """What the schema makes of every table it creates (types as PostgreSQL prints them),
+    built on a scratch database once and then read from a cache under the project's
+    .deploy-check/ while the schema inputs and the server's major version stay the same:
+    an unchanged schema costs no scratch database at all."""
+    import json
+
+    from checks.sqlschema import TableName
+
+    key = _cache_key(ctx, live_major)
+    cache = ctx.project / CACHE_FILE
+    try:
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        if stored.get("key") == key:
+            columns = {TableName(str(schema), str(name)): {c: (str(t), bool(n)) for c, (t, n) in cols.items()}
+                       for schema, name, cols in stored["columns"]}
+            return columns, f"{stored['label']}, cached for this schema"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # no cache, or one from another version: build it
+    columns, label = await asyncio.wait_for(scratch_columns(ctx, parsed, list(parsed.tables), live_major),
+                                            _budget(ctx) + 50)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        ignore = cache.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+        payload = {"key": key, "label": label,
+                   "columns": [[t.schema, t.name, {c: list(shape) for c, shape in cols.items()}]
+                               for t, cols in columns.items()]}
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload), encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only project: the next run builds it again
+    return columns, label
+
+
 @check(DB005, needs=("DB004",), budget=lambda ctx: _budget(ctx) + 60)
 async def no_drift(ctx: Context) -> Outcome:
     import psycopg
@@ -353,8 +408,8 @@ async def no_drift(ctx: Context) -> Outcome:
     live = await table_columns(connection, tables)
     live_major = connection.info.server_version // 10000
     try:
-        expected, label = await asyncio.wait_for(scratch_columns(ctx, facts.parsed, tables, live_major),
-                                                 _budget(ctx) + 50)
+        expected, label = await target_columns(ctx, facts.parsed, live_major)
+        expected = {t: expected[t] for t in tables if t in expected}
         method = f"a scratch database on {label}"
         names_only = False
     except NoScratchServer as exc:

@@ -709,3 +709,22 @@ def test_a_failed_apply_names_the_platform_of_the_missing_schema(tmp_path: Path,
     assert done.returncode == 1
     assert 'schema "auth" does not exist' in done.stderr
     assert "`auth` is Supabase's schema" in done.stderr
+
+
+def test_an_unchanged_schema_reuses_the_cached_target_and_a_changed_one_rebuilds_it(
+        tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    first = checks(project)["DB005"]
+    assert first["status"] == "pass" and "cached" not in str(first["message"])
+    assert (project / ".deploy-check" / "schema-target.json").is_file()
+    second = checks(project)["DB005"]
+    assert second["status"] == "pass" and "cached for this schema" in str(second["message"])
+    # Drift is still found from the cached target: it holds types, not just names.
+    query(fresh_db, "ALTER TABLE accounts ALTER COLUMN nickname TYPE text")
+    drifted = checks(project)["DB005"]
+    assert drifted["status"] == "fail" and "cached for this schema" in str(drifted["message"])
+    assert "nickname is text, schema says character varying(40)" in str(drifted["message"])
+    (project / "schema.sql").write_text(SCHEMA.replace("varchar(40)", "text"))
+    rebuilt = checks(project)["DB005"]
+    assert rebuilt["status"] == "pass" and "cached" not in str(rebuilt["message"]), rebuilt
