@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import click
 import typer
@@ -161,7 +161,7 @@ def explain(check_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         print(f"fix:  {spec.fix}")
 
 
-def _provision(name: str, project: Path, **options: bool) -> None:
+def _provision(name: str, project: Path, **options: Any) -> None:
     from provision import Options, ProvisionFailed, provisioner
 
     ctx = _context(project)
@@ -203,6 +203,9 @@ def provision_env(project: ProjectOption = Path(".")) -> None:
 def provision_local_db(
     project: ProjectOption = Path("."),
     stop: Annotated[bool, typer.Option("--stop", help="Stop the embedded PostgreSQL instead.")] = False,
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="Create stand-ins for a platform's schema: supabase (auth.users, auth.uid(), "
+        "roles) or neon-auth (neon_auth.users_sync). Default: from the app's auth provider.")] = None,
 ) -> None:
     """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
     if stop:
@@ -213,7 +216,7 @@ def provision_local_db(
         stopped = stop_local_db(project.resolve())
         print("stopped the local PostgreSQL" if stopped else "provision local-db: nothing to stop")
         return
-    _provision("local-db", project)
+    _provision("local-db", project, platform=platform)
 
 
 def _fail(message: str, code: int) -> NoReturn:

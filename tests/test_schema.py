@@ -728,3 +728,30 @@ def test_an_unchanged_schema_reuses_the_cached_target_and_a_changed_one_rebuilds
     (project / "schema.sql").write_text(SCHEMA.replace("varchar(40)", "text"))
     rebuilt = checks(project)["DB005"]
     assert rebuilt["status"] == "pass" and "cached" not in str(rebuilt["message"]), rebuilt
+
+
+NEON_APP = ("CREATE TABLE todos (id serial PRIMARY KEY, owner_id text NOT NULL "
+            "REFERENCES neon_auth.users_sync (id), title text NOT NULL);\n")
+
+
+@pytest.mark.parametrize(("platform", "schema", "made"), [
+    ("supabase", PROFILES, "auth.users, auth.uid()"),
+    ("neon-auth", NEON_APP, "neon_auth.users_sync"),
+])
+def test_local_db_with_platform_stand_ins_takes_the_apps_schema(
+        tmp_path: Path, platform: str, schema: str, made: str) -> None:
+    from provision.database import stop_local_db
+
+    project = write_project(tmp_path, {"schema.sql": schema, ".env.local": "DATABASE_URL=\n"})
+    try:
+        local = run_cli("provision", "local-db", "--project", str(project), "--platform", platform)
+        assert local.returncode == 0, local.stderr
+        assert f"stand-ins for local development: {made}" in local.stdout
+        assert "not the platform itself" in local.stdout
+        applied = provision(project)
+        assert applied.returncode == 0, applied.stderr
+        assert checks(project)["DB004"]["status"] == "pass"
+        again = run_cli("provision", "local-db", "--project", str(project), "--platform", platform)
+        assert again.returncode == 0, again.stderr  # idempotent
+    finally:
+        stop_local_db(project)
