@@ -100,6 +100,9 @@ class ParsedSchema:
     unsupported: list[Statement] = field(default_factory=list)
     # The app's search_path (from its URL) the file was read with; empty: the default.
     search_path: list[str] = field(default_factory=list)
+    # False: read from the parse cache (tables and objects only, no statements): what
+    # needs the statements parses the files again (checks/schema.py `parsed_schema`).
+    complete: bool = True
 
 
 def _line_of(sql: str, offset: int, first_line: int) -> int:

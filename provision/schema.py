@@ -34,7 +34,7 @@ import time
 from typing import Any
 
 from checks.context import Context
-from checks.sources import schema_paths, schema_sources
+from checks.sources import schema_paths
 from provision import Options, Provisioned, ProvisionFailed
 
 # A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
@@ -150,21 +150,37 @@ def refused_statements(parsed: Any) -> list[str]:
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
+    from checks.schema import parsed_schema
+    from checks.sqlschema import SchemaSyntaxError
+
+    paths = schema_paths(ctx)
+    if not paths:
+        raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
+    complete = options.dry_run  # a dry run shows the plan: it needs the statements
+    while True:
+        try:
+            # An unchanged schema comes from the parse cache (tables and objects only; it
+            # holds only schemas the guard has nothing against): enough to see it applied.
+            parsed = parsed_schema(ctx, complete=complete)
+        except SchemaSyntaxError as exc:
+            raise ProvisionFailed(f"{exc} — nothing was sent to the database") from None
+        try:
+            return await _guarded_apply(ctx, options, parsed, paths)
+        except _NeedsStatements:
+            complete = True
+
+
+class _NeedsStatements(Exception):
+    """The cached model shows work to do: parse the files and start over (rolled back)."""
+
+
+async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any) -> Provisioned:
     import asyncio
 
     import psycopg
 
     from checks.database import InvalidDatabaseUrl, open_connection
-    from checks.schema import app_search_path
-    from checks.sqlschema import SchemaSyntaxError, parse_sources
 
-    paths = schema_paths(ctx)
-    if not paths:
-        raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
-    try:
-        parsed = parse_sources(schema_sources(ctx), app_search_path(ctx))
-    except SchemaSyntaxError as exc:
-        raise ProvisionFailed(f"{exc} — nothing was sent to the database") from None
     if parsed.unsupported:
         listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
         raise ProvisionFailed(
@@ -233,6 +249,8 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
             result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
                                 f"{source_names} exist with their columns{others}")
             return result
+        if not parsed.complete:
+            raise _NeedsStatements
         plan = await make_plan(connection, parsed, live)
         if not plan.whole_file:
             result.lines.append(f"plan for {source_names} against the live database "

@@ -755,3 +755,15 @@ def test_local_db_with_platform_stand_ins_takes_the_apps_schema(
         assert again.returncode == 0, again.stderr  # idempotent
     finally:
         stop_local_db(project)
+
+
+def test_only_a_schema_the_guard_accepts_is_cached_and_a_change_is_seen(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    cache = project / ".deploy-check" / "schema-parse.json"
+    assert cache.is_file()
+    assert "schema already applied" in provision(project).stdout  # from the cached model
+    (project / "schema.sql").write_text(SCHEMA + "DELETE FROM accounts;\n")
+    refused = provision(project)
+    assert refused.returncode == 1 and "schema.sql:17 DELETE" in refused.stderr
+    assert provision(project).returncode == 1  # never served from a cache
