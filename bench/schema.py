@@ -58,7 +58,9 @@ def psql_binary() -> str:
 
 def timed(argv: list[str], env: dict[str, str], expect: int | None = 0) -> tuple[float, str]:
     began = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1800, check=False)
+    # cwd: `python -m checks` finds the package in the working directory before PYTHONPATH.
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1800, check=False,
+                          cwd=env.get("PYTHONPATH", str(HERE.parent)))
     elapsed = time.perf_counter() - began
     if expect is not None and done.returncode != expect:
         raise SystemExit(f"{' '.join(argv[:6])} exited {done.returncode}: {done.stderr[-800:]}{done.stdout[-800:]}")
