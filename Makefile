@@ -4,22 +4,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-PROJECT ?= .
+PROJECT ?=
 ARGS ?=
 
 .PHONY: venv deploy-check demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "deploy-check needs Python 3.11 or newer")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "creating $(VENV) and installing deploy-check into it" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install --quiet --upgrade pip >&2
+	@$(BIN)/python -m pip install --quiet -e '.[dev]' >&2
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
+# Silent, so `make deploy-check PROJECT=app ARGS="--format json" > report.json` is JSON.
+# make turns any failing recipe into its own exit 2; scripts that need deploy-check's
+# 0 (ready) / 1 (not ready) / 2 (usage) call .venv/bin/deploy-check directly.
 deploy-check: venv
-	$(BIN)/deploy-check check --project $(PROJECT) $(ARGS)
+	@test -n "$(PROJECT)" || { echo "make deploy-check: set PROJECT=path/to/app (the app to check, not this checkout)" >&2; exit 2; }
+	@$(BIN)/deploy-check check --project "$(PROJECT)" $(ARGS)
 
 demo: venv
 	$(BIN)/python examples/run_demo.py

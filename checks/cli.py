@@ -32,6 +32,8 @@ app.add_typer(provision_app, name="provision")
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FORMAT_NAMES = ("console", "json", "junit", "github", "markdown")
 
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Provision even though the directory does not look like an app.")]
 ProjectOption = Annotated[
     Path, typer.Option("--project", "-p", help="The app's directory.", show_default=False)
 ]
@@ -46,6 +48,10 @@ def _context(project: Path, *, env_file: Path | None = None, example: Path | Non
         raise DeployCheckError(f"--project: {project} is not a directory")
     if timeout is not None and timeout <= 0:
         raise DeployCheckError("--timeout must be a positive number of seconds")
+    if example is not None and not example.is_absolute():
+        example = project / example  # relative to the project, like [project] example_file
+    if env_file is not None and not env_file.is_absolute() and not env_file.exists():
+        env_file = project / env_file
     if example is not None and not example.is_file():
         # Without its example ENV003 has nothing to require: a typo here must not pass.
         raise DeployCheckError(f"--example: {example} is not a file")
@@ -71,8 +77,10 @@ def _write_atomically(path: Path, text: str) -> None:
 @app.command()
 def check(
     project: ProjectOption = Path("."),
-    env_file: Annotated[Path | None, typer.Option(help="Env file (default: .env.local).")] = None,
-    example: Annotated[Path | None, typer.Option(help="Example file (default: .env.local.example).")] = None,
+    env_file: Annotated[Path | None, typer.Option(help="Pin one env file (default: the files Next.js "
+                                                  "loads: .env.development.local, .env.local, .env.development, .env).")] = None,
+    example: Annotated[Path | None, typer.Option(help="Example file, relative to --project (default: the first "
+                                                 "of .env.local.example, .env.example, .env.sample, .env.template).")] = None,
     only: Annotated[str | None, typer.Option(help="Only these ids or families, comma-separated.")] = None,
     skip: Annotated[str | None, typer.Option(help="Skip these ids or families, comma-separated.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="console|json|junit|github|markdown")] = "console",
@@ -80,6 +88,7 @@ def check(
     fail_level: Annotated[str, typer.Option(help="fail|warn: what makes the verdict not ready.")] = "fail",
     timeout: Annotated[float | None, typer.Option(help="Seconds for each network check.")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Run the fixers of failing checks, then check again.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="A gate clause that could not be checked blocks the verdict.")] = False,
 ) -> None:
     """Run the readiness checks and print one verdict (exit 0 ready, 1 not ready)."""
     from checks.model import Status
@@ -96,22 +105,26 @@ def check(
     level = Status(fail_level)
     with ConsoleProgress(sys.stderr, enabled=True) as progress:
         ctx = _context(project, env_file=env_file, example=example, timeout=timeout, progress=progress)
-        report = _run(chosen, ctx, level)
+        report = _run(chosen, ctx, level, strict)
         if fix:
-            from checks.fixing import run_fixes
+            from checks.fixing import MAX_ROUNDS, run_fixes
 
             def fresh() -> Context:
                 return _context(project, env_file=env_file, example=example, timeout=timeout,
                                 progress=progress)
 
-            fixed = run_fixes(report, fresh)
-            for line in fixed:
-                print(line, file=sys.stderr)
-            if fixed:
-                ctx = fresh()
+            before = report
+            for _ in range(MAX_ROUNDS):
+                fixed, changed = run_fixes(report, fresh)
+                for line in fixed:
+                    print(line, file=sys.stderr)
+                if not fixed:
+                    break
                 print("deploy-check: checking again after the fixes", file=sys.stderr)
-                before = report
-                report = _run(chosen, ctx, level)
+                report = _run(chosen, fresh(), level, strict)
+                if not changed:
+                    break  # a fixer that changes nothing would only run again
+            if report is not before:
                 report.notes.append(f"before --fix: {before.verdict}, "
                                     f"failing: {', '.join(r.id for r in before.blocking) or 'none'}")
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -132,10 +145,38 @@ def check(
     raise typer.Exit(EXIT_READY if report.ready else EXIT_NOT_READY)
 
 
-def _run(chosen: list[Check], ctx: Context, level: Status) -> Report:
+def _run(chosen: list[Check], ctx: Context, level: Status, strict: bool = False) -> Report:
     from checks.runner import run
 
-    return run_until_signalled(run(chosen, ctx, level))
+    return run_until_signalled(run(chosen, ctx, level, strict=strict))
+
+
+@app.command()
+def detect(
+    project: ProjectOption = Path("."),
+    env_file: Annotated[Path | None, typer.Option(help="Pin one env file.")] = None,
+    example: Annotated[Path | None, typer.Option(help="Example file.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="console|json")] = "console",
+    write_config: Annotated[bool, typer.Option("--write-config",
+                                               help="Write what was detected to deploy-check.toml (never overwrites).")] = False,
+) -> None:
+    """The project model: what deploy-check found in the app, where, and why."""
+    from checks.project.render import config_text, render_console, render_json
+
+    if format not in ("console", "json"):
+        raise DeployCheckError(f"--format: detect prints console or json, not {format!r}")
+    ctx = _context(project, env_file=env_file, example=example)
+    model = ctx.model
+    # Masked like every output: a configured dev command may carry a secret.
+    sys.stdout.write(render_json(model, ctx.masker) if format == "json" else ctx.mask(render_console(model)))
+    if write_config:
+        from checks.config import CONFIG_FILE
+
+        target = ctx.project / CONFIG_FILE
+        if target.exists():
+            raise DeployCheckError(f"--write-config: {CONFIG_FILE} already exists; not overwriting it")
+        _write_atomically(target, config_text(model))
+        print(f"wrote {CONFIG_FILE}", file=sys.stderr)
 
 
 @app.command("list")
@@ -161,15 +202,56 @@ def explain(check_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         print(f"fix:  {spec.fix}")
 
 
-def _provision(name: str, project: Path, **options: Any) -> None:
+def _database_target(ctx: Context) -> str | None:
+    """Which server and database a provisioner is about to change, and where that came
+    from — never the password. A shell still holding a production URL must be visible."""
+    from checks.database import InvalidDatabaseUrl, parse_database_url
+    from checks.pg import database_url, url_var
+
+    raw = database_url(ctx)
+    if not raw:
+        return None
+    name = url_var(ctx)
+    try:
+        shown = parse_database_url(raw).display
+    except InvalidDatabaseUrl:
+        shown = "an unparsable URL"
+    source = ctx.source_of(name) or "nowhere"
+    line = f"target: {shown} ({name} from {source})"
+    if source == "process environment":
+        overridden = [ctx.rel(f.path) for f in ctx.env_files
+                      if f.parsed and f.parsed.values.get(name, "").strip()
+                      and f.parsed.values[name].strip() != raw]
+        if overridden:
+            line += (f"; the process environment overrides a different {name} in "
+                     f"{', '.join(overridden)}")
+    return ctx.mask(line)
+
+
+def _refuse_non_app(ctx: Context, force: bool) -> None:
+    if not ctx.model.looks_like_app and not force:
+        raise DeployCheckError(f"{ctx.project}: {ctx.model.looks_like_app_why}; refusing to "
+                               "provision here (pass --project APP, or --force if this is the app)")
+
+
+def _provision(name: str, project: Path, *, example: Path | None = None, force: bool = False,
+               **options: Any) -> None:
     from provision import Options, ProvisionFailed, provisioner
 
-    ctx = _context(project)
+    ctx = _context(project, example=example)
+    _refuse_non_app(ctx, force)
+    target = _database_target(ctx) if name == "schema" else None
+    if name == "env":
+        target = f"target: {ctx.rel(ctx.env_path)} from {ctx.rel(ctx.example_path)} in {ctx.project}"
+    if target:
+        print(f"deploy-check provision {name}: {target}", file=sys.stderr)
     try:
         done = run_until_signalled(provisioner(name)(ctx, Options(**options)))
     except ProvisionFailed as exc:
         print(f"deploy-check provision {name}: {ctx.mask(str(exc))}", file=sys.stderr)
         raise typer.Exit(EXIT_NOT_READY) from None
+    except Terminated:
+        raise  # SIGTERM/SIGHUP: the work was cancelled (on the server too); exit 130 like Ctrl-C
     except Exception as exc:
         if os.environ.get("DEPLOY_CHECK_DEBUG"):
             raise
@@ -188,15 +270,23 @@ def provision_schema(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Apply, then roll back.")] = False,
     allow_destructive: Annotated[bool, typer.Option("--allow-destructive",
                                                     help="Allow DROP/TRUNCATE/DELETE/destructive ALTER.")] = False,
+    force: ForceOption = False,
 ) -> None:
-    """Apply schema.sql (or the migrations) to DATABASE_URL in one transaction."""
-    _provision("schema", project, dry_run=dry_run, allow_destructive=allow_destructive)
+    """Apply schema.sql (or the migrations) to the app's database in one transaction."""
+    _provision("schema", project, force=force, dry_run=dry_run, allow_destructive=allow_destructive)
 
 
 @provision_app.command("env")
-def provision_env(project: ProjectOption = Path(".")) -> None:
+def provision_env(
+    project: ProjectOption = Path("."),
+    example: Annotated[Path | None, typer.Option(help="Example file, relative to --project "
+                                                 "(default: the first of .env.local.example, "
+                                                 ".env.example, .env.sample, .env.template).")] = None,
+    force: ForceOption = False,
+) -> None:
     """Create or complete .env.local from the example; never overwrites a value."""
-    _provision("env", project, interactive=sys.stdin.isatty() and sys.stdout.isatty())
+    _provision("env", project, example=example, force=force,
+               interactive=sys.stdin.isatty() and sys.stdout.isatty())
 
 
 @provision_app.command("local-db")
@@ -206,6 +296,7 @@ def provision_local_db(
     platform: Annotated[str | None, typer.Option(
         "--platform", help="Create stand-ins for a platform's schema: supabase (auth.users, auth.uid(), "
         "roles) or neon-auth (neon_auth.users_sync). Default: from the app's auth provider.")] = None,
+    force: ForceOption = False,
 ) -> None:
     """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
     if stop:
@@ -216,7 +307,7 @@ def provision_local_db(
         stopped = stop_local_db(project.resolve())
         print("stopped the local PostgreSQL" if stopped else "provision local-db: nothing to stop")
         return
-    _provision("local-db", project, platform=platform)
+    _provision("local-db", project, force=force, platform=platform)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -229,7 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         print(f"deploy-check {__version__}")
         return
-    commands = {"check", "list", "explain", "provision"}
+    commands = {"check", "list", "explain", "provision", "detect"}
     if not args or (args[0] not in commands and args[0] not in ("--help", "-h")):
         args.insert(0, "check")  # `deploy-check` alone is `deploy-check check`
     command = typer.main.get_command(app)

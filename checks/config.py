@@ -12,7 +12,8 @@ from typing import Any
 from checks.errors import DeployCheckError
 
 CONFIG_FILE = "deploy-check.toml"
-AUTH_PROVIDERS = ("auto", "neon-auth", "supabase", "clerk", "oidc", "none")
+AUTH_PROVIDERS = ("auto", "neon-auth", "stack", "supabase", "clerk", "authjs", "better-auth",
+                  "kinde", "oidc", "none")
 
 # section -> key -> accepted type(s). Lists are checked item by item below.
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -61,11 +62,11 @@ class Waiver:
 @dataclass
 class Config:
     path: Path | None = None
-    env_file: str = ".env.local"
-    example_file: str = ".env.local.example"
+    env_file: str | None = None  # None: the files Next.js loads (checks/project/detectors.py)
+    example_file: str | None = None  # None: the first example found
     schema: str | None = None  # None: schema.sql, else a known migrations directory
     state_file: str = "project-state.md"
-    database_url_var: str = "DATABASE_URL"
+    database_url_var: str | None = None  # None: discovered from the app (ctx.model)
     database_timeout: float | None = None
     # Where DB005 builds its throw-away database when not on our own embedded server (like
     # Prisma's shadowDatabaseUrl or Atlas's dev URL); never the app's own server by default.
@@ -80,7 +81,7 @@ class Config:
     routes: list[Route] = field(default_factory=list)
     auth_provider: str = "auto"
     auth_issuer: str | None = None
-    sentry_required: bool = True
+    sentry_required: bool | None = None  # None: required when the app uses Sentry
     sentry_url: str | None = None
     waivers: list[Waiver] = field(default_factory=list)
 
@@ -119,8 +120,10 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
                 where = f"waivers[{index}]"
                 _check_table(where, item, _WAIVER_KEYS)
                 for required in ("check", "reason"):
-                    if required not in item:
-                        raise DeployCheckError(f"{CONFIG_FILE}: {where}.{required} is required")
+                    if not str(item.get(required, "")).strip():
+                        # A waiver without a reason is a silenced gate nobody can account for.
+                        raise DeployCheckError(f"{CONFIG_FILE}: {where}.{required} is required "
+                                               "and must not be empty")
                 expires = item.get("expires")
                 if isinstance(expires, dt.datetime):
                     expires = expires.date()

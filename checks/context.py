@@ -85,17 +85,58 @@ class Context:
     def path(self, name: str) -> Path:
         return (self.project / name).resolve()
 
+    def rel(self, path: Path) -> str:
+        """`path` as messages name it: relative to the project where it lies inside."""
+        try:
+            return path.relative_to(self.project).as_posix()
+        except ValueError:
+            return str(path)
+
+    @property
+    def env_pinned(self) -> bool:
+        """`--env-file` or `[project] env_file` pin one file instead of Next.js's set."""
+        return self.env_file_override is not None or self.config.env_file is not None
+
     @property
     def env_path(self) -> Path:
-        return self.env_file_override or self.path(self.config.env_file)
+        """The file the user fills (and `provision env` writes): the pinned one, else
+        `.env.local`, the one Next.js meant for local values."""
+        if self.env_file_override is not None:
+            return self.env_file_override
+        return self.path(self.config.env_file or ".env.local")
 
     @property
     def example_path(self) -> Path:
-        return self.example_file_override or self.path(self.config.example_file)
+        if self.example_file_override is not None:
+            return self.example_file_override
+        if self.config.example_file:
+            return self.path(self.config.example_file)
+        from checks.project.detectors import EXAMPLE_FILES
+
+        for name in EXAMPLE_FILES:
+            if self.path(name).exists():
+                return self.path(name)
+        return self.path(EXAMPLE_FILES[0])
 
     @property
     def state_path(self) -> Path:
         return self.path(self.config.state_file)
+
+    @cached_property
+    def env_files(self) -> list[LoadedEnvFile]:
+        """The env files the app loads, highest priority first (below the process
+        environment): Next.js's `next dev` order, or the one pinned file."""
+        if self.env_pinned:
+            return [self.env_local]
+        from checks.project.detectors import NEXT_DEV_ENV_FILES
+
+        found = []
+        for name in NEXT_DEV_ENV_FILES:
+            path = self.path(name)
+            loaded = self.env_local if path == self.env_path else _load(path)
+            if loaded.parsed is not None or loaded.error is not None:
+                found.append(loaded)
+        return found
 
     @cached_property
     def env_local(self) -> LoadedEnvFile:
@@ -110,13 +151,22 @@ class Context:
         """What the app uses, discovered once per run (checks/project)."""
         from checks.project import discover
 
-        return discover(self.project, self.config)
+        example = ((self.rel(self.example_path), self.example.parsed.keys)
+                   if self.example.parsed is not None else None)
+        return discover(self.project, self.config,
+                        env_files=[(self.rel(f.path), f.parsed.keys if f.parsed else [])
+                                   for f in self.env_files],
+                        example=example, environ=self.environ)
 
     # -- values --------------------------------------------------------------
     @cached_property
     def env(self) -> dict[str, str]:
-        """What the app sees: the process environment over `.env.local`, as Next.js does."""
-        merged = dict(self.env_local.parsed.values) if self.env_local.parsed else {}
+        """What the app sees: the process environment over the env files, in Next.js's
+        order (a higher file wins over a lower one)."""
+        merged: dict[str, str] = {}
+        for loaded in reversed(self.env_files):
+            if loaded.parsed:
+                merged.update(loaded.parsed.values)
         merged.update(self.environ)
         return merged
 
@@ -125,15 +175,35 @@ class Context:
         return self.env.get(key, "").strip()
 
     def source_of(self, key: str) -> str | None:
+        """Where the value of `key` comes from (a file relative to the project); never the value."""
         if key in self.environ:
             return "process environment"
-        if self.env_local.parsed and key in self.env_local.parsed.values:
-            return self.env_local.path.name
+        for loaded in self.env_files:
+            if loaded.parsed and key in loaded.parsed.values:
+                return self.rel(loaded.path)
         return None
+
+    def file_values(self) -> list[dict[str, str]]:
+        """Every value of every env file that may hold secrets, overridden or not: a
+        secret in `.env` is a secret even where `.env.local` overrides it."""
+        from checks.project.detectors import SECRET_ENV_FILES
+
+        found = [dict(f.parsed.values) for f in self.env_files if f.parsed]
+        for name in SECRET_ENV_FILES:
+            path = self.path(name)
+            if any(f.path == path for f in self.env_files):
+                continue
+            loaded = _load(path)
+            if loaded.parsed:
+                found.append(dict(loaded.parsed.values))
+        return found
 
     @cached_property
     def masker(self) -> Masker:
-        return Masker(secret_values(self.env))
+        secrets = secret_values(self.env)
+        for values in self.file_values():
+            secrets |= secret_values(values)
+        return Masker(secrets)
 
     def mask(self, text: str) -> str:
         return self.masker(text)

@@ -33,8 +33,8 @@ from urllib.parse import unquote, urlsplit
 from checks.context import Context
 from checks.env import is_placeholder
 from checks.hosts import is_loopback
-from checks.model import Outcome, Spec, failed, passed, skipped, warned
-from checks.pg import connect, database_timeout, database_url
+from checks.model import Outcome, Spec, failed, passed, skipped, unverified, warned
+from checks.pg import connect, database_timeout, database_url, url_var
 from checks.registry import check
 from checks.secrets import Masker
 
@@ -430,10 +430,10 @@ async def collect_facts(ctx: Context) -> DatabaseFacts:
     try:
         url = parse_database_url(raw) if raw and not is_placeholder(raw) else None
     except InvalidDatabaseUrl as exc:
-        return DatabaseFacts(timeout, url_problem=f"{ctx.config.database_url_var} {exc}")
+        return DatabaseFacts(timeout, url_problem=f"{url_var(ctx)} {exc}")
     if url is None:
         state = "is a placeholder" if raw else "is not set"
-        return DatabaseFacts(timeout, url_problem=f"{ctx.config.database_url_var} {state}")
+        return DatabaseFacts(timeout, url_problem=f"{url_var(ctx)} {state}")
     ctx.report_progress("DB002", f"connecting to {url.target}")
     started = time.perf_counter()
     try:
@@ -442,7 +442,7 @@ async def collect_facts(ctx: Context) -> DatabaseFacts:
         return DatabaseFacts(timeout, url, error_kind=ErrorKind.TIMEOUT,
                              error=f"no answer within {timeout:g} s")
     except InvalidDatabaseUrl as exc:  # the value changed between the two parses: unlikely
-        return DatabaseFacts(timeout, url_problem=f"{ctx.config.database_url_var} {exc}")
+        return DatabaseFacts(timeout, url_problem=f"{url_var(ctx)} {exc}")
     except (psycopg.Error, OSError) as exc:
         text = ctx.mask(str(exc))
         return DatabaseFacts(timeout, url, error_kind=classify_error(text), error=text)
@@ -477,12 +477,17 @@ def _in(source: str | None) -> str:
 
 @check(DB001)
 def url_is_real(ctx: Context) -> Outcome:
-    name = ctx.config.database_url_var
+    if ctx.model.database_var is None:
+        # Checking a variable the app never reads would prove nothing about its database.
+        return unverified(f"database: {ctx.model.database_var_why}",
+                          "set [database] url_var in deploy-check.toml if the app has a database")
+    name = url_var(ctx)
     raw = database_url(ctx)
     source = ctx.source_of(name)
     if not raw:
+        looked = ", ".join(ctx.rel(f.path) for f in ctx.env_files) or ctx.rel(ctx.env_path)
         where = (f"empty in {_in(source)}" if source
-                 else f"neither in the process environment nor in {ctx.env_path.name}")
+                 else f"neither in the process environment nor in {looked}")
         return failed(f"{name} is not set ({where})", variable=name, source=source)
     if is_placeholder(raw):
         return failed(f"{name} in {_in(source)} is a placeholder copied from docs, "
@@ -495,8 +500,8 @@ def url_is_real(ctx: Context) -> Outcome:
         ctx.masker.add([url.password])
     ignored = list(url.ignored_parameters)
     extra = f"; ignoring {', '.join(ignored)} (not libpq parameters)" if ignored else ""
-    return passed(f"{name} (from {_in(source)}) points to {url.display}{extra}",
-                  variable=name, source=source, host=url.host,
+    return passed(f"{name} (from {_in(source)}; {ctx.model.database_var_why}) points to "
+                  f"{url.display}{extra}", variable=name, source=source, host=url.host,
                   port=url.ports[0] if url.ports else None, database=url.database,
                   user=url.user, sslmode=url.sslmode, ignored_parameters=ignored)
 

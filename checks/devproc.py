@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import re
 import shlex
@@ -38,8 +37,6 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 # Next.js: "- Local:        http://localhost:3001"; Vite: "➜  Local:   http://localhost:5173/".
 LOCAL_URL = re.compile(r"\bLocal:?\s+(https?://[^\s/]+)", re.IGNORECASE)
 ANY_URL = re.compile(r"(https?://(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0):\d+)")
-LOCKFILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lockb", "bun"),
-             ("bun.lock", "bun"), ("package-lock.json", "npm"))
 
 
 @dataclass
@@ -75,6 +72,7 @@ class RouteResult:
 class DevFacts:
     command: str | None = None
     skip_reason: str | None = None
+    cannot_start: tuple[str, str] | None = None  # (problem, fix) found before starting
     url: str | None = None  # the URL that answered (or the one assumed)
     port: int | None = None
     ready: bool = False
@@ -92,20 +90,46 @@ class DevFacts:
 
 
 def dev_command(ctx: Context) -> tuple[str | None, str | None]:
-    """(command, None) or (None, why there is none)."""
-    if ctx.config.dev_command:
-        return ctx.config.dev_command, None
-    package = ctx.path("package.json")
-    if not package.is_file():
-        return None, "no package.json and no [dev_server] command in deploy-check.toml"
-    try:
-        scripts = json.loads(package.read_text(encoding="utf-8")).get("scripts") or {}
-    except (OSError, ValueError, AttributeError) as exc:
-        return None, f"package.json is not readable JSON: {exc}"
-    if not isinstance(scripts, dict) or "dev" not in scripts:
-        return None, "package.json has no `dev` script and deploy-check.toml no [dev_server] command"
-    manager = next((name for lock, name in LOCKFILES if ctx.path(lock).is_file()), "npm")
-    return f"{manager} run dev", None
+    """(command, None) or (None, why there is none), from the project model."""
+    model = ctx.model
+    return (model.dev_command, None) if model.dev_command else (None, model.dev_why)
+
+
+# What installs a manager's dependencies from its lockfile (each tool's docs).
+INSTALL = {"npm": "npm ci", "pnpm": "pnpm install --frozen-lockfile",
+           "yarn": "yarn install --immutable", "bun": "bun install --frozen-lockfile"}
+
+
+def preflight(ctx: Context, command: str) -> tuple[str, str] | None:
+    """(problem, fix) when the dev command cannot work as things stand: its package
+    manager is not installed, or the app's dependencies were never installed."""
+    import shutil
+
+    from checks.project import dependencies, package_json
+
+    words = shlex.split(command) if command else []
+    manager = words[0] if words and words[0] in INSTALL else None
+    if manager and shutil.which(manager) is None:
+        fix = "corepack enable" if manager in ("pnpm", "yarn") else (
+            "install Node.js (it ships npm)" if manager == "npm" else "install bun (https://bun.sh)")
+        return f"`{command}` needs {manager}, which is not installed (not on PATH)", fix
+    if ctx.config.dev_command or not dependencies(package_json(ctx.project)):
+        return None
+    directory = ctx.project
+    root = ctx.project / (ctx.model.workspace_root or ".")
+    while True:
+        if (directory / "node_modules").is_dir():
+            return None
+        if directory == root.resolve() or directory.parent == directory:
+            break
+        directory = directory.parent
+    where = ctx.model.workspace_root or "."
+    install = INSTALL.get(ctx.model.package_manager or "npm", "npm ci")
+    if ctx.model.package_manager in (None, "npm") and not (root / "package-lock.json").is_file():
+        install = "npm install"
+    fix = install if where == "." else f"cd {shlex.quote(where)} && {install}"
+    return (f"the app's dependencies are not installed: no node_modules in "
+            f"{'the project' if where == '.' else where}"), fix
 
 
 def free_port() -> int:
@@ -150,8 +174,9 @@ class DevServer:
         port = config.dev_port or free_port()
         self.facts.port = port
         self.facts.url = config.dev_url or f"http://localhost:{port}"
+        # https://nextjs.org/telemetry: a check run is not usage worth reporting.
         env = {**self.ctx.env, "PORT": str(port), "BROWSER": "none", "NO_COLOR": "1",
-               "FORCE_COLOR": "0"}
+               "FORCE_COLOR": "0", "NEXT_TELEMETRY_DISABLED": "1"}
         # Whatever already answers on the assumed address is not our server: a stale
         # `next dev` on a configured port would otherwise pass the check for it.
         self.facts.occupied = [url for url in candidates(self.facts.url)
@@ -377,6 +402,9 @@ async def run_dev_server(ctx: Context) -> DevFacts:
     command, why_not = dev_command(ctx)
     if command is None:
         return DevFacts(skip_reason=why_not)
+    problem = preflight(ctx, command)
+    if problem is not None:
+        return DevFacts(command=command, cannot_start=problem)
     server = DevServer(ctx, command)
     routes = ctx.config.routes or [Route("/")]
     try:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from checks.context import Context
-from checks.model import Outcome, Spec, failed, passed, skipped
+from checks.model import Outcome, Spec, failed, passed, skipped, unverified
 from checks.registry import check
 
 DEV001 = Spec(
@@ -33,11 +33,25 @@ DEV003 = Spec(
     "Fix the errors quoted here; they are what a user hits first.",
 )
 
+# What the tools really print when something broke, each from its own source:
+# dash/bash `sh: 1: run-p: not found`, `command not found`; npm's `npm ERR!` (npm ≤ 9) and
+# `npm error` (npm 10, lib/utils/error-message.js); npm and pnpm's `ELIFECYCLE`; pnpm's
+# `ERR_PNPM_*` codes; yarn classic's `error Command failed with exit code`; Vite's
+# `[vite] Internal server error:`; webpack's `ERROR in <file>`; tsc's `TS2304:`; Next.js's
+# `Failed to compile.`, Next 12/13's `error - …`/`- error …` and 14+'s `⨯`; Go's `panic:`;
+# PostgreSQL's `FATAL:` and node-postgres's `error: relation "users" does not exist`;
+# Prisma's `PrismaClientInitializationError` and friends.
 ERROR_LINE = re.compile(
     r"\bError:|⨯|\bUnhandled\b|Module not found|Cannot find module|ECONNREFUSED"
-    r"|^\s+at \S.*[:(]\d+:\d+\)?\s*$|Traceback \(most recent call last\)",
+    r"|^\s+at \S.*[:(]\d+:\d+\)?\s*$|Traceback \(most recent call last\)"
+    r"|:\s*(?:\d+:\s*)?[\w./-]+: not found\s*$|command not found|\bnpm ERR!|^npm error\b"
+    r"|\bELIFECYCLE\b|\bERR_PNPM_\w+|^error Command failed|\[vite\] Internal server error"
+    r"|^\s*ERROR in\b|\bTS\d{4}:|Failed to compile|^\s*-?\s*error\s+(?:-\s)?|^\s*error:"
+    r"|^\s*panic:|\bFATAL:|\bPrisma\w*Error\b",
+    re.MULTILINE,
 )
 QUOTE_LIMIT = 5
+LAST_LINES = 5  # of a dev server that never answered, quoted in DEV001's message
 
 
 def _budget(ctx: Context) -> float:
@@ -55,7 +69,11 @@ async def boots(ctx: Context) -> Outcome:
 
     facts = await dev_facts(ctx)
     if facts.skip_reason:
-        return skipped(facts.skip_reason)
+        return unverified(f"devserver: {facts.skip_reason}")
+    if facts.cannot_start:
+        problem, fix = facts.cannot_start
+        return failed(problem, fix=fix, hint=f"Run `{fix}` in the project, then check again.",
+                      command=facts.command)
     details: dict[str, Any] = {"command": facts.command, "url": facts.url, "port": facts.port,
                "boot_s": facts.boot_s, "teardown": facts.teardown}
     if facts.ready:
@@ -70,11 +88,14 @@ async def boots(ctx: Context) -> Outcome:
                 "process holds that port)")
         hint = ("Stop the process on that port, or remove [dev_server] port/url from "
                 "deploy-check.toml so deploy-check picks a free port.")
+    # The console shows the message: the server's last words belong in it, not only in JSON.
+    last = [line.strip() for line in facts.tail(LAST_LINES) if line.strip()]
+    said = f"; its last output: {' | '.join(last)}" if last else "; it printed nothing"
     if facts.exit_code is not None:
         return failed(f"`{facts.command}` exited with code {facts.exit_code} before answering HTTP"
-                      f"{busy}", hint=hint, exit_code=facts.exit_code, **details)
+                      f"{busy}{said}", hint=hint, exit_code=facts.exit_code, **details)
     return failed(f"`{facts.command}` did not answer HTTP at {facts.url} within "
-                  f"{ctx.config.ready_timeout:g} s{busy}", hint=hint, **details)
+                  f"{ctx.config.ready_timeout:g} s{busy}{said}", hint=hint, **details)
 
 
 @check(DEV002, budget=_budget)
@@ -84,6 +105,8 @@ async def routes_answer(ctx: Context) -> Outcome:
     facts = await dev_facts(ctx)
     if facts.skip_reason:
         return skipped(facts.skip_reason)
+    if facts.cannot_start:
+        return skipped("not run: the dev server could not start (see DEV001)")
     if not facts.ready:
         return skipped("not run: the dev server never answered HTTP (see DEV001)")
     results = [
@@ -111,6 +134,8 @@ async def no_error_lines(ctx: Context) -> Outcome:
     facts = await dev_facts(ctx)
     if facts.skip_reason:
         return skipped(facts.skip_reason)
+    if facts.cannot_start:
+        return skipped("not run: the dev server could not start (see DEV001)")
     if not facts.lines:
         return skipped("the dev server printed nothing") if not facts.ready else passed(
             "the dev server printed nothing while booting and serving", lines=0)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from checks.context import Context
 from checks.evidence import run_git
 from checks.model import Outcome, Spec, failed, passed, skipped, warned
+from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.registry import check
 
 FIX_ENV = "deploy-check provision env"
@@ -63,9 +65,13 @@ ENV008 = Spec(
 )
 
 # DESIGN.md ENV004; `[YOUR-PASSWORD]` is how Supabase's dashboard shows connection strings.
+# Real examples ship these too: `***` and `sk_test_***` (masked copies), `REPLACE_WITH_…`,
+# Neon's `ep-xxx` host and `[user]:[password]@[neon_hostname]` connection string
+# (neondatabase examples' .env.example files).
 PLACEHOLDER = re.compile(
     r"""\byour[-_ ]|\[your|<[^<>]*>|\bchange[-_ ]?me\b|\breplace[-_ ]?me\b|\bplaceholder\b"""
-    r"""|x{4,}|\buser(?:name)?:pass(?:word)?@|@host(?:name)?(?=[:/]|$)|\.\.\.|^\s*(?:todo|tbd|fixme)\s*$""",
+    r"""|x{4,}|\buser(?:name)?:pass(?:word)?@|@host(?:name)?(?=[:/]|$)|\.\.\.|^\s*(?:todo|tbd|fixme)\s*$"""
+    r"""|\*{3,}|\breplace[-_ ]?with\b|\bep-x{3,}\b|\[[a-z][a-z0-9_ -]*\](?=[:@/.]|$)|(?<=[:@/])\[[a-z][a-z0-9_ -]*\]""",
     re.IGNORECASE,
 )
 PUBLIC_SECRET_NAME = re.compile(
@@ -78,12 +84,35 @@ def is_placeholder(value: str) -> bool:
     return bool(value.strip()) and bool(PLACEHOLDER.search(value))
 
 
+def copied_from_example(ctx: Context, key: str) -> bool:
+    """A secret-named value identical to the committed example's is published, not secret
+    (`NEXTAUTH_SECRET=my-superstrong-secret` copied from .env.example)."""
+    from checks.secrets import is_secret_name
+
+    example = ctx.example.parsed
+    if example is None or not is_secret_name(key):
+        return False
+    shown = (example.values.get(key) or "").strip()
+    return bool(shown) and ctx.value(key) == shown
+
+
+def names(ctx: Context) -> tuple[str, str]:
+    """(env file, example file) as messages name them: the files really in use."""
+    return ctx.rel(ctx.env_path), ctx.rel(ctx.example_path)
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def monitoring_waived(ctx: Context) -> bool:
-    return ctx.monitoring_deferral is not None or not ctx.config.sentry_required
+    """One rule for every kind of waiver of the Sentry requirements: a Decisions Log
+    deferral, `[sentry] required = false`, or an active `[[waivers]]` covering SENTRY001."""
+    import fnmatch
+
+    return (ctx.monitoring_deferral is not None or ctx.config.sentry_required is False
+            or any(fnmatch.fnmatchcase("SENTRY001", w.check) and not w.expired(ctx.today)
+                   for w in ctx.config.waivers))
 
 
 def required_keys(ctx: Context) -> list[str]:
@@ -99,60 +128,74 @@ def required_keys(ctx: Context) -> list[str]:
 
 @check(ENV001)
 def env_file_present(ctx: Context) -> Outcome:
-    loaded = ctx.env_local
-    name = ctx.env_path.name
-    if loaded.error:
-        return failed(f"{loaded.error}", file=str(ctx.env_path))
-    if loaded.parsed is not None:
-        return passed(f"{name} found with {_plural(len(loaded.parsed.keys), 'key')}",
-                      file=str(ctx.env_path), keys=len(loaded.parsed.keys))
+    env_name, example_name = names(ctx)
+    errors = [f.error for f in ctx.env_files if f.error]
+    if ctx.env_local.error and ctx.env_local.error not in errors:
+        errors.append(ctx.env_local.error)
+    if errors:
+        return failed("; ".join(errors), file=env_name)
+    loaded = [f for f in ctx.env_files if f.parsed is not None]
+    if loaded:
+        files = ", ".join(f"{ctx.rel(f.path)} ({_plural(len(f.parsed.keys), 'key')})"
+                          for f in loaded if f.parsed is not None)
+        return passed(f"loaded, highest priority first: {files}",
+                      files=[ctx.rel(f.path) for f in loaded])
     required = required_keys(ctx)
     missing = [key for key in required if not ctx.environ.get(key, "").strip()]
     if ctx.example.parsed is not None and not missing:
-        return passed(f"no {name}; the process environment supplies all "
+        return passed(f"no env file; the process environment supplies all "
                       f"{_plural(len(required), 'required key')}", source="process environment")
-    return failed(f"no {name} in {ctx.project}, and the process environment does not supply "
-                  f"the required keys", file=str(ctx.env_path), missing=missing)
+    looked = env_name if ctx.env_pinned else ", ".join(NEXT_DEV_ENV_FILES)
+    return failed(f"no env file in {ctx.project} (looked for {looked}), and the process "
+                  f"environment does not supply the required keys",
+                  hint=f"Create {env_name} from {example_name}.", file=env_name, missing=missing)
 
 
 @check(ENV002)
 def example_present(ctx: Context) -> Outcome:
     loaded = ctx.example
+    example_name = ctx.rel(ctx.example_path)
     if loaded.error:
-        return failed(loaded.error, file=str(ctx.example_path))
+        return failed(loaded.error, file=example_name)
     if loaded.parsed is None:
-        return warned(f"no {ctx.example_path.name} in {ctx.project}: required variables "
-                      "cannot be checked", file=str(ctx.example_path))
+        looked = example_name if (ctx.example_file_override or ctx.config.example_file) else \
+            ", ".join(EXAMPLE_FILES)
+        return warned(f"no env example in {ctx.project} (looked for {looked}): required "
+                      "variables cannot be checked", file=example_name)
     example = loaded.parsed
-    return passed(f"{ctx.example_path.name} documents {_plural(len(example.keys), 'key')} "
-                  f"({len(example.optional_keys)} optional)",
+    return passed(f"{example_name} documents {_plural(len(example.keys), 'key')} "
+                  f"({len(example.optional_keys)} optional)", file=example_name,
                   keys=len(example.keys), optional=sorted(example.optional_keys))
 
 
 @check(ENV003)
 def required_filled(ctx: Context) -> Outcome:
+    env_name, example_name = names(ctx)
     if ctx.example.parsed is None:
-        return skipped(f"no {ctx.example_path.name} to say which keys are required")
+        return skipped(f"no env example ({example_name}) to say which keys are required")
     required = required_keys(ctx)
-    missing = [key for key in required if key not in ctx.env]
+    absent = [key for key in required if key not in ctx.env]
     empty = [key for key in required if key in ctx.env and not ctx.value(key)]
     waived_keys = sorted(set(ctx.example.parsed.required_keys) - set(required))
-    details: dict[str, Any] = {"missing": missing, "empty": empty}
+    gaps = absent + empty
+    # `missing` names every gap (DESIGN.md's example); `absent`/`empty` tell them apart.
+    details: dict[str, Any] = {"missing": gaps, "absent": absent, "empty": empty,
+                               "example": example_name}
     if waived_keys:
         details["waived"] = waived_keys
-    gaps = missing + empty
     if gaps:
         return failed(f"{_plural(len(gaps), 'required variable')} "
                       f"{'is' if len(gaps) == 1 else 'are'} missing or empty: {', '.join(gaps)}",
-                      **details)
-    note = f" ({len(waived_keys)} Sentry keys waived by the Decisions Log)" if waived_keys else ""
-    return passed(f"all {_plural(len(required), 'required variable')} are filled{note}", **details)
+                      hint=f"Fill them in {env_name} (see {example_name}).", **details)
+    note = f" ({len(waived_keys)} Sentry keys waived: monitoring is waived for this gate)" if waived_keys else ""
+    return passed(f"all {_plural(len(required), 'required variable')} of {example_name} are "
+                  f"filled{note}", **details)
 
 
 def _keys_in_play(ctx: Context) -> list[str]:
-    """Keys the project itself names: those in .env.local and the example."""
+    """Keys the project itself names: those in the env files and the example."""
     keys: dict[str, None] = {}
-    for loaded in (ctx.env_local, ctx.example):
+    for loaded in (*ctx.env_files, ctx.example):
         if loaded.parsed:
             keys.update(dict.fromkeys(loaded.parsed.keys))
     return list(keys)
@@ -163,7 +206,22 @@ def no_placeholders(ctx: Context) -> Outcome:
     keys = [key for key in _keys_in_play(ctx) if key in ctx.env]
     if not keys:
         return skipped("no variables to inspect")
-    offending = [key for key in keys if is_placeholder(ctx.env[key])]
+    offending = [key for key in keys if is_placeholder(ctx.env[key]) or copied_from_example(ctx, key)]
+    if monitoring_waived(ctx):
+        # Filled-but-deferred Sentry keys are validated as warnings (DESIGN.md waivers).
+        deferred = [key for key in offending if MONITORING_KEY.search(key)]
+        offending = [key for key in offending if key not in deferred]
+        if deferred and not offending:
+            return warned(f"{_plural(len(deferred), 'Sentry value')} "
+                          f"{'is a placeholder' if len(deferred) == 1 else 'are placeholders'}: "
+                          f"{', '.join(deferred)} (monitoring is waived for this gate)", keys=deferred)
+    copied = [key for key in offending if copied_from_example(ctx, key)]
+    if copied:
+        return failed(f"{_plural(len(offending), 'value')} "
+                      f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
+                      f"{', '.join(offending)} ({', '.join(copied)}: the same value as the "
+                      f"committed {ctx.rel(ctx.example_path)}, so it is public)",
+                      keys=offending, copied_from_example=copied)
     if offending:
         return failed(f"{_plural(len(offending), 'value')} "
                       f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
@@ -173,17 +231,39 @@ def no_placeholders(ctx: Context) -> Outcome:
 
 @check(ENV005)
 def documented(ctx: Context) -> Outcome:
-    local, example = ctx.env_local.parsed, ctx.example.parsed
-    if local is None:
-        return skipped(f"no {ctx.env_path.name} to compare")
+    example = ctx.example.parsed
+    loaded = [f for f in ctx.env_files if f.parsed is not None]
+    if not loaded:
+        return skipped("no env file to compare")
     if example is None:
-        return skipped(f"no {ctx.example_path.name} to compare with")
-    undocumented = [key for key in local.keys if key not in set(example.keys)]
+        return skipped(f"no env example ({ctx.rel(ctx.example_path)}) to compare with")
+    documented_keys = set(example.keys)
+    undocumented: dict[str, str] = {}
+    for f in loaded:
+        for key in f.parsed.keys if f.parsed else []:
+            if key not in documented_keys:
+                undocumented.setdefault(key, ctx.rel(f.path))
     if undocumented:
-        return warned(f"{_plural(len(undocumented), 'key')} in {ctx.env_path.name} "
+        where = ", ".join(f"{key} ({file})" for key, file in undocumented.items())
+        return warned(f"{_plural(len(undocumented), 'key')} "
                       f"{'is' if len(undocumented) == 1 else 'are'} not in "
-                      f"{ctx.example_path.name}: {', '.join(undocumented)}", keys=undocumented)
-    return passed(f"every key in {ctx.env_path.name} is documented", keys=[])
+                      f"{ctx.rel(ctx.example_path)}: {where}", keys=list(undocumented),
+                      hint=f"Add the keys to {ctx.rel(ctx.example_path)} (mark them `# Optional` "
+                      "if they are).")
+    return passed(f"every key in {', '.join(ctx.rel(f.path) for f in loaded)} is documented", keys=[])
+
+
+def _secret_keys(ctx: Context, path: Path) -> list[str]:
+    """Keys of `path` whose values are real secrets (by name, filled, not placeholders)."""
+    from checks.context import _load
+    from checks.secrets import is_secret_name, url_password
+
+    parsed = _load(path).parsed
+    if parsed is None:
+        return []
+    return [key for key, value in parsed.values.items()
+            if value.strip() and not is_placeholder(value)
+            and (is_secret_name(key) or url_password(value))]
 
 
 @check(ENV006)
@@ -193,18 +273,40 @@ def ignored_by_git(ctx: Context) -> Outcome:
         return skipped("git is not available to ask")
     if top.returncode != 0:
         return skipped(f"{ctx.project} is not inside a git work tree")
-    name = ctx.env_path.name
-    tracked = run_git(ctx.project, "ls-files", "--error-unmatch", "--", str(ctx.env_path))
-    if tracked is not None and tracked.returncode == 0:
-        return failed(f"{name} is tracked by git: its secrets are in the repository history",
-                      fix=f"git rm --cached {name}", tracked=True, ignored=False)
-    ignored = run_git(ctx.project, "check-ignore", "--quiet", "--no-index", "--", str(ctx.env_path))
-    if ignored is not None and ignored.returncode == 1:
-        return failed(f"{name} is not ignored by git: `git add .` would commit it",
-                      tracked=False, ignored=False)
-    if ignored is None or ignored.returncode != 0:
-        return skipped(f"git check-ignore failed: {(ignored.stderr if ignored else '').strip()}")
-    return passed(f"{name} is ignored by git and not tracked", tracked=False, ignored=True)
+    candidates = [ctx.path(name) for name in SECRET_ENV_FILES]
+    if ctx.env_path not in candidates:
+        candidates.insert(0, ctx.env_path)
+    present = [path for path in candidates if path.is_file()]
+    if not present:
+        return skipped(f"no env file that holds secrets ({', '.join(SECRET_ENV_FILES)})")
+    rel = [ctx.rel(path) for path in present]
+    listed = run_git(ctx.project, "ls-files", "--", *map(str, present))
+    ignored = run_git(ctx.project, "check-ignore", "--no-index", "--", *map(str, present))
+    if listed is None or ignored is None or ignored.returncode not in (0, 1):
+        return skipped(f"git could not say which env files are tracked or ignored: "
+                       f"{(ignored.stderr if ignored else '').strip()}")
+    tracked = {ctx.rel(ctx.project / line) for line in listed.stdout.splitlines() if line.strip()}
+    ignored_names = {ctx.rel((ctx.project / line).resolve()) for line in ignored.stdout.splitlines()
+                     if line.strip()}
+    problems: list[str] = []
+    details: dict[str, Any] = {"files": {}}
+    fixes: list[str] = []
+    for path, name in zip(present, rel, strict=True):
+        secrets = _secret_keys(ctx, path)
+        is_tracked, is_ignored = name in tracked, name in ignored_names
+        details["files"][name] = {"tracked": is_tracked, "ignored": is_ignored, "secret_keys": secrets}
+        holds = f" (holds {', '.join(secrets)})" if secrets else ""
+        if is_tracked:
+            problems.append(f"{name} is tracked by git{holds}: its values are in the repository history")
+            fixes.append(f"git rm --cached {name}")
+        elif not is_ignored:
+            problems.append(f"{name} is not ignored by git{holds}: `git add .` would commit it")
+    if problems:
+        return failed("; ".join(problems), fix="; ".join(fixes) or None,
+                      hint="Add `.env*` (but the example) to .gitignore; for a tracked file run "
+                      "`git rm --cached FILE` and rotate every secret it held.", **details)
+    return passed(f"{', '.join(rel)} {'is' if len(rel) == 1 else 'are'} ignored by git and not tracked",
+                  **details)
 
 
 @check(ENV007)
@@ -223,11 +325,11 @@ def no_public_secrets(ctx: Context) -> Outcome:
 def well_formed(ctx: Context) -> Outcome:
     problems: dict[str, dict[str, object]] = {}
     findings: list[str] = []
-    for loaded in (ctx.env_local, ctx.example):
+    for loaded in (*ctx.env_files, ctx.example):
         parsed = loaded.parsed
         if parsed is None:
             continue
-        name = loaded.path.name
+        name = ctx.rel(loaded.path)
         if parsed.malformed:
             lines = ", ".join(str(n) for n in parsed.malformed)
             findings.append(f"{name} has malformed line{'s' if len(parsed.malformed) > 1 else ''} {lines}")
@@ -238,6 +340,6 @@ def well_formed(ctx: Context) -> Outcome:
             problems[name] = {"malformed_lines": parsed.malformed, "duplicates": parsed.duplicates}
     if findings:
         return failed("; ".join(findings), files=problems)
-    if ctx.env_local.parsed is None and ctx.example.parsed is None:
+    if not any(f.parsed for f in ctx.env_files) and ctx.example.parsed is None:
         return skipped("no env file to read")
     return passed("env files parse cleanly, each key assigned once", files={})

@@ -1,5 +1,7 @@
 """`check --fix`: run the provisioner each fixable failing check names, once each,
-in the order provisioners depend on each other (env, database, schema)."""
+in the order provisioners depend on each other (env, database, schema); then check
+again and repeat while a round changed something (a check skipped in the first pass —
+DB004 behind a missing database — can only ask for its fixer in a later one)."""
 
 from __future__ import annotations
 
@@ -16,10 +18,15 @@ def fixers_for(report: Report) -> list[str]:
     return [name for name in PROVISIONERS if name in wanted]
 
 
-def run_fixes(report: Report, make_context: Callable[[], Context]) -> list[str]:
+MAX_ROUNDS = 3  # env → local-db → schema is the longest chain of fixers we have
+
+
+def run_fixes(report: Report, make_context: Callable[[], Context]) -> tuple[list[str], bool]:
     """Each provisioner gets a fresh context: the one before it may have changed
-    .env.local (env writes keys, local-db writes DATABASE_URL that schema reads)."""
+    .env.local (env writes keys, local-db writes DATABASE_URL that schema reads).
+    Returns what was said and whether anything changed."""
     lines: list[str] = []
+    changed = False
     for name in fixers_for(report):
         ctx = make_context()
         lines.append(f"deploy-check --fix: running `deploy-check provision {name}`")
@@ -28,5 +35,6 @@ def run_fixes(report: Report, make_context: Callable[[], Context]) -> list[str]:
         except ProvisionFailed as exc:
             lines.append(f"  failed: {ctx.mask(str(exc))}")
             continue
+        changed = changed or done.changed
         lines.extend(f"  {ctx.mask(line)}" for line in done.lines or ["nothing to do"])
-    return lines
+    return lines, changed

@@ -61,9 +61,62 @@ async def _once(ctx: Context, url: str, headers: dict[str, str], max_body: int) 
     except httpx.TimeoutException:
         fetched.problem_kind, fetched.problem = "timeout", f"no answer within {ctx.timeout:g} s"
     except httpx.HTTPError as exc:
-        fetched.problem_kind = "unreachable"
+        fetched.problem_kind = network_kind(exc)
         fetched.problem = ctx.mask(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
     return fetched
+
+
+# What getaddrinfo and connect() say (glibc/musl/macOS texts, errno names) for the two
+# failures a user fixes differently from "the credentials are wrong".
+DNS_FAILURE = ("name or service not known", "nodename nor servname", "temporary failure in name resolution",
+               "no address associated", "name does not resolve", "getaddrinfo failed", "errno -2]",
+               "errno -3]", "errno -5]", "errno 8]")
+REFUSED = ("connection refused", "errno 111]", "errno 61]", "connect call failed")
+
+
+def network_kind(exc: BaseException) -> str:
+    """dns, refused or unreachable: each has its own fix. httpx (through anyio) wraps the
+    socket's error in "All connection attempts failed": the cause chain keeps it."""
+    import socket
+
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return "dns"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "refused"
+    text = " ".join(str(e) for e in chain).lower()
+    if any(marker in text for marker in DNS_FAILURE):
+        return "dns"
+    if any(marker in text for marker in REFUSED):
+        return "refused"
+    return "unreachable"
+
+
+def network_hint(fetched: Fetched, service: str, local_start: str | None = None) -> str | None:
+    """The hint for a network failure, by kind; None when the failure is not one."""
+    from checks.hosts import is_loopback
+
+    parts = urlsplit(fetched.url)
+    host = parts.hostname or "?"
+    where = f"{host}:{parts.port}" if parts.port else host
+    if fetched.problem_kind == "refused":
+        if is_loopback(host):
+            start = f" ({local_start})" if local_start else ""
+            return f"Nothing listens at {where}: start the local {service}{start}, or fix the port in the URL."
+        return f"{where} refused the connection: the port in the URL is wrong or {service} is down there."
+    if fetched.problem_kind == "dns":
+        return (f"The host name {host} does not resolve from here: it is misspelled, or this machine "
+                "cannot reach that network (DNS, VPN, an air-gapped CI runner).")
+    if fetched.problem_kind == "timeout":
+        return (f"{service} at {where} did not answer in time: it is slow or a firewall drops the "
+                "traffic; retry with a higher --timeout, or check the network path.")
+    if fetched.problem_kind == "unreachable":
+        return f"{where} could not be reached ({service}); the message says why."
+    return None
 
 
 async def fetch(ctx: Context, url: str, *, headers: dict[str, str] | None = None,

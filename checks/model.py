@@ -70,6 +70,13 @@ def skipped(message: str, **details: Any) -> Outcome:
     return Outcome(Status.SKIP, message, details)
 
 
+def unverified(clause: str, message: str | None = None, **details: Any) -> Outcome:
+    """A skip that leaves a gate clause unchecked: the report lists `clause` under
+    "unverified", so READY can never hide what was not looked at."""
+    text = clause if message is None else f"{clause}; {message}"
+    return Outcome(Status.SKIP, text, {**details, "unverified": clause})
+
+
 def waived(message: str, **details: Any) -> Outcome:
     return Outcome(Status.WAIVED, message, details)
 
@@ -85,6 +92,13 @@ class CheckResult:
     fix: str | None
     duration_ms: int
     details: dict[str, Any] = field(default_factory=dict)
+    # `fix` as a command that works when pasted: with --project when the project is not
+    # the current directory, and the binary's path when `deploy-check` is not on PATH.
+    fix_command: str | None = None
+
+    @property
+    def shown_fix(self) -> str | None:
+        return self.fix_command or self.fix
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +109,7 @@ class CheckResult:
             "message": self.message,
             "hint": self.hint,
             "fix": self.fix,
+            "fix_command": self.fix_command,
             "duration_ms": self.duration_ms,
             "details": self.details,
         }
@@ -111,6 +126,11 @@ class Report:
     git_commit: str | None = None
     inputs: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Gate clauses that could not be checked at all, with why ("database: nothing names…").
+    unverified: list[str] = field(default_factory=list)
+    strict: bool = False  # --strict: an unverified clause blocks the verdict
+    broad_waivers: list[str] = field(default_factory=list)  # "7 checks waived by `*` (…)"
+    model: dict[str, Any] | None = None  # the project model (checks/project), as `detect` prints it
 
     @property
     def summary(self) -> dict[str, int]:
@@ -126,7 +146,7 @@ class Report:
 
     @property
     def ready(self) -> bool:
-        return not self.blocking
+        return not self.blocking and not (self.strict and self.unverified)
 
     @property
     def verdict(self) -> str:
@@ -144,5 +164,8 @@ class Report:
             "git_commit": self.git_commit,
             "inputs": self.inputs,
             "notes": self.notes,
+            "unverified": self.unverified,
+            "broad_waivers": self.broad_waivers,
+            "project_model": self.model,
             "checks": [result.to_dict() for result in self.checks],
         }

@@ -13,8 +13,15 @@ if TYPE_CHECKING:
     import psycopg.conninfo
 
 
+def url_var(ctx: Context) -> str:
+    """The variable that holds the app's database URL, as messages name it."""
+    return ctx.model.database_var or "DATABASE_URL"
+
+
 def database_url(ctx: Context) -> str:
-    return ctx.value(ctx.config.database_url_var)
+    """The URL the app would use; "" when unset or when nothing names the database."""
+    name = ctx.model.database_var
+    return ctx.value(name) if name else ""
 
 
 def database_timeout(ctx: Context) -> float:

@@ -7,8 +7,12 @@ import asyncio
 import datetime as dt
 import fnmatch
 import inspect
+import shlex
+import shutil
+import sys
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from checks import __version__
 from checks.config import Waiver
@@ -27,16 +31,18 @@ def _matching_waivers(check_id: str, waivers: Iterable[Waiver]) -> list[Waiver]:
 
 
 def apply_waivers(check_id: str, outcome: Outcome, ctx: Context) -> Outcome:
-    if outcome.status is not Status.FAIL:
+    # A warning is waivable too: under --fail-level warn it would block like a failure.
+    if outcome.status not in (Status.FAIL, Status.WARN):
         return outcome
     matching = _matching_waivers(check_id, ctx.config.waivers)
     active = [w for w in matching if not w.expired(ctx.today)]
     if active:
         waiver = active[0]
         until = f", until {waiver.expires}" if waiver.expires else ""
+        would = "fail" if outcome.status is Status.FAIL else "warn"
         return Outcome(
             Status.WAIVED,
-            f'waived by {waiver.source}{until}: "{waiver.reason}" — would fail: {outcome.message}',
+            f'waived by {waiver.source}{until}: "{waiver.reason}" — would {would}: {outcome.message}',
             {**outcome.details, "waiver": {"source": waiver.source, "reason": waiver.reason}},
             hint=outcome.hint,
             fix=outcome.fix,
@@ -55,8 +61,25 @@ async def _call(check: Check, ctx: Context) -> Outcome:
     return result
 
 
+def pasteable(fix: str | None, project: Path) -> str | None:
+    """`deploy-check provision env` as the user can paste it into the shell they are in."""
+    if not fix or not fix.startswith("deploy-check "):
+        return fix
+    on_path = shutil.which("deploy-check")
+    if on_path:
+        binary = "deploy-check"
+    elif Path(sys.argv[0]).name == "deploy-check":
+        binary = shlex.quote(str(Path(sys.argv[0]).resolve()))
+    else:
+        binary = f"{shlex.quote(sys.executable)} -m checks"
+    here = Path.cwd().resolve() == project
+    return f"{binary} {fix.removeprefix('deploy-check ')}" + (
+        "" if here else f" --project {shlex.quote(str(project))}")
+
+
 def _result(check: Check, outcome: Outcome, started: float, ctx: Context) -> CheckResult:
     spec = check.spec
+    fix = outcome.fix if outcome.fix is not None else spec.fix
     return CheckResult(
         id=spec.id,
         family=spec.family,
@@ -64,9 +87,10 @@ def _result(check: Check, outcome: Outcome, started: float, ctx: Context) -> Che
         status=outcome.status,
         message=printable(ctx.mask(outcome.message)),
         hint=printable(ctx.mask(outcome.hint or spec.hint)),
-        fix=outcome.fix if outcome.fix is not None else spec.fix,
+        fix=fix,
         duration_ms=round((time.perf_counter() - started) * 1000),
         details=ctx.masker.deep(outcome.details),
+        fix_command=pasteable(fix, ctx.project),
     )
 
 
@@ -123,13 +147,71 @@ async def run_checks(checks: list[Check], ctx: Context) -> list[CheckResult]:
         await ctx.aclose()
 
 
+# Gate clauses (DESIGN.md "Signed-in flow") that only these checks prove: when they did
+# not pass, the clause is unverified, whatever else passed.
+PROOF_OF_CLAUSE = {
+    "AUTH003": "auth: OTP login is not proven locally",
+    "DEV004": "devserver: the signed-in core flow was not walked end to end",
+}
+
+
+def unverified_clauses(ctx: Context, results: list[CheckResult], selected: Iterable[str]) -> list[str]:
+    """What the gate could not check at all: the skips that said so, families this run
+    left out, and the proofs that did not pass."""
+    from checks.registry import FAMILIES, all_checks
+
+    clauses: list[str] = []
+    if not ctx.model.looks_like_app:
+        clauses.append(f"project: {ctx.model.looks_like_app_why}")
+    for done in results:
+        said = done.details.get("unverified") if done.status is Status.SKIP else None
+        if isinstance(said, str) and said not in clauses:
+            clauses.append(said)
+    chosen = set(selected)
+    catalogue = all_checks()
+    for family in FAMILIES:
+        ids = [c.spec.id for c in catalogue if c.spec.family == family]
+        if ids and not chosen & set(ids):
+            clauses.append(f"{family}: not run (--only/--skip)")
+    by_id = {r.id: r for r in results}
+    for check_id, clause in PROOF_OF_CLAUSE.items():
+        family = clause.split(":", 1)[0]
+        if f"{family}: not run (--only/--skip)" in clauses:
+            continue
+        result = by_id.get(check_id)
+        if family == "auth" and ctx.model.auth_provider in (None, "none"):
+            continue  # no provider: AUTH001 already said so (or the app has no auth)
+        if result is None:
+            built = check_id in {c.spec.id for c in catalogue}
+            clauses.append(f"{clause} ({check_id} {'not run' if built else 'is not built yet'})")
+        elif (result.status not in (Status.PASS, Status.FAIL, Status.WAIVED)
+              and not result.details.get("blocked_by")):
+            clauses.append(f"{clause} ({check_id}: {result.message})")
+    return [printable(ctx.mask(clause)) for clause in clauses]
+
+
+def broad_waivers(ctx: Context, results: list[CheckResult]) -> list[str]:
+    """A waiver that covers more than one check (a glob, a whole family) is named next to
+    the verdict, so `check = "*"` can never turn a project READY silently."""
+    said: list[str] = []
+    for waiver in ctx.config.waivers:
+        covered = [r.id for r in results if r.status is Status.WAIVED
+                   and r.details.get("waiver", {}).get("reason") == waiver.reason
+                   and fnmatch.fnmatchcase(r.id, waiver.check)]
+        if len(covered) > 1 or (covered and any(ch in waiver.check for ch in "*?[")):
+            said.append(f"{len(covered)} check{'s' if len(covered) != 1 else ''} waived by "
+                        f"`{waiver.check}` ({', '.join(covered)})")
+    return [printable(ctx.mask(line)) for line in said]
+
+
 def build_report(ctx: Context, results: list[CheckResult], started_at: dt.datetime, elapsed: float,
-                 fail_level: Status) -> Report:
+                 fail_level: Status, *, strict: bool = False) -> Report:
     notes = [
         f"waiver for {w.check} expired on {w.expires}: {w.reason}"
         for w in ctx.config.waivers
         if w.expired(ctx.today)
     ]
+    broad = broad_waivers(ctx, results)
     return Report(
         tool=f"deploy-check {__version__}",
         project=str(ctx.project),
@@ -140,11 +222,17 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         git_commit=git_commit(ctx.project),
         inputs=input_digests(ctx),
         notes=[ctx.mask(note) for note in notes],
+        unverified=unverified_clauses(ctx, results, [r.id for r in results]),
+        broad_waivers=broad,
+        strict=strict,
+        model=ctx.masker.deep(ctx.model.to_dict()),
     )
 
 
-async def run(checks: list[Check], ctx: Context, fail_level: Status = Status.FAIL) -> Report:
+async def run(checks: list[Check], ctx: Context, fail_level: Status = Status.FAIL, *,
+              strict: bool = False) -> Report:
     started_at = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     results = await run_checks(checks, ctx)
-    return build_report(ctx, results, started_at, time.perf_counter() - clock, fail_level)
+    return build_report(ctx, results, started_at, time.perf_counter() - clock, fail_level,
+                        strict=strict)

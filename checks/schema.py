@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from checks.context import Context
-from checks.model import Outcome, Spec, failed, passed, skipped, warned
+from checks.model import Outcome, Spec, failed, passed, skipped, unverified, warned
 from checks.registry import check
 from checks.scratch import SCRATCH_PREFIX
 from checks.sources import schema_paths, schema_sources
@@ -40,10 +40,15 @@ DB005 = Spec(
 )
 
 # One query for any number of tables: the pairs travel as two parallel arrays.
+# Only a table counts: a view, a foreign table or a materialized view of the same name
+# holds no rows of the app's own (a partitioned table is a 'BASE TABLE' here too).
 PRESENT_TABLES = """
 SELECT table_schema, table_name FROM information_schema.tables
-WHERE (table_schema, table_name) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+WHERE table_type = 'BASE TABLE'
+  AND (table_schema, table_name) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
 """
+RELKINDS = {"v": "a view", "m": "a materialized view", "f": "a foreign table", "S": "a sequence",
+            "i": "an index", "c": "a composite type"}
 COLUMNS = """
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
 FROM pg_attribute a
@@ -64,6 +69,7 @@ class SchemaFacts:
     parsed: ParsedSchema | None = None
     problem: str | None = None  # no schema file, syntax error, unreachable database
     problem_is_skip: bool = False
+    unverified: bool = False  # the skip leaves the schema clause of the gate unchecked
     expected: list[TableName] = field(default_factory=list)
     present: set[TableName] = field(default_factory=set)
 
@@ -91,16 +97,18 @@ async def table_columns(connection: psycopg.AsyncConnection[Any],
     return found
 
 
-async def invisible_tables(connection: psycopg.AsyncConnection[Any],
-                           tables: list[TableName]) -> set[TableName]:
-    """Those of `tables` that exist (pg_class) although information_schema hides them."""
+async def existing_kinds(connection: psycopg.AsyncConnection[Any],
+                         tables: list[TableName]) -> dict[TableName, str]:
+    """Those of `tables` that exist in pg_class, with their relkind: a table that
+    information_schema hides (no privilege), or another kind of object of that name."""
     from checks.sqlschema import TableName
 
     cursor = await connection.execute(
-        "SELECT t.schema, t.name FROM unnest(%s::text[], %s::text[]) AS t(schema, name) "
-        "WHERE to_regclass(quote_ident(t.schema) || '.' || quote_ident(t.name)) IS NOT NULL",
+        "SELECT t.schema, t.name, c.relkind::text FROM unnest(%s::text[], %s::text[]) AS t(schema, name) "
+        "JOIN pg_namespace n ON n.nspname = t.schema "
+        "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name",
         _arrays(tables))
-    return {TableName(schema, name) for schema, name in await cursor.fetchall()}
+    return {TableName(schema, name): kind for schema, name, kind in await cursor.fetchall()}
 
 
 def expected_tables(ctx: Context, parsed: ParsedSchema) -> list[TableName]:
@@ -204,9 +212,11 @@ async def collect(ctx: Context) -> SchemaFacts:
     if not schema_paths(ctx):
         if ctx.config.schema:  # named on purpose: its absence is a gap, not "no schema"
             return SchemaFacts(problem=f"[project] schema = {ctx.config.schema!r} in deploy-check.toml, "
-                               f"but {ctx.path(ctx.config.schema)} is missing or holds no .sql file")
-        return SchemaFacts(problem="no schema.sql and no migrations directory "
-                           "(drizzle/, supabase/migrations/, db/migrations/)", problem_is_skip=True)
+                               f"but {ctx.config.schema} is missing or holds no .sql file")
+        if ctx.model.schema is not None:
+            return SchemaFacts(problem=f"{ctx.model.schema.path} ({ctx.model.schema.kind}, "
+                               f"{ctx.model.schema.why}) holds no migration file yet")
+        return await _without_schema(ctx)
     try:
         parsed = parsed_schema(ctx)
     except SchemaSyntaxError as exc:
@@ -226,6 +236,41 @@ async def collect(ctx: Context) -> SchemaFacts:
     return facts
 
 
+# Tables the app could have created, outside the schemas a platform or PostgreSQL owns.
+USER_TABLES = """
+SELECT count(*) FROM information_schema.tables
+WHERE table_type = 'BASE TABLE'
+  AND table_schema NOT IN ('pg_catalog', 'information_schema', 'auth', 'storage', 'realtime',
+                           'supabase_functions', 'supabase_migrations', 'extensions', 'graphql',
+                           'graphql_public', 'pgsodium', 'vault', 'net', 'cron', 'neon_auth',
+                           'drizzle', '_realtime', 'pgbouncer')
+  AND table_schema NOT LIKE 'pg\\_%'
+"""
+
+
+async def _without_schema(ctx: Context) -> SchemaFacts:
+    """No schema source: an empty database must not pass (the app's tables were never
+    created); tables that are there cannot be judged, and the report says so."""
+    import psycopg
+
+    from checks.database import InvalidDatabaseUrl, shared_connection
+
+    looked = ctx.model.schema_why
+    try:
+        connection = await shared_connection(ctx)
+        cursor = await connection.execute(USER_TABLES)
+        row = await cursor.fetchone()
+        count = int(row[0]) if row else 0
+    except (psycopg.Error, OSError, TimeoutError, InvalidDatabaseUrl) as exc:
+        return SchemaFacts(problem=f"{looked}; and the database is not reachable: "
+                           f"{ctx.mask(str(exc)) or type(exc).__name__}", problem_is_skip=True)
+    if count == 0:
+        return SchemaFacts(problem=f"the database has no table of the app, and {looked}: nothing "
+                           "says what it should hold")
+    return SchemaFacts(problem=f"schema: {looked}; the database's {count} tables are not verified",
+                       problem_is_skip=True, unverified=True)
+
+
 async def schema_facts(ctx: Context) -> SchemaFacts:
     return await ctx.fact("schema", lambda: collect(ctx))
 
@@ -239,6 +284,8 @@ def _budget(ctx: Context) -> float:
 @check(DB004, needs=("DB002",), budget=_budget)
 async def tables_exist(ctx: Context) -> Outcome:
     facts = await schema_facts(ctx)
+    if facts.problem and facts.unverified:
+        return unverified(facts.problem, "set [project] schema in deploy-check.toml")
     if facts.problem:
         return skipped(facts.problem) if facts.problem_is_skip else failed(facts.problem)
     missing = [table for table in facts.expected if table not in facts.present]
@@ -252,11 +299,17 @@ async def tables_exist(ctx: Context) -> Outcome:
         # information_schema.tables hides what the role may not touch: such a table exists,
         # and `provision schema` cannot help; say so instead of calling it missing.
         try:
-            hidden = await invisible_tables(await shared_connection(ctx), missing)
+            kinds = await existing_kinds(await shared_connection(ctx), missing)
         except psycopg.Error:
-            hidden = set()  # the lookup is a refinement: "missing" stays the safe answer
-        absent = [t for t in missing if t not in hidden]
+            kinds = {}  # the lookup is a refinement: "missing" stays the safe answer
+        hidden = [t for t in missing if kinds.get(t) in ("r", "p")]
+        other = {t: RELKINDS.get(kinds[t], f"relkind {kinds[t]}") for t in missing
+                 if t in kinds and kinds[t] not in ("r", "p")}
+        absent = [t for t in missing if t not in kinds]
         parts = []
+        if other:
+            parts.append("; ".join(f"{t} exists as {what}, not as a table" for t, what in other.items()))
+            details["wrong_kind"] = {str(t): what for t, what in other.items()}
         if absent:
             parts.append(f"{len(absent)} of {len(facts.expected)} expected tables "
                          f"{'is' if len(absent) == 1 else 'are'} missing: {', '.join(map(str, absent))}")
@@ -265,9 +318,13 @@ async def tables_exist(ctx: Context) -> Outcome:
                          "the role of DATABASE_URL has no privilege on "
                          f"{'it' if len(hidden) == 1 else 'them'}")
         details["no_privilege"] = [str(t) for t in hidden]
-        return failed("; ".join(parts), fix=None if absent else "",
-                      hint=None if absent else "GRANT the app's role access to these tables "
-                      "(SELECT, INSERT, UPDATE, DELETE as it needs).", **details)
+        hint = None
+        if not absent and hidden and not other:
+            hint = "GRANT the app's role access to these tables (SELECT, INSERT, UPDATE, DELETE as it needs)."
+        elif not absent and other:
+            hint = ("Drop or rename the object that takes the table's name (provision schema will "
+                    "not do it: that is a destructive change), then apply the schema.")
+        return failed("; ".join(parts), fix=None if absent else "", hint=hint, **details)
     return passed(f"all {len(facts.expected)} expected tables exist "
                   f"(checked in information_schema.tables)", **details)
 

@@ -165,6 +165,15 @@ def read_settings(ctx: Context) -> SentrySettings:
                                            if ctx.config.sentry_url else None)
                 or _read_code_files(ctx, ("next.config.*",), OPTION_IN_CONFIG["sentryUrl"]))
     settings.api_url = (explicit.value if explicit else DEFAULT_SENTRY_URL).rstrip("/")
+    from checks.env import is_placeholder
+
+    for name, found in (("the DSN", settings.dsn), ("SENTRY_AUTH_TOKEN", settings.token),
+                        ("SENTRY_ORG", settings.org), ("SENTRY_PROJECT", settings.project)):
+        if found and is_placeholder(found.value):
+            # A placeholder is not a value: never "well-formed", never sent anywhere.
+            settings.problems.append(f"{name} ({found.source}) is a placeholder")
+    if any("is a placeholder" in problem for problem in settings.problems):
+        return settings
     if settings.dsn:
         try:
             parse_dsn(settings.dsn.value)
@@ -198,13 +207,15 @@ def read_settings(ctx: Context) -> SentrySettings:
 def deferral_note(ctx: Context) -> str | None:
     if ctx.monitoring_deferral is not None:
         return ctx.monitoring_deferral.quote()
-    if not ctx.config.sentry_required:
+    if ctx.config.sentry_required is False:
         return "deploy-check.toml: [sentry] required = false"
     return None
 
 
 @check(SENTRY001)
 def keys_present(ctx: Context) -> Outcome:
+    if not ctx.model.sentry_required and ctx.config.sentry_required is None:
+        return skipped(ctx.model.sentry_why)
     settings = read_settings(ctx)
     note = deferral_note(ctx)
     details: dict[str, Any] = {"missing": settings.missing, "found_in": settings.sources,
@@ -286,12 +297,16 @@ def _soften(ctx: Context, outcome: Outcome) -> Outcome:
 
 def _api_error(answer: Fetched, settings: SentrySettings, scope: str, what: str) -> Outcome | None:
     """The outcome for a non-200 answer, or None when it is a 200."""
+    from checks.httpfetch import network_hint
+
     org = settings.org.value if settings.org else "?"
     project = settings.project.value if settings.project else "?"
     details: dict[str, Any] = {"url": answer.url, "status": answer.status}
     if answer.problem:
-        if answer.problem_kind in ("timeout", "unreachable"):
-            return failed(f"Sentry unreachable at {settings.api_url}: {answer.problem}", **details)
+        hint = network_hint(answer, "Sentry")
+        if hint is not None:
+            # The network failed, not the token: a credentials hint would send the user astray.
+            return failed(f"Sentry unreachable at {settings.api_url}: {answer.problem}", hint=hint, **details)
         return failed(f"{what}: {answer.problem}", **details)
     status = answer.status or 0
     if status == 200:

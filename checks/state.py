@@ -16,10 +16,9 @@ DEFERRAL = re.compile(
     re.IGNORECASE,
 )
 # "not optional", "no later than", "we will not skip", "must never be deferred": a
-# deferral word that one of these stands just before is a requirement, not a deferral.
+# sentence with one of these is a requirement, not a deferral.
 NEGATIONS = {"not", "no", "never", "cannot", "can't", "won't", "don't", "doesn't", "isn't",
              "mustn't", "shouldn't", "nor", "without"}
-NEGATION_REACH = 3  # words before the deferral word
 HEADING = re.compile(r"decisions?\s+log", re.IGNORECASE)
 # deploy-check's own gate record (`--format markdown`), pasted into the log: its rows
 # name checks and statuses ("SENTRY002 | skip"), which is no decision of anybody's.
@@ -51,7 +50,14 @@ def decision_entries(markdown: str) -> list[tuple[str, int]]:
     row_line = 0
     in_header = False
     record_level = 0  # inside a pasted gate record when > 0
+    quoted = 0  # inside a blockquote: an old proposal quoted, not a decision
     for index, token in enumerate(tokens):
+        if token.type == "blockquote_open":
+            quoted += 1
+        elif token.type == "blockquote_close":
+            quoted -= 1
+        if quoted:
+            continue
         if token.type == "heading_open":
             level = int(token.tag[1])
             title = tokens[index + 1].content
@@ -83,20 +89,55 @@ def decision_entries(markdown: str) -> list[tuple[str, int]]:
     return entries
 
 
+# A sentence that requires or rejects is no deferral, whatever else it says ("Sentry is
+# required for launch", "the proposal to defer Sentry was rejected").
+REQUIREMENT = re.compile(
+    r"\b(must|required|requires?|mandatory|needs? to|has to|have to|blocking|at launch|"
+    r"before launch|for launch|no later than)\b", re.IGNORECASE)
+REJECTION = re.compile(
+    r"\b(reject(?:ed|s)?|declined|vetoed|overruled|reverted|cancell?ed|withdrawn|no longer|"
+    r"superseded|dropped the (?:idea|proposal))\b", re.IGNORECASE)
+# "not required", "not needed" are deferrals in themselves, not negated ones.
+NEGATIVE_DEFERRAL = re.compile(r"\bnot (?:required|needed)\b", re.IGNORECASE)
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s+\|\s+")
+# Link texts, images and code are not what anybody decided: `[Sentry setup (later)](#s)`.
+NOT_PROSE = re.compile(r"!?\[[^\]]*\]\([^)]*\)|!?\[[^\]]*\]\[[^\]]*\]|`[^`]*`")
+
+
+def _sentence_defers(sentence: str) -> bool:
+    """The sentence names monitoring and defers it, with no requirement, negation or
+    rejection anywhere in it."""
+    if not MONITORING.search(sentence) or REJECTION.search(sentence):
+        return False
+    plain = NEGATIVE_DEFERRAL.sub("deferred", sentence)
+    if REQUIREMENT.search(plain):
+        return False
+    if NEGATIONS.intersection(re.findall(r"[a-z']+", plain.lower())):
+        return False
+    return bool(DEFERRAL.search(plain))
+
+
 def defers(text: str) -> bool:
-    """A deferral word that no negation just before it turns into a requirement."""
-    for match in DEFERRAL.finditer(text):
-        before = re.findall(r"[a-z']+", text[:match.start()].lower())[-NEGATION_REACH:]
-        if not NEGATIONS.intersection(before):
-            return True
-    return False
+    """Judged sentence by sentence (table cells are sentences of their own)."""
+    return any(_sentence_defers(sentence) for sentence in SENTENCE_END.split(text))
+
+
+def _row_defers(text: str) -> bool:
+    """A table row whose cells split the decision (`| Sentry | Deferred |`) defers when no
+    cell requires, negates or rejects anything."""
+    if " | " not in text or not MONITORING.search(text) or REJECTION.search(text):
+        return False
+    plain = NEGATIVE_DEFERRAL.sub("deferred", text)
+    return (not REQUIREMENT.search(plain) and bool(DEFERRAL.search(plain))
+            and not NEGATIONS.intersection(re.findall(r"[a-z']+", plain.lower())))
 
 
 def find_monitoring_deferral(markdown: str) -> Deferral | None:
-    for text, line in decision_entries(markdown):
-        if CHECK_ID.search(text):
+    for raw, line in decision_entries(markdown):
+        if CHECK_ID.search(raw):
             continue  # a gate record's row, not a decision
-        if MONITORING.search(text) and defers(text):
-            date = DATE.search(text)
-            return Deferral(text, date.group(0) if date else None, line)
+        text = " ".join(NOT_PROSE.sub(" ", raw).split())
+        if defers(text) or _row_defers(text):
+            date = DATE.search(raw)
+            return Deferral(raw, date.group(0) if date else None, line)
     return None

@@ -11,13 +11,17 @@ overwritten. `stop_local_db(project)` stops it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
 from checks.context import Context
 from checks.env import is_placeholder
 from checks.envfile import EnvFile
+from checks.pg import url_var
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
 from provision.pgembed import EmbeddedPostgres, EmbeddedPostgresError
@@ -108,7 +112,7 @@ async def _platform_stand_ins(url: str, platform: str) -> str:
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
-    name = ctx.config.database_url_var
+    name = url_var(ctx)
     env_path = ctx.env_path
     if ctx.env_local.error:
         raise ProvisionFailed(ctx.env_local.error)
@@ -137,6 +141,46 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
         return result
 
     _ignore_state_dir(ctx.project)
+    async with _project_lock(ctx.project):
+        return await _provision_locked(ctx, server, name, env_path, result, platform=platform)
+
+
+LOCK_WAIT = 120.0  # a first start (initdb) takes seconds; two runs at once wait their turn
+
+
+@contextlib.asynccontextmanager
+async def _project_lock(project: Path) -> AsyncIterator[None]:
+    """One `provision local-db` at a time per project: the second waits, then finds the
+    server running and the database created (it used to fail with a raw UniqueViolation)."""
+    import fcntl
+
+    path = Path(project) / STATE_DIR / "local-db.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ProvisionFailed(f"another `provision local-db` holds {path} for more than "
+                                          f"{LOCK_WAIT:g} s") from None
+                await asyncio.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, env_path: Path,
+                            result: Provisioned, *, platform: str | None = None) -> Provisioned:
+    from checks.envfile import parse_env_text
+
+    # Read again under the lock: a run that held it before may have written the URL.
+    text_now = env_path.read_text(encoding="utf-8") if env_path.is_file() else None
+    parsed = parse_env_text(text_now, env_path) if text_now is not None else None
+    current = (parsed.values.get(name, "") if parsed else "").strip()
     try:
         started = await asyncio.to_thread(server.start)
         created = await asyncio.to_thread(server.create_database, DATABASE_NAME)

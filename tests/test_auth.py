@@ -34,7 +34,7 @@ def test_neon_auth_jwks_answers(tmp_path: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/neondb/auth/.well-known/jwks.json").respond_with_json(JWKS)
     found = run_auth(neon(tmp_path, httpserver.url_for("/neondb/auth")))
     assert found["AUTH001"]["status"] == "pass"
-    assert "detected from NEON_AUTH_BASE_URL" in found["AUTH001"]["message"]
+    assert "NEON_AUTH_BASE_URL in .env.local" in found["AUTH001"]["message"]
     assert found["AUTH002"]["status"] == "pass"
     assert "serves 1 signing key" in found["AUTH002"]["message"]
 
@@ -131,7 +131,9 @@ def test_clerk_publishable_key_decodes_to_its_frontend_api(tmp_path: Path, https
     key = "pk_test_" + base64.b64encode(f"{host}$".encode()).decode().rstrip("=")
     assert clerk_frontend_api(key) == host
     httpserver.expect_request("/.well-known/jwks.json").respond_with_json(JWKS)
-    found = run_auth(write_project(tmp_path, {".env.local": f"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY={key}\n"}))
+    # clerkMiddleware needs the secret key on the server (Clerk's environment variables page).
+    found = run_auth(write_project(tmp_path, {".env.local": f"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY={key}\n"
+                                                            f"CLERK_SECRET_KEY=sk_test_{'k' * 40}\n"}))
     assert [found["AUTH001"]["status"], found["AUTH002"]["status"]] == ["pass", "pass"], found
 
 
@@ -175,3 +177,39 @@ def test_a_key_in_the_example_is_enough_to_detect_the_provider(tmp_path: Path) -
 def test_judge_jwks_table() -> None:
     assert judge_jwks(JWKS) is None
     assert judge_jwks({"keys": "nope"}) == "is not a JWKS with keys"
+
+
+def test_a_refused_loopback_url_says_start_the_local_service(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again below: nothing listens there
+    project = write_project(tmp_path, {".env.local": f"NEXT_PUBLIC_SUPABASE_URL=http://127.0.0.1:{port}\n"
+                                                     "NEXT_PUBLIC_SUPABASE_ANON_KEY=anon-key-value\n"})
+    auth002 = run_auth(project)["AUTH002"]
+    assert auth002["status"] == "fail"
+    assert auth002["hint"].startswith(f"Nothing listens at 127.0.0.1:{port}: start the local Supabase (`supabase start`)")
+
+
+@pytest.mark.parametrize(("error", "kind"), [
+    ("[Errno -2] Name or service not known", "dns"),
+    ("[Errno -3] Temporary failure in name resolution", "dns"),
+    ("[Errno 111] Connection refused", "refused"),
+    ("All connection attempts failed", "unreachable"),
+])
+def test_network_failures_are_told_apart(error: str, kind: str) -> None:
+    import httpx
+
+    from checks.httpfetch import Fetched, network_hint, network_kind
+
+    assert network_kind(httpx.ConnectError(error)) == kind
+    hint = network_hint(Fetched("https://auth.example.com/x", problem_kind=kind), "auth service") or ""
+    said = {"dns": "does not resolve from here", "refused": "refused the connection",
+            "unreachable": "could not be reached"}[kind]
+    assert said in hint
+
+
+def test_a_timeout_hint_is_about_the_network_not_the_credentials(tmp_path: Path, silent_server: str) -> None:
+    auth002 = run_auth(neon(tmp_path, silent_server + "/auth"), "--timeout", "1")["AUTH002"]
+    assert "did not answer in time" in auth002["hint"]

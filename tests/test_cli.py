@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from support import run_cli, write_project
+from support import REPO, run_cli, write_project
 
 READY = {
     ".env.local.example": "API_URL=\n",
@@ -208,3 +209,22 @@ def test_a_configured_schema_that_is_missing_fails_db004(tmp_path: Path) -> None
     db004 = json.loads(done.stdout)["checks"][0]
     assert db004["status"] == "fail", db004
     assert "db/schema.sql" in db004["message"] and done.returncode == 1
+
+
+def test_make_deploy_check_prints_only_the_report_and_needs_project(tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    project = write_project(tmp_path, {".env.local.example": "API_URL=\n", ".env.local": "API_URL=https://x\n"})
+    done = subprocess.run(["make", "-s", "-C", str(REPO), "deploy-check", f"PROJECT={project}",
+                           "ARGS=--only ENV001,ENV003 --format json"], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert json.loads(done.stdout)["verdict"] == "ready", done.stderr
+    plain = subprocess.run(["make", "-C", str(REPO), "--no-print-directory", "deploy-check",
+                            f"PROJECT={project}", "ARGS=--only ENV001 --format json"],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert json.loads(plain.stdout)["verdict"] == "ready"  # no echoed command in front of it
+    missing = subprocess.run(["make", "-C", str(REPO), "deploy-check"], capture_output=True, text=True,
+                             timeout=120, check=False)
+    assert missing.returncode == 2 and "set PROJECT=path/to/app" in missing.stderr

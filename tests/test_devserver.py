@@ -276,3 +276,39 @@ def test_demo_app_dev_script_under_node(tmp_path: Path) -> None:
         except psutil.Error:
             continue
     assert left == [], "npm or node outlived the run"
+
+
+@pytest.mark.parametrize("line", [
+    "sh: 1: run-p: not found",
+    "bash: next: command not found",
+    "npm ERR! code ELIFECYCLE",
+    "npm error code 1",
+    " ELIFECYCLE  Command failed with exit code 1.",
+    " ERR_PNPM_RECURSIVE_RUN_FIRST_FAIL  web@0.1.0 dev: `next dev`",
+    "error Command failed with exit code 1.",
+    "Error: Cannot find module 'next'",
+    "[vite] Internal server error: Failed to resolve import",
+    "ERROR in src/App.tsx:3:1",
+    "src/app.ts(3,1): error TS2304: Cannot find name 'foo'.",
+    "Failed to compile.",
+    "- error ./app/page.tsx",
+    "error - ./pages/index.js:1:0",
+    "panic: runtime error: invalid memory address",
+    "FATAL:  password authentication failed for user \"app\"",
+    'error: relation "users" does not exist',
+    "PrismaClientInitializationError: Can't reach database server at `db:5432`",
+])
+def test_dev003_knows_what_the_tools_print_when_broken(line: str) -> None:
+    from checks.devserver import error_lines
+
+    assert error_lines([line]) == [line]
+
+
+@pytest.mark.parametrize("line", [
+    "  ▲ Next.js 15.1.0", "   - Local:        http://localhost:3000", " ✓ Ready in 1200ms",
+    " GET / 200 in 35ms", "compiled client and server successfully", "0 errors, 0 warnings",
+])
+def test_dev003_leaves_ordinary_lines_alone(line: str) -> None:
+    from checks.devserver import error_lines
+
+    assert error_lines([line]) == []

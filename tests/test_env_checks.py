@@ -62,7 +62,8 @@ def test_env003_required_keys(tmp_path: Path, local: str, environ: dict[str, str
     project = write_project(tmp_path, {".env.local.example": EXAMPLE, ".env.local": local})
     env003 = result(check_in_process(project, "ENV003", environ), "ENV003")
     assert env003.status.value == status
-    assert env003.details["missing"] == missing
+    assert env003.details["missing"] == missing + empty  # every gap, as DESIGN.md's example
+    assert env003.details["absent"] == missing
     assert env003.details["empty"] == empty
     for key in missing + empty:
         assert key in env003.message

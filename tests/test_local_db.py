@@ -179,3 +179,44 @@ URL = "postgresql://postgres:pw@127.0.0.1:5433/app"
 def test_set_env_value(before: str | None, after: str) -> None:
     parsed = parse_env_text(before, Path(".env.local")) if before is not None else None
     assert set_env_value(before, parsed, "DATABASE_URL", URL) == after
+
+
+def test_check_fix_on_a_fresh_project_loops_until_ready(tmp_path: Path) -> None:
+    """env writes .env.local, local-db a database, and only then can DB004 ask for the
+    schema: one `--fix` runs all three (it used to end NOT READY after the first round)."""
+    import json
+
+    project = tmp_path / "fresh"
+    project.mkdir()
+    (project / ".env.local.example").write_text("POSTGRES_URL=\n")
+    (project / "schema.sql").write_text("CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);\n")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project), "PYTHONPATH": str(REPO)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "checks", "check", "--project", str(project),
+                               "--only", "env,database,schema", "--fix", "-f", "json"], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=180, check=False)
+        report = json.loads(done.stdout)
+        assert done.returncode == 0, (done.stderr, [(c["id"], c["message"]) for c in report["checks"]])
+        assert "running `deploy-check provision schema`" in done.stderr
+        # local-db wrote the variable the app names, not DATABASE_URL
+        assert parse_env_text((project / ".env.local").read_text(), project).values["POSTGRES_URL"]
+    finally:
+        stop_local_db(project)
+
+
+def test_two_runs_at_once_both_succeed_with_one_server(tmp_path: Path) -> None:
+    project = tmp_path / "twice"
+    project.mkdir()
+    (project / ".env.local").write_text("DATABASE_URL=\n")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project), "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "checks", "provision", "local-db", "--project", str(project)]
+    try:
+        runs = [subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True) for _ in range(2)]
+        outputs = [run.communicate(timeout=180) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        assert "UniqueViolation" not in "".join(out + err for out, err in outputs)
+        assert (project / ".env.local").read_text().count("DATABASE_URL=") == 1
+        assert database_url(project) == local_db(project).url("app")
+    finally:
+        stop_local_db(project)

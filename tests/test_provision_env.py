@@ -6,9 +6,11 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 from checks.envfile import read_env_file
 
-from support import run_cli, write_project
+from support import clean_environ, run_cli, write_project
 
 EXAMPLE = """\
 DATABASE_URL=postgresql://user:password@host:5432/db
@@ -63,10 +65,35 @@ def test_second_run_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_without_example_fails_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text("{}\n")
     done = run_cli("provision", "env", "--project", str(tmp_path))
     assert done.returncode == 1
-    assert "no .env.local.example" in done.stderr
+    assert "no env example" in done.stderr and ".env.example" in done.stderr
     assert not (tmp_path / ".env.local").exists()
+
+
+@pytest.mark.parametrize("name", ["env", "local-db", "schema"])
+def test_provisioners_refuse_a_folder_that_is_not_an_app(tmp_path: Path, name: str) -> None:
+    """`make deploy-check PROJECT=…` then a pasted `deploy-check provision local-db` used
+    to start a database and write .env.local inside whatever directory the shell was in."""
+    done = run_cli("provision", name, "--project", str(tmp_path))
+    assert done.returncode == 2
+    assert "does not look like an app; refusing to provision here" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_provision_schema_names_its_target_and_where_the_url_came_from(tmp_path: Path, fresh_db: str) -> None:
+    import re
+
+    project = write_project(tmp_path, {"schema.sql": "CREATE TABLE t (id int);\n",
+                                       ".env.local": "DATABASE_URL=postgresql://app:file-pw-canary@db.example.com/app\n"})
+    done = run_cli("provision", "schema", "--project", str(project), "--dry-run",
+                   env=clean_environ(DATABASE_URL=fresh_db))
+    assert done.returncode == 0, done.stderr
+    target = re.search(r"target: (\S+) \(DATABASE_URL from process environment\); the process environment "
+                       r"overrides a different DATABASE_URL in \.env\.local", done.stderr)
+    assert target and target.group(1).startswith("postgresql://postgres@127.0.0.1:"), done.stderr
+    assert "pg-canary" not in done.stderr + done.stdout and "file-pw-canary" not in done.stderr
 
 
 def test_check_fix_runs_the_env_provisioner_then_checks_again(tmp_path: Path) -> None:
@@ -77,3 +104,88 @@ def test_check_fix_runs_the_env_provisioner_then_checks_again(tmp_path: Path) ->
     report = json.loads(done.stdout)
     assert report["verdict"] == "ready", report
     assert any(note.startswith("before --fix: not_ready") for note in report["notes"])
+
+
+def test_only_the_filled_lines_change_byte_for_byte(tmp_path: Path) -> None:
+    original = ('KEEP="line\u2028sep\x0cfeed\x85nel"\r\n'
+                "SESSION_SECRET=\r\n"
+                "# trailing comment without newline")
+    project = write_project(tmp_path, {".env.local.example": "KEEP=\nSESSION_SECRET=\n"})
+    (project / ".env.local").write_bytes(original.encode("utf-8"))
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 0, done.stderr
+    after = (project / ".env.local").read_bytes().decode("utf-8")
+    before_lines, after_lines = original.split("\n"), after.split("\n")
+    assert after_lines[0] == before_lines[0] and after_lines[2] == before_lines[2]
+    assert after_lines[1].startswith("SESSION_SECRET=") and after_lines[1].endswith("\r")
+    assert len(after_lines[1]) > len("SESSION_SECRET=\r") + 30
+    assert "left empty" not in done.stdout  # it was generated, and said once
+
+
+def test_a_symlink_out_of_the_project_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.env"
+    outside.write_text("OTHER=1\n")
+    outside.chmod(0o640)
+    project = write_project(tmp_path / "app", {".env.local.example": "SESSION_SECRET=\n"})
+    (project / ".env.local").symlink_to(outside)
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 1
+    assert "is a symlink to" in done.stderr and "outside the project" in done.stderr
+    assert outside.read_text() == "OTHER=1\n" and stat.S_IMODE(outside.stat().st_mode) == 0o640
+
+
+def test_a_symlink_inside_the_project_is_written_through_keeping_its_mode(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local.example": "SESSION_SECRET=\n", "env/dev.env": "A=1\n"})
+    (project / "env" / "dev.env").chmod(0o640)
+    (project / ".env.local").symlink_to(project / "env" / "dev.env")
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 0, done.stderr
+    assert (project / ".env.local").is_symlink()
+    assert "SESSION_SECRET=" in (project / "env" / "dev.env").read_text()
+    assert stat.S_IMODE((project / "env" / "dev.env").stat().st_mode) == 0o640
+
+
+def test_an_edit_saved_while_it_prompts_is_merged_not_lost(tmp_path: Path) -> None:
+    """Under a real pseudo-terminal: while `provision env` waits for API_URL, an editor
+    saves a real DATABASE_URL and a new key; both survive, and API_URL is filled."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    from support import REPO
+
+    project = write_project(tmp_path, {".env.local.example": "DATABASE_URL=\nAPI_URL=\n",
+                                       ".env.local": "DATABASE_URL=\n"})
+    leader, follower = pty.openpty()
+    run = subprocess.Popen([sys.executable, "-m", "checks", "provision", "env", "--project", str(project)],
+                           cwd=REPO, env={**clean_environ(), "PYTHONPATH": str(REPO)},
+                           stdin=follower, stdout=follower, stderr=follower, close_fds=True)
+    os.close(follower)
+    seen = b""
+
+    def wait_for(prompt: bytes) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 30
+        while prompt not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if ready:
+                seen += os.read(leader, 4096)
+        assert prompt in seen, seen
+
+    try:
+        wait_for(b"DATABASE_URL (Enter to leave empty)")  # the example's order
+        os.write(leader, b"\n")
+        wait_for(b"API_URL (Enter to leave empty)")
+        (project / ".env.local").write_text("DATABASE_URL=postgresql://app@db.example.com/real\nNEW_KEY=kept\n")
+        os.write(leader, b"https://api.example.com\n")
+        assert run.wait(timeout=30) == 0
+    finally:
+        run.kill()
+        os.close(leader)
+    values = read_env_file(project / ".env.local").values
+    assert values["DATABASE_URL"] == "postgresql://app@db.example.com/real"
+    assert values["NEW_KEY"] == "kept"
+    assert values["API_URL"] == "https://api.example.com"

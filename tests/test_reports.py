@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from support import clean_environ, run_cli, write_project
+from support import REPO, clean_environ, run_cli, write_project
 
 FORMATS = ["console", "json", "junit", "github", "markdown"]
 MIXED = {
@@ -38,7 +38,7 @@ def test_json_matches_the_design_schema(tmp_path: Path) -> None:
     assert list(report["inputs"]) == [".env.local.example"]
     assert re.fullmatch(r"[0-9a-f]{64}", report["inputs"][".env.local.example"])
     for entry in report["checks"]:
-        assert set(entry) == {"id", "family", "title", "status", "message", "hint", "fix",
+        assert set(entry) == {"id", "family", "title", "status", "message", "hint", "fix", "fix_command",
                               "duration_ms", "details"}
         assert entry["status"] in report["summary"]
         assert isinstance(entry["details"], dict)
@@ -77,7 +77,10 @@ def test_github_workflow_commands(tmp_path: Path) -> None:
     warnings = [line for line in lines if line.startswith("::warning ")]
     assert len(errors) == 1 and errors[0].startswith("::error title=ENV003 Required variables are filled::")
     assert "%0Ahint: " in errors[0]  # newlines escaped per the workflow-command format
-    assert len(warnings) == 1 and "ENV005" in warnings[0]
+    findings = [line for line in warnings if "title=unverified" not in line]
+    assert len(findings) == 1 and "ENV005" in findings[0]
+    # families this run left out are said, never silently READY
+    assert any("devserver: not run" in line for line in warnings)
     assert lines[-1].startswith("deploy-check: NOT READY")
     assert "| ENV003 |" in summary.read_text()
 
@@ -102,8 +105,10 @@ def test_console_is_plain_text_when_not_a_tty(tmp_path: Path) -> None:
     text = render(write_project(tmp_path, MIXED), "console")
     assert "\x1b[" not in text
     assert "✘ fail   ENV003" in text
-    assert "fix:  deploy-check provision env" in text
-    assert text.rstrip().endswith("verdict: NOT READY (ENV003)")
+    # run from the repository, not the project, with no deploy-check on PATH: the fix
+    # names the interpreter and the project, so it works when pasted
+    assert "provision env --project " in text and "fix:  " in text
+    assert "verdict: NOT READY (ENV003) — 5 unverified: database: not run (--only/--skip)" in text
 
 
 def test_output_file_gets_the_format_and_stdout_the_console(tmp_path: Path) -> None:
@@ -136,3 +141,20 @@ def test_secret_canary_never_appears_in_any_format(tmp_path: Path, fmt: str) -> 
     assert done.returncode == 1
     for text in (done.stdout, done.stderr, out.read_text(), summary.read_text() if summary.exists() else ""):
         assert CANARY not in text
+
+
+def test_fix_commands_work_when_pasted(tmp_path: Path) -> None:
+    import shlex
+    import subprocess
+
+    project = write_project(tmp_path / "app dir", {".env.local.example": "SESSION_SECRET=\n"})
+    done = run_cli("check", "--project", str(project), "--only", "ENV001", "-f", "json")
+    env001 = json.loads(done.stdout)["checks"][0]
+    assert env001["fix"] == "deploy-check provision env"  # the catalogue's, stable
+    pasted = env001["fix_command"]
+    assert pasted.endswith(f"provision env --project {shlex.quote(str(project))}")
+    # pasted into a shell in another directory, it provisions the project
+    ran = subprocess.run(pasted, shell=True, cwd=tmp_path, env={**clean_environ(), "PYTHONPATH": str(REPO)},
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert (project / ".env.local").is_file()

@@ -767,3 +767,12 @@ def test_only_a_schema_the_guard_accepts_is_cached_and_a_change_is_seen(tmp_path
     refused = provision(project)
     assert refused.returncode == 1 and "schema.sql:17 DELETE" in refused.stderr
     assert provision(project).returncode == 1  # never served from a cache
+
+
+def test_db004_a_view_of_the_same_name_is_not_the_table(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, "CREATE VIEW notes AS SELECT 1 AS id, 'x'::text AS body")
+    project = project_for(tmp_path, fresh_db, "CREATE TABLE notes (id int PRIMARY KEY, body text);\n")
+    db004 = checks(project)["DB004"]
+    assert db004["status"] == "fail"
+    assert "public.notes exists as a view, not as a table" in str(db004["message"])
+    assert db004["details"]["wrong_kind"] == {"public.notes": "a view"}

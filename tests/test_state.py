@@ -22,6 +22,10 @@ CASES = [
     ("deep-heading", "# P\n## Plan\n#### Decisions Log\n* 2026-10-30 — Sentry DSN not required yet\n",
      "2026-10-30 — Sentry DSN not required yet", "2026-10-30"),
     ("numbered-list", "## Decisions Log\n\n1. Skip Sentry until launch\n", "Skip Sentry until launch", None),
+    ("row-split-cells", "## Decisions Log\n\n| Area | Decision |\n|---|---|\n| Monitoring (Sentry) | Deferred to post-launch |\n",
+     "Monitoring (Sentry) | Deferred to post-launch", None),
+    ("second-sentence", "## Decisions Log\n\n- Use Neon for the database. Sentry is out of scope for this gate.\n",
+     "Use Neon for the database. Sentry is out of scope for this gate.", None),
 ]
 
 
@@ -44,9 +48,18 @@ def test_deferral_entries(name: str, markdown: str, text: str, date: str | None)
         "## Decisions Log\n\n- Sentry is **not optional**: error tracking is required for launch.\n",
         "## Decisions Log\n\n- Sentry must be fully configured no later than this gate.\n",
         "## Decisions Log\n\n- We will not skip Sentry; monitoring must be live before launch.\n",
+        # issue 12: each of these used to waive SENTRY001
+        "## Decisions Log\n\n- We must not, under any circumstances, skip Sentry: monitoring ships at launch.\n",
+        "## Decisions Log\n\n- Sentry is required for launch. Alert thresholds will be tuned later.\n",
+        "## Decisions Log\n\n- Proposal to defer Sentry was rejected; monitoring ships at launch.\n",
+        "## Decisions Log\n\n> Old proposal: Sentry optional\n\n- Use Neon\n",
+        "## Decisions Log\n\n- See [Sentry setup (later section)](#sentry) for the wiring.\n",
+        "## Decisions Log\n\n- Use DSN from vault; skip manual copy\n",
+        "## Decisions Log\n\n| Decision | Status |\n|---|---|\n| Sentry | required |\n",
     ],
     ids=["sentry-not-deferred", "deferral-not-monitoring", "before-the-log", "after-the-log", "no-log",
-         "not-optional", "no-later-than", "will-not-skip"],
+         "not-optional", "no-later-than", "will-not-skip", "must-not-skip", "required-then-later",
+         "rejected", "blockquote", "link-text", "skip-something-else", "row-required"],
 )
 def test_no_waiver(markdown: str) -> None:
     assert find_monitoring_deferral(markdown) is None

@@ -9,14 +9,23 @@ with `why` saying what was looked for — never a silent default.
 
 from __future__ import annotations
 
+import json
+import os
+import stat
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from checks.project import detectors as d
 
 if TYPE_CHECKING:
     from checks.config import Config
 
 SchemaKind = Literal["sql", "drizzle", "prisma", "supabase", "dbmate", "golang-migrate", "plain"]
+# Config files, package.json and the like are small; a larger one is not read (a FIFO or
+# a multi-gigabyte file must not hang or exhaust the run).
+MAX_CONFIG_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -59,36 +68,325 @@ class ProjectModel:
         return data
 
 
-# Migration directories known without configuration, in the order they are tried.
-_MIGRATION_DIRS: tuple[tuple[str, SchemaKind], ...] = (
-    ("drizzle", "drizzle"),
-    ("supabase/migrations", "supabase"),
-    ("db/migrations", "dbmate"),
-)
+def read_small(path: Path, limit: int = MAX_CONFIG_BYTES) -> str | None:
+    """The text of a regular file of at most `limit` bytes; None otherwise (missing, a
+    directory, a FIFO or device, too large, unreadable, not UTF-8). Opened non-blocking
+    so a FIFO can never hang the run."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(descriptor, "rb") as stream:
+            return stream.read(limit + 1)[:limit].decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
-def _schema(root: Path, config: Config) -> tuple[SchemaFact | None, str]:
+def relative(root: Path, path: Path) -> str:
+    """`path` relative to `root`, with `..` for a parent (a workspace root)."""
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def package_json(directory: Path) -> dict[str, Any] | None:
+    text = read_small(directory / "package.json")
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def dependencies(package: Mapping[str, Any] | None) -> set[str]:
+    names: set[str] = set()
+    for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+        block = (package or {}).get(section)
+        if isinstance(block, dict):
+            names |= {name for name in block if isinstance(name, str)}
+    return names
+
+
+def _env_references(text: str) -> list[str]:
+    return [next(g for g in match.groups() if g) for match in d.ENV_REFERENCE.finditer(text)]
+
+
+# -- the database variable ----------------------------------------------------------
+
+
+def _prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[Path]:
+    configured = (package or {}).get("prisma")
+    names = list(d.PRISMA_SCHEMAS)
+    if isinstance(configured, dict) and isinstance(configured.get("schema"), str):
+        names.insert(0, configured["schema"])
+    for name in names:
+        path = root / name
+        if path.is_file():
+            return [path]
+        if path.is_dir():  # prismaSchemaFolder: the datasource is in one of the files
+            return sorted(path.glob("*.prisma"))
+    return []
+
+
+def prisma_datasource(root: Path, package: Mapping[str, Any] | None) -> tuple[str | None, str] | None:
+    """(variable, why) from `datasource … { url = env("X") }` or prisma.config.ts."""
+    for path in _prisma_schema_files(root, package):
+        schema_text = read_small(path) or ""
+        for block in d.PRISMA_DATASOURCE.finditer(schema_text):
+            found = d.PRISMA_URL_ENV.search(block.group("body"))
+            if found:
+                return found.group("var"), f'{relative(root, path)}: url = env("{found.group("var")}")'
+    for config_name in d.PRISMA_CONFIGS:
+        text = read_small(root / config_name)
+        if text and "datasource" in text:
+            after = text[text.index("datasource"):]
+            names = _env_references(after[:400])
+            if names:
+                return names[0], f"{config_name}: datasource url reads {names[0]}"
+    return None
+
+
+def drizzle_config(root: Path) -> tuple[str, str] | None:
+    """(file name, text) of the drizzle-kit config."""
+    for name in d.DRIZZLE_CONFIGS:
+        text = read_small(root / name)
+        if text is not None:
+            return name, text
+    return None
+
+
+def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | None:
+    """(variable, why) from drizzle.config's `dbCredentials: { url: process.env.X }`;
+    (None, why) when the URL is composed of several variables (no one variable to check)."""
+    if config is None:
+        return None
+    name, text = config
+    start = d.DRIZZLE_CREDENTIALS.search(text)
+    if start is None:
+        return None
+    block = text[start.end(): start.end() + 600]
+    url = d.DRIZZLE_URL_KEY.search(block)
+    block = block[: block.find("\n}") if "\n}" in block else len(block)]
+    expression = url.group("expr") if url else block
+    names = _env_references(expression)
+    if len(names) == 1 and "${" not in expression:
+        return names[0], f"{name}: dbCredentials reads {names[0]}"
+    if names:
+        return None, (f"{name} builds the database URL from {', '.join(dict.fromkeys(names))}: "
+                      "there is no one variable to check")
+    return None
+
+
+def _database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
+                  drizzle: tuple[str, str] | None, file_keys: Iterable[tuple[str, str]],
+                  environ: Mapping[str, str]) -> tuple[str | None, str]:
+    if config.database_url_var:
+        return config.database_url_var, "deploy-check.toml: [database] url_var"
+    composed: str | None = None
+    for found in (prisma_datasource(root, package), drizzle_url_var(drizzle)):
+        if found and found[0] is not None:
+            return found
+        if found:
+            composed = found[1]
+    keys_by_file: dict[str, str] = {}
+    for file_name, key in file_keys:
+        keys_by_file.setdefault(key, file_name)
+    for name in d.DATABASE_VARS:
+        if name in keys_by_file:
+            return name, f"{name} in {keys_by_file[name]}"
+    for name in d.DATABASE_VARS:
+        if name in environ:
+            return name, f"{name} in the process environment"
+    if composed:
+        return None, composed
+    return None, ("nothing names the app's database: no prisma datasource, no drizzle.config "
+                  f"dbCredentials, none of {', '.join(d.DATABASE_VARS[:4])}… in the env files")
+
+
+# -- the schema source ----------------------------------------------------------------
+
+
+def directory_kind(path: Path) -> SchemaKind | None:
+    """Which migration tool wrote `path`, from its files; None when it holds no SQL."""
+    if (path / "meta" / "_journal.json").is_file():
+        return "drizzle"  # drizzle-kit writes <out>/meta/_journal.json
+    if (path / "migration_lock.toml").is_file() or any(path.glob("*/migration.sql")):
+        return "prisma"  # prisma migrate: <ts>_<name>/migration.sql + migration_lock.toml
+    files = sorted(path.glob("*.sql"))
+    if not files:
+        return None
+    if path.as_posix().endswith("supabase/migrations"):
+        return "supabase"
+    if any(f.name.endswith(".up.sql") for f in files):
+        return "golang-migrate"
+    if any("-- migrate:up" in (read_small(f, 64 * 1024) or "") for f in files[:5]):
+        return "dbmate"
+    return "plain"
+
+
+def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
+            package: Mapping[str, Any] | None) -> tuple[SchemaFact | None, str]:
     if config.schema:
         path = root / config.schema
-        kind: SchemaKind = "sql" if not path.is_dir() else "plain"
+        kind: SchemaKind = (directory_kind(path) or "plain") if path.is_dir() else "sql"
         return SchemaFact(kind, config.schema, "deploy-check.toml: [project] schema"), ""
-    if (root / "schema.sql").is_file():
-        return SchemaFact("sql", "schema.sql", "schema.sql"), ""
-    for name, kind in _MIGRATION_DIRS:
-        if (root / name).is_dir():
-            return SchemaFact(kind, name, f"{name}/ exists"), ""
-    return None, "looked for schema.sql, drizzle/, supabase/migrations/, db/migrations/"
+    candidates: list[tuple[str, str]] = []
+    if drizzle is not None:
+        name, text = drizzle
+        out = d.DRIZZLE_OUT.search(text)
+        folder = out.group("out").strip().removeprefix("./").rstrip("/") if out else "drizzle"
+        candidates.append((folder, f"{name}: out = {folder!r}" if out else f"{name} (default out: drizzle)"))
+    prisma_files = _prisma_schema_files(root, package)
+    if prisma_files:
+        # Prisma keeps migrations/ beside the schema file that holds the datasource.
+        folder = relative(root, prisma_files[0].parent)
+        candidates.append((f"{folder}/migrations".removeprefix("./"),
+                           f"{relative(root, prisma_files[0])} (prisma migrate)"))
+    for folder in ("drizzle", "prisma/migrations", "supabase/migrations", "db/migrations",
+                   "migrations", "src/db/migrations", "src/migrations", "database/migrations"):
+        candidates.append((folder, f"{folder}/ exists"))
+    looked: list[str] = []
+    for folder, why in candidates:
+        path = root / folder
+        if folder in looked:
+            continue
+        looked.append(folder)
+        found = directory_kind(path) if path.is_dir() else None
+        if found is not None:
+            return SchemaFact(found, folder, why), ""
+    for name in ("schema.sql", "db/schema.sql", "sql/schema.sql", "database/schema.sql"):
+        if (root / name).is_file():
+            return SchemaFact("sql", name, f"{name} exists"), ""
+    return None, (f"no schema source: looked for {', '.join(f + '/' for f in looked)} and "
+                  "schema.sql")
 
 
-def discover(root: Path, config: Config) -> ProjectModel:
-    """The project model of the app at `root` (already resolved)."""
+# -- auth, Sentry, package manager -----------------------------------------------------
+
+
+def _auth(config: Config, deps: set[str], keys: Mapping[str, str]) -> tuple[str | None, str]:
+    if config.auth_provider != "auto":
+        return config.auth_provider, "deploy-check.toml: [auth] provider"
+    for provider, packages in d.AUTH_SDKS:
+        for package_name in packages:
+            if package_name in deps:
+                return provider, f"package.json depends on {package_name}"
+    for provider, names in d.AUTH_KEYS:
+        for name in names:
+            if name in keys:
+                return provider, f"{name} in {keys[name]}"
+    if config.auth_issuer:
+        return "oidc", "deploy-check.toml: [auth] issuer"
+    return None, "no auth SDK in package.json and no auth provider's keys in the env files"
+
+
+def _sentry(root: Path, config: Config, deps: set[str],
+            file_keys: Iterable[tuple[str, str]]) -> tuple[bool, str]:
+    if config.sentry_required is not None:
+        return config.sentry_required, f"deploy-check.toml: [sentry] required = {str(config.sentry_required).lower()}"
+    sdk = sorted(name for name in deps if name.startswith(d.SENTRY_PACKAGE_PREFIX))
+    if sdk:
+        return True, f"package.json depends on {sdk[0]}"
+    for name in d.SENTRY_FILES:
+        if (root / name).is_file():
+            return True, f"{name} exists"
+    for name, marker in d.SENTRY_CALLERS:
+        text = read_small(root / name)
+        if text and marker in text:
+            return True, f"{name} calls {marker}"
+    for name in d.NEXT_CONFIGS:
+        text = read_small(root / name)
+        if text and "withSentryConfig" in text:
+            return True, f"{name} wraps the config in withSentryConfig"
+    if (root / ".env.sentry-build-plugin").is_file():
+        return True, ".env.sentry-build-plugin exists"
+    for file_name, key in file_keys:
+        if d.SENTRY_KEY.search(key):
+            return True, f"{key} in {file_name}"
+    return False, ("the app does not use Sentry: no @sentry/* package, sentry.*.config.*, "
+                   "withSentryConfig or SENTRY_* key in the env files or example")
+
+
+def _package_manager(root: Path) -> tuple[str | None, str | None, str]:
+    """(manager, workspace root relative to the project, why), walking up to the
+    repository root: a pnpm/yarn/turbo workspace keeps one lockfile at its top."""
+    directory = root
+    while True:
+        package = package_json(directory)
+        declared = (package or {}).get("packageManager")
+        if isinstance(declared, str) and "@" in declared:
+            name = declared.split("@", 1)[0]
+            return name, relative(root, directory) if directory != root else ".", (
+                f"packageManager {declared!r} in {relative(root, directory / 'package.json')}")
+        for lock, manager in d.LOCKFILES:
+            if (directory / lock).is_file():
+                where = relative(root, directory) if directory != root else "."
+                return manager, where, f"{lock} in {where}"
+        if (directory / ".git").exists() or directory.parent == directory:
+            return None, None, "no lockfile or packageManager up to the repository root"
+        directory = directory.parent
+
+
+def _dev_command(config: Config, package: Mapping[str, Any] | None,
+                 manager: str | None) -> tuple[str | None, str]:
+    if config.dev_command:
+        return config.dev_command, "deploy-check.toml: [dev_server] command"
+    if package is None:
+        return None, "no package.json and no [dev_server] command in deploy-check.toml"
+    scripts = package.get("scripts")
+    if not isinstance(scripts, dict) or "dev" not in scripts:
+        return None, "package.json has no `dev` script and deploy-check.toml no [dev_server] command"
+    return f"{manager or 'npm'} run dev", "package.json scripts.dev"
+
+
+# -- the model ----------------------------------------------------------------------
+
+
+def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Iterable[str]]] = (),
+             example: tuple[str, Iterable[str]] | None = None,
+             environ: Mapping[str, str] | None = None) -> ProjectModel:
+    """The project model of the app at `root` (already resolved). `env_files` are the
+    loaded env files (relative name, keys) highest priority first; `example` the example
+    file in use (relative name, keys) when there is one."""
+    environ = dict(os.environ) if environ is None else environ
     model = ProjectModel(root=root)
-    model.database_var = config.database_url_var
-    model.database_var_why = "default" if config.database_url_var == "DATABASE_URL" else (
-        "deploy-check.toml: [database] url_var")
-    model.schema, model.schema_why = _schema(root, config)
-    model.auth_provider = None if config.auth_provider == "auto" else config.auth_provider
-    model.auth_why = "deploy-check.toml: [auth] provider" if model.auth_provider else ""
-    model.sentry_required = config.sentry_required
-    model.sentry_why = "default" if config.sentry_required else "deploy-check.toml: [sentry] required = false"
+    loaded = [(name, list(keys)) for name, keys in env_files]
+    model.env_files = [EnvFileFact(name, len(keys)) for name, keys in loaded]
+    example_keys = list(example[1]) if example else []
+    model.example_file = example[0] if example else None
+
+    package = package_json(root)
+    deps = dependencies(package)
+    drizzle = drizzle_config(root)
+    # Keys the app's own files name, with the file that names them (example last).
+    file_keys = [(name, key) for name, keys in loaded for key in keys]
+    if example:
+        file_keys += [(example[0], key) for key in example_keys]
+    model.database_var, model.database_var_why = _database_var(
+        root, config, package, drizzle, file_keys, environ)
+    model.schema, model.schema_why = _schema(root, config, drizzle, package)
+    keys: dict[str, str] = {}
+    for name, key in file_keys:
+        keys.setdefault(key, name)
+    for key in environ:
+        keys.setdefault(key, "the process environment")
+    model.auth_provider, model.auth_why = _auth(config, deps, keys)
+    model.sentry_required, model.sentry_why = _sentry(root, config, deps, file_keys)
+    model.package_manager, model.workspace_root, manager_why = _package_manager(root)
+    model.dev_command, model.dev_why = _dev_command(config, package, model.package_manager)
+    if model.dev_command and not config.dev_command:
+        model.dev_why += f" with {model.package_manager or 'npm'} ({manager_why})"
+
+    signs = [name for name, present in (
+        ("package.json", package is not None),
+        ("an env example", example is not None),
+        ("env files", bool(loaded)),
+        ("a schema source", model.schema is not None),
+        ("deploy-check.toml", config.path is not None),
+    ) if present]
+    model.looks_like_app = bool(signs)
+    model.looks_like_app_why = (f"found {', '.join(signs)}" if signs else
+                                "no package.json, env file or example, schema or migrations, "
+                                "or deploy-check.toml: this folder does not look like an app")
     return model

@@ -39,17 +39,23 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         console.print(Text(f"      {result.message}", style="dim" if status == "pass" else ""))
         if status in ("fail", "warn") or result.id in blocking:
             console.print(Text(f"      hint: {result.hint}", style="cyan"))
-            if result.fix:
-                console.print(Text(f"      fix:  {result.fix}", style="cyan"))
+            if result.shown_fix:
+                console.print(Text(f"      fix:  {result.shown_fix}", style="cyan"))
     for note in report.notes:
         console.print(Text(f"\nnote: {note}", style="yellow"))
     console.print()
     console.print(Text(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s"))
+    unchecked = f" — {len(report.unverified)} unverified: " + "; ".join(report.unverified) \
+        if report.unverified else ""
+    if report.broad_waivers:
+        unchecked += " — " + "; ".join(report.broad_waivers)
     if report.ready:
-        console.print(Text("verdict: READY", style="bold green"))
+        console.print(Text(f"verdict: READY{unchecked}", style="bold yellow" if unchecked else "bold green"))
     else:
         ids = ", ".join(r.id for r in report.blocking)
-        console.print(Text(f"verdict: NOT READY ({ids})", style="bold red"))
+        if report.strict and report.unverified:
+            ids = ", ".join(filter(None, [ids, "--strict"]))
+        console.print(Text(f"verdict: NOT READY ({ids}){unchecked}", style="bold red"))
     return buffer.getvalue()
 
 

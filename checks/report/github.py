@@ -32,8 +32,13 @@ def render(report: Report) -> str:
             kind = "notice"
         else:
             continue
-        text = f"{result.message}\nhint: {result.hint}" + (f"\nfix: {result.fix}" if result.fix else "")
+        text = f"{result.message}\nhint: {result.hint}" + (f"\nfix: {result.shown_fix}" if result.shown_fix else "")
         lines.append(command(kind, f"{result.id} {result.title}", text))
+    for clause in report.unverified:
+        lines.append(command("warning", "unverified", clause))
+    for line in report.broad_waivers:
+        lines.append(command("notice", "waived", line))
     verdict = "ready" if report.ready else "NOT READY"
-    lines.append(f"deploy-check: {verdict} ({summary_line(report)})")
+    unchecked = f"; {len(report.unverified)} unverified" if report.unverified else ""
+    lines.append(f"deploy-check: {verdict} ({summary_line(report)}{unchecked})")
     return "\n".join(lines) + "\n"

@@ -41,6 +41,8 @@ def render(report: Report) -> str:
     for name, value in (("verdict", report.verdict), ("project", report.project),
                         ("git_commit", report.git_commit or "")):
         ET.SubElement(properties, "property", name=name, value=_xml(value))
+    for clause in report.unverified:
+        ET.SubElement(properties, "property", name="unverified", value=_xml(clause))
     for result in report.checks:
         case = ET.SubElement(
             suite,
@@ -49,7 +51,7 @@ def render(report: Report) -> str:
             name=f"{result.id} {result.title}",
             time=f"{result.duration_ms / 1000:.3f}",
         )
-        body = _body(result.message, result.hint, result.fix)
+        body = _body(result.message, result.hint, result.shown_fix)
         if result.id in blocking:
             failure = ET.SubElement(case, "failure", message=_xml(result.message),
                                     type=result.status.value)

@@ -25,9 +25,11 @@ def render(report: Report) -> str:
     ]
     lines += [f"- Input `{name}`: sha256 `{digest[:16]}…`" for name, digest in report.inputs.items()]
     lines += [f"- Note: {cell(note)}" for note in report.notes]
+    lines += [f"- Unverified: {cell(clause)}" for clause in report.unverified]
+    lines += [f"- Waived: {cell(line)}" for line in report.broad_waivers]
     lines += ["", "| Check | Status | Title | Result | Fix |", "|---|---|---|---|---|"]
     for r in report.checks:
         status = f"{ICONS[r.status.value]} {r.status.value}"
-        fix = f"`{cell(r.fix)}`" if r.fix and r.status.value in ("fail", "warn") else ""
+        fix = f"`{cell(r.shown_fix)}`" if r.shown_fix and r.status.value in ("fail", "warn") else ""
         lines.append(f"| {r.id} | {status} | {cell(r.title)} | {cell(r.message)} | {fix} |")
     return "\n".join(lines) + "\n"

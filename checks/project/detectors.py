@@ -1,0 +1,92 @@
+"""What real apps use, as data (the shape of vercel/vercel's packages/frameworks
+detectors: a package name, or a path plus a content pattern). Adding a provider or a
+migration tool is adding a row here; `checks/project/__init__.py` evaluates them."""
+
+from __future__ import annotations
+
+import re
+
+# Next.js `next dev` loads these, highest priority first, below the process environment
+# (vercel/next.js packages/next-env/index.ts, loadEnvConfig: `.env.${mode}.local`,
+# `.env.local` (not in test), `.env.${mode}`, `.env`).
+NEXT_DEV_ENV_FILES = (".env.development.local", ".env.local", ".env.development", ".env")
+# The example that documents the variables, first found wins (DESIGN.md).
+EXAMPLE_FILES = (".env.local.example", ".env.example", ".env.sample", ".env.template")
+# Env files that can hold secrets and must be git-ignored (DESIGN.md ENV006). The Sentry
+# wizard writes SENTRY_AUTH_TOKEN to `.env.sentry-build-plugin` and tells the user not to
+# commit it (getsentry/sentry-wizard src/nextjs/nextjs-wizard.ts).
+SECRET_ENV_FILES = (".env", ".env.local", ".env.development.local", ".env.test.local",
+                    ".env.production.local", ".env.production", ".env.sentry-build-plugin")
+
+# Database variables real apps use, in the order they are preferred when the app's own
+# config names none: Vercel Postgres/Neon integration (POSTGRES_URL, POSTGRES_PRISMA_URL,
+# POSTGRES_URL_NON_POOLING), Neon's (DATABASE_URL, DATABASE_URL_UNPOOLED), Supabase's
+# (SUPABASE_DB_URL).
+DATABASE_VARS = ("DATABASE_URL", "POSTGRES_URL", "POSTGRES_PRISMA_URL", "DATABASE_URL_UNPOOLED",
+                 "POSTGRES_URL_NON_POOLING", "NEON_DATABASE_URL", "SUPABASE_DB_URL", "PG_URL",
+                 "PGURL")
+
+PRISMA_SCHEMAS = ("prisma/schema.prisma", "schema.prisma", "prisma/schema")
+DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs",
+                   "drizzle.config.cjs", "drizzle.config.mts", "drizzle.config.json")
+# Prisma 6.6+ moves the datasource URL to prisma.config.ts (prisma/prisma
+# packages/config/src/defineConfig.ts: `datasource: { url: env('DATABASE_URL') }`).
+PRISMA_CONFIGS = ("prisma.config.ts", "prisma.config.mts", "prisma.config.js")
+# `url = env("DATABASE_URL")` inside `datasource db { … }` (prisma docs, schema reference).
+PRISMA_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.DOTALL)
+PRISMA_URL_ENV = re.compile(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""",
+                            re.MULTILINE)
+PRISMA_PROVIDER = re.compile(r"""^\s*provider\s*=\s*["'](?P<provider>\w+)["']""", re.MULTILINE)
+# process.env.X, process.env["X"], env("X") / env('X') and Bun/Deno-style env.X
+ENV_REFERENCE = re.compile(
+    r"""process\.env\.(?P<a>[A-Za-z_][A-Za-z0-9_]*)|process\.env\[\s*["'](?P<b>[A-Za-z_][A-Za-z0-9_]*)["']\s*\]"""
+    r"""|\benv\(\s*["'](?P<c>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)|\benv\.(?P<d>[A-Z_][A-Z0-9_]*)""")
+# drizzle-kit config: `out: "./drizzle"` (default "drizzle"), `dbCredentials: { url: … }`
+# (drizzle-team/drizzle-orm drizzle-kit/src/index.ts, defineConfig).
+DRIZZLE_OUT = re.compile(r"""["']?\bout["']?\s*:\s*["'`](?P<out>[^"'`]+)["'`]""")
+DRIZZLE_CREDENTIALS = re.compile(r"dbCredentials\s*[\"']?\s*:\s*\{", re.MULTILINE)
+DRIZZLE_URL_KEY = re.compile(r"""["']?\b(?:url|connectionString)["']?\s*:\s*(?P<expr>`[^`]*`|[^,\n}]+)""")
+DRIZZLE_DIALECT = re.compile(r"""["']?\b(?:dialect|driver)["']?\s*:\s*["'](?P<dialect>[\w-]+)["']""")
+
+# Auth SDKs in package.json, first match wins (a Neon Auth app also lists better-auth).
+# Package names: npm registry pages of each SDK.
+AUTH_SDKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("neon-auth", ("@neondatabase/auth", "@neondatabase/neon-js")),
+    ("stack", ("@stackframe/stack", "@stackframe/react", "@stackframe/js")),
+    ("clerk", ("@clerk/nextjs", "@clerk/clerk-react", "@clerk/remix", "@clerk/react-router",
+               "@clerk/tanstack-react-start", "@clerk/astro")),
+    ("better-auth", ("better-auth",)),
+    ("kinde", ("@kinde-oss/kinde-auth-nextjs", "@kinde-oss/kinde-auth-react")),
+    ("authjs", ("next-auth", "@auth/core", "@auth/sveltekit", "@auth/express")),
+    ("supabase", ("@supabase/ssr", "@supabase/auth-helpers-nextjs", "@supabase/auth-ui-react",
+                  "@supabase/supabase-js")),
+)
+# Env keys that name a provider when package.json does not (the app may vendor the SDK).
+AUTH_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("neon-auth", ("NEON_AUTH_BASE_URL", "NEXT_PUBLIC_NEON_AUTH_URL", "NEON_AUTH_URL")),
+    ("stack", ("NEXT_PUBLIC_STACK_PROJECT_ID", "STACK_SECRET_SERVER_KEY")),
+    ("clerk", ("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY")),
+    ("better-auth", ("BETTER_AUTH_SECRET",)),
+    ("kinde", ("KINDE_ISSUER_URL", "KINDE_CLIENT_ID")),
+    ("authjs", ("AUTH_SECRET", "NEXTAUTH_SECRET")),
+    ("supabase", ("NEXT_PUBLIC_SUPABASE_URL",)),
+)
+
+# What says an app uses Sentry: the SDK, its config files, the Next.js wrapper.
+SENTRY_PACKAGE_PREFIX = "@sentry/"
+SENTRY_FILES = ("sentry.client.config.ts", "sentry.client.config.js", "sentry.server.config.ts",
+                "sentry.server.config.js", "sentry.edge.config.ts", "sentry.edge.config.js",
+                "instrumentation-client.ts", "instrumentation-client.js", ".sentryclirc",
+                "src/sentry.client.config.ts", "src/sentry.server.config.ts")
+SENTRY_CALLERS = (("instrumentation.ts", "Sentry"), ("instrumentation.js", "Sentry"),
+                  ("src/instrumentation.ts", "Sentry"), ("src/instrumentation.js", "Sentry"),
+                  ("instrumentation-client.ts", "Sentry"), ("src/instrumentation-client.ts", "Sentry"))
+NEXT_CONFIGS = ("next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs",
+                "next.config.mts")
+SENTRY_KEY = re.compile(r"SENTRY", re.IGNORECASE)
+
+# Lockfiles, nearest first (the app's own, then the workspace root's).
+LOCKFILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lockb", "bun"),
+             ("bun.lock", "bun"), ("package-lock.json", "npm"), ("npm-shrinkwrap.json", "npm"))
+# A workspace root says so (pnpm-workspace.yaml, package.json `workspaces`, turbo.json).
+WORKSPACE_MARKERS = ("pnpm-workspace.yaml", "turbo.json", "nx.json", "lerna.json")

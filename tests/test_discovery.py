@@ -1,0 +1,434 @@
+"""Zero-config discovery on the layouts real Next.js apps have (tests/fixtures/apps/),
+and the false READYs those layouts used to get. Each fixture is copied to a temporary
+directory so a test can add env files, `git init`, or write deploy-check.toml."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from support import REPO, clean_environ, run_cli, run_json
+
+FIXTURES = REPO / "tests" / "fixtures" / "apps"
+PG_PASSWORD = "pg-canary-Vx82kQ"  # tests/conftest.py
+
+
+def app(tmp_path: Path, name: str, **files: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    for relative, text in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return target
+
+
+def detect(project: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    done = run_cli("detect", "--project", str(project), "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    model: dict[str, Any] = json.loads(done.stdout)
+    return model
+
+
+def checks(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in report["checks"]}
+
+
+def git(project: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.test", "-c", "user.name=t",
+                    *args], check=True, capture_output=True, timeout=30)
+
+
+# -- the model, per layout -------------------------------------------------------------
+
+
+def test_neon_drizzle_with_dotenv_and_postgres_url(tmp_path: Path) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{".env": "POSTGRES_URL=\n"})
+    model = detect(project)
+    assert model["database_var"] == "POSTGRES_URL"
+    assert model["database_var_why"] == "drizzle.config.ts: dbCredentials reads POSTGRES_URL"
+    assert model["schema"] == {"kind": "drizzle", "path": "src/db/migrations",
+                               "why": "drizzle.config.ts: out = 'src/db/migrations'"}
+    assert model["example_file"] == ".env.example"
+    assert model["env_files"] == [{"path": ".env", "keys": 1}]
+    assert model["sentry_required"] is False
+    assert model["auth_provider"] is None
+
+
+def test_prisma_datasource_names_the_variable_and_package_manager(tmp_path: Path) -> None:
+    model = detect(app(tmp_path, "prisma-authjs"))
+    assert model["database_var"] == "POSTGRES_PRISMA_URL"
+    assert model["database_var_why"] == 'prisma/schema.prisma: url = env("POSTGRES_PRISMA_URL")'
+    assert model["schema"]["kind"] == "prisma" and model["schema"]["path"] == "prisma/migrations"
+    assert model["auth_provider"] == "authjs"
+    assert model["auth_why"] == "package.json depends on next-auth"
+    assert model["package_manager"] == "pnpm"
+    assert model["dev_command"] == "pnpm run dev"
+
+
+def test_supabase_layout(tmp_path: Path) -> None:
+    model = detect(app(tmp_path, "supabase"))
+    assert model["schema"]["kind"] == "supabase"
+    assert model["auth_provider"] == "supabase"
+
+
+def test_pnpm_monorepo_finds_the_workspace_root(tmp_path: Path) -> None:
+    model = detect(app(tmp_path, "pnpm-monorepo") / "apps" / "web")
+    assert model["package_manager"] == "pnpm"
+    assert model["workspace_root"] == "../.."
+    assert model["dev_command"] == "pnpm run dev"
+    assert "packageManager 'pnpm@9.15.0'" in model["dev_why"]
+
+
+def test_sentry_wizard_files_make_sentry_required(tmp_path: Path) -> None:
+    model = detect(app(tmp_path, "sentry-wizard"))
+    assert model["sentry_required"] is True
+    assert model["sentry_why"] == "package.json depends on @sentry/nextjs"
+
+
+def test_drizzle_config_that_composes_the_url_names_no_variable(tmp_path: Path) -> None:
+    # The shape of many real configs: `url: \`postgres://${process.env.POSTGRES_USER}:…\``
+    project = app(tmp_path, "neon-drizzle-dotenv", **{
+        ".env.example": "POSTGRES_USER=\nPOSTGRES_PASSWORD=\n",
+        "drizzle.config.ts": 'export default { out: "./src/db/migrations", dbCredentials: {\n'
+                             '  url: `postgres://${process.env.POSTGRES_USER}:${process.env.POSTGRES_PASSWORD}@localhost/app`,\n'
+                             "} };\n"})
+    model = detect(project)
+    assert model["database_var"] is None
+    assert "builds the database URL from POSTGRES_USER, POSTGRES_PASSWORD" in model["database_var_why"]
+
+
+def test_env_files_load_in_next_dev_order(tmp_path: Path) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{
+        ".env": "A=from-env\nB=from-env\nC=from-env\nD=from-env\n",
+        ".env.development": "A=from-development\nB=from-development\nC=from-development\n",
+        ".env.local": "A=from-local\nB=from-local\n",
+        ".env.development.local": "A=from-development-local\n",
+    })
+    from checks.config import load_config
+    from checks.context import Context
+
+    ctx = Context(project=project, config=load_config(project), environ={})
+    assert [ctx.rel(f.path) for f in ctx.env_files] == [
+        ".env.development.local", ".env.local", ".env.development", ".env"]
+    assert {k: ctx.source_of(k) for k in "ABCD"} == {
+        "A": ".env.development.local", "B": ".env.local", "C": ".env.development", "D": ".env"}
+    assert ctx.value("C") == "from-development"
+    pinned = Context(project=project, config=load_config(project), environ={},
+                     env_file_override=project / ".env")
+    assert [f.path.name for f in pinned.env_files] == [".env"] and pinned.value("A") == "from-env"
+
+
+# -- the false READYs -----------------------------------------------------------------
+
+
+def test_empty_database_behind_postgres_url_is_not_ready(tmp_path: Path, fresh_db: str) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{".env": f"POSTGRES_URL={fresh_db}\n"})
+    code, report = run_json(project, "--only", "env,database,schema")
+    found = checks(report)
+    assert code == 1 and report["verdict"] == "not_ready"
+    assert found["DB001"]["status"] == "pass" and "POSTGRES_URL (from .env" in found["DB001"]["message"]
+    assert found["DB004"]["status"] == "fail"
+    assert "public.notes" in found["DB004"]["message"] and "public.tags" in found["DB004"]["message"]
+    assert PG_PASSWORD not in json.dumps(report)
+    # The fix it names works on the same layout, with no configuration.
+    done = run_cli("provision", "schema", "--project", str(project))
+    assert done.returncode == 0, done.stderr
+    code, report = run_json(project, "--only", "database,schema")
+    assert checks(report)["DB004"]["status"] == "pass", checks(report)["DB004"]
+
+
+def test_database_without_any_schema_source_is_not_ready_when_empty(tmp_path: Path, fresh_db: str) -> None:
+    project = app(tmp_path, "stack-auth", **{".env.local": f"DATABASE_URL={fresh_db}\n"})
+    _code, report = run_json(project, "--only", "database,schema")
+    db004 = checks(report)["DB004"]
+    assert db004["status"] == "fail"
+    assert "no schema source: looked for" in db004["message"]
+
+
+def test_a_variable_the_app_never_reads_is_not_checked(tmp_path: Path, fresh_db: str) -> None:
+    # DATABASE_URL works, but the app (drizzle.config.ts) reads POSTGRES_URL, which is empty.
+    project = app(tmp_path, "neon-drizzle-dotenv", **{".env": f"DATABASE_URL={fresh_db}\nPOSTGRES_URL=\n"})
+    code, report = run_json(project, "--only", "database")
+    db001 = checks(report)["DB001"]
+    assert code == 1 and db001["status"] == "fail"
+    assert "POSTGRES_URL is not set (empty in .env)" in db001["message"]
+
+
+def test_auth_secret_placeholder_and_example_url_copied_fail(tmp_path: Path) -> None:
+    example = (FIXTURES / "prisma-authjs" / ".env.example").read_text()
+    project = app(tmp_path, "prisma-authjs", **{
+        ".env": example.replace('AUTH_SECRET=""', "AUTH_SECRET=***")
+                       .replace('AUTH_DISCORD_ID=""', "AUTH_DISCORD_ID=1234567890")
+                       .replace('AUTH_DISCORD_SECRET=""', "AUTH_DISCORD_SECRET=discord-secret-canary-77")})
+    code, report = run_json(project, "--only", "env,auth,database")
+    found = checks(report)
+    assert code == 1
+    assert found["ENV004"]["status"] == "fail"
+    assert "AUTH_SECRET" in found["ENV004"]["message"]
+    assert found["AUTH001"]["status"] == "fail" and "AUTH_SECRET is a placeholder" in found["AUTH001"]["message"]
+    assert found["DB001"]["status"] == "fail" and "POSTGRES_PRISMA_URL" in found["DB001"]["message"]
+    assert "discord-secret-canary-77" not in json.dumps(report)
+
+
+def test_secret_copied_from_the_example_is_a_placeholder(tmp_path: Path) -> None:
+    project = app(tmp_path, "stack-auth", **{
+        ".env.example": "NEXTAUTH_SECRET=my-superstrong-secret\n",
+        ".env.local": "NEXTAUTH_SECRET=my-superstrong-secret\n"})
+    (project / ".env.local.example").unlink()
+    _code, report = run_json(project, "--only", "ENV004")
+    env004 = checks(report)["ENV004"]
+    assert env004["status"] == "fail"
+    assert "the same value as the committed .env.example" in env004["message"]
+
+
+def test_neon_auth_placeholder_url_fails_and_db001_does_not_crash(tmp_path: Path) -> None:
+    example = (FIXTURES / "neon-auth" / ".env.example").read_text()
+    project = app(tmp_path, "neon-auth", **{
+        ".env.local": example.replace("NEON_AUTH_COOKIE_SECRET=", "NEON_AUTH_COOKIE_SECRET=" + "c" * 40)})
+    _code, report = run_json(project, "--only", "auth,database")
+    found = checks(report)
+    assert found["AUTH001"]["status"] == "fail"
+    assert "NEON_AUTH_BASE_URL is a placeholder" in found["AUTH001"]["message"]
+    assert found["DB001"]["status"] == "fail" and "placeholder" in found["DB001"]["message"]
+    assert found["AUTH002"]["status"] == "skip"
+
+
+@pytest.mark.parametrize(("fixture", "empty"), [
+    ("stack-auth", ["NEXT_PUBLIC_STACK_PROJECT_ID is empty", "STACK_SECRET_SERVER_KEY is empty"]),
+    ("t3-clerk", ["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY is empty", "CLERK_SECRET_KEY is empty"]),
+])
+def test_an_sdk_without_its_keys_fails_auth001(tmp_path: Path, fixture: str, empty: list[str]) -> None:
+    code, report = run_json(app(tmp_path, fixture), "--only", "auth")
+    auth001 = checks(report)["AUTH001"]
+    assert code == 1 and auth001["status"] == "fail"
+    for said in empty:
+        assert said in auth001["message"]
+    assert "package.json depends on" in auth001["message"]
+
+
+def test_stack_auth_project_is_asked_for_by_id(tmp_path: Path, httpserver: HTTPServer) -> None:
+    project_id = "0d7b2f2e-3a52-4a4b-9d6c-1f0e2b3c4d5e"
+    # Stack's API answers the current project's config for a valid client key.
+    httpserver.expect_request("/api/v1/projects/current", headers={
+        "x-stack-project-id": project_id, "x-stack-access-type": "client"}).respond_with_json(
+        {"id": project_id, "display_name": "demo", "config": {}})
+    env = (f"NEXT_PUBLIC_STACK_PROJECT_ID={project_id}\nNEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY=pck_{'p' * 40}\n"
+           f"STACK_SECRET_SERVER_KEY=ssk_{'s' * 40}\nNEXT_PUBLIC_STACK_API_URL={httpserver.url_for('/').rstrip('/')}\n")
+    _code, report = run_json(app(tmp_path, "stack-auth", **{".env.local": env}), "--only", "auth")
+    found = checks(report)
+    assert found["AUTH002"]["status"] == "pass", found["AUTH002"]
+    assert "s" * 40 not in json.dumps(report)
+
+
+def test_stack_auth_answering_another_project_fails(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/v1/projects/current").respond_with_json({"id": "someone-else"})
+    env = (f"NEXT_PUBLIC_STACK_PROJECT_ID=mine\nNEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY=pck_{'p' * 40}\n"
+           f"STACK_SECRET_SERVER_KEY=ssk_{'s' * 40}\nNEXT_PUBLIC_STACK_API_URL={httpserver.url_for('/').rstrip('/')}\n")
+    _code, report = run_json(app(tmp_path, "stack-auth", **{".env.local": env}), "--only", "auth")
+    assert checks(report)["AUTH002"]["status"] == "fail"
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    # supabase/auth internal/api/api.go HealthCheck
+    ({"version": "v2.170.0", "name": "GoTrue", "description": "GoTrue is a user registration API"}, "pass"),
+    ("<html><body>Sign in</body></html>", "fail"),  # a login page's 200 is not Supabase Auth
+])
+def test_supabase_health_must_be_gotrue(tmp_path: Path, httpserver: HTTPServer, body: Any, status: str) -> None:
+    if isinstance(body, dict):
+        httpserver.expect_request("/auth/v1/health").respond_with_json(body)
+    else:
+        httpserver.expect_request("/auth/v1/health").respond_with_data(body, content_type="text/html")
+    env = (f"NEXT_PUBLIC_SUPABASE_URL={httpserver.url_for('/').rstrip('/')}\n"
+           "NEXT_PUBLIC_SUPABASE_ANON_KEY=eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.c2ln\n")
+    _code, report = run_json(app(tmp_path, "supabase", **{".env.local": env}), "--only", "auth")
+    assert checks(report)["AUTH002"]["status"] == status, checks(report)["AUTH002"]
+
+
+def test_committed_wizard_token_fails_env006_naming_file_and_key(tmp_path: Path) -> None:
+    project = app(tmp_path, "sentry-wizard")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "init")
+    _code, report = run_json(project, "--only", "ENV006")
+    env006 = checks(report)["ENV006"]
+    assert env006["status"] == "fail"
+    assert ".env.sentry-build-plugin is tracked by git (holds SENTRY_AUTH_TOKEN)" in env006["message"]
+    assert env006["fix"] == "git rm --cached .env.sentry-build-plugin"
+    assert "WizardCanaryTokenValue" not in json.dumps(report)
+
+
+def test_an_untracked_dotenv_that_is_not_ignored_fails(tmp_path: Path) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{".env": "POSTGRES_URL=postgresql://a:pw-canary-1@db.example.com/a\n"})
+    git(project, "init", "-q")
+    _, report = run_json(project, "--only", "ENV006")
+    assert ".env is not ignored by git (holds POSTGRES_URL)" in checks(report)["ENV006"]["message"]
+    (project / ".gitignore").write_text(".env*\n!.env.example\n")
+    _code, report = run_json(project, "--only", "ENV006")
+    assert checks(report)["ENV006"]["status"] == "pass"
+
+
+def test_an_app_without_sentry_skips_sentry001(tmp_path: Path) -> None:
+    _code, report = run_json(app(tmp_path, "neon-drizzle-dotenv"), "--only", "sentry")
+    sentry001 = checks(report)["SENTRY001"]
+    assert sentry001["status"] == "skip"
+    assert sentry001["message"].startswith("the app does not use Sentry")
+
+
+def test_a_missing_package_manager_or_node_modules_fails_dev001_with_the_fix(tmp_path: Path) -> None:
+    _code, report = run_json(app(tmp_path, "pnpm-monorepo") / "apps" / "web", "--only", "DEV001")
+    dev001 = checks(report)["DEV001"]
+    assert dev001["status"] == "fail"
+    assert dev001["fix"] in ("corepack enable", "cd ../.. && pnpm install --frozen-lockfile")
+
+
+# -- unverified is not ready by omission ---------------------------------------------
+
+
+def test_a_folder_that_is_not_an_app_is_said_to_be_one(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    _code, report = run_json(tmp_path / "empty", "--only", "env")
+    assert any("does not look like an app" in clause for clause in report["unverified"])
+    strict, _ = run_json(tmp_path / "empty", "--only", "env,ENV002", "--strict")
+    assert strict == 1
+
+
+def test_unverified_clauses_are_on_the_console_verdict_line(tmp_path: Path) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{".env": "NOTHING=1\n", ".env.example": "NOTHING=\n",
+                                                      "package.json": "{}\n"})
+    (project / "drizzle.config.ts").unlink()
+    done = run_cli("check", "--project", str(project), "--skip", "auth,sentry")
+    verdict = done.stdout.strip().splitlines()[-1]
+    assert verdict.startswith("verdict: READY — ")
+    assert "database: nothing names the app's database" in verdict
+    assert "devserver: package.json has no `dev` script" in verdict
+    strict = run_cli("check", "--project", str(project), "--skip", "auth,sentry", "--strict")
+    assert strict.returncode == 1 and "NOT READY (--strict)" in strict.stdout
+
+
+def test_detect_write_config_pins_the_model_and_never_overwrites(tmp_path: Path) -> None:
+    project = app(tmp_path, "prisma-authjs")
+    done = run_cli("detect", "--project", str(project), "--write-config")
+    assert done.returncode == 0, done.stderr
+    text = (project / "deploy-check.toml").read_text()
+    assert 'url_var = "POSTGRES_PRISMA_URL"' in text and 'provider = "authjs"' in text
+    assert detect(project)["database_var_why"] == "deploy-check.toml: [database] url_var"
+    again = run_cli("detect", "--project", str(project), "--write-config")
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_detect_console_names_what_and_why(tmp_path: Path) -> None:
+    done = run_cli("detect", "--project", str(app(tmp_path, "neon-drizzle-dotenv")))
+    assert done.returncode == 0
+    assert "POSTGRES_URL  (drizzle.config.ts: dbCredentials reads POSTGRES_URL)" in done.stdout
+    assert "src/db/migrations (drizzle)" in done.stdout
+
+
+def test_secrets_in_dotenv_and_development_files_are_masked_everywhere(tmp_path: Path) -> None:
+    canaries = {".env": "API_SECRET=dotenv-canary-3f9a1c", ".env.development": "SESSION_SECRET=devfile-canary-8b2e4d"}
+    project = app(tmp_path, "neon-drizzle-dotenv", **{name: line + "\n" for name, line in canaries.items()},
+                  **{"deploy-check.toml": '[dev_server]\ncommand = "echo dotenv-canary-3f9a1c devfile-canary-8b2e4d; exit 3"\n'})
+    for fmt in ("console", "json", "junit", "github", "markdown"):
+        done = run_cli("check", "--project", str(project), "--only", "env,devserver", "-f", fmt,
+                       env=clean_environ())
+        said = done.stdout + done.stderr
+        assert "dotenv-canary-3f9a1c" not in said and "devfile-canary-8b2e4d" not in said, fmt
+
+
+def test_example_relative_to_project_and_named_in_messages(tmp_path: Path) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{"config/env.sample": "POSTGRES_URL=\nOTHER=\n",
+                                                      ".env": "POSTGRES_URL=x\n"})
+    _code, report = run_json(project, "--only", "ENV002,ENV003", "--example", "config/env.sample")
+    found = checks(report)
+    assert "config/env.sample documents 2 keys" in found["ENV002"]["message"]
+    assert found["ENV003"]["hint"] == "Fill them in .env.local (see config/env.sample)."
+
+
+def test_provision_env_generates_only_app_chosen_secrets(tmp_path: Path) -> None:
+    project = app(tmp_path, "stack-auth", **{
+        ".env.local.example": "AUTH_SECRET=\nBETTER_AUTH_SECRET=\nSTRIPE_WEBHOOK_SECRET=\n"
+                              "GITHUB_CLIENT_SECRET=\nVERCEL_AUTOMATION_BYPASS_SECRET=\nPASSWORD_SALT=\n"
+                              "POSTGRES_URL=\n",
+        ".env": "POSTGRES_URL=postgresql://app:pw-canary-2@db.example.com/app\n"})
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 0, done.stderr
+    from checks.envfile import read_env_file
+
+    values = read_env_file(project / ".env.local").values
+    assert all(len(values[k]) >= 32 for k in ("AUTH_SECRET", "BETTER_AUTH_SECRET", "PASSWORD_SALT"))
+    for provider_issued in ("STRIPE_WEBHOOK_SECRET", "GITHUB_CLIENT_SECRET", "VERCEL_AUTOMATION_BYPASS_SECRET"):
+        assert values[provider_issued] == ""
+    # filled in .env: an empty line in .env.local would hide it from the app
+    assert "POSTGRES_URL" not in values
+
+
+def test_a_placeholder_sentry_key_is_never_well_formed(tmp_path: Path) -> None:
+    env = ("NEXT_PUBLIC_SENTRY_DSN=https://a785682ddda742d7a8a4088810e67791@o1.ingest.sentry.io/1\n"
+           "SENTRY_AUTH_TOKEN=sntrys_***\nSENTRY_ORG=acme\nSENTRY_PROJECT=web\n")
+    code, report = run_json(app(tmp_path, "sentry-wizard", **{".env.local": env}), "--only", "SENTRY001")
+    sentry001 = checks(report)["SENTRY001"]
+    assert code == 1 and sentry001["status"] == "fail"
+    assert "SENTRY_AUTH_TOKEN (SENTRY_AUTH_TOKEN in .env.local) is a placeholder" in sentry001["message"]
+
+
+JWKS = {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                  "kid": "k1", "alg": "EdDSA"}]}
+
+
+def test_kinde_issuer_is_discovered_over_oidc(tmp_path: Path, httpserver: HTTPServer) -> None:
+    issuer = httpserver.url_for("/").rstrip("/")
+    httpserver.expect_request("/.well-known/openid-configuration").respond_with_json(
+        {"issuer": issuer, "jwks_uri": f"{issuer}/.well-known/jwks"})
+    httpserver.expect_request("/.well-known/jwks").respond_with_json(JWKS)
+    project = app(tmp_path, "stack-auth", **{
+        "package.json": '{"dependencies": {"@kinde-oss/kinde-auth-nextjs": "2.4.6"}}\n',
+        ".env.local": f"KINDE_CLIENT_ID=abc\nKINDE_CLIENT_SECRET=kinde-secret-canary-1\nKINDE_ISSUER_URL={issuer}\n"})
+    _, report = run_json(project, "--only", "auth")
+    found = checks(report)
+    assert [found["AUTH001"]["status"], found["AUTH002"]["status"]] == ["pass", "pass"], found
+    assert "kinde-secret-canary-1" not in json.dumps(report)
+
+
+def test_neon_auth_alias_and_the_host_root_jwks(tmp_path: Path, httpserver: HTTPServer) -> None:
+    # <base>/.well-known/jwks.json answers 404: the host root's is tried next.
+    httpserver.expect_request("/.well-known/jwks.json").respond_with_json(JWKS)
+    env = (f"NEXT_PUBLIC_NEON_AUTH_URL={httpserver.url_for('/neondb/auth')}\n"
+           f"NEON_AUTH_COOKIE_SECRET={'c' * 40}\n")
+    _, report = run_json(app(tmp_path, "neon-auth", **{".env.local": env}), "--only", "auth")
+    auth002 = checks(report)["AUTH002"]
+    assert auth002["status"] == "pass", auth002
+    assert auth002["details"]["url"].endswith(f":{httpserver.port}/.well-known/jwks.json")
+
+
+def test_golang_migrate_applies_only_up_files_in_version_order(tmp_path: Path) -> None:
+    from checks.project import directory_kind
+    from checks.sources import migration_files
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name in ("10_tags.up.sql", "10_tags.down.sql", "2_init.up.sql", "2_init.down.sql"):
+        (folder / name).write_text("SELECT 1;\n")
+    assert directory_kind(folder) == "golang-migrate"
+    assert [p.name for p in migration_files(folder, "golang-migrate")] == ["2_init.up.sql", "10_tags.up.sql"]
+
+
+def test_drizzle_files_follow_the_journal(tmp_path: Path) -> None:
+    from checks.sources import migration_files
+
+    folder = app(tmp_path, "neon-drizzle-dotenv") / "src" / "db" / "migrations"
+    assert [p.name for p in migration_files(folder, "drizzle")] == ["0000_init.sql", "0001_tags.sql"]
+
+
+def test_detect_never_prints_a_secret(tmp_path: Path) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{
+        ".env": "API_SECRET=detect-canary-5c1d9e\n",
+        "deploy-check.toml": '[dev_server]\ncommand = "API_SECRET=detect-canary-5c1d9e next dev"\n'})
+    for fmt in ("console", "json"):
+        done = run_cli("detect", "--project", str(project), "--format", fmt)
+        assert done.returncode == 0 and "detect-canary-5c1d9e" not in done.stdout + done.stderr, fmt
