@@ -430,6 +430,14 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema, tables: list[Table
                 # One transaction, rolled back: cluster-wide objects such as roles do not
                 # outlive the check. A role that already exists on a shared scratch server
                 # is not a failure to apply "from scratch": such statements run under a savepoint.
+                # One round trip for the whole file; only when it fails are the statements
+                # run one by one, to name the failing one (or skip an existing role).
+                await scratch.execute("SAVEPOINT deploy_check_batch")
+                try:
+                    await scratch.execute("\n;\n".join(s.text for s in parsed.statements))
+                    return await table_columns(scratch, tables), server.label
+                except psycopg.Error:
+                    await scratch.execute("ROLLBACK TO SAVEPOINT deploy_check_batch")
                 for statement in parsed.statements:
                     cluster_wide = statement.kind in CLUSTER_WIDE
                     try:
