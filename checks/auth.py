@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from checks.context import Context
 from checks.env import is_placeholder
 from checks.hosts import is_loopback
-from checks.model import Outcome, Spec, failed, passed, skipped, unverified
+from checks.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.registry import check
 
 AUTH001 = Spec(
@@ -320,5 +320,5 @@ async def endpoint(ctx: Context) -> Outcome:
     if wrong:
         return failed(f"{where} {wrong}", **details)
     count = len(body["keys"])
-    return passed(f"{chosen.provider}: {where} serves {count} signing key{'s' if count > 1 else ''}",
+    return passed(f"{chosen.provider}: {where} serves {plural(count, 'signing key')}",
                   **details)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import click
 import typer
 
 from checks import __version__
-from checks.errors import DeployCheckError
-from checks.signals import Terminated, run_until_signalled
+from checks.errors import DeployCheckError, Terminated
 
 if TYPE_CHECKING:
     from checks.context import Context, Progress
     from checks.model import Report, Status
     from checks.registry import Check
+
+T = TypeVar("T")
 
 app = typer.Typer(
     add_completion=False,
@@ -68,6 +71,13 @@ def _context(project: Path, *, env_file: Path | None = None, example: Path | Non
     return ctx
 
 
+def run_until_signalled(work: Coroutine[Any, Any, T]) -> T:
+    """checks.signals imports asyncio: only the commands that run something pay for it."""
+    from checks.signals import run_until_signalled as run
+
+    return run(work)
+
+
 def _write_atomically(path: Path, text: str) -> None:
     from provision.files import write_atomically
 
@@ -94,8 +104,6 @@ def check(
     from checks.model import Status
     from checks.registry import select
     from checks.report import renderer
-    from checks.report.console import ConsoleProgress
-    from checks.report.console import render as render_console
 
     if format not in FORMAT_NAMES:
         raise DeployCheckError(f"--format: unknown format {format!r} (one of {', '.join(FORMAT_NAMES)})")
@@ -103,7 +111,7 @@ def check(
         raise DeployCheckError(f"--fail-level: must be fail or warn, got {fail_level!r}")
     chosen = select(only, skip)
     level = Status(fail_level)
-    with ConsoleProgress(sys.stderr, enabled=True) as progress:
+    with _progress() as progress:
         ctx = _context(project, env_file=env_file, example=example, timeout=timeout, progress=progress)
         report = _run(chosen, ctx, level, strict)
         if fix:
@@ -129,12 +137,12 @@ def check(
                                     f"failing: {', '.join(r.id for r in before.blocking) or 'none'}")
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     if format == "console":
-        payload = render_console(report, color=color and output is None)
+        payload = renderer("console")(report) if not (color and output is None) else _console(report, True)
     else:
         payload = renderer(format)(report)
     if output is not None:
         _write_atomically(output, payload)
-        sys.stdout.write(render_console(report, color=color))
+        sys.stdout.write(_console(report, color))
     else:
         sys.stdout.write(payload)
     if format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -143,6 +151,23 @@ def check(
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(render_markdown(report) + "\n")
     raise typer.Exit(EXIT_READY if report.ready else EXIT_NOT_READY)
+
+
+def _console(report: Report, color: bool) -> str:
+    from checks.report.console import render
+
+    return render(report, color=color)
+
+
+def _progress() -> contextlib.AbstractContextManager[Progress]:
+    """The live view on a terminal; nothing (and no rich import) for CI logs and pipes."""
+    if not sys.stderr.isatty():
+        from checks.context import SilentProgress
+
+        return contextlib.nullcontext(SilentProgress())
+    from checks.report.console import ConsoleProgress
+
+    return ConsoleProgress(sys.stderr, enabled=True)
 
 
 def _run(chosen: list[Check], ctx: Context, level: Status, strict: bool = False) -> Report:

@@ -200,9 +200,16 @@ class Context:
 
     @cached_property
     def masker(self) -> Masker:
+        from checks.secrets import secrets_in_text
+
         secrets = secret_values(self.env)
         for values in self.file_values():
             secrets |= secret_values(values)
+        # deploy-check.toml itself: a dev command or an issuer URL may carry a secret.
+        if self.config.path is not None:
+            from checks.project import read_small
+
+            secrets |= secrets_in_text(read_small(self.config.path) or "")
         return Masker(secrets)
 
     def mask(self, text: str) -> str:

@@ -30,6 +30,7 @@ POLL_INTERVAL = 0.05  # the issue asks for at most 100 ms; wait-on's default is 
 PROBE_TIMEOUT = 1.0
 TERM_GRACE = 5.0
 LOG_GRACE = 0.3  # Next.js prints a route's error just after answering it
+REQUEST_LINE_GRACE = 0.05  # at most, for a passing route's log line that has not come yet
 MAX_LINES = 5000
 MAX_LINE = 2000  # characters of a line kept, after masking
 KEEP_BYTES = 1 << 16  # of an over-long line, what is masked before the cut
@@ -83,6 +84,7 @@ class DevFacts:
     routes: list[RouteResult] = field(default_factory=list)
     ready_monotonic: float | None = None  # when deploy-check noticed (for bench/devserver)
     occupied: list[str] = field(default_factory=list)  # assumed URLs another process answered
+    foreign: list[str] = field(default_factory=list)  # printed URLs that answered, not from our tree
     teardown: str = ""
 
     def tail(self, count: int = 20) -> list[str]:
@@ -162,7 +164,7 @@ class DevServer:
         self.process: asyncio.subprocess.Process | None = None
         self.started = 0.0
         self.phase = "boot"
-        self.printed_url: str | None = None
+        self.printed_urls: list[str] = []  # loopback URLs the server printed, best first
         self.new_output = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._lines: deque[OutputLine] = deque(maxlen=MAX_LINES)
@@ -224,18 +226,26 @@ class DevServer:
         if not text.strip():
             return
         text = self.ctx.mask(text)  # mask first: a cut must not expose half a secret
+        if self._lines:
+            # A wrapping logger may split a secret over two lines: mask both halves.
+            previous = self._lines[-1]
+            previous.text, text = self.ctx.masker.across(previous.text, text)
         if len(text) > MAX_LINE:
             text = text[:MAX_LINE] + " […]"
         self._lines.append(OutputLine(round(time.monotonic() - self.started, 3), text, self.phase))
         self.ctx.report_progress("DEV001", text.strip())
-        if self.printed_url is None:
-            local = LOCAL_URL.search(text)
-            found = loopback_url(local.group(1)) if local else None
-            if found is None and "http" in text:
-                any_url = ANY_URL.search(text)
-                found = loopback_url(any_url.group(1)) if any_url else None
-            if found:
-                self.printed_url = found
+        local = LOCAL_URL.search(text)
+        found = loopback_url(local.group(1)) if local else None
+        if found and found not in self.printed_urls:
+            self.printed_urls.insert(0, found)  # "Local: …" is the server's own address
+        elif found is None and "http" in text:
+            # Any other loopback URL may be the server's, or a service it talks to
+            # ("using backend http://localhost:18742"): only one its process tree listens
+            # on is taken (wait_ready).
+            for match in ANY_URL.finditer(text):
+                url = loopback_url(match.group(1))
+                if url and url not in self.printed_urls:
+                    self.printed_urls.append(url)
         self.new_output.set()
 
     async def stop(self) -> None:
@@ -300,7 +310,7 @@ class DevServer:
                     self.facts.exit_code = exited.result()
                     await asyncio.sleep(0.1)  # let the reader take the last lines
                     return
-                urls = [self.printed_url] if self.printed_url else []
+                urls = list(self.printed_urls)
                 if config.dev_url or not urls:
                     urls.append(self.facts.url or "")
                 self.ctx.report_progress("DEV001", f"waiting for {urls[0]}")
@@ -308,9 +318,13 @@ class DevServer:
                 if pattern_seen:
                     for url in urls:
                         for candidate in candidates(url):
-                            if candidate in self.facts.occupied:
-                                continue  # answered before we started: not our server
+                            if candidate in self.facts.occupied or candidate in self.facts.foreign:
+                                continue  # answered before we started, or another's: not our server
                             if await self._answers(client, candidate):
+                                explicit = config.dev_url is not None and url == config.dev_url
+                                if not explicit and not self._owns(candidate):
+                                    self.facts.foreign.append(candidate)
+                                    continue
                                 self.facts.ready = True
                                 self.facts.ready_monotonic = time.monotonic()
                                 self.facts.url = candidate
@@ -323,6 +337,31 @@ class DevServer:
         finally:
             if not exited.done():
                 exited.cancel()
+
+    def _owns(self, url: str) -> bool:
+        """Does the dev server's own process tree (or process group) listen on the port
+        of `url`? A URL it printed may be another service's it merely talks to."""
+        import psutil  # type: ignore[import-untyped]
+
+        assert self.process is not None
+        port = urlsplit(url).port
+        try:
+            root = psutil.Process(self.process.pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return False
+        pgid = self.process.pid  # start_new_session: the group id is the shell's pid
+        seen = {p.pid for p in tree}
+        for proc in psutil.process_iter(["pid"]):
+            with contextlib.suppress(psutil.Error, OSError):
+                if proc.pid not in seen and os.getpgid(proc.pid) == pgid:
+                    tree.append(proc)
+        for proc in tree:
+            with contextlib.suppress(psutil.Error):
+                for connection in proc.net_connections(kind="inet"):
+                    if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
+                        return True
+        return False
 
     # -- routes -------------------------------------------------------------------------
     async def walk(self, client: httpx.AsyncClient, routes: list[Route]) -> None:
@@ -347,7 +386,13 @@ class DevServer:
             except httpx.HTTPError as exc:
                 result.error = self.ctx.mask(f"{type(exc).__name__}: {exc}")
             result.elapsed_ms = round((time.monotonic() - began) * 1000)
-            await asyncio.sleep(LOG_GRACE if not result.ok else 0.05)
+            if not result.ok:
+                await asyncio.sleep(LOG_GRACE)  # Next.js prints a route's error just after it
+            elif len(self._lines) == mark:
+                # Wait for the line the server logs for the request, not a fixed sleep.
+                self.new_output.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.new_output.wait(), REQUEST_LINE_GRACE)
             result.lines = [line.text for line in list(self._lines)[mark:]]
             self.facts.routes.append(result)
         self.phase = "after routes"
@@ -416,7 +461,10 @@ async def run_dev_server(ctx: Context) -> DevFacts:
     try:
         # Cookies persist across the routes, so a flow (sign in → create → read) can be
         # described; redirects are not followed (a route states the status it expects).
-        async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+        # Loopback HTTP needs no certificate bundle (25 ms to load): verify only a
+        # configured remote URL.
+        remote = bool(ctx.config.dev_url) and loopback_url(ctx.config.dev_url or "") is None
+        async with httpx.AsyncClient(follow_redirects=False, trust_env=False, verify=remote,
                                      headers={"User-Agent": "deploy-check"}) as client:
             await server.wait_ready(client)
             if server.facts.ready:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from checks.context import Context
-from checks.model import Outcome, Spec, failed, passed, skipped, unverified
+from checks.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.registry import check
 
 DEV001 = Spec(
@@ -91,6 +91,10 @@ async def boots(ctx: Context) -> Outcome:
     # The console shows the message: the server's last words belong in it, not only in JSON.
     last = [line.strip() for line in facts.tail(LAST_LINES) if line.strip()]
     said = f"; its last output: {' | '.join(last)}" if last else "; it printed nothing"
+    if facts.foreign:
+        details["foreign"] = facts.foreign
+        busy += (f"; {' and '.join(facts.foreign)} answered, but no process of the dev server "
+                 "listens there (another service it printed)")
     if facts.exit_code is not None:
         return failed(f"`{facts.command}` exited with code {facts.exit_code} before answering HTTP"
                       f"{busy}{said}", hint=hint, exit_code=facts.exit_code, **details)
@@ -122,7 +126,7 @@ async def routes_answer(ctx: Context) -> Outcome:
         return failed(f"{len(broken)} of {len(facts.routes)} smoke routes failed: "
                       f"{', '.join(r.describe() for r in broken)}{said}",
                       routes=results, server_lines=quoted[:QUOTE_LIMIT])
-    return passed(f"{len(facts.routes)} smoke route{'s' if len(facts.routes) > 1 else ''} answered "
+    return passed(f"{plural(len(facts.routes), 'smoke route')} answered "
                   f"as expected: {', '.join(f'{r.method} {r.path} {r.status}' for r in facts.routes)}",
                   routes=results)
 
@@ -142,6 +146,6 @@ async def no_error_lines(ctx: Context) -> Outcome:
     errors = [line for line in facts.lines if ERROR_LINE.search(line.text)]
     if errors:
         quoted = [f"[{line.phase}] {line.text.strip()}" for line in errors[:QUOTE_LIMIT]]
-        return failed(f"{len(errors)} error line{'s' if len(errors) > 1 else ''} in the dev "
+        return failed(f"{plural(len(errors), 'error line')} in the dev "
                       f"server's output: {' | '.join(quoted)}", lines=quoted, count=len(errors))
     return passed(f"no error in {len(facts.lines)} lines of output", lines=len(facts.lines))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
 from checks.context import Context
 from checks.evidence import run_git
-from checks.model import Outcome, Spec, failed, passed, skipped, warned
+from checks.model import Outcome, Spec, failed, passed, plural, skipped, warned
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.registry import check
 
@@ -75,8 +76,45 @@ PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 PUBLIC_SECRET_NAME = re.compile(
-    r"SECRET|SALT|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL", re.IGNORECASE
+    r"SECRET|SALT|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL|JWT|SIGNING|(?:^|_)SK(?:_|$)",
+    re.IGNORECASE,
 )
+
+
+def _jwt_role(value: str) -> str | None:
+    """The `role` claim of a Supabase key (a JWT): anon is public by design."""
+    import base64
+    import json
+
+    parts = value.strip().split(".")
+    if len(parts) != 3 or not parts[0].startswith("eyJ"):
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError):
+        return None
+    role = payload.get("role") if isinstance(payload, dict) else None
+    return role if isinstance(role, str) else None
+
+
+def public_by_design(value: str) -> bool:
+    """Values made to be shipped to browsers: Stripe and Clerk publishable keys (pk_),
+    Supabase's anon key, a Firebase web API key (AIza…), a Sentry DSN (a public key and no
+    secret), a Stack publishable client key (pck_)."""
+    value = value.strip()
+    if value.startswith(("pk_live_", "pk_test_", "pck_", "AIza", "sb_publishable_")):
+        return True
+    if _jwt_role(value) == "anon":
+        return True
+    return bool(re.fullmatch(r"https://[0-9a-f]{32}@[\w.-]+/\d+", value))
+
+
+def secret_by_value(value: str) -> bool:
+    from checks.secrets import has_token_shape, url_password
+
+    if not value.strip() or public_by_design(value):
+        return False
+    return bool(has_token_shape(value) or url_password(value) or _jwt_role(value) == "service_role")
 MONITORING_KEY = re.compile(r"SENTRY", re.IGNORECASE)
 
 
@@ -101,8 +139,7 @@ def names(ctx: Context) -> tuple[str, str]:
     return ctx.rel(ctx.env_path), ctx.rel(ctx.example_path)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+_plural = plural
 
 
 def monitoring_waived(ctx: Context) -> bool:
@@ -267,7 +304,12 @@ def _secret_keys(ctx: Context, path: Path) -> list[str]:
 
 
 @check(ENV006)
-def ignored_by_git(ctx: Context) -> Outcome:
+async def ignored_by_git(ctx: Context) -> Outcome:
+    # git runs in a thread: a subprocess must not stall the other checks' event loop.
+    return await asyncio.to_thread(_ignored_by_git, ctx)
+
+
+def _ignored_by_git(ctx: Context) -> Outcome:
     top = run_git(ctx.project, "rev-parse", "--show-toplevel")
     if top is None:
         return skipped("git is not available to ask")
@@ -313,7 +355,10 @@ def ignored_by_git(ctx: Context) -> Outcome:
 def no_public_secrets(ctx: Context) -> Outcome:
     names = set(_keys_in_play(ctx)) | {k for k in ctx.environ if k.startswith("NEXT_PUBLIC_")}
     public = sorted(key for key in names if key.startswith("NEXT_PUBLIC_"))
-    exposed = [key for key in public if PUBLIC_SECRET_NAME.search(key.removeprefix("NEXT_PUBLIC_"))]
+    exposed = [key for key in public
+               if (PUBLIC_SECRET_NAME.search(key.removeprefix("NEXT_PUBLIC_"))
+                   and not public_by_design(ctx.env.get(key, "")))
+               or secret_by_value(ctx.env.get(key, ""))]
     if exposed:
         return failed(f"{_plural(len(exposed), 'NEXT_PUBLIC_ key')} "
                       f"{'looks' if len(exposed) == 1 else 'look'} like a server secret: "
@@ -332,7 +377,7 @@ def well_formed(ctx: Context) -> Outcome:
         name = ctx.rel(loaded.path)
         if parsed.malformed:
             lines = ", ".join(str(n) for n in parsed.malformed)
-            findings.append(f"{name} has malformed line{'s' if len(parsed.malformed) > 1 else ''} {lines}")
+            findings.append(f"{name} has malformed {plural(len(parsed.malformed), 'line').split(' ', 1)[1]} {lines}")
         for key, lines_of_key in parsed.duplicates.items():
             findings.append(f"{name} assigns {key} {len(lines_of_key)} times "
                             f"(lines {', '.join(map(str, lines_of_key))})")

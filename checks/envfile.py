@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dotenv.parser import parse_stream
 
+KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _OPTIONAL_COMMENT = re.compile(r"^[\s#-]*optional\b", re.IGNORECASE)
 _KEY_PREFIX = re.compile(r"""\s*(?:export\s+)?(?:'[^']+'|[^=#\s]+)\s*=[^\S\r\n]*""")
 _QUOTED = {
@@ -109,6 +110,15 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
             parsed.malformed.append(line)
             block_optional = False
             continue
+        if binding.key is not None and not KEY_NAME.fullmatch(binding.key):
+            # Not a key (DESIGN.md: [A-Za-z_][A-Za-z0-9_.]*): `AUTH_SECRET:value`, a base64
+            # line of a pasted key. Reported by its number only, never by its text.
+            parsed.malformed.append(line)
+            block_optional = False
+            continue
+        if binding.key is not None and _spilled_base64(binding.key, binding.value):
+            parsed.malformed.append(line)
+            continue
         if binding.key is None:
             if body.startswith("#"):
                 # Any comment line ends the previous block; an "Optional" one starts a new one.
@@ -123,6 +133,13 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
             Entry(binding.key, binding.value, line, optional=block_optional or inline_optional)
         )
     return parsed
+
+
+def _spilled_base64(key: str, value: str | None) -> bool:
+    """A base64 line of an unquoted key that ends in `=`/`==` parses as KEY=value: a long
+    mixed-case, digit-bearing "key" with an empty or `=` value is that, not a variable."""
+    return (value in ("", "=") and len(key) >= 40 and bool(re.search(r"[a-z]", key))
+            and bool(re.search(r"[A-Z]", key)) and bool(re.search(r"\d", key)) and "_" not in key)
 
 
 def read_env_file(path: Path) -> EnvFile:

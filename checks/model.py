@@ -44,6 +44,11 @@ class Outcome:
     fix: str | None = None
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """"1 table", "2 tables" — every count in a message goes through here."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 def passed(message: str, **details: Any) -> Outcome:
     return Outcome(Status.PASS, message, details)
 
@@ -51,7 +56,9 @@ def passed(message: str, **details: Any) -> Outcome:
 # Control characters (but tab and newline) in text that came from outside — a key name,
 # a server's output line: they would move a terminal's cursor in the console report,
 # hide in a CI log, and make the JUnit file invalid XML.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C1 controls (U+009B is a CSI on many terminals) and bidi overrides (U+202E makes a line
+# read backwards: "Trojan Source") too.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:

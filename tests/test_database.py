@@ -201,7 +201,7 @@ def test_db002_and_db003_skip_when_db001_fails(tmp_path: Path) -> None:
     for check_id in ("DB002", "DB003"):
         dependent = result(report, check_id)
         assert dependent.status is Status.SKIP
-        assert dependent.message.startswith("not run: DB001 is fail")
+        assert dependent.message.startswith("not run: DB001 failed (")
 
 
 def test_db002_alone_skips_on_an_unusable_url(tmp_path: Path) -> None:

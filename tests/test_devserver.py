@@ -312,3 +312,21 @@ def test_dev003_leaves_ordinary_lines_alone(line: str) -> None:
     from checks.devserver import error_lines
 
     assert error_lines([line]) == []
+
+
+def test_a_printed_url_of_another_service_is_never_taken_for_the_server(
+        tmp_path: Path, stale_server: int) -> None:
+    project = scenario_project(tmp_path, "proxy-only", ready_timeout=3)
+    dev001 = run_dev(project, env=clean_environ(BACKEND_PORT=str(stale_server)))["DEV001"]
+    assert dev001["status"] == "fail", dev001
+    assert f"http://127.0.0.1:{stale_server} answered, but no process of the dev server listens there" \
+        in dev001["message"]
+    assert_nothing_left(project, None)
+
+
+def test_the_servers_own_url_is_found_after_another_services(tmp_path: Path, stale_server: int) -> None:
+    project = scenario_project(tmp_path, "proxy")
+    dev001 = run_dev(project, env=clean_environ(BACKEND_PORT=str(stale_server)))["DEV001"]
+    assert dev001["status"] == "pass", dev001
+    assert not dev001["details"]["url"].endswith(f":{stale_server}")
+    assert_nothing_left(project, None)

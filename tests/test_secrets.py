@@ -15,16 +15,31 @@ from checks.context import Context, SilentProgress
 from checks.model import Status
 from checks.registry import select
 from checks.runner import run
-from checks.secrets import Masker, is_secret_name, secret_values
+from checks.secrets import WHOLE_TOKEN_BELOW, Masker, is_secret_name, secret_values
 
 # A secret made of the mask's own character could be re-formed by the mask itself.
 secret_text = st.text(min_size=4, max_size=40).filter(lambda s: s.strip() == s and "*" not in s)
 
 
-@given(secret=secret_text, before=st.text(max_size=50), after=st.text(max_size=50))
+long_secret = secret_text.filter(lambda s: len(s) >= WHOLE_TOKEN_BELOW)
+
+
+@given(secret=long_secret, before=st.text(max_size=50), after=st.text(max_size=50))
 def test_a_known_secret_never_survives_masking(secret: str, before: str, after: str) -> None:
     masked = Masker([secret])(before + secret + after)
     assert secret not in masked
+
+
+@given(secret=secret_text, before=st.text(max_size=50), after=st.text(max_size=50))
+def test_a_short_secret_standing_as_a_token_never_survives(secret: str, before: str, after: str) -> None:
+    # Short values are masked as whole tokens (issue 13: "short" inside "shorter").
+    masked = Masker([secret])(f"{before} {secret} {after}")
+    assert f" {secret} " not in masked
+
+
+def test_a_short_secret_never_mangles_prose() -> None:
+    masker = Masker(["short"])
+    assert masker("shorter than 32 characters; token: short.") == "shorter than 32 characters; token: ****."
 
 
 @given(secret=secret_text)
@@ -92,3 +107,86 @@ def test_live_progress_is_masked(tmp_path: Path, httpserver: HTTPServer) -> None
     asyncio.run(run(select("AUTH002"), ctx, Status.FAIL))
     assert any(text.startswith("GET http://app:****@") for text in seen), seen
     assert not any(canary in text for text in seen)
+
+
+# -- one detector, by name and by value shape (issue 13) -------------------------------
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("STRIPE_SK", "sk_live_51HqLyjWDarjtT1zdp7dcXyZ0aBcDeF"),
+    ("JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+    ("SESSION", "9fK2xQ7mL4pR8vT1wZ3bN6cH0jD5sG2y"),
+    ("WEBHOOK_SIGNING", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+    ("OPENAI", "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"),
+    ("CI", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+    ("AWS", "AKIAIOSFODNN7EXAMPLE"),
+    ("SLACK", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+])
+def test_a_secret_is_known_by_its_shape_whatever_its_name(key: str, value: str) -> None:
+    from checks.secrets import has_token_shape
+
+    assert value in secret_values({key: value})
+    assert value not in Masker(secret_values({key: value}))(f"the server said: {value}")
+    if has_token_shape(value):  # a known shape is masked even where it was never seen
+        assert value not in Masker()(f"the server said: {value}")
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("NEXT_PUBLIC_APP_URL", "http://localhost:3000"), ("BETTER_AUTH_URL", "http://localhost:3000"),
+    ("SENTRY_ORG", "acme"), ("NODE_ENV", "development"), ("AUTH_TRUST_HOST", "true"),
+])
+def test_ordinary_values_are_not_secrets(key: str, value: str) -> None:
+    assert secret_values({key: value}) == set()
+
+
+def test_a_token_used_as_a_url_user_name_is_masked() -> None:
+    text = "cloning https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/acme/app"
+    assert "ghp_" not in Masker()(text)
+    assert "abcdefghijklmnopqrstuvwx" not in Masker()("https://abcdefghijklmnopqrstuvwx@git.example/x")
+
+
+@pytest.mark.parametrize("text", [
+    "connecting to postgresql://app:pa/ss-Unseen9@db.example.com/app",
+    "libpq: invalid URI query parameter ?password=Unseen-Pw%zz",
+    "postgresql://app@db/x?sslpassword=Unseen-Pw&sslmode=require",
+    "postgresql://app@db/x?password:Unseen-Pw",
+    "issuer https://id.example.com/?client_secret=Unseen-Pw",
+])
+def test_url_passwords_in_every_spelling(text: str) -> None:
+    assert "Unseen" not in Masker()(text)
+
+
+def test_base64_and_basic_auth_forms_of_a_known_secret_are_masked() -> None:
+    import base64
+
+    token = "sntrys_Tok3nCanary-0f9e8d7c6b5a"
+    masker = Masker([token])
+    for prefix in ("", "a", "ab", "Bearer ", "user:"):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode((prefix + token).encode()).decode()
+            masked = masker(f"Authorization: Basic {encoded} rejected")
+            assert encoded[4:-4] not in masked, (prefix, encoded)
+
+
+def test_a_secret_split_across_two_lines_is_masked_in_both() -> None:
+    secret = "Split-Canary-0123456789abcdef"
+    masker = Masker([secret])
+    before, after = masker.across("token: " + secret[:12], secret[12:] + " (wrapped)")
+    assert secret[:12] not in before and secret[12:] not in after
+    assert after.endswith(" (wrapped)")
+
+
+def test_a_create_role_password_in_a_statement_is_masked() -> None:
+    text = "statement failed: CREATE ROLE app LOGIN PASSWORD 'Role-Pw-Canary' (in schema.sql:3)"
+    assert "Role-Pw-Canary" not in Masker()(text)
+
+
+def test_secrets_in_deploy_check_toml_are_masked(tmp_path: Path) -> None:
+    from support import run_cli, write_project
+
+    toml = ('[dev_server]\ncommand = "STRIPE_SECRET_KEY=toml-canary-Xq81 node server.js; exit 3"\n'
+            '[auth]\nprovider = "oidc"\nissuer = "https://id.example.com/?client_secret=toml-canary-Zr55"\n')
+    project = write_project(tmp_path, {"deploy-check.toml": toml})
+    for fmt in ("console", "json"):
+        done = run_cli("check", "--project", str(project), "--only", "devserver,AUTH001", "-f", fmt)
+        said = done.stdout + done.stderr
+        assert "toml-canary" not in said, fmt

@@ -107,6 +107,14 @@ def main() -> None:
             other = probe.getsockname()[1]
         print(f" ⚠ Port {port} is in use, using available port {other} instead.", flush=True)
         serve(other)
+    elif MODE in ("proxy", "proxy-only"):
+        # A dev server that names a service it talks to before (or instead of) its own URL.
+        print(f"> using backend http://localhost:{os.environ['BACKEND_PORT']} for /api", flush=True)
+        if MODE == "proxy":
+            time.sleep(0.5)
+            serve(port)
+        while True:
+            time.sleep(0.2)
     else:
         sys.exit(f"unknown mode {MODE}")
 
