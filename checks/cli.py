@@ -274,7 +274,7 @@ def _refuse_non_app(ctx: Context, force: bool) -> None:
 
 
 def _provision(name: str, project: Path, *, example: Path | None = None, force: bool = False,
-               **options: bool) -> None:
+               **options: Any) -> None:
     from provision import Options, ProvisionFailed, provisioner
 
     ctx = _context(project, example=example)
@@ -332,6 +332,9 @@ def provision_env(
 def provision_local_db(
     project: ProjectOption = Path("."),
     stop: Annotated[bool, typer.Option("--stop", help="Stop the embedded PostgreSQL instead.")] = False,
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="Create stand-ins for a platform's schema: supabase (auth.users, auth.uid(), "
+        "roles) or neon-auth (neon_auth.users_sync). Default: from the app's auth provider.")] = None,
     force: ForceOption = False,
 ) -> None:
     """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
@@ -343,7 +346,7 @@ def provision_local_db(
         stopped = stop_local_db(project.resolve())
         print("stopped the local PostgreSQL" if stopped else "provision local-db: nothing to stop")
         return
-    _provision("local-db", project, force=force)
+    _provision("local-db", project, force=force, platform=platform)
 
 
 def _fail(message: str, code: int) -> NoReturn:

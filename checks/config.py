@@ -18,7 +18,7 @@ AUTH_PROVIDERS = ("auto", "neon-auth", "stack", "supabase", "clerk", "authjs", "
 # section -> key -> accepted type(s). Lists are checked item by item below.
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "project": {"env_file": str, "example_file": str, "schema": str, "state_file": str},
-    "database": {"url_var": str, "timeout": (int, float), "expected_tables": list},
+    "database": {"url_var": str, "timeout": (int, float), "expected_tables": list, "scratch_url": str},
     "dev_server": {
         "command": str,
         "url": str,
@@ -68,6 +68,9 @@ class Config:
     state_file: str = "project-state.md"
     database_url_var: str | None = None  # None: discovered from the app (ctx.model)
     database_timeout: float | None = None
+    # Where DB005 builds its throw-away database when not on our own embedded server (like
+    # Prisma's shadowDatabaseUrl or Atlas's dev URL); never the app's own server by default.
+    scratch_url: str | None = None
     expected_tables: list[str] = field(default_factory=list)
     dev_command: str | None = None
     dev_url: str | None = None
@@ -195,6 +198,7 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     config.database_url_var = database.get("url_var", config.database_url_var)
     if "timeout" in database:
         config.database_timeout = seconds("database.timeout", database["timeout"])
+    config.scratch_url = database.get("scratch_url")
     for index, table in enumerate(database.get("expected_tables", [])):
         _check_type(f"database.expected_tables[{index}]", table, str)
         config.expected_tables.append(table)

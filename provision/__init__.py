@@ -24,6 +24,7 @@ class Options:
     dry_run: bool = False
     allow_destructive: bool = False
     interactive: bool = False
+    platform: str | None = None  # local-db: stand-ins for supabase / neon-auth (provision/platforms.py)
 
 
 @dataclass

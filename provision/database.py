@@ -92,6 +92,25 @@ def _ignore_state_dir(project: Path) -> None:
                           encoding="utf-8")
 
 
+async def _platform_stand_ins(url: str, platform: str) -> str:
+    """The platform's objects the app's schema references, as minimal stand-ins
+    (provision/platforms.py), created idempotently in the local database."""
+    import psycopg
+
+    from provision.platforms import STAND_INS, stand_in_sql
+
+    try:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+            await connection.execute(stand_in_sql(platform).encode())
+    except psycopg.Error as exc:
+        raise ProvisionFailed(f"creating the {STAND_INS[platform][0]} stand-ins: "
+                              f"{exc.diag.message_primary or exc}") from None
+    what = "auth.users, auth.uid(), auth.role(), auth.jwt(), roles anon/authenticated/service_role" \
+        if platform == "supabase" else "neon_auth.users_sync"
+    return (f"created {STAND_INS[platform][0]} stand-ins for local development: {what} "
+            "(minimal stand-ins, not the platform itself)")
+
+
 async def provision(ctx: Context, options: Options) -> Provisioned:
     name = url_var(ctx)
     env_path = ctx.env_path
@@ -107,6 +126,13 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             f"it. Empty or remove that line to use a local database instead."
         )
     result = Provisioned("local-db", changed=False)
+    from provision.platforms import PLATFORMS
+
+    platform = options.platform
+    if platform is None and ctx.model.auth_provider in PLATFORMS:
+        platform = ctx.model.auth_provider  # detected from the app (checks/project)
+    if platform is not None and platform not in PLATFORMS:
+        raise ProvisionFailed(f"--platform {platform!r}: known platforms are {', '.join(PLATFORMS)}")
     if options.dry_run:
         result.changed = not (server.initialized and server.running and current == ours)
         if result.changed:
@@ -116,7 +142,7 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
 
     _ignore_state_dir(ctx.project)
     async with _project_lock(ctx.project):
-        return await _provision_locked(ctx, server, name, env_path, result)
+        return await _provision_locked(ctx, server, name, env_path, result, platform=platform)
 
 
 LOCK_WAIT = 120.0  # a first start (initdb) takes seconds; two runs at once wait their turn
@@ -148,7 +174,7 @@ async def _project_lock(project: Path) -> AsyncIterator[None]:
 
 
 async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, env_path: Path,
-                            result: Provisioned) -> Provisioned:
+                            result: Provisioned, *, platform: str | None = None) -> Provisioned:
     from checks.envfile import parse_env_text
 
     # Read again under the lock: a run that held it before may have written the URL.
@@ -174,6 +200,9 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, e
         result.lines.append(f"the local PostgreSQL is already running at {shown}")
     if created:
         result.lines.append(f"created the database {DATABASE_NAME!r}")
+    if platform is not None:
+        result.lines.append(await _platform_stand_ins(server.url(DATABASE_NAME), platform))
+        result.changed = True
     if current == url:
         result.lines.append(f"{name} in {env_path.name} already points to it")
     else:

@@ -249,6 +249,7 @@ class EmbeddedPostgres:
         durable: bool = True,
         timeout: float = DEFAULT_TIMEOUT,
         bin_dir: Path | None = None,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         if require_tls and tls is None:
             raise ValueError("require_tls needs tls=(certificate, key)")
@@ -264,6 +265,7 @@ class EmbeddedPostgres:
         self._durable = durable
         self.timeout = timeout
         self._bin_dir = bin_dir
+        self._settings = dict(settings or {})  # more postgresql.conf lines, at first start
         self._owner = self._server_owner()
 
     # -- what a client needs --------------------------------------------------
@@ -561,6 +563,7 @@ class EmbeddedPostgres:
             # postgres refuses a key readable by others (must be 0600 or 0640 root-owned).
             self._give(self.data / "server.key", 0o600)
             lines += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
+        lines += [f"{key} = {value}" for key, value in self._settings.items()]
         if not self._durable:
             # Test instances: nothing survives them anyway, so skip the disk flushes.
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]

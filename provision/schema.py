@@ -2,8 +2,15 @@
 transaction (DESIGN.md "Provisioning rules").
 
 - Parse first with pglast: a syntax error names file, line and column; nothing is sent.
-- Refuse destructive statements (DROP of any kind, TRUNCATE, DELETE, ALTER … DROP COLUMN
-  / TYPE, DO blocks that run them or dynamic SQL) unless --allow-destructive.
+- Refuse destructive statements unless --allow-destructive, found anywhere in the parse
+  tree (checks/sqlschema.py `_Guard`): DROP of any kind, TRUNCATE, DELETE (also inside a
+  CTE, EXPLAIN ANALYZE, PREPARE…EXECUTE, MERGE … THEN DELETE), UPDATE without WHERE, ALTER
+  … DROP COLUMN / TYPE, a call of a function whose SQL or PL/pgSQL body does one of these,
+  a write that fires such a trigger, DO blocks that run them or dynamic SQL, and a table
+  renamed away then created anew. Irreversible statements that lose no rows (DROP
+  CONSTRAINT, DROP INDEX, DROP PUBLICATION IF EXISTS…) are listed apart. --dry-run never
+  refuses: it says what a real run would refuse.
+- COPY … FROM stdin / TO STDOUT is refused before anything is sent, naming the statement.
 - BEGIN/COMMIT in the file are left out (they would commit half-way); other transaction
   control (ROLLBACK, SAVEPOINT…) is refused before anything is sent.
 - Take a transaction-level advisory lock, so two concurrent runs serialize; the second
@@ -11,10 +18,12 @@ transaction (DESIGN.md "Provisioning rules").
 - "Already applied" means: every table the schema creates exists with the columns it
   declares, and every index, view, sequence, type, function, schema, extension and
   trigger it creates exists (one query). Then nothing is executed and the run is a no-op (exit 0).
-- Otherwise every statement runs in order, each under a savepoint: one that fails only
-  because its object already exists (duplicate table/index/type/schema…) is counted as
-  "already there" — that is how a schema that gained a table applies on top of the old
-  one. Any other error rolls everything back and names the statement and its line.
+- Otherwise the file is not replayed: provision/schemaplan.py computes the additive
+  difference against the live database (CREATE TABLE, ALTER TABLE … ADD COLUMN, CREATE
+  INDEX …), shows it, and runs it in one round trip; seed INSERTs for tables that already
+  existed are never re-run; what would need a DROP is reported, not done. Any error rolls
+  everything back and names the statement and its line (with PostgreSQL's own hint, e.g.
+  max_locks_per_transaction for "out of shared memory").
 - --dry-run does all of it and rolls back.
 """
 
@@ -25,29 +34,75 @@ import time
 from typing import Any
 
 from checks.context import Context
-from checks.sources import schema_paths, schema_sources
+from checks.sources import schema_paths
 from provision import Options, Provisioned, ProvisionFailed
 
 # A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"deploy-check provision schema").digest()[:8], "big",
                           signed=True)
-# SQLSTATEs of "the object is already there" (PostgreSQL Appendix A, class 42).
-ALREADY_EXISTS = {"42P07", "42710", "42P06", "42723", "42P04"}
 LOCK_TIMEOUT = "60s"
 APPLY_TIMEOUT = 600.0
 
 
-async def _applied(connection: Any, ctx: Context, parsed: Any) -> bool:
-    from checks.schema import table_columns
-
-    tables = list(parsed.tables)
-    if not tables:
+async def _applied(connection: Any, parsed: Any, live: dict[Any, Any]) -> bool:
+    if not parsed.tables:
         return False
-    live = await table_columns(connection, tables)
     if not all(table in live and all(column.name in live[table] for column in columns)
                for table, columns in parsed.tables.items()):
         return False
     return not await missing_objects(connection, parsed.objects)
+
+
+async def _run_steps(connection: Any, ctx: Context, steps: list[Any]) -> None:
+    """All steps in one round trip (a multi-statement simple query, as `psql -1 -f` sends
+    them one by one); on an error, the statement is found from the error position, or
+    else by running the steps one by one up to the failing one under a savepoint (only
+    then: the cost of naming is paid on failure, not on every statement)."""
+    import psycopg
+
+    separator = "\n;\n"  # a statement may end in a -- comment: the ; goes on its own line
+    spans, offset = [], 0
+    for step in steps:
+        spans.append((offset, offset + len(step.sql)))
+        offset += len(step.sql) + len(separator)
+    await connection.execute("SAVEPOINT deploy_check_apply")
+    try:
+        await connection.execute(separator.join(step.sql for step in steps))
+        return
+    except psycopg.Error as exc:
+        error = exc
+    await connection.execute("ROLLBACK TO SAVEPOINT deploy_check_apply")
+    failing, inner_position = None, None
+    position = error.diag.statement_position
+    if position and position.isdigit():
+        at = int(position) - 1
+        for number, (begin, end) in enumerate(spans):
+            if begin <= at <= end:
+                failing, inner_position = number, at - begin
+                break
+    if failing is None:
+        for number, step in enumerate(steps):
+            try:
+                await connection.execute(step.sql)
+            except psycopg.Error as exc:
+                error, failing = exc, number
+                break
+        if failing is None:
+            failing = len(steps) - 1
+    step = steps[failing]
+    line = step.statement.line
+    if inner_position is not None and step.sql == step.statement.text:
+        line += step.sql.count("\n", 0, inner_position)
+    message = error.diag.message_primary or str(error)
+    hint = f" — PostgreSQL's hint: {error.diag.message_hint}" if error.diag.message_hint else ""
+    from checks.platform import platform_hint
+
+    platform = platform_hint(message)
+    if platform:
+        hint += f" — {platform}"
+    raise ProvisionFailed(
+        f"statement {failing + 1} of {len(steps)} failed at {step.statement.path.name}:{line}: "
+        f"{ctx.mask(message)} (in `{step.label}`){ctx.mask(hint)}; rolled back, nothing was applied")
 
 
 # One round trip: which of the schema's other objects (indexes, views, sequences, types,
@@ -81,32 +136,67 @@ async def missing_objects(connection: Any, objects: list[tuple[str, str, str, st
     return [f"{kind} {name}" for kind, name in rows]
 
 
+def refused_statements(parsed: Any) -> list[str]:
+    """What --allow-destructive is needed for, in two groups: statements that lose rows, and
+    ones that are irreversible but lose none (DROP CONSTRAINT, DROP PUBLICATION IF EXISTS…)."""
+    groups = []
+    if parsed.destructive:
+        listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.destructive)
+        groups.append(f"destructive statements that touch data ({listed})")
+    if parsed.irreversible:
+        listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.irreversible)
+        groups.append(f"irreversible statements that lose no rows ({listed})")
+    return groups
+
+
 async def provision(ctx: Context, options: Options) -> Provisioned:
+    from checks.schema import parsed_schema
+    from checks.sqlschema import SchemaSyntaxError
+
+    paths = schema_paths(ctx)
+    if not paths:
+        raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
+    complete = options.dry_run  # a dry run shows the plan: it needs the statements
+    while True:
+        try:
+            # An unchanged schema comes from the parse cache (tables and objects only; it
+            # holds only schemas the guard has nothing against): enough to see it applied.
+            parsed = parsed_schema(ctx, complete=complete)
+        except SchemaSyntaxError as exc:
+            raise ProvisionFailed(f"{exc} — nothing was sent to the database") from None
+        try:
+            return await _guarded_apply(ctx, options, parsed, paths)
+        except _NeedsStatements:
+            complete = True
+
+
+class _NeedsStatements(Exception):
+    """The cached model shows work to do: parse the files and start over (rolled back)."""
+
+
+async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any) -> Provisioned:
     import asyncio
 
     import psycopg
 
     from checks.database import InvalidDatabaseUrl, open_connection
-    from checks.sqlschema import SchemaSyntaxError, parse_sources
 
-    paths = schema_paths(ctx)
-    if not paths:
-        raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
-    try:
-        parsed = parse_sources(schema_sources(ctx))
-    except SchemaSyntaxError as exc:
-        raise ProvisionFailed(f"{exc} — nothing was sent to the database") from None
     if parsed.unsupported:
         listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
         raise ProvisionFailed(
             f"transaction control that cannot run inside deploy-check's single transaction "
             f"({listed}): remove it, the whole schema is applied in one transaction and rolled "
             "back on any error — nothing was sent to the database")
-    if parsed.destructive and not options.allow_destructive:
-        listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.destructive)
+    if parsed.copies:
+        listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.copies)
         raise ProvisionFailed(
-            f"refusing destructive statements ({listed}): they touch data and are hard to "
-            "reverse. Re-run with --allow-destructive if that is intended.")
+            f"COPY through the client connection ({listed}): its rows do not travel through "
+            "`provision schema`; load them with psql, or turn them into INSERT statements — "
+            "nothing was sent to the database")
+    refusals = refused_statements(parsed)
+    if refusals and not options.allow_destructive and not options.dry_run:
+        raise ProvisionFailed(f"refusing {'; '.join(refusals)}. Re-run with --allow-destructive "
+                              "if that is intended (--dry-run shows what would be run).")
     try:
         connection = await open_connection(ctx, autocommit=False)
     except (InvalidDatabaseUrl, psycopg.Error, OSError, TimeoutError) as exc:
@@ -129,51 +219,62 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
     import psycopg
 
     result = Provisioned("schema", changed=False)
+    refusals = refused_statements(parsed)
+    if options.dry_run and refusals and not options.allow_destructive:
+        # --dry-run never refuses: it shows what a real run would refuse, and runs it all
+        # inside the transaction it rolls back.
+        result.lines.append(f"without --dry-run this would refuse {'; '.join(refusals)}, "
+                            "unless --allow-destructive is given")
     async with connection.transaction(force_rollback=options.dry_run):
         await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        if parsed.search_path:
+            # The app's path (Prisma's ?schema= never reaches libpq): unqualified names in
+            # the file land where the app will look for them.
+            from psycopg import sql
+
+            await connection.execute(sql.SQL("SET LOCAL search_path TO {}").format(
+                sql.SQL(", ").join(sql.Identifier(p) if p != "$user" else sql.SQL('"$user"')
+                                   for p in parsed.search_path)))
         try:
             await connection.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         except psycopg.errors.LockNotAvailable:
             raise ProvisionFailed(f"another `provision schema` holds the lock for over "
                                   f"{LOCK_TIMEOUT}; nothing applied") from None
-        if await _applied(connection, ctx, parsed):
+        from checks.schema import table_columns
+        from provision.schemaplan import make_plan
+
+        live = await table_columns(connection, list(parsed.tables)) if parsed.tables else {}
+        if await _applied(connection, parsed, live):
             others = f" and its {len(parsed.objects)} other objects" if parsed.objects else ""
             result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
                                 f"{source_names} exist with their columns{others}")
             return result
-        started = time.perf_counter()
-        created = existing = 0
-        for number, statement in enumerate(parsed.statements, 1):
-            await connection.execute("SAVEPOINT deploy_check_statement")
-            try:
-                await connection.execute(statement.text)
-            except psycopg.Error as exc:
-                await connection.execute("ROLLBACK TO SAVEPOINT deploy_check_statement")
-                if exc.sqlstate in ALREADY_EXISTS:
-                    existing += 1
-                    continue
-                line = statement.line
-                position = exc.diag.statement_position
-                if position and position.isdigit():
-                    line += statement.text.count("\n", 0, int(position) - 1)
-                message = exc.diag.message_primary or str(exc)
-                raise ProvisionFailed(
-                    f"statement {number} of {len(parsed.statements)} failed at "
-                    f"{statement.path.name}:{line}: {ctx.mask(message)} (in `{statement.first_line}`); "
-                    "rolled back, nothing was applied") from None
-            await connection.execute("RELEASE SAVEPOINT deploy_check_statement")
-            created += 1
-        elapsed = time.perf_counter() - started
-        if created == 0:
-            result.lines.append(
-                f"nothing to apply: the objects of all {existing} statements already exist, but "
-                "some tables lack columns the schema declares (see `deploy-check check --only DB005`)")
+        if not parsed.complete:
+            raise _NeedsStatements
+        plan = await make_plan(connection, parsed, live)
+        if not plan.whole_file:
+            result.lines.append(f"plan for {source_names} against the live database "
+                                f"({len(plan.steps)} additive step{'s' if len(plan.steps) != 1 else ''}):")
+            result.lines.extend(f"  {step.label}" for step in plan.steps)
+        for problem in plan.not_done:
+            result.lines.append(f"not done: {problem}")
+        if not plan.steps:
+            result.lines.append("nothing to add: every table, column and object of the schema exists")
             return result
+        started = time.perf_counter()
+        await _run_steps(connection, ctx, plan.steps)
+        elapsed = time.perf_counter() - started
         verb = "would apply" if options.dry_run else "applied"
-        result.changed = not options.dry_run and created > 0
-        result.lines.append(f"{verb} {created} statement{'s' if created != 1 else ''} from "
+        result.changed = not options.dry_run
+        count = len(plan.steps)
+        result.lines.append(f"{verb} {count} statement{'s' if count != 1 else ''} from "
                             f"{source_names} in one transaction ({elapsed:.2f} s)"
-                            + (f"; {existing} already existed" if existing else ""))
+                            + (f"; left out {len(plan.left_out)} about what already exists"
+                               if plan.left_out else ""))
+        seeds = [s for s, why in plan.left_out if why.startswith("seed")]
+        if seeds:
+            result.lines.append(f"seed INSERTs not re-run ({', '.join(s.where for s in seeds)}): "
+                                "their tables already existed")
         if parsed.skipped:
             result.lines.append(
                 f"left out {len(parsed.skipped)} BEGIN/COMMIT statement"

@@ -232,7 +232,9 @@ def test_new_indexes_types_functions_and_triggers_are_applied_on_an_applied_sche
         'CREATE VIEW user_emails AS SELECT email FROM "Users";\n'))
     done = provision(project)
     assert done.returncode == 0, done.stderr
-    assert "applied 5 statements" in done.stdout and "1 already existed" in done.stdout
+    assert "plan for schema.sql against the live database (5 additive steps):" in done.stdout
+    assert "  CREATE UNIQUE INDEX users_email_key" in done.stdout
+    assert "applied 5 statements" in done.stdout and "left out 1 about what already exists" in done.stdout
     assert query(fresh_db, "SELECT 1 FROM pg_indexes WHERE indexname = 'users_email_key'") == [(1,)]
     assert query(fresh_db, "SELECT to_regtype('mood') IS NOT NULL")[0] == (True,)
     again = provision(project)
@@ -255,8 +257,9 @@ def test_a_new_table_applies_on_top_of_the_applied_schema(tmp_path: Path, fresh_
     (project / "schema.sql").write_text(SCHEMA + "\nCREATE TABLE tags (id int PRIMARY KEY);\n")
     done = provision(project)
     assert done.returncode == 0, done.stderr
-    # CREATE SCHEMA IF NOT EXISTS runs again (a no-op in PostgreSQL); the rest already existed.
-    assert "applied 2 statements" in done.stdout and "3 already existed" in done.stdout
+    # Only the new table is created; the schema, the tables and the index already exist.
+    assert "(1 additive step):\n  CREATE TABLE public.tags\n" in done.stdout
+    assert "applied 1 statement" in done.stdout and "left out 4 about what already exists" in done.stdout
     assert "public.tags" in tables_in(fresh_db)
 
 
@@ -292,7 +295,7 @@ def test_db004_and_db005_pass_after_provisioning(tmp_path: Path, fresh_db: str) 
     found = checks(project)
     assert found["DB004"]["status"] == "pass"
     assert found["DB005"]["status"] == "pass", found["DB005"]["message"]
-    assert found["DB005"]["details"]["method"] == "scratch database"
+    assert str(found["DB005"]["details"]["method"]).startswith("a scratch database on our embedded PostgreSQL")
     # the scratch database is gone
     assert query(fresh_db, "SELECT datname FROM pg_database WHERE datname LIKE 'deploy_check_scratch_%'") == []
 
@@ -335,7 +338,7 @@ def test_db005_warns_on_columns_the_schema_does_not_declare(tmp_path: Path, fres
     assert "public.accounts: legacy_flag" in db005["message"]
 
 
-def test_db005_falls_back_to_names_when_the_role_may_not_create_databases(
+def test_db005_falls_back_to_names_when_the_scratch_url_role_may_not_create_databases(
         tmp_path: Path, pg: object, fresh_db: str) -> None:
     project = project_for(tmp_path, fresh_db)
     assert provision(project).returncode == 0
@@ -343,11 +346,11 @@ def test_db005_falls_back_to_names_when_the_role_may_not_create_databases(
                     "GRANT USAGE ON SCHEMA billing TO app_reader;"
                     "GRANT SELECT ON ALL TABLES IN SCHEMA public, billing TO app_reader")
     reader_url = fresh_db.replace(f"{fresh_db.split('://')[1].split('@')[0]}@", "app_reader:reader-pw-123@")
-    (project / ".env.local").write_text(f"DATABASE_URL={reader_url}\n")
+    (project / "deploy-check.toml").write_text(f'[database]\nscratch_url = "{reader_url}"\n')
     query(fresh_db, "ALTER TABLE accounts DROP COLUMN nickname")
     db005 = checks(project)["DB005"]
     assert db005["status"] == "fail"
-    assert "the role may not create databases" in db005["message"]
+    assert "the role of [database] scratch_url may not create databases" in db005["message"]
     assert "public.accounts: missing nickname" in db005["message"]
 
 
@@ -428,6 +431,342 @@ def test_check_fix_applies_the_schema_then_checks_again(tmp_path: Path, fresh_db
     assert report["verdict"] == "ready", report
     assert {c["id"]: c["status"] for c in report["checks"]} == {"DB004": "pass", "DB005": "pass"}
     assert tables_in(fresh_db) == {"public.accounts", "billing.Invoice Lines"}
+
+
+# -- the destructive-statement guard, against a real table with rows ---------------------------
+
+USERS = "CREATE TABLE IF NOT EXISTS users (id serial PRIMARY KEY, email text UNIQUE);\n"
+WIPE_SQL = "CREATE FUNCTION wipe() RETURNS void LANGUAGE sql AS $$ DELETE FROM users $$;\n"
+WIPE_PLPGSQL = ("CREATE FUNCTION wipe() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n"
+                "  TRUNCATE users;\nEND $$;\n")
+PRUNE_TRIGGER = ("CREATE FUNCTION keep_newest() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+                 "  DELETE FROM users WHERE id <> NEW.id;\n  RETURN NEW;\nEND $$;\n"
+                 "CREATE TRIGGER keep_newest AFTER INSERT ON users FOR EACH ROW "
+                 "EXECUTE FUNCTION keep_newest();\n")
+
+GUARDED = [
+    ("cte", "WITH gone AS (DELETE FROM users RETURNING *) SELECT count(*) FROM gone;\n",
+     "schema.sql:2 DELETE (from users) inside WITH gone"),
+    ("explain analyze", "EXPLAIN ANALYZE DELETE FROM users;\n",
+     "schema.sql:2 EXPLAIN ANALYZE DELETE (from users)"),
+    ("prepare execute", "PREPARE w AS DELETE FROM users;\nEXECUTE w;\n",
+     "schema.sql:3 EXECUTE w (prepared as DELETE (from users))"),
+    ("merge", "MERGE INTO users u USING (SELECT id FROM users) s ON u.id = s.id "
+              "WHEN MATCHED THEN DELETE;\n", "schema.sql:2 MERGE INTO users … THEN DELETE"),
+    ("sql function", WIPE_SQL + "SELECT wipe();\n", "schema.sql:3 wipe(), which runs DELETE"),
+    ("plpgsql function", WIPE_PLPGSQL + "SELECT wipe();\n", "schema.sql:6 wipe(), which runs TRUNCATE"),
+    ("trigger", PRUNE_TRIGGER + "INSERT INTO users (email) VALUES ('seed@example.test');\n",
+     "schema.sql:8 INSERT on users fires trigger keep_newest, whose function keep_newest() runs DELETE"),
+    ("do perform", WIPE_SQL + "DO $$ BEGIN PERFORM wipe(); END $$;\n",
+     "schema.sql:3 DO block running wipe(), which runs DELETE"),
+    ("rename and recreate", "ALTER TABLE users RENAME TO users_old;\n"
+                            "CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE);\n",
+     "schema.sql:3 CREATE TABLE users after RENAME TO users_old (schema.sql:2)"),
+    ("update without where", "UPDATE users SET email = NULL;\n",
+     "schema.sql:2 UPDATE users without WHERE (every row)"),
+]
+EMAILS = ["a@example.test", "b@example.test", "c@example.test"]
+SEED = "INSERT INTO users (email) VALUES " + ", ".join(f"('{e}')" for e in EMAILS) + ";\n"
+
+
+def users_table_with_rows(url: str) -> None:
+    query(url, USERS + SEED)
+
+
+def emails(url: str) -> list[object]:
+    return [row[0] for row in query(url, "SELECT email FROM users ORDER BY id")]
+
+
+@pytest.mark.parametrize(("case", "statement", "said"), GUARDED, ids=[c[0] for c in GUARDED])
+def test_the_guard_refuses_what_loses_rows_anywhere_in_the_tree(
+        tmp_path: Path, fresh_db: str, case: str, statement: str, said: str) -> None:
+    users_table_with_rows(fresh_db)
+    # The file seeds the table itself (line 1), so that its effect can be shown below.
+    project = project_for(tmp_path, fresh_db, USERS.rstrip("\n") + " " + SEED + statement)
+    refused = provision(project)
+    assert refused.returncode == 1, refused.stdout
+    assert "destructive statements that touch data (" + said in refused.stderr
+    assert emails(fresh_db) == EMAILS
+    # The same file really loses rows when allowed (applied whole to an empty database, seed
+    # first): the refusal is what kept them.
+    query(fresh_db, "DROP TABLE users CASCADE; DROP TABLE IF EXISTS users_old")
+    allowed = provision(project, "--allow-destructive")
+    assert allowed.returncode == 0, allowed.stderr
+    assert emails(fresh_db) != EMAILS
+
+
+def test_dry_run_never_refuses_it_shows_what_would_be_refused(tmp_path: Path, fresh_db: str) -> None:
+    users_table_with_rows(fresh_db)
+    project = project_for(tmp_path, fresh_db, USERS + GUARDED[0][1] + "CREATE TABLE marker (id int);\n")
+    done = provision(project, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert ("without --dry-run this would refuse destructive statements that touch data "
+            "(schema.sql:2 DELETE (from users) inside WITH gone)") in done.stdout
+    assert "rolled back" in done.stdout
+    assert emails(fresh_db) == EMAILS
+
+
+def test_irreversible_statements_that_lose_no_rows_are_reported_apart(tmp_path: Path, fresh_db: str) -> None:
+    users_table_with_rows(fresh_db)
+    schema = (USERS + "ALTER TABLE users DROP CONSTRAINT users_email_key;\n"
+              "DROP PUBLICATION IF EXISTS app_changes;\n")
+    project = project_for(tmp_path, fresh_db, schema)
+    refused = provision(project)
+    assert refused.returncode == 1
+    assert ("refusing irreversible statements that lose no rows (schema.sql:2 ALTER TABLE … DROP "
+            "CONSTRAINT users_email_key; schema.sql:3 DROP PUBLICATION IF EXISTS app_changes)") in refused.stderr
+    assert "touch data" not in refused.stderr
+    assert provision(project, "--allow-destructive").returncode == 0
+    assert emails(fresh_db) == EMAILS
+
+
+@pytest.mark.parametrize(("statement", "said"), [
+    ("COPY users (email) FROM stdin;\nd@example.test\n\\.\n",
+     "schema.sql:3:1: `COPY users (email) FROM stdin;` reads its rows from the client"),
+    ("COPY users TO STDOUT;\n", "COPY through the client connection (schema.sql:3 `COPY users TO STDOUT`)"),
+], ids=["from stdin", "to stdout"])
+def test_copy_through_the_client_is_refused_before_anything_is_sent(
+        tmp_path: Path, fresh_db: str, statement: str, said: str) -> None:
+    users_table_with_rows(fresh_db)
+    done = provision(project_for(tmp_path, fresh_db, USERS + "DELETE FROM users;\n" + statement),
+                     "--allow-destructive")
+    assert done.returncode == 1
+    assert said in done.stderr and "nothing was sent" in done.stderr
+    assert emails(fresh_db) == EMAILS
+
+
+def test_a_function_that_deletes_but_is_never_called_is_no_refusal() -> None:
+    sql = ("CREATE FUNCTION purge_expired() RETURNS void LANGUAGE sql AS "
+           "$$ DELETE FROM sessions WHERE expires_at < now() $$;\n"
+           "UPDATE settings SET value = 'x' WHERE key = 'y';\nEXPLAIN DELETE FROM sessions;\n")
+    parsed = parse_sources([SchemaSource(Path("s.sql"), sql, 1)])
+    assert parsed.destructive == [] and parsed.irreversible == []
+
+
+# -- a changed schema.sql: the additive plan, never a replay ----------------------------------
+
+GROWN_BASE = ("CREATE TABLE plans (id int PRIMARY KEY, name text NOT NULL, legacy text);\n"
+              "INSERT INTO plans VALUES (1, 'free', NULL), (2, 'pro', NULL);\n")
+
+
+def test_a_grown_schema_gets_only_what_is_missing_and_seeds_run_once(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db, GROWN_BASE)
+    assert provision(project).returncode == 0
+    grown = ("CREATE TABLE plans (id int PRIMARY KEY, name text NOT NULL, price_cents int NOT NULL DEFAULT 0);\n"
+             "INSERT INTO plans VALUES (1, 'free', 0), (2, 'pro', 900);\n"
+             "ALTER TABLE plans ADD COLUMN note text;\n"
+             "CREATE INDEX plans_name_idx ON plans (name);\n"
+             "CREATE TABLE seats (id int PRIMARY KEY, plan_id int REFERENCES plans (id));\n"
+             "INSERT INTO seats VALUES (1, 2);\n")
+    (project / "schema.sql").write_text(grown)
+    dry = provision(project, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    plan = ("plan for schema.sql against the live database (5 additive steps):\n"
+            "  ALTER TABLE public.plans ADD COLUMN price_cents\n"
+            "  ALTER TABLE public.plans ADD COLUMN note\n"
+            "  CREATE INDEX plans_name_idx ON plans (name)\n"
+            "  CREATE TABLE public.seats\n"
+            "  INSERT INTO seats VALUES (1, 2)\n")
+    assert plan in dry.stdout
+    assert "not done: public.plans has column legacy that the schema no longer declares" in dry.stdout
+    assert "dry run: rolled back" in dry.stdout
+    assert tables_in(fresh_db) == {"public.plans"}
+    done = provision(project)
+    assert done.returncode == 0, done.stderr
+    assert plan in done.stdout and "seed INSERTs not re-run (schema.sql:2)" in done.stdout
+    assert query(fresh_db, "SELECT id, name, price_cents, legacy FROM plans ORDER BY id") == [
+        (1, "free", 0, None), (2, "pro", 0, None)]  # two rows, not four: the seed ran once
+    assert query(fresh_db, "SELECT * FROM seats") == [(1, 2)]
+    again = provision(project)
+    assert again.returncode == 0, again.stderr
+    assert "schema already applied" in again.stdout
+
+
+def test_a_failing_step_is_named_without_a_savepoint_per_statement(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db, GROWN_BASE)
+    assert provision(project).returncode == 0
+    # NOT NULL without a default cannot be added to a table that has rows.
+    (project / "schema.sql").write_text(GROWN_BASE + "CREATE TABLE tags (id int);\n"
+                                        "ALTER TABLE plans ADD COLUMN owner text NOT NULL;\n")
+    done = provision(project)
+    assert done.returncode == 1
+    assert "statement 2 of 2 failed at schema.sql:4" in done.stderr
+    assert 'column "owner" of relation "plans" contains null values' in done.stderr
+    assert "rolled back" in done.stderr and "public.tags" not in tables_in(fresh_db)
+
+
+# -- search_path: unqualified names follow the app's ------------------------------------------
+
+ITEMS = "CREATE SCHEMA IF NOT EXISTS app;\nCREATE TABLE items (id int PRIMARY KEY, title text NOT NULL);\n"
+
+
+@pytest.mark.parametrize("suffix", ["options=-csearch_path%3Dapp", "schema=app"], ids=["libpq options", "prisma"])
+def test_a_stale_public_table_is_no_false_pass_under_the_apps_search_path(
+        tmp_path: Path, fresh_db: str, suffix: str) -> None:
+    query(fresh_db, "CREATE TABLE public.items (id int PRIMARY KEY, title text NOT NULL)")
+    url = fresh_db + ("&" if "?" in fresh_db else "?") + suffix
+    project = project_for(tmp_path, url, ITEMS)
+    before = checks(project)
+    assert before["DB004"]["status"] == "fail", before["DB004"]
+    assert "app.items" in str(before["DB004"]["message"])
+    done = provision(project)
+    assert done.returncode == 0, done.stderr
+    assert query(fresh_db, "SELECT to_regclass('app.items') IS NOT NULL")[0] == (True,)
+    after = checks(project)
+    assert after["DB004"]["status"] == "pass", after["DB004"]
+    assert after["DB005"]["status"] == "pass", after["DB005"]
+
+
+def test_set_search_path_in_the_file_moves_unqualified_names(tmp_path: Path, fresh_db: str) -> None:
+    parsed = parse_sources([SchemaSource(Path("s.sql"), "CREATE TABLE a (id int);\nCREATE SCHEMA app;\n"
+                                         "SET search_path TO app, public;\nCREATE TABLE b (id int);\n", 1)])
+    assert set(parsed.tables) == {TableName("public", "a"), TableName("app", "b")}
+    project = project_for(tmp_path, fresh_db, "CREATE SCHEMA app;\nSET search_path TO app, public;\n"
+                                              "CREATE TABLE b (id int);\n")
+    assert provision(project).returncode == 0
+    assert checks(project)["DB004"]["status"] == "pass"
+
+
+# -- DB005 builds its scratch database on a server of our own ---------------------------------
+
+def test_db005_never_writes_to_the_apps_server(tmp_path: Path, fresh_db: str) -> None:
+    # The app's role may not create databases; the comparison still has types, and the
+    # app's server sees no scratch database, no role, nothing.
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    query(fresh_db, "DROP ROLE IF EXISTS app_only; CREATE ROLE app_only LOGIN PASSWORD 'only-pw-123' NOCREATEDB;"
+                    "GRANT USAGE ON SCHEMA billing TO app_only;"
+                    "GRANT SELECT ON ALL TABLES IN SCHEMA public, billing TO app_only;"
+                    "ALTER TABLE accounts ALTER COLUMN nickname TYPE text")
+    app_url = fresh_db.replace(f"{fresh_db.split('://')[1].split('@')[0]}@", "app_only:only-pw-123@")
+    (project / ".env.local").write_text(f"DATABASE_URL={app_url}\n")
+    db005 = checks(project)["DB005"]
+    assert db005["status"] == "fail"
+    assert "nickname is text, schema says character varying(40)" in str(db005["message"])
+    assert "scratch database on our embedded PostgreSQL" in str(db005["message"])
+    assert query(fresh_db, "SELECT datname FROM pg_database WHERE datname LIKE 'deploy_check_scratch_%'") == []
+
+
+def test_an_extension_the_embedded_server_lacks_is_named_and_names_are_compared(
+        tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, "CREATE TABLE docs (id int PRIMARY KEY, body text)")
+    schema = "CREATE EXTENSION IF NOT EXISTS deploy_check_no_such_ext;\nCREATE TABLE docs (id int PRIMARY KEY, body text);\n"
+    db005 = checks(project_for(tmp_path, fresh_db, schema))["DB005"]
+    assert db005["status"] == "pass", db005
+    assert "column names from the parsed statements (our embedded PostgreSQL" in str(db005["message"])
+    assert "lacks the extension deploy_check_no_such_ext the schema creates" in str(db005["message"])
+
+
+def test_a_scratch_database_left_by_a_killed_run_is_swept(tmp_path: Path, pg: object, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    admin = fresh_db.rsplit("/", 1)[0] + "/postgres"
+    query(admin, "CREATE DATABASE deploy_check_scratch_0123456789ab")
+    (project / "deploy-check.toml").write_text(f'[database]\nscratch_url = "{admin}"\n')
+    db005 = checks(project)["DB005"]
+    assert db005["status"] == "pass", db005
+    assert "scratch database on [database] scratch_url" in str(db005["message"])
+    assert query(admin, "SELECT datname FROM pg_database WHERE datname LIKE 'deploy_check_scratch_%'") == []
+
+
+# -- platform schemas ---------------------------------------------------------------------------
+
+# The shapes Supabase gives them (supabase/postgres migrations: auth.users, auth.uid()).
+SUPABASE_AUTH = """
+CREATE SCHEMA auth;
+CREATE TABLE auth.users (id uuid NOT NULL PRIMARY KEY, email varchar(255), created_at timestamptz);
+CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
+  SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
+DO $$ BEGIN CREATE ROLE authenticated NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE anon NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+"""
+PROFILES = """CREATE TABLE profiles (
+    id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,
+    display_name text NOT NULL
+);
+ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_profile ON profiles FOR SELECT TO authenticated USING (auth.uid() = id);
+GRANT SELECT ON profiles TO anon;
+"""
+
+
+def test_db005_passes_on_an_app_referencing_auth_users_on_a_live_db_that_has_it(
+        tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, SUPABASE_AUTH)
+    project = project_for(tmp_path, fresh_db, PROFILES)
+    applied = provision(project)
+    assert applied.returncode == 0, applied.stderr
+    results = checks(project)
+    assert results["DB004"]["status"] == "pass", results["DB004"]
+    assert results["DB005"]["status"] == "pass", results["DB005"]
+    assert "scratch database on our embedded PostgreSQL" in str(results["DB005"]["message"])
+    # Read-only on the live side: the auth schema is as it was.
+    assert query(fresh_db, "SELECT count(*) FROM auth.users") == [(0,)]
+
+
+def test_a_failed_apply_names_the_platform_of_the_missing_schema(tmp_path: Path, fresh_db: str) -> None:
+    done = provision(project_for(tmp_path, fresh_db, PROFILES))
+    assert done.returncode == 1
+    assert 'schema "auth" does not exist' in done.stderr
+    assert "`auth` is Supabase's schema" in done.stderr
+
+
+def test_an_unchanged_schema_reuses_the_cached_target_and_a_changed_one_rebuilds_it(
+        tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    first = checks(project)["DB005"]
+    assert first["status"] == "pass" and "cached" not in str(first["message"])
+    assert (project / ".deploy-check" / "schema-target.json").is_file()
+    second = checks(project)["DB005"]
+    assert second["status"] == "pass" and "cached for this schema" in str(second["message"])
+    # Drift is still found from the cached target: it holds types, not just names.
+    query(fresh_db, "ALTER TABLE accounts ALTER COLUMN nickname TYPE text")
+    drifted = checks(project)["DB005"]
+    assert drifted["status"] == "fail" and "cached for this schema" in str(drifted["message"])
+    assert "nickname is text, schema says character varying(40)" in str(drifted["message"])
+    (project / "schema.sql").write_text(SCHEMA.replace("varchar(40)", "text"))
+    rebuilt = checks(project)["DB005"]
+    assert rebuilt["status"] == "pass" and "cached" not in str(rebuilt["message"]), rebuilt
+
+
+NEON_APP = ("CREATE TABLE todos (id serial PRIMARY KEY, owner_id text NOT NULL "
+            "REFERENCES neon_auth.users_sync (id), title text NOT NULL);\n")
+
+
+@pytest.mark.parametrize(("platform", "schema", "made"), [
+    ("supabase", PROFILES, "auth.users, auth.uid()"),
+    ("neon-auth", NEON_APP, "neon_auth.users_sync"),
+])
+def test_local_db_with_platform_stand_ins_takes_the_apps_schema(
+        tmp_path: Path, platform: str, schema: str, made: str) -> None:
+    from provision.database import stop_local_db
+
+    project = write_project(tmp_path, {"schema.sql": schema, ".env.local": "DATABASE_URL=\n"})
+    try:
+        local = run_cli("provision", "local-db", "--project", str(project), "--platform", platform)
+        assert local.returncode == 0, local.stderr
+        assert f"stand-ins for local development: {made}" in local.stdout
+        assert "not the platform itself" in local.stdout
+        applied = provision(project)
+        assert applied.returncode == 0, applied.stderr
+        assert checks(project)["DB004"]["status"] == "pass"
+        again = run_cli("provision", "local-db", "--project", str(project), "--platform", platform)
+        assert again.returncode == 0, again.stderr  # idempotent
+    finally:
+        stop_local_db(project)
+
+
+def test_only_a_schema_the_guard_accepts_is_cached_and_a_change_is_seen(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    cache = project / ".deploy-check" / "schema-parse.json"
+    assert cache.is_file()
+    assert "schema already applied" in provision(project).stdout  # from the cached model
+    (project / "schema.sql").write_text(SCHEMA + "DELETE FROM accounts;\n")
+    refused = provision(project)
+    assert refused.returncode == 1 and "schema.sql:17 DELETE" in refused.stderr
+    assert provision(project).returncode == 1  # never served from a cache
 
 
 def test_db004_a_view_of_the_same_name_is_not_the_table(tmp_path: Path, fresh_db: str) -> None:

@@ -1,0 +1,148 @@
+"""What `provision schema` runs for a declarative schema.sql on a database that already
+holds part of it: the additive difference, never a replay (issue 10).
+
+The target is what the parsed file leaves behind (checks/sqlschema.py: tables with their
+final columns after renames, and every other named object); the live side is read in two
+queries (columns of the schema's tables, and which of its other objects are missing). Then,
+in file order:
+
+- CREATE TABLE of a missing table runs as written, and so does every later statement about
+  that table (its indexes, triggers, seed INSERTs, ALTER TABLEs): it is new.
+- CREATE TABLE of a table that exists becomes one `ALTER TABLE … ADD COLUMN` per declared
+  column the live table lacks (the column definition deparsed by pglast).
+- `ALTER TABLE … ADD COLUMN` in the file (a grown file) runs for the columns still missing.
+- A statement that creates a missing index, view, sequence, type, function, schema,
+  extension or trigger runs.
+- `SET` runs (it shapes how the statements after it resolve names).
+- Everything else about what already exists is left out and listed, seed INSERTs above all:
+  rows are never inserted twice.
+- Columns the live table has and the schema no longer declares would need a DROP COLUMN:
+  reported, never done.
+
+An empty database (none of the schema's tables exists) gets the whole file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.sqlschema import ParsedSchema, Statement, TableName
+
+# MISSING_OBJECTS with the whole key, so each statement can be matched to its object.
+_KEYED = "SELECT o.kind, o.schema, o.name, o.tbl"
+
+
+@dataclass
+class Step:
+    statement: Statement
+    sql: str
+    label: str  # what the plan shows: "CREATE TABLE public.tags", "ALTER TABLE … ADD COLUMN b"
+
+
+@dataclass
+class Plan:
+    steps: list[Step] = field(default_factory=list)
+    left_out: list[tuple[Statement, str]] = field(default_factory=list)
+    not_done: list[str] = field(default_factory=list)  # would need a destructive change
+    whole_file: bool = False
+
+
+def _table(statement: Statement) -> TableName | None:
+    from pglast import ast
+
+    node, default = statement.node, statement.schema
+    relation = getattr(node, "relation", None) or getattr(node, "table", None)
+    if isinstance(relation, ast.RangeVar) and relation.relname:
+        return TableName(relation.schemaname or default, relation.relname)
+    into = getattr(node, "into", None)
+    if isinstance(into, ast.IntoClause) and into.rel is not None:
+        return TableName(into.rel.schemaname or default, str(into.rel.relname))
+    return None
+
+
+def _deparse(node: Any) -> str:
+    from pglast.stream import RawStream
+
+    return str(RawStream()(node))
+
+
+async def make_plan(connection: Any, parsed: ParsedSchema,
+                    live: dict[TableName, dict[str, Any]]) -> Plan:
+    """`live`: the columns of the schema's tables that exist (checks.schema.table_columns)."""
+    from pglast import ast
+    from pglast.enums import AlterTableType
+
+    from checks.sqlschema import _object
+    from provision.schema import MISSING_OBJECTS
+
+    plan = Plan()
+    if not live:
+        plan.whole_file = True
+        plan.steps = [Step(s, s.text, s.first_line) for s in parsed.statements]
+        return plan
+    missing: set[tuple[str, str, str, str]] = set()
+    if parsed.objects:
+        columns = [list(column) for column in zip(*parsed.objects, strict=True)]
+        rows = await (await connection.execute(MISSING_OBJECTS.replace("SELECT o.kind, o.name", _KEYED, 1),
+                                               columns)).fetchall()
+        missing = {(str(k), str(s), str(n), str(t)) for k, s, n, t in rows}
+    final = {table: {c.name for c in columns} for table, columns in parsed.tables.items()}
+    created: set[TableName] = set()
+    added: dict[TableName, set[str]] = {}
+
+    def column_missing(table: TableName, name: str) -> bool:
+        return (name in final.get(table, {name}) and name not in live.get(table, {})
+                and name not in added.setdefault(table, set()))
+
+    for statement in parsed.statements:
+        node = statement.node
+        table = _table(statement)
+        if isinstance(node, ast.CreateStmt) and table is not None:
+            if table not in live:
+                created.add(table)
+                plan.steps.append(Step(statement, statement.text, f"CREATE TABLE {table}"))
+                continue
+            before = len(plan.steps)
+            for element in node.tableElts or ():
+                if isinstance(element, ast.ColumnDef) and column_missing(table, str(element.colname)):
+                    added[table].add(str(element.colname))
+                    plan.steps.append(Step(statement, f"ALTER TABLE {table} ADD COLUMN {_deparse(element)}",
+                                           f"ALTER TABLE {table} ADD COLUMN {element.colname}"))
+            if len(plan.steps) == before:
+                plan.left_out.append((statement, "already exists"))
+            continue
+        if table is not None and table in created:
+            plan.steps.append(Step(statement, statement.text, statement.first_line))
+            continue
+        if isinstance(node, ast.AlterTableStmt) and table is not None and table in live:
+            before = len(plan.steps)
+            for command in node.cmds or ():
+                if (command.subtype == AlterTableType.AT_AddColumn and command.def_ is not None
+                        and column_missing(table, str(command.def_.colname))):
+                    added[table].add(str(command.def_.colname))
+                    plan.steps.append(Step(statement, f"ALTER TABLE {table} ADD COLUMN {_deparse(command.def_)}",
+                                           f"ALTER TABLE {table} ADD COLUMN {command.def_.colname}"))
+            if len(plan.steps) == before:
+                plan.left_out.append((statement, "already applied"))
+            continue
+        created_object = _object(node)
+        if created_object is not None:
+            if created_object in missing:
+                plan.steps.append(Step(statement, statement.text, statement.first_line))
+            else:
+                plan.left_out.append((statement, "already exists"))
+            continue
+        if isinstance(node, ast.VariableSetStmt):
+            plan.steps.append(Step(statement, statement.text, statement.first_line))
+            continue
+        why = ("seed rows are inserted only with their new table" if isinstance(node, ast.InsertStmt)
+               else "about objects that already exist")
+        plan.left_out.append((statement, why))
+    for table, live_columns in live.items():
+        extra = [name for name in live_columns if table in final and name not in final[table]]
+        if extra:
+            plan.not_done.append(f"{table} has column{'s' if len(extra) > 1 else ''} "
+                                 f"{', '.join(extra)} that the schema no longer declares "
+                                 "(dropping needs a migration; left alone)")
+    return plan
