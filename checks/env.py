@@ -9,7 +9,7 @@ from typing import Any
 
 from checks.context import Context
 from checks.evidence import run_git
-from checks.model import Outcome, Spec, failed, passed, plural, skipped, warned
+from checks.model import Outcome, Spec, failed, listed, passed, plural, skipped, warned
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.registry import check
 
@@ -222,7 +222,7 @@ def required_filled(ctx: Context) -> Outcome:
         details["waived"] = waived_keys
     if gaps:
         return failed(f"{_plural(len(gaps), 'required variable')} "
-                      f"{'is' if len(gaps) == 1 else 'are'} missing or empty: {', '.join(gaps)}",
+                      f"{'is' if len(gaps) == 1 else 'are'} missing or empty: {listed(gaps)}",
                       hint=f"Fill them in {env_name} (see {example_name}).", **details)
     note = f" ({len(waived_keys)} Sentry keys waived: monitoring is waived for this gate)" if waived_keys else ""
     return passed(f"all {_plural(len(required), 'required variable')} of {example_name} are "
@@ -256,13 +256,13 @@ def no_placeholders(ctx: Context) -> Outcome:
     if copied:
         return failed(f"{_plural(len(offending), 'value')} "
                       f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
-                      f"{', '.join(offending)} ({', '.join(copied)}: the same value as the "
+                      f"{listed(offending)} ({listed(copied)}: the same value as the "
                       f"committed {ctx.rel(ctx.example_path)}, so it is public)",
                       keys=offending, copied_from_example=copied)
     if offending:
         return failed(f"{_plural(len(offending), 'value')} "
                       f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
-                      f"{', '.join(offending)}", keys=offending)
+                      f"{listed(offending)}", keys=offending)
     return passed(f"none of {_plural(len(keys), 'value')} is a placeholder", keys=[])
 
 

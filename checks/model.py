@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,18 @@ class Outcome:
 def plural(count: int, word: str, many: str | None = None) -> str:
     """"1 table", "2 tables" — every count in a message goes through here."""
     return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+LIST_LIMIT = 10  # names a message lists before it counts the rest
+
+
+def listed(items: Iterable[object], limit: int = LIST_LIMIT) -> str:
+    """"a, b, c" — or the first `limit` and "… and 9,990 more": a message stays readable
+    (and a report small) with 10,000 missing tables; `details` keeps the full list."""
+    names = [str(item) for item in items]
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} … and {len(names) - limit:,} more"
 
 
 def passed(message: str, **details: Any) -> Outcome:

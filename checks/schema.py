@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from checks.context import Context
-from checks.model import Outcome, Spec, failed, passed, plural, skipped, unverified, warned
+from checks.model import Outcome, Spec, failed, listed, passed, plural, skipped, unverified, warned
 from checks.registry import check
 from checks.scratch import SCRATCH_PREFIX
 from checks.sources import schema_paths, schema_sources
@@ -312,9 +312,9 @@ async def tables_exist(ctx: Context) -> Outcome:
             details["wrong_kind"] = {str(t): what for t, what in other.items()}
         if absent:
             parts.append(f"{len(absent)} of {len(facts.expected)} expected tables "
-                         f"{'is' if len(absent) == 1 else 'are'} missing: {', '.join(map(str, absent))}")
+                         f"{'is' if len(absent) == 1 else 'are'} missing: {listed(absent)}")
         if hidden:
-            parts.append(f"{', '.join(map(str, hidden))} exist{'s' if len(hidden) == 1 else ''} but "
+            parts.append(f"{listed(hidden)} exist{'s' if len(hidden) == 1 else ''} but "
                          "the role of DATABASE_URL has no privilege on "
                          f"{'it' if len(hidden) == 1 else 'them'}")
         details["no_privilege"] = [str(t) for t in hidden]

@@ -272,3 +272,12 @@ def test_env007_judges_public_values_by_shape_too(tmp_path: Path, line: str, exp
     project = write_project(tmp_path, {".env.local.example": f"{key}=\n", ".env.local": line + "\n"})
     env007 = result(check_in_process(project, "ENV007"), "ENV007")
     assert (env007.status.value == "fail") is exposed, env007.message
+
+
+def test_a_long_list_in_a_message_names_the_first_few_and_counts_the_rest(tmp_path: Path) -> None:
+    keys = [f"KEY_{n:05d}" for n in range(5000)]
+    project = write_project(tmp_path, {".env.local.example": "".join(f"{k}=\n" for k in keys), ".env.local": "A=1\n"})
+    env003 = result(check_in_process(project, "ENV003"), "ENV003")
+    assert env003.status.value == "fail"
+    assert env003.message.endswith("KEY_00009 … and 4,990 more")
+    assert len(env003.details["missing"]) == 5000  # details keep every name
