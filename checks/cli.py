@@ -218,6 +218,14 @@ def detect(
         print(f"wrote {CONFIG_FILE}", file=sys.stderr)
 
 
+@app.command("schema")
+def report_schema() -> None:
+    """The JSON Schema (2020-12) of the `--format json` report."""
+    from importlib.resources import files
+
+    sys.stdout.write(files("checks.report").joinpath("report.schema.json").read_text(encoding="utf-8"))
+
+
 @app.command("list")
 def list_checks() -> None:
     """Every check id, its family and title."""
@@ -363,7 +371,7 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         print(f"deploy-check {__version__}")
         return
-    commands = {"check", "list", "explain", "provision", "detect"}
+    commands = {"check", "list", "explain", "provision", "detect", "schema"}
     if not args or (args[0] not in commands and args[0] not in ("--help", "-h")):
         args.insert(0, "check")  # `deploy-check` alone is `deploy-check check`
     command = typer.main.get_command(app)

@@ -38,16 +38,31 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
     environ = clean_environ() if env is None else env
     environ = {**environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "checks", *args],
         cwd=cwd or REPO, env=environ, capture_output=True, text=True, timeout=timeout, check=False,
     )
+    formats = {args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("-f", "--format")}
+    if "json" in formats and args and args[0] == "check" and done.stdout.startswith("{"):
+        validate_report(json.loads(done.stdout))  # every JSON report a test makes
+    return done
+
+
+def validate_report(report: dict[str, Any]) -> None:
+    """Every JSON report a test makes is checked against the published schema, so the
+    contract cannot drift silently."""
+    import jsonschema
+
+    schema = json.loads((REPO / "checks" / "report" / "report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(report)
 
 
 def run_json(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     done = run_cli("check", "--project", str(project), "--format", "json", *args, env=env)
     assert done.stdout, done.stderr
-    return done.returncode, json.loads(done.stdout)
+    report: dict[str, Any] = json.loads(done.stdout)
+    validate_report(report)
+    return done.returncode, report
 
 
 def check_in_process(project: Path, only: str | None = None, environ: dict[str, str] | None = None,

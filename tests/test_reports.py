@@ -158,3 +158,25 @@ def test_fix_commands_work_when_pasted(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60, check=False)
     assert ran.returncode == 0, ran.stderr
     assert (project / ".env.local").is_file()
+
+
+def test_deploy_check_schema_prints_the_published_report_schema() -> None:
+    import jsonschema
+
+    done = run_cli("schema")
+    assert done.returncode == 0, done.stderr
+    schema = json.loads(done.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["properties"]["version"] == {"const": 1}
+
+
+def test_a_report_that_breaks_the_contract_is_caught_by_the_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from support import validate_report
+
+    report = json.loads(render(write_project(tmp_path, MIXED), "json"))
+    validate_report(report)
+    report["checks"][0]["status"] = "ok"
+    with pytest.raises(jsonschema.ValidationError):
+        validate_report(report)
