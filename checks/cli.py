@@ -101,6 +101,8 @@ def check(
     timeout: Annotated[float | None, typer.Option(help="Seconds for each network check.")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Run the fixers of failing checks, then check again.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="A gate clause that could not be checked blocks the verdict.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Console: failures, warnings and the verdict only.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Console: every check's details too.")] = False,
 ) -> None:
     """Run the readiness checks and print one verdict (exit 0 ready, 1 not ready)."""
     from checks.model import Status
@@ -149,14 +151,17 @@ def check(
             if report is not before:
                 report.notes.append(f"before --fix: {before.verdict}, "
                                     f"failing: {', '.join(r.id for r in before.blocking) or 'none'}")
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if quiet and verbose:
+        raise DeployCheckError("--quiet and --verbose: choose one")
+    verbosity = -1 if quiet else (1 if verbose else 0)
+    color = _color()
     if format == "console":
-        payload = renderer("console")(report) if not (color and output is None) else _console(report, True)
+        payload = _console(report, color and output is None, verbosity)
     else:
         payload = renderer(format)(report)
     if output is not None:
         _write_atomically(output, payload)
-        sys.stdout.write(_console(report, color))
+        sys.stdout.write(_console(report, color, verbosity))
     else:
         sys.stdout.write(payload)
     if format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -167,10 +172,20 @@ def check(
     raise typer.Exit(EXIT_READY if report.ready else EXIT_NOT_READY)
 
 
-def _console(report: Report, color: bool) -> str:
+def _color() -> bool:
+    """https://no-color.org (NO_COLOR set to anything non-empty) wins; FORCE_COLOR forces
+    colour into a pipe (CI logs that render ANSI); otherwise colour only on a terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _console(report: Report, color: bool, verbosity: int = 0) -> str:
     from checks.report.console import render
 
-    return render(report, color=color)
+    return render(report, color=color, verbosity=verbosity)
 
 
 def _progress() -> contextlib.AbstractContextManager[Progress]:

@@ -180,3 +180,58 @@ def test_a_report_that_breaks_the_contract_is_caught_by_the_schema(tmp_path: Pat
     report["checks"][0]["status"] = "ok"
     with pytest.raises(jsonschema.ValidationError):
         validate_report(report)
+
+
+def test_quiet_shows_failures_and_the_verdict_and_one_line_when_ready(tmp_path: Path) -> None:
+    failing = run_cli("check", "--project", str(write_project(tmp_path / "a", MIXED)), "--only", "env", "--quiet")
+    assert "ENV003" in failing.stdout and "ENV005" in failing.stdout  # the failure and the warning
+    assert "ENV001" not in failing.stdout and "ENV008" not in failing.stdout  # passes are not shown
+    ready = write_project(tmp_path / "b", {".env.local.example": "A=\n", ".env.local": "A=1\n"})
+    done = run_cli("check", "--project", str(ready), "--only", "ENV001,ENV003", "--quiet")
+    assert done.returncode == 0
+    assert done.stdout.strip().splitlines() == [done.stdout.strip()]
+    assert done.stdout.startswith("verdict: READY")
+
+
+def test_verbose_adds_the_details(tmp_path: Path) -> None:
+    done = run_cli("check", "--project", str(write_project(tmp_path, MIXED)), "--only", "ENV003", "--verbose")
+    assert 'missing: ["' in done.stdout
+
+
+@pytest.mark.parametrize(("env", "colored"), [({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+                                              ({}, False)])
+def test_colors_follow_no_color_and_force_color(tmp_path: Path, env: dict[str, str], colored: bool) -> None:
+    done = run_cli("check", "--project", str(write_project(tmp_path, MIXED)), "--only", "env",
+                   env=clean_environ(**env))
+    assert ("\x1b[" in done.stdout) is colored
+
+
+def test_colors_on_a_real_pseudo_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    leader, follower = pty.openpty()
+    run = subprocess.Popen([sys.executable, "-m", "checks", "check", "--project", str(write_project(tmp_path, MIXED)),
+                            "--only", "ENV003"], cwd=REPO, env={**clean_environ(), "PYTHONPATH": str(REPO), "TERM": "xterm"},
+                           stdin=follower, stdout=follower, stderr=follower, close_fds=True)
+    os.close(follower)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 30
+        while run.poll() is None or select.select([leader], [], [], 0)[0]:
+            if time.monotonic() > deadline:
+                break
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(leader, 65536)
+                except OSError:
+                    break
+    finally:
+        run.kill()
+        os.close(leader)
+    assert b"\x1b[" in seen and b"NOT READY" in seen

@@ -19,14 +19,21 @@ from checks.report import STATUS_ICONS, summary_line
 STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim", "waived": "magenta"}
 
 
-def render(report: Report, *, color: bool = False, width: int = 100) -> str:
+def render(report: Report, *, color: bool = False, width: int = 100, verbosity: int = 0) -> str:
+    """verbosity -1 (--quiet): failures, warnings and the verdict (one line when ready);
+    0: every check; 1 (--verbose): every check with its details."""
+    import json
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system="standard" if color else None,
                       force_terminal=color, highlight=False, emoji=False, soft_wrap=True)
-    console.print(Text(f"deploy-check · {report.project}", style="bold"))
     family = None
     blocking = {r.id for r in report.blocking}
-    for result in report.checks:
+    shown = [r for r in report.checks
+             if verbosity >= 0 or r.status.value in ("fail", "warn") or r.id in blocking]
+    if verbosity >= 0 or shown:
+        console.print(Text(f"deploy-check · {report.project}", style="bold"))
+    for result in shown:
         if result.family != family:
             family = result.family
             console.print(Text(f"\n{family}", style="bold underline"))
@@ -37,14 +44,19 @@ def render(report: Report, *, color: bool = False, width: int = 100) -> str:
         line.append(f"{result.title}")
         console.print(line)
         console.print(Text(f"      {result.message}", style="dim" if status == "pass" else ""))
+        if verbosity > 0 and result.details:
+            for key, value in result.details.items():
+                console.print(Text(f"      {key}: {json.dumps(value, ensure_ascii=False, default=str)[:500]}",
+                                   style="dim"))
         if status in ("fail", "warn") or result.id in blocking:
             console.print(Text(f"      hint: {result.hint}", style="cyan"))
             if result.shown_fix:
                 console.print(Text(f"      fix:  {result.shown_fix}", style="cyan"))
     for note in report.notes:
         console.print(Text(f"\nnote: {note}", style="yellow"))
-    console.print()
-    console.print(Text(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s"))
+    if verbosity >= 0 or shown:
+        console.print()
+        console.print(Text(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s"))
     unchecked = f" — {len(report.unverified)} unverified: " + "; ".join(report.unverified) \
         if report.unverified else ""
     if report.broad_waivers:
