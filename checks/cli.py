@@ -33,7 +33,7 @@ provision_app = typer.Typer(help="Close the gaps deploy-check can close by itsel
 app.add_typer(provision_app, name="provision")
 
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-FORMAT_NAMES = ("console", "json", "junit", "github", "markdown")
+FORMAT_NAMES = ("console", "json", "junit", "github", "markdown", "sarif")
 
 ForceOption = Annotated[bool, typer.Option(
     "--force", help="Provision even though the directory does not look like an app.")]
@@ -95,7 +95,7 @@ def check(
                                                  "of .env.local.example, .env.example, .env.sample, .env.template).")] = None,
     only: Annotated[str | None, typer.Option(help="Only these ids or families, comma-separated.")] = None,
     skip: Annotated[str | None, typer.Option(help="Skip these ids or families, comma-separated.")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="console|json|junit|github|markdown")] = "console",
+    format: Annotated[str, typer.Option("--format", "-f", help="console|json|junit|github|markdown|sarif")] = "console",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
     fail_level: Annotated[str, typer.Option(help="fail|warn: what makes the verdict not ready.")] = "fail",
     timeout: Annotated[float | None, typer.Option(help="Seconds for each network check.")] = None,

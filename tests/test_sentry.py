@@ -293,7 +293,7 @@ def test_sentry_required_false_in_config_waives_too(tmp_path: Path) -> None:
     assert run_sentry(project)["SENTRY001"]["status"] == "waived"
 
 
-@pytest.mark.parametrize("fmt", ["console", "json", "junit", "github", "markdown"])
+@pytest.mark.parametrize("fmt", ["console", "json", "junit", "github", "markdown", "sarif"])
 def test_token_canary_in_every_format(tmp_path: Path, httpserver: HTTPServer, fmt: str) -> None:
     # A hostile or buggy server that echoes the token back in its error text.
     def echo(request: Request) -> Response:

@@ -13,6 +13,7 @@ FORMATS: dict[str, str] = {
     "junit": "checks.report.junit",
     "github": "checks.report.github",
     "markdown": "checks.report.markdown",
+    "sarif": "checks.report.sarif",
 }
 
 STATUS_ICONS = {"pass": "✔", "fail": "✘", "warn": "!", "skip": "-", "waived": "~"}
