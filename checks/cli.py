@@ -25,11 +25,23 @@ T = TypeVar("T")
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     help="Is the app's infrastructure really provisioned, or only described?",
 )
-provision_app = typer.Typer(help="Close the gaps deploy-check can close by itself.", no_args_is_help=True)
+provision_app = typer.Typer(help="Close the gaps deploy-check can close by itself.", no_args_is_help=True,
+                            context_settings={"help_option_names": ["-h", "--help"]})
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", "-V", help="Print the version and exit.")] = False,
+) -> None:
+    """Is the app's infrastructure really provisioned, or only described?"""
+    if version:
+        print(f"deploy-check {__version__}")
+        raise typer.Exit(0)
 app.add_typer(provision_app, name="provision")
 
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -387,7 +399,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"deploy-check {__version__}")
         return
     commands = {"check", "list", "explain", "provision", "detect", "schema"}
-    if not args or (args[0] not in commands and args[0] not in ("--help", "-h")):
+    if args and not args[0].startswith("-") and args[0] not in commands:
+        import difflib
+
+        close = difflib.get_close_matches(args[0], sorted(commands), n=1, cutoff=0.6)
+        if close:  # `deploy-check chek`: a typo, not a stray argument to `check`
+            _fail(f"unknown command {args[0]!r}; did you mean {close[0]!r}?", EXIT_USAGE)
+    if not args or (args[0] not in commands and args[0] not in ("--help", "-h", "--version", "-V")):
         args.insert(0, "check")  # `deploy-check` alone is `deploy-check check`
     command = typer.main.get_command(app)
     try:

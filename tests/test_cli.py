@@ -228,3 +228,47 @@ def test_make_deploy_check_prints_only_the_report_and_needs_project(tmp_path: Pa
     missing = subprocess.run(["make", "-C", str(REPO), "deploy-check"], capture_output=True, text=True,
                              timeout=120, check=False)
     assert missing.returncode == 2 and "set PROJECT=path/to/app" in missing.stderr
+
+
+def test_every_environment_variable_deploy_check_reads_is_documented() -> None:
+    """An AST scan of checks/ and provision/: each os.environ[...] / os.environ.get(...) /
+    os.getenv(...) with a literal name is in the repository's .env.local.example."""
+    import ast
+
+    from checks.envfile import read_env_file
+
+    documented = set(read_env_file(REPO / ".env.local.example").keys)
+    read: set[str] = set()
+    for path in [*REPO.glob("checks/**/*.py"), *REPO.glob("provision/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = None
+            if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+                name = node.slice
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) in ("os.environ.get", "os.getenv") and node.args:
+                name = node.args[0]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                read.add(name.value)
+    assert read, "the scan found nothing: it is broken"
+    assert read <= documented, read - documented
+    # and every key is marked optional: deploy-check needs none of them to run
+    assert read_env_file(REPO / ".env.local.example").required_keys == []
+
+
+def test_the_committed_checks_reference_is_generated_from_the_catalogue() -> None:
+    from checks.catalogue import render
+
+    assert (REPO / "docs" / "checks.md").read_text() == render(), \
+        "docs/checks.md is stale: python -m checks.catalogue > docs/checks.md"
+
+
+@pytest.mark.parametrize(("args", "code", "said"), [
+    (["-h"], 0, "Commands:"),
+    (["--help"], 0, "--version"),
+    (["chek"], 2, "unknown command 'chek'; did you mean 'check'?"),
+    (["detcet"], 2, "did you mean 'detect'?"),
+    (["provision", "-h"], 0, "local-db"),
+])
+def test_help_version_and_a_close_match_for_a_typo(args: list[str], code: int, said: str) -> None:
+    done = run_cli(*args)
+    assert done.returncode == code
+    assert said in done.stdout + done.stderr
