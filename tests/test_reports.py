@@ -260,3 +260,18 @@ def test_sarif_validates_against_the_official_schema_and_locates_findings(tmp_pa
     env008 = by_rule["ENV008"]["locations"][0]["physicalLocation"]
     assert env008["artifactLocation"]["uri"] == ".env.local" and env008["region"]["startLine"] >= 1
     assert "BROKEN LINE" not in done.stdout  # a malformed line is named by its number only
+
+
+def test_also_writes_several_formats_from_one_run(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "app", MIXED)
+    done = run_cli("check", "--project", str(project), "--only", "env", "-f", "github",
+                   "--also", f"json={tmp_path / 'r.json'}", "--also", f"junit={tmp_path / 'r.xml'}",
+                   "--also", f"sarif={tmp_path / 'r.sarif'}")
+    assert done.returncode == 1 and "::error" in done.stdout
+    from support import validate_report
+
+    validate_report(json.loads((tmp_path / "r.json").read_text()))
+    assert (tmp_path / "r.xml").read_text().startswith("<?xml")
+    assert json.loads((tmp_path / "r.sarif").read_text())["version"] == "2.1.0"
+    bad = run_cli("check", "--project", str(project), "--also", "yaml=x.yml")
+    assert bad.returncode == 2 and "--also: expected FORMAT=PATH" in bad.stderr
