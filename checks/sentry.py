@@ -194,6 +194,24 @@ def read_settings(ctx: Context) -> SentrySettings:
                                    "current Sentry token (sntrys_… or sntryu_…)")
         elif any(ch.isspace() for ch in token):
             settings.problems.append(f"SENTRY_AUTH_TOKEN ({settings.token.source}) contains whitespace")
+    payload = org_token_payload(settings.token.value) if settings.token else None
+    if payload and settings.token:
+        # An org token names its org and Sentry (getsentry/sentry-cli src/utils/auth_token/
+        # org_auth_token.rs: sntrys_<base64 JSON {iat, url, region_url, org}>_<secret>):
+        # a mismatch is found offline, before the token goes anywhere.
+        said = settings.token.source
+        token_org = payload.get("org")
+        if settings.org and isinstance(token_org, str) and token_org != settings.org.value:
+            settings.problems.append(f"SENTRY_AUTH_TOKEN ({said}) is an org token of {token_org!r}, but "
+                                     f"SENTRY_ORG ({settings.org.source}) is {settings.org.value!r}")
+        token_url = str(payload.get("url") or "").rstrip("/")
+        if explicit is not None and token_url and token_url != settings.api_url:
+            settings.problems.append(f"SENTRY_AUTH_TOKEN ({said}) was made on {token_url}, but SENTRY_URL "
+                                     f"({explicit.source}) is {settings.api_url}")
+        region = str(payload.get("region_url") or "").rstrip("/")
+        if explicit is None and region.startswith("https://") and SAAS_DSN_HOST.search(
+                urlsplit(region).hostname or ""):
+            settings.api_url = region  # the org's region (us.sentry.io, de.sentry.io)
     for name, found in (("SENTRY_ORG", settings.org), ("SENTRY_PROJECT", settings.project)):
         if found and not re.fullmatch(r"[A-Za-z0-9_.-]+", found.value):
             settings.problems.append(f"{name} ({found.source}) is not a slug: {found.value!r}")
@@ -204,6 +222,25 @@ def read_settings(ctx: Context) -> SentrySettings:
     except ValueError:
         settings.problems.append(f"SENTRY_URL is not an http(s) URL: {settings.api_url!r}")
     return settings
+
+
+def org_token_payload(token: str) -> dict[str, Any] | None:
+    """The JSON payload of an org auth token (sntrys_), or None."""
+    import base64
+    import binascii
+    import json
+
+    if not token.startswith("sntrys_"):
+        return None
+    encoded = token.removeprefix("sntrys_").rsplit("_", 1)[0]
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            payload = json.loads(decode(encoded + "=" * (-len(encoded) % 4)))
+        except (binascii.Error, ValueError):
+            continue
+        if isinstance(payload, dict):
+            return payload
+    return None
 
 
 def deferral_note(ctx: Context) -> str | None:
@@ -374,7 +411,8 @@ async def dsn_matches(ctx: Context) -> Outcome:
     if error:
         return _soften(ctx, error)
     try:
-        public_keys = {str(key["public"]) for key in facts.keys.json()}
+        key_objects = {str(key["public"]): key for key in facts.keys.json()}
+        public_keys = set(key_objects)
         project_id = str(facts.project.json()["id"])
         page, pages = facts.keys, 1
         while dsn.public_key not in public_keys and pages < MAX_KEY_PAGES:
@@ -386,7 +424,8 @@ async def dsn_matches(ctx: Context) -> Outcome:
             error = _api_error(page, settings, "project:read", "listing the client keys failed")
             if error:
                 return _soften(ctx, error)
-            public_keys |= {str(key["public"]) for key in page.json()}
+            key_objects |= {str(key["public"]): key for key in page.json()}
+            public_keys = set(key_objects)
     except (ValueError, KeyError, TypeError):
         return _soften(ctx, failed(f"{facts.keys.url} answered 200 but not with a list of client keys"))
     where = f"(DSN from {settings.dsn.source})"
@@ -400,5 +439,17 @@ async def dsn_matches(ctx: Context) -> Outcome:
         return _soften(ctx, failed(f"the DSN names project id {dsn.project_id}, but SENTRY_PROJECT is "
                                    f"project {project_id} {where}", dsn_project_id=dsn.project_id,
                                    project_id=project_id))
+    # https://docs.sentry.io/api/projects/list-a-projects-client-keys/: isActive, rateLimit
+    # {window, count}. A disabled key, or one limited to zero events, drops every error.
+    key = key_objects.get(dsn.public_key) or {}
+    if key.get("isActive") is False:
+        return _soften(ctx, failed(f"the DSN's client key is disabled in {project_id} {where}: Sentry "
+                                   "drops every event sent with it", project_id=project_id,
+                                   hint="Enable the key in Project Settings → Client Keys, or use an active one."))
+    limit = key.get("rateLimit")
+    if isinstance(limit, dict) and limit.get("count") == 0:
+        return _soften(ctx, failed(f"the DSN's client key is rate-limited to 0 events {where}: Sentry "
+                                   "drops every event sent with it", project_id=project_id,
+                                   hint="Raise the key's rate limit in Project Settings → Client Keys."))
     return passed(f"the DSN is a client key of project {project_id} {where}", project_id=project_id)
 

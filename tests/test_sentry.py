@@ -310,3 +310,49 @@ def test_token_canary_in_every_format(tmp_path: Path, httpserver: HTTPServer, fm
     assert "bad token" in done.stdout or fmt == "junit"
     for text in (done.stdout, done.stderr, summary.read_text() if summary.exists() else ""):
         assert TOKEN not in text
+
+
+def org_token(org: str, url: str = "https://sentry.io", region_url: str = "https://us.sentry.io") -> str:
+    # sntrys_<base64 JSON>_<secret> (getsentry/sentry-cli src/utils/auth_token/org_auth_token.rs)
+    import base64
+
+    payload = json.dumps({"iat": 1732456000.0, "url": url, "region_url": region_url, "org": org})
+    return "sntrys_" + base64.b64encode(payload.encode()).decode().rstrip("=") + "_Zm9vYmFyc2VjcmV0Q2FuYXJ5MTIzNDU2"
+
+
+def test_an_org_token_of_another_org_fails_offline(tmp_path: Path, httpserver: HTTPServer) -> None:
+    found = run_sentry(sentry_project(tmp_path, base(httpserver), token=org_token("other-org", url=base(httpserver))))
+    assert found["SENTRY001"]["status"] == "fail"
+    assert "is an org token of 'other-org', but SENTRY_ORG (SENTRY_ORG in .env.local) is 'acme'" in found["SENTRY001"]["message"]
+    assert httpserver.log == []  # nothing was sent
+
+
+def test_an_org_token_made_on_another_sentry_fails_offline(tmp_path: Path, httpserver: HTTPServer) -> None:
+    found = run_sentry(sentry_project(tmp_path, base(httpserver), token=org_token("acme", url="https://sentry.example.com")))
+    assert "was made on https://sentry.example.com, but SENTRY_URL" in found["SENTRY001"]["message"]
+    assert httpserver.log == []
+
+
+@pytest.mark.parametrize(("key_change", "said"), [
+    ({"isActive": False}, "client key is disabled"),
+    ({"rateLimit": {"window": 3600, "count": 0}}, "rate-limited to 0 events"),
+])
+def test_a_disabled_or_zero_rate_dsn_key_fails_sentry003(tmp_path: Path, httpserver: HTTPServer,
+                                                          key_change: dict[str, Any], said: str) -> None:
+    serve_project(httpserver, [{**client_key(PUBLIC_KEY), **key_change}])
+    found = run_sentry(sentry_project(tmp_path, base(httpserver)))
+    assert found["SENTRY003"]["status"] == "fail" and said in found["SENTRY003"]["message"]
+
+
+def test_an_org_tokens_region_is_where_the_api_is_asked() -> None:
+    from checks.sentry import org_token_payload
+
+    token = org_token("acme", region_url="https://de.sentry.io")
+    assert org_token_payload(token) == {"iat": 1732456000.0, "url": "https://sentry.io",
+                                        "region_url": "https://de.sentry.io", "org": "acme"}
+    from checks.context import Context
+    from checks.sentry import read_settings
+
+    ctx = Context(project=Path("."), environ={"SENTRY_AUTH_TOKEN": token, "SENTRY_ORG": "acme",
+                                              "SENTRY_PROJECT": "web", "NEXT_PUBLIC_SENTRY_DSN": DSN})
+    assert read_settings(ctx).api_url == "https://de.sentry.io"
