@@ -256,6 +256,19 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
             result.lines.append(f"plan for {source_names} against the live database "
                                 f"({len(plan.steps)} additive step{'s' if len(plan.steps) != 1 else ''}):")
             result.lines.extend(f"  {step.label}" for step in plan.steps)
+        elif parsed.tables or parsed.objects:
+            # What the schema creates, by name: "would apply 5 statements" alone says nothing.
+            from checks.model import listed
+
+            result.lines.append(f"creates {len(parsed.tables)} table{'s' if len(parsed.tables) != 1 else ''}: "
+                                f"{listed(parsed.tables, 20)}")
+            kinds: dict[str, list[str]] = {}
+            for kind, schema, name, _table in parsed.objects:
+                kinds.setdefault(kind, []).append(f"{schema}.{name}" if schema else name)
+            for kind, names in kinds.items():
+                result.lines.append(f"creates {len(names)} {'object' if kind == 'relation' else kind}"
+                                    f"{'s' if len(names) != 1 else ''} ({'index, view or sequence' if kind == 'relation' else kind}): "
+                                    f"{listed(names, 20)}")
         for problem in plan.not_done:
             result.lines.append(f"not done: {problem}")
         if not plan.steps:

@@ -776,3 +776,13 @@ def test_db004_a_view_of_the_same_name_is_not_the_table(tmp_path: Path, fresh_db
     assert db004["status"] == "fail"
     assert "public.notes exists as a view, not as a table" in str(db004["message"])
     assert db004["details"]["wrong_kind"] == {"public.notes": "a view"}
+
+
+def test_dry_run_names_what_it_would_create(tmp_path: Path, fresh_db: str) -> None:
+    schema = ("CREATE TABLE notes (id serial PRIMARY KEY, body text);\n"
+              "CREATE INDEX notes_body ON notes (body);\nCREATE TYPE mood AS ENUM ('ok');\n")
+    done = provision(project_for(tmp_path, fresh_db, schema), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "creates 1 table: public.notes" in done.stdout
+    assert "notes_body" in done.stdout and "mood" in done.stdout
+    assert tables_in(fresh_db) == set()  # and nothing was created
