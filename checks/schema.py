@@ -553,3 +553,63 @@ async def no_drift(ctx: Context) -> Outcome:
         return warned(f"columns the schema does not declare: {extra} (compared via {method})",
                       **details)
     return passed(f"{plural(len(tables), 'table')} {'matches' if len(tables) == 1 else 'match'} the schema (compared via {method})", **details)
+
+
+DB006 = Spec(
+    "DB006", "schema", "The migrator's own history agrees with the migration files",
+    "Reads the app's migrator history table, read-only, as the migrator itself would "
+    "(drizzle: drizzle.__drizzle_migrations, sha256 of each file, the journal's `when`) and "
+    "names pending migrations, applied ones whose file changed since, and applied ones "
+    "missing locally. Tables present without any history: applied by hand, so the app's own "
+    "migrator would try to apply everything again (warning). Only drizzle histories are read "
+    "so far: others are reported unverified.",
+    "Apply the pending migrations with the app's own migrator (drizzle: `npx drizzle-kit "
+    "migrate`); restore a changed file from git rather than editing an applied migration.",
+)
+
+
+@check(DB006, needs=("DB002",), budget=_budget)
+async def history_agrees(ctx: Context) -> Outcome:
+    import psycopg
+
+    from checks.database import InvalidDatabaseUrl, shared_connection
+
+    source = ctx.model.schema
+    if source is None or source.kind in ("sql", "plain"):
+        return skipped(f"no migration history: the schema source is "
+                       f"{source.path if source else 'not found'}")
+    if source.kind != "drizzle":
+        return unverified(f"schema: the {source.kind} history in {source.path} is not checked "
+                          "(DB006 reads drizzle histories only so far)")
+    from checks.migrations.drizzle import history
+
+    try:
+        facts = await history(await shared_connection(ctx), ctx.path(source.path))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return failed(f"cannot read the drizzle journal in {source.path}: {exc}")
+    except (psycopg.Error, TimeoutError, InvalidDatabaseUrl) as exc:
+        return skipped(f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}")
+    details: dict[str, Any] = {"tool": facts.tool, "table": facts.table, "pending": facts.pending,
+                               "changed": facts.changed, "missing_locally": facts.missing_locally,
+                               "applied": facts.applied, "files": facts.files}
+    hint = (f"Apply them with `{facts.apply_command}` (deploy-check provision schema applies the "
+            "SQL but does not record it in the migrator's table yet).")
+    if not facts.table_exists:
+        schema_facts_now = await schema_facts(ctx)
+        if schema_facts_now.present:
+            return warned(f"{facts.table} does not exist although the schema's tables do: they were "
+                          f"applied by hand, not through the migrator, so `{facts.apply_command}` would "
+                          f"try to apply all {facts.files} migrations again", hint=hint, **details)
+        return failed(f"{facts.table} does not exist: all {facts.files} migrations of {source.path} "
+                      f"are pending ({listed(facts.pending)})", hint=hint, **details)
+    problems = []
+    if facts.pending:
+        problems.append(f"{plural(len(facts.pending), 'migration')} pending: {listed(facts.pending)}")
+    if facts.changed:
+        problems.append(f"changed since applied: {listed(facts.changed)}")
+    if facts.missing_locally:
+        problems.append(f"applied but missing locally: {listed(facts.missing_locally)}")
+    if problems:
+        return failed(f"{source.path} ({facts.table}): " + "; ".join(problems), hint=hint, **details)
+    return passed(f"all {plural(facts.files, 'migration')} of {source.path} are applied and unchanged "
+                  f"({facts.table})", **details)

@@ -432,3 +432,61 @@ def test_detect_never_prints_a_secret(tmp_path: Path) -> None:
     for fmt in ("console", "json"):
         done = run_cli("detect", "--project", str(project), "--format", fmt)
         assert done.returncode == 0 and "detect-canary-5c1d9e" not in done.stdout + done.stderr, fmt
+
+
+# -- DB006: drizzle's own history ------------------------------------------------------
+
+
+def drizzle_rows(url: str, rows: list[tuple[str, int]]) -> None:
+    import psycopg
+
+    # The shape drizzle-orm's pg migrator creates (src/pg-core/dialect.ts migrate()).
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE SCHEMA IF NOT EXISTS drizzle")
+        connection.execute("CREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations "
+                           "(id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)")
+        for digest, created in rows:
+            connection.execute("INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES (%s, %s)",
+                               (digest, created))
+
+
+def file_hash(project: Path, tag: str) -> str:
+    import hashlib
+
+    return hashlib.sha256((project / "src/db/migrations" / f"{tag}.sql").read_bytes()).hexdigest()
+
+
+def test_db006_names_pending_changed_and_missing_drizzle_migrations(tmp_path: Path, fresh_db: str) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{".env": f"POSTGRES_URL={fresh_db}\n"})
+    drizzle_rows(fresh_db, [("0" * 64, 1733000000000), ("f" * 64, 1700000000000)])
+    _, report = run_json(project, "--only", "database,DB006")
+    db006 = checks(report)["DB006"]
+    assert db006["status"] == "fail"
+    assert "1 migration pending: 0001_tags" in db006["message"]
+    assert "changed since applied: 0000_init" in db006["message"]
+    assert "applied but missing locally: created_at 1700000000000" in db006["message"]
+    assert "npx drizzle-kit migrate" in db006["hint"]
+
+
+def test_db006_passes_when_the_history_matches_the_files(tmp_path: Path, fresh_db: str) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{".env": f"POSTGRES_URL={fresh_db}\n"})
+    drizzle_rows(fresh_db, [(file_hash(project, "0000_init"), 1733000000000),
+                            (file_hash(project, "0001_tags"), 1733100000000)])
+    _, report = run_json(project, "--only", "database,DB006")
+    assert checks(report)["DB006"]["status"] == "pass", checks(report)["DB006"]
+
+
+def test_db006_warns_when_tables_were_applied_by_hand(tmp_path: Path, fresh_db: str) -> None:
+    project = app(tmp_path, "neon-drizzle-dotenv", **{".env": f"POSTGRES_URL={fresh_db}\n"})
+    assert run_cli("provision", "schema", "--project", str(project)).returncode == 0
+    _, report = run_json(project, "--only", "database,schema")
+    db006 = checks(report)["DB006"]
+    assert db006["status"] == "warn"
+    assert "applied by hand, not through the migrator" in db006["message"]
+
+
+def test_db006_leaves_other_tools_histories_unverified(tmp_path: Path, fresh_db: str) -> None:
+    project = app(tmp_path, "prisma-authjs", **{".env": f"POSTGRES_PRISMA_URL={fresh_db}\n"})
+    _, report = run_json(project, "--only", "database,DB006")
+    assert checks(report)["DB006"]["status"] == "skip"
+    assert any("prisma history in prisma/migrations is not checked" in u for u in report["unverified"])
