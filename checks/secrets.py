@@ -99,7 +99,10 @@ def is_secret(key: str, value: str) -> bool:
         return False
     if has_token_shape(value) or url_password(value):
         return True
-    if is_secret_name(key) and not _plain_url(value) and value.lower() not in ("true", "false"):
+    # A number or a boolean under a secret-looking name (SESSION_MAX_AGE=3600) is a setting:
+    # masking it would blank every "3600" in every message.
+    ordinary = value.lower() in ("true", "false", "yes", "no", "on", "off") or bool(re.fullmatch(r"\d{1,9}", value))
+    if is_secret_name(key) and not _plain_url(value) and not ordinary:
         return True
     return high_entropy(value)
 

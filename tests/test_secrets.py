@@ -133,6 +133,7 @@ def test_a_secret_is_known_by_its_shape_whatever_its_name(key: str, value: str) 
 @pytest.mark.parametrize(("key", "value"), [
     ("NEXT_PUBLIC_APP_URL", "http://localhost:3000"), ("BETTER_AUTH_URL", "http://localhost:3000"),
     ("SENTRY_ORG", "acme"), ("NODE_ENV", "development"), ("AUTH_TRUST_HOST", "true"),
+    ("SESSION_MAX_AGE", "3600"), ("JWT_EXPIRES_IN_SECONDS", "86400"),
 ])
 def test_ordinary_values_are_not_secrets(key: str, value: str) -> None:
     assert secret_values({key: value}) == set()
