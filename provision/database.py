@@ -154,19 +154,17 @@ async def _project_lock(project: Path) -> AsyncIterator[None]:
     server running and the database created (it used to fail with a raw UniqueViolation)."""
     import fcntl
 
+    from provision.pgembed import try_exclusive
+
     path = Path(project) / STATE_DIR / "local-db.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ProvisionFailed(f"another `provision local-db` holds {path} for more than "
-                                          f"{LOCK_WAIT:g} s") from None
-                await asyncio.sleep(0.1)
+        while not try_exclusive(handle):
+            if time.monotonic() > deadline:
+                raise ProvisionFailed(f"another `provision local-db` holds {path} for more than "
+                                      f"{LOCK_WAIT:g} s")
+            await asyncio.sleep(0.1)
         try:
             yield
         finally:

@@ -158,6 +158,15 @@ def find_binaries_with_tls() -> Path | None:
 SHARED_CACHE = Path("/var/cache/deploy-check")
 
 
+def try_exclusive(handle: Any) -> bool:
+    """Take an exclusive flock on an open file without waiting; False when another holds it."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 def _reachable_by_others(path: Path) -> bool:
     """Can a user who is neither owner nor group member run `path`? (o+x on every
     directory above it, o+rx on the file.)"""
@@ -502,16 +511,10 @@ class EmbeddedPostgres:
         self.home.mkdir(parents=True, exist_ok=True)
         with open(self.home / ".lock", "a+") as handle:
             deadline = time.monotonic() + self.timeout
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise EmbeddedPostgresError(
-                            f"another deploy-check holds {self.home / '.lock'}"
-                        ) from None
-                    time.sleep(0.1)
+            while not try_exclusive(handle):
+                if time.monotonic() > deadline:
+                    raise EmbeddedPostgresError(f"another deploy-check holds {self.home / '.lock'}")
+                time.sleep(0.1)
             try:
                 yield
             finally:
