@@ -123,7 +123,9 @@ def preflight(ctx: Context, command: str) -> tuple[str, str] | None:
     directory = ctx.project
     root = ctx.project / (ctx.model.workspace_root or ".")
     while True:
-        if (directory / "node_modules").is_dir():
+        # node_modules, or Yarn Plug'n'Play's loader (Yarn Berry installs without node_modules).
+        if (directory / "node_modules").is_dir() or any(
+                (directory / pnp).is_file() for pnp in (".pnp.cjs", ".pnp.js")):
             return None
         if directory == root.resolve() or directory.parent == directory:
             break
@@ -195,12 +197,12 @@ class DevServer:
         self.facts.occupied = [url for url in candidates(self.facts.url)
                                if await _accepts(url)]
         self.started = time.monotonic()
+        self.ctx.add_cleanup(self.stop)  # before the start: a failed start still closes the watchdog
         self.process = await asyncio.create_subprocess_exec(
             "/bin/sh", "-c", self.command, cwd=self.ctx.project, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT, start_new_session=True,
         )
-        self.ctx.add_cleanup(self.stop)
         self._reader = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
@@ -270,6 +272,9 @@ class DevServer:
         """SIGTERM to the whole process group, SIGKILL after a grace period."""
         process = self.process
         if process is None:
+            if self._watchdog is not None:  # the command never started: nothing to watch
+                os.close(self._watchdog)
+                self._watchdog = None
             return
         pgid = process.pid  # start_new_session: the group id is the child's pid
         steps = []

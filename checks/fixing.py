@@ -29,6 +29,12 @@ def run_fixes(report: Report, make_context: Callable[[], Context]) -> tuple[list
     changed = False
     for name in fixers_for(report):
         ctx = make_context()
+        if not ctx.model.looks_like_app:
+            # The same refusal as `deploy-check provision` without --force: never start a
+            # database or write .env.local in a folder that is not an app.
+            lines.append(f"deploy-check --fix: not running `deploy-check provision {name}`: "
+                         f"{ctx.model.looks_like_app_why}")
+            continue
         lines.append(f"deploy-check --fix: running `deploy-check provision {name}`")
         try:
             done = run_until_signalled(provisioner(name)(ctx, Options()))

@@ -490,3 +490,25 @@ def test_db006_leaves_other_tools_histories_unverified(tmp_path: Path, fresh_db:
     _, report = run_json(project, "--only", "database,DB006")
     assert checks(report)["DB006"]["status"] == "skip"
     assert any("prisma history in prisma/migrations is not checked" in u for u in report["unverified"])
+
+
+def test_yarn_plug_n_play_counts_as_installed(tmp_path: Path) -> None:
+    from checks.config import load_config
+    from checks.context import Context
+    from checks.devproc import preflight
+
+    project = app(tmp_path, "stack-auth", **{"yarn.lock": "# yarn lockfile v1\n", ".pnp.cjs": "// pnp\n"})
+    ctx = Context(project=project, config=load_config(project), environ={})
+    problem = preflight(ctx, "next dev")  # no package manager word: only the install is in question
+    assert problem is None, problem
+    (project / ".pnp.cjs").unlink()
+    missing = preflight(Context(project=project, config=load_config(project), environ={}), "next dev")
+    assert missing is not None and "node_modules" in missing[0]
+
+
+def test_check_fix_never_provisions_a_folder_that_is_not_an_app(tmp_path: Path) -> None:
+    folder = tmp_path / "not-an-app"
+    folder.mkdir()
+    done = run_cli("check", "--project", str(folder), "--only", "env", "--fix")
+    assert "not running `deploy-check provision env`" in done.stderr
+    assert list(folder.iterdir()) == []
