@@ -557,14 +557,17 @@ async def no_drift(ctx: Context) -> Outcome:
 
 DB006 = Spec(
     "DB006", "schema", "The migrator's own history agrees with the migration files",
-    "Reads the app's migrator history table, read-only, as the migrator itself would "
-    "(drizzle: drizzle.__drizzle_migrations, sha256 of each file, the journal's `when`) and "
-    "names pending migrations, applied ones whose file changed since, and applied ones "
-    "missing locally. Tables present without any history: applied by hand, so the app's own "
-    "migrator would try to apply everything again (warning). Only drizzle histories are read "
-    "so far: others are reported unverified.",
-    "Apply the pending migrations with the app's own migrator (drizzle: `npx drizzle-kit "
-    "migrate`); restore a changed file from git rather than editing an applied migration.",
+    "Reads the app's migrator history table, read-only and in one query, as the migrator "
+    "itself would — drizzle (drizzle.__drizzle_migrations: sha256 of each file, the journal's "
+    "`when`), Prisma (_prisma_migrations: checksum, finished/rolled back), Supabase "
+    "(supabase_migrations.schema_migrations), dbmate and golang-migrate (schema_migrations) — "
+    "and names pending migrations, failed or dirty ones, applied ones whose file changed "
+    "since, and applied ones missing locally. Tables present without any history: applied by "
+    "hand, so the app's own migrator would try to apply everything again (warning).",
+    "Apply the pending migrations with `deploy-check provision schema` (it records them in "
+    "the migrator's own table) or the app's own migrator; restore a changed file from git "
+    "rather than editing an applied migration.",
+    FIX_SCHEMA,
 )
 
 
@@ -573,43 +576,49 @@ async def history_agrees(ctx: Context) -> Outcome:
     import psycopg
 
     from checks.database import InvalidDatabaseUrl, shared_connection
+    from checks.migrations import migrator_for
 
     source = ctx.model.schema
-    if source is None or source.kind in ("sql", "plain"):
+    migrator = migrator_for(ctx)
+    if source is None or migrator is None:
         return skipped(f"no migration history: the schema source is "
                        f"{source.path if source else 'not found'}")
-    if source.kind != "drizzle":
-        return unverified(f"schema: the {source.kind} history in {source.path} is not checked "
-                          "(DB006 reads drizzle histories only so far)")
-    from checks.migrations.drizzle import history
-
     try:
-        facts = await history(await shared_connection(ctx), ctx.path(source.path))
+        migrations = migrator.migrations(ctx.path(source.path))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return failed(f"cannot read the drizzle journal in {source.path}: {exc}")
+        return failed(f"cannot read the {migrator.tool} migrations in {source.path}: {exc}")
+    try:
+        facts = await migrator.history(await shared_connection(ctx), migrations)
     except (psycopg.Error, TimeoutError, InvalidDatabaseUrl) as exc:
         return skipped(f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}")
-    details: dict[str, Any] = {"tool": facts.tool, "table": facts.table, "pending": facts.pending,
-                               "changed": facts.changed, "missing_locally": facts.missing_locally,
+    details: dict[str, Any] = {"tool": facts.tool, "table": facts.table, "pending": facts.pending_names,
+                               "failed": facts.failed, "changed": facts.changed,
+                               "missing_locally": facts.missing_locally,
                                "applied": facts.applied, "files": facts.files}
-    hint = (f"Apply them with `{facts.apply_command}` (deploy-check provision schema applies the "
-            "SQL but does not record it in the migrator's table yet).")
+    hint = (f"Apply them with `deploy-check provision schema` (it records them in {facts.table} "
+            f"as {facts.tool} does) or with `{facts.apply_command}`.")
     if not facts.table_exists:
         schema_facts_now = await schema_facts(ctx)
         if schema_facts_now.present:
             return warned(f"{facts.table} does not exist although the schema's tables do: they were "
                           f"applied by hand, not through the migrator, so `{facts.apply_command}` would "
-                          f"try to apply all {facts.files} migrations again", hint=hint, **details)
-        return failed(f"{facts.table} does not exist: all {facts.files} migrations of {source.path} "
-                      f"are pending ({listed(facts.pending)})", hint=hint, **details)
+                          f"try to apply all {plural(facts.files, 'migration')} again",
+                          hint=("`deploy-check provision schema` records them as applied in "
+                                f"{facts.table} (it applies only what is missing)."), **details)
+        return failed(f"{facts.table} does not exist: all {plural(facts.files, 'migration')} of "
+                      f"{source.path} are pending ({listed(facts.pending_names)})", hint=hint, **details)
     problems = []
+    if facts.failed:
+        problems.append(f"failed: {listed(facts.failed)}")
     if facts.pending:
-        problems.append(f"{plural(len(facts.pending), 'migration')} pending: {listed(facts.pending)}")
+        problems.append(f"{plural(len(facts.pending), 'migration')} pending: {listed(facts.pending_names)}")
     if facts.changed:
         problems.append(f"changed since applied: {listed(facts.changed)}")
     if facts.missing_locally:
         problems.append(f"applied but missing locally: {listed(facts.missing_locally)}")
     if problems:
+        if facts.failed or facts.changed:
+            hint += " A changed file: restore it from git; a failed one: fix it and mark it resolved with the migrator."
         return failed(f"{source.path} ({facts.table}): " + "; ".join(problems), hint=hint, **details)
     return passed(f"all {plural(facts.files, 'migration')} of {source.path} are applied and unchanged "
                   f"({facts.table})", **details)

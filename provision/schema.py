@@ -34,6 +34,7 @@ import time
 from typing import Any
 
 from checks.context import Context
+from checks.model import listed, plural
 from checks.sources import schema_paths
 from provision import Options, Provisioned, ProvisionFailed
 
@@ -170,6 +171,40 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             complete = True
 
 
+def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied") -> None:
+    """What is refused before anything is sent (or, for a history, before anything pending runs)."""
+    if parsed.unsupported:
+        listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
+        raise ProvisionFailed(
+            f"transaction control that cannot run inside deploy-check's single transaction "
+            f"({listed}): remove it, the whole schema is applied in one transaction and rolled "
+            f"back on any error — {outcome}")
+    if parsed.copies:
+        listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.copies)
+        raise ProvisionFailed(
+            f"COPY through the client connection ({listed}): its rows do not travel through "
+            "`provision schema`; load them with psql, or turn them into INSERT statements — "
+            f"{outcome}")
+    refusals = refused_statements(parsed)
+    if refusals and not options.allow_destructive and not options.dry_run:
+        raise ProvisionFailed(f"refusing {'; '.join(refusals)}. Re-run with --allow-destructive "
+                              "if that is intended (--dry-run shows what would be run).")
+
+
+def _history(ctx: Context) -> tuple[Any, list[Any]]:
+    """The project's migrator and its migrations; (None, []) for schema.sql or a plain folder."""
+    from checks.migrations import migrator_for
+
+    source = ctx.model.schema
+    migrator = migrator_for(ctx)
+    if migrator is None or source is None or not ctx.path(source.path).is_dir():
+        return None, []
+    try:
+        return migrator, migrator.migrations(ctx.path(source.path))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ProvisionFailed(f"cannot read the {migrator.tool} migrations in {source.path}: {exc}") from None
+
+
 class _NeedsStatements(Exception):
     """The cached model shows work to do: parse the files and start over (rolled back)."""
 
@@ -181,22 +216,10 @@ async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any
 
     from checks.database import InvalidDatabaseUrl, open_connection
 
-    if parsed.unsupported:
-        listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
-        raise ProvisionFailed(
-            f"transaction control that cannot run inside deploy-check's single transaction "
-            f"({listed}): remove it, the whole schema is applied in one transaction and rolled "
-            "back on any error — nothing was sent to the database")
-    if parsed.copies:
-        listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.copies)
-        raise ProvisionFailed(
-            f"COPY through the client connection ({listed}): its rows do not travel through "
-            "`provision schema`; load them with psql, or turn them into INSERT statements — "
-            "nothing was sent to the database")
-    refusals = refused_statements(parsed)
-    if refusals and not options.allow_destructive and not options.dry_run:
-        raise ProvisionFailed(f"refusing {'; '.join(refusals)}. Re-run with --allow-destructive "
-                              "if that is intended (--dry-run shows what would be run).")
+    migrator, migrations = _history(ctx)
+    if migrator is None:
+        # A history's guard waits for what is pending; a schema file's runs before connecting.
+        _refuse(parsed, options, "nothing was sent to the database")
     try:
         connection = await open_connection(ctx, autocommit=False)
     except (InvalidDatabaseUrl, psycopg.Error, OSError, TimeoutError) as exc:
@@ -206,7 +229,7 @@ async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any
                              else str(p) for p in paths)
     try:
         result = await asyncio.wait_for(
-            _apply(connection, ctx, parsed, options, source_names), APPLY_TIMEOUT)
+            _apply(connection, ctx, parsed, options, source_names, migrator, migrations), APPLY_TIMEOUT)
     except TimeoutError:
         raise ProvisionFailed(f"applying took longer than {APPLY_TIMEOUT:g} s; rolled back") from None
     finally:
@@ -214,17 +237,20 @@ async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any
     return result
 
 
-async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
-                 source_names: str) -> Provisioned:
-    import psycopg
-
-    result = Provisioned("schema", changed=False)
+def _would_refuse(result: Provisioned, parsed: Any, options: Options) -> None:
     refusals = refused_statements(parsed)
     if options.dry_run and refusals and not options.allow_destructive:
         # --dry-run never refuses: it shows what a real run would refuse, and runs it all
         # inside the transaction it rolls back.
         result.lines.append(f"without --dry-run this would refuse {'; '.join(refusals)}, "
                             "unless --allow-destructive is given")
+
+
+async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
+                 source_names: str, migrator: Any = None, migrations: Any = ()) -> Provisioned:
+    import psycopg
+
+    result = Provisioned("schema", changed=False)
     async with connection.transaction(force_rollback=options.dry_run):
         await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         if parsed.search_path:
@@ -240,59 +266,123 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
         except psycopg.errors.LockNotAvailable:
             raise ProvisionFailed(f"another `provision schema` holds the lock for over "
                                   f"{LOCK_TIMEOUT}; nothing applied") from None
-        from checks.schema import table_columns
-        from provision.schemaplan import make_plan
-
-        live = await table_columns(connection, list(parsed.tables)) if parsed.tables else {}
-        if await _applied(connection, parsed, live):
-            others = f" and its {len(parsed.objects)} other objects" if parsed.objects else ""
-            result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
-                                f"{source_names} exist with their columns{others}")
-            return result
-        if not parsed.complete:
-            raise _NeedsStatements
-        plan = await make_plan(connection, parsed, live)
-        if not plan.whole_file:
-            result.lines.append(f"plan for {source_names} against the live database "
-                                f"({len(plan.steps)} additive step{'s' if len(plan.steps) != 1 else ''}):")
-            result.lines.extend(f"  {step.label}" for step in plan.steps)
-        elif parsed.tables or parsed.objects:
-            # What the schema creates, by name: "would apply 5 statements" alone says nothing.
-            from checks.model import listed
-
-            result.lines.append(f"creates {len(parsed.tables)} table{'s' if len(parsed.tables) != 1 else ''}: "
-                                f"{listed(parsed.tables, 20)}")
-            kinds: dict[str, list[str]] = {}
-            for kind, schema, name, _table in parsed.objects:
-                kinds.setdefault(kind, []).append(f"{schema}.{name}" if schema else name)
-            for kind, names in kinds.items():
-                result.lines.append(f"creates {len(names)} {'object' if kind == 'relation' else kind}"
-                                    f"{'s' if len(names) != 1 else ''} ({'index, view or sequence' if kind == 'relation' else kind}): "
-                                    f"{listed(names, 20)}")
-        for problem in plan.not_done:
-            result.lines.append(f"not done: {problem}")
-        if not plan.steps:
-            result.lines.append("nothing to add: every table, column and object of the schema exists")
-            return result
-        started = time.perf_counter()
-        await _run_steps(connection, ctx, plan.steps)
-        elapsed = time.perf_counter() - started
-        verb = "would apply" if options.dry_run else "applied"
-        result.changed = not options.dry_run
-        count = len(plan.steps)
-        result.lines.append(f"{verb} {count} statement{'s' if count != 1 else ''} from "
-                            f"{source_names} in one transaction ({elapsed:.2f} s)"
-                            + (f"; left out {len(plan.left_out)} about what already exists"
-                               if plan.left_out else ""))
-        seeds = [s for s, why in plan.left_out if why.startswith("seed")]
-        if seeds:
-            result.lines.append(f"seed INSERTs not re-run ({', '.join(s.where for s in seeds)}): "
-                                "their tables already existed")
-        if parsed.skipped:
-            result.lines.append(
-                f"left out {len(parsed.skipped)} BEGIN/COMMIT statement"
-                f"{'s' if len(parsed.skipped) != 1 else ''} "
-                f"({', '.join(s.where for s in parsed.skipped)}): the schema ran in one transaction")
+        if migrator is not None:
+            facts = await migrator.history(connection, list(migrations))
+            if facts.table_exists:
+                return await _apply_pending(connection, ctx, options, migrator, facts, result)
+            # The migrator has never run here: the whole history, additively (its tables may
+            # have been created by hand), then every migration recorded as the migrator would.
+            _refuse(parsed, options)
+        _would_refuse(result, parsed, options)
+        await _apply_whole(connection, ctx, parsed, options, source_names, result)
+        if migrator is not None:
+            await migrator.record(connection, list(migrations))
+            verb = "would record" if options.dry_run else "recorded"
+            result.lines.append(f"{verb} {plural(len(migrations), 'migration')} as applied in "
+                                f"{migrator.table}, as {migrator.tool} does: `{migrator.apply_command}` "
+                                "now finds nothing to do")
+            result.changed = not options.dry_run
         if options.dry_run:
             result.lines.append("dry run: rolled back, the database is unchanged")
     return result
+
+
+async def _apply_pending(connection: Any, ctx: Context, options: Options, migrator: Any, facts: Any,
+                         result: Provisioned) -> Provisioned:
+    """Only the migrations the migrator's own history does not hold, in its order, then
+    their rows, in the transaction (and under the lock) the caller holds."""
+    from checks.schema import app_search_path
+    from checks.sources import read_schema
+    from checks.sqlschema import SchemaSyntaxError, parse_sources
+    from provision.schemaplan import Step
+
+    if facts.failed:
+        raise ProvisionFailed(f"{migrator.table} holds failed migrations ({listed(facts.failed)}): "
+                              f"resolve them with {migrator.tool} first; nothing was applied")
+    if facts.changed:
+        result.lines.append(f"changed since applied (not re-run; restore them from git): {listed(facts.changed)}")
+    if facts.missing_locally:
+        result.lines.append(f"applied but missing locally: {listed(facts.missing_locally)}")
+    if not facts.pending:
+        result.lines.append(f"nothing pending: all {plural(facts.files, 'migration')} are recorded "
+                            f"as applied in {migrator.table}")
+        return result
+    try:
+        parsed = parse_sources([read_schema(m.path) for m in facts.pending], app_search_path(ctx))
+    except SchemaSyntaxError as exc:
+        raise ProvisionFailed(f"{exc} — nothing was applied") from None
+    _refuse(parsed, options)
+    _would_refuse(result, parsed, options)
+    steps = [Step(s, s.text, s.first_line) for s in parsed.statements]
+    started = time.perf_counter()
+    if steps:
+        await _run_steps(connection, ctx, steps)
+    await migrator.record(connection, facts.pending)
+    elapsed = time.perf_counter() - started
+    verb = "would apply" if options.dry_run else "applied"
+    result.lines.append(f"{verb} {plural(len(facts.pending), 'pending migration')} of {facts.files} "
+                        f"({listed(facts.pending_names)}: {plural(len(steps), 'statement')}) in one "
+                        f"transaction and recorded {'them' if len(facts.pending) > 1 else 'it'} in "
+                        f"{migrator.table} ({elapsed:.2f} s)")
+    result.changed = not options.dry_run
+    if options.dry_run:
+        result.lines.append("dry run: rolled back, the database is unchanged")
+    return result
+
+
+async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Options,
+                       source_names: str, result: Provisioned) -> None:
+    """The schema (or a whole history the migrator never ran here) against the live
+    database: nothing when it is all there, else the additive plan, in the caller's
+    transaction."""
+    from checks.schema import table_columns
+    from provision.schemaplan import make_plan
+
+    live = await table_columns(connection, list(parsed.tables)) if parsed.tables else {}
+    if await _applied(connection, parsed, live):
+        others = f" and its {len(parsed.objects)} other objects" if parsed.objects else ""
+        result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
+                            f"{source_names} exist with their columns{others}")
+        return
+    if not parsed.complete:
+        raise _NeedsStatements
+    plan = await make_plan(connection, parsed, live)
+    if not plan.whole_file:
+        result.lines.append(f"plan for {source_names} against the live database "
+                            f"({len(plan.steps)} additive step{'s' if len(plan.steps) != 1 else ''}):")
+        result.lines.extend(f"  {step.label}" for step in plan.steps)
+    elif parsed.tables or parsed.objects:
+        # What the schema creates, by name: "would apply 5 statements" alone says nothing.
+        result.lines.append(f"creates {len(parsed.tables)} table{'s' if len(parsed.tables) != 1 else ''}: "
+                            f"{listed(parsed.tables, 20)}")
+        kinds: dict[str, list[str]] = {}
+        for kind, schema, name, _table in parsed.objects:
+            kinds.setdefault(kind, []).append(f"{schema}.{name}" if schema else name)
+        for kind, names in kinds.items():
+            result.lines.append(f"creates {len(names)} {'object' if kind == 'relation' else kind}"
+                                f"{'s' if len(names) != 1 else ''} ({'index, view or sequence' if kind == 'relation' else kind}): "
+                                f"{listed(names, 20)}")
+    for problem in plan.not_done:
+        result.lines.append(f"not done: {problem}")
+    if not plan.steps:
+        result.lines.append("nothing to add: every table, column and object of the schema exists")
+        return
+    started = time.perf_counter()
+    await _run_steps(connection, ctx, plan.steps)
+    elapsed = time.perf_counter() - started
+    verb = "would apply" if options.dry_run else "applied"
+    result.changed = not options.dry_run
+    count = len(plan.steps)
+    result.lines.append(f"{verb} {count} statement{'s' if count != 1 else ''} from "
+                        f"{source_names} in one transaction ({elapsed:.2f} s)"
+                        + (f"; left out {len(plan.left_out)} about what already exists"
+                           if plan.left_out else ""))
+    seeds = [s for s, why in plan.left_out if why.startswith("seed")]
+    if seeds:
+        result.lines.append(f"seed INSERTs not re-run ({', '.join(s.where for s in seeds)}): "
+                            "their tables already existed")
+    if parsed.skipped:
+        result.lines.append(
+            f"left out {len(parsed.skipped)} BEGIN/COMMIT statement"
+            f"{'s' if len(parsed.skipped) != 1 else ''} "
+            f"({', '.join(s.where for s in parsed.skipped)}): the schema ran in one transaction")

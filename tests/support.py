@@ -73,3 +73,48 @@ def check_in_process(project: Path, only: str | None = None, environ: dict[str, 
 
 def result(report: Report, check_id: str) -> Any:
     return next(r for r in report.checks if r.id == check_id)
+
+
+NPM_TIMEOUT = 600
+
+
+def node_packages(name: str) -> Path:
+    """tests/node/<name>'s packages, installed from its lockfile (`npm ci`) into a cache
+    directory keyed by the lockfile's hash, so a second run installs nothing. Skips, saying
+    why, where node/npm are missing or the npm registry is unreachable; fails on any other
+    install error."""
+    import hashlib
+    import shutil
+
+    import pytest
+
+    source = REPO / "tests" / "node" / name
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node and npm are not on PATH")
+    lock = (source / "package-lock.json").read_bytes()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deploy-check-tests" / "npm"
+    target = base / f"{name}-{hashlib.sha256(lock).hexdigest()[:16]}"
+    if (target / ".installed").is_file():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.name != "node_modules" and item.is_file():
+            shutil.copy2(item, target / item.name)
+    try:
+        done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target,
+                              capture_output=True, text=True, timeout=NPM_TIMEOUT, check=False)
+        if done.returncode != 0 and "EUSAGE" in done.stderr:
+            # npm 11 leaves other platforms' optional packages (dbmate's @dbmate/darwin-arm64…)
+            # out of the lockfile it writes, then `npm ci` calls the lockfile out of sync:
+            # `npm install` still takes every locked version from it.
+            done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                                  cwd=target, capture_output=True, text=True, timeout=NPM_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.skip(f"npm ci for tests/node/{name} took over {NPM_TIMEOUT} s (is the npm registry reachable?)")
+    if done.returncode != 0:
+        unreachable = ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT", "ENETUNREACH", "network")
+        if any(word in done.stderr for word in unreachable):
+            pytest.skip(f"the npm registry is unreachable: {done.stderr.strip().splitlines()[-1]}")
+        raise AssertionError(f"npm ci for tests/node/{name} failed:\n{done.stderr}")
+    (target / ".installed").write_text("ok\n")
+    return target

@@ -54,7 +54,7 @@ def test_neon_drizzle_with_dotenv_and_postgres_url(tmp_path: Path) -> None:
     assert model["database_var"] == "POSTGRES_URL"
     assert model["database_var_why"] == "drizzle.config.ts: dbCredentials reads POSTGRES_URL"
     assert model["schema"] == {"kind": "drizzle", "path": "src/db/migrations",
-                               "why": "drizzle.config.ts: out = 'src/db/migrations'"}
+                               "why": "drizzle.config.ts: out = 'src/db/migrations'", "history_table": None}
     assert model["example_file"] == ".env.example"
     assert model["env_files"] == [{"path": ".env", "keys": 1}]
     assert model["sentry_required"] is False
@@ -477,19 +477,25 @@ def test_db006_passes_when_the_history_matches_the_files(tmp_path: Path, fresh_d
 
 
 def test_db006_warns_when_tables_were_applied_by_hand(tmp_path: Path, fresh_db: str) -> None:
+    import psycopg
+
     project = app(tmp_path, "neon-drizzle-dotenv", **{".env": f"POSTGRES_URL={fresh_db}\n"})
-    assert run_cli("provision", "schema", "--project", str(project)).returncode == 0
+    with psycopg.connect(fresh_db, autocommit=True) as connection:
+        for tag in ("0000_init", "0001_tags"):
+            connection.execute((project / "src/db/migrations" / f"{tag}.sql").read_text())
     _, report = run_json(project, "--only", "database,schema")
     db006 = checks(report)["DB006"]
     assert db006["status"] == "warn"
     assert "applied by hand, not through the migrator" in db006["message"]
 
 
-def test_db006_leaves_other_tools_histories_unverified(tmp_path: Path, fresh_db: str) -> None:
+def test_db006_reads_a_prisma_history_too(tmp_path: Path, fresh_db: str) -> None:
     project = app(tmp_path, "prisma-authjs", **{".env": f"POSTGRES_PRISMA_URL={fresh_db}\n"})
     _, report = run_json(project, "--only", "database,DB006")
-    assert checks(report)["DB006"]["status"] == "skip"
-    assert any("prisma history in prisma/migrations is not checked" in u for u in report["unverified"])
+    db006 = checks(report)["DB006"]
+    assert db006["status"] == "fail"
+    assert "_prisma_migrations does not exist: all" in db006["message"]
+    assert "npx prisma migrate deploy" in db006["hint"]
 
 
 def test_yarn_plug_n_play_counts_as_installed(tmp_path: Path) -> None:

@@ -1,10 +1,28 @@
 """Migration histories as each tool's own migrator sees them (DESIGN.md "Migrations").
-One module per tool; `history_facts` is what DB006 judges. Only drizzle is read so far:
-other tools' histories are reported as unverified, never as a pass."""
+
+One module per tool (drizzle.py, prisma.py, supabase.py, dbmate.py, golang_migrate.py), each
+a `Migrator`: it lists the files in the tool's order, reads the tool's own history table
+(read-only, one round trip) and records applied migrations in it exactly as the tool does.
+DB006 judges `HistoryFacts`; `provision schema` applies `facts.pending` and calls `record`.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from checks.context import Context
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str  # as DB006 names it: the file's tag, the folder, `<version>_<name>`
+    path: Path  # the SQL file
+    key: str  # what the history records for it: drizzle's journal `when`, the version…
+    checksum: str = ""  # the hash the tool records ('' where it records none)
 
 
 @dataclass
@@ -13,8 +31,90 @@ class HistoryFacts:
     table: str  # the migrator's own history table
     apply_command: str  # how the app applies its migrations itself
     table_exists: bool = False
-    pending: list[str] = field(default_factory=list)
+    pending: list[Migration] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # applied, but the file changed since
     missing_locally: list[str] = field(default_factory=list)  # applied, no such file here
+    failed: list[str] = field(default_factory=list)  # started and not finished, or dirty
     applied: int = 0
     files: int = 0
+
+    @property
+    def pending_names(self) -> list[str]:
+        return [m.name for m in self.pending]
+
+
+class Migrator(Protocol):
+    tool: str
+    apply_command: str
+
+    @property
+    def table(self) -> str: ...
+
+    def migrations(self, folder: Path) -> list[Migration]: ...
+
+    async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts: ...
+
+    async def record(self, connection: Any, applied: list[Migration]) -> None: ...
+
+
+def sha256_text(path: Path) -> str:
+    """sha256 hex of a file's text as a Node or Go tool hashes it: the bytes read as UTF-8."""
+    from checks.files import SCHEMA_LIMIT
+
+    data = path.read_bytes()
+    if len(data) > SCHEMA_LIMIT:
+        raise OSError(f"{path.name} is over the size limit")
+    return hashlib.sha256(data.decode("utf-8", "replace").encode("utf-8")).hexdigest()
+
+
+async def table_exists(connection: Any, schema: str, name: str) -> bool:
+    """Whether the table is there; `schema` "" looks it up on the session's search_path."""
+    row = await (await connection.execute(
+        "SELECT to_regclass(CASE WHEN %s = '' THEN quote_ident(%s) "
+        "ELSE quote_ident(%s) || '.' || quote_ident(%s) END) IS NOT NULL",
+        (schema, name, schema, name))).fetchone()
+    return bool(row and row[0])
+
+
+def compare_by_key(facts: HistoryFacts, migrations: list[Migration],
+                   recorded: dict[str, str | None]) -> None:
+    """The common rule (prisma, supabase, dbmate): a migration is applied when its key has
+    a row; `recorded` maps key → the checksum the row holds (None where the tool keeps none)."""
+    facts.files = len(migrations)
+    facts.applied = len(recorded)
+    local = {m.key: m for m in migrations}
+    facts.pending = [m for m in migrations if m.key not in recorded]
+    for key, checksum in recorded.items():
+        migration = local.get(key)
+        if migration is None:
+            facts.missing_locally.append(key)
+        elif checksum and migration.checksum and checksum != migration.checksum:
+            facts.changed.append(migration.name)
+
+
+def migrator_for(ctx: Context) -> Migrator | None:
+    """The migrator of the project's history, None for schema.sql or a plain folder."""
+    source = ctx.model.schema
+    if source is None:
+        return None
+    if source.kind == "drizzle":
+        from checks.migrations.drizzle import Drizzle
+
+        return Drizzle(*(source.history_table or ("drizzle", "__drizzle_migrations")))
+    if source.kind == "prisma":
+        from checks.migrations.prisma import Prisma
+
+        return Prisma()
+    if source.kind == "supabase":
+        from checks.migrations.supabase import Supabase
+
+        return Supabase()
+    if source.kind == "dbmate":
+        from checks.migrations.dbmate import Dbmate
+
+        return Dbmate(*(source.history_table or ("", "schema_migrations")))
+    if source.kind == "golang-migrate":
+        from checks.migrations.golang_migrate import GolangMigrate
+
+        return GolangMigrate()
+    return None

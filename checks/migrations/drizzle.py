@@ -1,56 +1,81 @@
-"""Drizzle's history, read-only, exactly as drizzle-orm's migrator reads it
-(drizzle-orm src/migrator.ts readMigrationFiles: hash = sha256 hex of the file's text,
-folderMillis = the journal entry's `when`; src/pg-core/dialect.ts migrate(): table
-`drizzle.__drizzle_migrations (id serial, hash text, created_at bigint)`, and it applies
-every journal entry whose `when` is newer than the last row's `created_at`)."""
+"""Drizzle's history exactly as drizzle-orm's migrator keeps it.
+
+drizzle-orm 0.45 src/migrator.ts readMigrationFiles: the journal (`<out>/meta/_journal.json`,
+entries[{tag, when}]) orders the files; hash = sha256 hex of the file's text; folderMillis
+= the entry's `when`. src/pg-core/dialect.ts migrate(): `CREATE SCHEMA IF NOT EXISTS
+"drizzle"`, `CREATE TABLE IF NOT EXISTS "drizzle"."__drizzle_migrations" (id SERIAL PRIMARY
+KEY, hash text NOT NULL, created_at bigint)`; it applies every entry whose `when` is newer
+than the `created_at` of the last row (by created_at) and inserts ("hash", "created_at") =
+(hash, when) for each. `migrationsSchema`/`migrationsTable` (drizzle.config `migrations: {
+schema, table }`) rename the two.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-from checks.files import SCHEMA_LIMIT, read_text
-from checks.migrations import HistoryFacts
-
-TABLE = "drizzle.__drizzle_migrations"
-APPLY = "npx drizzle-kit migrate"
+from checks.files import read_text
+from checks.migrations import HistoryFacts, Migration, sha256_text, table_exists
 
 
-def journal(folder: Path) -> list[tuple[str, int, str]]:
-    """(tag, when, sha256) of each journal entry, in order."""
-    entries = json.loads(read_text(folder / "meta" / "_journal.json", 4 << 20))["entries"]
-    found = []
-    for entry in entries:
-        text = (folder / f"{entry['tag']}.sql").read_bytes()
-        if len(text) > SCHEMA_LIMIT:
-            raise OSError(f"{entry['tag']}.sql is over the size limit")
-        found.append((str(entry["tag"]), int(entry["when"]), hashlib.sha256(text).hexdigest()))
-    return found
+class Drizzle:
+    tool = "drizzle"
+    apply_command = "npx drizzle-kit migrate"
 
+    def __init__(self, schema: str = "drizzle", table: str = "__drizzle_migrations") -> None:
+        self.schema, self.name = schema or "drizzle", table
 
-async def history(connection: Any, folder: Path) -> HistoryFacts:
-    facts = HistoryFacts("drizzle", TABLE, APPLY)
-    entries = journal(folder)
-    facts.files = len(entries)
-    # One round trip: whether the table exists, and its rows when it does.
-    cursor = await connection.execute(
-        "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL")
-    row = await cursor.fetchone()
-    facts.table_exists = bool(row and row[0])
-    rows: list[tuple[str, int]] = []
-    if facts.table_exists:
-        cursor = await connection.execute(
-            "SELECT hash, created_at::bigint FROM drizzle.__drizzle_migrations ORDER BY created_at")
-        rows = [(str(h), int(c)) for h, c in await cursor.fetchall() if c is not None]
-    facts.applied = len(rows)
-    last = max((created for _, created in rows), default=None)
-    by_when = {when: (tag, digest) for tag, when, digest in entries}
-    facts.pending = [tag for tag, when, _ in entries if last is None or when > last]
-    for digest, created in rows:
-        if created not in by_when:
-            facts.missing_locally.append(f"created_at {created}")
-        elif by_when[created][1] != digest:
-            facts.changed.append(by_when[created][0])
-    return facts
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def _identifier(self) -> Any:
+        from psycopg import sql
+
+        return sql.Identifier(self.schema, self.name)
+
+    def migrations(self, folder: Path) -> list[Migration]:
+        entries = json.loads(read_text(folder / "meta" / "_journal.json", 4 << 20))["entries"]
+        found = []
+        for entry in entries:
+            path = folder / f"{entry['tag']}.sql"
+            found.append(Migration(str(entry["tag"]), path, str(int(entry["when"])), sha256_text(path)))
+        return found
+
+    async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
+        from psycopg import sql
+
+        facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations))
+        facts.table_exists = await table_exists(connection, self.schema, self.name)
+        if not facts.table_exists:
+            facts.pending = list(migrations)
+            return facts
+        rows = await (await connection.execute(sql.SQL(
+            "SELECT hash, created_at::bigint FROM {} ORDER BY created_at").format(self._identifier()))).fetchall()
+        recorded = [(str(h), int(c)) for h, c in rows if c is not None]
+        facts.applied = len(recorded)
+        last = max((created for _, created in recorded), default=None)
+        by_when = {int(m.key): m for m in migrations}
+        facts.pending = [m for m in migrations if last is None or int(m.key) > last]
+        for digest, created in recorded:
+            migration = by_when.get(created)
+            if migration is None:
+                facts.missing_locally.append(f"created_at {created}")
+            elif migration.checksum != digest:
+                facts.changed.append(migration.name)
+        return facts
+
+    async def record(self, connection: Any, applied: list[Migration]) -> None:
+        from psycopg import sql
+
+        await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+        await connection.execute(sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)"
+        ).format(self._identifier()))
+        if applied:
+            async with connection.cursor() as cursor:
+                await cursor.executemany(
+                    sql.SQL('INSERT INTO {} ("hash", "created_at") VALUES (%s, %s)').format(self._identifier()),
+                    [(m.checksum, int(m.key)) for m in applied])

@@ -38,6 +38,9 @@ class SchemaFact:
     kind: SchemaKind
     path: str  # relative to the project: the file, or the migrations directory
     why: str
+    # (schema, table) of the migrator's history where the app's config renames it
+    # (drizzle.config `migrations: { schema, table }`); None: the tool's default.
+    history_table: tuple[str, str] | None = None
 
 
 @dataclass
@@ -151,6 +154,20 @@ def drizzle_config(root: Path) -> tuple[str, str] | None:
     return None
 
 
+def drizzle_history_table(text: str) -> tuple[str, str] | None:
+    """drizzle.config's `migrations: { table, schema }` (drizzle-kit docs "migrations"):
+    where drizzle-kit migrate keeps its history when the app renames it."""
+    block = d.DRIZZLE_MIGRATIONS.search(text)
+    if block is None:
+        return None
+    table = d.drizzle_migrations_key("table").search(block.group("body"))
+    schema = d.drizzle_migrations_key("schema").search(block.group("body"))
+    if table is None and schema is None:
+        return None
+    return (schema.group("value") if schema else "drizzle",
+            table.group("value") if table else "__drizzle_migrations")
+
+
 def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | None:
     """(variable, why) from drizzle.config's `dbCredentials: { url: process.env.X }`;
     (None, why) when the URL is composed of several variables (no one variable to check)."""
@@ -227,11 +244,13 @@ def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
         kind: SchemaKind = (directory_kind(path) or "plain") if path.is_dir() else "sql"
         return SchemaFact(kind, config.schema, "deploy-check.toml: [project] schema"), ""
     candidates: list[tuple[str, str]] = []
+    history = None
     if drizzle is not None:
         name, text = drizzle
         out = d.DRIZZLE_OUT.search(text)
         folder = out.group("out").strip().removeprefix("./").rstrip("/") if out else "drizzle"
         candidates.append((folder, f"{name}: out = {folder!r}" if out else f"{name} (default out: drizzle)"))
+        history = drizzle_history_table(text)
     prisma_files = _prisma_schema_files(root, package)
     if prisma_files:
         # Prisma keeps migrations/ beside the schema file that holds the datasource.
@@ -249,7 +268,7 @@ def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
         looked.append(folder)
         found = directory_kind(path) if path.is_dir() else None
         if found is not None:
-            return SchemaFact(found, folder, why), ""
+            return SchemaFact(found, folder, why, history if found == "drizzle" else None), ""
     for name in ("schema.sql", "db/schema.sql", "sql/schema.sql", "database/schema.sql"):
         if (root / name).is_file():
             return SchemaFact("sql", name, f"{name} exists"), ""

@@ -46,6 +46,13 @@ ENV_REFERENCE = re.compile(
 DRIZZLE_OUT = re.compile(r"""["']?\bout["']?\s*:\s*["'`](?P<out>[^"'`]+)["'`]""")
 DRIZZLE_CREDENTIALS = re.compile(r"dbCredentials\s*[\"']?\s*:\s*\{", re.MULTILINE)
 DRIZZLE_URL_KEY = re.compile(r"""["']?\b(?:url|connectionString)["']?\s*:\s*(?P<expr>`[^`]*`|[^,\n}]+)""")
+DRIZZLE_MIGRATIONS = re.compile(r"""["']?\bmigrations["']?\s*:\s*\{(?P<body>[^{}]*)\}""")
+
+
+def drizzle_migrations_key(key: str) -> re.Pattern[str]:
+    return re.compile(rf"""["']?\b{key}["']?\s*:\s*["'`](?P<value>[^"'`]+)["'`]""")
+
+
 DRIZZLE_DIALECT = re.compile(r"""["']?\b(?:dialect|driver)["']?\s*:\s*["'](?P<dialect>[\w-]+)["']""")
 
 # Auth SDKs in package.json, first match wins (a Neon Auth app also lists better-auth).

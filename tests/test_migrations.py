@@ -1,0 +1,321 @@
+"""Migration histories as the app's own migrator sees them: DB006 and `provision schema`
+applying only what is pending and recording it in the migrator's own table — proven in
+both directions against the real drizzle-orm migrator and dbmate (installed from the npm
+registry through tests/node/migrators' lockfile), and against the documented row shapes
+of Prisma, Supabase and golang-migrate, whose CLIs download binaries at install time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from support import clean_environ, node_packages, run_cli, write_project
+
+# Shaped after drizzle-kit 0.31 `generate` output for PostgreSQL (quoted identifiers,
+# `--> statement-breakpoint` between statements, meta/_journal.json entries{idx, version,
+# when, tag, breakpoints}); written for these tests.
+DRIZZLE = {
+    "0000_init": (1732000000000, 'CREATE TABLE "accounts" (\n\t"id" serial PRIMARY KEY NOT NULL,\n'
+                                 '\t"email" text NOT NULL\n);\n--> statement-breakpoint\n'
+                                 'CREATE UNIQUE INDEX "accounts_email_idx" ON "accounts" USING btree ("email");'),
+    "0001_notes": (1732000100000, 'CREATE TABLE "notes" (\n\t"id" serial PRIMARY KEY NOT NULL,\n'
+                                  '\t"account_id" integer NOT NULL,\n\t"body" text NOT NULL\n);\n'
+                                  '--> statement-breakpoint\nALTER TABLE "notes" ADD CONSTRAINT '
+                                  '"notes_account_id_accounts_id_fk" FOREIGN KEY ("account_id") '
+                                  'REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;'),
+    "0002_nickname": (1732000200000, 'ALTER TABLE "accounts" ADD COLUMN "nickname" text;'),
+    "0003_drop_email_index": (1732000300000, 'DROP INDEX "accounts_email_idx";'),
+}
+
+
+def drizzle_project(root: Path, url: str, tags: list[str]) -> Path:
+    entries = [{"idx": i, "version": "7", "when": DRIZZLE[tag][0], "tag": tag, "breakpoints": True}
+               for i, tag in enumerate(tags)]
+    files = {f"drizzle/{tag}.sql": DRIZZLE[tag][1] + "\n" for tag in tags}
+    return write_project(root, {
+        ".env.local": f"DATABASE_URL={url}\n",
+        "package.json": '{"name": "app", "dependencies": {"drizzle-orm": "0.45.4"}}\n',
+        "drizzle/meta/_journal.json": json.dumps({"version": "7", "dialect": "postgresql", "entries": entries}),
+        **files})
+
+
+def query(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url, autocommit=True) as connection:
+        cursor = connection.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+
+def provision(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = run_cli("provision", "schema", "--project", str(project), *args)
+    return done
+
+
+def db006(project: Path) -> dict[str, object]:
+    done = run_cli("check", "--project", str(project), "--only", "DB006", "-f", "json")
+    assert done.stdout, done.stderr
+    return next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "DB006")
+
+
+def drizzle_migrate(packages: Path, project: Path, url: str) -> list[dict[str, object]]:
+    done = subprocess.run(["node", str(packages / "drizzle-migrate.mjs"), str(project / "drizzle")],
+                          env=clean_environ(DATABASE_URL=url), capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, f"drizzle-orm's migrator failed:\n{done.stderr}"
+    rows: list[dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return rows
+
+
+@pytest.fixture(scope="module")
+def migrators() -> Path:
+    return node_packages("migrators")
+
+
+# -- drizzle ------------------------------------------------------------------------------
+
+
+def test_drizzle_history_rows_are_the_ones_drizzle_writes(tmp_path: Path, fresh_db: str) -> None:
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0001_notes"])
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "recorded 2 migrations as applied in drizzle.__drizzle_migrations" in done.stdout
+    rows = query(fresh_db, "SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id")
+    expected = [(hashlib.sha256((DRIZZLE[t][1] + "\n").encode()).hexdigest(), DRIZZLE[t][0])
+                for t in ("0000_init", "0001_notes")]
+    assert rows == expected
+    assert db006(project)["status"] == "pass"
+
+
+def test_drizzle_orm_migrator_finds_nothing_to_do_after_our_apply(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0001_notes"])
+    assert provision(project).returncode == 0
+    # drizzle-orm would fail with "relation already exists" had it replayed anything.
+    assert len(drizzle_migrate(migrators, project, fresh_db)) == 2
+    # A new migration on top: only it is applied (no "column already exists"), then recorded.
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0001_notes", "0002_nickname"])
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "applied 1 pending migration of 3 (0002_nickname: 1 statement)" in done.stdout
+    assert query(fresh_db, "SELECT column_name FROM information_schema.columns "
+                           "WHERE table_name = 'accounts' AND column_name = 'nickname'") == [("nickname",)]
+    assert len(drizzle_migrate(migrators, project, fresh_db)) == 3
+    again = provision(project)
+    assert again.returncode == 0 and "nothing pending" in again.stdout
+
+
+def test_after_drizzle_orm_migrated_db006_passes_and_our_apply_is_a_no_op(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0001_notes", "0002_nickname"])
+    assert len(drizzle_migrate(migrators, project, fresh_db)) == 3
+    check = db006(project)
+    assert check["status"] == "pass", check["message"]
+    done = provision(project)
+    assert done.returncode == 0
+    assert "nothing pending: all 3 migrations are recorded as applied in drizzle.__drizzle_migrations" in done.stdout
+
+
+def test_a_history_whose_later_migration_dropped_an_index_re_runs_as_a_no_op(
+        tmp_path: Path, fresh_db: str) -> None:
+    tags = ["0000_init", "0001_notes", "0002_nickname", "0003_drop_email_index"]
+    project = drizzle_project(tmp_path, fresh_db, tags)
+    refused = provision(project)
+    assert refused.returncode != 0 and "DROP INDEX" in refused.stdout + refused.stderr
+    assert provision(project, "--allow-destructive").returncode == 0
+    again = provision(project)  # no flag needed: nothing pending, nothing refused
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "nothing pending" in again.stdout
+
+
+def test_db006_names_pending_changed_and_missing_migrations(tmp_path: Path, fresh_db: str) -> None:
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0001_notes"])
+    check = db006(project)
+    assert check["status"] == "fail"
+    assert "drizzle.__drizzle_migrations does not exist: all 2 migrations" in str(check["message"])
+    assert check["fix"] == "deploy-check provision schema"
+    assert provision(project).returncode == 0
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0001_notes", "0002_nickname"])
+    (project / "drizzle" / "0000_init.sql").write_text(DRIZZLE["0000_init"][1] + "\n-- edited\n")
+    check = db006(project)
+    assert check["status"] == "fail"
+    assert "1 migration pending: 0002_nickname" in str(check["message"])
+    assert "changed since applied: 0000_init" in str(check["message"])
+    query(fresh_db, "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('x', 1)")
+    assert "applied but missing locally: created_at 1" in str(db006(project)["message"])
+
+
+def test_db006_warns_on_tables_applied_by_hand_and_provision_records_them(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0001_notes"])
+    for tag in ("0000_init", "0001_notes"):
+        query(fresh_db, DRIZZLE[tag][1].replace("--> statement-breakpoint", ""))
+    check = db006(project)
+    assert check["status"] == "warn"
+    assert "applied by hand" in str(check["message"])
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "schema already applied" in done.stdout and "recorded 2 migrations" in done.stdout
+    assert len(drizzle_migrate(migrators, project, fresh_db)) == 2
+    assert db006(project)["status"] == "pass"
+
+
+def test_a_renamed_drizzle_history_table_is_read_where_the_config_puts_it(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init"])
+    (project / "drizzle.config.ts").write_text(
+        'import { defineConfig } from "drizzle-kit";\nexport default defineConfig({\n  dialect: "postgresql",\n'
+        '  out: "./drizzle",\n  migrations: { table: "journal", schema: "public" },\n});\n')
+    done = provision(project)
+    assert done.returncode == 0 and "public.journal" in done.stdout
+    migrated = subprocess.run(["node", str(migrators / "drizzle-migrate.mjs"), str(project / "drizzle"),
+                               "public", "journal"], env=clean_environ(DATABASE_URL=fresh_db),
+                              capture_output=True, text=True, timeout=120, check=False)
+    assert migrated.returncode == 0, migrated.stderr
+    assert len(json.loads(migrated.stdout.strip().splitlines()[-1])) == 1
+
+
+def test_dry_run_on_a_history_records_nothing(tmp_path: Path, fresh_db: str) -> None:
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init"])
+    done = provision(project, "--dry-run")
+    assert done.returncode == 0 and "would record 1 migration" in done.stdout
+    assert query(fresh_db, "SELECT to_regclass('drizzle.__drizzle_migrations')") == [(None,)]
+
+
+# -- dbmate -------------------------------------------------------------------------------
+
+# dbmate's file format (README "Creating Migrations"): <version>_<name>.sql with
+# `-- migrate:up` / `-- migrate:down` sections; written for these tests.
+DBMATE = {
+    "20241101120000_create_accounts.sql": "-- migrate:up\nCREATE TABLE accounts (id bigserial PRIMARY KEY, "
+                                          "email text NOT NULL);\n\n-- migrate:down\nDROP TABLE accounts;\n",
+    "20241102120000_create_notes.sql": "-- migrate:up\nCREATE TABLE notes (id bigserial PRIMARY KEY, "
+                                       "account_id bigint REFERENCES accounts (id));\n\n"
+                                       "-- migrate:down\nDROP TABLE notes;\n",
+}
+
+
+def dbmate_project(root: Path, url: str, names: list[str]) -> Path:
+    return write_project(root, {".env.local": f"DATABASE_URL={url}\n",
+                                **{f"db/migrations/{n}": DBMATE[n] for n in names}})
+
+
+def dbmate(packages: Path, project: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    # lib/pq asks for TLS unless told otherwise; the embedded server has none.
+    return subprocess.run([str(packages / "node_modules" / ".bin" / "dbmate"), "--url", f"{url}?sslmode=disable",
+                           "--migrations-dir", str(project / "db" / "migrations"), "--no-dump-schema", *args],
+                          env=clean_environ(), capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_dbmate_finds_nothing_pending_after_our_apply(tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    project = dbmate_project(tmp_path, fresh_db, list(DBMATE))
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "recorded 2 migrations as applied in schema_migrations" in done.stdout
+    status = dbmate(migrators, project, fresh_db, "status", "--exit-code")
+    assert status.returncode == 0, status.stdout + status.stderr  # --exit-code: 1 when any is pending
+    assert "Pending: 0" in status.stdout
+    up = dbmate(migrators, project, fresh_db, "up")
+    assert up.returncode == 0 and "Applying" not in up.stdout
+
+
+def test_after_dbmate_up_db006_passes_and_our_apply_is_a_no_op(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    project = dbmate_project(tmp_path, fresh_db, list(DBMATE)[:1])
+    up = dbmate(migrators, project, fresh_db, "up")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert db006(project)["status"] == "pass"
+    assert "nothing pending" in provision(project).stdout
+    # dbmate's second migration, applied by us, is then the one dbmate no longer wants.
+    project = dbmate_project(tmp_path, fresh_db, list(DBMATE))
+    check = db006(project)
+    assert check["status"] == "fail" and "20241102120000_create_notes" in str(check["message"])
+    done = provision(project)
+    assert "applied 1 pending migration of 2" in done.stdout, done.stdout + done.stderr
+    assert "Pending: 0" in dbmate(migrators, project, fresh_db, "status").stdout
+
+
+# -- Prisma, Supabase, golang-migrate: the documented shapes -------------------------------
+
+# prisma-engines schema-connector: _prisma_migrations' columns, in order, with their types.
+PRISMA_COLUMNS = [("id", "character varying", "NO"), ("checksum", "character varying", "NO"),
+                  ("finished_at", "timestamp with time zone", "YES"),
+                  ("migration_name", "character varying", "NO"), ("logs", "text", "YES"),
+                  ("rolled_back_at", "timestamp with time zone", "YES"),
+                  ("started_at", "timestamp with time zone", "NO"), ("applied_steps_count", "integer", "NO")]
+
+
+def prisma_project(root: Path, url: str) -> Path:
+    # prisma migrate dev's layout: migrations/<timestamp>_<name>/migration.sql + migration_lock.toml
+    return write_project(root, {
+        ".env": f"DATABASE_URL={url}\n",
+        "prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+        "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+        "prisma/migrations/20241101120000_init/migration.sql":
+            '-- CreateTable\nCREATE TABLE "User" (\n    "id" TEXT NOT NULL,\n    "email" TEXT NOT NULL,\n\n'
+            '    CONSTRAINT "User_pkey" PRIMARY KEY ("id")\n);\n',
+        "prisma/migrations/20241102120000_posts/migration.sql":
+            '-- CreateTable\nCREATE TABLE "Post" (\n    "id" TEXT NOT NULL,\n    "authorId" TEXT NOT NULL,\n\n'
+            '    CONSTRAINT "Post_pkey" PRIMARY KEY ("id")\n);\n'})
+
+
+def test_prisma_rows_have_prisma_migrates_shape(tmp_path: Path, fresh_db: str) -> None:
+    project = prisma_project(tmp_path, fresh_db)
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    columns = query(fresh_db, "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                              "WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position")
+    assert columns == PRISMA_COLUMNS
+    rows = query(fresh_db, "SELECT migration_name, checksum, finished_at IS NOT NULL, rolled_back_at, logs, "
+                           "applied_steps_count, length(id) FROM _prisma_migrations ORDER BY migration_name")
+    folder = project / "prisma" / "migrations"
+    assert rows == [(name, hashlib.sha256((folder / name / "migration.sql").read_bytes()).hexdigest(),
+                     True, None, None, 1, 36) for name in ("20241101120000_init", "20241102120000_posts")]
+    assert db006(project)["status"] == "pass"
+
+
+def test_a_failed_prisma_migration_fails_db006_and_blocks_provision(tmp_path: Path, fresh_db: str) -> None:
+    project = prisma_project(tmp_path, fresh_db)
+    assert provision(project).returncode == 0
+    write_project(project, {"prisma/migrations/20241103120000_tags/migration.sql": 'CREATE TABLE "Tag" (id TEXT);\n'})
+    query(fresh_db, "INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at) "
+                    "VALUES ('00000000-0000-4000-8000-000000000000', 'x', '20241103120000_tags', now())")
+    check = db006(project)
+    assert check["status"] == "fail" and "failed: 20241103120000_tags" in str(check["message"])
+    done = provision(project)
+    assert done.returncode != 0 and "failed migrations" in done.stdout + done.stderr
+    assert query(fresh_db, "SELECT to_regclass('\"Tag\"')") == [(None,)]
+
+
+def test_supabase_rows_hold_version_name_and_statements(tmp_path: Path, fresh_db: str) -> None:
+    project = write_project(tmp_path, {
+        ".env.local": f"DATABASE_URL={fresh_db}\n",
+        "supabase/config.toml": 'project_id = "app"\n',
+        "supabase/migrations/20241101120000_profiles.sql":
+            "create table public.profiles (id uuid primary key, name text);\n"
+            "create index profiles_name_idx on public.profiles (name);\n"})
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = query(fresh_db, "SELECT version, name, statements FROM supabase_migrations.schema_migrations")
+    assert rows == [("20241101120000", "profiles",
+                     ["create table public.profiles (id uuid primary key, name text)",
+                      "create index profiles_name_idx on public.profiles (name)"])]
+    assert db006(project)["status"] == "pass"
+
+
+def test_golang_migrate_keeps_one_clean_row_and_a_dirty_one_fails(tmp_path: Path, fresh_db: str) -> None:
+    project = write_project(tmp_path, {
+        ".env.local": f"DATABASE_URL={fresh_db}\n",
+        "migrations/000001_accounts.up.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n",
+        "migrations/000001_accounts.down.sql": "DROP TABLE accounts;\n",
+        "migrations/000002_notes.up.sql": "CREATE TABLE notes (id bigint PRIMARY KEY);\n",
+        "migrations/000002_notes.down.sql": "DROP TABLE notes;\n"})
+    assert provision(project).returncode == 0
+    assert query(fresh_db, "SELECT version, dirty FROM schema_migrations") == [(2, False)]
+    assert db006(project)["status"] == "pass"
+    query(fresh_db, "UPDATE schema_migrations SET dirty = true")
+    check = db006(project)
+    assert check["status"] == "fail" and "000002_notes (dirty" in str(check["message"])
