@@ -322,3 +322,54 @@ async def endpoint(ctx: Context) -> Outcome:
     count = len(body["keys"])
     return passed(f"{chosen.provider}: {where} serves {plural(count, 'signing key')}",
                   **details)
+
+
+AUTH003 = Spec(
+    "AUTH003", "auth", "OTP login works locally",
+    "With the dev server up, requests a one-time code for deploy-check+<run>@example.test "
+    "(.test never delivers mail) through the app's own routes, takes the code from a local "
+    "source — the dev server's output, an SMTP sink on 127.0.0.1 handed to the app as "
+    "SMTP_HOST/SMTP_PORT, a local Mailpit, Better Auth's verification row (read-only), or "
+    "Clerk's +clerk_test code — submits it, keeps the session cookie and asks the session "
+    "route for that email. Better Auth and Neon Auth apps need no configuration; others "
+    "name their routes in [auth.login]. Only against a loopback app unless "
+    "--allow-remote-login; the code, cookies and tokens are masked everywhere.",
+    "Run the app, sign in with an email code yourself, and fix the step named here; "
+    "[auth.login] names the routes, otp_from the code source and otp_pattern its shape.",
+)
+
+
+def _login_budget(ctx: Context) -> float:
+    from checks.devserver import _budget as dev_budget
+
+    return dev_budget(ctx) + 3 * ctx.config.route_timeout + ctx.config.login.code_timeout + 5
+
+
+@check(AUTH003, budget=_login_budget)
+async def otp_login(ctx: Context) -> Outcome:
+    from checks.devproc import dev_facts
+    from checks.login import login_plan
+
+    login, not_planned = login_plan(ctx)
+    if login is None and ctx.model.auth_provider in (None, "none"):
+        return skipped(not_planned)
+    if login is None:
+        return failed(f"cannot prove OTP login: {not_planned}",
+                      hint="Add [auth.login] send/verify/session with the app's OTP routes "
+                           "(see the README), or waive AUTH003 with a reason.")
+    facts = await dev_facts(ctx)
+    if facts.skip_reason:
+        return unverified(f"auth: OTP login is not proven locally: {facts.skip_reason}")
+    if not facts.ready or facts.login is None:
+        return skipped("not run: the dev server did not answer (see DEV001)", blocked_by="DEV001")
+    result = facts.login
+    details: dict[str, Any] = {"email": result.email, "source": result.source, "elapsed_s": result.elapsed_s,
+                               "tried": result.tried, "failed_step": result.failed_step}
+    if result.not_run:
+        return skipped(result.not_run, unverified=f"auth: OTP login is not proven locally: {result.not_run}")
+    if not result.ok:
+        said = f"; the server printed: {' | '.join(result.server_lines)}" if result.server_lines else ""
+        return failed(f"sign-in of {result.email} broke at `{result.failed_step}`: {result.problem}{said}",
+                      hint=result.hint, server_lines=result.server_lines, **details)
+    return passed(f"{result.email} signed in with a one-time code from {result.source} and the session "
+                  f"route answered for it ({result.elapsed_s:.2f} s)", **details)

@@ -118,6 +118,9 @@ def check(
                                                         "one run, several formats.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Console: failures, warnings and the verdict only.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Console: every check's details too.")] = False,
+    allow_remote_login: Annotated[bool, typer.Option(
+        "--allow-remote-login", help="Let AUTH003 sign a test identity in against an app that is not on "
+                                     "this machine (or a production Clerk key).")] = False,
 ) -> None:
     """Run the readiness checks and print one verdict (exit 0 ready, 1 not ready)."""
     from checks.model import Status
@@ -154,13 +157,16 @@ def check(
                                    f"{exc.strerror or exc}") from None
     with _progress() as progress:
         ctx = _context(project, env_file=env_file, example=example, timeout=timeout, progress=progress)
+        ctx.allow_remote_login = allow_remote_login
         report = _run(chosen, ctx, level, strict)
         if fix:
             from checks.fixing import MAX_ROUNDS, run_fixes
 
             def fresh() -> Context:
-                return _context(project, env_file=env_file, example=example, timeout=timeout,
-                                progress=progress)
+                again = _context(project, env_file=env_file, example=example, timeout=timeout,
+                                 progress=progress)
+                again.allow_remote_login = allow_remote_login
+                return again
 
             before = report
             for _ in range(MAX_ROUNDS):

@@ -28,7 +28,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "route_timeout": (int, float),
         "routes": list,
     },
-    "auth": {"provider": str, "issuer": str},
+    "auth": {"provider": str, "issuer": str, "login": dict},
     "sentry": {"required": bool, "url": str},
 }
 _ROUTE_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -36,7 +36,20 @@ _ROUTE_KEYS: dict[str, type | tuple[type, ...]] = {
     "status": int,
     "method": str,
     "json": (dict, list, str, int, float, bool),
+    "signed_in": bool,
+    "capture": dict,
+    "expect": dict,
+    "sql": dict,
 }
+_REQUEST_KEYS: dict[str, type | tuple[type, ...]] = {
+    "path": str, "method": str, "json": (dict, list, str, int, float, bool)}
+_LOGIN_KEYS: dict[str, type | tuple[type, ...]] = {
+    "email": str, "send": dict, "verify": dict, "session": dict, "otp_from": str,
+    "otp_pattern": str, "smtp_env": dict, "mailpit_url": str, "code_timeout": (int, float)}
+_EXPECT_KEYS: dict[str, type | tuple[type, ...]] = {"json": dict, "contains": str}
+_SQL_KEYS: dict[str, type | tuple[type, ...]] = {
+    "query": str, "params": list, "equals": (str, int, float, bool)}
+OTP_SOURCES = ("auto", "output", "smtp", "mailpit", "database", "clerk-test")
 _WAIVER_KEYS: dict[str, type | tuple[type, ...]] = {"check": str, "reason": str, "expires": dt.date}
 
 
@@ -46,6 +59,35 @@ class Route:
     status: int | None = None  # None: anything below 500
     method: str = "GET"
     json: Any = None
+    # The signed-in core flow (DEV004): sent with AUTH003's session, and once without it.
+    signed_in: bool = False
+    capture: dict[str, str] = field(default_factory=dict)  # name -> JSONPath into the answer
+    expect: dict[str, Any] = field(default_factory=dict)  # json = {path = value}, contains = "…"
+    sql: dict[str, Any] = field(default_factory=dict)  # query, params, equals
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request of the sign-in; `{email}`, `{otp}` and `{run}` are filled in."""
+    path: str
+    method: str = "POST"
+    json: Any = None
+
+
+@dataclass
+class Login:
+    """`[auth.login]`: how AUTH003 signs a throwaway identity in (checks/login.py). Unset
+    requests take the provider's defaults; `explicit` turns AUTH003 on for any provider."""
+    explicit: bool = False
+    email: str = "deploy-check+{run}@example.test"
+    send: Request | None = None
+    verify: Request | None = None
+    session: Request | None = None
+    otp_from: str = "auto"
+    otp_pattern: str = r"\b(\d{6})\b"
+    smtp_env: tuple[str, str] = ("SMTP_HOST", "SMTP_PORT")
+    mailpit_url: str | None = None
+    code_timeout: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +123,7 @@ class Config:
     routes: list[Route] = field(default_factory=list)
     auth_provider: str = "auto"
     auth_issuer: str | None = None
+    login: Login = field(default_factory=Login)
     sentry_required: bool | None = None  # None: required when the app uses Sentry
     sentry_url: str | None = None
     waivers: list[Waiver] = field(default_factory=list)
@@ -226,8 +269,11 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
                                    "(CR, LF, NUL…): percent-encode it")
         if "json" in route:
             _check_json(f"{where}.json", route["json"])
+        _check_flow_keys(where, route)
         config.routes.append(
-            Route(route["path"], route.get("status"), route.get("method", "GET").upper(), route.get("json"))
+            Route(route["path"], route.get("status"), route.get("method", "GET").upper(), route.get("json"),
+                  route.get("signed_in", False), dict(route.get("capture", {})), dict(route.get("expect", {})),
+                  dict(route.get("sql", {})))
         )
 
     auth = data.get("auth", {})
@@ -238,11 +284,87 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
             f"got {config.auth_provider!r}"
         )
     config.auth_issuer = auth.get("issuer")
+    if "login" in auth:
+        config.login = _login(auth["login"])
 
     sentry = data.get("sentry", {})
     config.sentry_required = sentry.get("required", config.sentry_required)
     config.sentry_url = sentry.get("url")
     return config
+
+
+def _json_path(where: str, path: str) -> None:
+    from checks.flow import compile_path
+
+    try:
+        compile_path(path)
+    except ValueError as exc:
+        raise DeployCheckError(f"{CONFIG_FILE}: {where}: {exc}") from None
+
+
+def _check_flow_keys(where: str, route: dict[str, Any]) -> None:
+    for name, path in route.get("capture", {}).items():
+        _check_type(f"{where}.capture.{name}", path, str)
+        if not name.isidentifier() or not path.startswith("$"):
+            raise DeployCheckError(f"{CONFIG_FILE}: {where}.capture: `{name} = {path!r}` needs a "
+                                   "name of letters, digits and _ and a JSONPath starting with $")
+        _json_path(f"{where}.capture.{name}", path)
+    if "expect" in route:
+        _check_table(f"{where}.expect", route["expect"], _EXPECT_KEYS)
+        for path, value in route["expect"].get("json", {}).items():
+            if not path.startswith("$"):
+                raise DeployCheckError(f"{CONFIG_FILE}: {where}.expect.json: {path!r} is no JSONPath ($.…)")
+            _json_path(f"{where}.expect.json", path)
+            _check_json(f"{where}.expect.json.{path}", value)
+    if "sql" in route:
+        _check_table(f"{where}.sql", route["sql"], _SQL_KEYS)
+        if "query" not in route["sql"] or "equals" not in route["sql"]:
+            raise DeployCheckError(f"{CONFIG_FILE}: {where}.sql needs `query` and `equals`")
+        for index, param in enumerate(route["sql"].get("params", [])):
+            _check_type(f"{where}.sql.params[{index}]", param, (str, int, float, bool))
+
+
+def _request(where: str, table: Any, method: str = "POST") -> Request:
+    _check_table(where, table, _REQUEST_KEYS)
+    path = table.get("path", "")
+    if not path.startswith("/") or any(ch in path for ch in " \r\n\x00"):
+        raise DeployCheckError(f"{CONFIG_FILE}: {where}.path is required, starts with / and holds no space")
+    if "json" in table:
+        _check_json(f"{where}.json", table["json"])
+    return Request(path, table.get("method", method).upper(), table.get("json"))
+
+
+def _login(table: Any) -> Login:
+    where = "auth.login"
+    _check_table(where, table, _LOGIN_KEYS)
+    login = Login(explicit=True)
+    login.email = table.get("email", login.email)
+    if "@" not in login.email:
+        raise DeployCheckError(f"{CONFIG_FILE}: {where}.email must be an address, got {login.email!r}")
+    domain = login.email.rsplit("@", 1)[1].lower()
+    if not (domain == "test" or domain.endswith(".test")):
+        # RFC 2606/6761: .test never delivers; a real domain could mail a real person.
+        raise DeployCheckError(f"{CONFIG_FILE}: {where}.email must use a reserved .test domain "
+                               f"(e.g. deploy-check+{{run}}@example.test), got …@{domain}")
+    login.send = _request(f"{where}.send", table["send"]) if "send" in table else None
+    login.verify = _request(f"{where}.verify", table["verify"]) if "verify" in table else None
+    login.session = _request(f"{where}.session", table["session"], "GET") if "session" in table else None
+    login.otp_from = table.get("otp_from", login.otp_from)
+    if login.otp_from not in OTP_SOURCES:
+        raise DeployCheckError(f"{CONFIG_FILE}: {where}.otp_from must be one of {', '.join(OTP_SOURCES)}, "
+                               f"got {login.otp_from!r}")
+    login.otp_pattern = table.get("otp_pattern", login.otp_pattern)
+    if compile_user_pattern(f"{where}.otp_pattern", login.otp_pattern).groups < 1:
+        raise DeployCheckError(f"{CONFIG_FILE}: {where}.otp_pattern needs a group around the code")
+    names = table.get("smtp_env", {})
+    _check_table(f"{where}.smtp_env", names, {"host": str, "port": str})
+    login.smtp_env = (names.get("host", login.smtp_env[0]), names.get("port", login.smtp_env[1]))
+    if "mailpit_url" in table:
+        _check_http_url(f"{where}.mailpit_url", table["mailpit_url"])
+        login.mailpit_url = table["mailpit_url"].rstrip("/")
+    if "code_timeout" in table:
+        login.code_timeout = seconds(f"{where}.code_timeout", table["code_timeout"])
+    return login
 
 
 def load_config(project: Path) -> Config:

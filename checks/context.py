@@ -77,6 +77,7 @@ class Context:
     today: dt.date = field(default_factory=dt.date.today)
     env_file_override: Path | None = None
     example_file_override: Path | None = None
+    allow_remote_login: bool = False  # AUTH003 may sign in against a non-loopback app
 
     def __post_init__(self) -> None:
         self.project = self.project.resolve()

@@ -89,6 +89,9 @@ class DevFacts:
     foreign: list[str] = field(default_factory=list)  # printed URLs that answered, not from our tree
     pattern_timeouts: int = 0  # lines ready_pattern could not be matched against in time
     teardown: str = ""
+    login: Any = None  # checks/login.py LoginFacts: AUTH003
+    login_not_planned: str = ""  # why no sign-in was planned at all
+    flow: Any = None  # checks/flow.py FlowFacts: DEV004 (None: no signed_in routes)
 
     def tail(self, count: int = 20) -> list[str]:
         return [line.text for line in self.lines[-count:]]
@@ -162,9 +165,15 @@ def candidates(url: str) -> list[str]:
 
 
 class DevServer:
-    def __init__(self, ctx: Context, command: str) -> None:
+    def __init__(self, ctx: Context, command: str, extra_env: dict[str, str] | None = None) -> None:
         self.ctx = ctx
         self.command = command
+        self.extra_env = extra_env or {}  # AUTH003's SMTP sink address
+        # While AUTH003 waits for a code: the pattern, the test address, and the codes seen
+        # (code, whether its line names the address), masked before any line is kept.
+        self._otp_pattern: Any = None
+        self._otp_address = ""
+        self._codes: list[tuple[str, bool]] = []
         self.facts = DevFacts(command=command)
         self.process: asyncio.subprocess.Process | None = None
         self.started = 0.0
@@ -177,6 +186,7 @@ class DevServer:
         self.new_output = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._lines: deque[OutputLine] = deque(maxlen=MAX_LINES)
+        self._seen = 0  # lines ever kept (the deque forgets the oldest)
         self._stopping: asyncio.Future[None] | None = None
 
     # -- process ------------------------------------------------------------------------
@@ -189,7 +199,7 @@ class DevServer:
         from checks.reaper import RUN_VARIABLE, start_watchdog
 
         self.run_id = f"{os.getpid()}-{secrets.token_hex(8)}"
-        env = {**self.ctx.env, "PORT": str(port), "BROWSER": "none", "NO_COLOR": "1",
+        env = {**self.ctx.env, **self.extra_env, "PORT": str(port), "BROWSER": "none", "NO_COLOR": "1",
                "FORCE_COLOR": "0", "NEXT_TELEMETRY_DISABLED": "1", RUN_VARIABLE: self.run_id}
         self._watchdog = start_watchdog(self.run_id)
         # Whatever already answers on the assumed address is not our server: a stale
@@ -238,6 +248,8 @@ class DevServer:
         text = printable(ANSI.sub("", raw.decode("utf-8", "replace"))).rstrip()
         if not text.strip():
             return
+        if self._otp_pattern is not None:
+            self._take_codes(text)
         text = self.ctx.mask(text)  # mask first: a cut must not expose half a secret
         if self._lines:
             # A wrapping logger may split a secret over two lines: mask both halves.
@@ -246,6 +258,7 @@ class DevServer:
         if len(text) > MAX_LINE:
             text = text[:MAX_LINE] + " […]"
         self._lines.append(OutputLine(round(time.monotonic() - self.started, 3), text, self.phase))
+        self._seen += 1
         self.ctx.report_progress("DEV001", text.strip())
         local = LOCAL_URL.search(text)
         found = loopback_url(local.group(1)) if local else None
@@ -260,6 +273,43 @@ class DevServer:
                 if url and url not in self.printed_urls:
                     self.printed_urls.append(url)
         self.new_output.set()
+
+    # -- what AUTH003 and DEV004 read ----------------------------------------------------
+    def watch_codes(self, pattern: str | None, address: str) -> None:
+        from checks.config import compile_user_pattern
+
+        self._otp_pattern = compile_user_pattern("auth.login.otp_pattern", pattern) if pattern else None
+        self._otp_address = address.lower()
+
+    def _take_codes(self, text: str) -> None:
+        try:
+            found = [m.group(1) for m in self._otp_pattern.finditer(text, timeout=PATTERN_TIMEOUT)]
+        except TimeoutError:
+            self.facts.pattern_timeouts += 1
+            return
+        found = [code for code in found if code]
+        if found:
+            self.ctx.masker.add(found)  # before the line is masked, stored or shown
+            names_it = self._otp_address in text.lower()
+            self._codes.extend((code, names_it) for code in found)
+
+    def codes_count(self) -> int:
+        return len(self._codes)
+
+    def codes_since(self, mark: int) -> list[tuple[str, bool]]:
+        return self._codes[mark:]
+
+    def line_count(self) -> int:
+        return self._seen
+
+    def lines_since(self, mark: int) -> list[str]:
+        kept = list(self._lines)
+        skipped = self._seen - len(kept)  # lines the bounded buffer already let go
+        return [line.text for line in kept[max(0, mark - skipped):]]
+
+    async def settle(self, mark: int) -> None:
+        """After an error answer: Next.js prints the route's error just after answering."""
+        await asyncio.sleep(LOG_GRACE)
 
     async def stop(self) -> None:
         """Tear down once, however many callers (the collector's `finally`, the run's
@@ -486,14 +536,29 @@ def _is_live_member(pid: int, pgid: int) -> bool:
 async def run_dev_server(ctx: Context) -> DevFacts:
     import httpx
 
+    from checks.login import SmtpSink, login_plan
+
     command, why_not = dev_command(ctx)
     if command is None:
         return DevFacts(skip_reason=why_not)
     problem = preflight(ctx, command)
     if problem is not None:
         return DevFacts(command=command, cannot_start=problem)
-    server = DevServer(ctx, command)
-    routes = ctx.config.routes or [Route("/")]
+    anonymous = [r for r in ctx.config.routes if not r.signed_in] or [Route("/")]
+    signed_in = [r for r in ctx.config.routes if r.signed_in]
+    login, not_planned = login_plan(ctx)
+    sink, extra_env = None, {}
+    if login is not None and login.otp_from in ("auto", "smtp"):
+        # Before the server starts: it reads SMTP_HOST/SMTP_PORT once, at boot.
+        sink = SmtpSink()
+        try:
+            sink.start()
+            extra_env = {login.smtp_env[0]: "127.0.0.1", login.smtp_env[1]: str(sink.port)}
+            ctx.add_cleanup(sink.stop)
+        except (OSError, RuntimeError, TimeoutError):
+            sink = None
+    server = DevServer(ctx, command, extra_env)
+    server.facts.login_not_planned = not_planned
     try:
         await server.start()
     except OSError as exc:
@@ -510,9 +575,21 @@ async def run_dev_server(ctx: Context) -> DevFacts:
                                      headers={"User-Agent": "deploy-check"}) as client:
             await server.wait_ready(client)
             if server.facts.ready:
-                await server.walk(client, routes)
+                await server.walk(client, anonymous)
+                if login is not None:
+                    from checks.login import sign_in
+
+                    server.phase = "login"
+                    server.facts.login = await sign_in(ctx, server, client, login, sink,
+                                                       allow_remote=ctx.allow_remote_login)
+                if signed_in:
+                    from checks.flow import walk_flow
+
+                    server.facts.flow = await walk_flow(ctx, server, client, signed_in, server.facts.login)
     finally:
         await server.stop()
+        if sink is not None:
+            await sink.stop()
     return server.facts
 
 

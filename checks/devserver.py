@@ -149,3 +149,48 @@ async def no_error_lines(ctx: Context) -> Outcome:
         return failed(f"{plural(len(errors), 'error line')} in the dev "
                       f"server's output: {' | '.join(quoted)}", lines=quoted, count=len(errors))
     return passed(f"no error in {len(facts.lines)} lines of output", lines=len(facts.lines))
+
+
+DEV004 = Spec(
+    "DEV004", "devserver", "The signed-in core flow works end to end",
+    "Runs the `signed_in = true` routes of [dev_server] routes in order with AUTH003's session "
+    "(capture = values from a JSON answer for later steps, expect = JSON values or text "
+    "beyond the status, sql = a read-only, parameterized read-back through the app's own "
+    "database) and names the first step that broke with the server's lines. Then asks each "
+    "of those routes once without the session: a 2xx answer fails (the route is not protected).",
+    "Walk the flow in the app yourself; a route that answered without a session needs the "
+    "app's auth check (middleware or the handler's session lookup).",
+)
+
+
+@check(DEV004, budget=_budget)
+async def signed_in_flow(ctx: Context) -> Outcome:
+    from checks.devproc import dev_facts
+
+    if not any(route.signed_in for route in ctx.config.routes):
+        return unverified("devserver: the signed-in core flow is not described: add routes with "
+                          "signed_in = true to [dev_server] routes")
+    facts = await dev_facts(ctx)
+    if facts.skip_reason:
+        return skipped(facts.skip_reason)
+    if not facts.ready or facts.flow is None:
+        return skipped("not run: the dev server did not answer (see DEV001)", blocked_by="DEV001")
+    flow = facts.flow
+    if flow.not_run:
+        return skipped(flow.not_run, blocked_by="AUTH003")
+    steps = [{"step": s.number, "route": s.route, "status": s.status, "problem": s.problem,
+              "elapsed_ms": s.elapsed_ms} for s in flow.steps]
+    details: dict[str, Any] = {"steps": steps, "unprotected": flow.unprotected, "elapsed_s": flow.elapsed_s}
+    broken = flow.broken
+    problems = []
+    quoted: list[str] = []
+    if broken is not None:
+        quoted = (error_lines(broken.lines) or broken.lines)[:QUOTE_LIMIT]
+        said = f"; the server printed: {' | '.join(quoted)}" if quoted else ""
+        problems.append(f"step {broken.number} `{broken.route}` {broken.problem}{said}")
+    if flow.unprotected:
+        problems.append(f"answers without a session (the route is not protected): {', '.join(flow.unprotected)}")
+    if problems:
+        return failed("; ".join(problems), server_lines=quoted, **details)
+    return passed(f"{plural(len(flow.steps), 'signed-in step')} worked and each refused a request "
+                  f"without the session ({flow.elapsed_s:.2f} s)", **details)

@@ -1,0 +1,489 @@
+"""AUTH003: sign a throwaway identity in through the app's own auth routes, with the
+one-time code taken from a local source, and prove the session (DESIGN.md "Auth").
+
+The identity is `deploy-check+<run>@example.test`: `.test` is reserved (RFC 6761) and never
+delivers mail. Code sources, each local, none mailing anyone:
+
+- output: the dev server's own lines after the request (the code is masked in them before
+  they are stored or shown: checks/devproc.py `DevServer._line`);
+- smtp: an SMTP sink (aiosmtpd) on 127.0.0.1 whose address the dev server gets as
+  SMTP_HOST/SMTP_PORT (`[auth.login] smtp_env` renames them);
+- mailpit: a local Mailpit's API (`supabase start` captures mail there);
+- database: Better Auth's `verification` row for the identity, read-only;
+- clerk-test: Clerk development instances' fixed code for `+clerk_test` addresses.
+
+The code, the cookies and any token the answers carry join the masker the moment they are
+known, so no output (console, JSON, SARIF, the dev server's quoted lines) can show them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from checks.config import Login, Request
+
+if TYPE_CHECKING:
+    import httpx
+
+    from checks.context import Context
+    from checks.devproc import DevServer
+
+# better-auth 1.7 src/plugins/email-otp/index.ts: the email-OTP plugin's endpoints, mounted
+# under the default basePath /api/auth (Neon Auth's Next.js SDK mounts the same handler).
+BETTER_AUTH_LOGIN = {
+    "send": Request("/api/auth/email-otp/send-verification-otp", "POST", {"email": "{email}", "type": "sign-in"}),
+    "verify": Request("/api/auth/sign-in/email-otp", "POST", {"email": "{email}", "otp": "{otp}"}),
+    "session": Request("/api/auth/get-session", "GET"),
+}
+DEFAULT_LOGIN = {"better-auth": BETTER_AUTH_LOGIN, "neon-auth": BETTER_AUTH_LOGIN}
+# better-auth 1.7 email-otp: the pending code's row is `verification` with identifier
+# `<type>-otp-<lower-cased email>` and value `<otp>:<failed attempts>` (storeOTP "plain").
+VERIFICATION_IDENTIFIER = "sign-in-otp-{email}"
+VERIFICATION_TABLES = ("verification", "neon_auth.verification")
+# https://clerk.com/docs/testing/test-emails-and-phones: "+clerk_test" addresses on a
+# development instance take the fixed code 424242; never on a production (pk_live_) one.
+CLERK_TEST_CODE = "424242"
+# https://mailpit.axllent.org/docs/api-v1/: search and message endpoints.
+MAILPIT_SEARCH = "/api/v1/search"
+MAILPIT_MESSAGE = "/api/v1/message/{id}"
+SUPABASE_MAILPIT_PORT = 54324  # supabase/config.toml [inbucket] port, the CLI's default
+POLL = 0.1
+SLOW_POLL = 0.5  # the database and Mailpit are asked less often than memory
+MAX_MESSAGES = 100
+MAX_MESSAGE_BYTES = 1 << 20
+# Fields of a successful answer whose values are credentials (Better Auth's `token`, a
+# session's `token`, a JWT…); an error's `code` (INVALID_OTP) is not one.
+SECRET_KEYS = re.compile(r"token|jwt|secret|cookie|^otp$|password", re.IGNORECASE)
+
+
+@dataclass
+class LoginFacts:
+    email: str = ""
+    attempted: bool = False
+    ok: bool = False
+    not_run: str | None = None  # why no sign-in was attempted
+    failed_step: str | None = None  # send, code, verify, session
+    problem: str | None = None
+    source: str | None = None  # where the code came from
+    tried: list[str] = field(default_factory=list)
+    elapsed_s: float | None = None
+    server_lines: list[str] = field(default_factory=list)
+    hint: str | None = None
+
+
+def run_email(login: Login, run_id: str) -> str:
+    return login.email.replace("{run}", run_id.split("-")[-1][:12])
+
+
+def login_plan(ctx: Context) -> tuple[Login | None, str]:
+    """The effective `[auth.login]` (the provider's defaults filled in), or None and why."""
+    login = ctx.config.login
+    provider = ctx.model.auth_provider
+    defaults = DEFAULT_LOGIN.get(provider or "", {})
+    if not login.explicit and provider in (None, "none"):
+        return None, "no auth provider and no [auth.login]: nothing to sign in to"
+    filled = replace(login, send=login.send or defaults.get("send"), verify=login.verify or defaults.get("verify"),
+                     session=login.session or defaults.get("session"))
+    missing = [name for name in ("send", "verify", "session") if getattr(filled, name) is None]
+    if missing:
+        return None, (f"no sign-in routes for {provider or 'this app'}: deploy-check knows Better Auth's "
+                      f"email-OTP routes (better-auth, neon-auth); set [auth.login] "
+                      f"{', '.join(missing)} to the app's own OTP routes")
+    return filled, ""
+
+
+# -- the SMTP sink --------------------------------------------------------------------------
+
+
+class _Handler:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd calls the hook by this name
+        with self.lock:
+            if len(self.messages) < MAX_MESSAGES:
+                self.messages.append(([r.lower() for r in envelope.rcpt_tos], bytes(envelope.content or b"")))
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    """An SMTP server on 127.0.0.1 that keeps what it receives in memory and delivers nothing."""
+
+    def __init__(self) -> None:
+        self.handler = _Handler()
+        self.port = 0
+        self._controller: Any = None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        from checks.devproc import free_port
+
+        self.port = free_port()
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                      data_size_limit=MAX_MESSAGE_BYTES, ready_timeout=5.0)
+        self._controller.start()
+
+    async def stop(self) -> None:
+        if self._controller is not None:
+            controller, self._controller = self._controller, None
+            await asyncio.to_thread(controller.stop)
+
+    def texts_for(self, address: str) -> list[str]:
+        with self.handler.lock:
+            found = [content for recipients, content in self.handler.messages if address.lower() in recipients]
+        return [_message_text(content) for content in found]
+
+
+def _message_text(content: bytes) -> str:
+    message = email.message_from_bytes(content, policy=email.policy.default)
+    parts = []
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            with contextlib.suppress(LookupError, ValueError):
+                text = part.get_content()
+                parts.append(_strip_html(text) if part.get_content_subtype() == "html" else text)
+    return "\n".join(parts) or content.decode("utf-8", "replace")
+
+
+def _strip_html(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+# -- requests ---------------------------------------------------------------------------------
+
+
+def fill(value: Any, values: dict[str, str], *, in_path: bool = False) -> Any:
+    """`{name}` placeholders filled in strings, nested lists and tables (URL-quoted in a path)."""
+    if isinstance(value, str):
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in values:
+                return match.group(0)
+            return quote(values[name], safe="") if in_path else values[name]
+        return re.sub(r"\{(\w+)\}", sub, value)
+    if isinstance(value, dict):
+        return {k: fill(v, values, in_path=in_path) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, values, in_path=in_path) for v in value]
+    return value
+
+
+def remember_secrets(ctx: Context, client: httpx.AsyncClient, response: httpx.Response) -> None:
+    """Cookies and token-like fields of an answer are secrets from now on."""
+    found = [cookie.value for cookie in client.cookies.jar if cookie.value]
+    found += [value for value in response.cookies.values() if value]
+    if response.status_code < 400:
+        with contextlib.suppress(ValueError):
+            found += list(_secret_fields(response.json()))
+    if found:
+        ctx.masker.add(found)
+        for value in found:  # a signed cookie's parts (`token.signature`) may be echoed alone
+            ctx.masker.add(part for part in re.split(r"[.%]", value) if len(part) >= 16)
+
+
+def _secret_fields(value: Any, key: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _secret_fields(v, str(k))]
+    if isinstance(value, list):
+        return [s for v in value for s in _secret_fields(v, key)]
+    if isinstance(value, str) and SECRET_KEYS.search(key) and len(value) >= 6:
+        return [value]
+    return []
+
+
+def _loopback(url: str) -> bool:
+    from checks.devproc import loopback_url
+
+    return loopback_url(url) is not None
+
+
+async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, request: Request,
+                values: dict[str, str]) -> tuple[httpx.Response | None, str | None, list[str]]:
+    """(answer, transport problem, the server's lines while it answered)."""
+    import httpx
+
+    assert server.facts.url is not None
+    mark = server.line_count()
+    try:
+        response = await client.request(request.method, server.facts.url + fill(request.path, values, in_path=True),
+                                        json=fill(request.json, values) if request.json is not None else None,
+                                        timeout=ctx.config.route_timeout)
+    except httpx.TimeoutException:
+        return None, f"no answer within {ctx.config.route_timeout:g} s", server.lines_since(mark)
+    except httpx.HTTPError as exc:
+        return None, ctx.mask(f"{type(exc).__name__}: {exc}"), server.lines_since(mark)
+    remember_secrets(ctx, client, response)
+    if response.status_code >= 400:
+        await server.settle(mark)
+    return response, None, server.lines_since(mark)
+
+
+def _said(response: httpx.Response) -> str:
+    """What an error answer says, in a few words (Better Auth: {"code", "message"})."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip().splitlines()
+        return text[0][:120] if text else ""
+    if isinstance(body, dict):
+        parts = [str(body[k]) for k in ("code", "message", "error") if isinstance(body.get(k), str | int)]
+        return ": ".join(parts)[:160]
+    return ""
+
+
+# -- code sources -------------------------------------------------------------------------------
+
+
+class _Sources:
+    def __init__(self, ctx: Context, server: DevServer, login: Login, address: str,
+                 sink: SmtpSink | None, client: httpx.AsyncClient) -> None:
+        self.ctx, self.server, self.login, self.address, self.sink = ctx, server, login, address, sink
+        self.client = client
+        self.mark = server.codes_count()
+        self.notes: dict[str, str] = {}
+        self.provider = ctx.model.auth_provider
+        self._next_slow = 0.0
+
+    def names(self) -> list[str]:
+        if self.login.otp_from != "auto":
+            return [self.login.otp_from]
+        names = ["output", "smtp"]
+        if self.provider in ("better-auth", "neon-auth"):
+            names.append("database")
+        if self.mailpit_url():
+            names.append("mailpit")
+        if self.provider == "clerk":
+            names.append("clerk-test")
+        return names
+
+    def mailpit_url(self) -> str | None:
+        if self.login.mailpit_url:
+            return self.login.mailpit_url
+        config = self.ctx.path("supabase/config.toml")
+        if config.is_file():
+            import tomllib
+
+            from checks.files import CONFIG_LIMIT, read_text
+
+            with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                inbucket = tomllib.loads(read_text(config, CONFIG_LIMIT)).get("inbucket", {})
+                if inbucket.get("enabled", True):
+                    return f"http://127.0.0.1:{int(inbucket.get('port', SUPABASE_MAILPIT_PORT))}"
+        return None
+
+    async def poll(self) -> tuple[str, str] | None:
+        slow = time.monotonic() >= self._next_slow
+        if slow:
+            self._next_slow = time.monotonic() + SLOW_POLL
+        for name in self.names():
+            if name in ("database", "mailpit") and not slow:
+                continue
+            code = await getattr(self, "_" + name.replace("-", "_"))()
+            if code:
+                return name, code
+        return None
+
+    def _match(self, text: str) -> str | None:
+        from checks.config import compile_user_pattern
+
+        pattern = compile_user_pattern("auth.login.otp_pattern", self.login.otp_pattern)
+        try:
+            found = pattern.search(text, timeout=1.0)
+        except TimeoutError:
+            return None
+        return found.group(1) if found else None
+
+    async def _output(self) -> str | None:
+        codes = self.server.codes_since(self.mark)
+        self.notes["output"] = "no line of the dev server's output matched otp_pattern after the request"
+        if not codes:
+            return None
+        with_address = [code for code, names_it in codes if names_it]
+        return (with_address or [code for code, _ in codes])[-1]
+
+    async def _smtp(self) -> str | None:
+        if self.sink is None:
+            self.notes["smtp"] = "no SMTP sink (otp_from names another source)"
+            return None
+        host_var, port_var = self.login.smtp_env
+        texts = self.sink.texts_for(self.address)
+        self.notes["smtp"] = (f"the sink on 127.0.0.1:{self.sink.port} (given to the app as {host_var}/{port_var}) "
+                              f"received {'no mail' if not texts else 'mail without a code'} for the test address")
+        for text in reversed(texts):
+            code = self._match(text)
+            if code:
+                return code
+        return None
+
+    async def _database(self) -> str | None:
+        import psycopg
+
+        from checks.database import InvalidDatabaseUrl, shared_connection
+
+        identifier = VERIFICATION_IDENTIFIER.format(email=self.address.lower())
+        try:
+            connection = await shared_connection(self.ctx)
+            for table in VERIFICATION_TABLES:
+                row = await (await connection.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))).fetchone()
+                if not (row and row[0]):
+                    continue
+                from psycopg import sql
+
+                name = sql.Identifier(*table.split("."))
+                rows = await (await connection.execute(
+                    sql.SQL("SELECT value FROM {} WHERE identifier = %s").format(name), (identifier,))).fetchall()
+                if not rows:
+                    self.notes["database"] = f"{table} holds no row for {identifier}"
+                    return None
+                value = str(rows[-1][0]).split(":", 1)[0]
+                if not value.isalnum() or len(value) > 12:
+                    self.notes["database"] = (f"{table} keeps the code hashed or encrypted (storeOTP): "
+                                              "it cannot be read back")
+                    return None
+                self.ctx.masker.add([value])
+                return value
+            self.notes["database"] = f"no Better Auth verification table ({' or '.join(VERIFICATION_TABLES)})"
+        except (psycopg.Error, InvalidDatabaseUrl, OSError, TimeoutError) as exc:
+            self.notes["database"] = f"cannot read it: {self.ctx.mask(str(exc)) or type(exc).__name__}"
+        return None
+
+    async def _mailpit(self) -> str | None:
+        import httpx
+
+        base = self.mailpit_url()
+        if base is None:
+            self.notes["mailpit"] = "no Mailpit: set [auth.login] mailpit_url (supabase/config.toml names none)"
+            return None
+        if not _loopback(base):
+            self.notes["mailpit"] = f"{base} is not on this machine: only a local Mailpit is read"
+            return None
+        try:
+            found = await self.client.get(base + MAILPIT_SEARCH, params={"query": f'to:"{self.address}"'},
+                                          timeout=5.0)
+            messages = found.json().get("messages") or [] if found.status_code == 200 else []
+            if found.status_code != 200:
+                self.notes["mailpit"] = f"{base}{MAILPIT_SEARCH} answered {found.status_code}"
+                return None
+            self.notes["mailpit"] = f"{base} holds no mail for the test address"
+            for message in messages[:5]:
+                body = await self.client.get(base + MAILPIT_MESSAGE.format(id=quote(str(message.get("ID")), safe="")),
+                                             timeout=5.0)
+                if body.status_code == 200:
+                    data = body.json()
+                    code = self._match(str(data.get("Text") or "") + "\n" + _strip_html(str(data.get("HTML") or "")))
+                    if code:
+                        return code
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            self.notes["mailpit"] = f"{base}: {self.ctx.mask(str(exc)) or type(exc).__name__}"
+        return None
+
+    async def _clerk_test(self) -> str | None:
+        from checks.auth import CLERK_KEYS
+
+        key = next((self.ctx.env.get(k, "") for k in CLERK_KEYS if self.ctx.env.get(k)), "")
+        if not key.startswith("pk_test_"):
+            self.notes["clerk-test"] = ("the Clerk publishable key is not a development (pk_test_) key: "
+                                        "the fixed test code works only there")
+            return None
+        if "+clerk_test" not in self.address:
+            self.notes["clerk-test"] = "the test address lacks +clerk_test (Clerk sends real mail otherwise)"
+            return None
+        return CLERK_TEST_CODE
+
+
+# -- the sign-in ---------------------------------------------------------------------------------
+
+
+async def sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, login: Login,
+                  sink: SmtpSink | None, allow_remote: bool = False) -> LoginFacts:
+    address = run_email(login, server.run_id)
+    facts = LoginFacts(email=address)
+    assert server.facts.url is not None and login.send and login.verify and login.session
+    if not _loopback(server.facts.url) and not allow_remote:
+        facts.not_run = (f"the app answers at {server.facts.url}, not on this machine: deploy-check signs "
+                         "in only locally unless --allow-remote-login")
+        return facts
+    if login.otp_from == "clerk-test" or ctx.model.auth_provider == "clerk":
+        from checks.auth import CLERK_KEYS
+
+        if any(ctx.env.get(k, "").startswith("pk_live_") for k in CLERK_KEYS) and not allow_remote:
+            facts.not_run = "the Clerk key is a production one (pk_live_): no test sign-in without --allow-remote-login"
+            return facts
+    facts.attempted = True
+    values = {"email": address, "run": server.run_id}
+    started = time.monotonic()
+    server.watch_codes(login.otp_pattern, address)
+    try:
+        return await _sign_in(ctx, server, client, login, sink, facts, values, started)
+    finally:
+        server.watch_codes(None, "")
+
+
+async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, login: Login,
+                   sink: SmtpSink | None, facts: LoginFacts, values: dict[str, str], started: float) -> LoginFacts:
+    from checks.devserver import error_lines
+
+    assert login.send and login.verify and login.session
+
+    def broke(step: str, problem: str, lines: list[str], hint: str | None = None) -> LoginFacts:
+        facts.failed_step, facts.problem, facts.hint = step, problem, hint
+        facts.server_lines = (error_lines(lines) or lines)[:5]
+        facts.elapsed_s = round(time.monotonic() - started, 3)
+        return facts
+
+    sources = _Sources(ctx, server, login, facts.email, sink, client)
+    ctx.report_progress("AUTH003", f"requesting a code for {facts.email}")
+    response, problem, lines = await _send(ctx, server, client, login.send, values)
+    if response is None or response.status_code >= 400:
+        said = problem or f"answered {response.status_code if response else '?'} {_said(response) if response else ''}"
+        return broke("send", f"{login.send.method} {login.send.path} {said.strip()}", lines)
+    deadline = time.monotonic() + login.code_timeout
+    found = None
+    while time.monotonic() < deadline:
+        found = await sources.poll()
+        if found:
+            break
+        await asyncio.sleep(POLL)
+    if found is None:
+        facts.tried = [f"{name}: {sources.notes.get(name, 'not tried')}" for name in sources.names()]
+        return broke("code", f"no one-time code for {facts.email} within {login.code_timeout:g} s; tried "
+                             + "; ".join(facts.tried), server.lines_since(0)[-5:],
+                     hint=("Have the app log the code in development, send it over SMTP_HOST/SMTP_PORT, or "
+                           "set [auth.login] otp_from (output, smtp, mailpit, database, clerk-test) and "
+                           "otp_pattern."))
+    facts.source, code = found
+    ctx.masker.add([code])
+    values["otp"] = code
+    ctx.report_progress("AUTH003", f"code received ({facts.source}); verifying")
+    response, problem, lines = await _send(ctx, server, client, login.verify, values)
+    if response is None or response.status_code >= 400:
+        said = problem or f"answered {response.status_code if response else '?'} {_said(response) if response else ''}"
+        return broke("verify", f"{login.verify.method} {login.verify.path} {said.strip()} for the code from "
+                               f"{facts.source}", lines)
+    response, problem, lines = await _send(ctx, server, client, login.session, values)
+    if response is None or response.status_code >= 400:
+        said = problem or f"answered {response.status_code if response else '?'}"
+        return broke("session", f"{login.session.method} {login.session.path} {said.strip()}", lines)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not body or facts.email.lower() not in json.dumps(body).lower():
+        return broke("session", f"{login.session.method} {login.session.path} answered "
+                                f"{'no session' if not body else 'a session for someone else'} after the "
+                                "sign-in: the session cookie is not kept or not honoured", lines)
+    facts.ok = True
+    facts.elapsed_s = round(time.monotonic() - started, 3)
+    return facts

@@ -1,0 +1,259 @@
+"""AUTH003 (OTP login) and DEV004 (the signed-in core flow) against real dev servers:
+tests/node/otp-app (Better Auth's email-OTP routes and cookie, Node builtins only) and,
+where the npm registry is reachable, a real better-auth server on the embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from support import REPO, clean_environ, node_packages, run_cli, write_project
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
+
+OTP_APP = REPO / "tests" / "node" / "otp-app"
+SECRET = "ba-secret-canary-7Qm2Lx9Vt4Rk8Wp3Zn6Hs1Jd5Fg0"
+FLOW = """
+[dev_server]
+ready_timeout = 30
+route_timeout = 10
+routes = [
+    { path = "/", status = 404 },
+    { path = "/api/notes", method = "POST", status = 201, json = { body = "hello {run}" }, signed_in = true, capture = { note_id = "$.id" } },
+    { path = "/api/notes/{note_id}", signed_in = true, expect = { json = { "$.body" = "hello {run}" } } },
+]
+"""
+
+
+def otp_project(root: Path, *, login: str = "", env: str = "", flow: str = FLOW) -> Path:
+    project = write_project(root, {
+        "package.json": '{"name": "app", "private": true, "scripts": {"dev": "node server.mjs"}}\n',
+        ".env.local": f"BETTER_AUTH_SECRET={SECRET}\n{env}",
+        "deploy-check.toml": f'[auth]\nprovider = "better-auth"\n{login}\n{flow}'})
+    shutil.copy(OTP_APP / "server.mjs", project / "server.mjs")
+    return project
+
+
+def run(project: Path, *extra: str, only: str = "AUTH003,DEV004") -> tuple[dict[str, dict[str, Any]], str]:
+    done = run_cli("check", "--project", str(project), "--only", only, "-f", "json", *extra, timeout=180)
+    assert done.stdout.startswith("{"), done.stderr
+    report = json.loads(done.stdout)
+    return {c["id"]: c for c in report["checks"]}, done.stdout + done.stderr
+
+
+def test_otp_login_from_the_smtp_sink_then_the_signed_in_flow(tmp_path: Path) -> None:
+    checks, _ = run(otp_project(tmp_path))
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["AUTH003"]["details"]["source"] == "smtp"
+    assert re.fullmatch(r"deploy-check\+\w+@example\.test", checks["AUTH003"]["details"]["email"])
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    assert [s["status"] for s in checks["DEV004"]["details"]["steps"]] == [201, 200]
+
+
+def test_code_from_the_dev_servers_output_is_masked_everywhere(tmp_path: Path) -> None:
+    code, token = "731904", "sessiontokencanaryAq7Zr2Lm9Xw4"
+    project = otp_project(tmp_path, login='[auth.login]\notp_from = "output"\n',
+                          env=f"OTP_FIXED={code}\nSESSION_TOKEN_FIXED={token}\n")
+    outputs = {fmt: tmp_path / f"report.{fmt}" for fmt in ("junit", "github", "markdown", "sarif")}
+    checks, printed = run(project, "--verbose", *[f"--also={k}={v}" for k, v in outputs.items()],
+                          only="auth,devserver")
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["AUTH003"]["details"]["source"] == "output"
+    console = run_cli("check", "--project", str(project), "--only", "AUTH003", "--verbose", timeout=180)
+    everything = printed + console.stdout + console.stderr + "".join(p.read_text() for p in outputs.values())
+    assert "[dev mailer] sign-in code for" in everything or "sign-in" in everything
+    for canary in (code, token, SECRET):
+        assert canary not in everything
+
+
+def test_a_broken_verify_fails_at_the_verify_step_and_blocks_the_flow(tmp_path: Path) -> None:
+    checks, _ = run(otp_project(tmp_path, env="OTP_BROKEN_VERIFY=1\n"))
+    assert checks["AUTH003"]["status"] == "fail"
+    assert "broke at `verify`" in checks["AUTH003"]["message"]
+    assert "400 INVALID_OTP: Invalid OTP" in checks["AUTH003"]["message"]
+    assert checks["DEV004"]["status"] == "skip"
+    assert "AUTH003 did not sign in" in checks["DEV004"]["message"]
+
+
+def test_a_route_that_answers_without_a_session_fails_dev004(tmp_path: Path) -> None:
+    checks, _ = run(otp_project(tmp_path, env="NOTES_UNPROTECTED=1\n"))
+    assert checks["AUTH003"]["status"] == "pass"
+    assert checks["DEV004"]["status"] == "fail"
+    assert "answers without a session (the route is not protected): POST /api/notes → 201" in checks["DEV004"]["message"]
+
+
+def test_a_flow_whose_read_back_finds_nothing_names_the_step(tmp_path: Path) -> None:
+    checks, _ = run(otp_project(tmp_path, env="NOTES_FORGET=1\n"))
+    assert checks["DEV004"]["status"] == "fail"
+    assert "step 2 `GET /api/notes/{note_id}` answered 404 (expected 2xx/3xx)" in checks["DEV004"]["message"]
+
+
+def test_no_code_source_fails_and_says_what_was_tried(tmp_path: Path) -> None:
+    project = otp_project(tmp_path, login='[auth.login]\notp_from = "mailpit"\ncode_timeout = 1\n')
+    checks, _ = run(project)
+    assert checks["AUTH003"]["status"] == "fail"
+    assert "broke at `code`" in checks["AUTH003"]["message"]
+    assert "mailpit: no Mailpit" in checks["AUTH003"]["message"]
+    assert "otp_from" in checks["AUTH003"]["hint"]
+
+
+def test_an_app_without_known_routes_fails_auth003_rather_than_passing(tmp_path: Path) -> None:
+    project = otp_project(tmp_path)
+    (project / "deploy-check.toml").write_text('[auth]\nprovider = "stack"\n')
+    checks, _ = run(project, only="AUTH003")
+    assert checks["AUTH003"]["status"] == "fail"
+    assert "set [auth.login] send, verify, session" in checks["AUTH003"]["message"]
+
+
+def test_no_signed_in_routes_leave_dev004_unverified(tmp_path: Path) -> None:
+    project = otp_project(tmp_path, flow="")
+    done = run_cli("check", "--project", str(project), "--only", "DEV004", "-f", "json", timeout=60)
+    report = json.loads(done.stdout)
+    assert report["checks"][0]["status"] == "skip"
+    assert any("signed-in core flow is not described" in u for u in report["unverified"])
+
+
+@pytest.mark.parametrize(("key", "status"), [("pk_test_Y2xlcmsuZXhhbXBsZS50ZXN0JA", "pass"),
+                                             ("pk_live_Y2xlcmsuZXhhbXBsZS50ZXN0JA", "skip")])
+def test_clerk_test_codes_only_on_a_development_key(tmp_path: Path, key: str, status: str) -> None:
+    # Clerk's test mode: +clerk_test addresses take 424242 (clerk.com/docs/testing/test-emails-and-phones);
+    # the otp-app plays the development instance by accepting that fixed code.
+    project = otp_project(tmp_path, env=f"OTP_FIXED=424242\nNEXT_PUBLIC_CLERK_PUBLISHABLE_KEY={key}\n",
+                          login='[auth.login]\nemail = "deploy-check+clerk_test@example.test"\n'
+                                'otp_from = "clerk-test"\nsend = { path = "/api/auth/email-otp/send-verification-otp", '
+                                'json = { email = "{email}", type = "sign-in" } }\n'
+                                'verify = { path = "/api/auth/sign-in/email-otp", json = { email = "{email}", otp = "{otp}" } }\n'
+                                'session = { path = "/api/auth/get-session" }\n')
+    text = (project / "deploy-check.toml").read_text().replace('provider = "better-auth"', 'provider = "clerk"')
+    (project / "deploy-check.toml").write_text(text)
+    checks, _ = run(project, only="AUTH003")
+    assert checks["AUTH003"]["status"] == status, checks["AUTH003"]["message"]
+    if status == "pass":
+        assert checks["AUTH003"]["details"]["source"] == "clerk-test"
+    else:
+        assert "pk_live_" in checks["AUTH003"]["message"]
+
+
+def test_the_login_email_must_be_a_reserved_test_address(tmp_path: Path) -> None:
+    project = otp_project(tmp_path, login='[auth.login]\nemail = "someone@gmail.com"\n')
+    done = run_cli("check", "--project", str(project), "--only", "AUTH003")
+    assert done.returncode == 2 and "reserved .test domain" in done.stderr
+
+
+# -- Mailpit: a loopback stand-in with Mailpit's API shapes ---------------------------------
+
+
+class FakeMailpit:
+    """SMTP in (aiosmtpd), Mailpit's /api/v1/search and /api/v1/message/{ID} out
+    (https://mailpit.axllent.org/docs/api-v1/: messages[].ID/To[].Address; message Text/HTML)."""
+
+    def __init__(self, httpserver: Any) -> None:
+        from aiosmtpd.controller import Controller
+
+        from checks.devproc import free_port
+
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                with outer.lock:
+                    outer.messages.append((f"m{len(outer.messages) + 1}", list(envelope.rcpt_tos),
+                                           bytes(envelope.content)))
+                return "250 OK"
+
+        self.smtp_port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.smtp_port)
+        self.controller.start()
+        httpserver.expect_request("/api/v1/search").respond_with_handler(self.search)
+        httpserver.expect_request(re.compile(r"^/api/v1/message/[^/]+$")).respond_with_handler(self.message)
+
+    def search(self, request: Any) -> Any:
+        from werkzeug.wrappers import Response
+
+        wanted = request.args.get("query", "").removeprefix('to:"').removesuffix('"')
+        with self.lock:
+            found = [{"ID": mid, "To": [{"Address": r} for r in rcpts], "Subject": "Your sign-in code"}
+                     for mid, rcpts, _ in self.messages if wanted in rcpts]
+        return Response(json.dumps({"total": len(found), "messages": found}), content_type="application/json")
+
+    def message(self, request: Any) -> Any:
+        import email
+
+        from werkzeug.wrappers import Response
+
+        mid = request.path.rsplit("/", 1)[-1]
+        with self.lock:
+            content = next((c for m, _, c in self.messages if m == mid), None)
+        if content is None:
+            return Response("not found", status=404)
+        text = email.message_from_bytes(content).get_payload(decode=True).decode()
+        return Response(json.dumps({"ID": mid, "Text": text, "HTML": ""}), content_type="application/json")
+
+
+def test_code_from_a_local_mailpit(tmp_path: Path, httpserver: Any) -> None:
+    mailpit = FakeMailpit(httpserver)
+    try:
+        project = otp_project(tmp_path, env=f"SMTP_HOST=127.0.0.1\nSMTP_PORT={mailpit.smtp_port}\n",
+                              login=f'[auth.login]\notp_from = "mailpit"\nmailpit_url = "{httpserver.url_for("/")}"\n')
+        checks, _ = run(project, only="AUTH003")
+    finally:
+        mailpit.controller.stop()
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["AUTH003"]["details"]["source"] == "mailpit"
+
+
+# -- a real better-auth server ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def better_auth() -> Path:
+    return node_packages("better-auth-app")
+
+
+def better_auth_project(root: Path, packages: Path, url: str, login: str) -> Path:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute((packages / "schema.sql").read_text())
+    flow = FLOW.replace('{ path = "/", status = 404 }', '{ path = "/api/auth/ok", status = 200 }').replace(
+        'expect = { json = { "$.body" = "hello {run}" } } },',
+        'expect = { json = { "$.body" = "hello {run}" } }, sql = { query = "SELECT count(*) FROM notes '
+        'WHERE id = $1 AND body = $2", params = ["{note_id}", "hello {run}"], equals = 1 } },')
+    project = write_project(root, {
+        "package.json": '{"name": "app", "private": true, "type": "module", "scripts": {"dev": "node server.mjs"}}\n',
+        ".env.local": f"BETTER_AUTH_SECRET={SECRET}\nDATABASE_URL={url}\n",
+        "deploy-check.toml": f'[auth]\nprovider = "better-auth"\n{login}\n{flow}'})
+    (project / "node_modules").symlink_to(packages / "node_modules")
+    shutil.copy(packages / "server.mjs", project / "server.mjs")
+    return project
+
+
+@pytest.mark.parametrize("source", ["smtp", "database"])
+def test_a_real_better_auth_server_signs_in_and_the_flow_reaches_the_database(
+        tmp_path: Path, fresh_db: str, better_auth: Path, source: str) -> None:
+    login = "" if source == "smtp" else '[auth.login]\notp_from = "database"\n'
+    project = better_auth_project(tmp_path, better_auth, fresh_db, login)
+    checks, printed = run(project, only="AUTH003,DEV002,DEV004")
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["AUTH003"]["details"]["source"] == source
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    with psycopg.connect(fresh_db) as connection:
+        token = connection.execute('SELECT token FROM "session"').fetchone()
+    assert token is not None and token[0] not in printed
+    assert SECRET not in printed
+
+
+def test_node_apps_are_not_left_running(tmp_path: Path) -> None:
+    project = otp_project(tmp_path)
+    run(project, only="AUTH003")
+    left = subprocess.run(["pgrep", "-f", str(project / "server.mjs")], capture_output=True, text=True,
+                          env=clean_environ(), check=False)
+    assert left.stdout.strip() == ""
