@@ -71,11 +71,69 @@ def median(argv: list[str], env: dict[str, str], runs: int, expect: int | None =
     return statistics.median(timed(argv, env, expect)[0] for _ in range(runs))
 
 
+def drizzle_history(project: Path, count: int) -> None:
+    """A drizzle-kit shaped history: `count` migrations, one table each, and its journal."""
+    folder = project / "drizzle"
+    (folder / "meta").mkdir(parents=True, exist_ok=True)
+    entries = []
+    for n in range(count):
+        tag = f"{n:04d}_t{n}"
+        (folder / f"{tag}.sql").write_text(
+            f'CREATE TABLE "m{n}" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"body" text NOT NULL\n);\n'
+            f'--> statement-breakpoint\nCREATE INDEX "m{n}_body_idx" ON "m{n}" USING btree ("body");\n')
+        entries.append({"idx": n, "version": "7", "when": 1700000000000 + n * 1000, "tag": tag, "breakpoints": True})
+    (folder / "meta" / "_journal.json").write_text(json.dumps({"version": "7", "dialect": "postgresql",
+                                                               "entries": entries}))
+
+
+def bench_history(server: EmbeddedPostgres, tmp: Path, count: int, env: dict[str, str], cli: list[str],
+                  runs: int) -> None:
+    """DB006 on a `count`-migration drizzle history (goal < 100 ms for the history read: one
+    round trip), and one pending migration on top of `count` applied (goal: that one's cost)."""
+    import asyncio
+
+    import psycopg
+
+    from checks.migrations.drizzle import Drizzle
+
+    project = tmp / f"history{count}"
+    drizzle_history(project, count)
+    database = f"history_{count}"
+    server.create_database(database)
+    url = server.url(database)
+    (project / ".env.local").write_text(f"DATABASE_URL={url}\n")
+    apply_s, _ = timed([*cli, "provision", "schema", "--project", str(project)], env)
+
+    async def read() -> float:
+        migrator = Drizzle()
+        migrations = migrator.migrations(project / "drizzle")
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+            await migrator.history(connection, migrations)  # warm
+            began = time.perf_counter()
+            facts = await migrator.history(connection, migrations)
+            elapsed = time.perf_counter() - began
+        assert facts.applied == count and not facts.pending, facts
+        return elapsed
+
+    history_s = statistics.median(asyncio.run(read()) for _ in range(runs))
+    check = [*cli, "check", "--project", str(project), "--only", "DB006", "-f", "json"]
+    check_s = median(check, env, runs)
+    noop = median([*cli, "provision", "schema", "--project", str(project)], env, runs)
+    drizzle_history(project, count + 1)
+    one_s, output = timed([*cli, "provision", "schema", "--project", str(project)], env)
+    assert "applied 1 pending migration" in output, output
+    print(f"  drizzle history of {count}: apply all {apply_s:.2f}s; DB006 history read {history_s * 1000:.1f} ms "
+          f"(whole `check --only DB006` {check_s:.2f}s); no-op provision {noop:.2f}s; one pending on top "
+          f"{one_s:.2f}s", flush=True)
+    server.drop_database(database)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10,100,1000,5000")
     parser.add_argument("--repo", default=str(HERE.parent))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--history", type=int, default=500, help="migrations in the DB006 history bench (0: none)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     repo = Path(args.repo).resolve()
@@ -119,6 +177,10 @@ def main() -> None:
                 server.drop_database(app_db)
             print("goals: check again <= 0.5 s at 1,000 tables; apply <= 1.2 x psql -1 -f; "
                   "no-op apply <= 0.5 s at 5,000 tables")
+            if args.history:
+                bench_history(server, Path(tmp), args.history, env, cli, args.runs)
+                print("goals: DB006's history read < 100 ms at 500 migrations; one pending migration "
+                      "costs about a no-op plus that one")
         finally:
             server.stop()
 

@@ -24,7 +24,7 @@ def step(title: str, *args: str, project: Path, check: bool = True) -> int:
     print(f"\n\033[1m==> {title}\033[0m\n$ {shown}", flush=True)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     # The demo's own variables come from its .env.local only, never from this shell.
-    for key in ("DATABASE_URL", "SESSION_SECRET", "NEXT_PUBLIC_APP_URL", "PORT"):
+    for key in ("DATABASE_URL", "SESSION_SECRET", "NEXT_PUBLIC_APP_URL", "PORT", "SMTP_HOST", "SMTP_PORT"):
         env.pop(key, None)
     done = subprocess.run([sys.executable, "-m", "checks", *args], cwd=project, env=env,
                           timeout=STEP_TIMEOUT, check=False)
@@ -45,6 +45,11 @@ def main() -> int:
         subprocess.run([*git, "add", "-A"], check=True, timeout=30)
         subprocess.run([*git, "commit", "-q", "-m", "demo app"], check=True, timeout=30)
     print(f"demo app copied to {project}")
+    if shutil.which("npm"):
+        # The app's own dependencies (pg, nodemailer), from its lockfile, as a developer would.
+        print("\n\033[1m==> Install the app's packages\033[0m\n$ npm ci", flush=True)
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=project,
+                       check=True, timeout=STEP_TIMEOUT)
     try:
         step("Before provisioning: what is missing?", "check", "--only", "env,database", project=project,
              check=False)

@@ -158,17 +158,20 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     if not paths:
         raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
     complete = options.dry_run  # a dry run shows the plan: it needs the statements
+    # A history the migrator keeps needs only its pending files parsed: the whole history
+    # is read only where the migrator never ran (or --dry-run shows the whole plan).
+    whole = options.dry_run or _history(ctx)[0] is None
     while True:
         try:
             # An unchanged schema comes from the parse cache (tables and objects only; it
             # holds only schemas the guard has nothing against): enough to see it applied.
-            parsed = parsed_schema(ctx, complete=complete)
+            parsed = parsed_schema(ctx, complete=complete) if whole else None
         except SchemaSyntaxError as exc:
             raise ProvisionFailed(f"{exc} — nothing was sent to the database") from None
         try:
             return await _guarded_apply(ctx, options, parsed, paths)
         except _NeedsStatements:
-            complete = True
+            complete = whole = True
 
 
 def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied") -> None:
@@ -253,14 +256,17 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
     result = Provisioned("schema", changed=False)
     async with connection.transaction(force_rollback=options.dry_run):
         await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        if parsed.search_path:
+        from checks.schema import app_search_path
+
+        search_path = parsed.search_path if parsed is not None else app_search_path(ctx)
+        if search_path:
             # The app's path (Prisma's ?schema= never reaches libpq): unqualified names in
             # the file land where the app will look for them.
             from psycopg import sql
 
             await connection.execute(sql.SQL("SET LOCAL search_path TO {}").format(
                 sql.SQL(", ").join(sql.Identifier(p) if p != "$user" else sql.SQL('"$user"')
-                                   for p in parsed.search_path)))
+                                   for p in search_path)))
         try:
             await connection.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         except psycopg.errors.LockNotAvailable:
@@ -272,6 +278,8 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
                 return await _apply_pending(connection, ctx, options, migrator, facts, result)
             # The migrator has never run here: the whole history, additively (its tables may
             # have been created by hand), then every migration recorded as the migrator would.
+            if parsed is None:
+                raise _NeedsStatements
             _refuse(parsed, options)
         _would_refuse(result, parsed, options)
         await _apply_whole(connection, ctx, parsed, options, source_names, result)

@@ -78,8 +78,8 @@ def result(report: Report, check_id: str) -> Any:
 NPM_TIMEOUT = 600
 
 
-def node_packages(name: str) -> Path:
-    """tests/node/<name>'s packages, installed from its lockfile (`npm ci`) into a cache
+def node_packages(name: str | Path) -> Path:
+    """tests/node/<name>'s packages (or those of the app folder `name`), installed from its lockfile (`npm ci`) into a cache
     directory keyed by the lockfile's hash, so a second run installs nothing. Skips, saying
     why, where node/npm are missing or the npm registry is unreachable; fails on any other
     install error."""
@@ -88,7 +88,8 @@ def node_packages(name: str) -> Path:
 
     import pytest
 
-    source = REPO / "tests" / "node" / name
+    source = name if isinstance(name, Path) else REPO / "tests" / "node" / name
+    name = source.name
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are not on PATH")
     lock = (source / "package-lock.json").read_bytes()

@@ -31,8 +31,8 @@ def scenario_project(root: Path, mode: str, routes: str = "", extra: str = "",
     return write_project(root, {"deploy-check.toml": toml})
 
 
-def run_dev(project: Path, env: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
-    done = run_cli("check", "--project", str(project), "--only", "devserver", "-f", "json", env=env)
+def run_dev(project: Path, env: dict[str, str] | None = None, only: str = "devserver") -> dict[str, dict[str, Any]]:
+    done = run_cli("check", "--project", str(project), "--only", only, "-f", "json", env=env)
     assert done.stdout, done.stderr
     return {c["id"]: c for c in json.loads(done.stdout)["checks"]}
 
@@ -260,12 +260,21 @@ def test_ctrl_c_or_sigterm_exits_130_and_leaves_nothing(tmp_path: Path, sig: sig
 
 
 @pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None, reason="node is not on PATH")
-def test_demo_app_dev_script_under_node(tmp_path: Path) -> None:
+def test_demo_app_dev_script_under_node(tmp_path: Path, fresh_db: str) -> None:
+    import psycopg
+
+    from support import node_packages
+
+    packages = node_packages(REPO / "examples" / "demo-app")  # pg and nodemailer, from its lockfile
     project = tmp_path / "demo"
     shutil.copytree(REPO / "examples" / "demo-app", project)
-    (project / ".env.local").write_text("SESSION_SECRET=" + "s" * 40 + "\nDATABASE_URL=postgres://a:b@127.0.0.1:1/x\n")
-    found = run_dev(project, env=clean_environ())
-    assert [found[i]["status"] for i in ("DEV001", "DEV002", "DEV003")] == ["pass"] * 3, found
+    (project / "node_modules").symlink_to(packages / "node_modules")
+    with psycopg.connect(fresh_db, autocommit=True) as connection:
+        connection.execute((project / "schema.sql").read_text())
+    (project / ".env.local").write_text("SESSION_SECRET=" + "s" * 40 + f"\nDATABASE_URL={fresh_db}\n")
+    found = run_dev(project, env=clean_environ(), only="devserver,AUTH003")
+    assert {i: found[i]["status"] for i in ("DEV001", "DEV002", "DEV003", "DEV004", "AUTH003")} == dict.fromkeys(
+        ("DEV001", "DEV002", "DEV003", "DEV004", "AUTH003"), "pass"), found
     port = found["DEV001"]["details"]["port"]
     assert_nothing_left(project, port)
     left = []

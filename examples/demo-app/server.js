@@ -1,7 +1,13 @@
-// The demo app's dev server: Node's http module only, so `npm run dev` needs no install.
+// The demo app's dev server: Node's http module, `pg` for PostgreSQL, `nodemailer` for the dev mailer.
 // Listens on $PORT like `next dev`, prints the same kind of "Local:" and "Ready" lines.
+//
+// Sign-in is an email one-time code on Better Auth's email-OTP routes (same paths, bodies and
+// answers), so deploy-check's AUTH003 signs in with its defaults; the code is mailed over SMTP when
+// SMTP_HOST is set (deploy-check hands it a sink on 127.0.0.1) and logged otherwise.
 const http = require("node:http");
 const crypto = require("node:crypto");
+const { Pool } = require("pg");
+const nodemailer = require("nodemailer");
 
 const port = Number(process.env.PORT || 3000);
 const secret = process.env.SESSION_SECRET;
@@ -13,13 +19,18 @@ if (!process.env.DATABASE_URL) {
   console.error("Error: DATABASE_URL is not set");
   process.exit(1);
 }
+const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+const mailer = process.env.SMTP_HOST
+  ? nodemailer.createTransport({ host: process.env.SMTP_HOST, port: Number(process.env.SMTP_PORT || 25), secure: false, ignoreTLS: true })
+  : null;
 
-const notes = new Map(); // session id -> notes
-const sign = (id) => `${id}.${crypto.createHmac("sha256", secret).update(id).digest("base64url")}`;
-const session = (req) => {
+const CODE_TTL_MS = 5 * 60 * 1000;
+const codes = new Map(); // email -> { code, expires }
+const sign = (id) => `${id}.${crypto.createHmac("sha256", secret).update(String(id)).digest("base64url")}`;
+const accountOf = (req) => {
   const cookie = (req.headers.cookie || "").split(/;\s*/).find((c) => c.startsWith("sid="));
   if (!cookie) return null;
-  const value = cookie.slice(4);
+  const value = decodeURIComponent(cookie.slice(4));
   const id = value.split(".")[0];
   return sign(id) === value ? id : null;
 };
@@ -27,48 +38,104 @@ const send = (res, status, body, headers = {}) => {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(body === undefined ? undefined : JSON.stringify(body));
 };
+const readJson = (req) =>
+  new Promise((resolve, reject) => {
+    let raw = "";
+    req.on("data", (chunk) => {
+      raw += chunk;
+      if (raw.length > 65536) req.destroy();
+    });
+    req.on("end", () => {
+      try {
+        resolve(JSON.parse(raw || "{}"));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
 
-const server = http.createServer((req, res) => {
-  const started = Date.now();
-  res.on("finish", () => console.log(` ${req.method} ${req.url} ${res.statusCode} in ${Date.now() - started}ms`));
-  if (req.method === "GET" && req.url === "/") {
+async function deliver(email, code) {
+  if (!mailer) {
+    console.log(`[dev mailer] sign-in code for ${email}: ${code}`);
+    return;
+  }
+  await mailer.sendMail({ from: "notes@example.test", to: email, subject: "Your sign-in code", text: `Your sign-in code is ${code}` });
+}
+
+const routes = {
+  "GET /": async (req, res) => {
     res.writeHead(200, { "content-type": "text/html" });
-    return res.end("<!doctype html><title>Notes</title><h1>Notes demo</h1>");
+    res.end("<!doctype html><title>Notes</title><h1>Notes demo</h1>");
+  },
+  "GET /api/health": async (req, res) => {
+    await pool.query("SELECT 1");
+    send(res, 200, { ok: true, database: "up" });
+  },
+  "POST /api/auth/email-otp/send-verification-otp": async (req, res) => {
+    const { email } = await readJson(req);
+    if (typeof email !== "string" || !/^[^\s@]+@[^\s@]+$/.test(email)) return send(res, 400, { code: "INVALID_EMAIL", message: "Invalid email" });
+    const code = String(crypto.randomInt(1000000)).padStart(6, "0");
+    codes.set(email.toLowerCase(), { code, expires: Date.now() + CODE_TTL_MS });
+    await deliver(email.toLowerCase(), code);
+    send(res, 200, { success: true });
+  },
+  "POST /api/auth/sign-in/email-otp": async (req, res) => {
+    const { email, otp } = await readJson(req);
+    const pending = typeof email === "string" && codes.get(email.toLowerCase());
+    if (!pending || pending.expires < Date.now() || pending.code !== otp) return send(res, 400, { code: "INVALID_OTP", message: "Invalid OTP" });
+    codes.delete(email.toLowerCase());
+    const { rows } = await pool.query(
+      "INSERT INTO accounts (email) VALUES ($1) ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id",
+      [email.toLowerCase()],
+    );
+    const id = rows[0].id;
+    await pool.query("INSERT INTO projects (account_id, name) VALUES ($1, 'Inbox') ON CONFLICT DO NOTHING", [id]);
+    send(res, 200, { user: { id, email: email.toLowerCase() } }, { "set-cookie": `sid=${encodeURIComponent(sign(id))}; HttpOnly; Path=/; SameSite=Lax` });
+  },
+  "GET /api/auth/get-session": async (req, res) => {
+    const id = accountOf(req);
+    if (!id) return send(res, 200, null);
+    const { rows } = await pool.query("SELECT id, email FROM accounts WHERE id = $1", [id]);
+    send(res, 200, rows[0] ? { user: rows[0] } : null);
+  },
+  "POST /api/notes": async (req, res, id) => {
+    const { body } = await readJson(req);
+    if (typeof body !== "string" || !body) return send(res, 400, { error: "body is required" });
+    const { rows } = await pool.query(
+      "INSERT INTO notes (project_id, body) SELECT p.id, $2 FROM projects p WHERE p.account_id = $1 AND p.name = 'Inbox' RETURNING id, body",
+      [id, body],
+    );
+    send(res, 201, rows[0]);
+  },
+  "GET /api/notes/:id": async (req, res, id, noteId) => {
+    const { rows } = await pool.query(
+      "SELECT n.id, n.body FROM notes n JOIN projects p ON p.id = n.project_id WHERE n.id = $1 AND p.account_id = $2",
+      [noteId, id],
+    );
+    rows[0] ? send(res, 200, rows[0]) : send(res, 404, { error: "not found" });
+  },
+};
+const signedIn = new Set(["POST /api/notes", "GET /api/notes/:id"]);
+
+const server = http.createServer(async (req, res) => {
+  const started = Date.now();
+  res.on("finish", () => console.log(` ${req.method} ${req.url.split("?")[0]} ${res.statusCode} in ${Date.now() - started}ms`));
+  const note = req.url.match(/^\/api\/notes\/(\d+)$/);
+  const key = note ? `${req.method} /api/notes/:id` : `${req.method} ${req.url.split("?")[0]}`;
+  const handler = routes[key];
+  if (!handler) return send(res, 404, { error: "not found" });
+  const id = accountOf(req);
+  if (signedIn.has(key) && !id) return send(res, 401, { error: "sign in first" });
+  try {
+    await handler(req, res, id, note && note[1]);
+  } catch (error) {
+    console.error(`Error: ${key}: ${error.message}`);
+    if (!res.headersSent) send(res, 500, { error: "internal error" });
   }
-  if (req.method === "GET" && req.url === "/api/health") {
-    return send(res, 200, { ok: true, database: "configured" });
-  }
-  if (req.method === "POST" && req.url === "/api/session") {
-    const id = crypto.randomUUID();
-    notes.set(id, []);
-    return send(res, 204, undefined, { "set-cookie": `sid=${sign(id)}; HttpOnly; Path=/; SameSite=Lax` });
-  }
-  if (req.url === "/api/notes") {
-    const id = session(req);
-    if (!id || !notes.has(id)) return send(res, 401, { error: "sign in first" });
-    if (req.method === "GET") return send(res, 200, { notes: notes.get(id) });
-    if (req.method === "POST") {
-      let raw = "";
-      req.on("data", (chunk) => (raw += chunk));
-      req.on("end", () => {
-        try {
-          const { body } = JSON.parse(raw || "{}");
-          if (typeof body !== "string" || !body) return send(res, 400, { error: "body is required" });
-          const note = { id: notes.get(id).length + 1, body };
-          notes.get(id).push(note);
-          send(res, 201, note);
-        } catch {
-          send(res, 400, { error: "invalid JSON" });
-        }
-      });
-      return;
-    }
-  }
-  send(res, 404, { error: "not found" });
 });
 
 server.listen(port, "127.0.0.1", () => {
   console.log(`  ▲ Notes demo (dev)\n  - Local:        http://127.0.0.1:${port}\n`);
   console.log(" ✓ Ready");
 });
-for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => server.close(() => process.exit(0)));
+for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => server.close(() => pool.end().then(() => process.exit(0))));
