@@ -274,6 +274,25 @@ def report_schema() -> None:
     sys.stdout.write(files("checks.report").joinpath("report.schema.json").read_text(encoding="utf-8"))
 
 
+SHELLS = ("bash", "zsh", "fish")
+
+
+@app.command()
+def completion(shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish")]) -> None:
+    """Print the shell completion script: `eval "$(deploy-check completion bash)"`."""
+    from typer._completion_shared import get_completion_script
+
+    if shell not in SHELLS:
+        raise DeployCheckError(f"completion: unknown shell {shell!r} (one of {', '.join(SHELLS)})")
+    # Typer's scripts (what `--install-completion` would write, without touching the user's
+    # rc files): the shell calls deploy-check back with _DEPLOY_CHECK_COMPLETE set (main()).
+    script = get_completion_script(prog_name="deploy-check", complete_var=COMPLETE_VARIABLE, shell=shell)
+    sys.stdout.write(script if script.endswith("\n") else script + "\n")
+
+
+COMPLETE_VARIABLE = "_DEPLOY_CHECK_COMPLETE"
+
+
 @app.command("list")
 def list_checks() -> None:
     """Every check id, its family and title."""
@@ -419,18 +438,24 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         print(f"deploy-check {__version__}")
         return
-    commands = {"check", "list", "explain", "provision", "detect", "schema"}
+    commands = {"check", "list", "explain", "provision", "detect", "schema", "completion"}
     if args and not args[0].startswith("-") and args[0] not in commands:
         import difflib
 
         close = difflib.get_close_matches(args[0], sorted(commands), n=1, cutoff=0.6)
         if close:  # `deploy-check chek`: a typo, not a stray argument to `check`
             _fail(f"unknown command {args[0]!r}; did you mean {close[0]!r}?", EXIT_USAGE)
-    if not args or (args[0] not in commands and args[0] not in ("--help", "-h", "--version", "-V")):
+    completing = COMPLETE_VARIABLE in os.environ  # click reads COMP_WORDS, not these arguments
+    if completing:
+        from typer.completion import completion_init
+
+        completion_init()  # Typer's completion classes answer in the format its scripts read
+    if not completing and (not args or (args[0] not in commands and args[0] not in ("--help", "-h", "--version", "-V"))):
         args.insert(0, "check")  # `deploy-check` alone is `deploy-check check`
     command = typer.main.get_command(app)
     try:
-        code = command.main(args, prog_name="deploy-check", standalone_mode=False)
+        code = command.main(args, prog_name="deploy-check", standalone_mode=False,
+                            complete_var=COMPLETE_VARIABLE)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as exc:  # a usage error: bad flag, missing argument

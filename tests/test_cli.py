@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from support import REPO, run_cli, write_project
+from support import REPO, clean_environ, run_cli, write_project
 
 READY = {
     ".env.local.example": "API_URL=\n",
@@ -272,3 +274,26 @@ def test_help_version_and_a_close_match_for_a_typo(args: list[str], code: int, s
     done = run_cli(*args)
     assert done.returncode == code
     assert said in done.stdout + done.stderr
+
+
+def test_shell_completion_completes_commands_and_flags_in_a_real_bash(tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    script = run_cli("completion", "bash")
+    assert script.returncode == 0 and "_DEPLOY_CHECK_COMPLETE=complete_bash" in script.stdout
+    (tmp_path / "completion.bash").write_text(script.stdout)
+    # What bash does on <TAB>: COMP_WORDS/COMP_CWORD set, the registered function called.
+    driver = ('source completion.bash; complete -p deploy-check >/dev/null || exit 3\n'
+              'COMP_WORDS=(deploy-check chec); COMP_CWORD=1; _deploy_check_completion deploy-check; echo "${COMPREPLY[@]}"\n'
+              'COMP_WORDS=(deploy-check check --fail); COMP_CWORD=2; _deploy_check_completion deploy-check; echo "${COMPREPLY[@]}"\n')
+    wrapper = tmp_path / "deploy-check"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m checks "$@"\n')
+    wrapper.chmod(0o755)
+    env = clean_environ(PYTHONPATH=str(REPO), PATH=f"{tmp_path}:{os.environ['PATH']}")
+    done = subprocess.run(["bash", "-c", driver], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["check", "--fail-level"]
+    assert run_cli("completion", "tcsh").returncode == 2
