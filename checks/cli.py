@@ -447,7 +447,7 @@ def main(argv: list[str] | None = None) -> None:
             _fail(f"unknown command {args[0]!r}; did you mean {close[0]!r}?", EXIT_USAGE)
     completing = COMPLETE_VARIABLE in os.environ  # click reads COMP_WORDS, not these arguments
     if completing:
-        from typer.completion import completion_init
+        from typer._completion_classes import completion_init
 
         completion_init()  # Typer's completion classes answer in the format its scripts read
     if not completing and (not args or (args[0] not in commands and args[0] not in ("--help", "-h", "--version", "-V"))):
