@@ -254,7 +254,11 @@ def classify_error(text: str) -> ErrorKind:
     for kind, pattern in ERROR_PATTERNS:
         if pattern.search(text):
             return kind
-    return ErrorKind.OTHER
+    # A server with a non-English lc_messages: its catalog's words (checks/pgmessages.py).
+    from checks.pgmessages import classify
+
+    translated = classify(text)
+    return ErrorKind(translated) if translated else ErrorKind.OTHER
 
 
 def _server_reason(text: str) -> str:

@@ -259,6 +259,7 @@ class EmbeddedPostgres:
         timeout: float = DEFAULT_TIMEOUT,
         bin_dir: Path | None = None,
         settings: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         if require_tls and tls is None:
             raise ValueError("require_tls needs tls=(certificate, key)")
@@ -275,6 +276,7 @@ class EmbeddedPostgres:
         self.timeout = timeout
         self._bin_dir = bin_dir
         self._settings = dict(settings or {})  # more postgresql.conf lines, at first start
+        self._environ = dict(environ or {})  # more for the server's processes (LOCPATH…)
         self._owner = self._server_owner()
 
     # -- what a client needs --------------------------------------------------
@@ -466,6 +468,7 @@ class EmbeddedPostgres:
             "LC_ALL": "C",
             "LANG": "C",
             "HOME": str(self.home),
+            **self._environ,
         }
         owner: dict[str, Any] = {}
         if self._owner is not None:

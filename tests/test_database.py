@@ -469,3 +469,46 @@ def test_password_never_printed(tmp_path: Path, pg: EmbeddedPostgres, output_for
         assert done.returncode == exit_code, done.stdout + done.stderr
         assert done.stdout.strip()
         assert canary not in done.stdout + done.stderr, (name, done.stdout)
+
+
+@pytest.fixture(scope="module")
+def pg_german(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A PostgreSQL whose messages are German (lc_messages = de_DE.UTF-8): the system's
+    binaries (the bundled ones are built without NLS) and a de_DE locale generated with
+    localedef into a directory of its own (LOCPATH), where the machine has none."""
+    import shutil
+
+    from provision.pgembed import find_binaries_with_tls
+
+    binaries = find_binaries_with_tls()
+    if binaries is None or shutil.which("localedef") is None:
+        pytest.skip("needs a system PostgreSQL built with NLS and localedef")
+    version = binaries.parent.name
+    if not list(Path("/usr/share/locale").glob(f"de/LC_MESSAGES/postgres-{version}*.mo")):
+        pytest.skip(f"PostgreSQL {version}'s German message catalog is not installed")
+    home = tmp_path_factory.mktemp("pg_de")
+    locales = home / "locales"
+    locales.mkdir()
+    made = subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", str(locales / "de_DE.UTF-8")],
+                          capture_output=True, text=True, timeout=60, check=False)
+    if not (locales / "de_DE.UTF-8").exists():
+        pytest.skip(f"cannot generate the de_DE.UTF-8 locale: {made.stderr.strip()}")
+    locales.chmod(0o755)
+    server = EmbeddedPostgres(home / "server", password=PG_PASSWORD, durable=False, bin_dir=binaries,
+                              timeout=60, settings={"lc_messages": "'de_DE.UTF-8'"},
+                              environ={"LOCPATH": str(locales)})
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(("kind", "says"), [(ErrorKind.AUTH_FAILED, "Passwort-Authentifizierung"),
+                                            (ErrorKind.DATABASE_MISSING, "existiert nicht")])
+def test_a_german_server_is_classified_like_an_english_one(tmp_path: Path, pg_german: EmbeddedPostgres,
+                                                           kind: ErrorKind, says: str) -> None:
+    url = (pg_german.url().replace(PG_PASSWORD, WRONG_PASSWORD) if kind is ErrorKind.AUTH_FAILED
+           else pg_german.url("keine_db"))
+    db002 = _failure(tmp_path, url, kind)
+    assert says in db002.message + str(db002.details.get("error"))  # the server's own words are kept
