@@ -187,6 +187,7 @@ class DevServer:
         self._reader: asyncio.Task[None] | None = None
         self._lines: deque[OutputLine] = deque(maxlen=MAX_LINES)
         self._seen = 0  # lines ever kept (the deque forgets the oldest)
+        self._last_line = ""  # the last line as masked before its unfinished end was
         self._stopping: asyncio.Future[None] | None = None
 
     # -- process ------------------------------------------------------------------------
@@ -252,9 +253,16 @@ class DevServer:
             self._take_codes(text)
         text = self.ctx.mask(text)  # mask first: a cut must not expose half a secret
         if self._lines:
-            # A wrapping logger may split a secret over two lines: mask both halves.
+            # A wrapping logger may split a secret over two lines: mask both halves (against
+            # the previous line as it came, before its unfinished end was masked).
             previous = self._lines[-1]
-            previous.text, text = self.ctx.masker.across(previous.text, text)
+            before, text = self.ctx.masker.across(self._last_line, text)
+            if before != self._last_line:
+                previous.text = before
+        self._last_line = text
+        # The rest of a secret may only come with the next line: its start is masked now,
+        # before live progress shows the line.
+        text = self.ctx.masker.unfinished(text)
         if len(text) > MAX_LINE:
             text = text[:MAX_LINE] + " […]"
         self._lines.append(OutputLine(round(time.monotonic() - self.started, 3), text, self.phase))

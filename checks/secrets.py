@@ -56,6 +56,7 @@ MASK = "****"
 # Shorter values would mask ordinary words everywhere and protect nothing.
 MIN_SECRET_LENGTH = 4
 MIN_LINE_LENGTH = 8  # for the lines of a multi-line secret
+PARTIAL_MIN = 8  # the shortest start of a secret at a line's end that is masked (Masker.unfinished)
 
 
 def is_secret_name(key: str) -> bool:
@@ -225,6 +226,17 @@ class Masker:
             if match.start() < len(before) < match.end():
                 return before[: match.start()] + MASK, MASK + joined[match.end():]
         return before, after
+
+    def unfinished(self, text: str) -> str:
+        """A line that ends with the start of a known secret (a wrapping logger split it, the
+        rest comes on the next line): that start masked too, so live progress, which shows
+        the line before the next one arrives, never shows half a secret."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            longest = min(len(secret) - 1, len(text))
+            for size in range(longest, PARTIAL_MIN - 1, -1):
+                if text.endswith(secret[:size]):
+                    return text[:-size] + MASK
+        return text
 
     def deep(self, value: Any) -> Any:
         """Mask every string inside nested dicts/lists/tuples."""

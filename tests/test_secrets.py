@@ -191,3 +191,36 @@ def test_secrets_in_deploy_check_toml_are_masked(tmp_path: Path) -> None:
         done = run_cli("check", "--project", str(project), "--only", "devserver,AUTH001", "-f", fmt)
         said = done.stdout + done.stderr
         assert "toml-canary" not in said, fmt
+
+
+def test_the_start_of_a_secret_at_a_lines_end_is_masked_before_the_rest_arrives() -> None:
+    secret = "Split-Canary-0123456789abcdef"
+    masker = Masker([secret])
+    assert masker.unfinished("token: " + secret[:12]) == "token: ****"
+    assert masker.unfinished("an ordinary line ending in Split") == "an ordinary line ending in Split"
+
+
+def test_live_progress_never_shows_half_a_wrapped_secret(tmp_path: Path) -> None:
+    """The dev server's lines as progress shows them, one at a time: a secret a logger
+    wrapped over two lines is masked in the first before the second arrives."""
+    from checks.config import Config
+    from checks.context import Context
+    from checks.devproc import DevServer
+
+    secret = "Wrapped-Canary-0123456789abcdefXYZ"
+    shown: list[str] = []
+
+    class Recorder:
+        def update(self, check_id: str, text: str) -> None:
+            shown.append(text)
+
+    ctx = Context(project=tmp_path, config=Config(), environ={"API_SECRET": secret},
+                  progress=Recorder())  # type: ignore[arg-type]
+    ctx.masker.add([secret])
+    server = DevServer(ctx, "true")
+    server._line(("key=" + secret[:15]).encode())
+    server._line((secret[15:] + " (wrapped)").encode())
+    stored = server.lines_since(0)
+    for text in shown + stored:
+        assert secret[:15] not in text and secret[15:] not in text, text
+    assert stored[1].endswith(" (wrapped)")
