@@ -4,6 +4,7 @@ configuration error naming the key (DESIGN.md "Configuration")."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,10 +186,14 @@ def _check_http_url(where: str, url: str) -> None:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
         ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        credentials = parts.username is not None or parts.password is not None
     except ValueError:
-        ok = False
+        ok, credentials = False, False
     if not ok:
         raise DeployCheckError(f"{CONFIG_FILE}: {where} must be an http(s) URL with a host, got {url!r}")
+    if credentials:
+        # `http://127.0.0.1:1@192.0.2.2/` reads as loopback and goes elsewhere.
+        raise DeployCheckError(f"{CONFIG_FILE}: {where} must not hold a user name or password")
 
 
 def _check_json(where: str, value: Any, depth: int = 0) -> None:
@@ -322,6 +327,11 @@ def _check_flow_keys(where: str, route: dict[str, Any]) -> None:
             raise DeployCheckError(f"{CONFIG_FILE}: {where}.sql needs `query` and `equals`")
         for index, param in enumerate(route["sql"].get("params", [])):
             _check_type(f"{where}.sql.params[{index}]", param, (str, int, float, bool))
+        from checks.flow import read_only_select
+
+        why = read_only_select(route["sql"]["query"])
+        if why:
+            raise DeployCheckError(f"{CONFIG_FILE}: {where}.sql.query must be one read-only SELECT: {why}")
 
 
 def _request(where: str, table: Any, method: str = "POST") -> Request:
@@ -339,8 +349,9 @@ def _login(table: Any) -> Login:
     _check_table(where, table, _LOGIN_KEYS)
     login = Login(explicit=True)
     login.email = table.get("email", login.email)
-    if "@" not in login.email:
-        raise DeployCheckError(f"{CONFIG_FILE}: {where}.email must be an address, got {login.email!r}")
+    if not re.fullmatch(r"[^\s@,;<>\"'()]+@[^\s@,;<>\"'()]+", login.email):
+        # One bare address: a list ("a@gmail.com, b@x.test") would mail a real person.
+        raise DeployCheckError(f"{CONFIG_FILE}: {where}.email must be one bare address, got {login.email!r}")
     domain = login.email.rsplit("@", 1)[1].lower()
     if not (domain == "test" or domain.endswith(".test")):
         # RFC 2606/6761: .test never delivers; a real domain could mail a real person.

@@ -39,6 +39,7 @@ KEEP_BYTES = 1 << 16  # of an over-long line, what is masked before the cut
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 # Next.js: "- Local:        http://localhost:3001"; Vite: "➜  Local:   http://localhost:5173/".
 LOCAL_URL = re.compile(r"\bLocal:?\s+(https?://[^\s/]+)", re.IGNORECASE)
+CODE_LIKE = re.compile(r"\b(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4,12}\b")  # a one-time code's shapes
 ANY_URL = re.compile(r"(https?://(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0):\d+)")
 
 
@@ -149,9 +150,20 @@ def free_port() -> int:
 
 
 def loopback_url(url: str) -> str | None:
-    """The printed URL if it is a loopback one (never probe a Network: address)."""
+    """The printed URL if it is a loopback one (never probe a Network: address). The whole
+    URL is parsed: `http://127.0.0.1:1@192.0.2.2:4567` has a user name and goes elsewhere."""
     match = ANY_URL.match(url)
     if not match:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return None
+    from checks.hosts import is_loopback
+
+    if parts.username is not None or parts.password is not None or not parts.hostname or (
+            parts.hostname != "0.0.0.0" and not is_loopback(parts.hostname)):  # noqa: S104
         return None
     return match.group(1).replace("0.0.0.0", "127.0.0.1")  # noqa: S104 - a printed address
 
@@ -290,6 +302,13 @@ class DevServer:
         self._otp_address = address.lower()
 
     def _take_codes(self, text: str) -> None:
+        at = text.lower().find(self._otp_address) if self._otp_address else -1
+        if at >= 0:
+            # A line about the test address may carry a code otp_pattern does not match (8
+            # digits, letters and digits): whatever code-like token follows the address is
+            # masked too, whether or not it is taken as the code.
+            rest = text[at + len(self._otp_address):]
+            self.ctx.masker.add(CODE_LIKE.findall(rest))
         try:
             found = [m.group(1) for m in self._otp_pattern.finditer(text, timeout=PATTERN_TIMEOUT)]
         except TimeoutError:

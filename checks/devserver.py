@@ -55,8 +55,16 @@ LAST_LINES = 5  # of a dev server that never answered, quoted in DEV001's messag
 
 
 def _budget(ctx: Context) -> float:
-    routes = max(1, len(ctx.config.routes))
-    return ctx.config.ready_timeout + routes * (ctx.config.route_timeout + 1) + 15
+    """The dev server's whole run, which every devserver check and AUTH003 share: boot, the
+    routes, and where planned the sign-in (5 requests and the wait for the code) and the
+    signed-in flow (each step twice, with and without the session, and its read-back)."""
+    config = ctx.config
+    anonymous = max(1, sum(1 for r in config.routes if not r.signed_in))
+    signed_in = sum(1 for r in config.routes if r.signed_in)
+    budget = config.ready_timeout + anonymous * (config.route_timeout + 1) + 15
+    if config.login.explicit or ctx.model.auth_provider in ("better-auth", "neon-auth"):
+        budget += 5 * config.route_timeout + config.login.code_timeout + 5
+    return budget + signed_in * (2 * config.route_timeout + 6)
 
 
 def error_lines(lines: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ the session: a 2xx answer means the route is not protected.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -72,8 +73,38 @@ def _same(actual: Any, expected: Any) -> bool:
     return str(actual) == str(expected)
 
 
+READ_BACK_TIMEOUT = "5s"
+
+
+def read_only_select(query: str) -> str | None:
+    """Why `query` is not one plain SELECT (None when it is): the read-back may not write,
+    also not through a data-modifying CTE, SELECT … INTO or a second statement."""
+    from pglast import ast, parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        statements = parse_sql(query)
+    except ParseError as exc:
+        return f"it does not parse: {exc}"
+    if len(statements) != 1 or not isinstance(statements[0].stmt, ast.SelectStmt):
+        return "it must be exactly one SELECT"
+    from checks.sqlschema import _children
+
+    writes = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.IntoClause,
+              ast.LockingClause)
+    stack: list[Any] = [statements[0].stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, writes):
+            return "it writes or locks (a data-modifying WITH, SELECT … INTO, FOR UPDATE)"
+        stack.extend(_children(node))
+    return None
+
+
 async def _read_back(ctx: Context, sql: dict[str, Any], values: dict[str, str]) -> str | None:
-    """The route's `sql`, read-only through the app's own database: None when it holds."""
+    """The route's `sql`, read-only through the app's own database: None when it holds.
+    One SELECT (checked when the config is read), sent through the extended protocol (one
+    statement only), in a READ ONLY transaction with a statement timeout, always rolled back."""
     import psycopg
 
     from checks.database import InvalidDatabaseUrl, open_connection
@@ -86,9 +117,11 @@ async def _read_back(ctx: Context, sql: dict[str, Any], values: dict[str, str]) 
     try:
         async with connection.transaction(force_rollback=True):
             await connection.execute("SET TRANSACTION READ ONLY")
-            # `$1` placeholders, as the issue's and PostgreSQL's own docs write them.
+            await connection.execute(f"SET LOCAL statement_timeout = '{READ_BACK_TIMEOUT}'")
+            # `$1` placeholders, as PostgreSQL's own docs write them; prepare=True: the
+            # extended protocol, which refuses a second statement (`SELECT 1; COMMIT; …`).
             cursor = psycopg.AsyncRawCursor(connection)
-            row = await (await cursor.execute(sql["query"], params)).fetchone()
+            row = await (await cursor.execute(sql["query"], params, prepare=True)).fetchone()
     except psycopg.Error as exc:
         return f"the read-back query failed: {ctx.mask(exc.diag.message_primary or str(exc))}"
     finally:
@@ -101,9 +134,10 @@ async def _read_back(ctx: Context, sql: dict[str, Any], values: dict[str, str]) 
 
 def _judge(route: Route, response: httpx.Response, values: dict[str, str]) -> str | None:
     expected = route.status
-    ok = response.status_code == expected if expected is not None else 200 <= response.status_code < 400
+    # A signed-in step must succeed: a redirect (to /login, say) is the app refusing it.
+    ok = response.status_code == expected if expected is not None else 200 <= response.status_code < 300
     if not ok:
-        want = str(expected) if expected is not None else "2xx/3xx"
+        want = str(expected) if expected is not None else "2xx"
         return f"answered {response.status_code} (expected {want})"
     body: Any = None
     if route.capture or route.expect.get("json"):
@@ -129,9 +163,18 @@ def _judge(route: Route, response: httpx.Response, values: dict[str, str]) -> st
     return None
 
 
+async def _request(ctx: Context, client: httpx.AsyncClient, method: str, url: str, body: Any) -> httpx.Response:
+    """One request, the whole exchange bounded (httpx's timeout is per read)."""
+    timeout = ctx.config.route_timeout
+    return await asyncio.wait_for(client.request(method, url, json=body, timeout=timeout), timeout)
+
+
 async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, routes: list[Route],
                     login: LoginFacts | None) -> FlowFacts:
     import httpx
+
+    from checks.devproc import loopback_url
+    from checks.login import remember_secrets
 
     flow = FlowFacts()
     if login is None or not login.ok:
@@ -140,51 +183,49 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
     assert server.facts.url is not None
     started = time.monotonic()
     values = {"email": login.email, "run": server.run_id}
-    requests: list[tuple[str, str, Any]] = []
-    for number, route in enumerate(routes, 1):
-        server.phase = f"flow {number}"
-        path = fill(route.path, values, in_path=True)
-        body = fill(route.json, values) if route.json is not None else None
-        step = FlowStep(number, f"{route.method} {route.path}")
-        ctx.report_progress("DEV004", step.route)
-        requests.append((route.method, path, body))
-        mark = server.line_count()
-        began = time.monotonic()
-        try:
-            response = await client.request(route.method, server.facts.url + path, json=body,
-                                            timeout=ctx.config.route_timeout)
-            step.status = response.status_code
-            step.problem = _judge(route, response, values)
-            if step.problem is None and route.sql:
-                step.problem = await _read_back(ctx, route.sql, values)
-        except httpx.TimeoutException:
-            step.problem = f"no answer within {ctx.config.route_timeout:g} s"
-        except httpx.HTTPError as exc:
-            step.problem = ctx.mask(f"{type(exc).__name__}: {exc}")
-        except ValueError as exc:
-            step.problem = str(exc)
-        step.elapsed_ms = round((time.monotonic() - began) * 1000)
-        if step.problem:
-            await server.settle(mark)
-        step.lines = server.lines_since(mark)
-        flow.steps.append(step)
-        if step.problem:
-            break
-    # Each signed-in route once more, without any cookie: it must refuse.
-    server.phase = "flow without session"
-    from checks.devproc import loopback_url
-
     async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
                                  verify=loopback_url(server.facts.url) is None,
                                  headers={"User-Agent": "deploy-check"}) as anonymous:
-        for method, path, body in requests:
+        for number, route in enumerate(routes, 1):
+            server.phase = f"flow {number}"
+            path = fill(route.path, values, in_path=True)
+            body = fill(route.json, values) if route.json is not None else None
+            step = FlowStep(number, f"{route.method} {route.path}")
+            ctx.report_progress("DEV004", step.route)
+            mark = server.line_count()
+            began = time.monotonic()
             try:
-                answer = await anonymous.request(method, server.facts.url + path, json=body,
-                                                 timeout=ctx.config.route_timeout)
-            except httpx.HTTPError:
-                continue
-            if 200 <= answer.status_code < 300:
-                flow.unprotected.append(f"{method} {path} → {answer.status_code}")
+                # Without the session first, while the flow's state is what the signed-in
+                # request will find (a later DELETE would turn an unprotected GET into a 404).
+                refused = await _request(ctx, anonymous, route.method, server.facts.url + path, body)
+                if 200 <= refused.status_code < 300:
+                    flow.unprotected.append(f"{route.method} {route.path} → {refused.status_code}")
+                response = await _request(ctx, client, route.method, server.facts.url + path, body)
+                remember_secrets(ctx, client, response)
+                step.status = response.status_code
+                step.problem = _judge(route, response, values)
+                for name, json_path_text in route.capture.items():
+                    from checks.login import SECRET_KEYS
+
+                    if name in values and (SECRET_KEYS.search(name) or SECRET_KEYS.search(json_path_text)):
+                        ctx.masker.add([values[name]])
+                if step.problem is None and route.sql:
+                    step.problem = await _read_back(ctx, route.sql, values)
+            except (httpx.TimeoutException, TimeoutError):
+                step.problem = f"no answer within {ctx.config.route_timeout:g} s"
+            except httpx.HTTPError as exc:
+                # Also for the request without the session: a route whose refusal could not
+                # be asked is not proven protected.
+                step.problem = ctx.mask(f"{type(exc).__name__}: {exc}")
+            except ValueError as exc:
+                step.problem = str(exc)
+            step.elapsed_ms = round((time.monotonic() - began) * 1000)
+            if step.problem:
+                await server.settle(mark)
+            step.lines = server.lines_since(mark)
+            flow.steps.append(step)
+            if step.problem:
+                break
     server.phase = "after flow"
     flow.elapsed_s = round(time.monotonic() - started, 3)
     return flow

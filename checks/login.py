@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from checks.config import Login, Request
+from checks.model import plural
 
 if TYPE_CHECKING:
     import httpx
@@ -217,10 +218,13 @@ async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, requ
     assert server.facts.url is not None
     mark = server.line_count()
     try:
-        response = await client.request(request.method, server.facts.url + fill(request.path, values, in_path=True),
-                                        json=fill(request.json, values) if request.json is not None else None,
-                                        timeout=ctx.config.route_timeout)
-    except httpx.TimeoutException:
+        # The whole exchange is bounded: httpx's timeout is per read, and a server that
+        # trickles a byte a second would never hit it.
+        response = await asyncio.wait_for(client.request(
+            request.method, server.facts.url + fill(request.path, values, in_path=True),
+            json=fill(request.json, values) if request.json is not None else None,
+            timeout=ctx.config.route_timeout), ctx.config.route_timeout)
+    except (httpx.TimeoutException, TimeoutError):
         return None, f"no answer within {ctx.config.route_timeout:g} s", server.lines_since(mark)
     except httpx.HTTPError as exc:
         return None, ctx.mask(f"{type(exc).__name__}: {exc}"), server.lines_since(mark)
@@ -228,6 +232,20 @@ async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, requ
     if response.status_code >= 400:
         await server.settle(mark)
     return response, None, server.lines_since(mark)
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _wrong(code: str) -> str:
+    """A code that is surely not `code`, of the same shape."""
+    if code.isdigit():
+        return str((int(code) + 1) % 10 ** len(code)).zfill(len(code))
+    return code[::-1] if code[::-1] != code else code + "x"
 
 
 def _said(response: httpx.Response) -> str:
@@ -342,12 +360,21 @@ class _Sources:
                 from psycopg import sql
 
                 name = sql.Identifier(*table.split("."))
-                rows = await (await connection.execute(
-                    sql.SQL("SELECT value FROM {} WHERE identifier = %s").format(name), (identifier,))).fetchall()
+                # Each send adds a row; verify takes the newest (better-auth email-otp).
+                newest = await (await connection.execute(
+                    "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
+                    "AND attname IN ('createdAt', 'created_at') AND NOT attisdropped", (table,))).fetchone()
+                order = (sql.SQL(" ORDER BY {} DESC NULLS LAST").format(sql.Identifier(newest[0]))
+                         if newest else sql.SQL(""))
+                async with connection.transaction():
+                    await connection.execute("SET LOCAL statement_timeout = '5s'")
+                    rows = await (await connection.execute(
+                        sql.SQL("SELECT value FROM {} WHERE identifier = %s{} LIMIT 1").format(name, order),
+                        (identifier,))).fetchall()
                 if not rows:
                     self.notes["database"] = f"{table} holds no row for {identifier}"
                     return None
-                value = str(rows[-1][0]).split(":", 1)[0]
+                value = str(rows[0][0]).split(":", 1)[0]
                 if not value.isalnum() or len(value) > 12:
                     self.notes["database"] = (f"{table} keeps the code hashed or encrypted (storeOTP): "
                                               "it cannot be read back")
@@ -370,23 +397,30 @@ class _Sources:
             self.notes["mailpit"] = f"{base} is not on this machine: only a local Mailpit is read"
             return None
         try:
-            found = await self.client.get(base + MAILPIT_SEARCH, params={"query": f'to:"{self.address}"'},
-                                          timeout=5.0)
-            messages = found.json().get("messages") or [] if found.status_code == 200 else []
-            if found.status_code != 200:
-                self.notes["mailpit"] = f"{base}{MAILPIT_SEARCH} answered {found.status_code}"
-                return None
-            self.notes["mailpit"] = f"{base} holds no mail for the test address"
-            for message in messages[:5]:
-                body = await self.client.get(base + MAILPIT_MESSAGE.format(id=quote(str(message.get("ID")), safe="")),
-                                             timeout=5.0)
-                if body.status_code == 200:
-                    data = body.json()
-                    code = self._match(str(data.get("Text") or "") + "\n" + _strip_html(str(data.get("HTML") or "")))
-                    if code:
-                        return code
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            # A client of its own: the app's session cookies are not Mailpit's business.
+            async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as mailpit:
+                return await self._mailpit_code(mailpit, base)
+        except (httpx.HTTPError, ValueError, AttributeError, TimeoutError) as exc:
             self.notes["mailpit"] = f"{base}: {self.ctx.mask(str(exc)) or type(exc).__name__}"
+        return None
+
+    async def _mailpit_code(self, mailpit: httpx.AsyncClient, base: str) -> str | None:
+        found = await asyncio.wait_for(mailpit.get(base + MAILPIT_SEARCH, params={"query": f'to:"{self.address}"'},
+                                                   timeout=5.0), 5.0)
+        if found.status_code != 200:
+            self.notes["mailpit"] = f"{base}{MAILPIT_SEARCH} answered {found.status_code}"
+            return None
+        messages = found.json().get("messages") or []
+        self.notes["mailpit"] = f"{base} holds no mail for the test address"
+        for message in messages[:5]:
+            body = await asyncio.wait_for(mailpit.get(
+                base + MAILPIT_MESSAGE.format(id=quote(str(message.get("ID")), safe="")), timeout=5.0), 5.0)
+            if body.status_code == 200:
+                data = body.json()
+                text = str(data.get("Text") or "")[:MAX_MESSAGE_BYTES]
+                code = self._match(text + "\n" + _strip_html(str(data.get("HTML") or "")[:MAX_MESSAGE_BYTES]))
+                if code:
+                    return code
         return None
 
     async def _clerk_test(self) -> str | None:
@@ -458,32 +492,55 @@ async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, l
         await asyncio.sleep(POLL)
     if found is None:
         facts.tried = [f"{name}: {sources.notes.get(name, 'not tried')}" for name in sources.names()]
+        # The server's lines since the request are not quoted: a code otp_pattern missed
+        # (an 8-digit one, say) would be printed with them.
+        printed = len(server.lines_since(0)) - len(lines)
         return broke("code", f"no one-time code for {facts.email} within {login.code_timeout:g} s; tried "
-                             + "; ".join(facts.tried), server.lines_since(0)[-5:],
+                             + "; ".join(facts.tried)
+                             + (f" (the server printed {plural(printed, 'line')} since the request, not quoted "
+                                "here: one may hold the code in a shape otp_pattern does not match)"
+                                if printed > 0 else ""), [],
                      hint=("Have the app log the code in development, send it over SMTP_HOST/SMTP_PORT, or "
                            "set [auth.login] otp_from (output, smtp, mailpit, database, clerk-test) and "
                            "otp_pattern."))
     facts.source, code = found
     ctx.masker.add([code])
-    values["otp"] = code
     ctx.report_progress("AUTH003", f"code received ({facts.source}); verifying")
+    # A verify that takes any code proves nothing: a wrong one first must be refused (Better
+    # Auth allows 3 attempts, so the real code still works after it).
+    response, problem, lines = await _send(ctx, server, client, login.verify, {**values, "otp": _wrong(code)})
+    if response is None or not 400 <= response.status_code < 500:
+        said = problem or (f"answered {response.status_code}" if response else "?")
+        return broke("verify", f"{login.verify.method} {login.verify.path} {said} for a wrong code "
+                               "(expected a 4xx refusal): the code is not checked", lines)
+    values["otp"] = code
     response, problem, lines = await _send(ctx, server, client, login.verify, values)
     if response is None or response.status_code >= 400:
         said = problem or f"answered {response.status_code if response else '?'} {_said(response) if response else ''}"
         return broke("verify", f"{login.verify.method} {login.verify.path} {said.strip()} for the code from "
                                f"{facts.source}", lines)
+    if not response.cookies and not _secret_fields(_json(response)):
+        return broke("verify", f"{login.verify.method} {login.verify.path} answered {response.status_code} but "
+                               "set no cookie and returned no token: no session was created", lines)
     response, problem, lines = await _send(ctx, server, client, login.session, values)
     if response is None or response.status_code >= 400:
         said = problem or f"answered {response.status_code if response else '?'}"
         return broke("session", f"{login.session.method} {login.session.path} {said.strip()}", lines)
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = _json(response)
     if not body or facts.email.lower() not in json.dumps(body).lower():
         return broke("session", f"{login.session.method} {login.session.path} answered "
                                 f"{'no session' if not body else 'a session for someone else'} after the "
                                 "sign-in: the session cookie is not kept or not honoured", lines)
+    # The same question without any cookie must not name the identity: a session route that
+    # answers anyone proves no session at all.
+    import httpx
+
+    async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                                 verify=not _loopback(server.facts.url or "")) as anonymous:
+        response, problem, lines = await _send(ctx, server, anonymous, login.session, values)
+    if response is not None and facts.email.lower() in json.dumps(_json(response)).lower():
+        return broke("session", f"{login.session.method} {login.session.path} names {facts.email} to a request "
+                                "without any cookie: it does not read the session", lines)
     facts.ok = True
     facts.elapsed_s = round(time.monotonic() - started, 3)
     return facts

@@ -273,16 +273,23 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
             raise ProvisionFailed(f"another `provision schema` holds the lock for over "
                                   f"{LOCK_TIMEOUT}; nothing applied") from None
         if migrator is not None:
+            if getattr(migrator, "tool", "") == "prisma" and getattr(migrator, "schema", ""):
+                # Prisma Migrate creates the schema its URL names before migrating into it.
+                from psycopg import sql
+
+                await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                    sql.Identifier(migrator.schema)))
             facts = await migrator.history(connection, list(migrations))
             if facts.table_exists:
                 return await _apply_pending(connection, ctx, options, migrator, facts, result)
             # The migrator has never run here: the whole history, additively (its tables may
             # have been created by hand), then every migration recorded as the migrator would.
-            if parsed is None:
+            if parsed is None or not parsed.complete:
                 raise _NeedsStatements
             _refuse(parsed, options)
         _would_refuse(result, parsed, options)
-        await _apply_whole(connection, ctx, parsed, options, source_names, result)
+        await _apply_whole(connection, ctx, parsed, options, source_names, result,
+                           baseline=migrator)
         if migrator is not None:
             await migrator.record(connection, list(migrations))
             verb = "would record" if options.dry_run else "recorded"
@@ -305,7 +312,7 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
     from provision.schemaplan import Step
 
     if facts.failed:
-        raise ProvisionFailed(f"{migrator.table} holds failed migrations ({listed(facts.failed)}): "
+        raise ProvisionFailed(f"{migrator.table}: cannot go on past these migrations ({listed(facts.failed)}): "
                               f"resolve them with {migrator.tool} first; nothing was applied")
     if facts.changed:
         result.lines.append(f"changed since applied (not re-run; restore them from git): {listed(facts.changed)}")
@@ -339,7 +346,7 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
 
 
 async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Options,
-                       source_names: str, result: Provisioned) -> None:
+                       source_names: str, result: Provisioned, baseline: Any = None) -> None:
     """The schema (or a whole history the migrator never ran here) against the live
     database: nothing when it is all there, else the additive plan, in the caller's
     transaction."""
@@ -347,7 +354,9 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
     from provision.schemaplan import make_plan
 
     live = await table_columns(connection, list(parsed.tables)) if parsed.tables else {}
-    if await _applied(connection, parsed, live):
+    # A history about to be recorded as applied is never taken as applied on its tables
+    # alone: its plan is made and every statement it leaves out is looked up (below).
+    if baseline is None and await _applied(connection, parsed, live):
         others = f" and its {len(parsed.objects)} other objects" if parsed.objects else ""
         result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
                             f"{source_names} exist with their columns{others}")
@@ -355,6 +364,22 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
     if not parsed.complete:
         raise _NeedsStatements
     plan = await make_plan(connection, parsed, live)
+    if baseline is not None:
+        from provision.schemaplan import unverified
+
+        missing = await unverified(connection, plan)
+        if missing:
+            shown = "; ".join(f"{s.where} `{s.first_line}`" for s in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise ProvisionFailed(
+                f"not recording the {baseline.tool} history in {baseline.table}: its tables exist (applied by "
+                f"hand), but {plural(len(missing), 'statement')} of it {'is' if len(missing) == 1 else 'are'} not "
+                f"seen in the database ({shown}{more}) — a row-level security switch, policy, constraint or data "
+                "change marked done would never run. Run them yourself, then run this again (or baseline with "
+                f"{baseline.tool}'s own tools); nothing was applied or recorded")
+        if not plan.steps:
+            result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of {source_names} exist "
+                                f"with their columns, and every other statement of it is seen in the database")
     if not plan.whole_file:
         result.lines.append(f"plan for {source_names} against the live database "
                             f"({len(plan.steps)} additive step{'s' if len(plan.steps) != 1 else ''}):")
@@ -373,7 +398,8 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
     for problem in plan.not_done:
         result.lines.append(f"not done: {problem}")
     if not plan.steps:
-        result.lines.append("nothing to add: every table, column and object of the schema exists")
+        if baseline is None:
+            result.lines.append("nothing to add: every table, column and object of the schema exists")
         return
     started = time.perf_counter()
     await _run_steps(connection, ctx, plan.steps)

@@ -146,3 +146,71 @@ async def make_plan(connection: Any, parsed: ParsedSchema,
                                  f"{', '.join(extra)} that the schema no longer declares "
                                  "(dropping needs a migration; left alone)")
     return plan
+
+
+# What a left-out statement's effect looks like in the catalogs, for the ones that can be
+# looked up: ALTER TABLE … ADD CONSTRAINT <name>, ENABLE/FORCE ROW LEVEL SECURITY, ALTER
+# COLUMN … SET NOT NULL, CREATE POLICY. One query per statement (a baseline is rare).
+_CONSTRAINT = ("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = "
+               "to_regclass(quote_ident(%s) || '.' || quote_ident(%s)))")
+_ROW_SECURITY = ("SELECT coalesce((SELECT relrowsecurity FROM pg_class WHERE oid = "
+                 "to_regclass(quote_ident(%s) || '.' || quote_ident(%s))), false)")
+_FORCE_ROW_SECURITY = ("SELECT coalesce((SELECT relforcerowsecurity FROM pg_class WHERE oid = "
+                       "to_regclass(quote_ident(%s) || '.' || quote_ident(%s))), false)")
+_NOT_NULL = ("SELECT coalesce((SELECT attnotnull FROM pg_attribute WHERE attname = %s AND attrelid = "
+             "to_regclass(quote_ident(%s) || '.' || quote_ident(%s))), false)")
+_POLICY = ("SELECT EXISTS (SELECT 1 FROM pg_policy WHERE polname = %s AND polrelid = "
+           "to_regclass(quote_ident(%s) || '.' || quote_ident(%s)))")
+
+
+async def unverified(connection: Any, plan: Plan) -> list[Statement]:
+    """The statements the plan left out whose effect is not seen in the database: all of
+    them must be there before a history the migrator never ran may be recorded as applied
+    (a left-out ENABLE ROW LEVEL SECURITY, policy, constraint or UPDATE would otherwise be
+    marked done and never run by anyone)."""
+    from pglast import ast
+    from pglast.enums import AlterTableType
+
+    async def holds(query: str, *params: str) -> bool:
+        row = await (await connection.execute(query, params)).fetchone()
+        return bool(row and row[0])
+
+    missing = []
+    for statement, _why in plan.left_out:
+        node, table = statement.node, _table(statement)
+        if isinstance(node, ast.CreateStmt) and table is not None:
+            continue  # the table and every column it declares exist (make_plan saw them)
+        if _object_of(node) is not None:
+            continue  # the index, view, type, function… exists (make_plan looked it up)
+        if isinstance(node, ast.AlterTableStmt) and table is not None:
+            seen = True
+            for command in node.cmds or ():
+                kind = command.subtype
+                if kind == AlterTableType.AT_AddColumn:
+                    continue  # present, or make_plan would have added it
+                if kind == AlterTableType.AT_AddConstraint and getattr(command.def_, "conname", None):
+                    seen = await holds(_CONSTRAINT, str(command.def_.conname), table.schema, table.name)
+                elif kind == AlterTableType.AT_EnableRowSecurity:
+                    seen = await holds(_ROW_SECURITY, table.schema, table.name)
+                elif kind == AlterTableType.AT_ForceRowSecurity:
+                    seen = await holds(_FORCE_ROW_SECURITY, table.schema, table.name)
+                elif kind == AlterTableType.AT_SetNotNull and command.name:
+                    seen = await holds(_NOT_NULL, str(command.name), table.schema, table.name)
+                else:
+                    seen = False
+                if not seen:
+                    break
+            if seen:
+                continue
+        if isinstance(node, ast.CreatePolicyStmt) and node.table is not None:
+            schema = node.table.schemaname or statement.schema
+            if await holds(_POLICY, str(node.policy_name), schema, str(node.table.relname)):
+                continue
+        missing.append(statement)
+    return missing
+
+
+def _object_of(node: Any) -> Any:
+    from checks.sqlschema import _object
+
+    return _object(node)

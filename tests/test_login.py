@@ -26,7 +26,7 @@ FLOW = """
 ready_timeout = 30
 route_timeout = 10
 routes = [
-    { path = "/", status = 404 },
+    { path = "/", status = 200 },
     { path = "/api/notes", method = "POST", status = 201, json = { body = "hello {run}" }, signed_in = true, capture = { note_id = "$.id" } },
     { path = "/api/notes/{note_id}", signed_in = true, expect = { json = { "$.body" = "hello {run}" } } },
 ]
@@ -93,7 +93,7 @@ def test_a_route_that_answers_without_a_session_fails_dev004(tmp_path: Path) -> 
 def test_a_flow_whose_read_back_finds_nothing_names_the_step(tmp_path: Path) -> None:
     checks, _ = run(otp_project(tmp_path, env="NOTES_FORGET=1\n"))
     assert checks["DEV004"]["status"] == "fail"
-    assert "step 2 `GET /api/notes/{note_id}` answered 404 (expected 2xx/3xx)" in checks["DEV004"]["message"]
+    assert "step 2 `GET /api/notes/{note_id}` answered 404 (expected 2xx)" in checks["DEV004"]["message"]
 
 
 def test_no_code_source_fails_and_says_what_was_tried(tmp_path: Path) -> None:
@@ -223,7 +223,7 @@ def better_auth() -> Path:
 def better_auth_project(root: Path, packages: Path, url: str, login: str) -> Path:
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute((packages / "schema.sql").read_text())
-    flow = FLOW.replace('{ path = "/", status = 404 }', '{ path = "/api/auth/ok", status = 200 }').replace(
+    flow = FLOW.replace('{ path = "/", status = 200 }', '{ path = "/api/auth/ok", status = 200 }').replace(
         'expect = { json = { "$.body" = "hello {run}" } } },',
         'expect = { json = { "$.body" = "hello {run}" } }, sql = { query = "SELECT count(*) FROM notes '
         'WHERE id = $1 AND body = $2", params = ["{note_id}", "hello {run}"], equals = 1 } },')
@@ -257,3 +257,51 @@ def test_node_apps_are_not_left_running(tmp_path: Path) -> None:
     left = subprocess.run(["pgrep", "-f", str(project / "server.mjs")], capture_output=True, text=True,
                           env=clean_environ(), check=False)
     assert left.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ("OTP_ACCEPT_ANY=1\n", "for a wrong code (expected a 4xx refusal): the code is not checked"),
+    ("SESSION_ANSWERS_ANYONE=1\n", "to a request without any cookie: it does not read the session"),
+])
+def test_a_login_that_proves_nothing_fails_auth003(tmp_path: Path, env: str, says: str) -> None:
+    checks, _ = run(otp_project(tmp_path, env=env), only="AUTH003")
+    assert checks["AUTH003"]["status"] == "fail"
+    assert says in checks["AUTH003"]["message"]
+
+
+def test_a_signed_in_page_that_redirects_to_login_fails_dev004(tmp_path: Path) -> None:
+    flow = '[dev_server]\nroutes = [{ path = "/dashboard", signed_in = true }]\n'
+    checks, _ = run(otp_project(tmp_path, flow=flow))
+    assert checks["DEV004"]["status"] == "fail"
+    assert "step 1 `GET /dashboard` answered 307 (expected 2xx)" in checks["DEV004"]["message"]
+
+
+def test_an_eight_digit_code_the_pattern_misses_is_never_quoted(tmp_path: Path) -> None:
+    project = otp_project(tmp_path, env="OTP_FIXED=73190455\n",
+                          login='[auth.login]\notp_from = "output"\ncode_timeout = 1\n')
+    checks, printed = run(project, only="auth,devserver")
+    assert checks["AUTH003"]["status"] == "fail" and "broke at `code`" in checks["AUTH003"]["message"]
+    assert "73190455" not in printed
+
+
+@pytest.mark.parametrize(("toml", "says"), [
+    ('[dev_server]\nroutes = [{ path = "/x", signed_in = true, sql = { query = "SELECT 3; COMMIT; DELETE FROM audit", equals = 3 } }]\n',
+     "must be one read-only SELECT"),
+    ('[dev_server]\nroutes = [{ path = "/x", signed_in = true, sql = { query = "WITH d AS (DELETE FROM a RETURNING 1) SELECT count(*) FROM d", equals = 0 } }]\n',
+     "it writes"),
+    ('[dev_server]\nurl = "http://127.0.0.1:1@192.0.2.2:4567"\n', "must not hold a user name or password"),
+    ('[auth.login]\nemail = "someone@gmail.com, deploy-check+{run}@example.test"\n', "one bare address"),
+    ('[auth.login]\nmailpit_url = "http://127.0.0.1:1@192.0.2.2:8025"\n', "must not hold a user name or password"),
+])
+def test_unsafe_login_and_flow_settings_are_refused_at_load(tmp_path: Path, toml: str, says: str) -> None:
+    project = otp_project(tmp_path, flow="")
+    (project / "deploy-check.toml").write_text(toml)
+    done = run_cli("check", "--project", str(project), "--only", "AUTH003")
+    assert done.returncode == 2 and says in done.stderr, done.stderr
+
+
+def test_a_url_with_a_user_name_is_never_taken_for_loopback() -> None:
+    from checks.devproc import loopback_url
+
+    assert loopback_url("http://127.0.0.1:1@192.0.2.2:4567") is None
+    assert loopback_url("http://127.0.0.1:3000") == "http://127.0.0.1:3000"

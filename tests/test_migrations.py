@@ -286,7 +286,7 @@ def test_a_failed_prisma_migration_fails_db006_and_blocks_provision(tmp_path: Pa
     check = db006(project)
     assert check["status"] == "fail" and "failed: 20241103120000_tags" in str(check["message"])
     done = provision(project)
-    assert done.returncode != 0 and "failed migrations" in done.stdout + done.stderr
+    assert done.returncode != 0 and "cannot go on past these migrations" in done.stdout + done.stderr
     assert query(fresh_db, "SELECT to_regclass('\"Tag\"')") == [(None,)]
 
 
@@ -319,3 +319,52 @@ def test_golang_migrate_keeps_one_clean_row_and_a_dirty_one_fails(tmp_path: Path
     query(fresh_db, "UPDATE schema_migrations SET dirty = true")
     check = db006(project)
     assert check["status"] == "fail" and "000002_notes (dirty" in str(check["message"])
+
+
+def test_a_history_applied_by_hand_is_not_recorded_past_what_the_database_shows(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    # Migration 2 switches row-level security on, adds a policy, a constraint and a data fix;
+    # only the table was made by hand. Recording it would mark them done for good.
+    names = {"20241101120000_accounts.sql": "-- migrate:up\nCREATE TABLE accounts (id bigserial PRIMARY KEY, "
+                                            "email text);\n-- migrate:down\nDROP TABLE accounts;\n",
+             "20241102120000_lock_down.sql": "-- migrate:up\nALTER TABLE accounts ENABLE ROW LEVEL SECURITY;\n"
+                                             "CREATE POLICY own ON accounts USING (true);\n"
+                                             "ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);\n"
+                                             "UPDATE accounts SET email = lower(email) WHERE email <> lower(email);\n"
+                                             "-- migrate:down\nALTER TABLE accounts DISABLE ROW LEVEL SECURITY;\n"}
+    project = write_project(tmp_path, {".env.local": f"DATABASE_URL={fresh_db}\n",
+                                       **{f"db/migrations/{n}": t for n, t in names.items()}})
+    query(fresh_db, "CREATE TABLE accounts (id bigserial PRIMARY KEY, email text)")
+    done = provision(project)
+    assert done.returncode != 0
+    said = done.stdout + done.stderr
+    assert "not recording the dbmate history" in said and "UPDATE accounts" in said
+    assert "ENABLE ROW LEVEL SECURITY" in said and "CREATE POLICY" in said
+    assert query(fresh_db, "SELECT to_regclass('schema_migrations')") == [(None,)]
+    # Once the database shows them (here: run by hand), the history is recorded.
+    query(fresh_db, "ALTER TABLE accounts ENABLE ROW LEVEL SECURITY; CREATE POLICY own ON accounts USING (true); "
+                    "ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email)")
+    done = provision(project)
+    assert done.returncode != 0 and "UPDATE accounts" in done.stdout + done.stderr  # a data change is never "seen"
+
+
+def test_a_drizzle_migration_older_than_the_last_applied_is_named_not_passed(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0002_nickname"])
+    assert len(drizzle_migrate(migrators, project, fresh_db)) == 2
+    # A branch merged in: 0001's `when` is older than 0002's, so drizzle will never apply it.
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0001_notes", "0002_nickname"])
+    check = db006(project)
+    assert check["status"] == "fail" and "0001_notes (never applied" in str(check["message"])
+    assert len(drizzle_migrate(migrators, project, fresh_db)) == 2  # drizzle-orm agrees: it skips it
+    done = provision(project)
+    assert done.returncode != 0 and "0001_notes" in done.stdout + done.stderr
+
+
+def test_prisma_history_is_read_in_the_schema_its_url_names(tmp_path: Path, fresh_db: str) -> None:
+    project = prisma_project(tmp_path, fresh_db)
+    (project / ".env").write_text(f"DATABASE_URL={fresh_db}?schema=app\n")
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert query(fresh_db, "SELECT to_regclass('app._prisma_migrations') IS NOT NULL") == [(True,)]
+    assert db006(project)["status"] == "pass"

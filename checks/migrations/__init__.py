@@ -104,7 +104,8 @@ def migrator_for(ctx: Context) -> Migrator | None:
     if source.kind == "prisma":
         from checks.migrations.prisma import Prisma
 
-        return Prisma()
+        # Prisma keeps its table in the schema its URL's ?schema= names (default public).
+        return Prisma(_first_schema(ctx))
     if source.kind == "supabase":
         from checks.migrations.supabase import Supabase
 
@@ -112,9 +113,16 @@ def migrator_for(ctx: Context) -> Migrator | None:
     if source.kind == "dbmate":
         from checks.migrations.dbmate import Dbmate
 
-        return Dbmate(*(source.history_table or ("", "schema_migrations")))
+        return Dbmate(*(source.history_table or (_first_schema(ctx), "schema_migrations")))
     if source.kind == "golang-migrate":
         from checks.migrations.golang_migrate import GolangMigrate
 
         return GolangMigrate()
     return None
+
+
+def _first_schema(ctx: Context) -> str:
+    """The first schema of the app's search_path (its URL), "" for the server's default."""
+    from checks.schema import app_search_path
+
+    return next((schema for schema in app_search_path(ctx) if schema != "$user"), "")

@@ -120,6 +120,14 @@ def main() -> None:
             subprocess.run(["node", "-e", script, sys.executable, listen], check=True)
         else:
             subprocess.Popen([sys.executable, "-c", listen], start_new_session=MODE == "setsid")
+        # Ready only once the descendant listens (it has left the group by then): a SIGTERM
+        # to the group before its setpgid would end it with the group, and prove no sweep.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", int(detached))) == 0:
+                    break
+            time.sleep(0.02)
         serve(port)
     elif MODE in ("proxy", "proxy-only"):
         # A dev server that names a service it talks to before (or instead of) its own URL.

@@ -10,7 +10,8 @@
 //   packages/better-auth/src/api/routes/session.ts             (get-session: {session, user} or null)
 //
 // Env: PORT (default 3000); SMTP_HOST + SMTP_PORT (mail the code to that SMTP sink, else print it);
-// fault switches: OTP_BROKEN_VERIFY=1, NOTES_UNPROTECTED=1, NOTES_FORGET=1; canaries: OTP_FIXED,
+// fault switches: OTP_BROKEN_VERIFY=1, OTP_ACCEPT_ANY=1, SESSION_ANSWERS_ANYONE=1, NOTES_UNPROTECTED=1,
+// NOTES_FORGET=1, and GET /dashboard always redirects to /login; canaries: OTP_FIXED,
 // SESSION_TOKEN_FIXED (known values a test looks for in every output).
 import http from "node:http";
 import net from "node:net";
@@ -214,6 +215,7 @@ async function signInEmailOtp(req, res) {
   if (process.env.OTP_BROKEN_VERIFY === "1") return apiError(res, 400, "INVALID_OTP", "Invalid OTP");
 
   const key = `sign-in-otp-${email}`;
+  if (process.env.OTP_ACCEPT_ANY === "1" && otps.has(key)) otps.set(key, { ...otps.get(key), otp: body.otp });
   const stored = otps.get(key);
   if (!stored) return apiError(res, 400, "INVALID_OTP", "Invalid OTP");
   otps.delete(key); // consumed; put back below only after a wrong guess
@@ -242,11 +244,15 @@ async function signInEmailOtp(req, res) {
     id: randomId(),
   });
   const cookie = `${COOKIE}=${sign(token)}; Max-Age=${SESSION_TTL_S}; Path=/; HttpOnly; SameSite=Lax`;
+  lastSignedIn = { session: sessions.get(token), user };
   return sendJson(res, 200, { token, user }, { "set-cookie": cookie });
 }
 
+let lastSignedIn = null; // for SESSION_ANSWERS_ANYONE
+
 function getSession(req, res) {
-  const found = sessionFrom(req);
+  let found = sessionFrom(req);
+  if (!found && process.env.SESSION_ANSWERS_ANYONE === "1") found = lastSignedIn;
   const headers = { "cache-control": "no-store", pragma: "no-cache" };
   return sendJson(res, 200, found ? { session: found.session, user: found.user } : null, headers);
 }
@@ -298,6 +304,8 @@ const server = http.createServer(async (req, res) => {
     if (route) return await route(req, res);
     if (path === "/api/notes" || path.startsWith("/api/notes/")) return await notesRoute(req, res, path);
     if (req.method === "GET" && path === "/") return sendJson(res, 200, { ok: true });
+    // A page whose middleware never sees the session: it always sends the user to sign in.
+    if (req.method === "GET" && path === "/dashboard") return res.writeHead(307, { location: "/login" }).end();
     res.writeHead(404).end();
   } catch (err) {
     console.error(`error: ${err?.message ?? err}`);
