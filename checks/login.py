@@ -211,7 +211,8 @@ def _loopback(url: str) -> bool:
 
 
 async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, request: Request,
-                values: dict[str, str]) -> tuple[httpx.Response | None, str | None, list[str]]:
+                values: dict[str, str], *, refusal_expected: bool = False
+                ) -> tuple[httpx.Response | None, str | None, list[str]]:
     """(answer, transport problem, the server's lines while it answered)."""
     import httpx
 
@@ -229,8 +230,8 @@ async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, requ
     except httpx.HTTPError as exc:
         return None, ctx.mask(f"{type(exc).__name__}: {exc}"), server.lines_since(mark)
     remember_secrets(ctx, client, response)
-    if response.status_code >= 400:
-        await server.settle(mark)
+    if response.status_code >= 400 and not refusal_expected:
+        await server.settle(mark)  # the server's lines about an error come just after it
     return response, None, server.lines_since(mark)
 
 
@@ -508,7 +509,8 @@ async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, l
     ctx.report_progress("AUTH003", f"code received ({facts.source}); verifying")
     # A verify that takes any code proves nothing: a wrong one first must be refused (Better
     # Auth allows 3 attempts, so the real code still works after it).
-    response, problem, lines = await _send(ctx, server, client, login.verify, {**values, "otp": _wrong(code)})
+    response, problem, lines = await _send(ctx, server, client, login.verify, {**values, "otp": _wrong(code)},
+                                           refusal_expected=True)
     if response is None or not 400 <= response.status_code < 500:
         said = problem or (f"answered {response.status_code}" if response else "?")
         return broke("verify", f"{login.verify.method} {login.verify.path} {said} for a wrong code "
