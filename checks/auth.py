@@ -331,8 +331,11 @@ AUTH003 = Spec(
     "source — the dev server's output, an SMTP sink on 127.0.0.1 handed to the app as "
     "SMTP_HOST/SMTP_PORT, a local Mailpit, Better Auth's verification row (read-only), or "
     "Clerk's +clerk_test code — submits it, keeps the session cookie and asks the session "
-    "route for that email. Better Auth and Neon Auth apps need no configuration; others "
-    "name their routes in [auth.login]. Only against a loopback app unless "
+    "route for that email; a wrong code must be refused and the session route must not "
+    "answer without the cookie. Better Auth and Neon Auth apps need no configuration; Clerk "
+    "apps sign in through Clerk's Frontend API in test mode (deploy-check+clerk_test@…, code "
+    "424242, development keys only) and hand the session to the app as clerkMiddleware reads "
+    "it; others name their routes in [auth.login]. Only against a loopback app unless "
     "--allow-remote-login; the code, cookies and tokens are masked everywhere.",
     "Run the app, sign in with an email code yourself, and fix the step named here; "
     "[auth.login] names the routes, otp_from the code source and otp_pattern its shape.",

@@ -613,6 +613,8 @@ async def run_dev_server(ctx: Context) -> DevFacts:
                     from checks.flow import walk_flow
 
                     server.facts.flow = await walk_flow(ctx, server, client, signed_in, server.facts.login)
+                if server.facts.login is not None and server.facts.login.sign_out is not None:
+                    await server.facts.login.sign_out()  # Clerk: end the test session
     finally:
         await server.stop()
         if sink is not None:

@@ -80,6 +80,7 @@ class LoginFacts:
     elapsed_s: float | None = None
     server_lines: list[str] = field(default_factory=list)
     hint: str | None = None
+    sign_out: Any = None  # a coroutine function ending the session after the flow, where there is one
 
 
 def run_email(login: Login, run_id: str) -> str:
@@ -93,12 +94,18 @@ def login_plan(ctx: Context) -> tuple[Login | None, str]:
     defaults = DEFAULT_LOGIN.get(provider or "", {})
     if not login.explicit and provider in (None, "none"):
         return None, "no auth provider and no [auth.login]: nothing to sign in to"
+    if provider == "clerk" and not (login.send or login.verify or login.session) and login.otp_from in (
+            "auto", "clerk-test"):
+        # Clerk apps sign in through Clerk's Frontend API, not routes of their own: its test
+        # mode (a +clerk_test address, code 424242) on the development instance.
+        email = login.email if "+clerk_test" in login.email else "deploy-check+clerk_test@example.test"
+        return replace(login, via="clerk", otp_from="clerk-test", email=email), ""
     filled = replace(login, send=login.send or defaults.get("send"), verify=login.verify or defaults.get("verify"),
                      session=login.session or defaults.get("session"))
     missing = [name for name in ("send", "verify", "session") if getattr(filled, name) is None]
     if missing:
         return None, (f"no sign-in routes for {provider or 'this app'}: deploy-check knows Better Auth's "
-                      f"email-OTP routes (better-auth, neon-auth); set [auth.login] "
+                      f"email-OTP routes (better-auth, neon-auth) and Clerk's Frontend API; set [auth.login] "
                       f"{', '.join(missing)} to the app's own OTP routes")
     return filled, ""
 
@@ -445,7 +452,7 @@ async def sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, lo
                   sink: SmtpSink | None, allow_remote: bool = False) -> LoginFacts:
     address = run_email(login, server.run_id)
     facts = LoginFacts(email=address)
-    assert server.facts.url is not None and login.send and login.verify and login.session
+    assert server.facts.url is not None
     if not _loopback(server.facts.url) and not allow_remote:
         facts.not_run = (f"the app answers at {server.facts.url}, not on this machine: deploy-check signs "
                          "in only locally unless --allow-remote-login")
@@ -456,6 +463,11 @@ async def sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, lo
         if any(ctx.env.get(k, "").startswith("pk_live_") for k in CLERK_KEYS) and not allow_remote:
             facts.not_run = "the Clerk key is a production one (pk_live_): no test sign-in without --allow-remote-login"
             return facts
+    if login.via == "clerk":
+        from checks.clerk import clerk_sign_in
+
+        return await clerk_sign_in(ctx, server, client, login, facts)
+    assert login.send and login.verify and login.session
     facts.attempted = True
     values = {"email": address, "run": server.run_id}
     started = time.monotonic()

@@ -305,3 +305,142 @@ def test_a_url_with_a_user_name_is_never_taken_for_loopback() -> None:
 
     assert loopback_url("http://127.0.0.1:1@192.0.2.2:4567") is None
     assert loopback_url("http://127.0.0.1:3000") == "http://127.0.0.1:3000"
+
+
+# -- Clerk: a loopback stand-in with the Frontend API's shapes -------------------------------
+
+
+class FakeClerk:
+    """Clerk's Frontend API as clerk-js speaks to it (clerk/javascript packages/clerk-js:
+    auth/devBrowser.ts, resources/SignIn.ts, SignUp.ts, Client.ts): form-urlencoded bodies,
+    the dev browser's `id` as `__clerk_db_jwt`, `{response, client}` envelopes, errors as
+    `{errors: [{code, message, long_message}]}`, and test mode's fixed code 424242."""
+
+    def __init__(self, httpserver: Any, *, leaky: bool = False) -> None:
+        self.users: set[str] = set()
+        self.browsers: set[str] = set()
+        self.attempts: dict[str, dict[str, str]] = {}  # sia_/sua_ id -> {"email", "kind"}
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.ended = 0
+        self.leaky = leaky  # GET /v1/client answers anyone
+        self.jwt = ("eyJhbGciOiJSUzI1NiJ9." + __import__("base64").urlsafe_b64encode(
+            json.dumps({"iat": 1764600000, "sid": "sess_1"}).encode()).decode().rstrip("=") + ".clerkjwtcanarysig")
+        httpserver.expect_request(re.compile(r"^/v1/.*")).respond_with_handler(self.handle)
+
+    @staticmethod
+    def answer(status: int, body: Any) -> Any:
+        from werkzeug.wrappers import Response
+
+        return Response(json.dumps(body), status=status, content_type="application/json")
+
+    def client(self, browser: str) -> dict[str, Any]:
+        return {"object": "client", "sessions": [s for s in self.sessions.values() if s["browser"] == browser]}
+
+    def handle(self, request: Any) -> Any:
+        path, form = request.path, request.form
+        if request.method == "POST" and path == "/v1/dev_browser":
+            browser = f"dvb_{len(self.browsers) + 1}canary"
+            self.browsers.add(browser)
+            return self.answer(200, {"object": "dev_browser", "id": browser})
+        browser = request.args.get("__clerk_db_jwt", "")
+        if browser not in self.browsers:
+            if self.leaky and path == "/v1/client":
+                return self.answer(200, {"response": {"sessions": list(self.sessions.values())}})
+            return self.answer(401, {"errors": [{"code": "dev_browser_unauthenticated", "message": "Unauthenticated"}]})
+        if path == "/v1/client" and request.method == "GET":
+            return self.answer(200, {"response": self.client(browser)})
+        if path == "/v1/client/sessions" and request.args.get("_method") == "DELETE":
+            for session in self.sessions.values():
+                if session["browser"] == browser and session["status"] == "active":
+                    session["status"] = "ended"
+                    self.ended += 1
+            return self.answer(200, {"response": self.client(browser)})
+        if path == "/v1/client/sign_ins":
+            email = form.get("identifier", "")
+            if email not in self.users:
+                return self.answer(422, {"errors": [{"code": "form_identifier_not_found",
+                                                     "message": "Couldn't find your account.",
+                                                     "long_message": "Couldn't find your account."}]})
+            attempt = f"sia_{len(self.attempts) + 1}"
+            self.attempts[attempt] = {"email": email, "kind": "sign_in"}
+            return self.answer(200, {"response": {"object": "sign_in_attempt", "id": attempt,
+                                                  "status": "needs_first_factor", "identifier": email,
+                                                  "supported_first_factors": [{"strategy": "email_code",
+                                                                               "safe_identifier": email,
+                                                                               "email_address_id": "idn_1"}]},
+                                     "client": self.client(browser)})
+        if path == "/v1/client/sign_ups":
+            attempt = f"sua_{len(self.attempts) + 1}"
+            self.attempts[attempt] = {"email": form.get("email_address", ""), "kind": "sign_up"}
+            return self.answer(200, {"response": {"object": "sign_up_attempt", "id": attempt,
+                                                  "status": "missing_requirements",
+                                                  "unverified_fields": ["email_address"]},
+                                     "client": self.client(browser)})
+        step = re.fullmatch(r"/v1/client/sign_(?:ins|ups)/(\w+)/(\w+)", path)
+        if step and step.group(1) in self.attempts:
+            attempt = self.attempts[step.group(1)]
+            if step.group(2).startswith("prepare"):
+                return self.answer(200, {"response": {"id": step.group(1), "status": "needs_first_factor"},
+                                         "client": self.client(browser)})
+            if form.get("code") != "424242" or "+clerk_test" not in attempt["email"]:
+                return self.answer(422, {"errors": [{"code": "form_code_incorrect", "message": "Incorrect code"}]})
+            self.users.add(attempt["email"])
+            session = f"sess_{len(self.sessions) + 1}"
+            self.sessions[session] = {"object": "session", "id": session, "status": "active", "browser": browser,
+                                      "user": {"email_addresses": [{"email_address": attempt["email"]}]},
+                                      "last_active_token": {"object": "token", "jwt": self.jwt}}
+            return self.answer(200, {"response": {"id": step.group(1), "status": "complete",
+                                                  "created_session_id": session},
+                                     "client": self.client(browser)})
+        return self.answer(404, {"errors": [{"code": "resource_not_found", "message": "not found"}]})
+
+
+def clerk_project(root: Path, httpserver: Any, key_prefix: str = "pk_test_") -> Path:
+    import base64
+
+    host = f"127.0.0.1:{httpserver.port}"
+    key = key_prefix + base64.b64encode(f"{host}$".encode()).decode().rstrip("=")
+    project = otp_project(root, env=f"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY={key}\nCLERK_SECRET_KEY=sk_test_canaryQm2Lx9Vt4\n",
+                          flow="")
+    (project / "deploy-check.toml").write_text('[auth]\nprovider = "clerk"\n')
+    return project
+
+
+def test_clerk_test_mode_signs_up_then_in_through_the_frontend_api(tmp_path: Path, httpserver: Any) -> None:
+    clerk = FakeClerk(httpserver)
+    project = clerk_project(tmp_path, httpserver)
+    for run_number in (1, 2):  # the first run signs the test identity up, the second in
+        checks, printed = run(project, only="AUTH003")
+        assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+        assert checks["AUTH003"]["details"]["source"] == "clerk-test"
+        assert checks["AUTH003"]["details"]["email"] == "deploy-check+clerk_test@example.test"
+        assert clerk.jwt not in printed and "dvb_" not in printed
+        assert clerk.ended == run_number  # the session is ended after the run
+    kinds = [a["kind"] for a in clerk.attempts.values()]
+    assert kinds[0] == "sign_up" and "sign_in" in kinds
+
+
+def test_clerk_frontend_api_that_answers_without_the_dev_browser_fails(tmp_path: Path, httpserver: Any) -> None:
+    FakeClerk(httpserver, leaky=True)
+    checks, _ = run(clerk_project(tmp_path, httpserver), only="AUTH003")
+    assert checks["AUTH003"]["status"] == "fail"
+    assert "names the test identity without the dev browser" in checks["AUTH003"]["message"]
+
+
+def test_a_production_clerk_key_is_never_signed_in_with(tmp_path: Path, httpserver: Any) -> None:
+    clerk = FakeClerk(httpserver)
+    checks, _ = run(clerk_project(tmp_path, httpserver, "pk_live_"), only="AUTH003")
+    assert checks["AUTH003"]["status"] == "skip" and "pk_live_" in checks["AUTH003"]["message"]
+    assert clerk.browsers == set()  # nothing was asked of the Frontend API
+
+
+def test_the_clerk_session_reaches_the_apps_signed_in_routes(tmp_path: Path, httpserver: Any) -> None:
+    clerk = FakeClerk(httpserver)
+    project = clerk_project(tmp_path, httpserver)
+    with (project / ".env.local").open("a") as env:
+        env.write(f"ACCEPT_BEARER={clerk.jwt}\n")
+    (project / "deploy-check.toml").write_text('[auth]\nprovider = "clerk"\n' + FLOW)
+    checks, printed = run(project)
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    assert clerk.jwt not in printed

@@ -46,6 +46,13 @@ function sign(token) {
 }
 
 function sessionFrom(req) {
+  // ACCEPT_BEARER=<jwt>: plays a Clerk app, whose clerkMiddleware takes the session token as
+  // `Authorization: Bearer <jwt>` on API routes (clerk/javascript packages/backend request.ts).
+  const bearer = process.env.ACCEPT_BEARER;
+  if (bearer && req.headers.authorization === `Bearer ${bearer}`) {
+    const user = { id: "user_clerk", email: "deploy-check+clerk_test@example.test" };
+    return { session: { id: "sess_clerk", userId: user.id }, user };
+  }
   const pair = (req.headers.cookie || "")
     .split(";")
     .map((part) => part.trim())
