@@ -367,7 +367,8 @@ async def otp_login(ctx: Context) -> Outcome:
         return skipped("not run: the dev server did not answer (see DEV001)", blocked_by="DEV001")
     result = facts.login
     details: dict[str, Any] = {"email": result.email, "source": result.source, "elapsed_s": result.elapsed_s,
-                               "tried": result.tried, "failed_step": result.failed_step}
+                               "tried": result.tried, "failed_step": result.failed_step,
+                               "signed_out": result.signed_out}
     if result.not_run:
         return skipped(result.not_run, unverified=f"auth: OTP login is not proven locally: {result.not_run}")
     if not result.ok:

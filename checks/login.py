@@ -46,6 +46,7 @@ BETTER_AUTH_LOGIN = {
     "verify": Request("/api/auth/sign-in/email-otp", "POST", {"email": "{email}", "otp": "{otp}"}),
     "session": Request("/api/auth/get-session", "GET"),
 }
+BETTER_AUTH_SIGN_OUT = Request("/api/auth/sign-out", "POST", {})
 DEFAULT_LOGIN = {"better-auth": BETTER_AUTH_LOGIN, "neon-auth": BETTER_AUTH_LOGIN}
 # better-auth 1.7 email-otp: the pending code's row is `verification` with identifier
 # `<type>-otp-<lower-cased email>` and value `<otp>:<failed attempts>` (storeOTP "plain").
@@ -81,6 +82,7 @@ class LoginFacts:
     server_lines: list[str] = field(default_factory=list)
     hint: str | None = None
     sign_out: Any = None  # a coroutine function ending the session after the flow, where there is one
+    signed_out: str = ""  # what ending the session answered
 
 
 def run_email(login: Login, run_id: str) -> str:
@@ -211,6 +213,15 @@ def _secret_fields(value: Any, key: str = "") -> list[str]:
     return []
 
 
+def origin_header(url: str) -> dict[str, str]:
+    """The Origin a browser sends with the app's own requests: Better Auth refuses a POST
+    that carries its cookie without one (403, its CSRF check)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return {"Origin": f"{parts.scheme}://{parts.netloc}"}
+
+
 def _loopback(url: str) -> bool:
     from checks.devproc import loopback_url
 
@@ -231,7 +242,7 @@ async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, requ
         response = await asyncio.wait_for(client.request(
             request.method, server.facts.url + fill(request.path, values, in_path=True),
             json=fill(request.json, values) if request.json is not None else None,
-            timeout=ctx.config.route_timeout), ctx.config.route_timeout)
+            headers=origin_header(server.facts.url), timeout=ctx.config.route_timeout), ctx.config.route_timeout)
     except (httpx.TimeoutException, TimeoutError):
         return None, f"no answer within {ctx.config.route_timeout:g} s", server.lines_since(mark)
     except httpx.HTTPError as exc:
@@ -557,4 +568,14 @@ async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, l
                                 "without any cookie: it does not read the session", lines)
     facts.ok = True
     facts.elapsed_s = round(time.monotonic() - started, 3)
+    if login.send == BETTER_AUTH_LOGIN["send"]:
+        async def sign_out() -> None:
+            # better-auth src/api/routes/sign-out.ts: POST /api/auth/sign-out ends the session
+            # (the test user stays: deleting one is off unless the app enables deleteUser).
+            response, problem, _ = await _send(ctx, server, client, BETTER_AUTH_SIGN_OUT, values,
+                                               refusal_expected=True)
+            facts.signed_out = problem or (f"{BETTER_AUTH_SIGN_OUT.path} answered {response.status_code}"
+                                           if response is not None else "no answer")
+
+        facts.sign_out = sign_out
     return facts

@@ -92,6 +92,9 @@ const routes = {
     await pool.query("INSERT INTO projects (account_id, name) VALUES ($1, 'Inbox') ON CONFLICT DO NOTHING", [id]);
     send(res, 200, { user: { id, email: email.toLowerCase() } }, { "set-cookie": `sid=${encodeURIComponent(sign(id))}; HttpOnly; Path=/; SameSite=Lax` });
   },
+  "POST /api/auth/sign-out": async (req, res) => {
+    send(res, 200, { success: true }, { "set-cookie": "sid=; HttpOnly; Path=/; SameSite=Lax; Max-Age=0" });
+  },
   "GET /api/auth/get-session": async (req, res) => {
     const id = accountOf(req);
     if (!id) return send(res, 200, null);
