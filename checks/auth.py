@@ -335,7 +335,9 @@ AUTH003 = Spec(
     "answer without the cookie. Better Auth and Neon Auth apps need no configuration; Clerk "
     "apps sign in through Clerk's Frontend API in test mode (deploy-check+clerk_test@…, code "
     "424242, development keys only) and hand the session to the app as clerkMiddleware reads "
-    "it; others name their routes in [auth.login]. Only against a loopback app unless "
+    "it; Supabase apps sign in through the local Supabase Auth (`supabase start`) with the "
+    "code from its Mailpit and hand @supabase/ssr's cookie to the app; others name their "
+    "routes in [auth.login]. Only against a loopback app unless "
     "--allow-remote-login; the code, cookies and tokens are masked everywhere.",
     "Run the app, sign in with an email code yourself, and fix the step named here; "
     "[auth.login] names the routes, otp_from the code source and otp_pattern its shape.",

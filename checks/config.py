@@ -89,7 +89,7 @@ class Login:
     smtp_env: tuple[str, str] = ("SMTP_HOST", "SMTP_PORT")
     mailpit_url: str | None = None
     code_timeout: float = 15.0
-    via: str = "app"  # "clerk": through Clerk's Frontend API (checks/clerk.py), not the app's routes
+    via: str = "app"  # "clerk", "supabase": through the provider's own API (checks/clerk.py, supabase_login.py)
 
 
 @dataclass(frozen=True)

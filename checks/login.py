@@ -102,12 +102,16 @@ def login_plan(ctx: Context) -> tuple[Login | None, str]:
         # mode (a +clerk_test address, code 424242) on the development instance.
         email = login.email if "+clerk_test" in login.email else "deploy-check+clerk_test@example.test"
         return replace(login, via="clerk", otp_from="clerk-test", email=email), ""
+    if provider == "supabase" and not (login.send or login.verify or login.session):
+        # Supabase apps sign in with supabase-js against Supabase Auth, not routes of their
+        # own: the local one (`supabase start`) mails the code to its Mailpit.
+        return replace(login, via="supabase", otp_from="mailpit" if login.otp_from == "auto" else login.otp_from), ""
     filled = replace(login, send=login.send or defaults.get("send"), verify=login.verify or defaults.get("verify"),
                      session=login.session or defaults.get("session"))
     missing = [name for name in ("send", "verify", "session") if getattr(filled, name) is None]
     if missing:
         return None, (f"no sign-in routes for {provider or 'this app'}: deploy-check knows Better Auth's "
-                      f"email-OTP routes (better-auth, neon-auth) and Clerk's Frontend API; set [auth.login] "
+                      f"email-OTP routes (better-auth, neon-auth), Clerk's Frontend API and a local Supabase Auth; set [auth.login] "
                       f"{', '.join(missing)} to the app's own OTP routes")
     return filled, ""
 
@@ -478,6 +482,14 @@ async def sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, lo
         from checks.clerk import clerk_sign_in
 
         return await clerk_sign_in(ctx, server, client, login, facts)
+    if login.via == "supabase":
+        from checks.supabase_login import supabase_sign_in
+
+        server.watch_codes(login.otp_pattern, address)
+        try:
+            return await supabase_sign_in(ctx, server, client, login, facts, allow_remote)
+        finally:
+            server.watch_codes(None, "")
     assert login.send and login.verify and login.session
     facts.attempted = True
     values = {"email": address, "run": server.run_id}

@@ -447,3 +447,76 @@ def test_the_clerk_session_reaches_the_apps_signed_in_routes(tmp_path: Path, htt
     assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
     assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
     assert clerk.jwt not in printed
+
+
+# -- Supabase: a loopback stand-in for the local Supabase Auth (GoTrue) and its Mailpit -------
+
+
+class FakeGoTrue:
+    """Supabase Auth's email OTP as supabase/auth answers it (POST /auth/v1/otp, /verify,
+    GET /user, POST /logout; errors as {code, error_code, msg}), mailing its default
+    template's "Alternatively, enter the code: {{ .Token }}" into a Mailpit stand-in."""
+
+    def __init__(self, httpserver: Any, mailpit: FakeMailpit, *, pad: int = 0) -> None:
+        import secrets
+
+        self.mailpit, self.codes, self.logged_out = mailpit, {}, 0
+        self.token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.gotruecanary" + "x" * pad  # pad: a session cookie over 3,180
+        self.refresh = "refreshcanary" + secrets.token_hex(4)
+        self.anon = "anon-key-for-tests"
+        httpserver.expect_request(re.compile(r"^/auth/v1/.*")).respond_with_handler(self.handle)
+
+    def handle(self, request: Any) -> Any:
+        answer = FakeClerk.answer
+        if request.headers.get("apikey") != self.anon:
+            return answer(401, {"message": "No API key found in request"})
+        path, body = request.path, (request.get_json(silent=True) or {})
+        if path == "/auth/v1/otp":
+            code = f"{__import__('random').randint(0, 999999):06d}"
+            self.codes[body["email"]] = code
+            text = ("<h2>Confirm your email</h2>\n<p>Follow this link to confirm your email:</p>\n"
+                    f"<p>Alternatively, enter the code: {code}</p>\n")
+            with self.mailpit.lock:
+                self.mailpit.messages.append((f"m{len(self.mailpit.messages) + 1}", [body["email"]],
+                                              f"Subject: Confirm Your Signup\r\n\r\n{text}".encode()))
+            return answer(200, {})
+        if path == "/auth/v1/verify":
+            if body.get("type") != "email" or self.codes.get(body.get("email")) != body.get("token"):
+                return answer(403, {"code": 403, "error_code": "otp_expired", "msg": "Token has expired or is invalid"})
+            return answer(200, {"access_token": self.token, "token_type": "bearer", "expires_in": 3600,
+                                "expires_at": 1764603600, "refresh_token": self.refresh,
+                                "user": {"id": "u1", "email": body["email"], "aud": "authenticated"}})
+        bearer = request.headers.get("Authorization", "") == f"Bearer {self.token}"
+        if path == "/auth/v1/user":
+            if not bearer:
+                return answer(401, {"code": 401, "error_code": "no_authorization",
+                                    "msg": "This endpoint requires a valid Bearer token"})
+            return answer(200, {"id": "u1", "email": next(iter(self.codes))})
+        if path == "/auth/v1/logout" and bearer:
+            self.logged_out += 1
+            from werkzeug.wrappers import Response
+
+            return Response(status=204)
+        return answer(404, {"code": 404, "msg": "not found"})
+
+
+@pytest.mark.parametrize("pad", [0, 4000], ids=["one cookie", "chunked cookie"])
+def test_supabase_local_auth_signs_in_with_the_code_from_mailpit_and_the_app_gets_the_session(
+        tmp_path: Path, httpserver: Any, pad: int) -> None:
+    mailpit = FakeMailpit(httpserver)
+    gotrue = FakeGoTrue(httpserver, mailpit, pad=pad)
+    base = httpserver.url_for("/").rstrip("/")
+    try:
+        project = otp_project(tmp_path, env=f"NEXT_PUBLIC_SUPABASE_URL={base}\nNEXT_PUBLIC_SUPABASE_ANON_KEY={gotrue.anon}\n"
+                                            f"ACCEPT_SUPABASE_TOKEN={gotrue.token}\n")
+        (project / "deploy-check.toml").write_text(f'[auth]\nprovider = "supabase"\n[auth.login]\nmailpit_url = "{base}"\n'
+                                                   + FLOW)
+        checks, printed = run(project)
+    finally:
+        mailpit.controller.stop()
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["AUTH003"]["details"]["source"] == "mailpit"
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    assert gotrue.logged_out == 1
+    for canary in (gotrue.token, gotrue.refresh, *gotrue.codes.values()):
+        assert canary not in printed

@@ -53,6 +53,26 @@ function sessionFrom(req) {
     const user = { id: "user_clerk", email: "deploy-check+clerk_test@example.test" };
     return { session: { id: "sess_clerk", userId: user.id }, user };
   }
+  // ACCEPT_SUPABASE_TOKEN=<access token>: plays a Supabase app reading @supabase/ssr's cookie
+  // sb-<ref>-auth-token (chunked .0 .1 …) = "base64-" + base64url(JSON session).
+  const supabaseToken = process.env.ACCEPT_SUPABASE_TOKEN;
+  if (supabaseToken) {
+    const jar = Object.fromEntries((req.headers.cookie || "").split(";").map((c) => c.trim().split("=")));
+    const name = Object.keys(jar).map((k) => k.replace(/\.\d+$/, "")).find((k) => /^sb-.+-auth-token$/.test(k));
+    let value = name && jar[name];
+    if (name && !value) value = Object.keys(jar).filter((k) => k.startsWith(`${name}.`)).sort().map((k) => jar[k]).join("");
+    if (value && value.startsWith("base64-")) {
+      try {
+        const stored = JSON.parse(Buffer.from(value.slice(7), "base64url").toString("utf8"));
+        if (stored.access_token === supabaseToken) {
+          const user = { id: "user_supabase", email: stored.user?.email };
+          return { session: { id: "sess_supabase", userId: user.id }, user };
+        }
+      } catch {
+        return null;
+      }
+    }
+  }
   const pair = (req.headers.cookie || "")
     .split(";")
     .map((part) => part.trim())

@@ -1,0 +1,154 @@
+"""AUTH003 for a Supabase app: sign a `.test` identity in through the local Supabase Auth
+(GoTrue, `supabase start`) with an email one-time code read from the local Mailpit, then hand
+the session to the app as @supabase/ssr keeps it.
+
+supabase/auth (GoTrue) API: POST /auth/v1/otp {email, create_user} mails a code (its default
+templates say "Alternatively, enter the code: {{ .Token }}", internal/mailer/template.go);
+POST /auth/v1/verify {type: "email", email, token} answers the session (access_token,
+refresh_token, expires_in, expires_at, user); GET /auth/v1/user with the access token answers
+the user; POST /auth/v1/logout ends the session. Every call carries the `apikey` header.
+@supabase/ssr (src/cookies.ts, src/utils/chunker.ts): the session is the cookie
+`sb-<first label of the Supabase URL's host>-auth-token` = "base64-" + base64url(JSON of the
+session), cut into `.0`, `.1`… above 3,180 characters.
+
+Only against a Supabase on this machine: a hosted project would get a user written into it
+(unless --allow-remote-login).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import httpx
+
+    from checks.config import Login
+    from checks.context import Context
+    from checks.devproc import DevServer
+    from checks.login import LoginFacts
+
+MAX_CHUNK_SIZE = 3180  # @supabase/ssr src/utils/chunker.ts
+SUPABASE_URLS = ("NEXT_PUBLIC_SUPABASE_URL", "SUPABASE_URL")
+
+
+class AuthFailed(Exception):
+    def __init__(self, step: str, problem: str) -> None:
+        super().__init__(problem)
+        self.step, self.problem = step, problem
+
+
+def session_cookies(supabase_url: str, session: dict[str, Any]) -> list[tuple[str, str]]:
+    """The cookies @supabase/ssr writes for `session` (name, value), chunked as it does."""
+    ref = (urlsplit(supabase_url).hostname or "").split(".")[0]
+    key = f"sb-{ref}-auth-token"
+    value = "base64-" + base64.urlsafe_b64encode(json.dumps(session, separators=(",", ":")).encode()).decode().rstrip("=")
+    if len(value) <= MAX_CHUNK_SIZE:  # base64url needs no percent-encoding: its length is the encoded length
+        return [(key, value)]
+    return [(f"{key}.{i}", value[start:start + MAX_CHUNK_SIZE])
+            for i, start in enumerate(range(0, len(value), MAX_CHUNK_SIZE))]
+
+
+def _said(body: Any) -> str:
+    if isinstance(body, dict):
+        return ": ".join(str(body[k]) for k in ("error_code", "code", "msg", "message", "error_description")
+                         if isinstance(body.get(k), str | int))[:160]
+    return ""
+
+
+async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, login: Login,
+                           facts: LoginFacts, allow_remote: bool) -> LoginFacts:
+    import httpx
+
+    from checks.auth import SUPABASE_ANON_KEYS
+    from checks.login import _loopback, _Sources, _wrong
+
+    started = time.monotonic()
+    url = next((ctx.env.get(k, "") for k in SUPABASE_URLS if ctx.env.get(k)), "").rstrip("/")
+    anon = next((ctx.env.get(k, "") for k in SUPABASE_ANON_KEYS if ctx.env.get(k)), "")
+    if not url or not anon:
+        facts.not_run = f"{SUPABASE_URLS[0]} or its anon key is empty (AUTH001 says which)"
+        return facts
+    if not _loopback(url) and not allow_remote:
+        facts.not_run = (f"{url} is not a local Supabase (`supabase start`): deploy-check signs in only "
+                         "locally unless --allow-remote-login")
+        return facts
+    facts.attempted = True
+    headers = {"apikey": anon}
+    timeout = ctx.config.route_timeout
+
+    async def call(http: httpx.AsyncClient, method: str, path: str, body: Any = None,
+                   token: str | None = None) -> tuple[int, Any]:
+        sent = {**headers, **({"Authorization": f"Bearer {token}"} if token else {})}
+        response = await asyncio.wait_for(http.request(method, url + path, json=body, headers=sent,
+                                                       timeout=timeout), timeout)
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, None
+
+    try:
+        async with httpx.AsyncClient(follow_redirects=False, trust_env=False, verify=not _loopback(url)) as http:
+            ctx.report_progress("AUTH003", f"requesting a code for {facts.email} from Supabase Auth")
+            status, body = await call(http, "POST", "/auth/v1/otp", {"email": facts.email, "create_user": True})
+            if status >= 400:
+                raise AuthFailed("send", f"POST /auth/v1/otp answered {status} {_said(body)}".strip())
+            sources = _Sources(ctx, server, login, facts.email, None, client)
+            deadline = time.monotonic() + login.code_timeout
+            found = None
+            while found is None and time.monotonic() < deadline:
+                found = await sources.poll()
+                if found is None:
+                    await asyncio.sleep(0.1)
+            if found is None:
+                facts.tried = [f"{name}: {sources.notes.get(name, 'not tried')}" for name in sources.names()]
+                raise AuthFailed("code", f"no one-time code for {facts.email} within {login.code_timeout:g} s; "
+                                         "tried " + "; ".join(facts.tried))
+            facts.source, code = found
+            ctx.masker.add([code])
+            status, body = await call(http, "POST", "/auth/v1/verify",
+                                      {"type": "email", "email": facts.email, "token": _wrong(code)})
+            if not 400 <= status < 500:
+                raise AuthFailed("verify", f"POST /auth/v1/verify answered {status} for a wrong code (expected a "
+                                           "4xx refusal): the code is not checked")
+            status, session = await call(http, "POST", "/auth/v1/verify",
+                                         {"type": "email", "email": facts.email, "token": code})
+            token = str((session or {}).get("access_token") or "") if isinstance(session, dict) else ""
+            if status >= 400 or not token:
+                raise AuthFailed("verify", f"POST /auth/v1/verify answered {status} {_said(session)} for the code "
+                                           f"from {facts.source}".strip())
+            ctx.masker.add([v for v in (token, str(session.get("refresh_token") or "")) if v])
+            status, user = await call(http, "GET", "/auth/v1/user", token=token)
+            if status >= 400 or facts.email.lower() not in json.dumps(user or {}).lower():
+                raise AuthFailed("session", f"GET /auth/v1/user answered {status} without {facts.email}")
+            status, user = await call(http, "GET", "/auth/v1/user")
+            if status < 400 and facts.email.lower() in json.dumps(user or {}).lower():
+                raise AuthFailed("session", "GET /auth/v1/user names the test identity without its token")
+            host = urlsplit(server.facts.url or "http://localhost").hostname or "localhost"
+            for name, value in session_cookies(url, session):
+                client.cookies.set(name, value, domain=host)
+                ctx.masker.add([value])
+
+            async def sign_out() -> None:
+                async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                                             verify=not _loopback(url)) as closing:
+                    try:
+                        status, _ = await call(closing, "POST", "/auth/v1/logout", token=token)
+                        facts.signed_out = f"POST /auth/v1/logout answered {status}"
+                    except (httpx.HTTPError, TimeoutError) as exc:
+                        facts.signed_out = f"POST /auth/v1/logout: {type(exc).__name__}"
+
+            facts.sign_out = sign_out
+    except AuthFailed as failure:
+        facts.failed_step, facts.problem = failure.step, failure.problem
+    except (httpx.TimeoutException, TimeoutError):
+        facts.failed_step, facts.problem = "send", f"Supabase Auth did not answer within {timeout:g} s"
+    except httpx.HTTPError as exc:
+        facts.failed_step, facts.problem = "send", ctx.mask(f"Supabase Auth: {type(exc).__name__}: {exc}")
+    facts.ok = facts.problem is None
+    facts.elapsed_s = round(time.monotonic() - started, 3)
+    return facts
