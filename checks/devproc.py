@@ -276,7 +276,9 @@ class DevServer:
         # before live progress shows the line.
         text = self.ctx.masker.unfinished(text)
         if len(text) > MAX_LINE:
-            text = text[:MAX_LINE] + " […]"
+            from checks.secrets import CUT_MARK
+
+            text = text[:MAX_LINE] + CUT_MARK
         self._lines.append(OutputLine(round(time.monotonic() - self.started, 3), text, self.phase))
         self._seen += 1
         self.ctx.report_progress("DEV001", text.strip())

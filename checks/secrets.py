@@ -56,6 +56,7 @@ MASK = "****"
 # Shorter values would mask ordinary words everywhere and protect nothing.
 MIN_SECRET_LENGTH = 4
 MIN_LINE_LENGTH = 8  # for the lines of a multi-line secret
+CUT_MARK = " […]"  # what ends a captured line cut to its length limit (checks/devproc.py)
 PARTIAL_MIN = 8  # the shortest start of a secret at a line's end that is masked (Masker.unfinished)
 
 
@@ -211,6 +212,9 @@ class Masker:
             return text
         if self._pattern is not None:
             text = self._pattern.sub(MASK, text)
+            if text.endswith(CUT_MARK):
+                # A line cut before this secret was known may end in its first half.
+                text = self.unfinished(text[: -len(CUT_MARK)]) + CUT_MARK
         text = TOKEN_SHAPE.sub(MASK, text)
         for pattern in (URL_PASSWORD, URL_USER_TOKEN, KEYWORD_PASSWORD, SQL_PASSWORD, QUERY_SECRET):
             text = pattern.sub(lambda m: m.group("head") + MASK, text)

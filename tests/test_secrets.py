@@ -224,3 +224,11 @@ def test_live_progress_never_shows_half_a_wrapped_secret(tmp_path: Path) -> None
     for text in shown + stored:
         assert secret[:15] not in text and secret[15:] not in text, text
     assert stored[1].endswith(" (wrapped)")
+
+
+def test_a_cut_line_ending_in_half_of_a_later_known_secret_is_masked() -> None:
+    secret = "Late-Cookie-Canary-0123456789abcdef"
+    masker = Masker()
+    line = "set-cookie: session=" + secret[:20] + " […]"  # cut before the cookie was known
+    masker.add([secret])
+    assert secret[:20] not in masker(line) and masker(line).endswith(" […]")
