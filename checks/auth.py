@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -139,7 +140,9 @@ def clerk_frontend_api(publishable_key: str) -> str:
         decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         raise ValueError("does not decode (base64)") from None
-    if not decoded.endswith("$") or not decoded[:-1] or "/" in decoded:
+    # A host and an optional port, nothing else: `192.0.2.2:1?.localhost:1` must not pass for
+    # a loopback one (the scheme is chosen from the host).
+    if not decoded.endswith("$") or not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?", decoded[:-1]):
         raise ValueError("does not decode to a Frontend API host")
     return decoded[:-1]
 
@@ -373,9 +376,15 @@ async def otp_login(ctx: Context) -> Outcome:
                                "signed_out": result.signed_out}
     if result.not_run:
         return skipped(result.not_run, unverified=f"auth: OTP login is not proven locally: {result.not_run}")
+    details["app_proof"] = result.app_proof
+    if result.ok and result.provider_only:
+        # Signed in at the provider, but nothing of the app's own asked: not a pass.
+        return unverified(f"auth: OTP login is not proven locally: {result.provider_only}",
+                          f"{result.email} signed in at the provider with a one-time code from {result.source}",
+                          **details)
     if not result.ok:
         said = f"; the server printed: {' | '.join(result.server_lines)}" if result.server_lines else ""
         return failed(f"sign-in of {result.email} broke at `{result.failed_step}`: {result.problem}{said}",
                       hint=result.hint, server_lines=result.server_lines, **details)
-    return passed(f"{result.email} signed in with a one-time code from {result.source} and the session "
-                  f"route answered for it ({result.elapsed_s:.2f} s)", **details)
+    return passed(f"{result.email} signed in with a one-time code from {result.source}; the app honours the "
+                  f"session ({result.app_proof}) ({result.elapsed_s:.2f} s)", **details)

@@ -67,6 +67,20 @@ def frontend_api(ctx: Context) -> tuple[str | None, str]:
     return f"{scheme}://{host}/v1", ""
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """A JSON object, or {} for anything else an odd answer holds."""
+    return value if isinstance(value, dict) else {}
+
+
+def _claims(jwt: str) -> dict[str, Any]:
+    """A JWT's claims, read without verifying it (the app verifies; this only matches)."""
+    try:
+        payload = jwt.split(".")[1]
+        return _dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+    except (IndexError, ValueError, TypeError):
+        return {}
+
+
 def _error(body: Any) -> str:
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
@@ -76,12 +90,10 @@ def _error(body: Any) -> str:
 
 
 def _iat(jwt: str) -> int:
-    """The `iat` of a JWT, read without verifying it (`__client_uat` must not be newer)."""
+    """The `iat` of a JWT (`__client_uat` must not be newer)."""
     try:
-        payload = jwt.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return int(claims.get("iat") or time.time())
-    except (IndexError, ValueError, TypeError):
+        return int(_claims(jwt).get("iat") or time.time())
+    except (TypeError, ValueError):
         return int(time.time())
 
 
@@ -114,13 +126,18 @@ class _Fapi:
         return response.status_code, body
 
 
-def _session_jwt(body: Any, session_id: str) -> str:
-    sessions = ((body or {}).get("client") or {}).get("sessions") or []
-    for session in sessions:
-        if isinstance(session, dict) and session.get("id") == session_id:
-            token = session.get("last_active_token") or {}
-            return str(token.get("jwt") or "")
-    return ""
+def _sessions(client: Any) -> list[dict[str, Any]]:
+    sessions = _dict(client).get("sessions")
+    return [s for s in sessions if isinstance(s, dict)] if isinstance(sessions, list) else []
+
+
+def _active_session(client: Any, session_id: str, address: str) -> dict[str, Any] | None:
+    """The session `session_id`, active and the test identity's, from a ClientJSON."""
+    for session in _sessions(client):
+        if (session.get("id") == session_id and session.get("status") == "active"
+                and address.lower() in json.dumps(session.get("user") or {}).lower()):
+            return session
+    return None
 
 
 def _names(body: Any, address: str) -> bool:
@@ -134,11 +151,11 @@ async def _verify(fapi: _Fapi, prefix: str, attempt: str, wrong: str) -> dict[st
         raise FapiFailed("verify", f"POST {prefix}/{attempt} answered {status} for a wrong code (expected a "
                                    "4xx refusal): the code is not checked")
     status, body = await fapi.call("POST", f"{prefix}/{attempt}", {"strategy": "email_code", "code": TEST_CODE})
-    response = (body or {}).get("response") or {}
+    response = _dict(_dict(body).get("response"))
     if status >= 400 or response.get("status") != "complete":
         said = _error(body) or f"status {response.get('status')!r}"
         raise FapiFailed("verify", f"POST {prefix}/{attempt} answered {status} ({said}) for Clerk's test code")
-    return body or {}
+    return _dict(body)
 
 
 async def _sign_in_or_up(fapi: _Fapi, address: str) -> dict[str, Any]:
@@ -149,7 +166,7 @@ async def _sign_in_or_up(fapi: _Fapi, address: str) -> dict[str, Any]:
         if status >= 400:
             raise FapiFailed("send", f"POST /v1/client/sign_ups answered {status} ({_error(body)}); create "
                                      f"{address} in the Clerk dashboard once, or allow sign-ups")
-        sign_up = ((body or {}).get("response") or {}).get("id", "")
+        sign_up = str(_dict(_dict(body).get("response")).get("id", ""))
         prefix = f"/client/sign_ups/{sign_up}"
         status, body = await fapi.call("POST", f"{prefix}/prepare_verification", {"strategy": "email_code"})
         if status >= 400:
@@ -157,8 +174,9 @@ async def _sign_in_or_up(fapi: _Fapi, address: str) -> dict[str, Any]:
         return await _verify(fapi, prefix, "attempt_verification", "000000")
     if status >= 400:
         raise FapiFailed("send", f"POST /v1/client/sign_ins answered {status} ({_error(body)})")
-    sign_in = (body or {}).get("response") or {}
-    factor = next((f for f in sign_in.get("supported_first_factors") or []
+    sign_in = _dict(_dict(body).get("response"))
+    factors = sign_in.get("supported_first_factors")
+    factor = next((f for f in (factors if isinstance(factors, list) else [])
                    if isinstance(f, dict) and f.get("strategy") == "email_code"), None)
     if factor is None:
         raise FapiFailed("send", "the instance offers no email code sign-in (enable 'Email verification code' "
@@ -175,7 +193,7 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
                         facts: LoginFacts) -> LoginFacts:
     import httpx
 
-    from checks.login import _loopback
+    from checks.login import _loopback, cookie_domain
 
     started = time.monotonic()
     base, why = frontend_api(ctx)
@@ -194,29 +212,12 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
             fapi = _Fapi(ctx, http, base, origin)
             ctx.report_progress("AUTH003", f"signing {facts.email} in through Clerk's Frontend API")
             status, body = await fapi.call("POST", "/dev_browser", dev_browser=False)
-            fapi.dev_browser = str((body or {}).get("id") or (body or {}).get("token") or "")
+            fapi.dev_browser = str(_dict(body).get("id") or _dict(body).get("token") or "")
             if status >= 400 or not fapi.dev_browser:
                 raise FapiFailed("send", f"POST /v1/dev_browser answered {status} ({_error(body) or 'no id'})")
             ctx.masker.add([fapi.dev_browser])
             done = await _sign_in_or_up(fapi, facts.email)
-            session_id = str((done.get("response") or {}).get("created_session_id") or "")
-            jwt = _session_jwt(done, session_id)
-            if not session_id or not jwt:
-                raise FapiFailed("verify", "the sign-in completed without a session or its token")
-            ctx.masker.add([jwt])
-            status, body = await fapi.call("GET", "/client")
-            if status >= 400 or not _names(body, facts.email):
-                raise FapiFailed("session", f"GET /v1/client answered {status} without a session for {facts.email}")
-            status, body = await fapi.call("GET", "/client", dev_browser=False)
-            if status < 400 and _names(body, facts.email):
-                raise FapiFailed("session", "GET /v1/client names the test identity without the dev browser")
-            # The session as clerkMiddleware reads it: a Bearer token for API routes, and the
-            # cookies a browser would hold for pages.
-            client.headers["Authorization"] = f"Bearer {jwt}"
-            host = parts.hostname or "localhost"
-            client.cookies.set("__session", jwt, domain=host)
-            client.cookies.set("__client_uat", str(_iat(jwt)), domain=host)
-            client.cookies.set(DEV_BROWSER_PARAM, fapi.dev_browser, domain=host)
+            session_id = str(_dict(done.get("response")).get("created_session_id") or "")
 
             async def sign_out() -> None:
                 async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
@@ -228,13 +229,43 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
                         status, _ = await ending.call("POST", "/client/sessions", query={"_method": "DELETE"})
                         facts.signed_out = f"DELETE /v1/client/sessions answered {status}"
 
-            facts.sign_out = sign_out
+            facts.sign_out = sign_out  # a session exists from here on: ended after the run, whatever comes
+            session = _active_session(done.get("client"), session_id, facts.email)
+            jwt = str(_dict(_dict(session).get("last_active_token")).get("jwt") or "")
+            if not session_id or session is None or not jwt:
+                raise FapiFailed("verify", "the sign-in completed without an active session for the test identity "
+                                           "or without its token")
+            ctx.masker.add([jwt])
+            claims = _claims(jwt)
+            if claims.get("sid") != session_id or float(claims.get("exp") or 0) <= time.time():
+                raise FapiFailed("verify", "the session token is not a live token of that session (its sid/exp)")
+            status, body = await fapi.call("GET", "/client")
+            if status >= 400 or _active_session(_dict(body).get("response"), session_id, facts.email) is None:
+                raise FapiFailed("session", f"GET /v1/client answered {status} without the active session of "
+                                            f"{facts.email}")
+            # Another browser (a fresh dev browser) must not see that session.
+            other = _Fapi(ctx, http, base, origin)
+            status, body = await other.call("POST", "/dev_browser", dev_browser=False)
+            other.dev_browser = str(_dict(body).get("id") or _dict(body).get("token") or "")
+            ctx.masker.add([other.dev_browser] if other.dev_browser else [])
+            status, body = await other.call("GET", "/client")
+            if status < 400 and _names(body, facts.email):
+                raise FapiFailed("session", "GET /v1/client names the test identity to another dev browser")
+            # The session as clerkMiddleware reads it: a Bearer token for API routes, and the
+            # cookies a browser would hold for pages.
+            client.headers["Authorization"] = f"Bearer {jwt}"
+            domain = cookie_domain(app)
+            client.cookies.set("__session", jwt, domain=domain)
+            client.cookies.set("__client_uat", str(_iat(jwt)), domain=domain)
+            client.cookies.set(DEV_BROWSER_PARAM, fapi.dev_browser, domain=domain)
     except FapiFailed as failure:
         facts.failed_step, facts.problem = failure.step, failure.problem
     except (httpx.TimeoutException, TimeoutError):
         facts.failed_step, facts.problem = "send", f"Clerk's Frontend API did not answer within {ctx.config.route_timeout:g} s"
     except httpx.HTTPError as exc:
         facts.failed_step, facts.problem = "send", ctx.mask(f"Clerk's Frontend API: {type(exc).__name__}: {exc}")
+    except (AttributeError, TypeError, ValueError) as exc:  # an answer of an unexpected shape
+        facts.failed_step, facts.problem = "send", f"Clerk's Frontend API answered an unexpected shape ({type(exc).__name__})"
     facts.ok = facts.problem is None
     facts.elapsed_s = round(time.monotonic() - started, 3)
     return facts

@@ -39,7 +39,10 @@ KEEP_BYTES = 1 << 16  # of an over-long line, what is masked before the cut
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 # Next.js: "- Local:        http://localhost:3001"; Vite: "➜  Local:   http://localhost:5173/".
 LOCAL_URL = re.compile(r"\bLocal:?\s+(https?://[^\s/]+)", re.IGNORECASE)
-CODE_LIKE = re.compile(r"\b(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4,12}\b")  # a one-time code's shapes
+# A one-time code's shapes: 4–16 letters and digits with a digit, dashes allowed (ABCD-1234).
+CODE_LIKE = re.compile(r"\b(?=[A-Za-z0-9-]{4,16}\b)(?=[A-Za-z-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")
+LETTER_CODE = re.compile(r"\b[A-Z]{6,12}\b|\b[A-Z]{3,6}-[A-Z]{3,6}\b")
+DURATION = re.compile(r"\d+(?:ms|s)")
 ANY_URL = re.compile(r"(https?://(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0):\d+)")
 
 
@@ -304,13 +307,17 @@ class DevServer:
         self._otp_address = address.lower()
 
     def _take_codes(self, text: str) -> None:
+        # While a code is awaited, a line may carry one otp_pattern does not match (8 digits,
+        # dashed, before the address, on the next line): every code-like token of the lines
+        # printed in that window is masked, whether or not it is taken as the code — except
+        # the server's own port and durations ("200ms"). After the test address, capital
+        # letters alone count too (QWERTZUI).
+        found = [token for token in CODE_LIKE.findall(text)
+                 if token != str(self.facts.port) and not DURATION.fullmatch(token)]
         at = text.lower().find(self._otp_address) if self._otp_address else -1
         if at >= 0:
-            # A line about the test address may carry a code otp_pattern does not match (8
-            # digits, letters and digits): whatever code-like token follows the address is
-            # masked too, whether or not it is taken as the code.
-            rest = text[at + len(self._otp_address):]
-            self.ctx.masker.add(CODE_LIKE.findall(rest))
+            found += LETTER_CODE.findall(text[at + len(self._otp_address):])
+        self.ctx.masker.add(found)
         try:
             found = [m.group(1) for m in self._otp_pattern.finditer(text, timeout=PATTERN_TIMEOUT)]
         except TimeoutError:
@@ -611,12 +618,17 @@ async def run_dev_server(ctx: Context) -> DevFacts:
                     server.phase = "login"
                     server.facts.login = await sign_in(ctx, server, client, login, sink,
                                                        allow_remote=ctx.allow_remote_login)
-                if signed_in:
-                    from checks.flow import walk_flow
+                try:
+                    if signed_in:
+                        from checks.flow import walk_flow
 
-                    server.facts.flow = await walk_flow(ctx, server, client, signed_in, server.facts.login)
-                if server.facts.login is not None and server.facts.login.sign_out is not None:
-                    await server.facts.login.sign_out()  # Clerk: end the test session
+                        server.facts.flow = await walk_flow(ctx, server, client, signed_in, server.facts.login)
+                finally:
+                    login_facts = server.facts.login
+                    if login_facts is not None and login_facts.sign_out is not None:
+                        # The test session ends whatever happened after it began.
+                        with contextlib.suppress(Exception):
+                            await asyncio.wait_for(login_facts.sign_out(), ctx.config.route_timeout + 1)
     finally:
         await server.stop()
         if sink is not None:

@@ -58,12 +58,18 @@ def _budget(ctx: Context) -> float:
     """The dev server's whole run, which every devserver check and AUTH003 share: boot, the
     routes, and where planned the sign-in (5 requests and the wait for the code) and the
     signed-in flow (each step twice, with and without the session, and its read-back)."""
+    from checks.login import login_plan
+
     config = ctx.config
     anonymous = max(1, sum(1 for r in config.routes if not r.signed_in))
     signed_in = sum(1 for r in config.routes if r.signed_in)
     budget = config.ready_timeout + anonymous * (config.route_timeout + 1) + 15
-    if config.login.explicit or ctx.model.auth_provider in ("better-auth", "neon-auth"):
-        budget += 5 * config.route_timeout + config.login.code_timeout + 5
+    login, _ = login_plan(ctx)
+    if login is not None:
+        # Requests of the sign-in, the wait for the code, the app's acceptance, the sign-out:
+        # Clerk's Frontend API takes up to 11 calls, a local Supabase Auth 7, the app's own routes 6.
+        calls = {"clerk": 11, "supabase": 7}.get(login.via, 6) + (2 if login.via != "app" else 0)
+        budget += calls * config.route_timeout + (0 if login.via == "clerk" else login.code_timeout) + 5
     return budget + signed_in * (2 * config.route_timeout + 6)
 
 

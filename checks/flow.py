@@ -165,11 +165,8 @@ def _judge(route: Route, response: httpx.Response, values: dict[str, str]) -> st
 
 async def _request(ctx: Context, client: httpx.AsyncClient, method: str, url: str, body: Any) -> httpx.Response:
     """One request, the whole exchange bounded (httpx's timeout is per read)."""
-    from checks.login import origin_header
-
     timeout = ctx.config.route_timeout
-    return await asyncio.wait_for(client.request(method, url, json=body, headers=origin_header(url),
-                                                 timeout=timeout), timeout)
+    return await asyncio.wait_for(client.request(method, url, json=body, timeout=timeout), timeout)
 
 
 async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, routes: list[Route],

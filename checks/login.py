@@ -83,6 +83,10 @@ class LoginFacts:
     hint: str | None = None
     sign_out: Any = None  # a coroutine function ending the session after the flow, where there is one
     signed_out: str = ""  # what ending the session answered
+    # What proved the app itself honours the session: its session route, or DEV004's
+    # signed-in routes; "" when nothing app-side did (a provider sign-in alone proves less).
+    app_proof: str = ""
+    provider_only: str = ""  # why the app's acceptance is not proven (AUTH003: unverified)
 
 
 def run_email(login: Login, run_id: str) -> str:
@@ -96,13 +100,12 @@ def login_plan(ctx: Context) -> tuple[Login | None, str]:
     defaults = DEFAULT_LOGIN.get(provider or "", {})
     if not login.explicit and provider in (None, "none"):
         return None, "no auth provider and no [auth.login]: nothing to sign in to"
-    if provider == "clerk" and not (login.send or login.verify or login.session) and login.otp_from in (
-            "auto", "clerk-test"):
+    if provider == "clerk" and not (login.send or login.verify) and login.otp_from in ("auto", "clerk-test"):
         # Clerk apps sign in through Clerk's Frontend API, not routes of their own: its test
         # mode (a +clerk_test address, code 424242) on the development instance.
         email = login.email if "+clerk_test" in login.email else "deploy-check+clerk_test@example.test"
         return replace(login, via="clerk", otp_from="clerk-test", email=email), ""
-    if provider == "supabase" and not (login.send or login.verify or login.session):
+    if provider == "supabase" and not (login.send or login.verify):
         # Supabase apps sign in with supabase-js against Supabase Auth, not routes of their
         # own: the local one (`supabase start`) mails the code to its Mailpit.
         return replace(login, via="supabase", otp_from="mailpit" if login.otp_from == "auto" else login.otp_from), ""
@@ -217,13 +220,28 @@ def _secret_fields(value: Any, key: str = "") -> list[str]:
     return []
 
 
-def origin_header(url: str) -> dict[str, str]:
-    """The Origin a browser sends with the app's own requests: Better Auth refuses a POST
-    that carries its cookie without one (403, its CSRF check)."""
+def app_origin(ctx: Context, server: DevServer) -> str:
+    """The origin a browser on the app would send: BETTER_AUTH_URL's where it is set (Better
+    Auth trusts that one), else the address the dev server printed (`localhost` stays
+    `localhost`), else the one that answered."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    return {"Origin": f"{parts.scheme}://{parts.netloc}"}
+    for url in (ctx.env.get("BETTER_AUTH_URL", ""), *server.printed_urls, server.facts.url or ""):
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
+def cookie_domain(url: str) -> str:
+    """The domain a cookie must carry for httpx's cookie jar to send it to `url`: the jar
+    (http.cookiejar) calls a host without a dot `<host>.local` (localhost, [::1])."""
+    from urllib.parse import urlsplit
+
+    # http.cookiejar request_host/eff_request_host: the netloc without its port, lower-cased,
+    # and ".local" appended when it holds no dot.
+    host = re.sub(r":\d+$", "", urlsplit(url).netloc.rsplit("@", 1)[-1]).lower()
+    return host if "." in host else host + ".local"
 
 
 def _loopback(url: str) -> bool:
@@ -233,7 +251,7 @@ def _loopback(url: str) -> bool:
 
 
 async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, request: Request,
-                values: dict[str, str], *, refusal_expected: bool = False
+                values: dict[str, str], *, refusal_expected: bool = False, headers: dict[str, str] | None = None
                 ) -> tuple[httpx.Response | None, str | None, list[str]]:
     """(answer, transport problem, the server's lines while it answered)."""
     import httpx
@@ -246,7 +264,7 @@ async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, requ
         response = await asyncio.wait_for(client.request(
             request.method, server.facts.url + fill(request.path, values, in_path=True),
             json=fill(request.json, values) if request.json is not None else None,
-            headers=origin_header(server.facts.url), timeout=ctx.config.route_timeout), ctx.config.route_timeout)
+            headers=headers or {}, timeout=ctx.config.route_timeout), ctx.config.route_timeout)
     except (httpx.TimeoutException, TimeoutError):
         return None, f"no answer within {ctx.config.route_timeout:g} s", server.lines_since(mark)
     except httpx.HTTPError as exc:
@@ -255,6 +273,48 @@ async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, requ
     if response.status_code >= 400 and not refusal_expected:
         await server.settle(mark)  # the server's lines about an error come just after it
     return response, None, server.lines_since(mark)
+
+
+async def poll_until(sources: _Sources, deadline: float) -> tuple[str, str] | None:
+    """One round of the code sources, cut off at the deadline (a slow Mailpit or database
+    must not stretch the wait beyond code_timeout)."""
+    try:
+        return await asyncio.wait_for(sources.poll(), max(0.05, deadline - time.monotonic()))
+    except TimeoutError:
+        return None
+
+
+async def _app_accepts(ctx: Context, server: DevServer, client: httpx.AsyncClient, login: Login,
+                       facts: LoginFacts) -> None:
+    """After a sign-in at the provider (Clerk, Supabase): does the app itself honour the
+    session? Its `[auth.login] session` route must name the identity with the session and
+    not without; else DEV004's signed-in routes are the proof; else it is not proven."""
+    import httpx
+
+    if login.session is None:
+        if any(route.signed_in for route in ctx.config.routes):
+            facts.app_proof = "DEV004's signed-in routes"
+        else:
+            facts.provider_only = ("the app's acceptance of the session is not proven: set [auth.login] session "
+                                   "to a route of the app that answers the signed-in user, or add signed_in routes")
+        return
+    values = {"email": facts.email, "run": server.run_id}
+    response, problem, _ = await _send(ctx, server, client, login.session, values)
+    route = f"{login.session.method} {login.session.path}"
+    if response is None or response.status_code >= 400 or facts.email.lower() not in json.dumps(_json(response)).lower():
+        said = problem or (f"answered {response.status_code}" if response is not None else "no answer")
+        facts.ok, facts.failed_step = False, "session"
+        facts.problem = f"the app's {route} {said} without naming {facts.email}: the app does not honour the session"
+        return
+    async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                                 verify=not _loopback(server.facts.url or "")) as anonymous:
+        response, problem, _ = await _send(ctx, server, anonymous, login.session, values)
+    if response is None or facts.email.lower() in json.dumps(_json(response)).lower():
+        facts.ok, facts.failed_step = False, "session"
+        facts.problem = (f"the app's {route} names {facts.email} without the session" if response is not None
+                         else f"the app's {route} without the session could not be asked ({problem})")
+        return
+    facts.app_proof = route
 
 
 def _json(response: httpx.Response) -> Any:
@@ -478,18 +538,22 @@ async def sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, lo
         if any(ctx.env.get(k, "").startswith("pk_live_") for k in CLERK_KEYS) and not allow_remote:
             facts.not_run = "the Clerk key is a production one (pk_live_): no test sign-in without --allow-remote-login"
             return facts
-    if login.via == "clerk":
-        from checks.clerk import clerk_sign_in
-
-        return await clerk_sign_in(ctx, server, client, login, facts)
-    if login.via == "supabase":
-        from checks.supabase_login import supabase_sign_in
-
+    if login.via in ("clerk", "supabase"):
         server.watch_codes(login.otp_pattern, address)
         try:
-            return await supabase_sign_in(ctx, server, client, login, facts, allow_remote)
+            if login.via == "clerk":
+                from checks.clerk import clerk_sign_in
+
+                await clerk_sign_in(ctx, server, client, login, facts)
+            else:
+                from checks.supabase_login import supabase_sign_in
+
+                await supabase_sign_in(ctx, server, client, login, facts, allow_remote)
         finally:
             server.watch_codes(None, "")
+        if facts.ok:
+            await _app_accepts(ctx, server, client, login, facts)
+        return facts
     assert login.send and login.verify and login.session
     facts.attempted = True
     values = {"email": address, "run": server.run_id}
@@ -522,7 +586,7 @@ async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, l
     deadline = time.monotonic() + login.code_timeout
     found = None
     while time.monotonic() < deadline:
-        found = await sources.poll()
+        found = await poll_until(sources, deadline)
         if found:
             break
         await asyncio.sleep(POLL)
@@ -559,6 +623,19 @@ async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, l
     if not response.cookies and not _secret_fields(_json(response)):
         return broke("verify", f"{login.verify.method} {login.verify.path} answered {response.status_code} but "
                                "set no cookie and returned no token: no session was created", lines)
+    if login.send == BETTER_AUTH_LOGIN["send"]:
+        # A session exists from here on: it is ended after the run, whatever comes next.
+        async def sign_out() -> None:
+            # better-auth src/api/routes/sign-out.ts: POST /api/auth/sign-out ends the session
+            # (the test user stays: deleting one is off unless the app enables deleteUser). Its
+            # CSRF check wants the app's Origin on a POST that carries the cookie.
+            response, problem, _ = await _send(ctx, server, client, BETTER_AUTH_SIGN_OUT, values,
+                                               refusal_expected=True,
+                                               headers={"Origin": app_origin(ctx, server)})
+            facts.signed_out = problem or (f"{BETTER_AUTH_SIGN_OUT.path} answered {response.status_code}"
+                                           if response is not None else "no answer")
+
+        facts.sign_out = sign_out
     response, problem, lines = await _send(ctx, server, client, login.session, values)
     if response is None or response.status_code >= 400:
         said = problem or f"answered {response.status_code if response else '?'}"
@@ -575,19 +652,13 @@ async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, l
     async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
                                  verify=not _loopback(server.facts.url or "")) as anonymous:
         response, problem, lines = await _send(ctx, server, anonymous, login.session, values)
-    if response is not None and facts.email.lower() in json.dumps(_json(response)).lower():
+    if response is None:
+        return broke("session", f"{login.session.method} {login.session.path} without any cookie could not be "
+                                f"asked ({problem}): that it refuses anyone else is not proven", lines)
+    if facts.email.lower() in json.dumps(_json(response)).lower():
         return broke("session", f"{login.session.method} {login.session.path} names {facts.email} to a request "
                                 "without any cookie: it does not read the session", lines)
     facts.ok = True
+    facts.app_proof = f"{login.session.method} {login.session.path}"
     facts.elapsed_s = round(time.monotonic() - started, 3)
-    if login.send == BETTER_AUTH_LOGIN["send"]:
-        async def sign_out() -> None:
-            # better-auth src/api/routes/sign-out.ts: POST /api/auth/sign-out ends the session
-            # (the test user stays: deleting one is off unless the app enables deleteUser).
-            response, problem, _ = await _send(ctx, server, client, BETTER_AUTH_SIGN_OUT, values,
-                                               refusal_expected=True)
-            facts.signed_out = problem or (f"{BETTER_AUTH_SIGN_OUT.path} answered {response.status_code}"
-                                           if response is not None else "no answer")
-
-        facts.sign_out = sign_out
     return facts

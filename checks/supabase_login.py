@@ -65,7 +65,7 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
     import httpx
 
     from checks.auth import SUPABASE_ANON_KEYS
-    from checks.login import _loopback, _Sources, _wrong
+    from checks.login import _loopback, _Sources, _wrong, poll_until
 
     started = time.monotonic()
     url = next((ctx.env.get(k, "") for k in SUPABASE_URLS if ctx.env.get(k)), "").rstrip("/")
@@ -101,7 +101,7 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
             deadline = time.monotonic() + login.code_timeout
             found = None
             while found is None and time.monotonic() < deadline:
-                found = await sources.poll()
+                found = await poll_until(sources, deadline)
                 if found is None:
                     await asyncio.sleep(0.1)
             if found is None:
@@ -122,16 +122,6 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
                 raise AuthFailed("verify", f"POST /auth/v1/verify answered {status} {_said(session)} for the code "
                                            f"from {facts.source}".strip())
             ctx.masker.add([v for v in (token, str(session.get("refresh_token") or "")) if v])
-            status, user = await call(http, "GET", "/auth/v1/user", token=token)
-            if status >= 400 or facts.email.lower() not in json.dumps(user or {}).lower():
-                raise AuthFailed("session", f"GET /auth/v1/user answered {status} without {facts.email}")
-            status, user = await call(http, "GET", "/auth/v1/user")
-            if status < 400 and facts.email.lower() in json.dumps(user or {}).lower():
-                raise AuthFailed("session", "GET /auth/v1/user names the test identity without its token")
-            host = urlsplit(server.facts.url or "http://localhost").hostname or "localhost"
-            for name, value in session_cookies(url, session):
-                client.cookies.set(name, value, domain=host)
-                ctx.masker.add([value])
 
             async def sign_out() -> None:
                 async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
@@ -142,13 +132,31 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
                     except (httpx.HTTPError, TimeoutError) as exc:
                         facts.signed_out = f"POST /auth/v1/logout: {type(exc).__name__}"
 
-            facts.sign_out = sign_out
+            facts.sign_out = sign_out  # a session exists from here on: ended after the run, whatever comes
+            status, user = await call(http, "GET", "/auth/v1/user", token=token)
+            if status >= 400 or facts.email.lower() not in json.dumps(user or {}).lower():
+                raise AuthFailed("session", f"GET /auth/v1/user answered {status} without {facts.email}")
+            # Neither no token nor a forged one may read the user: a /user that answers any
+            # Bearer value proves no session at all.
+            forged = token[:-1] + ("A" if token[-1:] != "A" else "B")
+            for probe, what in ((None, "without a token"), (forged, "with a forged token")):
+                status, user = await call(http, "GET", "/auth/v1/user", token=probe)
+                if status < 400 and facts.email.lower() in json.dumps(user or {}).lower():
+                    raise AuthFailed("session", f"GET /auth/v1/user names the test identity {what}")
+            from checks.login import cookie_domain
+
+            domain = cookie_domain(server.facts.url or "http://localhost")
+            for name, value in session_cookies(url, session):
+                client.cookies.set(name, value, domain=domain)
+                ctx.masker.add([value])
     except AuthFailed as failure:
         facts.failed_step, facts.problem = failure.step, failure.problem
     except (httpx.TimeoutException, TimeoutError):
         facts.failed_step, facts.problem = "send", f"Supabase Auth did not answer within {timeout:g} s"
     except httpx.HTTPError as exc:
         facts.failed_step, facts.problem = "send", ctx.mask(f"Supabase Auth: {type(exc).__name__}: {exc}")
+    except (AttributeError, TypeError, ValueError) as exc:  # an answer of an unexpected shape
+        facts.failed_step, facts.problem = "send", f"Supabase Auth answered an unexpected shape ({type(exc).__name__})"
     facts.ok = facts.problem is None
     facts.elapsed_s = round(time.monotonic() - started, 3)
     return facts

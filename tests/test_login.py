@@ -313,6 +313,9 @@ def test_a_url_with_a_user_name_is_never_taken_for_loopback() -> None:
 # -- Clerk: a loopback stand-in with the Frontend API's shapes -------------------------------
 
 
+TOKEN_TIME = int(__import__("time").time())  # one issue time: a token is the same string whenever it is made
+
+
 class FakeClerk:
     """Clerk's Frontend API as clerk-js speaks to it (clerk/javascript packages/clerk-js:
     auth/devBrowser.ts, resources/SignIn.ts, SignUp.ts, Client.ts): form-urlencoded bodies,
@@ -325,10 +328,18 @@ class FakeClerk:
         self.attempts: dict[str, dict[str, str]] = {}  # sia_/sua_ id -> {"email", "kind"}
         self.sessions: dict[str, dict[str, Any]] = {}
         self.ended = 0
-        self.leaky = leaky  # GET /v1/client answers anyone
-        self.jwt = ("eyJhbGciOiJSUzI1NiJ9." + __import__("base64").urlsafe_b64encode(
-            json.dumps({"iat": 1764600000, "sid": "sess_1"}).encode()).decode().rstrip("=") + ".clerkjwtcanarysig")
+        self.leaky = leaky  # every dev browser sees every session
+        self.jwt = self.jwt_for("sess_1")
         httpserver.expect_request(re.compile(r"^/v1/.*")).respond_with_handler(self.handle)
+
+    @staticmethod
+    def jwt_for(session: str) -> str:
+        """A session token shaped like Clerk's: sid and a live exp (its signature is not checked here)."""
+        import base64
+
+        claims = {"iat": TOKEN_TIME - 5, "exp": TOKEN_TIME + 3600, "sid": session}
+        return ("eyJhbGciOiJSUzI1NiJ9." + base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+                + f".clerkjwtcanarysig{session}")
 
     @staticmethod
     def answer(status: int, body: Any) -> Any:
@@ -337,7 +348,8 @@ class FakeClerk:
         return Response(json.dumps(body), status=status, content_type="application/json")
 
     def client(self, browser: str) -> dict[str, Any]:
-        return {"object": "client", "sessions": [s for s in self.sessions.values() if s["browser"] == browser]}
+        return {"object": "client", "sessions": [s for s in self.sessions.values()
+                                                 if s["browser"] == browser or self.leaky]}
 
     def handle(self, request: Any) -> Any:
         path, form = request.path, request.form
@@ -347,8 +359,6 @@ class FakeClerk:
             return self.answer(200, {"object": "dev_browser", "id": browser})
         browser = request.args.get("__clerk_db_jwt", "")
         if browser not in self.browsers:
-            if self.leaky and path == "/v1/client":
-                return self.answer(200, {"response": {"sessions": list(self.sessions.values())}})
             return self.answer(401, {"errors": [{"code": "dev_browser_unauthenticated", "message": "Unauthenticated"}]})
         if path == "/v1/client" and request.method == "GET":
             return self.answer(200, {"response": self.client(browser)})
@@ -391,43 +401,79 @@ class FakeClerk:
             session = f"sess_{len(self.sessions) + 1}"
             self.sessions[session] = {"object": "session", "id": session, "status": "active", "browser": browser,
                                       "user": {"email_addresses": [{"email_address": attempt["email"]}]},
-                                      "last_active_token": {"object": "token", "jwt": self.jwt}}
+                                      "last_active_token": {"object": "token", "jwt": self.jwt_for(session)}}
             return self.answer(200, {"response": {"id": step.group(1), "status": "complete",
                                                   "created_session_id": session},
                                      "client": self.client(browser)})
         return self.answer(404, {"errors": [{"code": "resource_not_found", "message": "not found"}]})
 
 
-def clerk_project(root: Path, httpserver: Any, key_prefix: str = "pk_test_") -> Path:
+def clerk_project(root: Path, httpserver: Any, key_prefix: str = "pk_test_", session_route: bool = True,
+                  jwt: str = "") -> Path:
+    """A Clerk app: the otp-app takes Clerk's session token as a Bearer (ACCEPT_BEARER) and its
+    get-session route is the app's own proof that it honours the session."""
     import base64
 
     host = f"127.0.0.1:{httpserver.port}"
     key = key_prefix + base64.b64encode(f"{host}$".encode()).decode().rstrip("=")
-    project = otp_project(root, env=f"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY={key}\nCLERK_SECRET_KEY=sk_test_canaryQm2Lx9Vt4\n",
-                          flow="")
-    (project / "deploy-check.toml").write_text('[auth]\nprovider = "clerk"\n')
+    project = otp_project(root, env=f"NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY={key}\nCLERK_SECRET_KEY=sk_test_canaryQm2Lx9Vt4\n"
+                                    f"ACCEPT_BEARER={jwt or FakeClerk.jwt_for('sess_1')}\n", flow="")
+    login = '[auth.login]\nsession = { path = "/api/auth/get-session" }\n' if session_route else ""
+    (project / "deploy-check.toml").write_text(f'[auth]\nprovider = "clerk"\n{login}')
     return project
 
 
 def test_clerk_test_mode_signs_up_then_in_through_the_frontend_api(tmp_path: Path, httpserver: Any) -> None:
     clerk = FakeClerk(httpserver)
-    project = clerk_project(tmp_path, httpserver)
+    project = clerk_project(tmp_path, httpserver, jwt=clerk.jwt)
     for run_number in (1, 2):  # the first run signs the test identity up, the second in
+        # The app takes this run's session token (sess_1, then sess_2).
+        env = (project / ".env.local").read_text()
+        (project / ".env.local").write_text(re.sub(r"ACCEPT_BEARER=.*", f"ACCEPT_BEARER={clerk.jwt_for(f'sess_{run_number}')}", env))
         checks, printed = run(project, only="AUTH003")
         assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
         assert checks["AUTH003"]["details"]["source"] == "clerk-test"
         assert checks["AUTH003"]["details"]["email"] == "deploy-check+clerk_test@example.test"
-        assert clerk.jwt not in printed and "dvb_" not in printed
+        assert checks["AUTH003"]["details"]["app_proof"] == "GET /api/auth/get-session"
+        assert clerk.jwt_for(f"sess_{run_number}") not in printed and "dvb_" not in printed
         assert clerk.ended == run_number  # the session is ended after the run
     kinds = [a["kind"] for a in clerk.attempts.values()]
     assert kinds[0] == "sign_up" and "sign_in" in kinds
 
 
-def test_clerk_frontend_api_that_answers_without_the_dev_browser_fails(tmp_path: Path, httpserver: Any) -> None:
-    FakeClerk(httpserver, leaky=True)
+def test_clerk_frontend_api_that_shows_the_session_to_another_browser_fails(tmp_path: Path, httpserver: Any) -> None:
+    clerk = FakeClerk(httpserver, leaky=True)
     checks, _ = run(clerk_project(tmp_path, httpserver), only="AUTH003")
     assert checks["AUTH003"]["status"] == "fail"
-    assert "names the test identity without the dev browser" in checks["AUTH003"]["message"]
+    assert "names the test identity to another dev browser" in checks["AUTH003"]["message"]
+    assert clerk.ended == 1  # the session it made is ended although the sign-in failed
+
+
+def test_a_provider_sign_in_the_app_never_sees_is_not_a_pass(tmp_path: Path, httpserver: Any) -> None:
+    FakeClerk(httpserver)
+    done = run_cli("check", "--project", str(clerk_project(tmp_path, httpserver, session_route=False)),
+                   "--only", "AUTH003", "-f", "json", timeout=180)
+    report = json.loads(done.stdout)
+    assert report["checks"][0]["status"] == "skip"
+    assert any("the app's acceptance of the session is not proven" in u for u in report["unverified"])
+
+
+def test_the_app_must_honour_the_clerk_session(tmp_path: Path, httpserver: Any) -> None:
+    FakeClerk(httpserver)
+    project = clerk_project(tmp_path, httpserver, jwt="a-token-the-app-does-not-take")
+    checks, _ = run(project, only="AUTH003")
+    assert checks["AUTH003"]["status"] == "fail"
+    assert "the app does not honour the session" in checks["AUTH003"]["message"]
+
+
+def test_a_publishable_key_must_decode_to_a_bare_host() -> None:
+    import base64
+
+    from checks.auth import clerk_frontend_api
+
+    crafted = "pk_test_" + base64.b64encode(b"192.0.2.2:4?.localhost:1$").decode()
+    with pytest.raises(ValueError, match="Frontend API host"):
+        clerk_frontend_api(crafted)
 
 
 def test_a_production_clerk_key_is_never_signed_in_with(tmp_path: Path, httpserver: Any) -> None:
@@ -439,12 +485,11 @@ def test_a_production_clerk_key_is_never_signed_in_with(tmp_path: Path, httpserv
 
 def test_the_clerk_session_reaches_the_apps_signed_in_routes(tmp_path: Path, httpserver: Any) -> None:
     clerk = FakeClerk(httpserver)
-    project = clerk_project(tmp_path, httpserver)
-    with (project / ".env.local").open("a") as env:
-        env.write(f"ACCEPT_BEARER={clerk.jwt}\n")
+    project = clerk_project(tmp_path, httpserver, session_route=False)
     (project / "deploy-check.toml").write_text('[auth]\nprovider = "clerk"\n' + FLOW)
     checks, printed = run(project)
     assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["AUTH003"]["details"]["app_proof"] == "DEV004's signed-in routes"
     assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
     assert clerk.jwt not in printed
 
@@ -500,15 +545,16 @@ class FakeGoTrue:
         return answer(404, {"code": 404, "msg": "not found"})
 
 
-@pytest.mark.parametrize("pad", [0, 4000], ids=["one cookie", "chunked cookie"])
+@pytest.mark.parametrize(("pad", "host"), [(0, "127.0.0.1"), (4000, "127.0.0.1"), (0, "::1")],
+                         ids=["one cookie", "chunked cookie", "app on ::1"])
 def test_supabase_local_auth_signs_in_with_the_code_from_mailpit_and_the_app_gets_the_session(
-        tmp_path: Path, httpserver: Any, pad: int) -> None:
+        tmp_path: Path, httpserver: Any, pad: int, host: str) -> None:
     mailpit = FakeMailpit(httpserver)
     gotrue = FakeGoTrue(httpserver, mailpit, pad=pad)
     base = httpserver.url_for("/").rstrip("/")
     try:
         project = otp_project(tmp_path, env=f"NEXT_PUBLIC_SUPABASE_URL={base}\nNEXT_PUBLIC_SUPABASE_ANON_KEY={gotrue.anon}\n"
-                                            f"ACCEPT_SUPABASE_TOKEN={gotrue.token}\n")
+                                            f"ACCEPT_SUPABASE_TOKEN={gotrue.token}\nHOST={host}\n")
         (project / "deploy-check.toml").write_text(f'[auth]\nprovider = "supabase"\n[auth.login]\nmailpit_url = "{base}"\n'
                                                    + FLOW)
         checks, printed = run(project)
@@ -520,3 +566,31 @@ def test_supabase_local_auth_signs_in_with_the_code_from_mailpit_and_the_app_get
     assert gotrue.logged_out == 1
     for canary in (gotrue.token, gotrue.refresh, *gotrue.codes.values()):
         assert canary not in printed
+
+
+def test_a_session_route_that_drops_a_request_without_cookie_is_not_proven_to_refuse(tmp_path: Path) -> None:
+    checks, _ = run(otp_project(tmp_path, env="SESSION_ANON_RESET=1\n"), only="AUTH003")
+    assert checks["AUTH003"]["status"] == "fail"
+    assert "without any cookie could not be asked" in checks["AUTH003"]["message"]
+
+
+@pytest.fixture
+def fixed_port() -> int:
+    from checks.devproc import free_port
+
+    return free_port()
+
+
+def test_better_auth_with_a_localhost_base_url_signs_in_and_out(
+        tmp_path: Path, fresh_db: str, better_auth: Path, fixed_port: int) -> None:
+    # The most common setup: BETTER_AUTH_URL=http://localhost:PORT. deploy-check reaches the
+    # server at 127.0.0.1, sends no Origin with the sign-in and the app's own with the sign-out.
+    project = better_auth_project(tmp_path, better_auth, fresh_db, "")
+    with (project / ".env.local").open("a") as env:
+        env.write(f"BETTER_AUTH_URL=http://localhost:{fixed_port}\n")
+    toml = (project / "deploy-check.toml").read_text().replace("[dev_server]", f"[dev_server]\nport = {fixed_port}")
+    (project / "deploy-check.toml").write_text(toml)
+    checks, _ = run(project, only="AUTH003,DEV004")
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["AUTH003"]["details"]["signed_out"] == "/api/auth/sign-out answered 200"
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]

@@ -18,7 +18,7 @@ import net from "node:net";
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 
 const port = Number(process.env.PORT || 3000);
-const host = "127.0.0.1";
+const host = process.env.HOST || "127.0.0.1"; // HOST=::1 listens on IPv6 loopback
 const secret = process.env.BETTER_AUTH_SECRET || randomBytes(32).toString("hex");
 const COOKIE = "better-auth.session_token";
 const OTP_TTL_MS = 300 * 1000;
@@ -279,6 +279,8 @@ let lastSignedIn = null; // for SESSION_ANSWERS_ANYONE
 
 function getSession(req, res) {
   let found = sessionFrom(req);
+  // SESSION_ANON_RESET=1: a session route that drops a request without a cookie (not a refusal).
+  if (!found && process.env.SESSION_ANON_RESET === "1") return req.socket.destroy();
   if (!found && process.env.SESSION_ANSWERS_ANYONE === "1") found = lastSignedIn;
   const headers = { "cache-control": "no-store", pragma: "no-cache" };
   return sendJson(res, 200, found ? { session: found.session, user: found.user } : null, headers);
@@ -321,7 +323,7 @@ const routes = {
 
 const server = http.createServer(async (req, res) => {
   const started = Date.now();
-  const path = new URL(req.url, `http://${host}`).pathname;
+  const path = new URL(req.url, "http://app.invalid").pathname;
   // Path only: query strings and headers (cookies) are never logged.
   res.on("finish", () => {
     console.log(` ${req.method} ${path} ${res.statusCode} in ${Date.now() - started}ms`);
@@ -342,7 +344,8 @@ const server = http.createServer(async (req, res) => {
 });
 
 server.listen(port, host, () => {
-  console.log(`  - Local:        http://${host}:${server.address().port}`);
+  const shown = host.includes(":") ? `[${host}]` : host;
+  console.log(`  - Local:        http://${shown}:${server.address().port}`);
   console.log(" ✓ Ready");
 });
 
