@@ -95,6 +95,12 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
         async with httpx.AsyncClient(follow_redirects=False, trust_env=False, verify=not _loopback(url)) as http:
             ctx.report_progress("AUTH003", f"requesting a code for {facts.email} from Supabase Auth")
             status, body = await call(http, "POST", "/auth/v1/otp", {"email": facts.email, "create_user": True})
+            if status == 429:
+                # supabase/config.toml [auth.rate_limit] email_sent: the CLI's default allows few
+                # mails an hour, and every run of this check sends one.
+                raise AuthFailed("send", "POST /auth/v1/otp answered 429 (too many mails): raise [auth.rate_limit] "
+                                         "email_sent in supabase/config.toml for local runs, then `supabase stop` "
+                                         "and `supabase start`")
             if status >= 400:
                 raise AuthFailed("send", f"POST /auth/v1/otp answered {status} {_said(body)}".strip())
             sources = _Sources(ctx, server, login, facts.email, None, client)
