@@ -580,6 +580,9 @@ async def history_agrees(ctx: Context) -> Outcome:
 
     source = ctx.model.schema
     migrator = migrator_for(ctx)
+    if source is not None and source.kind == "drizzle-v1":
+        return unverified(f"schema: the drizzle-kit 1.0 history in {source.path} is not read (its table gains "
+                          "name/applied_at and a migration is pending by name): DB006 does not judge it yet")
     if source is None or migrator is None:
         return skipped(f"no migration history: the schema source is "
                        f"{source.path if source else 'not found'}")

@@ -41,7 +41,7 @@ def migration_files(directory: Path, kind: str) -> list[Path]:
         except (ValueError, KeyError, TypeError):
             pass
         return sorted(directory.glob("*.sql"))
-    if kind == "prisma":
+    if kind in ("prisma", "drizzle-v1"):
         # prisma migrate: <timestamp>_<name>/migration.sql, applied in directory-name order
         return sorted(directory.glob("*/migration.sql"), key=lambda p: p.parent.name)
     if kind == "golang-migrate":

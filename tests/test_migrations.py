@@ -368,3 +368,19 @@ def test_prisma_history_is_read_in_the_schema_its_url_names(tmp_path: Path, fres
     assert done.returncode == 0, done.stdout + done.stderr
     assert query(fresh_db, "SELECT to_regclass('app._prisma_migrations') IS NOT NULL") == [(True,)]
     assert db006(project)["status"] == "pass"
+
+
+def test_a_drizzle_kit_1_history_is_named_not_misread_as_prisma(tmp_path: Path, fresh_db: str) -> None:
+    # drizzle-kit 1.0's layout: <timestamp>_<name>/migration.sql + snapshot.json, no journal.
+    project = write_project(tmp_path, {
+        ".env.local": f"DATABASE_URL={fresh_db}\n",
+        "drizzle/20251101120000_init/migration.sql": 'CREATE TABLE "accounts" ("id" serial PRIMARY KEY);\n',
+        "drizzle/20251101120000_init/snapshot.json": '{"version": "8", "dialect": "postgres"}\n'})
+    done = run_cli("check", "--project", str(project), "--only", "DB006", "-f", "json")
+    report = json.loads(done.stdout)
+    assert report["project_model"]["schema"]["kind"] == "drizzle-v1"
+    assert report["checks"][0]["status"] == "skip"
+    assert any("drizzle-kit 1.0 history" in u for u in report["unverified"])
+    refused = provision(project)
+    assert refused.returncode != 0 and "npx drizzle-kit migrate" in refused.stdout + refused.stderr
+    assert query(fresh_db, "SELECT to_regclass('accounts')") == [(None,)]

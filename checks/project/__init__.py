@@ -21,7 +21,7 @@ from checks.project import detectors as d
 if TYPE_CHECKING:
     from checks.config import Config
 
-SchemaKind = Literal["sql", "drizzle", "prisma", "supabase", "dbmate", "golang-migrate", "plain"]
+SchemaKind = Literal["sql", "drizzle", "drizzle-v1", "prisma", "supabase", "dbmate", "golang-migrate", "plain"]
 # Config files, package.json and the like are small; a larger one is not read (a FIFO or
 # a multi-gigabyte file must not hang or exhaust the run).
 MAX_CONFIG_BYTES = 1 << 20
@@ -223,6 +223,10 @@ def directory_kind(path: Path) -> SchemaKind | None:
     """Which migration tool wrote `path`, from its files; None when it holds no SQL."""
     if (path / "meta" / "_journal.json").is_file():
         return "drizzle"  # drizzle-kit writes <out>/meta/_journal.json
+    if not (path / "migration_lock.toml").is_file() and any(path.glob("*/snapshot.json")):
+        # drizzle-kit 1.0: <14-digit timestamp>_<name>/migration.sql + snapshot.json per folder,
+        # no journal (drizzle-orm v1 migrator.utils.ts); not Prisma's, which has no snapshots.
+        return "drizzle-v1"
     if (path / "migration_lock.toml").is_file() or any(path.glob("*/migration.sql")):
         return "prisma"  # prisma migrate: <ts>_<name>/migration.sql + migration_lock.toml
     files = sorted(path.glob("*.sql"))
