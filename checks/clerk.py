@@ -27,6 +27,8 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from checks.login import ProviderFailed
+
 if TYPE_CHECKING:
     import httpx
 
@@ -42,10 +44,6 @@ DEV_BROWSER_HEADER = "Clerk-Db-Jwt"
 TEST_SUBADDRESS = "+clerk_test"
 
 
-class FapiFailed(Exception):
-    def __init__(self, step: str, problem: str) -> None:
-        super().__init__(problem)
-        self.step, self.problem = step, problem
 
 
 def frontend_api(ctx: Context) -> tuple[str | None, str]:
@@ -148,13 +146,13 @@ async def _verify(fapi: _Fapi, prefix: str, attempt: str, wrong: str) -> dict[st
     """A wrong code first (it must be refused), then Clerk's test code."""
     status, body = await fapi.call("POST", f"{prefix}/{attempt}", {"strategy": "email_code", "code": wrong})
     if not 400 <= status < 500:
-        raise FapiFailed("verify", f"POST {prefix}/{attempt} answered {status} for a wrong code (expected a "
+        raise ProviderFailed("verify", f"POST {prefix}/{attempt} answered {status} for a wrong code (expected a "
                                    "4xx refusal): the code is not checked")
     status, body = await fapi.call("POST", f"{prefix}/{attempt}", {"strategy": "email_code", "code": TEST_CODE})
     response = _dict(_dict(body).get("response"))
     if status >= 400 or response.get("status") != "complete":
         said = _error(body) or f"status {response.get('status')!r}"
-        raise FapiFailed("verify", f"POST {prefix}/{attempt} answered {status} ({said}) for Clerk's test code")
+        raise ProviderFailed("verify", f"POST {prefix}/{attempt} answered {status} ({said}) for Clerk's test code")
     return _dict(body)
 
 
@@ -164,28 +162,28 @@ async def _sign_in_or_up(fapi: _Fapi, address: str) -> dict[str, Any]:
         # First run on this instance: the test identity signs up (test mode, no mail).
         status, body = await fapi.call("POST", "/client/sign_ups", {"email_address": address})
         if status >= 400:
-            raise FapiFailed("send", f"POST /v1/client/sign_ups answered {status} ({_error(body)}); create "
+            raise ProviderFailed("send", f"POST /v1/client/sign_ups answered {status} ({_error(body)}); create "
                                      f"{address} in the Clerk dashboard once, or allow sign-ups")
         sign_up = str(_dict(_dict(body).get("response")).get("id", ""))
         prefix = f"/client/sign_ups/{sign_up}"
         status, body = await fapi.call("POST", f"{prefix}/prepare_verification", {"strategy": "email_code"})
         if status >= 400:
-            raise FapiFailed("send", f"POST /v1{prefix}/prepare_verification answered {status} ({_error(body)})")
+            raise ProviderFailed("send", f"POST /v1{prefix}/prepare_verification answered {status} ({_error(body)})")
         return await _verify(fapi, prefix, "attempt_verification", "000000")
     if status >= 400:
-        raise FapiFailed("send", f"POST /v1/client/sign_ins answered {status} ({_error(body)})")
+        raise ProviderFailed("send", f"POST /v1/client/sign_ins answered {status} ({_error(body)})")
     sign_in = _dict(_dict(body).get("response"))
     factors = sign_in.get("supported_first_factors")
     factor = next((f for f in (factors if isinstance(factors, list) else [])
                    if isinstance(f, dict) and f.get("strategy") == "email_code"), None)
     if factor is None:
-        raise FapiFailed("send", "the instance offers no email code sign-in (enable 'Email verification code' "
+        raise ProviderFailed("send", "the instance offers no email code sign-in (enable 'Email verification code' "
                                  "in the Clerk dashboard)")
     prefix = f"/client/sign_ins/{sign_in.get('id', '')}"
     status, body = await fapi.call("POST", f"{prefix}/prepare_first_factor",
                                    {"strategy": "email_code", "email_address_id": str(factor.get("email_address_id", ""))})
     if status >= 400:
-        raise FapiFailed("send", f"POST /v1{prefix}/prepare_first_factor answered {status} ({_error(body)})")
+        raise ProviderFailed("send", f"POST /v1{prefix}/prepare_first_factor answered {status} ({_error(body)})")
     return await _verify(fapi, prefix, "attempt_first_factor", "000000")
 
 
@@ -193,7 +191,7 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
                         facts: LoginFacts) -> LoginFacts:
     import httpx
 
-    from checks.login import _loopback, cookie_domain
+    from checks.login import _loopback, cookie_domain, provider_problem
 
     started = time.monotonic()
     base, why = frontend_api(ctx)
@@ -214,7 +212,7 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
             status, body = await fapi.call("POST", "/dev_browser", dev_browser=False)
             fapi.dev_browser = str(_dict(body).get("id") or _dict(body).get("token") or "")
             if status >= 400 or not fapi.dev_browser:
-                raise FapiFailed("send", f"POST /v1/dev_browser answered {status} ({_error(body) or 'no id'})")
+                raise ProviderFailed("send", f"POST /v1/dev_browser answered {status} ({_error(body) or 'no id'})")
             ctx.masker.add([fapi.dev_browser])
             done = await _sign_in_or_up(fapi, facts.email)
             session_id = str(_dict(done.get("response")).get("created_session_id") or "")
@@ -233,15 +231,15 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
             session = _active_session(done.get("client"), session_id, facts.email)
             jwt = str(_dict(_dict(session).get("last_active_token")).get("jwt") or "")
             if not session_id or session is None or not jwt:
-                raise FapiFailed("verify", "the sign-in completed without an active session for the test identity "
+                raise ProviderFailed("verify", "the sign-in completed without an active session for the test identity "
                                            "or without its token")
             ctx.masker.add([jwt])
             claims = _claims(jwt)
             if claims.get("sid") != session_id or float(claims.get("exp") or 0) <= time.time():
-                raise FapiFailed("verify", "the session token is not a live token of that session (its sid/exp)")
+                raise ProviderFailed("verify", "the session token is not a live token of that session (its sid/exp)")
             status, body = await fapi.call("GET", "/client")
             if status >= 400 or _active_session(_dict(body).get("response"), session_id, facts.email) is None:
-                raise FapiFailed("session", f"GET /v1/client answered {status} without the active session of "
+                raise ProviderFailed("session", f"GET /v1/client answered {status} without the active session of "
                                             f"{facts.email}")
             # Another browser (a fresh dev browser) must not see that session.
             other = _Fapi(ctx, http, base, origin)
@@ -250,7 +248,7 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
             ctx.masker.add([other.dev_browser] if other.dev_browser else [])
             status, body = await other.call("GET", "/client")
             if status < 400 and _names(body, facts.email):
-                raise FapiFailed("session", "GET /v1/client names the test identity to another dev browser")
+                raise ProviderFailed("session", "GET /v1/client names the test identity to another dev browser")
             # The session as clerkMiddleware reads it: a Bearer token for API routes, and the
             # cookies a browser would hold for pages.
             client.headers["Authorization"] = f"Bearer {jwt}"
@@ -258,14 +256,8 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
             client.cookies.set("__session", jwt, domain=domain)
             client.cookies.set("__client_uat", str(_iat(jwt)), domain=domain)
             client.cookies.set(DEV_BROWSER_PARAM, fapi.dev_browser, domain=domain)
-    except FapiFailed as failure:
-        facts.failed_step, facts.problem = failure.step, failure.problem
-    except (httpx.TimeoutException, TimeoutError):
-        facts.failed_step, facts.problem = "send", f"Clerk's Frontend API did not answer within {ctx.config.route_timeout:g} s"
-    except httpx.HTTPError as exc:
-        facts.failed_step, facts.problem = "send", ctx.mask(f"Clerk's Frontend API: {type(exc).__name__}: {exc}")
-    except (AttributeError, TypeError, ValueError) as exc:  # an answer of an unexpected shape
-        facts.failed_step, facts.problem = "send", f"Clerk's Frontend API answered an unexpected shape ({type(exc).__name__})"
+    except (ProviderFailed, httpx.HTTPError, TimeoutError, AttributeError, TypeError, ValueError) as exc:
+        facts.failed_step, facts.problem = provider_problem(ctx, "Clerk's Frontend API", exc)
     facts.ok = facts.problem is None
     facts.elapsed_s = round(time.monotonic() - started, 3)
     return facts

@@ -275,6 +275,28 @@ async def _send(ctx: Context, server: DevServer, client: httpx.AsyncClient, requ
     return response, None, server.lines_since(mark)
 
 
+class ProviderFailed(Exception):
+    """A step of a sign-in at the provider (Clerk's Frontend API, Supabase Auth) that broke."""
+
+    def __init__(self, step: str, problem: str) -> None:
+        super().__init__(problem)
+        self.step, self.problem = step, problem
+
+
+def provider_problem(ctx: Context, service: str, exc: BaseException) -> tuple[str, str]:
+    """(step, problem) for what ended a provider sign-in: its own failure, no answer in
+    time, a transport error (masked), or an answer of an unexpected shape."""
+    import httpx
+
+    if isinstance(exc, ProviderFailed):
+        return exc.step, exc.problem
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return "send", f"{service} did not answer within {ctx.config.route_timeout:g} s"
+    if isinstance(exc, httpx.HTTPError):
+        return "send", ctx.mask(f"{service}: {type(exc).__name__}: {exc}")
+    return "send", f"{service} answered an unexpected shape ({type(exc).__name__})"
+
+
 async def poll_until(sources: _Sources, deadline: float) -> tuple[str, str] | None:
     """One round of the code sources, cut off at the deadline (a slow Mailpit or database
     must not stretch the wait beyond code_timeout)."""

@@ -24,6 +24,8 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from checks.login import ProviderFailed
+
 if TYPE_CHECKING:
     import httpx
 
@@ -36,10 +38,6 @@ MAX_CHUNK_SIZE = 3180  # @supabase/ssr src/utils/chunker.ts
 SUPABASE_URLS = ("NEXT_PUBLIC_SUPABASE_URL", "SUPABASE_URL")
 
 
-class AuthFailed(Exception):
-    def __init__(self, step: str, problem: str) -> None:
-        super().__init__(problem)
-        self.step, self.problem = step, problem
 
 
 def session_cookies(supabase_url: str, session: dict[str, Any]) -> list[tuple[str, str]]:
@@ -65,7 +63,7 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
     import httpx
 
     from checks.auth import SUPABASE_ANON_KEYS
-    from checks.login import _loopback, _Sources, _wrong, poll_until
+    from checks.login import _loopback, _Sources, _wrong, poll_until, provider_problem
 
     started = time.monotonic()
     url = next((ctx.env.get(k, "") for k in SUPABASE_URLS if ctx.env.get(k)), "").rstrip("/")
@@ -98,11 +96,11 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
             if status == 429:
                 # supabase/config.toml [auth.rate_limit] email_sent: the CLI's default allows few
                 # mails an hour, and every run of this check sends one.
-                raise AuthFailed("send", "POST /auth/v1/otp answered 429 (too many mails): raise [auth.rate_limit] "
+                raise ProviderFailed("send", "POST /auth/v1/otp answered 429 (too many mails): raise [auth.rate_limit] "
                                          "email_sent in supabase/config.toml for local runs, then `supabase stop` "
                                          "and `supabase start`")
             if status >= 400:
-                raise AuthFailed("send", f"POST /auth/v1/otp answered {status} {_said(body)}".strip())
+                raise ProviderFailed("send", f"POST /auth/v1/otp answered {status} {_said(body)}".strip())
             sources = _Sources(ctx, server, login, facts.email, None, client)
             deadline = time.monotonic() + login.code_timeout
             found = None
@@ -112,20 +110,20 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
                     await asyncio.sleep(0.1)
             if found is None:
                 facts.tried = [f"{name}: {sources.notes.get(name, 'not tried')}" for name in sources.names()]
-                raise AuthFailed("code", f"no one-time code for {facts.email} within {login.code_timeout:g} s; "
+                raise ProviderFailed("code", f"no one-time code for {facts.email} within {login.code_timeout:g} s; "
                                          "tried " + "; ".join(facts.tried))
             facts.source, code = found
             ctx.masker.add([code])
             status, body = await call(http, "POST", "/auth/v1/verify",
                                       {"type": "email", "email": facts.email, "token": _wrong(code)})
             if not 400 <= status < 500:
-                raise AuthFailed("verify", f"POST /auth/v1/verify answered {status} for a wrong code (expected a "
+                raise ProviderFailed("verify", f"POST /auth/v1/verify answered {status} for a wrong code (expected a "
                                            "4xx refusal): the code is not checked")
             status, session = await call(http, "POST", "/auth/v1/verify",
                                          {"type": "email", "email": facts.email, "token": code})
             token = str((session or {}).get("access_token") or "") if isinstance(session, dict) else ""
             if status >= 400 or not token:
-                raise AuthFailed("verify", f"POST /auth/v1/verify answered {status} {_said(session)} for the code "
+                raise ProviderFailed("verify", f"POST /auth/v1/verify answered {status} {_said(session)} for the code "
                                            f"from {facts.source}".strip())
             ctx.masker.add([v for v in (token, str(session.get("refresh_token") or "")) if v])
 
@@ -141,28 +139,22 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
             facts.sign_out = sign_out  # a session exists from here on: ended after the run, whatever comes
             status, user = await call(http, "GET", "/auth/v1/user", token=token)
             if status >= 400 or facts.email.lower() not in json.dumps(user or {}).lower():
-                raise AuthFailed("session", f"GET /auth/v1/user answered {status} without {facts.email}")
+                raise ProviderFailed("session", f"GET /auth/v1/user answered {status} without {facts.email}")
             # Neither no token nor a forged one may read the user: a /user that answers any
             # Bearer value proves no session at all.
             forged = token[:-1] + ("A" if token[-1:] != "A" else "B")
             for probe, what in ((None, "without a token"), (forged, "with a forged token")):
                 status, user = await call(http, "GET", "/auth/v1/user", token=probe)
                 if status < 400 and facts.email.lower() in json.dumps(user or {}).lower():
-                    raise AuthFailed("session", f"GET /auth/v1/user names the test identity {what}")
+                    raise ProviderFailed("session", f"GET /auth/v1/user names the test identity {what}")
             from checks.login import cookie_domain
 
             domain = cookie_domain(server.facts.url or "http://localhost")
             for name, value in session_cookies(url, session):
                 client.cookies.set(name, value, domain=domain)
                 ctx.masker.add([value])
-    except AuthFailed as failure:
-        facts.failed_step, facts.problem = failure.step, failure.problem
-    except (httpx.TimeoutException, TimeoutError):
-        facts.failed_step, facts.problem = "send", f"Supabase Auth did not answer within {timeout:g} s"
-    except httpx.HTTPError as exc:
-        facts.failed_step, facts.problem = "send", ctx.mask(f"Supabase Auth: {type(exc).__name__}: {exc}")
-    except (AttributeError, TypeError, ValueError) as exc:  # an answer of an unexpected shape
-        facts.failed_step, facts.problem = "send", f"Supabase Auth answered an unexpected shape ({type(exc).__name__})"
+    except (ProviderFailed, httpx.HTTPError, TimeoutError, AttributeError, TypeError, ValueError) as exc:
+        facts.failed_step, facts.problem = provider_problem(ctx, "Supabase Auth", exc)
     facts.ok = facts.problem is None
     facts.elapsed_s = round(time.monotonic() - started, 3)
     return facts

@@ -57,6 +57,38 @@ class Migrator(Protocol):
     async def record(self, connection: Any, applied: list[Migration]) -> None: ...
 
 
+class HistoryTable:
+    """What every migrator shares: its history table (schema "" = the search_path's first),
+    and the first step of reading it — no table yet means every migration is pending."""
+
+    tool = ""
+    apply_command = ""
+    schema = ""
+    name = ""
+
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def _identifier(self) -> Any:
+        from psycopg import sql
+
+        return sql.Identifier(*([self.schema] if self.schema else []), self.name)
+
+    async def _start(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
+        facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations))
+        facts.table_exists = await table_exists(connection, self.schema, self.name)
+        if not facts.table_exists:
+            facts.pending = list(migrations)
+        return facts
+
+    async def _create_schema(self, connection: Any) -> None:
+        if self.schema:
+            from psycopg import sql
+
+            await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+
+
 def sha256_text(path: Path) -> str:
     """sha256 hex of a file's text as a Node or Go tool hashes it: the bytes read as UTF-8."""
     from checks.files import SCHEMA_LIMIT

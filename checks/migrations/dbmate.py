@@ -15,26 +15,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, Migration, compare_by_key, table_exists
+from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key
 
 _VERSION = re.compile(r"^(\d+).*\.sql$")
 
 
-class Dbmate:
+class Dbmate(HistoryTable):
     tool = "dbmate"
     apply_command = "dbmate up"
 
     def __init__(self, schema: str = "", table: str = "schema_migrations") -> None:
         self.schema, self.name = schema, table
-
-    @property
-    def table(self) -> str:
-        return f"{self.schema}.{self.name}" if self.schema else self.name
-
-    def _identifier(self) -> Any:
-        from psycopg import sql
-
-        return sql.Identifier(*([self.schema] if self.schema else []), self.name)
 
     def migrations(self, folder: Path) -> list[Migration]:
         found = []
@@ -47,10 +38,8 @@ class Dbmate:
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         from psycopg import sql
 
-        facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations))
-        facts.table_exists = await table_exists(connection, self.schema, self.name)
+        facts = await self._start(connection, migrations)
         if not facts.table_exists:
-            facts.pending = list(migrations)
             return facts
         rows = await (await connection.execute(
             sql.SQL("SELECT version::text FROM {}").format(self._identifier()))).fetchall()
@@ -60,8 +49,7 @@ class Dbmate:
     async def record(self, connection: Any, applied: list[Migration]) -> None:
         from psycopg import sql
 
-        if self.schema:
-            await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+        await self._create_schema(connection)
         await connection.execute(sql.SQL(
             "CREATE TABLE IF NOT EXISTS {} (version varchar PRIMARY KEY)").format(self._identifier()))
         if applied:

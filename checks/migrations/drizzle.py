@@ -17,24 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from checks.files import read_text
-from checks.migrations import HistoryFacts, Migration, sha256_text, table_exists
+from checks.migrations import HistoryFacts, HistoryTable, Migration, sha256_text
 
 
-class Drizzle:
+class Drizzle(HistoryTable):
     tool = "drizzle"
     apply_command = "npx drizzle-kit migrate"
 
     def __init__(self, schema: str = "drizzle", table: str = "__drizzle_migrations") -> None:
         self.schema, self.name = schema or "drizzle", table
-
-    @property
-    def table(self) -> str:
-        return f"{self.schema}.{self.name}"
-
-    def _identifier(self) -> Any:
-        from psycopg import sql
-
-        return sql.Identifier(self.schema, self.name)
 
     def migrations(self, folder: Path) -> list[Migration]:
         entries = json.loads(read_text(folder / "meta" / "_journal.json", 4 << 20))["entries"]
@@ -47,10 +38,8 @@ class Drizzle:
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         from psycopg import sql
 
-        facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations))
-        facts.table_exists = await table_exists(connection, self.schema, self.name)
+        facts = await self._start(connection, migrations)
         if not facts.table_exists:
-            facts.pending = list(migrations)
             return facts
         rows = await (await connection.execute(sql.SQL(
             "SELECT hash, created_at::bigint FROM {} ORDER BY created_at").format(self._identifier()))).fetchall()
@@ -76,7 +65,7 @@ class Drizzle:
     async def record(self, connection: Any, applied: list[Migration]) -> None:
         from psycopg import sql
 
-        await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+        await self._create_schema(connection)
         await connection.execute(sql.SQL(
             "CREATE TABLE IF NOT EXISTS {} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)"
         ).format(self._identifier()))

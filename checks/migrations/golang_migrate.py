@@ -13,19 +13,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, Migration, table_exists
+from checks.migrations import HistoryFacts, HistoryTable, Migration
 
 _UP = re.compile(r"^([0-9]+)_(.*)\.up\.sql$")
 
 
-class GolangMigrate:
+class GolangMigrate(HistoryTable):
     tool = "golang-migrate"
     apply_command = "migrate -path <dir> -database \"$DATABASE_URL\" up"
     name = "schema_migrations"
-
-    @property
-    def table(self) -> str:
-        return self.name
 
     def migrations(self, folder: Path) -> list[Migration]:
         found = []
@@ -36,10 +32,8 @@ class GolangMigrate:
         return sorted(found, key=lambda m: int(m.key))
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
-        facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations))
-        facts.table_exists = await table_exists(connection, "", self.name)
+        facts = await self._start(connection, migrations)
         if not facts.table_exists:
-            facts.pending = list(migrations)
             return facts
         row = await (await connection.execute(
             "SELECT version::bigint, dirty FROM schema_migrations LIMIT 1")).fetchone()

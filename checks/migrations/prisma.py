@@ -17,7 +17,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, Migration, compare_by_key, table_exists
+from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key
 
 CREATE = """CREATE TABLE IF NOT EXISTS {} (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -41,22 +41,13 @@ def checksum(path: Path) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class Prisma:
+class Prisma(HistoryTable):
     tool = "prisma"
     apply_command = "npx prisma migrate deploy"
     name = "_prisma_migrations"
 
     def __init__(self, schema: str = "") -> None:
         self.schema = schema  # "" : the search_path's first schema, as Prisma's ?schema= sets it
-
-    @property
-    def table(self) -> str:
-        return f"{self.schema}.{self.name}" if self.schema else self.name
-
-    def _identifier(self) -> Any:
-        from psycopg import sql
-
-        return sql.Identifier(*([self.schema] if self.schema else []), self.name)
 
     def migrations(self, folder: Path) -> list[Migration]:
         found = [Migration(p.parent.name, p, p.parent.name, checksum(p))
@@ -66,10 +57,8 @@ class Prisma:
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         from psycopg import sql
 
-        facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations))
-        facts.table_exists = await table_exists(connection, self.schema, self.name)
+        facts = await self._start(connection, migrations)
         if not facts.table_exists:
-            facts.pending = list(migrations)
             return facts
         rows = await (await connection.execute(sql.SQL(
             "SELECT migration_name, checksum, finished_at IS NOT NULL, rolled_back_at IS NOT NULL "
@@ -92,8 +81,7 @@ class Prisma:
 
         from psycopg import sql
 
-        if self.schema:
-            await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+        await self._create_schema(connection)
         await connection.execute(sql.SQL(CREATE).format(self._identifier()))
         if applied:
             async with connection.cursor() as cursor:

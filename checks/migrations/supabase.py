@@ -15,16 +15,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, Migration, compare_by_key, table_exists
+from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key
 
 _FILE = re.compile(r"^([0-9]+)_(.*)\.sql$")
 SCHEMA, NAME = "supabase_migrations", "schema_migrations"
 
 
-class Supabase:
+class Supabase(HistoryTable):
     tool = "supabase"
     apply_command = "supabase db push"
-    table = f"{SCHEMA}.{NAME}"
+    schema, name = SCHEMA, NAME
 
     def migrations(self, folder: Path) -> list[Migration]:
         found = []
@@ -35,10 +35,8 @@ class Supabase:
         return sorted(found, key=lambda m: m.key)
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
-        facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations))
-        facts.table_exists = await table_exists(connection, SCHEMA, NAME)
+        facts = await self._start(connection, migrations)
         if not facts.table_exists:
-            facts.pending = list(migrations)
             return facts
         rows = await (await connection.execute(
             "SELECT version FROM supabase_migrations.schema_migrations")).fetchall()
