@@ -591,8 +591,9 @@ async def run_dev_server(ctx: Context) -> DevFacts:
             sink.start()
             extra_env = {login.smtp_env[0]: "127.0.0.1", login.smtp_env[1]: str(sink.port)}
             ctx.add_cleanup(sink.stop)
-        except (OSError, RuntimeError, TimeoutError):
-            sink = None
+        except (OSError, RuntimeError, TimeoutError) as exc:
+            # The smtp source then says why it had nothing (never "not asked").
+            sink.problem = f"the SMTP sink could not start on 127.0.0.1: {type(exc).__name__}: {exc}"
     server = DevServer(ctx, command, extra_env)
     server.facts.login_not_planned = not_planned
     try:

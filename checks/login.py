@@ -141,6 +141,7 @@ class SmtpSink:
         self.handler = _Handler()
         self.port = 0
         self._controller: Any = None
+        self.problem = ""  # why it is not running, when it could not start
 
     def start(self) -> None:
         from aiosmtpd.controller import Controller
@@ -437,8 +438,9 @@ class _Sources:
         return (with_address or [code for code, _ in codes])[-1]
 
     async def _smtp(self) -> str | None:
-        if self.sink is None:
-            self.notes["smtp"] = "no SMTP sink (otp_from names another source)"
+        if self.sink is None or self.sink.problem:
+            self.notes["smtp"] = (self.sink.problem if self.sink is not None
+                                  else "no SMTP sink (otp_from names another source)")
             return None
         host_var, port_var = self.login.smtp_env
         texts = self.sink.texts_for(self.address)

@@ -277,12 +277,7 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
             raise ProvisionFailed(f"another `provision schema` holds the lock for over "
                                   f"{LOCK_TIMEOUT}; nothing applied") from None
         if migrator is not None:
-            if getattr(migrator, "tool", "") == "prisma" and getattr(migrator, "schema", ""):
-                # Prisma Migrate creates the schema its URL names before migrating into it.
-                from psycopg import sql
-
-                await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                    sql.Identifier(migrator.schema)))
+            await migrator.before_apply(connection)
             facts = await migrator.history(connection, list(migrations))
             if facts.table_exists:
                 return await _apply_pending(connection, ctx, options, migrator, facts, result)

@@ -9,6 +9,7 @@ DB006 judges `HistoryFacts`; `provision schema` applies `facts.pending` and call
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,6 +53,8 @@ class Migrator(Protocol):
 
     def migrations(self, folder: Path) -> list[Migration]: ...
 
+    async def before_apply(self, connection: Any) -> None: ...
+
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts: ...
 
     async def record(self, connection: Any, applied: list[Migration]) -> None: ...
@@ -82,11 +85,25 @@ class HistoryTable:
             facts.pending = list(migrations)
         return facts
 
+    async def before_apply(self, connection: Any) -> None:
+        """What the tool does before it reads its history for an apply (nothing, mostly)."""
+
     async def _create_schema(self, connection: Any) -> None:
         if self.schema:
             from psycopg import sql
 
             await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+
+
+def versioned_files(folder: Path, glob: str, pattern: re.Pattern[str], suffix: str = ".sql") -> list[Migration]:
+    """`<version>_<name><suffix>` files named by their stem, the version being the pattern's
+    first group, in file-name order (dbmate, Supabase; golang-migrate re-sorts by number)."""
+    found = []
+    for path in sorted(folder.glob(glob), key=lambda p: p.name):
+        match = pattern.match(path.name)
+        if match:
+            found.append(Migration(path.name.removesuffix(suffix), path, match.group(1)))
+    return found
 
 
 def sha256_text(path: Path) -> str:

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key
+from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key, versioned_files
 
 _VERSION = re.compile(r"^(\d+).*\.sql$")
 
@@ -28,12 +28,7 @@ class Dbmate(HistoryTable):
         self.schema, self.name = schema, table
 
     def migrations(self, folder: Path) -> list[Migration]:
-        found = []
-        for path in folder.glob("*.sql"):
-            version = _VERSION.match(path.name)
-            if version:
-                found.append(Migration(path.stem, path, version.group(1)))
-        return sorted(found, key=lambda m: m.key)
+        return versioned_files(folder, "*.sql", _VERSION)
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         from psycopg import sql

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, HistoryTable, Migration
+from checks.migrations import HistoryFacts, HistoryTable, Migration, versioned_files
 
 _UP = re.compile(r"^([0-9]+)_(.*)\.up\.sql$")
 
@@ -24,12 +24,7 @@ class GolangMigrate(HistoryTable):
     name = "schema_migrations"
 
     def migrations(self, folder: Path) -> list[Migration]:
-        found = []
-        for path in folder.glob("*.up.sql"):
-            match = _UP.match(path.name)
-            if match:
-                found.append(Migration(path.name.removesuffix(".up.sql"), path, match.group(1)))
-        return sorted(found, key=lambda m: int(m.key))
+        return sorted(versioned_files(folder, "*.up.sql", _UP, ".up.sql"), key=lambda m: int(m.key))
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         facts = await self._start(connection, migrations)

@@ -49,6 +49,10 @@ class Prisma(HistoryTable):
     def __init__(self, schema: str = "") -> None:
         self.schema = schema  # "" : the search_path's first schema, as Prisma's ?schema= sets it
 
+    async def before_apply(self, connection: Any) -> None:
+        # Prisma Migrate creates the schema its URL names (?schema=) before migrating into it.
+        await self._create_schema(connection)
+
     def migrations(self, folder: Path) -> list[Migration]:
         found = [Migration(p.parent.name, p, p.parent.name, checksum(p))
                  for p in folder.glob("*/migration.sql")]

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key
+from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key, versioned_files
 
 _FILE = re.compile(r"^([0-9]+)_(.*)\.sql$")
 SCHEMA, NAME = "supabase_migrations", "schema_migrations"
@@ -27,12 +27,7 @@ class Supabase(HistoryTable):
     schema, name = SCHEMA, NAME
 
     def migrations(self, folder: Path) -> list[Migration]:
-        found = []
-        for path in folder.glob("*.sql"):
-            match = _FILE.match(path.name)
-            if match:
-                found.append(Migration(path.stem, path, match.group(1)))
-        return sorted(found, key=lambda m: m.key)
+        return versioned_files(folder, "*.sql", _FILE)
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         facts = await self._start(connection, migrations)

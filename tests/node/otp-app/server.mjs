@@ -192,16 +192,28 @@ async function deliver(email, otp, type) {
 
 // --- routes ---------------------------------------------------------------------------------
 
-async function sendVerificationOtp(req, res) {
+// Better Auth's answers to a body that is no JSON or lacks a string field (400 BAD_REQUEST /
+// VALIDATION_ERROR); null when the body is fine, after which the route goes on with it.
+async function bodyWith(req, res, fields) {
   let body;
   try {
     body = await readJson(req);
   } catch {
-    return apiError(res, 400, "BAD_REQUEST", "Invalid JSON in request body");
+    apiError(res, 400, "BAD_REQUEST", "Invalid JSON in request body");
+    return null;
   }
-  if (typeof body.email !== "string") {
-    return apiError(res, 400, "VALIDATION_ERROR", "[body.email] Invalid input: expected string");
+  for (const field of fields) {
+    if (typeof body[field] !== "string") {
+      apiError(res, 400, "VALIDATION_ERROR", `[body.${field}] Invalid input: expected string`);
+      return null;
+    }
   }
+  return body;
+}
+
+async function sendVerificationOtp(req, res) {
+  const body = await bodyWith(req, res, ["email"]);
+  if (!body) return;
   if (!OTP_TYPES.includes(body.type)) {
     return apiError(res, 400, "VALIDATION_ERROR", "[body.type] Invalid option");
   }
@@ -226,18 +238,8 @@ async function sendVerificationOtp(req, res) {
 }
 
 async function signInEmailOtp(req, res) {
-  let body;
-  try {
-    body = await readJson(req);
-  } catch {
-    return apiError(res, 400, "BAD_REQUEST", "Invalid JSON in request body");
-  }
-  if (typeof body.email !== "string") {
-    return apiError(res, 400, "VALIDATION_ERROR", "[body.email] Invalid input: expected string");
-  }
-  if (typeof body.otp !== "string") {
-    return apiError(res, 400, "VALIDATION_ERROR", "[body.otp] Invalid input: expected string");
-  }
+  const body = await bodyWith(req, res, ["email", "otp"]);
+  if (!body) return;
   const email = body.email.toLowerCase();
   if (process.env.OTP_BROKEN_VERIFY === "1") return apiError(res, 400, "INVALID_OTP", "Invalid OTP");
 
