@@ -45,9 +45,10 @@ def test_a_short_secret_never_mangles_prose() -> None:
 @given(secret=secret_text)
 def test_url_encoded_secret_is_masked_too(secret: str) -> None:
     encoded = quote(secret, safe="")
-    # Where the password sits (the prose after it may hold the same letters: "fail" in "failed").
+    # Judged where the password sits: the text around it may hold the same letters
+    # (hypothesis drew "fail", in "failed", and "post", in "postgresql").
     masked = Masker([secret])(f"postgresql://app:{encoded}@db/x failed")
-    assert masked.startswith("postgresql://app:****@") and encoded not in masked.split("@", 1)[0]
+    assert masked.startswith("postgresql://app:****@")
 
 
 @pytest.mark.parametrize(
