@@ -600,6 +600,12 @@ async def history_agrees(ctx: Context) -> Outcome:
                                "applied": facts.applied, "files": facts.files}
     hint = (f"Apply them with `deploy-check provision schema` (it records them in {facts.table} "
             f"as {facts.tool} does) or with `{facts.apply_command}`.")
+    if facts.foreign:
+        return failed(f"{source.path}: {facts.foreign}; reading it as {facts.tool}'s would misname what "
+                      "is applied, so nothing is judged",
+                      hint=("Apply the migrations with the tool that recorded them; two migrators on one "
+                            "database need a history table each."),
+                      **details)
     if not facts.table_exists:
         schema_facts_now = await schema_facts(ctx)
         if schema_facts_now.present:

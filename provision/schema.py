@@ -279,6 +279,9 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
         if migrator is not None:
             await migrator.before_apply(connection)
             facts = await migrator.history(connection, list(migrations))
+            if facts.foreign:
+                raise ProvisionFailed(f"{facts.foreign}; {migrator.tool}'s rows are not added to "
+                                      "it: nothing was applied")
             if facts.table_exists:
                 return await _apply_pending(connection, ctx, options, migrator, facts, result)
             # The migrator has never run here: the whole history, additively (its tables may

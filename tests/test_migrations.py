@@ -321,6 +321,33 @@ def test_golang_migrate_keeps_one_clean_row_and_a_dirty_one_fails(tmp_path: Path
     assert check["status"] == "fail" and "000002_notes (dirty" in str(check["message"])
 
 
+@pytest.mark.parametrize("kept_by", ["golang-migrate", "dbmate"])
+def test_a_schema_migrations_table_of_the_other_tool_is_named_not_misread(
+        tmp_path: Path, fresh_db: str, kept_by: str) -> None:
+    # Both keep `schema_migrations`; golang-migrate's alone has `dirty` (its postgres.go),
+    # dbmate's is (version varchar) (its postgres driver). Read as the other's, golang-migrate's
+    # one row would leave all but one dbmate migration "pending", and dbmate's would have no `dirty`.
+    if kept_by == "golang-migrate":
+        query(fresh_db, "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);"
+                        "INSERT INTO schema_migrations VALUES (20241102120000, false)")
+        files = {f"db/migrations/{n}": f"-- migrate:up\nCREATE TABLE t{i} (id int);\n-- migrate:down\n"
+                 for i, n in enumerate(["20241101120000_a.sql", "20241102120000_b.sql"])}
+        reader = "dbmate"
+    else:
+        query(fresh_db, "CREATE TABLE schema_migrations (version varchar PRIMARY KEY);"
+                        "INSERT INTO schema_migrations VALUES ('1'), ('2')")
+        files = {f"migrations/00000{i}_t{i}.up.sql": f"CREATE TABLE t{i} (id int);\n" for i in (1, 2)}
+        reader = "golang-migrate"
+    project = write_project(tmp_path, {".env.local": f"DATABASE_URL={fresh_db}\n", **files})
+    check = db006(project)
+    assert check["status"] == "fail" and check["details"]["tool"] == reader
+    assert "schema_migrations" in str(check["message"]) and f"not {reader}'s" in str(check["message"])
+    done = provision(project)
+    assert done.returncode != 0 and f"not {reader}'s" in done.stdout + done.stderr
+    assert query(fresh_db, "SELECT count(*) FROM schema_migrations")[0][0] in (1, 2)
+    assert query(fresh_db, "SELECT to_regclass('t1')") == [(None,)]
+
+
 def test_a_history_applied_by_hand_is_not_recorded_past_what_the_database_shows(
         tmp_path: Path, fresh_db: str, migrators: Path) -> None:
     # Migration 2 switches row-level security on, adds a policy, a constraint and a data fix;

@@ -38,6 +38,11 @@ class HistoryFacts:
     failed: list[str] = field(default_factory=list)  # started and not finished, or dirty
     applied: int = 0
     files: int = 0
+    foreign: str = ""  # the table is there, but in another tool's shape: not read, never written
+
+    @property
+    def readable(self) -> bool:
+        return self.table_exists and not self.foreign
 
     @property
     def pending_names(self) -> list[str]:
@@ -68,6 +73,10 @@ class HistoryTable:
     apply_command = ""
     schema = ""
     name = ""
+    reads: frozenset[str] = frozenset()  # the columns this tool's table has and we read
+    # Columns that mark another tool's table of the same name: golang-migrate's and dbmate's
+    # (and Rails') are all `schema_migrations`; golang-migrate's alone has `dirty`.
+    marks: tuple[tuple[str, str], ...] = ()  # (column, the tool whose table has it)
 
     @property
     def table(self) -> str:
@@ -80,10 +89,26 @@ class HistoryTable:
 
     async def _start(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations))
-        facts.table_exists = await table_exists(connection, self.schema, self.name)
-        if not facts.table_exists:
+        columns = await table_columns(connection, self.schema, self.name)
+        facts.table_exists = columns is not None
+        if columns is None:
             facts.pending = list(migrations)
+        else:
+            facts.foreign = self._foreign(columns)
         return facts
+
+    def _foreign(self, columns: frozenset[str]) -> str:
+        """Why the table is not this tool's history ("" when it is)."""
+        shape = f"({', '.join(sorted(columns))})"
+        for column, tool in self.marks:
+            if column in columns:
+                return (f"{self.table} has {tool}'s columns {shape}, not {self.tool}'s: this database's "
+                        f"migrations were recorded by {tool}")
+        missing = sorted(self.reads - columns)
+        if missing:
+            return (f"{self.table} has the columns {shape}, without {', '.join(missing)}: it is not "
+                    f"{self.tool}'s history (another tool's table of the same name)")
+        return ""
 
     async def before_apply(self, connection: Any) -> None:
         """What the tool does before it reads its history for an apply (nothing, mostly)."""
@@ -116,13 +141,18 @@ def sha256_text(path: Path) -> str:
     return hashlib.sha256(data.decode("utf-8", "replace").encode("utf-8")).hexdigest()
 
 
-async def table_exists(connection: Any, schema: str, name: str) -> bool:
-    """Whether the table is there; `schema` "" looks it up on the session's search_path."""
+async def table_columns(connection: Any, schema: str, name: str) -> frozenset[str] | None:
+    """The table's column names, None when there is no such table; `schema` "" looks it up
+    on the session's search_path. One round trip."""
     row = await (await connection.execute(
-        "SELECT to_regclass(CASE WHEN %s = '' THEN quote_ident(%s) "
-        "ELSE quote_ident(%s) || '.' || quote_ident(%s) END) IS NOT NULL",
+        "SELECT t.oid IS NOT NULL, ARRAY(SELECT attname::text FROM pg_attribute "
+        "WHERE attrelid = t.oid AND attnum > 0 AND NOT attisdropped) "
+        "FROM (SELECT to_regclass(CASE WHEN %s = '' THEN quote_ident(%s) "
+        "ELSE quote_ident(%s) || '.' || quote_ident(%s) END)::oid AS oid) t",
         (schema, name, schema, name))).fetchone()
-    return bool(row and row[0])
+    if not row or not row[0]:
+        return None
+    return frozenset(row[1])
 
 
 def compare_by_key(facts: HistoryFacts, migrations: list[Migration],

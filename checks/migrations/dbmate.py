@@ -23,6 +23,8 @@ _VERSION = re.compile(r"^(\d+).*\.sql$")
 class Dbmate(HistoryTable):
     tool = "dbmate"
     apply_command = "dbmate up"
+    reads = frozenset({"version"})
+    marks = (("dirty", "golang-migrate"),)
 
     def __init__(self, schema: str = "", table: str = "schema_migrations") -> None:
         self.schema, self.name = schema, table
@@ -34,7 +36,7 @@ class Dbmate(HistoryTable):
         from psycopg import sql
 
         facts = await self._start(connection, migrations)
-        if not facts.table_exists:
+        if not facts.readable:
             return facts
         rows = await (await connection.execute(
             sql.SQL("SELECT version::text FROM {}").format(self._identifier()))).fetchall()

@@ -23,6 +23,7 @@ from checks.migrations import HistoryFacts, HistoryTable, Migration, sha256_text
 class Drizzle(HistoryTable):
     tool = "drizzle"
     apply_command = "npx drizzle-kit migrate"
+    reads = frozenset({"hash", "created_at"})
 
     def __init__(self, schema: str = "drizzle", table: str = "__drizzle_migrations") -> None:
         self.schema, self.name = schema or "drizzle", table
@@ -39,7 +40,7 @@ class Drizzle(HistoryTable):
         from psycopg import sql
 
         facts = await self._start(connection, migrations)
-        if not facts.table_exists:
+        if not facts.readable:
             return facts
         rows = await (await connection.execute(sql.SQL(
             "SELECT hash, created_at::bigint FROM {} ORDER BY created_at").format(self._identifier()))).fetchall()

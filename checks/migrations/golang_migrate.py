@@ -21,6 +21,7 @@ _UP = re.compile(r"^([0-9]+)_(.*)\.up\.sql$")
 class GolangMigrate(HistoryTable):
     tool = "golang-migrate"
     apply_command = "migrate -path <dir> -database \"$DATABASE_URL\" up"
+    reads = frozenset({"version", "dirty"})
     name = "schema_migrations"
 
     def migrations(self, folder: Path) -> list[Migration]:
@@ -28,7 +29,7 @@ class GolangMigrate(HistoryTable):
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         facts = await self._start(connection, migrations)
-        if not facts.table_exists:
+        if not facts.readable:
             return facts
         row = await (await connection.execute(
             "SELECT version::bigint, dirty FROM schema_migrations LIMIT 1")).fetchone()

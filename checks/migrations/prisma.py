@@ -44,6 +44,7 @@ def checksum(path: Path) -> str:
 class Prisma(HistoryTable):
     tool = "prisma"
     apply_command = "npx prisma migrate deploy"
+    reads = frozenset({"migration_name", "checksum", "finished_at", "rolled_back_at", "started_at"})
     name = "_prisma_migrations"
 
     def __init__(self, schema: str = "") -> None:
@@ -62,7 +63,7 @@ class Prisma(HistoryTable):
         from psycopg import sql
 
         facts = await self._start(connection, migrations)
-        if not facts.table_exists:
+        if not facts.readable:
             return facts
         rows = await (await connection.execute(sql.SQL(
             "SELECT migration_name, checksum, finished_at IS NOT NULL, rolled_back_at IS NOT NULL "

@@ -24,6 +24,7 @@ SCHEMA, NAME = "supabase_migrations", "schema_migrations"
 class Supabase(HistoryTable):
     tool = "supabase"
     apply_command = "supabase db push"
+    reads = frozenset({"version"})
     schema, name = SCHEMA, NAME
 
     def migrations(self, folder: Path) -> list[Migration]:
@@ -31,7 +32,7 @@ class Supabase(HistoryTable):
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         facts = await self._start(connection, migrations)
-        if not facts.table_exists:
+        if not facts.readable:
             return facts
         rows = await (await connection.execute(
             "SELECT version FROM supabase_migrations.schema_migrations")).fetchall()
