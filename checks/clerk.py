@@ -25,7 +25,7 @@ import contextlib
 import json
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from checks.login import ProviderFailed
 
@@ -42,6 +42,9 @@ TEST_CODE = "424242"
 DEV_BROWSER_PARAM = "__clerk_db_jwt"  # shared/src/devBrowser.ts DEV_BROWSER_KEY
 DEV_BROWSER_HEADER = "Clerk-Db-Jwt"
 TEST_SUBADDRESS = "+clerk_test"
+# A token with less left than this is renewed before the app is asked (clerk-js Session.ts
+# getToken: POST /client/sessions/<id>/tokens; its cache renews with a leeway too).
+REFRESH_MARGIN = 30.0
 
 
 
@@ -249,13 +252,42 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
             status, body = await other.call("GET", "/client")
             if status < 400 and _names(body, facts.email):
                 raise ProviderFailed("session", "GET /v1/client names the test identity to another dev browser")
-            # The session as clerkMiddleware reads it: a Bearer token for API routes, and the
-            # cookies a browser would hold for pages.
-            client.headers["Authorization"] = f"Bearer {jwt}"
             domain = cookie_domain(app)
-            client.cookies.set("__session", jwt, domain=domain)
-            client.cookies.set("__client_uat", str(_iat(jwt)), domain=domain)
-            client.cookies.set(DEV_BROWSER_PARAM, fapi.dev_browser, domain=domain)
+
+            def hand_over(token: str) -> None:
+                # The session as clerkMiddleware reads it: a Bearer token for API routes, and
+                # the cookies a browser would hold for pages.
+                client.headers["Authorization"] = f"Bearer {token}"
+                client.cookies.set("__session", token, domain=domain)
+                client.cookies.set("__client_uat", str(_iat(token)), domain=domain)
+                client.cookies.set(DEV_BROWSER_PARAM, fapi.dev_browser, domain=domain)
+
+            hand_over(jwt)
+            current = [jwt]
+
+            async def refresh() -> None:
+                # A session token lives about a minute, and a dev server's first compile of a
+                # route can take much of that: renewed as clerk-js does before it runs out.
+                if float(_claims(current[0]).get("exp") or 0) - time.time() > REFRESH_MARGIN:
+                    return
+                async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                                             verify=not _loopback(base)) as renewing:
+                    again = _Fapi(ctx, renewing, base, origin)
+                    again.dev_browser = fapi.dev_browser
+                    status, body = await again.call("POST", f"/client/sessions/{quote(session_id, safe='')}/tokens")
+                token = str(_dict(body).get("jwt") or _dict(_dict(body).get("response")).get("jwt") or "")
+                if token:
+                    ctx.masker.add([token])
+                if status >= 400 or not token:
+                    raise ProviderFailed("session", f"POST /v1/client/sessions/<session>/tokens answered {status} "
+                                                    f"({_error(body) or 'no jwt'}): the session token was not renewed")
+                claims = _claims(token)
+                if claims.get("sid") != session_id or float(claims.get("exp") or 0) <= time.time():
+                    raise ProviderFailed("session", "the renewed session token is not a live token of that session")
+                current[0] = token
+                hand_over(token)
+
+            facts.refresh = refresh
     except (ProviderFailed, httpx.HTTPError, TimeoutError, AttributeError, TypeError, ValueError) as exc:
         facts.failed_step, facts.problem = provider_problem(ctx, "Clerk's Frontend API", exc)
     facts.ok = facts.problem is None

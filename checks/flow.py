@@ -174,7 +174,7 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
     import httpx
 
     from checks.devproc import loopback_url
-    from checks.login import remember_secrets
+    from checks.login import remember_secrets, renew
 
     flow = FlowFacts()
     if login is None or not login.ok:
@@ -192,6 +192,10 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
             body = fill(route.json, values) if route.json is not None else None
             step = FlowStep(number, f"{route.method} {route.path}")
             ctx.report_progress("DEV004", step.route)
+            step.problem = await renew(ctx, login)
+            if step.problem:
+                flow.steps.append(step)
+                break
             mark = server.line_count()
             began = time.monotonic()
             try:

@@ -83,6 +83,7 @@ class LoginFacts:
     hint: str | None = None
     sign_out: Any = None  # a coroutine function ending the session after the flow, where there is one
     signed_out: str = ""  # what ending the session answered
+    refresh: Any = None  # a coroutine function renewing a short-lived session token, where one expires
     # What proved the app itself honours the session: its session route, or DEV004's
     # signed-in routes; "" when nothing app-side did (a provider sign-in alone proves less).
     app_proof: str = ""
@@ -298,6 +299,20 @@ def provider_problem(ctx: Context, service: str, exc: BaseException) -> tuple[st
     return "send", f"{service} answered an unexpected shape ({type(exc).__name__})"
 
 
+async def renew(ctx: Context, facts: LoginFacts) -> str | None:
+    """Renew the session token where the provider's runs out (Clerk's: a minute) before the
+    app is asked with it; None when it is live, else what went wrong."""
+    import httpx
+
+    if facts.refresh is None:
+        return None
+    try:
+        await facts.refresh()
+    except (ProviderFailed, httpx.HTTPError, TimeoutError, AttributeError, TypeError, ValueError) as exc:
+        return provider_problem(ctx, "the provider", exc)[1]
+    return None
+
+
 async def poll_until(sources: _Sources, deadline: float) -> tuple[str, str] | None:
     """One round of the code sources, cut off at the deadline (a slow Mailpit or database
     must not stretch the wait beyond code_timeout)."""
@@ -322,8 +337,12 @@ async def _app_accepts(ctx: Context, server: DevServer, client: httpx.AsyncClien
                                    "to a route of the app that answers the signed-in user, or add signed_in routes")
         return
     values = {"email": facts.email, "run": server.run_id}
-    response, problem, _ = await _send(ctx, server, client, login.session, values)
     route = f"{login.session.method} {login.session.path}"
+    renewed = await renew(ctx, facts)
+    if renewed:
+        facts.ok, facts.failed_step, facts.problem = False, "session", renewed
+        return
+    response, problem, _ = await _send(ctx, server, client, login.session, values)
     if response is None or response.status_code >= 400 or facts.email.lower() not in json.dumps(_json(response)).lower():
         said = problem or (f"answered {response.status_code}" if response is not None else "no answer")
         facts.ok, facts.failed_step = False, "session"

@@ -322,7 +322,10 @@ class FakeClerk:
     the dev browser's `id` as `__clerk_db_jwt`, `{response, client}` envelopes, errors as
     `{errors: [{code, message, long_message}]}`, and test mode's fixed code 424242."""
 
-    def __init__(self, httpserver: Any, *, leaky: bool = False) -> None:
+    def __init__(self, httpserver: Any, *, leaky: bool = False, lifetime: int = 0) -> None:
+        self.lifetime = lifetime  # > 0: sign-ins hand out a token with that many seconds left
+        self.renewed = 0
+        self.refuse_renewal = False
         self.users: set[str] = set()
         self.browsers: set[str] = set()
         self.attempts: dict[str, dict[str, str]] = {}  # sia_/sua_ id -> {"email", "kind"}
@@ -340,6 +343,15 @@ class FakeClerk:
         claims = {"iat": TOKEN_TIME - 5, "exp": TOKEN_TIME + 3600, "sid": session}
         return ("eyJhbGciOiJSUzI1NiJ9." + base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
                 + f".clerkjwtcanarysig{session}")
+
+    def short_jwt(self, session: str) -> str:
+        """A token near its end, as a sign-in's is after a slow first compile of the app's routes."""
+        import base64
+        import time
+
+        claims = {"iat": int(time.time()) - 50, "exp": int(time.time()) + self.lifetime, "sid": session}
+        return ("eyJhbGciOiJSUzI1NiJ9." + base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+                + f".clerkshortcanary{session}")
 
     @staticmethod
     def answer(status: int, body: Any) -> Any:
@@ -368,6 +380,15 @@ class FakeClerk:
                     session["status"] = "ended"
                     self.ended += 1
             return self.answer(200, {"response": self.client(browser)})
+        renewal = re.fullmatch(r"/v1/client/sessions/(\w+)/tokens", path)
+        if renewal and request.method == "POST":
+            # clerk-js Session.ts getToken → Token.create(`${this.path()}/tokens`): {object: "token", jwt}
+            session = self.sessions.get(renewal.group(1))
+            if (session is None or session["browser"] != browser or session["status"] != "active"
+                    or self.refuse_renewal):
+                return self.answer(404, {"errors": [{"code": "resource_not_found", "message": "not found"}]})
+            self.renewed += 1
+            return self.answer(200, {"object": "token", "jwt": self.jwt_for(renewal.group(1))})
         if path == "/v1/client/sign_ins":
             email = form.get("identifier", "")
             if email not in self.users:
@@ -401,7 +422,8 @@ class FakeClerk:
             session = f"sess_{len(self.sessions) + 1}"
             self.sessions[session] = {"object": "session", "id": session, "status": "active", "browser": browser,
                                       "user": {"email_addresses": [{"email_address": attempt["email"]}]},
-                                      "last_active_token": {"object": "token", "jwt": self.jwt_for(session)}}
+                                      "last_active_token": {"object": "token", "jwt": self.short_jwt(session)
+                                                            if self.lifetime else self.jwt_for(session)}}
             return self.answer(200, {"response": {"id": step.group(1), "status": "complete",
                                                   "created_session_id": session},
                                      "client": self.client(browser)})
@@ -492,6 +514,31 @@ def test_the_clerk_session_reaches_the_apps_signed_in_routes(tmp_path: Path, htt
     assert checks["AUTH003"]["details"]["app_proof"] == "DEV004's signed-in routes"
     assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
     assert clerk.jwt not in printed
+
+
+def test_a_clerk_token_near_its_end_is_renewed_before_the_app_is_asked(tmp_path: Path, httpserver: Any) -> None:
+    # The sign-in's token has 10 s left; the app takes only a live one (the renewed token).
+    clerk = FakeClerk(httpserver, lifetime=10)
+    project = clerk_project(tmp_path, httpserver)
+    (project / "deploy-check.toml").write_text('[auth]\nprovider = "clerk"\n[auth.login]\n'
+                                               'session = { path = "/api/auth/get-session" }\n' + FLOW)
+    checks, printed = run(project)
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    # Once, before the session route: the renewed token has an hour left, so the flow's
+    # steps find it live.
+    assert clerk.renewed == 1
+    assert clerk.jwt not in printed and "clerkshortcanary" not in printed
+
+
+def test_a_clerk_token_that_cannot_be_renewed_stops_the_flow_by_name(tmp_path: Path, httpserver: Any) -> None:
+    clerk = FakeClerk(httpserver, lifetime=10)
+    project = clerk_project(tmp_path, httpserver, session_route=False)
+    (project / "deploy-check.toml").write_text('[auth]\nprovider = "clerk"\n' + FLOW)
+    clerk.refuse_renewal = True
+    checks, _ = run(project)
+    assert checks["DEV004"]["status"] == "fail"
+    assert "tokens answered 404" in checks["DEV004"]["message"] and "not renewed" in checks["DEV004"]["message"]
 
 
 # -- Supabase: a loopback stand-in for the local Supabase Auth (GoTrue) and its Mailpit -------
