@@ -557,13 +557,16 @@ async def no_drift(ctx: Context) -> Outcome:
 
 DB006 = Spec(
     "DB006", "schema", "The migrator's own history agrees with the migration files",
-    "Reads the app's migrator history table, read-only and in one query, as the migrator "
-    "itself would — drizzle (drizzle.__drizzle_migrations: sha256 of each file, the journal's "
-    "`when`), Prisma (_prisma_migrations: checksum, finished/rolled back), Supabase "
-    "(supabase_migrations.schema_migrations), dbmate and golang-migrate (schema_migrations) — "
-    "and names pending migrations, failed or dirty ones, applied ones whose file changed "
-    "since, and applied ones missing locally. Tables present without any history: applied by "
-    "hand, so the app's own migrator would try to apply everything again (warning).",
+    "Reads the app's migrator history table, read-only (its columns, then its rows), as the "
+    "migrator itself would — drizzle (drizzle.__drizzle_migrations: sha256 of each file, the "
+    "journal's `when`; drizzle-kit 1.0: the folder name, and a 0.x table matched as its "
+    "upgrade matches it), Prisma (_prisma_migrations: checksum, finished/rolled back), Supabase "
+    "(supabase_migrations.schema_migrations), dbmate and golang-migrate (schema_migrations, "
+    "told apart by golang-migrate's `dirty` column) — and names pending migrations, failed or "
+    "dirty ones, applied ones whose file changed since, and applied ones missing locally. "
+    "Tables present without any history: applied by hand, so the app's own migrator would try "
+    "to apply everything again (warning). A history table in another tool's shape fails: "
+    "nothing is judged from it.",
     "Apply the pending migrations with `deploy-check provision schema` (it records them in "
     "the migrator's own table) or the app's own migrator; restore a changed file from git "
     "rather than editing an applied migration.",
@@ -580,9 +583,6 @@ async def history_agrees(ctx: Context) -> Outcome:
 
     source = ctx.model.schema
     migrator = migrator_for(ctx)
-    if source is not None and source.kind == "drizzle-v1":
-        return unverified(f"schema: the drizzle-kit 1.0 history in {source.path} is not read (its table gains "
-                          "name/applied_at and a migration is pending by name): DB006 does not judge it yet")
     if source is None or migrator is None:
         return skipped(f"no migration history: the schema source is "
                        f"{source.path if source else 'not found'}")

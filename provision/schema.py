@@ -157,10 +157,6 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     paths = schema_paths(ctx)
     if not paths:
         raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
-    if ctx.model.schema is not None and ctx.model.schema.kind == "drizzle-v1":
-        # Applying it without its rows would make `drizzle-kit migrate` fail on every table.
-        raise ProvisionFailed(f"{ctx.model.schema.path} is a drizzle-kit 1.0 history, whose rows deploy-check "
-                              "does not write yet: apply it with `npx drizzle-kit migrate`; nothing was sent")
     complete = options.dry_run  # a dry run shows the plan: it needs the statements
     # A history the migrator keeps needs only its pending files parsed: the whole history
     # is read only where the migrator never ran (or --dry-run shows the whole plan).

@@ -397,17 +397,94 @@ def test_prisma_history_is_read_in_the_schema_its_url_names(tmp_path: Path, fres
     assert db006(project)["status"] == "pass"
 
 
-def test_a_drizzle_kit_1_history_is_named_not_misread_as_prisma(tmp_path: Path, fresh_db: str) -> None:
-    # drizzle-kit 1.0's layout: <timestamp>_<name>/migration.sql + snapshot.json, no journal.
-    project = write_project(tmp_path, {
-        ".env.local": f"DATABASE_URL={fresh_db}\n",
-        "drizzle/20251101120000_init/migration.sql": 'CREATE TABLE "accounts" ("id" serial PRIMARY KEY);\n',
-        "drizzle/20251101120000_init/snapshot.json": '{"version": "8", "dialect": "postgres"}\n'})
+# drizzle-kit 1.0 (rc) `generate` output: <UTC yyyymmddHHMMSS>_<name>/migration.sql beside a
+# snapshot.json, no journal (drizzle-kit 1.0.0-rc.5 prepareSnapshotFolderName); written for these tests.
+DRIZZLE_V1 = {
+    "20251101120000_init": DRIZZLE["0000_init"][1],
+    "20251101120500_notes": DRIZZLE["0001_notes"][1],
+    "20251102090000_nickname": DRIZZLE["0002_nickname"][1],
+}
+
+
+def drizzle_v1_project(root: Path, url: str, names: list[str]) -> Path:
+    files = {}
+    for name in names:
+        files[f"drizzle/{name}/migration.sql"] = DRIZZLE_V1[name] + "\n"
+        files[f"drizzle/{name}/snapshot.json"] = '{"version": "8", "dialect": "postgres"}\n'
+    return write_project(root, {".env.local": f"DATABASE_URL={url}\n",
+                                "package.json": '{"name": "app", "dependencies": {"drizzle-orm": "1.0.0-rc.5"}}\n',
+                                **files})
+
+
+def drizzle_v1_migrate(packages: Path, project: Path, url: str) -> list[dict[str, object]]:
+    done = subprocess.run(["node", str(packages / "drizzle-v1-migrate.mjs"), str(project / "drizzle")],
+                          env=clean_environ(DATABASE_URL=url), capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, f"drizzle-orm 1.0's migrator failed:\n{done.stderr}"
+    rows: list[dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return rows
+
+
+def test_a_drizzle_kit_1_history_is_read_as_drizzle_not_prisma(tmp_path: Path, fresh_db: str) -> None:
+    project = drizzle_v1_project(tmp_path, fresh_db, ["20251101120000_init"])
     done = run_cli("check", "--project", str(project), "--only", "DB006", "-f", "json")
     report = json.loads(done.stdout)
     assert report["project_model"]["schema"]["kind"] == "drizzle-v1"
-    assert report["checks"][0]["status"] == "skip"
-    assert any("drizzle-kit 1.0 history" in u for u in report["unverified"])
-    refused = provision(project)
-    assert refused.returncode != 0 and "npx drizzle-kit migrate" in refused.stdout + refused.stderr
-    assert query(fresh_db, "SELECT to_regclass('accounts')") == [(None,)]
+    check = report["checks"][0]
+    assert check["status"] == "fail" and check["details"]["tool"] == "drizzle"
+    assert "drizzle.__drizzle_migrations does not exist" in check["message"]
+
+
+def test_drizzle_kit_1_rows_are_the_ones_drizzle_orm_1_writes_and_it_finds_nothing_to_do(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    project = drizzle_v1_project(tmp_path, fresh_db, ["20251101120000_init", "20251101120500_notes"])
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = query(fresh_db, "SELECT hash, created_at, name FROM drizzle.__drizzle_migrations ORDER BY id")
+    # created_at: Date.UTC of the folder's timestamp (2025-11-01 12:00:00 UTC = 1761998400000).
+    assert rows == [(hashlib.sha256((DRIZZLE_V1[n] + "\n").encode()).hexdigest(), millis, n)
+                    for n, millis in (("20251101120000_init", 1761998400000), ("20251101120500_notes", 1761998700000))]
+    assert db006(project)["status"] == "pass"
+    # drizzle-orm 1.0 would fail with "relation already exists" had it replayed anything.
+    assert [r["name"] for r in drizzle_v1_migrate(migrators, project, fresh_db)] == [
+        "20251101120000_init", "20251101120500_notes"]
+
+
+def test_after_drizzle_orm_1_migrated_only_the_new_folder_is_applied(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    project = drizzle_v1_project(tmp_path, fresh_db, ["20251101120000_init", "20251101120500_notes"])
+    assert len(drizzle_v1_migrate(migrators, project, fresh_db)) == 2
+    assert db006(project)["status"] == "pass"
+    project = drizzle_v1_project(tmp_path, fresh_db, list(DRIZZLE_V1))
+    check = db006(project)
+    assert check["status"] == "fail" and "1 migration pending: 20251102090000_nickname" in str(check["message"])
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "applied 1 pending migration of 3 (20251102090000_nickname" in done.stdout
+    assert len(drizzle_v1_migrate(migrators, project, fresh_db)) == 3  # nothing left for it either
+    assert db006(project)["status"] == "pass"
+
+
+def test_a_drizzle_kit_0_table_is_upgraded_as_drizzle_orm_1_upgrades_it(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    # The history as drizzle-orm 0.x left it (journal `when` with milliseconds, no name
+    # column), then `drizzle-kit up` turned the journal into folders named by the second.
+    query(fresh_db, "CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations "
+                    "(id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)")
+    digest = hashlib.sha256((DRIZZLE_V1["20251101120000_init"] + "\n").encode()).hexdigest()
+    query(fresh_db, f"INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('{digest}', 1761998400123)")
+    query(fresh_db, DRIZZLE_V1["20251101120000_init"].replace("--> statement-breakpoint", ""))
+    project = drizzle_v1_project(tmp_path, fresh_db, ["20251101120000_init", "20251101120500_notes"])
+    check = db006(project)
+    assert check["status"] == "fail" and "1 migration pending: 20251101120500_notes" in str(check["message"])
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = query(fresh_db, "SELECT created_at, name, applied_at IS NULL FROM drizzle.__drizzle_migrations ORDER BY id")
+    assert rows == [(1761998400123, "20251101120000_init", True), (1761998700000, "20251101120500_notes", False)]
+    assert len(drizzle_v1_migrate(migrators, project, fresh_db)) == 2
+    # A 0.x row that matches no folder: drizzle-orm 1.0 refuses to upgrade, and so do we.
+    query(fresh_db, "ALTER TABLE drizzle.__drizzle_migrations DROP COLUMN name, DROP COLUMN applied_at; "
+                    "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('gone', 1700000000000)")
+    check = db006(project)
+    assert check["status"] == "fail" and "matches no local folder" in str(check["message"])
+    assert provision(project).returncode != 0

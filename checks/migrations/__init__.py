@@ -1,6 +1,6 @@
 """Migration histories as each tool's own migrator sees them (DESIGN.md "Migrations").
 
-One module per tool (drizzle.py, prisma.py, supabase.py, dbmate.py, golang_migrate.py), each
+One module per tool (drizzle.py, drizzle_v1.py, prisma.py, supabase.py, dbmate.py, golang_migrate.py), each
 a `Migrator`: it lists the files in the tool's order, reads the tool's own history table
 (read-only, one round trip) and records applied migrations in it exactly as the tool does.
 DB006 judges `HistoryFacts`; `provision schema` applies `facts.pending` and calls `record`.
@@ -39,6 +39,7 @@ class HistoryFacts:
     applied: int = 0
     files: int = 0
     foreign: str = ""  # the table is there, but in another tool's shape: not read, never written
+    columns: frozenset[str] = frozenset()  # the history table's columns, where it exists
 
     @property
     def readable(self) -> bool:
@@ -94,7 +95,7 @@ class HistoryTable:
         if columns is None:
             facts.pending = list(migrations)
         else:
-            facts.foreign = self._foreign(columns)
+            facts.columns, facts.foreign = columns, self._foreign(columns)
         return facts
 
     def _foreign(self, columns: frozenset[str]) -> str:
@@ -180,6 +181,10 @@ def migrator_for(ctx: Context) -> Migrator | None:
         from checks.migrations.drizzle import Drizzle
 
         return Drizzle(*(source.history_table or ("drizzle", "__drizzle_migrations")))
+    if source.kind == "drizzle-v1":
+        from checks.migrations.drizzle_v1 import DrizzleV1
+
+        return DrizzleV1(*(source.history_table or ("drizzle", "__drizzle_migrations")))
     if source.kind == "prisma":
         from checks.migrations.prisma import Prisma
 

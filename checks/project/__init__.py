@@ -272,7 +272,7 @@ def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
         looked.append(folder)
         found = directory_kind(path) if path.is_dir() else None
         if found is not None:
-            return SchemaFact(found, folder, why, history if found == "drizzle" else None), ""
+            return SchemaFact(found, folder, why, history if found in ("drizzle", "drizzle-v1") else None), ""
     for name in ("schema.sql", "db/schema.sql", "sql/schema.sql", "database/schema.sql"):
         if (root / name).is_file():
             return SchemaFact("sql", name, f"{name} exists"), ""
