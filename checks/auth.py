@@ -373,7 +373,7 @@ async def otp_login(ctx: Context) -> Outcome:
     result = facts.login
     details: dict[str, Any] = {"email": result.email, "source": result.source, "elapsed_s": result.elapsed_s,
                                "tried": result.tried, "failed_step": result.failed_step,
-                               "signed_out": result.signed_out}
+                               "signed_out": result.signed_out, "deleted": result.deleted}
     if result.not_run:
         return skipped(result.not_run, unverified=f"auth: OTP login is not proven locally: {result.not_run}")
     details["app_proof"] = result.app_proof

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from checks.login import ProviderFailed
+from checks.login import json_object as _dict
 
 if TYPE_CHECKING:
     import httpx
@@ -66,11 +67,6 @@ def frontend_api(ctx: Context) -> tuple[str | None, str]:
         return None, f"the Clerk publishable key {exc}"
     scheme = "http" if is_loopback(host.rsplit(":", 1)[0]) else "https"
     return f"{scheme}://{host}/v1", ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    """A JSON object, or {} for anything else an odd answer holds."""
-    return value if isinstance(value, dict) else {}
 
 
 def _claims(jwt: str) -> dict[str, Any]:

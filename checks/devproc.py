@@ -629,7 +629,8 @@ async def run_dev_server(ctx: Context) -> DevFacts:
                     if login_facts is not None and login_facts.sign_out is not None:
                         # The test session ends whatever happened after it began.
                         with contextlib.suppress(Exception):
-                            await asyncio.wait_for(login_facts.sign_out(), ctx.config.route_timeout + 1)
+                            # Two requests at most: deleting the test user, else signing out.
+                            await asyncio.wait_for(login_facts.sign_out(), 2 * ctx.config.route_timeout + 1)
     finally:
         await server.stop()
         if sink is not None:

@@ -47,6 +47,10 @@ BETTER_AUTH_LOGIN = {
     "session": Request("/api/auth/get-session", "GET"),
 }
 BETTER_AUTH_SIGN_OUT = Request("/api/auth/sign-out", "POST", {})
+# better-auth 1.7 src/api/routes/update-user.ts deleteUser: deletes the signed-in user and its
+# sessions where the app sets user.deleteUser.enabled (404 otherwise); a fresh session needs no
+# password; with sendDeleteAccountVerification it mails a link instead ("Verification email sent").
+BETTER_AUTH_DELETE_USER = Request("/api/auth/delete-user", "POST", {})
 DEFAULT_LOGIN = {"better-auth": BETTER_AUTH_LOGIN, "neon-auth": BETTER_AUTH_LOGIN}
 # better-auth 1.7 email-otp: the pending code's row is `verification` with identifier
 # `<type>-otp-<lower-cased email>` and value `<otp>:<failed attempts>` (storeOTP "plain").
@@ -83,6 +87,7 @@ class LoginFacts:
     hint: str | None = None
     sign_out: Any = None  # a coroutine function ending the session after the flow, where there is one
     signed_out: str = ""  # what ending the session answered
+    deleted: str = ""  # what became of the test identity afterwards
     refresh: Any = None  # a coroutine function renewing a short-lived session token, where one expires
     # What proved the app itself honours the session: its session route, or DEV004's
     # signed-in routes; "" when nothing app-side did (a provider sign-in alone proves less).
@@ -297,6 +302,25 @@ def provider_problem(ctx: Context, service: str, exc: BaseException) -> tuple[st
     if isinstance(exc, httpx.HTTPError):
         return "send", ctx.mask(f"{service}: {type(exc).__name__}: {exc}")
     return "send", f"{service} answered an unexpected shape ({type(exc).__name__})"
+
+
+def _deletion(response: httpx.Response | None, problem: str | None) -> str:
+    path = BETTER_AUTH_DELETE_USER.path
+    if response is None:
+        return f"not deleted: {path} {problem or 'gave no answer'}"
+    if response.status_code == 404:
+        return "not deleted: the app does not enable Better Auth's user.deleteUser"
+    message = json_object(_json(response)).get("message")
+    if response.status_code == 200 and message == "User deleted":
+        return f"deleted ({path})"
+    if response.status_code == 200:
+        return "not deleted: the app confirms a deletion by mail (user.deleteUser.sendDeleteAccountVerification)"
+    return f"not deleted: {path} answered {response.status_code}"
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """A JSON object, or {} for anything else an odd answer holds."""
+    return value if isinstance(value, dict) else {}
 
 
 async def renew(ctx: Context, facts: LoginFacts) -> str | None:
@@ -669,12 +693,18 @@ async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, l
     if login.send == BETTER_AUTH_LOGIN["send"]:
         # A session exists from here on: it is ended after the run, whatever comes next.
         async def sign_out() -> None:
-            # better-auth src/api/routes/sign-out.ts: POST /api/auth/sign-out ends the session
-            # (the test user stays: deleting one is off unless the app enables deleteUser). Its
-            # CSRF check wants the app's Origin on a POST that carries the cookie.
+            # The test user is deleted where the app lets a user delete itself, which ends its
+            # sessions; else better-auth src/api/routes/sign-out.ts: POST /api/auth/sign-out ends
+            # the session. Its CSRF check wants the app's Origin on a POST that carries the cookie.
+            origin = {"Origin": app_origin(ctx, server)}
+            response, problem, _ = await _send(ctx, server, client, BETTER_AUTH_DELETE_USER, values,
+                                               refusal_expected=True, headers=origin)
+            facts.deleted = _deletion(response, problem)
+            if facts.deleted.startswith("deleted"):
+                facts.signed_out = "the session ended with the user"
+                return
             response, problem, _ = await _send(ctx, server, client, BETTER_AUTH_SIGN_OUT, values,
-                                               refusal_expected=True,
-                                               headers={"Origin": app_origin(ctx, server)})
+                                               refusal_expected=True, headers=origin)
             facts.signed_out = problem or (f"{BETTER_AUTH_SIGN_OUT.path} answered {response.status_code}"
                                            if response is not None else "no answer")
 

@@ -80,7 +80,7 @@ NPM_TIMEOUT = 600
 
 def node_packages(name: str | Path) -> Path:
     """tests/node/<name>'s packages (or those of the app folder `name`), installed from its lockfile (`npm ci`) into a cache
-    directory keyed by the lockfile's hash, so a second run installs nothing. Skips, saying
+    directory keyed by the hash of its files, so a second run installs nothing. Skips, saying
     why, where node/npm are missing or the npm registry is unreachable; fails on any other
     install error."""
     import hashlib
@@ -92,9 +92,14 @@ def node_packages(name: str | Path) -> Path:
     name = source.name
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are not on PATH")
-    lock = (source / "package-lock.json").read_bytes()
+    # Keyed by every file copied (the lockfile and the scripts run beside node_modules), so
+    # an edited script never runs from a stale copy.
+    digest = hashlib.sha256()
+    for item in sorted(source.iterdir()):
+        if item.name != "node_modules" and item.is_file():
+            digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deploy-check-tests" / "npm"
-    target = base / f"{name}-{hashlib.sha256(lock).hexdigest()[:16]}"
+    target = base / f"{name}-{digest.hexdigest()[:16]}"
     if (target / ".installed").is_file():
         return target
     target.mkdir(parents=True, exist_ok=True)

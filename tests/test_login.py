@@ -248,10 +248,26 @@ def test_a_real_better_auth_server_signs_in_and_the_flow_reaches_the_database(
     # The session was ended afterwards (better-auth's sign-out, with the Origin its CSRF
     # check wants); the test user stays (better-auth deletes users only where the app enables it).
     assert checks["AUTH003"]["details"]["signed_out"] == "/api/auth/sign-out answered 200"
+    assert checks["AUTH003"]["details"]["deleted"] == "not deleted: the app does not enable Better Auth's user.deleteUser"
     with psycopg.connect(fresh_db) as connection:
         assert connection.execute('SELECT count(*) FROM "session"').fetchone() == (0,)
         assert connection.execute('SELECT count(*) FROM "user"').fetchone() == (1,)
     assert SECRET not in printed
+
+
+def test_the_test_user_is_deleted_where_the_app_lets_a_user_delete_itself(
+        tmp_path: Path, fresh_db: str, better_auth: Path) -> None:
+    project = better_auth_project(tmp_path, better_auth, fresh_db, "")
+    with (project / ".env.local").open("a") as env:
+        env.write("DELETE_USER=1\n")
+    checks, _ = run(project, only="AUTH003,DEV004")
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    assert checks["AUTH003"]["details"]["deleted"] == "deleted (/api/auth/delete-user)"
+    assert checks["AUTH003"]["details"]["signed_out"] == "the session ended with the user"
+    with psycopg.connect(fresh_db) as connection:
+        assert connection.execute('SELECT count(*) FROM "user"').fetchone() == (0,)
+        assert connection.execute('SELECT count(*) FROM "session"').fetchone() == (0,)
 
 
 def test_node_apps_are_not_left_running(tmp_path: Path) -> None:

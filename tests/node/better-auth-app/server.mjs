@@ -4,7 +4,8 @@
 //
 // Env: DATABASE_URL (required), BETTER_AUTH_SECRET (required, 32+ chars), PORT (default 3000),
 // BETTER_AUTH_URL (default http://127.0.0.1:<port>), SMTP_HOST + SMTP_PORT (deliver codes to that
-// SMTP sink; else print them), NOTES_UNPROTECTED=1, NOTES_FORGET=1 (fault switches for tests).
+// SMTP sink; else print them), NOTES_UNPROTECTED=1, NOTES_FORGET=1 (fault switches for tests),
+// DELETE_USER=1 (better-auth's user.deleteUser.enabled: a signed-in user may delete itself).
 import http from "node:http";
 import { Pool } from "pg";
 import nodemailer from "nodemailer";
@@ -30,6 +31,7 @@ const auth = betterAuth({
   database: pool,
   secret: process.env.BETTER_AUTH_SECRET,
   baseURL: process.env.BETTER_AUTH_URL || `http://${host}:${port}`,
+  user: { deleteUser: { enabled: process.env.DELETE_USER === "1" } },
   plugins: [
     emailOTP({
       async sendVerificationOTP({ email, otp, type }) {
