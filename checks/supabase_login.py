@@ -22,9 +22,9 @@ import base64
 import json
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from checks.login import ProviderFailed
+from checks.login import ProviderFailed, json_object
 
 if TYPE_CHECKING:
     import httpx
@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 MAX_CHUNK_SIZE = 3180  # @supabase/ssr src/utils/chunker.ts
 SUPABASE_URLS = ("NEXT_PUBLIC_SUPABASE_URL", "SUPABASE_URL")
+# The server-side key of Supabase's docs and `supabase status` (service_role; the newer
+# sb_secret_ keys), which Supabase Auth's admin API takes.
+SERVICE_KEYS = ("SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_SECRET_KEY", "SUPABASE_SERVICE_KEY")
 
 
 
@@ -56,6 +59,31 @@ def _said(body: Any) -> str:
         return ": ".join(str(body[k]) for k in ("error_code", "code", "msg", "message", "error_description")
                          if isinstance(body.get(k), str | int))[:160]
     return ""
+
+
+async def _delete_user(ctx: Context, http: httpx.AsyncClient, call: Any, url: str, user_id: str) -> str:
+    """The test user deleted from a local Supabase Auth through its admin API (supabase/auth
+    internal/api/api.go: DELETE /admin/users/{user_id}, service_role only); a hosted project
+    gets nothing written beyond the sign-in."""
+    import httpx
+
+    from checks.login import _loopback
+
+    service = next((ctx.env.get(k, "") for k in SERVICE_KEYS if ctx.env.get(k)), "")
+    if not _loopback(url):
+        return "not deleted: a hosted Supabase project is not written to beyond the sign-in"
+    if not service:
+        return f"not deleted: no service-role key ({SERVICE_KEYS[0]}) for Supabase Auth's admin API"
+    if not user_id:
+        return "not deleted: the session named no user id"
+    path = f"/auth/v1/admin/users/{quote(user_id, safe='')}"
+    try:
+        status, body = await call(http, "DELETE", path, token=service, key=service)
+    except (httpx.HTTPError, TimeoutError) as exc:
+        return f"not deleted: DELETE /auth/v1/admin/users/<id>: {type(exc).__name__}"
+    if status < 300:
+        return "deleted (DELETE /auth/v1/admin/users/<id>)"
+    return f"not deleted: DELETE /auth/v1/admin/users/<id> answered {status} {_said(body)}".strip()
 
 
 async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, login: Login,
@@ -80,8 +108,9 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
     timeout = ctx.config.route_timeout
 
     async def call(http: httpx.AsyncClient, method: str, path: str, body: Any = None,
-                   token: str | None = None) -> tuple[int, Any]:
-        sent = {**headers, **({"Authorization": f"Bearer {token}"} if token else {})}
+                   token: str | None = None, key: str | None = None) -> tuple[int, Any]:
+        sent = {**headers, **({"apikey": key} if key else {}),
+                **({"Authorization": f"Bearer {token}"} if token else {})}
         response = await asyncio.wait_for(http.request(method, url + path, json=body, headers=sent,
                                                        timeout=timeout), timeout)
         try:
@@ -127,6 +156,8 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
                                            f"from {facts.source}".strip())
             ctx.masker.add([v for v in (token, str(session.get("refresh_token") or "")) if v])
 
+            user_id = str(json_object(session.get("user")).get("id") or "")
+
             async def sign_out() -> None:
                 async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
                                              verify=not _loopback(url)) as closing:
@@ -135,6 +166,7 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
                         facts.signed_out = f"POST /auth/v1/logout answered {status}"
                     except (httpx.HTTPError, TimeoutError) as exc:
                         facts.signed_out = f"POST /auth/v1/logout: {type(exc).__name__}"
+                    facts.deleted = await _delete_user(ctx, closing, call, url, user_id)
 
             facts.sign_out = sign_out  # a session exists from here on: ended after the run, whatever comes
             status, user = await call(http, "GET", "/auth/v1/user", token=token)

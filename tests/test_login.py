@@ -572,13 +572,22 @@ class FakeGoTrue:
         self.token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.gotruecanary" + "x" * pad  # pad: a session cookie over 3,180
         self.refresh = "refreshcanary" + secrets.token_hex(4)
         self.anon = "anon-key-for-tests"
+        self.service = "service-role-canary-" + secrets.token_hex(4)
+        self.deleted: list[str] = []
         httpserver.expect_request(re.compile(r"^/auth/v1/.*")).respond_with_handler(self.handle)
 
     def handle(self, request: Any) -> Any:
         answer = FakeClerk.answer
-        if request.headers.get("apikey") != self.anon:
+        if request.headers.get("apikey") not in (self.anon, self.service):
             return answer(401, {"message": "No API key found in request"})
         path, body = request.path, (request.get_json(silent=True) or {})
+        admin = re.fullmatch(r"/auth/v1/admin/users/([\w-]+)", path)
+        if admin and request.method == "DELETE":
+            # supabase/auth internal/api/api.go adminUserDelete: service_role only, 200 {} once done.
+            if request.headers.get("Authorization") != f"Bearer {self.service}":
+                return answer(403, {"code": 403, "error_code": "not_admin", "msg": "User not allowed"})
+            self.deleted.append(admin.group(1))
+            return answer(200, {})
         if path == "/auth/v1/otp":
             code = f"{__import__('random').randint(0, 999999):06d}"
             self.codes[body["email"]] = code
@@ -616,8 +625,10 @@ def test_supabase_local_auth_signs_in_with_the_code_from_mailpit_and_the_app_get
     gotrue = FakeGoTrue(httpserver, mailpit, pad=pad)
     base = httpserver.url_for("/").rstrip("/")
     try:
+        # One case without the service-role key: the test user then stays, and AUTH003 says why.
+        service = f"SUPABASE_SERVICE_ROLE_KEY={gotrue.service}\n" if host == "127.0.0.1" else ""
         project = otp_project(tmp_path, env=f"NEXT_PUBLIC_SUPABASE_URL={base}\nNEXT_PUBLIC_SUPABASE_ANON_KEY={gotrue.anon}\n"
-                                            f"ACCEPT_SUPABASE_TOKEN={gotrue.token}\nHOST={host}\n")
+                                            f"ACCEPT_SUPABASE_TOKEN={gotrue.token}\nHOST={host}\n{service}")
         (project / "deploy-check.toml").write_text(f'[auth]\nprovider = "supabase"\n[auth.login]\nmailpit_url = "{base}"\n'
                                                    + FLOW)
         checks, printed = run(project)
@@ -627,7 +638,13 @@ def test_supabase_local_auth_signs_in_with_the_code_from_mailpit_and_the_app_get
     assert checks["AUTH003"]["details"]["source"] == "mailpit"
     assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
     assert gotrue.logged_out == 1
-    for canary in (gotrue.token, gotrue.refresh, *gotrue.codes.values()):
+    if service:
+        assert gotrue.deleted == ["u1"]
+        assert checks["AUTH003"]["details"]["deleted"] == "deleted (DELETE /auth/v1/admin/users/<id>)"
+    else:
+        assert gotrue.deleted == []
+        assert "no service-role key (SUPABASE_SERVICE_ROLE_KEY)" in checks["AUTH003"]["details"]["deleted"]
+    for canary in (gotrue.token, gotrue.refresh, gotrue.service, *gotrue.codes.values()):
         assert canary not in printed
 
 
