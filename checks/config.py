@@ -46,7 +46,8 @@ _REQUEST_KEYS: dict[str, type | tuple[type, ...]] = {
     "path": str, "method": str, "json": (dict, list, str, int, float, bool)}
 _LOGIN_KEYS: dict[str, type | tuple[type, ...]] = {
     "email": str, "send": dict, "verify": dict, "session": dict, "otp_from": str,
-    "otp_pattern": str, "smtp_env": dict, "mailpit_url": str, "code_timeout": (int, float)}
+    "otp_pattern": str, "smtp_env": dict, "mailpit_url": str, "code_timeout": (int, float),
+    "delete_user": bool}
 _EXPECT_KEYS: dict[str, type | tuple[type, ...]] = {"json": dict, "contains": str}
 _SQL_KEYS: dict[str, type | tuple[type, ...]] = {
     "query": str, "params": list, "equals": (str, int, float, bool)}
@@ -89,6 +90,7 @@ class Login:
     smtp_env: tuple[str, str] = ("SMTP_HOST", "SMTP_PORT")
     mailpit_url: str | None = None
     code_timeout: float = 15.0
+    delete_user: bool = True  # delete the test user this run created, where the provider lets it
     via: str = "app"  # "clerk", "supabase": through the provider's own API (checks/clerk.py, supabase_login.py)
 
 
@@ -376,6 +378,7 @@ def _login(table: Any) -> Login:
         login.mailpit_url = table["mailpit_url"].rstrip("/")
     if "code_timeout" in table:
         login.code_timeout = seconds(f"{where}.code_timeout", table["code_timeout"])
+    login.delete_user = table.get("delete_user", login.delete_user)
     return login
 
 

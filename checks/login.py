@@ -304,6 +304,38 @@ def provider_problem(ctx: Context, service: str, exc: BaseException) -> tuple[st
     return "send", f"{service} answered an unexpected shape ({type(exc).__name__})"
 
 
+def _keeps_user(ctx: Context, login: Login, verified: Any, email: str, since: float) -> str:
+    """Why the test user must stay ("" when it may be deleted): not asked, a hosted auth
+    service, or a user this run did not create (better-auth's verify answers {token, user}
+    with the user's createdAt)."""
+    if not login.delete_user:
+        return "not deleted: [auth.login] delete_user = false"
+    if ctx.model.auth_provider == "neon-auth":
+        return "not deleted: Neon Auth keeps its users in the hosted service, which a check does not write to"
+    user = json_object(json_object(verified).get("user"))
+    if str(user.get("email") or "").lower() != email.lower():
+        return "not deleted: the sign-in did not answer the test user"
+    if not created_since(user.get("createdAt"), since):
+        return "not deleted: the user existed before this run"
+    return ""
+
+
+def created_since(stamp: Any, since: float) -> bool:
+    """Whether an ISO 8601 time (an auth server's createdAt/created_at) is at or after
+    `since` (epoch seconds), allowing the few seconds two clocks on one machine may differ."""
+    import datetime as dt
+
+    if not isinstance(stamp, str):
+        return False
+    try:
+        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp() >= since - 5
+
+
 def _deletion(response: httpx.Response | None, problem: str | None) -> str:
     path = BETTER_AUTH_DELETE_USER.path
     if response is None:
@@ -627,13 +659,14 @@ async def sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, lo
     started = time.monotonic()
     server.watch_codes(login.otp_pattern, address)
     try:
-        return await _sign_in(ctx, server, client, login, sink, facts, values, started)
+        return await _sign_in(ctx, server, client, login, sink, facts, values, started, time.time())
     finally:
         server.watch_codes(None, "")
 
 
 async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, login: Login,
-                   sink: SmtpSink | None, facts: LoginFacts, values: dict[str, str], started: float) -> LoginFacts:
+                   sink: SmtpSink | None, facts: LoginFacts, values: dict[str, str], started: float,
+                   since: float) -> LoginFacts:
     from checks.devserver import error_lines
 
     assert login.send and login.verify and login.session
@@ -691,18 +724,24 @@ async def _sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, l
         return broke("verify", f"{login.verify.method} {login.verify.path} answered {response.status_code} but "
                                "set no cookie and returned no token: no session was created", lines)
     if login.send == BETTER_AUTH_LOGIN["send"]:
+        # Only a user this sign-in created is ever deleted (a user made by hand for an app
+        # that allows no sign-up is not), and only once its session is proven to be it.
+        not_deleting = _keeps_user(ctx, login, _json(response), facts.email, since)
+
         # A session exists from here on: it is ended after the run, whatever comes next.
         async def sign_out() -> None:
             # The test user is deleted where the app lets a user delete itself, which ends its
             # sessions; else better-auth src/api/routes/sign-out.ts: POST /api/auth/sign-out ends
             # the session. Its CSRF check wants the app's Origin on a POST that carries the cookie.
             origin = {"Origin": app_origin(ctx, server)}
-            response, problem, _ = await _send(ctx, server, client, BETTER_AUTH_DELETE_USER, values,
-                                               refusal_expected=True, headers=origin)
-            facts.deleted = _deletion(response, problem)
-            if facts.deleted.startswith("deleted"):
-                facts.signed_out = "the session ended with the user"
-                return
+            facts.deleted = not_deleting or ("" if facts.ok else "not deleted: its session was not proven to be it")
+            if not facts.deleted:
+                response, problem, _ = await _send(ctx, server, client, BETTER_AUTH_DELETE_USER, values,
+                                                   refusal_expected=True, headers=origin)
+                facts.deleted = _deletion(response, problem)
+                if facts.deleted.startswith("deleted"):
+                    facts.signed_out = "the session ended with the user"
+                    return
             response, problem, _ = await _send(ctx, server, client, BETTER_AUTH_SIGN_OUT, values,
                                                refusal_expected=True, headers=origin)
             facts.signed_out = problem or (f"{BETTER_AUTH_SIGN_OUT.path} answered {response.status_code}"

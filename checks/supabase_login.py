@@ -39,6 +39,10 @@ SUPABASE_URLS = ("NEXT_PUBLIC_SUPABASE_URL", "SUPABASE_URL")
 # The server-side key of Supabase's docs and `supabase status` (service_role; the newer
 # sb_secret_ keys), which Supabase Auth's admin API takes.
 SERVICE_KEYS = ("SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_SECRET_KEY", "SUPABASE_SERVICE_KEY")
+# The keys `supabase start` hands out on every machine (what `supabase status` prints): its
+# service_role JWT is signed for issuer "supabase-demo", and its sb_secret_ key is one fixed
+# value. Only these are used to delete a user: a hosted project's key never is, whatever URL.
+LOCAL_SECRET_KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"
 
 
 
@@ -61,21 +65,44 @@ def _said(body: Any) -> str:
     return ""
 
 
-async def _delete_user(ctx: Context, http: httpx.AsyncClient, call: Any, url: str, user_id: str) -> str:
+def local_service_key(key: str) -> bool:
+    """Whether `key` is the local Supabase's own service key (see LOCAL_SECRET_KEY)."""
+    if key == LOCAL_SECRET_KEY:
+        return True
+    parts = key.split(".")
+    if len(parts) != 3:
+        return False
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return False
+    return isinstance(claims, dict) and claims.get("iss") == "supabase-demo" and claims.get("role") == "service_role"
+
+
+async def _delete_user(ctx: Context, http: httpx.AsyncClient, call: Any, url: str, user: dict[str, Any],
+                       email: str, since: float, login: Login) -> str:
     """The test user deleted from a local Supabase Auth through its admin API (supabase/auth
-    internal/api/api.go: DELETE /admin/users/{user_id}, service_role only); a hosted project
-    gets nothing written beyond the sign-in."""
+    internal/api/api.go: DELETE /admin/users/{user_id}, service_role only), where this run
+    created it; a hosted project gets nothing written beyond the sign-in."""
     import httpx
 
-    from checks.login import _loopback
+    from checks.login import _loopback, created_since
 
     service = next((ctx.env.get(k, "") for k in SERVICE_KEYS if ctx.env.get(k)), "")
+    user_id = str(user.get("id") or "")
+    if not login.delete_user:
+        return "not deleted: [auth.login] delete_user = false"
     if not _loopback(url):
         return "not deleted: a hosted Supabase project is not written to beyond the sign-in"
     if not service:
         return f"not deleted: no service-role key ({SERVICE_KEYS[0]}) for Supabase Auth's admin API"
-    if not user_id:
-        return "not deleted: the session named no user id"
+    if not local_service_key(service):
+        return ("not deleted: the service-role key is not the local Supabase's (`supabase status`); another "
+                "project's key is never used")
+    if not user_id or str(user.get("email") or "").lower() != email.lower():
+        return "not deleted: the session did not name the test user"
+    if not created_since(user.get("created_at"), since):
+        return "not deleted: the user existed before this run"
     path = f"/auth/v1/admin/users/{quote(user_id, safe='')}"
     try:
         status, body = await call(http, "DELETE", path, token=service, key=service)
@@ -93,7 +120,7 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
     from checks.auth import SUPABASE_ANON_KEYS
     from checks.login import _loopback, _Sources, _wrong, poll_until, provider_problem
 
-    started = time.monotonic()
+    started, since = time.monotonic(), time.time()
     url = next((ctx.env.get(k, "") for k in SUPABASE_URLS if ctx.env.get(k)), "").rstrip("/")
     anon = next((ctx.env.get(k, "") for k in SUPABASE_ANON_KEYS if ctx.env.get(k)), "")
     if not url or not anon:
@@ -156,7 +183,7 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
                                            f"from {facts.source}".strip())
             ctx.masker.add([v for v in (token, str(session.get("refresh_token") or "")) if v])
 
-            user_id = str(json_object(session.get("user")).get("id") or "")
+            signed_in_user = json_object(session.get("user"))
 
             async def sign_out() -> None:
                 async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
@@ -166,7 +193,8 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
                         facts.signed_out = f"POST /auth/v1/logout answered {status}"
                     except (httpx.HTTPError, TimeoutError) as exc:
                         facts.signed_out = f"POST /auth/v1/logout: {type(exc).__name__}"
-                    facts.deleted = await _delete_user(ctx, closing, call, url, user_id)
+                    facts.deleted = await _delete_user(ctx, closing, call, url, signed_in_user, facts.email,
+                                                       since, login)
 
             facts.sign_out = sign_out  # a session exists from here on: ended after the run, whatever comes
             status, user = await call(http, "GET", "/auth/v1/user", token=token)

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,30 @@ def test_the_test_user_is_deleted_where_the_app_lets_a_user_delete_itself(
     with psycopg.connect(fresh_db) as connection:
         assert connection.execute('SELECT count(*) FROM "user"').fetchone() == (0,)
         assert connection.execute('SELECT count(*) FROM "session"').fetchone() == (0,)
+
+
+@pytest.mark.parametrize("why", ["existed before", "delete_user = false"])
+def test_a_user_this_run_did_not_create_is_never_deleted(
+        tmp_path: Path, fresh_db: str, better_auth: Path, why: str) -> None:
+    project = better_auth_project(tmp_path, better_auth, fresh_db, "")
+    with (project / ".env.local").open("a") as env:
+        env.write("DELETE_USER=1\n")
+    if why == "existed before":
+        # A user made by hand (an app that allows no sign-up needs one), with the app's data.
+        login = '[auth.login]\nemail = "qa@example.test"\n'
+        with psycopg.connect(fresh_db, autocommit=True) as connection:
+            connection.execute('INSERT INTO "user" (id, name, email, "emailVerified", "createdAt") '
+                               "VALUES ('u-qa', 'QA', 'qa@example.test', true, now() - interval '1 day')")
+    else:
+        login = "[auth.login]\ndelete_user = false\n"
+    text = (project / "deploy-check.toml").read_text()
+    (project / "deploy-check.toml").write_text(text.replace('provider = "better-auth"\n', f'provider = "better-auth"\n{login}'))
+    checks, _ = run(project, only="AUTH003,DEV004")
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["AUTH003"]["details"]["deleted"] == f"not deleted: {'the user existed before this run' if why == 'existed before' else '[auth.login] delete_user = false'}"
+    assert checks["AUTH003"]["details"]["signed_out"] == "/api/auth/sign-out answered 200"
+    with psycopg.connect(fresh_db) as connection:
+        assert connection.execute('SELECT count(*) FROM "user"').fetchone() == (1,)
 
 
 def test_node_apps_are_not_left_running(tmp_path: Path) -> None:
@@ -566,13 +591,18 @@ class FakeGoTrue:
     template's "Alternatively, enter the code: {{ .Token }}" into a Mailpit stand-in."""
 
     def __init__(self, httpserver: Any, mailpit: FakeMailpit, *, pad: int = 0) -> None:
+        import base64
         import secrets
 
         self.mailpit, self.codes, self.logged_out = mailpit, {}, 0
         self.token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.gotruecanary" + "x" * pad  # pad: a session cookie over 3,180
         self.refresh = "refreshcanary" + secrets.token_hex(4)
         self.anon = "anon-key-for-tests"
-        self.service = "service-role-canary-" + secrets.token_hex(4)
+        # Shaped as `supabase start`'s service_role key: a JWT for issuer "supabase-demo".
+        self.service = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+                        + base64.urlsafe_b64encode(b'{"iss":"supabase-demo","role":"service_role"}').decode().rstrip("=")
+                        + ".servicecanary" + secrets.token_hex(4))
+        self.existing = False  # the test user was there before the run
         self.deleted: list[str] = []
         httpserver.expect_request(re.compile(r"^/auth/v1/.*")).respond_with_handler(self.handle)
 
@@ -602,7 +632,9 @@ class FakeGoTrue:
                 return answer(403, {"code": 403, "error_code": "otp_expired", "msg": "Token has expired or is invalid"})
             return answer(200, {"access_token": self.token, "token_type": "bearer", "expires_in": 3600,
                                 "expires_at": 1764603600, "refresh_token": self.refresh,
-                                "user": {"id": "u1", "email": body["email"], "aud": "authenticated"}})
+                                "user": {"id": "u1", "email": body["email"], "aud": "authenticated",
+                                         "created_at": "2024-01-01T00:00:00Z" if self.existing
+                                         else time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())}})
         bearer = request.headers.get("Authorization", "") == f"Bearer {self.token}"
         if path == "/auth/v1/user":
             if not bearer:
@@ -646,6 +678,31 @@ def test_supabase_local_auth_signs_in_with_the_code_from_mailpit_and_the_app_get
         assert "no service-role key (SUPABASE_SERVICE_ROLE_KEY)" in checks["AUTH003"]["details"]["deleted"]
     for canary in (gotrue.token, gotrue.refresh, gotrue.service, *gotrue.codes.values()):
         assert canary not in printed
+
+
+@pytest.mark.parametrize("why", ["existed before", "another project's key"])
+def test_a_supabase_user_is_deleted_only_when_this_run_made_it_with_the_local_key(
+        tmp_path: Path, httpserver: Any, why: str) -> None:
+    mailpit = FakeMailpit(httpserver)
+    gotrue = FakeGoTrue(httpserver, mailpit)
+    base = httpserver.url_for("/").rstrip("/")
+    gotrue.existing = why == "existed before"
+    # A hosted project's key (issuer supabase, not supabase-demo) must never be sent to delete.
+    key = gotrue.service if gotrue.existing else "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJvbGUiOiJzZXJ2aWNlX3JvbGUifQ.hostedcanary"
+    try:
+        project = otp_project(tmp_path, env=f"NEXT_PUBLIC_SUPABASE_URL={base}\nNEXT_PUBLIC_SUPABASE_ANON_KEY={gotrue.anon}\n"
+                                            f"ACCEPT_SUPABASE_TOKEN={gotrue.token}\nSUPABASE_SERVICE_ROLE_KEY={key}\n")
+        (project / "deploy-check.toml").write_text(f'[auth]\nprovider = "supabase"\n[auth.login]\nmailpit_url = "{base}"\n'
+                                                   + FLOW)
+        checks, printed = run(project, only="AUTH003,DEV004")
+    finally:
+        mailpit.controller.stop()
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert gotrue.deleted == [] and gotrue.logged_out == 1
+    deleted = checks["AUTH003"]["details"]["deleted"]
+    assert ("the user existed before this run" in deleted if gotrue.existing
+            else "not the local Supabase's" in deleted), deleted
+    assert "hostedcanary" not in printed
 
 
 def test_a_session_route_that_drops_a_request_without_cookie_is_not_proven_to_refuse(tmp_path: Path) -> None:
