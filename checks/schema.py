@@ -600,6 +600,10 @@ async def history_agrees(ctx: Context) -> Outcome:
                                "applied": facts.applied, "files": facts.files}
     hint = (f"Apply them with `deploy-check provision schema` (it records them in {facts.table} "
             f"as {facts.tool} does) or with `{facts.apply_command}`.")
+    if facts.blocked:
+        return failed(f"{source.path}: {facts.blocked}", hint=("Convert the history with `npx drizzle-kit up`, then "
+                                                                f"apply it with `{facts.apply_command}` or "
+                                                                "`deploy-check provision schema`."), **details)
     if facts.foreign:
         return failed(f"{source.path}: {facts.foreign}; reading it as {facts.tool}'s would misname what "
                       "is applied, so nothing is judged",

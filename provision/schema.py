@@ -275,6 +275,8 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
         if migrator is not None:
             await migrator.before_apply(connection)
             facts = await migrator.history(connection, list(migrations))
+            if facts.blocked:
+                raise ProvisionFailed(f"{facts.blocked}: nothing was applied")
             if facts.foreign:
                 raise ProvisionFailed(f"{facts.foreign}; {migrator.tool}'s rows are not added to "
                                       "it: nothing was applied")

@@ -488,3 +488,64 @@ def test_a_drizzle_kit_0_table_is_upgraded_as_drizzle_orm_1_upgrades_it(
     check = db006(project)
     assert check["status"] == "fail" and "matches no local folder" in str(check["message"])
     assert provision(project).returncode != 0
+
+
+def test_a_0x_row_whose_second_holds_several_folders_but_not_its_hash_is_refused_as_drizzle_orm_1_refuses(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    # drizzle-orm 1.0 up-migrations/pg.ts: several folders of the row's second and none with its
+    # hash leave the row unmatched (no fallback to any folder by hash), and the upgrade throws.
+    names = {"20250101000000_a": "CREATE TABLE a (id int);", "20250101000000_b": "CREATE TABLE b (id int);",
+             "20250105000000_c": "CREATE TABLE c (id int);"}
+    project = write_project(tmp_path, {".env.local": f"DATABASE_URL={fresh_db}\n",
+                                       **{f"drizzle/{n}/migration.sql": t + "\n" for n, t in names.items()},
+                                       **{f"drizzle/{n}/snapshot.json": "{}\n" for n in names}})
+    digest = {n: hashlib.sha256((t + "\n").encode()).hexdigest() for n, t in names.items()}
+    query(fresh_db, "CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations "
+                    "(id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)")
+    query(fresh_db, "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES "
+                    f"('{digest['20250101000000_a']}', 1735689600000), ('{digest['20250101000000_b']}', 1735689600000), "
+                    f"('{digest['20250105000000_c']}', 1735689600500)")
+    check = db006(project)
+    assert check["status"] == "fail" and "history row id 3 (it matches no local folder" in str(check["message"])
+    assert provision(project).returncode != 0
+    done = subprocess.run(["node", str(migrators / "drizzle-v1-migrate.mjs"), str(project / "drizzle")],
+                          env=clean_environ(DATABASE_URL=fresh_db), capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode != 0 and "do not match" in done.stderr  # the real migrator refuses it too
+
+
+def test_an_edited_file_is_named_when_a_0x_table_is_matched_by_its_second(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, "CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations "
+                    "(id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);"
+                    "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('an-older-text', 1761998400123)")
+    project = drizzle_v1_project(tmp_path, fresh_db, ["20251101120000_init"])
+    assert "changed since applied: 20251101120000_init" in str(db006(project)["message"])
+
+
+def test_folder_times_roll_over_as_javascripts_date_utc_does() -> None:
+    from checks.migrations.drizzle_v1 import folder_millis
+
+    assert folder_millis("20251301000000_x") == folder_millis("20260101000000_x")
+    assert folder_millis("20250101240000_x") == folder_millis("20250102000000_x")
+    assert folder_millis("20250101000000_x") == 1735689600000
+
+
+def test_a_journal_under_drizzle_orm_1_is_refused_as_its_migrator_refuses_it(tmp_path: Path, fresh_db: str) -> None:
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init"])
+    (project / "package.json").write_text('{"name": "app", "dependencies": {"drizzle-orm": "^1.0.0-rc.5"}}\n')
+    check = db006(project)
+    assert check["status"] == "fail" and "npx drizzle-kit up" in str(check["message"])
+    done = provision(project)
+    assert done.returncode != 0 and "drizzle-kit up" in done.stdout + done.stderr
+    assert query(fresh_db, "SELECT to_regclass('accounts')") == [(None,)]
+
+
+def test_a_drizzle_0x_history_on_a_table_drizzle_orm_1_upgraded_is_not_written_to(
+        tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, "CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, "
+                    "hash text NOT NULL, created_at bigint, name text, applied_at timestamptz DEFAULT now())")
+    project = drizzle_project(tmp_path, fresh_db, ["0000_init"])
+    check = db006(project)
+    assert check["status"] == "fail" and "drizzle-kit 1.0's columns" in str(check["message"])
+    assert provision(project).returncode != 0
+    assert query(fresh_db, "SELECT count(*) FROM drizzle.__drizzle_migrations") == [(0,)]

@@ -39,6 +39,7 @@ class HistoryFacts:
     applied: int = 0
     files: int = 0
     foreign: str = ""  # the table is there, but in another tool's shape: not read, never written
+    blocked: str = ""  # why the app's own migrator refuses this history outright
     columns: frozenset[str] = frozenset()  # the history table's columns, where it exists
 
     @property
@@ -78,6 +79,7 @@ class HistoryTable:
     # Columns that mark another tool's table of the same name: golang-migrate's and dbmate's
     # (and Rails') are all `schema_migrations`; golang-migrate's alone has `dirty`.
     marks: tuple[tuple[str, str], ...] = ()  # (column, the tool whose table has it)
+    blocked = ""  # why the app's own migrator would refuse the files (then nothing is judged)
 
     @property
     def table(self) -> str:
@@ -89,7 +91,8 @@ class HistoryTable:
         return sql.Identifier(*([self.schema] if self.schema else []), self.name)
 
     async def _start(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
-        facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations))
+        facts = HistoryFacts(self.tool, self.table, self.apply_command, files=len(migrations),
+                             blocked=self.blocked)
         columns = await table_columns(connection, self.schema, self.name)
         facts.table_exists = columns is not None
         if columns is None:
@@ -178,9 +181,11 @@ def migrator_for(ctx: Context) -> Migrator | None:
     if source is None:
         return None
     if source.kind == "drizzle":
-        from checks.migrations.drizzle import Drizzle
+        from checks.migrations.drizzle import Drizzle, journal_refused
 
-        return Drizzle(*(source.history_table or ("drizzle", "__drizzle_migrations")))
+        workspace = ctx.path(ctx.model.workspace_root) if ctx.model.workspace_root else None
+        return Drizzle(*(source.history_table or ("drizzle", "__drizzle_migrations")),
+                       blocked=journal_refused(ctx.project, workspace))
     if source.kind == "drizzle-v1":
         from checks.migrations.drizzle_v1 import DrizzleV1
 

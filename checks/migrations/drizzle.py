@@ -13,6 +13,7 @@ schema, table }`) rename the two.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,13 @@ from checks.migrations import HistoryFacts, HistoryTable, Migration, sha256_text
 class Drizzle(HistoryTable):
     tool = "drizzle"
     apply_command = "npx drizzle-kit migrate"
+    # drizzle-orm 1.0 adds `name` when it upgrades the table: 0.x rows written into it would
+    # have none, and 1.0 would run those migrations again.
+    marks = (("name", "drizzle-kit 1.0"),)
     reads = frozenset({"hash", "created_at"})
 
-    def __init__(self, schema: str = "drizzle", table: str = "__drizzle_migrations") -> None:
-        self.schema, self.name = schema or "drizzle", table
+    def __init__(self, schema: str = "drizzle", table: str = "__drizzle_migrations", blocked: str = "") -> None:
+        self.schema, self.name, self.blocked = schema or "drizzle", table, blocked
 
     def migrations(self, folder: Path) -> list[Migration]:
         entries = json.loads(read_text(folder / "meta" / "_journal.json", 4 << 20))["entries"]
@@ -75,3 +79,28 @@ class Drizzle(HistoryTable):
                 await cursor.executemany(
                     sql.SQL('INSERT INTO {} ("hash", "created_at") VALUES (%s, %s)').format(self._identifier()),
                     [(m.checksum, int(m.key)) for m in applied])
+
+
+def journal_refused(root: Path, workspace: Path | None) -> str:
+    """Why the app's drizzle-orm refuses a journal layout ("" when it reads it): drizzle-orm
+    1.0's readMigrationFiles throws on `<out>/meta/_journal.json` ("run drizzle-kit up");
+    1.0.0-beta.1 still read the journal. The installed version first, else the declared one."""
+    from checks.project import package_json
+
+    version = ""
+    for folder in (root, workspace):
+        installed = package_json(folder / "node_modules" / "drizzle-orm") if folder else None
+        if installed and isinstance(installed.get("version"), str):
+            version = installed["version"]
+            break
+    if not version:
+        for section in ("dependencies", "devDependencies"):
+            declared = (package_json(root) or {}).get(section)
+            if isinstance(declared, dict) and isinstance(declared.get("drizzle-orm"), str):
+                version = declared["drizzle-orm"]
+                break
+    found = re.search(r"(\d+)\.\d+\.\d+(?:-beta\.(\d+))?", version)
+    if found is None or int(found.group(1)) < 1 or (found.group(2) is not None and int(found.group(2)) < 2):
+        return ""
+    return (f"the app's drizzle-orm {version} refuses this journal layout (meta/_journal.json): its migrator "
+            "wants drizzle-kit 1.0's folders; run `npx drizzle-kit up` to convert them")

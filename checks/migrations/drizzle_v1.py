@@ -38,7 +38,10 @@ def folder_millis(name: str) -> int:
     if stamp is None:
         raise ValueError(f"{name} does not start with drizzle-kit's yyyymmddHHMMSS timestamp")
     year, month, day, hour, minute, second = (int(part) for part in stamp.groups())
-    return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) * 1000
+    # Date.UTC rolls over what is out of range (month 13 is January of the next year).
+    year, month = divmod(year * 12 + month - 1, 12)
+    start = calendar.timegm((year, month + 1, 1, 0, 0, 0, 0, 0, 0))
+    return (start + (day - 1) * 86400 + hour * 3600 + minute * 60 + second) * 1000
 
 
 def _seconds(created_at: int) -> int:
@@ -50,22 +53,30 @@ def _seconds(created_at: int) -> int:
 
 def upgrade_matches(rows: list[tuple[int, str, int | None]], migrations: list[Migration]) -> tuple[
         dict[int, Migration], list[int]]:
-    """The 0.x → 1 upgrade's matching: row id → the folder it names, and the unmatched ids."""
+    """The 0.x → 1 upgrade's matching (up-migrations/pg.ts): row id → the folder it names,
+    and the unmatched ids. One folder of the row's second: it; several: the one with the
+    row's hash, else none; no folder of that second: the last folder (by time, then name)
+    with the row's hash, as a JS Map built in that order keeps the last."""
+    ordered = sorted(migrations, key=lambda m: (folder_millis(m.name), m.name))
     by_millis: dict[int, list[Migration]] = {}
-    for migration in migrations:
+    by_hash: dict[str, Migration] = {}
+    for migration in ordered:
         by_millis.setdefault(folder_millis(migration.name), []).append(migration)
+        by_hash[migration.checksum] = migration
     matched: dict[int, Migration] = {}
     unmatched: list[int] = []
     for row_id, digest, created_at in rows:
         candidates = by_millis.get(_seconds(created_at), []) if created_at is not None else []
-        if len(candidates) > 1:
-            candidates = [m for m in candidates if m.checksum == digest]
-        if not candidates:
-            candidates = [m for m in migrations if m.checksum == digest]
-        if candidates:
-            matched[row_id] = candidates[0]
+        if len(candidates) == 1:
+            match: Migration | None = candidates[0]
+        elif candidates:
+            match = next((m for m in candidates if m.checksum == digest), None)
         else:
+            match = by_hash.get(digest)
+        if match is None:
             unmatched.append(row_id)
+        else:
+            matched[row_id] = match
     return matched, unmatched
 
 
@@ -109,6 +120,8 @@ class DrizzleV1(HistoryTable):
             applied = {m.name for m in matched.values()}
             facts.applied = len(matched)
             facts.pending = [m for m in migrations if m.name not in applied]
+            digests = {row_id: digest for row_id, digest, _, _ in rows}
+            facts.changed = [m.name for row_id, m in matched.items() if m.checksum != digests[row_id]]
             return facts
         names = {n for _, _, _, n in rows if n is not None}
         facts.applied = len(names)
