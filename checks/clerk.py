@@ -43,9 +43,10 @@ TEST_CODE = "424242"
 DEV_BROWSER_PARAM = "__clerk_db_jwt"  # shared/src/devBrowser.ts DEV_BROWSER_KEY
 DEV_BROWSER_HEADER = "Clerk-Db-Jwt"
 TEST_SUBADDRESS = "+clerk_test"
-# A token with less left than this is renewed before the app is asked (clerk-js Session.ts
-# getToken: POST /client/sessions/<id>/tokens; its cache renews with a leeway too).
-REFRESH_MARGIN = 30.0
+# A token with less left than one request's timeout and this is renewed before the app is
+# asked (clerk-js Session.ts getToken: POST /client/sessions/<id>/tokens; its cache renews
+# with a leeway too).
+REFRESH_MARGIN = 10.0
 
 
 
@@ -264,13 +265,15 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
             async def refresh() -> None:
                 # A session token lives about a minute, and a dev server's first compile of a
                 # route can take much of that: renewed as clerk-js does before it runs out.
-                if float(_claims(current[0]).get("exp") or 0) - time.time() > REFRESH_MARGIN:
+                left = float(_claims(current[0]).get("exp") or 0) - time.time()
+                if left > ctx.config.route_timeout + REFRESH_MARGIN:
                     return
                 async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
                                              verify=not _loopback(base)) as renewing:
                     again = _Fapi(ctx, renewing, base, origin)
                     again.dev_browser = fapi.dev_browser
                     status, body = await again.call("POST", f"/client/sessions/{quote(session_id, safe='')}/tokens")
+                    fapi.dev_browser = again.dev_browser  # Clerk may rotate it with any answer
                 token = str(_dict(body).get("jwt") or _dict(_dict(body).get("response")).get("jwt") or "")
                 if token:
                     ctx.masker.add([token])

@@ -66,11 +66,14 @@ def _budget(ctx: Context) -> float:
     budget = config.ready_timeout + anonymous * (config.route_timeout + 1) + 15
     login, _ = login_plan(ctx)
     if login is not None:
-        # Requests of the sign-in, the wait for the code, the app's acceptance, the sign-out:
-        # Clerk's Frontend API takes up to 11 calls, a local Supabase Auth 7, the app's own routes 6.
-        calls = {"clerk": 11, "supabase": 7}.get(login.via, 6) + (2 if login.via != "app" else 0)
+        # Requests of the sign-in, the wait for the code, the app's acceptance, the sign-out
+        # and the test user's deletion: Clerk's Frontend API takes up to 12 calls (one token
+        # renewal), a local Supabase Auth 8, the app's own routes 7.
+        calls = {"clerk": 12, "supabase": 8}.get(login.via, 7) + (2 if login.via != "app" else 0)
         budget += calls * config.route_timeout + (0 if login.via == "clerk" else login.code_timeout) + 5
-    return budget + signed_in * (2 * config.route_timeout + 6)
+    # Each signed-in step: without the session, a token renewal where the provider's runs out, with it.
+    per_step = (3 if login is not None and login.via == "clerk" else 2) * config.route_timeout + 6
+    return budget + signed_in * per_step
 
 
 def error_lines(lines: list[str]) -> list[str]:

@@ -163,6 +163,10 @@ def _judge(route: Route, response: httpx.Response, values: dict[str, str]) -> st
     return None
 
 
+class _NotRenewed(Exception):
+    """The provider would not renew the session token before a signed-in step."""
+
+
 async def _request(ctx: Context, client: httpx.AsyncClient, method: str, url: str, body: Any) -> httpx.Response:
     """One request, the whole exchange bounded (httpx's timeout is per read)."""
     timeout = ctx.config.route_timeout
@@ -192,10 +196,6 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
             body = fill(route.json, values) if route.json is not None else None
             step = FlowStep(number, f"{route.method} {route.path}")
             ctx.report_progress("DEV004", step.route)
-            step.problem = await renew(ctx, login)
-            if step.problem:
-                flow.steps.append(step)
-                break
             mark = server.line_count()
             began = time.monotonic()
             try:
@@ -204,6 +204,11 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
                 refused = await _request(ctx, anonymous, route.method, server.facts.url + path, body)
                 if 200 <= refused.status_code < 300:
                     flow.unprotected.append(f"{route.method} {route.path} → {refused.status_code}")
+                # Renewed just before it is used: the request above may have waited on a
+                # first compile of the route for most of a short-lived token's life.
+                renewal = await renew(ctx, login)
+                if renewal:
+                    raise _NotRenewed(renewal)
                 response = await _request(ctx, client, route.method, server.facts.url + path, body)
                 remember_secrets(ctx, client, response)
                 step.status = response.status_code
@@ -221,7 +226,7 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
                 # Also for the request without the session: a route whose refusal could not
                 # be asked is not proven protected.
                 step.problem = ctx.mask(f"{type(exc).__name__}: {exc}")
-            except ValueError as exc:
+            except (ValueError, _NotRenewed) as exc:
                 step.problem = str(exc)
             step.elapsed_ms = round((time.monotonic() - began) * 1000)
             if step.problem:

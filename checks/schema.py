@@ -591,9 +591,18 @@ async def history_agrees(ctx: Context) -> Outcome:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return failed(f"cannot read the {migrator.tool} migrations in {source.path}: {exc}")
     try:
-        facts = await migrator.history(await shared_connection(ctx), migrations)
+        connection = await shared_connection(ctx)
     except (psycopg.Error, TimeoutError, InvalidDatabaseUrl) as exc:
         return skipped(f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}")
+    try:
+        facts = await migrator.history(connection, migrations)
+    except (psycopg.OperationalError, psycopg.InterfaceError, TimeoutError) as exc:
+        return skipped(f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}")
+    except psycopg.Error as exc:
+        # Reached, but its history could not be read (no permission on the schema, a column
+        # of another type): nothing is judged, and it says so.
+        return failed(f"cannot read {migrator.table}: {ctx.mask(str(exc).strip()) or type(exc).__name__}",
+                      hint="Give the app's database user read access to the migrator's history table.")
     details: dict[str, Any] = {"tool": facts.tool, "table": facts.table, "pending": facts.pending_names,
                                "failed": facts.failed, "changed": facts.changed,
                                "missing_locally": facts.missing_locally,

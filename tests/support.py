@@ -96,7 +96,7 @@ def node_packages(name: str | Path) -> Path:
     # an edited script never runs from a stale copy.
     digest = hashlib.sha256()
     for item in sorted(source.iterdir()):
-        if item.name != "node_modules" and item.is_file():
+        if item.is_file() and item.suffix in (".json", ".mjs", ".js", ".cjs", ".sql"):  # not an editor's swap file
             digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deploy-check-tests" / "npm"
     target = base / f"{name}-{digest.hexdigest()[:16]}"

@@ -549,3 +549,12 @@ def test_a_drizzle_0x_history_on_a_table_drizzle_orm_1_upgraded_is_not_written_t
     assert check["status"] == "fail" and "drizzle-kit 1.0's columns" in str(check["message"])
     assert provision(project).returncode != 0
     assert query(fresh_db, "SELECT count(*) FROM drizzle.__drizzle_migrations") == [(0,)]
+
+
+def test_a_history_table_that_cannot_be_read_fails_db006_by_name(tmp_path: Path, fresh_db: str) -> None:
+    # Reached, but unreadable as drizzle's (created_at is not a number): not "unreachable", never a pass.
+    query(fresh_db, "CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations "
+                    "(id SERIAL PRIMARY KEY, hash text NOT NULL, created_at text);"
+                    "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('x', 'yesterday')")
+    check = db006(drizzle_project(tmp_path, fresh_db, ["0000_init"]))
+    assert check["status"] == "fail" and "cannot read drizzle.__drizzle_migrations" in str(check["message"])
