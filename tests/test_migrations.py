@@ -61,11 +61,12 @@ def db006(project: Path) -> dict[str, object]:
     return next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "DB006")
 
 
-def drizzle_migrate(packages: Path, project: Path, url: str) -> list[dict[str, object]]:
-    done = subprocess.run(["node", str(packages / "drizzle-migrate.mjs"), str(project / "drizzle")],
+def drizzle_migrate(packages: Path, project: Path, url: str, script: str = "drizzle-migrate.mjs") -> list[dict[str, object]]:
+    """drizzle-orm's own migrator run on the project's folder; the history rows it leaves."""
+    done = subprocess.run(["node", str(packages / script), str(project / "drizzle")],
                           env=clean_environ(DATABASE_URL=url), capture_output=True, text=True,
                           timeout=120, check=False)
-    assert done.returncode == 0, f"drizzle-orm's migrator failed:\n{done.stderr}"
+    assert done.returncode == 0, f"drizzle-orm's migrator ({script}) failed:\n{done.stderr}"
     rows: list[dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
     return rows
 
@@ -417,12 +418,7 @@ def drizzle_v1_project(root: Path, url: str, names: list[str]) -> Path:
 
 
 def drizzle_v1_migrate(packages: Path, project: Path, url: str) -> list[dict[str, object]]:
-    done = subprocess.run(["node", str(packages / "drizzle-v1-migrate.mjs"), str(project / "drizzle")],
-                          env=clean_environ(DATABASE_URL=url), capture_output=True, text=True,
-                          timeout=120, check=False)
-    assert done.returncode == 0, f"drizzle-orm 1.0's migrator failed:\n{done.stderr}"
-    rows: list[dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
-    return rows
+    return drizzle_migrate(packages, project, url, "drizzle-v1-migrate.mjs")
 
 
 def test_a_drizzle_kit_1_history_is_read_as_drizzle_not_prisma(tmp_path: Path, fresh_db: str) -> None:
