@@ -154,13 +154,15 @@ class Context:
     def model(self) -> ProjectModel:
         """What the app uses, discovered once per run (checks/project)."""
         from checks.project import discover
+        from checks.project.detectors import DBMATE_ENV
 
         example = ((self.rel(self.example_path), self.example.parsed.keys)
                    if self.example.parsed is not None else None)
         return discover(self.project, self.config,
                         env_files=[(self.rel(f.path), f.parsed.keys if f.parsed else [])
                                    for f in self.env_files],
-                        example=example, environ=self.environ)
+                        example=example, environ=self.environ,
+                        settings={k: self.env[k] for k in DBMATE_ENV if self.env.get(k)})
 
     # -- values --------------------------------------------------------------
     @cached_property

@@ -78,6 +78,18 @@ def test_supabase_layout(tmp_path: Path) -> None:
     assert model["auth_provider"] == "supabase"
 
 
+def test_dbmate_settings_in_the_env_name_its_folder_and_table(tmp_path: Path) -> None:
+    # dbmate reads DBMATE_MIGRATIONS_DIR / DBMATE_MIGRATIONS_TABLE from .env (dbmate main.go EnvVars).
+    project = tmp_path / "app"
+    (project / "sql" / "schema").mkdir(parents=True)
+    (project / "sql" / "schema" / "20240101000000_init.sql").write_text(
+        "-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n")
+    (project / ".env").write_text("DBMATE_MIGRATIONS_DIR=./sql/schema\nDBMATE_MIGRATIONS_TABLE=migrations\n")
+    model = detect(project)
+    assert model["schema"] == {"kind": "dbmate", "path": "sql/schema", "why": "DBMATE_MIGRATIONS_DIR in the app's env",
+                               "history_table": ["", "migrations"]}
+
+
 def test_pnpm_monorepo_finds_the_workspace_root(tmp_path: Path) -> None:
     model = detect(app(tmp_path, "pnpm-monorepo") / "apps" / "web")
     assert model["package_manager"] == "pnpm"

@@ -239,6 +239,34 @@ def test_after_dbmate_up_db006_passes_and_our_apply_is_a_no_op(
     assert "Pending: 0" in dbmate(migrators, project, fresh_db, "status").stdout
 
 
+def test_dbmate_configured_by_the_workspace_script_and_env_is_found_and_agrees_with_dbmate(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    # Shaped after monorepos that run dbmate from the root's scripts (`"db:migrate": "dbmate
+    # --migrations-dir ./packages/db/migrations --no-dump-schema up"`), the app in apps/web,
+    # and a history table renamed through dbmate's env (DBMATE_MIGRATIONS_TABLE).
+    root = write_project(tmp_path, {
+        "package.json": '{"name": "mono", "private": true, "workspaces": ["apps/*", "packages/*"], "scripts": '
+                        '{"db:migrate": "dbmate --migrations-dir ./packages/db/migrations --no-dump-schema up"}}\n',
+        "package-lock.json": "{}\n",
+        "apps/web/package.json": '{"name": "web", "scripts": {"dev": "next dev"}}\n',
+        "apps/web/.env": f"DATABASE_URL={fresh_db}\nDBMATE_MIGRATIONS_TABLE=public.dbmate_history\n",
+        **{f"packages/db/migrations/{n}": t for n, t in DBMATE.items()}})
+    project = root / "apps" / "web"
+    report = json.loads(run_cli("check", "--project", str(project), "--only", "DB006", "-f", "json").stdout)
+    schema = report["project_model"]["schema"]
+    assert (schema["kind"], schema["path"]) == ("dbmate", "../../packages/db/migrations")
+    assert "scripts.db:migrate runs dbmate --migrations-dir" in schema["why"]
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "public.dbmate_history" in done.stdout
+    status = subprocess.run([str(migrators / "node_modules" / ".bin" / "dbmate"), "--url", f"{fresh_db}?sslmode=disable",
+                             "--migrations-dir", str(root / "packages" / "db" / "migrations"),
+                             "--migrations-table", "public.dbmate_history", "--no-dump-schema", "status", "--exit-code"],
+                            env=clean_environ(), capture_output=True, text=True, timeout=120, check=False)
+    assert status.returncode == 0 and "Pending: 0" in status.stdout, status.stdout + status.stderr
+    assert db006(project)["status"] == "pass"
+
+
 # -- Prisma, Supabase, golang-migrate: the documented shapes -------------------------------
 
 # prisma-engines schema-connector: _prisma_migrations' columns, in order, with their types.

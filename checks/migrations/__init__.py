@@ -202,7 +202,8 @@ def migrator_for(ctx: Context) -> Migrator | None:
     if source.kind == "dbmate":
         from checks.migrations.dbmate import Dbmate
 
-        return Dbmate(*(source.history_table or (_first_schema(ctx), "schema_migrations")))
+        schema, table = source.history_table or ("", "schema_migrations")
+        return Dbmate(schema or _first_schema(ctx), table)
     if source.kind == "golang-migrate":
         from checks.migrations.golang_migrate import GolangMigrate
 

@@ -241,8 +241,36 @@ def directory_kind(path: Path) -> SchemaKind | None:
     return "plain"
 
 
+def dbmate_settings(root: Path, workspace: Path | None,
+                    settings: Mapping[str, str]) -> tuple[str, str, tuple[str, str] | None] | None:
+    """(migrations folder relative to the project, why, (schema, table) of its history or
+    None) where the app configures dbmate: DBMATE_MIGRATIONS_DIR/_TABLE in its env, or the
+    flags of a `dbmate` call in its own or its workspace's package.json scripts (a script's
+    paths are relative to the package.json it is in)."""
+    folder: Path | None = None
+    why = "dbmate's default db/migrations"
+    if settings.get("DBMATE_MIGRATIONS_DIR"):
+        folder, why = root / settings["DBMATE_MIGRATIONS_DIR"].split(",")[0], "DBMATE_MIGRATIONS_DIR in the app's env"
+    table = settings.get("DBMATE_MIGRATIONS_TABLE", "")
+    for base in (root, workspace) if workspace is not None else (root,):
+        scripts = (package_json(base) or {}).get("scripts")
+        for name, command in (scripts.items() if isinstance(scripts, dict) else ()):
+            for call in d.DBMATE_CALL.finditer(command if isinstance(command, str) else ""):
+                found = d.DBMATE_DIR.search(call.group("args"))
+                if found and folder is None:
+                    folder = base / found.group("value")
+                    why = f"{relative(root, base / 'package.json')}: scripts.{name} runs dbmate --migrations-dir"
+                named = d.DBMATE_TABLE.search(call.group("args"))
+                table = table or (named.group("value") if named else "")
+    if folder is None and not table:
+        return None
+    schema, _, name = table.rpartition(".")
+    return relative(root, folder or root / "db" / "migrations"), why, ((schema, name) if table else None)
+
+
 def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
-            package: Mapping[str, Any] | None) -> tuple[SchemaFact | None, str]:
+            package: Mapping[str, Any] | None, workspace: Path | None = None,
+            settings: Mapping[str, str] | None = None) -> tuple[SchemaFact | None, str]:
     if config.schema:
         path = root / config.schema
         kind: SchemaKind = (directory_kind(path) or "plain") if path.is_dir() else "sql"
@@ -261,6 +289,9 @@ def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
         folder = relative(root, prisma_files[0].parent)
         candidates.append((f"{folder}/migrations".removeprefix("./"),
                            f"{relative(root, prisma_files[0])} (prisma migrate)"))
+    dbmate = dbmate_settings(root, workspace, settings or {})
+    if dbmate is not None:
+        candidates.append((dbmate[0], dbmate[1]))
     for folder in ("drizzle", "prisma/migrations", "supabase/migrations", "db/migrations",
                    "migrations", "src/db/migrations", "src/migrations", "database/migrations"):
         candidates.append((folder, f"{folder}/ exists"))
@@ -272,6 +303,9 @@ def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
         looked.append(folder)
         found = directory_kind(path) if path.is_dir() else None
         if found is not None:
+            if dbmate is not None and folder == dbmate[0] and found in ("plain", "dbmate"):
+                # The app runs dbmate on it: its files are dbmate's, its history dbmate's table.
+                return SchemaFact("dbmate", folder, why, dbmate[2]), ""
             return SchemaFact(found, folder, why, history if found in ("drizzle", "drizzle-v1") else None), ""
     for name in ("schema.sql", "db/schema.sql", "sql/schema.sql", "database/schema.sql"):
         if (root / name).is_file():
@@ -363,10 +397,12 @@ def _dev_command(config: Config, package: Mapping[str, Any] | None,
 
 def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Iterable[str]]] = (),
              example: tuple[str, Iterable[str]] | None = None,
-             environ: Mapping[str, str] | None = None) -> ProjectModel:
+             environ: Mapping[str, str] | None = None,
+             settings: Mapping[str, str] | None = None) -> ProjectModel:
     """The project model of the app at `root` (already resolved). `env_files` are the
     loaded env files (relative name, keys) highest priority first; `example` the example
-    file in use (relative name, keys) when there is one."""
+    file in use (relative name, keys) when there is one; `settings` the values of the few
+    tool settings discovery reads from the app's env (detectors.DBMATE_ENV)."""
     environ = dict(os.environ) if environ is None else environ
     model = ProjectModel(root=root)
     loaded = [(name, list(keys)) for name, keys in env_files]
@@ -383,7 +419,9 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         file_keys += [(example[0], key) for key in example_keys]
     model.database_var, model.database_var_why = _database_var(
         root, config, package, drizzle, file_keys, environ)
-    model.schema, model.schema_why = _schema(root, config, drizzle, package)
+    model.package_manager, model.workspace_root, manager_why = _package_manager(root)
+    workspace = (root / model.workspace_root).resolve() if model.workspace_root not in (None, ".") else None
+    model.schema, model.schema_why = _schema(root, config, drizzle, package, workspace, settings or {})
     keys: dict[str, str] = {}
     for name, key in file_keys:
         keys.setdefault(key, name)
@@ -391,7 +429,6 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         keys.setdefault(key, "the process environment")
     model.auth_provider, model.auth_why = _auth(config, deps, keys)
     model.sentry_required, model.sentry_why = _sentry(root, config, deps, file_keys)
-    model.package_manager, model.workspace_root, manager_why = _package_manager(root)
     model.dev_command, model.dev_why = _dev_command(config, package, model.package_manager)
     if model.dev_command and not config.dev_command:
         model.dev_why += f" with {model.package_manager or 'npm'} ({manager_why})"

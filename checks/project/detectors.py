@@ -53,6 +53,13 @@ def drizzle_migrations_key(key: str) -> re.Pattern[str]:
     return re.compile(rf"""["']?\b{key}["']?\s*:\s*["'`](?P<value>[^"'`]+)["'`]""")
 
 
+# dbmate's own settings (dbmate main.go: --migrations-dir/-d, env DBMATE_MIGRATIONS_DIR,
+# default ./db/migrations; --migrations-table, env DBMATE_MIGRATIONS_TABLE, default
+# schema_migrations), as package.json scripts pass them.
+DBMATE_CALL = re.compile(r"\bdbmate\b(?P<args>[^&|;]*)")
+DBMATE_DIR = re.compile(r"""(?:--migrations-dir|(?<![\w-])-d)(?:=|\s+)["']?(?P<value>[^\s"',]+)""")
+DBMATE_TABLE = re.compile(r"""--migrations-table(?:=|\s+)["']?(?P<value>[^\s"']+)""")
+DBMATE_ENV = ("DBMATE_MIGRATIONS_DIR", "DBMATE_MIGRATIONS_TABLE")
 DRIZZLE_DIALECT = re.compile(r"""["']?\b(?:dialect|driver)["']?\s*:\s*["'](?P<dialect>[\w-]+)["']""")
 
 # Auth SDKs in package.json, first match wins (a Neon Auth app also lists better-auth).
