@@ -90,6 +90,35 @@ def test_dbmate_settings_in_the_env_name_its_folder_and_table(tmp_path: Path) ->
                                "history_table": ["", "migrations"]}
 
 
+@pytest.mark.parametrize("spelling", ["string", "path.join"])
+def test_prisma_config_names_the_schema_and_the_migrations_folder(tmp_path: Path, spelling: str) -> None:
+    # Shaped after Prisma 6/7 apps whose prisma.config.ts moves both (Prisma docs "Config API":
+    # `schema`, `migrations: { path, seed }`, `datasource: { url: env("DATABASE_URL") }`).
+    where = {"string": ('"packages/prisma/schema.prisma"', '"packages/prisma/migrations"'),
+             "path.join": ('path.join("packages", "prisma", "schema.prisma")',
+                           'path.join("packages", "prisma", "migrations")')}[spelling]
+    project = tmp_path / "app"
+    files = {
+        "prisma.config.ts": ('import "dotenv/config";\nimport path from "node:path";\n'
+                             'import { defineConfig, env } from "prisma/config";\n\nexport default defineConfig({\n'
+                             f'  schema: {where[0]},\n  migrations: {{\n    path: {where[1]},\n'
+                             '    seed: "tsx packages/prisma/src/seed.ts",\n  },\n'
+                             '  datasource: {\n    url: env("DATABASE_URL"),\n  },\n});\n'),
+        "packages/prisma/schema.prisma": 'generator client {\n  provider = "prisma-client"\n}\n\n'
+                                         'datasource db {\n  provider = "postgresql"\n}\n',
+        "packages/prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+        "packages/prisma/migrations/20250101000000_init/migration.sql": "CREATE TABLE t (id int);\n",
+        "package.json": '{"name": "app", "dependencies": {"@prisma/client": "7.0.0"}}\n',
+    }
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    model = detect(project)
+    assert model["schema"]["kind"] == "prisma" and model["schema"]["path"] == "packages/prisma/migrations"
+    assert model["schema"]["why"] == "prisma.config.ts: migrations.path = 'packages/prisma/migrations'"
+    assert model["database_var"] == "DATABASE_URL"
+
+
 def test_pnpm_monorepo_finds_the_workspace_root(tmp_path: Path) -> None:
     model = detect(app(tmp_path, "pnpm-monorepo") / "apps" / "web")
     assert model["package_manager"] == "pnpm"

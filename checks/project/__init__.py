@@ -113,11 +113,38 @@ def _env_references(text: str) -> list[str]:
 # -- the database variable ----------------------------------------------------------
 
 
+def prisma_config(root: Path) -> tuple[str, str | None, str | None] | None:
+    """(file name, schema path, migrations path) of prisma.config.ts, the paths relative to
+    the project (None where the config leaves Prisma's default)."""
+    for name in d.PRISMA_CONFIGS:
+        text = read_small(root / name)
+        if text is None:
+            continue
+        schema = d.PRISMA_CONFIG_SCHEMA.search(text)
+        block = d.PRISMA_CONFIG_MIGRATIONS.search(text)
+        migrations = d.PRISMA_CONFIG_MIGRATIONS_PATH.search(block.group("body")) if block else None
+        return (name, _config_path(schema.group("expr")) if schema else None,
+                _config_path(migrations.group("expr")) if migrations else None)
+    return None
+
+
+def _config_path(expr: str) -> str | None:
+    """A path a config file spells as a string or path.join/resolve("a", "b") (a non-string
+    part such as __dirname is the project itself)."""
+    parts = d.QUOTED.findall(expr)
+    if not parts or "${" in expr:
+        return None
+    return "/".join(part.strip("/") if i else part.rstrip("/") for i, part in enumerate(parts)).removeprefix("./")
+
+
 def _prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[Path]:
     configured = (package or {}).get("prisma")
     names = list(d.PRISMA_SCHEMAS)
     if isinstance(configured, dict) and isinstance(configured.get("schema"), str):
         names.insert(0, configured["schema"])
+    config = prisma_config(root)
+    if config is not None and config[1]:
+        names.insert(0, config[1])
     for name in names:
         path = root / name
         if path.is_file():
@@ -284,7 +311,10 @@ def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
         candidates.append((folder, f"{name}: out = {folder!r}" if out else f"{name} (default out: drizzle)"))
         history = drizzle_history_table(text)
     prisma_files = _prisma_schema_files(root, package)
-    if prisma_files:
+    configured = prisma_config(root)
+    if configured is not None and configured[2]:
+        candidates.append((configured[2], f"{configured[0]}: migrations.path = {configured[2]!r}"))
+    elif prisma_files:
         # Prisma keeps migrations/ beside the schema file that holds the datasource.
         folder = relative(root, prisma_files[0].parent)
         candidates.append((f"{folder}/migrations".removeprefix("./"),

@@ -32,6 +32,13 @@ DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs
 # Prisma 6.6+ moves the datasource URL to prisma.config.ts (prisma/prisma
 # packages/config/src/defineConfig.ts: `datasource: { url: env('DATABASE_URL') }`).
 PRISMA_CONFIGS = ("prisma.config.ts", "prisma.config.mts", "prisma.config.js")
+# prisma.config.ts (Prisma docs "Config API": `schema?: string`, `migrations?: { path }`), as a
+# string or path.join/resolve of strings (`path.join("prisma", "schema.prisma")`).
+PRISMA_CONFIG_PATH = r"""(?P<expr>["'`][^"'`]+["'`]|path\.(?:join|resolve)\([^)]*\))"""
+PRISMA_CONFIG_SCHEMA = re.compile(r"""^\s*["']?schema["']?\s*:\s*""" + PRISMA_CONFIG_PATH, re.MULTILINE)
+PRISMA_CONFIG_MIGRATIONS = re.compile(r"""["']?\bmigrations["']?\s*:\s*\{(?P<body>[^{}]*)\}""")
+QUOTED = re.compile(r"""["'`]([^"'`]+)["'`]""")
+PRISMA_CONFIG_MIGRATIONS_PATH = re.compile(r"""["']?\bpath["']?\s*:\s*""" + PRISMA_CONFIG_PATH)
 # `url = env("DATABASE_URL")` inside `datasource db { … }` (prisma docs, schema reference).
 PRISMA_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.DOTALL)
 PRISMA_URL_ENV = re.compile(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""",
