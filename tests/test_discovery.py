@@ -125,6 +125,17 @@ def test_pnpm_monorepo_finds_the_workspace_root(tmp_path: Path) -> None:
     assert model["workspace_root"] == "../.."
     assert model["dev_command"] == "pnpm run dev"
     assert "packageManager 'pnpm@9.15.0'" in model["dev_why"]
+    # The database lives in the workspace package the app depends on ("@acme/db": "workspace:*").
+    assert model["schema"] == {"kind": "drizzle", "path": "../../packages/db/drizzle",
+                               "why": "../../packages/db/drizzle.config.ts: out = 'drizzle'", "history_table": None}
+    assert model["database_var"] == "POSTGRES_URL"
+    assert model["database_var_why"] == "../../packages/db/drizzle.config.ts: dbCredentials reads POSTGRES_URL"
+
+
+def test_a_workspace_package_the_app_does_not_depend_on_is_not_its_database(tmp_path: Path) -> None:
+    project = app(tmp_path, "pnpm-monorepo") / "apps" / "web"
+    (project / "package.json").write_text('{"name": "web", "scripts": {"dev": "next dev"}}\n')
+    assert detect(project)["schema"] is None
 
 
 def test_sentry_wizard_files_make_sentry_required(tmp_path: Path) -> None:

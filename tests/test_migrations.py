@@ -79,6 +79,26 @@ def migrators() -> Path:
 # -- drizzle ------------------------------------------------------------------------------
 
 
+def test_a_monorepo_apps_database_package_is_checked_and_provisioned(
+        tmp_path: Path, fresh_db: str, migrators: Path) -> None:
+    # apps/web depends on "@acme/db": "workspace:*"; packages/db holds drizzle.config.ts and its history.
+    import shutil
+
+    from support import REPO
+
+    root = tmp_path / "mono"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "pnpm-monorepo", root)
+    project = root / "apps" / "web"
+    (project / ".env.local").write_text(f"POSTGRES_URL={fresh_db}\n")
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "recorded 1 migration as applied in drizzle.__drizzle_migrations" in done.stdout
+    report = json.loads(run_cli("check", "--project", str(project), "--only", "DB004,DB006", "-f", "json").stdout)
+    statuses = {c["id"]: c["status"] for c in report["checks"]}
+    assert statuses == {"DB004": "pass", "DB006": "pass"}, report["checks"]
+    assert len(drizzle_migrate(migrators, root / "packages" / "db", fresh_db)) == 1
+
+
 def test_drizzle_history_rows_are_the_ones_drizzle_writes(tmp_path: Path, fresh_db: str) -> None:
     project = drizzle_project(tmp_path, fresh_db, ["0000_init", "0001_notes"])
     done = provision(project)

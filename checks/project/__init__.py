@@ -154,30 +154,34 @@ def _prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[
     return []
 
 
-def prisma_datasource(root: Path, package: Mapping[str, Any] | None) -> tuple[str | None, str] | None:
-    """(variable, why) from `datasource … { url = env("X") }` or prisma.config.ts."""
-    for path in _prisma_schema_files(root, package):
+def prisma_datasource(home: Path, package: Mapping[str, Any] | None,
+                      root: Path | None = None) -> tuple[str | None, str] | None:
+    """(variable, why) from `datasource … { url = env("X") }` or prisma.config.ts in `home`
+    (the project, or a workspace package of it), named relative to the project `root`."""
+    root = root or home
+    for path in _prisma_schema_files(home, package):
         schema_text = read_small(path) or ""
         for block in d.PRISMA_DATASOURCE.finditer(schema_text):
             found = d.PRISMA_URL_ENV.search(block.group("body"))
             if found:
                 return found.group("var"), f'{relative(root, path)}: url = env("{found.group("var")}")'
     for config_name in d.PRISMA_CONFIGS:
-        text = read_small(root / config_name)
+        text = read_small(home / config_name)
         if text and "datasource" in text:
             after = text[text.index("datasource"):]
             names = _env_references(after[:400])
             if names:
-                return names[0], f"{config_name}: datasource url reads {names[0]}"
+                return names[0], f"{relative(root, home / config_name)}: datasource url reads {names[0]}"
     return None
 
 
-def drizzle_config(root: Path) -> tuple[str, str] | None:
-    """(file name, text) of the drizzle-kit config."""
+def drizzle_config(home: Path, root: Path | None = None) -> tuple[str, str] | None:
+    """(path relative to the project `root`, text) of the drizzle-kit config in `home` (the
+    project itself, or a workspace package it depends on)."""
     for name in d.DRIZZLE_CONFIGS:
-        text = read_small(root / name)
+        text = read_small(home / name)
         if text is not None:
-            return name, text
+            return relative(root or home, home / name), text
     return None
 
 
@@ -219,11 +223,14 @@ def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | 
 
 def _database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
                   drizzle: tuple[str, str] | None, file_keys: Iterable[tuple[str, str]],
-                  environ: Mapping[str, str]) -> tuple[str | None, str]:
+                  environ: Mapping[str, str], homes: list[Path] | None = None) -> tuple[str | None, str]:
     if config.database_url_var:
         return config.database_url_var, "deploy-check.toml: [database] url_var"
     composed: str | None = None
-    for found in (prisma_datasource(root, package), drizzle_url_var(drizzle)):
+    prisma = next((found for home in homes or [root]
+                   if (found := prisma_datasource(home, package if home == root else package_json(home), root))),
+                  None)
+    for found in (prisma, drizzle_url_var(drizzle)):
         if found and found[0] is not None:
             return found
         if found:
@@ -297,7 +304,8 @@ def dbmate_settings(root: Path, workspace: Path | None,
 
 def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
             package: Mapping[str, Any] | None, workspace: Path | None = None,
-            settings: Mapping[str, str] | None = None) -> tuple[SchemaFact | None, str]:
+            settings: Mapping[str, str] | None = None,
+            homes: list[Path] | None = None) -> tuple[SchemaFact | None, str]:
     if config.schema:
         path = root / config.schema
         kind: SchemaKind = (directory_kind(path) or "plain") if path.is_dir() else "sql"
@@ -308,23 +316,28 @@ def _schema(root: Path, config: Config, drizzle: tuple[str, str] | None,
         name, text = drizzle
         out = d.DRIZZLE_OUT.search(text)
         folder = out.group("out").strip().removeprefix("./").rstrip("/") if out else "drizzle"
-        candidates.append((folder, f"{name}: out = {folder!r}" if out else f"{name} (default out: drizzle)"))
+        # drizzle-kit resolves `out` against the config's own folder.
+        where = relative(root, (root / name).parent / folder)
+        candidates.append((where, f"{name}: out = {folder!r}" if out else f"{name} (default out: drizzle)"))
         history = drizzle_history_table(text)
-    prisma_files = _prisma_schema_files(root, package)
-    configured = prisma_config(root)
-    if configured is not None and configured[2]:
-        candidates.append((configured[2], f"{configured[0]}: migrations.path = {configured[2]!r}"))
-    elif prisma_files:
-        # Prisma keeps migrations/ beside the schema file that holds the datasource.
-        folder = relative(root, prisma_files[0].parent)
-        candidates.append((f"{folder}/migrations".removeprefix("./"),
-                           f"{relative(root, prisma_files[0])} (prisma migrate)"))
+    for home in homes or [root]:
+        prisma_files = _prisma_schema_files(home, package_json(home) if home != root else package)
+        configured = prisma_config(home)
+        if configured is not None and configured[2]:
+            candidates.append((relative(root, home / configured[2]),
+                               f"{relative(root, home / configured[0])}: migrations.path = {configured[2]!r}"))
+        elif prisma_files:
+            # Prisma keeps migrations/ beside the schema file that holds the datasource.
+            candidates.append((relative(root, prisma_files[0].parent / "migrations"),
+                               f"{relative(root, prisma_files[0])} (prisma migrate)"))
     dbmate = dbmate_settings(root, workspace, settings or {})
     if dbmate is not None:
         candidates.append((dbmate[0], dbmate[1]))
-    for folder in ("drizzle", "prisma/migrations", "supabase/migrations", "db/migrations",
-                   "migrations", "src/db/migrations", "src/migrations", "database/migrations"):
-        candidates.append((folder, f"{folder}/ exists"))
+    for home in homes or [root]:
+        for folder in ("drizzle", "prisma/migrations", "supabase/migrations", "db/migrations",
+                       "migrations", "src/db/migrations", "src/migrations", "database/migrations"):
+            where = relative(root, home / folder)
+            candidates.append((where, f"{where}/ exists"))
     looked: list[str] = []
     for folder, why in candidates:
         path = root / folder
@@ -390,6 +403,30 @@ def _sentry(root: Path, config: Config, deps: set[str],
                    "withSentryConfig or SENTRY_* key in the env files or example")
 
 
+def workspace_packages(root: Path, workspace: Path | None, package: Mapping[str, Any] | None) -> list[Path]:
+    """The folders of the workspace packages the app depends on (`"@acme/db": "workspace:*"`),
+    where a monorepo keeps its database: the workspace's globs from package.json `workspaces`
+    or pnpm-workspace.yaml `packages`, each package matched by its package.json name."""
+    if workspace is None:
+        return []
+    wanted = dependencies(package)
+    declared = (package_json(workspace) or {}).get("workspaces")
+    if isinstance(declared, dict):
+        declared = declared.get("packages")
+    globs = [g for g in declared if isinstance(g, str)] if isinstance(declared, list) else []
+    pnpm = d.PNPM_WORKSPACE_PACKAGES.search(read_small(workspace / "pnpm-workspace.yaml") or "")
+    globs += d.PNPM_WORKSPACE_GLOB.findall(pnpm.group("items")) if pnpm else []
+    found: list[Path] = []
+    for pattern in globs:
+        if pattern.startswith("!") or ".." in pattern:
+            continue
+        for folder in sorted(workspace.glob(pattern.rstrip("/"))):
+            name = (package_json(folder) or {}).get("name") if folder.is_dir() else None
+            if isinstance(name, str) and name in wanted and folder.resolve() != root and folder not in found:
+                found.append(folder)
+    return found
+
+
 def _package_manager(root: Path) -> tuple[str | None, str | None, str]:
     """(manager, workspace root relative to the project, why), walking up to the
     repository root: a pnpm/yarn/turbo workspace keeps one lockfile at its top."""
@@ -442,16 +479,18 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
 
     package = package_json(root)
     deps = dependencies(package)
-    drizzle = drizzle_config(root)
+    model.package_manager, model.workspace_root, manager_why = _package_manager(root)
+    workspace = (root / model.workspace_root).resolve() if model.workspace_root not in (None, ".") else None
+    # A monorepo app keeps its database in a workspace package it depends on (packages/db).
+    homes = [root, *workspace_packages(root, workspace, package)]
+    drizzle = next((found for home in homes if (found := drizzle_config(home, root)) is not None), None)
     # Keys the app's own files name, with the file that names them (example last).
     file_keys = [(name, key) for name, keys in loaded for key in keys]
     if example:
         file_keys += [(example[0], key) for key in example_keys]
     model.database_var, model.database_var_why = _database_var(
-        root, config, package, drizzle, file_keys, environ)
-    model.package_manager, model.workspace_root, manager_why = _package_manager(root)
-    workspace = (root / model.workspace_root).resolve() if model.workspace_root not in (None, ".") else None
-    model.schema, model.schema_why = _schema(root, config, drizzle, package, workspace, settings or {})
+        root, config, package, drizzle, file_keys, environ, homes)
+    model.schema, model.schema_why = _schema(root, config, drizzle, package, workspace, settings or {}, homes)
     keys: dict[str, str] = {}
     for name, key in file_keys:
         keys.setdefault(key, name)

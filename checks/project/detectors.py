@@ -110,4 +110,8 @@ SENTRY_KEY = re.compile(r"SENTRY", re.IGNORECASE)
 LOCKFILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lockb", "bun"),
              ("bun.lock", "bun"), ("package-lock.json", "npm"), ("npm-shrinkwrap.json", "npm"))
 # A workspace root says so (pnpm-workspace.yaml, package.json `workspaces`, turbo.json).
+# pnpm-workspace.yaml: its `packages:` list ("  - 'packages/*'"), the only part of it read.
+PNPM_WORKSPACE_PACKAGES = re.compile(r"^packages:[ \t]*\n(?P<items>(?:[ \t]*-.*\n?|[ \t]+.*\n?|[ \t]*\n)*)",
+                                     re.MULTILINE)
+PNPM_WORKSPACE_GLOB = re.compile(r"""^\s*-\s*["']?([^"'#\s]+)["']?\s*(?:#.*)?$""", re.MULTILINE)
 WORKSPACE_MARKERS = ("pnpm-workspace.yaml", "turbo.json", "nx.json", "lerna.json")
