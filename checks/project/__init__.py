@@ -9,6 +9,7 @@ with `why` saying what was looked for — never a silent default.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -403,6 +404,9 @@ def _sentry(root: Path, config: Config, deps: set[str],
                    "withSentryConfig or SENTRY_* key in the env files or example")
 
 
+MAX_WORKSPACE_GLOBS, MAX_WORKSPACE_FOLDERS = 50, 500  # a workspace's globs and each one's folders
+
+
 def workspace_packages(root: Path, workspace: Path | None, package: Mapping[str, Any] | None) -> list[Path]:
     """The folders of the workspace packages the app depends on (`"@acme/db": "workspace:*"`),
     where a monorepo keeps its database: the workspace's globs from package.json `workspaces`
@@ -417,10 +421,12 @@ def workspace_packages(root: Path, workspace: Path | None, package: Mapping[str,
     pnpm = d.PNPM_WORKSPACE_PACKAGES.search(read_small(workspace / "pnpm-workspace.yaml") or "")
     globs += d.PNPM_WORKSPACE_GLOB.findall(pnpm.group("items")) if pnpm else []
     found: list[Path] = []
-    for pattern in globs:
+    for pattern in globs[:MAX_WORKSPACE_GLOBS]:
         if pattern.startswith("!") or ".." in pattern:
             continue
-        for folder in sorted(workspace.glob(pattern.rstrip("/"))):
+        # `packages/**` is read one level deep: a recursive glob would walk node_modules.
+        matches = itertools.islice(workspace.glob(pattern.rstrip("/").replace("**", "*")), MAX_WORKSPACE_FOLDERS)
+        for folder in sorted(matches):
             name = (package_json(folder) or {}).get("name") if folder.is_dir() else None
             if isinstance(name, str) and name in wanted and folder.resolve() != root and folder not in found:
                 found.append(folder)
