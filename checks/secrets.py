@@ -17,12 +17,13 @@ SECRET_NAME = re.compile(
 # Known token shapes, after gitleaks' rules (gitleaks/gitleaks config/gitleaks.toml:
 # stripe-access-token, openai-api-key, github-pat / github-fine-grained-pat, slack-*-token,
 # aws-access-token, gitlab-pat, npm-access-token, sentry-org-token / sentry-user-token, jwt,
-# private-key) and Stripe's webhook signing secret (whsec_). A value of this shape is a
+# private-key), Stripe's webhook signing secret (whsec_) and Supabase's secret key (sb_secret_). A value of this shape is a
 # secret whatever its name, and is masked even in text we never saw it in.
 TOKEN_SHAPES = (
     r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}",
     r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
     r"\bwhsec_[A-Za-z0-9+/=]{16,}",
+    r"\bsb_secret_[A-Za-z0-9_-]{20,}",  # Supabase's secret API keys (supabase.com/docs/guides/api/api-keys)
     r"\bsntr[ysu]_[A-Za-z0-9+/=_-]{20,}",
     r"\bgh[pousr]_[A-Za-z0-9]{30,}",
     r"\bgithub_pat_[A-Za-z0-9_]{40,}",

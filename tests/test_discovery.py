@@ -90,20 +90,25 @@ def test_dbmate_settings_in_the_env_name_its_folder_and_table(tmp_path: Path) ->
                                "history_table": ["", "migrations"]}
 
 
-@pytest.mark.parametrize("spelling", ["string", "path.join"])
+@pytest.mark.parametrize("spelling", ["string", "path.join", "one line"])
 def test_prisma_config_names_the_schema_and_the_migrations_folder(tmp_path: Path, spelling: str) -> None:
     # Shaped after Prisma 6/7 apps whose prisma.config.ts moves both (Prisma docs "Config API":
     # `schema`, `migrations: { path, seed }`, `datasource: { url: env("DATABASE_URL") }`).
     where = {"string": ('"packages/prisma/schema.prisma"', '"packages/prisma/migrations"'),
              "path.join": ('path.join("packages", "prisma", "schema.prisma")',
-                           'path.join("packages", "prisma", "migrations")')}[spelling]
+                           'path.join("packages", "prisma", "migrations")'),
+             "one line": ('"packages/prisma/schema.prisma"', '"packages/prisma/migrations"')}[spelling]
     project = tmp_path / "app"
+    config = ('import "dotenv/config";\nimport path from "node:path";\n'
+              'import { defineConfig, env } from "prisma/config";\n\nexport default defineConfig({\n'
+              f'  schema: {where[0]},\n  migrations: {{\n    path: {where[1]},\n'
+              '    seed: "tsx packages/prisma/src/seed.ts",\n  },\n'
+              '  datasource: {\n    url: env("DATABASE_URL"),\n  },\n});\n')
+    if spelling == "one line":
+        config = (f'export default defineConfig({{ schema: {where[0]}, migrations: {{ path: {where[1]} }}, '
+                  'datasource: { url: env("DATABASE_URL") } });\n')
     files = {
-        "prisma.config.ts": ('import "dotenv/config";\nimport path from "node:path";\n'
-                             'import { defineConfig, env } from "prisma/config";\n\nexport default defineConfig({\n'
-                             f'  schema: {where[0]},\n  migrations: {{\n    path: {where[1]},\n'
-                             '    seed: "tsx packages/prisma/src/seed.ts",\n  },\n'
-                             '  datasource: {\n    url: env("DATABASE_URL"),\n  },\n});\n'),
+        "prisma.config.ts": config,
         "packages/prisma/schema.prisma": 'generator client {\n  provider = "prisma-client"\n}\n\n'
                                          'datasource db {\n  provider = "postgresql"\n}\n',
         "packages/prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',

@@ -602,3 +602,31 @@ def test_a_history_table_that_cannot_be_read_fails_db006_by_name(tmp_path: Path,
                     "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('x', 'yesterday')")
     check = db006(drizzle_project(tmp_path, fresh_db, ["0000_init"]))
     assert check["status"] == "fail" and "cannot read drizzle.__drizzle_migrations" in str(check["message"])
+
+
+def test_a_journal_in_a_monorepo_db_package_on_drizzle_orm_1_is_refused(tmp_path: Path, fresh_db: str) -> None:
+    # pnpm installs drizzle-orm into packages/db/node_modules, not the app's: that one is read.
+    import shutil
+
+    from support import REPO
+
+    root = tmp_path / "mono"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "pnpm-monorepo", root)
+    installed = root / "packages" / "db" / "node_modules" / "drizzle-orm"
+    installed.mkdir(parents=True)
+    (installed / "package.json").write_text('{"name": "drizzle-orm", "version": "1.0.0-rc.5"}\n')
+    project = root / "apps" / "web"
+    (project / ".env.local").write_text(f"POSTGRES_URL={fresh_db}\n")
+    check = db006(project)
+    assert check["status"] == "fail" and "drizzle-orm 1.0.0-rc.5 refuses this journal layout" in str(check["message"])
+
+
+def test_db006_never_passes_an_empty_history(tmp_path: Path, fresh_db: str) -> None:
+    project = write_project(tmp_path, {".env.local": f"DATABASE_URL={fresh_db}\n",
+                                       "drizzle/meta/_journal.json": '{"version": "7", "dialect": "postgresql", '
+                                                                     '"entries": []}\n'})
+    query(fresh_db, "CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations "
+                    "(id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)")
+    check = db006(project)
+    assert check["status"] == "skip" and "holds no drizzle migration yet" in str(check["message"])
+

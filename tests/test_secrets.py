@@ -119,6 +119,7 @@ def test_live_progress_is_masked(tmp_path: Path, httpserver: HTTPServer) -> None
     ("JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
     ("SESSION", "9fK2xQ7mL4pR8vT1wZ3bN6cH0jD5sG2y"),
     ("WEBHOOK_SIGNING", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+    ("SUPABASE_ADMIN", "sb_secret_Qw3rTy8uIoP2aSdF-gHjKl_ZxCvBnM9q"),
     ("OPENAI", "sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"),
     ("CI", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
     ("AWS", "AKIAIOSFODNN7EXAMPLE"),

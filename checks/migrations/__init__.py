@@ -183,9 +183,13 @@ def migrator_for(ctx: Context) -> Migrator | None:
     if source.kind == "drizzle":
         from checks.migrations.drizzle import Drizzle, journal_refused
 
-        workspace = ctx.path(ctx.model.workspace_root) if ctx.model.workspace_root else None
+        # Where drizzle-orm may be installed: beside the history's config (its parent
+        # folder: a monorepo's packages/db), the app, the workspace root.
+        homes = [ctx.path(source.path).parent, ctx.project]
+        if ctx.model.workspace_root:
+            homes.append(ctx.path(ctx.model.workspace_root))
         return Drizzle(*(source.history_table or ("drizzle", "__drizzle_migrations")),
-                       blocked=journal_refused(ctx.project, workspace))
+                       blocked=journal_refused(list(dict.fromkeys(homes))))
     if source.kind == "drizzle-v1":
         from checks.migrations.drizzle_v1 import DrizzleV1
 

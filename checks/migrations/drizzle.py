@@ -81,24 +81,18 @@ class Drizzle(HistoryTable):
                     [(m.checksum, int(m.key)) for m in applied])
 
 
-def journal_refused(root: Path, workspace: Path | None) -> str:
+def journal_refused(homes: list[Path]) -> str:
     """Why the app's drizzle-orm refuses a journal layout ("" when it reads it): drizzle-orm
     1.0's readMigrationFiles throws on `<out>/meta/_journal.json` ("run drizzle-kit up");
-    1.0.0-beta.1 still read the journal. The installed version first, else the declared one."""
+    1.0.0-beta.1 still read the journal. `homes`: the folders that may install or declare
+    it, nearest first (a monorepo's packages/db, the app, the workspace root); the installed
+    version first, else the declared one."""
     from checks.project import package_json
 
-    version = ""
-    for folder in (root, workspace):
-        installed = package_json(folder / "node_modules" / "drizzle-orm") if folder else None
-        if installed and isinstance(installed.get("version"), str):
-            version = installed["version"]
-            break
-    if not version:
-        for section in ("dependencies", "devDependencies"):
-            declared = (package_json(root) or {}).get(section)
-            if isinstance(declared, dict) and isinstance(declared.get("drizzle-orm"), str):
-                version = declared["drizzle-orm"]
-                break
+    installed = [(package_json(home / "node_modules" / "drizzle-orm") or {}).get("version") for home in homes]
+    declared = [block.get("drizzle-orm") for home in homes for section in ("dependencies", "devDependencies")
+                if isinstance(block := (package_json(home) or {}).get(section), dict)]
+    version = next((v for v in installed + declared if isinstance(v, str)), "")
     found = re.search(r"(\d+)\.\d+\.\d+(?:-beta\.(\d+))?", version)
     if found is None or int(found.group(1)) < 1 or (found.group(2) is not None and int(found.group(2)) < 2):
         return ""

@@ -35,7 +35,7 @@ PRISMA_CONFIGS = ("prisma.config.ts", "prisma.config.mts", "prisma.config.js")
 # prisma.config.ts (Prisma docs "Config API": `schema?: string`, `migrations?: { path }`), as a
 # string or path.join/resolve of strings (`path.join("prisma", "schema.prisma")`).
 PRISMA_CONFIG_PATH = r"""(?P<expr>["'`][^"'`]+["'`]|path\.(?:join|resolve)\([^)]*\))"""
-PRISMA_CONFIG_SCHEMA = re.compile(r"""^\s*["']?schema["']?\s*:\s*""" + PRISMA_CONFIG_PATH, re.MULTILINE)
+PRISMA_CONFIG_SCHEMA = re.compile(r"""(?:^|[{,])\s*["']?schema["']?\s*:\s*""" + PRISMA_CONFIG_PATH, re.MULTILINE)
 PRISMA_CONFIG_MIGRATIONS = re.compile(r"""["']?\bmigrations["']?\s*:\s*\{(?P<body>[^{}]*)\}""")
 QUOTED = re.compile(r"""["'`]([^"'`]+)["'`]""")
 PRISMA_CONFIG_MIGRATIONS_PATH = re.compile(r"""["']?\bpath["']?\s*:\s*""" + PRISMA_CONFIG_PATH)
