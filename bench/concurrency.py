@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checks.config import load_config
-from checks.context import Context
-from checks.registry import select
-from checks.runner import run
-from provision.pgembed import EmbeddedPostgres
+from checks.core.context import Context
+from checks.core.registry import select
+from checks.core.runner import run
+from checks.project.config import load_config
+from checks.support.pgembed import EmbeddedPostgres
 
 DELAY = float(os.environ.get("BENCH_DELAY", "1.0"))
 PUBLIC_KEY = "a785682ddda742d7a8a4088810e67791"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checks.config import Config
-from checks.context import Context
-from checks.devproc import run_dev_server
+from checks.core.context import Context
+from checks.project.config import Config
+from checks.runtime.session import run_dev_server
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 # Boots after a random 0.2–0.7 s, records the moment its socket listens (CLOCK_MONOTONIC is

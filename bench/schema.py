@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from provision.pgembed import EmbeddedPostgres, _binaries, _target_version  # noqa: E402
+from checks.support.pgembed import EmbeddedPostgres, _binaries, _target_version  # noqa: E402
 
 # As for DB005's own scratch server: a 5,000-table transaction needs more lock slots than
 # PostgreSQL's default of 64 per connection.

@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.context import Context
+from checks.core.context import Context
 
 # name (as in `deploy-check provision NAME`) -> module with `async def provision(ctx, options)`.
 # Order is the order `check --fix` runs them in: env first, a database before its schema.

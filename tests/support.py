@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from checks.config import load_config
-from checks.context import Context
-from checks.model import Report, Status
-from checks.registry import select
-from checks.runner import run
+from checks.core.context import Context
+from checks.core.model import Report, Status
+from checks.core.registry import select
+from checks.core.runner import run
+from checks.project.config import load_config
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from checks.auth import clerk_frontend_api, judge_jwks
+from checks.auth import judge_jwks
+from checks.runtime.signin.providers import clerk_frontend_api
 
 from support import run_cli, write_project
 
@@ -201,7 +202,7 @@ def test_a_refused_loopback_url_says_start_the_local_service(tmp_path: Path) -> 
 def test_network_failures_are_told_apart(error: str, kind: str) -> None:
     import httpx
 
-    from checks.httpfetch import Fetched, network_hint, network_kind
+    from checks.core.http import Fetched, network_hint, network_kind
 
     assert network_kind(httpx.ConnectError(error)) == kind
     hint = network_hint(Fetched("https://auth.example.com/x", problem_kind=kind), "auth service") or ""

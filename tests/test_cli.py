@@ -129,7 +129,7 @@ def test_list_and_explain() -> None:
 
 
 def test_every_fix_names_a_real_provisioner_or_a_shell_command() -> None:
-    from checks.registry import all_checks
+    from checks.core.registry import all_checks
     from provision import PROVISIONERS
 
     for entry in all_checks():
@@ -140,7 +140,7 @@ def test_every_fix_names_a_real_provisioner_or_a_shell_command() -> None:
 
 
 def test_every_check_has_catalogue_text() -> None:
-    from checks.registry import all_checks
+    from checks.core.registry import all_checks
 
     for entry in all_checks():
         spec = entry.spec
@@ -152,9 +152,9 @@ def test_check_that_raises_becomes_a_fail_distinct_from_a_failed_expectation(tmp
     import asyncio
 
     from checks import registry
-    from checks.context import Context
-    from checks.model import Spec
-    from checks.runner import run
+    from checks.core.context import Context
+    from checks.core.model import Spec
+    from checks.core.runner import run
 
     spec = Spec("ENV901", "env", "Test-only check that breaks", "x", "x")
 
@@ -237,7 +237,7 @@ def test_every_environment_variable_deploy_check_reads_is_documented() -> None:
     os.getenv(...) with a literal name is in the repository's .env.local.example."""
     import ast
 
-    from checks.envfile import read_env_file
+    from checks.support.envfile import read_env_file
 
     documented = set(read_env_file(REPO / ".env.local.example").keys)
     read: set[str] = set()
@@ -257,10 +257,10 @@ def test_every_environment_variable_deploy_check_reads_is_documented() -> None:
 
 
 def test_the_committed_checks_reference_is_generated_from_the_catalogue() -> None:
-    from checks.catalogue import render
+    from checks.core.catalogue import render
 
     assert (REPO / "docs" / "checks.md").read_text() == render(), \
-        "docs/checks.md is stale: python -m checks.catalogue > docs/checks.md"
+        "docs/checks.md is stale: python -m checks.core.catalogue > docs/checks.md"
 
 
 @pytest.mark.parametrize(("args", "code", "said"), [

@@ -16,22 +16,16 @@ from typing import Any
 import pytest
 from conftest import PG_PASSWORD, TlsPostgres
 
-from checks.context import Context
-from checks.database import (
-    DatabaseFacts,
-    DatabaseUrl,
-    ErrorKind,
-    classify_error,
-    database_facts,
-    is_loopback,
-    judge_tls,
-    open_connection,
-    shared_connection,
-)
-from checks.model import CheckResult, Report, Status
-from checks.registry import select
-from checks.runner import run
-from provision.pgembed import EmbeddedPostgres, free_port
+from checks.core.context import Context
+from checks.core.db import open_connection, shared_connection
+from checks.core.model import CheckResult, Report, Status
+from checks.core.registry import select
+from checks.core.runner import run
+from checks.database import judge_tls
+from checks.database.facts import DatabaseFacts, ErrorKind, classify_error, database_facts
+from checks.support.hosts import is_loopback
+from checks.support.pgembed import EmbeddedPostgres, free_port
+from checks.support.pgurl import DatabaseUrl
 
 REPO = Path(__file__).resolve().parent.parent
 FORMATS = ("console", "json", "junit", "github", "markdown")
@@ -478,7 +472,7 @@ def pg_german(tmp_path_factory: pytest.TempPathFactory) -> Any:
     localedef into a directory of its own (LOCPATH), where the machine has none."""
     import shutil
 
-    from provision.pgembed import find_binaries_with_tls
+    from checks.support.pgembed import find_binaries_with_tls
 
     binaries = find_binaries_with_tls()
     if binaries is None or shutil.which("localedef") is None:

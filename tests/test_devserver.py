@@ -232,8 +232,8 @@ def test_no_dev_script_skips_with_the_reason(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("lockfile", "manager"), [("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"),
                                                    ("bun.lockb", "bun"), (None, "npm")])
 def test_package_manager_follows_the_lockfile(tmp_path: Path, lockfile: str | None, manager: str) -> None:
-    from checks.context import Context
-    from checks.devproc import dev_command
+    from checks.core.context import Context
+    from checks.runtime.process import dev_command
 
     files = {"package.json": '{"scripts": {"dev": "next dev"}}'}
     if lockfile:
@@ -308,7 +308,7 @@ def test_demo_app_dev_script_under_node(tmp_path: Path, fresh_db: str) -> None:
     "PrismaClientInitializationError: Can't reach database server at `db:5432`",
 ])
 def test_dev003_knows_what_the_tools_print_when_broken(line: str) -> None:
-    from checks.devserver import error_lines
+    from checks.runtime.output import error_lines
 
     assert error_lines([line]) == [line]
 
@@ -318,7 +318,7 @@ def test_dev003_knows_what_the_tools_print_when_broken(line: str) -> None:
     " GET / 200 in 35ms", "compiled client and server successfully", "0 errors, 0 warnings",
 ])
 def test_dev003_leaves_ordinary_lines_alone(line: str) -> None:
-    from checks.devserver import error_lines
+    from checks.runtime.output import error_lines
 
     assert error_lines([line]) == []
 

@@ -168,8 +168,8 @@ def test_env_files_load_in_next_dev_order(tmp_path: Path) -> None:
         ".env.local": "A=from-local\nB=from-local\n",
         ".env.development.local": "A=from-development-local\n",
     })
-    from checks.config import load_config
-    from checks.context import Context
+    from checks.core.context import Context
+    from checks.project.config import load_config
 
     ctx = Context(project=project, config=load_config(project), environ={})
     assert [ctx.rel(f.path) for f in ctx.env_files] == [
@@ -415,7 +415,7 @@ def test_provision_env_generates_only_app_chosen_secrets(tmp_path: Path) -> None
         ".env": "POSTGRES_URL=postgresql://app:pw-canary-2@db.example.com/app\n"})
     done = run_cli("provision", "env", "--project", str(project))
     assert done.returncode == 0, done.stderr
-    from checks.envfile import read_env_file
+    from checks.support.envfile import read_env_file
 
     values = read_env_file(project / ".env.local").values
     assert all(len(values[k]) >= 32 for k in ("AUTH_SECRET", "BETTER_AUTH_SECRET", "PASSWORD_SALT"))
@@ -464,8 +464,8 @@ def test_neon_auth_alias_and_the_host_root_jwks(tmp_path: Path, httpserver: HTTP
 
 
 def test_golang_migrate_applies_only_up_files_in_version_order(tmp_path: Path) -> None:
+    from checks.core.sources import migration_files
     from checks.project import directory_kind
-    from checks.sources import migration_files
 
     folder = tmp_path / "migrations"
     folder.mkdir()
@@ -476,7 +476,7 @@ def test_golang_migrate_applies_only_up_files_in_version_order(tmp_path: Path) -
 
 
 def test_drizzle_files_follow_the_journal(tmp_path: Path) -> None:
-    from checks.sources import migration_files
+    from checks.core.sources import migration_files
 
     folder = app(tmp_path, "neon-drizzle-dotenv") / "src" / "db" / "migrations"
     assert [p.name for p in migration_files(folder, "drizzle")] == ["0000_init.sql", "0001_tags.sql"]
@@ -556,9 +556,9 @@ def test_db006_reads_a_prisma_history_too(tmp_path: Path, fresh_db: str) -> None
 
 
 def test_yarn_plug_n_play_counts_as_installed(tmp_path: Path) -> None:
-    from checks.config import load_config
-    from checks.context import Context
-    from checks.devproc import preflight
+    from checks.core.context import Context
+    from checks.project.config import load_config
+    from checks.runtime.process import preflight
 
     project = app(tmp_path, "stack-auth", **{"yarn.lock": "# yarn lockfile v1\n", ".pnp.cjs": "// pnp\n"})
     ctx = Context(project=project, config=load_config(project), environ={})

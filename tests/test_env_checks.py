@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.env import is_placeholder
+from checks.support.placeholders import is_placeholder
 
 from support import check_in_process, result, run_cli, write_project
 
@@ -250,7 +250,7 @@ def test_a_skip_chain_names_its_root_cause_once(tmp_path: Path) -> None:
 
 
 def test_counts_are_pluralised_in_one_place() -> None:
-    from checks.model import plural
+    from checks.core.model import plural
 
     assert [plural(1, "table"), plural(2, "table"), plural(0, "key"), plural(2, "entry", "entries")] == [
         "1 table", "2 tables", "0 keys", "2 entries"]

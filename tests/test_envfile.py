@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from checks.envfile import parse_env_text
+from checks.support.envfile import parse_env_text
 
 NEXT_STRIPE_NEON_EXAMPLE = """\
 # Database (Neon)
@@ -128,7 +128,7 @@ def test_parser_never_raises_and_agrees_with_dotenv_on_keys(text: str) -> None:
     # A `KEY` line without `=` is ignored by Next.js's dotenv: malformed here, not a key.
     # A key that breaks the grammar ([A-Za-z_][A-Za-z0-9_.]*) or is a spilled base64 line
     # is malformed too (issue 13): reported by number, never by its text.
-    from checks.envfile import KEY_NAME, _spilled_base64
+    from checks.support.envfile import KEY_NAME, _spilled_base64
 
     expected = {k for k, v in dotenv_values(stream=io.StringIO(text)).items()
                 if v is not None and KEY_NAME.fullmatch(k) and not _spilled_base64(k, v)}

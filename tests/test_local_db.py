@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from checks.envfile import parse_env_text
+from checks.support.envfile import parse_env_text
 from provision.database import HEADER, local_db, local_db_home, set_env_value, stop_local_db
 
 REPO = Path(__file__).resolve().parent.parent
@@ -227,7 +227,12 @@ def test_as_root_a_postgres_install_under_a_private_directory_still_starts(tmp_p
     directory (/root, pipx's home): the install is copied once to a shared cache."""
     import shutil
 
-    from provision.pgembed import EmbeddedPostgres, _binaries, _reachable_by_others, _target_version
+    from checks.support.pgembed import (
+        EmbeddedPostgres,
+        _binaries,
+        _reachable_by_others,
+        _target_version,
+    )
 
     if os.geteuid() != 0:
         pytest.skip("only root runs the server as another user")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.envfile import read_env_file
+from checks.support.envfile import read_env_file
 
 from support import clean_environ, run_cli, write_project
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from checks.sources import SchemaSource
-from checks.sqlschema import SchemaSyntaxError, TableName, parse_sources
+from checks.core.sources import SchemaSource
+from checks.schema.sqlmodel import SchemaSyntaxError, TableName, parse_sources
 
 from support import REPO, clean_environ, run_cli, write_project
 
@@ -97,8 +97,8 @@ def test_syntax_error_names_line_and_column() -> None:
 
 
 def test_dbmate_files_contribute_only_their_up_part(tmp_path: Path) -> None:
-    from checks.context import Context
-    from checks.sources import schema_sources
+    from checks.core.context import Context
+    from checks.core.sources import schema_sources
 
     write_project(tmp_path, {"db/migrations/20260101_init.sql":
                              "-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n"})

@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
-from checks.context import Context, SilentProgress
-from checks.model import Status
-from checks.registry import select
-from checks.runner import run
-from checks.secrets import WHOLE_TOKEN_BELOW, Masker, is_secret_name, secret_values
+from checks.core.context import Context, SilentProgress
+from checks.core.model import Status
+from checks.core.registry import select
+from checks.core.runner import run
+from checks.support.secrets import WHOLE_TOKEN_BELOW, Masker, is_secret_name, secret_values
 
 # A secret made of the mask's own character could be re-formed by the mask itself.
 secret_text = st.text(min_size=4, max_size=40).filter(lambda s: s.strip() == s and "*" not in s)
@@ -126,7 +126,7 @@ def test_live_progress_is_masked(tmp_path: Path, httpserver: HTTPServer) -> None
     ("SLACK", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
 ])
 def test_a_secret_is_known_by_its_shape_whatever_its_name(key: str, value: str) -> None:
-    from checks.secrets import has_token_shape
+    from checks.support.secrets import has_token_shape
 
     assert value in secret_values({key: value})
     assert value not in Masker(secret_values({key: value}))(f"the server said: {value}")
@@ -207,9 +207,9 @@ def test_the_start_of_a_secret_at_a_lines_end_is_masked_before_the_rest_arrives(
 def test_live_progress_never_shows_half_a_wrapped_secret(tmp_path: Path) -> None:
     """The dev server's lines as progress shows them, one at a time: a secret a logger
     wrapped over two lines is masked in the first before the second arrives."""
-    from checks.config import Config
-    from checks.context import Context
-    from checks.devproc import DevServer
+    from checks.core.context import Context
+    from checks.project.config import Config
+    from checks.runtime.process import DevServer
 
     secret = "Wrapped-Canary-0123456789abcdefXYZ"
     shown: list[str] = []

@@ -350,7 +350,7 @@ def test_an_org_tokens_region_is_where_the_api_is_asked() -> None:
     token = org_token("acme", region_url="https://de.sentry.io")
     assert org_token_payload(token) == {"iat": 1732456000.0, "url": "https://sentry.io",
                                         "region_url": "https://de.sentry.io", "org": "acme"}
-    from checks.context import Context
+    from checks.core.context import Context
     from checks.sentry import read_settings
 
     ctx = Context(project=Path("."), environ={"SENTRY_AUTH_TOKEN": token, "SENTRY_ORG": "acme",

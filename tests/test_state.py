@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.state import find_monitoring_deferral
+from checks.project.state import find_monitoring_deferral
 
 from support import run_cli, write_project
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from checks.context import Context
+    from checks.core.context import Context
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def versioned_files(folder: Path, glob: str, pattern: re.Pattern[str], suffix: s
 
 def sha256_text(path: Path) -> str:
     """sha256 hex of a file's text as a Node or Go tool hashes it: the bytes read as UTF-8."""
-    from checks.files import SCHEMA_LIMIT
+    from checks.support.files import SCHEMA_LIMIT
 
     data = path.read_bytes()
     if len(data) > SCHEMA_LIMIT:
@@ -217,6 +217,6 @@ def migrator_for(ctx: Context) -> Migrator | None:
 
 def _first_schema(ctx: Context) -> str:
     """The first schema of the app's search_path (its URL), "" for the server's default."""
-    from checks.schema import app_search_path
+    from checks.core.db import app_search_path
 
     return next((schema for schema in app_search_path(ctx) if schema != "$user"), "")

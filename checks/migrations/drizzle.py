@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.files import read_text
 from checks.migrations import HistoryFacts, HistoryTable, Migration, sha256_text
+from checks.support.files import read_text
 
 
 class Drizzle(HistoryTable):

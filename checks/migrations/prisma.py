@@ -33,7 +33,7 @@ CREATE = """CREATE TABLE IF NOT EXISTS {} (
 
 def checksum(path: Path) -> str:
     """sha256 hex of the script's bytes (schema-connector checksum.rs)."""
-    from checks.files import SCHEMA_LIMIT
+    from checks.support.files import SCHEMA_LIMIT
 
     data = path.read_bytes()
     if len(data) > SCHEMA_LIMIT:

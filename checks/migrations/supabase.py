@@ -40,7 +40,7 @@ class Supabase(HistoryTable):
         return facts
 
     async def record(self, connection: Any, applied: list[Migration]) -> None:
-        from checks.sources import read_schema
+        from checks.core.sources import read_schema
 
         await connection.execute("CREATE SCHEMA IF NOT EXISTS supabase_migrations")
         await connection.execute("CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations "

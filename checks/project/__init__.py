@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from checks.project import detectors as d
 
 if TYPE_CHECKING:
-    from checks.config import Config
+    from checks.project.config import Config
 
 SchemaKind = Literal["sql", "drizzle", "drizzle-v1", "prisma", "supabase", "dbmate", "golang-migrate", "plain"]
 # Config files, package.json and the like are small; a larger one is not read (a FIFO or
@@ -74,7 +74,7 @@ class ProjectModel:
 def read_small(path: Path, limit: int = MAX_CONFIG_BYTES) -> str | None:
     """The text of a regular file of at most `limit` bytes; None otherwise (missing, a
     directory, a FIFO or device, too large, unreadable, not UTF-8)."""
-    from checks.files import read_text
+    from checks.support.files import read_text
 
     try:
         return read_text(path, limit, encoding="utf-8-sig")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from checks.model import Report
+from checks.core.model import Report
 
 FORMATS: dict[str, str] = {
     "console": "checks.report.console",

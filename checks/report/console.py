@@ -13,7 +13,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
-from checks.model import Report
+from checks.core.model import Report
 from checks.report import STATUS_ICONS, summary_line
 
 STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim", "waived": "magenta"}

@@ -4,7 +4,7 @@ Escaping per https://github.com/actions/toolkit/blob/main/packages/core/src/comm
 
 from __future__ import annotations
 
-from checks.model import Report, Status
+from checks.core.model import Report, Status
 from checks.report import summary_line
 
 

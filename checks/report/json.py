@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from checks.model import Report
+from checks.core.model import Report
 
 
 def render(report: Report) -> str:

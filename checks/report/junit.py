@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from checks.model import Report, Status
+from checks.core.model import Report, Status
 
 # Characters XML 1.0 does not allow at all (ElementTree writes them anyway, and the file
 # then fails to parse in every CI reader): a dev server's output can carry them.

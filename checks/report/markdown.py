@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.model import Report
+from checks.core.model import Report
 from checks.report import summary_line
 
 ICONS = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "⏭️", "waived": "🟡"}

@@ -1,0 +1,367 @@
+"""Auth family: the auth provider's variables are filled and well-formed (AUTH001) and
+its live endpoint answers correctly (AUTH002). Provider from `[auth] provider` or
+detected from the env keys: neon-auth, supabase, clerk, oidc, or none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from checks.core.context import Context
+from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
+from checks.core.registry import check
+from checks.runtime.signin.providers import CLERK_KEYS, SUPABASE_ANON_KEYS, clerk_frontend_api
+from checks.support.hosts import is_loopback
+from checks.support.placeholders import is_placeholder
+
+AUTH001 = Spec(
+    "AUTH001", "auth", "The auth provider's variables are set and well-formed",
+    "The provider comes from `[auth] provider`, else the SDK in package.json, else its env "
+    "keys (`deploy-check detect` says which). neon-auth: NEON_AUTH_BASE_URL (or "
+    "NEXT_PUBLIC_NEON_AUTH_URL / NEON_AUTH_URL; https unless loopback) and "
+    "NEON_AUTH_COOKIE_SECRET of 32+ characters; stack: project id, publishable client key "
+    "and secret server key; supabase: NEXT_PUBLIC_SUPABASE_URL and its anon key; clerk: a "
+    "publishable key that decodes to its Frontend API host and CLERK_SECRET_KEY; authjs: "
+    "AUTH_SECRET or NEXTAUTH_SECRET; better-auth: BETTER_AUTH_SECRET of 32+ characters; "
+    "kinde: KINDE_CLIENT_ID, KINDE_CLIENT_SECRET, KINDE_ISSUER_URL; oidc: `[auth] issuer`. "
+    "An SDK in the dependencies with its keys empty fails; a placeholder is not a value.",
+    "Copy the values from the provider's console into the env file; `provision env` "
+    "generates the secrets the app chooses itself (AUTH_SECRET, BETTER_AUTH_SECRET, …).",
+)
+AUTH002 = Spec(
+    "AUTH002", "auth", "The auth provider answers its health/JWKS endpoint",
+    "neon-auth: <base>/.well-known/jwks.json, then the host root's; clerk: the Frontend "
+    "API's /.well-known/jwks.json — JSON with at least one key carrying `kty` and `kid`; "
+    "supabase: GET <url>/auth/v1/health with the apikey header answers GoTrue's JSON; stack: "
+    "GET <api>/api/v1/projects/current with the publishable client key answers this project; "
+    "oidc and kinde: <issuer>/.well-known/openid-configuration, then its jwks_uri. Auth.js "
+    "and Better Auth have no provider endpoint: their sign-in is AUTH003's to prove.",
+    "Open the URL in the message: the provider is not provisioned (or the URL points "
+    "elsewhere). In the provider's console, enable auth for this project.",
+)
+
+# The Neon Auth SDK refuses shorter cookie secrets at run time (per the issue's research).
+MIN_COOKIE_SECRET = 32
+# better-auth warns below 32 characters (better-auth/better-auth packages/better-auth/src/
+# context/create-context.ts: "secret should be at least 32 characters long").
+MIN_BETTER_AUTH_SECRET = 32
+# Neon Auth's base URL under the names its SDK and docs use.
+NEON_AUTH_URLS = ("NEON_AUTH_BASE_URL", "NEXT_PUBLIC_NEON_AUTH_URL", "NEON_AUTH_URL")
+# Stack Auth's env names and API (stack-auth/stack-auth packages/stack/src/lib/stack-app:
+# NEXT_PUBLIC_STACK_API_URL defaults to https://api.stack-auth.com; request headers from
+# apps/backend/src/route-handlers/smart-request.tsx).
+STACK_API_DEFAULT = "https://api.stack-auth.com"
+STACK_KEYS = ("NEXT_PUBLIC_STACK_PROJECT_ID", "NEXT_PUBLIC_STACK_PUBLISHABLE_CLIENT_KEY",
+              "STACK_SECRET_SERVER_KEY")
+# Kinde's Next.js SDK reads these (kinde-oss/kinde-auth-nextjs README, "Environment variables").
+KINDE_KEYS = ("KINDE_CLIENT_ID", "KINDE_CLIENT_SECRET", "KINDE_ISSUER_URL")
+AUTHJS_SECRETS = ("AUTH_SECRET", "NEXTAUTH_SECRET")
+LOCAL_NAMES = {"supabase": "Supabase", "neon-auth": "Neon Auth service", "stack": "Stack Auth server",
+               "clerk": "Clerk Frontend API", "kinde": "Kinde issuer", "oidc": "OIDC issuer"}
+# How each provider's local stack is started (Supabase CLI: `supabase start`).
+LOCAL_START = {"supabase": "`supabase start`"}
+
+
+@dataclass
+class AuthPlan:
+    provider: str | None  # None: nothing detected
+    how: str  # "deploy-check.toml: [auth] provider" / "package.json depends on …"
+    problems: list[str] = field(default_factory=list)
+    url: str | None = None  # what AUTH002 fetches first
+    fallbacks: list[str] = field(default_factory=list)  # tried in order when `url` fails
+    headers: dict[str, str] = field(default_factory=dict)
+    checks: str = ""  # "jwks", "gotrue", "oidc", "stack"
+    expect_id: str | None = None  # stack: the project id the API must answer with
+    no_endpoint: str | None = None  # why AUTH002 has nothing to ask
+
+
+def detect(ctx: Context) -> tuple[str | None, str]:
+    return ctx.model.auth_provider, ctx.model.auth_why
+
+
+def _check_url(name: str, value: str, problems: list[str]) -> str | None:
+    if not value:
+        problems.append(f"{name} is empty")
+        return None
+    if is_placeholder(value):
+        problems.append(f"{name} is a placeholder")
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        host = ""
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not host:
+        problems.append(f"{name} is not an http(s) URL")
+        return None
+    if parts.scheme != "https" and not is_loopback(host):
+        problems.append(f"{name} must use https for {host}")
+        return None
+    return value.rstrip("/")
+
+
+def _filled(ctx: Context, name: str, problems: list[str], *, min_length: int = 0,
+            why: str = "") -> str:
+    """The value of `name`, or "" with the problem noted (empty, placeholder, too short)."""
+    value = ctx.value(name)
+    if not value:
+        problems.append(f"{name} is empty")
+    elif is_placeholder(value):
+        problems.append(f"{name} is a placeholder")
+        return ""
+    elif len(value) < min_length:
+        problems.append(f"{name} has {len(value)} characters; {why} needs at least {min_length}")
+    return value
+
+
+def _first(ctx: Context, names: tuple[str, ...]) -> tuple[str, str]:
+    """(name, value) of the first of `names` with a value, else (names[0], "")."""
+    for name in names:
+        if ctx.value(name):
+            return name, ctx.value(name)
+    return names[0], ""
+
+
+def _root_jwks(base: str) -> str:
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}/.well-known/jwks.json"
+
+
+def plan(ctx: Context) -> AuthPlan:
+    provider, how = detect(ctx)
+    result = AuthPlan(provider, how)
+    problems = result.problems
+    if provider == "neon-auth":
+        name, value = _first(ctx, NEON_AUTH_URLS)
+        base = _check_url(name, value, problems)
+        if not value:
+            problems[-1] += f" (nor {' or '.join(NEON_AUTH_URLS[1:])} set)"
+        _filled(ctx, "NEON_AUTH_COOKIE_SECRET", problems, min_length=MIN_COOKIE_SECRET,
+                why="the Neon Auth SDK")
+        if base:
+            result.url, result.checks = f"{base}/.well-known/jwks.json", "jwks"
+            if _root_jwks(base) != result.url:
+                result.fallbacks = [_root_jwks(base)]
+    elif provider == "stack":
+        project_id = _filled(ctx, STACK_KEYS[0], problems)
+        client_key = _filled(ctx, STACK_KEYS[1], problems)
+        _filled(ctx, STACK_KEYS[2], problems)
+        api = _check_url("NEXT_PUBLIC_STACK_API_URL",
+                         ctx.value("NEXT_PUBLIC_STACK_API_URL") or STACK_API_DEFAULT, problems)
+        if api and project_id and client_key:
+            result.url, result.checks = f"{api}/api/v1/projects/current", "stack"
+            result.headers = {"x-stack-project-id": project_id, "x-stack-access-type": "client",
+                              "x-stack-publishable-client-key": client_key}
+            result.expect_id = project_id
+    elif provider == "supabase":
+        base = _check_url("NEXT_PUBLIC_SUPABASE_URL", ctx.value("NEXT_PUBLIC_SUPABASE_URL"), problems)
+        anon = next((ctx.value(k) for k in SUPABASE_ANON_KEYS if ctx.value(k)), "")
+        if not anon:
+            problems.append(f"the anon key is empty ({' or '.join(SUPABASE_ANON_KEYS[:2])})")
+        elif is_placeholder(anon):
+            problems.append("the anon key is a placeholder")
+            anon = ""
+        if base and anon:
+            # Supabase Auth (GoTrue) health endpoint behind the API gateway, which wants the key.
+            result.url, result.checks = f"{base}/auth/v1/health", "gotrue"
+            result.headers = {"apikey": anon}
+    elif provider == "clerk":
+        key = next((ctx.value(k) for k in CLERK_KEYS if ctx.value(k)), "")
+        if not key:
+            problems.append(f"{CLERK_KEYS[0]} is empty")
+        else:
+            try:
+                host = clerk_frontend_api(key)
+                scheme = "http" if is_loopback(host.rsplit(":", 1)[0]) else "https"
+                result.url, result.checks = f"{scheme}://{host}/.well-known/jwks.json", "jwks"
+            except ValueError as exc:
+                problems.append(f"the Clerk publishable key {exc}")
+        _filled(ctx, "CLERK_SECRET_KEY", problems)
+    elif provider == "authjs":
+        name, _ = _first(ctx, AUTHJS_SECRETS)
+        if not any(ctx.value(n) for n in AUTHJS_SECRETS):
+            problems.append(f"{' or '.join(AUTHJS_SECRETS)} is empty")
+        else:
+            _filled(ctx, name, problems)
+        result.no_endpoint = "Auth.js has no provider endpoint to ask"
+    elif provider == "better-auth":
+        _filled(ctx, "BETTER_AUTH_SECRET", problems, min_length=MIN_BETTER_AUTH_SECRET,
+                why="better-auth")
+        if ctx.value("BETTER_AUTH_URL"):
+            _check_url("BETTER_AUTH_URL", ctx.value("BETTER_AUTH_URL"), problems)
+        result.no_endpoint = "Better Auth runs inside the app: it has no provider endpoint to ask"
+    elif provider == "kinde":
+        _filled(ctx, KINDE_KEYS[0], problems)
+        _filled(ctx, KINDE_KEYS[1], problems)
+        issuer = _check_url(KINDE_KEYS[2], ctx.value(KINDE_KEYS[2]), problems)
+        if issuer:
+            result.url, result.checks = f"{issuer}/.well-known/openid-configuration", "oidc"
+    elif provider == "oidc":
+        issuer = _check_url("[auth] issuer", ctx.config.auth_issuer or "", problems)
+        if issuer:
+            result.url, result.checks = f"{issuer}/.well-known/openid-configuration", "oidc"
+    return result
+
+
+@check(AUTH001)
+def variables(ctx: Context) -> Outcome:
+    chosen = plan(ctx)
+    if chosen.provider is None:
+        return unverified(f"auth: {chosen.how}",
+                          "set [auth] provider in deploy-check.toml (\"none\" if the app has no auth)")
+    if chosen.provider == "none":
+        return skipped("no auth: [auth] provider = \"none\" in deploy-check.toml")
+    details = {"provider": chosen.provider, "how": chosen.how}
+    if chosen.problems:
+        return failed(f"{chosen.provider} ({chosen.how}): {'; '.join(chosen.problems)}", **details)
+    then = f"will check {chosen.url}" if chosen.url else (chosen.no_endpoint or "")
+    return passed(f"{chosen.provider} ({chosen.how}): variables are set and well-formed; {then}",
+                  **details)
+
+
+def judge_jwks(body: Any) -> str | None:
+    """None when `body` is a JWKS with at least one usable key, else what is wrong."""
+    keys = body.get("keys") if isinstance(body, dict) else None
+    if not isinstance(keys, list) or not keys:
+        return "is not a JWKS with keys"
+    usable = [k for k in keys if isinstance(k, dict) and k.get("kty") and k.get("kid")]
+    if not usable:
+        return f"lists {len(keys)} key(s) but none with both kty and kid"
+    return None
+
+
+def judge_gotrue(body: Any) -> str | None:
+    """Supabase Auth's health answer is GoTrue's own JSON (supabase/auth internal/api/
+    api.go HealthCheck: {"version", "name": "GoTrue", "description"}); an HTML page or
+    another service's 200 is not Supabase Auth."""
+    if not isinstance(body, dict) or body.get("name") != "GoTrue":
+        return "is not Supabase Auth's health answer (no \"name\": \"GoTrue\")"
+    return None
+
+
+@check(AUTH002, needs=("AUTH001",), budget=lambda ctx: 3 * ctx.timeout + 5)  # OIDC: two GETs
+async def endpoint(ctx: Context) -> Outcome:
+    from checks.core.http import fetch, network_hint
+
+    chosen = plan(ctx)
+    if chosen.provider in (None, "none"):
+        return skipped("no auth endpoint to check")
+    if chosen.no_endpoint:
+        return skipped(f"{chosen.provider}: {chosen.no_endpoint}; AUTH003 proves sign-in")
+    if chosen.url is None:
+        return skipped(f"the variables are not usable: {'; '.join(chosen.problems)}")
+    details: dict[str, Any] = {"provider": chosen.provider, "url": chosen.url}
+    tried: list[str] = []
+    hint: str | None = None
+    for url in [chosen.url, *chosen.fallbacks]:
+        ctx.report_progress("AUTH002", f"GET {url}")
+        answer = await fetch(ctx, url, headers=chosen.headers)
+        details.update(url=url, status=answer.status)
+        if not answer.problem and answer.status == 200:
+            break
+        tried.append(f"{url}: {answer.problem or f'answered {answer.status}, expected 200'}")
+        # A network failure is not a provisioning gap: say what to do about the network.
+        hint = hint or network_hint(answer, LOCAL_NAMES.get(chosen.provider or "", "auth service"),
+                                    LOCAL_START.get(chosen.provider or ""))
+    else:
+        if tried:
+            details["tried"] = tried
+        return failed("; ".join(tried), hint=hint, **details)
+    url = details["url"]
+    try:
+        body = answer.json()
+    except ValueError as exc:
+        return failed(f"{url} {exc}", **details)
+    if chosen.checks == "gotrue":
+        wrong = judge_gotrue(body)
+        return failed(f"{url} {wrong}", **details) if wrong else passed(
+            f"Supabase Auth (GoTrue {body.get('version', '?')}) is healthy at {url}", **details)
+    if chosen.checks == "stack":
+        if not isinstance(body, dict) or body.get("id") != chosen.expect_id:
+            return failed(f"{url} did not answer with this project (id {chosen.expect_id})", **details)
+        return passed(f"Stack Auth knows project {chosen.expect_id} ({url})", **details)
+    if chosen.checks == "oidc":
+        jwks_uri = body.get("jwks_uri") if isinstance(body, dict) else None
+        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+            return failed(f"{url} has no jwks_uri", **details)
+        details["jwks_uri"] = jwks_uri
+        answer = await fetch(ctx, jwks_uri)  # no credentials travel with this one
+        if answer.problem or answer.status != 200:
+            return failed(f"{jwks_uri}: {answer.problem or f'answered {answer.status}'}",
+                          hint=network_hint(answer, "OIDC issuer"), **details)
+        try:
+            body = answer.json()
+        except ValueError as exc:
+            return failed(f"{jwks_uri} {exc}", **details)
+    wrong = judge_jwks(body)
+    where = details.get("jwks_uri", url)
+    if wrong:
+        return failed(f"{where} {wrong}", **details)
+    count = len(body["keys"])
+    return passed(f"{chosen.provider}: {where} serves {plural(count, 'signing key')}",
+                  **details)
+
+
+AUTH003 = Spec(
+    "AUTH003", "auth", "OTP login works locally",
+    "With the dev server up, requests a one-time code for deploy-check+<run>@example.test "
+    "(.test never delivers mail) through the app's own routes, takes the code from a local "
+    "source — the dev server's output, an SMTP sink on 127.0.0.1 handed to the app as "
+    "SMTP_HOST/SMTP_PORT, a local Mailpit, Better Auth's verification row (read-only), or "
+    "Clerk's +clerk_test code — submits it, keeps the session cookie and asks the session "
+    "route for that email; a wrong code must be refused and the session route must not "
+    "answer without the cookie. Better Auth and Neon Auth apps need no configuration; Clerk "
+    "apps sign in through Clerk's Frontend API in test mode (deploy-check+clerk_test@…, code "
+    "424242, development keys only) and hand the session to the app as clerkMiddleware reads "
+    "it; Supabase apps sign in through the local Supabase Auth (`supabase start`) with the "
+    "code from its Mailpit and hand @supabase/ssr's cookie to the app; others name their "
+    "routes in [auth.login]. Only against a loopback app unless "
+    "--allow-remote-login; the code, cookies and tokens are masked everywhere.",
+    "Run the app, sign in with an email code yourself, and fix the step named here; "
+    "[auth.login] names the routes, otp_from the code source and otp_pattern its shape.",
+)
+
+
+def _login_budget(ctx: Context) -> float:
+    from checks.runtime.session import dev_budget
+
+    return dev_budget(ctx)  # the sign-in is part of the dev server's run, counted there
+
+
+@check(AUTH003, budget=_login_budget)
+async def otp_login(ctx: Context) -> Outcome:
+    from checks.runtime.session import dev_facts
+    from checks.runtime.signin.plan import login_plan
+
+    login, not_planned = login_plan(ctx)
+    if login is None and ctx.model.auth_provider in (None, "none"):
+        return skipped(not_planned)
+    if login is None:
+        return failed(f"cannot prove OTP login: {not_planned}",
+                      hint="Add [auth.login] send/verify/session with the app's OTP routes "
+                           "(see the README), or waive AUTH003 with a reason.")
+    facts = await dev_facts(ctx)
+    if facts.skip_reason:
+        return unverified(f"auth: OTP login is not proven locally: {facts.skip_reason}")
+    if not facts.ready or facts.login is None:
+        return skipped("not run: the dev server did not answer (see DEV001)", blocked_by="DEV001")
+    result = facts.login
+    details: dict[str, Any] = {"email": result.email, "source": result.source, "elapsed_s": result.elapsed_s,
+                               "tried": result.tried, "failed_step": result.failed_step,
+                               "signed_out": result.signed_out, "deleted": result.deleted}
+    if result.not_run:
+        return skipped(result.not_run, unverified=f"auth: OTP login is not proven locally: {result.not_run}")
+    details["app_proof"] = result.app_proof
+    if result.ok and result.provider_only:
+        # Signed in at the provider, but nothing of the app's own asked: not a pass.
+        return unverified(f"auth: OTP login is not proven locally: {result.provider_only}",
+                          f"{result.email} signed in at the provider with a one-time code from {result.source}",
+                          **details)
+    if not result.ok:
+        said = f"; the server printed: {' | '.join(result.server_lines)}" if result.server_lines else ""
+        return failed(f"sign-in of {result.email} broke at `{result.failed_step}`: {result.problem}{said}",
+                      hint=result.hint, server_lines=result.server_lines, **details)
+    return passed(f"{result.email} signed in with a one-time code from {result.source}; the app honours the "
+                  f"session ({result.app_proof}) ({result.elapsed_s:.2f} s)", **details)

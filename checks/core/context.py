@@ -1,0 +1,280 @@
+"""What every check receives: project paths, the merged environment, the config,
+a masker, shared facts and lazily created clients. Checks never build their own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from checks.project.config import Config
+from checks.support.envfile import EnvFile, read_env_file
+from checks.support.secrets import Masker, secret_values
+
+if TYPE_CHECKING:
+    import httpx
+
+    from checks.project import ProjectModel
+    from checks.project.state import Deferral
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 10.0
+
+
+class Progress(Protocol):
+    """How the core tells the console what is going on; only the console knows rich."""
+
+    def started(self, check_id: str, title: str) -> None: ...
+    def update(self, check_id: str, text: str) -> None: ...
+    def finished(self, check_id: str, status: str) -> None: ...
+
+
+class SilentProgress:
+    def started(self, check_id: str, title: str) -> None:
+        pass
+
+    def update(self, check_id: str, text: str) -> None:
+        pass
+
+    def finished(self, check_id: str, status: str) -> None:
+        pass
+
+
+@dataclass
+class LoadedEnvFile:
+    path: Path
+    parsed: EnvFile | None
+    error: str | None  # unreadable or undecodable
+
+
+def _load(path: Path) -> LoadedEnvFile:
+    if path.exists() and not path.is_file():
+        return LoadedEnvFile(path, None, f"{path.name} is not a regular file")
+    if not path.is_file():
+        return LoadedEnvFile(path, None, None)
+    try:
+        return LoadedEnvFile(path, read_env_file(path), None)
+    except (OSError, UnicodeDecodeError) as exc:
+        from checks.support.files import UnreadableFile
+
+        said = str(exc) if isinstance(exc, UnreadableFile) else f"cannot read {path.name}: {exc}"
+        return LoadedEnvFile(path, None, said)
+
+
+@dataclass
+class Context:
+    project: Path
+    config: Config = field(default_factory=Config)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    timeout: float = DEFAULT_TIMEOUT
+    progress: Progress = field(default_factory=SilentProgress)
+    today: dt.date = field(default_factory=dt.date.today)
+    env_file_override: Path | None = None
+    example_file_override: Path | None = None
+    allow_remote_login: bool = False  # AUTH003 may sign in against a non-loopback app
+
+    def __post_init__(self) -> None:
+        self.project = self.project.resolve()
+        self._facts: dict[str, asyncio.Future[Any]] = {}
+        self._cleanups: list[Callable[[], Awaitable[None]]] = []
+        self._http: httpx.AsyncClient | None = None
+
+    # -- files ---------------------------------------------------------------
+    def path(self, name: str) -> Path:
+        return (self.project / name).resolve()
+
+    def rel(self, path: Path) -> str:
+        """`path` as messages name it: relative to the project where it lies inside."""
+        try:
+            return path.relative_to(self.project).as_posix()
+        except ValueError:
+            return str(path)
+
+    @property
+    def env_pinned(self) -> bool:
+        """`--env-file` or `[project] env_file` pin one file instead of Next.js's set."""
+        return self.env_file_override is not None or self.config.env_file is not None
+
+    @property
+    def env_path(self) -> Path:
+        """The file the user fills (and `provision env` writes): the pinned one, else
+        `.env.local`, the one Next.js meant for local values."""
+        if self.env_file_override is not None:
+            return self.env_file_override
+        return self.path(self.config.env_file or ".env.local")
+
+    @property
+    def example_path(self) -> Path:
+        if self.example_file_override is not None:
+            return self.example_file_override
+        if self.config.example_file:
+            return self.path(self.config.example_file)
+        from checks.project.detectors import EXAMPLE_FILES
+
+        for name in EXAMPLE_FILES:
+            if self.path(name).exists():
+                return self.path(name)
+        return self.path(EXAMPLE_FILES[0])
+
+    @property
+    def state_path(self) -> Path:
+        return self.path(self.config.state_file)
+
+    @cached_property
+    def env_files(self) -> list[LoadedEnvFile]:
+        """The env files the app loads, highest priority first (below the process
+        environment): Next.js's `next dev` order, or the one pinned file."""
+        if self.env_pinned:
+            return [self.env_local]
+        from checks.project.detectors import NEXT_DEV_ENV_FILES
+
+        found = []
+        for name in NEXT_DEV_ENV_FILES:
+            path = self.path(name)
+            loaded = self.env_local if path == self.env_path else _load(path)
+            if loaded.parsed is not None or loaded.error is not None:
+                found.append(loaded)
+        return found
+
+    @cached_property
+    def env_local(self) -> LoadedEnvFile:
+        return _load(self.env_path)
+
+    @cached_property
+    def example(self) -> LoadedEnvFile:
+        return _load(self.example_path)
+
+    @cached_property
+    def model(self) -> ProjectModel:
+        """What the app uses, discovered once per run (checks/project)."""
+        from checks.project import discover
+        from checks.project.detectors import DBMATE_ENV
+
+        example = ((self.rel(self.example_path), self.example.parsed.keys)
+                   if self.example.parsed is not None else None)
+        return discover(self.project, self.config,
+                        env_files=[(self.rel(f.path), f.parsed.keys if f.parsed else [])
+                                   for f in self.env_files],
+                        example=example, environ=self.environ,
+                        settings={k: self.env[k] for k in DBMATE_ENV if self.env.get(k)})
+
+    # -- values --------------------------------------------------------------
+    @cached_property
+    def env(self) -> dict[str, str]:
+        """What the app sees: the process environment over the env files, in Next.js's
+        order (a higher file wins over a lower one)."""
+        merged: dict[str, str] = {}
+        for loaded in reversed(self.env_files):
+            if loaded.parsed:
+                merged.update(loaded.parsed.values)
+        merged.update(self.environ)
+        return merged
+
+    def value(self, key: str) -> str:
+        """The value the app would see for `key`, stripped; "" when unset."""
+        return self.env.get(key, "").strip()
+
+    def source_of(self, key: str) -> str | None:
+        """Where the value of `key` comes from (a file relative to the project); never the value."""
+        if key in self.environ:
+            return "process environment"
+        for loaded in self.env_files:
+            if loaded.parsed and key in loaded.parsed.values:
+                return self.rel(loaded.path)
+        return None
+
+    def file_values(self) -> list[dict[str, str]]:
+        """Every value of every env file that may hold secrets, overridden or not: a
+        secret in `.env` is a secret even where `.env.local` overrides it."""
+        from checks.project.detectors import SECRET_ENV_FILES
+
+        found = [dict(f.parsed.values) for f in self.env_files if f.parsed]
+        for name in SECRET_ENV_FILES:
+            path = self.path(name)
+            if any(f.path == path for f in self.env_files):
+                continue
+            loaded = _load(path)
+            if loaded.parsed:
+                found.append(dict(loaded.parsed.values))
+        return found
+
+    @cached_property
+    def masker(self) -> Masker:
+        from checks.support.secrets import secrets_in_text
+
+        secrets = secret_values(self.env)
+        for values in self.file_values():
+            secrets |= secret_values(values)
+        # deploy-check.toml itself: a dev command or an issuer URL may carry a secret.
+        if self.config.path is not None:
+            from checks.project import read_small
+
+            secrets |= secrets_in_text(read_small(self.config.path) or "")
+        return Masker(secrets)
+
+    def mask(self, text: str) -> str:
+        return self.masker(text)
+
+    def report_progress(self, check_id: str, text: str) -> None:
+        """Live progress goes to a terminal (or a CI log) too: masked like any output."""
+        self.progress.update(check_id, self.mask(text))
+
+    # -- waivers -------------------------------------------------------------
+    @cached_property
+    def monitoring_deferral(self) -> Deferral | None:
+        """A Decisions Log entry that defers monitoring (Sentry) for this gate."""
+        from checks.project.state import find_monitoring_deferral
+        from checks.support.files import STATE_LIMIT, read_text
+
+        if not self.state_path.exists():
+            return None
+        try:
+            text = read_text(self.state_path, STATE_LIMIT)
+        except (OSError, UnicodeDecodeError):
+            return None
+        return find_monitoring_deferral(text)
+
+    # -- shared facts and clients -------------------------------------------
+    async def fact(self, name: str, collect: Callable[[], Awaitable[T]]) -> T:
+        """Collect a fact once per run, however many checks judge it."""
+        future = self._facts.get(name)
+        if future is None:
+            future = asyncio.ensure_future(collect())
+            self._facts[name] = future
+        result: T = await asyncio.shield(future)
+        return result
+
+    def http(self) -> httpx.AsyncClient:
+        """One client per run; redirects are never followed automatically, so a
+        credential can't travel to another host (checks follow them by hand)."""
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.timeout),
+                follow_redirects=False,
+                headers={"User-Agent": "deploy-check"},
+                trust_env=False,
+            )
+        return self._http
+
+    def add_cleanup(self, cleanup: Callable[[], Awaitable[None]]) -> None:
+        self._cleanups.append(cleanup)
+
+    async def aclose(self) -> None:
+        for cleanup in reversed(self._cleanups):
+            with contextlib.suppress(Exception):  # teardown must go on for the rest
+                await cleanup()
+        self._cleanups.clear()
+        for future in self._facts.values():
+            if not future.done():
+                future.cancel()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None

@@ -1,0 +1,214 @@
+"""Database family: DATABASE_URL is a real connection string (DB001), the database
+answers (DB002), and a remote one is reached over TLS (DB003).
+
+One connection attempt per run yields a `DatabaseFacts` (gathered once through
+`ctx.fact`); DB002 and DB003 are pure judgements of it.
+
+For the schema family: `await shared_connection(ctx)` is the run's one live autocommit
+connection (the same one DB002 judged; closed at the end of the run); declare
+`needs=("DB002",)` so a failed connection skips the check with the reason.
+`await open_connection(ctx, autocommit=False)` opens a separate one for a provisioner's
+transaction. Both bound name lookup + connect by the database timeout and register the
+password with `ctx.masker`.
+
+psycopg is imported inside the functions that need it: an env-only run never loads it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from checks.core.context import Context
+from checks.core.db import database_timeout, database_url, url_var
+from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified, warned
+from checks.core.registry import check
+from checks.database.facts import DatabaseFacts, ErrorKind, _server_reason, database_facts
+from checks.support.hosts import is_loopback
+from checks.support.pgurl import TLS_REQUIRING_SSLMODES, InvalidDatabaseUrl, parse_database_url
+from checks.support.placeholders import is_placeholder
+
+if TYPE_CHECKING:
+    pass
+
+FIX_LOCAL_DB = "deploy-check provision local-db"
+CONSOLE_HINT = ("copy the connection string from your provider's console (Neon: project "
+                "dashboard → Connect; Supabase: Connect → Connection string)")
+
+DB001 = Spec(
+    "DB001", "database", "DATABASE_URL is a real PostgreSQL connection string",
+    "The app reaches its database through DATABASE_URL (the name is `[database] url_var`). "
+    "It must be set, be a postgres:// or postgresql:// URL with a host (or socket) and a "
+    "database name, and not be a placeholder copied from docs.",
+    f"For a real deployment, {CONSOLE_HINT}; for local development run "
+    f"`{FIX_LOCAL_DB}`.",
+    FIX_LOCAL_DB,
+)
+DB002 = Spec(
+    "DB002", "database", "The database accepts a connection",
+    "deploy-check connects with DATABASE_URL as the app would (psycopg/libpq) within the "
+    "database timeout, and reports the server version, the round-trip latency and whether "
+    "TLS is in use. Each way of failing (authentication, missing database, refused, "
+    "unresolvable host, timeout, TLS required) is named with its own hint.",
+    "Fix DATABASE_URL or the server so that the connection succeeds.",
+)
+DB003 = Spec(
+    "DB003", "database", "A remote database is reached over TLS",
+    "A database that is not on this machine (not loopback) must be reached over TLS: the "
+    "password and every row otherwise cross the network in clear text, and managed "
+    "PostgreSQL (Neon, Supabase) refuses such connections. A loopback or unix-socket "
+    "connection without TLS is fine.",
+    "Add `?sslmode=require` (or verify-full) to DATABASE_URL. If this is a private network "
+    "you trust (docker compose), waive DB003 in deploy-check.toml with the reason.",
+)
+
+
+def _budget(ctx: Context) -> float:
+    # The connection and the latency probe are each bounded by the database timeout;
+    # the runner's limit must not cut our own, better-worded timeout short.
+    return 2 * database_timeout(ctx) + 2
+
+
+# -- DB001 -----------------------------------------------------------------------------
+def _in(source: str | None) -> str:
+    return "the process environment" if source == "process environment" else str(source)
+
+
+@check(DB001)
+def url_is_real(ctx: Context) -> Outcome:
+    if ctx.model.database_var is None:
+        # Checking a variable the app never reads would prove nothing about its database.
+        return unverified(f"database: {ctx.model.database_var_why}",
+                          "set [database] url_var in deploy-check.toml if the app has a database")
+    name = url_var(ctx)
+    raw = database_url(ctx)
+    source = ctx.source_of(name)
+    if not raw:
+        looked = ", ".join(ctx.rel(f.path) for f in ctx.env_files) or ctx.rel(ctx.env_path)
+        where = (f"empty in {_in(source)}" if source
+                 else f"neither in the process environment nor in {looked}")
+        return failed(f"{name} is not set ({where})", variable=name, source=source)
+    if is_placeholder(raw):
+        return failed(f"{name} in {_in(source)} is a placeholder copied from docs, "
+                      "not a connection string", variable=name, source=source)
+    try:
+        url = parse_database_url(raw)
+    except InvalidDatabaseUrl as exc:
+        return failed(f"{name} in {_in(source)} {exc}", variable=name, source=source)
+    if url.password:
+        ctx.masker.add([url.password])
+    ignored = list(url.ignored_parameters)
+    extra = f"; ignoring {', '.join(ignored)} (not libpq parameters)" if ignored else ""
+    return passed(f"{name} (from {_in(source)}; {ctx.model.database_var_why}) points to "
+                  f"{url.display}{extra}", variable=name, source=source, host=url.host,
+                  port=url.ports[0] if url.ports else None, database=url.database,
+                  user=url.user, sslmode=url.sslmode, ignored_parameters=ignored)
+
+
+# -- DB002 -----------------------------------------------------------------------------
+# What DB002 says for each way of failing: (message, hint). Fields: target
+# (host:port/db), user, database, host, sslmode, timeout, reason (the server's words).
+FAILURES: dict[ErrorKind, tuple[str, str]] = {
+    ErrorKind.AUTH_FAILED: (
+        "{target}: authentication failed for user {user!r} ({reason})",
+        f"The user or password in DATABASE_URL is wrong or was rotated: {CONSOLE_HINT}."),
+    ErrorKind.NOT_ALLOWED: (
+        "{target}: the server does not let user {user!r} connect from here ({reason})",
+        "The server's access rules (pg_hba.conf, IP allow-list) reject this client: allow it "
+        "in the provider's settings."),
+    ErrorKind.DATABASE_MISSING: (
+        "{target}: database {database!r} does not exist on the server",
+        "Create it (createdb, or in the provider's console) or fix the database name at the "
+        "end of DATABASE_URL."),
+    ErrorKind.REFUSED: (
+        "{target}: connection refused, nothing listens on that port",
+        f"Is PostgreSQL running there, on that port? For local development `{FIX_LOCAL_DB}` "
+        "starts one."),
+    ErrorKind.UNRESOLVABLE: (
+        "host name {host!r} does not resolve ({reason})",
+        "Check the host in DATABASE_URL for a typo; a deleted Neon endpoint or Supabase "
+        "project stops resolving; check DNS or the VPN."),
+    ErrorKind.UNREACHABLE: (
+        "{target}: the network cannot reach the host ({reason})",
+        "Check the network, VPN or firewall between this machine and the database."),
+    ErrorKind.TIMEOUT: (
+        "{target}: no answer within {timeout:g} s",
+        "A firewall may drop the traffic, or the server is overloaded or far away; raise "
+        "`[database] timeout` or --timeout if it is merely slow."),
+    ErrorKind.TLS_REQUIRED: (
+        "{target}: the server requires TLS and the connection did not use it ({reason})",
+        "Add ?sslmode=require to DATABASE_URL (Neon and Supabase require TLS)."),
+    ErrorKind.TLS_UNAVAILABLE: (
+        "{target}: DATABASE_URL requires TLS (sslmode={sslmode}) but the server does not offer it",
+        "Enable TLS on the server; drop sslmode=require only for a server on this machine."),
+    ErrorKind.TLS_CERTIFICATE: (
+        "{target}: the server's TLS certificate was not accepted ({reason})",
+        "With sslmode=verify-full or verify-ca, point sslrootcert at the provider's CA (or "
+        "sslrootcert=system), or use sslmode=require."),
+    ErrorKind.NOT_POSTGRES: (
+        "{target}: something answers there, but not PostgreSQL ({reason})",
+        "The host or port in DATABASE_URL points at another service: check the port."),
+    ErrorKind.OTHER: (
+        "{target}: could not connect ({reason})",
+        "Read the server's message; check DATABASE_URL and the server."),
+}
+
+
+def judge_reachable(facts: DatabaseFacts) -> Outcome:
+    if facts.url_problem is not None:
+        return skipped(f"not run: {facts.url_problem} (see DB001)", blocked_by="DB001")
+    details = facts.details()
+    url = facts.url
+    assert url is not None
+    if not facts.reachable:
+        kind = facts.error_kind or ErrorKind.OTHER
+        message, hint = FAILURES[kind]
+        local = all(is_loopback(host) for host in url.hosts)
+        fix = FIX_LOCAL_DB if kind is ErrorKind.REFUSED and local else None
+        return failed(message.format(target=url.target, user=url.user, database=url.database,
+                                     host=url.host, sslmode=url.sslmode, timeout=facts.timeout,
+                                     reason=_server_reason(facts.error)),
+                      hint=hint, fix=fix, **details)
+    latency = ("no round trip" if facts.latency_ms is None
+               else f"{facts.latency_ms:g} ms round trip")
+    return passed(
+        f"connected to PostgreSQL {facts.server_version} at {url.target} as {url.user!r} in "
+        f"{facts.connect_ms:g} ms ({latency}, TLS {'on' if facts.tls else 'off'})",
+        **details,
+    )
+
+
+@check(DB002, needs=("DB001",), budget=_budget)
+async def database_reachable(ctx: Context) -> Outcome:
+    return judge_reachable(await database_facts(ctx))
+
+
+# -- DB003 -----------------------------------------------------------------------------
+def judge_tls(facts: DatabaseFacts) -> Outcome:
+    if facts.url_problem is not None:
+        return skipped(f"not run: {facts.url_problem} (see DB001)", blocked_by="DB001")
+    if not facts.reachable or facts.url is None:
+        return skipped("not run: no connection to judge (see DB002)", blocked_by="DB002")
+    url = facts.url
+    where = facts.hostaddr if facts.hostaddr and facts.hostaddr != url.host else None
+    host = f"{url.host} ({where})" if where else url.host
+    details: dict[str, Any] = {"host": url.host, "hostaddr": facts.hostaddr, "tls": facts.tls,
+                               "loopback": facts.is_loopback, "sslmode": url.sslmode}
+    if facts.tls:
+        if not facts.is_loopback and url.sslmode not in TLS_REQUIRING_SSLMODES:
+            return warned(
+                f"TLS is in use to {host}, but DATABASE_URL does not require it "
+                f"(sslmode={url.sslmode or 'unset'}): node-postgres and other drivers that do not "
+                "negotiate TLS by themselves would connect in clear text",
+                hint="Add ?sslmode=require (or verify-full) to DATABASE_URL.", **details)
+        return passed(f"TLS in use to {host}", **details)
+    if facts.is_loopback:
+        kind = "a unix socket" if url.socket else "loopback"
+        return passed(f"{host} is {kind}: no TLS, and none needed (the traffic never leaves this "
+                      "machine)", **details)
+    return failed(f"{host} is not loopback and the connection does not use TLS: the password and "
+                  "data cross the network in clear text", **details)
+
+
+@check(DB003, needs=("DB001",), budget=_budget)
+async def remote_uses_tls(ctx: Context) -> Outcome:
+    return judge_tls(await database_facts(ctx))

