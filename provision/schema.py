@@ -37,6 +37,7 @@ from checks.core.context import Context
 from checks.core.model import listed, plural
 from checks.core.sources import schema_paths
 from provision import Options, Provisioned, ProvisionFailed
+from provision.schemaplan import missing_objects
 
 # A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"deploy-check provision schema").digest()[:8], "big",
@@ -104,37 +105,6 @@ async def _run_steps(connection: Any, ctx: Context, steps: list[Any]) -> None:
     raise ProvisionFailed(
         f"statement {failing + 1} of {len(steps)} failed at {step.statement.path.name}:{line}: "
         f"{ctx.mask(message)} (in `{step.label}`){ctx.mask(hint)}; rolled back, nothing was applied")
-
-
-# One round trip: which of the schema's other objects (indexes, views, sequences, types,
-# functions, schemas, extensions, triggers) do not exist. A name without a schema is
-# looked up on the session's search_path, as the statement that creates it would be.
-MISSING_OBJECTS = """
-SELECT o.kind, o.name
-FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS o(kind, schema, name, tbl)
-WHERE NOT CASE o.kind
-    WHEN 'relation' THEN to_regclass(CASE WHEN o.schema = '' THEN quote_ident(o.name)
-                                     ELSE quote_ident(o.schema) || '.' || quote_ident(o.name) END) IS NOT NULL
-    WHEN 'type' THEN to_regtype(CASE WHEN o.schema = '' THEN quote_ident(o.name)
-                                ELSE quote_ident(o.schema) || '.' || quote_ident(o.name) END) IS NOT NULL
-    WHEN 'function' THEN EXISTS (
-        SELECT 1 FROM pg_proc p WHERE p.proname = o.name AND (
-            CASE WHEN o.schema = '' THEN p.pronamespace = ANY (current_schemas(true)::regnamespace[])
-                 ELSE p.pronamespace = to_regnamespace(quote_ident(o.schema)) END))
-    WHEN 'schema' THEN to_regnamespace(quote_ident(o.name)) IS NOT NULL
-    WHEN 'extension' THEN EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = o.name)
-    WHEN 'trigger' THEN EXISTS (SELECT 1 FROM pg_trigger t
-                                WHERE t.tgname = o.name AND t.tgrelid = to_regclass(o.tbl))
-    ELSE true END
-"""
-
-
-async def missing_objects(connection: Any, objects: list[tuple[str, str, str, str]]) -> list[str]:
-    if not objects:
-        return []
-    columns = [list(column) for column in zip(*objects, strict=True)]
-    rows = await (await connection.execute(MISSING_OBJECTS, columns)).fetchall()
-    return [f"{kind} {name}" for kind, name in rows]
 
 
 def refused_statements(parsed: Any) -> list[str]:

@@ -74,7 +74,6 @@ async def make_plan(connection: Any, parsed: ParsedSchema,
     from pglast.enums import AlterTableType
 
     from checks.schema.sqlmodel import _object
-    from provision.schema import MISSING_OBJECTS
 
     plan = Plan()
     if not live:
@@ -214,3 +213,35 @@ def _object_of(node: Any) -> Any:
     from checks.schema.sqlmodel import _object
 
     return _object(node)
+
+
+# One round trip: which of the schema's other objects (indexes, views, sequences, types,
+# functions, schemas, extensions, triggers) do not exist. A name without a schema is
+# looked up on the session's search_path, as the statement that creates it would be.
+MISSING_OBJECTS = """
+SELECT o.kind, o.name
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS o(kind, schema, name, tbl)
+WHERE NOT CASE o.kind
+    WHEN 'relation' THEN to_regclass(CASE WHEN o.schema = '' THEN quote_ident(o.name)
+                                     ELSE quote_ident(o.schema) || '.' || quote_ident(o.name) END) IS NOT NULL
+    WHEN 'type' THEN to_regtype(CASE WHEN o.schema = '' THEN quote_ident(o.name)
+                                ELSE quote_ident(o.schema) || '.' || quote_ident(o.name) END) IS NOT NULL
+    WHEN 'function' THEN EXISTS (
+        SELECT 1 FROM pg_proc p WHERE p.proname = o.name AND (
+            CASE WHEN o.schema = '' THEN p.pronamespace = ANY (current_schemas(true)::regnamespace[])
+                 ELSE p.pronamespace = to_regnamespace(quote_ident(o.schema)) END))
+    WHEN 'schema' THEN to_regnamespace(quote_ident(o.name)) IS NOT NULL
+    WHEN 'extension' THEN EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = o.name)
+    WHEN 'trigger' THEN EXISTS (SELECT 1 FROM pg_trigger t
+                                WHERE t.tgname = o.name AND t.tgrelid = to_regclass(o.tbl))
+    ELSE true END
+"""
+
+
+
+async def missing_objects(connection: Any, objects: list[tuple[str, str, str, str]]) -> list[str]:
+    if not objects:
+        return []
+    columns = [list(column) for column in zip(*objects, strict=True)]
+    rows = await (await connection.execute(MISSING_OBJECTS, columns)).fetchall()
+    return [f"{kind} {name}" for kind, name in rows]

@@ -15,7 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key, versioned_files
+from checks.migrations.base import (
+    HistoryFacts,
+    HistoryTable,
+    Migration,
+    compare_by_key,
+    versioned_files,
+)
 
 _VERSION = re.compile(r"^(\d+).*\.sql$")
 

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, HistoryTable, Migration, sha256_text
+from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text
 from checks.support.files import read_text
 
 

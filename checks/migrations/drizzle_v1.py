@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, HistoryTable, Migration, sha256_text
+from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text
 
 _STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})")
 CREATE = ("CREATE TABLE IF NOT EXISTS {} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, "
@@ -140,7 +140,7 @@ class DrizzleV1(HistoryTable):
     async def record(self, connection: Any, applied: list[Migration]) -> None:
         from psycopg import sql
 
-        from checks.migrations import table_columns
+        from checks.migrations.base import table_columns
 
         await self._create_schema(connection)
         await connection.execute(sql.SQL(CREATE).format(self._identifier()))

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, HistoryTable, Migration, versioned_files
+from checks.migrations.base import HistoryFacts, HistoryTable, Migration, versioned_files
 
 _UP = re.compile(r"^([0-9]+)_(.*)\.up\.sql$")
 

@@ -17,7 +17,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key
+from checks.migrations.base import HistoryFacts, HistoryTable, Migration, compare_by_key
 
 CREATE = """CREATE TABLE IF NOT EXISTS {} (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,

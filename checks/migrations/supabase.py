@@ -15,7 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations import HistoryFacts, HistoryTable, Migration, compare_by_key, versioned_files
+from checks.migrations.base import (
+    HistoryFacts,
+    HistoryTable,
+    Migration,
+    compare_by_key,
+    versioned_files,
+)
 
 _FILE = re.compile(r"^([0-9]+)_(.*)\.sql$")
 SCHEMA, NAME = "supabase_migrations", "schema_migrations"
