@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import re
 import time
 from collections.abc import AsyncIterator
@@ -20,11 +21,12 @@ from urllib.parse import quote
 
 from checks.core.context import Context
 from checks.core.db import url_var
-from checks.support.envfile import EnvFile
-from checks.support.pgembed import EmbeddedPostgres, EmbeddedPostgresError
+from checks.support.envfile import EnvFile, parse_env_text
+from checks.support.pgembed import EmbeddedPostgres, EmbeddedPostgresError, try_exclusive
 from checks.support.placeholders import is_placeholder
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
+from provision.platforms import PLATFORMS, STAND_INS, stand_in_sql
 
 STATE_DIR = ".deploy-check"
 LOCAL_DB_DIR = "local-db"
@@ -95,9 +97,8 @@ def _ignore_state_dir(project: Path) -> None:
 async def _platform_stand_ins(url: str, platform: str) -> str:
     """The platform's objects the app's schema references, as minimal stand-ins
     (provision/platforms.py), created idempotently in the local database."""
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
-    from provision.platforms import STAND_INS, stand_in_sql
 
     try:
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
@@ -126,7 +127,6 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             f"it. Empty or remove that line to use a local database instead."
         )
     result = Provisioned("local-db", changed=False)
-    from provision.platforms import PLATFORMS
 
     platform = options.platform
     if platform is None and ctx.model.auth_provider in PLATFORMS:
@@ -152,9 +152,7 @@ LOCK_WAIT = 120.0  # a first start (initdb) takes seconds; two runs at once wait
 async def _project_lock(project: Path) -> AsyncIterator[None]:
     """One `provision local-db` at a time per project: the second waits, then finds the
     server running and the database created (it used to fail with a raw UniqueViolation)."""
-    import fcntl
 
-    from checks.support.pgembed import try_exclusive
 
     path = Path(project) / STATE_DIR / "local-db.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +171,6 @@ async def _project_lock(project: Path) -> AsyncIterator[None]:
 
 async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, env_path: Path,
                             result: Provisioned, *, platform: str | None = None) -> Provisioned:
-    from checks.support.envfile import parse_env_text
 
     # Read again under the lock: a run that held it before may have written the URL.
     text_now = env_path.read_text(encoding="utf-8") if env_path.is_file() else None

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from checks.core.context import Context
-from checks.support.envfile import EnvFile
+from checks.project.detectors import EXAMPLE_FILES
+from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name
 from provision import Options, Provisioned, ProvisionFailed
@@ -150,12 +151,8 @@ def _read(path: Path) -> str | None:
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
-    from checks.support.envfile import parse_env_text
-
     example = ctx.example
     if example.parsed is None:
-        from checks.project.detectors import EXAMPLE_FILES
-
         raise ProvisionFailed(example.error or f"no env example in {ctx.project} to start from "
                               f"(looked for {', '.join(EXAMPLE_FILES)}; --example names another)")
     if ctx.env_local.error:

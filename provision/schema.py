@@ -29,15 +29,22 @@ transaction (DESIGN.md "Provisioning rules").
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from typing import Any
 
 from checks.core.context import Context
+from checks.core.db import app_search_path, open_connection
 from checks.core.model import listed, plural
-from checks.core.sources import schema_paths
+from checks.core.sources import read_schema, schema_paths
+from checks.migrations import migrator_for
+from checks.schema import parsed_schema, table_columns
+from checks.schema.platform import platform_hint
+from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
+from checks.support.pgurl import InvalidDatabaseUrl
 from provision import Options, Provisioned, ProvisionFailed
-from provision.schemaplan import missing_objects
+from provision.schemaplan import Step, make_plan, missing_objects, unverified
 
 # A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"deploy-check provision schema").digest()[:8], "big",
@@ -60,7 +67,7 @@ async def _run_steps(connection: Any, ctx: Context, steps: list[Any]) -> None:
     them one by one); on an error, the statement is found from the error position, or
     else by running the steps one by one up to the failing one under a savepoint (only
     then: the cost of naming is paid on failure, not on every statement)."""
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
     separator = "\n;\n"  # a statement may end in a -- comment: the ; goes on its own line
     spans, offset = [], 0
@@ -97,7 +104,6 @@ async def _run_steps(connection: Any, ctx: Context, steps: list[Any]) -> None:
         line += step.sql.count("\n", 0, inner_position)
     message = error.diag.message_primary or str(error)
     hint = f" — PostgreSQL's hint: {error.diag.message_hint}" if error.diag.message_hint else ""
-    from checks.schema.platform import platform_hint
 
     platform = platform_hint(message)
     if platform:
@@ -121,9 +127,6 @@ def refused_statements(parsed: Any) -> list[str]:
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
-    from checks.schema import parsed_schema
-    from checks.schema.sqlmodel import SchemaSyntaxError
-
     paths = schema_paths(ctx)
     if not paths:
         raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
@@ -166,7 +169,6 @@ def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied")
 
 def _history(ctx: Context) -> tuple[Any, list[Any]]:
     """The project's migrator and its migrations; (None, []) for schema.sql or a plain folder."""
-    from checks.migrations import migrator_for
 
     source = ctx.model.schema
     migrator = migrator_for(ctx)
@@ -183,12 +185,8 @@ class _NeedsStatements(Exception):
 
 
 async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any) -> Provisioned:
-    import asyncio
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
-    import psycopg
-
-    from checks.core.db import open_connection
-    from checks.support.pgurl import InvalidDatabaseUrl
 
     migrator, migrations = _history(ctx)
     if migrator is None:
@@ -222,18 +220,17 @@ def _would_refuse(result: Provisioned, parsed: Any, options: Options) -> None:
 
 async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
                  source_names: str, migrator: Any = None, migrations: Any = ()) -> Provisioned:
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
     result = Provisioned("schema", changed=False)
     async with connection.transaction(force_rollback=options.dry_run):
         await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        from checks.core.db import app_search_path
 
         search_path = parsed.search_path if parsed is not None else app_search_path(ctx)
         if search_path:
             # The app's path (Prisma's ?schema= never reaches libpq): unqualified names in
             # the file land where the app will look for them.
-            from psycopg import sql
+            from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
             await connection.execute(sql.SQL("SET LOCAL search_path TO {}").format(
                 sql.SQL(", ").join(sql.Identifier(p) if p != "$user" else sql.SQL('"$user"')
@@ -277,10 +274,6 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
                          result: Provisioned) -> Provisioned:
     """Only the migrations the migrator's own history does not hold, in its order, then
     their rows, in the transaction (and under the lock) the caller holds."""
-    from checks.core.db import app_search_path
-    from checks.core.sources import read_schema
-    from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
-    from provision.schemaplan import Step
 
     if facts.failed:
         raise ProvisionFailed(f"{migrator.table}: cannot go on past these migrations ({listed(facts.failed)}): "
@@ -321,8 +314,6 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
     """The schema (or a whole history the migrator never ran here) against the live
     database: nothing when it is all there, else the additive plan, in the caller's
     transaction."""
-    from checks.schema import table_columns
-    from provision.schemaplan import make_plan
 
     live = await table_columns(connection, list(parsed.tables)) if parsed.tables else {}
     # A history about to be recorded as applied is never taken as applied on its tables
@@ -336,8 +327,6 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
         raise _NeedsStatements
     plan = await make_plan(connection, parsed, live)
     if baseline is not None:
-        from provision.schemaplan import unverified
-
         missing = await unverified(connection, plan)
         if missing:
             shown = "; ".join(f"{s.where} `{s.first_line}`" for s in missing[:10])

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.sqlmodel import ParsedSchema, Statement, TableName
+from checks.schema.sqlmodel import ParsedSchema, Statement, TableName, _object
 
 # MISSING_OBJECTS with the whole key, so each statement can be matched to its object.
 _KEYED = "SELECT o.kind, o.schema, o.name, o.tbl"
@@ -49,7 +49,7 @@ class Plan:
 
 
 def _table(statement: Statement) -> TableName | None:
-    from pglast import ast
+    from pglast import ast  # start-up: only runs that read SQL load pglast
 
     node, default = statement.node, statement.schema
     relation = getattr(node, "relation", None) or getattr(node, "table", None)
@@ -62,7 +62,7 @@ def _table(statement: Statement) -> TableName | None:
 
 
 def _deparse(node: Any) -> str:
-    from pglast.stream import RawStream
+    from pglast.stream import RawStream  # start-up: only runs that read SQL load pglast
 
     return str(RawStream()(node))
 
@@ -70,10 +70,9 @@ def _deparse(node: Any) -> str:
 async def make_plan(connection: Any, parsed: ParsedSchema,
                     live: dict[TableName, dict[str, Any]]) -> Plan:
     """`live`: the columns of the schema's tables that exist (checks.schema.table_columns)."""
-    from pglast import ast
-    from pglast.enums import AlterTableType
+    from pglast import ast  # start-up: only runs that read SQL load pglast
+    from pglast.enums import AlterTableType  # start-up: only runs that read SQL load pglast
 
-    from checks.schema.sqlmodel import _object
 
     plan = Plan()
     if not live:
@@ -167,8 +166,8 @@ async def unverified(connection: Any, plan: Plan) -> list[Statement]:
     them must be there before a history the migrator never ran may be recorded as applied
     (a left-out ENABLE ROW LEVEL SECURITY, policy, constraint or UPDATE would otherwise be
     marked done and never run by anyone)."""
-    from pglast import ast
-    from pglast.enums import AlterTableType
+    from pglast import ast  # start-up: only runs that read SQL load pglast
+    from pglast.enums import AlterTableType  # start-up: only runs that read SQL load pglast
 
     async def holds(query: str, *params: str) -> bool:
         row = await (await connection.execute(query, params)).fetchone()
@@ -210,8 +209,6 @@ async def unverified(connection: Any, plan: Plan) -> list[Statement]:
 
 
 def _object_of(node: Any) -> Any:
-    from checks.schema.sqlmodel import _object
-
     return _object(node)
 
 

@@ -151,7 +151,7 @@ def test_every_check_has_catalogue_text() -> None:
 def test_check_that_raises_becomes_a_fail_distinct_from_a_failed_expectation(tmp_path: Path) -> None:
     import asyncio
 
-    from checks import registry
+    from checks.core import registry
     from checks.core.context import Context
     from checks.core.model import Spec
     from checks.core.runner import run

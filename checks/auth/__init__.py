@@ -9,8 +9,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checks.core.context import Context
+from checks.core.http import fetch, network_hint
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.core.registry import check
+from checks.runtime.session import dev_budget, dev_facts
+from checks.runtime.signin.plan import login_plan
 from checks.runtime.signin.providers import CLERK_KEYS, SUPABASE_ANON_KEYS, clerk_frontend_api
 from checks.support.hosts import is_loopback
 from checks.support.placeholders import is_placeholder
@@ -243,8 +246,6 @@ def judge_gotrue(body: Any) -> str | None:
 
 @check(AUTH002, needs=("AUTH001",), budget=lambda ctx: 3 * ctx.timeout + 5)  # OIDC: two GETs
 async def endpoint(ctx: Context) -> Outcome:
-    from checks.core.http import fetch, network_hint
-
     chosen = plan(ctx)
     if chosen.provider in (None, "none"):
         return skipped("no auth endpoint to check")
@@ -325,16 +326,11 @@ AUTH003 = Spec(
 
 
 def _login_budget(ctx: Context) -> float:
-    from checks.runtime.session import dev_budget
-
     return dev_budget(ctx)  # the sign-in is part of the dev server's run, counted there
 
 
 @check(AUTH003, budget=_login_budget)
 async def otp_login(ctx: Context) -> Outcome:
-    from checks.runtime.session import dev_facts
-    from checks.runtime.signin.plan import login_plan
-
     login, not_planned = login_plan(ctx)
     if login is None and ctx.model.auth_provider in (None, "none"):
         return skipped(not_planned)

@@ -56,13 +56,20 @@ ProjectOption = Annotated[
 
 def _context(project: Path, *, env_file: Path | None = None, example: Path | None = None,
              timeout: float | None = None, progress: Progress | None = None) -> Context:
-    from checks.core.context import DEFAULT_TIMEOUT, Context
-    from checks.project.config import load_config
+    from checks.core.context import (  # start-up: --help and --version load no more than the CLI
+        DEFAULT_TIMEOUT,
+        Context,
+    )
+    from checks.project.config import (
+        load_config,  # start-up: --help and --version load no more than the CLI
+    )
 
     if not project.is_dir():
         raise DeployCheckError(f"--project: {project} is not a directory")
     if timeout is not None:
-        from checks.project.config import seconds
+        from checks.project.config import (
+            seconds,  # start-up: --help and --version load no more than the CLI
+        )
 
         timeout = seconds("--timeout", timeout)
     if example is not None and not example.is_absolute():
@@ -87,13 +94,17 @@ def _context(project: Path, *, env_file: Path | None = None, example: Path | Non
 
 def run_until_signalled(work: Coroutine[Any, Any, T]) -> T:
     """checks.support.signals imports asyncio: only the commands that run something pay for it."""
-    from checks.support.signals import run_until_signalled as run
+    from checks.support.signals import (
+        run_until_signalled as run,  # start-up: --help and --version load no more than the CLI
+    )
 
     return run(work)
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    from provision.files import write_atomically
+    from provision.files import (
+        write_atomically,  # start-up: --help and --version load no more than the CLI
+    )
 
     write_atomically(path, text)
 
@@ -123,9 +134,11 @@ def check(
                                      "this machine (or a production Clerk key).")] = False,
 ) -> None:
     """Run the readiness checks and print one verdict (exit 0 ready, 1 not ready)."""
-    from checks.core.model import Status
-    from checks.core.registry import select
-    from checks.report import renderer
+    from checks.core.model import Status  # start-up: --help and --version load no more than the CLI
+    from checks.core.registry import (
+        select,  # start-up: --help and --version load no more than the CLI
+    )
+    from checks.report import renderer  # start-up: --help and --version load no more than the CLI
 
     if format not in FORMAT_NAMES:
         raise DeployCheckError(f"--format: unknown format {format!r} (one of {', '.join(FORMAT_NAMES)})")
@@ -160,7 +173,10 @@ def check(
         ctx.allow_remote_login = allow_remote_login
         report = _run(chosen, ctx, level, strict)
         if fix:
-            from checks.cli.fixing import MAX_ROUNDS, run_fixes
+            from checks.cli.fixing import (  # start-up: --help and --version load no more than the CLI
+                MAX_ROUNDS,
+                run_fixes,
+            )
 
             def fresh() -> Context:
                 again = _context(project, env_file=env_file, example=example, timeout=timeout,
@@ -198,7 +214,9 @@ def check(
     else:
         sys.stdout.write(payload)
     if format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
-        from checks.report.markdown import render as render_markdown
+        from checks.report.markdown import (
+            render as render_markdown,  # start-up: --help and --version load no more than the CLI
+        )
 
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(render_markdown(report) + "\n")
@@ -216,7 +234,9 @@ def _color() -> bool:
 
 
 def _console(report: Report, color: bool, verbosity: int = 0) -> str:
-    from checks.report.console import render
+    from checks.report.console import (
+        render,  # start-up: --help and --version load no more than the CLI
+    )
 
     return render(report, color=color, verbosity=verbosity)
 
@@ -224,16 +244,20 @@ def _console(report: Report, color: bool, verbosity: int = 0) -> str:
 def _progress() -> contextlib.AbstractContextManager[Progress]:
     """The live view on a terminal; nothing (and no rich import) for CI logs and pipes."""
     if not sys.stderr.isatty():
-        from checks.core.context import SilentProgress
+        from checks.core.context import (
+            SilentProgress,  # start-up: --help and --version load no more than the CLI
+        )
 
         return contextlib.nullcontext(SilentProgress())
-    from checks.report.console import ConsoleProgress
+    from checks.report.console import (
+        ConsoleProgress,  # start-up: --help and --version load no more than the CLI
+    )
 
     return ConsoleProgress(sys.stderr, enabled=True)
 
 
 def _run(chosen: list[Check], ctx: Context, level: Status, strict: bool = False) -> Report:
-    from checks.core.runner import run
+    from checks.core.runner import run  # start-up: --help and --version load no more than the CLI
 
     return run_until_signalled(run(chosen, ctx, level, strict=strict))
 
@@ -248,7 +272,11 @@ def detect(
                                                help="Write what was detected to deploy-check.toml (never overwrites).")] = False,
 ) -> None:
     """The project model: what deploy-check found in the app, where, and why."""
-    from checks.report.project import config_text, render_console, render_json
+    from checks.report.project import (  # start-up: --help and --version load no more than the CLI
+        config_text,
+        render_console,
+        render_json,
+    )
 
     if format not in ("console", "json"):
         raise DeployCheckError(f"--format: detect prints console or json, not {format!r}")
@@ -257,7 +285,9 @@ def detect(
     # Masked like every output: a configured dev command may carry a secret.
     sys.stdout.write(render_json(model, ctx.masker) if format == "json" else ctx.mask(render_console(model)))
     if write_config:
-        from checks.project.config import CONFIG_FILE
+        from checks.project.config import (
+            CONFIG_FILE,  # start-up: --help and --version load no more than the CLI
+        )
 
         target = ctx.project / CONFIG_FILE
         if target.exists():
@@ -269,7 +299,7 @@ def detect(
 @app.command("schema")
 def report_schema() -> None:
     """The JSON Schema (2020-12) of the `--format json` report."""
-    from importlib.resources import files
+    from importlib.resources import files  # start-up: importlib is loaded on first use
 
     sys.stdout.write(files("checks.report").joinpath("report.schema.json").read_text(encoding="utf-8"))
 
@@ -280,7 +310,9 @@ SHELLS = ("bash", "zsh", "fish")
 @app.command()
 def completion(shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish")]) -> None:
     """Print the shell completion script: `eval "$(deploy-check completion bash)"`."""
-    from typer._completion_shared import get_completion_script
+    from typer._completion_shared import (
+        get_completion_script,  # start-up: only the CLI's commands load typer
+    )
 
     if shell not in SHELLS:
         raise DeployCheckError(f"completion: unknown shell {shell!r} (one of {', '.join(SHELLS)})")
@@ -296,7 +328,9 @@ COMPLETE_VARIABLE = "_DEPLOY_CHECK_COMPLETE"
 @app.command("list")
 def list_checks() -> None:
     """Every check id, its family and title."""
-    from checks.core.registry import all_checks
+    from checks.core.registry import (
+        all_checks,  # start-up: --help and --version load no more than the CLI
+    )
 
     for entry in all_checks():
         spec = entry.spec
@@ -306,7 +340,7 @@ def list_checks() -> None:
 @app.command()
 def explain(check_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """What a check verifies, why, and how to fix it."""
-    from checks.core.registry import get
+    from checks.core.registry import get  # start-up: --help and --version load no more than the CLI
 
     spec = get(check_id).spec
     print(f"{spec.id} · {spec.family} · {spec.title}\n")
@@ -319,8 +353,14 @@ def explain(check_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
 def _database_target(ctx: Context) -> str | None:
     """Which server and database a provisioner is about to change, and where that came
     from — never the password. A shell still holding a production URL must be visible."""
-    from checks.core.db import database_url, url_var
-    from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url
+    from checks.core.db import (  # start-up: --help and --version load no more than the CLI
+        database_url,
+        url_var,
+    )
+    from checks.support.pgurl import (  # start-up: --help and --version load no more than the CLI
+        InvalidDatabaseUrl,
+        parse_database_url,
+    )
 
     raw = database_url(ctx)
     if not raw:
@@ -350,7 +390,11 @@ def _refuse_non_app(ctx: Context, force: bool) -> None:
 
 def _provision(name: str, project: Path, *, example: Path | None = None, force: bool = False,
                **options: Any) -> None:
-    from provision import Options, ProvisionFailed, provisioner
+    from provision import (  # start-up: --help and --version load no more than the CLI
+        Options,
+        ProvisionFailed,
+        provisioner,
+    )
 
     ctx = _context(project, example=example)
     _refuse_non_app(ctx, force)
@@ -414,7 +458,9 @@ def provision_local_db(
 ) -> None:
     """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
     if stop:
-        from provision.database import stop_local_db
+        from provision.database import (
+            stop_local_db,  # start-up: --help and --version load no more than the CLI
+        )
 
         if not project.is_dir():
             raise DeployCheckError(f"--project: {project} is not a directory")
@@ -440,14 +486,16 @@ def main(argv: list[str] | None = None) -> None:
         return
     commands = {"check", "list", "explain", "provision", "detect", "schema", "completion"}
     if args and not args[0].startswith("-") and args[0] not in commands:
-        import difflib
+        import difflib  # start-up: difflib is loaded on first use
 
         close = difflib.get_close_matches(args[0], sorted(commands), n=1, cutoff=0.6)
         if close:  # `deploy-check chek`: a typo, not a stray argument to `check`
             _fail(f"unknown command {args[0]!r}; did you mean {close[0]!r}?", EXIT_USAGE)
     completing = COMPLETE_VARIABLE in os.environ  # click reads COMP_WORDS, not these arguments
     if completing:
-        from typer._completion_classes import completion_init
+        from typer._completion_classes import (
+            completion_init,  # start-up: only the CLI's commands load typer
+        )
 
         completion_init()  # Typer's completion classes answer in the format its scripts read
     if not completing and (not args or (args[0] not in commands and args[0] not in ("--help", "-h", "--version", "-V"))):
@@ -471,7 +519,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: one masked line, never a traceback that may hold a secret
         if os.environ.get("DEPLOY_CHECK_DEBUG"):
             raise
-        from checks.support.secrets import Masker, secret_values
+        from checks.support.secrets import (  # start-up: --help and --version load no more than the CLI
+            Masker,
+            secret_values,
+        )
 
         masked = Masker(secret_values(os.environ))(f"{type(exc).__name__}: {exc}")
         _fail(f"internal error: {masked} (a bug in deploy-check; DEPLOY_CHECK_DEBUG=1 shows the "

@@ -4,10 +4,10 @@ with this output. Regenerate with `python -m checks.core.catalogue > docs/checks
 
 from __future__ import annotations
 
+from checks.core.registry import FAMILIES, all_checks
+
 
 def render() -> str:
-    from checks.core.registry import FAMILIES, all_checks
-
     lines = ["# Checks", "",
              "Generated from the catalogue by `python -m checks.core.catalogue`; "
              "`deploy-check explain ID` prints the same text.", ""]

@@ -13,9 +13,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from checks.project import discover, read_small
 from checks.project.config import Config
+from checks.project.detectors import DBMATE_ENV, EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
+from checks.project.state import find_monitoring_deferral
 from checks.support.envfile import EnvFile, read_env_file
-from checks.support.secrets import Masker, secret_values
+from checks.support.files import STATE_LIMIT, UnreadableFile, read_text
+from checks.support.secrets import Masker, secret_values, secrets_in_text
 
 if TYPE_CHECKING:
     import httpx
@@ -61,8 +65,6 @@ def _load(path: Path) -> LoadedEnvFile:
     try:
         return LoadedEnvFile(path, read_env_file(path), None)
     except (OSError, UnicodeDecodeError) as exc:
-        from checks.support.files import UnreadableFile
-
         said = str(exc) if isinstance(exc, UnreadableFile) else f"cannot read {path.name}: {exc}"
         return LoadedEnvFile(path, None, said)
 
@@ -115,7 +117,6 @@ class Context:
             return self.example_file_override
         if self.config.example_file:
             return self.path(self.config.example_file)
-        from checks.project.detectors import EXAMPLE_FILES
 
         for name in EXAMPLE_FILES:
             if self.path(name).exists():
@@ -132,7 +133,6 @@ class Context:
         environment): Next.js's `next dev` order, or the one pinned file."""
         if self.env_pinned:
             return [self.env_local]
-        from checks.project.detectors import NEXT_DEV_ENV_FILES
 
         found = []
         for name in NEXT_DEV_ENV_FILES:
@@ -153,8 +153,6 @@ class Context:
     @cached_property
     def model(self) -> ProjectModel:
         """What the app uses, discovered once per run (checks/project)."""
-        from checks.project import discover
-        from checks.project.detectors import DBMATE_ENV
 
         example = ((self.rel(self.example_path), self.example.parsed.keys)
                    if self.example.parsed is not None else None)
@@ -192,7 +190,6 @@ class Context:
     def file_values(self) -> list[dict[str, str]]:
         """Every value of every env file that may hold secrets, overridden or not: a
         secret in `.env` is a secret even where `.env.local` overrides it."""
-        from checks.project.detectors import SECRET_ENV_FILES
 
         found = [dict(f.parsed.values) for f in self.env_files if f.parsed]
         for name in SECRET_ENV_FILES:
@@ -206,15 +203,11 @@ class Context:
 
     @cached_property
     def masker(self) -> Masker:
-        from checks.support.secrets import secrets_in_text
-
         secrets = secret_values(self.env)
         for values in self.file_values():
             secrets |= secret_values(values)
         # deploy-check.toml itself: a dev command or an issuer URL may carry a secret.
         if self.config.path is not None:
-            from checks.project import read_small
-
             secrets |= secrets_in_text(read_small(self.config.path) or "")
         return Masker(secrets)
 
@@ -229,8 +222,6 @@ class Context:
     @cached_property
     def monitoring_deferral(self) -> Deferral | None:
         """A Decisions Log entry that defers monitoring (Sentry) for this gate."""
-        from checks.project.state import find_monitoring_deferral
-        from checks.support.files import STATE_LIMIT, read_text
 
         if not self.state_path.exists():
             return None
@@ -254,7 +245,7 @@ class Context:
         """One client per run; redirects are never followed automatically, so a
         credential can't travel to another host (checks follow them by hand)."""
         if self._http is None:
-            import httpx
+            import httpx  # start-up: only runs that make a request load httpx
 
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.timeout),

@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checks.core.sources import schema_paths
+from checks.project.config import CONFIG_FILE
+
 if TYPE_CHECKING:
     from checks.core.context import Context
 
@@ -40,9 +43,6 @@ def sha256(path: Path) -> str:
 
 
 def input_digests(ctx: Context) -> dict[str, str]:
-    from checks.core.sources import schema_paths
-    from checks.project.config import CONFIG_FILE
-
     files = [ctx.example_path, *schema_paths(ctx), ctx.state_path, ctx.path(CONFIG_FILE)]
     digests: dict[str, str] = {}
     for path in files:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from checks.core.context import Context
+from checks.support.hosts import is_loopback
 
 MAX_BODY = 1 << 20  # 1 MiB: a JWKS or a Sentry project is a few KiB
 MAX_REDIRECTS = 5
@@ -40,7 +42,7 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 
 async def _once(ctx: Context, url: str, headers: dict[str, str], max_body: int) -> Fetched:
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
     fetched = Fetched(url)
     try:
@@ -77,7 +79,6 @@ REFUSED = ("connection refused", "errno 111]", "errno 61]", "connect call failed
 def network_kind(exc: BaseException) -> str:
     """dns, refused or unreachable: each has its own fix. httpx (through anyio) wraps the
     socket's error in "All connection attempts failed": the cause chain keeps it."""
-    import socket
 
     chain: list[BaseException] = []
     current: BaseException | None = exc
@@ -98,7 +99,6 @@ def network_kind(exc: BaseException) -> str:
 
 def network_hint(fetched: Fetched, service: str, local_start: str | None = None) -> str | None:
     """The hint for a network failure, by kind; None when the failure is not one."""
-    from checks.support.hosts import is_loopback
 
     parts = urlsplit(fetched.url)
     host = parts.hostname or "?"

@@ -28,7 +28,7 @@ from checks.core.model import (
     printable,
     skipped,
 )
-from checks.core.registry import Check
+from checks.core.registry import FAMILIES, Check, registered
 from checks.project.config import Waiver
 from checks.support.errors import DeployCheckError
 
@@ -178,7 +178,6 @@ PROOF_OF_CLAUSE = {
 def unverified_clauses(ctx: Context, results: list[CheckResult]) -> list[str]:
     """What the gate could not check at all: the skips that said so, families this run
     left out, and the proofs that did not pass."""
-    from checks.core.registry import FAMILIES, registered
 
     clauses: list[str] = []
     if not ctx.model.looks_like_app:

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from checks.core.context import Context
+from checks.project import read_small
+from checks.support.files import SCHEMA_LIMIT, read_text
 
 DEFAULT_SCHEMA = "schema.sql"
 # dbmate files hold both directions; only the "up" part describes the schema.
@@ -28,9 +31,7 @@ def migration_files(directory: Path, kind: str) -> list[Path]:
     if kind == "drizzle":
         # drizzle-kit's journal orders the migrations (<out>/meta/_journal.json, entries[].tag;
         # drizzle-orm src/migrator.ts readMigrationFiles).
-        import json
 
-        from checks.project import read_small
 
         text = read_small(directory / "meta" / "_journal.json")
         try:
@@ -71,8 +72,6 @@ def schema_paths(ctx: Context) -> list[Path]:
 
 
 def read_schema(path: Path) -> SchemaSource:
-    from checks.support.files import SCHEMA_LIMIT, read_text
-
     text = read_text(path, SCHEMA_LIMIT, encoding="utf-8-sig")
     up = _DBMATE_UP.search(text)
     if up is None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from checks.core.context import Context
 from checks.core.db import database_timeout, database_url, shared_connection, url_var
 from checks.support.hosts import is_loopback
+from checks.support.pgmessages import classify
 from checks.support.pgurl import DatabaseUrl, InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
 
@@ -43,7 +44,6 @@ def classify_error(text: str) -> ErrorKind:
         if pattern.search(text):
             return kind
     # A server with a non-English lc_messages: its catalog's words (checks/support/pgmessages.py).
-    from checks.support.pgmessages import classify
 
     translated = classify(text)
     return ErrorKind(translated) if translated else ErrorKind.OTHER
@@ -113,7 +113,7 @@ async def _probe(connection: psycopg.AsyncConnection[tuple[Any, ...]]) -> float:
 
 
 async def collect_facts(ctx: Context) -> DatabaseFacts:
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
     timeout = database_timeout(ctx)
     raw = database_url(ctx)

@@ -9,7 +9,7 @@ from checks.core.context import Context
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.core.registry import check
 from checks.runtime.output import ERROR_LINE, error_lines
-from checks.runtime.session import dev_budget
+from checks.runtime.session import dev_budget, dev_facts
 
 DEV001 = Spec(
     "DEV001", "devserver", "The dev server starts and answers HTTP",
@@ -40,8 +40,6 @@ LAST_LINES = 5  # of a dev server that never answered, quoted in DEV001's messag
 
 @check(DEV001, budget=dev_budget)
 async def boots(ctx: Context) -> Outcome:
-    from checks.runtime.session import dev_facts
-
     facts = await dev_facts(ctx)
     if facts.skip_reason:
         return unverified(f"devserver: {facts.skip_reason}")
@@ -79,8 +77,6 @@ async def boots(ctx: Context) -> Outcome:
 
 @check(DEV002, budget=dev_budget)
 async def routes_answer(ctx: Context) -> Outcome:
-    from checks.runtime.session import dev_facts
-
     facts = await dev_facts(ctx)
     if facts.skip_reason:
         return skipped(facts.skip_reason)
@@ -108,8 +104,6 @@ async def routes_answer(ctx: Context) -> Outcome:
 
 @check(DEV003, budget=dev_budget)
 async def no_error_lines(ctx: Context) -> Outcome:
-    from checks.runtime.session import dev_facts
-
     facts = await dev_facts(ctx)
     if facts.skip_reason:
         return skipped(facts.skip_reason)
@@ -140,8 +134,6 @@ DEV004 = Spec(
 
 @check(DEV004, budget=dev_budget)
 async def signed_in_flow(ctx: Context) -> Outcome:
-    from checks.runtime.session import dev_facts
-
     if not any(route.signed_in for route in ctx.config.routes):
         return unverified("devserver: the signed-in core flow is not described: add routes with "
                           "signed_in = true to [dev_server] routes")

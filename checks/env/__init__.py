@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import fnmatch
+import json
 import re
 from pathlib import Path
 from typing import Any
 
-from checks.core.context import Context
+from checks.core.context import Context, _load
 from checks.core.evidence import run_git
 from checks.core.model import Outcome, Spec, failed, listed, passed, plural, skipped, warned
 from checks.core.registry import check
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.support.placeholders import is_placeholder
+from checks.support.secrets import has_token_shape, is_secret_name, url_password
 
 FIX_ENV = "deploy-check provision env"
 
@@ -74,8 +78,6 @@ PUBLIC_SECRET_NAME = re.compile(
 
 def _jwt_role(value: str) -> str | None:
     """The `role` claim of a Supabase key (a JWT): anon is public by design."""
-    import base64
-    import json
 
     parts = value.strip().split(".")
     if len(parts) != 3 or not parts[0].startswith("eyJ"):
@@ -101,8 +103,6 @@ def public_by_design(value: str) -> bool:
 
 
 def secret_by_value(value: str) -> bool:
-    from checks.support.secrets import has_token_shape, url_password
-
     if not value.strip() or public_by_design(value):
         return False
     return bool(has_token_shape(value) or url_password(value) or _jwt_role(value) == "service_role")
@@ -112,7 +112,6 @@ MONITORING_KEY = re.compile(r"SENTRY", re.IGNORECASE)
 def copied_from_example(ctx: Context, key: str) -> bool:
     """A secret-named value identical to the committed example's is published, not secret
     (`NEXTAUTH_SECRET=my-superstrong-secret` copied from .env.example)."""
-    from checks.support.secrets import is_secret_name
 
     example = ctx.example.parsed
     if example is None or not is_secret_name(key):
@@ -132,7 +131,6 @@ _plural = plural
 def monitoring_waived(ctx: Context) -> bool:
     """One rule for every kind of waiver of the Sentry requirements: a Decisions Log
     deferral, `[sentry] required = false`, or an active `[[waivers]]` covering SENTRY001."""
-    import fnmatch
 
     return (ctx.monitoring_deferral is not None or ctx.config.sentry_required is False
             or any(fnmatch.fnmatchcase("SENTRY001", w.check) and not w.expired(ctx.today)
@@ -279,8 +277,6 @@ def documented(ctx: Context) -> Outcome:
 
 def _secret_keys(ctx: Context, path: Path) -> list[str]:
     """Keys of `path` whose values are real secrets (by name, filled, not placeholders)."""
-    from checks.core.context import _load
-    from checks.support.secrets import is_secret_name, url_password
 
     parsed = _load(path).parsed
     if parsed is None:

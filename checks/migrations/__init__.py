@@ -8,7 +8,14 @@ drizzle_v1.py, prisma.py, supabase.py, dbmate.py, golang_migrate.py) on the shar
 from __future__ import annotations
 
 from checks.core.context import Context
+from checks.core.db import app_search_path
 from checks.migrations.base import Migrator
+from checks.migrations.dbmate import Dbmate
+from checks.migrations.drizzle import Drizzle, journal_refused
+from checks.migrations.drizzle_v1 import DrizzleV1
+from checks.migrations.golang_migrate import GolangMigrate
+from checks.migrations.prisma import Prisma
+from checks.migrations.supabase import Supabase
 
 
 def migrator_for(ctx: Context) -> Migrator | None:
@@ -17,8 +24,6 @@ def migrator_for(ctx: Context) -> Migrator | None:
     if source is None:
         return None
     if source.kind == "drizzle":
-        from checks.migrations.drizzle import Drizzle, journal_refused
-
         # Where drizzle-orm may be installed: beside the history's config (its parent
         # folder: a monorepo's packages/db), the app, the workspace root.
         homes = [ctx.path(source.path).parent, ctx.project]
@@ -27,26 +32,16 @@ def migrator_for(ctx: Context) -> Migrator | None:
         return Drizzle(*(source.history_table or ("drizzle", "__drizzle_migrations")),
                        blocked=journal_refused(list(dict.fromkeys(homes))))
     if source.kind == "drizzle-v1":
-        from checks.migrations.drizzle_v1 import DrizzleV1
-
         return DrizzleV1(*(source.history_table or ("drizzle", "__drizzle_migrations")))
     if source.kind == "prisma":
-        from checks.migrations.prisma import Prisma
-
         # Prisma keeps its table in the schema its URL's ?schema= names (default public).
         return Prisma(_first_schema(ctx))
     if source.kind == "supabase":
-        from checks.migrations.supabase import Supabase
-
         return Supabase()
     if source.kind == "dbmate":
-        from checks.migrations.dbmate import Dbmate
-
         schema, table = source.history_table or ("", "schema_migrations")
         return Dbmate(schema or _first_schema(ctx), table)
     if source.kind == "golang-migrate":
-        from checks.migrations.golang_migrate import GolangMigrate
-
         return GolangMigrate()
     return None
 
@@ -54,6 +49,5 @@ def migrator_for(ctx: Context) -> Migrator | None:
 
 def _first_schema(ctx: Context) -> str:
     """The first schema of the app's search_path (its URL), "" for the server's default."""
-    from checks.core.db import app_search_path
 
     return next((schema for schema in app_search_path(ctx) if schema != "$user"), "")

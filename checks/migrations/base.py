@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from checks.support.files import SCHEMA_LIMIT
+
 if TYPE_CHECKING:
     pass
 
@@ -86,7 +88,7 @@ class HistoryTable:
         return f"{self.schema}.{self.name}" if self.schema else self.name
 
     def _identifier(self) -> Any:
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         return sql.Identifier(*([self.schema] if self.schema else []), self.name)
 
@@ -119,7 +121,7 @@ class HistoryTable:
 
     async def _create_schema(self, connection: Any) -> None:
         if self.schema:
-            from psycopg import sql
+            from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
             await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
 
@@ -137,7 +139,6 @@ def versioned_files(folder: Path, glob: str, pattern: re.Pattern[str], suffix: s
 
 def sha256_text(path: Path) -> str:
     """sha256 hex of a file's text as a Node or Go tool hashes it: the bytes read as UTF-8."""
-    from checks.support.files import SCHEMA_LIMIT
 
     data = path.read_bytes()
     if len(data) > SCHEMA_LIMIT:

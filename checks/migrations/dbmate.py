@@ -39,7 +39,7 @@ class Dbmate(HistoryTable):
         return versioned_files(folder, "*.sql", _VERSION)
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         facts = await self._start(connection, migrations)
         if not facts.readable:
@@ -50,7 +50,7 @@ class Dbmate(HistoryTable):
         return facts
 
     async def record(self, connection: Any, applied: list[Migration]) -> None:
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         await self._create_schema(connection)
         await connection.execute(sql.SQL(

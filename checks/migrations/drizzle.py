@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text
+from checks.project import package_json
 from checks.support.files import read_text
 
 
@@ -41,7 +42,7 @@ class Drizzle(HistoryTable):
         return found
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         facts = await self._start(connection, migrations)
         if not facts.readable:
@@ -68,7 +69,7 @@ class Drizzle(HistoryTable):
         return facts
 
     async def record(self, connection: Any, applied: list[Migration]) -> None:
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         await self._create_schema(connection)
         await connection.execute(sql.SQL(
@@ -87,7 +88,6 @@ def journal_refused(homes: list[Path]) -> str:
     1.0.0-beta.1 still read the journal. `homes`: the folders that may install or declare
     it, nearest first (a monorepo's packages/db, the app, the workspace root); the installed
     version first, else the declared one."""
-    from checks.project import package_json
 
     installed = [(package_json(home / "node_modules" / "drizzle-orm") or {}).get("version") for home in homes]
     declared = [block.get("drizzle-orm") for home in homes for section in ("dependencies", "devDependencies")

@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text
+from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text, table_columns
 
 _STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})")
 CREATE = ("CREATE TABLE IF NOT EXISTS {} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, "
@@ -97,7 +97,7 @@ class DrizzleV1(HistoryTable):
         return found
 
     async def _rows(self, connection: Any, named: bool) -> list[tuple[int, str, int | None, str | None]]:
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         name = sql.SQL('"name"' if named else "NULL::text")
         rows = await (await connection.execute(sql.SQL(
@@ -138,9 +138,8 @@ class DrizzleV1(HistoryTable):
         return facts
 
     async def record(self, connection: Any, applied: list[Migration]) -> None:
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
-        from checks.migrations.base import table_columns
 
         await self._create_schema(connection)
         await connection.execute(sql.SQL(CREATE).format(self._identifier()))
@@ -156,7 +155,7 @@ class DrizzleV1(HistoryTable):
     async def _upgrade(self, connection: Any) -> None:
         """The 0.x table brought to 1.0's shape as drizzle-kit migrate would, before rows are
         added: the matches `history` found in this transaction (it refused unmatched rows)."""
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         if self._matched is None:
             raise ValueError(f"{self.table} is a drizzle-kit 0.x table whose rows were not matched to folders")

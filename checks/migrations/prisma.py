@@ -14,10 +14,12 @@ NULL as failed and stops; a rolled-back row does not count as applied.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from pathlib import Path
 from typing import Any
 
 from checks.migrations.base import HistoryFacts, HistoryTable, Migration, compare_by_key
+from checks.support.files import SCHEMA_LIMIT
 
 CREATE = """CREATE TABLE IF NOT EXISTS {} (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -33,7 +35,6 @@ CREATE = """CREATE TABLE IF NOT EXISTS {} (
 
 def checksum(path: Path) -> str:
     """sha256 hex of the script's bytes (schema-connector checksum.rs)."""
-    from checks.support.files import SCHEMA_LIMIT
 
     data = path.read_bytes()
     if len(data) > SCHEMA_LIMIT:
@@ -60,7 +61,7 @@ class Prisma(HistoryTable):
         return sorted(found, key=lambda m: m.name)
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         facts = await self._start(connection, migrations)
         if not facts.readable:
@@ -82,9 +83,7 @@ class Prisma(HistoryTable):
         return facts
 
     async def record(self, connection: Any, applied: list[Migration]) -> None:
-        import uuid
-
-        from psycopg import sql
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         await self._create_schema(connection)
         await connection.execute(sql.SQL(CREATE).format(self._identifier()))

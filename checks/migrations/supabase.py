@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from checks.core.sources import read_schema
 from checks.migrations.base import (
     HistoryFacts,
     HistoryTable,
@@ -46,8 +47,6 @@ class Supabase(HistoryTable):
         return facts
 
     async def record(self, connection: Any, applied: list[Migration]) -> None:
-        from checks.core.sources import read_schema
-
         await connection.execute("CREATE SCHEMA IF NOT EXISTS supabase_migrations")
         await connection.execute("CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations "
                                  "(version text NOT NULL PRIMARY KEY)")
@@ -71,7 +70,7 @@ def split_and_trim(sql: str) -> list[str]:
     """The file cut after each statement's `;` (found by PostgreSQL's own parser, so a `;`
     in a string, a comment or a dollar-quoted body does not cut), each piece trimmed of
     `;` and spaces, empty ones dropped: the CLI's SplitAndTrim, comments included."""
-    from pglast.parser import parse_sql
+    from pglast.parser import parse_sql  # start-up: only runs that read SQL load pglast
 
     pieces, start = [], 0
     for raw in parse_sql(sql):  # pglast's locations count characters

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from checks.project import detectors as d
+from checks.support.files import read_text
 
 if TYPE_CHECKING:
     from checks.project.config import Config
@@ -74,7 +75,6 @@ class ProjectModel:
 def read_small(path: Path, limit: int = MAX_CONFIG_BYTES) -> str | None:
     """The text of a regular file of at most `limit` bytes; None otherwise (missing, a
     directory, a FIFO or device, too large, unreadable, not UTF-8)."""
-    from checks.support.files import read_text
 
     try:
         return read_text(path, limit, encoding="utf-8-sig")

@@ -4,13 +4,18 @@ configuration error naming the key (DESIGN.md "Configuration")."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from checks.support.errors import DeployCheckError
+from checks.support.files import CONFIG_LIMIT, read_text
+from checks.support.jsonpaths import compile_path
+from checks.support.sqltree import read_only_select
 
 CONFIG_FILE = "deploy-check.toml"
 AUTH_PROVIDERS = ("auto", "neon-auth", "stack", "supabase", "clerk", "authjs", "better-auth",
@@ -163,7 +168,6 @@ MAX_SECONDS = 24 * 3600.0
 
 def seconds(where: str, value: Any) -> float:
     """A positive, finite number of seconds (inf, nan, 0 and negatives are mistakes)."""
-    import math
 
     number = float(value)
     if not math.isfinite(number) or number <= 0 or number > MAX_SECONDS:
@@ -174,7 +178,7 @@ def seconds(where: str, value: Any) -> float:
 def compile_user_pattern(where: str, pattern: str) -> Any:
     """A user's regular expression, validated now; matched later with a time bound
     (`regex`'s timeout=), so `^(a+)+$` can never outlive the run's budget."""
-    import regex
+    import regex  # start-up: only user patterns load the regex engine
 
     try:
         return regex.compile(pattern)
@@ -183,8 +187,6 @@ def compile_user_pattern(where: str, pattern: str) -> Any:
 
 
 def _check_http_url(where: str, url: str) -> None:
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
@@ -302,8 +304,6 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
 
 
 def _json_path(where: str, path: str) -> None:
-    from checks.support.jsonpaths import compile_path
-
     try:
         compile_path(path)
     except ValueError as exc:
@@ -330,7 +330,6 @@ def _check_flow_keys(where: str, route: dict[str, Any]) -> None:
             raise DeployCheckError(f"{CONFIG_FILE}: {where}.sql needs `query` and `equals`")
         for index, param in enumerate(route["sql"].get("params", [])):
             _check_type(f"{where}.sql.params[{index}]", param, (str, int, float, bool))
-        from checks.support.sqltree import read_only_select
 
         why = read_only_select(route["sql"]["query"])
         if why:
@@ -383,8 +382,6 @@ def _login(table: Any) -> Login:
 
 
 def load_config(project: Path) -> Config:
-    from checks.support.files import CONFIG_LIMIT, read_text
-
     path = project / CONFIG_FILE
     if not path.exists() and not path.is_symlink():
         return Config()

@@ -40,7 +40,7 @@ class Deferral:
 
 def decision_entries(markdown: str) -> list[tuple[str, int]]:
     """(text, line) of every table row, list item and paragraph in the Decisions Log."""
-    from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt  # start-up: only a Decisions Log loads markdown-it
 
     tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
     entries: list[tuple[str, int]] = []

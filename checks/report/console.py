@@ -5,6 +5,7 @@ place besides rendering that knows about rich."""
 from __future__ import annotations
 
 import io
+import json
 import time
 from typing import IO
 
@@ -22,7 +23,6 @@ STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim", 
 def render(report: Report, *, color: bool = False, width: int = 100, verbosity: int = 0) -> str:
     """verbosity -1 (--quiet): failures, warnings and the verdict (one line when ready);
     0: every check; 1 (--verbose): every check with its details."""
-    import json
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system="standard" if color else None,

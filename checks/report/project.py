@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from checks.core.model import printable
+from checks.project.config import AUTH_PROVIDERS
 
 if TYPE_CHECKING:
     from checks.project import ProjectModel
@@ -61,7 +62,6 @@ def config_text(model: ProjectModel) -> str:
         lines += ["[database]", f"url_var = {_toml_string(model.database_var)}", ""]
     if model.dev_command:
         lines += ["[dev_server]", f"command = {_toml_string(model.dev_command)}", ""]
-    from checks.project.config import AUTH_PROVIDERS
 
     if model.auth_provider in AUTH_PROVIDERS:
         lines += ["[auth]", f"provider = {_toml_string(model.auth_provider or 'none')}", ""]

@@ -9,6 +9,7 @@ from typing import Any
 
 from checks import __version__
 from checks.core.model import CheckResult, Report, Status
+from checks.core.registry import get
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {Status.FAIL: "error", Status.WARN: "warning", Status.WAIVED: "note"}
@@ -40,8 +41,6 @@ def _artifact(result: CheckResult, report: Report) -> tuple[str, int | None]:
 
 
 def _rule(result: CheckResult) -> dict[str, Any]:
-    from checks.core.registry import get
-
     spec = get(result.id).spec
     return {
         "id": spec.id,

@@ -15,8 +15,11 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from checks.runtime.signin.facts import fill
+from checks.core.db import open_connection
+from checks.runtime.process import loopback_url
+from checks.runtime.signin.facts import SECRET_KEYS, fill, remember_secrets, renew
 from checks.support.jsonpaths import json_path
+from checks.support.pgurl import InvalidDatabaseUrl
 
 if TYPE_CHECKING:
     import httpx
@@ -67,10 +70,8 @@ async def _read_back(ctx: Context, sql: dict[str, Any], values: dict[str, str]) 
     """The route's `sql`, read-only through the app's own database: None when it holds.
     One SELECT (checked when the config is read), sent through the extended protocol (one
     statement only), in a READ ONLY transaction with a statement timeout, always rolled back."""
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
-    from checks.core.db import open_connection
-    from checks.support.pgurl import InvalidDatabaseUrl
 
     params = [fill(p, values) if isinstance(p, str) else p for p in sql.get("params", [])]
     try:
@@ -138,10 +139,8 @@ async def _request(ctx: Context, client: httpx.AsyncClient, method: str, url: st
 
 async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, routes: list[Route],
                     login: LoginFacts | None) -> FlowFacts:
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
-    from checks.runtime.process import loopback_url
-    from checks.runtime.signin.facts import remember_secrets, renew
 
     flow = FlowFacts()
     if login is None or not login.ok:
@@ -177,8 +176,6 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
                 step.status = response.status_code
                 step.problem = _judge(route, response, values)
                 for name, json_path_text in route.capture.items():
-                    from checks.runtime.signin.facts import SECRET_KEYS
-
                     if name in values and (SECRET_KEYS.search(name) or SECRET_KEYS.search(json_path_text)):
                         ctx.masker.add([values[name]])
                 if step.problem is None and route.sql:

@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import time
@@ -22,7 +23,11 @@ from urllib.parse import urlsplit
 
 from checks.core.context import Context
 from checks.core.model import printable
-from checks.project.config import Route
+from checks.project import dependencies, package_json
+from checks.project.config import Route, compile_user_pattern
+from checks.runtime.reaper import RUN_VARIABLE, start_watchdog, sweep
+from checks.support.hosts import is_loopback
+from checks.support.secrets import CUT_MARK
 
 if TYPE_CHECKING:
     import httpx
@@ -115,9 +120,7 @@ INSTALL = {"npm": "npm ci", "pnpm": "pnpm install --frozen-lockfile",
 def preflight(ctx: Context, command: str) -> tuple[str, str] | None:
     """(problem, fix) when the dev command cannot work as things stand: its package
     manager is not installed, or the app's dependencies were never installed."""
-    import shutil
 
-    from checks.project import dependencies, package_json
 
     words = shlex.split(command) if command else []
     manager = words[0] if words and words[0] in INSTALL else None
@@ -163,7 +166,6 @@ def loopback_url(url: str) -> str | None:
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
         return None
-    from checks.support.hosts import is_loopback
 
     if parts.username is not None or parts.password is not None or not parts.hostname or (
             parts.hostname != "0.0.0.0" and not is_loopback(parts.hostname)):  # noqa: S104
@@ -212,7 +214,6 @@ class DevServer:
         self.facts.port = port
         self.facts.url = config.dev_url or f"http://localhost:{port}"
         # https://nextjs.org/telemetry: a check run is not usage worth reporting.
-        from checks.runtime.reaper import RUN_VARIABLE, start_watchdog
 
         self.run_id = f"{os.getpid()}-{secrets.token_hex(8)}"
         env = {**self.ctx.env, **self.extra_env, "PORT": str(port), "BROWSER": "none", "NO_COLOR": "1",
@@ -279,8 +280,6 @@ class DevServer:
         # before live progress shows the line.
         text = self.ctx.masker.unfinished(text)
         if len(text) > MAX_LINE:
-            from checks.support.secrets import CUT_MARK
-
             text = text[:MAX_LINE] + CUT_MARK
         self._lines.append(OutputLine(round(time.monotonic() - self.started, 3), text, self.phase))
         self._seen += 1
@@ -301,8 +300,6 @@ class DevServer:
 
     # -- what AUTH003 and DEV004 read ----------------------------------------------------
     def watch_codes(self, pattern: str | None, address: str) -> None:
-        from checks.project.config import compile_user_pattern
-
         self._otp_pattern = compile_user_pattern("auth.login.otp_pattern", pattern) if pattern else None
         self._otp_address = address.lower()
 
@@ -389,7 +386,6 @@ class DevServer:
                 await asyncio.wait_for(self._reader, 1.0)
         # Whatever left the process group (setsid, detached spawn, setpgid) still carries
         # the run id: sweep it too.
-        from checks.runtime.reaper import sweep
 
         escaped = await asyncio.to_thread(sweep, self.run_id)
         if escaped:
@@ -402,7 +398,7 @@ class DevServer:
 
     # -- readiness ----------------------------------------------------------------------
     async def _answers(self, client: httpx.AsyncClient, url: str) -> bool:
-        import httpx
+        import httpx  # start-up: only runs that make a request load httpx
 
         try:
             await client.get(url + "/", timeout=PROBE_TIMEOUT)
@@ -413,7 +409,6 @@ class DevServer:
     async def wait_ready(self, client: httpx.AsyncClient) -> None:
         assert self.process is not None
         config = self.ctx.config
-        from checks.project.config import compile_user_pattern
 
         pattern = (compile_user_pattern("dev_server.ready_pattern", config.ready_pattern)
                    if config.ready_pattern else None)
@@ -469,7 +464,7 @@ class DevServer:
     def _owns(self, url: str) -> bool:
         """Does the dev server's own process tree (or process group) listen on the port
         of `url`? A URL it printed may be another service's it merely talks to."""
-        import psutil  # type: ignore[import-untyped]
+        import psutil  # type: ignore[import-untyped]  # start-up: only the dev server's port owner check loads psutil
 
         assert self.process is not None
         port = urlsplit(url).port
@@ -493,7 +488,7 @@ class DevServer:
 
     # -- routes -------------------------------------------------------------------------
     async def walk(self, client: httpx.AsyncClient, routes: list[Route]) -> None:
-        import httpx
+        import httpx  # start-up: only runs that make a request load httpx
 
         assert self.facts.url is not None
         for number, route in enumerate(routes, 1):

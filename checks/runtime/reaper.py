@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import checks
+
 RUN_VARIABLE = "DEPLOY_CHECK_RUN"
 
 
@@ -53,8 +55,6 @@ def sweep(run_id: str, grace: float = 2.0) -> list[int]:
 
 
 def _library() -> str:
-    import checks
-
     return str(Path(checks.__file__).resolve().parent.parent)
 
 

@@ -10,6 +10,7 @@ import shlex
 
 from checks.core.context import Context
 from checks.project.config import Route
+from checks.runtime.flow import walk_flow
 from checks.runtime.process import (
     DevFacts,
     DevServer,
@@ -18,13 +19,15 @@ from checks.runtime.process import (
     loopback_url,
     preflight,
 )
+from checks.runtime.signin import sign_in
+from checks.runtime.signin.plan import login_plan
+from checks.runtime.signin.sink import SmtpSink
 
 
 def dev_budget(ctx: Context) -> float:
     """The dev server's whole run, which every devserver check and AUTH003 share: boot, the
     routes, and where planned the sign-in (5 requests and the wait for the code) and the
     signed-in flow (each step twice, with and without the session, and its read-back)."""
-    from checks.runtime.signin.plan import login_plan
 
     config = ctx.config
     anonymous = max(1, sum(1 for r in config.routes if not r.signed_in))
@@ -43,10 +46,8 @@ def dev_budget(ctx: Context) -> float:
 
 
 async def run_dev_server(ctx: Context) -> DevFacts:
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
-    from checks.runtime.signin.plan import login_plan
-    from checks.runtime.signin.sink import SmtpSink
 
     command, why_not = dev_command(ctx)
     if command is None:
@@ -88,15 +89,11 @@ async def run_dev_server(ctx: Context) -> DevFacts:
             if server.facts.ready:
                 await server.walk(client, anonymous)
                 if login is not None:
-                    from checks.runtime.signin import sign_in
-
                     server.phase = "login"
                     server.facts.login = await sign_in(ctx, server, client, login, sink,
                                                        allow_remote=ctx.allow_remote_login)
                 try:
                     if signed_in:
-                        from checks.runtime.flow import walk_flow
-
                         server.facts.flow = await walk_flow(ctx, server, client, signed_in, server.facts.login)
                 finally:
                     login_facts = server.facts.login

@@ -4,12 +4,14 @@ from it (DB005). Expected tables come from pglast, never from regular expression
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from checks.core.context import Context
-from checks.core.db import app_search_path
+from checks.core.db import app_search_path, database_timeout, shared_connection
 from checks.core.model import (
     Outcome,
     Spec,
@@ -23,7 +25,19 @@ from checks.core.model import (
 )
 from checks.core.registry import check
 from checks.core.sources import schema_paths, schema_sources
-from checks.schema.scratch import SCRATCH_PREFIX
+from checks.migrations import migrator_for
+from checks.schema.platform import references, stand_in_sql
+from checks.schema.scratch import (
+    SCRATCH_PREFIX,
+    NoScratchServer,
+    missing_extensions,
+    scratch_server,
+    sweep,
+)
+from checks.schema.sqlmodel import Column, ParsedSchema, SchemaSyntaxError, TableName, parse_sources
+from checks.support.errors import DeployCheckError
+from checks.support.pg import connect
+from checks.support.pgurl import InvalidDatabaseUrl
 
 if TYPE_CHECKING:
     import psycopg
@@ -91,7 +105,6 @@ def _arrays(tables: list[TableName]) -> tuple[list[str], list[str]]:
 
 async def present_tables(connection: psycopg.AsyncConnection[Any],
                          tables: list[TableName]) -> set[TableName]:
-    from checks.schema.sqlmodel import TableName
 
     cursor = await connection.execute(PRESENT_TABLES, _arrays(tables))
     return {TableName(schema, name) for schema, name in await cursor.fetchall()}
@@ -99,7 +112,6 @@ async def present_tables(connection: psycopg.AsyncConnection[Any],
 
 async def table_columns(connection: psycopg.AsyncConnection[Any],
                         tables: list[TableName]) -> dict[TableName, dict[str, ColumnShape]]:
-    from checks.schema.sqlmodel import TableName
 
     cursor = await connection.execute(COLUMNS, _arrays(tables))
     found: dict[TableName, dict[str, ColumnShape]] = {}
@@ -112,7 +124,6 @@ async def existing_kinds(connection: psycopg.AsyncConnection[Any],
                          tables: list[TableName]) -> dict[TableName, str]:
     """Those of `tables` that exist in pg_class, with their relkind: a table that
     information_schema hides (no privilege), or another kind of object of that name."""
-    from checks.schema.sqlmodel import TableName
 
     cursor = await connection.execute(
         "SELECT t.schema, t.name, c.relkind::text FROM unnest(%s::text[], %s::text[]) AS t(schema, name) "
@@ -123,9 +134,6 @@ async def existing_kinds(connection: psycopg.AsyncConnection[Any],
 
 
 def expected_tables(ctx: Context, parsed: ParsedSchema) -> list[TableName]:
-    from checks.schema.sqlmodel import TableName
-    from checks.support.errors import DeployCheckError
-
     tables = list(parsed.tables)
     for text in ctx.config.expected_tables:
         try:
@@ -141,10 +149,7 @@ PARSE_CACHE_FILE = ".deploy-check/schema-parse.json"
 
 
 def _inputs_digest(ctx: Context, *extra: object) -> str:
-    import hashlib
-    import json
-
-    import pglast
+    import pglast  # start-up: only runs that read SQL load pglast
 
     digest = hashlib.sha256()
     for source in schema_sources(ctx):
@@ -155,8 +160,6 @@ def _inputs_digest(ctx: Context, *extra: object) -> str:
 
 
 def _write_cache(ctx: Context, relative: str, payload: dict[str, Any]) -> None:
-    import json
-
     cache = ctx.project / relative
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -176,9 +179,7 @@ def parsed_schema(ctx: Context, *, complete: bool = False) -> ParsedSchema:
     .deploy-check/ instead of pglast (0.5 s at 1,000 tables). Only a schema with nothing
     the guard or the transaction rules object to is cached, so a refusal is never skipped.
     `complete=True` always parses (the statements themselves are needed)."""
-    import json
 
-    from checks.schema.sqlmodel import Column, ParsedSchema, TableName, parse_sources
 
     key = _inputs_digest(ctx)
     if not complete:
@@ -203,11 +204,8 @@ def parsed_schema(ctx: Context, *, complete: bool = False) -> ParsedSchema:
 
 
 async def collect(ctx: Context) -> SchemaFacts:
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
-    from checks.core.db import shared_connection
-    from checks.schema.sqlmodel import SchemaSyntaxError
-    from checks.support.pgurl import InvalidDatabaseUrl
 
     if not schema_paths(ctx):
         if ctx.config.schema:  # named on purpose: its absence is a gap, not "no schema"
@@ -251,10 +249,8 @@ WHERE table_type = 'BASE TABLE'
 async def _without_schema(ctx: Context) -> SchemaFacts:
     """No schema source: an empty database must not pass (the app's tables were never
     created); tables that are there cannot be judged, and the report says so."""
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
-    from checks.core.db import shared_connection
-    from checks.support.pgurl import InvalidDatabaseUrl
 
     looked = ctx.model.schema_why
     try:
@@ -277,8 +273,6 @@ async def schema_facts(ctx: Context) -> SchemaFacts:
 
 
 def _budget(ctx: Context) -> float:
-    from checks.core.db import database_timeout
-
     return database_timeout(ctx) * 2 + 5
 
 
@@ -293,9 +287,8 @@ async def tables_exist(ctx: Context) -> Outcome:
     details: dict[str, Any] = {"expected": [str(t) for t in facts.expected],
                                "missing": [str(t) for t in missing]}
     if missing:
-        import psycopg
+        import psycopg  # start-up: only runs that reach a database load psycopg
 
-        from checks.core.db import shared_connection
 
         # information_schema.tables hides what the role may not touch: such a table exists,
         # and `provision schema` cannot help; say so instead of calling it missing.
@@ -366,10 +359,8 @@ async def _copy_platform_objects(ctx: Context, parsed: ParsedSchema,
     """auth.users, auth.uid(), anon/authenticated/service_role, neon_auth.users_sync…: the
     platform's objects the schema references, copied from the live database (read-only
     there) so the schema applies to the scratch database as it does to the live one."""
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
-    from checks.core.db import shared_connection
-    from checks.schema.platform import references, stand_in_sql
 
     refs = references(parsed)
     if not refs:
@@ -390,13 +381,10 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema, tables: list[Table
     """Apply the schema to a throw-away database on a server of our own (checks/schema/scratch.py)
     and read back what it made, with the label of that server. Raises NoScratchServer when
     there is none (or it lacks an extension the schema creates): DB005 then compares names."""
-    import psycopg
-    from pglast import ast
-    from psycopg import sql
+    import psycopg  # start-up: only runs that reach a database load psycopg
+    from pglast import ast  # start-up: only runs that read SQL load pglast
+    from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
-    from checks.core.db import database_timeout
-    from checks.schema.scratch import NoScratchServer, missing_extensions, scratch_server, sweep
-    from checks.support.pg import connect
 
     if parsed.unsupported:
         first = parsed.unsupported[0]
@@ -482,9 +470,7 @@ async def target_columns(ctx: Context, parsed: ParsedSchema,
     built on a scratch database once and then read from a cache under the project's
     .deploy-check/ while the schema inputs and the server's major version stay the same:
     an unchanged schema costs no scratch database at all."""
-    import json
 
-    from checks.schema.sqlmodel import TableName
 
     key = _cache_key(ctx, live_major)
     cache = ctx.project / CACHE_FILE
@@ -509,9 +495,8 @@ async def target_columns(ctx: Context, parsed: ParsedSchema,
 
 @check(DB005, needs=("DB004",), budget=lambda ctx: _budget(ctx) + 60)
 async def no_drift(ctx: Context) -> Outcome:
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
-    from checks.core.db import shared_connection
 
     facts = await schema_facts(ctx)
     if facts.problem or facts.parsed is None:
@@ -519,7 +504,6 @@ async def no_drift(ctx: Context) -> Outcome:
     tables = [t for t in facts.parsed.tables if t in facts.present]
     if not tables:
         return skipped("none of the schema's tables exists yet (see DB004)")
-    from checks.schema.scratch import NoScratchServer
 
     connection = await shared_connection(ctx)
     live = await table_columns(connection, tables)
@@ -578,11 +562,8 @@ DB006 = Spec(
 
 @check(DB006, needs=("DB002",), budget=_budget)
 async def history_agrees(ctx: Context) -> Outcome:
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
-    from checks.core.db import shared_connection
-    from checks.migrations import migrator_for
-    from checks.support.pgurl import InvalidDatabaseUrl
 
     source = ctx.model.schema
     migrator = migrator_for(ctx)

@@ -34,7 +34,7 @@ class References:
 
 def references(parsed: ParsedSchema) -> References:
     """Platform tables, functions and every role name the statements mention."""
-    from pglast.visitors import Visitor
+    from pglast.visitors import Visitor  # start-up: only runs that read SQL load pglast
 
     found = References()
     created_roles: set[str] = set()
@@ -84,7 +84,7 @@ _ROLES = "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)"
 async def stand_in_sql(live: psycopg.AsyncConnection[Any], refs: References) -> list[str]:
     """Statements that recreate, in a scratch database, what the schema references of the
     platform, as the live database defines it (columns, keys, function bodies, roles)."""
-    from psycopg import sql
+    from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
     statements: list[str] = []
     schemas = sorted({s for s, _ in refs.tables} | {s for s, _ in refs.functions})

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.core.context import Context
+from checks.support.pgembed import EmbeddedPostgres, EmbeddedPostgresError, _binaries
 
 if TYPE_CHECKING:
     import psycopg
@@ -48,8 +49,6 @@ def _pick_major(available: dict[int, Path], live_major: int) -> int:
 
 
 async def _embedded(ctx: Context, live_major: int) -> ScratchServer:
-    from checks.support.pgembed import EmbeddedPostgres, EmbeddedPostgresError, _binaries
-
     try:
         available = _binaries()
     except ImportError as exc:
@@ -99,8 +98,8 @@ async def missing_extensions(connection: psycopg.AsyncConnection[Any], wanted: l
 async def sweep(connection: psycopg.AsyncConnection[Any]) -> list[str]:
     """Drop scratch databases a killed run left behind. Without FORCE: one that another
     run is still using stays (its DROP fails and is skipped)."""
-    import psycopg
-    from psycopg import sql
+    import psycopg  # start-up: only runs that reach a database load psycopg
+    from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
     cursor = await connection.execute(
         "SELECT datname FROM pg_database WHERE datname LIKE %s",

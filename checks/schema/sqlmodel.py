@@ -43,8 +43,8 @@ class TableName:
     @classmethod
     def parse(cls, text: str) -> TableName:
         """`schema.table` or `table` as written in deploy-check.toml (quotes allowed)."""
-        from pglast import parse_sql
-        from pglast.parser import ParseError
+        from pglast import parse_sql  # start-up: only runs that read SQL load pglast
+        from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
         try:
             (raw,) = parse_sql(f"SELECT FROM {text}")
@@ -125,7 +125,7 @@ class _Lines:
 
 
 def _column(definition: Any) -> Column:
-    from pglast.enums import ConstrType
+    from pglast.enums import ConstrType  # start-up: only runs that read SQL load pglast
 
     kinds = {c.contype for c in (definition.constraints or ())}
     not_null = bool(definition.is_not_null) or bool(kinds & {ConstrType.CONSTR_NOTNULL,
@@ -145,7 +145,7 @@ def _first_schema(path: list[str]) -> str | None:
 
 
 def _set_search_path(node: Any) -> list[str] | None:
-    from pglast import ast
+    from pglast import ast  # start-up: only runs that read SQL load pglast
 
     if not isinstance(node, ast.VariableSetStmt) or (node.name or "").lower() != "search_path":
         return None
@@ -212,8 +212,8 @@ def _truthy(option: Any) -> bool:
 def _plpgsql_queries(body: str, returns_trigger: bool) -> list[str] | str:
     """Every SQL text a PL/pgSQL body runs (statements and expressions), parsed with
     PostgreSQL's own PL/pgSQL parser; a str says why the body cannot be inspected."""
-    from pglast import parse_plpgsql
-    from pglast.parser import ParseError
+    from pglast import parse_plpgsql  # start-up: only runs that read SQL load pglast
+    from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
     tag = "deploy_check"
     while f"${tag}$" in body:
@@ -243,8 +243,8 @@ def _plpgsql_queries(body: str, returns_trigger: bool) -> list[str] | str:
 def _parse_query(query: str) -> list[Any] | None:
     """A PL/pgSQL query text as statements: a full statement, an expression (`k()`) or an
     assignment (`x := h()`)."""
-    from pglast import parse_sql
-    from pglast.parser import ParseError
+    from pglast import parse_sql  # start-up: only runs that read SQL load pglast
+    from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
     candidates = [query, f"SELECT {query}"]
     if ":=" in query:
@@ -268,8 +268,12 @@ class _Guard:
 
     def statement(self, node: Any, where: str) -> tuple[str | None, str | None]:
         """(why it touches data, why it is irreversible without losing rows) — either may be None."""
-        from pglast import ast
-        from pglast.enums import AlterTableType, DropBehavior, ObjectType
+        from pglast import ast  # start-up: only runs that read SQL load pglast
+        from pglast.enums import (  # start-up: only runs that read SQL load pglast
+            AlterTableType,
+            DropBehavior,
+            ObjectType,
+        )
 
         if isinstance(node, ast.DropStmt):
             kind = ObjectType(int(node.removeType or 0)).name
@@ -306,8 +310,11 @@ class _Guard:
 
     def reason(self, node: Any, top: bool = True) -> str | None:
         """What running this (sub)tree does that loses rows, if anything."""
-        from pglast import ast
-        from pglast.enums import AlterTableType, CmdType
+        from pglast import ast  # start-up: only runs that read SQL load pglast
+        from pglast.enums import (  # start-up: only runs that read SQL load pglast
+            AlterTableType,
+            CmdType,
+        )
 
         if node is None:
             return None
@@ -394,7 +401,7 @@ class _Guard:
 
     def _define_function(self, node: Any) -> None:
         """Remember a function whose body loses data, so a later call or trigger counts."""
-        from pglast import ast
+        from pglast import ast  # start-up: only runs that read SQL load pglast
 
         name = _last_name(node.funcname)
         language_option = _option(node.options, "language")
@@ -436,8 +443,10 @@ def _transaction_control(node: Any) -> bool | None:
     file in the one transaction deploy-check opens anyway — run as written they would
     commit half-way and break both the rollback on error and --dry-run. False: the rest
     (ROLLBACK, SAVEPOINT, PREPARE TRANSACTION…), which cannot be honoured inside it."""
-    from pglast import ast
-    from pglast.enums import TransactionStmtKind as Kind
+    from pglast import ast  # start-up: only runs that read SQL load pglast
+    from pglast.enums import (
+        TransactionStmtKind as Kind,  # start-up: only runs that read SQL load pglast
+    )
 
     if not isinstance(node, ast.TransactionStmt):
         return None
@@ -446,8 +455,11 @@ def _transaction_control(node: Any) -> bool | None:
 
 def _track(parsed: ParsedSchema, node: Any) -> None:
     """Follow what the statements do to tables, in order (migrations add and drop)."""
-    from pglast import ast
-    from pglast.enums import AlterTableType, ObjectType
+    from pglast import ast  # start-up: only runs that read SQL load pglast
+    from pglast.enums import (  # start-up: only runs that read SQL load pglast
+        AlterTableType,
+        ObjectType,
+    )
 
     if isinstance(node, ast.CreateStmt) and getattr(node.relation, "relpersistence", "p") != "t":
         columns = [_column(e) for e in node.tableElts or () if isinstance(e, ast.ColumnDef)]
@@ -489,8 +501,8 @@ def _names(items: Any) -> tuple[str, str]:
 
 def _object(node: Any) -> tuple[str, str, str, str] | None:
     """The named non-table object a statement creates, if any (see ParsedSchema.objects)."""
-    from pglast import ast
-    from pglast.enums import ObjectType
+    from pglast import ast  # start-up: only runs that read SQL load pglast
+    from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
 
     def relation(kind: str, rangevar: Any) -> tuple[str, str, str, str]:
         return (kind, rangevar.schemaname or "", rangevar.relname, "")
@@ -529,7 +541,7 @@ _COPY_FROM_STDIN = re.compile(r"^[ \t]*COPY\b[^;]*?\bFROM\s+stdin\b[^;]*;?", re.
 
 def _copy_through_client(node: Any) -> bool:
     """COPY … FROM stdin / TO STDOUT: the rows travel through the client connection."""
-    from pglast import ast
+    from pglast import ast  # start-up: only runs that read SQL load pglast
 
     return isinstance(node, ast.CopyStmt) and not node.filename and not node.is_program
 
@@ -545,8 +557,8 @@ def parse_sources(sources: Iterable[SchemaSource], search_path: list[str] | None
 
 
 def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> ParsedSchema:
-    from pglast import parse_sql
-    from pglast.parser import ParseError
+    from pglast import parse_sql  # start-up: only runs that read SQL load pglast
+    from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
     parsed = ParsedSchema(search_path=list(search_path))
     guard = _Guard()

@@ -5,14 +5,22 @@ the configured Sentry API host."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
+import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from checks.core.context import Context
+from checks.core.http import fetch, network_hint, origin
 from checks.core.model import Outcome, Spec, Status, failed, passed, skipped, waived, warned
 from checks.core.registry import check
+from checks.support.envfile import read_env_file
+from checks.support.files import read_text
+from checks.support.placeholders import is_placeholder
 
 if TYPE_CHECKING:
     from checks.core.http import Fetched
@@ -118,8 +126,6 @@ def parse_dsn(text: str) -> Dsn:
 
 
 def _read_code_files(ctx: Context, globs: tuple[str, ...], pattern: re.Pattern[str]) -> Found | None:
-    from checks.support.files import read_text
-
     for glob in globs:
         for path in sorted(ctx.project.glob(glob)):
             if path.suffix not in (".ts", ".js", ".mjs", ".cjs", ".tsx", ".jsx", ".mts"):
@@ -134,8 +140,6 @@ def _read_code_files(ctx: Context, globs: tuple[str, ...], pattern: re.Pattern[s
 
 
 def read_settings(ctx: Context) -> SentrySettings:
-    from checks.support.envfile import read_env_file
-
     settings = SentrySettings()
     wizard: dict[str, str] = {}
     wizard_path = ctx.path(WIZARD_ENV_FILE)
@@ -167,7 +171,6 @@ def read_settings(ctx: Context) -> SentrySettings:
                                            if ctx.config.sentry_url else None)
                 or _read_code_files(ctx, ("next.config.*",), OPTION_IN_CONFIG["sentryUrl"]))
     settings.api_url = (explicit.value if explicit else DEFAULT_SENTRY_URL).rstrip("/")
-    from checks.support.placeholders import is_placeholder
 
     for name, found in (("the DSN", settings.dsn), ("SENTRY_AUTH_TOKEN", settings.token),
                         ("SENTRY_ORG", settings.org), ("SENTRY_PROJECT", settings.project)):
@@ -226,9 +229,6 @@ def read_settings(ctx: Context) -> SentrySettings:
 
 def org_token_payload(token: str) -> dict[str, Any] | None:
     """The JSON payload of an org auth token (sntrys_), or None."""
-    import base64
-    import binascii
-    import json
 
     if not token.startswith("sntrys_"):
         return None
@@ -302,9 +302,7 @@ class SentryFacts:
 
 
 async def collect(ctx: Context) -> SentryFacts:
-    import asyncio
 
-    from checks.core.http import fetch
 
     settings = read_settings(ctx)
     facts = SentryFacts(settings)
@@ -336,7 +334,6 @@ def _soften(ctx: Context, outcome: Outcome) -> Outcome:
 
 def _api_error(answer: Fetched, settings: SentrySettings, scope: str, what: str) -> Outcome | None:
     """The outcome for a non-200 answer, or None when it is a 200."""
-    from checks.core.http import network_hint
 
     org = settings.org.value if settings.org else "?"
     project = settings.project.value if settings.project else "?"
@@ -398,8 +395,6 @@ async def api_accepts(ctx: Context) -> Outcome:
 
 @check(SENTRY003, needs=("SENTRY002",))
 async def dsn_matches(ctx: Context) -> Outcome:
-    from checks.core.http import fetch, origin
-
     facts = await sentry_facts(ctx)
     settings = facts.settings
     if settings.dsn is None:

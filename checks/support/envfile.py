@@ -15,6 +15,8 @@ from pathlib import Path
 
 from dotenv.parser import parse_stream
 
+from checks.support.files import ENV_FILE_LIMIT, read_text
+
 KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _OPTIONAL_COMMENT = re.compile(r"^[\s#-]*optional\b", re.IGNORECASE)
 _KEY_PREFIX = re.compile(r"""\s*(?:export\s+)?(?:'[^']+'|[^=#\s]+)\s*=[^\S\r\n]*""")
@@ -143,6 +145,4 @@ def _spilled_base64(key: str, value: str | None) -> bool:
 
 
 def read_env_file(path: Path) -> EnvFile:
-    from checks.support.files import ENV_FILE_LIMIT, read_text
-
     return parse_env_text(read_text(path, ENV_FILE_LIMIT, encoding="utf-8-sig"), path)

@@ -13,6 +13,7 @@ def json_path(document: Any, path: str) -> list[Any]:
 
 def compile_path(path: str) -> Any:
     """A JSONPath (jsonpath-ng's extended syntax), or ValueError saying why not."""
+    # start-up: only a flow with capture/expect loads jsonpath-ng
     from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
 
     try:

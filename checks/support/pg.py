@@ -20,7 +20,7 @@ async def connect(url: str, timeout: float, *, autocommit: bool = True,
                   dbname: str | None = None) -> psycopg.AsyncConnection[tuple[object, ...]]:
     """Open an async connection; the whole attempt (DNS, TCP, TLS, auth) is bounded
     by `timeout`. libpq's own connect_timeout has a 2 s floor and counts per host."""
-    import psycopg
+    import psycopg  # start-up: only runs that reach a database load psycopg
 
     # Keyword parameters override the URL's (psycopg.conninfo.make_conninfo).
     conninfo = psycopg.conninfo.make_conninfo(
@@ -71,8 +71,11 @@ async def resolve_hosts(conninfo: str, timeout: float) -> str:
     psycopg itself does (psycopg/_conninfo_attempts_async.py), but bounded; libpq still
     uses `host` for TLS verification and SNI. Sockets, IP addresses and an explicit
     hostaddr are left to libpq."""
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    import psycopg  # start-up: only runs that reach a database load psycopg
+    from psycopg.conninfo import (  # start-up: only runs that reach a database load psycopg
+        conninfo_to_dict,
+        make_conninfo,
+    )
 
     params = conninfo_to_dict(conninfo)
     hosts = str(params.get("host") or "").split(",")

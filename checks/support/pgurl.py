@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from checks.support.secrets import Masker
 
@@ -66,7 +66,7 @@ class DatabaseUrl:
 @functools.cache
 def libpq_keywords() -> frozenset[str]:
     """Every connection parameter this libpq knows (PQconndefaults)."""
-    from psycopg import pq
+    from psycopg import pq  # start-up: only runs that reach a database load psycopg
 
     return frozenset(option.keyword.decode() for option in pq.Conninfo.get_defaults())
 
@@ -114,8 +114,10 @@ def parse_database_url(url: str) -> DatabaseUrl:
         raise InvalidDatabaseUrl("has an unencoded '@', '/', '?' or '#' in its user or password "
                                  "part: percent-encode them (%40, %2F, %3F, %23)")
     conninfo, ignored = _without_unknown_parameters(url)
-    from psycopg import Error
-    from psycopg.conninfo import conninfo_to_dict
+    from psycopg import Error  # start-up: only runs that reach a database load psycopg
+    from psycopg.conninfo import (
+        conninfo_to_dict,  # start-up: only runs that reach a database load psycopg
+    )
 
     try:
         params = conninfo_to_dict(conninfo)
@@ -152,7 +154,6 @@ def search_path_of_url(url: str) -> list[str]:
     `options=-csearch_path=a,b` (also `-c search_path=`), or Prisma's `?schema=`
     (https://www.prisma.io/docs/orm/overview/databases/postgresql#arguments). Empty: the
     server's default."""
-    from urllib.parse import parse_qs, urlsplit
 
     query = parse_qs(urlsplit(url.strip()).query)
     if query.get("schema"):

@@ -6,10 +6,13 @@ PASS, PRIVATE, KEY, SALT, CREDENTIAL, and the password inside any URL.
 
 from __future__ import annotations
 
+import base64
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 SECRET_NAME = re.compile(
     r"SECRET|TOKEN|PASSWORD|PASS|PRIVATE|KEY|SALT|CREDENTIAL|JWT|SESSION|SIGNING|AUTH"
@@ -72,8 +75,6 @@ def has_token_shape(value: str) -> bool:
 def high_entropy(value: str, *, minimum: int = 24) -> bool:
     """A long token drawn from a wide alphabet: random, so a secret whatever its name
     (STRIPE_SK, WEBHOOK_SIGNING). URLs, paths and words are not tokens."""
-    import math
-    from collections import Counter
 
     token = value.strip()
     if len(token) < minimum or re.search(r"[\s/:@.]", token) or not re.fullmatch(r"[A-Za-z0-9_+=-]+", token):
@@ -154,7 +155,6 @@ def secrets_in_text(text: str) -> set[str]:
 def _base64_cores(secret: str) -> set[str]:
     """What any base64 text that contains `secret` (at any of the three alignments)
     must contain: a Basic header or an error body may echo `user:secret` encoded."""
-    import base64
 
     cores: set[str] = set()
     data = secret.encode()
@@ -198,7 +198,6 @@ class Masker:
         for secret in self._secrets:
             variants.add(secret)
             # A library may echo the value URL-encoded.
-            from urllib.parse import quote
 
             variants.add(quote(secret, safe=""))
             if len(secret) >= 8:

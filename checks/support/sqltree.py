@@ -8,7 +8,7 @@ from typing import Any
 
 
 def children(node: Any) -> Iterable[Any]:
-    from pglast import ast
+    from pglast import ast  # start-up: only runs that read SQL load pglast
 
     for name in type(node).__slots__:
         value = getattr(node, name, None)
@@ -27,8 +27,8 @@ def children(node: Any) -> Iterable[Any]:
 def read_only_select(query: str) -> str | None:
     """Why `query` is not one plain SELECT (None when it is): the read-back may not write,
     also not through a data-modifying CTE, SELECT … INTO or a second statement."""
-    from pglast import ast, parse_sql
-    from pglast.parser import ParseError
+    from pglast import ast, parse_sql  # start-up: only runs that read SQL load pglast
+    from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
     try:
         statements = parse_sql(query)

@@ -24,9 +24,12 @@ from typing import TYPE_CHECKING
 
 from checks.project.config import Login
 from checks.runtime.signin.better_auth import sign_in_with_routes
+from checks.runtime.signin.clerk import clerk_sign_in
 from checks.runtime.signin.facts import LoginFacts, is_local_url, json_body, renew, send
 from checks.runtime.signin.plan import run_email
+from checks.runtime.signin.providers import CLERK_KEYS
 from checks.runtime.signin.sink import SmtpSink
+from checks.runtime.signin.supabase import supabase_sign_in
 
 if TYPE_CHECKING:
     import httpx
@@ -46,7 +49,7 @@ async def _app_accepts(ctx: Context, server: DevServer, client: httpx.AsyncClien
     """After a sign-in at the provider (Clerk, Supabase): does the app itself honour the
     session? Its `[auth.login] session` route must name the identity with the session and
     not without; else DEV004's signed-in routes are the proof; else it is not proven."""
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
     if login.session is None:
         if any(route.signed_in for route in ctx.config.routes):
@@ -93,22 +96,16 @@ async def sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, lo
         facts.not_run = (f"the app answers at {server.facts.url}, not on this machine: deploy-check signs "
                          "in only locally unless --allow-remote-login")
         return facts
-    if login.otp_from == "clerk-test" or ctx.model.auth_provider == "clerk":
-        from checks.runtime.signin.providers import CLERK_KEYS
-
-        if any(ctx.env.get(k, "").startswith("pk_live_") for k in CLERK_KEYS) and not allow_remote:
-            facts.not_run = "the Clerk key is a production one (pk_live_): no test sign-in without --allow-remote-login"
-            return facts
+    clerk = login.otp_from == "clerk-test" or ctx.model.auth_provider == "clerk"
+    if clerk and any(ctx.env.get(k, "").startswith("pk_live_") for k in CLERK_KEYS) and not allow_remote:
+        facts.not_run = "the Clerk key is a production one (pk_live_): no test sign-in without --allow-remote-login"
+        return facts
     if login.via in ("clerk", "supabase"):
         server.watch_codes(login.otp_pattern, address)
         try:
             if login.via == "clerk":
-                from checks.runtime.signin.clerk import clerk_sign_in
-
                 await clerk_sign_in(ctx, server, client, login, facts)
             else:
-                from checks.runtime.signin.supabase import supabase_sign_in
-
                 await supabase_sign_in(ctx, server, client, login, facts, allow_remote)
         finally:
             server.watch_codes(None, "")

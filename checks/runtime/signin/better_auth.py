@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from checks.core.model import plural
 from checks.project.config import Login
+from checks.runtime.output import error_lines
 from checks.runtime.signin.codes import POLL, CodeSources, poll_until
 from checks.runtime.signin.facts import (
     LoginFacts,
@@ -74,7 +75,6 @@ def _deletion(response: httpx.Response | None, problem: str | None) -> str:
 async def sign_in_with_routes(ctx: Context, server: DevServer, client: httpx.AsyncClient, login: Login,
                    sink: SmtpSink | None, facts: LoginFacts, values: dict[str, str], started: float,
                    since: float) -> LoginFacts:
-    from checks.runtime.output import error_lines
 
     assert login.send and login.verify and login.session
 
@@ -166,7 +166,7 @@ async def sign_in_with_routes(ctx: Context, server: DevServer, client: httpx.Asy
                                 "sign-in: the session cookie is not kept or not honoured", lines)
     # The same question without any cookie must not name the identity: a session route that
     # answers anyone proves no session at all.
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
     async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
                                  verify=not is_local_url(server.facts.url or "")) as anonymous:

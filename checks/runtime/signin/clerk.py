@@ -27,8 +27,16 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from checks.runtime.signin.facts import ProviderFailed
+from checks.runtime.signin.facts import (
+    ProviderFailed,
+    cookie_domain,
+    is_local_url,
+    provider_problem,
+    secret_fields,
+)
 from checks.runtime.signin.facts import json_object as _dict
+from checks.runtime.signin.providers import CLERK_KEYS, clerk_frontend_api
+from checks.support.hosts import is_loopback
 
 if TYPE_CHECKING:
     import httpx
@@ -53,8 +61,6 @@ REFRESH_MARGIN = 10.0
 
 def frontend_api(ctx: Context) -> tuple[str | None, str]:
     """(https://<fapi host>/v1, "") from the publishable key, or (None, why not)."""
-    from checks.runtime.signin.providers import CLERK_KEYS, clerk_frontend_api
-    from checks.support.hosts import is_loopback
 
     key = next((ctx.env.get(k, "") for k in CLERK_KEYS if ctx.env.get(k)), "")
     if not key:
@@ -102,7 +108,6 @@ class _Fapi:
 
     async def call(self, method: str, path: str, data: dict[str, str] | None = None, *,
                    dev_browser: bool = True, query: dict[str, str] | None = None) -> tuple[int, Any]:
-        from checks.runtime.signin.facts import secret_fields
 
         params = {"__clerk_api_version": API_VERSION, **(query or {})}
         if dev_browser and self.dev_browser:
@@ -189,9 +194,8 @@ async def _sign_in_or_up(fapi: _Fapi, address: str) -> dict[str, Any]:
 
 async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, login: Login,
                         facts: LoginFacts) -> LoginFacts:
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
-    from checks.runtime.signin.facts import cookie_domain, is_local_url, provider_problem
 
     started = time.monotonic()
     base, why = frontend_api(ctx)

@@ -7,12 +7,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import tomllib
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from checks.project.config import Login
+from checks.core.db import shared_connection
+from checks.project.config import Login, compile_user_pattern
 from checks.runtime.signin.facts import is_local_url
+from checks.runtime.signin.providers import CLERK_KEYS
 from checks.runtime.signin.sink import MAX_MESSAGE_BYTES, SmtpSink, _strip_html
+from checks.support.files import CONFIG_LIMIT, read_text
+from checks.support.pgurl import InvalidDatabaseUrl
 
 if TYPE_CHECKING:
     import httpx
@@ -95,9 +100,7 @@ class CodeSources:
             return self.login.mailpit_url
         config = self.ctx.path("supabase/config.toml")
         if config.is_file():
-            import tomllib
 
-            from checks.support.files import CONFIG_LIMIT, read_text
 
             with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 inbucket = tomllib.loads(read_text(config, CONFIG_LIMIT)).get("inbucket", {})
@@ -118,8 +121,6 @@ class CodeSources:
         return None
 
     def _match(self, text: str) -> str | None:
-        from checks.project.config import compile_user_pattern
-
         pattern = compile_user_pattern("auth.login.otp_pattern", self.login.otp_pattern)
         try:
             found = pattern.search(text, timeout=1.0)
@@ -151,10 +152,8 @@ class CodeSources:
         return None
 
     async def _database(self) -> str | None:
-        import psycopg
+        import psycopg  # start-up: only runs that reach a database load psycopg
 
-        from checks.core.db import shared_connection
-        from checks.support.pgurl import InvalidDatabaseUrl
 
         identifier = VERIFICATION_IDENTIFIER.format(email=self.address.lower())
         try:
@@ -163,7 +162,7 @@ class CodeSources:
                 row = await (await connection.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))).fetchone()
                 if not (row and row[0]):
                     continue
-                from psycopg import sql
+                from psycopg import sql  # start-up: only runs that reach a database load psycopg
 
                 name = sql.Identifier(*table.split("."))
                 # Each send adds a row; verify takes the newest (better-auth email-otp).
@@ -193,7 +192,7 @@ class CodeSources:
         return None
 
     async def _mailpit(self) -> str | None:
-        import httpx
+        import httpx  # start-up: only runs that make a request load httpx
 
         base = self.mailpit_url()
         if base is None:
@@ -230,8 +229,6 @@ class CodeSources:
         return None
 
     async def _clerk_test(self) -> str | None:
-        from checks.runtime.signin.providers import CLERK_KEYS
-
         key = next((self.ctx.env.get(k, "") for k in CLERK_KEYS if self.ctx.env.get(k)), "")
         if not key.startswith("pk_test_"):
             self.notes["clerk-test"] = ("the Clerk publishable key is not a development (pk_test_) key: "

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from checks.project.config import Request
+from checks.runtime.process import loopback_url
 
 if TYPE_CHECKING:
     import httpx
@@ -96,7 +98,6 @@ def app_origin(ctx: Context, server: DevServer) -> str:
     """The origin a browser on the app would send: BETTER_AUTH_URL's where it is set (Better
     Auth trusts that one), else the address the dev server printed (`localhost` stays
     `localhost`), else the one that answered."""
-    from urllib.parse import urlsplit
 
     for url in (ctx.env.get("BETTER_AUTH_URL", ""), *server.printed_urls, server.facts.url or ""):
         parts = urlsplit(url)
@@ -109,7 +110,6 @@ def app_origin(ctx: Context, server: DevServer) -> str:
 def cookie_domain(url: str) -> str:
     """The domain a cookie must carry for httpx's cookie jar to send it to `url`: the jar
     (http.cookiejar) calls a host without a dot `<host>.local` (localhost, [::1])."""
-    from urllib.parse import urlsplit
 
     # http.cookiejar request_host/eff_request_host: the netloc without its port, lower-cased,
     # and ".local" appended when it holds no dot.
@@ -119,8 +119,6 @@ def cookie_domain(url: str) -> str:
 
 
 def is_local_url(url: str) -> bool:
-    from checks.runtime.process import loopback_url
-
     return loopback_url(url) is not None
 
 
@@ -129,7 +127,7 @@ async def send(ctx: Context, server: DevServer, client: httpx.AsyncClient, reque
                 values: dict[str, str], *, refusal_expected: bool = False, headers: dict[str, str] | None = None
                 ) -> tuple[httpx.Response | None, str | None, list[str]]:
     """(answer, transport problem, the server's lines while it answered)."""
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
     assert server.facts.url is not None
     mark = server.line_count()
@@ -163,7 +161,7 @@ class ProviderFailed(Exception):
 def provider_problem(ctx: Context, service: str, exc: BaseException) -> tuple[str, str]:
     """(step, problem) for what ended a provider sign-in: its own failure, no answer in
     time, a transport error (masked), or an answer of an unexpected shape."""
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
     if isinstance(exc, ProviderFailed):
         return exc.step, exc.problem
@@ -178,7 +176,6 @@ def provider_problem(ctx: Context, service: str, exc: BaseException) -> tuple[st
 def created_since(stamp: Any, since: float) -> bool:
     """Whether an ISO 8601 time (an auth server's createdAt/created_at) is at or after
     `since` (epoch seconds), allowing the few seconds two clocks on one machine may differ."""
-    import datetime as dt
 
     if not isinstance(stamp, str):
         return False
@@ -201,7 +198,7 @@ def json_object(value: Any) -> dict[str, Any]:
 async def renew(ctx: Context, facts: LoginFacts) -> str | None:
     """Renew the session token where the provider's runs out (Clerk's: a minute) before the
     app is asked with it; None when it is live, else what went wrong."""
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
     if facts.refresh is None:
         return None

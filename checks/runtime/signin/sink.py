@@ -12,6 +12,8 @@ import re
 import threading
 from typing import Any
 
+from checks.runtime.process import free_port
+
 MAX_MESSAGES = 100
 
 
@@ -43,9 +45,10 @@ class SmtpSink:
         self.problem = ""  # why it is not running, when it could not start
 
     def start(self) -> None:
-        from aiosmtpd.controller import Controller
+        from aiosmtpd.controller import (
+            Controller,  # start-up: only a sign-in with an SMTP sink loads aiosmtpd
+        )
 
-        from checks.runtime.process import free_port
 
         self.port = free_port()
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,

@@ -24,7 +24,17 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from checks.runtime.signin.facts import ProviderFailed, json_object
+from checks.runtime.signin.codes import CodeSources, poll_until
+from checks.runtime.signin.facts import (
+    ProviderFailed,
+    cookie_domain,
+    created_since,
+    is_local_url,
+    json_object,
+    provider_problem,
+    wrong_code,
+)
+from checks.runtime.signin.providers import SUPABASE_ANON_KEYS
 
 if TYPE_CHECKING:
     import httpx
@@ -84,9 +94,8 @@ async def _delete_user(ctx: Context, http: httpx.AsyncClient, call: Any, url: st
     """The test user deleted from a local Supabase Auth through its admin API (supabase/auth
     internal/api/api.go: DELETE /admin/users/{user_id}, service_role only), where this run
     created it; a hosted project gets nothing written beyond the sign-in."""
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
-    from checks.runtime.signin.facts import created_since, is_local_url
 
     service = next((ctx.env.get(k, "") for k in SERVICE_KEYS if ctx.env.get(k)), "")
     user_id = str(user.get("id") or "")
@@ -115,11 +124,8 @@ async def _delete_user(ctx: Context, http: httpx.AsyncClient, call: Any, url: st
 
 async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, login: Login,
                            facts: LoginFacts, allow_remote: bool) -> LoginFacts:
-    import httpx
+    import httpx  # start-up: only runs that make a request load httpx
 
-    from checks.runtime.signin.codes import CodeSources, poll_until
-    from checks.runtime.signin.facts import is_local_url, provider_problem, wrong_code
-    from checks.runtime.signin.providers import SUPABASE_ANON_KEYS
 
     started, since = time.monotonic(), time.time()
     url = next((ctx.env.get(k, "") for k in SUPABASE_URLS if ctx.env.get(k)), "").rstrip("/")
@@ -208,7 +214,6 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
                 status, user = await call(http, "GET", "/auth/v1/user", token=probe)
                 if status < 400 and facts.email.lower() in json.dumps(user or {}).lower():
                     raise ProviderFailed("session", f"GET /auth/v1/user names the test identity {what}")
-            from checks.runtime.signin.facts import cookie_domain
 
             domain = cookie_domain(server.facts.url or "http://localhost")
             for name, value in session_cookies(url, session):
