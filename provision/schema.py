@@ -3,7 +3,7 @@ transaction (DESIGN.md "Provisioning rules").
 
 - Parse first with pglast: a syntax error names file, line and column; nothing is sent.
 - Refuse destructive statements unless --allow-destructive, found anywhere in the parse
-  tree (checks/schema/sqlmodel.py `_Guard`): DROP of any kind, TRUNCATE, DELETE (also inside a
+  tree (checks/schema/sqlmodel.py `DestructiveGuard`): DROP of any kind, TRUNCATE, DELETE (also inside a
   CTE, EXPLAIN ANALYZE, PREPARE…EXECUTE, MERGE … THEN DELETE), UPDATE without WHERE, ALTER
   … DROP COLUMN / TYPE, a call of a function whose SQL or PL/pgSQL body does one of these,
   a write that fires such a trigger, DO blocks that run them or dynamic SQL, and a table
@@ -39,7 +39,7 @@ from checks.core.db import app_search_path, open_connection
 from checks.core.model import listed, plural
 from checks.core.sources import read_schema, schema_paths
 from checks.migrations import migrator_for
-from checks.schema import parsed_schema, table_columns
+from checks.schema.facts import parsed_schema, table_columns
 from checks.schema.platform import platform_hint
 from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
 from checks.support.pgurl import InvalidDatabaseUrl

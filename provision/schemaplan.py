@@ -27,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.sqlmodel import ParsedSchema, Statement, TableName, _object
+from checks.schema.names import TableName
+from checks.schema.sqlmodel import ParsedSchema, Statement, _object
 
 # MISSING_OBJECTS with the whole key, so each statement can be matched to its object.
 _KEYED = "SELECT o.kind, o.schema, o.name, o.tbl"

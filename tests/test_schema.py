@@ -12,7 +12,8 @@ import psycopg
 import pytest
 
 from checks.core.sources import SchemaSource
-from checks.schema.sqlmodel import SchemaSyntaxError, TableName, parse_sources
+from checks.schema.names import TableName
+from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
 
 from support import REPO, clean_environ, run_cli, write_project
 
@@ -402,7 +403,7 @@ def test_a_table_the_role_may_not_see_is_named_as_such(tmp_path: Path, fresh_db:
 
 
 def test_verification_is_one_round_trip_for_any_table_count(fresh_db: str) -> None:
-    from checks.schema import present_tables
+    from checks.schema.facts import present_tables
 
     many = [TableName("public", f"t{i}") for i in range(300)]
     query(fresh_db, "".join(f"CREATE TABLE t{i} (id int);" for i in range(0, 300, 2)))

@@ -1,0 +1,124 @@
+"""DB006: the migrator's own history table against the migration files, read the way the
+tool's migrator reads it (checks/migrations)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from checks.core.context import Context
+from checks.core.db import shared_connection
+from checks.core.model import (
+    Outcome,
+    Spec,
+    failed,
+    listed,
+    passed,
+    plural,
+    skipped,
+    warned,
+)
+from checks.core.registry import check
+from checks.migrations import migrator_for
+from checks.schema.facts import (
+    FIX_SCHEMA,
+    schema_budget,
+    schema_facts,
+)
+from checks.support.pgurl import InvalidDatabaseUrl
+
+if TYPE_CHECKING:
+
+    pass
+
+
+DB006 = Spec(
+    "DB006", "schema", "The migrator's own history agrees with the migration files",
+    "Reads the app's migrator history table, read-only (its columns, then its rows), as the "
+    "migrator itself would — drizzle (drizzle.__drizzle_migrations: sha256 of each file, the "
+    "journal's `when`; drizzle-kit 1.0: the folder name, and a 0.x table matched as its "
+    "upgrade matches it), Prisma (_prisma_migrations: checksum, finished/rolled back), Supabase "
+    "(supabase_migrations.schema_migrations), dbmate and golang-migrate (schema_migrations, "
+    "told apart by golang-migrate's `dirty` column) — and names pending migrations, failed or "
+    "dirty ones, applied ones whose file changed since, and applied ones missing locally. "
+    "Tables present without any history: applied by hand, so the app's own migrator would try "
+    "to apply everything again (warning). A history table in another tool's shape fails: "
+    "nothing is judged from it.",
+    "Apply the pending migrations with `deploy-check provision schema` (it records them in "
+    "the migrator's own table) or the app's own migrator; restore a changed file from git "
+    "rather than editing an applied migration.",
+    FIX_SCHEMA,
+)
+
+
+
+@check(DB006, needs=("DB002",), budget=schema_budget)
+async def history_agrees(ctx: Context) -> Outcome:
+    import psycopg  # start-up: only runs that reach a database load psycopg
+
+
+    source = ctx.model.schema
+    migrator = migrator_for(ctx)
+    if source is None or migrator is None:
+        return skipped(f"no migration history: the schema source is "
+                       f"{source.path if source else 'not found'}")
+    try:
+        migrations = migrator.migrations(ctx.path(source.path))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return failed(f"cannot read the {migrator.tool} migrations in {source.path}: {exc}")
+    if not migrations:
+        # No file to compare the history with: never "all 0 migrations applied".
+        return skipped(f"{source.path} holds no {migrator.tool} migration yet (DB004 says what that means)")
+    try:
+        connection = await shared_connection(ctx)
+    except (psycopg.Error, TimeoutError, InvalidDatabaseUrl) as exc:
+        return skipped(f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}")
+    try:
+        facts = await migrator.history(connection, migrations)
+    except (psycopg.OperationalError, psycopg.InterfaceError, TimeoutError) as exc:
+        return skipped(f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}")
+    except psycopg.Error as exc:
+        # Reached, but its history could not be read (no permission on the schema, a column
+        # of another type): nothing is judged, and it says so.
+        return failed(f"cannot read {migrator.table}: {ctx.mask(str(exc).strip()) or type(exc).__name__}",
+                      hint="Give the app's database user read access to the migrator's history table.")
+    details: dict[str, Any] = {"tool": facts.tool, "table": facts.table, "pending": facts.pending_names,
+                               "failed": facts.failed, "changed": facts.changed,
+                               "missing_locally": facts.missing_locally,
+                               "applied": facts.applied, "files": facts.files}
+    hint = (f"Apply them with `deploy-check provision schema` (it records them in {facts.table} "
+            f"as {facts.tool} does) or with `{facts.apply_command}`.")
+    if facts.blocked:
+        return failed(f"{source.path}: {facts.blocked}", hint=("Convert the history with `npx drizzle-kit up`, then "
+                                                                f"apply it with `{facts.apply_command}` or "
+                                                                "`deploy-check provision schema`."), **details)
+    if facts.foreign:
+        return failed(f"{source.path}: {facts.foreign}; reading it as {facts.tool}'s would misname what "
+                      "is applied, so nothing is judged",
+                      hint=("Apply the migrations with the tool that recorded them; two migrators on one "
+                            "database need a history table each."),
+                      **details)
+    if not facts.table_exists:
+        schema_facts_now = await schema_facts(ctx)
+        if schema_facts_now.present:
+            return warned(f"{facts.table} does not exist although the schema's tables do: they were "
+                          f"applied by hand, not through the migrator, so `{facts.apply_command}` would "
+                          f"try to apply all {plural(facts.files, 'migration')} again",
+                          hint=("`deploy-check provision schema` records them as applied in "
+                                f"{facts.table} (it applies only what is missing)."), **details)
+        return failed(f"{facts.table} does not exist: all {plural(facts.files, 'migration')} of "
+                      f"{source.path} are pending ({listed(facts.pending_names)})", hint=hint, **details)
+    problems = []
+    if facts.failed:
+        problems.append(f"failed: {listed(facts.failed)}")
+    if facts.pending:
+        problems.append(f"{plural(len(facts.pending), 'migration')} pending: {listed(facts.pending_names)}")
+    if facts.changed:
+        problems.append(f"changed since applied: {listed(facts.changed)}")
+    if facts.missing_locally:
+        problems.append(f"applied but missing locally: {listed(facts.missing_locally)}")
+    if problems:
+        if facts.failed or facts.changed:
+            hint += " A changed file: restore it from git; a failed one: fix it and mark it resolved with the migrator."
+        return failed(f"{source.path} ({facts.table}): " + "; ".join(problems), hint=hint, **details)
+    return passed(f"all {plural(facts.files, 'migration')} of {source.path} are applied and unchanged "
+                  f"({facts.table})", **details)
