@@ -22,7 +22,8 @@ from urllib.parse import quote
 from checks.core.context import Context
 from checks.core.db import url_var
 from checks.support.envfile import EnvFile, parse_env_text
-from checks.support.pgembed import EmbeddedPostgres, EmbeddedPostgresError, try_exclusive
+from checks.support.pgbinaries import EmbeddedPostgresError, try_exclusive
+from checks.support.pgembed import EmbeddedPostgres
 from checks.support.placeholders import is_placeholder
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically

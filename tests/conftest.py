@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.support.pgembed import EmbeddedPostgres, find_binaries_with_tls
+from checks.support.pgbinaries import find_binaries_with_tls
+from checks.support.pgembed import EmbeddedPostgres
 
 # Canaries: these must never appear in any output.
 PG_PASSWORD = "pg-canary-Vx82kQ"

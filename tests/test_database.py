@@ -24,7 +24,8 @@ from checks.core.runner import run
 from checks.database import judge_tls
 from checks.database.facts import DatabaseFacts, ErrorKind, classify_error, database_facts
 from checks.support.hosts import is_loopback
-from checks.support.pgembed import EmbeddedPostgres, free_port
+from checks.support.pgbinaries import free_port
+from checks.support.pgembed import EmbeddedPostgres
 from checks.support.pgurl import DatabaseUrl
 
 REPO = Path(__file__).resolve().parent.parent
@@ -472,7 +473,7 @@ def pg_german(tmp_path_factory: pytest.TempPathFactory) -> Any:
     localedef into a directory of its own (LOCPATH), where the machine has none."""
     import shutil
 
-    from checks.support.pgembed import find_binaries_with_tls
+    from checks.support.pgbinaries import find_binaries_with_tls
 
     binaries = find_binaries_with_tls()
     if binaries is None or shutil.which("localedef") is None:

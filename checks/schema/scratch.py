@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.core.context import Context
-from checks.support.pgembed import EmbeddedPostgres, EmbeddedPostgresError, _binaries
+from checks.support.pgbinaries import EmbeddedPostgresError, _binaries
+from checks.support.pgembed import EmbeddedPostgres
 
 if TYPE_CHECKING:
     import psycopg
