@@ -227,9 +227,8 @@ def test_as_root_a_postgres_install_under_a_private_directory_still_starts(tmp_p
     directory (/root, pipx's home): the install is copied once to a shared cache."""
     import shutil
 
-    from checks.support.pgbinaries import _binaries, _target_version
+    from checks.support.pgbinaries import _binaries, _reachable_by_others, _target_version
     from checks.support.pgembed import EmbeddedPostgres
-    from checks.support.pgbinaries import _reachable_by_others
 
     if os.geteuid() != 0:
         pytest.skip("only root runs the server as another user")

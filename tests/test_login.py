@@ -159,7 +159,7 @@ class FakeMailpit:
     def __init__(self, httpserver: Any) -> None:
         from aiosmtpd.controller import Controller
 
-        from checks.runtime.process import free_port
+        from checks.runtime.addresses import free_port
 
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.lock = threading.Lock()
@@ -345,7 +345,7 @@ def test_unsafe_login_and_flow_settings_are_refused_at_load(tmp_path: Path, toml
 
 
 def test_a_url_with_a_user_name_is_never_taken_for_loopback() -> None:
-    from checks.runtime.process import loopback_url
+    from checks.runtime.addresses import loopback_url
 
     assert loopback_url("http://127.0.0.1:1@192.0.2.2:4567") is None
     assert loopback_url("http://127.0.0.1:3000") == "http://127.0.0.1:3000"
@@ -713,7 +713,7 @@ def test_a_session_route_that_drops_a_request_without_cookie_is_not_proven_to_re
 
 @pytest.fixture
 def fixed_port() -> int:
-    from checks.runtime.process import free_port
+    from checks.runtime.addresses import free_port
 
     return free_port()
 

@@ -222,8 +222,8 @@ def test_live_progress_never_shows_half_a_wrapped_secret(tmp_path: Path) -> None
                   progress=Recorder())  # type: ignore[arg-type]
     ctx.masker.add([secret])
     server = DevServer(ctx, "true")
-    server._line(("key=" + secret[:15]).encode())
-    server._line((secret[15:] + " (wrapped)").encode())
+    server.output.feed(("key=" + secret[:15]).encode())
+    server.output.feed((secret[15:] + " (wrapped)").encode())
     stored = server.lines_since(0)
     for text in shown + stored:
         assert secret[:15] not in text and secret[15:] not in text, text

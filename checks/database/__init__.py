@@ -16,7 +16,7 @@ psycopg is imported inside the functions that need it: an env-only run never loa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from checks.core.context import Context
 from checks.core.db import database_timeout, database_url, url_var
@@ -26,9 +26,6 @@ from checks.database.facts import DatabaseFacts, ErrorKind, _server_reason, data
 from checks.support.hosts import is_loopback
 from checks.support.pgurl import TLS_REQUIRING_SSLMODES, InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
-
-if TYPE_CHECKING:
-    pass
 
 FIX_LOCAL_DB = "deploy-check provision local-db"
 CONSOLE_HINT = ("copy the connection string from your provider's console (Neon: project "

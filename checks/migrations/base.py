@@ -12,12 +12,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from checks.support.files import SCHEMA_LIMIT
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from checks.core.db import open_connection
-from checks.runtime.process import loopback_url
+from checks.runtime.addresses import loopback_url
 from checks.runtime.signin.facts import SECRET_KEYS, fill, remember_secrets, renew
 from checks.support.jsonpaths import json_path
 from checks.support.pgurl import InvalidDatabaseUrl

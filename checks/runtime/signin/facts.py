@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from checks.project.config import Request
-from checks.runtime.process import loopback_url
+from checks.runtime.addresses import loopback_url
 
 if TYPE_CHECKING:
     import httpx

@@ -12,7 +12,7 @@ import re
 import threading
 from typing import Any
 
-from checks.runtime.process import free_port
+from checks.runtime.addresses import free_port
 
 MAX_MESSAGES = 100
 
