@@ -133,9 +133,9 @@ def _transaction_control(node: Any) -> bool | None:
     commit half-way and break both the rollback on error and --dry-run. False: the rest
     (ROLLBACK, SAVEPOINT, PREPARE TRANSACTION…), which cannot be honoured inside it."""
     from pglast import ast  # start-up: only runs that read SQL load pglast
-    from pglast.enums import (
-        TransactionStmtKind as Kind,  # start-up: only runs that read SQL load pglast
-    )
+
+    # start-up: only runs that read SQL load pglast
+    from pglast.enums import TransactionStmtKind as Kind
 
     if not isinstance(node, ast.TransactionStmt):
         return None

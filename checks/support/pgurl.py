@@ -115,9 +115,9 @@ def parse_database_url(url: str) -> DatabaseUrl:
                                  "part: percent-encode them (%40, %2F, %3F, %23)")
     conninfo, ignored = _without_unknown_parameters(url)
     from psycopg import Error  # start-up: only runs that reach a database load psycopg
-    from psycopg.conninfo import (
-        conninfo_to_dict,  # start-up: only runs that reach a database load psycopg
-    )
+
+    # start-up: only runs that reach a database load psycopg
+    from psycopg.conninfo import conninfo_to_dict
 
     try:
         params = conninfo_to_dict(conninfo)

@@ -45,9 +45,8 @@ class SmtpSink:
         self.problem = ""  # why it is not running, when it could not start
 
     def start(self) -> None:
-        from aiosmtpd.controller import (
-            Controller,  # start-up: only a sign-in with an SMTP sink loads aiosmtpd
-        )
+        # start-up: only a sign-in with an SMTP sink loads aiosmtpd
+        from aiosmtpd.controller import Controller
 
 
         self.port = free_port()

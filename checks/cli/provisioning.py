@@ -1,0 +1,148 @@
+"""`deploy-check provision schema|env|local-db`: the provisioners, after a look at what they
+would change (the database they write to, a folder that does not look like an app)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from checks.cli.app import (
+    EXIT_NOT_READY,
+    ForceOption,
+    ProjectOption,
+    _context,
+    provision_app,
+    run_until_signalled,
+)
+from checks.support.errors import DeployCheckError, Terminated
+
+if TYPE_CHECKING:
+    from checks.core.context import Context
+
+
+def _database_target(ctx: Context) -> str | None:
+    """Which server and database a provisioner is about to change, and where that came
+    from — never the password. A shell still holding a production URL must be visible."""
+    from checks.core.db import (  # start-up: --help and --version load no more than the CLI
+        database_url,
+        url_var,
+    )
+    from checks.support.pgurl import (  # start-up: --help and --version load no more than the CLI
+        InvalidDatabaseUrl,
+        parse_database_url,
+    )
+
+    raw = database_url(ctx)
+    if not raw:
+        return None
+    name = url_var(ctx)
+    try:
+        shown = parse_database_url(raw).display
+    except InvalidDatabaseUrl:
+        shown = "an unparsable URL"
+    source = ctx.source_of(name) or "nowhere"
+    line = f"target: {shown} ({name} from {source})"
+    if source == "process environment":
+        overridden = [ctx.rel(f.path) for f in ctx.env_files
+                      if f.parsed and f.parsed.values.get(name, "").strip()
+                      and f.parsed.values[name].strip() != raw]
+        if overridden:
+            line += (f"; the process environment overrides a different {name} in "
+                     f"{', '.join(overridden)}")
+    return ctx.mask(line)
+
+
+
+def _refuse_non_app(ctx: Context, force: bool) -> None:
+    if not ctx.model.looks_like_app and not force:
+        raise DeployCheckError(f"{ctx.project}: {ctx.model.looks_like_app_why}; refusing to "
+                               "provision here (pass --project APP, or --force if this is the app)")
+
+
+
+def _provision(name: str, project: Path, *, example: Path | None = None, force: bool = False,
+               **options: Any) -> None:
+    from provision import (  # start-up: --help and --version load no more than the CLI
+        Options,
+        ProvisionFailed,
+        provisioner,
+    )
+
+    ctx = _context(project, example=example)
+    _refuse_non_app(ctx, force)
+    target = _database_target(ctx) if name == "schema" else None
+    if name == "env":
+        target = f"target: {ctx.rel(ctx.env_path)} from {ctx.rel(ctx.example_path)} in {ctx.project}"
+    if target:
+        print(f"deploy-check provision {name}: {target}", file=sys.stderr)
+    try:
+        done = run_until_signalled(provisioner(name)(ctx, Options(**options)))
+    except ProvisionFailed as exc:
+        print(f"deploy-check provision {name}: {ctx.mask(str(exc))}", file=sys.stderr)
+        raise typer.Exit(EXIT_NOT_READY) from None
+    except Terminated:
+        raise  # SIGTERM/SIGHUP: the work was cancelled (on the server too); exit 130 like Ctrl-C
+    except Exception as exc:
+        if os.environ.get("DEPLOY_CHECK_DEBUG"):
+            raise
+        print(f"deploy-check provision {name}: failed: {type(exc).__name__}: {ctx.mask(str(exc))}",
+              file=sys.stderr)
+        raise typer.Exit(EXIT_NOT_READY) from None
+    for line in done.lines:
+        print(ctx.mask(line))
+    if not done.changed and not options.get("dry_run"):
+        print(f"provision {name}: nothing to do")
+
+
+
+@provision_app.command("schema")
+def provision_schema(
+    project: ProjectOption = Path("."),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Apply, then roll back.")] = False,
+    allow_destructive: Annotated[bool, typer.Option("--allow-destructive",
+                                                    help="Allow DROP/TRUNCATE/DELETE/destructive ALTER.")] = False,
+    force: ForceOption = False,
+) -> None:
+    """Apply schema.sql (or the migrations) to the app's database in one transaction."""
+    _provision("schema", project, force=force, dry_run=dry_run, allow_destructive=allow_destructive)
+
+
+
+@provision_app.command("env")
+def provision_env(
+    project: ProjectOption = Path("."),
+    example: Annotated[Path | None, typer.Option(help="Example file, relative to --project "
+                                                 "(default: the first of .env.local.example, "
+                                                 ".env.example, .env.sample, .env.template).")] = None,
+    force: ForceOption = False,
+) -> None:
+    """Create or complete .env.local from the example; never overwrites a value."""
+    _provision("env", project, example=example, force=force,
+               interactive=sys.stdin.isatty() and sys.stdout.isatty())
+
+
+
+@provision_app.command("local-db")
+def provision_local_db(
+    project: ProjectOption = Path("."),
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the embedded PostgreSQL instead.")] = False,
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="Create stand-ins for a platform's schema: supabase (auth.users, auth.uid(), "
+        "roles) or neon-auth (neon_auth.users_sync). Default: from the app's auth provider.")] = None,
+    force: ForceOption = False,
+) -> None:
+    """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
+    if stop:
+        # start-up: --help and --version load no more than the CLI
+        from provision.database import stop_local_db
+
+        if not project.is_dir():
+            raise DeployCheckError(f"--project: {project} is not a directory")
+        stopped = stop_local_db(project.resolve())
+        print("stopped the local PostgreSQL" if stopped else "provision local-db: nothing to stop")
+        return
+    _provision("local-db", project, force=force, platform=platform)
