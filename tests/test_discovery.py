@@ -465,7 +465,7 @@ def test_neon_auth_alias_and_the_host_root_jwks(tmp_path: Path, httpserver: HTTP
 
 def test_golang_migrate_applies_only_up_files_in_version_order(tmp_path: Path) -> None:
     from checks.core.sources import migration_files
-    from checks.project import directory_kind
+    from checks.project.database import directory_kind
 
     folder = tmp_path / "migrations"
     folder.mkdir()

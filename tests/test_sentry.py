@@ -345,13 +345,13 @@ def test_a_disabled_or_zero_rate_dsn_key_fails_sentry003(tmp_path: Path, httpser
 
 
 def test_an_org_tokens_region_is_where_the_api_is_asked() -> None:
-    from checks.sentry import org_token_payload
+    from checks.sentry.settings import org_token_payload
 
     token = org_token("acme", region_url="https://de.sentry.io")
     assert org_token_payload(token) == {"iat": 1732456000.0, "url": "https://sentry.io",
                                         "region_url": "https://de.sentry.io", "org": "acme"}
     from checks.core.context import Context
-    from checks.sentry import read_settings
+    from checks.sentry.settings import read_settings
 
     ctx = Context(project=Path("."), environ={"SENTRY_AUTH_TOKEN": token, "SENTRY_ORG": "acme",
                                               "SENTRY_PROJECT": "web", "NEXT_PUBLIC_SENTRY_DSN": DSN})

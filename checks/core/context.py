@@ -13,9 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from checks.project import discover, read_small
+from checks.project import discover
 from checks.project.config import Config
 from checks.project.detectors import DBMATE_ENV, EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
+from checks.project.reading import read_small
 from checks.project.state import find_monitoring_deferral
 from checks.support.envfile import EnvFile, read_env_file
 from checks.support.files import STATE_LIMIT, UnreadableFile, read_text
@@ -24,7 +25,7 @@ from checks.support.secrets import Masker, secret_values, secrets_in_text
 if TYPE_CHECKING:
     import httpx
 
-    from checks.project import ProjectModel
+    from checks.project.model import ProjectModel
     from checks.project.state import Deferral
 
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checks.core.context import Context
-from checks.project import read_small
+from checks.project.reading import read_small
 from checks.support.files import SCHEMA_LIMIT, read_text
 
 DEFAULT_SCHEMA = "schema.sql"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text
-from checks.project import package_json
+from checks.project.reading import package_json
 from checks.support.files import read_text
 
 

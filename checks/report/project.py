@@ -9,7 +9,7 @@ from checks.core.model import printable
 from checks.project.config import AUTH_PROVIDERS
 
 if TYPE_CHECKING:
-    from checks.project import ProjectModel
+    from checks.project.model import ProjectModel
     from checks.support.secrets import Masker
 
 

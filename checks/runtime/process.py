@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from checks.core.context import Context
-from checks.project import dependencies, package_json
 from checks.project.config import Route, compile_user_pattern
+from checks.project.reading import dependencies, package_json
 from checks.runtime.addresses import candidates, free_port
 from checks.runtime.facts import DevFacts, RouteResult
 from checks.runtime.output import PATTERN_TIMEOUT, Output

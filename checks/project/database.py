@@ -1,0 +1,272 @@
+"""Where the app's database and its schema are found: the variable its Prisma datasource or
+drizzle.config reads (else the usual names), and its schema source (drizzle's `out`, Prisma's
+migrations, Supabase's, dbmate's or golang-migrate's folder, else schema.sql)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from checks.project import detectors as d
+from checks.project.model import SchemaFact, SchemaKind
+from checks.project.reading import (
+    env_references,
+    package_json,
+    read_small,
+    relative,
+)
+
+if TYPE_CHECKING:
+    from checks.project.config import Config
+
+
+def prisma_config(root: Path) -> tuple[str, str | None, str | None] | None:
+    """(file name, schema path, migrations path) of prisma.config.ts, the paths relative to
+    the project (None where the config leaves Prisma's default)."""
+    for name in d.PRISMA_CONFIGS:
+        text = read_small(root / name)
+        if text is None:
+            continue
+        schema = d.PRISMA_CONFIG_SCHEMA.search(text)
+        block = d.PRISMA_CONFIG_MIGRATIONS.search(text)
+        migrations = d.PRISMA_CONFIG_MIGRATIONS_PATH.search(block.group("body")) if block else None
+        return (name, _config_path(schema.group("expr")) if schema else None,
+                _config_path(migrations.group("expr")) if migrations else None)
+    return None
+
+
+
+def _config_path(expr: str) -> str | None:
+    """A path a config file spells as a string or path.join/resolve("a", "b") (a non-string
+    part such as __dirname is the project itself)."""
+    parts = d.QUOTED.findall(expr)
+    if not parts or "${" in expr:
+        return None
+    return "/".join(part.strip("/") if i else part.rstrip("/") for i, part in enumerate(parts)).removeprefix("./")
+
+
+
+def _prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[Path]:
+    configured = (package or {}).get("prisma")
+    names = list(d.PRISMA_SCHEMAS)
+    if isinstance(configured, dict) and isinstance(configured.get("schema"), str):
+        names.insert(0, configured["schema"])
+    config = prisma_config(root)
+    if config is not None and config[1]:
+        names.insert(0, config[1])
+    for name in names:
+        path = root / name
+        if path.is_file():
+            return [path]
+        if path.is_dir():  # prismaSchemaFolder: the datasource is in one of the files
+            return sorted(path.glob("*.prisma"))
+    return []
+
+
+
+def prisma_datasource(home: Path, package: Mapping[str, Any] | None,
+                      root: Path | None = None) -> tuple[str | None, str] | None:
+    """(variable, why) from `datasource … { url = env("X") }` or prisma.config.ts in `home`
+    (the project, or a workspace package of it), named relative to the project `root`."""
+    root = root or home
+    for path in _prisma_schema_files(home, package):
+        schema_text = read_small(path) or ""
+        for block in d.PRISMA_DATASOURCE.finditer(schema_text):
+            found = d.PRISMA_URL_ENV.search(block.group("body"))
+            if found:
+                return found.group("var"), f'{relative(root, path)}: url = env("{found.group("var")}")'
+    for config_name in d.PRISMA_CONFIGS:
+        text = read_small(home / config_name)
+        if text and "datasource" in text:
+            after = text[text.index("datasource"):]
+            names = env_references(after[:400])
+            if names:
+                return names[0], f"{relative(root, home / config_name)}: datasource url reads {names[0]}"
+    return None
+
+
+
+def drizzle_config(home: Path, root: Path | None = None) -> tuple[str, str] | None:
+    """(path relative to the project `root`, text) of the drizzle-kit config in `home` (the
+    project itself, or a workspace package it depends on)."""
+    for name in d.DRIZZLE_CONFIGS:
+        text = read_small(home / name)
+        if text is not None:
+            return relative(root or home, home / name), text
+    return None
+
+
+
+def drizzle_history_table(text: str) -> tuple[str, str] | None:
+    """drizzle.config's `migrations: { table, schema }` (drizzle-kit docs "migrations"):
+    where drizzle-kit migrate keeps its history when the app renames it."""
+    block = d.DRIZZLE_MIGRATIONS.search(text)
+    if block is None:
+        return None
+    table = d.drizzle_migrations_key("table").search(block.group("body"))
+    schema = d.drizzle_migrations_key("schema").search(block.group("body"))
+    if table is None and schema is None:
+        return None
+    return (schema.group("value") if schema else "drizzle",
+            table.group("value") if table else "__drizzle_migrations")
+
+
+
+def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | None:
+    """(variable, why) from drizzle.config's `dbCredentials: { url: process.env.X }`;
+    (None, why) when the URL is composed of several variables (no one variable to check)."""
+    if config is None:
+        return None
+    name, text = config
+    start = d.DRIZZLE_CREDENTIALS.search(text)
+    if start is None:
+        return None
+    block = text[start.end(): start.end() + 600]
+    url = d.DRIZZLE_URL_KEY.search(block)
+    block = block[: block.find("\n}") if "\n}" in block else len(block)]
+    expression = url.group("expr") if url else block
+    names = env_references(expression)
+    if len(names) == 1 and "${" not in expression:
+        return names[0], f"{name}: dbCredentials reads {names[0]}"
+    if names:
+        return None, (f"{name} builds the database URL from {', '.join(dict.fromkeys(names))}: "
+                      "there is no one variable to check")
+    return None
+
+
+
+def database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
+                  drizzle: tuple[str, str] | None, file_keys: Iterable[tuple[str, str]],
+                  environ: Mapping[str, str], homes: list[Path] | None = None) -> tuple[str | None, str]:
+    if config.database_url_var:
+        return config.database_url_var, "deploy-check.toml: [database] url_var"
+    composed: str | None = None
+    prisma = next((found for home in homes or [root]
+                   if (found := prisma_datasource(home, package if home == root else package_json(home), root))),
+                  None)
+    for found in (prisma, drizzle_url_var(drizzle)):
+        if found and found[0] is not None:
+            return found
+        if found:
+            composed = found[1]
+    keys_by_file: dict[str, str] = {}
+    for file_name, key in file_keys:
+        keys_by_file.setdefault(key, file_name)
+    for name in d.DATABASE_VARS:
+        if name in keys_by_file:
+            return name, f"{name} in {keys_by_file[name]}"
+    for name in d.DATABASE_VARS:
+        if name in environ:
+            return name, f"{name} in the process environment"
+    if composed:
+        return None, composed
+    return None, ("nothing names the app's database: no prisma datasource, no drizzle.config "
+                  f"dbCredentials, none of {', '.join(d.DATABASE_VARS[:4])}… in the env files")
+
+
+
+def directory_kind(path: Path) -> SchemaKind | None:
+    """Which migration tool wrote `path`, from its files; None when it holds no SQL."""
+    if (path / "meta" / "_journal.json").is_file():
+        return "drizzle"  # drizzle-kit writes <out>/meta/_journal.json
+    if not (path / "migration_lock.toml").is_file() and any(path.glob("*/snapshot.json")):
+        # drizzle-kit 1.0: <14-digit timestamp>_<name>/migration.sql + snapshot.json per folder,
+        # no journal (drizzle-orm v1 migrator.utils.ts); not Prisma's, which has no snapshots.
+        return "drizzle-v1"
+    if (path / "migration_lock.toml").is_file() or any(path.glob("*/migration.sql")):
+        return "prisma"  # prisma migrate: <ts>_<name>/migration.sql + migration_lock.toml
+    files = sorted(path.glob("*.sql"))
+    if not files:
+        return None
+    if path.as_posix().endswith("supabase/migrations"):
+        return "supabase"
+    if any(f.name.endswith(".up.sql") for f in files):
+        return "golang-migrate"
+    if any("-- migrate:up" in (read_small(f, 64 * 1024) or "") for f in files[:5]):
+        return "dbmate"
+    return "plain"
+
+
+
+def dbmate_settings(root: Path, workspace: Path | None,
+                    settings: Mapping[str, str]) -> tuple[str, str, tuple[str, str] | None] | None:
+    """(migrations folder relative to the project, why, (schema, table) of its history or
+    None) where the app configures dbmate: DBMATE_MIGRATIONS_DIR/_TABLE in its env, or the
+    flags of a `dbmate` call in its own or its workspace's package.json scripts (a script's
+    paths are relative to the package.json it is in)."""
+    folder: Path | None = None
+    why = "dbmate's default db/migrations"
+    if settings.get("DBMATE_MIGRATIONS_DIR"):
+        folder, why = root / settings["DBMATE_MIGRATIONS_DIR"].split(",")[0], "DBMATE_MIGRATIONS_DIR in the app's env"
+    table = settings.get("DBMATE_MIGRATIONS_TABLE", "")
+    for base in (root, workspace) if workspace is not None else (root,):
+        scripts = (package_json(base) or {}).get("scripts")
+        for name, command in (scripts.items() if isinstance(scripts, dict) else ()):
+            for call in d.DBMATE_CALL.finditer(command if isinstance(command, str) else ""):
+                found = d.DBMATE_DIR.search(call.group("args"))
+                if found and folder is None:
+                    folder = base / found.group("value")
+                    why = f"{relative(root, base / 'package.json')}: scripts.{name} runs dbmate --migrations-dir"
+                named = d.DBMATE_TABLE.search(call.group("args"))
+                table = table or (named.group("value") if named else "")
+    if folder is None and not table:
+        return None
+    schema, _, name = table.rpartition(".")
+    return relative(root, folder or root / "db" / "migrations"), why, ((schema, name) if table else None)
+
+
+
+def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
+            package: Mapping[str, Any] | None, workspace: Path | None = None,
+            settings: Mapping[str, str] | None = None,
+            homes: list[Path] | None = None) -> tuple[SchemaFact | None, str]:
+    if config.schema:
+        path = root / config.schema
+        kind: SchemaKind = (directory_kind(path) or "plain") if path.is_dir() else "sql"
+        return SchemaFact(kind, config.schema, "deploy-check.toml: [project] schema"), ""
+    candidates: list[tuple[str, str]] = []
+    history = None
+    if drizzle is not None:
+        name, text = drizzle
+        out = d.DRIZZLE_OUT.search(text)
+        folder = out.group("out").strip().removeprefix("./").rstrip("/") if out else "drizzle"
+        # drizzle-kit resolves `out` against the config's own folder.
+        where = relative(root, (root / name).parent / folder)
+        candidates.append((where, f"{name}: out = {folder!r}" if out else f"{name} (default out: drizzle)"))
+        history = drizzle_history_table(text)
+    for home in homes or [root]:
+        prisma_files = _prisma_schema_files(home, package_json(home) if home != root else package)
+        configured = prisma_config(home)
+        if configured is not None and configured[2]:
+            candidates.append((relative(root, home / configured[2]),
+                               f"{relative(root, home / configured[0])}: migrations.path = {configured[2]!r}"))
+        elif prisma_files:
+            # Prisma keeps migrations/ beside the schema file that holds the datasource.
+            candidates.append((relative(root, prisma_files[0].parent / "migrations"),
+                               f"{relative(root, prisma_files[0])} (prisma migrate)"))
+    dbmate = dbmate_settings(root, workspace, settings or {})
+    if dbmate is not None:
+        candidates.append((dbmate[0], dbmate[1]))
+    for home in homes or [root]:
+        for folder in ("drizzle", "prisma/migrations", "supabase/migrations", "db/migrations",
+                       "migrations", "src/db/migrations", "src/migrations", "database/migrations"):
+            where = relative(root, home / folder)
+            candidates.append((where, f"{where}/ exists"))
+    looked: list[str] = []
+    for folder, why in candidates:
+        path = root / folder
+        if folder in looked:
+            continue
+        looked.append(folder)
+        found = directory_kind(path) if path.is_dir() else None
+        if found is not None:
+            if dbmate is not None and folder == dbmate[0] and found in ("plain", "dbmate"):
+                # The app runs dbmate on it: its files are dbmate's, its history dbmate's table.
+                return SchemaFact("dbmate", folder, why, dbmate[2]), ""
+            return SchemaFact(found, folder, why, history if found in ("drizzle", "drizzle-v1") else None), ""
+    for name in ("schema.sql", "db/schema.sql", "sql/schema.sql", "database/schema.sql"):
+        if (root / name).is_file():
+            return SchemaFact("sql", name, f"{name} exists"), ""
+    return None, (f"no schema source: looked for {', '.join(f + '/' for f in looked)} and "
+                  "schema.sql")

@@ -1,0 +1,61 @@
+"""The project model: what the app really uses, as facts each with its `why` (the file
+relative to the project, and what in it named the fact); found by discovery (this package's
+__init__), read by every family through `ctx.model`, printed by `deploy-check detect`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    pass
+
+
+SchemaKind = Literal["sql", "drizzle", "drizzle-v1", "prisma", "supabase", "dbmate", "golang-migrate", "plain"]
+
+
+
+@dataclass(frozen=True)
+class EnvFileFact:
+    path: str  # relative to the project
+    keys: int
+
+
+
+@dataclass(frozen=True)
+class SchemaFact:
+    kind: SchemaKind
+    path: str  # relative to the project: the file, or the migrations directory
+    why: str
+    # (schema, table) of the migrator's history where the app's config renames it
+    # (drizzle.config `migrations: { schema, table }`); None: the tool's default.
+    history_table: tuple[str, str] | None = None
+
+
+
+@dataclass
+class ProjectModel:
+    root: Path
+    # Env files the app loads, highest priority first (Next.js `next dev` order).
+    env_files: list[EnvFileFact] = field(default_factory=list)
+    example_file: str | None = None
+    database_var: str | None = None
+    database_var_why: str = ""
+    schema: SchemaFact | None = None
+    schema_why: str = ""  # when `schema` is None: what was looked for
+    auth_provider: str | None = None  # neon-auth, stack, supabase, clerk, authjs, better-auth, kinde, oidc, none
+    auth_why: str = ""
+    sentry_required: bool = False
+    sentry_why: str = ""
+    package_manager: str | None = None
+    workspace_root: str | None = None  # relative to the project, "." when it is the root
+    dev_command: str | None = None
+    dev_why: str = ""
+    looks_like_app: bool = True
+    looks_like_app_why: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["root"] = str(self.root)
+        return data

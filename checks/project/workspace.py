@@ -1,0 +1,70 @@
+"""Monorepos: the workspace root above the app, the workspace packages the app depends on
+(pnpm-workspace.yaml or package.json `workspaces` globs, matched by package name), and the
+package manager their lockfile names."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from checks.project import detectors as d
+from checks.project.reading import (
+    dependencies,
+    package_json,
+    read_small,
+    relative,
+)
+
+if TYPE_CHECKING:
+    pass
+
+MAX_WORKSPACE_GLOBS, MAX_WORKSPACE_FOLDERS = 50, 500  # a workspace's globs and each one's folders
+
+
+def workspace_packages(root: Path, workspace: Path | None, package: Mapping[str, Any] | None) -> list[Path]:
+    """The folders of the workspace packages the app depends on (`"@acme/db": "workspace:*"`),
+    where a monorepo keeps its database: the workspace's globs from package.json `workspaces`
+    or pnpm-workspace.yaml `packages`, each package matched by its package.json name."""
+    if workspace is None:
+        return []
+    wanted = dependencies(package)
+    declared = (package_json(workspace) or {}).get("workspaces")
+    if isinstance(declared, dict):
+        declared = declared.get("packages")
+    globs = [g for g in declared if isinstance(g, str)] if isinstance(declared, list) else []
+    pnpm = d.PNPM_WORKSPACE_PACKAGES.search(read_small(workspace / "pnpm-workspace.yaml") or "")
+    globs += d.PNPM_WORKSPACE_GLOB.findall(pnpm.group("items")) if pnpm else []
+    found: list[Path] = []
+    for pattern in globs[:MAX_WORKSPACE_GLOBS]:
+        if pattern.startswith("!") or ".." in pattern:
+            continue
+        # `packages/**` is read one level deep: a recursive glob would walk node_modules.
+        matches = itertools.islice(workspace.glob(pattern.rstrip("/").replace("**", "*")), MAX_WORKSPACE_FOLDERS)
+        for folder in sorted(matches):
+            name = (package_json(folder) or {}).get("name") if folder.is_dir() else None
+            if isinstance(name, str) and name in wanted and folder.resolve() != root and folder not in found:
+                found.append(folder)
+    return found
+
+
+
+def package_manager(root: Path) -> tuple[str | None, str | None, str]:
+    """(manager, workspace root relative to the project, why), walking up to the
+    repository root: a pnpm/yarn/turbo workspace keeps one lockfile at its top."""
+    directory = root
+    while True:
+        package = package_json(directory)
+        declared = (package or {}).get("packageManager")
+        if isinstance(declared, str) and "@" in declared:
+            name = declared.split("@", 1)[0]
+            return name, relative(root, directory) if directory != root else ".", (
+                f"packageManager {declared!r} in {relative(root, directory / 'package.json')}")
+        for lock, manager in d.LOCKFILES:
+            if (directory / lock).is_file():
+                where = relative(root, directory) if directory != root else "."
+                return manager, where, f"{lock} in {where}"
+        if (directory / ".git").exists() or directory.parent == directory:
+            return None, None, "no lockfile or packageManager up to the repository root"
+        directory = directory.parent
