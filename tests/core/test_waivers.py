@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from support import run_cli, write_project
+from helpers import run_cli, write_project
 
 FAILING_ENV = {".env.local.example": "API_URL=\n", ".env.local": "API_URL=\n"}
 

@@ -15,7 +15,7 @@ from checks.core.sources import SchemaSource
 from checks.schema.names import TableName
 from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
 
-from support import REPO, clean_environ, run_cli, write_project
+from helpers import REPO, clean_environ, run_cli, write_project
 
 SCHEMA = """\
 -- accounts and their notes

@@ -28,7 +28,7 @@ from checks.support.pgbinaries import free_port
 from checks.support.pgembed import EmbeddedPostgres
 from checks.support.pgurl import DatabaseUrl
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FORMATS = ("console", "json", "junit", "github", "markdown")
 WRONG_PASSWORD = "wrong-canary-Pq93zT"
 

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from support import REPO, clean_environ, node_packages, run_cli, write_project
+from helpers import REPO, clean_environ, node_packages, run_cli, write_project
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 

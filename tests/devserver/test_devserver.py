@@ -17,9 +17,9 @@ from typing import Any
 import psutil
 import pytest
 
-from support import REPO, clean_environ, run_cli, write_project
+from helpers import REPO, clean_environ, run_cli, write_project
 
-SCENARIO = Path(__file__).parent / "devservers" / "scenario.py"
+SCENARIO = Path(__file__).parent / "servers" / "scenario.py"
 
 
 def scenario_project(root: Path, mode: str, routes: str = "", extra: str = "",

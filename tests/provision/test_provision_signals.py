@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from support import REPO, clean_environ, write_project
+from helpers import REPO, clean_environ, write_project
 
 
 def busy(url: str) -> list[tuple[object, ...]]:

@@ -9,7 +9,7 @@ import pytest
 
 from checks.project.state import find_monitoring_deferral
 
-from support import run_cli, write_project
+from helpers import run_cli, write_project
 
 CASES = [
     ("table-with-date", "## Decisions Log\n\n| Date | Decision |\n|---|---|\n"

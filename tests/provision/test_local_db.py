@@ -17,7 +17,7 @@ import pytest
 from checks.support.envfile import parse_env_text
 from provision.database import HEADER, local_db, local_db_home, set_env_value, stop_local_db
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ENV_LOCAL = """\
 # Local settings — never commit
 export NEXT_PUBLIC_APP_URL=http://localhost:3000

@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from checks.auth import judge_jwks
 from checks.runtime.signin.providers import clerk_frontend_api
 
-from support import run_cli, write_project
+from helpers import run_cli, write_project
 
 COOKIE_SECRET = "c" * 43
 # The shape of a JWKS as Neon Auth / Clerk serve it (RFC 7517).

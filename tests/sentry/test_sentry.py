@@ -12,7 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from support import clean_environ, run_cli, write_project
+from helpers import clean_environ, run_cli, write_project
 
 TOKEN = "sntryu_Tok3nCanary-0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c"
 PUBLIC_KEY = "a785682ddda742d7a8a4088810e67791"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from support import REPO, clean_environ, run_cli, write_project
+from helpers import REPO, clean_environ, run_cli, write_project
 
 READY = {
     ".env.local.example": "API_URL=\n",

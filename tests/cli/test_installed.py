@@ -13,7 +13,7 @@ import sysconfig
 import venv
 from pathlib import Path
 
-from support import REPO, write_project
+from helpers import REPO, write_project
 
 
 def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:

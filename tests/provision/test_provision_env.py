@@ -10,7 +10,7 @@ import pytest
 
 from checks.support.envfile import read_env_file
 
-from support import clean_environ, run_cli, write_project
+from helpers import clean_environ, run_cli, write_project
 
 EXAMPLE = """\
 DATABASE_URL=postgresql://user:password@host:5432/db

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +104,32 @@ def node_packages(name: str | Path) -> Path:
     target = base / f"{name}-{digest.hexdigest()[:16]}"
     if (target / ".installed").is_file():
         return target
+    base.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist's workers may ask for the same packages at once: one installs, the
+    # others wait for it (bounded) and then find them installed.
+    with (base / f"{target.name}.lock").open("a") as lock:
+        deadline = time.monotonic() + NPM_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.skip(f"another test worker held the npm install of {name} for over {NPM_TIMEOUT} s")
+                time.sleep(0.2)
+        try:
+            if (target / ".installed").is_file():
+                return target
+            return _npm_install(source, target, name)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _npm_install(source: Path, target: Path, name: str) -> Path:
+    import shutil
+
+    import pytest
+
     target.mkdir(parents=True, exist_ok=True)
     for item in source.iterdir():
         if item.name != "node_modules" and item.is_file():

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from support import clean_environ, node_packages, run_cli, write_project
+from helpers import clean_environ, node_packages, run_cli, write_project
 
 # Shaped after drizzle-kit 0.31 `generate` output for PostgreSQL (quoted identifiers,
 # `--> statement-breakpoint` between statements, meta/_journal.json entries{idx, version,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from support import REPO, clean_environ, run_cli, write_project
+from helpers import REPO, clean_environ, run_cli, write_project
 
 FORMATS = ["console", "json", "junit", "github", "markdown", "sarif"]
 MIXED = {

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from support import REPO, clean_environ, run_cli, run_json
+from helpers import REPO, clean_environ, run_cli, run_json
 
 FIXTURES = REPO / "tests" / "fixtures" / "apps"
 PG_PASSWORD = "pg-canary-Vx82kQ"  # tests/conftest.py

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support import clean_environ, run_cli, write_project
+from helpers import clean_environ, run_cli, write_project
 
 BAD_CONFIG = [
     ('[dev_server]\nready_pattern = "(unclosed"\n', "dev_server.ready_pattern is not a valid regular expression"),

@@ -10,7 +10,7 @@ import pytest
 
 from checks.support.placeholders import is_placeholder
 
-from support import check_in_process, result, run_cli, write_project
+from helpers import check_in_process, result, run_cli, write_project
 
 EXAMPLE = "DATABASE_URL=\nAPI_SECRET=\n# Optional\nFEATURE_FLAG=\n"
 
