@@ -26,8 +26,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from checks.support.pgbinaries import _binaries, _target_version
-from checks.support.pgembed import EmbeddedPostgres
+from checks.support.pgbinaries import _binaries, _target_version  # noqa: E402
+from checks.support.pgembed import EmbeddedPostgres  # noqa: E402
 
 # As for DB005's own scratch server: a 5,000-table transaction needs more lock slots than
 # PostgreSQL's default of 64 per connection.

@@ -172,7 +172,6 @@ def test_deploy_check_schema_prints_the_published_report_schema() -> None:
 
 def test_a_report_that_breaks_the_contract_is_caught_by_the_schema(tmp_path: Path) -> None:
     import jsonschema
-
     from support import validate_report
 
     report = json.loads(render(write_project(tmp_path, MIXED), "json"))
