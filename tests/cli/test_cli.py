@@ -179,7 +179,7 @@ def test_env_only_run_imports_neither_psycopg_nor_httpx(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from support import REPO, clean_environ
+    from helpers import REPO, clean_environ
 
     project = write_project(tmp_path, READY)
     program = (

@@ -262,7 +262,8 @@ def test_ctrl_c_or_sigterm_exits_130_and_leaves_nothing(tmp_path: Path, sig: sig
 @pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None, reason="node is not on PATH")
 def test_demo_app_dev_script_under_node(tmp_path: Path, fresh_db: str) -> None:
     import psycopg
-    from support import node_packages
+
+    from helpers import node_packages
 
     packages = node_packages(REPO / "examples" / "demo-app")  # pg and nodemailer, from its lockfile
     project = tmp_path / "demo"

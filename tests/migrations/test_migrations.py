@@ -84,7 +84,7 @@ def test_a_monorepo_apps_database_package_is_checked_and_provisioned(
     # apps/web depends on "@acme/db": "workspace:*"; packages/db holds drizzle.config.ts and its history.
     import shutil
 
-    from support import REPO
+    from helpers import REPO
 
     root = tmp_path / "mono"
     shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "pnpm-monorepo", root)
@@ -608,7 +608,7 @@ def test_a_journal_in_a_monorepo_db_package_on_drizzle_orm_1_is_refused(tmp_path
     # pnpm installs drizzle-orm into packages/db/node_modules, not the app's: that one is read.
     import shutil
 
-    from support import REPO
+    from helpers import REPO
 
     root = tmp_path / "mono"
     shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "pnpm-monorepo", root)

@@ -155,7 +155,7 @@ def test_an_edit_saved_while_it_prompts_is_merged_not_lost(tmp_path: Path) -> No
     import sys
     import time
 
-    from support import REPO
+    from helpers import REPO
 
     project = write_project(tmp_path, {".env.local.example": "DATABASE_URL=\nAPI_URL=\n",
                                        ".env.local": "DATABASE_URL=\n"})

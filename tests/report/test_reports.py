@@ -172,7 +172,8 @@ def test_deploy_check_schema_prints_the_published_report_schema() -> None:
 
 def test_a_report_that_breaks_the_contract_is_caught_by_the_schema(tmp_path: Path) -> None:
     import jsonschema
-    from support import validate_report
+
+    from helpers import validate_report
 
     report = json.loads(render(write_project(tmp_path, MIXED), "json"))
     validate_report(report)
@@ -267,7 +268,7 @@ def test_also_writes_several_formats_from_one_run(tmp_path: Path) -> None:
                    "--also", f"json={tmp_path / 'r.json'}", "--also", f"junit={tmp_path / 'r.xml'}",
                    "--also", f"sarif={tmp_path / 'r.sarif'}")
     assert done.returncode == 1 and "::error" in done.stdout
-    from support import validate_report
+    from helpers import validate_report
 
     validate_report(json.loads((tmp_path / "r.json").read_text()))
     assert (tmp_path / "r.xml").read_text().startswith("<?xml")

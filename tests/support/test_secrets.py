@@ -186,7 +186,7 @@ def test_a_create_role_password_in_a_statement_is_masked() -> None:
 
 
 def test_secrets_in_deploy_check_toml_are_masked(tmp_path: Path) -> None:
-    from support import run_cli, write_project
+    from helpers import run_cli, write_project
 
     toml = ('[dev_server]\ncommand = "STRIPE_SECRET_KEY=toml-canary-Xq81 node server.js; exit 3"\n'
             '[auth]\nprovider = "oidc"\nissuer = "https://id.example.com/?client_secret=toml-canary-Zr55"\n')
