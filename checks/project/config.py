@@ -36,6 +36,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "auth": {"provider": str, "issuer": str, "login": dict},
     "sentry": {"required": bool, "url": str},
+    "code": {"route_max_lines": int, "page_max_lines": int},
 }
 _ROUTE_KEYS: dict[str, type | tuple[type, ...]] = {
     "path": str,
@@ -135,6 +136,8 @@ class Config:
     login: Login = field(default_factory=Login)
     sentry_required: bool | None = None  # None: required when the app uses Sentry
     sentry_url: str | None = None
+    route_max_lines: int = 200  # CODE001: physical lines of a route handler, of a page
+    page_max_lines: int = 250
     waivers: list[Waiver] = field(default_factory=list)
 
 
@@ -158,8 +161,7 @@ def _check_table(where: str, table: Any, schema: dict[str, type | tuple[type, ..
     _check_type(where, table, dict)
     for key, value in table.items():
         if key not in schema:
-            known = ", ".join(schema)
-            raise DeployCheckError(f"{CONFIG_FILE}: unknown key {where}.{key} (known: {known})")
+            raise DeployCheckError(f"{CONFIG_FILE}: unknown key {where}.{key} (known: {', '.join(schema)})")
         _check_type(f"{where}.{key}", value, schema[key])
 
 
@@ -168,7 +170,6 @@ MAX_SECONDS = 24 * 3600.0
 
 def seconds(where: str, value: Any) -> float:
     """A positive, finite number of seconds (inf, nan, 0 and negatives are mistakes)."""
-
     number = float(value)
     if not math.isfinite(number) or number <= 0 or number > MAX_SECONDS:
         raise DeployCheckError(f"{where} must be a positive number of seconds (at most a day), got {value!r}")
@@ -179,7 +180,6 @@ def compile_user_pattern(where: str, pattern: str) -> Any:
     """A user's regular expression, validated now; matched later with a time bound
     (`regex`'s timeout=), so `^(a+)+$` can never outlive the run's budget."""
     import regex  # start-up: only user patterns load the regex engine
-
     try:
         return regex.compile(pattern)
     except (regex.error, ValueError, OverflowError) as exc:
@@ -246,7 +246,6 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     config.example_file = project.get("example_file", config.example_file)
     config.schema = project.get("schema")
     config.state_file = project.get("state_file", config.state_file)
-
     database = data.get("database", {})
     config.database_url_var = database.get("url_var", config.database_url_var)
     if "timeout" in database:
@@ -300,6 +299,10 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
     sentry = data.get("sentry", {})
     config.sentry_required = sentry.get("required", config.sentry_required)
     config.sentry_url = sentry.get("url")
+    for key, value in data.get("code", {}).items():
+        if value < 1:
+            raise DeployCheckError(f"{CONFIG_FILE}: code.{key} must be a positive number of lines, got {value}")
+        setattr(config, key, value)
     return config
 
 
@@ -330,7 +333,6 @@ def _check_flow_keys(where: str, route: dict[str, Any]) -> None:
             raise DeployCheckError(f"{CONFIG_FILE}: {where}.sql needs `query` and `equals`")
         for index, param in enumerate(route["sql"].get("params", [])):
             _check_type(f"{where}.sql.params[{index}]", param, (str, int, float, bool))
-
         why = read_only_select(route["sql"]["query"])
         if why:
             raise DeployCheckError(f"{CONFIG_FILE}: {where}.sql.query must be one read-only SELECT: {why}")

@@ -1,6 +1,7 @@
 """`--format sarif`: SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/), the
 format GitHub code scanning ingests. One rule per check id (its title, explain text and
-hint), one result per failing, warning or waived check, located in the file it concerns."""
+hint), one result per failing, warning or waived check, located in the file it concerns
+(one result per finding, to the line and column, where a check located each one)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,19 @@ def _artifact(result: CheckResult, report: Report) -> tuple[str, int | None]:
     return str(example), None
 
 
+def _locations(result: CheckResult, report: Report) -> list[tuple[str, int | None, int | None, str]]:
+    """One SARIF result per finding where a check located each one (the code family's
+    `details.findings`: file, line, column), so code scanning annotates each line; else one
+    for the check, in the file it concerns."""
+    findings = [f for f in result.details.get("findings") or [] if isinstance(f, dict)
+                and isinstance(f.get("file"), str) and isinstance(f.get("line"), int)]
+    if findings:
+        return [(f["file"], f["line"], f.get("column") if isinstance(f.get("column"), int) else None,
+                 f"{result.title}: {f.get('what') or result.message}") for f in findings]
+    uri, line = _artifact(result, report)
+    return [(uri, line, None, result.message)]
+
+
 def _rule(result: CheckResult) -> dict[str, Any]:
     spec = get(result.id).spec
     return {
@@ -59,20 +73,20 @@ def render(report: Report) -> str:
         level = LEVELS.get(result.status)
         if level is None:
             continue
-        uri, line = _artifact(result, report)
-        location: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "PROJECT"}}
-        if line:
-            location["region"] = {"startLine": line}
         fix = f"\nfix: {result.shown_fix}" if result.shown_fix else ""
-        results.append({
-            "ruleId": result.id,
-            "ruleIndex": index,
-            "level": level,
-            "message": {"text": f"{result.message}\nhint: {result.hint}{fix}"},
-            "locations": [{"physicalLocation": location}],
-            **({"suppressions": [{"kind": "external", "justification": result.message}]}
-               if result.status is Status.WAIVED else {}),
-        })
+        for uri, line, column, said in _locations(result, report):
+            location: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": "PROJECT"}}
+            if line:
+                location["region"] = {"startLine": line, **({"startColumn": column} if column else {})}
+            results.append({
+                "ruleId": result.id,
+                "ruleIndex": index,
+                "level": level,
+                "message": {"text": f"{said}\nhint: {result.hint}{fix}"},
+                "locations": [{"physicalLocation": location}],
+                **({"suppressions": [{"kind": "external", "justification": result.message}]}
+                   if result.status is Status.WAIVED else {}),
+            })
     sarif = {
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -187,12 +187,13 @@ def test_env_only_run_imports_neither_psycopg_nor_httpx(tmp_path: Path) -> None:
         "from checks.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
         f"    main(['--only', 'env', '--project', {str(project)!r}])\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'httpx', 'pglast')))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'httpx', 'pglast', 'ast_grep_py')))\n"
+        "print('checks.code' in sys.modules)\n"
         "print('checks.env' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
                           capture_output=True, text=True, timeout=60, check=False, cwd=os.fspath(REPO))
-    assert done.stdout.splitlines() == ["[]", "True"], done.stderr
+    assert done.stdout.splitlines() == ["[]", "False", "True"], done.stderr
 
 
 @pytest.mark.parametrize("args", [["--only", ""], ["--only", ","], ["--only", "env", "--skip", "env"],

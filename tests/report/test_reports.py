@@ -108,7 +108,7 @@ def test_console_is_plain_text_when_not_a_tty(tmp_path: Path) -> None:
     # run from the repository, not the project, with no deploy-check on PATH: the fix
     # names the interpreter and the project, so it works when pasted
     assert "provision env --project " in text and "fix:  " in text
-    assert "verdict: NOT READY (ENV003) — 5 unverified: database: not run (--only/--skip)" in text
+    assert "verdict: NOT READY (ENV003) — 6 unverified: database: not run (--only/--skip)" in text
 
 
 def test_output_file_gets_the_format_and_stdout_the_console(tmp_path: Path) -> None:

@@ -1,0 +1,48 @@
+"""Code family: the app's own code, read the way its reviewers read it (CODE001–CODE006).
+
+The sources are read once (`collect.py`), with their Next.js roles (`files.py`); the
+parser (ast-grep, imported only when this family runs) turns each file into plain facts
+(`analysis.py`), and each check judges them. Every finding names file:line:column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.code.catalogue import CODE001
+from checks.code.collect import CodeFacts, sources
+from checks.code.facts import Finding, Site
+from checks.code.files import Role
+from checks.core.context import Context
+from checks.core.model import Outcome, failed, listed, passed, plural, unverified, warned
+from checks.core.registry import check
+
+NO_CODE = "code: no .ts/.tsx/.js/.jsx/.mjs source file found in the app"
+
+
+def judged(findings: list[Finding], ok: str, bad: str, *, fail: bool, **extra: Any) -> Outcome:
+    """One outcome for many findings: each named file:line:column in the message (the first
+    ten) and in `details.findings` (all of them, which SARIF turns into annotations)."""
+    details = {"findings": [f.to_dict() for f in findings], **extra}
+    if not findings:
+        return passed(ok, **details)
+    shown = f"{bad}: {listed(f'{f.location} ({f.what})' for f in findings)}"
+    return failed(shown, **details) if fail else warned(shown, **details)
+
+
+def _no_code(code: CodeFacts) -> Outcome | None:
+    return unverified(NO_CODE) if not code.files else None
+
+
+@check(CODE001)
+async def size_budget(ctx: Context) -> Outcome:
+    code = await sources(ctx)
+    if (skip := _no_code(code)) is not None:
+        return skip
+    budgets = {Role.ROUTE: ctx.config.route_max_lines, Role.PAGE: ctx.config.page_max_lines}
+    findings = [Finding(f.path, Site(budgets[f.role] + 1, 1), f"{f.role}, {f.lines} lines > {budgets[f.role]}")
+                for f in code.files if f.role in budgets and f.lines > budgets[f.role]]
+    count = sum(1 for f in code.files if f.role in budgets)
+    return judged(findings, f"{plural(count, 'route handler or page', 'route handlers and pages')} "
+                  "within their size budget", f"{plural(len(findings), 'file')} over the size budget",
+                  fail=False)

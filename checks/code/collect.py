@@ -1,0 +1,33 @@
+"""The app's code, gathered once per run for every CODE check: the source files with
+their roles (no parser needed), then each file's facts from the parser."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checks.code.facts import FileFacts
+from checks.code.files import SourceFile, read_sources, resolve_import, tsconfig_paths
+from checks.core.context import Context
+
+
+@dataclass
+class CodeFacts:
+    files: list[SourceFile]
+    paths: list[tuple[str, list[str]]]  # tsconfig `paths`, targets relative to the project
+    parsed: dict[str, FileFacts] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_path = {f.path: f for f in self.files}
+
+    def resolve(self, importer: str, specifier: str) -> str | None:
+        return resolve_import(importer, specifier, self.paths, set(self.by_path))
+
+
+def read_code(project: Path) -> CodeFacts:
+    return CodeFacts(read_sources(project), tsconfig_paths(project))
+
+
+async def sources(ctx: Context) -> CodeFacts:
+    return await ctx.fact("code.sources", lambda: asyncio.to_thread(read_code, ctx.project))

@@ -1,0 +1,180 @@
+"""The app's source files as its reviewers see them: which files are code (not
+dependencies, build output or tests), what Next.js makes of each (route handler, page,
+server action, client module), the URL a route handler serves, and where a local import
+(`./x`, `@/lib/x` through tsconfig `paths`) leads. Plain Python: no parser needed."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs")
+# Dependencies, build output, caches and tests are not the app's code under review.
+SKIPPED_DIRS = frozenset({
+    "node_modules", ".next", ".git", ".turbo", ".vercel", ".output", ".svelte-kit", "dist",
+    "build", "out", "coverage", "storybook-static", "__tests__", "__mocks__", "tests", "test",
+    "e2e", "cypress", "playwright", "fixtures",
+})
+TEST_FILE = re.compile(r"\.(?:test|spec|stories|e2e|d)\.[cm]?[jt]sx?$")
+MAX_SOURCE_BYTES = 1_000_000  # a generated bundle is no code anyone reviews
+# Where the App Router and the Pages Router live (nextjs.org/docs/app/getting-started/project-structure).
+ROUTER_ROOTS = ("app/", "src/app/")
+PAGES_API_ROOTS = ("pages/api/", "src/pages/api/")
+# A directive is the first statement of a module, before any import (react.dev/reference/rsc/use-client).
+DIRECTIVE = re.compile(r"""\A(?:\s+|//[^\n]*\n|/\*.*?\*/)*(['"])use (client|server)\1""", re.DOTALL)
+
+
+class Role(enum.StrEnum):
+    ROUTE = "route handler"
+    PAGE = "page"
+    ACTION = "server action"
+    CLIENT = "client module"
+    MODULE = "module"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # relative to the project, posix
+    text: str
+    role: Role
+
+    @property
+    def lines(self) -> int:
+        """Physical lines, as an editor numbers them."""
+        return self.text.count("\n") + (0 if self.text.endswith("\n") or not self.text else 1)
+
+
+def source_paths(project: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(project):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(names):
+            if name.endswith(SOURCE_SUFFIXES) and not TEST_FILE.search(name):
+                found.append(Path(folder) / name)
+    return found
+
+
+def read_sources(project: Path) -> list[SourceFile]:
+    files: list[SourceFile] = []
+    for path in source_paths(project):
+        try:
+            if path.stat().st_size > MAX_SOURCE_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        rel = path.relative_to(project).as_posix()
+        files.append(SourceFile(rel, text, role_of(rel, text)))
+    return files
+
+
+def directive(text: str) -> str | None:
+    match = DIRECTIVE.match(text)
+    return match.group(2) if match else None
+
+
+def role_of(rel: str, text: str) -> Role:
+    name = PurePosixPath(rel)
+    in_router = rel.startswith(ROUTER_ROOTS) or any(f"/{root}" in rel for root in ROUTER_ROOTS)
+    if in_router and name.stem == "route":
+        return Role.ROUTE
+    if rel.startswith(PAGES_API_ROOTS):
+        return Role.ROUTE
+    if in_router and name.stem == "page":
+        return Role.PAGE
+    said = directive(text)
+    if said == "server":
+        return Role.ACTION
+    if said == "client":
+        return Role.CLIENT
+    return Role.MODULE
+
+
+def route_url(rel: str) -> str | None:
+    """The URL a route handler serves, dynamic segments as `*`: route groups `(x)` and
+    parallel slots `@x` are not in the URL (nextjs.org/docs/app/api-reference/file-conventions)."""
+    parts = list(PurePosixPath(rel).parts)
+    if rel.startswith("src/"):
+        parts = parts[1:]
+    if parts[:2] == ["pages", "api"]:
+        segments = parts[1:-1] + ([] if PurePosixPath(parts[-1]).stem == "index" else [PurePosixPath(parts[-1]).stem])
+    elif parts and parts[0] == "app" and PurePosixPath(parts[-1]).stem == "route":
+        segments = parts[1:-1]
+    else:
+        return None
+    kept = ["*" if s.startswith("[") else s for s in segments
+            if not (s.startswith("(") and s.endswith(")")) and not s.startswith("@")]
+    return "/" + "/".join(kept)
+
+
+def url_matches(route: str, called: str) -> bool:
+    """Whether a caller's URL (`*` for each `${…}`) can reach the route's URL."""
+    path = called.split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
+    route_parts, called_parts = route.strip("/").split("/"), path.strip("/").split("/")
+    if route_parts and route_parts[-1] == "*" and len(called_parts) > len(route_parts):
+        called_parts = called_parts[: len(route_parts)]  # [...slug] takes the rest
+    if len(route_parts) != len(called_parts):
+        return False
+    return all(r == "*" or c == "*" or r == c or ("*" in c and re.fullmatch(
+        re.escape(c).replace(r"\*", ".*"), r)) for r, c in zip(route_parts, called_parts, strict=True))
+
+
+# -- local imports -------------------------------------------------------------------
+JSONC_NOISE = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
+TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def tsconfig_paths(project: Path) -> list[tuple[str, list[str]]]:
+    """tsconfig.json (or jsconfig.json) `compilerOptions.paths`, each target relative to
+    the project (tsconfig is JSON with comments and trailing commas)."""
+    for name in ("tsconfig.json", "jsconfig.json"):
+        try:
+            raw = (project / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        try:
+            data = json.loads(TRAILING_COMMA.sub(r"\1", JSONC_NOISE.sub(lambda m: m.group(1) or "", raw)))
+        except ValueError:
+            return []
+        options = data.get("compilerOptions") if isinstance(data, dict) else None
+        if not isinstance(options, dict):
+            return []
+        base = str(options.get("baseUrl") or ".")
+        paths = options.get("paths")
+        if not isinstance(paths, dict):
+            return []
+        return [(alias, [os.path.normpath(os.path.join(base, t)).replace(os.sep, "/")
+                         for t in targets if isinstance(t, str)])
+                for alias, targets in paths.items() if isinstance(targets, list)]
+    return []
+
+
+def resolve_import(importer: str, specifier: str, paths: list[tuple[str, list[str]]],
+                   known: set[str]) -> str | None:
+    """The project file a module specifier names, or None for a package."""
+    candidates: list[str] = []
+    if specifier.startswith("."):
+        joined = os.path.normpath(os.path.join(str(PurePosixPath(importer).parent), specifier))
+        candidates.append(joined.replace(os.sep, "/"))
+    for alias, targets in paths:
+        prefix = alias.removesuffix("*")
+        if alias.endswith("*") and specifier.startswith(prefix):
+            rest = specifier[len(prefix):]
+            candidates += [t.replace("*", rest, 1) for t in targets]
+        elif specifier == alias:
+            candidates += targets
+    for stem in candidates:
+        stem = stem.removeprefix("./")
+        for option in (stem, *(stem + s for s in SOURCE_SUFFIXES), *(f"{stem}/index{s}" for s in SOURCE_SUFFIXES)):
+            if option in known:
+                return option
+        if stem.endswith((".js", ".mjs")):  # TypeScript's ESM style: import "./x.js" means x.ts
+            base = stem.rsplit(".", 1)[0]
+            for suffix in (".ts", ".tsx"):
+                if base + suffix in known:
+                    return base + suffix
+    return None

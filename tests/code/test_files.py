@@ -1,0 +1,72 @@
+"""The code family's view of an app: which files, what Next.js makes of each, the URL a
+route serves, and where `@/…` imports lead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checks.code.files import (
+    Role,
+    read_sources,
+    resolve_import,
+    role_of,
+    route_url,
+    tsconfig_paths,
+    url_matches,
+)
+
+from helpers import write_project
+
+
+@pytest.mark.parametrize(("path", "text", "role"), [
+    ("app/api/items/route.ts", "", Role.ROUTE),
+    ("src/app/(shop)/api/items/[id]/route.js", "", Role.ROUTE),
+    ("pages/api/items.ts", "", Role.ROUTE),
+    ("app/(dashboard)/items/page.tsx", "'use client'\n", Role.PAGE),
+    ("app/actions.ts", "// actions\n\"use server\";\nexport async function save() {}", Role.ACTION),
+    ("components/List.tsx", "/* list */\n'use client'\nimport x from 'y'", Role.CLIENT),
+    ("lib/db.ts", "import 'server-only'\nconst s = 'use client'", Role.MODULE),
+])
+def test_file_roles_follow_next_conventions(path: str, text: str, role: Role) -> None:
+    assert role_of(path, text) is role
+
+
+@pytest.mark.parametrize(("path", "url"), [
+    ("app/api/(public)/stats/route.ts", "/api/stats"),
+    ("src/app/api/projects/[id]/route.ts", "/api/projects/*"),
+    ("app/api/files/[...slug]/route.ts", "/api/files/*"),
+    ("pages/api/users/index.ts", "/api/users"),
+    ("pages/api/users/[id].ts", "/api/users/*"),
+    ("lib/route.ts", None),
+])
+def test_route_urls_drop_groups_and_make_dynamic_segments_wildcards(path: str, url: str | None) -> None:
+    assert route_url(path) == url
+
+
+def test_caller_urls_match_routes_with_wildcards() -> None:
+    assert url_matches("/api/projects/*", "/api/projects/*")
+    assert url_matches("/api/projects/*", "/api/projects/42?x=1")
+    assert url_matches("/api/files/*", "/api/files/a/b/c")
+    assert not url_matches("/api/projects/*", "/api/projects")
+    assert not url_matches("/api/stats", "/api/status")
+
+
+def test_sources_skip_dependencies_build_output_and_tests(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "src/app/page.tsx": "", "src/lib/a.ts": "", "node_modules/x/index.js": "", ".next/server/a.js": "",
+        "src/lib/a.test.ts": "", "tests/e2e.ts": "", "dist/bundle.js": "", "README.md": "",
+    })
+    assert [f.path for f in read_sources(project)] == ["src/app/page.tsx", "src/lib/a.ts"]
+
+
+def test_tsconfig_paths_resolve_alias_imports_with_comments_and_trailing_commas(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"tsconfig.json": (
+        '{\n  // Next.js default\n  "compilerOptions": {\n    "baseUrl": ".",\n'
+        '    "paths": { "@/*": ["./src/*"], },\n  },\n}\n')})
+    paths = tsconfig_paths(project)
+    known = {"src/lib/auth/index.ts", "src/lib/db.ts", "src/app/api/x/route.ts"}
+    assert resolve_import("src/app/api/x/route.ts", "@/lib/auth", paths, known) == "src/lib/auth/index.ts"
+    assert resolve_import("src/app/api/x/route.ts", "../../../lib/db", paths, known) == "src/lib/db.ts"
+    assert resolve_import("src/app/api/x/route.ts", "next/server", paths, known) is None
