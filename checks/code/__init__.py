@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.code.catalogue import CODE001
-from checks.code.collect import CodeFacts, sources
+from checks.code.catalogue import CODE001, CODE004
+from checks.code.collect import CodeFacts, parsed, sources
 from checks.code.facts import Finding, Site
 from checks.code.files import Role
 from checks.core.context import Context
@@ -46,3 +46,14 @@ async def size_budget(ctx: Context) -> Outcome:
     return judged(findings, f"{plural(count, 'route handler or page', 'route handlers and pages')} "
                   "within their size budget", f"{plural(len(findings), 'file')} over the size budget",
                   fail=False)
+
+
+@check(CODE004)
+async def no_interpolated_raw_sql(ctx: Context) -> Outcome:
+    code = await parsed(ctx)
+    if (skip := _no_code(code)) is not None:
+        return skip
+    findings = [Finding(path, raw.site, f"{raw.api}: {raw.why}")
+                for path, facts in code.parsed.items() for raw in facts.raw_sql]
+    return judged(findings, f"no SQL built by interpolation in {plural(len(code.files), 'source file')}",
+                  f"{plural(len(findings), 'raw SQL call')} built by interpolation", fail=True)

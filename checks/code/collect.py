@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checks.code.analysis import analyze
 from checks.code.facts import FileFacts
 from checks.code.files import SourceFile, read_sources, resolve_import, tsconfig_paths
 from checks.core.context import Context
@@ -31,3 +32,14 @@ def read_code(project: Path) -> CodeFacts:
 
 async def sources(ctx: Context) -> CodeFacts:
     return await ctx.fact("code.sources", lambda: asyncio.to_thread(read_code, ctx.project))
+
+
+def parse_all(code: CodeFacts) -> CodeFacts:
+    code.parsed = {f.path: analyze(f.path, f.text) for f in code.files}
+    return code
+
+
+async def parsed(ctx: Context) -> CodeFacts:
+    """The sources with each file's parsed facts (`code.parsed`), once per run."""
+    code = await sources(ctx)
+    return await ctx.fact("code.parsed", lambda: asyncio.to_thread(parse_all, code))

@@ -1,0 +1,274 @@
+"""One source file into `FileFacts`, with ast-grep's tree-sitter TypeScript/TSX parser.
+
+A pure function of the file's text and suffix, so its result can be cached by content and
+computed in a process pool. ast-grep is imported only here, and only when the code family
+runs: an env-only run never loads it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from checks.code.facts import (
+    Auth,
+    AwaitedCall,
+    EnvRead,
+    FetchCall,
+    FileFacts,
+    LimitedTotal,
+    RawSql,
+    Site,
+)
+
+if TYPE_CHECKING:
+    from ast_grep_py import SgNode
+
+FUNCTIONS = ("function_declaration", "function_expression", "arrow_function",
+             "method_definition", "generator_function_declaration")
+# Where an await runs after the response has gone (nextjs.org/docs/app/api-reference/functions/after,
+# vercel.com/docs/functions/functions-api-reference/vercel-functions-package#waituntil).
+DEFERRING = re.compile(r"(?:^|\.)(?:after|unstable_after|waitUntil)$")
+UNSAFE_SQL_METHODS = {"$queryRawUnsafe", "$executeRawUnsafe", "unsafe"}  # Prisma; postgres.js
+QUERY_METHODS = {"query", "execute"}  # pg, mysql2, @neondatabase/serverless
+SQL_TEXT = re.compile(r"\b(?:select\b[\s\S]*\bfrom|insert\s+into|update\b[\s\S]*\bset|delete\s+from|"
+                      r"where|order\s+by|limit)\b", re.IGNORECASE)
+USER_INPUT = re.compile(r"\.json\(\)|searchParams\.get\(|\bparams\b|\.query\b\s*\[|req\.body|request\.body")
+LIMITED = re.compile(r"\.limit\(|\bLIMIT\b|\btake\s*:|\bfirst\s*:")
+TOTAL_NAME = re.compile(r"^(?:total|sum|count)", re.IGNORECASE)
+HASHING = re.compile(r"createHash|subtle\.digest|\bsha(?:1|256|512)\b|\bmd5\b|\bhash\w*\(|cohort|murmur",
+                     re.IGNORECASE)
+
+
+def site(node: SgNode) -> Site:
+    start = node.range().start
+    return Site(start.line + 1, start.column + 1)
+
+
+def language(path: str) -> str:
+    return "typescript" if path.endswith(".ts") else "tsx"  # tsx also reads .js/.jsx/.mjs
+
+
+def string_value(node: SgNode | None) -> str | None:
+    """A string literal's value; a template's text with each `${…}` as `*`."""
+    if node is None:
+        return None
+    if node.kind() == "string":
+        return node.text()[1:-1]
+    if node.kind() == "template_string":
+        text = node.text()[1:-1]
+        for part in node.find_all(kind="template_substitution"):
+            text = text.replace(part.text(), "*", 1)
+        return text
+    return None
+
+
+def first_argument(call: SgNode) -> SgNode | None:
+    arguments = call.field("arguments")
+    if arguments is None or arguments.kind() != "arguments":
+        return None
+    named = arguments.named_children()
+    return named[0] if named else None
+
+
+def analyze(path: str, text: str) -> FileFacts:
+    from ast_grep_py import SgRoot  # start-up: only a run of the code family loads the parser
+
+    root = SgRoot(text, language(path)).root()
+    facts = FileFacts()
+    _imports(root, facts)
+    _exports(root, facts)
+    calls = root.find_all(kind="call_expression")
+    for call in calls:
+        callee = call.field("function")
+        name = callee.text() if callee is not None else ""
+        if name == "fetch" or name.endswith(".fetch"):
+            fetched = _fetch(call)
+            if fetched is not None:
+                facts.fetches.append(fetched)
+        elif name.endswith(".get") and (string_value(first_argument(call)) or "").lower() == "authorization":
+            facts.reads_authorization = facts.reads_authorization or site(call)
+        raw = _raw_sql(call, name)
+        if raw is not None:
+            facts.raw_sql.append(raw)
+    for member in root.find_all(kind="member_expression"):
+        if re.search(r"headers\.authorization$", member.text(), re.IGNORECASE):  # pages/api's req.headers
+            facts.reads_authorization = facts.reads_authorization or site(member)
+        obj = member.field("object")
+        if obj is not None and obj.text() == "process.env":
+            prop = member.field("property")
+            if prop is not None:
+                facts.env_reads.append(EnvRead(prop.text(), site(member)))
+    for awaited in root.find_all(kind="await_expression"):
+        invoked = _called(awaited.named_children()[0] if awaited.named_children() else None)
+        if invoked is not None:
+            deferred = any(a.kind() == "call_expression" and DEFERRING.search(
+                (a.field("function") or a).text()) for a in awaited.ancestors())
+            facts.awaited.append(AwaitedCall(invoked, site(awaited), deferred))
+    facts.answers_401 = bool(re.search(r"\b401\b", text))
+    facts.hashes = bool(HASHING.search(text))
+    facts.limited_totals = _limited_totals(root)
+    return facts
+
+
+def _called(call: SgNode | None) -> str | None:
+    """The function an awaited call invokes, through `.catch()`/`.then()` chains."""
+    while call is not None and call.kind() == "call_expression":
+        callee = call.field("function")
+        if callee is None:
+            return None
+        if callee.kind() == "member_expression" and (callee.field("property") or callee).text() in (
+                "catch", "then", "finally"):
+            call = callee.field("object")
+            continue
+        return callee.text()
+    return None
+
+
+def _imports(root: SgNode, facts: FileFacts) -> None:
+    for statement in root.find_all(kind="import_statement"):
+        source = string_value(statement.field("source"))
+        if source is None:
+            continue
+        facts.import_sources.append(source)
+        for clause in statement.find_all(kind="import_clause"):
+            for child in clause.named_children():
+                if child.kind() == "identifier":
+                    facts.imports[child.text()] = (source, "default")
+                elif child.kind() == "namespace_import":
+                    for ident in child.find_all(kind="identifier"):
+                        facts.imports[ident.text()] = (source, "*")
+        for spec in statement.find_all(kind="import_specifier"):
+            name, alias = spec.field("name"), spec.field("alias")
+            if name is not None:
+                facts.imports[(alias or name).text()] = (source, name.text())
+
+
+def _exports(root: SgNode, facts: FileFacts) -> None:
+    for statement in root.find_all(kind="export_statement"):
+        declaration = statement.field("declaration")
+        if declaration is not None:
+            named = declaration.field("name")
+            if named is not None:
+                facts.exports.append(named.text())
+            for declarator in declaration.find_all(kind="variable_declarator"):
+                target = declarator.field("name")
+                if target is not None and declarator.parent() == declaration:
+                    facts.exports.append(target.text())
+        for spec in statement.find_all(kind="export_specifier"):
+            name, alias = spec.field("name"), spec.field("alias")
+            if name is not None:
+                facts.exports.append((alias or name).text())
+        if statement.text().startswith("export default"):
+            facts.exports.append("default")
+
+
+def _fetch(call: SgNode) -> FetchCall | None:
+    url = string_value(first_argument(call))
+    if url is None:
+        return None
+    url = re.sub(r"^\*(?=/)", "", url)  # `${API_BASE}/api/x`
+    if not url.startswith("/"):
+        return None
+    arguments = call.field("arguments")
+    named = arguments.named_children() if arguments is not None else []
+    auth, why = _carries_authorization(named[1] if len(named) > 1 else None)
+    return FetchCall(url, auth, why, site(call))
+
+
+def _carries_authorization(options: SgNode | None) -> tuple[Auth, str]:
+    if options is None:
+        return "no", ""
+    if options.kind() != "object":
+        return "unknown", f"options come from `{options.text()[:40]}`"
+    headers = None
+    spread = None
+    for child in options.named_children():
+        if child.kind() == "spread_element":
+            spread = child.text()
+        elif child.kind() == "pair" and (child.field("key") or child).text().strip("'\"") == "headers":
+            headers = child.field("value")
+        elif child.kind() == "shorthand_property_identifier" and child.text() == "headers":
+            return "unknown", "headers come from the variable `headers`"
+    if headers is None:
+        return ("unknown", f"options spread `{spread}`") if spread else ("no", "")
+    if headers.kind() != "object":
+        return "unknown", f"headers come from `{headers.text()[:40]}`"
+    for child in headers.named_children():
+        key = child.field("key") if child.kind() == "pair" else child
+        if key is not None and key.text().strip("'\"`").lower() == "authorization":
+            return "yes", ""
+    spreads = [c.text() for c in headers.named_children() if c.kind() == "spread_element"]
+    return ("unknown", f"headers spread `{spreads[0]}`") if spreads else ("no", "")
+
+
+def _raw_sql(call: SgNode, name: str) -> RawSql | None:
+    method = name.rsplit(".", 1)[-1]
+    unsafe = method in UNSAFE_SQL_METHODS or name in ("sql.raw", "raw")
+    if not unsafe and method not in QUERY_METHODS:
+        return None
+    argument = first_argument(call)  # None for a tagged template: parameterized
+    if argument is None:
+        return None
+    if argument.kind() == "identifier":
+        built = _assigned_in_function(call, argument.text())
+        if built is None:
+            return None
+        argument = built
+        if USER_INPUT.search(built.text()):
+            return RawSql(name, f"`{argument.text()[:60]}` comes from the request", site(call))
+    interpolated = (argument.kind() == "template_string" and argument.find(kind="template_substitution")) or (
+        argument.kind() == "binary_expression" and "+" in [c.text() for c in argument.children()])
+    if not interpolated or (not unsafe and not SQL_TEXT.search(argument.text())):
+        return None
+    how = "a template with ${…}" if argument.kind() == "template_string" else "a + concatenation"
+    return RawSql(name, f"SQL built by {how}", site(call))
+
+
+def _enclosing_function(node: SgNode) -> SgNode | None:
+    return next((a for a in node.ancestors() if a.kind() in FUNCTIONS), None)
+
+
+def _assigned_in_function(node: SgNode, name: str) -> SgNode | None:
+    scope = _enclosing_function(node) or node.get_root().root()
+    for declarator in scope.find_all(kind="variable_declarator"):
+        target, value = declarator.field("name"), declarator.field("value")
+        if target is None or value is None:
+            continue
+        if target.text() == name or any(p.text() == name for p in target.find_all(
+                kind="shorthand_property_identifier_pattern")):
+            return value
+    return None
+
+
+def _limited_totals(root: SgNode) -> list[LimitedTotal]:
+    found: dict[Site, LimitedTotal] = {}
+    for function in root.find_all(any=[{"kind": k} for k in FUNCTIONS]):
+        limited: set[str] = set()
+        for declarator in function.find_all(kind="variable_declarator"):
+            target, value = declarator.field("name"), declarator.field("value")
+            if target is None or value is None:
+                continue
+            if LIMITED.search(value.text()):
+                limited |= {i.text() for i in ([target] if target.kind() == "identifier"
+                                                else target.find_all(kind="shorthand_property_identifier_pattern"))}
+            elif target.kind() == "identifier" and TOTAL_NAME.match(target.text()):
+                used = _reads_rows(value.text(), limited)
+                if used:
+                    found[site(declarator)] = LimitedTotal(target.text(), used, site(declarator))
+        for loop in function.find_all(kind="for_in_statement"):
+            right = loop.field("right")
+            rows = right.text().split(".")[0] if right is not None else ""
+            if rows in limited:
+                for update in loop.find_all(kind="augmented_assignment_expression"):
+                    left = update.field("left")
+                    if left is not None and TOTAL_NAME.match(left.text()):
+                        found[site(update)] = LimitedTotal(left.text(), rows, site(update))
+    return list(found.values())
+
+
+def _reads_rows(expression: str, limited: set[str]) -> str | None:
+    for rows in limited:
+        if re.search(rf"\b{re.escape(rows)}(?:\.\w+)*\.(?:reduce\(|length\b)", expression):
+            return rows
+    return None
