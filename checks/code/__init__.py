@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.code.catalogue import CODE001, CODE004
+from checks.code.catalogue import CODE001, CODE002, CODE004
 from checks.code.collect import CodeFacts, parsed, sources
 from checks.code.facts import Finding, Site
 from checks.code.files import Role
+from checks.code.telemetry import awaited_telemetry
 from checks.core.context import Context
 from checks.core.model import Outcome, failed, listed, passed, plural, unverified, warned
 from checks.core.registry import check
@@ -57,3 +58,18 @@ async def no_interpolated_raw_sql(ctx: Context) -> Outcome:
                 for path, facts in code.parsed.items() for raw in facts.raw_sql]
     return judged(findings, f"no SQL built by interpolation in {plural(len(code.files), 'source file')}",
                   f"{plural(len(findings), 'raw SQL call')} built by interpolation", fail=True)
+
+
+@check(CODE002)
+async def telemetry_is_fire_and_forget(ctx: Context) -> Outcome:
+    code = await parsed(ctx)
+    if (skip := _no_code(code)) is not None:
+        return skip
+    findings, count = awaited_telemetry(code)
+    outcome = judged(findings, f"no awaited telemetry in {plural(count, 'user-facing route or server action', 'user-facing routes and server actions')}",
+                     f"{plural(len(findings), 'telemetry call')} awaited in user-facing code", fail=True)
+    if findings:
+        callee = findings[0].what.split("(", 1)[0].removeprefix("await ")
+        outcome.hint = (f"Make it fire-and-forget: `{callee}(…).catch(() => {{}})` without `await`, or "
+                        f"`after(() => {callee}(…))` from next/server, which runs after the response.")
+    return outcome

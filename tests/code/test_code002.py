@@ -1,0 +1,43 @@
+"""CODE002: telemetry awaited in a user-facing route or server action fails; after(),
+waitUntil(), fire-and-forget and background routes do not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import locations
+
+from checks.code.analysis import analyze
+
+
+def test_awaited_capture_identify_and_a_one_hop_posthog_helper_fail(code_report: Any) -> None:
+    check = code_report("code-bearer-saas")["CODE002"]
+    assert check["status"] == "fail"
+    # Not the webhook or cron routes' awaits, not the one inside after() ([id]/route.ts),
+    # not lib/posthog.ts's own await (a module, not a route).
+    assert locations(check) == [
+        "src/app/actions.ts:8:3 await posthog.identify(…) in a server action",
+        "src/app/api/projects/route.ts:18:3 await posthog.capture(…) in a route handler",
+        "src/app/api/projects/route.ts:19:3 await trackProjectEvent(…) in a route handler",
+    ]
+    assert "posthog.identify(…).catch(() => {})" in check["hint"]
+
+
+def test_fire_and_forget_and_after_pass(code_report: Any) -> None:
+    # code-cookie-session: .catch(() => {}) without await, and an await inside after();
+    # code-useapi has no telemetry at all.
+    for app in ("code-cookie-session", "code-useapi"):
+        check = code_report(app)["CODE002"]
+        assert check["status"] == "pass" and check["details"]["findings"] == [], check
+
+
+@pytest.mark.parametrize(("body", "deferred"), [
+    ("await analytics.track({ event: 'x' })", [False]),
+    ("waitUntil(analytics.track({ event: 'x' }).then(async () => { await analytics.flush() }))", [True]),
+    ("unstable_after(async () => { await segment.identify({ userId }) })", [True]),
+    ("event.waitUntil((async () => { await mixpanel.track('x') })())", [True]),
+])
+def test_awaits_inside_after_and_wait_until_are_deferred(body: str, deferred: list[bool]) -> None:
+    facts = analyze("app/api/x/route.ts", f"export async function POST() {{\n  {body}\n}}\n")
+    assert [call.deferred for call in facts.awaited] == deferred
