@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.code.catalogue import CODE001, CODE002, CODE004
+from checks.code.catalogue import CODE001, CODE002, CODE004, CODE005
+from checks.code.clientsecrets import client_secrets
 from checks.code.collect import CodeFacts, parsed, sources
 from checks.code.facts import Finding, Site
 from checks.code.files import Role
@@ -73,3 +74,13 @@ async def telemetry_is_fire_and_forget(ctx: Context) -> Outcome:
         outcome.hint = (f"Make it fire-and-forget: `{callee}(…).catch(() => {{}})` without `await`, or "
                         f"`after(() => {callee}(…))` from next/server, which runs after the response.")
     return outcome
+
+
+@check(CODE005)
+async def no_secrets_in_client_code(ctx: Context) -> Outcome:
+    code = await parsed(ctx)
+    if (skip := _no_code(code)) is not None:
+        return skip
+    findings, count = client_secrets(code)
+    return judged(findings, f"no server secret or public salt in {plural(count, 'client-side file')}",
+                  f"{plural(len(findings), 'secret')} in client code", fail=True)
