@@ -163,4 +163,4 @@ async def signed_in_flow(ctx: Context) -> Outcome:
                   f"without the session ({flow.elapsed_s:.2f} s)", **details)
 
 
-from checks.devserver import ownership  # noqa: E402, F401  (DEV005 registers)
+from checks.devserver import browser, ownership  # noqa: E402, F401  (DEV005, DEV006 register)
