@@ -81,12 +81,19 @@ class Context:
     env_file_override: Path | None = None
     example_file_override: Path | None = None
     allow_remote_login: bool = False  # AUTH003 may sign in against a non-loopback app
+    # The check ids this run judges (None: all): a fact collected for one check only (a second
+    # user's sign-in, a browser) is not collected when that check is not asked for.
+    selected: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.project = self.project.resolve()
         self._facts: dict[str, asyncio.Future[Any]] = {}
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self._http: httpx.AsyncClient | None = None
+
+    def wants(self, check_id: str) -> bool:
+        """Whether this run judges `check_id`."""
+        return self.selected is None or check_id in self.selected
 
     # -- files ---------------------------------------------------------------
     def path(self, name: str) -> Path:

@@ -157,6 +157,7 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
 
 async def run_checks(checks: list[Check], ctx: Context) -> list[CheckResult]:
     tasks: dict[str, asyncio.Task[CheckResult]] = {}
+    ctx.selected = frozenset(check.spec.id for check in checks)
     for check in checks:
         tasks[check.spec.id] = asyncio.ensure_future(_run_one(check, ctx, tasks))
     try:

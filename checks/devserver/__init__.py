@@ -161,3 +161,6 @@ async def signed_in_flow(ctx: Context) -> Outcome:
         return failed("; ".join(problems), server_lines=quoted, **details)
     return passed(f"{plural(len(flow.steps), 'signed-in step')} worked and each refused a request "
                   f"without the session ({flow.elapsed_s:.2f} s)", **details)
+
+
+from checks.devserver import browser, ownership  # noqa: E402, F401  (DEV005, DEV006 register)

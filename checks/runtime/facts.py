@@ -59,6 +59,8 @@ class DevFacts:
     login: Any = None  # checks/runtime/signin/__init__.py LoginFacts: AUTH003
     login_not_planned: str = ""  # why no sign-in was planned at all
     flow: Any = None  # checks/runtime/flow.py FlowFacts: DEV004 (None: no signed_in routes)
+    ownership: Any = None  # checks/runtime/ownership.py OwnershipFacts: DEV005 (None: not probed)
+    browser: Any = None  # checks/runtime/browser.py BrowserFacts: DEV006 (None: not visited)
 
     def tail(self, count: int = 20) -> list[str]:
         return [line.text for line in self.lines[-count:]]

@@ -46,13 +46,17 @@ class FlowFacts:
     steps: list[FlowStep] = field(default_factory=list)
     unprotected: list[str] = field(default_factory=list)  # answered 2xx without a session
     elapsed_s: float | None = None
+    # What a second user replays (DEV005): the values the flow filled in and captured, and
+    # the answer each step gave the signed-in user.
+    values: dict[str, str] = field(default_factory=dict)
+    answers: dict[int, str] = field(default_factory=dict)
 
     @property
     def broken(self) -> FlowStep | None:
         return next((s for s in self.steps if s.problem), None)
 
 
-def _same(actual: Any, expected: Any) -> bool:
+def same(actual: Any, expected: Any) -> bool:
     if isinstance(expected, bool) or isinstance(actual, bool):
         return actual is expected or str(actual).lower() == str(expected).lower()
     if isinstance(expected, int | float) and not isinstance(actual, str | bytes):
@@ -66,10 +70,11 @@ def _same(actual: Any, expected: Any) -> bool:
 READ_BACK_TIMEOUT = "5s"
 
 
-async def _read_back(ctx: Context, sql: dict[str, Any], values: dict[str, str]) -> str | None:
-    """The route's `sql`, read-only through the app's own database: None when it holds.
-    One SELECT (checked when the config is read), sent through the extended protocol (one
-    statement only), in a READ ONLY transaction with a statement timeout, always rolled back."""
+async def read_value(ctx: Context, sql: dict[str, Any], values: dict[str, str]) -> tuple[Any, str | None]:
+    """The route's `sql`, read-only through the app's own database: (its value, None), or
+    (None, why it could not be read). One SELECT (checked when the config is read), sent
+    through the extended protocol (one statement only), in a READ ONLY transaction with a
+    statement timeout, always rolled back."""
     import psycopg  # start-up: only runs that reach a database load psycopg
 
 
@@ -77,7 +82,7 @@ async def _read_back(ctx: Context, sql: dict[str, Any], values: dict[str, str]) 
     try:
         connection = await open_connection(ctx, autocommit=False)
     except (psycopg.Error, InvalidDatabaseUrl, OSError, TimeoutError) as exc:
-        return f"cannot reach the database for the read-back: {ctx.mask(str(exc)) or type(exc).__name__}"
+        return None, f"cannot reach the database for the read-back: {ctx.mask(str(exc)) or type(exc).__name__}"
     try:
         async with connection.transaction(force_rollback=True):
             await connection.execute("SET TRANSACTION READ ONLY")
@@ -87,11 +92,18 @@ async def _read_back(ctx: Context, sql: dict[str, Any], values: dict[str, str]) 
             cursor = psycopg.AsyncRawCursor(connection)
             row = await (await cursor.execute(sql["query"], params, prepare=True)).fetchone()
     except psycopg.Error as exc:
-        return f"the read-back query failed: {ctx.mask(exc.diag.message_primary or str(exc))}"
+        return None, f"the read-back query failed: {ctx.mask(exc.diag.message_primary or str(exc))}"
     finally:
         await connection.close()
-    actual = row[0] if row else None
-    if not _same(actual, sql["equals"]):
+    return (row[0] if row else None), None
+
+
+async def _read_back(ctx: Context, sql: dict[str, Any], values: dict[str, str]) -> str | None:
+    """None when the route's `sql` gives what it `equals`, else why not."""
+    actual, problem = await read_value(ctx, sql, values)
+    if problem:
+        return problem
+    if not same(actual, sql["equals"]):
         return f"the read-back `{sql['query']}` gave {actual!r}, expected {sql['equals']!r}: the write did not reach the database"
     return None
 
@@ -119,7 +131,7 @@ def _judge(route: Route, response: httpx.Response, values: dict[str, str]) -> st
         if not found:
             return f"expect: nothing at {path}"
         expected_value = fill(expected_value, values)
-        if not _same(found[0], expected_value):
+        if not same(found[0], expected_value):
             return f"expect: {path} is {found[0]!r}, expected {expected_value!r}"
     contains = route.expect.get("contains")
     if contains and fill(contains, values) not in response.text:
@@ -174,6 +186,7 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
                 response = await _request(ctx, client, route.method, server.facts.url + path, body)
                 remember_secrets(ctx, client, response)
                 step.status = response.status_code
+                flow.answers[number] = response.text
                 step.problem = _judge(route, response, values)
                 for name, json_path_text in route.capture.items():
                     if name in values and (SECRET_KEYS.search(name) or SECRET_KEYS.search(json_path_text)):
@@ -196,5 +209,6 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
             if step.problem:
                 break
     server.phase = "after flow"
+    flow.values = values
     flow.elapsed_s = round(time.monotonic() - started, 3)
     return flow

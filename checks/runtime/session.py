@@ -11,8 +11,10 @@ import shlex
 from checks.core.context import Context
 from checks.project.config import Route
 from checks.runtime.addresses import loopback_url
+from checks.runtime.browser import browser_budget, visit_pages
 from checks.runtime.facts import DevFacts, OutputLine
 from checks.runtime.flow import walk_flow
+from checks.runtime.ownership import ownership_budget, probe_ownership
 from checks.runtime.process import DevServer, dev_command, preflight
 from checks.runtime.signin import sign_in
 from checks.runtime.signin.plan import login_plan
@@ -37,7 +39,7 @@ def dev_budget(ctx: Context) -> float:
         budget += calls * config.route_timeout + (0 if login.via == "clerk" else login.code_timeout) + 5
     # Each signed-in step: without the session, a token renewal where the provider's runs out, with it.
     per_step = (3 if login is not None and login.via == "clerk" else 2) * config.route_timeout + 6
-    return budget + signed_in * per_step
+    return budget + signed_in * per_step + ownership_budget(ctx) + browser_budget(ctx)
 
 
 async def run_dev_server(ctx: Context) -> DevFacts:
@@ -90,6 +92,9 @@ async def run_dev_server(ctx: Context) -> DevFacts:
                 try:
                     if signed_in:
                         server.facts.flow = await walk_flow(ctx, server, client, signed_in, server.facts.login)
+                    # -- after the flow, while its session lasts: a second user (DEV005), a browser (DEV006)
+                    server.facts.ownership = await probe_ownership(ctx, server, client, signed_in, login, sink)
+                    server.facts.browser = await visit_pages(ctx, server, client, ctx.config.routes)
                 finally:
                     login_facts = server.facts.login
                     if login_facts is not None and login_facts.sign_out is not None:

@@ -24,6 +24,9 @@ const mailer = process.env.SMTP_HOST
   ? nodemailer.createTransport({ host: process.env.SMTP_HOST, port: Number(process.env.SMTP_PORT || 25), secure: false, ignoreTLS: true })
   : null;
 
+// Fault switches for deploy-check's own DEV005 tests, off unless set: DEMO_OWNERSHIP_BUG=read (a
+// note is read by id alone), patch (updated by id alone), copy (a foreign noteId is copied).
+const bug = process.env.DEMO_OWNERSHIP_BUG || "";
 const CODE_TTL_MS = 5 * 60 * 1000;
 const codes = new Map(); // email -> { code, expires }
 const sign = (id) => `${id}.${crypto.createHmac("sha256", secret).update(String(id)).digest("base64url")}`;
@@ -112,13 +115,38 @@ const routes = {
   },
   "GET /api/notes/:id": async (req, res, id, noteId) => {
     const { rows } = await pool.query(
-      "SELECT n.id, n.body FROM notes n JOIN projects p ON p.id = n.project_id WHERE n.id = $1 AND p.account_id = $2",
+      bug === "read"
+        ? "SELECT n.id, n.body FROM notes n WHERE n.id = $1 AND $2::bigint IS NOT NULL"
+        : "SELECT n.id, n.body FROM notes n JOIN projects p ON p.id = n.project_id WHERE n.id = $1 AND p.account_id = $2",
       [noteId, id],
     );
     rows[0] ? send(res, 200, rows[0]) : send(res, 404, { error: "not found" });
   },
+  // Every query names the signed-in account: another account's note is "not found".
+  "PATCH /api/notes/:id": async (req, res, id, noteId) => {
+    const { body } = await readJson(req);
+    if (typeof body !== "string" || !body) return send(res, 400, { error: "body is required" });
+    const { rows } = await pool.query(
+      bug === "patch"
+        ? "UPDATE notes SET body = $2 WHERE id = $1 AND $3::bigint IS NOT NULL RETURNING id, body"
+        : "UPDATE notes n SET body = $2 FROM projects p WHERE n.id = $1 AND p.id = n.project_id AND p.account_id = $3 RETURNING n.id, n.body",
+      [noteId, body, id],
+    );
+    rows[0] ? send(res, 200, rows[0]) : send(res, 404, { error: "not found" });
+  },
+  "POST /api/notes/copies": async (req, res, id) => {
+    const { noteId } = await readJson(req);
+    const { rows } = await pool.query(
+      `INSERT INTO notes (project_id, body)
+       SELECT inbox.id, n.body FROM notes n JOIN projects p ON p.id = n.project_id
+       JOIN projects inbox ON inbox.account_id = $2 AND inbox.name = 'Inbox'
+       WHERE n.id = $1 ${bug === "copy" ? "" : "AND p.account_id = $2"} RETURNING id, body`,
+      [String(noteId), id],
+    );
+    rows[0] ? send(res, 201, rows[0]) : send(res, 404, { error: "not found" });
+  },
 };
-const signedIn = new Set(["POST /api/notes", "GET /api/notes/:id"]);
+const signedIn = new Set(["POST /api/notes", "GET /api/notes/:id", "PATCH /api/notes/:id", "POST /api/notes/copies"]);
 
 const server = http.createServer(async (req, res) => {
   const started = Date.now();

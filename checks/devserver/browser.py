@@ -1,0 +1,57 @@
+"""DEV006: the pages render in a real browser without errors, judged from the visits
+checks/runtime/browser.py makes with AUTH003's session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.core.context import Context
+from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
+from checks.core.registry import check
+from checks.runtime.browser import INSTALL
+from checks.runtime.session import dev_budget, dev_facts
+
+DEV006 = Spec(
+    "DEV006", "devserver", "The pages render in a real browser without errors",
+    "Opens the smoke routes and the signed_in page routes (not /api/) in a headless Chromium "
+    "driven by Playwright (the extra deploy-check[browser]; Playwright's own Chromium, else "
+    "[browser] executable, $CHROME_PATH or a system chromium), with AUTH003's session cookies. "
+    "A page fails on an uncaught exception, a console error (hydration errors included), a "
+    "same-origin request that fails or answers >= 500, and a 4xx on a same-origin script or "
+    "style; third-party requests are listed, not judged. Each page has [browser] page_timeout "
+    "(15 s); a failing page's screenshot is saved to .deploy-check/screens/.",
+    "Open the page with the browser's console open; the errors quoted here are what a user sees. "
+    f"Without a browser: {INSTALL}.",
+)
+
+
+@check(DEV006, budget=dev_budget)
+async def pages_render(ctx: Context) -> Outcome:
+    facts = await dev_facts(ctx)
+    if facts.skip_reason:
+        return skipped(facts.skip_reason)
+    if not facts.ready:
+        return skipped("not run: the dev server did not answer (see DEV001)", blocked_by="DEV001")
+    browser = facts.browser
+    if browser is None:
+        return skipped("not run: the dev server's run ended before the browser (see DEV001)", blocked_by="DEV001")
+    if browser.unavailable:
+        return unverified(f"devserver: the pages were not rendered in a browser: {browser.unavailable}")
+    pages: list[dict[str, Any]] = [
+        {"path": p.path, "status": p.status, "problems": p.problems, "third_party": p.third_party,
+         "screenshot": p.screenshot, "note": p.note, "elapsed_ms": p.elapsed_ms} for p in browser.pages]
+    details: dict[str, Any] = {"executable": browser.executable, "launch_s": browser.launch_s,
+                               "elapsed_s": browser.elapsed_s, "pages": pages}
+    judged = [p for p in browser.pages if p.note is None]
+    if not judged:
+        return unverified("devserver: the pages were not rendered in a browser: no smoke or signed_in route "
+                          "answered a page (HTML)", **details)
+    broken = [p for p in judged if p.problems]
+    if broken:
+        said = "; ".join(f"{p.path}: {' | '.join(p.problems[:3])}"
+                         + (f" (screenshot {p.screenshot})" if p.screenshot else "") for p in broken)
+        return failed(f"{plural(len(broken), 'page')} of {len(judged)} broke in the browser: {said}", **details)
+    outside = sorted({t for p in judged for t in p.third_party})
+    listed = f"; third-party requests not judged: {', '.join(outside[:5])}" if outside else ""
+    return passed(f"{plural(len(judged), 'page')} rendered in {browser.executable} without errors: "
+                  f"{', '.join(f'{p.path} {p.status}' for p in judged)}{listed}", **details)

@@ -1,0 +1,237 @@
+"""DEV006: the pages render in a real browser without errors.
+
+Playwright (the optional extra `deploy-check[browser]`) drives a Chromium: its own install
+where `playwright install chromium` has run, else a system one (`[browser] executable`,
+`$CHROME_PATH`, Debian's /usr/lib/chromium/chromium, `chromium`, `google-chrome`). The
+browser gets AUTH003's session cookies for the app's origin and visits the smoke routes and
+the signed-in page routes (not /api/). A page fails on an uncaught exception, a console error
+(hydration errors included), a same-origin request that fails or answers >= 500, and a 4xx
+on a same-origin script or style; third-party requests are listed, never judged (CI has no
+network). A failing page's screenshot goes to .deploy-check/screens/. Playwright starts the
+browser in a process group of its own; it carries the run's DEPLOY_CHECK_RUN, so the dev
+server's reaper sweeps it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from checks.project.config import Route
+from checks.runtime.reaper import RUN_VARIABLE
+from checks.runtime.signin.facts import fill
+
+if TYPE_CHECKING:
+    import httpx
+
+    from checks.core.context import Context
+    from checks.runtime.process import DevServer
+
+INSTALL = "pip install 'deploy-check[browser]' && apt-get install -y chromium"
+SYSTEM_BROWSERS = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser", "google-chrome")
+# Headless as root in a container; no network of Chrome's own (updates, sync, QUIC probes).
+FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+SCREENS = Path(".deploy-check") / "screens"
+LAUNCH_TIMEOUT = 20.0
+
+
+@dataclass
+class PageVisit:
+    path: str
+    status: int | None = None
+    problems: list[str] = field(default_factory=list)
+    third_party: list[str] = field(default_factory=list)
+    screenshot: str | None = None  # relative to the project
+    note: str | None = None  # not a page (an API answer), so not judged
+    elapsed_ms: int = 0
+
+
+@dataclass
+class BrowserFacts:
+    unavailable: str | None = None  # no extra, no browser, or it would not start: DEV006 unverified
+    executable: str = ""
+    launch_s: float | None = None
+    pages: list[PageVisit] = field(default_factory=list)
+    elapsed_s: float | None = None
+
+
+def page_routes(routes: list[Route]) -> list[Route]:
+    """The GET routes a person opens: the smoke routes (or /) and the signed-in pages, not APIs."""
+    smoke = [r for r in routes if not r.signed_in] or [Route("/")]
+    return [r for r in [*smoke, *(r for r in routes if r.signed_in)]
+            if r.method == "GET" and not r.path.startswith("/api/")]
+
+
+def browser_budget(ctx: Context) -> float:
+    if not ctx.wants("DEV006"):
+        return 0.0
+    pages = len(page_routes(ctx.config.routes))
+    return LAUNCH_TIMEOUT + pages * (ctx.config.page_timeout + 3) + 5
+
+
+def system_browser(ctx: Context) -> tuple[str | None, str]:
+    """(a configured or system Chromium, or None and why none)."""
+    configured = ctx.config.browser_executable or ctx.environ.get("CHROME_PATH")
+    if configured:
+        found = shutil.which(configured)
+        where = "[browser] executable" if ctx.config.browser_executable else "$CHROME_PATH"
+        return (found, "") if found else (None, f"{where} names {configured}, which is not an executable")
+    for candidate in SYSTEM_BROWSERS:
+        found = shutil.which(candidate)
+        if found:
+            return found, ""
+    return None, "no Chromium found (Playwright's own, /usr/lib/chromium/chromium, chromium, google-chrome)"
+
+
+def _same_origin(url: str, origin: str) -> bool:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" == origin
+
+
+def _shown(ctx: Context, url: str) -> str:
+    """A URL as the report shows it: no query or fragment (tokens ride there), masked."""
+    parts = urlsplit(url)
+    return ctx.mask(f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else url[:200])
+
+
+class _Watch:
+    """What one page does wrong while it loads."""
+
+    def __init__(self, ctx: Context, origin: str, visit: PageVisit) -> None:
+        self.ctx, self.origin, self.visit = ctx, origin, visit
+
+    def problem(self, text: str) -> None:
+        text = self.ctx.mask(" ".join(text.split()))[:300]
+        if text not in self.visit.problems:
+            self.visit.problems.append(text)
+
+    def on_page_error(self, error: Any) -> None:
+        self.problem(f"uncaught exception: {getattr(error, 'message', None) or error}")
+
+    def on_console(self, message: Any) -> None:
+        # A resource that failed to load is judged by its request below (third-party ones never).
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.problem(f"console error: {message.text}")
+
+    def on_request_failed(self, request: Any) -> None:
+        why = request.failure or "failed"
+        if not _same_origin(request.url, self.origin):
+            self.visit.third_party.append(f"{request.method} {_shown(self.ctx, request.url)} ({why})")
+        elif "ERR_ABORTED" not in why:  # a navigation cancels what the page still loads
+            self.problem(f"{request.method} {urlsplit(request.url).path} failed ({why})")
+
+    def on_response(self, response: Any) -> None:
+        request = response.request
+        if not _same_origin(response.url, self.origin):
+            self.visit.third_party.append(f"{request.method} {_shown(self.ctx, response.url)} → {response.status}")
+        elif response.status >= 500 or (response.status >= 400 and request.resource_type in ("script", "stylesheet")):
+            self.problem(f"{request.method} {urlsplit(response.url).path} ({request.resource_type}) "
+                         f"answered {response.status}")
+
+
+async def _visit(ctx: Context, browser_context: Any, origin: str, path: str) -> PageVisit:
+    visit = PageVisit(path)
+    watch = _Watch(ctx, origin, visit)
+    page = await browser_context.new_page()
+    page.on("pageerror", watch.on_page_error)
+    page.on("console", watch.on_console)
+    page.on("requestfailed", watch.on_request_failed)
+    page.on("response", watch.on_response)
+    began = time.monotonic()
+    budget = ctx.config.page_timeout * 1000
+    try:
+        response = await page.goto(origin + path, wait_until="load", timeout=budget)
+        visit.status = response.status if response is not None else None
+        kind = (response.headers.get("content-type", "") if response is not None else "")
+        if response is not None and "html" not in kind:
+            visit.note = f"not a page ({kind.split(';')[0] or 'no content type'}): not judged"
+            visit.problems.clear()
+            return visit
+        if visit.status is not None and visit.status >= 500:
+            watch.problem(f"the page answered {visit.status}")
+        # Scripts hydrate after `load`: wait until the network is quiet (a page that polls
+        # never is, which is no error), within what is left of the page's budget.
+        left = max(500.0, budget - (time.monotonic() - began) * 1000)
+        try:
+            await page.wait_for_load_state("networkidle", timeout=left)
+        except Exception as exc:  # Playwright's TimeoutError: a busy page is no error
+            if type(exc).__name__ != "TimeoutError":
+                raise
+    except Exception as exc:  # Playwright's errors (timeout, net::ERR_…) are the page's outcome
+        watch.problem(f"the page did not load within {ctx.config.page_timeout:g} s"
+                      if type(exc).__name__ == "TimeoutError" else f"the page did not load: {str(exc).splitlines()[0]}")
+    finally:
+        visit.elapsed_ms = round((time.monotonic() - began) * 1000)
+    if visit.problems:
+        screens = ctx.project / SCREENS
+        screens.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "root"
+        target = screens / f"{name}.png"
+        try:
+            await page.screenshot(path=str(target), timeout=budget)
+            visit.screenshot = ctx.rel(target)
+        except Exception:  # a page that cannot be drawn still has its problems named
+            visit.screenshot = None
+    await page.close()
+    return visit
+
+
+async def visit_pages(ctx: Context, server: DevServer, client: httpx.AsyncClient,
+                      routes: list[Route]) -> BrowserFacts | None:
+    """DEV006's facts; None when DEV006 is not asked for."""
+    if not ctx.wants("DEV006") or server.facts.url is None:
+        return None
+    facts = BrowserFacts()
+    flow = server.facts.flow
+    values = {"run": server.run_id, **(flow.values if flow is not None else {})}
+    paths = [fill(r.path, values, in_path=True) for r in page_routes(routes)]
+    paths = [p for p in dict.fromkeys(paths) if not re.search(r"\{\w+\}", p)]  # a value the flow never captured
+    try:
+        # start-up: only runs that open a browser load Playwright (an optional extra)
+        from playwright.async_api import async_playwright
+    except ImportError:
+        facts.unavailable = f"the browser extra is not installed (Playwright): {INSTALL}"
+        return facts
+    started = time.monotonic()
+    origin = server.facts.url.rstrip("/")
+    server.phase = "browser"
+    async with async_playwright() as playwright:
+        executable: str | None = None
+        own = playwright.chromium.executable_path
+        if ctx.config.browser_executable or ctx.environ.get("CHROME_PATH") or not Path(own).is_file():
+            executable, why_not = system_browser(ctx)
+            if executable is None:
+                facts.unavailable = f"{why_not}: {INSTALL}"
+                return facts
+        facts.executable = executable or own
+        try:
+            browser = await playwright.chromium.launch(
+                executable_path=executable, headless=True, args=FLAGS, timeout=LAUNCH_TIMEOUT * 1000,
+                # The run's marker: the dev server's reaper sweeps the browser with it.
+                env={**os.environ, RUN_VARIABLE: server.run_id})
+        except Exception as exc:  # Playwright's launch errors: the browser could not start
+            facts.unavailable = ctx.mask(f"{facts.executable} did not start: {str(exc).splitlines()[0]}")
+            return facts
+        facts.launch_s = round(time.monotonic() - started, 3)
+        try:
+            context = await browser.new_context()
+            cookies = [{"name": c.name, "value": c.value, "url": origin} for c in client.cookies.jar if c.value]
+            if cookies:
+                await context.add_cookies(cookies)
+            for path in paths:
+                ctx.report_progress("DEV006", f"opening {path} in {Path(facts.executable).name}")
+                facts.pages.append(await asyncio.wait_for(_visit(ctx, context, origin, path),
+                                                          2 * ctx.config.page_timeout + 5))
+        finally:
+            await browser.close()
+    server.phase = "after flow"
+    facts.elapsed_s = round(time.monotonic() - started, 3)
+    return facts

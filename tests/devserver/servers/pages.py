@@ -1,0 +1,50 @@
+"""A dev server of pages for DEV006: one clean, one that throws, one that logs a hydration
+error, one whose fetch fails, one whose script chunk is missing. Listens on $PORT and prints
+the lines `next dev` prints."""
+
+from __future__ import annotations
+
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# react-dom 18 development build, hydration mismatch warning (console.error):
+# "Warning: Text content did not match. Server: %s Client: %s"
+HYDRATION = 'console.error("Warning: Text content did not match. Server: \\"1\\" Client: \\"2\\"")'
+PAGES = {
+    # A third-party image (no network here): listed, never failed.
+    "/": '<h1>Home</h1><img src="https://cdn.example.test/logo.png"><script>fetch("/api/ok")</script>',
+    "/throws": '<h1>Boom</h1><script>throw new Error("Cannot read properties of undefined (reading \'map\')")</script>',
+    "/hydration": f"<h1>1</h1><script>{HYDRATION}</script>",
+    "/fetch": '<h1>Data</h1><script>fetch("/api/boom")</script>',
+    "/chunk": '<h1>Chunk</h1><script src="/_next/static/chunks/app/page-missing.js"></script>',
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        if path in PAGES:
+            body, kind, status = f"<!doctype html><title>t</title>{PAGES[path]}".encode(), "text/html", 200
+        elif path == "/api/ok":
+            body, kind, status = b'{"ok": true}', "application/json", 200
+        elif path == "/api/boom":
+            body, kind, status = b'{"error": "internal"}', "application/json", 500
+        else:
+            body, kind, status = b"not found", "text/plain", 404
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        print(f" GET {self.path.split('?')[0]} {args[1] if len(args) > 1 else ''}", flush=True)
+
+
+if __name__ == "__main__":
+    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("PORT", "3000"))), Handler)
+    print(f"  - Local:        http://127.0.0.1:{server.server_address[1]}", flush=True)
+    print(" ✓ Ready", flush=True)
+    sys.stdout.flush()
+    server.serve_forever()

@@ -1,0 +1,141 @@
+"""DEV006 with a real headless Chromium (Debian's package, or Playwright's own) driven by
+Playwright, against real dev servers on loopback: pages that throw, log a hydration error,
+fail a fetch or miss a script chunk, a clean one, and the demo app."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from checks.runtime.browser import SYSTEM_BROWSERS
+
+from helpers import REPO, clean_environ, validate_report, write_project
+
+PAGES = Path(__file__).parent / "servers" / "pages.py"
+
+
+def playwright_path() -> str | None:
+    try:
+        import playwright
+    except ImportError:
+        return None
+    return str(Path(playwright.__file__).resolve().parent.parent)
+
+
+def has_browser() -> bool:
+    return bool(os.environ.get("CHROME_PATH")) or any(shutil.which(b) for b in SYSTEM_BROWSERS)
+
+
+needs_browser = pytest.mark.skipif(
+    playwright_path() is None or not has_browser(),
+    reason="no browser here: pip install 'deploy-check[browser]' and apt-get install -y chromium (.ci/run does)")
+
+
+def run(project: Path, only: str, *, with_playwright: bool = True, env: dict[str, str] | None = None
+        ) -> dict[str, dict[str, Any]]:
+    path = [str(REPO)] + ([playwright_path() or ""] if with_playwright else [])
+    environ = {**(env or clean_environ()), "PYTHONPATH": os.pathsep.join(path)}
+    done = subprocess.run([sys.executable, "-m", "checks", "check", "--project", str(project), "--only", only,
+                           "-f", "json"], env=environ, capture_output=True, text=True, timeout=240, check=False)
+    assert done.stdout.startswith("{"), done.stderr
+    report = json.loads(done.stdout)
+    validate_report(report)
+    return {c["id"]: c for c in report["checks"]}
+
+
+def pages_project(root: Path, *paths: str) -> Path:
+    routes = ", ".join(f'{{ path = "{p}", status = 200 }}' for p in paths)
+    command = f"{sys.executable} -u {PAGES}"
+    return write_project(root, {"deploy-check.toml": f"[dev_server]\ncommand = {json.dumps(command)}\n"
+                                                     f"ready_timeout = 15\nroutes = [{routes}]\n"
+                                                     "[browser]\npage_timeout = 10\n"})
+
+
+def no_browser_left() -> list[int]:
+    left = []
+    for process in psutil.process_iter(["name", "environ"]):
+        try:
+            environ = process.info["environ"] or {}
+            if "DEPLOY_CHECK_RUN" in environ and "chrom" in (process.info["name"] or "").lower():
+                left.append(process.pid)
+        except psutil.Error:
+            continue
+    return left
+
+
+@needs_browser
+def test_a_clean_page_passes_and_third_party_requests_are_listed_not_failed(tmp_path: Path) -> None:
+    checks = run(pages_project(tmp_path, "/"), "DEV001,DEV006")
+    dev006 = checks["DEV006"]
+    assert dev006["status"] == "pass", dev006["message"]
+    page = dev006["details"]["pages"][0]
+    assert page["problems"] == [] and page["status"] == 200
+    assert any("https://cdn.example.test/logo.png" in t for t in page["third_party"]), page
+    assert no_browser_left() == []
+
+
+@needs_browser
+@pytest.mark.parametrize(("path", "says"), [
+    ("/throws", "/throws: uncaught exception: Cannot read properties of undefined (reading 'map')"),
+    ("/hydration", '/hydration: console error: Warning: Text content did not match. Server: "1" Client: "2"'),
+    ("/fetch", "/fetch: GET /api/boom (fetch) answered 500"),
+    ("/chunk", "/chunk: GET /_next/static/chunks/app/page-missing.js (script) answered 404"),
+])
+def test_a_broken_page_fails_dev006_naming_what_broke_with_a_screenshot(tmp_path: Path, path: str, says: str) -> None:
+    project = pages_project(tmp_path, "/", path)
+    dev006 = run(project, "DEV001,DEV006")["DEV006"]
+    assert dev006["status"] == "fail", dev006["message"]
+    assert "1 page of 2 broke in the browser" in dev006["message"]
+    assert says in dev006["message"]
+    broken = next(p for p in dev006["details"]["pages"] if p["path"] == path)
+    assert broken["screenshot"] == f".deploy-check/screens/{path.strip('/')}.png"
+    assert (project / broken["screenshot"]).read_bytes().startswith(b"\x89PNG")
+    assert no_browser_left() == []
+
+
+def test_without_the_browser_extra_dev006_is_unverified_with_the_install_command(tmp_path: Path) -> None:
+    checks = run(pages_project(tmp_path, "/"), "DEV001,DEV006", with_playwright=False)
+    if playwright_path() is not None and checks["DEV006"]["status"] != "skip":
+        pytest.skip("Playwright is installed beside deploy-check itself")
+    assert checks["DEV006"]["status"] == "skip"
+    assert "pip install 'deploy-check[browser]'" in checks["DEV006"]["message"]
+    assert checks["DEV006"]["details"]["unverified"].startswith("devserver: the pages were not rendered in a browser")
+
+
+@needs_browser
+def test_a_configured_executable_that_is_not_there_leaves_dev006_unverified(tmp_path: Path) -> None:
+    project = pages_project(tmp_path, "/")
+    with (project / "deploy-check.toml").open("a") as config:
+        config.write('executable = "/nowhere/chromium"\n')
+    dev006 = run(project, "DEV001,DEV006")["DEV006"]
+    assert dev006["status"] == "skip"
+    assert "[browser] executable names /nowhere/chromium, which is not an executable" in dev006["message"]
+
+
+@needs_browser
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
+def test_the_demo_app_renders_in_the_browser_with_the_session(tmp_path: Path, fresh_db: str) -> None:
+    import psycopg
+
+    from helpers import node_packages
+
+    packages = node_packages(REPO / "examples" / "demo-app")
+    project = tmp_path / "demo"
+    shutil.copytree(REPO / "examples" / "demo-app", project)
+    (project / "node_modules").symlink_to(packages / "node_modules")
+    with psycopg.connect(fresh_db, autocommit=True) as connection:
+        connection.execute((project / "schema.sql").read_text())
+    (project / ".env.local").write_text("SESSION_SECRET=" + "s" * 40 + f"\nDATABASE_URL={fresh_db}\n")
+    checks = run(project, "devserver,AUTH003")
+    for check_id in ("AUTH003", "DEV004", "DEV005", "DEV006"):
+        assert checks[check_id]["status"] == "pass", checks[check_id]["message"]
+    assert [p["path"] for p in checks["DEV006"]["details"]["pages"]] == ["/"]
+    assert no_browser_left() == []
