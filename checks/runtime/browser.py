@@ -30,6 +30,7 @@ from checks.runtime.signin.facts import fill
 
 if TYPE_CHECKING:
     import httpx
+    from playwright.async_api import SetCookieParam
 
     from checks.core.context import Context
     from checks.runtime.process import DevServer
@@ -223,7 +224,8 @@ async def visit_pages(ctx: Context, server: DevServer, client: httpx.AsyncClient
         facts.launch_s = round(time.monotonic() - started, 3)
         try:
             context = await browser.new_context()
-            cookies = [{"name": c.name, "value": c.value, "url": origin} for c in client.cookies.jar if c.value]
+            cookies: list[SetCookieParam] = [{"name": c.name, "value": c.value, "url": origin}
+                                             for c in client.cookies.jar if c.value]
             if cookies:
                 await context.add_cookies(cookies)
             for path in paths:
