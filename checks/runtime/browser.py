@@ -30,7 +30,7 @@ from checks.runtime.signin.facts import fill
 
 if TYPE_CHECKING:
     import httpx
-    from playwright.async_api import SetCookieParam
+    from playwright._impl._api_structures import SetCookieParam  # the type add_cookies takes
 
     from checks.core.context import Context
     from checks.runtime.process import DevServer
