@@ -13,7 +13,7 @@ from checks.core.http import fetch, network_hint
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.core.registry import check
 from checks.runtime.session import dev_budget, dev_facts
-from checks.runtime.signin.plan import login_plan
+from checks.runtime.signin.plan import login_plan, unprovable
 from checks.runtime.signin.providers import CLERK_KEYS, SUPABASE_ANON_KEYS, clerk_frontend_api
 from checks.support.hosts import is_loopback
 from checks.support.placeholders import is_placeholder
@@ -318,7 +318,10 @@ AUTH003 = Spec(
     "424242, development keys only) and hand the session to the app as clerkMiddleware reads "
     "it; Supabase apps sign in through the local Supabase Auth (`supabase start`) with the "
     "code from its Mailpit and hand @supabase/ssr's cookie to the app; others name their "
-    "routes in [auth.login]. Only against a loopback app unless "
+    "routes in [auth.login]. The login methods come from the app's code (Auth.js `providers: [...]`, "
+    "Better Auth's plugins; Stack and Kinde sign in on hosted pages): an app that signs in only with OAuth, "
+    "a password, a hosted page or a method deploy-check does not drive leaves AUTH003 unverified with the "
+    "reason (blocking under --strict), never failed. Only against a loopback app unless "
     "--allow-remote-login; the code, cookies and tokens are masked everywhere.",
     "Run the app, sign in with an email code yourself, and fix the step named here; "
     "[auth.login] names the routes, otp_from the code source and otp_pattern its shape.",
@@ -334,6 +337,10 @@ async def otp_login(ctx: Context) -> Outcome:
     login, not_planned = login_plan(ctx)
     if login is None and ctx.model.auth_provider in (None, "none"):
         return skipped(not_planned)
+    cannot = unprovable(ctx)
+    if cannot:
+        # Never a fail for a driver deploy-check lacks, never a pass: the gate says so.
+        return unverified(f"auth: {cannot}", methods=ctx.model.login_methods, where=ctx.model.login_where)
     if login is None:
         return failed(f"cannot prove OTP login: {not_planned}",
                       hint="Add [auth.login] send/verify/session with the app's OTP routes "

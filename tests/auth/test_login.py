@@ -107,8 +107,10 @@ def test_no_code_source_fails_and_says_what_was_tried(tmp_path: Path) -> None:
 
 
 def test_an_app_without_known_routes_fails_auth003_rather_than_passing(tmp_path: Path) -> None:
+    # An explicit [auth.login] asks for an OTP proof; without routes it cannot pass. (Stack
+    # alone signs in on its hosted pages: unverified, tests/auth/test_login_methods.py.)
     project = otp_project(tmp_path)
-    (project / "deploy-check.toml").write_text('[auth]\nprovider = "stack"\n')
+    (project / "deploy-check.toml").write_text('[auth]\nprovider = "stack"\n[auth.login]\notp_from = "smtp"\n')
     checks, _ = run(project, only="AUTH003")
     assert checks["AUTH003"]["status"] == "fail"
     assert "set [auth.login] send, verify, session" in checks["AUTH003"]["message"]
