@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from checks.auth.mail import MailFacts, mail_facts
 from checks.core.context import Context
 from checks.core.http import fetch, network_hint
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
@@ -366,5 +367,21 @@ async def otp_login(ctx: Context) -> Outcome:
         said = f"; the server printed: {' | '.join(result.server_lines)}" if result.server_lines else ""
         return failed(f"sign-in of {result.email} broke at `{result.failed_step}`: {result.problem}{said}",
                       hint=result.hint, server_lines=result.server_lines, **details)
-    return passed(f"{result.email} signed in with a one-time code from {result.source}; the app honours the "
-                  f"session ({result.app_proof}) ({result.elapsed_s:.2f} s)", **details)
+    signed_in = (f"{result.email} signed in with a one-time code from {result.source}; the app honours the "
+                 f"session ({result.app_proof}) ({result.elapsed_s:.2f} s)")
+    bypassed = _delivery_not_proven(await mail_facts(ctx)) if result.source == "database" else None
+    if bypassed:
+        # The code came from the database, past the mail a user depends on: the sign-in is
+        # proven, the delivery is not (unless AUTH004 proved the transport).
+        details["unverified"] = (f"auth: delivery by {bypassed} is not proven: the one-time code was read from "
+                                 "the database, not from a mail, and AUTH004 did not prove the mail transport")
+        return passed(f"signed in; delivery by {bypassed} not proven — {signed_in}", **details)
+    return passed(signed_in, **details)
+
+
+def _delivery_not_proven(mail: MailFacts) -> str | None:
+    """The transports ("Resend") whose delivery a code read from the database bypassed,
+    when AUTH004 did not prove them; None when there is nothing to prove or it was proven."""
+    if not mail.transports or mail.proven:
+        return None
+    return " and ".join(transport.name for transport in mail.transports)
