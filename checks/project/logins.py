@@ -42,6 +42,9 @@ EMAIL_CODE_METHODS = frozenset({"email-otp"})
 # Auth.js email providers (packages/core/src/providers/nodemailer.ts, resend.ts, sendgrid.ts,
 # postmark.ts, forwardemail.ts, email.ts: type "email").
 AUTHJS_EMAIL = frozenset({"nodemailer", "email", "resend", "sendgrid", "postmark", "forwardemail", "mailgun"})
+# The Auth.js email providers that mail over SMTP, which a local sink can receive
+# (providers/nodemailer.ts: id "nodemailer"; next-auth v4's EmailProvider: id "email").
+AUTHJS_SMTP = frozenset({"nodemailer", "email"})
 HOSTED = {"stack": "Stack Auth's hosted sign-in pages", "kinde": "Kinde's hosted sign-in pages",
           "oidc": "the OIDC issuer's hosted sign-in pages"}
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from checks.project.config import Login, Request
-from checks.project.logins import AUTHJS_EMAIL, EMAIL_CODE_METHODS, HOSTED, describe
+from checks.project.logins import AUTHJS_EMAIL, AUTHJS_SMTP, EMAIL_CODE_METHODS, HOSTED, describe
 
 if TYPE_CHECKING:
     from checks.core.context import Context
@@ -63,10 +63,11 @@ def unprovable(ctx: Context) -> str | None:
         if not model.login_methods:
             return (f"the app's Auth.js providers were not found ({model.login_why}): its login cannot be "
                     "proven locally")
-        email = [method for method in model.login_methods if method in AUTHJS_EMAIL]
-        if email:
-            return (f"the app signs in with {_spoken(model.login_methods)}{where}: deploy-check does not drive "
-                    "Auth.js email sign-in yet; no local proof possible")
+        if AUTHJS_SMTP & set(model.login_methods):
+            return None  # email links over SMTP: driven through the app's routes and the sink
+        if AUTHJS_EMAIL & set(model.login_methods):
+            return (f"the app signs in with {_spoken(model.login_methods)}{where}: the link travels through the "
+                    "mail provider's API, which no local sink receives; no local proof possible")
         return f"the app signs in with {_spoken(model.login_methods)}{where}: no local proof possible"
     if provider == "better-auth" and model.login_where and not EMAIL_CODE_METHODS & set(model.login_methods):
         said = _spoken(model.login_methods) if model.login_methods else "no method deploy-check knows"
@@ -85,6 +86,11 @@ def login_plan(ctx: Context) -> tuple[Login | None, str]:
     cannot = unprovable(ctx)
     if cannot:
         return None, cannot
+    if (provider == "authjs" and not (login.send or login.verify) and login.otp_from in ("auto", "smtp")
+            and AUTHJS_SMTP & set(ctx.model.login_methods)):
+        # Auth.js email sign-in: its own csrf/signin/callback/session routes, the link from the
+        # SMTP sink (checks/runtime/signin/authjs.py).
+        return replace(login, via="authjs", otp_from="smtp"), ""
     if provider == "clerk" and not (login.send or login.verify) and login.otp_from in ("auto", "clerk-test"):
         # Clerk apps sign in through Clerk's Frontend API, not routes of their own: its test
         # mode (a +clerk_test address, code 424242) on the development instance.
