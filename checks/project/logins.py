@@ -133,6 +133,8 @@ def login_methods(root: Path, provider: str | None) -> LoginMethods:
     if provider not in ("authjs", "better-auth"):
         return LoginMethods((), None, "")
     what = "NextAuth providers" if provider == "authjs" else "a betterAuth({...}) config"
+    config: tuple[str, list[str]] | None = None  # Better Auth: its config file and what it names
+    plugins: list[str] = []  # Better Auth plugins called anywhere (a config may import its plugin list)
     for path in _sources(root):
         text = read_small(path, MAX_SOURCE_BYTES)
         if not text:
@@ -140,12 +142,16 @@ def login_methods(root: Path, provider: str | None) -> LoginMethods:
         code = COMMENT.sub("", text)
         if provider == "authjs":
             methods = _authjs(code)
-            found = bool(methods)
-        else:
-            found = bool(BETTER_AUTH_CALL.search(code))
-            methods = _better_auth(code) if found else []
-        if found:
-            where = relative(root, path)
-            named = ", ".join(methods) or "no sign-in method deploy-check knows"
-            return LoginMethods(tuple(dict.fromkeys(methods)), where, f"{where} names {named}")
+            if methods:
+                where = relative(root, path)
+                return LoginMethods(tuple(dict.fromkeys(methods)), where, f"{where} names {', '.join(methods)}")
+            continue
+        if config is None and BETTER_AUTH_CALL.search(code):
+            config = (relative(root, path), _better_auth(code))
+        plugins += [method for method, pattern in BETTER_AUTH_METHODS[:2] if pattern.search(code)]
+    if config is not None:
+        where, methods = config
+        methods = list(dict.fromkeys([*methods, *plugins]))
+        named = ", ".join(methods) or "no sign-in method deploy-check knows"
+        return LoginMethods(tuple(methods), where, f"{where} names {named}")
     return LoginMethods((), None, f"no {what} found in the app's source")

@@ -94,3 +94,14 @@ def test_better_auth_with_email_otp_is_still_driven(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["login_methods"] == ["email-otp"]
     _code, _report, result = auth003(project)
     assert "no local proof possible" not in result["message"]
+
+
+def test_a_better_auth_plugin_list_kept_in_another_file_is_read(tmp_path: Path) -> None:
+    project = app(tmp_path, "better-auth-social", **{
+        "src/lib/auth.ts": 'import { betterAuth } from "better-auth";\nimport { plugins } from "./plugins";\n'
+                           "export const auth = betterAuth({ plugins });\n",
+        "src/lib/plugins.ts": 'import { emailOTP } from "better-auth/plugins";\n'
+                              "export const plugins = [emailOTP({ async sendVerificationOTP() {} })];\n"})
+    done = run_cli("detect", "--project", str(project), "--format", "json")
+    model = json.loads(done.stdout)
+    assert (model["login_methods"], model["login_where"]) == (["email-otp"], "src/lib/auth.ts")
