@@ -221,8 +221,8 @@ def _judge_api(transport: Transport, answer: Fetched) -> None:
     with contextlib.suppress(ValueError):
         body = answer.json()
     if answer.problem:
-        transport.refused = f"{transport.url}: {answer.problem}"
-        transport.hint = network_hint(answer, f"{transport.name}'s API")
+        transport.refused = f"the {transport.name} API at {transport.url}: {answer.problem}"
+        transport.hint = network_hint(answer, f"{transport.name} API")
     elif transport.kind == "resend" and answer.status == 401 and isinstance(body, dict) \
             and body.get("name") == RESEND_RESTRICTED:
         transport.accepted = f"Resend accepted {transport.key_name} (a sending-only key)"
