@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from checks.auth.mail import MailFacts, mail_facts
 from checks.core.context import Context
 from checks.core.http import fetch, network_hint
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.core.registry import check
 from checks.runtime.session import dev_budget, dev_facts
-from checks.runtime.signin.plan import login_plan
+from checks.runtime.signin.plan import login_plan, unprovable
 from checks.runtime.signin.providers import CLERK_KEYS, SUPABASE_ANON_KEYS, clerk_frontend_api
 from checks.support.hosts import is_loopback
 from checks.support.placeholders import is_placeholder
@@ -317,8 +318,13 @@ AUTH003 = Spec(
     "apps sign in through Clerk's Frontend API in test mode (deploy-check+clerk_test@…, code "
     "424242, development keys only) and hand the session to the app as clerkMiddleware reads "
     "it; Supabase apps sign in through the local Supabase Auth (`supabase start`) with the "
-    "code from its Mailpit and hand @supabase/ssr's cookie to the app; others name their "
-    "routes in [auth.login]. Only against a loopback app unless "
+    "code from its Mailpit and hand @supabase/ssr's cookie to the app; Auth.js apps with the "
+    "Nodemailer provider sign in through /api/auth/csrf, /api/auth/signin/nodemailer, the link from the SMTP "
+    "sink (handed to the app as EMAIL_SERVER/AUTH_EMAIL_SERVER), the callback and /api/auth/session; others "
+    "name their routes in [auth.login]. The login methods come from the app's code (Auth.js `providers: [...]`, "
+    "Better Auth's plugins; Stack and Kinde sign in on hosted pages): an app that signs in only with OAuth, "
+    "a password, a hosted page or a method deploy-check does not drive leaves AUTH003 unverified with the "
+    "reason (blocking under --strict), never failed. Only against a loopback app unless "
     "--allow-remote-login; the code, cookies and tokens are masked everywhere.",
     "Run the app, sign in with an email code yourself, and fix the step named here; "
     "[auth.login] names the routes, otp_from the code source and otp_pattern its shape.",
@@ -334,6 +340,10 @@ async def otp_login(ctx: Context) -> Outcome:
     login, not_planned = login_plan(ctx)
     if login is None and ctx.model.auth_provider in (None, "none"):
         return skipped(not_planned)
+    cannot = unprovable(ctx)
+    if cannot:
+        # Never a fail for a driver deploy-check lacks, never a pass: the gate says so.
+        return unverified(f"auth: {cannot}", methods=ctx.model.login_methods, where=ctx.model.login_where)
     if login is None:
         return failed(f"cannot prove OTP login: {not_planned}",
                       hint="Add [auth.login] send/verify/session with the app's OTP routes "
@@ -359,5 +369,21 @@ async def otp_login(ctx: Context) -> Outcome:
         said = f"; the server printed: {' | '.join(result.server_lines)}" if result.server_lines else ""
         return failed(f"sign-in of {result.email} broke at `{result.failed_step}`: {result.problem}{said}",
                       hint=result.hint, server_lines=result.server_lines, **details)
-    return passed(f"{result.email} signed in with a one-time code from {result.source}; the app honours the "
-                  f"session ({result.app_proof}) ({result.elapsed_s:.2f} s)", **details)
+    signed_in = (f"{result.email} signed in with a one-time code from {result.source}; the app honours the "
+                 f"session ({result.app_proof}) ({result.elapsed_s:.2f} s)")
+    bypassed = _delivery_not_proven(await mail_facts(ctx)) if result.source == "database" else None
+    if bypassed:
+        # The code came from the database, past the mail a user depends on: the sign-in is
+        # proven, the delivery is not (unless AUTH004 proved the transport).
+        details["unverified"] = (f"auth: delivery by {bypassed} is not proven: the one-time code was read from "
+                                 "the database, not from a mail, and AUTH004 did not prove the mail transport")
+        return passed(f"signed in; delivery by {bypassed} not proven — {signed_in}", **details)
+    return passed(signed_in, **details)
+
+
+def _delivery_not_proven(mail: MailFacts) -> str | None:
+    """The transports ("Resend") whose delivery a code read from the database bypassed,
+    when AUTH004 did not prove them; None when there is nothing to prove or it was proven."""
+    if not mail.transports or mail.proven:
+        return None
+    return " and ".join(transport.name for transport in mail.transports)

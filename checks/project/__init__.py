@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from checks.project import detectors as d
 from checks.project.database import database_var, drizzle_config, schema_source
+from checks.project.logins import login_methods
 from checks.project.model import EnvFileFact, ProjectModel
 from checks.project.reading import (
     dependencies,
@@ -121,6 +122,8 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     for key in environ:
         keys.setdefault(key, "the process environment")
     model.auth_provider, model.auth_why = _auth(config, deps, keys)
+    methods = login_methods(root, model.auth_provider)
+    model.login_methods, model.login_where, model.login_why = list(methods.methods), methods.where, methods.why
     model.sentry_required, model.sentry_why = _sentry(root, config, deps, file_keys)
     model.dev_command, model.dev_why = _dev_command(config, package, model.package_manager)
     if model.dev_command and not config.dev_command:

@@ -46,6 +46,11 @@ class ProjectModel:
     schema_why: str = ""  # when `schema` is None: what was looked for
     auth_provider: str | None = None  # neon-auth, stack, supabase, clerk, authjs, better-auth, kinde, oidc, none
     auth_why: str = ""
+    # How users sign in, from the app's code (checks/project/logins.py): provider ids such as
+    # "github", "credentials", "nodemailer", "email-otp"; "hosted" for a hosted sign-in page.
+    login_methods: list[str] = field(default_factory=list)
+    login_where: str | None = None  # the file that names them, relative to the project
+    login_why: str = ""
     sentry_required: bool = False
     sentry_why: str = ""
     package_manager: str | None = None

@@ -31,6 +31,7 @@ def render_console(model: ProjectModel) -> str:
         _line("database var", model.database_var, model.database_var_why),
         _line("schema", schema, model.schema.why if model.schema else model.schema_why),
         _line("auth provider", model.auth_provider, model.auth_why),
+        *([_line("login", ", ".join(model.login_methods) or None, model.login_why)] if model.login_why else []),
         _line("sentry", "required" if model.sentry_required else "not required", model.sentry_why),
         _line("package manager", model.package_manager,
               f"workspace root: {model.workspace_root}" if model.workspace_root else ""),

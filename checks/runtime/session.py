@@ -17,6 +17,7 @@ from checks.runtime.flow import walk_flow
 from checks.runtime.ownership import ownership_budget, probe_ownership
 from checks.runtime.process import DevServer, dev_command, preflight
 from checks.runtime.signin import sign_in
+from checks.runtime.signin.authjs import sink_environment
 from checks.runtime.signin.plan import login_plan
 from checks.runtime.signin.sink import SmtpSink
 
@@ -61,7 +62,8 @@ async def run_dev_server(ctx: Context) -> DevFacts:
         sink = SmtpSink()
         try:
             sink.start()
-            extra_env = {login.smtp_env[0]: "127.0.0.1", login.smtp_env[1]: str(sink.port)}
+            extra_env = {login.smtp_env[0]: "127.0.0.1", login.smtp_env[1]: str(sink.port),
+                         **(sink_environment(sink.port) if login.via == "authjs" else {})}
             ctx.add_cleanup(sink.stop)
         except (OSError, RuntimeError, TimeoutError) as exc:
             # The smtp source then says why it had nothing (never "not asked").

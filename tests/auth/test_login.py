@@ -107,8 +107,10 @@ def test_no_code_source_fails_and_says_what_was_tried(tmp_path: Path) -> None:
 
 
 def test_an_app_without_known_routes_fails_auth003_rather_than_passing(tmp_path: Path) -> None:
+    # An explicit [auth.login] asks for an OTP proof; without routes it cannot pass. (Stack
+    # alone signs in on its hosted pages: unverified, tests/auth/test_login_methods.py.)
     project = otp_project(tmp_path)
-    (project / "deploy-check.toml").write_text('[auth]\nprovider = "stack"\n')
+    (project / "deploy-check.toml").write_text('[auth]\nprovider = "stack"\n[auth.login]\notp_from = "smtp"\n')
     checks, _ = run(project, only="AUTH003")
     assert checks["AUTH003"]["status"] == "fail"
     assert "set [auth.login] send, verify, session" in checks["AUTH003"]["message"]
@@ -254,6 +256,41 @@ def test_a_real_better_auth_server_signs_in_and_the_flow_reaches_the_database(
         assert connection.execute('SELECT count(*) FROM "session"').fetchone() == (0,)
         assert connection.execute('SELECT count(*) FROM "user"').fetchone() == (1,)
     assert SECRET not in printed
+
+
+@pytest.mark.parametrize("resend_accepts", [False, True])
+def test_a_code_from_the_database_proves_sign_in_but_not_delivery_by_resend(
+        tmp_path: Path, fresh_db: str, better_auth: Path, httpserver: Any, resend_accepts: bool) -> None:
+    # The app mails its codes through Resend (tests/fixtures/apps/better-auth-resend); the code
+    # is read from Better Auth's verification row, so the mail path is bypassed. Resend's API is
+    # played on 127.0.0.1 (https://resend.com/docs/api-reference/domains/list-domains).
+    if resend_accepts:
+        httpserver.expect_request("/domains").respond_with_json({"object": "list", "data": []})
+    else:
+        httpserver.expect_request("/domains").respond_with_json({"name": "validation_error"}, status=400)
+    project = better_auth_project(tmp_path, better_auth, fresh_db, '[auth.login]\notp_from = "database"\n')
+    (project / "package.json").write_text(
+        '{"name": "app", "private": true, "type": "module", "scripts": {"dev": "node server.mjs"}, '
+        '"dependencies": {"better-auth": "1.2.7", "resend": "4.5.1"}}\n')
+    with (project / ".env.local").open("a") as env:
+        env.write(f"RESEND_API_KEY=re_canary_Qp4Lm8Zt2Vx7\nDEPLOY_CHECK_MAIL_API_URL={httpserver.url_for('')}\n")
+    done = run_cli("check", "--project", str(project), "--only", "AUTH003,AUTH004", "-f", "json", timeout=180)
+    report = json.loads(done.stdout)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["AUTH003"]["details"]["source"] == "database"
+    delivery = [clause for clause in report["unverified"] if "delivery by Resend" in clause]
+    if resend_accepts:
+        assert checks["AUTH004"]["status"] == "pass"
+        assert delivery == [] and "not proven" not in checks["AUTH003"]["message"]
+    else:
+        assert checks["AUTH004"]["status"] == "fail"
+        assert checks["AUTH003"]["message"].startswith("signed in; delivery by Resend not proven")
+        assert delivery == ["auth: delivery by Resend is not proven: the one-time code was read from the database, "
+                            "not from a mail, and AUTH004 did not prove the mail transport"]
+        strict = run_cli("check", "--project", str(project), "--only", "AUTH003", "--strict", timeout=180)
+        assert strict.returncode == 1, strict.stdout
+    assert "re_canary_Qp4Lm8Zt2Vx7" not in done.stdout + done.stderr
 
 
 def test_the_test_user_is_deleted_where_the_app_lets_a_user_delete_itself(

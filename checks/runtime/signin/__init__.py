@@ -23,6 +23,7 @@ import time
 from typing import TYPE_CHECKING
 
 from checks.project.config import Login
+from checks.runtime.signin.authjs import authjs_sign_in
 from checks.runtime.signin.better_auth import sign_in_with_routes
 from checks.runtime.signin.clerk import clerk_sign_in
 from checks.runtime.signin.facts import LoginFacts, is_local_url, json_body, renew, send
@@ -99,6 +100,13 @@ async def sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClient, lo
     clerk = login.otp_from == "clerk-test" or ctx.model.auth_provider == "clerk"
     if clerk and any(ctx.env.get(k, "").startswith("pk_live_") for k in CLERK_KEYS) and not allow_remote:
         facts.not_run = "the Clerk key is a production one (pk_live_): no test sign-in without --allow-remote-login"
+        return facts
+    if login.via == "authjs":
+        server.watch_codes(login.otp_pattern, address)
+        try:
+            await authjs_sign_in(ctx, server, client, login, sink, facts)
+        finally:
+            server.watch_codes(None, "")
         return facts
     if login.via in ("clerk", "supabase"):
         server.watch_codes(login.otp_pattern, address)

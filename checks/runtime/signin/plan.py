@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from checks.project.config import Login, Request
+from checks.project.logins import AUTHJS_EMAIL, AUTHJS_SMTP, EMAIL_CODE_METHODS, HOSTED, describe
 
 if TYPE_CHECKING:
     from checks.core.context import Context
@@ -43,6 +44,38 @@ def run_email(login: Login, run_id: str) -> str:
 
 
 
+def _spoken(methods: list[str]) -> str:
+    names = [describe(method) for method in methods]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def unprovable(ctx: Context) -> str | None:
+    """Why the app's own login cannot be proven locally (an OAuth-only app, a password, a
+    hosted page, a method deploy-check has no driver for), or None. The methods come from
+    the app's code (checks/project/logins.py); an explicit [auth.login] always drives."""
+    provider, model = ctx.model.auth_provider, ctx.model
+    if ctx.config.login.explicit or provider in (None, "none"):
+        return None
+    if provider in HOSTED:
+        return f"the app signs in on {HOSTED[provider]}: no local proof possible"
+    where = f" ({model.login_where})" if model.login_where else ""
+    if provider == "authjs":
+        if not model.login_methods:
+            return (f"the app's Auth.js providers were not found ({model.login_why}): its login cannot be "
+                    "proven locally")
+        if AUTHJS_SMTP & set(model.login_methods):
+            return None  # email links over SMTP: driven through the app's routes and the sink
+        if AUTHJS_EMAIL & set(model.login_methods):
+            return (f"the app signs in with {_spoken(model.login_methods)}{where}: the link travels through the "
+                    "mail provider's API, which no local sink receives; no local proof possible")
+        return f"the app signs in with {_spoken(model.login_methods)}{where}: no local proof possible"
+    if provider == "better-auth" and model.login_where and not EMAIL_CODE_METHODS & set(model.login_methods):
+        said = _spoken(model.login_methods) if model.login_methods else "no method deploy-check knows"
+        return (f"the app signs in with {said}{where}: deploy-check proves email-code sign-in "
+                "(emailOTP) only; no local proof possible")
+    return None
+
+
 def login_plan(ctx: Context) -> tuple[Login | None, str]:
     """The effective `[auth.login]` (the provider's defaults filled in), or None and why."""
     login = ctx.config.login
@@ -50,6 +83,14 @@ def login_plan(ctx: Context) -> tuple[Login | None, str]:
     defaults = DEFAULT_LOGIN.get(provider or "", {})
     if not login.explicit and provider in (None, "none"):
         return None, "no auth provider and no [auth.login]: nothing to sign in to"
+    cannot = unprovable(ctx)
+    if cannot:
+        return None, cannot
+    if (provider == "authjs" and not (login.send or login.verify) and login.otp_from in ("auto", "smtp")
+            and AUTHJS_SMTP & set(ctx.model.login_methods)):
+        # Auth.js email sign-in: its own csrf/signin/callback/session routes, the link from the
+        # SMTP sink (checks/runtime/signin/authjs.py).
+        return replace(login, via="authjs", otp_from="smtp"), ""
     if provider == "clerk" and not (login.send or login.verify) and login.otp_from in ("auto", "clerk-test"):
         # Clerk apps sign in through Clerk's Frontend API, not routes of their own: its test
         # mode (a +clerk_test address, code 424242) on the development instance.

@@ -1,0 +1,282 @@
+"""AUTH004: the app's mail transport is provisioned. The transport comes from the mail SDK
+in package.json (Resend, SendGrid, Postmark; nodemailer with an SMTP URL); its key must be
+set and not a placeholder, and one read-only authenticated GET to the provider's API must
+accept it, the way SENTRY002 proves a token. An SMTP server gets connect + EHLO (+ AUTH
+where the URL carries credentials). The facts are gathered once (`mail_facts`), so AUTH003
+can tell a proven delivery from one it bypassed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from checks.core.context import Context
+from checks.core.http import Fetched, fetch, network_hint, network_kind
+from checks.core.model import Outcome, Spec, failed, passed, skipped
+from checks.core.registry import check
+from checks.project.reading import dependencies, package_json
+from checks.support.hosts import is_loopback
+from checks.support.placeholders import is_placeholder
+
+AUTH004 = Spec(
+    "AUTH004", "auth", "The app's mail transport is provisioned",
+    "The mail SDK in package.json names the transport: resend (RESEND_API_KEY or AUTH_RESEND_KEY), "
+    "@sendgrid/mail (SENDGRID_API_KEY), postmark (POSTMARK_SERVER_TOKEN), nodemailer (an SMTP URL in "
+    "EMAIL_SERVER, AUTH_EMAIL_SERVER or SMTP_URL, else SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASSWORD). "
+    "The key must be set and not a placeholder, and one read-only authenticated GET must be accepted: "
+    "Resend GET /domains (a sending-only key is accepted with restricted_api_key), SendGrid GET "
+    "/v3/scopes (which must include mail.send), Postmark GET /server. An SMTP server gets connect, "
+    "EHLO, STARTTLS where offered, and AUTH where the URL carries credentials; nothing is sent. "
+    "DEPLOY_CHECK_MAIL_API_URL replaces the provider's API address (a proxy, a stand-in). An app "
+    "with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
+    "proves delivery only when this check passed.",
+    "Set the key from the provider's dashboard in the env file (an API key with sending access), "
+    "or point the SMTP URL at a server that accepts the credentials.",
+)
+
+# Where each provider's API lives, and its read-only call that any valid key may make.
+# Resend: https://resend.com/docs/api-reference/domains/list-domains (Authorization: Bearer re_…);
+RESEND_API, RESEND_PATH = "https://api.resend.com", "/domains"
+# a sending-only key answers 401 {"name": "restricted_api_key"} there
+# (https://resend.com/docs/api-reference/errors "restricted_api_key"): the key is real.
+RESEND_RESTRICTED = "restricted_api_key"
+# SendGrid: https://www.twilio.com/docs/sendgrid/api-reference/api-key-permissions/retrieve-a-list-of-scopes-for-which-this-user-has-access
+SENDGRID_API, SENDGRID_PATH = "https://api.sendgrid.com", "/v3/scopes"
+# Postmark: https://postmarkapp.com/developer/api/server-api#get-server (X-Postmark-Server-Token).
+POSTMARK_API, POSTMARK_PATH = "https://api.postmarkapp.com", "/server"
+API_OVERRIDE = "DEPLOY_CHECK_MAIL_API_URL"
+
+# (transport, package, key names, display name)
+HOSTED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("resend", "resend", ("RESEND_API_KEY", "AUTH_RESEND_KEY"), "Resend"),
+    ("sendgrid", "@sendgrid/mail", ("SENDGRID_API_KEY", "AUTH_SENDGRID_KEY"), "SendGrid"),
+    ("postmark", "postmark", ("POSTMARK_SERVER_TOKEN", "POSTMARK_API_TOKEN", "AUTH_POSTMARK_KEY"), "Postmark"),
+)
+# nodemailer's SMTP URL as Auth.js's Nodemailer provider reads it (EMAIL_SERVER in its docs,
+# AUTH_EMAIL_SERVER in v5), and the split settings apps pass to createTransport.
+SMTP_URLS = ("EMAIL_SERVER", "AUTH_EMAIL_SERVER", "SMTP_URL")
+SMTP_SPLIT = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD")
+SMTP_PASSWORDS = ("SMTP_PASSWORD", "SMTP_PASS")
+
+
+@dataclass
+class Transport:
+    kind: str  # resend, sendgrid, postmark, smtp
+    name: str  # "Resend", "SMTP"
+    why: str  # "package.json depends on resend"
+    key_name: str | None = None
+    problems: list[str] = field(default_factory=list)
+    accepted: str | None = None  # what the provider said when it accepted the key
+    refused: str | None = None  # what it said when it did not
+    hint: str | None = None
+    url: str | None = None  # where the probe went (no credentials in it)
+
+
+@dataclass
+class MailFacts:
+    transports: list[Transport] = field(default_factory=list)
+
+    @property
+    def proven(self) -> bool:
+        return bool(self.transports) and all(t.accepted for t in self.transports)
+
+    @property
+    def hosted(self) -> list[Transport]:
+        return [t for t in self.transports if t.kind != "smtp"]
+
+
+def _key(ctx: Context, names: tuple[str, ...], transport: Transport) -> str:
+    name = next((n for n in names if ctx.value(n)), names[0])
+    transport.key_name = name
+    value = ctx.value(name)
+    if not value:
+        transport.problems.append(f"{' or '.join(names)} is empty")
+    elif is_placeholder(value):
+        transport.problems.append(f"{name} is a placeholder")
+        return ""
+    return value
+
+
+def _api(ctx: Context, default: str, transport: Transport) -> str | None:
+    base = (ctx.value(API_OVERRIDE) or default).rstrip("/")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        transport.problems.append(f"{API_OVERRIDE} is not an http(s) URL")
+        return None
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        transport.problems.append(f"{API_OVERRIDE} must use https for {parts.hostname}")
+        return None
+    return base
+
+
+def _smtp_target(ctx: Context, transport: Transport) -> tuple[str, str, int, str, str] | None:
+    """(scheme, host, port, user, password) of the app's SMTP server, or None with the problem."""
+    name = next((n for n in SMTP_URLS if ctx.value(n)), None)
+    if name:
+        transport.key_name = name
+        value = ctx.value(name)
+        if is_placeholder(value):
+            transport.problems.append(f"{name} is a placeholder")
+            return None
+        try:
+            parts = urlsplit(value)
+            port = parts.port
+        except ValueError:
+            parts, port = urlsplit(""), None
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            transport.problems.append(f"{name} is not an smtp:// or smtps:// URL")
+            return None
+        default = 465 if parts.scheme == "smtps" else 587
+        return (parts.scheme, parts.hostname, port or default, unquote(parts.username or ""),
+                unquote(parts.password or ""))
+    host = ctx.value("SMTP_HOST")
+    if not host:
+        transport.problems.append(f"no SMTP server is named ({', '.join(SMTP_URLS)} or SMTP_HOST)")
+        return None
+    transport.key_name = "SMTP_HOST"
+    if is_placeholder(host):
+        transport.problems.append("SMTP_HOST is a placeholder")
+        return None
+    port_text = ctx.value("SMTP_PORT") or "587"
+    if not port_text.isdigit():
+        transport.problems.append("SMTP_PORT is not a number")
+        return None
+    password = next((ctx.value(n) for n in SMTP_PASSWORDS if ctx.value(n)), "")
+    scheme = "smtps" if port_text == "465" else "smtp"
+    return scheme, host, int(port_text), ctx.value("SMTP_USER"), password
+
+
+def transports(ctx: Context) -> list[Transport]:
+    deps = dependencies(package_json(ctx.project))
+    found = [Transport(kind, name, f"package.json depends on {package}")
+             for kind, package, _keys, name in HOSTED if package in deps]
+    smtp_named = next((n for n in (*SMTP_URLS, "SMTP_HOST") if ctx.value(n)), None)
+    if "nodemailer" in deps:
+        found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
+    elif smtp_named and not found:
+        found.append(Transport("smtp", "SMTP", f"{smtp_named} is set ({ctx.source_of(smtp_named)})"))
+    return found
+
+
+def _smtp_probe(scheme: str, host: str, port: int, user: str, password: str, timeout: float) -> str:
+    """connect, EHLO, STARTTLS where offered, AUTH where credentials are given; sends nothing.
+    Returns what the server accepted; raises OSError/smtplib.SMTPException otherwise."""
+    context = ssl.create_default_context()
+    server: smtplib.SMTP = (smtplib.SMTP_SSL(host, port, timeout=timeout, context=context) if scheme == "smtps"
+                            else smtplib.SMTP(host, port, timeout=timeout))
+    try:
+        code, _ = server.ehlo("deploy-check.invalid")
+        if code != 250:
+            raise smtplib.SMTPResponseException(code, b"EHLO refused")
+        said = "EHLO"
+        if scheme == "smtp" and server.has_extn("starttls"):
+            server.starttls(context=context)
+            server.ehlo("deploy-check.invalid")
+            said += ", STARTTLS"
+        if user and "STARTTLS" not in said and scheme == "smtp" and not is_loopback(host):
+            # The password is never sent in clear text to another machine.
+            raise smtplib.SMTPNotSupportedError(f"{host} offers no STARTTLS: the credentials were not sent in clear")
+        if user:
+            server.login(user, password)
+            said += f", AUTH as {user}"
+        return said
+    finally:
+        try:
+            server.quit()
+        except (OSError, smtplib.SMTPException):
+            server.close()
+
+
+async def _probe_smtp(ctx: Context, transport: Transport) -> None:
+    target = _smtp_target(ctx, transport)
+    if target is None:
+        return
+    scheme, host, port, user, password = target
+    transport.url = f"{scheme}://{host}:{port}"
+    ctx.report_progress("AUTH004", f"EHLO {host}:{port}")
+    try:
+        said = await asyncio.wait_for(asyncio.to_thread(_smtp_probe, scheme, host, port, user, password,
+                                                        ctx.timeout), ctx.timeout + 1)
+        transport.accepted = f"{transport.url} accepted {said}"
+    except smtplib.SMTPAuthenticationError as exc:
+        transport.refused = f"{transport.url} refused the credentials of {user} ({exc.smtp_code})"
+    except smtplib.SMTPNotSupportedError as exc:
+        transport.refused = f"{transport.url}: {exc}"
+    except smtplib.SMTPResponseException as exc:
+        transport.refused = f"{transport.url} answered {exc.smtp_code}: {ctx.mask(str(exc.smtp_error)[:120])}"
+    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+        kind = "timeout" if isinstance(exc, TimeoutError) else network_kind(exc)
+        probe = Fetched(f"smtp://{host}:{port}", problem_kind=kind)
+        transport.refused = f"{transport.url}: {ctx.mask(str(exc) or type(exc).__name__)}"
+        transport.hint = network_hint(probe, "SMTP server")
+
+
+def _judge_api(transport: Transport, answer: Fetched) -> None:
+    body: Any = None
+    with contextlib.suppress(ValueError):
+        body = answer.json()
+    if answer.problem:
+        transport.refused = f"the {transport.name} API at {transport.url}: {answer.problem}"
+        transport.hint = network_hint(answer, f"{transport.name} API")
+    elif transport.kind == "resend" and answer.status == 401 and isinstance(body, dict) \
+            and body.get("name") == RESEND_RESTRICTED:
+        transport.accepted = f"Resend accepted {transport.key_name} (a sending-only key)"
+    elif answer.status == 200 and transport.kind == "sendgrid":
+        scopes = body.get("scopes") if isinstance(body, dict) else None
+        if isinstance(scopes, list) and "mail.send" in scopes:
+            transport.accepted = f"SendGrid accepted {transport.key_name} (scope mail.send)"
+        else:
+            transport.refused = f"SendGrid accepted {transport.key_name}, but it lacks the mail.send scope"
+    elif answer.status == 200:
+        transport.accepted = f"{transport.name} accepted {transport.key_name}"
+    else:
+        said = body.get("message") or body.get("Message") if isinstance(body, dict) else None
+        detail = f": {str(said)[:120]}" if said else ""
+        transport.refused = f"{transport.name} refused {transport.key_name} ({answer.status}{detail})"
+
+
+async def collect(ctx: Context) -> MailFacts:
+    facts = MailFacts(transports(ctx))
+    for transport in facts.transports:
+        if transport.kind == "smtp":
+            await _probe_smtp(ctx, transport)
+            continue
+        _kind, _package, keys, _name = next(row for row in HOSTED if row[0] == transport.kind)
+        key = _key(ctx, keys, transport)
+        default, path = {"resend": (RESEND_API, RESEND_PATH), "sendgrid": (SENDGRID_API, SENDGRID_PATH),
+                         "postmark": (POSTMARK_API, POSTMARK_PATH)}[transport.kind]
+        base = _api(ctx, default, transport)
+        if not key or base is None:
+            continue
+        headers = ({"X-Postmark-Server-Token": key} if transport.kind == "postmark"
+                   else {"Authorization": f"Bearer {key}"})
+        transport.url = base + path
+        ctx.report_progress("AUTH004", f"GET {transport.url}")
+        _judge_api(transport, await fetch(ctx, transport.url, headers={**headers, "Accept": "application/json"}))
+    return facts
+
+
+async def mail_facts(ctx: Context) -> MailFacts:
+    return await ctx.fact("mail", lambda: collect(ctx))
+
+
+@check(AUTH004, budget=lambda ctx: 3 * ctx.timeout + 5)
+async def mail_transport(ctx: Context) -> Outcome:
+    facts = await mail_facts(ctx)
+    if not facts.transports:
+        return skipped("the app sends no mail: no resend, @sendgrid/mail, postmark or nodemailer in "
+                       f"package.json and no SMTP settings ({', '.join(SMTP_URLS)}, SMTP_HOST)")
+    details: dict[str, Any] = {"transports": [
+        {"transport": t.kind, "why": t.why, "key": t.key_name, "url": t.url,
+         "accepted": t.accepted, "refused": t.refused, "problems": t.problems} for t in facts.transports]}
+    wrong = [f"{t.name} ({t.why}): {'; '.join(t.problems)}" for t in facts.transports if t.problems]
+    wrong += [t.refused for t in facts.transports if t.refused and not t.problems]
+    if wrong:
+        hint = next((t.hint for t in facts.transports if t.hint), None)
+        return failed("; ".join(wrong), hint=hint, **details)
+    return passed("; ".join(f"{t.accepted} ({t.why})" for t in facts.transports), **details)

@@ -1,0 +1,157 @@
+"""How the app's users sign in, read from the app's own code (DESIGN.md "Discovery"): the
+Auth.js `providers: [...]` of its NextAuth config, the Better Auth plugins and options of
+its `betterAuth({...})`; Stack and Kinde sign in on their hosted pages. AUTH003 drives
+what deploy-check can drive and names the rest as unverified."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from checks.project.reading import read_small, relative
+
+# The app's source is walked, never node_modules or build output, and only so far.
+SKIP_DIRS = frozenset({"node_modules", ".git", ".next", ".turbo", ".vercel", "dist", "build", "out",
+                       "coverage", ".output", ".svelte-kit", "public"})
+SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+MAX_FILES = 4000
+MAX_SOURCE_BYTES = 256 << 10
+
+# Auth.js providers are default exports of one module each: `next-auth/providers/github`
+# (next-auth v4/v5) or `@auth/core/providers/github` (nextauthjs/next-auth packages/core/src/
+# providers/<id>.ts, the file name is the provider's id).
+AUTHJS_IMPORT = re.compile(
+    r"""import\s+(?:\*\s+as\s+)?(?P<name>[A-Za-z_$][\w$]*)\s+from\s+["'](?:next-auth|@auth/core)/providers/(?P<id>[\w-]+)["']"""
+    r"""|(?P<req>[A-Za-z_$][\w$]*)\s*=\s*(?:require|await\s+import)\(\s*["'](?:next-auth|@auth/core)/providers/(?P<rid>[\w-]+)["']\s*\)""")
+AUTHJS_PROVIDERS = re.compile(r"\bproviders\s*:\s*\[")
+# Better Auth (better-auth/better-auth packages/better-auth/src/plugins/email-otp and
+# magic-link; `emailAndPassword` and `socialProviders` in its BetterAuthOptions).
+BETTER_AUTH_CALL = re.compile(r"\bbetterAuth\s*\(")
+BETTER_AUTH_METHODS = (("email-otp", re.compile(r"\bemailOTP\s*\(")),
+                       ("magic-link", re.compile(r"\bmagicLink\s*\(")),
+                       ("password", re.compile(r"\bemailAndPassword\s*:\s*\{[^}]*\benabled\s*:\s*true")),
+                       ("passkey", re.compile(r"\bpasskey\s*\(")))
+SOCIAL = re.compile(r"\bsocialProviders\s*:\s*\{")
+SOCIAL_KEY = re.compile(r"(?:^|[{,])\s*(?P<id>[a-z][a-zA-Z]*)\s*:\s*\{")
+COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+
+# Methods a local run can prove with a code from a local source.
+EMAIL_CODE_METHODS = frozenset({"email-otp"})
+# Auth.js email providers (packages/core/src/providers/nodemailer.ts, resend.ts, sendgrid.ts,
+# postmark.ts, forwardemail.ts, email.ts: type "email").
+AUTHJS_EMAIL = frozenset({"nodemailer", "email", "resend", "sendgrid", "postmark", "forwardemail", "mailgun"})
+# The Auth.js email providers that mail over SMTP, which a local sink can receive
+# (providers/nodemailer.ts: id "nodemailer"; next-auth v4's EmailProvider: id "email").
+AUTHJS_SMTP = frozenset({"nodemailer", "email"})
+HOSTED = {"stack": "Stack Auth's hosted sign-in pages", "kinde": "Kinde's hosted sign-in pages",
+          "oidc": "the OIDC issuer's hosted sign-in pages"}
+
+NAMES = {"github": "GitHub", "gitlab": "GitLab", "linkedin": "LinkedIn", "auth0": "Auth0",
+         "microsoft-entra-id": "Microsoft Entra ID", "azure-ad": "Azure AD", "workos": "WorkOS",
+         "apple": "Apple", "google": "Google", "discord": "Discord", "twitter": "Twitter",
+         "facebook": "Facebook", "keycloak": "Keycloak", "cognito": "Cognito", "okta": "Okta"}
+
+
+@dataclass(frozen=True)
+class LoginMethods:
+    methods: tuple[str, ...]  # provider ids: "github", "credentials", "nodemailer", "email-otp"…
+    where: str | None  # the file that names them, relative to the project
+    why: str  # what was read, or what was looked for
+
+
+def describe(method: str) -> str:
+    """"GitHub OAuth", "a password (Credentials)", "email links (Nodemailer)"."""
+    if method in ("credentials", "password"):
+        return "a password" + (" (Credentials)" if method == "credentials" else "")
+    if method in AUTHJS_EMAIL:
+        return f"email links ({'Nodemailer' if method in ('nodemailer', 'email') else method.title()})"
+    if method == "magic-link":
+        return "magic links (Better Auth magicLink)"
+    if method in ("passkey", "webauthn"):
+        return "passkeys"
+    if method == "email-otp":
+        return "email codes (Better Auth emailOTP)"
+    return f"{NAMES.get(method, method.replace('-', ' ').title())} OAuth"
+
+
+def _sources(root: Path) -> list[Path]:
+    found: list[Path] = []
+    seen = 0
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            seen += 1
+            if seen > MAX_FILES:
+                return found
+            if name.endswith(SOURCE_SUFFIXES) and not name.endswith(".d.ts"):
+                found.append(Path(directory) / name)
+    return found
+
+
+def _bracketed(text: str, start: int) -> str:
+    """The text from `start` (just after an opening bracket) to its matching close."""
+    depth = 1
+    for index in range(start, len(text)):
+        if text[index] in "[{(":
+            depth += 1
+        elif text[index] in "]})":
+            depth -= 1
+            if depth == 0:
+                return text[start:index]
+    return text[start:]
+
+
+def _authjs(text: str) -> list[str]:
+    imported = {}
+    for match in AUTHJS_IMPORT.finditer(text):
+        name, provider = (match["name"], match["id"]) if match["name"] else (match["req"], match["rid"])
+        imported[name] = provider.lower()
+    if not imported:
+        return []
+    lists = [_bracketed(text, m.end()) for m in AUTHJS_PROVIDERS.finditer(text)]
+    used = [provider for name, provider in imported.items()
+            if any(re.search(rf"(?<![\w$.]){re.escape(name)}\b", block) for block in lists)]
+    return used or list(imported.values())
+
+
+def _better_auth(text: str) -> list[str]:
+    methods = [method for method, pattern in BETTER_AUTH_METHODS if pattern.search(text)]
+    social = SOCIAL.search(text)
+    if social:
+        block = _bracketed(text, social.end())
+        depth_zero = re.sub(r"\{[^{}]*\}", "{}", re.sub(r"\{[^{}]*\}", "{}", block))
+        methods += [m["id"].lower() for m in SOCIAL_KEY.finditer(depth_zero)]
+    return methods
+
+
+def login_methods(root: Path, provider: str | None) -> LoginMethods:
+    """The sign-in methods the app's auth config names, with the file that names them."""
+    if provider in HOSTED:
+        return LoginMethods(("hosted",), None, f"{provider} signs users in on {HOSTED[provider]}")
+    if provider not in ("authjs", "better-auth"):
+        return LoginMethods((), None, "")
+    what = "NextAuth providers" if provider == "authjs" else "a betterAuth({...}) config"
+    config: tuple[str, list[str]] | None = None  # Better Auth: its config file and what it names
+    plugins: list[str] = []  # Better Auth plugins called anywhere (a config may import its plugin list)
+    for path in _sources(root):
+        text = read_small(path, MAX_SOURCE_BYTES)
+        if not text:
+            continue
+        code = COMMENT.sub("", text)
+        if provider == "authjs":
+            methods = _authjs(code)
+            if methods:
+                where = relative(root, path)
+                return LoginMethods(tuple(dict.fromkeys(methods)), where, f"{where} names {', '.join(methods)}")
+            continue
+        if config is None and BETTER_AUTH_CALL.search(code):
+            config = (relative(root, path), _better_auth(code))
+        plugins += [method for method, pattern in BETTER_AUTH_METHODS[:2] if pattern.search(code)]
+    if config is not None:
+        where, methods = config
+        methods = list(dict.fromkeys([*methods, *plugins]))
+        named = ", ".join(methods) or "no sign-in method deploy-check knows"
+        return LoginMethods(tuple(methods), where, f"{where} names {named}")
+    return LoginMethods((), None, f"no {what} found in the app's source")

@@ -1,0 +1,107 @@
+"""AUTH003 on apps whose login deploy-check cannot prove locally (issue 19 §1): the login
+methods are read from the app's own code, and what cannot be proven is *unverified* with
+the reason, listed once in the verdict line, blocking only under --strict — never a fail
+for a driver deploy-check lacks. Fixtures under tests/fixtures/apps/, after real layouts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import REPO, run_cli
+
+FIXTURES = REPO / "tests" / "fixtures" / "apps"
+
+
+def app(tmp_path: Path, name: str, **files: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    for relative, text in files.items():
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        (target / relative).write_text(text, encoding="utf-8")
+    return target
+
+
+def auth003(project: Path, *extra: str) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    done = run_cli("check", "--project", str(project), "--only", "AUTH003", "-f", "json", *extra, timeout=60)
+    assert done.stdout.startswith("{"), done.stderr
+    report = json.loads(done.stdout)
+    return done.returncode, report, report["checks"][0]
+
+
+@pytest.mark.parametrize(("fixture", "says"), [
+    ("authjs-oauth", "auth: the app signs in with GitHub OAuth and Google OAuth (auth.ts): no local proof possible"),
+    ("stack-auth", "auth: the app signs in on Stack Auth's hosted sign-in pages: no local proof possible"),
+    ("kinde", "auth: the app signs in on Kinde's hosted sign-in pages: no local proof possible"),
+    ("better-auth-social", "auth: the app signs in with a password and GitHub OAuth (src/lib/auth.ts): "
+                           "deploy-check proves email-code sign-in (emailOTP) only; no local proof possible"),
+])
+def test_a_login_that_cannot_be_proven_locally_is_unverified_once_not_failed(
+        tmp_path: Path, fixture: str, says: str) -> None:
+    code, report, result = auth003(app(tmp_path, fixture))
+    assert result["status"] == "skip", result["message"]
+    assert result["details"]["unverified"] == says
+    assert [clause for clause in report["unverified"] if clause.startswith("auth:")] == [says]
+    assert code == 0 and report["verdict"] == "ready"
+    console = run_cli("check", "--project", str(tmp_path / fixture), "--only", "AUTH003", timeout=60)
+    verdict = [line for line in console.stdout.splitlines() if "unverified:" in line]
+    assert len(verdict) == 1 and verdict[0].count(says.split(": ", 1)[1]) == 1, console.stdout
+
+
+def test_strict_makes_an_unprovable_login_block(tmp_path: Path) -> None:
+    code, report, result = auth003(app(tmp_path, "authjs-oauth"), "--strict")
+    assert result["status"] == "skip"
+    assert code == 1 and report["verdict"] == "not_ready"
+
+
+def test_detect_names_the_login_methods_and_the_file(tmp_path: Path) -> None:
+    done = run_cli("detect", "--project", str(app(tmp_path, "authjs-oauth")), "--format", "json")
+    model = json.loads(done.stdout)
+    assert model["login_methods"] == ["github", "google"]
+    assert model["login_where"] == "auth.ts"
+
+
+def test_providers_inside_a_config_object_with_options_are_read(tmp_path: Path) -> None:
+    # The T3 / v4 spelling: `GithubProvider({ clientId, clientSecret })` in pages/api/auth/[...nextauth].ts.
+    project = app(tmp_path, "authjs-oauth", **{"auth.ts": "", "pages/api/auth/[...nextauth].ts": (
+        'import NextAuth from "next-auth";\nimport GithubProvider from "next-auth/providers/github";\n'
+        'import CredentialsProvider from "next-auth/providers/credentials";\n'
+        '// import Google from "next-auth/providers/google";\n'
+        "export default NextAuth({\n  providers: [\n    GithubProvider({ clientId: process.env.GITHUB_ID!,"
+        " clientSecret: process.env.GITHUB_SECRET! }),\n    CredentialsProvider({ credentials: {} }),\n  ],\n});\n")})
+    _code, _report, result = auth003(project)
+    assert result["details"]["unverified"] == (
+        "auth: the app signs in with GitHub OAuth and a password (Credentials) "
+        "(pages/api/auth/[...nextauth].ts): no local proof possible")
+
+
+def test_authjs_without_readable_providers_is_unverified_naming_what_was_looked_for(tmp_path: Path) -> None:
+    project = app(tmp_path, "authjs-oauth", **{"auth.ts": 'export const config = {}\n'})
+    _code, _report, result = auth003(project)
+    assert result["status"] == "skip"
+    assert "Auth.js providers were not found (no NextAuth providers found in the app's source)" in result["message"]
+
+
+def test_better_auth_with_email_otp_is_still_driven(tmp_path: Path) -> None:
+    project = app(tmp_path, "better-auth-social", **{"src/lib/auth.ts": (
+        'import { betterAuth } from "better-auth";\nimport { emailOTP } from "better-auth/plugins";\n'
+        "export const auth = betterAuth({ plugins: [emailOTP({ async sendVerificationOTP() {} })] });\n")})
+    done = run_cli("detect", "--project", str(project), "--format", "json")
+    assert json.loads(done.stdout)["login_methods"] == ["email-otp"]
+    _code, _report, result = auth003(project)
+    assert "no local proof possible" not in result["message"]
+
+
+def test_a_better_auth_plugin_list_kept_in_another_file_is_read(tmp_path: Path) -> None:
+    project = app(tmp_path, "better-auth-social", **{
+        "src/lib/auth.ts": 'import { betterAuth } from "better-auth";\nimport { plugins } from "./plugins";\n'
+                           "export const auth = betterAuth({ plugins });\n",
+        "src/lib/plugins.ts": 'import { emailOTP } from "better-auth/plugins";\n'
+                              "export const plugins = [emailOTP({ async sendVerificationOTP() {} })];\n"})
+    done = run_cli("detect", "--project", str(project), "--format", "json")
+    model = json.loads(done.stdout)
+    assert (model["login_methods"], model["login_where"]) == (["email-otp"], "src/lib/auth.ts")

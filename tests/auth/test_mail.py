@@ -1,0 +1,176 @@
+"""AUTH004 (the app's mail transport is provisioned) against real servers on 127.0.0.1: the
+providers' APIs played by pytest-httpserver (reached through DEPLOY_CHECK_MAIL_API_URL, so no
+test leaves this machine) and an SMTP server played by aiosmtpd."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from helpers import REPO, clean_environ, run_cli
+
+FIXTURES = REPO / "tests" / "fixtures" / "apps"
+# Resend API keys start with re_ (resend.com/docs/dashboard/api-keys/introduction).
+RESEND_KEY = "re_canary_Hk29fLq8ZxW3mVt7"
+SMTP_PASSWORD = "smtp-canary-pw-8Kq3Zv"
+
+
+def resend_app(tmp_path: Path, env: str) -> Path:
+    project = tmp_path / "better-auth-resend"
+    shutil.copytree(FIXTURES / "better-auth-resend", project)
+    (project / ".env.local").write_text(env, encoding="utf-8")
+    return project
+
+
+def auth004(project: Path, api: str | None = None) -> tuple[dict[str, Any], str]:
+    env = clean_environ(**({"DEPLOY_CHECK_MAIL_API_URL": api} if api else {}))
+    done = run_cli("check", "--project", str(project), "--only", "AUTH004", "-f", "json", env=env, timeout=60)
+    assert done.stdout.startswith("{"), done.stderr
+    return json.loads(done.stdout)["checks"][0], done.stdout + done.stderr
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_resend_key_the_api_accepts_passes(tmp_path: Path, httpserver: Any) -> None:
+    # https://resend.com/docs/api-reference/domains/list-domains
+    httpserver.expect_request("/domains", method="GET", headers={"Authorization": f"Bearer {RESEND_KEY}"}) \
+        .respond_with_json({"object": "list", "data": []})
+    result, printed = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), httpserver.url_for(""))
+    assert result["status"] == "pass", result["message"]
+    assert "Resend accepted RESEND_API_KEY (package.json depends on resend)" in result["message"]
+    assert RESEND_KEY not in printed
+
+
+def test_a_sending_only_resend_key_is_accepted(tmp_path: Path, httpserver: Any) -> None:
+    # https://resend.com/docs/api-reference/errors: restricted_api_key (401) for a sending-only key.
+    httpserver.expect_request("/domains").respond_with_json(
+        {"statusCode": 401, "name": "restricted_api_key", "message": "This API key is restricted to only send emails"},
+        status=401)
+    result, _ = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), httpserver.url_for(""))
+    assert result["status"] == "pass", result["message"]
+    assert "sending-only key" in result["message"]
+
+
+def test_a_resend_key_the_api_refuses_fails_without_showing_it(tmp_path: Path, httpserver: Any) -> None:
+    httpserver.expect_request("/domains").respond_with_json(
+        {"statusCode": 400, "name": "validation_error", "message": "API key is invalid"}, status=400)
+    result, printed = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), httpserver.url_for(""))
+    assert result["status"] == "fail"
+    assert result["message"] == "Resend refused RESEND_API_KEY (400: API key is invalid)"
+    assert RESEND_KEY not in printed
+
+
+def test_a_placeholder_key_fails_before_any_request(tmp_path: Path, httpserver: Any) -> None:
+    result, _ = auth004(resend_app(tmp_path, "RESEND_API_KEY=re_xxxxxxxxx\n"), httpserver.url_for(""))
+    assert result["status"] == "fail"
+    assert "RESEND_API_KEY is a placeholder" in result["message"]
+    assert httpserver.log == []
+
+
+def test_an_empty_key_fails_naming_both_names(tmp_path: Path) -> None:
+    result, _ = auth004(resend_app(tmp_path, ""))
+    assert result["status"] == "fail"
+    assert "RESEND_API_KEY or AUTH_RESEND_KEY is empty" in result["message"]
+
+
+def test_an_unreachable_api_fails_with_the_network_hint(tmp_path: Path) -> None:
+    port = closed_port()
+    result, _ = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), f"http://127.0.0.1:{port}")
+    assert result["status"] == "fail"
+    assert result["hint"].startswith(f"Nothing listens at 127.0.0.1:{port}")
+
+
+def test_an_app_that_sends_no_mail_is_skipped(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "authjs-oauth", tmp_path / "app")
+    result, _ = auth004(tmp_path / "app")
+    assert result["status"] == "skip"
+    assert result["message"].startswith("the app sends no mail")
+
+
+@pytest.mark.parametrize(("package", "env", "path", "header", "answer", "status", "says"), [
+    # https://www.twilio.com/docs/sendgrid/api-reference/api-key-permissions/retrieve-a-list-of-scopes-for-which-this-user-has-access
+    ("@sendgrid/mail", "SENDGRID_API_KEY=SG.canary.key", "/v3/scopes", ("Authorization", "Bearer SG.canary.key"),
+     {"scopes": ["mail.send", "user.profile.read"]}, "pass", "SendGrid accepted SENDGRID_API_KEY (scope mail.send)"),
+    ("@sendgrid/mail", "SENDGRID_API_KEY=SG.canary.key", "/v3/scopes", ("Authorization", "Bearer SG.canary.key"),
+     {"scopes": ["user.profile.read"]}, "fail", "lacks the mail.send scope"),
+    # https://postmarkapp.com/developer/api/server-api#get-server
+    ("postmark", "POSTMARK_SERVER_TOKEN=pm-canary-token", "/server", ("X-Postmark-Server-Token", "pm-canary-token"),
+     {"ID": 1, "Name": "Production"}, "pass", "Postmark accepted POSTMARK_SERVER_TOKEN"),
+])
+def test_sendgrid_and_postmark_keys_are_asked_their_own_way(
+        tmp_path: Path, httpserver: Any, package: str, env: str, path: str, header: tuple[str, str],
+        answer: dict[str, Any], status: str, says: str) -> None:
+    httpserver.expect_request(path, headers=dict([header])).respond_with_json(answer)
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text(json.dumps({"name": "app", "dependencies": {package: "1.0.0"}}))
+    (project / ".env.local").write_text(env + "\n")
+    result, _ = auth004(project, httpserver.url_for(""))
+    assert result["status"] == status, result["message"]
+    assert says in result["message"]
+
+
+class Authenticator:
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == SMTP_PASSWORD.encode()
+        return AuthResult(success=ok, handled=False)
+
+
+class Sink:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's hook name
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[int]:
+    port = closed_port()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port, authenticator=Authenticator(),
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+def smtp_app(tmp_path: Path, url: str) -> Path:
+    project = tmp_path / "app"
+    project.mkdir()
+    # Auth.js's Nodemailer provider reads the SMTP URL from AUTH_EMAIL_SERVER / EMAIL_SERVER
+    # (authjs.dev/getting-started/authentication/email, Nodemailer).
+    (project / "package.json").write_text(json.dumps(
+        {"name": "app", "dependencies": {"next-auth": "5.0.0-beta.25", "nodemailer": "6.9.16"}}))
+    (project / ".env.local").write_text(f"EMAIL_SERVER={url}\n")
+    return project
+
+
+def test_an_smtp_server_that_accepts_the_credentials_passes(tmp_path: Path, smtp_server: int) -> None:
+    result, printed = auth004(smtp_app(tmp_path, f"smtp://mailer:{SMTP_PASSWORD}@127.0.0.1:{smtp_server}"))
+    assert result["status"] == "pass", result["message"]
+    assert f"smtp://127.0.0.1:{smtp_server} accepted EHLO, AUTH as mailer" in result["message"]
+    assert SMTP_PASSWORD not in printed
+
+
+def test_an_smtp_server_that_refuses_the_credentials_fails(tmp_path: Path, smtp_server: int) -> None:
+    result, _ = auth004(smtp_app(tmp_path, f"smtp://mailer:wrong-password@127.0.0.1:{smtp_server}"))
+    assert result["status"] == "fail"
+    assert f"smtp://127.0.0.1:{smtp_server} refused the credentials of mailer (535)" == result["message"]
+
+
+def test_an_smtp_server_nobody_runs_fails_with_the_network_hint(tmp_path: Path) -> None:
+    port = closed_port()
+    result, _ = auth004(smtp_app(tmp_path, f"smtp://127.0.0.1:{port}"))
+    assert result["status"] == "fail"
+    assert result["hint"].startswith(f"Nothing listens at 127.0.0.1:{port}")
