@@ -20,6 +20,7 @@ from typing import Any
 
 from checks.core.context import Context
 from checks.core.model import plural
+from checks.schema.calls import unsafe_call
 from checks.schema.names import TableName
 from checks.schema.platform import platform_hint
 from checks.schema.sqlmodel import ParsedSchema, Statement
@@ -114,6 +115,22 @@ async def replaced(connection: Any, steps: list[Step]) -> list[Statement]:
     return found
 
 
+def derived_calls(steps: list[Step]) -> list[tuple[Statement, str]]:
+    """The plan's own `ALTER TABLE … ADD COLUMN` for a column a grown CREATE TABLE declares
+    on a table that exists: its default runs for the rows there now, so it may call only
+    safe functions (the CREATE TABLE itself was additive: it creates nothing that runs)."""
+    from pglast import parse_sql  # start-up: only runs that read SQL load pglast
+
+    found = []
+    for step in steps:
+        if step.sql == step.statement.text or step.statement.kind != "CreateStmt":
+            continue
+        why = unsafe_call([raw.stmt for raw in parse_sql(step.sql)])
+        if why:
+            found.append((step.statement, f"{step.label} runs its default for the rows there: {why}"))
+    return found
+
+
 async def _holds(connection: Any, statement: Statement) -> str | None:
     """Why running `statement` now could lose something: a table it touches holds rows (or,
     for a write, has a trigger or rule)."""
@@ -146,10 +163,10 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
     checks allow."""
     allowed = options.allow_destructive
     if not allowed:
-        clashes = await replaced(connection, steps)
+        clashes = [(s, "it replaces what exists in the database") for s in await replaced(connection, steps)]
+        clashes += derived_calls(steps)
         if clashes:
-            listed = "".join(f"\n  {s.where} `{s.first_line}`: it replaces what exists in the database"
-                             for s in clashes)
+            listed = "".join(f"\n  {s.where} `{s.first_line}`: {why}" for s, why in clashes)
             if not options.dry_run:
                 raise ProvisionFailed(f"refusing {plural(len(clashes), 'statement')} not proven additive:{listed}"
                                       "\nRe-run with --allow-destructive if that is intended; nothing was applied")

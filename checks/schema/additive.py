@@ -13,14 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.guard import _last_name, _option, _parse_query, _plpgsql_queries, _truthy
+from checks.schema.calls import _parts, _walk, body_writes, unsafe_call
+from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy
 from checks.schema.names import CURRENT_SCHEMA, TableName, relation_name
-from checks.schema.safelist import KNOWN_HARM, SAFE_FUNCTIONS, SAFE_SETTINGS
-from checks.support.sqltree import children
+from checks.schema.safelist import SAFE_SETTINGS
 
-# Functions an extension provides, which apps call schema-qualified (Supabase: extensions.).
-_EXTENSION_FUNCTIONS = {"uuid_generate_v4", "uuid_generate_v1", "uuid_generate_v1mc",
-                        "gen_random_bytes", "gen_random_uuid", "digest", "hmac", "crypt", "gen_salt"}
 _KINDS = {"OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
           "OBJECT_MATVIEW": "view", "OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type",
           "OBJECT_DOMAIN": "type", "OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "function",
@@ -32,7 +29,6 @@ _ADDITIVE = {"CreatePolicyStmt": "creates a policy", "CreateEnumStmt": "creates 
              "CompositeTypeStmt": "creates a type", "CreateExtensionStmt": "creates an extension",
              "CreateSeqStmt": "creates a sequence", "CreateRoleStmt": "creates a role",
              "CommentStmt": "a comment", "CreateStatsStmt": "creates statistics"}
-_WRITES = {"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"}
 _INSERT = 4  # pg_trigger.h TRIGGER_TYPE_INSERT
 Key = tuple[str, str, str]  # (kind, schema, name) of an object this apply creates
 
@@ -58,30 +54,6 @@ def _kind(node: Any) -> str:
     return type(node).__name__
 
 
-def _walk(node: Any) -> Any:
-    pending = [node]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, (list, tuple)):
-            pending.extend(item)
-            continue
-        if item is None or not hasattr(type(item), "__slots__"):
-            continue
-        yield item
-        pending.extend(children(item))
-
-
-def _setting(call: Any) -> str:
-    first = (call.args or (None,))[0]
-    return str(getattr(getattr(first, "val", None), "sval", "") or "").lower()
-
-
-def _parts(item: Any) -> list[str]:
-    names = getattr(item, "names", None) or getattr(item, "objname", None)
-    items = names if names is not None else (item if isinstance(item, tuple) else (item,))
-    return [str(getattr(p, "sval", "")) for p in items if getattr(p, "sval", None) is not None]
-
-
 @dataclass
 class Classifier:
     """What earlier statements of the same apply created, so a later one can be judged."""
@@ -92,24 +64,7 @@ class Classifier:
     bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
 
     def unsafe(self, node: Any) -> str | None:
-        """Why an expression in `node` is not proven harmless: the first call of a function
-        off the safe list (the database's own functions included)."""
-        for item in _walk(node):
-            if _kind(item) in _WRITES:
-                return f"it writes ({_kind(item).removesuffix('Stmt').upper()} inside it)"
-            if _kind(item) != "FuncCall":
-                continue
-            names = [str(getattr(p, "sval", "")).lower() for p in item.funcname or ()]
-            name, schema = names[-1], (names[-2] if len(names) > 1 else "")
-            if name == "set_config" and _setting(item) in SAFE_SETTINGS:
-                continue
-            if name in SAFE_FUNCTIONS and (schema in ("", "pg_catalog") or name in _EXTENSION_FUNCTIONS):
-                continue
-            shown = ".".join(names)
-            if name in KNOWN_HARM:
-                return f"{shown}() {KNOWN_HARM[name]}"
-            return f"it calls {shown}(), which is not on the safe list (what it does is not proven)"
-        return None
+        return unsafe_call(node)
 
     def _new(self, kind: str, schema: str | None, name: str) -> bool:
         return (kind, schema or CURRENT_SCHEMA.get(), name) in self.created
@@ -137,7 +92,7 @@ class Classifier:
             return _no(denied)
         return verdict
 
-    def _classify(self, node: Any, denied: str | None) -> Verdict:  # noqa: C901, PLR0911, PLR0912
+    def _classify(self, node: Any, denied: str | None) -> Verdict:
         from pglast import ast  # start-up: only runs that read SQL load pglast
         from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
 
@@ -193,7 +148,7 @@ class Classifier:
             return next((v for v in inner if not v.additive), _ok("creates a schema"))
         if isinstance(node, (ast.GrantStmt, ast.GrantRoleStmt)):
             return _ok("GRANT") if node.is_grant else _no("REVOKE takes privileges away")
-        if isinstance(node, ast.AlterDefaultPrivilegesStmt):
+        if _kind(node) == "AlterDefaultPrivilegesStmt":
             return _ok("GRANT") if node.action.is_grant else _no("REVOKE takes privileges away")
         if isinstance(node, ast.VariableSetStmt):
             name = str(node.name or "").lower()
@@ -210,7 +165,7 @@ class Classifier:
             if node.newVal and not node.oldVal:
                 return _ok("adds an enum value")
             return self._existing("type", _parts(node.typeName), "renames an enum value")
-        if isinstance(node, ast.AlterSeqStmt):
+        if _kind(node) == "AlterSeqStmt":
             options = {o.defname for o in node.options or ()}
             if "restart" in options:
                 return _no("resets a sequence: later inserts can collide with existing primary keys")
@@ -232,10 +187,10 @@ class Classifier:
             return self._drop(node, denied)
         if isinstance(node, ast.RenameStmt):
             return self._rename(node, denied)
-        if isinstance(node, (ast.AlterOwnerStmt, ast.AlterObjectSchemaStmt)):
+        if _kind(node) in ("AlterOwnerStmt", "AlterObjectSchemaStmt"):
             kind_name = _KINDS.get(ObjectType(int(node.objectType)).name, "")
             target = node.object if node.object is not None else getattr(node, "relation", None)
-            parts = ([target.schemaname or "", target.relname] if isinstance(target, ast.RangeVar)
+            parts = ([str(target.schemaname or ""), str(target.relname)] if isinstance(target, ast.RangeVar)
                      else _parts(target))
             return self._existing(kind_name, parts, "changes the owner or schema of an object")
         if isinstance(node, ast.AlterFunctionStmt):
@@ -252,15 +207,13 @@ class Classifier:
         return _no(f"{what}: {kind or 'an object'} {name} exists before this apply")
 
     def _track_simple(self, node: Any) -> None:
-        from pglast import ast  # start-up: only runs that read SQL load pglast
-
-        if isinstance(node, ast.CreateSeqStmt):
+        if _kind(node) == "CreateSeqStmt":
             self._add("sequence", node.sequence.schemaname, str(node.sequence.relname))
-        elif isinstance(node, ast.CreateEnumStmt):
+        elif _kind(node) == "CreateEnumStmt":
             self._add("type", *self._split(_parts(node.typeName)))
-        elif isinstance(node, ast.CompositeTypeStmt):
+        elif _kind(node) == "CompositeTypeStmt":
             self._add("type", node.typevar.schemaname, str(node.typevar.relname))
-        elif isinstance(node, ast.CreatePolicyStmt):
+        elif _kind(node) == "CreatePolicyStmt":
             self.created.add(("policy", "", str(node.policy_name)))
 
     def _alter_table(self, node: Any, denied: str | None) -> Verdict:
@@ -308,9 +261,7 @@ class Classifier:
         return _ok(f"seed rows into {table}, which this apply creates", absent)
 
     def _view(self, node: Any, denied: str | None) -> Verdict:
-        from pglast import ast  # start-up: only runs that read SQL load pglast
-
-        if isinstance(node, ast.CreateTableAsStmt):
+        if _kind(node) == "CreateTableAsStmt":
             rel = node.into.rel
             why = self.unsafe(node.query)
             self._add("table" if node.objtype.name == "OBJECT_TABLE" else "view",
@@ -327,42 +278,11 @@ class Classifier:
         schema, name = self._split(_parts(node.funcname))
         replaced = ("function", schema, name) in self.created
         self._add("function", schema, name)
-        self.bodies[(schema, name)] = self._body(node)
+        self.bodies[(schema, name)] = body_writes(node)
         if node.replace and not replaced:
             raw = _parts(node.funcname)
             return _ok("creates a new function", (("function", raw[-2] if len(raw) > 1 else "", name, ""),))
         return _ok("replaces a function this apply created" if replaced else "creates a new function")
-
-    def _body(self, node: Any) -> str | None:
-        """Why the body of a new function writes or cannot be read (None: it only computes)."""
-        language_option = _option(node.options, "language")
-        language = str(getattr(language_option.arg, "sval", "sql") if language_option else "sql").lower()
-        if language not in ("sql", "plpgsql"):
-            return f"its code in {language} cannot be inspected"
-        body_option = _option(node.options, "as")
-        parts = body_option.arg if body_option is not None and isinstance(body_option.arg, tuple) else (
-            (body_option.arg,) if body_option is not None else ())
-        body = str(getattr(parts[0], "sval", "")) if parts else ""
-        statements: list[Any] = []
-        if node.sql_body:  # BEGIN ATOMIC … END: already parsed
-            statements = [s for s in _walk(node.sql_body) if _kind(s).endswith("Stmt")]
-        else:
-            returns = node.returnType is not None and _last_name(node.returnType.names) == "trigger"
-            queries = [body] if language == "sql" else _plpgsql_queries(body, returns_trigger=returns)
-            if isinstance(queries, str):
-                return queries
-            for query in queries:
-                parsed = _parse_query(query)
-                if parsed is None:
-                    return "a statement in it could not be parsed"
-                statements.extend(parsed)
-        for statement in statements:
-            if _kind(statement) != "SelectStmt":
-                return f"it runs {_kind(statement).removesuffix('Stmt').upper()}"
-            why = self.unsafe(statement)
-            if why:
-                return why
-        return None
 
     def _trigger(self, node: Any) -> Verdict:
         table = relation_name(node.relation)

@@ -290,7 +290,8 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
                 (parsed.skipped if control else parsed.unsupported).append(statement)
                 continue
             loses, irreversible = guard.statement(raw.stmt, statement.where)
-            statement = replace(statement, verdict=classifier.classify(raw.stmt, loses or irreversible))
+            verdict = classifier.classify(raw.stmt, loses or irreversible)
+            statement = replace(statement, verdict=verdict)
             if _copy_through_client(raw.stmt):
                 parsed.copies.append(statement)
             if loses:
@@ -298,7 +299,7 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
             if irreversible:
                 parsed.irreversible.append((statement, irreversible))
             parsed.statements.append(statement)
-            if not statement.verdict.additive or statement.verdict.absent:
+            if not verdict.additive or verdict.absent:
                 parsed.unproven.append(statement)
             _track(parsed, raw.stmt)
             created = _object(raw.stmt)

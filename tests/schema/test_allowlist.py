@@ -109,6 +109,16 @@ def test_the_plan_of_a_grown_schema_no_longer_calls_a_function_a_default_and_an_
     assert emails(fresh_db) == EMAILS
 
 
+def test_a_grown_create_table_whose_new_column_default_calls_a_function_is_refused(
+        tmp_path: Path, fresh_db: str) -> None:
+    with_rows(fresh_db, WIPE)
+    grown = "CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE, n int DEFAULT wipe_users());\n"
+    said = refused(tmp_path, fresh_db, grown)
+    assert ("schema.sql:1 `CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE, n int DEFAULT "
+            "w...`: ALTER TABLE public.users ADD COLUMN n runs its default for the rows there: "
+            "it calls wipe_users()") in said, said
+
+
 TRIGGERED = ("CREATE TABLE log (id int);\n"
              "CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
              "CREATE TRIGGER log_note AFTER INSERT ON log FOR EACH ROW EXECUTE FUNCTION note();\n")
