@@ -302,11 +302,10 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
             result.lines.append("nothing to add: every table, column and object of the schema exists")
         return
     started = time.perf_counter()
-    await run_guarded(connection, ctx, plan.steps, options, baseline is not None, result)
+    count = await run_guarded(connection, ctx, plan.steps, options, baseline is not None, result)
     elapsed = time.perf_counter() - started
     verb = "would apply" if options.dry_run else "applied"
     result.changed = not options.dry_run
-    count = len(plan.steps)
     result.lines.append(f"{verb} {count} statement{'s' if count != 1 else ''} from "
                         f"{source_names} in one transaction ({elapsed:.2f} s)"
                         + (f"; left out {len(plan.left_out)} about what already exists"

@@ -115,6 +115,11 @@ async def replaced(connection: Any, steps: list[Step]) -> list[Statement]:
     return found
 
 
+def _runnable(step: Step, history: bool) -> bool:
+    verdict = step.statement.verdict
+    return verdict is None or verdict.additive or (history and bool(verdict.empty))
+
+
 def derived_calls(steps: list[Step]) -> list[tuple[Statement, str]]:
     """The plan's own `ALTER TABLE … ADD COLUMN` for a column a grown CREATE TABLE declares
     on a table that exists: its default runs for the rows there now, so it may call only
@@ -157,10 +162,10 @@ def _regclass(table: TableName, statement: Statement) -> str:
 
 
 async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options: Options,
-                      history: bool, result: Provisioned) -> None:
+                      history: bool, result: Provisioned) -> int:
     """Run the steps in the caller's transaction: settle the deferred verdicts first (and,
     in a history, each row-count on reaching its statement), in as few round trips as the
-    checks allow."""
+    checks allow. Returns how many steps ran."""
     allowed = options.allow_destructive
     if not allowed:
         clashes = [(s, "it replaces what exists in the database") for s in await replaced(connection, steps)]
@@ -171,6 +176,16 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
                 raise ProvisionFailed(f"refusing {plural(len(clashes), 'statement')} not proven additive:{listed}"
                                       "\nRe-run with --allow-destructive if that is intended; nothing was applied")
             result.lines.append(f"without --dry-run this would refuse:{listed}")
+        if options.dry_run:
+            # A dry run rolls back, but a shell command, an ended session or a sequence moved
+            # by setval() is not undone: what a real run would refuse is not run at all.
+            skipped = {id(s) for s, _ in clashes}
+            kept = [step for step in steps if id(step.statement) not in skipped and _runnable(step, history)]
+            if len(kept) < len(steps):
+                left = sorted({step.statement.where for step in steps if step not in kept},
+                              key=lambda w: [int(p) if p.isdigit() else p for p in w.replace(":", " ").split()])
+                result.lines.append(f"not run by the dry run (not proven additive): {', '.join(left)}")
+            steps = kept
     batch_start = 0
     for number, step in enumerate(steps):
         verdict = step.statement.verdict
@@ -191,6 +206,7 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
                                   "is intended; rolled back, nothing was applied")
     if batch_start < len(steps):
         await run_steps(connection, ctx, steps[batch_start:], batch_start, len(steps))
+    return len(steps)
 
 
 async def run_steps(connection: Any, ctx: Context, steps: list[Step], first: int = 0,

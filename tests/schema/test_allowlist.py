@@ -179,6 +179,11 @@ def test_copy_from_program_is_refused(tmp_path: Path, fresh_db: str) -> None:
                    f"COPY users (email) FROM PROGRAM 'touch {marker} && echo d@example.test';\n")
     assert "COPY … PROGRAM runs a shell command on the database server" in said
     assert not marker.exists()
+    # A dry run rolls back, but a shell command is not undone: it does not run what it would refuse.
+    dry = provision(tmp_path, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "not run by the dry run (not proven additive): schema.sql:2" in dry.stdout
+    assert not marker.exists() and emails(fresh_db) == EMAILS
 
 
 # -- ordinary apps still apply unasked ----------------------------------------------------------
