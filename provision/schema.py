@@ -2,14 +2,15 @@
 transaction (DESIGN.md "Provisioning rules").
 
 - Parse first with pglast: a syntax error names file, line and column; nothing is sent.
-- Refuse destructive statements unless --allow-destructive, found anywhere in the parse
-  tree (checks/schema/sqlmodel.py `DestructiveGuard`): DROP of any kind, TRUNCATE, DELETE (also inside a
-  CTE, EXPLAIN ANALYZE, PREPARE…EXECUTE, MERGE … THEN DELETE), UPDATE without WHERE, ALTER
-  … DROP COLUMN / TYPE, a call of a function whose SQL or PL/pgSQL body does one of these,
-  a write that fires such a trigger, DO blocks that run them or dynamic SQL, and a table
-  renamed away then created anew. Irreversible statements that lose no rows (DROP
-  CONSTRAINT, DROP INDEX, DROP PUBLICATION IF EXISTS…) are listed apart. --dry-run never
-  refuses: it says what a real run would refuse.
+- Run unasked only what is proven additive from the parse tree (the allow-list of
+  checks/schema/safelist.py, judged by checks/schema/additive.py); name every other
+  statement with file:line, what it is and why, and refuse it unless --allow-destructive
+  (provision/schemaguard.py). The deny-list of checks/schema/guard.py still names what loses
+  rows anywhere in the tree (a DELETE in a CTE, a function or trigger that deletes…) and what
+  is irreversible but loses none, in their own groups. In a migration history, a statement
+  whose only risk is the rows of some tables runs when they hold none at that point.
+  --dry-run never refuses: it shows each statement's classification and what a real run
+  would refuse.
 - COPY … FROM stdin / TO STDOUT is refused before anything is sent, naming the statement.
 - BEGIN/COMMIT in the file are left out (they would commit half-way); other transaction
   control (ROLLBACK, SAVEPOINT…) is refused before anything is sent.
@@ -40,10 +41,10 @@ from checks.core.model import listed, plural
 from checks.core.sources import read_schema, schema_paths
 from checks.migrations import migrator_for
 from checks.schema.facts import parsed_schema, table_columns
-from checks.schema.platform import platform_hint
 from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
 from checks.support.pgurl import InvalidDatabaseUrl
 from provision import Options, Provisioned, ProvisionFailed
+from provision.schemaguard import classification, refusal, run_guarded
 from provision.schemaplan import Step, make_plan, missing_objects, unverified
 
 # A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
@@ -60,70 +61,6 @@ async def _applied(connection: Any, parsed: Any, live: dict[Any, Any]) -> bool:
                for table, columns in parsed.tables.items()):
         return False
     return not await missing_objects(connection, parsed.objects)
-
-
-async def _run_steps(connection: Any, ctx: Context, steps: list[Any]) -> None:
-    """All steps in one round trip (a multi-statement simple query, as `psql -1 -f` sends
-    them one by one); on an error, the statement is found from the error position, or
-    else by running the steps one by one up to the failing one under a savepoint (only
-    then: the cost of naming is paid on failure, not on every statement)."""
-    import psycopg  # start-up: only runs that reach a database load psycopg
-
-    separator = "\n;\n"  # a statement may end in a -- comment: the ; goes on its own line
-    spans, offset = [], 0
-    for step in steps:
-        spans.append((offset, offset + len(step.sql)))
-        offset += len(step.sql) + len(separator)
-    await connection.execute("SAVEPOINT deploy_check_apply")
-    try:
-        await connection.execute(separator.join(step.sql for step in steps))
-        return
-    except psycopg.Error as exc:
-        error = exc
-    await connection.execute("ROLLBACK TO SAVEPOINT deploy_check_apply")
-    failing, inner_position = None, None
-    position = error.diag.statement_position
-    if position and position.isdigit():
-        at = int(position) - 1
-        for number, (begin, end) in enumerate(spans):
-            if begin <= at <= end:
-                failing, inner_position = number, at - begin
-                break
-    if failing is None:
-        for number, step in enumerate(steps):
-            try:
-                await connection.execute(step.sql)
-            except psycopg.Error as exc:
-                error, failing = exc, number
-                break
-        if failing is None:
-            failing = len(steps) - 1
-    step = steps[failing]
-    line = step.statement.line
-    if inner_position is not None and step.sql == step.statement.text:
-        line += step.sql.count("\n", 0, inner_position)
-    message = error.diag.message_primary or str(error)
-    hint = f" — PostgreSQL's hint: {error.diag.message_hint}" if error.diag.message_hint else ""
-
-    platform = platform_hint(message)
-    if platform:
-        hint += f" — {platform}"
-    raise ProvisionFailed(
-        f"statement {failing + 1} of {len(steps)} failed at {step.statement.path.name}:{line}: "
-        f"{ctx.mask(message)} (in `{step.label}`){ctx.mask(hint)}; rolled back, nothing was applied")
-
-
-def refused_statements(parsed: Any) -> list[str]:
-    """What --allow-destructive is needed for, in two groups: statements that lose rows, and
-    ones that are irreversible but lose none (DROP CONSTRAINT, DROP PUBLICATION IF EXISTS…)."""
-    groups = []
-    if parsed.destructive:
-        listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.destructive)
-        groups.append(f"destructive statements that touch data ({listed})")
-    if parsed.irreversible:
-        listed = "; ".join(f"{s.where} {reason}" for s, reason in parsed.irreversible)
-        groups.append(f"irreversible statements that lose no rows ({listed})")
-    return groups
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
@@ -147,7 +84,7 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             complete = whole = True
 
 
-def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied") -> None:
+def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied", history: bool = False) -> None:
     """What is refused before anything is sent (or, for a history, before anything pending runs)."""
     if parsed.unsupported:
         listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
@@ -161,10 +98,10 @@ def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied")
             f"COPY through the client connection ({listed}): its rows do not travel through "
             "`provision schema`; load them with psql, or turn them into INSERT statements — "
             f"{outcome}")
-    refusals = refused_statements(parsed)
-    if refusals and not options.allow_destructive and not options.dry_run:
-        raise ProvisionFailed(f"refusing {'; '.join(refusals)}. Re-run with --allow-destructive "
-                              "if that is intended (--dry-run shows what would be run).")
+    refused = refusal(parsed, history)
+    if refused and not options.allow_destructive and not options.dry_run:
+        raise ProvisionFailed(f"refusing {refused}\nRe-run with --allow-destructive if that is intended "
+                              f"(--dry-run shows how each statement is classified) — {outcome}.")
 
 
 def _history(ctx: Context) -> tuple[Any, list[Any]]:
@@ -209,12 +146,15 @@ async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any
     return result
 
 
-def _would_refuse(result: Provisioned, parsed: Any, options: Options) -> None:
-    refusals = refused_statements(parsed)
-    if options.dry_run and refusals and not options.allow_destructive:
-        # --dry-run never refuses: it shows what a real run would refuse, and runs it all
-        # inside the transaction it rolls back.
-        result.lines.append(f"without --dry-run this would refuse {'; '.join(refusals)}, "
+def _would_refuse(result: Provisioned, parsed: Any, options: Options, history: bool = False) -> None:
+    if not options.dry_run:
+        return
+    # --dry-run never refuses: it shows how each statement is classified and what a real
+    # run would refuse, and runs it all inside the transaction it rolls back.
+    result.lines.extend(classification(parsed, history))
+    refused = refusal(parsed, history)
+    if refused and not options.allow_destructive:
+        result.lines.append(f"without --dry-run this would refuse {refused}\n"
                             "unless --allow-destructive is given")
 
 
@@ -254,8 +194,8 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
             # have been created by hand), then every migration recorded as the migrator would.
             if parsed is None or not parsed.complete:
                 raise _NeedsStatements
-            _refuse(parsed, options)
-        _would_refuse(result, parsed, options)
+            _refuse(parsed, options, history=True)
+        _would_refuse(result, parsed, options, history=migrator is not None)
         await _apply_whole(connection, ctx, parsed, options, source_names, result,
                            baseline=migrator)
         if migrator is not None:
@@ -287,15 +227,15 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
                             f"as applied in {migrator.table}")
         return result
     try:
-        parsed = parse_sources([read_schema(m.path) for m in facts.pending], app_search_path(ctx))
+        parsed = parse_sources([read_schema(m.path, ctx.project) for m in facts.pending], app_search_path(ctx))
     except SchemaSyntaxError as exc:
         raise ProvisionFailed(f"{exc} — nothing was applied") from None
-    _refuse(parsed, options)
-    _would_refuse(result, parsed, options)
+    _refuse(parsed, options, history=True)
+    _would_refuse(result, parsed, options, history=True)
     steps = [Step(s, s.text, s.first_line) for s in parsed.statements]
     started = time.perf_counter()
     if steps:
-        await _run_steps(connection, ctx, steps)
+        await run_guarded(connection, ctx, steps, options, True, result)
     await migrator.record(connection, facts.pending)
     elapsed = time.perf_counter() - started
     verb = "would apply" if options.dry_run else "applied"
@@ -362,11 +302,10 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
             result.lines.append("nothing to add: every table, column and object of the schema exists")
         return
     started = time.perf_counter()
-    await _run_steps(connection, ctx, plan.steps)
+    count = await run_guarded(connection, ctx, plan.steps, options, baseline is not None, result)
     elapsed = time.perf_counter() - started
     verb = "would apply" if options.dry_run else "applied"
     result.changed = not options.dry_run
-    count = len(plan.steps)
     result.lines.append(f"{verb} {count} statement{'s' if count != 1 else ''} from "
                         f"{source_names} in one transaction ({elapsed:.2f} s)"
                         + (f"; left out {len(plan.left_out)} about what already exists"

@@ -103,8 +103,9 @@ def _provision(name: str, project: Path, *, example: Path | None = None, force: 
 def provision_schema(
     project: ProjectOption = Path("."),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Apply, then roll back.")] = False,
-    allow_destructive: Annotated[bool, typer.Option("--allow-destructive",
-                                                    help="Allow DROP/TRUNCATE/DELETE/destructive ALTER.")] = False,
+    allow_destructive: Annotated[bool, typer.Option(
+        "--allow-destructive",
+        help="Run statements not proven additive (DROP, UPDATE/DELETE, upserts, calls off the safe list…).")] = False,
     force: ForceOption = False,
 ) -> None:
     """Apply schema.sql (or the migrations) to the app's database in one transaction."""

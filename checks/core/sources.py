@@ -24,6 +24,13 @@ class SchemaSource:
     path: Path
     sql: str
     first_line: int  # line of `sql`'s first line inside `path` (dbmate skips a header)
+    # How a location names the file: relative to the project
+    # (`prisma/migrations/20240101_init/migration.sql`), never the bare file name.
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.path.name
 
 
 def migration_files(directory: Path, kind: str) -> list[Path]:
@@ -71,15 +78,18 @@ def schema_paths(ctx: Context) -> list[Path]:
     return []
 
 
-def read_schema(path: Path) -> SchemaSource:
+def read_schema(path: Path, project: Path | None = None) -> SchemaSource:
+    """`project`: the root that locations are relative to."""
     text = read_text(path, SCHEMA_LIMIT, encoding="utf-8-sig")
+    label = (path.relative_to(project).as_posix() if project is not None and path.is_relative_to(project)
+             else path.name)
     up = _DBMATE_UP.search(text)
     if up is None:
-        return SchemaSource(path, text, 1)
+        return SchemaSource(path, text, 1, label)
     down = _DBMATE_DOWN.search(text, up.end())
     body = text[up.end() : down.start() if down else len(text)]
-    return SchemaSource(path, body, text[: up.end()].count("\n") + 1)
+    return SchemaSource(path, body, text[: up.end()].count("\n") + 1, label)
 
 
 def schema_sources(ctx: Context) -> list[SchemaSource]:
-    return [read_schema(path) for path in schema_paths(ctx)]
+    return [read_schema(path, ctx.project) for path in schema_paths(ctx)]

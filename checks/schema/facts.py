@@ -178,7 +178,7 @@ def parsed_schema(ctx: Context, *, complete: bool = False) -> ParsedSchema:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # no cache, or an unreadable one: parse
     parsed = parse_sources(schema_sources(ctx), app_search_path(ctx))
-    if not (parsed.destructive or parsed.irreversible or parsed.copies or parsed.unsupported
+    if not (parsed.destructive or parsed.irreversible or parsed.unproven or parsed.copies or parsed.unsupported
             or parsed.skipped):
         _write_cache(ctx, PARSE_CACHE_FILE, {
             "key": key, "objects": [list(o) for o in parsed.objects],

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.core.sources import SchemaSource
+from checks.schema.additive import Classifier, Verdict
 from checks.schema.guard import DestructiveGuard
 from checks.schema.names import CURRENT_SCHEMA, DEFAULT_SCHEMA, TableName, quoted, relation_name
 
@@ -18,8 +19,8 @@ _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 
 
 class SchemaSyntaxError(Exception):
-    def __init__(self, path: Path, line: int, column: int, message: str) -> None:
-        super().__init__(f"{path.name}:{line}:{column}: {message}")
+    def __init__(self, path: Path, line: int, column: int, message: str, label: str = "") -> None:
+        super().__init__(f"{label or path.name}:{line}:{column}: {message}")
         self.path, self.line, self.column, self.message = path, line, column, message
 
 
@@ -37,10 +38,13 @@ class Statement:
     kind: str  # the pglast node name: CreateStmt, IndexStmt, ...
     node: Any = field(compare=False, repr=False)
     schema: str = DEFAULT_SCHEMA  # where an unqualified name in it lands (the search_path)
+    label: str = ""  # the file as a location names it (SchemaSource.label)
+    # Proven additive or not, and why (additive.py); None for what is never run.
+    verdict: Verdict | None = field(default=None, compare=False, repr=False)
 
     @property
     def where(self) -> str:
-        return f"{self.path.name}:{self.line}"
+        return f"{self.label or self.path.name}:{self.line}"
 
     @property
     def first_line(self) -> str:
@@ -58,6 +62,9 @@ class ParsedSchema:
     destructive: list[tuple[Statement, str]] = field(default_factory=list)
     # Irreversible but losing no rows (DROP CONSTRAINT, DROP INDEX, DROP PUBLICATION IF EXISTS…).
     irreversible: list[tuple[Statement, str]] = field(default_factory=list)
+    # Every statement not proven additive (or additive only if what it replaces is absent),
+    # in order; the refusal names each (provision/schemaguard.py).
+    unproven: list[Statement] = field(default_factory=list)
     # COPY … FROM stdin / TO STDOUT: their data does not travel through `provision schema`.
     copies: list[Statement] = field(default_factory=list)
     # Every other named object the schema creates, as (kind, schema or "", name, table or ""):
@@ -250,7 +257,7 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
     from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
     parsed = ParsedSchema(search_path=list(search_path))
-    guard = DestructiveGuard()
+    guard, classifier = DestructiveGuard(), Classifier()
     for source in sources:
         try:
             raws = parse_sql(source.sql)
@@ -262,10 +269,11 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
                 line = _line_of(source.sql, copy.start(), source.first_line)
                 raise SchemaSyntaxError(source.path, line, 1, (
                     f"`{copy.group(0).strip()}` reads its rows from the client (the lines after it), "
-                    "which deploy-check does not send: load the data with psql or INSERT statements")) from None
+                    "which deploy-check does not send: load the data with psql or INSERT statements"),
+                    source.name) from None
             line = _line_of(source.sql, offset, source.first_line)
             column = offset - (source.sql.rfind("\n", 0, offset) + 1) + 1
-            raise SchemaSyntaxError(source.path, line, column, str(message)) from None
+            raise SchemaSyntaxError(source.path, line, column, str(message), source.name) from None
         lines = _Lines(source.sql, source.first_line)
         for raw in raws:
             start = raw.stmt_location or 0
@@ -273,7 +281,7 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
             skip = _LEADING.match(source.sql, start)
             begin = skip.end() if skip else start
             statement = Statement(source.path, lines.at(begin), source.sql[begin:end].strip(),
-                                  type(raw.stmt).__name__, raw.stmt, CURRENT_SCHEMA.get())
+                                  type(raw.stmt).__name__, raw.stmt, CURRENT_SCHEMA.get(), source.name)
             path = _set_search_path(raw.stmt)
             if path is not None:
                 CURRENT_SCHEMA.set(_first_schema(path) or DEFAULT_SCHEMA)
@@ -281,14 +289,18 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
             if control is not None:
                 (parsed.skipped if control else parsed.unsupported).append(statement)
                 continue
-            parsed.statements.append(statement)
+            loses, irreversible = guard.statement(raw.stmt, statement.where)
+            verdict = classifier.classify(raw.stmt, loses or irreversible)
+            statement = replace(statement, verdict=verdict)
             if _copy_through_client(raw.stmt):
                 parsed.copies.append(statement)
-            loses, irreversible = guard.statement(raw.stmt, statement.where)
             if loses:
                 parsed.destructive.append((statement, loses))
             if irreversible:
                 parsed.irreversible.append((statement, irreversible))
+            parsed.statements.append(statement)
+            if not verdict.additive or verdict.absent:
+                parsed.unproven.append(statement)
             _track(parsed, raw.stmt)
             created = _object(raw.stmt)
             if created is not None:

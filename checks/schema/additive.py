@@ -1,0 +1,355 @@
+"""The allow-list guard (issue 20): a statement runs unasked only when its parse tree proves
+it additive (safelist.py ALLOW_LIST); every other statement gets a verdict that says what
+it is and why it is not additive, and needs --allow-destructive.
+
+Some verdicts are settled only against the database, by `provision schema` (provision/
+schemaguard.py): CREATE OR REPLACE (and a seed into a `CREATE TABLE IF NOT EXISTS` table) is
+additive only when the object does not exist before the apply (`absent`), and in a migration
+history a statement whose only risk is to the rows of some tables (DROP TABLE, DROP COLUMN,
+UPDATE…) runs when those tables hold no rows at that point (`empty`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.schema.calls import _parts, _walk, body_writes, unsafe_call
+from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy
+from checks.schema.names import CURRENT_SCHEMA, TableName, relation_name
+from checks.schema.safelist import SAFE_SETTINGS
+
+_KINDS = {"OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
+          "OBJECT_MATVIEW": "view", "OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type",
+          "OBJECT_DOMAIN": "type", "OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "function",
+          "OBJECT_ROUTINE": "function", "OBJECT_TRIGGER": "trigger", "OBJECT_POLICY": "policy",
+          "OBJECT_SCHEMA": "schema"}
+_ANY_TABLE = {"AT_AddColumn", "AT_AddConstraint", "AT_ValidateConstraint", "AT_SetNotNull",
+              "AT_EnableRowSecurity", "AT_ForceRowSecurity"}
+_ADDITIVE = {"CreatePolicyStmt": "creates a policy", "CreateEnumStmt": "creates an enum type",
+             "CompositeTypeStmt": "creates a type", "CreateExtensionStmt": "creates an extension",
+             "CreateSeqStmt": "creates a sequence", "CreateRoleStmt": "creates a role",
+             "CommentStmt": "a comment", "CreateStatsStmt": "creates statistics"}
+_INSERT = 4  # pg_trigger.h TRIGGER_TYPE_INSERT
+Key = tuple[str, str, str]  # (kind, schema, name) of an object this apply creates
+
+
+@dataclass(frozen=True)
+class Verdict:
+    additive: bool
+    why: str  # the allow-list rule it meets, or why it is not additive
+    empty: tuple[TableName, ...] = ()  # a history may run it when these hold no rows then
+    triggers: bool = False  # with `empty`: a write, so the tables must have no trigger or rule either
+    absent: tuple[tuple[str, str, str, str], ...] = ()  # additive only if these do not exist yet
+
+
+def _ok(why: str, absent: tuple[tuple[str, str, str, str], ...] = ()) -> Verdict:
+    return Verdict(True, why, absent=absent)
+
+
+def _no(why: str, empty: tuple[TableName, ...] = (), triggers: bool = False) -> Verdict:
+    return Verdict(False, why, empty, triggers)
+
+
+def _kind(node: Any) -> str:
+    return type(node).__name__
+
+
+@dataclass
+class Classifier:
+    """What earlier statements of the same apply created, so a later one can be judged."""
+
+    created: set[Key] = field(default_factory=set)
+    maybe: set[TableName] = field(default_factory=set)  # CREATE TABLE IF NOT EXISTS: may have existed
+    risks: dict[TableName, str] = field(default_factory=dict)  # what an INSERT into a new table runs
+    bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
+
+    def unsafe(self, node: Any) -> str | None:
+        return unsafe_call(node)
+
+    def _new(self, kind: str, schema: str | None, name: str) -> bool:
+        return (kind, schema or CURRENT_SCHEMA.get(), name) in self.created
+
+    def _table_new(self, table: TableName) -> bool:
+        return ("table", table.schema, table.name) in self.created
+
+    def _add(self, kind: str, schema: str | None, name: str) -> None:
+        self.created.add((kind, schema or CURRENT_SCHEMA.get(), name))
+
+    def _runs_on(self, table: TableName, node: Any, what: str, fresh: bool = False) -> Verdict | None:
+        """An expression evaluated for each row of `table`: harmless on a new table until a
+        seed runs it (remembered), else it must call only safe functions now."""
+        why = self.unsafe(node)
+        if why is None:
+            return None
+        if fresh or self._table_new(table):
+            self.risks.setdefault(table, f"{what} of {table}: {why}")
+            return None
+        return _no(f"{what} runs for every row of {table}, which exists: {why}")
+
+    def classify(self, node: Any, denied: str | None = None) -> Verdict:
+        verdict = self._classify(node, denied)
+        if denied and verdict.additive and not verdict.why.startswith(("drops", "alters", "replaces")):
+            return _no(denied)
+        return verdict
+
+    def _classify(self, node: Any, denied: str | None) -> Verdict:
+        from pglast import ast  # start-up: only runs that read SQL load pglast
+        from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
+
+        kind = _kind(node)
+        if kind in _ADDITIVE:
+            self._track_simple(node)
+            return _ok(_ADDITIVE[kind])
+        if isinstance(node, ast.CreateStmt):
+            table = relation_name(node.relation)
+            if node.if_not_exists and not self._table_new(table):
+                self.maybe.add(table)  # a seed into it is one only if it did not exist before
+            else:
+                self._add("table", table.schema, table.name)
+            self._runs_on(table, node.tableElts, "a default, check or generated column", fresh=True)
+            return _ok("creates a new table")
+        if isinstance(node, ast.IndexStmt):
+            table = relation_name(node.relation)
+            if node.idxname:
+                self._add("index", table.schema, str(node.idxname))
+            return self._runs_on(table, (node.indexParams, node.whereClause), "the index expression") or \
+                _ok("creates a new index")
+        if isinstance(node, ast.AlterTableStmt):
+            return self._alter_table(node, denied)
+        if isinstance(node, ast.InsertStmt):
+            return self._insert(node)
+        if isinstance(node, (ast.UpdateStmt, ast.DeleteStmt)):
+            table = relation_name(node.relation)
+            what = "changes rows" if isinstance(node, ast.UpdateStmt) else "deletes rows"
+            why = self.unsafe(node.whereClause) or self.unsafe(getattr(node, "targetList", None))
+            if why or node.withClause is not None:
+                return _no(denied or f"{what} of {table}: {why or 'with a WITH clause'}")
+            return _no(denied or f"{what} of {table} (not a seed into a new table)", (table,), True)
+        if isinstance(node, ast.TruncateStmt):
+            return _no(denied or "TRUNCATE", tuple(relation_name(r) for r in node.relations or ()), True)
+        if isinstance(node, ast.SelectStmt):
+            if node.intoClause is not None:
+                return _no(denied or "SELECT … INTO creates a table from a query")
+            why = self.unsafe(node)
+            return _no(denied or why) if why else _ok("reads only, calls only safe functions")
+        if isinstance(node, (ast.CreateTableAsStmt, ast.ViewStmt)):
+            return self._view(node, denied)
+        if isinstance(node, ast.CreateFunctionStmt):
+            return self._function(node)
+        if isinstance(node, ast.CreateTrigStmt):
+            return self._trigger(node)
+        if isinstance(node, ast.CreateDomainStmt):
+            self._add("type", *self._split(_parts(node.domainname)))
+            why = self.unsafe(node.constraints)
+            return _no(f"the domain's check {why}") if why else _ok("creates a domain")
+        if isinstance(node, ast.CreateSchemaStmt):
+            self._add("schema", "", str(node.schemaname or ""))
+            inner = [self.classify(e) for e in node.schemaElts or ()]
+            return next((v for v in inner if not v.additive), _ok("creates a schema"))
+        if isinstance(node, (ast.GrantStmt, ast.GrantRoleStmt)):
+            return _ok("GRANT") if node.is_grant else _no("REVOKE takes privileges away")
+        if _kind(node) == "AlterDefaultPrivilegesStmt":
+            return _ok("GRANT") if node.action.is_grant else _no("REVOKE takes privileges away")
+        if isinstance(node, ast.VariableSetStmt):
+            name = str(node.name or "").lower()
+            if not name or name in SAFE_SETTINGS:
+                return _ok("a session setting")
+            return _no(f"SET {name} is not a plain session setting")
+        if isinstance(node, ast.ExplainStmt):
+            if not _truthy(_option(node.options, "analyze")):
+                return _ok("EXPLAIN plans, it runs nothing")
+            return self.classify(node.query, denied)
+        if isinstance(node, ast.DoStmt):
+            return self._do(node, denied)
+        if isinstance(node, ast.AlterEnumStmt):
+            if node.newVal and not node.oldVal:
+                return _ok("adds an enum value")
+            return self._existing("type", _parts(node.typeName), "renames an enum value")
+        if _kind(node) == "AlterSeqStmt":
+            options = {o.defname for o in node.options or ()}
+            if "restart" in options:
+                return _no("resets a sequence: later inserts can collide with existing primary keys")
+            if options <= {"owned_by"}:
+                return _ok("ALTER SEQUENCE … OWNED BY")
+            return self._existing("sequence", [node.sequence.schemaname or "", node.sequence.relname],
+                                  "changes a sequence")
+        if isinstance(node, ast.CopyStmt):
+            if node.is_program:
+                return _no("COPY … PROGRAM runs a shell command on the database server")
+            if node.filename:
+                return _no("COPY … a file on the database server")
+            return _no("COPY through the client connection")
+        if isinstance(node, ast.RuleStmt):
+            return _no(f"a rule rewrites every later statement on {relation_name(node.relation)}")
+        if isinstance(node, ast.CreateEventTrigStmt):
+            return _no("an event trigger runs its function on every later DDL statement")
+        if isinstance(node, ast.DropStmt):
+            return self._drop(node, denied)
+        if isinstance(node, ast.RenameStmt):
+            return self._rename(node, denied)
+        if _kind(node) in ("AlterOwnerStmt", "AlterObjectSchemaStmt"):
+            kind_name = _KINDS.get(ObjectType(int(node.objectType)).name, "")
+            target = node.object if node.object is not None else getattr(node, "relation", None)
+            parts = ([str(target.schemaname or ""), str(target.relname)] if isinstance(target, ast.RangeVar)
+                     else _parts(target))
+            return self._existing(kind_name, parts, "changes the owner or schema of an object")
+        if isinstance(node, ast.AlterFunctionStmt):
+            return self._existing("function", _parts(node.func), "ALTER FUNCTION")
+        return _no(denied or f"{kind.removesuffix('Stmt')} is not on the allow-list")
+
+    def _split(self, parts: list[str]) -> tuple[str, str]:
+        return (parts[-2] if len(parts) > 1 and parts[-2] else CURRENT_SCHEMA.get(), parts[-1] if parts else "")
+
+    def _existing(self, kind: str, parts: list[str], what: str) -> Verdict:
+        schema, name = self._split(parts)
+        if kind and (kind, schema, name) in self.created | {(kind, "", name)}:
+            return _ok(f"alters {kind} {name}, which this apply created")
+        return _no(f"{what}: {kind or 'an object'} {name} exists before this apply")
+
+    def _track_simple(self, node: Any) -> None:
+        if _kind(node) == "CreateSeqStmt":
+            self._add("sequence", node.sequence.schemaname, str(node.sequence.relname))
+        elif _kind(node) == "CreateEnumStmt":
+            self._add("type", *self._split(_parts(node.typeName)))
+        elif _kind(node) == "CompositeTypeStmt":
+            self._add("type", node.typevar.schemaname, str(node.typevar.relname))
+        elif _kind(node) == "CreatePolicyStmt":
+            self.created.add(("policy", "", str(node.policy_name)))
+
+    def _alter_table(self, node: Any, denied: str | None) -> Verdict:
+        from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
+
+        table = relation_name(node.relation)
+        if node.objtype != ObjectType.OBJECT_TABLE:
+            kind = _KINDS.get(ObjectType(int(node.objtype)).name, "")
+            return self._existing(kind, [table.schema, table.name], "ALTER of an existing object")
+        new = self._table_new(table)
+        for command in node.cmds or ():
+            subtype = command.subtype.name
+            found = self._runs_on(table, command.def_, "the new column's default or the constraint's check")
+            if found is not None:
+                return found
+            if denied:
+                return _no(denied, () if self.unsafe(node) else (table,))
+            if subtype not in _ANY_TABLE and not new:
+                shown = subtype.removeprefix("AT_")
+                return _no(f"ALTER TABLE … {shown} changes {table}, which exists before this apply",
+                           () if self.unsafe(node) else (table,))
+        return _ok("alters a table this apply created" if new else "ALTER TABLE … ADD")
+
+    def _insert(self, node: Any) -> Verdict:
+        from pglast import ast  # start-up: only runs that read SQL load pglast
+        from pglast.enums import OnConflictAction  # start-up: only runs that read SQL load pglast
+
+        table = relation_name(node.relation)
+        conflict = node.onConflictClause
+        if conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
+            return _no(f"upsert into {table} (ON CONFLICT DO UPDATE): it overwrites rows that exist")
+        why = self.unsafe((node.withClause, node.selectStmt, getattr(node, "returningClause", None)))
+        if why:
+            return _no(f"INSERT into {table}: {why}")
+        source = node.selectStmt
+        read = next((r for r in _walk(getattr(source, "fromClause", None)) if isinstance(r, ast.RangeVar)), None)
+        if read is not None:
+            return _no(f"INSERT into {table} of rows read from {relation_name(read)} (a seed inserts constants)")
+        if not self._table_new(table) and table not in self.maybe:
+            return _no(f"INSERT into {table}, which this apply does not create (only seeds into a "
+                       "new table run unasked)")
+        if table in self.risks:
+            return _no(f"INSERT into {table} runs {self.risks[table]}")
+        absent = (("relation", table.schema, table.name, ""),) if table in self.maybe else ()
+        return _ok(f"seed rows into {table}, which this apply creates", absent)
+
+    def _view(self, node: Any, denied: str | None) -> Verdict:
+        if _kind(node) == "CreateTableAsStmt":
+            rel = node.into.rel
+            why = self.unsafe(node.query)
+            self._add("table" if node.objtype.name == "OBJECT_TABLE" else "view",
+                      rel.schemaname, str(rel.relname))
+            return _no(denied or f"the query it runs now: {why}") if why else _ok("creates a table or view from a query")
+        schema, name = node.view.schemaname or CURRENT_SCHEMA.get(), str(node.view.relname)
+        replaced = ("view", schema, name) in self.created
+        self._add("view", schema, name)
+        if node.replace and not replaced:
+            return _ok("creates a new view", (("relation", node.view.schemaname or "", name, ""),))
+        return _ok("replaces a view this apply created" if replaced else "creates a new view")
+
+    def _function(self, node: Any) -> Verdict:
+        schema, name = self._split(_parts(node.funcname))
+        replaced = ("function", schema, name) in self.created
+        self._add("function", schema, name)
+        self.bodies[(schema, name)] = body_writes(node)
+        if node.replace and not replaced:
+            raw = _parts(node.funcname)
+            return _ok("creates a new function", (("function", raw[-2] if len(raw) > 1 else "", name, ""),))
+        return _ok("replaces a function this apply created" if replaced else "creates a new function")
+
+    def _trigger(self, node: Any) -> Verdict:
+        table = relation_name(node.relation)
+        name = str(node.trigname)
+        replaced = ("trigger", "", name) in self.created
+        self.created.add(("trigger", "", name))
+        schema, function = self._split(_parts(node.funcname))
+        if int(node.events or 0) & _INSERT and (self._table_new(table) or table in self.maybe):
+            if (schema, function) not in self.bodies:
+                self.risks.setdefault(table, f"trigger {name}, whose function {function}() this apply does not create")
+            elif self.bodies[(schema, function)]:
+                self.risks.setdefault(table, f"trigger {name}, whose function {function}(): "
+                                             f"{self.bodies[(schema, function)]}")
+        if node.replace and not replaced:
+            table_name = str(table) if node.relation.schemaname else str(node.relation.relname)
+            return _ok("creates a new trigger", (("trigger", "", name, table_name),))
+        return _ok("creates a new trigger")
+
+    def _do(self, node: Any, denied: str | None) -> Verdict:
+        options = {o.defname: getattr(o.arg, "sval", None) for o in node.args or ()}
+        language = (options.get("language") or "plpgsql").lower()
+        if denied or language != "plpgsql":
+            return _no(denied or f"DO block in {language} (its code cannot be inspected)")
+        queries = _plpgsql_queries(options.get("as") or "", returns_trigger=False)
+        if isinstance(queries, str):
+            return _no(f"DO block with {queries}")
+        for query in queries:
+            statements = _parse_query(query)
+            if statements is None:
+                return _no("DO block (a statement in it could not be parsed)")
+            for statement in statements:
+                inner = self.classify(statement)
+                if not inner.additive or inner.absent:
+                    return _no(f"DO block running a statement that is not additive: {inner.why}")
+        return _ok("a DO block whose statements are all additive")
+
+    def _drop(self, node: Any, denied: str | None) -> Verdict:
+        from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
+
+        kind = _KINDS.get(ObjectType(int(node.removeType or 0)).name, "")
+        names = [self._split(_parts(item)) for item in node.objects or ()]
+        if kind == "table":
+            return _no(denied or "DROP TABLE", tuple(TableName(s, n) for s, n in names))
+        keys = [(kind, "", n) if kind in ("trigger", "policy") else (kind, s, n) for s, n in names]
+        if kind and names and all(key in self.created for key in keys):
+            self.created.difference_update(keys)
+            return _ok(f"drops {kind} {', '.join(n for _, n in names)}, which this apply created")
+        return _no(denied or f"DROP of {kind or 'an object'} that exists before this apply")
+
+    def _rename(self, node: Any, denied: str | None) -> Verdict:
+        from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
+
+        kind = _KINDS.get(ObjectType(int(node.renameType)).name, "")
+        if node.relation is not None:
+            table = relation_name(node.relation)
+            if kind == "table" and self._table_new(table):
+                self._add("table", table.schema, str(node.newname))
+                return _ok(f"alters table {table}, which this apply created")
+            if self._table_new(table) or (kind in ("index", "view", "sequence")
+                                          and (kind, table.schema, table.name) in self.created):
+                if kind in ("index", "view", "sequence"):
+                    self._add(kind, table.schema, str(node.newname))
+                return _ok(f"alters {table}, which this apply created")
+            return _no(denied or f"renames in {table}, which exists before this apply",
+                       (table,) if kind in ("table", "column") else ())
+        verdict = self._existing(kind, _parts(node.object), "a rename")
+        if verdict.additive:
+            schema, _name = self._split(_parts(node.object))
+            self._add(kind, schema, str(node.newname))
+        return verdict
