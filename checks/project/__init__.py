@@ -62,8 +62,7 @@ def _sentry(root: Path, config: Config, deps: set[str],
         text = read_small(root / name)
         if text and "withSentryConfig" in text:
             return True, f"{name} wraps the config in withSentryConfig"
-    if (root / ".env.sentry-build-plugin").is_file():
-        return True, ".env.sentry-build-plugin exists"
+    # A committed .env.sentry-build-plugin alone is a leaked token (ENV006), not a use of Sentry.
     for file_name, key in file_keys:
         if d.SENTRY_KEY.search(key):
             return True, f"{key} in {file_name}"
