@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from checks.project import discover
 from checks.project.config import Config
-from checks.project.detectors import DBMATE_ENV, EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
+from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.project.reading import read_small
 from checks.project.state import find_monitoring_deferral
 from checks.support.envfile import EnvFile, read_env_file
@@ -161,7 +161,7 @@ class Context:
                         env_files=[(self.rel(f.path), f.parsed.keys if f.parsed else [])
                                    for f in self.env_files],
                         example=example, environ=self.environ,
-                        settings={k: self.env[k] for k in DBMATE_ENV if self.env.get(k)})
+                        settings=self.env)
 
     # -- values --------------------------------------------------------------
     @cached_property

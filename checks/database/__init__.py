@@ -16,6 +16,7 @@ psycopg is imported inside the functions that need it: an env-only run never loa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from checks.core.context import Context
@@ -30,6 +31,9 @@ from checks.support.placeholders import is_placeholder
 FIX_LOCAL_DB = "deploy-check provision local-db"
 CONSOLE_HINT = ("copy the connection string from your provider's console (Neon: project "
                 "dashboard → Connect; Supabase: Connect → Connection string)")
+
+OTHER_DATABASE_HINT = ("Check this database with its own tools (drizzle-kit, prisma, turso); "
+                       "deploy-check's database and schema checks read PostgreSQL only.")
 
 DB001 = Spec(
     "DB001", "database", "DATABASE_URL is a real PostgreSQL connection string",
@@ -72,6 +76,11 @@ def _in(source: str | None) -> str:
 
 @check(DB001)
 def url_is_real(ctx: Context) -> Outcome:
+    if ctx.model.other_database:
+        # No PostgreSQL to start or URL to fix: neither the catalogue's fix nor its hint applies.
+        return replace(unverified(f"database: {ctx.model.other_database}; deploy-check checks "
+                                  "PostgreSQL only", kind=ctx.model.database_kind),
+                       hint=OTHER_DATABASE_HINT, fix="")
     if ctx.model.database_var is None:
         # Checking a variable the app never reads would prove nothing about its database.
         return unverified(f"database: {ctx.model.database_var_why}",

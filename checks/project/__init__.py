@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from checks.project import detectors as d
 from checks.project.database import database_var, drizzle_config, schema_source
+from checks.project.dialect import database_kind
 from checks.project.model import EnvFileFact, ProjectModel
 from checks.project.reading import (
     dependencies,
@@ -91,8 +92,9 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
              settings: Mapping[str, str] | None = None) -> ProjectModel:
     """The project model of the app at `root` (already resolved). `env_files` are the
     loaded env files (relative name, keys) highest priority first; `example` the example
-    file in use (relative name, keys) when there is one; `settings` the values of the few
-    tool settings discovery reads from the app's env (detectors.DBMATE_ENV)."""
+    file in use (relative name, keys) when there is one; `settings` the app's env values,
+    of which discovery reads only dbmate's settings (detectors.DBMATE_ENV) and the scheme
+    of the database URL; none is kept in the model."""
     environ = dict(os.environ) if environ is None else environ
     model = ProjectModel(root=root)
     loaded = [(name, list(keys)) for name, keys in env_files]
@@ -113,6 +115,8 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         file_keys += [(example[0], key) for key in example_keys]
     model.database_var, model.database_var_why = database_var(
         root, config, package, drizzle, file_keys, environ, homes)
+    model.database_kind, model.database_kind_why = database_kind(
+        root, homes, package, drizzle, model.database_var, settings or {})
     model.schema, model.schema_why = schema_source(root, config, drizzle, package, workspace, settings or {}, homes)
     keys: dict[str, str] = {}
     for name, key in file_keys:

@@ -47,7 +47,7 @@ def _config_path(expr: str) -> str | None:
 
 
 
-def _prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[Path]:
+def prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[Path]:
     configured = (package or {}).get("prisma")
     names = list(d.PRISMA_SCHEMAS)
     if isinstance(configured, dict) and isinstance(configured.get("schema"), str):
@@ -70,7 +70,7 @@ def prisma_datasource(home: Path, package: Mapping[str, Any] | None,
     """(variable, why) from `datasource … { url = env("X") }` or prisma.config.ts in `home`
     (the project, or a workspace package of it), named relative to the project `root`."""
     root = root or home
-    for path in _prisma_schema_files(home, package):
+    for path in prisma_schema_files(home, package):
         schema_text = read_small(path) or ""
         for block in d.PRISMA_DATASOURCE.finditer(schema_text):
             found = d.PRISMA_URL_ENV.search(block.group("body"))
@@ -236,7 +236,7 @@ def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
         candidates.append((where, f"{name}: out = {folder!r}" if out else f"{name} (default out: drizzle)"))
         history = drizzle_history_table(text)
     for home in homes or [root]:
-        prisma_files = _prisma_schema_files(home, package_json(home) if home != root else package)
+        prisma_files = prisma_schema_files(home, package_json(home) if home != root else package)
         configured = prisma_config(home)
         if configured is not None and configured[2]:
             candidates.append((relative(root, home / configured[2]),

@@ -69,6 +69,35 @@ DBMATE_TABLE = re.compile(r"""--migrations-table(?:=|\s+)["']?(?P<value>[^\s"']+
 DBMATE_ENV = ("DBMATE_MIGRATIONS_DIR", "DBMATE_MIGRATIONS_TABLE")
 DRIZZLE_DIALECT = re.compile(r"""["']?\b(?:dialect|driver)["']?\s*:\s*["'](?P<dialect>[\w-]+)["']""")
 
+# The database an app uses, by what names it (DESIGN.md "Discovery": deploy-check checks
+# PostgreSQL only). drizzle-kit `dialect` and legacy `driver` values (drizzle-kit
+# src/index.ts, Config: "postgresql" | "mysql" | "sqlite" | "turso" | "singlestore";
+# drivers "pg", "mysql2", "better-sqlite", "libsql", "turso", "d1-http", "expo").
+DRIZZLE_KINDS = {"postgresql": "postgresql", "pg": "postgresql", "pglite": "postgresql",
+                 "aws-data-api": "postgresql", "mysql": "mysql", "mysql2": "mysql",
+                 "singlestore": "singlestore", "sqlite": "sqlite", "better-sqlite": "sqlite",
+                 "d1-http": "sqlite", "d1": "sqlite", "expo": "sqlite", "durable-sqlite": "sqlite",
+                 "turso": "libsql", "libsql": "libsql"}
+# Prisma `datasource db { provider = "…" }` (prisma docs, schema reference: postgresql,
+# postgres, mysql, sqlite, sqlserver, mongodb, cockroachdb — the last speaks PostgreSQL's wire).
+PRISMA_KINDS = {"postgresql": "postgresql", "postgres": "postgresql", "cockroachdb": "postgresql",
+                "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "sqlserver", "mongodb": "mongodb"}
+# URL schemes that only another database's client takes: libsql's client `libsql:`/`file:`
+# (@libsql/client docs), Prisma's SQLite `file:`. A `mysql://` URL alone is not enough: in an
+# app that names no other database it is a wrong URL (DB001 fails it).
+URL_KINDS = {"file": "sqlite", "sqlite": "sqlite", "libsql": "libsql"}
+# Drivers in package.json, when no config names the dialect (npm package names).
+POSTGRES_DRIVERS = ("pg", "postgres", "@neondatabase/serverless", "@vercel/postgres",
+                    "@supabase/supabase-js", "pg-promise", "slonik", "@prisma/adapter-pg",
+                    "@prisma/adapter-neon", "@electric-sql/pglite", "kysely-postgres-js")
+OTHER_DRIVERS = (("@libsql/client", "libsql"), ("@prisma/adapter-libsql", "libsql"),
+                 ("better-sqlite3", "sqlite"), ("sqlite3", "sqlite"), ("mysql2", "mysql"),
+                 ("@planetscale/database", "mysql"), ("mssql", "sqlserver"), ("mongodb", "mongodb"),
+                 ("mongoose", "mongodb"))
+DATABASE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "singlestore": "SingleStore",
+                  "sqlite": "SQLite", "libsql": "libSQL (Turso)", "sqlserver": "SQL Server",
+                  "mongodb": "MongoDB"}
+
 # Auth SDKs in package.json, first match wins (a Neon Auth app also lists better-auth).
 # Package names: npm registry pages of each SDK.
 AUTH_SDKS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -10,6 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from helpers import REPO, run_cli, run_json
 
 FIXTURES = REPO / "tests" / "fixtures" / "apps"
@@ -59,3 +61,77 @@ def test_a_stray_sentry_build_plugin_file_does_not_make_sentry_required(tmp_path
     assert found["ENV006"]["status"] == "fail"
     assert ".env.sentry-build-plugin is tracked by git (holds SENTRY_AUTH_TOKEN)" in found["ENV006"]["message"]
     assert "StrayCanaryTokenValue" not in json.dumps(report)
+
+
+# -- 2. Not every app is PostgreSQL ------------------------------------------------------
+
+TURSO_ENV = ("TURSO_DATABASE_URL=libsql://bookmarks-acme.turso.io\n"
+             # a Turso database token is a JWT (docs.turso.tech, "turso db tokens create")
+             "TURSO_AUTH_TOKEN=eyJhbGciOiJFZERTQSJ9.eyJhIjoicncifQ.TursoCanarySignature\n")
+
+
+@pytest.mark.parametrize(("files", "kind", "why"), [
+    ({}, "libsql", 'drizzle.config.ts: dialect "turso"'),
+    ({"drizzle.config.ts": 'export default { dialect: "sqlite", driver: "turso", out: "./drizzle",\n'
+                           '  dbCredentials: { url: process.env.TURSO_DATABASE_URL! } };\n'},
+     "libsql", 'drizzle.config.ts: dialect "turso"'),
+    ({"drizzle.config.ts": 'export default { dialect: "sqlite", out: "./drizzle",\n'
+                           '  dbCredentials: { url: "file:local.db" } };\n'},
+     "sqlite", 'drizzle.config.ts: dialect "sqlite"'),
+])
+def test_a_drizzle_dialect_names_the_database(tmp_path: Path, files: dict[str, str], kind: str,
+                                              why: str) -> None:
+    model = detect(app(tmp_path, "turso-drizzle", **files))
+    assert (model["database_kind"], model["database_kind_why"]) == (kind, why)
+
+
+def test_prisma_provider_a_dependency_or_a_url_names_the_database(tmp_path: Path) -> None:
+    mysql = app(tmp_path / "a", "t3-clerk", **{"prisma/schema.prisma": (
+        'datasource db {\n  provider     = "mysql"\n  url          = env("DATABASE_URL")\n'
+        '  relationMode = "prisma"\n}\n')})
+    assert detect(mysql)["database_kind_why"] == 'prisma/schema.prisma: provider = "mysql"'
+    # No config names it: the URL's scheme, else the driver in package.json.
+    plain = {"drizzle.config.ts": "export default {};\n",
+             "package.json": '{"dependencies": {"better-sqlite3": "11.7.0", "next": "15.1.0"}}\n'}
+    by_url = app(tmp_path / "b", "turso-drizzle", **plain, **{".env": "DATABASE_URL=file:./dev.db\n"})
+    assert detect(by_url)["database_kind_why"] == "DATABASE_URL is a file: URL"
+    by_driver = app(tmp_path / "c", "turso-drizzle", **plain)
+    assert (detect(by_driver)["database_kind"], detect(by_driver)["database_kind_why"]) == (
+        "sqlite", "package.json depends on better-sqlite3")
+    assert detect(app(tmp_path / "d", "prisma-authjs"))["database_kind"] == "postgresql"
+
+
+def test_a_libsql_app_leaves_the_database_clauses_unverified_not_failed(tmp_path: Path) -> None:
+    project = app(tmp_path, "turso-drizzle", **{".env.local": TURSO_ENV})
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    clause = ('database: the app\'s database is libSQL (Turso) (drizzle.config.ts: dialect "turso"); '
+              "deploy-check checks PostgreSQL only")
+    for check_id in ("DB001", "DB002", "DB003", "DB004", "DB005", "DB006"):
+        assert found[check_id]["status"] == "skip", found[check_id]
+        assert "libSQL (Turso)" in found[check_id]["message"], found[check_id]
+    assert not found["DB001"]["fix"] and "local-db" not in found["DB001"]["hint"]
+    assert report["unverified"].count(clause) == 1
+    assert report["verdict"] == "ready"
+    assert "TursoCanarySignature" not in json.dumps(report)
+
+
+@pytest.mark.parametrize("command", ["schema", "local-db"])
+def test_provision_says_it_provisions_postgresql_only(tmp_path: Path, command: str) -> None:
+    project = app(tmp_path, "turso-drizzle", **{".env.local": TURSO_ENV})
+    done = run_cli("provision", command, "--project", str(project))
+    assert done.returncode == 2, done.stderr
+    assert ('the app\'s database is libSQL (Turso) (drizzle.config.ts: dialect "turso"): '
+            "deploy-check provisions PostgreSQL only") in done.stderr
+    assert not (project / ".deploy-check").exists()
+
+
+def test_a_mysql_migration_in_a_postgresql_app_is_named_as_such(tmp_path: Path) -> None:
+    project = app(tmp_path, "prisma-mysql-history")
+    assert detect(project)["database_kind"] == "postgresql"
+    _code, report = run_json(project, "--only", "DB004")
+    db004 = checks(report)["DB004"]
+    assert db004["status"] == "fail"
+    assert db004["message"].startswith(
+        "MySQL syntax in a PostgreSQL migration: prisma/migrations/0_init/migration.sql:2 ")
+    assert not db004["fix"] and "Regenerate the migration for PostgreSQL" in db004["hint"]
