@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.project import detectors as d
+from checks.project.auth import auth_provider
 from checks.project.database import database_var, drizzle_config, schema_source
 from checks.project.dialect import database_kind
 from checks.project.model import EnvFileFact, ProjectModel
@@ -27,22 +28,6 @@ from checks.project.workspace import package_manager, workspace_packages
 
 if TYPE_CHECKING:
     from checks.project.config import Config
-
-
-def _auth(config: Config, deps: set[str], keys: Mapping[str, str]) -> tuple[str | None, str]:
-    if config.auth_provider != "auto":
-        return config.auth_provider, "deploy-check.toml: [auth] provider"
-    for provider, packages in d.AUTH_SDKS:
-        for package_name in packages:
-            if package_name in deps:
-                return provider, f"package.json depends on {package_name}"
-    for provider, names in d.AUTH_KEYS:
-        for name in names:
-            if name in keys:
-                return provider, f"{name} in {keys[name]}"
-    if config.auth_issuer:
-        return "oidc", "deploy-check.toml: [auth] issuer"
-    return None, "no auth SDK in package.json and no auth provider's keys in the env files"
 
 
 def _sentry(root: Path, config: Config, deps: set[str],
@@ -123,7 +108,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         keys.setdefault(key, name)
     for key in environ:
         keys.setdefault(key, "the process environment")
-    model.auth_provider, model.auth_why = _auth(config, deps, keys)
+    model.auth_provider, model.auth_why = auth_provider(root, config, homes, package, keys)
     model.sentry_required, model.sentry_why = _sentry(root, config, deps, file_keys)
     model.dev_command, model.dev_why = _dev_command(config, package, model.package_manager)
     if model.dev_command and not config.dev_command:

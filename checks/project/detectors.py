@@ -118,9 +118,21 @@ AUTH_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("clerk", ("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY")),
     ("better-auth", ("BETTER_AUTH_SECRET",)),
     ("kinde", ("KINDE_ISSUER_URL", "KINDE_CLIENT_ID")),
-    ("authjs", ("AUTH_SECRET", "NEXTAUTH_SECRET")),
+    ("authjs", ("NEXTAUTH_SECRET", "NEXTAUTH_URL")),
     ("supabase", ("NEXT_PUBLIC_SUPABASE_URL",)),
 )
+
+# Where apps keep their auth code (Auth.js `auth.ts`, create-t3-app `src/server/auth/`,
+# the Next.js docs' authentication guide `app/lib/session.ts`), read for their imports.
+AUTH_FILES = ("auth.ts", "auth.js", "auth.config.ts", "src/auth.ts", "src/auth.config.ts",
+              "lib/auth.ts", "lib/auth.js", "src/lib/auth.ts", "src/lib/auth.js", "app/lib/session.ts",
+              "src/app/lib/session.ts", "lib/session.ts", "src/lib/session.ts", "lib/jwt.ts",
+              "src/lib/jwt.ts", "middleware.ts", "src/middleware.ts", "server/auth.ts",
+              "src/server/auth.ts", "src/server/auth/config.ts", "src/server/auth/index.ts")
+IMPORT_FROM = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)["'](?P<package>(?:@[\w.-]+/)?[\w.-]+)""",
+                         re.MULTILINE)
+# Libraries an app signs its own sessions with: custom auth, no provider to ask.
+CUSTOM_AUTH_LIBS = ("jose", "jsonwebtoken", "iron-session")
 
 # What says an app uses Sentry: the SDK, its config files, the Next.js wrapper.
 SENTRY_PACKAGE_PREFIX = "@sentry/"

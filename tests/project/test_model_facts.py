@@ -135,3 +135,25 @@ def test_a_mysql_migration_in_a_postgresql_app_is_named_as_such(tmp_path: Path) 
     assert db004["message"].startswith(
         "MySQL syntax in a PostgreSQL migration: prisma/migrations/0_init/migration.sql:2 ")
     assert not db004["fix"] and "Regenerate the migration for PostgreSQL" in db004["hint"]
+
+
+# -- 3. The auth provider comes from an SDK or the app's imports -------------------------
+
+
+def test_auth_secret_in_an_app_signing_its_own_jwts_is_custom_auth(tmp_path: Path) -> None:
+    project = app(tmp_path, "jose-custom-auth", **{".env.local": "AUTH_SECRET=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0\n"})
+    model = detect(project)
+    assert model["auth_provider"] is None
+    assert model["auth_why"].startswith("custom auth: src/lib/auth.ts signs its own sessions with jose")
+    _code, report = run_json(project, "--only", "auth")
+    assert checks(report)["AUTH001"]["status"] == "skip"
+    assert not any(check["status"] == "fail" for check in report["checks"])
+
+
+def test_an_sdk_imported_by_the_apps_auth_file_names_the_provider(tmp_path: Path) -> None:
+    # A vendored or hoisted next-auth: not in the app's package.json, imported by auth.ts.
+    project = app(tmp_path, "jose-custom-auth", **{
+        "auth.ts": 'import NextAuth from "next-auth";\nimport GitHub from "next-auth/providers/github";\n'
+                   "export const { handlers, auth } = NextAuth({ providers: [GitHub] });\n"})
+    model = detect(project)
+    assert (model["auth_provider"], model["auth_why"]) == ("authjs", "auth.ts imports next-auth")
