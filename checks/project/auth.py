@@ -47,9 +47,9 @@ def auth_provider(root: Path, config: Config, homes: list[Path], package: Mappin
                     return provider, f"{where} depends on {package_name}"
     imports = _imports(root, homes)
     for file_name, imported in imports:
-        provider = _sdk(imported)
-        if provider:
-            return provider, f"{file_name} imports {imported}"
+        sdk = _sdk(imported)
+        if sdk:
+            return sdk, f"{file_name} imports {imported}"
     own = [(file_name, imported) for file_name, imported in imports if imported in d.CUSTOM_AUTH_LIBS]
     direct = sorted(dependencies(package).intersection(d.CUSTOM_AUTH_LIBS))
     if own or direct:
