@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from checks.project import discover
 from checks.project.config import Config
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
+from checks.project.examples import find_example
 from checks.project.reading import read_small
 from checks.project.state import find_monitoring_deferral
+from checks.project.workspace import package_manager
 from checks.support.envfile import EnvFile, read_env_file
 from checks.support.files import STATE_LIMIT, UnreadableFile, read_text
 from checks.support.secrets import Masker, secret_values, secrets_in_text
@@ -97,7 +99,16 @@ class Context:
         try:
             return path.relative_to(self.project).as_posix()
         except ValueError:
-            return str(path)
+            pass
+        # A file of the app's monorepo (packages/db/.env.example) as `../../packages/db/…`.
+        if self._workspace is not None and path.is_relative_to(self._workspace):
+            return Path(os.path.relpath(path, self.project)).as_posix()
+        return str(path)
+
+    @cached_property
+    def _workspace(self) -> Path | None:
+        _manager, where, _why = package_manager(self.project)
+        return None if where in (None, ".") else (self.project / where).resolve()
 
     @property
     def env_pinned(self) -> bool:
@@ -119,10 +130,8 @@ class Context:
         if self.config.example_file:
             return self.path(self.config.example_file)
 
-        for name in EXAMPLE_FILES:
-            if self.path(name).exists():
-                return self.path(name)
-        return self.path(EXAMPLE_FILES[0])
+        found = find_example(self.project)
+        return found if found is not None else self.path(EXAMPLE_FILES[0])
 
     @property
     def state_path(self) -> Path:

@@ -12,6 +12,9 @@ import re
 NEXT_DEV_ENV_FILES = (".env.development.local", ".env.local", ".env.development", ".env")
 # The example that documents the variables, first found wins (DESIGN.md).
 EXAMPLE_FILES = (".env.local.example", ".env.example", ".env.sample", ".env.template")
+# Other names apps give it, counted where their README or a package.json script copies
+# them (`cp env.example .env`, Symfony-style `.env.dist`, dotenv-defaults' `.env.defaults`).
+COPIED_EXAMPLE_FILES = ("env.example", "example.env", ".env.dist", ".env.defaults")
 # Env files that can hold secrets and must be git-ignored (DESIGN.md ENV006). The Sentry
 # wizard writes SENTRY_AUTH_TOKEN to `.env.sentry-build-plugin` and tells the user not to
 # commit it (getsentry/sentry-wizard src/nextjs/nextjs-wizard.ts).

@@ -157,3 +157,29 @@ def test_an_sdk_imported_by_the_apps_auth_file_names_the_provider(tmp_path: Path
                    "export const { handlers, auth } = NextAuth({ providers: [GitHub] });\n"})
     model = detect(project)
     assert (model["auth_provider"], model["auth_why"]) == ("authjs", "auth.ts imports next-auth")
+
+
+# -- 4. Example files named as apps name them ------------------------------------------
+
+
+def test_an_example_the_readme_copies_is_the_example(tmp_path: Path) -> None:
+    project = app(tmp_path, "env-example-readme", **{".env.local": "NEXT_PUBLIC_PLAUSIBLE_DOMAIN=linkboard.app\n"})
+    assert detect(project)["example_file"] == "env.example"
+    _code, report = run_json(project, "--only", "ENV002,ENV003")
+    found = checks(report)
+    assert found["ENV002"]["status"] == "pass" and found["ENV002"]["message"].startswith("env.example documents 2 keys")
+    assert found["ENV003"]["status"] == "fail" and "DATABASE_URL" in found["ENV003"]["message"]
+    # Not copied by anyone: a `.env.defaults` may be real defaults, not an example.
+    (project / "env.example").rename(project / ".env.defaults")
+    assert detect(project)["example_file"] is None
+
+
+def test_a_monorepo_app_takes_the_example_of_the_package_that_owns_the_database(tmp_path: Path) -> None:
+    root = app(tmp_path, "pnpm-monorepo", **{"packages/db/.env.example": "# Neon pooled URL\nPOSTGRES_URL=\n"})
+    project = root / "apps" / "web"
+    (project / ".env.example").unlink()
+    assert detect(project)["example_file"] == "../../packages/db/.env.example"
+    _code, report = run_json(project, "--only", "ENV002,ENV003")
+    found = checks(report)
+    assert found["ENV002"]["status"] == "pass"
+    assert found["ENV003"]["status"] == "fail" and "POSTGRES_URL" in found["ENV003"]["message"]
