@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from checks.project import detectors as d
 from checks.project.auth import auth_provider
-from checks.project.database import database_var, drizzle_config, schema_source
+from checks.project.database import database_var, drizzle_config, schema_source, second_database_var
 from checks.project.dialect import database_kind
 from checks.project.model import EnvFileFact, ProjectModel
 from checks.project.reading import (
@@ -100,6 +100,8 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         file_keys += [(example[0], key) for key in example_keys]
     model.database_var, model.database_var_why = database_var(
         root, config, package, drizzle, file_keys, environ, homes)
+    model.second_database_var, model.second_database_var_why = second_database_var(
+        root, homes, model.database_var, model.database_var_why)
     model.database_kind, model.database_kind_why = database_kind(
         root, homes, package, drizzle, model.database_var, settings or {})
     model.schema, model.schema_why = schema_source(root, config, drizzle, package, workspace, settings or {}, homes)

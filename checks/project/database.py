@@ -270,3 +270,35 @@ def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
             return SchemaFact("sql", name, f"{name} exists"), ""
     return None, (f"no schema source: looked for {', '.join(f + '/' for f in looked)} and "
                   "schema.sql")
+
+
+
+def _runtime_client_var(root: Path, homes: list[Path]) -> tuple[str, str] | None:
+    """(variable, why) the app's runtime database client reads (src/db/index.ts, lib/db.ts…)."""
+    for home in homes:
+        for name in d.RUNTIME_DB_FILES:
+            text = read_small(home / name)
+            if not text:
+                continue
+            calls = [env_references(text[m.end(): m.end() + 300].split(")")[0] + ")")
+                     for m in d.RUNTIME_DB_CALL.finditer(text)]
+            named = [found[0] for found in calls if found]
+            # `const connectionString = process.env.X; postgres(connectionString)`.
+            named += [ref for ref in env_references(text) if d.DATABASE_LIKE.search(ref)]
+            if named:
+                return named[0], f"{relative(root, home / name)}: the app's runtime client reads {named[0]}"
+    return None
+
+
+def second_database_var(root: Path, homes: list[Path], database_var: str | None, why: str) -> tuple[str | None, str]:
+    """The other variable the app reads its database from, when its runtime client reads
+    another one than drizzle.config (drizzle-kit's): both are checked (DB001/DB002); the
+    schema checks use drizzle.config's. (Prisma's `directUrl` is not read yet.)"""
+    if database_var is None:
+        return None, ""
+    if "drizzle.config" not in why:
+        return None, ""
+    runtime = _runtime_client_var(root, homes)
+    if runtime and runtime[0] != database_var:
+        return runtime
+    return None, ""

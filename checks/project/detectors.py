@@ -46,6 +46,15 @@ PRISMA_CONFIG_MIGRATIONS_PATH = re.compile(r"""["']?\bpath["']?\s*:\s*""" + PRIS
 PRISMA_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.DOTALL)
 PRISMA_URL_ENV = re.compile(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""",
                             re.MULTILINE)
+# Where apps create their runtime database client (drizzle docs "Get started": src/db/index.ts;
+# create-t3-app src/server/db.ts; Vercel templates lib/db.ts), and the calls that take the URL:
+# postgres(url), neon(url), drizzle(url | {connection}), new Pool({ connectionString }), createPool.
+RUNTIME_DB_FILES = ("src/db/index.ts", "src/db/index.js", "src/db/client.ts", "src/db/db.ts", "src/db.ts",
+                    "db/index.ts", "db/client.ts", "lib/db.ts", "lib/db.js", "lib/db/index.ts",
+                    "src/lib/db.ts", "src/lib/db/index.ts", "src/server/db.ts", "src/server/db/index.ts",
+                    "server/db.ts", "src/index.ts", "src/client.ts")
+RUNTIME_DB_CALL = re.compile(r"""\b(?:postgres|neon|drizzle|Pool|Client|createPool|createClient|Sql|SQL)\s*\(""")
+DATABASE_LIKE = re.compile(r"DATABASE|POSTGRES|_DB_|^DB_|DB_URL|PG_?URL")
 PRISMA_PROVIDER = re.compile(r"""^\s*provider\s*=\s*["'](?P<provider>\w+)["']""", re.MULTILINE)
 # process.env.X, process.env["X"], env("X") / env('X') and Bun/Deno-style env.X
 ENV_REFERENCE = re.compile(

@@ -40,6 +40,9 @@ class ProjectModel:
     example_file: str | None = None
     database_var: str | None = None
     database_var_why: str = ""
+    # The runtime client's variable where it is not drizzle.config's: DB001/DB002 check both.
+    second_database_var: str | None = None
+    second_database_var_why: str = ""
     # postgresql, sqlite, libsql, mysql, … (detectors.DATABASE_NAMES); None: nothing named it
     database_kind: str | None = None
     database_kind_why: str = ""

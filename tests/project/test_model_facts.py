@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -183,3 +184,36 @@ def test_a_monorepo_app_takes_the_example_of_the_package_that_owns_the_database(
     found = checks(report)
     assert found["ENV002"]["status"] == "pass"
     assert found["ENV003"]["status"] == "fail" and "POSTGRES_URL" in found["ENV003"]["message"]
+
+
+# -- 5. Runtime URL and migration URL -----------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_a_dead_runtime_url_fails_even_when_the_migration_url_works(tmp_path: Path, fresh_db: str) -> None:
+    dead = f"postgresql://app:pw-canary-4@127.0.0.1:{_closed_port()}/tasks"
+    project = app(tmp_path, "drizzle-direct-url", **{".env.local": f"DIRECT_URL={fresh_db}\nDATABASE_URL={dead}\n"})
+    model = detect(project)
+    assert model["database_var"] == "DIRECT_URL"
+    assert (model["second_database_var"], model["second_database_var_why"]) == (
+        "DATABASE_URL", "src/db/index.ts: the app's runtime client reads DATABASE_URL")
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    assert found["DB001"]["status"] == "pass" and "DATABASE_URL" in found["DB001"]["message"]
+    assert found["DB002"]["status"] == "fail"
+    assert found["DB002"]["message"].startswith("DATABASE_URL (src/db/index.ts: the app's runtime client "
+                                                "reads DATABASE_URL): 127.0.0.1:")
+    assert "connection refused" in found["DB002"]["message"]
+    assert "pw-canary-4" not in json.dumps(report)
+    # Both alive: the schema checks read drizzle-kit's database (DIRECT_URL).
+    (project / ".env.local").write_text(f"DIRECT_URL={fresh_db}\nDATABASE_URL={fresh_db}\n")
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    assert found["DB002"]["status"] == "pass"
+    assert found["DB004"]["status"] == "fail" and "tasks" in found["DB004"]["message"]
