@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from checks.project import discover
 from checks.project.config import Config
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
-from checks.project.examples import find_example
+from checks.project.examples import find_example, tools_env_file
 from checks.project.reading import read_small
 from checks.project.state import find_monitoring_deferral
 from checks.project.workspace import package_manager
@@ -118,10 +118,17 @@ class Context:
     @property
     def env_path(self) -> Path:
         """The file the user fills (and `provision env` writes): the pinned one, else
-        `.env.local`, the one Next.js meant for local values."""
+        `.env.local`, the one Next.js meant for local values, or `.env` where the app's own
+        tools read only that (checks/project/examples.py tools_env_file)."""
         if self.env_file_override is not None:
             return self.env_file_override
-        return self.path(self.config.env_file or ".env.local")
+        return self.path(self.config.env_file or self.default_env_name)
+
+    @cached_property
+    def default_env_name(self) -> str:
+        """`.env.local`, or `.env` where the app's own tools read that one only."""
+        found = tools_env_file(self.project)
+        return found[0] if found else ".env.local"
 
     @property
     def example_path(self) -> Path:

@@ -18,6 +18,7 @@ from checks.project import detectors as d
 from checks.project.auth import auth_provider
 from checks.project.database import database_var, drizzle_config, schema_source, second_database_var
 from checks.project.dialect import database_kind
+from checks.project.examples import tools_env_file
 from checks.project.model import EnvFileFact, ProjectModel
 from checks.project.reading import (
     dependencies,
@@ -86,6 +87,10 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     model.env_files = [EnvFileFact(name, len(keys)) for name, keys in loaded]
     example_keys = list(example[1]) if example else []
     model.example_file = example[0] if example else None
+    if config.env_file:
+        model.env_file, model.env_file_why = config.env_file, "deploy-check.toml: [project] env_file"
+    elif (tools := tools_env_file(root)) is not None:
+        model.env_file, model.env_file_why = tools
 
     package = package_json(root)
     deps = dependencies(package)

@@ -12,6 +12,10 @@ import re
 NEXT_DEV_ENV_FILES = (".env.development.local", ".env.local", ".env.development", ".env")
 # The example that documents the variables, first found wins (DESIGN.md).
 EXAMPLE_FILES = (".env.local.example", ".env.example", ".env.sample", ".env.template")
+# A config file that loads `.env` through dotenv (dotenv README: `import 'dotenv/config'`,
+# `require('dotenv').config()`, `config({ path: '.env' })`).
+DOTENV_LOADS_DOTENV = re.compile(
+    r"""["']dotenv/config["']|\bconfig\(\s*\)|\bconfig\(\s*\{\s*path\s*:\s*["'](?:\./)?\.env["']""")
 # Other names apps give it, counted where their README or a package.json script copies
 # them (`cp env.example .env`, Symfony-style `.env.dist`, dotenv-defaults' `.env.defaults`).
 COPIED_EXAMPLE_FILES = ("env.example", "example.env", ".env.dist", ".env.defaults")

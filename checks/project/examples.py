@@ -50,3 +50,19 @@ def find_example(root: Path) -> Path | None:
         if found is not None:
             return found
     return None
+
+
+def tools_env_file(root: Path) -> tuple[str, str] | None:
+    """(".env", why) where the app's own tools read `.env` only: its drizzle.config loads
+    it through dotenv (`import "dotenv/config"`, `config({ path: ".env" })`) and neither
+    that config nor the README speak of `.env.local`. drizzle-kit would not see a value in
+    `.env.local`, so that is where hints and `provision env` write. None: `.env.local`."""
+    found = drizzle_config(root)
+    if found is None:
+        return None
+    name, text = found
+    if not d.DOTENV_LOADS_DOTENV.search(text) or ".env.local" in text or "loadEnvConfig" in text:
+        return None
+    if any(".env.local" in (read_small(root / readme) or "") for readme in README_NAMES):
+        return None
+    return ".env", f"{name} loads .env through dotenv (drizzle-kit reads no .env.local)"

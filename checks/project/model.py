@@ -38,6 +38,8 @@ class ProjectModel:
     # Env files the app loads, highest priority first (Next.js `next dev` order).
     env_files: list[EnvFileFact] = field(default_factory=list)
     example_file: str | None = None
+    env_file: str = ".env.local"  # the file hints name and `provision env` writes
+    env_file_why: str = "Next.js's file for local values"
     database_var: str | None = None
     database_var_why: str = ""
     # The runtime client's variable where it is not drizzle.config's: DB001/DB002 check both.

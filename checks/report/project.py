@@ -26,6 +26,7 @@ def render_console(model: ProjectModel) -> str:
         "",
         _line("app", "yes" if model.looks_like_app else "no", model.looks_like_app_why),
         _line("env files", env_files, "highest priority first, below the process environment"),
+        _line("env file", model.env_file, model.env_file_why),
         _line("example", model.example_file, "" if model.example_file else
               "looked for .env.local.example, .env.example, .env.sample, .env.template"),
         _line("database var", model.database_var, model.database_var_why),

@@ -217,3 +217,22 @@ def test_a_dead_runtime_url_fails_even_when_the_migration_url_works(tmp_path: Pa
     found = checks(report)
     assert found["DB002"]["status"] == "pass"
     assert found["DB004"]["status"] == "fail" and "tasks" in found["DB004"]["message"]
+
+
+# -- 6. The env file the app's own tools read ---------------------------------------------
+
+
+def test_hints_and_provision_env_write_the_dotenv_the_apps_tools_read(tmp_path: Path) -> None:
+    project = app(tmp_path, "drizzle-dotenv-only")
+    model = detect(project)
+    assert (model["env_file"], model["env_file_why"]) == (
+        ".env", "drizzle.config.ts loads .env through dotenv (drizzle-kit reads no .env.local)")
+    _code, report = run_json(project, "--only", "ENV001")
+    assert "Create .env from .env.example" in checks(report)["ENV001"]["hint"]
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 0, done.stderr
+    assert (project / ".env").is_file() and not (project / ".env.local").exists()
+    assert "SESSION_SECRET=" in (project / ".env").read_text()
+    # A README that tells the user to use .env.local keeps Next.js's file.
+    (project / "README.md").write_text("cp .env.example .env.local\n")
+    assert detect(project)["env_file"] == ".env.local"
