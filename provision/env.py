@@ -130,7 +130,7 @@ def _target(ctx: Context) -> Path:
     """The file to write. A symlink is written through only when it stays inside the
     project (its target keeps its owner and mode); one that leaves the project is refused:
     deploy-check does not write secrets to places outside the app it was pointed at."""
-    path = ctx.env_file_override or ctx.project / (ctx.config.env_file or ".env.local")
+    path = ctx.env_file_override or ctx.project / (ctx.config.env_file or ctx.default_env_name)
     if not path.is_symlink():
         return ctx.env_path
     resolved = path.resolve()

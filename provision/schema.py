@@ -40,6 +40,7 @@ from checks.core.db import app_search_path, open_connection
 from checks.core.model import listed, plural
 from checks.core.sources import read_schema, schema_paths
 from checks.migrations import migrator_for
+from checks.schema.dialect import foreign_syntax
 from checks.schema.facts import parsed_schema, table_columns
 from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
 from checks.support.pgurl import InvalidDatabaseUrl
@@ -77,7 +78,9 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             # holds only schemas the guard has nothing against): enough to see it applied.
             parsed = parsed_schema(ctx, complete=complete) if whole else None
         except SchemaSyntaxError as exc:
-            raise ProvisionFailed(f"{exc} — nothing was sent to the database") from None
+            foreign = foreign_syntax(ctx, exc)
+            raise ProvisionFailed(f"{foreign + ': ' if foreign else ''}{exc} — nothing was sent "
+                                  "to the database") from None
         try:
             return await _guarded_apply(ctx, options, parsed, paths)
         except _NeedsStatements:

@@ -74,6 +74,8 @@ def _provision(name: str, project: Path, *, example: Path | None = None, force: 
 
     ctx = _context(project, example=example)
     _refuse_non_app(ctx, force)
+    if name in ("schema", "local-db") and ctx.model.other_database:
+        raise DeployCheckError(f"{ctx.model.other_database}: deploy-check provisions PostgreSQL only")
     target = _database_target(ctx) if name == "schema" else None
     if name == "env":
         target = f"target: {ctx.rel(ctx.env_path)} from {ctx.rel(ctx.example_path)} in {ctx.project}"

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from checks.project import discover
 from checks.project.config import Config
-from checks.project.detectors import DBMATE_ENV, EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
+from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
+from checks.project.examples import find_example, tools_env_file
 from checks.project.reading import read_small
 from checks.project.state import find_monitoring_deferral
+from checks.project.workspace import package_manager
 from checks.support.envfile import EnvFile, read_env_file
 from checks.support.files import STATE_LIMIT, UnreadableFile, read_text
 from checks.support.secrets import Masker, secret_values, secrets_in_text
@@ -104,7 +106,16 @@ class Context:
         try:
             return path.relative_to(self.project).as_posix()
         except ValueError:
-            return str(path)
+            pass
+        # A file of the app's monorepo (packages/db/.env.example) as `../../packages/db/…`.
+        if self._workspace is not None and path.is_relative_to(self._workspace):
+            return Path(os.path.relpath(path, self.project)).as_posix()
+        return str(path)
+
+    @cached_property
+    def _workspace(self) -> Path | None:
+        _manager, where, _why = package_manager(self.project)
+        return None if where in (None, ".") else (self.project / where).resolve()
 
     @property
     def env_pinned(self) -> bool:
@@ -114,10 +125,17 @@ class Context:
     @property
     def env_path(self) -> Path:
         """The file the user fills (and `provision env` writes): the pinned one, else
-        `.env.local`, the one Next.js meant for local values."""
+        `.env.local`, the one Next.js meant for local values, or `.env` where the app's own
+        tools read only that (checks/project/examples.py tools_env_file)."""
         if self.env_file_override is not None:
             return self.env_file_override
-        return self.path(self.config.env_file or ".env.local")
+        return self.path(self.config.env_file or self.default_env_name)
+
+    @cached_property
+    def default_env_name(self) -> str:
+        """`.env.local`, or `.env` where the app's own tools read that one only."""
+        found = tools_env_file(self.project)
+        return found[0] if found else ".env.local"
 
     @property
     def example_path(self) -> Path:
@@ -126,10 +144,8 @@ class Context:
         if self.config.example_file:
             return self.path(self.config.example_file)
 
-        for name in EXAMPLE_FILES:
-            if self.path(name).exists():
-                return self.path(name)
-        return self.path(EXAMPLE_FILES[0])
+        found = find_example(self.project)
+        return found if found is not None else self.path(EXAMPLE_FILES[0])
 
     @property
     def state_path(self) -> Path:
@@ -168,7 +184,7 @@ class Context:
                         env_files=[(self.rel(f.path), f.parsed.keys if f.parsed else [])
                                    for f in self.env_files],
                         example=example, environ=self.environ,
-                        settings={k: self.env[k] for k in DBMATE_ENV if self.env.get(k)})
+                        settings=self.env)
 
     # -- values --------------------------------------------------------------
     @cached_property

@@ -30,15 +30,16 @@ def database_timeout(ctx: Context) -> float:
     return ctx.config.database_timeout or ctx.timeout
 
 
-async def open_connection(ctx: Context, *, autocommit: bool = True,
-                          dbname: str | None = None) -> psycopg.AsyncConnection[tuple[Any, ...]]:
+async def open_connection(ctx: Context, *, autocommit: bool = True, dbname: str | None = None,
+                          raw_url: str | None = None) -> psycopg.AsyncConnection[tuple[Any, ...]]:
     """A new connection to DATABASE_URL (for a provisioner's own transaction; checks use
     `shared_connection`). Name lookup and connection together are bounded by the database
     timeout, and the password joins `ctx.masker`. The caller closes it. Raises
     InvalidDatabaseUrl, TimeoutError or psycopg.OperationalError (mask its text with
     `ctx.mask`; `classify_error` names the kind). `dbname` connects to another database
-    of the same server (DB005's scratch database)."""
-    url = parse_database_url(database_url(ctx))
+    of the same server (DB005's scratch database); `raw_url` another URL of the app's
+    (the runtime client's, model.second_database_var)."""
+    url = parse_database_url(database_url(ctx) if raw_url is None else raw_url)
     if url.password:
         ctx.masker.add([url.password])
     timeout = database_timeout(ctx)

@@ -16,13 +16,20 @@ psycopg is imported inside the functions that need it: an env-only run never loa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from checks.core.context import Context
 from checks.core.db import database_timeout, database_url, url_var
-from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified, warned
+from checks.core.model import Outcome, Spec, Status, failed, passed, skipped, unverified, warned
 from checks.core.registry import check
-from checks.database.facts import DatabaseFacts, ErrorKind, _server_reason, database_facts
+from checks.database.facts import (
+    DatabaseFacts,
+    ErrorKind,
+    _server_reason,
+    database_facts,
+    second_database_facts,
+)
 from checks.support.hosts import is_loopback
 from checks.support.pgurl import TLS_REQUIRING_SSLMODES, InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
@@ -30,6 +37,9 @@ from checks.support.placeholders import is_placeholder
 FIX_LOCAL_DB = "deploy-check provision local-db"
 CONSOLE_HINT = ("copy the connection string from your provider's console (Neon: project "
                 "dashboard → Connect; Supabase: Connect → Connection string)")
+
+OTHER_DATABASE_HINT = ("Check this database with its own tools (drizzle-kit, prisma, turso); "
+                       "deploy-check's database and schema checks read PostgreSQL only.")
 
 DB001 = Spec(
     "DB001", "database", "DATABASE_URL is a real PostgreSQL connection string",
@@ -72,12 +82,34 @@ def _in(source: str | None) -> str:
 
 @check(DB001)
 def url_is_real(ctx: Context) -> Outcome:
+    if ctx.model.other_database:
+        # No PostgreSQL to start or URL to fix: neither the catalogue's fix nor its hint applies.
+        return replace(unverified(f"database: {ctx.model.other_database}; deploy-check checks "
+                                  "PostgreSQL only", kind=ctx.model.database_kind),
+                       hint=OTHER_DATABASE_HINT, fix="")
     if ctx.model.database_var is None:
         # Checking a variable the app never reads would prove nothing about its database.
         return unverified(f"database: {ctx.model.database_var_why}",
                           "set [database] url_var in deploy-check.toml if the app has a database")
-    name = url_var(ctx)
-    raw = database_url(ctx)
+    first = _judge_url(ctx, url_var(ctx), database_url(ctx), ctx.model.database_var_why)
+    second = ctx.model.second_database_var
+    if second is None:
+        return first
+    return both(first, second, _judge_url(ctx, second, ctx.value(second), ctx.model.second_database_var_why))
+
+
+def both(first: Outcome, name: str, second: Outcome) -> Outcome:
+    """One outcome for the app's two database variables (drizzle-kit's and the runtime
+    client's): a failure of either fails, and the message names both."""
+    details = {**first.details, "also": {name: second.details}}
+    bad = [o for o in (first, second) if o.status is not Status.PASS]
+    if not bad:
+        return passed(f"{first.message}; {second.message}", **details)
+    worst = next((o for o in bad if o.status is Status.FAIL), bad[0])
+    return Outcome(worst.status, "; ".join(o.message for o in bad), details, worst.hint, worst.fix)
+
+
+def _judge_url(ctx: Context, name: str, raw: str, why: str) -> Outcome:
     source = ctx.source_of(name)
     if not raw:
         looked = ", ".join(ctx.rel(f.path) for f in ctx.env_files) or ctx.rel(ctx.env_path)
@@ -95,7 +127,7 @@ def url_is_real(ctx: Context) -> Outcome:
         ctx.masker.add([url.password])
     ignored = list(url.ignored_parameters)
     extra = f"; ignoring {', '.join(ignored)} (not libpq parameters)" if ignored else ""
-    return passed(f"{name} (from {_in(source)}; {ctx.model.database_var_why}) points to "
+    return passed(f"{name} (from {_in(source)}; {why}) points to "
                   f"{url.display}{extra}", variable=name, source=source, host=url.host,
                   port=url.ports[0] if url.ports else None, database=url.database,
                   user=url.user, sslmode=url.sslmode, ignored_parameters=ignored)
@@ -176,7 +208,14 @@ def judge_reachable(facts: DatabaseFacts) -> Outcome:
 
 @check(DB002, needs=("DB001",), budget=_budget)
 async def database_reachable(ctx: Context) -> Outcome:
-    return judge_reachable(await database_facts(ctx))
+    first = judge_reachable(await database_facts(ctx))
+    second = ctx.model.second_database_var
+    if second is None:
+        return first
+    said = judge_reachable(await second_database_facts(ctx, second))
+    # Name the variable: two connection strings, two possible culprits.
+    said = replace(said, message=f"{second} ({ctx.model.second_database_var_why}): {said.message}")
+    return both(first, second, said)
 
 
 # -- DB003 -----------------------------------------------------------------------------

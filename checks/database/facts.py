@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from checks.core.context import Context
-from checks.core.db import database_timeout, database_url, shared_connection, url_var
+from checks.core.db import (
+    database_timeout,
+    database_url,
+    open_connection,
+    shared_connection,
+    url_var,
+)
 from checks.support.hosts import is_loopback
 from checks.support.pgmessages import classify
 from checks.support.pgurl import DatabaseUrl, InvalidDatabaseUrl, parse_database_url
@@ -112,27 +118,34 @@ async def _probe(connection: psycopg.AsyncConnection[tuple[Any, ...]]) -> float:
 
 
 
-async def collect_facts(ctx: Context) -> DatabaseFacts:
+async def collect_facts(ctx: Context, name: str | None = None) -> DatabaseFacts:
+    """The facts of the app's database URL, or of the variable `name` (the runtime
+    client's, on a connection of its own, closed at the end of the run)."""
     import psycopg  # start-up: only runs that reach a database load psycopg
 
     timeout = database_timeout(ctx)
-    raw = database_url(ctx)
+    raw = database_url(ctx) if name is None else ctx.value(name)
+    name = name or url_var(ctx)
     try:
         url = parse_database_url(raw) if raw and not is_placeholder(raw) else None
     except InvalidDatabaseUrl as exc:
-        return DatabaseFacts(timeout, url_problem=f"{url_var(ctx)} {exc}")
+        return DatabaseFacts(timeout, url_problem=f"{name} {exc}")
     if url is None:
         state = "is a placeholder" if raw else "is not set"
-        return DatabaseFacts(timeout, url_problem=f"{url_var(ctx)} {state}")
+        return DatabaseFacts(timeout, url_problem=f"{name} {state}")
     ctx.report_progress("DB002", f"connecting to {url.target}")
     started = time.perf_counter()
     try:
-        connection = await shared_connection(ctx)
+        if name == url_var(ctx):
+            connection = await shared_connection(ctx)
+        else:
+            connection = await open_connection(ctx, raw_url=raw)
+            ctx.add_cleanup(connection.close)
     except TimeoutError:
         return DatabaseFacts(timeout, url, error_kind=ErrorKind.TIMEOUT,
                              error=f"no answer within {timeout:g} s")
     except InvalidDatabaseUrl as exc:  # the value changed between the two parses: unlikely
-        return DatabaseFacts(timeout, url_problem=f"{url_var(ctx)} {exc}")
+        return DatabaseFacts(timeout, url_problem=f"{name} {exc}")
     except (psycopg.Error, OSError) as exc:
         text = ctx.mask(str(exc))
         return DatabaseFacts(timeout, url, error_kind=classify_error(text), error=text)
@@ -153,6 +166,10 @@ async def collect_facts(ctx: Context) -> DatabaseFacts:
 
 async def database_facts(ctx: Context) -> DatabaseFacts:
     return await ctx.fact("database", lambda: collect_facts(ctx))
+
+
+async def second_database_facts(ctx: Context, name: str) -> DatabaseFacts:
+    return await ctx.fact(f"database.{name}", lambda: collect_facts(ctx, name))
 
 
 # psycopg reports connection failures as OperationalError without a SQLSTATE, so the

@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.project import detectors as d
-from checks.project.database import database_var, drizzle_config, schema_source
+from checks.project.auth import auth_provider
+from checks.project.database import database_var, drizzle_config, schema_source, second_database_var
+from checks.project.dialect import database_kind
+from checks.project.examples import tools_env_file
 from checks.project.logins import login_methods
 from checks.project.model import EnvFileFact, ProjectModel
 from checks.project.reading import (
@@ -27,22 +30,6 @@ from checks.project.workspace import package_manager, workspace_packages
 
 if TYPE_CHECKING:
     from checks.project.config import Config
-
-
-def _auth(config: Config, deps: set[str], keys: Mapping[str, str]) -> tuple[str | None, str]:
-    if config.auth_provider != "auto":
-        return config.auth_provider, "deploy-check.toml: [auth] provider"
-    for provider, packages in d.AUTH_SDKS:
-        for package_name in packages:
-            if package_name in deps:
-                return provider, f"package.json depends on {package_name}"
-    for provider, names in d.AUTH_KEYS:
-        for name in names:
-            if name in keys:
-                return provider, f"{name} in {keys[name]}"
-    if config.auth_issuer:
-        return "oidc", "deploy-check.toml: [auth] issuer"
-    return None, "no auth SDK in package.json and no auth provider's keys in the env files"
 
 
 def _sentry(root: Path, config: Config, deps: set[str],
@@ -63,8 +50,7 @@ def _sentry(root: Path, config: Config, deps: set[str],
         text = read_small(root / name)
         if text and "withSentryConfig" in text:
             return True, f"{name} wraps the config in withSentryConfig"
-    if (root / ".env.sentry-build-plugin").is_file():
-        return True, ".env.sentry-build-plugin exists"
+    # A committed .env.sentry-build-plugin alone is a leaked token (ENV006), not a use of Sentry.
     for file_name, key in file_keys:
         if d.SENTRY_KEY.search(key):
             return True, f"{key} in {file_name}"
@@ -93,14 +79,19 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
              settings: Mapping[str, str] | None = None) -> ProjectModel:
     """The project model of the app at `root` (already resolved). `env_files` are the
     loaded env files (relative name, keys) highest priority first; `example` the example
-    file in use (relative name, keys) when there is one; `settings` the values of the few
-    tool settings discovery reads from the app's env (detectors.DBMATE_ENV)."""
+    file in use (relative name, keys) when there is one; `settings` the app's env values,
+    of which discovery reads only dbmate's settings (detectors.DBMATE_ENV) and the scheme
+    of the database URL; none is kept in the model."""
     environ = dict(os.environ) if environ is None else environ
     model = ProjectModel(root=root)
     loaded = [(name, list(keys)) for name, keys in env_files]
     model.env_files = [EnvFileFact(name, len(keys)) for name, keys in loaded]
     example_keys = list(example[1]) if example else []
     model.example_file = example[0] if example else None
+    if config.env_file:
+        model.env_file, model.env_file_why = config.env_file, "deploy-check.toml: [project] env_file"
+    elif (tools := tools_env_file(root)) is not None:
+        model.env_file, model.env_file_why = tools
 
     package = package_json(root)
     deps = dependencies(package)
@@ -115,13 +106,17 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         file_keys += [(example[0], key) for key in example_keys]
     model.database_var, model.database_var_why = database_var(
         root, config, package, drizzle, file_keys, environ, homes)
+    model.second_database_var, model.second_database_var_why = second_database_var(
+        root, homes, model.database_var, model.database_var_why)
+    model.database_kind, model.database_kind_why = database_kind(
+        root, homes, package, drizzle, model.database_var, settings or {})
     model.schema, model.schema_why = schema_source(root, config, drizzle, package, workspace, settings or {}, homes)
     keys: dict[str, str] = {}
     for name, key in file_keys:
         keys.setdefault(key, name)
     for key in environ:
         keys.setdefault(key, "the process environment")
-    model.auth_provider, model.auth_why = _auth(config, deps, keys)
+    model.auth_provider, model.auth_why = auth_provider(root, config, homes, package, keys)
     methods = login_methods(root, model.auth_provider)
     model.login_methods, model.login_where, model.login_why = list(methods.methods), methods.where, methods.why
     model.sentry_required, model.sentry_why = _sentry(root, config, deps, file_keys)

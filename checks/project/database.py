@@ -47,7 +47,7 @@ def _config_path(expr: str) -> str | None:
 
 
 
-def _prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[Path]:
+def prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[Path]:
     configured = (package or {}).get("prisma")
     names = list(d.PRISMA_SCHEMAS)
     if isinstance(configured, dict) and isinstance(configured.get("schema"), str):
@@ -70,7 +70,7 @@ def prisma_datasource(home: Path, package: Mapping[str, Any] | None,
     """(variable, why) from `datasource … { url = env("X") }` or prisma.config.ts in `home`
     (the project, or a workspace package of it), named relative to the project `root`."""
     root = root or home
-    for path in _prisma_schema_files(home, package):
+    for path in prisma_schema_files(home, package):
         schema_text = read_small(path) or ""
         for block in d.PRISMA_DATASOURCE.finditer(schema_text):
             found = d.PRISMA_URL_ENV.search(block.group("body"))
@@ -236,7 +236,7 @@ def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
         candidates.append((where, f"{name}: out = {folder!r}" if out else f"{name} (default out: drizzle)"))
         history = drizzle_history_table(text)
     for home in homes or [root]:
-        prisma_files = _prisma_schema_files(home, package_json(home) if home != root else package)
+        prisma_files = prisma_schema_files(home, package_json(home) if home != root else package)
         configured = prisma_config(home)
         if configured is not None and configured[2]:
             candidates.append((relative(root, home / configured[2]),
@@ -270,3 +270,35 @@ def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
             return SchemaFact("sql", name, f"{name} exists"), ""
     return None, (f"no schema source: looked for {', '.join(f + '/' for f in looked)} and "
                   "schema.sql")
+
+
+
+def _runtime_client_var(root: Path, homes: list[Path]) -> tuple[str, str] | None:
+    """(variable, why) the app's runtime database client reads (src/db/index.ts, lib/db.ts…)."""
+    for home in homes:
+        for name in d.RUNTIME_DB_FILES:
+            text = read_small(home / name)
+            if not text:
+                continue
+            calls = [env_references(text[m.end(): m.end() + 300].split(")")[0] + ")")
+                     for m in d.RUNTIME_DB_CALL.finditer(text)]
+            named = [found[0] for found in calls if found]
+            # `const connectionString = process.env.X; postgres(connectionString)`.
+            named += [ref for ref in env_references(text) if d.DATABASE_LIKE.search(ref)]
+            if named:
+                return named[0], f"{relative(root, home / name)}: the app's runtime client reads {named[0]}"
+    return None
+
+
+def second_database_var(root: Path, homes: list[Path], database_var: str | None, why: str) -> tuple[str | None, str]:
+    """The other variable the app reads its database from, when its runtime client reads
+    another one than drizzle.config (drizzle-kit's): both are checked (DB001/DB002); the
+    schema checks use drizzle.config's. (Prisma's `directUrl` is not read yet.)"""
+    if database_var is None:
+        return None, ""
+    if "drizzle.config" not in why:
+        return None, ""
+    runtime = _runtime_client_var(root, homes)
+    if runtime and runtime[0] != database_var:
+        return runtime
+    return None, ""

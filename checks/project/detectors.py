@@ -12,6 +12,13 @@ import re
 NEXT_DEV_ENV_FILES = (".env.development.local", ".env.local", ".env.development", ".env")
 # The example that documents the variables, first found wins (DESIGN.md).
 EXAMPLE_FILES = (".env.local.example", ".env.example", ".env.sample", ".env.template")
+# A config file that loads `.env` through dotenv (dotenv README: `import 'dotenv/config'`,
+# `require('dotenv').config()`, `config({ path: '.env' })`).
+DOTENV_LOADS_DOTENV = re.compile(
+    r"""["']dotenv/config["']|\bconfig\(\s*\)|\bconfig\(\s*\{\s*path\s*:\s*["'](?:\./)?\.env["']""")
+# Other names apps give it, counted where their README or a package.json script copies
+# them (`cp env.example .env`, Symfony-style `.env.dist`, dotenv-defaults' `.env.defaults`).
+COPIED_EXAMPLE_FILES = ("env.example", "example.env", ".env.dist", ".env.defaults")
 # Env files that can hold secrets and must be git-ignored (DESIGN.md ENV006). The Sentry
 # wizard writes SENTRY_AUTH_TOKEN to `.env.sentry-build-plugin` and tells the user not to
 # commit it (getsentry/sentry-wizard src/nextjs/nextjs-wizard.ts).
@@ -43,6 +50,15 @@ PRISMA_CONFIG_MIGRATIONS_PATH = re.compile(r"""["']?\bpath["']?\s*:\s*""" + PRIS
 PRISMA_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.DOTALL)
 PRISMA_URL_ENV = re.compile(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""",
                             re.MULTILINE)
+# Where apps create their runtime database client (drizzle docs "Get started": src/db/index.ts;
+# create-t3-app src/server/db.ts; Vercel templates lib/db.ts), and the calls that take the URL:
+# postgres(url), neon(url), drizzle(url | {connection}), new Pool({ connectionString }), createPool.
+RUNTIME_DB_FILES = ("src/db/index.ts", "src/db/index.js", "src/db/client.ts", "src/db/db.ts", "src/db.ts",
+                    "db/index.ts", "db/client.ts", "lib/db.ts", "lib/db.js", "lib/db/index.ts",
+                    "src/lib/db.ts", "src/lib/db/index.ts", "src/server/db.ts", "src/server/db/index.ts",
+                    "server/db.ts", "src/index.ts", "src/client.ts")
+RUNTIME_DB_CALL = re.compile(r"""\b(?:postgres|neon|drizzle|Pool|Client|createPool|createClient|Sql|SQL)\s*\(""")
+DATABASE_LIKE = re.compile(r"DATABASE|POSTGRES|_DB_|^DB_|DB_URL|PG_?URL")
 PRISMA_PROVIDER = re.compile(r"""^\s*provider\s*=\s*["'](?P<provider>\w+)["']""", re.MULTILINE)
 # process.env.X, process.env["X"], env("X") / env('X') and Bun/Deno-style env.X
 ENV_REFERENCE = re.compile(
@@ -69,6 +85,35 @@ DBMATE_TABLE = re.compile(r"""--migrations-table(?:=|\s+)["']?(?P<value>[^\s"']+
 DBMATE_ENV = ("DBMATE_MIGRATIONS_DIR", "DBMATE_MIGRATIONS_TABLE")
 DRIZZLE_DIALECT = re.compile(r"""["']?\b(?:dialect|driver)["']?\s*:\s*["'](?P<dialect>[\w-]+)["']""")
 
+# The database an app uses, by what names it (DESIGN.md "Discovery": deploy-check checks
+# PostgreSQL only). drizzle-kit `dialect` and legacy `driver` values (drizzle-kit
+# src/index.ts, Config: "postgresql" | "mysql" | "sqlite" | "turso" | "singlestore";
+# drivers "pg", "mysql2", "better-sqlite", "libsql", "turso", "d1-http", "expo").
+DRIZZLE_KINDS = {"postgresql": "postgresql", "pg": "postgresql", "pglite": "postgresql",
+                 "aws-data-api": "postgresql", "mysql": "mysql", "mysql2": "mysql",
+                 "singlestore": "singlestore", "sqlite": "sqlite", "better-sqlite": "sqlite",
+                 "d1-http": "sqlite", "d1": "sqlite", "expo": "sqlite", "durable-sqlite": "sqlite",
+                 "turso": "libsql", "libsql": "libsql"}
+# Prisma `datasource db { provider = "…" }` (prisma docs, schema reference: postgresql,
+# postgres, mysql, sqlite, sqlserver, mongodb, cockroachdb — the last speaks PostgreSQL's wire).
+PRISMA_KINDS = {"postgresql": "postgresql", "postgres": "postgresql", "cockroachdb": "postgresql",
+                "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "sqlserver", "mongodb": "mongodb"}
+# URL schemes that only another database's client takes: libsql's client `libsql:`/`file:`
+# (@libsql/client docs), Prisma's SQLite `file:`. A `mysql://` URL alone is not enough: in an
+# app that names no other database it is a wrong URL (DB001 fails it).
+URL_KINDS = {"file": "sqlite", "sqlite": "sqlite", "libsql": "libsql"}
+# Drivers in package.json, when no config names the dialect (npm package names).
+POSTGRES_DRIVERS = ("pg", "postgres", "@neondatabase/serverless", "@vercel/postgres",
+                    "@supabase/supabase-js", "pg-promise", "slonik", "@prisma/adapter-pg",
+                    "@prisma/adapter-neon", "@electric-sql/pglite", "kysely-postgres-js")
+OTHER_DRIVERS = (("@libsql/client", "libsql"), ("@prisma/adapter-libsql", "libsql"),
+                 ("better-sqlite3", "sqlite"), ("sqlite3", "sqlite"), ("mysql2", "mysql"),
+                 ("@planetscale/database", "mysql"), ("mssql", "sqlserver"), ("mongodb", "mongodb"),
+                 ("mongoose", "mongodb"))
+DATABASE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "singlestore": "SingleStore",
+                  "sqlite": "SQLite", "libsql": "libSQL (Turso)", "sqlserver": "SQL Server",
+                  "mongodb": "MongoDB"}
+
 # Auth SDKs in package.json, first match wins (a Neon Auth app also lists better-auth).
 # Package names: npm registry pages of each SDK.
 AUTH_SDKS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -89,9 +134,21 @@ AUTH_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("clerk", ("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY")),
     ("better-auth", ("BETTER_AUTH_SECRET",)),
     ("kinde", ("KINDE_ISSUER_URL", "KINDE_CLIENT_ID")),
-    ("authjs", ("AUTH_SECRET", "NEXTAUTH_SECRET")),
+    ("authjs", ("NEXTAUTH_SECRET", "NEXTAUTH_URL")),
     ("supabase", ("NEXT_PUBLIC_SUPABASE_URL",)),
 )
+
+# Where apps keep their auth code (Auth.js `auth.ts`, create-t3-app `src/server/auth/`,
+# the Next.js docs' authentication guide `app/lib/session.ts`), read for their imports.
+AUTH_FILES = ("auth.ts", "auth.js", "auth.config.ts", "src/auth.ts", "src/auth.config.ts",
+              "lib/auth.ts", "lib/auth.js", "src/lib/auth.ts", "src/lib/auth.js", "app/lib/session.ts",
+              "src/app/lib/session.ts", "lib/session.ts", "src/lib/session.ts", "lib/jwt.ts",
+              "src/lib/jwt.ts", "middleware.ts", "src/middleware.ts", "server/auth.ts",
+              "src/server/auth.ts", "src/server/auth/config.ts", "src/server/auth/index.ts")
+IMPORT_FROM = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)["'](?P<package>(?:@[\w.-]+/)?[\w.-]+)""",
+                         re.MULTILINE)
+# Libraries an app signs its own sessions with: custom auth, no provider to ask.
+CUSTOM_AUTH_LIBS = ("jose", "jsonwebtoken", "iron-session")
 
 # What says an app uses Sentry: the SDK, its config files, the Next.js wrapper.
 SENTRY_PACKAGE_PREFIX = "@sentry/"

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    pass
-
+from checks.project.detectors import DATABASE_NAMES
 
 SchemaKind = Literal["sql", "drizzle", "drizzle-v1", "prisma", "supabase", "dbmate", "golang-migrate", "plain"]
 
@@ -40,8 +38,16 @@ class ProjectModel:
     # Env files the app loads, highest priority first (Next.js `next dev` order).
     env_files: list[EnvFileFact] = field(default_factory=list)
     example_file: str | None = None
+    env_file: str = ".env.local"  # the file hints name and `provision env` writes
+    env_file_why: str = "Next.js's file for local values"
     database_var: str | None = None
     database_var_why: str = ""
+    # The runtime client's variable where it is not drizzle.config's: DB001/DB002 check both.
+    second_database_var: str | None = None
+    second_database_var_why: str = ""
+    # postgresql, sqlite, libsql, mysql, … (detectors.DATABASE_NAMES); None: nothing named it
+    database_kind: str | None = None
+    database_kind_why: str = ""
     schema: SchemaFact | None = None
     schema_why: str = ""  # when `schema` is None: what was looked for
     auth_provider: str | None = None  # neon-auth, stack, supabase, clerk, authjs, better-auth, kinde, oidc, none
@@ -59,6 +65,15 @@ class ProjectModel:
     dev_why: str = ""
     looks_like_app: bool = True
     looks_like_app_why: str = ""
+
+    @property
+    def other_database(self) -> str | None:
+        """"the app's database is SQLite (why)" when it is not PostgreSQL (deploy-check
+        checks and provisions PostgreSQL only); None for PostgreSQL or an unnamed one."""
+        if self.database_kind is None or self.database_kind == "postgresql":
+            return None
+        name = DATABASE_NAMES.get(self.database_kind, self.database_kind)
+        return f"the app's database is {name} ({self.database_kind_why})"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -26,9 +26,13 @@ def render_console(model: ProjectModel) -> str:
         "",
         _line("app", "yes" if model.looks_like_app else "no", model.looks_like_app_why),
         _line("env files", env_files, "highest priority first, below the process environment"),
+        _line("env file", model.env_file, model.env_file_why),
         _line("example", model.example_file, "" if model.example_file else
               "looked for .env.local.example, .env.example, .env.sample, .env.template"),
         _line("database var", model.database_var, model.database_var_why),
+        *([_line("also database", model.second_database_var, model.second_database_var_why)]
+          if model.second_database_var else []),
+        _line("database", model.database_kind, model.database_kind_why),
         _line("schema", schema, model.schema.why if model.schema else model.schema_why),
         _line("auth provider", model.auth_provider, model.auth_why),
         *([_line("login", ", ".join(model.login_methods) or None, model.login_why)] if model.login_why else []),

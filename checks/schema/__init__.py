@@ -44,8 +44,11 @@ DB004 = Spec(
 async def tables_exist(ctx: Context) -> Outcome:
     facts = await schema_facts(ctx)
     if facts.problem and facts.unverified:
-        return unverified(facts.problem, "set [project] schema in deploy-check.toml")
+        return unverified(facts.problem, None if ctx.model.other_database
+                          else "set [project] schema in deploy-check.toml")
     if facts.problem:
+        if facts.problem_hint:
+            return failed(facts.problem, hint=facts.problem_hint, fix="")
         return skipped(facts.problem) if facts.problem_is_skip else failed(facts.problem)
     missing = [table for table in facts.expected if table not in facts.present]
     details: dict[str, Any] = {"expected": [str(t) for t in facts.expected],

@@ -18,6 +18,7 @@ from checks.core.model import (
     passed,
     plural,
     skipped,
+    unverified,
     warned,
 )
 from checks.core.registry import check
@@ -246,6 +247,8 @@ async def no_drift(ctx: Context) -> Outcome:
 
 
     facts = await schema_facts(ctx)
+    if facts.problem and facts.unverified:
+        return unverified(facts.problem)
     if facts.problem or facts.parsed is None:
         return skipped(facts.problem or "no schema")
     tables = [t for t in facts.parsed.tables if t in facts.present]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from checks.core.context import Context
 from checks.core.db import app_search_path, database_timeout, shared_connection
 from checks.core.sources import schema_paths, schema_sources
+from checks.schema.dialect import FOREIGN_HINT, foreign_syntax, syntax_problem
 from checks.schema.names import TableName
 from checks.schema.sqlmodel import Column, ParsedSchema, SchemaSyntaxError, parse_sources
 from checks.support.errors import DeployCheckError
@@ -70,6 +71,7 @@ class SchemaFacts:
     problem: str | None = None  # no schema file, syntax error, unreachable database
     problem_is_skip: bool = False
     unverified: bool = False  # the skip leaves the schema clause of the gate unchecked
+    problem_hint: str | None = None  # where the catalogue's hint and fix do not apply
     expected: list[TableName] = field(default_factory=list)
     present: set[TableName] = field(default_factory=set)
 
@@ -192,6 +194,9 @@ async def collect(ctx: Context) -> SchemaFacts:
     import psycopg  # start-up: only runs that reach a database load psycopg
 
 
+    if ctx.model.other_database:
+        return SchemaFacts(problem=f"database: {ctx.model.other_database}; deploy-check checks "
+                           "PostgreSQL only", problem_is_skip=True, unverified=True)
     if not schema_paths(ctx):
         if ctx.config.schema:  # named on purpose: its absence is a gap, not "no schema"
             return SchemaFacts(problem=f"[project] schema = {ctx.config.schema!r} in deploy-check.toml, "
@@ -203,7 +208,8 @@ async def collect(ctx: Context) -> SchemaFacts:
     try:
         parsed = parsed_schema(ctx)
     except SchemaSyntaxError as exc:
-        return SchemaFacts(problem=f"the schema does not parse: {exc}")
+        foreign = foreign_syntax(ctx, exc) is not None
+        return SchemaFacts(problem=syntax_problem(ctx, exc), problem_hint=FOREIGN_HINT if foreign else None)
     except (OSError, UnicodeDecodeError) as exc:
         return SchemaFacts(problem=f"cannot read the schema: {exc}")
     facts = SchemaFacts(parsed, expected=expected_tables(ctx, parsed))

@@ -15,6 +15,7 @@ from checks.core.model import (
     passed,
     plural,
     skipped,
+    unverified,
     warned,
 )
 from checks.core.registry import check
@@ -56,6 +57,8 @@ async def history_agrees(ctx: Context) -> Outcome:
     import psycopg  # start-up: only runs that reach a database load psycopg
 
 
+    if ctx.model.other_database:
+        return unverified(f"database: {ctx.model.other_database}; deploy-check checks PostgreSQL only")
     source = ctx.model.schema
     migrator = migrator_for(ctx)
     if source is None or migrator is None:

@@ -1,0 +1,68 @@
+"""Which file documents the app's variables: the usual example names in the app's folder;
+the names some apps use instead (`env.example`, `example.env`, `.env.dist`, `.env.defaults`)
+where the app's README or package.json scripts copy them (a `.env.defaults` nobody copies may
+be real defaults, not an example); and in a monorepo, when the app has none of its own, the
+example of the workspace package that owns its database (`packages/db/.env.example`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from checks.project import detectors as d
+from checks.project.database import drizzle_config, prisma_schema_files
+from checks.project.reading import package_json, read_small
+from checks.project.workspace import package_manager, workspace_packages
+
+README_NAMES = ("README.md", "readme.md", "README", "README.mdx", "CONTRIBUTING.md")
+
+
+def _named_by_the_app(home: Path, name: str) -> bool:
+    scripts = (package_json(home) or {}).get("scripts")
+    texts = [command for command in scripts.values() if isinstance(command, str)] \
+        if isinstance(scripts, dict) else []
+    texts += [read_small(home / readme) or "" for readme in README_NAMES]
+    return any(name in text for text in texts)
+
+
+def example_in(home: Path) -> Path | None:
+    for name in d.EXAMPLE_FILES:
+        if (home / name).is_file():
+            return home / name
+    for name in d.COPIED_EXAMPLE_FILES:
+        if (home / name).is_file() and _named_by_the_app(home, name):
+            return home / name
+    return None
+
+
+def find_example(root: Path) -> Path | None:
+    """The example file of the app at `root` (resolved), None when there is none."""
+    own = example_in(root)
+    if own is not None:
+        return own
+    _manager, workspace_root, _why = package_manager(root)
+    if workspace_root in (None, "."):
+        return None
+    packages = workspace_packages(root, (root / workspace_root).resolve(), package_json(root))
+    # The package that owns the database (its drizzle.config or Prisma schema) first.
+    packages.sort(key=lambda home: drizzle_config(home) is None and not prisma_schema_files(home, package_json(home)))
+    for home in packages:
+        found = example_in(home)
+        if found is not None:
+            return found
+    return None
+
+
+def tools_env_file(root: Path) -> tuple[str, str] | None:
+    """(".env", why) where the app's own tools read `.env` only: its drizzle.config loads
+    it through dotenv (`import "dotenv/config"`, `config({ path: ".env" })`) and neither
+    that config nor the README speak of `.env.local`. drizzle-kit would not see a value in
+    `.env.local`, so that is where hints and `provision env` write. None: `.env.local`."""
+    found = drizzle_config(root)
+    if found is None:
+        return None
+    name, text = found
+    if not d.DOTENV_LOADS_DOTENV.search(text) or ".env.local" in text or "loadEnvConfig" in text:
+        return None
+    if any(".env.local" in (read_small(root / readme) or "") for readme in README_NAMES):
+        return None
+    return ".env", f"{name} loads .env through dotenv (drizzle-kit reads no .env.local)"

@@ -1,0 +1,238 @@
+"""Model facts that used to turn into false gates (issue 19 §2), each on a fixture shaped
+after a real public app (tests/fixtures/apps/). Each fixture is copied to a temporary
+directory so a test can add env files or `git init`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import REPO, run_cli, run_json
+
+FIXTURES = REPO / "tests" / "fixtures" / "apps"
+
+
+def app(tmp_path: Path, name: str, **files: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    for relative, text in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return target
+
+
+def detect(project: Path) -> dict[str, Any]:
+    done = run_cli("detect", "--project", str(project), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    model: dict[str, Any] = json.loads(done.stdout)
+    return model
+
+
+def checks(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in report["checks"]}
+
+
+def git(project: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.test", "-c", "user.name=t",
+                    *args], check=True, capture_output=True, timeout=30)
+
+
+# -- 1. Sentry is required by a Sentry SDK or config, not by a stray token file ----------
+
+
+def test_a_stray_sentry_build_plugin_file_does_not_make_sentry_required(tmp_path: Path) -> None:
+    project = app(tmp_path, "stray-sentry-plugin")
+    model = detect(project)
+    assert model["sentry_required"] is False
+    assert model["sentry_why"].startswith("the app does not use Sentry")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "init")
+    _code, report = run_json(project, "--only", "ENV006,sentry")
+    found = checks(report)
+    assert found["SENTRY001"]["status"] == "skip"
+    # The leaked token is still a finding: ENV006, not a Sentry requirement.
+    assert found["ENV006"]["status"] == "fail"
+    assert ".env.sentry-build-plugin is tracked by git (holds SENTRY_AUTH_TOKEN)" in found["ENV006"]["message"]
+    assert "StrayCanaryTokenValue" not in json.dumps(report)
+
+
+# -- 2. Not every app is PostgreSQL ------------------------------------------------------
+
+TURSO_ENV = ("TURSO_DATABASE_URL=libsql://bookmarks-acme.turso.io\n"
+             # a Turso database token is a JWT (docs.turso.tech, "turso db tokens create")
+             "TURSO_AUTH_TOKEN=eyJhbGciOiJFZERTQSJ9.eyJhIjoicncifQ.TursoCanarySignature\n")
+
+
+@pytest.mark.parametrize(("files", "kind", "why"), [
+    ({}, "libsql", 'drizzle.config.ts: dialect "turso"'),
+    ({"drizzle.config.ts": 'export default { dialect: "sqlite", driver: "turso", out: "./drizzle",\n'
+                           '  dbCredentials: { url: process.env.TURSO_DATABASE_URL! } };\n'},
+     "libsql", 'drizzle.config.ts: dialect "turso"'),
+    ({"drizzle.config.ts": 'export default { dialect: "sqlite", out: "./drizzle",\n'
+                           '  dbCredentials: { url: "file:local.db" } };\n'},
+     "sqlite", 'drizzle.config.ts: dialect "sqlite"'),
+])
+def test_a_drizzle_dialect_names_the_database(tmp_path: Path, files: dict[str, str], kind: str,
+                                              why: str) -> None:
+    model = detect(app(tmp_path, "turso-drizzle", **files))
+    assert (model["database_kind"], model["database_kind_why"]) == (kind, why)
+
+
+def test_prisma_provider_a_dependency_or_a_url_names_the_database(tmp_path: Path) -> None:
+    mysql = app(tmp_path / "a", "t3-clerk", **{"prisma/schema.prisma": (
+        'datasource db {\n  provider     = "mysql"\n  url          = env("DATABASE_URL")\n'
+        '  relationMode = "prisma"\n}\n')})
+    assert detect(mysql)["database_kind_why"] == 'prisma/schema.prisma: provider = "mysql"'
+    # No config names it: the URL's scheme, else the driver in package.json.
+    plain = {"drizzle.config.ts": "export default {};\n",
+             "package.json": '{"dependencies": {"better-sqlite3": "11.7.0", "next": "15.1.0"}}\n'}
+    by_url = app(tmp_path / "b", "turso-drizzle", **plain, **{".env": "DATABASE_URL=file:./dev.db\n"})
+    assert detect(by_url)["database_kind_why"] == "DATABASE_URL is a file: URL"
+    by_driver = app(tmp_path / "c", "turso-drizzle", **plain)
+    assert (detect(by_driver)["database_kind"], detect(by_driver)["database_kind_why"]) == (
+        "sqlite", "package.json depends on better-sqlite3")
+    assert detect(app(tmp_path / "d", "prisma-authjs"))["database_kind"] == "postgresql"
+
+
+def test_a_libsql_app_leaves_the_database_clauses_unverified_not_failed(tmp_path: Path) -> None:
+    project = app(tmp_path, "turso-drizzle", **{".env.local": TURSO_ENV})
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    clause = ('database: the app\'s database is libSQL (Turso) (drizzle.config.ts: dialect "turso"); '
+              "deploy-check checks PostgreSQL only")
+    for check_id in ("DB001", "DB002", "DB003", "DB004", "DB005", "DB006"):
+        assert found[check_id]["status"] == "skip", found[check_id]
+        assert "libSQL (Turso)" in found[check_id]["message"], found[check_id]
+    assert not found["DB001"]["fix"] and "local-db" not in found["DB001"]["hint"]
+    assert report["unverified"].count(clause) == 1
+    assert report["verdict"] == "ready"
+    assert "TursoCanarySignature" not in json.dumps(report)
+
+
+@pytest.mark.parametrize("command", ["schema", "local-db"])
+def test_provision_says_it_provisions_postgresql_only(tmp_path: Path, command: str) -> None:
+    project = app(tmp_path, "turso-drizzle", **{".env.local": TURSO_ENV})
+    done = run_cli("provision", command, "--project", str(project))
+    assert done.returncode == 2, done.stderr
+    assert ('the app\'s database is libSQL (Turso) (drizzle.config.ts: dialect "turso"): '
+            "deploy-check provisions PostgreSQL only") in done.stderr
+    assert not (project / ".deploy-check").exists()
+
+
+def test_a_mysql_migration_in_a_postgresql_app_is_named_as_such(tmp_path: Path) -> None:
+    project = app(tmp_path, "prisma-mysql-history")
+    assert detect(project)["database_kind"] == "postgresql"
+    _code, report = run_json(project, "--only", "DB004")
+    db004 = checks(report)["DB004"]
+    assert db004["status"] == "fail"
+    assert db004["message"].startswith(
+        "MySQL syntax in a PostgreSQL migration: prisma/migrations/0_init/migration.sql:2 ")
+    assert not db004["fix"] and "Regenerate the migration for PostgreSQL" in db004["hint"]
+
+
+# -- 3. The auth provider comes from an SDK or the app's imports -------------------------
+
+
+def test_auth_secret_in_an_app_signing_its_own_jwts_is_custom_auth(tmp_path: Path) -> None:
+    project = app(tmp_path, "jose-custom-auth", **{".env.local": "AUTH_SECRET=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0\n"})
+    model = detect(project)
+    assert model["auth_provider"] is None
+    assert model["auth_why"].startswith("custom auth: src/lib/auth.ts signs its own sessions with jose")
+    _code, report = run_json(project, "--only", "auth")
+    assert checks(report)["AUTH001"]["status"] == "skip"
+    assert not any(check["status"] == "fail" for check in report["checks"])
+
+
+def test_an_sdk_imported_by_the_apps_auth_file_names_the_provider(tmp_path: Path) -> None:
+    # A vendored or hoisted next-auth: not in the app's package.json, imported by auth.ts.
+    project = app(tmp_path, "jose-custom-auth", **{
+        "auth.ts": 'import NextAuth from "next-auth";\nimport GitHub from "next-auth/providers/github";\n'
+                   "export const { handlers, auth } = NextAuth({ providers: [GitHub] });\n"})
+    model = detect(project)
+    assert (model["auth_provider"], model["auth_why"]) == ("authjs", "auth.ts imports next-auth")
+
+
+# -- 4. Example files named as apps name them ------------------------------------------
+
+
+def test_an_example_the_readme_copies_is_the_example(tmp_path: Path) -> None:
+    project = app(tmp_path, "env-example-readme", **{".env.local": "NEXT_PUBLIC_PLAUSIBLE_DOMAIN=linkboard.app\n"})
+    assert detect(project)["example_file"] == "env.example"
+    _code, report = run_json(project, "--only", "ENV002,ENV003")
+    found = checks(report)
+    assert found["ENV002"]["status"] == "pass" and found["ENV002"]["message"].startswith("env.example documents 2 keys")
+    assert found["ENV003"]["status"] == "fail" and "DATABASE_URL" in found["ENV003"]["message"]
+    # Not copied by anyone: a `.env.defaults` may be real defaults, not an example.
+    (project / "env.example").rename(project / ".env.defaults")
+    assert detect(project)["example_file"] is None
+
+
+def test_a_monorepo_app_takes_the_example_of_the_package_that_owns_the_database(tmp_path: Path) -> None:
+    root = app(tmp_path, "pnpm-monorepo", **{"packages/db/.env.example": "# Neon pooled URL\nPOSTGRES_URL=\n"})
+    project = root / "apps" / "web"
+    (project / ".env.example").unlink()
+    assert detect(project)["example_file"] == "../../packages/db/.env.example"
+    _code, report = run_json(project, "--only", "ENV002,ENV003")
+    found = checks(report)
+    assert found["ENV002"]["status"] == "pass"
+    assert found["ENV003"]["status"] == "fail" and "POSTGRES_URL" in found["ENV003"]["message"]
+
+
+# -- 5. Runtime URL and migration URL -----------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_a_dead_runtime_url_fails_even_when_the_migration_url_works(tmp_path: Path, fresh_db: str) -> None:
+    dead = f"postgresql://app:pw-canary-4@127.0.0.1:{_closed_port()}/tasks"
+    project = app(tmp_path, "drizzle-direct-url", **{".env.local": f"DIRECT_URL={fresh_db}\nDATABASE_URL={dead}\n"})
+    model = detect(project)
+    assert model["database_var"] == "DIRECT_URL"
+    assert (model["second_database_var"], model["second_database_var_why"]) == (
+        "DATABASE_URL", "src/db/index.ts: the app's runtime client reads DATABASE_URL")
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    assert found["DB001"]["status"] == "pass" and "DATABASE_URL" in found["DB001"]["message"]
+    assert found["DB002"]["status"] == "fail"
+    assert found["DB002"]["message"].startswith("DATABASE_URL (src/db/index.ts: the app's runtime client "
+                                                "reads DATABASE_URL): 127.0.0.1:")
+    assert "connection refused" in found["DB002"]["message"]
+    assert "pw-canary-4" not in json.dumps(report)
+    # Both alive: the schema checks read drizzle-kit's database (DIRECT_URL).
+    (project / ".env.local").write_text(f"DIRECT_URL={fresh_db}\nDATABASE_URL={fresh_db}\n")
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    assert found["DB002"]["status"] == "pass"
+    assert found["DB004"]["status"] == "fail" and "tasks" in found["DB004"]["message"]
+
+
+# -- 6. The env file the app's own tools read ---------------------------------------------
+
+
+def test_hints_and_provision_env_write_the_dotenv_the_apps_tools_read(tmp_path: Path) -> None:
+    project = app(tmp_path, "drizzle-dotenv-only")
+    model = detect(project)
+    assert (model["env_file"], model["env_file_why"]) == (
+        ".env", "drizzle.config.ts loads .env through dotenv (drizzle-kit reads no .env.local)")
+    _code, report = run_json(project, "--only", "ENV001")
+    assert "Create .env from .env.example" in checks(report)["ENV001"]["hint"]
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 0, done.stderr
+    assert (project / ".env").is_file() and not (project / ".env.local").exists()
+    assert "SESSION_SECRET=" in (project / ".env").read_text()
+    # A README that tells the user to use .env.local keeps Next.js's file.
+    (project / "README.md").write_text("cp .env.example .env.local\n")
+    assert detect(project)["env_file"] == ".env.local"
