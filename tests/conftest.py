@@ -24,29 +24,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from checks.support.pgbinaries import find_binaries_with_tls
 from checks.support.pgembed import EmbeddedPostgres
 
-# Canaries: these must never appear in any output.
-PG_PASSWORD = "pg-canary-Vx82kQ"
-PG_TLS_PASSWORD = "tls-canary-Jm47wR"
-
-
-@dataclass(frozen=True)
-class TlsPostgres:
-    server: EmbeddedPostgres
-    ca_file: Path
-    password: str
-
-    def url(self, dbname: str = "postgres", sslmode: str = "verify-full", **params: str) -> str:
-        if sslmode in ("verify-ca", "verify-full"):
-            params.setdefault("sslrootcert", str(self.ca_file))
-        return self.server.url(dbname, sslmode=sslmode, **params)
+from helpers import PG_PASSWORD, PG_TLS_PASSWORD, TlsPostgres
 
 
 @pytest.fixture(scope="session")

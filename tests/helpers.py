@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from checks.core.model import Report, Status
 from checks.core.registry import select
 from checks.core.runner import run
 from checks.project.config import load_config
+from checks.support.pgembed import EmbeddedPostgres
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -152,3 +154,24 @@ def _npm_install(source: Path, target: Path, name: str) -> Path:
         raise AssertionError(f"npm ci for tests/node/{name} failed:\n{done.stderr}")
     (target / ".installed").write_text("ok\n")
     return target
+
+
+def locations(check: dict[str, Any]) -> list[str]:
+    """A code check's findings as `file:line:column what`."""
+    return [f"{f['location']} {f['what']}" for f in check["details"]["findings"]]
+
+# Canaries: these must never appear in any output.
+PG_PASSWORD = "pg-canary-Vx82kQ"
+PG_TLS_PASSWORD = "tls-canary-Jm47wR"
+
+
+@dataclass(frozen=True)
+class TlsPostgres:
+    server: EmbeddedPostgres
+    ca_file: Path
+    password: str
+
+    def url(self, dbname: str = "postgres", sslmode: str = "verify-full", **params: str) -> str:
+        if sslmode in ("verify-ca", "verify-full"):
+            params.setdefault("sslrootcert", str(self.ca_file))
+        return self.server.url(dbname, sslmode=sslmode, **params)

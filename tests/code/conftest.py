@@ -22,7 +22,3 @@ def code_report() -> Any:
         return reports[app]
 
     return checks_of
-
-
-def locations(check: dict[str, Any]) -> list[str]:
-    return [f"{f['location']} {f['what']}" for f in check["details"]["findings"]]

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import locations
 
 from checks.code.analysis import analyze
+
+from helpers import locations
 
 
 def test_awaited_capture_identify_and_a_one_hop_posthog_helper_fail(code_report: Any) -> None:

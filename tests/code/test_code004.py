@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import locations
+from helpers import locations
 
 
 def test_interpolated_and_concatenated_sql_into_raw_apis_fail(code_report: Any) -> None:

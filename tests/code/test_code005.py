@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import locations
+from helpers import locations
 
 
 def test_client_secret_reads_one_hop_and_a_public_salt_in_a_hash_fail(code_report: Any) -> None:

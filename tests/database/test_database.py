@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PG_PASSWORD, TlsPostgres
 
 from checks.core.context import Context
 from checks.core.db import open_connection, shared_connection
@@ -27,6 +26,8 @@ from checks.support.hosts import is_loopback
 from checks.support.pgbinaries import free_port
 from checks.support.pgembed import EmbeddedPostgres
 from checks.support.pgurl import DatabaseUrl
+
+from helpers import PG_PASSWORD, TlsPostgres
 
 REPO = Path(__file__).resolve().parents[2]
 FORMATS = ("console", "json", "junit", "github", "markdown")
