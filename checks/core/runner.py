@@ -240,6 +240,10 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         for w in ctx.config.waivers
         if w.expired(ctx.today)
     ]
+    expired = ctx.expired_monitoring_deferral
+    if expired is not None and (ctx.model.sentry_required or ctx.config.sentry_required):
+        notes.append(f"the Decisions Log deferral of monitoring expired on {expired.until} "
+                     f"({ctx.rel(ctx.state_path)} line {expired.line}): it no longer waives Sentry")
     broad = broad_waivers(ctx, results)
     return Report(
         tool=f"deploy-check {__version__}",

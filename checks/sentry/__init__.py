@@ -67,6 +67,11 @@ def keys_present(ctx: Context) -> Outcome:
                                             **details)
     if settings.missing and not note:
         where = f"checked the environment, .env.local, {WIZARD_ENV_FILE} and the Sentry config files"
+        expired = ctx.expired_monitoring_deferral
+        if expired is not None:
+            details["expired_deferral"] = {"entry": expired.text, "until": str(expired.until),
+                                           "line": expired.line}
+            where += f"; the Decisions Log deferral expired on {expired.until}: {expired.quote()}"
         return failed(f"missing: {', '.join(settings.missing)} ({where})", **details)
     if settings.doubts:
         return warned("; ".join(settings.doubts), **details)
