@@ -287,7 +287,8 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
                             f"as applied in {migrator.table}")
         return result
     try:
-        parsed = parse_sources([read_schema(m.path) for m in facts.pending], app_search_path(ctx))
+        parsed = parse_sources([read_schema(m.path, ctx.rel(m.path)) for m in facts.pending],
+                               app_search_path(ctx))
     except SchemaSyntaxError as exc:
         raise ProvisionFailed(f"{exc} — nothing was applied") from None
     _refuse(parsed, options)

@@ -30,7 +30,7 @@ from checks.core.model import (
 )
 from checks.core.registry import FAMILIES, Check, registered
 from checks.project.config import Waiver
-from checks.support.errors import DeployCheckError
+from checks.support.errors import DeployCheckError, RefusedInput
 
 BUDGET_MARGIN = 5.0
 CRASH_HINT = "This is a bug in deploy-check, not in your project: please report it with this message."
@@ -140,6 +140,8 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
             hint="Raise --timeout if the service is known to be slow.",
             timed_out=True,
         )
+    except RefusedInput:
+        raise  # an input the run must not judge: exit 2 (the CLI), not a verdict
     except DeployCheckError as exc:
         outcome = failed(str(exc), hint="Fix deploy-check.toml or the flags.", configuration_error=True)
     except Exception as exc:
@@ -164,6 +166,8 @@ async def run_checks(checks: list[Check], ctx: Context) -> list[CheckResult]:
     finally:
         for task in tasks.values():
             task.cancel()
+            if task.done() and not task.cancelled():
+                task.exception()  # a second refusal is the first one's echo: retrieved, not logged
         await ctx.aclose()
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from checks.core.context import Context
 from checks.project.reading import read_small
-from checks.support.files import SCHEMA_LIMIT, read_text
+from checks.support.errors import RefusedInput
+from checks.support.files import SCHEMA_LIMIT, confined, read_text, undecodable
 
 DEFAULT_SCHEMA = "schema.sql"
 # dbmate files hold both directions; only the "up" part describes the schema.
@@ -58,21 +59,43 @@ def _version(name: str) -> tuple[int, str]:
     return (int(digits.group()) if digits else -1, name)
 
 
+def project_roots(ctx: Context) -> list[Path]:
+    """Where the project's schema and migration files may lie: the project, and the
+    workspace root above it in a monorepo."""
+    roots = [ctx.project]
+    if ctx.model.workspace_root not in (None, "."):
+        roots.append(ctx.path(str(ctx.model.workspace_root)))
+    return roots
+
+
 def schema_paths(ctx: Context) -> list[Path]:
-    """The schema files in apply order; [] when the project has none."""
+    """The schema files in apply order; [] when the project has none. A pinned source that
+    does not exist, and any file or folder that resolves outside the project, is refused."""
     source = ctx.model.schema
     if source is None:
         return []
-    path = ctx.path(source.path)
+    roots = project_roots(ctx)
+    link = ctx.project / source.path
+    if ctx.config.schema and not link.exists():
+        raise RefusedInput(f'deploy-check.toml: [project] schema = "{ctx.config.schema}" does not exist '
+                           f"in {ctx.project}")
+    path = confined(link, roots, source.path)
     if path.is_file():
         return [path]
     if path.is_dir():
-        return migration_files(path, source.kind)
+        files = migration_files(path, source.kind)
+        for file in files:
+            confined(file, roots, ctx.rel(file))
+        return files
     return []
 
 
-def read_schema(path: Path) -> SchemaSource:
-    text = read_text(path, SCHEMA_LIMIT, encoding="utf-8-sig")
+def read_schema(path: Path, shown: str | None = None) -> SchemaSource:
+    """`shown` names the file in a refusal (relative to the project where the caller knows it)."""
+    try:
+        text = read_text(path, SCHEMA_LIMIT, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise undecodable(exc, shown or f"{path.parent.name}/{path.name}") from None
     up = _DBMATE_UP.search(text)
     if up is None:
         return SchemaSource(path, text, 1)
@@ -82,4 +105,4 @@ def read_schema(path: Path) -> SchemaSource:
 
 
 def schema_sources(ctx: Context) -> list[SchemaSource]:
-    return [read_schema(path) for path in schema_paths(ctx)]
+    return [read_schema(path, ctx.rel(path)) for path in schema_paths(ctx)]

@@ -34,10 +34,11 @@ class Drizzle(HistoryTable):
         self.schema, self.name, self.blocked = schema or "drizzle", table, blocked
 
     def migrations(self, folder: Path) -> list[Migration]:
-        entries = json.loads(read_text(folder / "meta" / "_journal.json", 4 << 20))["entries"]
+        journal = self.inside(folder, folder / "meta" / "_journal.json")
+        entries = json.loads(read_text(journal, 4 << 20))["entries"]
         found = []
         for entry in entries:
-            path = folder / f"{entry['tag']}.sql"
+            path = self.inside(folder, folder / f"{entry['tag']}.sql")  # a tag may hold ../
             found.append(Migration(str(entry["tag"]), path, str(int(entry["when"])), sha256_text(path)))
         return found
 

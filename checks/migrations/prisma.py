@@ -56,7 +56,7 @@ class Prisma(HistoryTable):
         await self._create_schema(connection)
 
     def migrations(self, folder: Path) -> list[Migration]:
-        found = [Migration(p.parent.name, p, p.parent.name, checksum(p))
+        found = [Migration(p.parent.name, p, p.parent.name, checksum(self.inside(folder, p)))
                  for p in folder.glob("*/migration.sql")]
         return sorted(found, key=lambda m: m.name)
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
+
+from checks.support.errors import RefusedInput
 
 # Limits per kind of input: far above any real file of that kind.
 ENV_FILE_LIMIT = 1 << 20  # 1 MiB
@@ -38,3 +41,22 @@ def read_text(path: Path, limit: int, *, encoding: str = "utf-8", newline: str |
     if newline is None:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def confined(path: Path, roots: Sequence[Path], shown: str) -> Path:
+    """`path` resolved, when it stays under one of `roots` (the project, its workspace
+    root); a link that leads elsewhere (`0001.sql -> /etc/passwd`) is refused, naming the
+    link as `shown`, before a byte of it is read."""
+    resolved = path.resolve()
+    if any(resolved.is_relative_to(root.resolve()) for root in roots):
+        return resolved
+    raise RefusedInput(f"{shown} resolves outside the project (to {resolved}): deploy-check reads "
+                       "schema and migration files only inside the project or its workspace; "
+                       "copy the file in instead of linking it")
+
+
+def undecodable(error: UnicodeDecodeError, shown: str) -> RefusedInput:
+    """One line for a file that is not UTF-8: its name and the offset of the first bad byte."""
+    bad = error.object[error.start:error.start + 1].hex()
+    return RefusedInput(f"{shown} is not UTF-8 text: byte 0x{bad} at offset {error.start} "
+                        f"({error.reason}); save it as UTF-8")
