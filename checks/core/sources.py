@@ -11,7 +11,7 @@ from pathlib import Path
 from checks.core.context import Context
 from checks.project.reading import read_small
 from checks.support.errors import RefusedInput
-from checks.support.files import SCHEMA_LIMIT, confined, read_text, undecodable
+from checks.support.files import SCHEMA_LIMIT, at_most, confined, read_text, undecodable
 
 DEFAULT_SCHEMA = "schema.sql"
 # dbmate files hold both directions; only the "up" part describes the schema.
@@ -27,8 +27,10 @@ class SchemaSource:
     first_line: int  # line of `sql`'s first line inside `path` (dbmate skips a header)
 
 
-def migration_files(directory: Path, kind: str) -> list[Path]:
-    """The files of a migration history in the order its tool applies them."""
+def migration_files(directory: Path, kind: str, shown: str = "") -> list[Path]:
+    """The files of a migration history in the order its tool applies them (at most
+    MAX_MIGRATION_FILES: a larger folder is refused)."""
+    shown = shown or directory.name
     if kind == "drizzle":
         # drizzle-kit's journal orders the migrations (<out>/meta/_journal.json, entries[].tag;
         # drizzle-orm src/migrator.ts readMigrationFiles).
@@ -37,21 +39,21 @@ def migration_files(directory: Path, kind: str) -> list[Path]:
         text = read_small(directory / "meta" / "_journal.json")
         try:
             entries = json.loads(text or "")["entries"]
-            files = [directory / f"{entry['tag']}.sql" for entry in entries]
+            files = at_most((directory / f"{entry['tag']}.sql" for entry in entries), shown)
             if all(f.is_file() for f in files):
                 return files
         except (ValueError, KeyError, TypeError):
             pass
-        return sorted(directory.glob("*.sql"))
+        return sorted(at_most(directory.glob("*.sql"), shown))
     if kind in ("prisma", "drizzle-v1"):
         # prisma migrate: <timestamp>_<name>/migration.sql, applied in directory-name order
-        return sorted(directory.glob("*/migration.sql"), key=lambda p: p.parent.name)
+        return sorted(at_most(directory.glob("*/migration.sql"), shown), key=lambda p: p.parent.name)
     if kind == "golang-migrate":
         # golang-migrate: <version>_<title>.up.sql; the .down.sql files undo, never describe
-        return sorted(directory.glob("*.up.sql"), key=lambda p: _version(p.name))
+        return sorted(at_most(directory.glob("*.up.sql"), shown), key=lambda p: _version(p.name))
     if kind in ("supabase", "dbmate"):
-        return sorted(directory.glob("*.sql"))
-    return sorted(directory.rglob("*.sql"), key=lambda p: p.relative_to(directory).as_posix())
+        return sorted(at_most(directory.glob("*.sql"), shown))
+    return sorted(at_most(directory.rglob("*.sql"), shown), key=lambda p: p.relative_to(directory).as_posix())
 
 
 def _version(name: str) -> tuple[int, str]:
@@ -83,7 +85,7 @@ def schema_paths(ctx: Context) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = migration_files(path, source.kind)
+        files = migration_files(path, source.kind, source.path)
         for file in files:
             confined(file, roots, ctx.rel(file))
         return files

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from checks.support.files import SCHEMA_LIMIT, confined
+from checks.support.files import SCHEMA_LIMIT, at_most, confined
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,18 @@ class HistoryTable:
             facts.columns, facts.foreign = columns, self._foreign(columns)
         return facts
 
+    def listed(self, folder: Path, glob: str) -> list[Path]:
+        """The folder's files matching `glob`, at most MAX_MIGRATION_FILES (else refused)."""
+        return at_most(folder.glob(glob), self._shown(folder, folder))
+
+    def _shown(self, folder: Path, path: Path) -> str:
+        roots = self.roots or (folder.parent,)
+        return next((path.relative_to(root).as_posix() for root in roots if path.is_relative_to(root)),
+                    str(path))
+
     def inside(self, folder: Path, path: Path) -> Path:
         """`path` (a file of the history in `folder`), when it stays inside the project."""
-        roots = self.roots or (folder,)
-        shown = next((path.relative_to(root).as_posix() for root in roots if path.is_relative_to(root)),
-                     str(path))
-        confined(path, roots, shown)
+        confined(path, self.roots or (folder,), self._shown(folder, path))
         return path
 
     def _foreign(self, columns: frozenset[str]) -> str:
@@ -139,7 +145,7 @@ def versioned_files(table: HistoryTable, folder: Path, glob: str, pattern: re.Pa
     """`<version>_<name><suffix>` files named by their stem, the version being the pattern's
     first group, in file-name order (dbmate, Supabase; golang-migrate re-sorts by number)."""
     found = []
-    for path in sorted(folder.glob(glob), key=lambda p: p.name):
+    for path in sorted(table.listed(folder, glob), key=lambda p: p.name):
         match = pattern.match(path.name)
         if match:
             found.append(Migration(path.name.removesuffix(suffix), table.inside(folder, path), match.group(1)))

@@ -19,7 +19,7 @@ from typing import Any
 
 from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text
 from checks.project.reading import package_json
-from checks.support.files import read_text
+from checks.support.files import MAX_MIGRATION_FILES, read_text, too_many
 
 
 class Drizzle(HistoryTable):
@@ -36,6 +36,8 @@ class Drizzle(HistoryTable):
     def migrations(self, folder: Path) -> list[Migration]:
         journal = self.inside(folder, folder / "meta" / "_journal.json")
         entries = json.loads(read_text(journal, 4 << 20))["entries"]
+        if len(entries) > MAX_MIGRATION_FILES:
+            raise too_many(self._shown(folder, folder))
         found = []
         for entry in entries:
             path = self.inside(folder, folder / f"{entry['tag']}.sql")  # a tag may hold ../

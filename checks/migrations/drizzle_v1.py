@@ -91,7 +91,7 @@ class DrizzleV1(HistoryTable):
 
     def migrations(self, folder: Path) -> list[Migration]:
         found = []
-        for path in sorted(folder.glob("*/migration.sql"), key=lambda p: p.parent.name):
+        for path in sorted(self.listed(folder, "*/migration.sql"), key=lambda p: p.parent.name):
             folder_millis(path.parent.name)  # a folder drizzle would give NaN is named now
             found.append(Migration(path.parent.name, path, path.parent.name,
                                    sha256_text(self.inside(folder, path))))

@@ -57,7 +57,7 @@ class Prisma(HistoryTable):
 
     def migrations(self, folder: Path) -> list[Migration]:
         found = [Migration(p.parent.name, p, p.parent.name, checksum(self.inside(folder, p)))
-                 for p in folder.glob("*/migration.sql")]
+                 for p in self.listed(folder, "*/migration.sql")]
         return sorted(found, key=lambda m: m.name)
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:

@@ -12,6 +12,13 @@ from pathlib import Path
 import pytest
 from test_migrations import drizzle_project, prisma_project, provision, query
 
+from checks.migrations.drizzle import Drizzle
+from checks.migrations.drizzle_v1 import DrizzleV1
+from checks.migrations.prisma import Prisma
+from checks.migrations.supabase import Supabase
+from checks.support.errors import RefusedInput
+from checks.support.files import MAX_MIGRATION_FILES
+
 from helpers import REPO, run_cli, write_project
 
 SECRET_FILE = "/etc/passwd"  # a file every Linux has, whose first token must never show
@@ -105,3 +112,41 @@ def test_a_monorepo_link_to_the_workspace_root_applies(tmp_path: Path, fresh_db:
     migration.symlink_to(shared)
     done = provision(project)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- a folder far beyond any real history (issue 20 §5: 100,000 files took 57 s / 312 MB) ----
+
+
+def test_a_folder_over_the_limit_is_refused_at_once_naming_it(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "app", {"supabase/config.toml": 'project_id = "app"\n'})
+    folder = project / "supabase" / "migrations"
+    folder.mkdir()
+    for index in range(MAX_MIGRATION_FILES + 1):
+        (folder / f"{20240101000000 + index}_t.sql").write_text("create table t (id int);\n")
+    done = run_cli("check", "--project", str(project), "--only", "schema", "-f", "json", timeout=60)
+    assert done.returncode == 2, done.stdout[:500]
+    assert done.stderr.strip() == ("deploy-check: supabase/migrations holds more than 10,000 migration files, "
+                                   "the most deploy-check reads; squash the history with its tool, or pin "
+                                   "[project] schema to a schema.sql dump")
+
+
+@pytest.mark.parametrize("tool", ["prisma", "drizzle-v1", "supabase", "drizzle"])
+def test_every_migrators_reader_stops_at_the_limit(tmp_path: Path, tool: str) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    limit = MAX_MIGRATION_FILES
+    if tool == "drizzle":
+        (folder / "meta").mkdir()
+        entries = [{"idx": i, "version": "7", "when": i, "tag": f"{i:04}_t", "breakpoints": True}
+                   for i in range(limit + 1)]
+        (folder / "meta" / "_journal.json").write_text(json.dumps({"entries": entries}))
+    for index in range(limit + 1 if tool != "drizzle" else 0):
+        name = f"{20240101000000 + index}_t"
+        if tool in ("prisma", "drizzle-v1"):
+            (folder / name).mkdir()
+            (folder / name / "migration.sql").write_text("create table t (id int);\n")
+        else:
+            (folder / f"{name}.sql").write_text("create table t (id int);\n")
+    migrator = {"prisma": Prisma, "drizzle-v1": DrizzleV1, "supabase": Supabase, "drizzle": Drizzle}[tool]()
+    with pytest.raises(RefusedInput, match="migrations holds more than 10,000 migration files"):
+        migrator.migrations(folder)
