@@ -88,6 +88,8 @@ def _provision(name: str, project: Path, *, example: Path | None = None, force: 
         raise typer.Exit(EXIT_NOT_READY) from None
     except Terminated:
         raise  # SIGTERM/SIGHUP: the work was cancelled (on the server too); exit 130 like Ctrl-C
+    except DeployCheckError:
+        raise  # an input refused (a link out of the project, not UTF-8): exit 2, one line
     except Exception as exc:
         if os.environ.get("DEPLOY_CHECK_DEBUG"):
             raise

@@ -18,7 +18,7 @@ from checks.project.config import Config
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.project.examples import find_example, tools_env_file
 from checks.project.reading import read_small
-from checks.project.state import find_monitoring_deferral
+from checks.project.state import find_expired_deferral, find_monitoring_deferral
 from checks.project.workspace import package_manager
 from checks.support.envfile import EnvFile, read_env_file
 from checks.support.files import STATE_LIMIT, UnreadableFile, read_text
@@ -244,16 +244,27 @@ class Context:
 
     # -- waivers -------------------------------------------------------------
     @cached_property
-    def monitoring_deferral(self) -> Deferral | None:
-        """A Decisions Log entry that defers monitoring (Sentry) for this gate."""
-
+    def _state_text(self) -> str | None:
         if not self.state_path.exists():
             return None
         try:
-            text = read_text(self.state_path, STATE_LIMIT)
+            return read_text(self.state_path, STATE_LIMIT)
         except (OSError, UnicodeDecodeError):
             return None
-        return find_monitoring_deferral(text)
+
+    @cached_property
+    def monitoring_deferral(self) -> Deferral | None:
+        """A Decisions Log entry that defers monitoring (Sentry) for this gate, and whose
+        "until" day (if it names one) has not passed."""
+        text = self._state_text
+        return None if text is None else find_monitoring_deferral(text, self.today)
+
+    @cached_property
+    def expired_monitoring_deferral(self) -> Deferral | None:
+        """A Decisions Log deferral of monitoring that has expired, when none is in force:
+        it waives nothing, and the report warns of it, naming its day."""
+        text = self._state_text
+        return None if text is None else find_expired_deferral(text, self.today)
 
     # -- shared facts and clients -------------------------------------------
     async def fact(self, name: str, collect: Callable[[], Awaitable[T]]) -> T:

@@ -30,7 +30,7 @@ from checks.core.model import (
 )
 from checks.core.registry import FAMILIES, Check, registered
 from checks.project.config import Waiver
-from checks.support.errors import DeployCheckError
+from checks.support.errors import DeployCheckError, RefusedInput
 
 BUDGET_MARGIN = 5.0
 CRASH_HINT = "This is a bug in deploy-check, not in your project: please report it with this message."
@@ -140,6 +140,8 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
             hint="Raise --timeout if the service is known to be slow.",
             timed_out=True,
         )
+    except RefusedInput:
+        raise  # an input the run must not judge: exit 2 (the CLI), not a verdict
     except DeployCheckError as exc:
         outcome = failed(str(exc), hint="Fix deploy-check.toml or the flags.", configuration_error=True)
     except Exception as exc:
@@ -165,6 +167,8 @@ async def run_checks(checks: list[Check], ctx: Context) -> list[CheckResult]:
     finally:
         for task in tasks.values():
             task.cancel()
+            if task.done() and not task.cancelled():
+                task.exception()  # a second refusal is the first one's echo: retrieved, not logged
         await ctx.aclose()
 
 
@@ -243,6 +247,10 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         for w in ctx.config.waivers
         if w.expired(ctx.today)
     ]
+    expired = ctx.expired_monitoring_deferral
+    if expired is not None and (ctx.model.sentry_required or ctx.config.sentry_required):
+        notes.append(f"the Decisions Log deferral of monitoring expired on {expired.until} "
+                     f"({ctx.rel(ctx.state_path)} line {expired.line}): it no longer waives Sentry")
     broad = broad_waivers(ctx, results)
     return Report(
         tool=f"deploy-check {__version__}",

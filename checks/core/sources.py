@@ -10,7 +10,8 @@ from pathlib import Path
 
 from checks.core.context import Context
 from checks.project.reading import read_small
-from checks.support.files import SCHEMA_LIMIT, read_text
+from checks.support.errors import RefusedInput
+from checks.support.files import SCHEMA_LIMIT, at_most, confined, read_text, undecodable
 
 DEFAULT_SCHEMA = "schema.sql"
 # dbmate files hold both directions; only the "up" part describes the schema.
@@ -33,8 +34,10 @@ class SchemaSource:
         return self.label or self.path.name
 
 
-def migration_files(directory: Path, kind: str) -> list[Path]:
-    """The files of a migration history in the order its tool applies them."""
+def migration_files(directory: Path, kind: str, shown: str = "") -> list[Path]:
+    """The files of a migration history in the order its tool applies them (at most
+    MAX_MIGRATION_FILES: a larger folder is refused)."""
+    shown = shown or directory.name
     if kind == "drizzle":
         # drizzle-kit's journal orders the migrations (<out>/meta/_journal.json, entries[].tag;
         # drizzle-orm src/migrator.ts readMigrationFiles).
@@ -43,21 +46,21 @@ def migration_files(directory: Path, kind: str) -> list[Path]:
         text = read_small(directory / "meta" / "_journal.json")
         try:
             entries = json.loads(text or "")["entries"]
-            files = [directory / f"{entry['tag']}.sql" for entry in entries]
+            files = at_most((directory / f"{entry['tag']}.sql" for entry in entries), shown)
             if all(f.is_file() for f in files):
                 return files
         except (ValueError, KeyError, TypeError):
             pass
-        return sorted(directory.glob("*.sql"))
+        return sorted(at_most(directory.glob("*.sql"), shown))
     if kind in ("prisma", "drizzle-v1"):
         # prisma migrate: <timestamp>_<name>/migration.sql, applied in directory-name order
-        return sorted(directory.glob("*/migration.sql"), key=lambda p: p.parent.name)
+        return sorted(at_most(directory.glob("*/migration.sql"), shown), key=lambda p: p.parent.name)
     if kind == "golang-migrate":
         # golang-migrate: <version>_<title>.up.sql; the .down.sql files undo, never describe
-        return sorted(directory.glob("*.up.sql"), key=lambda p: _version(p.name))
+        return sorted(at_most(directory.glob("*.up.sql"), shown), key=lambda p: _version(p.name))
     if kind in ("supabase", "dbmate"):
-        return sorted(directory.glob("*.sql"))
-    return sorted(directory.rglob("*.sql"), key=lambda p: p.relative_to(directory).as_posix())
+        return sorted(at_most(directory.glob("*.sql"), shown))
+    return sorted(at_most(directory.rglob("*.sql"), shown), key=lambda p: p.relative_to(directory).as_posix())
 
 
 def _version(name: str) -> tuple[int, str]:
@@ -65,24 +68,45 @@ def _version(name: str) -> tuple[int, str]:
     return (int(digits.group()) if digits else -1, name)
 
 
+def project_roots(ctx: Context) -> list[Path]:
+    """Where the project's schema and migration files may lie: the project, and the
+    workspace root above it in a monorepo."""
+    roots = [ctx.project]
+    if ctx.model.workspace_root not in (None, "."):
+        roots.append(ctx.path(str(ctx.model.workspace_root)))
+    return roots
+
+
 def schema_paths(ctx: Context) -> list[Path]:
-    """The schema files in apply order; [] when the project has none."""
+    """The schema files in apply order; [] when the project has none. A pinned source that
+    does not exist, and any file or folder that resolves outside the project, is refused."""
     source = ctx.model.schema
     if source is None:
         return []
-    path = ctx.path(source.path)
+    roots = project_roots(ctx)
+    link = ctx.project / source.path
+    if ctx.config.schema and not link.exists():
+        raise RefusedInput(f'deploy-check.toml: [project] schema = "{ctx.config.schema}" does not exist '
+                           f"in {ctx.project}")
+    path = confined(link, roots, source.path)
     if path.is_file():
         return [path]
     if path.is_dir():
-        return migration_files(path, source.kind)
+        files = migration_files(path, source.kind, source.path)
+        for file in files:
+            confined(file, roots, ctx.rel(file))
+        return files
     return []
 
 
 def read_schema(path: Path, project: Path | None = None) -> SchemaSource:
-    """`project`: the root that locations are relative to."""
-    text = read_text(path, SCHEMA_LIMIT, encoding="utf-8-sig")
+    """`project`: the root that locations (and a refusal) name the file relative to."""
     label = (path.relative_to(project).as_posix() if project is not None and path.is_relative_to(project)
              else path.name)
+    try:
+        text = read_text(path, SCHEMA_LIMIT, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise undecodable(exc, label if project is not None else f"{path.parent.name}/{path.name}") from None
     up = _DBMATE_UP.search(text)
     if up is None:
         return SchemaSource(path, text, 1, label)

@@ -125,7 +125,7 @@ DEV004 = Spec(
     "Runs the `signed_in = true` routes of [dev_server] routes in order with AUTH003's session "
     "(capture = values from a JSON answer for later steps, expect = JSON values or text "
     "beyond the status, sql = a read-only, parameterized read-back through the app's own "
-    "database) and names the first step that broke with the server's lines. Then asks each "
+    "database, calling only aggregate, string, date, json and math functions) and names the first step that broke with the server's lines. Then asks each "
     "of those routes once without the session: a 2xx answer fails (the route is not protected).",
     "Walk the flow in the app yourself; a route that answered without a session needs the "
     "app's auth check (middleware or the handler's session lookup).",

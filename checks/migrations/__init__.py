@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from checks.core.context import Context
 from checks.core.db import app_search_path
-from checks.migrations.base import Migrator
+from checks.core.sources import project_roots
+from checks.migrations.base import HistoryTable, Migrator
 from checks.migrations.dbmate import Dbmate
 from checks.migrations.drizzle import Drizzle, journal_refused
 from checks.migrations.drizzle_v1 import DrizzleV1
@@ -19,7 +20,15 @@ from checks.migrations.supabase import Supabase
 
 
 def migrator_for(ctx: Context) -> Migrator | None:
-    """The migrator of the project's history, None for schema.sql or a plain folder."""
+    """The migrator of the project's history, None for schema.sql or a plain folder. It
+    reads files only inside the project (or its workspace root)."""
+    migrator = _migrator(ctx)
+    if isinstance(migrator, HistoryTable):
+        migrator.roots = tuple(project_roots(ctx))
+    return migrator
+
+
+def _migrator(ctx: Context) -> Migrator | None:
     source = ctx.model.schema
     if source is None:
         return None

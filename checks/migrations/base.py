@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from checks.support.files import SCHEMA_LIMIT
+from checks.support.files import SCHEMA_LIMIT, at_most, confined
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ class HistoryTable:
     # (and Rails') are all `schema_migrations`; golang-migrate's alone has `dirty`.
     marks: tuple[tuple[str, str], ...] = ()  # (column, the tool whose table has it)
     blocked = ""  # why the app's own migrator would refuse the files (then nothing is judged)
+    # Where the files may lie (migrator_for: the project, its workspace root); none set: the
+    # migrations folder itself. A file resolving elsewhere is refused before it is read.
+    roots: tuple[Path, ...] = ()
 
     @property
     def table(self) -> str:
@@ -99,6 +102,20 @@ class HistoryTable:
         else:
             facts.columns, facts.foreign = columns, self._foreign(columns)
         return facts
+
+    def listed(self, folder: Path, glob: str) -> list[Path]:
+        """The folder's files matching `glob`, at most MAX_MIGRATION_FILES (else refused)."""
+        return at_most(folder.glob(glob), self._shown(folder, folder))
+
+    def _shown(self, folder: Path, path: Path) -> str:
+        roots = self.roots or (folder.parent,)
+        return next((path.relative_to(root).as_posix() for root in roots if path.is_relative_to(root)),
+                    str(path))
+
+    def inside(self, folder: Path, path: Path) -> Path:
+        """`path` (a file of the history in `folder`), when it stays inside the project."""
+        confined(path, self.roots or (folder,), self._shown(folder, path))
+        return path
 
     def _foreign(self, columns: frozenset[str]) -> str:
         """Why the table is not this tool's history ("" when it is)."""
@@ -123,14 +140,15 @@ class HistoryTable:
             await connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
 
 
-def versioned_files(folder: Path, glob: str, pattern: re.Pattern[str], suffix: str = ".sql") -> list[Migration]:
+def versioned_files(table: HistoryTable, folder: Path, glob: str, pattern: re.Pattern[str],
+                    suffix: str = ".sql") -> list[Migration]:
     """`<version>_<name><suffix>` files named by their stem, the version being the pattern's
     first group, in file-name order (dbmate, Supabase; golang-migrate re-sorts by number)."""
     found = []
-    for path in sorted(folder.glob(glob), key=lambda p: p.name):
+    for path in sorted(table.listed(folder, glob), key=lambda p: p.name):
         match = pattern.match(path.name)
         if match:
-            found.append(Migration(path.name.removesuffix(suffix), path, match.group(1)))
+            found.append(Migration(path.name.removesuffix(suffix), table.inside(folder, path), match.group(1)))
     return found
 
 

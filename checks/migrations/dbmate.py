@@ -36,7 +36,7 @@ class Dbmate(HistoryTable):
         self.schema, self.name = schema, table
 
     def migrations(self, folder: Path) -> list[Migration]:
-        return versioned_files(folder, "*.sql", _VERSION)
+        return versioned_files(self, folder, "*.sql", _VERSION)
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         from psycopg import sql  # start-up: only runs that reach a database load psycopg

@@ -19,7 +19,7 @@ from typing import Any
 
 from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text
 from checks.project.reading import package_json
-from checks.support.files import read_text
+from checks.support.files import MAX_MIGRATION_FILES, read_text, too_many
 
 
 class Drizzle(HistoryTable):
@@ -34,10 +34,13 @@ class Drizzle(HistoryTable):
         self.schema, self.name, self.blocked = schema or "drizzle", table, blocked
 
     def migrations(self, folder: Path) -> list[Migration]:
-        entries = json.loads(read_text(folder / "meta" / "_journal.json", 4 << 20))["entries"]
+        journal = self.inside(folder, folder / "meta" / "_journal.json")
+        entries = json.loads(read_text(journal, 4 << 20))["entries"]
+        if len(entries) > MAX_MIGRATION_FILES:
+            raise too_many(self._shown(folder, folder))
         found = []
         for entry in entries:
-            path = folder / f"{entry['tag']}.sql"
+            path = self.inside(folder, folder / f"{entry['tag']}.sql")  # a tag may hold ../
             found.append(Migration(str(entry["tag"]), path, str(int(entry["when"])), sha256_text(path)))
         return found
 

@@ -91,9 +91,10 @@ class DrizzleV1(HistoryTable):
 
     def migrations(self, folder: Path) -> list[Migration]:
         found = []
-        for path in sorted(folder.glob("*/migration.sql"), key=lambda p: p.parent.name):
+        for path in sorted(self.listed(folder, "*/migration.sql"), key=lambda p: p.parent.name):
             folder_millis(path.parent.name)  # a folder drizzle would give NaN is named now
-            found.append(Migration(path.parent.name, path, path.parent.name, sha256_text(path)))
+            found.append(Migration(path.parent.name, path, path.parent.name,
+                                   sha256_text(self.inside(folder, path))))
         return found
 
     async def _rows(self, connection: Any, named: bool) -> list[tuple[int, str, int | None, str | None]]:

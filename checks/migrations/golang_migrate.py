@@ -25,7 +25,7 @@ class GolangMigrate(HistoryTable):
     name = "schema_migrations"
 
     def migrations(self, folder: Path) -> list[Migration]:
-        return sorted(versioned_files(folder, "*.up.sql", _UP, ".up.sql"), key=lambda m: int(m.key))
+        return sorted(versioned_files(self, folder, "*.up.sql", _UP, ".up.sql"), key=lambda m: int(m.key))
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         facts = await self._start(connection, migrations)

@@ -56,8 +56,8 @@ class Prisma(HistoryTable):
         await self._create_schema(connection)
 
     def migrations(self, folder: Path) -> list[Migration]:
-        found = [Migration(p.parent.name, p, p.parent.name, checksum(p))
-                 for p in folder.glob("*/migration.sql")]
+        found = [Migration(p.parent.name, p, p.parent.name, checksum(self.inside(folder, p)))
+                 for p in self.listed(folder, "*/migration.sql")]
         return sorted(found, key=lambda m: m.name)
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:

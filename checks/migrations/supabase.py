@@ -35,7 +35,7 @@ class Supabase(HistoryTable):
     schema, name = SCHEMA, NAME
 
     def migrations(self, folder: Path) -> list[Migration]:
-        return versioned_files(folder, "*.sql", _FILE)
+        return versioned_files(self, folder, "*.sql", _FILE)
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         facts = await self._start(connection, migrations)

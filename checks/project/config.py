@@ -164,6 +164,10 @@ def parse_config(data: dict[str, Any], path: Path | None) -> Config:
                         # A waiver without a reason is a silenced gate nobody can account for.
                         raise DeployCheckError(f"{CONFIG_FILE}: {where}.{required} is required "
                                                "and must not be empty")
+                if not any(ch.isalpha() for ch in item["reason"]):
+                    # A zero-width space or a lone "." is no reason anybody can read.
+                    raise DeployCheckError(f"{CONFIG_FILE}: {where}.reason must say why in words "
+                                           f"(it holds no letter: {item['reason']!r})")
                 expires = item.get("expires")
                 if isinstance(expires, dt.datetime):
                     expires = expires.date()

@@ -4,6 +4,7 @@ migrations, Supabase's, dbmate's or golang-migrate's folder, else schema.sql).""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from checks.project.reading import (
     read_small,
     relative,
 )
+from checks.support.files import MAX_MIGRATION_FILES
 
 if TYPE_CHECKING:
     from checks.project.config import Config
@@ -176,7 +178,9 @@ def directory_kind(path: Path) -> SchemaKind | None:
         return "drizzle-v1"
     if (path / "migration_lock.toml").is_file() or any(path.glob("*/migration.sql")):
         return "prisma"  # prisma migrate: <ts>_<name>/migration.sql + migration_lock.toml
-    files = sorted(path.glob("*.sql"))
+    # By name, and no more than deploy-check reads: sorting 100,000 Paths took 6 s, and the
+    # folder is refused past the limit anyway (checks/core/sources.py).
+    files = sorted(itertools.islice(path.glob("*.sql"), MAX_MIGRATION_FILES + 1), key=lambda f: f.name)
     if not files:
         return None
     if path.as_posix().endswith("supabase/migrations"):

@@ -24,7 +24,8 @@ SENTRY001 = Spec(
     "look like a Sentry token (sntrys_ organization token, sntryu_ user token). Also read "
     "where `npx @sentry/wizard -i nextjs` puts them: .env.sentry-build-plugin, "
     "sentry.*.config.* / instrumentation-client.*, next.config.*. A Decisions Log entry that "
-    "defers monitoring waives this check.",
+    "defers monitoring waives this check (not one inside an HTML comment, a question answered "
+    "no, or one whose \"until YYYY-MM-DD\" has passed: that one is named as expired).",
     "Copy the DSN from Sentry › Project Settings › Client Keys, create a token in Settings › "
     "Auth Tokens, and set SENTRY_ORG / SENTRY_PROJECT to the slugs in the project's URL.",
 )
@@ -67,6 +68,11 @@ def keys_present(ctx: Context) -> Outcome:
                                             **details)
     if settings.missing and not note:
         where = f"checked the environment, .env.local, {WIZARD_ENV_FILE} and the Sentry config files"
+        expired = ctx.expired_monitoring_deferral
+        if expired is not None:
+            details["expired_deferral"] = {"entry": expired.text, "until": str(expired.until),
+                                           "line": expired.line}
+            where += f"; the Decisions Log deferral expired on {expired.until}: {expired.quote()}"
         return failed(f"missing: {', '.join(settings.missing)} ({where})", **details)
     if settings.doubts:
         return warned("; ".join(settings.doubts), **details)

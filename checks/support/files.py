@@ -4,15 +4,22 @@ run), and never more than a limit (a 117 MB `.env.local` is reported, not loaded
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from checks.support.errors import RefusedInput
 
 # Limits per kind of input: far above any real file of that kind.
 ENV_FILE_LIMIT = 1 << 20  # 1 MiB
 CONFIG_LIMIT = 1 << 20
 STATE_LIMIT = 4 << 20
 SCHEMA_LIMIT = 64 << 20  # a 5,000-table schema is ~5 MiB
+# Migration files in one history: far above any real app's (a few hundred; a squash resets
+# them), and ~12 s to check at the limit. Above it a folder is refused at once (bench/migrations.py).
+MAX_MIGRATION_FILES = 10_000
 
 
 class UnreadableFile(OSError):
@@ -38,3 +45,37 @@ def read_text(path: Path, limit: int, *, encoding: str = "utf-8", newline: str |
     if newline is None:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def confined(path: Path, roots: Sequence[Path], shown: str) -> Path:
+    """`path` resolved, when it stays under one of `roots` (the project, its workspace
+    root); a link that leads elsewhere (`0001.sql -> /etc/passwd`) is refused, naming the
+    link as `shown`, before a byte of it is read."""
+    resolved = path.resolve()
+    if any(resolved.is_relative_to(root.resolve()) for root in roots):
+        return resolved
+    raise RefusedInput(f"{shown} resolves outside the project (to {resolved}): deploy-check reads "
+                       "schema and migration files only inside the project or its workspace; "
+                       "copy the file in instead of linking it")
+
+
+def undecodable(error: UnicodeDecodeError, shown: str) -> RefusedInput:
+    """One line for a file that is not UTF-8: its name and the offset of the first bad byte."""
+    bad = error.object[error.start:error.start + 1].hex()
+    return RefusedInput(f"{shown} is not UTF-8 text: byte 0x{bad} at offset {error.start} "
+                        f"({error.reason}); save it as UTF-8")
+
+
+def at_most(paths: Iterable[Path], shown: str, limit: int = MAX_MIGRATION_FILES) -> list[Path]:
+    """The migration files of `paths` (a lazy glob), refused once there are more than
+    `limit`: a 100,000-file folder is named in well under a second instead of read."""
+    found = list(itertools.islice(paths, limit + 1))
+    if len(found) > limit:
+        raise too_many(shown, limit)
+    return found
+
+
+def too_many(shown: str, limit: int = MAX_MIGRATION_FILES) -> RefusedInput:
+    return RefusedInput(f"{shown} holds more than {limit:,} migration files, the most deploy-check "
+                        "reads; squash the history with its tool, or pin [project] schema to a "
+                        "schema.sql dump")

@@ -1,5 +1,5 @@
 """Walking pglast's parse trees, and the one question the flow's `sql` read-back asks of
-its query: is it a single SELECT that cannot write?"""
+its query: is it a single SELECT that cannot write, and calls only harmless functions?"""
 
 from __future__ import annotations
 
@@ -24,9 +24,73 @@ def children(node: Any) -> Iterable[Any]:
                     stack[:0] = list(item)
 
 
+# The functions a read-back may call (PostgreSQL 16 docs, chapter 9): a read-only transaction
+# still runs pg_terminate_backend(), lo_unlink() or a function of the app's own that writes
+# elsewhere, so anything not named here is refused when the config is read.
+SAFE_FUNCTIONS = frozenset({
+    # aggregates and window functions (9.21, 9.22)
+    "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "array_agg", "string_agg",
+    "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "stddev", "variance",
+    "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value", "ntile",
+    # strings (9.4)
+    "lower", "upper", "length", "char_length", "character_length", "octet_length", "bit_length",
+    "btrim", "ltrim", "rtrim", "trim", "substring", "substr", "replace", "concat", "concat_ws",
+    "left", "right", "position", "strpos", "starts_with", "split_part", "initcap", "lpad", "rpad",
+    "repeat", "reverse", "translate", "md5", "format", "to_char", "to_number", "overlay", "normalize",
+    "encode", "decode", "quote_ident", "quote_literal", "similar_to_escape",
+    # dates and times (9.9)
+    "now", "date_trunc", "date_part", "extract", "age", "to_timestamp", "to_date", "make_date",
+    "make_time", "make_timestamp", "make_timestamptz", "make_interval", "timezone", "date_bin",
+    "clock_timestamp", "statement_timestamp", "transaction_timestamp", "justify_days",
+    "justify_hours", "justify_interval", "isfinite",
+    # json (9.16)
+    "to_json", "to_jsonb", "row_to_json", "array_to_json", "json_build_object", "jsonb_build_object",
+    "json_build_array", "jsonb_build_array", "json_extract_path", "jsonb_extract_path",
+    "json_extract_path_text", "jsonb_extract_path_text", "json_array_length", "jsonb_array_length",
+    "json_typeof", "jsonb_typeof", "jsonb_strip_nulls", "json_strip_nulls", "jsonb_pretty",
+    "jsonb_path_exists", "jsonb_path_match", "jsonb_path_query_first", "jsonb_path_query_array",
+    # math and arrays (9.3, 9.19)
+    "abs", "ceil", "ceiling", "floor", "round", "trunc", "mod", "power", "sqrt", "sign", "div",
+    "width_bucket", "array_length", "cardinality", "array_position", "array_to_string",
+})
+
+
+# An operator is a function call too (CREATE OPERATOR … FUNCTION = f): only PostgreSQL's own
+# symbols (9.2–9.20), and the keyword forms (BETWEEN, SIMILAR TO) pglast names by words.
+SAFE_OPERATORS = frozenset({
+    "=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^", "||", "|/", "||/", "@",
+    "&", "|", "#", "~", "<<", ">>", "~~", "!~~", "~~*", "!~~*", "~*", "!~", "!~*", "->", "->>",
+    "#>", "#>>", "@>", "<@", "?", "?|", "?&", "&&", "@@", "@?", "#-", "<->", "-|-", "&<", "&>",
+})
+
+
+def _unsafe_operator(node: Any) -> str | None:
+    names = [getattr(part, "sval", "") for part in node.name or ()]
+    if not names:
+        return None
+    op = names[-1]
+    if (len(names) > 1 and names[0].lower() != "pg_catalog") or (
+            op not in SAFE_OPERATORS and not op.replace(" ", "").isalpha()):
+        return f"it uses the operator {'.'.join(names)}, which is not one of PostgreSQL's own"
+    return None
+
+
+def _unsafe_call(node: Any) -> str | None:
+    """Why this function call may not run in a read-back (None when it may)."""
+    names = [getattr(part, "sval", "") for part in node.funcname]
+    name = names[-1].lower()
+    if len(names) > 1 and names[0].lower() != "pg_catalog":
+        return f"it calls {'.'.join(names)}(), a function outside pg_catalog"
+    if name not in SAFE_FUNCTIONS:
+        return (f"it calls {name}(), which is not on the read-back's safe list "
+                "(aggregates, string, date, json and math functions)")
+    return None
+
+
 def read_only_select(query: str) -> str | None:
     """Why `query` is not one plain SELECT (None when it is): the read-back may not write,
-    also not through a data-modifying CTE, SELECT … INTO or a second statement."""
+    also not through a data-modifying CTE, SELECT … INTO or a second statement, and calls
+    only the functions of SAFE_FUNCTIONS."""
     from pglast import ast, parse_sql  # start-up: only runs that read SQL load pglast
     from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
@@ -44,5 +108,9 @@ def read_only_select(query: str) -> str | None:
         node = stack.pop()
         if isinstance(node, writes):
             return "it writes or locks (a data-modifying WITH, SELECT … INTO, FOR UPDATE)"
+        unsafe = (_unsafe_call(node) if isinstance(node, ast.FuncCall)
+                  else _unsafe_operator(node) if isinstance(node, ast.A_Expr) else None)
+        if unsafe:
+            return unsafe
         stack.extend(children(node))
     return None

@@ -205,13 +205,14 @@ def test_selections_that_would_verify_nothing_are_usage_errors(tmp_path: Path, a
     assert done.stderr.startswith("deploy-check: --")
 
 
-def test_a_configured_schema_that_is_missing_fails_db004(tmp_path: Path) -> None:
+def test_a_configured_schema_that_is_missing_is_a_configuration_error(tmp_path: Path) -> None:
+    """It failed DB004 (exit 1); issue 20 §5 makes it what DESIGN.md calls it: a
+    configuration error, one line naming it, exit 2."""
     write_project(tmp_path, {"deploy-check.toml": '[project]\nschema = "db/schema.sql"\n',
                              ".env.local": "DATABASE_URL=postgresql://app:pw@127.0.0.1:1/app\n"})
     done = run_cli("check", "--project", str(tmp_path), "--only", "DB004", "-f", "json")
-    db004 = json.loads(done.stdout)["checks"][0]
-    assert db004["status"] == "fail", db004
-    assert "db/schema.sql" in db004["message"] and done.returncode == 1
+    assert done.returncode == 2 and done.stdout == "", done.stdout
+    assert '[project] schema = "db/schema.sql" does not exist' in done.stderr
 
 
 def test_make_deploy_check_prints_only_the_report_and_needs_project(tmp_path: Path) -> None:

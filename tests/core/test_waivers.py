@@ -7,6 +7,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from helpers import run_cli, write_project
 
 FAILING_ENV = {".env.local.example": "API_URL=\n", ".env.local": "API_URL=\n"}
@@ -55,6 +57,16 @@ def test_a_waiver_needs_a_reason(tmp_path: Path) -> None:
     done = run_cli("check", "--project", str(write_project(tmp_path, {**FAILING_ENV, "deploy-check.toml": toml})))
     assert done.returncode == 2
     assert "waivers[0].reason is required and must not be empty" in done.stderr
+
+
+@pytest.mark.parametrize("reason", ["\\u200b", "\\u200b\\u200c\\u2060", "\\ufeff ...", "-- 42 --"])
+def test_a_reason_without_a_letter_is_refused(tmp_path: Path, reason: str) -> None:
+    """issue 20 §4: a zero-width space passed for a reason."""
+    toml = f'[[waivers]]\ncheck = "ENV003"\nreason = "{reason}"\n'
+    done = run_cli("check", "--project", str(write_project(tmp_path, {**FAILING_ENV, "deploy-check.toml": toml})))
+    assert done.returncode == 2, done.stdout
+    assert "waivers[0].reason must say why in words" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 def test_a_broad_waiver_is_named_on_the_verdict_line(tmp_path: Path) -> None:
