@@ -21,7 +21,7 @@ from checks.core.context import Context
 from checks.project.config import Route, compile_user_pattern
 from checks.project.reading import dependencies, package_json
 from checks.runtime.addresses import candidates, free_port
-from checks.runtime.facts import DevFacts, RouteResult
+from checks.runtime.facts import STOPPED, DevFacts, RouteResult
 from checks.runtime.output import PATTERN_TIMEOUT, Output
 from checks.runtime.reaper import RUN_VARIABLE, start_watchdog, sweep
 
@@ -33,6 +33,7 @@ PROBE_TIMEOUT = 1.0
 TERM_GRACE = 5.0
 LOG_GRACE = 0.3  # Next.js prints a route's error just after answering it
 REQUEST_LINE_GRACE = 0.05  # at most, for a passing route's log line that has not come yet
+DRAIN_TURNS = 5  # event-loop turns for output already in the pipe to be read before our signal
 
 
 def dev_command(ctx: Context) -> tuple[str | None, str | None]:
@@ -167,6 +168,12 @@ class DevServer:
                 self._watchdog = None
             return
         pgid = process.pid  # start_new_session: the group id is the child's pid
+        # What the server printed before our signal is read first; what it prints after
+        # (pnpm's ` ELIFECYCLE  Command failed.`, yarn's `error Command failed with signal
+        # "SIGTERM".`, npm's `signal SIGTERM`) answers our own signal: DEV003 leaves it alone.
+        for _ in range(DRAIN_TURNS):
+            await asyncio.sleep(0)
+        self.output.phase = STOPPED
         steps = []
         for sig, wait in ((signal.SIGTERM, TERM_GRACE), (signal.SIGKILL, 2.0)):
             try:

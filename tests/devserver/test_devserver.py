@@ -89,6 +89,25 @@ def test_a_500_route_fails_dev002_quoting_the_server_and_dev003(tmp_path: Path) 
     assert "[route 2] ⨯ Error: You haven't provided a project ID" in dev003["details"]["lines"]
 
 
+@pytest.mark.parametrize("manager", ["pnpm", "yarn", "npm"])
+def test_what_the_manager_prints_after_our_stop_signal_is_no_app_error(tmp_path: Path, manager: str) -> None:
+    found = run_dev(scenario_project(tmp_path, manager))
+    assert found["DEV001"]["status"] == "pass", found["DEV001"]
+    dev003 = found["DEV003"]
+    assert dev003["status"] == "pass", dev003["message"]
+    assert dev003["details"]["after_stop"] >= 1
+    assert "printed after deploy-check stopped the server" in dev003["message"]
+    assert_nothing_left(tmp_path, found["DEV001"]["details"]["port"])
+
+
+def test_an_app_error_before_the_stop_still_fails_dev003_with_stop_noise(tmp_path: Path) -> None:
+    found = run_dev(scenario_project(tmp_path, "pnpm", 'routes = [{path = "/boom", status = 500}]\n'))
+    dev003 = found["DEV003"]
+    assert dev003["status"] == "fail"
+    assert dev003["details"]["count"] == 2
+    assert not any("ELIFECYCLE" in line for line in dev003["details"]["lines"])
+
+
 def test_crash_fails_at_once_with_exit_code_and_last_lines(tmp_path: Path) -> None:
     started = time.monotonic()
     found = run_dev(scenario_project(tmp_path, "crash", ready_timeout=30))
