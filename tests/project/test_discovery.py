@@ -369,6 +369,16 @@ def test_unverified_clauses_are_on_the_console_verdict_line(tmp_path: Path) -> N
     assert strict.returncode == 1 and "NOT READY (--strict)" in strict.stdout
 
 
+def test_no_unverified_clause_is_listed_twice(tmp_path: Path) -> None:
+    # DEV004 without signed-in routes says so itself; the gate's own "not walked end to end"
+    # clause must not repeat it, nested.
+    _code, report = run_json(app(tmp_path, "neon-drizzle-dotenv"), "--only", "devserver")
+    clauses = report["unverified"]
+    described = [c for c in clauses if "signed-in core flow is not described" in c]
+    assert len(described) == 1, clauses
+    assert not any(a != b and b in a for a in clauses for b in clauses), clauses
+
+
 def test_detect_write_config_pins_the_model_and_never_overwrites(tmp_path: Path) -> None:
     project = app(tmp_path, "prisma-authjs")
     done = run_cli("detect", "--project", str(project), "--write-config")
