@@ -20,14 +20,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 from checks.core.context import Context
-from checks.core.db import url_var
+from checks.core.db import database_url, url_var
 from checks.support.envfile import EnvFile, parse_env_text
+from checks.support.hosts import is_loopback
 from checks.support.pgbinaries import EmbeddedPostgresError, try_exclusive
 from checks.support.pgembed import EmbeddedPostgres
+from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
 from provision.platforms import PLATFORMS, STAND_INS, stand_in_sql
+from provision.schema import provision as apply_schema
 
 STATE_DIR = ".deploy-check"
 LOCAL_DB_DIR = "local-db"
@@ -111,6 +114,35 @@ async def _platform_stand_ins(url: str, platform: str) -> str:
         if platform == "supabase" else "neon_auth.users_sync"
     return (f"created {STAND_INS[platform][0]} stand-ins for local development: {what} "
             "(minimal stand-ins, not the platform itself)")
+
+
+async def schema_with_stand_ins(ctx: Context, options: Options) -> Provisioned:
+    """`provision schema --platform P`: the platform's stand-ins go into the app's own local
+    database (never a new one, never a remote one), then the schema is applied."""
+    if options.platform is None:
+        return await apply_schema(ctx, options)
+    if options.platform not in PLATFORMS:
+        raise ProvisionFailed(f"--platform {options.platform!r}: known platforms are {', '.join(PLATFORMS)}")
+    name, raw = url_var(ctx), database_url(ctx)
+    if not raw:
+        raise ProvisionFailed(f"no database to add the {STAND_INS[options.platform][0]} stand-ins to: "
+                              f"{name} is not set")
+    try:
+        where = parse_database_url(raw)
+    except InvalidDatabaseUrl as exc:
+        raise ProvisionFailed(f"{name} {exc}") from None
+    if not all(is_loopback(host) for host in where.hosts):
+        raise ProvisionFailed(
+            f"--platform adds stand-ins only to a database on this machine; {name} points at "
+            f"{where.target}, which should be the {STAND_INS[options.platform][0]} project's own database")
+    if options.dry_run:
+        said = f"would create {STAND_INS[options.platform][0]} stand-ins in {where.target}"
+    else:
+        said = await _platform_stand_ins(raw, options.platform)
+    done = await apply_schema(ctx, options)
+    done.lines.insert(0, said)
+    done.changed = True
+    return done
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:

@@ -105,10 +105,14 @@ def provision_schema(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Apply, then roll back.")] = False,
     allow_destructive: Annotated[bool, typer.Option("--allow-destructive",
                                                     help="Allow DROP/TRUNCATE/DELETE/destructive ALTER.")] = False,
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="First add stand-ins for a platform's schema to this local database: "
+        "supabase (auth.users, auth.uid(), roles) or neon-auth (neon_auth.users_sync).")] = None,
     force: ForceOption = False,
 ) -> None:
     """Apply schema.sql (or the migrations) to the app's database in one transaction."""
-    _provision("schema", project, force=force, dry_run=dry_run, allow_destructive=allow_destructive)
+    _provision("schema", project, force=force, dry_run=dry_run, allow_destructive=allow_destructive,
+               platform=platform)
 
 
 

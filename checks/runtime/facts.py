@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
 # The phase of every line printed after deploy-check signalled the server to stop.
 STOPPED = "after stop"
 

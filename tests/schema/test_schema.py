@@ -789,3 +789,26 @@ def test_dry_run_names_what_it_would_create(tmp_path: Path, fresh_db: str) -> No
     assert "creates 1 table: public.notes" in done.stdout
     assert "notes_body" in done.stdout and "mood" in done.stdout
     assert tables_in(fresh_db) == set()  # and nothing was created
+
+
+def test_a_missing_neon_auth_schema_on_the_users_own_local_database_gets_stand_ins_there(
+        tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db, NEON_APP)
+    db004 = checks(project)["DB004"]
+    assert db004["status"] == "fail"
+    assert db004["fix"] == "deploy-check provision schema --platform neon-auth", db004
+    plain = provision(project)
+    assert plain.returncode == 1
+    assert "provision schema --platform neon-auth" in plain.stderr and "local-db" not in plain.stderr
+    fixed = provision(project, "--platform", "neon-auth")  # the fix, as pasted
+    assert fixed.returncode == 0, fixed.stderr
+    assert "stand-ins for local development: neon_auth.users_sync" in fixed.stdout
+    assert checks(project)["DB004"]["status"] == "pass"
+    assert provision(project, "--platform", "neon-auth").returncode == 0  # idempotent
+
+
+def test_platform_stand_ins_never_go_into_a_remote_database(tmp_path: Path) -> None:
+    project = project_for(tmp_path, "postgresql://app:pw@db.example.com:5432/app", NEON_APP)
+    done = provision(project, "--platform", "neon-auth")
+    assert done.returncode == 1
+    assert "only to a database on this machine" in done.stderr
