@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from checks.core.context import Context
-from checks.core.db import database_url, url_var
+from checks.core.db import database_url, no_database_variable, url_var
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.hosts import is_loopback
 from checks.support.pgbinaries import EmbeddedPostgresError, try_exclusive
@@ -119,6 +119,9 @@ async def _platform_stand_ins(url: str, platform: str) -> str:
 async def schema_with_stand_ins(ctx: Context, options: Options) -> Provisioned:
     """`provision schema --platform P`: the platform's stand-ins go into the app's own local
     database (never a new one, never a remote one), then the schema is applied."""
+    if ctx.model.database_var is None:
+        raise ProvisionFailed(f"{no_database_variable(ctx)}; set [database] url_var in "
+                              "deploy-check.toml, or `deploy-check provision local-db` for a local one")
     if options.platform is None:
         return await apply_schema(ctx, options)
     if options.platform not in PLATFORMS:

@@ -812,3 +812,19 @@ def test_platform_stand_ins_never_go_into_a_remote_database(tmp_path: Path) -> N
     done = provision(project, "--platform", "neon-auth")
     assert done.returncode == 1
     assert "only to a database on this machine" in done.stderr
+
+
+@pytest.mark.parametrize(("env_local", "said"), [
+    (None, "no database variable found (no prisma datasource, no drizzle.config dbCredentials, "
+           "none of DATABASE_URL"),
+    ("DATABASE_URL=hello\n", "DATABASE_URL is not a URL"),
+    ("DATABASE_URL=\n", "DATABASE_URL is empty"),
+])
+def test_provision_schema_sentences_name_their_subject(tmp_path: Path, env_local: str | None, said: str) -> None:
+    files = {"schema.sql": "CREATE TABLE notes (id int);\n", "package.json": '{"dependencies": {"next": "15"}}\n'}
+    if env_local is not None:
+        files[".env.local"] = env_local
+    done = provision(write_project(tmp_path, files))
+    assert done.returncode == 1
+    assert said in done.stderr, done.stderr
+    assert ": is not a URL" not in done.stderr
