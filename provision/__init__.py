@@ -24,6 +24,7 @@ class Options:
     dry_run: bool = False
     allow_destructive: bool = False
     interactive: bool = False
+    port: int | None = None  # local-db: the port of a first start (default: a free one)
     platform: str | None = None  # local-db, schema: stand-ins for supabase / neon-auth (provision/platforms.py)
 
 

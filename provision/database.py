@@ -42,8 +42,10 @@ def local_db_home(project: Path) -> Path:
     return Path(project).resolve() / STATE_DIR / LOCAL_DB_DIR
 
 
-def local_db(project: Path) -> EmbeddedPostgres:
-    return EmbeddedPostgres(local_db_home(project))
+def local_db(project: Path, port: int | None = None) -> EmbeddedPostgres:
+    """The project's embedded PostgreSQL; `port` is taken at its first start (else the
+    kernel picks a free one), and kept in PGDATA after that."""
+    return EmbeddedPostgres(local_db_home(project), port=port)
 
 
 def stop_local_db(project: Path) -> bool:
@@ -155,7 +157,13 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
         raise ProvisionFailed(ctx.env_local.error)
     parsed = ctx.env_local.parsed
     current = (parsed.values.get(name, "") if parsed else "").strip()
-    server = local_db(ctx.project)
+    server = local_db(ctx.project, options.port)
+    if options.port is not None and server.initialized and server.port != options.port:
+        raise ProvisionFailed(
+            f"this project's local PostgreSQL was created on port {server.port}; to move it to "
+            f"port {options.port}, `deploy-check provision local-db --stop`, delete "
+            f"{local_db_home(ctx.project).relative_to(ctx.project)} (this deletes the local data) "
+            "and run this again")
     ours = server.url(DATABASE_NAME) if server.initialized else None
     if current and current != ours and not is_placeholder(current):
         raise ProvisionFailed(

@@ -137,6 +137,9 @@ def provision_local_db(
     platform: Annotated[str | None, typer.Option(
         "--platform", help="Create stand-ins for a platform's schema: supabase (auth.users, auth.uid(), "
         "roles) or neon-auth (neon_auth.users_sync). Default: from the app's auth provider.")] = None,
+    port: Annotated[int | None, typer.Option(
+        "--port", min=1, max=65535, help="Listen on this port (at the first start; "
+        "default: a free port the kernel picks).")] = None,
     force: ForceOption = False,
 ) -> None:
     """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
@@ -149,4 +152,4 @@ def provision_local_db(
         stopped = stop_local_db(project.resolve())
         print("stopped the local PostgreSQL" if stopped else "provision local-db: nothing to stop")
         return
-    _provision("local-db", project, force=force, platform=platform)
+    _provision("local-db", project, force=force, platform=platform, port=port)
