@@ -53,7 +53,9 @@ def main() -> int:
     try:
         step("Before provisioning: what is missing?", "check", "--only", "env,database", project=project,
              check=False)
-        step("Scaffold .env.local from the example", "provision", "env", project=project)
+        # --no-input: the demo fills what it can and asks nothing (a typed DATABASE_URL
+        # would make the next step refuse to replace it).
+        step("Scaffold .env.local from the example", "provision", "env", "--no-input", project=project)
         step("Start an embedded PostgreSQL and write DATABASE_URL", "provision", "local-db",
              project=project)
         step("Apply schema.sql (dry run first)", "provision", "schema", "--dry-run", project=project)

@@ -122,11 +122,14 @@ def provision_env(
     example: Annotated[Path | None, typer.Option(help="Example file, relative to --project "
                                                  "(default: the first of .env.local.example, "
                                                  ".env.example, .env.sample, .env.template).")] = None,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", help="Never prompt, even on a terminal: what is not generated is left "
+        "empty and listed.")] = False,
     force: ForceOption = False,
 ) -> None:
     """Create or complete .env.local from the example; never overwrites a value."""
     _provision("env", project, example=example, force=force,
-               interactive=sys.stdin.isatty() and sys.stdout.isatty())
+               interactive=sys.stdin.isatty() and sys.stdout.isatty() and not no_input)
 
 
 
