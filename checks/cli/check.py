@@ -15,6 +15,7 @@ from checks.cli.app import (
     EXIT_NOT_READY,
     EXIT_READY,
     FORMAT_NAMES,
+    PlainHelpCommand,
     ProjectOption,
     _context,
     _write_atomically,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from checks.core.registry import Check
 
 
-@app.command()
+@app.command(cls=PlainHelpCommand)
 def check(
     project: ProjectOption = Path("."),
     env_file: Annotated[Path | None, typer.Option(help="Pin one env file (default: the files Next.js "
