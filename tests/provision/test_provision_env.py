@@ -10,7 +10,7 @@ import pytest
 
 from checks.support.envfile import read_env_file
 
-from helpers import clean_environ, run_cli, write_project
+from helpers import clean_environ, run_cli, run_on_a_terminal, write_project
 
 EXAMPLE = """\
 DATABASE_URL=postgresql://user:password@host:5432/db
@@ -191,58 +191,9 @@ def test_an_edit_saved_while_it_prompts_is_merged_not_lost(tmp_path: Path) -> No
     assert values["API_URL"] == "https://api.example.com"
 
 
-def _on_a_terminal(project: Path, *args: str, typed: bytes = b"") -> tuple[int, bytes]:
-    """`provision env` with a real pseudo-terminal as its controlling terminal (as in a
-    shell): what is typed goes to it, and everything the terminal shows comes back."""
-    import fcntl
-    import os
-    import pty
-    import select
-    import subprocess
-    import sys
-    import termios
-    import time
-
-    from helpers import REPO
-
-    leader, follower = pty.openpty()
-
-    def take_terminal() -> None:
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    run = subprocess.Popen([sys.executable, "-m", "checks", "provision", "env", "--project", str(project),
-                            *args], cwd=REPO, env={**clean_environ(), "PYTHONPATH": str(REPO)},
-                           stdin=follower, stdout=follower, stderr=follower, close_fds=True,
-                           preexec_fn=take_terminal)
-    os.close(follower)
-    seen = b""
-    deadline = time.monotonic() + 30
-    try:
-        while time.monotonic() < deadline:
-            if typed and b"(Enter to leave empty)" in seen:
-                os.write(leader, typed)
-                typed = b""
-            ready, _, _ = select.select([leader], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            elif run.poll() is not None:
-                break
-        return run.wait(timeout=10), seen
-    finally:
-        run.kill()
-        os.close(leader)
-
-
 def test_a_password_typed_at_the_prompt_is_never_echoed(tmp_path: Path) -> None:
     project = write_project(tmp_path, {".env.local.example": "DATABASE_URL=\n"})
-    code, seen = _on_a_terminal(project, typed=b"postgresql://app:typed-Secret-77@db.example.com/app\n")
+    code, seen = run_on_a_terminal("provision", "env", "--project", str(project), typed=b"postgresql://app:typed-Secret-77@db.example.com/app\n")
     assert code == 0, seen
     assert b"DATABASE_URL (Enter to leave empty)" in seen
     assert b"typed-Secret-77" not in seen
@@ -252,7 +203,7 @@ def test_a_password_typed_at_the_prompt_is_never_echoed(tmp_path: Path) -> None:
 
 def test_no_input_on_a_terminal_asks_nothing(tmp_path: Path) -> None:
     project = write_project(tmp_path, {".env.local.example": "DATABASE_URL=\nSMTP_HOST=\nSESSION_SECRET=\n"})
-    code, seen = _on_a_terminal(project, "--no-input")
+    code, seen = run_on_a_terminal("provision", "env", "--project", str(project), "--no-input")
     assert code == 0, seen
     assert b"Enter to leave empty" not in seen
     values = read_env_file(project / ".env.local").values
