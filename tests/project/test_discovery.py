@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from helpers import REPO, clean_environ, run_cli, run_json
+from helpers import REPO, clean_environ, run_cli, run_json, write_project
 
 FIXTURES = REPO / "tests" / "fixtures" / "apps"
 PG_PASSWORD = "pg-canary-Vx82kQ"  # tests/conftest.py
@@ -585,3 +585,9 @@ def test_check_fix_never_provisions_a_folder_that_is_not_an_app(tmp_path: Path) 
     done = run_cli("check", "--project", str(folder), "--only", "env", "--fix")
     assert "not running `deploy-check provision env`" in done.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_detect_counts_keys_in_words(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local": "API_URL=x\n", ".env": "A=1\nB=2\n", "package.json": "{}\n"})
+    done = run_cli("detect", "--project", str(project))
+    assert ".env.local (1 key)" in done.stdout and ".env (2 keys)" in done.stdout, done.stdout

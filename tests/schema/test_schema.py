@@ -828,3 +828,15 @@ def test_provision_schema_sentences_name_their_subject(tmp_path: Path, env_local
     assert done.returncode == 1
     assert said in done.stderr, done.stderr
     assert ": is not a URL" not in done.stderr
+
+
+def test_db005_hint_says_what_provision_schema_does_to_tables(tmp_path: Path, fresh_db: str) -> None:
+    # provision schema adds columns (provision/schemaplan.py): "never alters tables" was untrue.
+    project = project_for(tmp_path, fresh_db, "CREATE TABLE notes (id int PRIMARY KEY, body text);\n")
+    query(fresh_db, "CREATE TABLE notes (id int PRIMARY KEY)")
+    assert provision(project).returncode == 0
+    assert {name for (name,) in query(fresh_db, "SELECT column_name FROM information_schema.columns "
+                                                "WHERE table_name = 'notes'")} == {"id", "body"}
+    explained = run_cli("explain", "DB005").stdout
+    assert "never alters tables" not in explained
+    assert "adds missing tables and columns but never changes or drops an existing column" in " ".join(explained.split())
