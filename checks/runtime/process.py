@@ -9,8 +9,6 @@ import asyncio
 import contextlib
 import os
 import secrets
-import shlex
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -19,7 +17,6 @@ from urllib.parse import urlsplit
 
 from checks.core.context import Context
 from checks.project.config import Route, compile_user_pattern
-from checks.project.reading import dependencies, package_json
 from checks.runtime.addresses import candidates, free_port
 from checks.runtime.facts import STOPPED, DevFacts, RouteResult
 from checks.runtime.output import PATTERN_TIMEOUT, Output
@@ -40,43 +37,6 @@ def dev_command(ctx: Context) -> tuple[str | None, str | None]:
     """(command, None) or (None, why there is none), from the project model."""
     model = ctx.model
     return (model.dev_command, None) if model.dev_command else (None, model.dev_why)
-
-
-# What installs a manager's dependencies from its lockfile (each tool's docs).
-INSTALL = {"npm": "npm ci", "pnpm": "pnpm install --frozen-lockfile",
-           "yarn": "yarn install --immutable", "bun": "bun install --frozen-lockfile"}
-
-
-def preflight(ctx: Context, command: str) -> tuple[str, str] | None:
-    """(problem, fix) when the dev command cannot work as things stand: its package
-    manager is not installed, or the app's dependencies were never installed."""
-
-
-    words = shlex.split(command) if command else []
-    manager = words[0] if words and words[0] in INSTALL else None
-    if manager and shutil.which(manager) is None:
-        fix = "corepack enable" if manager in ("pnpm", "yarn") else (
-            "install Node.js (it ships npm)" if manager == "npm" else "install bun (https://bun.sh)")
-        return f"`{command}` needs {manager}, which is not installed (not on PATH)", fix
-    if ctx.config.dev_command or not dependencies(package_json(ctx.project)):
-        return None
-    directory = ctx.project
-    root = ctx.project / (ctx.model.workspace_root or ".")
-    while True:
-        # node_modules, or Yarn Plug'n'Play's loader (Yarn Berry installs without node_modules).
-        if (directory / "node_modules").is_dir() or any(
-                (directory / pnp).is_file() for pnp in (".pnp.cjs", ".pnp.js")):
-            return None
-        if directory == root.resolve() or directory.parent == directory:
-            break
-        directory = directory.parent
-    where = ctx.model.workspace_root or "."
-    install = INSTALL.get(ctx.model.package_manager or "npm", "npm ci")
-    if ctx.model.package_manager in (None, "npm") and not (root / "package-lock.json").is_file():
-        install = "npm install"
-    fix = install if where == "." else f"cd {shlex.quote(where)} && {install}"
-    return (f"the app's dependencies are not installed: no node_modules in "
-            f"{'the project' if where == '.' else where}"), fix
 
 
 class DevServer:

@@ -13,7 +13,8 @@ from checks.project.config import Route
 from checks.runtime.addresses import loopback_url
 from checks.runtime.facts import DevFacts, OutputLine
 from checks.runtime.flow import walk_flow
-from checks.runtime.process import DevServer, dev_command, preflight
+from checks.runtime.preflight import preflight
+from checks.runtime.process import DevServer, dev_command
 from checks.runtime.signin import sign_in
 from checks.runtime.signin.plan import login_plan
 from checks.runtime.signin.sink import SmtpSink

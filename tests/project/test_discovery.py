@@ -568,7 +568,7 @@ def test_db006_reads_a_prisma_history_too(tmp_path: Path, fresh_db: str) -> None
 def test_yarn_plug_n_play_counts_as_installed(tmp_path: Path) -> None:
     from checks.core.context import Context
     from checks.project.config import load_config
-    from checks.runtime.process import preflight
+    from checks.runtime.preflight import preflight
 
     project = app(tmp_path, "stack-auth", **{"yarn.lock": "# yarn lockfile v1\n", ".pnp.cjs": "// pnp\n"})
     ctx = Context(project=project, config=load_config(project), environ={})
