@@ -4,6 +4,7 @@ files (DB006, history.py). Expected tables come from pglast, never from regular 
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from checks.core.context import Context
@@ -18,6 +19,8 @@ from checks.core.model import (
     unverified,
 )
 from checks.core.registry import check
+from checks.core.sources import schema_paths
+from checks.project.reading import package_json
 from checks.schema.facts import (
     FIX_SCHEMA,
     RELKINDS,
@@ -45,6 +48,16 @@ async def tables_exist(ctx: Context) -> Outcome:
     facts = await schema_facts(ctx)
     if facts.problem and facts.unverified:
         return unverified(facts.problem, "set [project] schema in deploy-check.toml")
+    if facts.problem and facts.parsed is None and not schema_paths(ctx) and not facts.problem_is_skip:
+        # No schema file, no migrations folder: `provision schema` has nothing to apply. An
+        # app that creates its tables with `drizzle-kit push` / `prisma db push` has its
+        # own script for it.
+        script = push_script(ctx)
+        if script:
+            return failed(facts.problem, fix=script,
+                          hint=f"The app creates its tables with its own `{script}`: run it against "
+                               "this database.")
+        return failed(facts.problem, fix="")
     if facts.problem:
         return skipped(facts.problem) if facts.problem_is_skip else failed(facts.problem)
     missing = [table for table in facts.expected if table not in facts.present]
@@ -94,6 +107,25 @@ async def tables_exist(ctx: Context) -> Outcome:
         return failed("; ".join(parts), fix=fix, hint=hint, **details)
     return passed(f"all {len(facts.expected)} expected tables exist "
                   f"(checked in information_schema.tables)", **details)
+
+
+# Tools that create the tables straight from the schema code, without migration files.
+PUSH_COMMANDS = ("drizzle-kit push", "prisma db push")
+# How each package manager runs a package.json script (each tool's docs).
+RUN_SCRIPT = {"npm": "npm run", "pnpm": "pnpm run", "yarn": "yarn", "bun": "bun run"}
+
+
+def push_script(ctx: Context) -> str | None:
+    """`npm run db:push` when a package.json script of the app (or of its workspace root)
+    runs `drizzle-kit push` or `prisma db push`."""
+    root = ctx.project / (ctx.model.workspace_root or ".")
+    for directory in dict.fromkeys((ctx.project, root.resolve())):
+        scripts = (package_json(directory) or {}).get("scripts") or {}
+        for name, command in scripts.items() if isinstance(scripts, dict) else ():
+            if isinstance(command, str) and any(push in command for push in PUSH_COMMANDS):
+                run = f"{RUN_SCRIPT.get(ctx.model.package_manager or 'npm', 'npm run')} {name}"
+                return run if directory == ctx.project else f"cd {shlex.quote(ctx.model.workspace_root or '.')} && {run}"
+    return None
 
 
 async def _missing_platforms_here(ctx: Context, facts: SchemaFacts) -> list[str]:

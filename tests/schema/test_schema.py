@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -840,3 +841,15 @@ def test_db005_hint_says_what_provision_schema_does_to_tables(tmp_path: Path, fr
     explained = run_cli("explain", "DB005").stdout
     assert "never alters tables" not in explained
     assert "adds missing tables and columns but never changes or drops an existing column" in " ".join(explained.split())
+
+
+def test_an_app_that_pushes_its_schema_is_told_its_own_push_script(tmp_path: Path, fresh_db: str) -> None:
+    # No migrations folder, no schema.sql: `provision schema` would exit 1 when pasted.
+    project = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "drizzle-push", project)
+    (project / ".env").write_text(f"DATABASE_URL={fresh_db}\n")
+    db004 = checks(project)["DB004"]
+    assert db004["status"] == "fail"
+    assert db004["fix"] == "npm run db:push", db004
+    assert "db:push" in db004["hint"]
+    assert provision(project).returncode == 1  # what the fix used to promise
