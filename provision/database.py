@@ -165,7 +165,10 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             f"{local_db_home(ctx.project).relative_to(ctx.project)} (this deletes the local data) "
             "and run this again")
     ours = server.url(DATABASE_NAME) if server.initialized else None
-    if current and current != ours and not is_placeholder(current):
+    # The committed example's own value (`postgresql://postgres:password@localhost:5432/app`,
+    # copied by `provision env`) is a template's, not a database the user chose: replaced.
+    example = (ctx.example.parsed.values.get(name, "") if ctx.example.parsed else "").strip()
+    if current and current != ours and not is_placeholder(current) and current != example:
         raise ProvisionFailed(
             f"{name} in {env_path.name} is already set to another database; refusing to change "
             f"it. Empty or remove that line to use a local database instead."
@@ -250,7 +253,7 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, e
             with env_path.open(encoding="utf-8", newline="") as stream:  # keep CRLF as it is
                 text = stream.read()
         write_atomically(env_path, set_env_value(text, parsed, name, url), mode=0o600)
-        what = "replaced the placeholder in" if current else "wrote it to"
+        what = "replaced the placeholder (or the example's value) in" if current else "wrote it to"
         result.lines.append(f"{name}: {what} {env_path.name} (mode 0600)")
         result.changed = True
     process_value = ctx.environ.get(name, "").strip()

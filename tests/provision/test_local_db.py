@@ -171,6 +171,20 @@ def test_port_option_is_the_port_of_the_first_start_and_is_kept(tmp_path: Path) 
         stop_local_db(tmp_path)
 
 
+def test_the_examples_own_url_copied_by_provision_env_is_replaced(tmp_path: Path) -> None:
+    # create-t3-app's .env.example shape: a localhost URL that is a template, not a choice.
+    example = 'DATABASE_URL="postgresql://postgres:password@localhost:5432/t3-clerk"\n'
+    (tmp_path / ".env.example").write_text(example)
+    (tmp_path / ".env.local").write_text(example)
+    try:
+        done = provision_local_db(tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "localhost:5432/t3-clerk" not in database_url(tmp_path)
+        assert database_url(tmp_path).startswith("postgresql://postgres:")
+    finally:
+        stop_local_db(tmp_path)
+
+
 def test_stop_without_a_local_database_is_a_no_op(tmp_path: Path) -> None:
     assert stop_local_db(tmp_path) is False
 
