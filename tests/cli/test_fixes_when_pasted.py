@@ -62,7 +62,7 @@ def test_every_fix_command_exits_0_when_pasted(tmp_path: Path, name: str) -> Non
                     continue
                 ran.append(fix)
                 # As pasted into a shell in the user's own directory (not the project's).
-                done = subprocess.run(fix, shell=True, cwd=tmp_path, env=_environ(),  # noqa: S602
+                done = subprocess.run(fix, shell=True, cwd=tmp_path, env=_environ(),
                                       capture_output=True, text=True, timeout=300, check=False)
                 assert done.returncode == 0, f"{name} {check}: `{fix}` exited {done.returncode}:\n{done.stderr}"
         else:
