@@ -853,3 +853,10 @@ def test_an_app_that_pushes_its_schema_is_told_its_own_push_script(tmp_path: Pat
     assert db004["fix"] == "npm run db:push", db004
     assert "db:push" in db004["hint"]
     assert provision(project).returncode == 1  # what the fix used to promise
+
+
+def test_check_fix_passes_the_platform_of_db004s_fix_on(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db, NEON_APP)
+    done = run_cli("check", "--project", str(project), "--only", "schema", "--fix")
+    assert "running `deploy-check provision schema --platform neon-auth`" in done.stderr + done.stdout
+    assert checks(project)["DB004"]["status"] == "pass"
