@@ -580,10 +580,23 @@ def test_yarn_plug_n_play_counts_as_installed(tmp_path: Path) -> None:
 
 
 def test_check_fix_never_provisions_a_folder_that_is_not_an_app(tmp_path: Path) -> None:
+    from checks.cli.fixing import run_fixes
+    from checks.core.context import Context
+    from checks.core.model import CheckResult, Report, Status
+    from checks.project.config import load_config
+
     folder = tmp_path / "not-an-app"
     folder.mkdir()
     done = run_cli("check", "--project", str(folder), "--only", "env", "--fix")
-    assert "not running `deploy-check provision env`" in done.stderr
+    assert list(folder.iterdir()) == []
+    # Such a folder has no env example, so no check offers `provision env` any more (it would
+    # exit 1 when pasted); the guard itself, with a report that asks for the fixer anyway:
+    asked = CheckResult("ENV001", "env", "An env file supplies the app's variables", Status.FAIL,
+                        "no env file", "", "deploy-check provision env", 0)
+    report = Report("deploy-check", str(folder), "", 0, Status.FAIL, [asked])
+    said, changed = run_fixes(report, lambda: Context(project=folder, config=load_config(folder), environ={}))
+    assert "not running `deploy-check provision env`" in "\n".join(said) + done.stderr
+    assert not changed
     assert list(folder.iterdir()) == []
 
 
