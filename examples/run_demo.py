@@ -19,15 +19,25 @@ REPO = DEMO.parent.parent
 STEP_TIMEOUT = 300
 
 
+def program() -> list[str]:
+    """The command a user of this checkout types: the venv's `deploy-check` (what `make
+    venv` installs), else `python -m checks`. The fix lines of the report name the same
+    one (checks/core/runner.py `pasteable`), so what the demo shows can be pasted."""
+    installed = Path(sys.executable).parent / "deploy-check"
+    if installed.is_file() and os.access(installed, os.X_OK):
+        return [str(installed.resolve())]
+    return [sys.executable, "-m", "checks"]
+
+
 def step(title: str, *args: str, project: Path, check: bool = True) -> int:
-    shown = " ".join(shlex.quote(a) for a in ("deploy-check", *args))
+    command = [*program(), *args]
+    shown = " ".join(shlex.quote(a) for a in command)
     print(f"\n\033[1m==> {title}\033[0m\n$ {shown}", flush=True)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     # The demo's own variables come from its .env.local only, never from this shell.
     for key in ("DATABASE_URL", "SESSION_SECRET", "NEXT_PUBLIC_APP_URL", "PORT", "SMTP_HOST", "SMTP_PORT"):
         env.pop(key, None)
-    done = subprocess.run([sys.executable, "-m", "checks", *args], cwd=project, env=env,
-                          timeout=STEP_TIMEOUT, check=False)
+    done = subprocess.run(command, cwd=project, env=env, timeout=STEP_TIMEOUT, check=False)
     if check and done.returncode != 0:
         raise SystemExit(f"demo: `{shown}` failed with exit code {done.returncode}")
     return done.returncode
@@ -53,7 +63,9 @@ def main() -> int:
     try:
         step("Before provisioning: what is missing?", "check", "--only", "env,database", project=project,
              check=False)
-        step("Scaffold .env.local from the example", "provision", "env", project=project)
+        # --no-input: the demo fills what it can and asks nothing (a typed DATABASE_URL
+        # would make the next step refuse to replace it).
+        step("Scaffold .env.local from the example", "provision", "env", "--no-input", project=project)
         step("Start an embedded PostgreSQL and write DATABASE_URL", "provision", "local-db",
              project=project)
         step("Apply schema.sql (dry run first)", "provision", "schema", "--dry-run", project=project)

@@ -24,7 +24,8 @@ class Options:
     dry_run: bool = False
     allow_destructive: bool = False
     interactive: bool = False
-    platform: str | None = None  # local-db: stand-ins for supabase / neon-auth (provision/platforms.py)
+    port: int | None = None  # local-db: the port of a first start (default: a free one)
+    platform: str | None = None  # local-db, schema: stand-ins for supabase / neon-auth (provision/platforms.py)
 
 
 @dataclass
@@ -44,7 +45,18 @@ Provisioner = Callable[[Context, Options], Coroutine[Any, Any, Provisioned]]
 def provisioner(name: str) -> Provisioner:
     module = importlib.import_module(PROVISIONERS[name])
     function: Provisioner = module.provision
+    if name == "schema":
+        # --platform: the platform's stand-ins go into the local database before the schema.
+        function = importlib.import_module("provision.database").schema_with_stand_ins
     return function
+
+
+def fix_options(fix: str | None) -> Options:
+    """The options a check's `fix` passes its provisioner (`--platform neon-auth`)."""
+    words = (fix or "").split()
+    if "--platform" in words[:-1]:
+        return Options(platform=words[words.index("--platform") + 1])
+    return Options()
 
 
 def fix_target(fix: str | None) -> str | None:

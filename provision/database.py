@@ -20,14 +20,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 from checks.core.context import Context
-from checks.core.db import url_var
+from checks.core.db import database_url, no_database_variable, url_var
 from checks.support.envfile import EnvFile, parse_env_text
+from checks.support.hosts import is_loopback
 from checks.support.pgbinaries import EmbeddedPostgresError, try_exclusive
 from checks.support.pgembed import EmbeddedPostgres
+from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
 from provision.platforms import PLATFORMS, STAND_INS, stand_in_sql
+from provision.schema import provision as apply_schema
 
 STATE_DIR = ".deploy-check"
 LOCAL_DB_DIR = "local-db"
@@ -39,8 +42,10 @@ def local_db_home(project: Path) -> Path:
     return Path(project).resolve() / STATE_DIR / LOCAL_DB_DIR
 
 
-def local_db(project: Path) -> EmbeddedPostgres:
-    return EmbeddedPostgres(local_db_home(project))
+def local_db(project: Path, port: int | None = None) -> EmbeddedPostgres:
+    """The project's embedded PostgreSQL; `port` is taken at its first start (else the
+    kernel picks a free one), and kept in PGDATA after that."""
+    return EmbeddedPostgres(local_db_home(project), port=port)
 
 
 def stop_local_db(project: Path) -> bool:
@@ -113,6 +118,38 @@ async def _platform_stand_ins(url: str, platform: str) -> str:
             "(minimal stand-ins, not the platform itself)")
 
 
+async def schema_with_stand_ins(ctx: Context, options: Options) -> Provisioned:
+    """`provision schema --platform P`: the platform's stand-ins go into the app's own local
+    database (never a new one, never a remote one), then the schema is applied."""
+    if ctx.model.database_var is None:
+        raise ProvisionFailed(f"{no_database_variable(ctx)}; set [database] url_var in "
+                              "deploy-check.toml, or `deploy-check provision local-db` for a local one")
+    if options.platform is None:
+        return await apply_schema(ctx, options)
+    if options.platform not in PLATFORMS:
+        raise ProvisionFailed(f"--platform {options.platform!r}: known platforms are {', '.join(PLATFORMS)}")
+    name, raw = url_var(ctx), database_url(ctx)
+    if not raw:
+        raise ProvisionFailed(f"no database to add the {STAND_INS[options.platform][0]} stand-ins to: "
+                              f"{name} is not set")
+    try:
+        where = parse_database_url(raw)
+    except InvalidDatabaseUrl as exc:
+        raise ProvisionFailed(f"{name} {exc}") from None
+    if not all(is_loopback(host) for host in where.hosts):
+        raise ProvisionFailed(
+            f"--platform adds stand-ins only to a database on this machine; {name} points at "
+            f"{where.target}, which should be the {STAND_INS[options.platform][0]} project's own database")
+    if options.dry_run:
+        said = f"would create {STAND_INS[options.platform][0]} stand-ins in {where.target}"
+    else:
+        said = await _platform_stand_ins(raw, options.platform)
+    done = await apply_schema(ctx, options)
+    done.lines.insert(0, said)
+    done.changed = True
+    return done
+
+
 async def provision(ctx: Context, options: Options) -> Provisioned:
     name = url_var(ctx)
     env_path = ctx.env_path
@@ -120,9 +157,18 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
         raise ProvisionFailed(ctx.env_local.error)
     parsed = ctx.env_local.parsed
     current = (parsed.values.get(name, "") if parsed else "").strip()
-    server = local_db(ctx.project)
+    server = local_db(ctx.project, options.port)
+    if options.port is not None and server.initialized and server.port != options.port:
+        raise ProvisionFailed(
+            f"this project's local PostgreSQL was created on port {server.port}; to move it to "
+            f"port {options.port}, `deploy-check provision local-db --stop`, delete "
+            f"{local_db_home(ctx.project).relative_to(ctx.project)} (this deletes the local data) "
+            "and run this again")
     ours = server.url(DATABASE_NAME) if server.initialized else None
-    if current and current != ours and not is_placeholder(current):
+    # The committed example's own value (`postgresql://postgres:password@localhost:5432/app`,
+    # copied by `provision env`) is a template's, not a database the user chose: replaced.
+    example = (ctx.example.parsed.values.get(name, "") if ctx.example.parsed else "").strip()
+    if current and current != ours and not is_placeholder(current) and current != example:
         raise ProvisionFailed(
             f"{name} in {env_path.name} is already set to another database; refusing to change "
             f"it. Empty or remove that line to use a local database instead."
@@ -207,7 +253,7 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, e
             with env_path.open(encoding="utf-8", newline="") as stream:  # keep CRLF as it is
                 text = stream.read()
         write_atomically(env_path, set_env_value(text, parsed, name, url), mode=0o600)
-        what = "replaced the placeholder in" if current else "wrote it to"
+        what = "replaced the placeholder (or the example's value) in" if current else "wrote it to"
         result.lines.append(f"{name}: {what} {env_path.name} (mode 0600)")
         result.changed = True
     process_value = ctx.environ.get(name, "").strip()

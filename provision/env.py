@@ -50,9 +50,22 @@ def _empty_assignment(key: str) -> re.Pattern[str]:
     return re.compile(rf"""^(\s*(?:export\s+)?{re.escape(key)}\s*=)\s*(?:""|'')?\s*(#.*)?$""")
 
 
+# A URL may carry a password (postgresql://app:pw@host/db): typed without echo too.
+CREDENTIAL_CARRIER = re.compile(r"(?:URL|URI|DSN|CONNECTION_STRING|CONN)$", re.IGNORECASE)
+PUBLIC_PREFIX = ("NEXT_PUBLIC_", "VITE_", "PUBLIC_")  # values shipped to every browser
+
+
+def echoes(key: str) -> bool:
+    """Whether the prompt for `key` may show what is typed: never for a secret, nor for a
+    URL that may hold a password (a public browser variable's URL holds none)."""
+    if is_secret_name(key):
+        return False
+    return key.upper().startswith(PUBLIC_PREFIX) or not CREDENTIAL_CARRIER.search(key)
+
+
 def _ask(key: str) -> str:
     prompt = f"{key} (Enter to leave empty): "
-    return (getpass.getpass(prompt) if is_secret_name(key) else input(prompt)).strip()
+    return (input(prompt) if echoes(key) else getpass.getpass(prompt)).strip()
 
 
 def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | None, *,

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sys
 import time
 from typing import Any
 
@@ -179,7 +180,12 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
                 sql.SQL(", ").join(sql.Identifier(p) if p != "$user" else sql.SQL('"$user"')
                                    for p in search_path)))
         try:
-            await connection.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            free = await (await connection.execute("SELECT pg_try_advisory_xact_lock(%s)", (LOCK_KEY,))).fetchone()
+            if not (free and free[0]):
+                # Never a silent wait: another run applies to this database right now.
+                print(f"deploy-check provision schema: waiting for another `provision schema` on "
+                      f"this database to finish (up to {LOCK_TIMEOUT})", file=sys.stderr, flush=True)
+                await connection.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         except psycopg.errors.LockNotAvailable:
             raise ProvisionFailed(f"another `provision schema` holds the lock for over "
                                   f"{LOCK_TIMEOUT}; nothing applied") from None

@@ -175,3 +175,50 @@ class TlsPostgres:
         if sslmode in ("verify-ca", "verify-full"):
             params.setdefault("sslrootcert", str(self.ca_file))
         return self.server.url(dbname, sslmode=sslmode, **params)
+
+
+def run_on_a_terminal(*args: str, typed: bytes = b"", columns: int = 80,
+                      stderr_too: bool = True) -> tuple[int, bytes]:
+    """The CLI with a real pseudo-terminal of `columns` columns as its controlling terminal
+    (as in a shell): `typed` answers the first prompt, and everything the terminal shows
+    comes back (without stderr, and so without the live progress, unless `stderr_too`)."""
+    import pty
+    import select
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+
+    def take_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    run = subprocess.Popen([sys.executable, "-m", "checks", *args], cwd=REPO,
+                           env={**clean_environ(), "PYTHONPATH": str(REPO)},
+                           stdin=follower, stdout=follower,
+                           stderr=follower if stderr_too else subprocess.DEVNULL, close_fds=True,
+                           preexec_fn=take_terminal)
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if typed and b"(Enter to leave empty)" in seen:
+                os.write(leader, typed)
+                typed = b""
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            elif run.poll() is not None:
+                break
+        return run.wait(timeout=10), seen
+    finally:
+        run.kill()
+        os.close(leader)

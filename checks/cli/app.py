@@ -7,7 +7,9 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import click
 import typer
+import typer.core
 
 from checks import __version__
 from checks.support.errors import DeployCheckError
@@ -16,6 +18,24 @@ if TYPE_CHECKING:
     from checks.core.context import Context, Progress
 
 T = TypeVar("T")
+
+class _PlainHelpFormatter(click.HelpFormatter):
+    """typer 0.19 escapes `[` for rich markup in every option's `[default: …]`, even with
+    rich_markup_mode=None, where nothing unescapes it: `\\[default: console]` on screen."""
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, text.replace("\\[", "[")) for term, text in rows], col_max, col_spacing)
+
+
+class _PlainHelpContext(click.Context):
+    formatter_class = _PlainHelpFormatter
+
+
+class PlainHelpCommand(typer.core.TyperCommand):
+    """Every command of `app`: plain help, brackets shown as they are."""
+
+    context_class = _PlainHelpContext
+
 
 app = typer.Typer(
     add_completion=False,

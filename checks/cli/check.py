@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,6 +16,7 @@ from checks.cli.app import (
     EXIT_NOT_READY,
     EXIT_READY,
     FORMAT_NAMES,
+    PlainHelpCommand,
     ProjectOption,
     _context,
     _write_atomically,
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from checks.core.registry import Check
 
 
-@app.command()
+@app.command(cls=PlainHelpCommand)
 def check(
     project: ProjectOption = Path("."),
     env_file: Annotated[Path | None, typer.Option(help="Pin one env file (default: the files Next.js "
@@ -158,7 +160,10 @@ def _console(report: Report, color: bool, verbosity: int = 0) -> str:
     # start-up: --help and --version load no more than the CLI
     from checks.report.console import render
 
-    return render(report, color=color, verbosity=verbosity)
+    # On a terminal, wrapped to its width with a hanging indent (the terminal's own soft wrap
+    # breaks words and continues at column 0); a pipe or a file gets one line per message.
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    return render(report, color=color, verbosity=verbosity, width=width)
 
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from checks.core.context import Context
 from checks.core.model import Report
 from checks.support.signals import run_until_signalled
-from provision import PROVISIONERS, Options, ProvisionFailed, fix_target, provisioner
+from provision import PROVISIONERS, Options, ProvisionFailed, fix_options, fix_target, provisioner
 
 
 def fixers_for(report: Report) -> list[str]:
@@ -35,9 +35,13 @@ def run_fixes(report: Report, make_context: Callable[[], Context]) -> tuple[list
             lines.append(f"deploy-check --fix: not running `deploy-check provision {name}`: "
                          f"{ctx.model.looks_like_app_why}")
             continue
-        lines.append(f"deploy-check --fix: running `deploy-check provision {name}`")
+        # The options the failing checks' own fix names (`provision schema --platform neon-auth`).
+        options = next((fix_options(r.fix) for r in report.blocking if fix_target(r.fix) == name
+                        and fix_options(r.fix) != Options()), Options())
+        command = f"deploy-check provision {name}" + (f" --platform {options.platform}" if options.platform else "")
+        lines.append(f"deploy-check --fix: running `{command}`")
         try:
-            done = run_until_signalled(provisioner(name)(ctx, Options()))
+            done = run_until_signalled(provisioner(name)(ctx, options))
         except ProvisionFailed as exc:
             lines.append(f"  failed: {ctx.mask(str(exc))}")
             continue

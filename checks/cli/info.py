@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from checks.cli.app import (
+    PlainHelpCommand,
     ProjectOption,
     _context,
     _write_atomically,
@@ -18,7 +19,7 @@ from checks.cli.app import (
 from checks.support.errors import DeployCheckError
 
 
-@app.command()
+@app.command(cls=PlainHelpCommand)
 def detect(
     project: ProjectOption = Path("."),
     env_file: Annotated[Path | None, typer.Option(help="Pin one env file.")] = None,
@@ -52,7 +53,7 @@ def detect(
 
 
 
-@app.command("schema")
+@app.command("schema", cls=PlainHelpCommand)
 def report_schema() -> None:
     """The JSON Schema (2020-12) of the `--format json` report."""
     from importlib.resources import files  # start-up: importlib is loaded on first use
@@ -65,7 +66,7 @@ SHELLS = ("bash", "zsh", "fish")
 
 
 
-@app.command()
+@app.command(cls=PlainHelpCommand)
 def completion(shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish")]) -> None:
     """Print the shell completion script: `eval "$(deploy-check completion bash)"`."""
     # start-up: only the CLI's commands load typer
@@ -84,7 +85,7 @@ COMPLETE_VARIABLE = "_DEPLOY_CHECK_COMPLETE"
 
 
 
-@app.command("list")
+@app.command("list", cls=PlainHelpCommand)
 def list_checks() -> None:
     """Every check id, its family and title."""
     # start-up: --help and --version load no more than the CLI
@@ -96,7 +97,7 @@ def list_checks() -> None:
 
 
 
-@app.command()
+@app.command(cls=PlainHelpCommand)
 def explain(check_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """What a check verifies, why, and how to fix it."""
     from checks.core.registry import get  # start-up: --help and --version load no more than the CLI

@@ -110,10 +110,14 @@ def provision_schema(
     allow_destructive: Annotated[bool, typer.Option(
         "--allow-destructive",
         help="Run statements not proven additive (DROP, UPDATE/DELETE, upserts, calls off the safe list…).")] = False,
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="First add stand-ins for a platform's schema to this local database: "
+        "supabase (auth.users, auth.uid(), roles) or neon-auth (neon_auth.users_sync).")] = None,
     force: ForceOption = False,
 ) -> None:
     """Apply schema.sql (or the migrations) to the app's database in one transaction."""
-    _provision("schema", project, force=force, dry_run=dry_run, allow_destructive=allow_destructive)
+    _provision("schema", project, force=force, dry_run=dry_run, allow_destructive=allow_destructive,
+               platform=platform)
 
 
 
@@ -123,11 +127,14 @@ def provision_env(
     example: Annotated[Path | None, typer.Option(help="Example file, relative to --project "
                                                  "(default: the first of .env.local.example, "
                                                  ".env.example, .env.sample, .env.template).")] = None,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", help="Never prompt, even on a terminal: what is not generated is left "
+        "empty and listed.")] = False,
     force: ForceOption = False,
 ) -> None:
     """Create or complete .env.local from the example; never overwrites a value."""
     _provision("env", project, example=example, force=force,
-               interactive=sys.stdin.isatty() and sys.stdout.isatty())
+               interactive=sys.stdin.isatty() and sys.stdout.isatty() and not no_input)
 
 
 
@@ -138,6 +145,9 @@ def provision_local_db(
     platform: Annotated[str | None, typer.Option(
         "--platform", help="Create stand-ins for a platform's schema: supabase (auth.users, auth.uid(), "
         "roles) or neon-auth (neon_auth.users_sync). Default: from the app's auth provider.")] = None,
+    port: Annotated[int | None, typer.Option(
+        "--port", min=1, max=65535, help="Listen on this port (at the first start; "
+        "default: a free port the kernel picks).")] = None,
     force: ForceOption = False,
 ) -> None:
     """Start an embedded PostgreSQL for local development and write its DATABASE_URL."""
@@ -150,4 +160,4 @@ def provision_local_db(
         stopped = stop_local_db(project.resolve())
         print("stopped the local PostgreSQL" if stopped else "provision local-db: nothing to stop")
         return
-    _provision("local-db", project, force=force, platform=platform)
+    _provision("local-db", project, force=force, platform=platform, port=port)

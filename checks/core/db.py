@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from checks.core.context import Context
 from checks.support.pg import connect, resolve_hosts
-from checks.support.pgurl import parse_database_url, search_path_of_url
+from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url, search_path_of_url
 
 if TYPE_CHECKING:
     import psycopg
@@ -26,6 +26,12 @@ def database_url(ctx: Context) -> str:
     return ctx.value(name) if name else ""
 
 
+def no_database_variable(ctx: Context) -> str:
+    """What to say when nothing names the app's database, with what was looked for."""
+    looked = ctx.model.database_var_why.removeprefix("nothing names the app's database: ")
+    return f"no database variable found ({looked})"
+
+
 def database_timeout(ctx: Context) -> float:
     return ctx.config.database_timeout or ctx.timeout
 
@@ -39,7 +45,18 @@ async def open_connection(ctx: Context, *, autocommit: bool = True, dbname: str 
     `ctx.mask`; `classify_error` names the kind). `dbname` connects to another database
     of the same server (DB005's scratch database); `raw_url` another URL of the app's
     (the runtime client's, model.second_database_var)."""
-    url = parse_database_url(database_url(ctx) if raw_url is None else raw_url)
+    if raw_url is not None:
+        url = parse_database_url(raw_url)
+    else:
+        raw = database_url(ctx)
+        if ctx.model.database_var is None:
+            raise InvalidDatabaseUrl(no_database_variable(ctx))
+        if not raw.strip():
+            raise InvalidDatabaseUrl(f"{url_var(ctx)} is empty")
+        try:
+            url = parse_database_url(raw)
+        except InvalidDatabaseUrl as exc:
+            raise InvalidDatabaseUrl(f"{url_var(ctx)} {exc}") from None  # a sentence with its subject
     if url.password:
         ctx.masker.add([url.password])
     timeout = database_timeout(ctx)

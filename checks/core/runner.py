@@ -209,7 +209,8 @@ def unverified_clauses(ctx: Context, results: list[CheckResult]) -> list[str]:
             built = check_id in {c.spec.id for c in catalogue}
             clauses.append(f"{clause} ({check_id} {'not run' if built else 'is not built yet'})")
         elif (result.status not in (Status.PASS, Status.FAIL, Status.WAIVED)
-              and not result.details.get("blocked_by") and not result.details.get("unverified")):
+              and not result.details.get("blocked_by") and not result.details.get("unverified")
+              and not any(result.message in listed for listed in clauses)):  # said once
             # A skip that named its own clause is listed once, by its own words.
             clauses.append(f"{clause} ({check_id}: {result.message})")
     return [printable(ctx.mask(clause)) for clause in clauses]

@@ -8,6 +8,7 @@ from typing import Any
 from checks.core.context import Context
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.core.registry import check
+from checks.runtime.facts import STOPPED
 from checks.runtime.output import ERROR_LINE, error_lines
 from checks.runtime.session import dev_budget, dev_facts
 
@@ -30,7 +31,9 @@ DEV002 = Spec(
 DEV003 = Spec(
     "DEV003", "devserver", "The dev server logs no errors",
     "Reads everything the server printed while booting and serving the smoke routes for "
-    "`Error:`, `⨯`, `Unhandled`, `Module not found`, `ECONNREFUSED` and stack traces.",
+    "`Error:`, `⨯`, `Unhandled`, `Module not found`, `ECONNREFUSED` and stack traces. "
+    "What it prints after deploy-check stops it (pnpm's `ELIFECYCLE  Command failed.`, "
+    "yarn's and npm's `signal SIGTERM` lines) answers that signal and is not read.",
     "Fix the errors quoted here; they are what a user hits first.",
 )
 
@@ -112,12 +115,20 @@ async def no_error_lines(ctx: Context) -> Outcome:
     if not facts.lines:
         return skipped("the dev server printed nothing") if not facts.ready else passed(
             "the dev server printed nothing while booting and serving", lines=0)
-    errors = [line for line in facts.lines if ERROR_LINE.search(line.text)]
+    # What the server (or its package manager) printed after deploy-check signalled it to
+    # stop answers that signal: it is no error of the app.
+    read = [line for line in facts.lines if line.phase != STOPPED]
+    after_stop = len(facts.lines) - len(read)
+    errors = [line for line in read if ERROR_LINE.search(line.text)]
+    ignored = (f" ({plural(after_stop, 'line')} printed after deploy-check stopped the server "
+               "not read as the app's)") if after_stop else ""
     if errors:
         quoted = [f"[{line.phase}] {line.text.strip()}" for line in errors[:QUOTE_LIMIT]]
         return failed(f"{plural(len(errors), 'error line')} in the dev "
-                      f"server's output: {' | '.join(quoted)}", lines=quoted, count=len(errors))
-    return passed(f"no error in {len(facts.lines)} lines of output", lines=len(facts.lines))
+                      f"server's output: {' | '.join(quoted)}{ignored}", lines=quoted,
+                      count=len(errors), after_stop=after_stop)
+    return passed(f"no error in {len(read)} lines of output{ignored}", lines=len(read),
+                  after_stop=after_stop)
 
 
 DEV004 = Spec(

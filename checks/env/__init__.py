@@ -168,6 +168,13 @@ def env_file_present(ctx: Context) -> Outcome:
         return passed(f"no env file; the process environment supplies all "
                       f"{_plural(len(required), 'required key')}", source="process environment")
     looked = env_name if ctx.env_pinned else ", ".join(NEXT_DEV_ENV_FILES)
+    if ctx.example.parsed is None:
+        # `provision env` starts from an example: without one it would only fail when pasted.
+        return failed(f"no env file in {ctx.project} (looked for {looked}), and no env example "
+                      "to create one from", fix="",
+                      hint=f"Create {env_name} with the variables the app reads, and commit "
+                           f"{example_name} listing them (without values) for the next engineer.",
+                      file=env_name, missing=missing)
     return failed(f"no env file in {ctx.project} (looked for {looked}), and the process "
                   f"environment does not supply the required keys",
                   hint=f"Create {env_name} from {example_name}.", file=env_name, missing=missing)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 import time
 from typing import IO
 
@@ -20,12 +21,24 @@ from checks.report import STATUS_ICONS, summary_line
 STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim", "waived": "magenta"}
 
 
-def render(report: Report, *, color: bool = False, width: int = 100, verbosity: int = 0) -> str:
+def wrapped(text: str, prefix: str, width: int | None, hang: int | None = None) -> str:
+    """`prefix + text`, wrapped at word boundaries to `width` with a hanging indent (the
+    continuation lines start under the text, not at column 0); unwrapped when `width` is
+    None (a pipe or a file: one line per message, for grep and CI logs)."""
+    if width is None:
+        return prefix + text
+    lines = textwrap.wrap(text, width, initial_indent=prefix, subsequent_indent=" " * (hang or len(prefix)),
+                          break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines) or prefix.rstrip()
+
+
+def render(report: Report, *, color: bool = False, width: int | None = None, verbosity: int = 0) -> str:
     """verbosity -1 (--quiet): failures, warnings and the verdict (one line when ready);
-    0: every check; 1 (--verbose): every check with its details."""
+    0: every check; 1 (--verbose): every check with its details. `width`: the terminal's
+    columns, to wrap to (None: never wrap)."""
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system="standard" if color else None,
+    console = Console(file=buffer, width=width or 100, color_system="standard" if color else None,
                       force_terminal=color, highlight=False, emoji=False, soft_wrap=True)
     family = None
     blocking = {r.id for r in report.blocking}
@@ -41,33 +54,35 @@ def render(report: Report, *, color: bool = False, width: int = 100, verbosity: 
         line = Text("  ")
         line.append(f"{STATUS_ICONS[status]} {status:<6}", style=STYLES[status])
         line.append(f" {result.id:<10}", style="bold")
-        line.append(f"{result.title}")
+        head = len(line.plain)
+        line.append(wrapped(result.title, " " * head, width)[head:])
         console.print(line)
-        console.print(Text(f"      {result.message}", style="dim" if status == "pass" else ""))
+        console.print(Text(wrapped(result.message, "      ", width), style="dim" if status == "pass" else ""))
         if verbosity > 0 and result.details:
             for key, value in result.details.items():
-                console.print(Text(f"      {key}: {json.dumps(value, ensure_ascii=False, default=str)[:500]}",
-                                   style="dim"))
+                shown_value = json.dumps(value, ensure_ascii=False, default=str)[:500]
+                console.print(Text(wrapped(shown_value, f"      {key}: ", width, hang=8), style="dim"))
         if status in ("fail", "warn") or result.id in blocking:
-            console.print(Text(f"      hint: {result.hint}", style="cyan"))
+            console.print(Text(wrapped(result.hint, "      hint: ", width), style="cyan"))
             if result.shown_fix:
-                console.print(Text(f"      fix:  {result.shown_fix}", style="cyan"))
+                console.print(Text(wrapped(result.shown_fix, "      fix:  ", width), style="cyan"))
     for note in report.notes:
-        console.print(Text(f"\nnote: {note}", style="yellow"))
+        console.print(Text("\n" + wrapped(note, "note: ", width), style="yellow"))
     if verbosity >= 0 or shown:
         console.print()
-        console.print(Text(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s"))
+        console.print(Text(wrapped(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s", "", width)))
     unchecked = f" — {len(report.unverified)} unverified: " + "; ".join(report.unverified) \
         if report.unverified else ""
     if report.broad_waivers:
         unchecked += " — " + "; ".join(report.broad_waivers)
     if report.ready:
-        console.print(Text(f"verdict: READY{unchecked}", style="bold yellow" if unchecked else "bold green"))
+        console.print(Text(wrapped(f"READY{unchecked}", "verdict: ", width),
+                           style="bold yellow" if unchecked else "bold green"))
     else:
         ids = ", ".join(r.id for r in report.blocking)
         if report.strict and report.unverified:
             ids = ", ".join(filter(None, [ids, "--strict"]))
-        console.print(Text(f"verdict: NOT READY ({ids}){unchecked}", style="bold red"))
+        console.print(Text(wrapped(f"NOT READY ({ids}){unchecked}", "verdict: ", width), style="bold red"))
     return buffer.getvalue()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from checks.core.model import printable
+from checks.core.model import plural, printable
 from checks.project.config import AUTH_PROVIDERS
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ def _line(label: str, value: str | None, why: str) -> str:
 
 
 def render_console(model: ProjectModel) -> str:
-    env_files = ", ".join(f"{f.path} ({f.keys} keys)" for f in model.env_files) or "none"
+    env_files = ", ".join(f"{f.path} ({plural(f.keys, 'key')})" for f in model.env_files) or "none"
     schema = f"{model.schema.path} ({model.schema.kind})" if model.schema else None
     lines = [
         printable(f"deploy-check detect · {model.root}"),

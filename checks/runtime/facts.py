@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The phase of every line printed after deploy-check signalled the server to stop.
+STOPPED = "after stop"
+
 
 @dataclass
 class OutputLine:
     at: float  # seconds since the command started
     text: str  # ANSI stripped, secrets masked
-    phase: str  # "boot" or "route N"
+    phase: str  # "boot", "route N", …, or STOPPED
 
 
 

@@ -9,8 +9,6 @@ import asyncio
 import contextlib
 import os
 import secrets
-import shlex
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -19,9 +17,8 @@ from urllib.parse import urlsplit
 
 from checks.core.context import Context
 from checks.project.config import Route, compile_user_pattern
-from checks.project.reading import dependencies, package_json
 from checks.runtime.addresses import candidates, free_port
-from checks.runtime.facts import DevFacts, RouteResult
+from checks.runtime.facts import STOPPED, DevFacts, RouteResult
 from checks.runtime.output import PATTERN_TIMEOUT, Output
 from checks.runtime.reaper import RUN_VARIABLE, start_watchdog, sweep
 
@@ -33,49 +30,13 @@ PROBE_TIMEOUT = 1.0
 TERM_GRACE = 5.0
 LOG_GRACE = 0.3  # Next.js prints a route's error just after answering it
 REQUEST_LINE_GRACE = 0.05  # at most, for a passing route's log line that has not come yet
+DRAIN_TURNS = 5  # event-loop turns for output already in the pipe to be read before our signal
 
 
 def dev_command(ctx: Context) -> tuple[str | None, str | None]:
     """(command, None) or (None, why there is none), from the project model."""
     model = ctx.model
     return (model.dev_command, None) if model.dev_command else (None, model.dev_why)
-
-
-# What installs a manager's dependencies from its lockfile (each tool's docs).
-INSTALL = {"npm": "npm ci", "pnpm": "pnpm install --frozen-lockfile",
-           "yarn": "yarn install --immutable", "bun": "bun install --frozen-lockfile"}
-
-
-def preflight(ctx: Context, command: str) -> tuple[str, str] | None:
-    """(problem, fix) when the dev command cannot work as things stand: its package
-    manager is not installed, or the app's dependencies were never installed."""
-
-
-    words = shlex.split(command) if command else []
-    manager = words[0] if words and words[0] in INSTALL else None
-    if manager and shutil.which(manager) is None:
-        fix = "corepack enable" if manager in ("pnpm", "yarn") else (
-            "install Node.js (it ships npm)" if manager == "npm" else "install bun (https://bun.sh)")
-        return f"`{command}` needs {manager}, which is not installed (not on PATH)", fix
-    if ctx.config.dev_command or not dependencies(package_json(ctx.project)):
-        return None
-    directory = ctx.project
-    root = ctx.project / (ctx.model.workspace_root or ".")
-    while True:
-        # node_modules, or Yarn Plug'n'Play's loader (Yarn Berry installs without node_modules).
-        if (directory / "node_modules").is_dir() or any(
-                (directory / pnp).is_file() for pnp in (".pnp.cjs", ".pnp.js")):
-            return None
-        if directory == root.resolve() or directory.parent == directory:
-            break
-        directory = directory.parent
-    where = ctx.model.workspace_root or "."
-    install = INSTALL.get(ctx.model.package_manager or "npm", "npm ci")
-    if ctx.model.package_manager in (None, "npm") and not (root / "package-lock.json").is_file():
-        install = "npm install"
-    fix = install if where == "." else f"cd {shlex.quote(where)} && {install}"
-    return (f"the app's dependencies are not installed: no node_modules in "
-            f"{'the project' if where == '.' else where}"), fix
 
 
 class DevServer:
@@ -167,6 +128,12 @@ class DevServer:
                 self._watchdog = None
             return
         pgid = process.pid  # start_new_session: the group id is the child's pid
+        # What the server printed before our signal is read first; what it prints after
+        # (pnpm's ` ELIFECYCLE  Command failed.`, yarn's `error Command failed with signal
+        # "SIGTERM".`, npm's `signal SIGTERM`) answers our own signal: DEV003 leaves it alone.
+        for _ in range(DRAIN_TURNS):
+            await asyncio.sleep(0)
+        self.output.phase = STOPPED
         steps = []
         for sig, wait in ((signal.SIGTERM, TERM_GRACE), (signal.SIGKILL, 2.0)):
             try:

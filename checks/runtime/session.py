@@ -15,7 +15,8 @@ from checks.runtime.browser import browser_budget, visit_pages
 from checks.runtime.facts import DevFacts, OutputLine
 from checks.runtime.flow import walk_flow
 from checks.runtime.ownership import ownership_budget, probe_ownership
-from checks.runtime.process import DevServer, dev_command, preflight
+from checks.runtime.preflight import preflight
+from checks.runtime.process import DevServer, dev_command
 from checks.runtime.signin import sign_in
 from checks.runtime.signin.authjs import sink_environment
 from checks.runtime.signin.plan import login_plan

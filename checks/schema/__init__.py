@@ -4,10 +4,11 @@ files (DB006, history.py). Expected tables come from pglast, never from regular 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import shlex
+from typing import Any
 
 from checks.core.context import Context
-from checks.core.db import shared_connection
+from checks.core.db import database_url, shared_connection
 from checks.core.model import (
     Outcome,
     Spec,
@@ -18,18 +19,20 @@ from checks.core.model import (
     unverified,
 )
 from checks.core.registry import check
+from checks.core.sources import schema_paths
+from checks.project.reading import package_json
 from checks.schema.facts import (
     FIX_SCHEMA,
     RELKINDS,
+    SchemaFacts,
     existing_kinds,
+    parsed_schema,
     schema_budget,
     schema_facts,
 )
-
-if TYPE_CHECKING:
-
-    pass
-
+from checks.schema.platform import missing_platforms, references
+from checks.support.hosts import is_loopback
+from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url
 
 DB004 = Spec(
     "DB004", "schema", "Every table schema.sql creates exists",
@@ -46,6 +49,16 @@ async def tables_exist(ctx: Context) -> Outcome:
     if facts.problem and facts.unverified:
         return unverified(facts.problem, None if ctx.model.other_database
                           else "set [project] schema in deploy-check.toml")
+    if facts.problem and facts.parsed is None and not schema_paths(ctx) and not facts.problem_is_skip:
+        # No schema file, no migrations folder: `provision schema` has nothing to apply. An
+        # app that creates its tables with `drizzle-kit push` / `prisma db push` has its
+        # own script for it.
+        script = push_script(ctx)
+        if script:
+            return failed(facts.problem, fix=script,
+                          hint=f"The app creates its tables with its own `{script}`: run it against "
+                               "this database.")
+        return failed(facts.problem, fix="")
     if facts.problem:
         if facts.problem_hint:
             return failed(facts.problem, hint=facts.problem_hint, fix="")
@@ -85,9 +98,56 @@ async def tables_exist(ctx: Context) -> Outcome:
         elif not absent and other:
             hint = ("Drop or rename the object that takes the table's name (provision schema will "
                     "not do it: that is a destructive change), then apply the schema.")
-        return failed("; ".join(parts), fix=None if absent else "", hint=hint, **details)
+        fix = None if absent else ""
+        platforms = await _missing_platforms_here(ctx, facts) if absent else []
+        if platforms:
+            # A plain local PostgreSQL lacks the platform's schema: the stand-ins go into the
+            # user's own database, not into a new one.
+            fix = f"{FIX_SCHEMA} --platform {platforms[0]}"
+            hint = (f"The schema references {platforms[0]}'s own tables, which this local database "
+                    f"lacks: `{fix}` adds minimal stand-ins for them, then applies the schema.")
+            details["missing_platform"] = platforms
+        return failed("; ".join(parts), fix=fix, hint=hint, **details)
     return passed(f"all {len(facts.expected)} expected tables exist "
                   f"(checked in information_schema.tables)", **details)
+
+
+# Tools that create the tables straight from the schema code, without migration files.
+PUSH_COMMANDS = ("drizzle-kit push", "prisma db push")
+# How each package manager runs a package.json script (each tool's docs).
+RUN_SCRIPT = {"npm": "npm run", "pnpm": "pnpm run", "yarn": "yarn", "bun": "bun run"}
+
+
+def push_script(ctx: Context) -> str | None:
+    """`npm run db:push` when a package.json script of the app (or of its workspace root)
+    runs `drizzle-kit push` or `prisma db push`."""
+    root = ctx.project / (ctx.model.workspace_root or ".")
+    for directory in dict.fromkeys((ctx.project, root.resolve())):
+        scripts = (package_json(directory) or {}).get("scripts") or {}
+        for name, command in scripts.items() if isinstance(scripts, dict) else ():
+            if isinstance(command, str) and any(push in command for push in PUSH_COMMANDS):
+                run = f"{RUN_SCRIPT.get(ctx.model.package_manager or 'npm', 'npm run')} {name}"
+                return run if directory == ctx.project else f"cd {shlex.quote(ctx.model.workspace_root or '.')} && {run}"
+    return None
+
+
+async def _missing_platforms_here(ctx: Context, facts: SchemaFacts) -> list[str]:
+    """The platforms (supabase, neon-auth) whose schemas the app's schema references and
+    this database, on this machine, lacks. A remote database is the platform's own: none."""
+    import psycopg  # start-up: only runs that reach a database load psycopg
+
+    try:
+        where = parse_database_url(database_url(ctx))
+    except InvalidDatabaseUrl:
+        return []
+    if facts.parsed is None or not all(is_loopback(host) for host in where.hosts):
+        return []
+    # A schema served from the parse cache has its tables, not its statements: read them.
+    parsed = facts.parsed if facts.parsed.complete else parsed_schema(ctx, complete=True)
+    try:
+        return await missing_platforms(await shared_connection(ctx), references(parsed))
+    except psycopg.Error:
+        return []  # a refinement of the fix: the plain one stays
 
 
 # The family's other checks register on import (the registry imports this package).

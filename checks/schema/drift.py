@@ -59,7 +59,8 @@ DB005 = Spec(
     "live database. Where no such server can be had (or it lacks an extension the schema "
     "creates), compares column names from the parsed statements and says why.",
     "Write a migration that brings the live table in line with schema.sql (or update "
-    "schema.sql to what production really has); `provision schema` never alters tables.",
+    "schema.sql to what production really has); `provision schema` adds missing tables "
+    "and columns but never changes or drops an existing column.",
 )
 
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # Schemas that belong to the platform, with the platform's name for messages and hints.
 PLATFORM_SCHEMAS = {"auth": "Supabase", "storage": "Supabase", "neon_auth": "Neon Auth"}
+# The platform as `provision schema --platform` names it (provision/platforms.py).
+PLATFORM_OPTION = {"Supabase": "supabase", "Neon Auth": "neon-auth"}
 
 
 @dataclass
@@ -111,11 +113,24 @@ async def stand_in_sql(live: psycopg.AsyncConnection[Any], refs: References) -> 
     return statements
 
 
+async def missing_platforms(connection: psycopg.AsyncConnection[Any], refs: References) -> list[str]:
+    """The `--platform` names of the platforms whose schemas `refs` name and the database
+    lacks (a plain local PostgreSQL has no `neon_auth` nor `auth`)."""
+    schemas = sorted({s for s, _ in refs.tables} | {s for s, _ in refs.functions})
+    if not schemas:
+        return []
+    rows = await (await connection.execute(
+        "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", (schemas,))).fetchall()
+    present = {str(name) for (name,) in rows}
+    return sorted({PLATFORM_OPTION[PLATFORM_SCHEMAS[s]] for s in schemas if s not in present})
+
+
 def platform_hint(message: str) -> str | None:
     """For a failed apply: the platform whose schema is missing, when it is one of these."""
     for schema, platform in PLATFORM_SCHEMAS.items():
         if f'schema "{schema}"' in message or f'relation "{schema}.' in message:
-            return (f"`{schema}` is {platform}'s schema: this database is not a {platform} one. "
-                    f"For local development, `deploy-check provision local-db` with a {platform} "
-                    "database, or point DATABASE_URL at the project's database.")
+            return (f"`{schema}` is {platform}'s schema, which this database lacks. On a local "
+                    f"database, `deploy-check provision schema --platform {PLATFORM_OPTION[platform]}` "
+                    f"adds minimal stand-ins for it there first; otherwise point DATABASE_URL at "
+                    f"the project's {platform} database.")
     return None

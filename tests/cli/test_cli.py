@@ -299,3 +299,16 @@ def test_shell_completion_completes_commands_and_flags_in_a_real_bash(tmp_path: 
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["check", "--fail-level"]
     assert run_cli("completion", "tcsh").returncode == 2
+
+
+@pytest.mark.parametrize(("command", "shown"), [
+    (["check"], ["[default: console]", "[default: fail]"]),
+    (["detect"], ["[default: console]"]),
+    (["explain"], ["[required]"]),
+])
+def test_help_shows_brackets_without_a_backslash(command: list[str], shown: list[str]) -> None:
+    done = run_cli(*command, "--help", env={**clean_environ(), "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert "\\[" not in done.stdout, done.stdout
+    for text in shown:
+        assert text in " ".join(done.stdout.split())  # click wraps help at 80 columns

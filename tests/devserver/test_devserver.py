@@ -89,6 +89,25 @@ def test_a_500_route_fails_dev002_quoting_the_server_and_dev003(tmp_path: Path) 
     assert "[route 2] ⨯ Error: You haven't provided a project ID" in dev003["details"]["lines"]
 
 
+@pytest.mark.parametrize("manager", ["pnpm", "yarn", "npm"])
+def test_what_the_manager_prints_after_our_stop_signal_is_no_app_error(tmp_path: Path, manager: str) -> None:
+    found = run_dev(scenario_project(tmp_path, manager))
+    assert found["DEV001"]["status"] == "pass", found["DEV001"]
+    dev003 = found["DEV003"]
+    assert dev003["status"] == "pass", dev003["message"]
+    assert dev003["details"]["after_stop"] >= 1
+    assert "printed after deploy-check stopped the server" in dev003["message"]
+    assert_nothing_left(tmp_path, found["DEV001"]["details"]["port"])
+
+
+def test_an_app_error_before_the_stop_still_fails_dev003_with_stop_noise(tmp_path: Path) -> None:
+    found = run_dev(scenario_project(tmp_path, "pnpm", 'routes = [{path = "/boom", status = 500}]\n'))
+    dev003 = found["DEV003"]
+    assert dev003["status"] == "fail"
+    assert dev003["details"]["count"] == 2
+    assert not any("ELIFECYCLE" in line for line in dev003["details"]["lines"])
+
+
 def test_crash_fails_at_once_with_exit_code_and_last_lines(tmp_path: Path) -> None:
     started = time.monotonic()
     found = run_dev(scenario_project(tmp_path, "crash", ready_timeout=30))
@@ -403,3 +422,45 @@ def test_sigkill_of_deploy_check_still_ends_the_dev_server(tmp_path: Path) -> No
     finally:
         run.kill()
     assert_nothing_left(project, None)
+
+
+def _path_with(tmp_path: Path, *tools: str) -> dict[str, str]:
+    """A PATH that holds only these tools (symlinks to the real ones) besides sh."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for tool in ("sh", *tools):
+        found = shutil.which(tool)
+        assert found, f"{tool} is not installed here"
+        (bin_dir / tool).symlink_to(found)
+    return {**clean_environ(), "PATH": str(bin_dir)}
+
+
+PNPM_APP = {"package.json": json.dumps({"name": "web", "scripts": {"dev": "next dev"},
+                                         "dependencies": {"next": "15.0.0"},
+                                         "packageManager": "pnpm@9.12.0+sha512.abcdef"}) + "\n",
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"}
+
+
+def test_without_pnpm_and_without_corepack_the_fix_installs_the_pinned_pnpm(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "app", PNPM_APP)
+    dev001 = run_dev(project, env=_path_with(tmp_path, "node", "npm"), only="DEV001")["DEV001"]
+    assert dev001["status"] == "fail"
+    assert dev001["fix"] == "npm install --global pnpm@9.12.0", dev001  # not `corepack enable`: not there
+    assert "nor is corepack" in dev001["message"]
+
+
+def test_with_corepack_the_fix_says_what_it_will_download(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "app", PNPM_APP)
+    dev001 = run_dev(project, env=_path_with(tmp_path, "node", "npm", "corepack"), only="DEV001")["DEV001"]
+    assert dev001["fix"] == "corepack enable"
+    assert "downloads pnpm@9.12.0 from the npm registry (it needs network access" in dev001["message"]
+
+
+def test_npm_ci_carries_legacy_peer_deps_when_npmrc_sets_it(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "package.json": json.dumps({"scripts": {"dev": "next dev"}, "dependencies": {"next": "15.0.0"}}) + "\n",
+        "package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {}}) + "\n",
+        # A real app's .npmrc (its lockfile was resolved without peer checks).
+        ".npmrc": "legacy-peer-deps=true\n"})
+    dev001 = run_dev(project, only="DEV001")["DEV001"]
+    assert dev001["fix"] == "npm ci --legacy-peer-deps", dev001

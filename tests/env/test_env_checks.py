@@ -29,6 +29,17 @@ def test_env001_fails_without_env_local_or_process_values(tmp_path: Path) -> Non
     assert env001.fix == "deploy-check provision env"
 
 
+def test_env001_without_an_example_suggests_no_provision_env(tmp_path: Path) -> None:
+    # `provision env` needs an example to start from: pasted here, it would exit 1.
+    project = write_project(tmp_path, {"package.json": '{"dependencies": {"next": "15"}}\n'})
+    env001 = result(check_in_process(project, "ENV001"), "ENV001")
+    assert env001.status.value == "fail"
+    assert not env001.fix and not env001.shown_fix
+    assert "no env example to create one from" in env001.message
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 1  # what the fix used to promise
+
+
 def test_env001_passes_when_process_environment_supplies_required_keys(tmp_path: Path) -> None:
     project = write_project(tmp_path, {".env.local.example": EXAMPLE})
     environ = {"DATABASE_URL": "postgres://a@b/c", "API_SECRET": "s" * 40}
@@ -94,6 +105,11 @@ def test_env003_does_not_require_sentry_keys_when_decisions_log_defers_monitorin
         ("postgresql://postgres:[YOUR-PASSWORD]@db.abc.supabase.co:5432/postgres", True),
         ("sk_test_...", True),
         ("TODO", True),
+        ("REPLACE_WITH_RANDOM_SECRET", True),
+        ("REPLACE_WITH_TOKEN", True),
+        ("CHANGE_ME_PLEASE", True),
+        ("Acme <hello@acme.com>", False),
+        ("hello@acme.com", False),
         ("postgres://app:9f8a7b@ep-cool-1.neon.tech/neondb?sslmode=require", False),
         ("postgres://u:p@hostname.internal/app", False),
         ("https://sentry.io", False),

@@ -28,11 +28,11 @@ SESSION_SECRET=already-here-and-kept
 """
 
 
-def provision_local_db(project: Path) -> subprocess.CompletedProcess[str]:
+def provision_local_db(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project),
            "PYTHONPATH": str(REPO)}
     return subprocess.run([sys.executable, "-m", "checks", "provision", "local-db", "--project",
-                           str(project)], cwd=REPO, env=env, capture_output=True, text=True,
+                           str(project), *args], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=120, check=False)
 
 
@@ -152,6 +152,37 @@ def test_a_filled_database_url_is_never_overwritten(tmp_path: Path) -> None:
     assert "Real-Secret-1" not in done.stdout + done.stderr
     assert (tmp_path / ".env.local").read_text() == original
     assert not (tmp_path / ".deploy-check").exists()  # nothing started
+
+
+def test_port_option_is_the_port_of_the_first_start_and_is_kept(tmp_path: Path) -> None:
+    (tmp_path / ".env.local").write_text(ENV_LOCAL)
+    with socket.socket() as probe:  # a port free now, as a user would pick one
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        done = provision_local_db(tmp_path, "--port", str(port))
+        assert done.returncode == 0, done.stderr
+        assert f"@127.0.0.1:{port}/app" in database_url(tmp_path)
+        assert provision_local_db(tmp_path, "--port", str(port)).returncode == 0  # idempotent
+        other = provision_local_db(tmp_path, "--port", str(port + 1 if port < 65535 else port - 1))
+        assert other.returncode == 1
+        assert f"was created on port {port}" in other.stderr
+    finally:
+        stop_local_db(tmp_path)
+
+
+def test_the_examples_own_url_copied_by_provision_env_is_replaced(tmp_path: Path) -> None:
+    # create-t3-app's .env.example shape: a localhost URL that is a template, not a choice.
+    example = 'DATABASE_URL="postgresql://postgres:password@localhost:5432/t3-clerk"\n'
+    (tmp_path / ".env.example").write_text(example)
+    (tmp_path / ".env.local").write_text(example)
+    try:
+        done = provision_local_db(tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "localhost:5432/t3-clerk" not in database_url(tmp_path)
+        assert database_url(tmp_path).startswith("postgresql://postgres:")
+    finally:
+        stop_local_db(tmp_path)
 
 
 def test_stop_without_a_local_database_is_a_no_op(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from checks.support.envfile import read_env_file
 
-from helpers import clean_environ, run_cli, write_project
+from helpers import clean_environ, run_cli, run_on_a_terminal, write_project
 
 EXAMPLE = """\
 DATABASE_URL=postgresql://user:password@host:5432/db
@@ -189,3 +189,22 @@ def test_an_edit_saved_while_it_prompts_is_merged_not_lost(tmp_path: Path) -> No
     assert values["DATABASE_URL"] == "postgresql://app@db.example.com/real"
     assert values["NEW_KEY"] == "kept"
     assert values["API_URL"] == "https://api.example.com"
+
+
+def test_a_password_typed_at_the_prompt_is_never_echoed(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local.example": "DATABASE_URL=\n"})
+    code, seen = run_on_a_terminal("provision", "env", "--project", str(project), typed=b"postgresql://app:typed-Secret-77@db.example.com/app\n")
+    assert code == 0, seen
+    assert b"DATABASE_URL (Enter to leave empty)" in seen
+    assert b"typed-Secret-77" not in seen
+    assert read_env_file(project / ".env.local").values["DATABASE_URL"] == \
+        "postgresql://app:typed-Secret-77@db.example.com/app"
+
+
+def test_no_input_on_a_terminal_asks_nothing(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {".env.local.example": "DATABASE_URL=\nSMTP_HOST=\nSESSION_SECRET=\n"})
+    code, seen = run_on_a_terminal("provision", "env", "--project", str(project), "--no-input")
+    assert code == 0, seen
+    assert b"Enter to leave empty" not in seen
+    values = read_env_file(project / ".env.local").values
+    assert values["SMTP_HOST"] == "" and len(values["SESSION_SECRET"]) >= 32

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, clean_environ, run_cli, write_project
+from helpers import REPO, clean_environ, run_cli, run_on_a_terminal, write_project
 
 FORMATS = ["console", "json", "junit", "github", "markdown", "sarif"]
 MIXED = {
@@ -275,3 +275,33 @@ def test_also_writes_several_formats_from_one_run(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "r.sarif").read_text())["version"] == "2.1.0"
     bad = run_cli("check", "--project", str(project), "--also", "yaml=x.yml")
     assert bad.returncode == 2 and "--also: expected FORMAT=PATH" in bad.stderr
+
+
+def test_console_on_a_narrow_terminal_wraps_words_with_a_hanging_indent(tmp_path: Path) -> None:
+    keys = [f"SOME_RATHER_LONG_VARIABLE_NAME_{n}" for n in range(8)]
+    project = write_project(tmp_path, {".env.local.example": "".join(f"{k}=\n" for k in keys),
+                                       ".env.local": "".join(f"{k}=\n" for k in keys)})
+    code, seen = run_on_a_terminal("check", "--project", str(project), "--only", "env", columns=80,
+                                   stderr_too=False)
+    assert code == 1, seen
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", seen.decode()).replace("\r\n", "\n")
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 80, "\n".join(line for line in lines if len(line) > 80)
+    # Each continuation starts under its text, never at column 0, and no word is cut.
+    heads = ("deploy-check ·", "env", "verdict: ", "note: ")
+    assert all(line.startswith((" ", *heads)) or line[:1].isdigit() for line in lines if line), shown
+    fix = next(i for i, line in enumerate(lines) if line.startswith("      fix:  "))
+    assert lines[fix + 1].startswith(" " * 12) and lines[fix + 1].strip(), lines[fix:fix + 2]
+    listed = " ".join(shown.split())
+    for key in keys:
+        assert key in listed
+    verdict = next(i for i, line in enumerate(lines) if line.startswith("verdict: "))
+    assert all(line.startswith(" " * 9) for line in lines[verdict + 1:] if line.strip())
+
+
+def test_console_into_a_pipe_keeps_one_line_per_message(tmp_path: Path) -> None:
+    keys = [f"SOME_RATHER_LONG_VARIABLE_NAME_{n}" for n in range(8)]
+    project = write_project(tmp_path, {".env.local.example": "".join(f"{k}=\n" for k in keys),
+                                       ".env.local": "".join(f"{k}=\n" for k in keys)})
+    shown = render(project, "console")
+    assert any(all(key in line for key in keys) for line in shown.splitlines())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -789,3 +790,73 @@ def test_dry_run_names_what_it_would_create(tmp_path: Path, fresh_db: str) -> No
     assert "creates 1 table: public.notes" in done.stdout
     assert "notes_body" in done.stdout and "mood" in done.stdout
     assert tables_in(fresh_db) == set()  # and nothing was created
+
+
+def test_a_missing_neon_auth_schema_on_the_users_own_local_database_gets_stand_ins_there(
+        tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db, NEON_APP)
+    db004 = checks(project)["DB004"]
+    assert db004["status"] == "fail"
+    assert db004["fix"] == "deploy-check provision schema --platform neon-auth", db004
+    plain = provision(project)
+    assert plain.returncode == 1
+    assert "provision schema --platform neon-auth" in plain.stderr and "local-db" not in plain.stderr
+    fixed = provision(project, "--platform", "neon-auth")  # the fix, as pasted
+    assert fixed.returncode == 0, fixed.stderr
+    assert "stand-ins for local development: neon_auth.users_sync" in fixed.stdout
+    assert checks(project)["DB004"]["status"] == "pass"
+    assert provision(project, "--platform", "neon-auth").returncode == 0  # idempotent
+
+
+def test_platform_stand_ins_never_go_into_a_remote_database(tmp_path: Path) -> None:
+    project = project_for(tmp_path, "postgresql://app:pw@db.example.com:5432/app", NEON_APP)
+    done = provision(project, "--platform", "neon-auth")
+    assert done.returncode == 1
+    assert "only to a database on this machine" in done.stderr
+
+
+@pytest.mark.parametrize(("env_local", "said"), [
+    (None, "no database variable found (no prisma datasource, no drizzle.config dbCredentials, "
+           "none of DATABASE_URL"),
+    ("DATABASE_URL=hello\n", "DATABASE_URL is not a URL"),
+    ("DATABASE_URL=\n", "DATABASE_URL is empty"),
+])
+def test_provision_schema_sentences_name_their_subject(tmp_path: Path, env_local: str | None, said: str) -> None:
+    files = {"schema.sql": "CREATE TABLE notes (id int);\n", "package.json": '{"dependencies": {"next": "15"}}\n'}
+    if env_local is not None:
+        files[".env.local"] = env_local
+    done = provision(write_project(tmp_path, files))
+    assert done.returncode == 1
+    assert said in done.stderr, done.stderr
+    assert ": is not a URL" not in done.stderr
+
+
+def test_db005_hint_says_what_provision_schema_does_to_tables(tmp_path: Path, fresh_db: str) -> None:
+    # provision schema adds columns (provision/schemaplan.py): "never alters tables" was untrue.
+    project = project_for(tmp_path, fresh_db, "CREATE TABLE notes (id int PRIMARY KEY, body text);\n")
+    query(fresh_db, "CREATE TABLE notes (id int PRIMARY KEY)")
+    assert provision(project).returncode == 0
+    assert {name for (name,) in query(fresh_db, "SELECT column_name FROM information_schema.columns "
+                                                "WHERE table_name = 'notes'")} == {"id", "body"}
+    explained = run_cli("explain", "DB005").stdout
+    assert "never alters tables" not in explained
+    assert "adds missing tables and columns but never changes or drops an existing column" in " ".join(explained.split())
+
+
+def test_an_app_that_pushes_its_schema_is_told_its_own_push_script(tmp_path: Path, fresh_db: str) -> None:
+    # No migrations folder, no schema.sql: `provision schema` would exit 1 when pasted.
+    project = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "drizzle-push", project)
+    (project / ".env").write_text(f"DATABASE_URL={fresh_db}\n")
+    db004 = checks(project)["DB004"]
+    assert db004["status"] == "fail"
+    assert db004["fix"] == "npm run db:push", db004
+    assert "db:push" in db004["hint"]
+    assert provision(project).returncode == 1  # what the fix used to promise
+
+
+def test_check_fix_passes_the_platform_of_db004s_fix_on(tmp_path: Path, fresh_db: str) -> None:
+    project = project_for(tmp_path, fresh_db, NEON_APP)
+    done = run_cli("check", "--project", str(project), "--only", "schema", "--fix")
+    assert "running `deploy-check provision schema --platform neon-auth`" in done.stderr + done.stdout
+    assert checks(project)["DB004"]["status"] == "pass"

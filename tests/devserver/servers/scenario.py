@@ -8,6 +8,7 @@ prove none survives. Listens on $PORT like `next dev`, prints Next.js-style line
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -137,8 +138,30 @@ def main() -> None:
             serve(port)
         while True:
             time.sleep(0.2)
+    elif MODE in STOP_NOISE:
+        # The package manager's answer to our SIGTERM, printed after the signal.
+        def stopped(signum: int, frame: object) -> None:
+            for line in STOP_NOISE[MODE]:
+                print(line, flush=True)
+            os._exit(143 if MODE != "pnpm" else 1)
+
+        signal.signal(signal.SIGTERM, stopped)
+        serve(port)
     else:
         sys.exit(f"unknown mode {MODE}")
+
+
+# What each manager prints when the script it runs dies of SIGTERM: pnpm 8/9
+# (@pnpm/exec "ELIFECYCLE  Command failed."), yarn classic (src/cli/index.js "Command failed
+# with signal"), npm 10 (lib/utils/error-message.js "signal", "command failed"; npm ≤ 9 `npm ERR!`).
+STOP_NOISE = {
+    "pnpm": [" ELIFECYCLE  Command failed."],
+    "yarn": ['error Command failed with signal "SIGTERM".',
+             "info Visit https://yarnpkg.com/en/docs/cli/run for documentation about this command."],
+    "npm": ["npm error path /app", "npm error command failed", "npm error signal SIGTERM",
+            "npm error command sh -c next dev",
+            "npm ERR! signal SIGTERM", "npm ERR! command failed"],
+}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,71 @@
+"""Every fix works when pasted (issue 19 §4): on each app fixture, every failing check's
+`fix_command` is run as a user would paste it into a shell, and must exit 0; then the app
+is checked again and the new fixes are run too, until none is left. A fix that is not
+deploy-check's own must be one of the documented external commands below."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, clean_environ
+
+FIXTURES = REPO / "tests" / "fixtures" / "apps"
+# Fixes that are other tools' commands: installing the app's packages or its package
+# manager (checks/runtime/preflight.py), the app's own package.json scripts (DB004's
+# `npm run db:push`). They need the network or Node, and are each tool's to keep working.
+EXTERNAL = ("npm ", "pnpm ", "yarn ", "bun ", "corepack ", "cd ", "install ")
+ROUNDS = 4  # env → local-db → schema, and one more to see nothing is left
+
+
+def _environ() -> dict[str, str]:
+    """No `deploy-check` on PATH: fixes then name `python -m checks`, this checkout's."""
+    environ = clean_environ(PYTHONPATH=str(REPO))
+    environ["PATH"] = ":".join(d for d in environ.get("PATH", "").split(":")
+                               if d and not (Path(d) / "deploy-check").exists())
+    return environ
+
+
+def _failing_fixes(project: Path) -> list[tuple[str, str]]:
+    done = subprocess.run([sys.executable, "-m", "checks", "check", "--project", str(project),
+                           "--skip", "sentry", "--format", "json"],
+                          cwd=REPO, env=_environ(), capture_output=True, text=True, timeout=300, check=False)
+    assert done.stdout, done.stderr
+    return [(c["id"], c["fix_command"]) for c in json.loads(done.stdout)["checks"]
+            if c["status"] == "fail" and c["fix_command"]]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()))
+def test_every_fix_command_exits_0_when_pasted(tmp_path: Path, name: str) -> None:
+    from provision.database import stop_local_db
+
+    project = tmp_path / name
+    shutil.copytree(FIXTURES / name, project)
+    ran: list[str] = []
+    try:
+        for _round in range(ROUNDS):
+            fixes = [(check, fix) for check, fix in _failing_fixes(project) if fix not in ran]
+            ours = [(check, fix) for check, fix in fixes if not fix.startswith(EXTERNAL)]
+            for check, fix in fixes:
+                if fix.startswith(EXTERNAL):
+                    assert shlex.split(fix), f"{check}: an external fix that cannot be parsed: {fix}"
+            if not ours:
+                break
+            for check, fix in ours:
+                if fix in ran:
+                    continue
+                ran.append(fix)
+                # As pasted into a shell in the user's own directory (not the project's).
+                done = subprocess.run(fix, shell=True, cwd=tmp_path, env=_environ(),
+                                      capture_output=True, text=True, timeout=300, check=False)
+                assert done.returncode == 0, f"{name} {check}: `{fix}` exited {done.returncode}:\n{done.stderr}"
+        else:
+            pytest.fail(f"{name}: still new fixes after {ROUNDS} rounds: {fixes}")
+    finally:
+        stop_local_db(project)
