@@ -100,8 +100,14 @@ async def history_agrees(ctx: Context) -> Outcome:
                       hint=("Apply the migrations with the tool that recorded them; two migrators on one "
                             "database need a history table each."),
                       **details)
+    schema_facts_now = await schema_facts(ctx)
+    if schema_facts_now.problem_hint and (facts.pending or not facts.table_exists):
+        # A history written for another database (MySQL's backticks): `provision schema`
+        # would refuse it, so the fix is the app's own regeneration, not ours.
+        return failed(f"{source.path}: {plural(len(facts.pending), 'migration')} pending, which PostgreSQL "
+                      f"cannot apply: {schema_facts_now.problem}", hint=schema_facts_now.problem_hint, fix="",
+                      **details)
     if not facts.table_exists:
-        schema_facts_now = await schema_facts(ctx)
         if schema_facts_now.present:
             return warned(f"{facts.table} does not exist although the schema's tables do: they were "
                           f"applied by hand, not through the migrator, so `{facts.apply_command}` would "
