@@ -278,8 +278,14 @@ def test_also_writes_several_formats_from_one_run(tmp_path: Path) -> None:
 
 
 def test_console_on_a_narrow_terminal_wraps_words_with_a_hanging_indent(tmp_path: Path) -> None:
+    import shutil
+    import tempfile
+
     keys = [f"SOME_RATHER_LONG_VARIABLE_NAME_{n}" for n in range(8)]
-    project = write_project(tmp_path, {".env.local.example": "".join(f"{k}=\n" for k in keys),
+    # A short project path: a path is never cut, so one longer than the terminal (pytest's
+    # own tmp_path under /tmp/pytest-of-…) would stand past column 80 by itself.
+    short = Path(tempfile.mkdtemp(prefix="dc-", dir="/tmp"))
+    project = write_project(short, {".env.local.example": "".join(f"{k}=\n" for k in keys),
                                        ".env.local": "".join(f"{k}=\n" for k in keys)})
     code, seen = run_on_a_terminal("check", "--project", str(project), "--only", "env", columns=80,
                                    stderr_too=False)
@@ -297,6 +303,7 @@ def test_console_on_a_narrow_terminal_wraps_words_with_a_hanging_indent(tmp_path
         assert key in listed
     verdict = next(i for i, line in enumerate(lines) if line.startswith("verdict: "))
     assert all(line.startswith(" " * 9) for line in lines[verdict + 1:] if line.strip())
+    shutil.rmtree(short)
 
 
 def test_console_into_a_pipe_keeps_one_line_per_message(tmp_path: Path) -> None:
