@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from checks.core.context import Context
 from checks.core.http import Fetched, fetch, network_hint, network_kind
-from checks.core.model import Outcome, Spec, failed, passed, skipped
+from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified
 from checks.core.registry import check
 from checks.project.reading import dependencies, package_json
 from checks.support.hosts import is_loopback
@@ -274,9 +274,26 @@ async def mail_transport(ctx: Context) -> Outcome:
     details: dict[str, Any] = {"transports": [
         {"transport": t.kind, "why": t.why, "key": t.key_name, "url": t.url,
          "accepted": t.accepted, "refused": t.refused, "problems": t.problems} for t in facts.transports]}
+    optional = _optional_smtp(ctx)
+    if optional and all(t.kind == "smtp" and t.problems and all(pr.startswith("no SMTP server is named")
+                                                                  for pr in t.problems)
+                        for t in facts.transports):
+        # The app's own example says its SMTP server is optional (a dev mailer that prints
+        # the code when none is set): not a gap, and not proven either.
+        return unverified(f"auth: the mail transport is not proven: {ctx.rel(ctx.example_path)} marks "
+                          f"{', '.join(optional)} optional and none is set", **details)
     wrong = [f"{t.name} ({t.why}): {'; '.join(t.problems)}" for t in facts.transports if t.problems]
     wrong += [t.refused for t in facts.transports if t.refused and not t.problems]
     if wrong:
         hint = next((t.hint for t in facts.transports if t.hint), None)
         return failed("; ".join(wrong), hint=hint, **details)
     return passed("; ".join(f"{t.accepted} ({t.why})" for t in facts.transports), **details)
+
+
+def _optional_smtp(ctx: Context) -> list[str]:
+    """The SMTP settings the app's example lists and marks optional (all of them, or [])."""
+    example = ctx.example.parsed
+    if example is None:
+        return []
+    named = [key for key in (*SMTP_URLS, "SMTP_HOST") if key in example.keys]
+    return named if named and all(key in example.optional_keys for key in named) else []

@@ -174,3 +174,23 @@ def test_an_smtp_server_nobody_runs_fails_with_the_network_hint(tmp_path: Path) 
     result, _ = auth004(smtp_app(tmp_path, f"smtp://127.0.0.1:{port}"))
     assert result["status"] == "fail"
     assert result["hint"].startswith(f"Nothing listens at 127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("optional", [True, False])
+def test_an_smtp_server_the_example_marks_optional_is_unverified_not_failed(tmp_path: Path, optional: bool) -> None:
+    # The demo's shape: a dev mailer that prints the code when no SMTP server is set, and an
+    # example that says so with `# Optional` (DESIGN.md: optional keys need no value).
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text(json.dumps({"name": "app", "dependencies": {"nodemailer": "6.9.16"}}))
+    marker = "# Optional: the dev mailer prints the code when unset\n" if optional else ""
+    (project / ".env.local.example").write_text(f"SESSION_SECRET=\n\n{marker}SMTP_HOST=\nSMTP_PORT=\n")
+    (project / ".env.local").write_text("SESSION_SECRET=s3cr3t-value-of-some-length\n")
+    check, _ = auth004(project)
+    if optional:
+        assert check["status"] == "skip", check
+        assert "marks SMTP_HOST optional" in check["message"]
+        assert check["details"]["unverified"].startswith("auth: the mail transport is not proven")
+    else:
+        assert check["status"] == "fail", check
+        assert "no SMTP server is named" in check["message"]
