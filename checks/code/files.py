@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from checks.project.reading import read_small
+
 SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs")
 # Dependencies, build output, caches and tests are not the app's code under review.
 SKIPPED_DIRS = frozenset({
@@ -60,12 +62,15 @@ def source_paths(project: Path) -> list[Path]:
 
 def read_sources(project: Path) -> list[SourceFile]:
     files: list[SourceFile] = []
+    root = project.resolve()
     for path in source_paths(project):
-        try:
-            if path.stat().st_size > MAX_SOURCE_BYTES:
-                continue
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        # The one bounded reader: a FIFO or device named route.ts is never opened for a
+        # blocking read, an oversized or undecodable file is left out; a link that leads out
+        # of the project (route.ts -> /etc/passwd) is not the app's code.
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            continue
+        text = read_small(path, MAX_SOURCE_BYTES)
+        if text is None:
             continue
         rel = path.relative_to(project).as_posix()
         files.append(SourceFile(rel, text, role_of(rel, text)))
@@ -132,9 +137,8 @@ def tsconfig_paths(project: Path) -> list[tuple[str, list[str]]]:
     """tsconfig.json (or jsconfig.json) `compilerOptions.paths`, each target relative to
     the project (tsconfig is JSON with comments and trailing commas)."""
     for name in ("tsconfig.json", "jsconfig.json"):
-        try:
-            raw = (project / name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        raw = read_small(project / name)
+        if raw is None:
             continue
         try:
             data = json.loads(TRAILING_COMMA.sub(r"\1", JSONC_NOISE.sub(lambda m: m.group(1) or "", raw)))

@@ -70,3 +70,18 @@ def test_tsconfig_paths_resolve_alias_imports_with_comments_and_trailing_commas(
     assert resolve_import("src/app/api/x/route.ts", "@/lib/auth", paths, known) == "src/lib/auth/index.ts"
     assert resolve_import("src/app/api/x/route.ts", "../../../lib/db", paths, known) == "src/lib/db.ts"
     assert resolve_import("src/app/api/x/route.ts", "next/server", paths, known) is None
+
+
+def test_a_fifo_or_a_link_out_of_the_project_is_never_read(tmp_path: Path) -> None:
+    import os
+
+    outside = tmp_path / "outside.ts"
+    outside.write_text("export const leaked = 'not the app';\n")
+    app = tmp_path / "app"
+    (app / "app" / "api" / "x").mkdir(parents=True)
+    (app / "app" / "api" / "ok").mkdir(parents=True)
+    os.mkfifo(app / "app" / "api" / "x" / "route.ts")  # a blocking read would hang the run
+    (app / "lib").mkdir()
+    (app / "lib" / "linked.ts").symlink_to(outside)
+    (app / "app" / "api" / "ok" / "route.ts").write_text("export async function GET() {}\n")
+    assert [f.path for f in read_sources(app)] == ["app/api/ok/route.ts"]
