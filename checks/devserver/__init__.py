@@ -8,6 +8,7 @@ from typing import Any
 from checks.core.context import Context
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.core.registry import check
+from checks.devserver.walked import walked_flow
 from checks.runtime.facts import STOPPED
 from checks.runtime.output import ERROR_LINE, error_lines
 from checks.runtime.session import dev_budget, dev_facts
@@ -148,14 +149,10 @@ async def signed_in_flow(ctx: Context) -> Outcome:
     if not any(route.signed_in for route in ctx.config.routes):
         return unverified("devserver: the signed-in core flow is not described: add routes with "
                           "signed_in = true to [dev_server] routes")
-    facts = await dev_facts(ctx)
-    if facts.skip_reason:
-        return skipped(facts.skip_reason)
-    if not facts.ready or facts.flow is None:
-        return skipped("not run: the dev server did not answer (see DEV001)", blocked_by="DEV001")
-    flow = facts.flow
-    if flow.not_run:
-        return skipped(flow.not_run, blocked_by="AUTH003")
+    walked = await walked_flow(ctx)
+    if isinstance(walked, Outcome):
+        return walked
+    facts, flow = walked
     steps = [{"step": s.number, "route": s.route, "status": s.status, "problem": s.problem,
               "elapsed_ms": s.elapsed_ms} for s in flow.steps]
     details: dict[str, Any] = {"steps": steps, "unprotected": flow.unprotected, "elapsed_s": flow.elapsed_s}

@@ -8,8 +8,9 @@ from typing import Any
 from checks.core.context import Context
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.core.registry import check
+from checks.devserver.walked import walked_flow
 from checks.runtime.ownership import probed_routes
-from checks.runtime.session import dev_budget, dev_facts
+from checks.runtime.session import dev_budget
 
 DEV005 = Spec(
     "DEV005", "devserver", "Another user cannot read or change this user's records",
@@ -38,14 +39,10 @@ async def second_user_refused(ctx: Context) -> Outcome:
     if not probed_routes(signed_in):
         return unverified("devserver: a second user's refusal is not proven: no flow route reads or changes a "
                           "record by a captured id; mark those routes owned = true or foreign = [\"noteId\"]")
-    facts = await dev_facts(ctx)
-    if facts.skip_reason:
-        return skipped(facts.skip_reason)
-    if not facts.ready or facts.flow is None:
-        return skipped("not run: the dev server did not answer (see DEV001)", blocked_by="DEV001")
-    flow = facts.flow
-    if flow.not_run:
-        return skipped(flow.not_run, blocked_by="AUTH003")
+    walked = await walked_flow(ctx)
+    if isinstance(walked, Outcome):
+        return walked
+    facts, flow = walked
     if flow.broken is not None:
         return skipped(f"not run: the signed-in flow broke at step {flow.broken.number} (see DEV004)",
                        blocked_by="DEV004")
