@@ -4,6 +4,8 @@ during the apply may call. Everything else needs --allow-destructive (additive.p
 
 from __future__ import annotations
 
+from checks.support.sqltree import PURE_FUNCTIONS
+
 # What runs unasked, as `deploy-check explain` and docs/checks.md state it.
 ALLOW_LIST = (
     "CREATE of a new table, index, type, enum, domain, schema, extension, sequence, view, "
@@ -24,43 +26,14 @@ ALLOW_LIST = (
     "same apply created",
 )
 
-# Built-in functions with no effect outside the value they return. An expression that runs
-# during the apply (a new column's default on existing rows, a CHECK being validated, an
-# index expression, a seed, a top-level SELECT) may call only these; PostgreSQL resolves an
-# unqualified built-in in pg_catalog before the search_path.
-SAFE_FUNCTIONS = frozenset({
-    # date and time
-    "now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday",
-    "date_trunc", "date_part", "date_bin", "extract", "age", "make_date", "make_time",
-    "make_timestamp", "make_timestamptz", "make_interval", "to_timestamp", "to_date", "to_char",
-    "to_number", "justify_days", "justify_hours", "justify_interval", "isfinite", "timezone",
-    # identifiers, randomness and digests
+# Built-in functions an expression that runs during the apply may call (a new column's
+# default on existing rows, a CHECK being validated, an index expression, a seed, a top-level
+# SELECT): the pure built-ins a read-back may call too (support/sqltree.py), and what an apply
+# also needs. PostgreSQL resolves an unqualified built-in in pg_catalog before the search_path.
+SAFE_FUNCTIONS = PURE_FUNCTIONS | frozenset({
+    # identifiers, randomness and digests (pgcrypto and uuid-ossp's included)
     "gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1", "uuid_generate_v1mc",
-    "uuidv4", "uuidv7", "random", "gen_random_bytes", "md5", "sha224", "sha256", "sha384",
-    "sha512", "digest", "hmac", "crypt", "gen_salt", "encode", "decode",
-    # strings
-    "lower", "upper", "initcap", "length", "char_length", "character_length", "octet_length",
-    "bit_length", "btrim", "ltrim", "rtrim", "substr", "substring", "left", "right", "replace",
-    "concat", "concat_ws", "format", "position", "strpos", "split_part", "starts_with",
-    "regexp_replace", "regexp_match", "regexp_like", "regexp_count", "lpad", "rpad", "repeat",
-    "reverse", "translate", "overlay", "ascii", "chr", "to_hex", "quote_ident", "quote_literal",
-    "quote_nullable", "normalize", "string_to_array", "array_to_string",
-    # numbers
-    "abs", "ceil", "ceiling", "floor", "round", "trunc", "mod", "div", "power", "sqrt", "cbrt",
-    "exp", "ln", "log", "log10", "sign", "pi", "width_bucket",
-    # json and arrays
-    "to_json", "to_jsonb", "json_build_object", "jsonb_build_object", "json_build_array",
-    "jsonb_build_array", "json_typeof", "jsonb_typeof", "json_array_length",
-    "jsonb_array_length", "jsonb_set", "jsonb_insert", "jsonb_strip_nulls", "jsonb_extract_path",
-    "jsonb_extract_path_text", "json_extract_path", "json_extract_path_text", "jsonb_path_exists",
-    "array_length", "array_position", "array_append", "array_prepend", "array_cat",
-    "array_remove", "array_replace", "cardinality", "unnest", "generate_series",
-    # aggregates (views, seeds … SELECT)
-    "count", "sum", "avg", "min", "max", "array_agg", "string_agg", "json_agg", "jsonb_agg",
-    "json_object_agg", "jsonb_object_agg", "bool_and", "bool_or", "every",
-    # full-text search
-    "to_tsvector", "to_tsquery", "plainto_tsquery", "phraseto_tsquery", "websearch_to_tsquery",
-    "setweight",
+    "uuidv4", "uuidv7", "random", "gen_random_bytes", "digest", "hmac", "crypt", "gen_salt",
     # sequences: nextval only moves the counter forward (what every serial column's default does)
     "nextval", "currval", "lastval",
     # the session: read-only, or a wait

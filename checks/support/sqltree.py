@@ -24,24 +24,28 @@ def children(node: Any) -> Iterable[Any]:
                     stack[:0] = list(item)
 
 
-# The functions a read-back may call (PostgreSQL 16 docs, chapter 9): a read-only transaction
-# still runs pg_terminate_backend(), lo_unlink() or a function of the app's own that writes
-# elsewhere, so anything not named here is refused when the config is read.
-SAFE_FUNCTIONS = frozenset({
+# Built-in functions with no effect outside the value they return (PostgreSQL 16 docs,
+# chapter 9). A read-back may call only these: a read-only transaction still runs
+# pg_terminate_backend(), lo_unlink() or a function of the app's own that writes elsewhere,
+# so anything not named here is refused when the config is read. The schema guard's safe
+# list (checks/schema/safelist.py) is this one plus what an apply may also run.
+PURE_FUNCTIONS = frozenset({
     # aggregates and window functions (9.21, 9.22)
     "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "array_agg", "string_agg",
     "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "stddev", "variance",
     "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value", "ntile",
-    # strings (9.4)
+    # strings (9.4, 9.7)
     "lower", "upper", "length", "char_length", "character_length", "octet_length", "bit_length",
     "btrim", "ltrim", "rtrim", "trim", "substring", "substr", "replace", "concat", "concat_ws",
     "left", "right", "position", "strpos", "starts_with", "split_part", "initcap", "lpad", "rpad",
     "repeat", "reverse", "translate", "md5", "format", "to_char", "to_number", "overlay", "normalize",
-    "encode", "decode", "quote_ident", "quote_literal", "similar_to_escape",
+    "encode", "decode", "quote_ident", "quote_literal", "quote_nullable", "similar_to_escape",
+    "regexp_replace", "regexp_match", "regexp_like", "regexp_count", "ascii", "chr", "to_hex",
+    "string_to_array", "sha224", "sha256", "sha384", "sha512",
     # dates and times (9.9)
     "now", "date_trunc", "date_part", "extract", "age", "to_timestamp", "to_date", "make_date",
     "make_time", "make_timestamp", "make_timestamptz", "make_interval", "timezone", "date_bin",
-    "clock_timestamp", "statement_timestamp", "transaction_timestamp", "justify_days",
+    "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "justify_days",
     "justify_hours", "justify_interval", "isfinite",
     # json (9.16)
     "to_json", "to_jsonb", "row_to_json", "array_to_json", "json_build_object", "jsonb_build_object",
@@ -49,9 +53,15 @@ SAFE_FUNCTIONS = frozenset({
     "json_extract_path_text", "jsonb_extract_path_text", "json_array_length", "jsonb_array_length",
     "json_typeof", "jsonb_typeof", "jsonb_strip_nulls", "json_strip_nulls", "jsonb_pretty",
     "jsonb_path_exists", "jsonb_path_match", "jsonb_path_query_first", "jsonb_path_query_array",
+    "jsonb_set", "jsonb_insert",
     # math and arrays (9.3, 9.19)
-    "abs", "ceil", "ceiling", "floor", "round", "trunc", "mod", "power", "sqrt", "sign", "div",
-    "width_bucket", "array_length", "cardinality", "array_position", "array_to_string",
+    "abs", "ceil", "ceiling", "floor", "round", "trunc", "mod", "power", "sqrt", "cbrt", "exp",
+    "ln", "log", "log10", "sign", "pi", "div", "width_bucket", "array_length", "cardinality",
+    "array_position", "array_to_string", "array_append", "array_prepend", "array_cat",
+    "array_remove", "array_replace", "unnest", "generate_series",
+    # full-text search (9.13)
+    "to_tsvector", "to_tsquery", "plainto_tsquery", "phraseto_tsquery", "websearch_to_tsquery",
+    "setweight",
 })
 
 
@@ -81,7 +91,7 @@ def _unsafe_call(node: Any) -> str | None:
     name = names[-1].lower()
     if len(names) > 1 and names[0].lower() != "pg_catalog":
         return f"it calls {'.'.join(names)}(), a function outside pg_catalog"
-    if name not in SAFE_FUNCTIONS:
+    if name not in PURE_FUNCTIONS:
         return (f"it calls {name}(), which is not on the read-back's safe list "
                 "(aggregates, string, date, json and math functions)")
     return None
@@ -90,7 +100,7 @@ def _unsafe_call(node: Any) -> str | None:
 def read_only_select(query: str) -> str | None:
     """Why `query` is not one plain SELECT (None when it is): the read-back may not write,
     also not through a data-modifying CTE, SELECT … INTO or a second statement, and calls
-    only the functions of SAFE_FUNCTIONS."""
+    only the functions of PURE_FUNCTIONS."""
     from pglast import ast, parse_sql  # start-up: only runs that read SQL load pglast
     from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
