@@ -222,3 +222,21 @@ def run_on_a_terminal(*args: str, typed: bytes = b"", columns: int = 80,
     finally:
         run.kill()
         os.close(leader)
+
+
+def detect(project: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """`deploy-check detect --format json`: the project model as a user's run sees it."""
+    done = run_cli("detect", "--project", str(project), "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    model: dict[str, Any] = json.loads(done.stdout)
+    return model
+
+
+def checks_by_id(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in report["checks"]}
+
+
+def git(project: Path, *args: str) -> None:
+    """git in `project` with a throwaway identity, bounded."""
+    subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.test", "-c", "user.name=t",
+                    *args], check=True, capture_output=True, timeout=30)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from helpers import REPO, clean_environ, run_cli, run_json, write_project
+from helpers import REPO, clean_environ, detect, git, run_cli, run_json, write_project
+from helpers import checks_by_id as checks
 
 FIXTURES = REPO / "tests" / "fixtures" / "apps"
 PG_PASSWORD = "pg-canary-Vx82kQ"  # tests/conftest.py
@@ -29,20 +29,7 @@ def app(tmp_path: Path, name: str, **files: str) -> Path:
     return target
 
 
-def detect(project: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
-    done = run_cli("detect", "--project", str(project), "--format", "json", env=env)
-    assert done.returncode == 0, done.stderr
-    model: dict[str, Any] = json.loads(done.stdout)
-    return model
 
-
-def checks(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["id"]: c for c in report["checks"]}
-
-
-def git(project: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.test", "-c", "user.name=t",
-                    *args], check=True, capture_output=True, timeout=30)
 
 
 # -- the model, per layout -------------------------------------------------------------

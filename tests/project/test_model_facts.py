@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from helpers import REPO, run_cli, run_json
+from helpers import REPO, detect, git, run_cli, run_json
+from helpers import checks_by_id as checks
 
 FIXTURES = REPO / "tests" / "fixtures" / "apps"
 
@@ -28,20 +27,7 @@ def app(tmp_path: Path, name: str, **files: str) -> Path:
     return target
 
 
-def detect(project: Path) -> dict[str, Any]:
-    done = run_cli("detect", "--project", str(project), "--format", "json")
-    assert done.returncode == 0, done.stderr
-    model: dict[str, Any] = json.loads(done.stdout)
-    return model
 
-
-def checks(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["id"]: c for c in report["checks"]}
-
-
-def git(project: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.test", "-c", "user.name=t",
-                    *args], check=True, capture_output=True, timeout=30)
 
 
 # -- 1. Sentry is required by a Sentry SDK or config, not by a stray token file ----------
