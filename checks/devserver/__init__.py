@@ -152,7 +152,7 @@ async def signed_in_flow(ctx: Context) -> Outcome:
     walked = await walked_flow(ctx)
     if isinstance(walked, Outcome):
         return walked
-    facts, flow = walked
+    _, flow = walked
     steps = [{"step": s.number, "route": s.route, "status": s.status, "problem": s.problem,
               "elapsed_ms": s.elapsed_ms} for s in flow.steps]
     details: dict[str, Any] = {"steps": steps, "unprotected": flow.unprotected, "elapsed_s": flow.elapsed_s}
