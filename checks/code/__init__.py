@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.code.catalogue import CODE001, CODE002, CODE004, CODE005
+from checks.code.bearer import missing_bearer
+from checks.code.catalogue import CODE001, CODE002, CODE003, CODE004, CODE005, CODE006
 from checks.code.clientsecrets import client_secrets
 from checks.code.collect import CodeFacts, parsed, sources
 from checks.code.facts import Finding, Site
@@ -50,6 +51,33 @@ async def size_budget(ctx: Context) -> Outcome:
                   fail=False)
 
 
+@check(CODE003)
+async def callers_send_the_bearer_token(ctx: Context) -> Outcome:
+    code = await parsed(ctx)
+    if (skip := _no_code(code)) is not None:
+        return skip
+    judgement = missing_bearer(code)
+    if not judgement.routes:
+        return passed("no route handler reads a bearer token (Authorization header): no caller to join",
+                      findings=[], routes=[])
+    routes = [{"file": r.path, "url": r.url, "reads": r.reader, "required": r.required} for r in judgement.routes]
+    unknown = [f.to_dict() for f in judgement.unknown]
+    open_ = (f"could not verify {plural(len(unknown), 'call')} whose options are built elsewhere: "
+             f"{listed(f'{f.location} ({f.what})' for f in judgement.unknown)}")
+    missing = judgement.required + judgement.optional
+    if missing:
+        outcome = judged(missing, "", f"{plural(len(missing), 'call')} to a bearer route without its token",
+                         fail=bool(judgement.required), routes=routes, could_not_verify=unknown)
+        outcome.message += f"; {open_}" if unknown else ""
+        return outcome
+    if unknown:
+        return unverified(f"code: {open_}", findings=[], routes=routes, could_not_verify=unknown)
+    reached = (f"{plural(judgement.calls, 'fetch call')} to them, each with the Authorization header"
+               if judgement.calls else "no direct fetch('/api/…') to them (a wrapper's calls are not joined)")
+    return passed(f"{plural(len(routes), 'route reads', 'routes read')} a bearer token; {reached}",
+                  findings=[], routes=routes)
+
+
 @check(CODE004)
 async def no_interpolated_raw_sql(ctx: Context) -> Outcome:
     code = await parsed(ctx)
@@ -84,3 +112,14 @@ async def no_secrets_in_client_code(ctx: Context) -> Outcome:
     findings, count = client_secrets(code)
     return judged(findings, f"no server secret or public salt in {plural(count, 'client-side file')}",
                   f"{plural(len(findings), 'secret')} in client code", fail=True)
+
+
+@check(CODE006)
+async def totals_from_full_queries(ctx: Context) -> Outcome:
+    code = await parsed(ctx)
+    if (skip := _no_code(code)) is not None:
+        return skip
+    findings = [Finding(path, total.site, f"{total.total} is computed from {total.rows}, the result of a "
+                        "query with a limit") for path, facts in code.parsed.items() for total in facts.limited_totals]
+    return judged(findings, f"no total computed from a limited query in {plural(len(code.files), 'source file')}",
+                  f"{plural(len(findings), 'total')} computed from a limited query", fail=False)

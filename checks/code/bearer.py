@@ -1,0 +1,75 @@
+"""CODE003's judgement: the app's own `fetch('/api/…')` calls joined to the route handlers
+that serve them, and which of those calls leave out the bearer token the route reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checks.code.collect import CodeFacts
+from checks.code.facts import Finding
+from checks.code.files import Role, route_url, url_matches
+
+
+@dataclass(frozen=True)
+class BearerRoute:
+    path: str  # the route handler's file
+    url: str  # `*` for each dynamic segment
+    reader: str  # file:line:column where `headers.get('authorization')` is read
+    required: bool  # the route (or the helper that reads the header) answers 401
+
+
+@dataclass
+class BearerJudgement:
+    routes: list[BearerRoute]
+    required: list[Finding] = field(default_factory=list)  # the route answers 401 without it
+    optional: list[Finding] = field(default_factory=list)  # the route serves them as anonymous
+    unknown: list[Finding] = field(default_factory=list)  # options built elsewhere
+    calls: int = 0  # calls that reach a bearer route
+
+
+def bearer_routes(code: CodeFacts) -> list[BearerRoute]:
+    """Every route handler that reads the Authorization header itself or through a local
+    module it imports (one hop), the most literal URL first (`/api/projects/new` before
+    `/api/projects/*`)."""
+    routes: list[BearerRoute] = []
+    for source in code.files:
+        url = route_url(source.path) if source.role is Role.ROUTE else None
+        if url is None:
+            continue
+        facts = code.parsed[source.path]
+        local = [code.resolve(source.path, specifier) for specifier in facts.import_sources]
+        readers = [(path, site) for path in dict.fromkeys([source.path, *filter(None, local)])
+                   if (site := code.parsed[path].reads_authorization) is not None]
+        if not readers:
+            continue
+        reader, site = readers[0]
+        required = facts.answers_401 or any(code.parsed[path].answers_401 for path, _ in readers)
+        routes.append(BearerRoute(source.path, url, f"{reader}:{site.line}:{site.column}", required))
+    return sorted(routes, key=lambda r: (r.url.count("*"), r.url))
+
+
+def missing_bearer(code: CodeFacts) -> BearerJudgement:
+    judgement = BearerJudgement(bearer_routes(code))
+    if not judgement.routes:
+        return judgement  # a cookie-session app: nothing reads a bearer token
+    for source in code.files:
+        if source.role is Role.ROUTE:
+            continue  # a route calling another route forwards what it was given
+        for call in code.parsed[source.path].fetches:
+            route = next((r for r in judgement.routes if url_matches(r.url, call.url)), None)
+            if route is None or call.auth == "yes":
+                judgement.calls += route is not None
+                continue
+            judgement.calls += 1
+            said = f"fetch('{call.url}')"
+            if call.auth == "unknown":
+                judgement.unknown.append(Finding(source.path, call.site, f"{said} to {route.path}: {call.why}"))
+            elif route.required:
+                judgement.required.append(Finding(source.path, call.site, (
+                    f"{said} without Authorization; {route.path} answers 401 without it (reads it at "
+                    f"{route.reader})")))
+            else:
+                judgement.optional.append(Finding(source.path, call.site, (
+                    f"{said} without Authorization; {route.path} reads it optionally (at {route.reader}): "
+                    "a signed-in user is served as anonymous")))
+    return judgement

@@ -1,0 +1,89 @@
+"""CODE003: a client fetch to a route that reads a bearer token, sent without one, fails
+(the route answers 401) or warns (the token is optional); options built elsewhere are
+listed as could-not-verify, never passed; cookie-session apps and a useApi wrapper stay silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checks.code.analysis import analyze
+
+from helpers import locations, run_json, write_project
+
+
+def test_calls_without_the_token_fail_or_warn_and_built_options_are_listed(code_report: Any) -> None:
+    check = code_report("code-bearer-saas")["CODE003"]
+    assert check["status"] == "fail"
+    # ProjectList.tsx:10 sends `Authorization: Bearer …`; the projects routes read it one
+    # hop away (lib/auth/bearer.ts, which answers 401); /api/stats reads it optionally.
+    assert locations(check) == [
+        "src/components/ProjectList.tsx:16:11 fetch('/api/projects') without Authorization; "
+        "src/app/api/projects/route.ts answers 401 without it (reads it at src/lib/auth/bearer.ts:8:18)",
+        "src/components/ProjectList.tsx:20:11 fetch('/api/projects/*') without Authorization; "
+        "src/app/api/projects/[id]/route.ts answers 401 without it (reads it at src/lib/auth/bearer.ts:8:18)",
+        "src/components/ProjectList.tsx:24:12 fetch('/api/stats') without Authorization; "
+        "src/app/api/(public)/stats/route.ts reads it optionally (at src/app/api/(public)/stats/route.ts:6:17): "
+        "a signed-in user is served as anonymous",
+    ]
+    assert [f["location"] for f in check["details"]["could_not_verify"]] == ["src/components/ProjectList.tsx:28:12"]
+    assert "could not verify 1 call whose options are built elsewhere" in check["message"]
+
+
+def test_inline_readers_pages_api_and_awaited_header_helpers(code_report: Any) -> None:
+    check = code_report("code-firebase-scans")["CODE003"]
+    assert check["status"] == "fail"
+    # ScanPanel.tsx:15 sends a lower-case `authorization` header to /api/scans?status=…
+    assert locations(check) == [
+        "components/ScanPanel.tsx:10:11 fetch('/api/scans') without Authorization; app/api/scans/route.ts "
+        "answers 401 without it (reads it at app/api/scans/route.ts:6:22)",
+        "components/ScanPanel.tsx:28:19 fetch('/api/usage') without Authorization; pages/api/usage.ts reads it "
+        "optionally (at pages/api/usage.ts:6:17): a signed-in user is served as anonymous",
+    ]
+    assert [f"{f['location']} {f['what']}" for f in check["details"]["could_not_verify"]] == [
+        "components/ScanPanel.tsx:20:12 fetch('/api/scans/*') to app/api/scans/[scanId]/route.ts: "
+        "headers come from `await getAuthHeaders()`",
+        "components/ScanPanel.tsx:24:12 fetch('/api/scans/*') to app/api/scans/[scanId]/route.ts: "
+        "options spread `...init`",
+    ]
+
+
+def test_cookie_sessions_and_a_use_api_wrapper_stay_silent(code_report: Any) -> None:
+    cookie = code_report("code-cookie-session")["CODE003"]
+    assert cookie["status"] == "pass" and "no route handler reads a bearer token" in cookie["message"]
+    wrapped = code_report("code-useapi")["CODE003"]
+    assert wrapped["status"] == "pass" and wrapped["details"]["findings"] == []
+    assert [r["file"] for r in wrapped["details"]["routes"]] == ["app/api/notes/route.ts", "app/api/notes/[id]/route.ts"]
+
+
+def test_only_unverifiable_calls_are_unverified_never_passed(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "app/api/me/route.ts": ("export async function GET(request: Request) {\n"
+                                "  if (!request.headers.get('authorization')) return new Response(null, { status: 401 })\n"
+                                "  return Response.json({})\n}\n"),
+        "components/Me.tsx": "'use client'\nexport const me = (headers: HeadersInit) => fetch('/api/me', { headers })\n",
+    })
+    _, report = run_json(project, "--only", "CODE003")
+    check = report["checks"][0]
+    assert check["status"] == "skip" and check["details"]["findings"] == []
+    assert any("could not verify 1 call" in clause and "components/Me.tsx:2:45" in clause
+               for clause in report["unverified"]), report["unverified"]
+
+
+@pytest.mark.parametrize(("options", "auth"), [
+    ("", "no"),
+    (", { method: 'POST', body }", "no"),
+    (", { headers: { 'Content-Type': 'application/json' } }", "no"),
+    (", { headers: { Authorization: `Bearer ${token}` } }", "yes"),
+    (", { headers: { 'authorization': token } }", "yes"),
+    (", { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}` } }", "yes"),
+    (", init", "unknown"),
+    (", { ...init }", "unknown"),
+    (", { headers }", "unknown"),
+    (", { headers: new Headers(init.headers) }", "unknown"),
+])
+def test_the_parser_reads_each_call_s_authorization_header(options: str, auth: str) -> None:
+    facts = analyze("components/X.tsx", f"'use client'\nexport const go = () => fetch(`/api/x/${{id}}`{options})\n")
+    assert [(f.url, f.auth) for f in facts.fetches] == [("/api/x/*", auth)]
