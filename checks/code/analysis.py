@@ -36,6 +36,9 @@ SQL_TEXT = re.compile(r"\b(?:select\b[\s\S]*\bfrom|insert\s+into|update\b[\s\S]*
 USER_INPUT = re.compile(r"\.json\(\)|searchParams\.get\(|\bparams\b|\.query\b\s*\[|req\.body|request\.body")
 LIMITED = re.compile(r"\.limit\(|\bLIMIT\b|\btake\s*:|\bfirst\s*:")
 TOTAL_NAME = re.compile(r"^(?:total|sum|count)", re.IGNORECASE)
+TOTAL_WORD = re.compile(r"\b(?:total|sum|count)", re.IGNORECASE)
+PUBLIC_SALT = re.compile(r"NEXT_PUBLIC_\w*(?:SALT|SECRET)")
+AUTHORIZATION_MEMBER = re.compile(r"headers\.authorization$", re.IGNORECASE)  # pages/api's req.headers
 HASHING = re.compile(r"createHash|subtle\.digest|\bsha(?:1|256|512)\b|\bmd5\b|\bhash\w*\(|cohort|murmur",
                      re.IGNORECASE)
 
@@ -91,24 +94,40 @@ def analyze(path: str, text: str) -> FileFacts:
         raw = _raw_sql(call, name)
         if raw is not None:
             facts.raw_sql.append(raw)
+    # Cheap tests on the text first: most files read no env and no header, and the
+    # whole-tree walks below are the cost of a run over thousands of files.
+    if "process.env" in text or "uthorization" in text or "UTHORIZATION" in text:
+        _members(root, facts)
+    for awaited in root.find_all(kind="await_expression"):
+        invoked = _called(awaited.named_children()[0] if awaited.named_children() else None)
+        if invoked is not None:
+            deferred = ("after" in text or "waitUntil" in text) and any(
+                a.kind() == "call_expression" and DEFERRING.search((a.field("function") or a).text())
+                for a in awaited.ancestors())
+            facts.awaited.append(AwaitedCall(invoked, site(awaited), deferred))
+    facts.answers_401 = bool(re.search(r"\b401\b", text))
+    # Only a public salt's use in a hash is judged (CODE005), and only a limited query
+    # with a total-named result (CODE006).
+    facts.hashes = bool(PUBLIC_SALT.search(text) and HASHING.search(text))
+    if LIMITED.search(text) and TOTAL_WORD.search(text):
+        facts.limited_totals = _limited_totals(root)
+    return facts
+
+
+def analyze_batch(batch: list[tuple[str, str]]) -> list[FileFacts]:
+    """A process pool worker's share: (path, text) pairs into their facts, in order."""
+    return [analyze(path, text) for path, text in batch]
+
+
+def _members(root: SgNode, facts: FileFacts) -> None:
     for member in root.find_all(kind="member_expression"):
-        if re.search(r"headers\.authorization$", member.text(), re.IGNORECASE):  # pages/api's req.headers
+        if AUTHORIZATION_MEMBER.search(member.text()):
             facts.reads_authorization = facts.reads_authorization or site(member)
         obj = member.field("object")
         if obj is not None and obj.text() == "process.env":
             prop = member.field("property")
             if prop is not None:
                 facts.env_reads.append(EnvRead(prop.text(), site(member)))
-    for awaited in root.find_all(kind="await_expression"):
-        invoked = _called(awaited.named_children()[0] if awaited.named_children() else None)
-        if invoked is not None:
-            deferred = any(a.kind() == "call_expression" and DEFERRING.search(
-                (a.field("function") or a).text()) for a in awaited.ancestors())
-            facts.awaited.append(AwaitedCall(invoked, site(awaited), deferred))
-    facts.answers_401 = bool(re.search(r"\b401\b", text))
-    facts.hashes = bool(HASHING.search(text))
-    facts.limited_totals = _limited_totals(root)
-    return facts
 
 
 def _called(call: SgNode | None) -> str | None:
@@ -146,21 +165,21 @@ def _imports(root: SgNode, facts: FileFacts) -> None:
 
 def _exports(root: SgNode, facts: FileFacts) -> None:
     for statement in root.find_all(kind="export_statement"):
-        declaration = statement.field("declaration")
-        if declaration is not None:
-            named = declaration.field("name")
-            if named is not None:
+        for child in statement.children():  # one level: a whole-subtree walk per export is the cost
+            kind = child.kind()
+            if kind == "default":
+                facts.exports.append("default")
+            elif kind == "export_clause":
+                for spec in child.named_children():
+                    name, alias = spec.field("name"), spec.field("alias")
+                    if spec.kind() == "export_specifier" and name is not None:
+                        facts.exports.append((alias or name).text())
+            elif kind in ("lexical_declaration", "variable_declaration"):
+                facts.exports += [target.text() for declarator in child.named_children()
+                                  if declarator.kind() == "variable_declarator"
+                                  and (target := declarator.field("name")) is not None]
+            elif child.is_named() and (named := child.field("name")) is not None:
                 facts.exports.append(named.text())
-            for declarator in declaration.find_all(kind="variable_declarator"):
-                target = declarator.field("name")
-                if target is not None and declarator.parent() == declaration:
-                    facts.exports.append(target.text())
-        for spec in statement.find_all(kind="export_specifier"):
-            name, alias = spec.field("name"), spec.field("alias")
-            if name is not None:
-                facts.exports.append((alias or name).text())
-        if statement.text().startswith("export default"):
-            facts.exports.append("default")
 
 
 def _fetch(call: SgNode) -> FetchCall | None:
@@ -243,7 +262,18 @@ def _assigned_in_function(node: SgNode, name: str) -> SgNode | None:
 
 def _limited_totals(root: SgNode) -> list[LimitedTotal]:
     found: dict[Site, LimitedTotal] = {}
-    for function in root.find_all(any=[{"kind": k} for k in FUNCTIONS]):
+    # Only functions that hold a limited query can hold a finding; the outermost one sees
+    # every declarator its nested functions see, in the same order.
+    outermost: dict[tuple[int, int], SgNode] = {}
+    for declarator in root.find_all(kind="variable_declarator"):
+        value = declarator.field("value")
+        if value is None or not LIMITED.search(value.text()):
+            continue
+        functions = [a for a in declarator.ancestors() if a.kind() in FUNCTIONS]
+        if functions:
+            start = functions[-1].range().start
+            outermost.setdefault((start.line, start.column), functions[-1])
+    for function in outermost.values():
         limited: set[str] = set()
         for declarator in function.find_all(kind="variable_declarator"):
             target, value = declarator.field("name"), declarator.field("value")

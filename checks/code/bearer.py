@@ -52,11 +52,14 @@ def missing_bearer(code: CodeFacts) -> BearerJudgement:
     judgement = BearerJudgement(bearer_routes(code))
     if not judgement.routes:
         return judgement  # a cookie-session app: nothing reads a bearer token
+    # A literal URL finds its literal route at once: thousands of calls times thousands of
+    # routes must not be a scan each.
+    literal = {r.url: r for r in judgement.routes if "*" not in r.url}
     for source in code.files:
         if source.role is Role.ROUTE:
             continue  # a route calling another route forwards what it was given
         for call in code.parsed[source.path].fetches:
-            route = next((r for r in judgement.routes if url_matches(r.url, call.url)), None)
+            route = _route_for(judgement, literal, call.url)
             if route is None or call.auth == "yes":
                 judgement.calls += route is not None
                 continue
@@ -73,3 +76,10 @@ def missing_bearer(code: CodeFacts) -> BearerJudgement:
                     f"{said} without Authorization; {route.path} reads it optionally (at {route.reader}): "
                     "a signed-in user is served as anonymous")))
     return judgement
+
+
+def _route_for(judgement: BearerJudgement, literal: dict[str, BearerRoute], called: str) -> BearerRoute | None:
+    path = called.split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
+    if "*" not in path and path in literal:
+        return literal[path]
+    return next((r for r in judgement.routes if ("*" in r.url or "*" in path) and url_matches(r.url, called)), None)

@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.code.analysis import analyze
+from checks.code.cache import cached_facts
 from checks.code.facts import FileFacts
 from checks.code.files import SourceFile, read_sources, resolve_import, tsconfig_paths
 from checks.core.context import Context
@@ -21,9 +21,16 @@ class CodeFacts:
 
     def __post_init__(self) -> None:
         self.by_path = {f.path: f for f in self.files}
+        self._known = set(self.by_path)
+        self._resolved: dict[tuple[str, str], str | None] = {}
 
     def resolve(self, importer: str, specifier: str) -> str | None:
-        return resolve_import(importer, specifier, self.paths, set(self.by_path))
+        """The project file `specifier` names from `importer`; asked once per pair (three
+        checks follow the same imports through thousands of files)."""
+        pair = (importer, specifier)
+        if pair not in self._resolved:
+            self._resolved[pair] = resolve_import(importer, specifier, self.paths, self._known)
+        return self._resolved[pair]
 
 
 def read_code(project: Path) -> CodeFacts:
@@ -34,12 +41,12 @@ async def sources(ctx: Context) -> CodeFacts:
     return await ctx.fact("code.sources", lambda: asyncio.to_thread(read_code, ctx.project))
 
 
-def parse_all(code: CodeFacts) -> CodeFacts:
-    code.parsed = {f.path: analyze(f.path, f.text) for f in code.files}
+def parse_all(code: CodeFacts, project: Path) -> CodeFacts:
+    code.parsed = cached_facts(project, code.files)
     return code
 
 
 async def parsed(ctx: Context) -> CodeFacts:
     """The sources with each file's parsed facts (`code.parsed`), once per run."""
     code = await sources(ctx)
-    return await ctx.fact("code.parsed", lambda: asyncio.to_thread(parse_all, code))
+    return await ctx.fact("code.parsed", lambda: asyncio.to_thread(parse_all, code, ctx.project))

@@ -66,25 +66,31 @@ class FileFacts:
     limited_totals: list[LimitedTotal] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Empty fields left out: most files have few facts, and the cache of a large tree
+        is read back on every run."""
+        return {key: value for key, value in asdict(self).items() if value}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileFacts:
         def site(raw: Any) -> Site:
             return Site(**raw)
 
+        def each(key: str) -> list[Any]:
+            return list(data.get(key) or ())
+
+        reader = data.get("reads_authorization")
         return cls(
-            imports={k: (v[0], v[1]) for k, v in data["imports"].items()},
-            import_sources=list(data["import_sources"]),
-            exports=list(data["exports"]),
-            reads_authorization=site(data["reads_authorization"]) if data["reads_authorization"] else None,
-            answers_401=bool(data["answers_401"]),
-            awaited=[AwaitedCall(a["callee"], site(a["site"]), a["deferred"]) for a in data["awaited"]],
-            fetches=[FetchCall(f["url"], f["auth"], f["why"], site(f["site"])) for f in data["fetches"]],
-            raw_sql=[RawSql(r["api"], r["why"], site(r["site"])) for r in data["raw_sql"]],
-            env_reads=[EnvRead(e["name"], site(e["site"])) for e in data["env_reads"]],
-            hashes=bool(data["hashes"]),
-            limited_totals=[LimitedTotal(t["total"], t["rows"], site(t["site"])) for t in data["limited_totals"]],
+            imports={k: (v[0], v[1]) for k, v in (data.get("imports") or {}).items()},
+            import_sources=each("import_sources"),
+            exports=each("exports"),
+            reads_authorization=site(reader) if reader else None,
+            answers_401=bool(data.get("answers_401")),
+            awaited=[AwaitedCall(a["callee"], site(a["site"]), a["deferred"]) for a in each("awaited")],
+            fetches=[FetchCall(f["url"], f["auth"], f["why"], site(f["site"])) for f in each("fetches")],
+            raw_sql=[RawSql(r["api"], r["why"], site(r["site"])) for r in each("raw_sql")],
+            env_reads=[EnvRead(e["name"], site(e["site"])) for e in each("env_reads")],
+            hashes=bool(data.get("hashes")),
+            limited_totals=[LimitedTotal(t["total"], t["rows"], site(t["site"])) for t in each("limited_totals")],
         )
 
 
