@@ -25,9 +25,11 @@ class CodeFacts:
         self._resolved: dict[tuple[str, str], str | None] = {}
 
     def resolve(self, importer: str, specifier: str) -> str | None:
-        """The project file `specifier` names from `importer`; asked once per pair (three
-        checks follow the same imports through thousands of files)."""
-        pair = (importer, specifier)
+        """The project file `specifier` names from `importer`, looked up once (three checks
+        follow the same imports through thousands of files)."""
+        # Only a relative specifier depends on where the importer sits; `@/lib/db` from a
+        # thousand routes is one lookup.
+        pair = (importer.rsplit("/", 1)[0] if specifier.startswith(".") else "", specifier)
         if pair not in self._resolved:
             self._resolved[pair] = resolve_import(importer, specifier, self.paths, self._known)
         return self._resolved[pair]
