@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 MODE, PIDFILE = sys.argv[1], sys.argv[2]
 
@@ -140,7 +141,7 @@ def main() -> None:
                   f"echo $! >> {shlex.quote(PIDFILE)} ); exit 0")
         subprocess.run(["setsid", "env", "-i", "sh", "-c", daemon], check=True)
         deadline = time.monotonic() + 20
-        while len(open(PIDFILE).read().split()) < 2 and time.monotonic() < deadline:
+        while len(Path(PIDFILE).read_text().split()) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
         serve(port)
     elif MODE in ("proxy", "proxy-only"):
