@@ -156,7 +156,11 @@ def main() -> None:
     os.set_inheritable(report_fd, False)  # the dev server gets neither this nor stdin
     become_subreaper()
     keeper = Keeper()
-    keeper.start(command)
+    try:
+        keeper.start(command)
+    except OSError as exc:  # as deploy-check says when it cannot start the shell itself
+        print(f"cannot start /bin/sh: {exc}", file=sys.stderr, flush=True)
+        os._exit(127)
     orphaned = keeper.watch()
     report = keeper.end_tree()
     if orphaned:

@@ -107,8 +107,9 @@ def sweep(run_id: str, grace: float = 2.0) -> list[int]:
 def keeper_argv(run_id: str, report_fd: int, command: str) -> list[str]:
     """The command line of the keeper that runs `sh -c command`. `-I`: the app's
     PYTHONPATH, PYTHONHOME… (which the dev server must get unchanged) do not reach our
-    interpreter; the library is put on sys.path by hand, as the installed wheel keeps
-    `checks` off it (deploy_check_entry.py)."""
+    interpreter; `-S`: it needs the standard library only, and starts sooner. The library
+    is put on sys.path by hand, as the installed wheel keeps `checks` off it
+    (deploy_check_entry.py)."""
     library = str(Path(checks.__file__).resolve().parent.parent)
     boot = "import sys; sys.path.insert(0, sys.argv.pop(1)); from checks.runtime.keeper import main; main()"
-    return [sys.executable, "-I", "-c", boot, library, run_id, str(report_fd), command]
+    return [sys.executable, "-I", "-S", "-c", boot, library, run_id, str(report_fd), command]
