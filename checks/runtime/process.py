@@ -1,8 +1,8 @@
 """Running the app's dev server for the DEV checks: start it in its own process group,
 read its output continuously, notice the moment it answers HTTP, walk the smoke routes
-with cookies kept, and always tear the whole tree down. On Linux the keeper process of
-reaper.py stands between us and the server; elsewhere the server is our child. Produces `DevFacts` that
-checks/devserver.py judges; nothing here decides pass or fail."""
+with cookies kept, and always tear the whole tree down. On Linux the keeper process
+(keeper.py, see reaper.py) stands between us and the server; elsewhere the server is our
+child. Produces `DevFacts` that checks/devserver.py judges; nothing here decides pass or fail."""
 
 from __future__ import annotations
 
@@ -291,7 +291,7 @@ class DevServer:
             tree = [root, *root.children(recursive=True)]
         except psutil.Error:
             return False
-        pgid = self.process.pid  # start_new_session: the group id is the shell's pid
+        pgid = self.process.pid  # start_new_session: our child's pid (the keeper's, whose group the shell shares)
         seen = {p.pid for p in tree}
         for proc in psutil.process_iter(["pid"]):
             with contextlib.suppress(psutil.Error, OSError):
