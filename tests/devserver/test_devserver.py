@@ -434,6 +434,68 @@ def test_sigkill_of_deploy_check_still_ends_the_dev_server(tmp_path: Path) -> No
     assert_nothing_left(project, None, within=10.0)
 
 
+def _daemon_pid(project: Path) -> int:
+    """The envless daemon's pid: the scenario writes its own pid first, the daemon's after."""
+    return int((project / "pids.txt").read_text().split()[-1])
+
+
+def _running(pid: int) -> bool:
+    """/proc/<pid> is there and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _running(pid)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir() or shutil.which("setsid") is None,
+                    reason="Linux with util-linux's setsid")
+def test_a_double_forked_daemon_without_the_run_marker_is_ended(tmp_path: Path) -> None:
+    project = scenario_project(tmp_path, "envless-daemon")
+    found = run_dev(project, only="DEV001")
+    assert found["DEV001"]["status"] == "pass", found["DEV001"]
+    assert len((project / "pids.txt").read_text().split()) == 2, "the daemon never wrote its pid"
+    daemon = _daemon_pid(project)
+    assert not _running(daemon), f"the daemon {daemon} (setsid, env -i, double fork) outlived the run"
+    assert "swept 1 detached process" in found["DEV001"]["details"]["teardown"]
+    assert_nothing_left(project, found["DEV001"]["details"]["port"])
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir() or shutil.which("setsid") is None,
+                    reason="Linux with util-linux's setsid")
+def test_sigkill_of_deploy_check_ends_a_double_forked_daemon_without_the_run_marker(tmp_path: Path) -> None:
+    project = scenario_project(tmp_path, "envless-daemon")
+    # Still waiting (for a line that never comes) when it is killed.
+    (project / "deploy-check.toml").write_text((project / "deploy-check.toml").read_text().replace(
+        "ready_timeout = 15", 'ready_timeout = 25\nready_pattern = "never printed"'))
+    run = subprocess.Popen([sys.executable, "-m", "checks", "check", "--project", str(project), "--only", "DEV001"],
+                           cwd=REPO, env={**clean_environ(), "PYTHONPATH": str(REPO)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pids = project / "pids.txt"
+        deadline = time.monotonic() + 30
+        while not (pids.exists() and len(pids.read_text().split()) == 2) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pids.exists() and len(pids.read_text().split()) == 2, "the daemon never started"
+        daemon = _daemon_pid(project)
+        # The marker sweep cannot see it: the daemon dropped DEPLOY_CHECK_RUN.
+        assert b"DEPLOY_CHECK_RUN" not in Path(f"/proc/{daemon}/environ").read_bytes()
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=10)
+        # The daemon ignores SIGTERM: it ends after the keeper's grace, at the SIGKILL.
+        assert _gone_within(daemon, 15), f"the daemon {daemon} survived deploy-check's SIGKILL"
+    finally:
+        run.kill()
+    assert_nothing_left(project, None, within=10.0)
+
+
 def _path_with(tmp_path: Path, *tools: str) -> dict[str, str]:
     """A PATH that holds only these tools (symlinks to the real ones) besides sh."""
     bin_dir = tmp_path / "bin"

@@ -8,12 +8,15 @@ prove none survives. Listens on $PORT like `next dev`, prints Next.js-style line
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 MODE, PIDFILE = sys.argv[1], sys.argv[2]
 
@@ -128,6 +131,17 @@ def main() -> None:
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", int(detached))) == 0:
                     break
+            time.sleep(0.02)
+        serve(port)
+    elif MODE == "envless-daemon":
+        # A daemon that drops the run's marker (`env -i`), leaves the session (`setsid`),
+        # double-forks (a subshell backgrounds it, then both shells exit) and ignores
+        # SIGTERM and SIGHUP. Its pid goes to PIDFILE once it runs.
+        daemon = (f"trap '' TERM HUP; ( {shutil.which('sleep')} 600 </dev/null >/dev/null 2>&1 & "
+                  f"echo $! >> {shlex.quote(PIDFILE)} ); exit 0")
+        subprocess.run(["setsid", "env", "-i", "sh", "-c", daemon], check=True)
+        deadline = time.monotonic() + 20
+        while len(Path(PIDFILE).read_text().split()) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
         serve(port)
     elif MODE in ("proxy", "proxy-only"):
