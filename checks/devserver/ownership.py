@@ -18,10 +18,10 @@ DEV005 = Spec(
     "After the signed-in flow (DEV004), signs a second throwaway user in the way AUTH003 signed "
     "the first (deploy-check+<run>-b@…test) and replays, with the first user's values, each flow "
     "route marked owned = true or foreign = [body keys], each signed_in GET whose path uses a "
-    "captured value (unless owned = false), and each app/api/**/[param]/route.ts exporting GET right "
-    "under a route that created a record (GET only, with that record's captured id). Reads must answer 401/403/404 or a 2xx without the "
-    "first user's data ({run} text, email, captured values); writes must be refused, and the "
-    "route's sql read-back (else the first user's GET) must not move. DELETEs run last. The same "
+    "captured value (unless owned = false), and each app/api/**/[param]/route.ts exporting GET "
+    "right under a route that created a record (GET only, with that record's captured id). Reads "
+    "must answer 401/403/404 or a 2xx without the first user's data ({run} text, email, captured "
+    "values); writes must be refused, and the route's sql read-back (else the first user's GET) must not move. DELETEs run last. The same "
     "routes without any session are DEV004's. Both users' sessions end afterwards.",
     "Scope every query by the signed-in user (WHERE id = $1 AND owner = $2), look a foreign id "
     "in a body up under the user too, and answer 404 (or 403) when it is not theirs.",
@@ -60,7 +60,8 @@ async def second_user_refused(ctx: Context) -> Outcome:
         "second_user": ownership.email, "signed_out": ownership.signed_out, "deleted": ownership.deleted,
         "elapsed_s": ownership.elapsed_s,
         "probes": [{"step": p.step, "route": p.route, "as": "second user", "status": p.status,
-                    "problem": p.problem, "note": p.note, "shows": p.shows, "found_in": p.found_in} for p in ownership.probes]}
+                    "problem": p.problem, "note": p.note, "shows": p.shows, "found_in": p.found_in}
+                   for p in ownership.probes]}
     if ownership.unverified:
         return unverified(f"devserver: {ownership.unverified}", **details)
     probed = {p.route for p in ownership.probes}
