@@ -9,17 +9,19 @@ from checks.core.context import Context
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.core.registry import check
 from checks.devserver.walked import walked_flow
-from checks.runtime.ownership import probed_routes
+from checks.runtime.handlers import route_handlers
+from checks.runtime.ownership import discovered_routes, probed_routes
 from checks.runtime.session import dev_budget
 
 DEV005 = Spec(
     "DEV005", "devserver", "Another user cannot read or change this user's records",
     "After the signed-in flow (DEV004), signs a second throwaway user in the way AUTH003 signed "
     "the first (deploy-check+<run>-b@…test) and replays, with the first user's values, each flow "
-    "route marked owned = true or foreign = [body keys], and each signed_in GET whose path uses a "
-    "captured value (unless owned = false). Reads must answer 401/403/404 or a 2xx without the "
-    "first user's data ({run} text, email, captured values); writes must be refused, and the "
-    "route's sql read-back (else the first user's GET) must not move. DELETEs run last. The same "
+    "route marked owned = true or foreign = [body keys], each signed_in GET whose path uses a "
+    "captured value (unless owned = false), and each app/api/**/[param]/route.ts exporting GET "
+    "right under a route that created a record (GET only, with that record's captured id). Reads "
+    "must answer 401/403/404 or a 2xx without the first user's data ({run} text, email, captured "
+    "values); writes must be refused, and the route's sql read-back (else the first user's GET) must not move. DELETEs run last. The same "
     "routes without any session are DEV004's. Both users' sessions end afterwards.",
     "Scope every query by the signed-in user (WHERE id = $1 AND owner = $2), look a foreign id "
     "in a body up under the user too, and answer 404 (or 403) when it is not theirs.",
@@ -27,6 +29,8 @@ DEV005 = Spec(
 
 
 def _route(probe: Any) -> str:
+    if probe.found_in:
+        return f"{probe.route} (found in {probe.found_in})"
     return f"{probe.route} (step {probe.step})"
 
 
@@ -36,7 +40,7 @@ async def second_user_refused(ctx: Context) -> Outcome:
     if not signed_in:
         return unverified("devserver: a second user's refusal is not proven: describe the signed-in flow "
                           "(routes with signed_in = true) and mark the user's records owned = true")
-    if not probed_routes(signed_in):
+    if not probed_routes(signed_in) and not discovered_routes(signed_in, route_handlers(ctx.project)):
         return unverified("devserver: a second user's refusal is not proven: no flow route reads or changes a "
                           "record by a captured id; mark those routes owned = true or foreign = [\"noteId\"]")
     walked = await walked_flow(ctx)
@@ -56,7 +60,8 @@ async def second_user_refused(ctx: Context) -> Outcome:
         "second_user": ownership.email, "signed_out": ownership.signed_out, "deleted": ownership.deleted,
         "elapsed_s": ownership.elapsed_s,
         "probes": [{"step": p.step, "route": p.route, "as": "second user", "status": p.status,
-                    "problem": p.problem, "note": p.note, "shows": p.shows} for p in ownership.probes]}
+                    "problem": p.problem, "note": p.note, "shows": p.shows, "found_in": p.found_in}
+                   for p in ownership.probes]}
     if ownership.unverified:
         return unverified(f"devserver: {ownership.unverified}", **details)
     probed = {p.route for p in ownership.probes}

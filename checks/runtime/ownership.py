@@ -21,8 +21,10 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from checks.project.config import Route
 from checks.runtime.addresses import loopback_url
 from checks.runtime.flow import read_value, same
+from checks.runtime.handlers import Handler, record_path, route_handlers
 from checks.runtime.signin import sign_in
 from checks.runtime.signin.facts import fill, remember_secrets, renew
 from checks.runtime.signin.plan import login_plan
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     import httpx
 
     from checks.core.context import Context
-    from checks.project.config import Login, Route
+    from checks.project.config import Login
     from checks.runtime.flow import FlowFacts
     from checks.runtime.process import DevServer
     from checks.runtime.signin.facts import LoginFacts
@@ -51,6 +53,7 @@ class Probe:
     problem: str | None = None  # why DEV005 fails on it
     note: str | None = None  # a pass that proves less than a refusal would
     shows: str | None = None  # the first JSON path of the answer showing the first user's data
+    found_in: str | None = None  # a route handler found in the app's files, not a flow step
 
 
 @dataclass
@@ -87,12 +90,42 @@ def probed_routes(routes: list[Route]) -> list[tuple[int, Route]]:
     return sorted(chosen, key=lambda item: _ORDER.get(item[1].method, 1))
 
 
+def _capture_of(route: Route) -> str:
+    """The value a creating route captured that names its record: the one, else the `id`."""
+    names = list(route.capture)
+    return next((n for n in names if route.capture[n].rstrip("]'\"").endswith("id")), names[0])
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{\w+\}", "{}", path.split("?", 1)[0].rstrip("/"))
+
+
+def discovered_routes(routes: list[Route], handlers: list[Handler]) -> list[tuple[str, Route]]:
+    """(handler file, GET route) for each `app/api/**/[param]/route.ts` exporting GET right
+    under a flow route that created a record (POST/PUT with a capture), filled with its
+    captured id. GET only: a handler's other methods are probed where the flow declares them.
+    A path the flow already describes is left to the flow (its `owned` decides)."""
+    described = {_shape(r.path) for r in routes if r.method in ("GET", "HEAD")}
+    found: list[tuple[str, Route]] = []
+    for creating in routes:
+        if creating.method not in ("POST", "PUT") or not creating.capture or not creating.signed_in:
+            continue
+        for handler in handlers:
+            path = record_path(handler, creating.path, _capture_of(creating)) if "GET" in handler.methods else None
+            if path is None or _shape(path) in described:
+                continue
+            described.add(_shape(path))
+            found.append((handler.file, Route(path, signed_in=True, owned=True)))
+    return found
+
+
 def ownership_budget(ctx: Context) -> float:
     """A second sign-in (as AUTH003's), each probe with its read-backs, and the sign-out."""
     login, _ = login_plan(ctx)
     if login is None or not ctx.wants("DEV005"):
         return 0.0
-    probes = len(probed_routes([r for r in ctx.config.routes if r.signed_in]))
+    signed_in = [r for r in ctx.config.routes if r.signed_in]
+    probes = len(probed_routes(signed_in)) + len(discovered_routes(signed_in, route_handlers(ctx.project)))
     calls = {"clerk": 12, "supabase": 8}.get(login.via, 7)
     wait = 0 if login.via == "clerk" else login.code_timeout
     return calls * ctx.config.route_timeout + wait + probes * (3 * ctx.config.route_timeout + 11) + 5
@@ -193,10 +226,10 @@ class _Replay:
         response = await self.request(self.first, reader, self.first_values)
         return ("get", response.status_code, response.text), None
 
-    async def replay(self, number: int, route: Route) -> Probe:
+    async def replay(self, number: int, route: Route, found_in: str | None = None) -> Probe:
         import httpx  # start-up: only runs that make a request load httpx
 
-        probe = Probe(number, f"{route.method} {route.path}")
+        probe = Probe(number, f"{route.method} {route.path}", found_in=found_in)
         self.ctx.report_progress("DEV005", f"{probe.route} as a second user")
         write = route.method not in ("GET", "HEAD")
         try:
@@ -245,7 +278,11 @@ async def probe_ownership(ctx: Context, server: DevServer, client: httpx.AsyncCl
     if first is None or not first.ok:
         return None
     facts = OwnershipFacts()
-    chosen = probed_routes(routes)
+    chosen: list[tuple[int, Route, str | None]] = [(n, r, None) for n, r in probed_routes(routes)]
+    # Found in the app's files: reads, so after the flow's reads and before its writes.
+    found = [(0, r, file) for file, r in discovered_routes(routes, route_handlers(ctx.project))]
+    reads = sum(1 for _, r, _ in chosen if _ORDER.get(r.method, 1) == 0)
+    chosen[reads:reads] = found
     if not chosen:
         facts.not_run = ("no route to replay as a second user: mark the flow's routes that read or change "
                          "the user's records owned = true (or capture an id a later signed_in GET path uses)")
@@ -267,9 +304,9 @@ async def probe_ownership(ctx: Context, server: DevServer, client: httpx.AsyncCl
                                     else f"a second user ({facts.email}) could not sign in: {said}")
             else:
                 replay = _Replay(ctx, server, client, second, second_login, flow, routes)
-                for number, route in chosen:
-                    server.phase = f"second user {number}"
-                    facts.probes.append(await replay.replay(number, route))
+                for number, route, found_in in chosen:
+                    server.phase = f"second user {number or found_in}"
+                    facts.probes.append(await replay.replay(number, route, found_in))
         finally:
             if second_login.sign_out is not None:
                 with contextlib.suppress(Exception):

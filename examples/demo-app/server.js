@@ -27,6 +27,9 @@ const mailer = process.env.SMTP_HOST
 // Fault switches for deploy-check's own DEV005 tests, off unless set: DEMO_OWNERSHIP_BUG=read (a
 // note is read by id alone), patch (updated by id alone), copy (a foreign noteId is copied).
 const bug = process.env.DEMO_OWNERSHIP_BUG || "";
+// DEMO_SIGNIN_LIMIT=n: a rate limit on code requests; the one after the n-th answers 429 (RFC 6585 §4).
+const signInLimit = Number(process.env.DEMO_SIGNIN_LIMIT || 0);
+let codeRequests = 0;
 const CODE_TTL_MS = 5 * 60 * 1000;
 const codes = new Map(); // email -> { code, expires }
 const sign = (id) => `${id}.${crypto.createHmac("sha256", secret).update(String(id)).digest("base64url")}`;
@@ -76,6 +79,7 @@ const routes = {
   },
   "POST /api/auth/email-otp/send-verification-otp": async (req, res) => {
     const { email } = await readJson(req);
+    if (signInLimit && ++codeRequests > signInLimit) return send(res, 429, { message: "Too many requests" }, { "retry-after": "60" });
     if (typeof email !== "string" || !/^[^\s@]+@[^\s@]+$/.test(email)) return send(res, 400, { code: "INVALID_EMAIL", message: "Invalid email" });
     const code = String(crypto.randomInt(1000000)).padStart(6, "0");
     codes.set(email.toLowerCase(), { code, expires: Date.now() + CODE_TTL_MS });

@@ -640,6 +640,9 @@ class FakeGoTrue:
                         + base64.urlsafe_b64encode(b'{"iss":"supabase-demo","role":"service_role"}').decode().rstrip("=")
                         + ".servicecanary" + secrets.token_hex(4))
         self.existing = False  # the test user was there before the run
+        # Each address its own session: the first signed in gets `token`, a second (DEV005's) `token_b`.
+        self.token_b = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MiJ9.gotruecanaryB" + "x" * pad
+        self.issued: dict[str, str] = {}
         self.deleted: list[str] = []
         httpserver.expect_request(re.compile(r"^/auth/v1/.*")).respond_with_handler(self.handle)
 
@@ -667,17 +670,20 @@ class FakeGoTrue:
         if path == "/auth/v1/verify":
             if body.get("type") != "email" or self.codes.get(body.get("email")) != body.get("token"):
                 return answer(403, {"code": 403, "error_code": "otp_expired", "msg": "Token has expired or is invalid"})
-            return answer(200, {"access_token": self.token, "token_type": "bearer", "expires_in": 3600,
+            token = self.issued.setdefault(body["email"], self.token_b if self.issued else self.token)
+            return answer(200, {"access_token": token, "token_type": "bearer", "expires_in": 3600,
                                 "expires_at": 1764603600, "refresh_token": self.refresh,
-                                "user": {"id": "u1", "email": body["email"], "aud": "authenticated",
+                                "user": {"id": "u1" if token == self.token else "u2", "email": body["email"],
+                                         "aud": "authenticated",
                                          "created_at": "2024-01-01T00:00:00Z" if self.existing
                                          else time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())}})
-        bearer = request.headers.get("Authorization", "") == f"Bearer {self.token}"
+        said = request.headers.get("Authorization", "")
+        bearer = next((email for email, token in self.issued.items() if said == f"Bearer {token}"), None)
         if path == "/auth/v1/user":
             if not bearer:
                 return answer(401, {"code": 401, "error_code": "no_authorization",
                                     "msg": "This endpoint requires a valid Bearer token"})
-            return answer(200, {"id": "u1", "email": next(iter(self.codes))})
+            return answer(200, {"id": "u1" if self.issued[bearer] == self.token else "u2", "email": bearer})
         if path == "/auth/v1/logout" and bearer:
             self.logged_out += 1
             from werkzeug.wrappers import Response
@@ -768,3 +774,49 @@ def test_better_auth_with_a_localhost_base_url_signs_in_and_out(
     assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
     assert checks["AUTH003"]["details"]["signed_out"] == "/api/auth/sign-out answered 200"
     assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+
+
+# -- DEV005's second user through the providers' own sign-ins ---------------------------
+
+
+def test_clerk_signs_a_second_test_user_in_for_dev005(tmp_path: Path, httpserver: Any) -> None:
+    clerk = FakeClerk(httpserver)
+    project = clerk_project(tmp_path, httpserver, session_route=False)
+    # The app knows both users' tokens: the first sign-up is sess_1, the second user's sess_2.
+    with (project / ".env.local").open("a") as env:
+        env.write(f"ACCEPT_BEARER_B={clerk.jwt_for('sess_2')}\n")
+    (project / "deploy-check.toml").write_text('[auth]\nprovider = "clerk"\n' + FLOW)
+    checks, printed = run(project, only="AUTH003,DEV004,DEV005")
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    dev005 = checks["DEV005"]
+    assert dev005["status"] == "pass", dev005["message"]
+    # Clerk test mode: the second address keeps +clerk_test, so no mail leaves and 424242 works.
+    assert dev005["details"]["second_user"] == "deploy-check-b+clerk_test@example.test"
+    assert dev005["details"]["probes"][0]["status"] == 404  # the second user's own session, refused
+    assert clerk.users == {"deploy-check+clerk_test@example.test", "deploy-check-b+clerk_test@example.test"}
+    assert clerk.ended == 2  # both sessions ended
+    assert clerk.jwt_for("sess_2") not in printed
+
+
+def test_supabase_signs_a_second_user_in_for_dev005(tmp_path: Path, httpserver: Any) -> None:
+    mailpit = FakeMailpit(httpserver)
+    gotrue = FakeGoTrue(httpserver, mailpit)
+    base = httpserver.url_for("/").rstrip("/")
+    try:
+        project = otp_project(tmp_path, env=f"NEXT_PUBLIC_SUPABASE_URL={base}\nNEXT_PUBLIC_SUPABASE_ANON_KEY={gotrue.anon}\n"
+                                            f"ACCEPT_SUPABASE_TOKEN={gotrue.token}\nACCEPT_SUPABASE_TOKEN_B={gotrue.token_b}\n"
+                                            f"SUPABASE_SERVICE_ROLE_KEY={gotrue.service}\n")
+        (project / "deploy-check.toml").write_text(f'[auth]\nprovider = "supabase"\n[auth.login]\nmailpit_url = "{base}"\n'
+                                                   + FLOW)
+        checks, printed = run(project, only="AUTH003,DEV004,DEV005")
+    finally:
+        mailpit.controller.stop()
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    dev005 = checks["DEV005"]
+    assert dev005["status"] == "pass", dev005["message"]
+    assert re.fullmatch(r"deploy-check\+\w+-b@example\.test", dev005["details"]["second_user"])
+    assert dev005["details"]["probes"][0]["status"] == 404
+    # Both users made by this run with the local key: both deleted, both signed out.
+    assert sorted(gotrue.deleted) == ["u1", "u2"] and gotrue.logged_out == 2
+    assert dev005["details"]["deleted"] == "deleted (DELETE /auth/v1/admin/users/<id>)"
+    assert gotrue.token_b not in printed

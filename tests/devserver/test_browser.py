@@ -139,3 +139,20 @@ def test_the_demo_app_renders_in_the_browser_with_the_session(tmp_path: Path, fr
         assert checks[check_id]["status"] == "pass", checks[check_id]["message"]
     assert [p["path"] for p in checks["DEV006"]["details"]["pages"]] == ["/"]
     assert no_browser_left() == []
+
+
+@needs_browser
+def test_the_bench_counts_one_extra_sign_in_and_one_second_user_request_per_probed_route(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import browser as bench  # bench/browser.py, a namespace package beside checks/
+
+    monkeypatch.setattr(bench, "RUNS", 1)
+    found = {v.name.split(" (")[0]: v for v in bench.verdicts()}
+    # The counts are the targets and hold on any machine; the times are figures.
+    assert found["DEV005 extra sign-ins"].figure == 1 and found["DEV005 extra sign-ins"].met
+    assert found["DEV005 second user's requests per probed route"].figure == 1
+    # Two probes (the GET and the PATCH); the PATCH has no sql, so the first user's GET reads
+    # its note before and after the second user's attempt: (1 + 3) / 2.
+    assert found["DEV005 app requests per probed route, the first user's read-backs included"].figure == 2
+    assert found["DEV006 browser launch"].figure > 0
+    assert [v.target for v in found.values() if v.name.startswith("DEV006")] == [2, 1]

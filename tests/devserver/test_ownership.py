@@ -32,14 +32,14 @@ def demo_packages() -> Path:
     return node_packages(REPO / "examples" / "demo-app")  # pg and nodemailer, from its lockfile
 
 
-def demo_project(root: Path, packages: Path, url: str, bug: str = "") -> Path:
+def demo_project(root: Path, packages: Path, url: str, bug: str = "", extra_env: str = "") -> Path:
     project = root / "demo"
     shutil.copytree(REPO / "examples" / "demo-app", project)
     (project / "node_modules").symlink_to(packages / "node_modules")
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute((project / "schema.sql").read_text())
     (project / ".env.local").write_text("SESSION_SECRET=" + "s" * 40 + f"\nDATABASE_URL={url}\n"
-                                        + (f"DEMO_OWNERSHIP_BUG={bug}\n" if bug else ""))
+                                        + (f"DEMO_OWNERSHIP_BUG={bug}\n" if bug else "") + extra_env)
     return project
 
 
@@ -79,6 +79,22 @@ def test_each_ownership_bug_of_the_demo_fails_dev005_by_name(
                "before the attempt, (0,) after" in dev005["message"]
     failing = [p for p in dev005["details"]["probes"] if p["problem"]]
     assert len(failing) == 1, failing
+
+
+def test_a_second_sign_in_refused_by_a_rate_limit_is_unverified_never_a_pass(
+        tmp_path: Path, fresh_db: str, demo_packages: Path) -> None:
+    # The demo's code route allows one request: the first user's sign-in, then 429.
+    project = demo_project(tmp_path, demo_packages, fresh_db, extra_env="DEMO_SIGNIN_LIMIT=1\n")
+    checks = run(project, "AUTH003,DEV004,DEV005")
+    assert checks["AUTH003"]["status"] == "pass", checks["AUTH003"]["message"]
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    dev005 = checks["DEV005"]
+    # Unverified is a skip that leaves the clause listed as unchecked (checks/core/model.py).
+    assert dev005["status"] == "skip", dev005["message"]
+    assert dev005["details"]["unverified"].startswith("devserver: a second sign-in was refused by a rate limit (429)")
+    assert "send-verification-otp answered 429" in dev005["message"]
+    assert dev005["details"]["probes"] == []
+    assert dev005["details"]["second_user"].endswith("-b@example.test")
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +179,72 @@ def test_owned_and_foreign_are_checked_when_the_config_is_read(route: str, says:
 
     with pytest.raises(DeployCheckError, match=re.escape(says)):
         parse_config(tomllib.loads(f"[dev_server]\nroutes = [{route}]\n"), None)
+
+
+# -- routes found in the app's files (App Router record handlers) -------------------------
+
+
+def demo_with_handlers(root: Path, packages: Path, url: str, bug: str = "") -> Path:
+    """The demo with Next.js-shaped handler files beside it and a flow that only creates a
+    note: no GET of the note, no owned, no foreign."""
+    project = demo_project(root, packages, url, bug)
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "next-record-handlers" / "app", project / "app")
+    config = (project / "deploy-check.toml").read_text()
+    flow = config[config.index("routes = ["):]
+    kept = [line for line in flow.splitlines() if 'method = "POST", status = 201, json = { body' in line]
+    (project / "deploy-check.toml").write_text(config[:config.index("routes = [")] + "routes = [\n"
+                                               '    { path = "/", status = 200 },\n' + kept[0] + "\n]\n")
+    assert "owned =" not in (project / "deploy-check.toml").read_text()
+    return project
+
+
+@pytest.mark.parametrize("bug", ["", "read"])
+def test_a_record_handler_in_the_app_files_is_read_as_the_second_user(
+        tmp_path: Path, fresh_db: str, demo_packages: Path, bug: str) -> None:
+    checks = run(demo_with_handlers(tmp_path, demo_packages, fresh_db, bug), "AUTH003,DEV004,DEV005")
+    assert checks["DEV004"]["status"] == "pass", checks["DEV004"]["message"]
+    dev005 = checks["DEV005"]
+    probes = dev005["details"]["probes"]
+    # Only GET: the handler's PATCH is not declared in the flow; the static export/ is no record.
+    assert [(p["route"], p["found_in"]) for p in probes] == [
+        ("GET /api/notes/{note_id}", "app/api/notes/[id]/route.ts")]
+    if bug:
+        assert dev005["status"] == "fail", dev005["message"]
+        assert ("GET /api/notes/{note_id} (found in app/api/notes/[id]/route.ts) as the second user: answered 200 "
+                "with the first user's data at $.body") in dev005["message"]
+    else:
+        assert dev005["status"] == "pass", dev005["message"]
+        assert probes[0]["status"] == 404
+
+
+@pytest.mark.parametrize(("files", "flow_path", "found"), [
+    ({"app/api/notes/[id]/route.ts": "export async function GET() {}"}, "/api/notes", ["/api/notes/{note_id}"]),
+    ({"src/app/api/notes/[noteId]/route.tsx": "export const GET = handler"}, "/api/notes",
+     ["/api/notes/{note_id}"]),
+    ({"app/(app)/api/@modal/notes/[id]/route.js": "const h = 1; export { h as GET, h as DELETE }"}, "/api/notes",
+     ["/api/notes/{note_id}"]),
+    ({"app/api/projects/[projectId]/notes/[id]/route.ts": "export async function GET() {}"},
+     "/api/projects/{project_id}/notes", ["/api/projects/{project_id}/notes/{note_id}"]),
+    # Not a record read of this flow: no GET, a catch-all, a private folder, another prefix, a comment.
+    ({"app/api/notes/[id]/route.ts": "export async function PATCH() {}"}, "/api/notes", []),
+    ({"app/api/notes/[...slug]/route.ts": "export async function GET() {}"}, "/api/notes", []),
+    ({"app/api/_lib/notes/[id]/route.ts": "export async function GET() {}"}, "/api/notes", []),
+    ({"app/api/pins/[id]/route.ts": "export async function GET() {}"}, "/api/notes", []),
+    ({"app/api/notes/[id]/route.ts": "// export async function GET() {}\nexport const POST = h"}, "/api/notes", []),
+])
+def test_record_handlers_found_under_the_route_that_created_the_record(
+        tmp_path: Path, files: dict[str, str], flow_path: str, found: list[str]) -> None:
+    from checks.runtime.handlers import route_handlers
+    from checks.runtime.ownership import discovered_routes
+
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    flow = [Route(flow_path, method="POST", signed_in=True, capture={"note_id": "$.id", "title": "$.title"})]
+    routes = discovered_routes(flow, route_handlers(tmp_path))
+    assert [r.path for _, r in routes] == found
+    assert all(r.method == "GET" and r.owned for _, r in routes)
+    # A path the flow already lists follows the flow (owned = false opts it out).
+    described = [*flow, Route("/api/notes/{id}", signed_in=True, owned=False)]
+    assert [r.path for _, r in discovered_routes(described, route_handlers(tmp_path))] == \
+        [p for p in found if not p.startswith("/api/notes/")]

@@ -53,3 +53,24 @@ def test_a_misspelt_with_key_fails_naming_the_line(tmp_path: Path, key: str, flo
     done = lint(tmp_path, key, flow)
     assert done.returncode == 1
     assert f"gate.yml:{line}: `with: {bad}` is not an input of action.yml" in done.stderr
+
+
+def test_the_action_attaches_the_screenshots_dev006_writes_whatever_the_verdict() -> None:
+    from checks.runtime.browser import SCREENS
+
+    action = (REPO / "action.yml").read_text()
+    steps = action.split("\n    - ")
+    upload = [s for s in steps if "uses: actions/upload-artifact@v4" in s]
+    assert len(upload) == 1, "action.yml attaches no artifact with actions/upload-artifact@v4"
+    step = upload[0]
+    # After a failing gate too, only where DEV006 saved something, and where it saves them.
+    assert "if: always() && inputs.screens-artifact != ''" in step
+    assert "if-no-files-found: ignore" in step
+    assert f"path: ${{{{ inputs.project }}}}/{SCREENS.as_posix()}/" in step
+    assert "name: ${{ inputs.screens-artifact }}" in step
+    assert steps.index(step) > next(i for i, s in enumerate(steps) if "id: gate" in s)
+    # The input the step reads is declared, so a workflow may name the artifact.
+    done = subprocess.run([sys.executable, str(REPO / "lint" / "action_inputs.py")],
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "screens-artifact:" in (REPO / ".github" / "workflows" / "deploy-check.yml").read_text()

@@ -48,10 +48,16 @@ function sign(token) {
 function sessionFrom(req) {
   // ACCEPT_BEARER=<jwt>: plays a Clerk app, whose clerkMiddleware takes the session token as
   // `Authorization: Bearer <jwt>` on API routes (clerk/javascript packages/backend request.ts).
+  // ACCEPT_BEARER_B: a second user's token (deploy-check's DEV005 signs a second user in).
   const bearer = process.env.ACCEPT_BEARER;
   if (bearer && req.headers.authorization === `Bearer ${bearer}`) {
     const user = { id: "user_clerk", email: "deploy-check+clerk_test@example.test" };
     return { session: { id: "sess_clerk", userId: user.id }, user };
+  }
+  const bearerB = process.env.ACCEPT_BEARER_B;
+  if (bearerB && req.headers.authorization === `Bearer ${bearerB}`) {
+    const user = { id: "user_clerk_b", email: "deploy-check-b+clerk_test@example.test" };
+    return { session: { id: "sess_clerk_b", userId: user.id }, user };
   }
   // ACCEPT_SUPABASE_TOKEN=<access token>: plays a Supabase app reading @supabase/ssr's cookie
   // sb-<ref>-auth-token (chunked .0 .1 …) = "base64-" + base64url(JSON session).
@@ -67,6 +73,10 @@ function sessionFrom(req) {
         if (stored.access_token === supabaseToken) {
           const user = { id: "user_supabase", email: stored.user?.email };
           return { session: { id: "sess_supabase", userId: user.id }, user };
+        }
+        if (process.env.ACCEPT_SUPABASE_TOKEN_B && stored.access_token === process.env.ACCEPT_SUPABASE_TOKEN_B) {
+          const user = { id: "user_supabase_b", email: stored.user?.email };
+          return { session: { id: "sess_supabase_b", userId: user.id }, user };
         }
       } catch {
         return null;
