@@ -233,6 +233,7 @@ class Context:
         # deploy-check.toml itself: a dev command or an issuer URL may carry a secret.
         if self.config.path is not None:
             secrets |= secrets_in_text(read_small(self.config.path) or "")
+        secrets |= self.config.sent_secrets()
         return Masker(secrets)
 
     def mask(self, text: str) -> str:

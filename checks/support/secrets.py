@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 # CUT_MARK, PARTIAL_MIN and WHOLE_TOKEN_BELOW are re-exported for the modules that cut lines.
 from checks.support.secretforms import CUT_MARK as CUT_MARK
@@ -150,6 +150,25 @@ def secrets_in_text(text: str) -> set[str]:
     for match in URL_PASSWORD.finditer(text):
         found.add(match.group("password"))
     found |= {m.group(0) for m in TOKEN_SHAPE.finditer(text)}
+    return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
+
+
+def request_secrets(body: Any, path: str = "", key: str = "") -> set[str]:
+    """Values a described request sends under secret names, by the one detector (is_secret):
+    in its JSON body at any depth and in its path's query. A `{placeholder}` deploy-check
+    fills in at run time is left out; the literal text around it stays a secret."""
+    found: set[str] = set()
+    if isinstance(body, dict):
+        for name, value in body.items():
+            found |= request_secrets(value, key=str(name))
+    elif isinstance(body, list):
+        for value in body:
+            found |= request_secrets(value, key=key)
+    elif isinstance(body, str) and key and is_secret(key, body):
+        found |= {part.strip() for part in re.split(r"\{\w+\}", body)}
+    if "?" in path:
+        for name, value in parse_qsl(path.split("?", 1)[1].split("#", 1)[0]):
+            found |= request_secrets(value, key=name)
     return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
 
 
