@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from checks.support.secretforms import CUT_MARK as CUT_MARK
 from checks.support.secretforms import PARTIAL_MIN as PARTIAL_MIN
 from checks.support.secretforms import WHOLE_TOKEN_BELOW as WHOLE_TOKEN_BELOW
-from checks.support.secretforms import Partials, blank, forms, mask_placed
+from checks.support.secretforms import Partials, alternation, blank, forms, mask_placed
 
 SECRET_NAME = re.compile(
     r"SECRET|TOKEN|PASSWORD|PASS|PRIVATE|KEY|SALT|CREDENTIAL|JWT|SESSION|SIGNING|AUTH"
@@ -228,10 +228,13 @@ class Masker:
 
     def _compiled(self) -> re.Pattern[str] | None:
         if self._stale:
-            ordered = sorted(self._forms, key=len, reverse=True)
-            self._pattern = re.compile("|".join(
-                re.escape(v) if len(v) >= WHOLE_TOKEN_BELOW else rf"(?<![A-Za-z0-9_]){re.escape(v)}(?![A-Za-z0-9_])"
-                for v in ordered))
+            # Short forms count only as whole tokens: "short" must not become "****er".
+            long = alternation(v for v in self._forms if len(v) >= WHOLE_TOKEN_BELOW)
+            short = alternation(v for v in self._forms if len(v) < WHOLE_TOKEN_BELOW)
+            branches = [long] if long else []
+            if short:
+                branches.append(rf"(?<![A-Za-z0-9_])(?:{short})(?![A-Za-z0-9_])")
+            self._pattern = re.compile("|".join(branches))
             self._stale = False
         return self._pattern
 
