@@ -110,3 +110,19 @@ def test_masking_stays_linear_with_many_secrets_and_long_text() -> None:
         masker(line)
     assert time.perf_counter() - began < 5.0
     assert masker(line).endswith("****")
+
+
+def test_values_sent_under_secret_names_are_secrets_when_the_config_is_read() -> None:
+    from checks.project.config import parse_config
+
+    config = parse_config({
+        "dev_server": {"routes": [
+            {"path": "/api/keys?api_key=Query-Key-Canary&page=2", "method": "POST",
+             "json": {"title": "a note", "auth": {"Authorization": "Bearer Nested-Canary-0042"},
+                      "tokens": ["List-Canary-0001"], "password_confirm": "{run}-Pw-Canary"}},
+        ]},
+        "auth": {"login": {"send": {"path": "/api/otp", "json": {"email": "{email}", "otp": "{otp}"}},
+                           "verify": {"path": "/api/verify", "json": {"client_secret": "Login-Canary-77"}}}},
+    }, None)
+    assert config.sent_secrets() == {"Query-Key-Canary", "Bearer Nested-Canary-0042", "List-Canary-0001",
+                                     "-Pw-Canary", "Login-Canary-77"}
