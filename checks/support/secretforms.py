@@ -26,10 +26,11 @@ WORD = re.compile(r"[A-Za-z0-9_]")
 # `connect.sid`, PHP `PHPSESSID`, Django `sessionid`, Rails `_app_session`, Better Auth
 # `better-auth.session_token`, Auth.js `authjs.session-token`, Clerk `__session` and
 # `__clerk_db_jwt`, Supabase `sb-<ref>-auth-token`, and the `__Secure-`/`__Host-` prefixes
-# (RFC 6265bis 4.1.3). Their value is masked where it is printed as `name=value`.
+# (RFC 6265bis 4.1.3). Their value is masked where it is printed as `name=value`. Names are
+# bounded (64) so that a long run of word characters costs one pass, not one per start.
 COOKIE_VALUE = re.compile(
-    r"(?P<head>(?<![\w.-])(?:(?:[\w-]+[._-])?sid|[\w.-]*sess(?:ion)?(?:id)?[\w.-]*|[\w.-]*token|[\w.-]*jwt"
-    r"|__(?:Secure|Host)-[\w.-]+)=\"?)(?P<password>[^\s;,'\"&<>]{8,})", re.IGNORECASE)
+    r"(?P<head>(?<![\w.-])(?:(?:[\w-]{1,64}[._-])?sid|[\w.-]{0,64}sess(?:ion)?(?:id)?[\w.-]{0,64}"
+    r"|[\w.-]{0,64}token|[\w.-]{0,64}jwt|__(?:Secure|Host)-[\w.-]{1,64})=\"?)(?P<password>[^\s;,'\"&<>]{8,})", re.IGNORECASE)
 # `Authorization: Bearer <token>` (RFC 6750 2.1): a token has a digit, prose does not.
 BEARER = re.compile(r"(?P<head>\bBearer\s+)(?P<password>(?=[\w.~+/-]*\d)[\w.~+/-]{8,}=*)", re.IGNORECASE)
 # A response's `Set-Cookie: name=value; Path=/` (RFC 6265 4.1): the first pair is the cookie.
@@ -144,13 +145,16 @@ class Partials:
             at = match.start()
             if at < done_until:
                 continue
-            line_end = text.find("\n", at)
-            line_end = len(text) if line_end < 0 else line_end
-            if line_end - at > self._longest + len(CUT_MARK) + 2:
-                continue  # the rest of the line is longer than any secret
+            # Only as far as the longest secret (and a cut mark): the scans stay bounded.
+            reach = min(len(text), at + self._longest + len(CUT_MARK) + 2)
+            line_end = text.find("\n", at, reach)
+            if line_end < 0:
+                if reach < len(text):
+                    continue  # the rest of the line is longer than any secret
+                line_end = len(text)
             piece = text[at:line_end].rstrip()
             if piece.endswith(CUT_MARK.strip()):
-                piece = piece[: -len(CUT_MARK)].rstrip()
+                piece = piece[: -len(CUT_MARK.strip())].rstrip()
             if len(piece) < WHOLE_TOKEN_BELOW and at > 0 and WORD.match(text[at - 1]):
                 continue  # a short piece counts only as a token of its own
             if len(piece) >= PARTIAL_MIN and any(len(piece) < len(s) and s.startswith(piece)
@@ -163,9 +167,10 @@ class Partials:
         found: list[tuple[int, int]] = []
         for match in tails.finditer(text):
             end = match.start() + PARTIAL_MIN
-            line_start = text.rfind("\n", 0, match.start()) + 1
-            if end - line_start > self._longest + 64:
-                continue
+            reach = max(0, end - self._longest - 64)  # indentation and the piece
+            line_start = text.rfind("\n", reach, match.start()) + 1
+            if line_start == 0 and reach > 0:
+                continue  # the line started too far back for a piece of a secret
             start = line_start
             while start < match.start() and text[start] in " \t\r":
                 start += 1

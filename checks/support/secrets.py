@@ -53,10 +53,11 @@ QUERY_SECRET = re.compile(
 BIDI_AND_C1 = re.compile("[\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # scheme://user:password@host — masks a URL password even when we never saw the value,
 # also when it holds an unencoded '/' (postgresql://u:pa/ss@host/db): the password runs to
-# the last '@' before the path.
-URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@[^\s@/]+)")
+# the last '@' before the path. A scheme is at most 32 characters (postgresql+asyncpg is 18):
+# an unbounded one made each start scan a long run of letters to its end.
+URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@[^\s@/]+)")
 # A token used as a URL's user name: https://ghp_…@github.com/…
-URL_USER_TOKEN = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<password>[^\s:/@]{20,})(?=@)")
+URL_USER_TOKEN = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<password>[^\s:/@]{20,})(?=@)")
 # libpq echoes connection options as password=... or password='...'
 KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<password>'[^']*'|\S+)", re.IGNORECASE)
 MASK = "****"

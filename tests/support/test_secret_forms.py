@@ -126,3 +126,13 @@ def test_values_sent_under_secret_names_are_secrets_when_the_config_is_read() ->
     }, None)
     assert config.sent_secrets() == {"Query-Key-Canary", "Bearer Nested-Canary-0042", "List-Canary-0001",
                                      "-Pw-Canary", "Login-Canary-77"}
+
+
+@pytest.mark.parametrize("text", ["a" * 200_000, "sess" * 50_000 + "=", "a1" * 100_000 + "=x"])
+def test_a_long_run_of_letters_is_masked_in_one_pass(text: str) -> None:
+    """A 64 KiB line of the dev server is masked before it is cut: each start of a URL
+    scheme or a cookie name must not scan the rest of the run (it took minutes)."""
+    masker = Masker(["a" * 16 + "XYZ123-canary"])
+    began = time.perf_counter()
+    masker(text)
+    assert time.perf_counter() - began < 5.0
