@@ -22,7 +22,7 @@ from checks.project.state import find_expired_deferral, find_monitoring_deferral
 from checks.project.workspace import package_manager
 from checks.support.envfile import EnvFile, read_env_file
 from checks.support.files import STATE_LIMIT, UnreadableFile, read_text
-from checks.support.secrets import Masker, secret_values, secrets_in_text
+from checks.support.secrets import Masker, secret_values, secrets_in_text, set_cookie_values
 
 if TYPE_CHECKING:
     import httpx
@@ -233,6 +233,7 @@ class Context:
         # deploy-check.toml itself: a dev command or an issuer URL may carry a secret.
         if self.config.path is not None:
             secrets |= secrets_in_text(read_small(self.config.path) or "")
+        secrets |= self.config.sent_secrets()
         return Masker(secrets)
 
     def mask(self, text: str) -> str:
@@ -283,12 +284,23 @@ class Context:
             import httpx  # start-up: only runs that make a request load httpx
 
             self._http = httpx.AsyncClient(
+                event_hooks=self.response_hooks(),
                 timeout=httpx.Timeout(self.timeout),
                 follow_redirects=False,
                 headers={"User-Agent": "deploy-check"},
                 trust_env=False,
             )
         return self._http
+
+    def response_hooks(self) -> dict[str, list[Callable[[Any], Awaitable[None]]]]:
+        """httpx event hooks for every client of the run: the cookies an answer sets are
+        secrets the moment it arrives, before any caller reads it and before the app can
+        print them in its log."""
+
+        async def learn_cookies(response: httpx.Response) -> None:
+            self.masker.add(set_cookie_values(response.headers.get_list("set-cookie")))
+
+        return {"response": [learn_cookies]}
 
     def add_cleanup(self, cleanup: Callable[[], Awaitable[None]]) -> None:
         self._cleanups.append(cleanup)

@@ -17,6 +17,7 @@ from checks.project.configtypes import seconds as seconds
 from checks.support.errors import DeployCheckError
 from checks.support.files import CONFIG_LIMIT, read_text
 from checks.support.jsonpaths import compile_path
+from checks.support.secrets import request_secrets
 from checks.support.sqltree import read_only_select
 
 AUTH_PROVIDERS = ("auto", "neon-auth", "stack", "supabase", "clerk", "authjs", "better-auth",
@@ -149,6 +150,15 @@ class Config:
     waivers: list[Waiver] = field(default_factory=list)
     browser_executable: str | None = None  # DEV006: None: Playwright's own, else a system Chromium
     page_timeout: float = 15.0
+
+    def sent_secrets(self) -> set[str]:
+        """The values the requests described here send under secret names (a route's or the
+        sign-in's `json = { password = "…" }`, a path's `?invite_secret=…`): an app that
+        echoes them must find them masked, so the masker takes them when the config is read."""
+        requests: list[Route | Request | None] = [*self.routes, self.login.send, self.login.verify,
+                                                  self.login.session]
+        return {secret for request in requests if request is not None
+                for secret in request_secrets(request.json, request.path)}
 
 
 def parse_config(data: dict[str, Any], path: Path | None) -> Config:

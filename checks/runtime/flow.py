@@ -161,7 +161,7 @@ async def walk_flow(ctx: Context, server: DevServer, client: httpx.AsyncClient, 
     assert server.facts.url is not None
     started = time.monotonic()
     values = {"email": login.email, "run": server.run_id}
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+    async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False,
                                  verify=loopback_url(server.facts.url) is None,
                                  headers={"User-Agent": "deploy-check"}) as anonymous:
         for number, route in enumerate(routes, 1):

@@ -94,7 +94,9 @@ class Output:
             return
         if self._otp_pattern is not None:
             self._take_codes(text)
-        text = self.ctx.mask(text)  # mask first: a cut must not expose half a secret
+        # Mask first (a cut must not expose half a secret); pieces at the ends only once the
+        # previous line had its chance to complete them.
+        text = self.ctx.masker(text, pieces=False)
         if self.lines:
             # A wrapping logger may split a secret over two lines: mask both halves (against
             # the previous line as it came, before its unfinished end was masked).
@@ -104,7 +106,7 @@ class Output:
                 previous.text = before
         self._last_line = text
         # The rest of a secret may only come with the next line: its start is masked now,
-        # before live progress shows the line.
+        # before live progress shows the line (and its end, indented by the logger, too).
         text = self.ctx.masker.unfinished(text)
         if len(text) > MAX_LINE:
             text = text[:MAX_LINE] + CUT_MARK

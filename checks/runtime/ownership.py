@@ -289,7 +289,7 @@ async def probe_ownership(ctx: Context, server: DevServer, client: httpx.AsyncCl
         return facts
     started = time.monotonic()
     server.phase = "second user"
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+    async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False,
                                  verify=loopback_url(server.facts.url or "") is None,
                                  headers={"User-Agent": "deploy-check"}) as second:
         ctx.report_progress("DEV005", "signing a second user in")

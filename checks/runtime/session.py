@@ -83,7 +83,7 @@ async def run_dev_server(ctx: Context) -> DevFacts:
         # Loopback HTTP needs no certificate bundle (25 ms to load): verify only a
         # configured remote URL.
         remote = bool(ctx.config.dev_url) and loopback_url(ctx.config.dev_url or "") is None
-        async with httpx.AsyncClient(follow_redirects=False, trust_env=False, verify=remote,
+        async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False, verify=remote,
                                      headers={"User-Agent": "deploy-check"}) as client:
             await server.wait_ready(client)
             if server.facts.ready:

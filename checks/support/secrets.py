@@ -6,13 +6,18 @@ PASS, PRIVATE, KEY, SALT, CREDENTIAL, and the password inside any URL.
 
 from __future__ import annotations
 
-import base64
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+# CUT_MARK, PARTIAL_MIN and WHOLE_TOKEN_BELOW are re-exported for the modules that cut lines.
+from checks.support.secretforms import CUT_MARK as CUT_MARK
+from checks.support.secretforms import PARTIAL_MIN as PARTIAL_MIN
+from checks.support.secretforms import WHOLE_TOKEN_BELOW as WHOLE_TOKEN_BELOW
+from checks.support.secretforms import Partials, alternation, blank, forms, mask_placed
 
 SECRET_NAME = re.compile(
     r"SECRET|TOKEN|PASSWORD|PASS|PRIVATE|KEY|SALT|CREDENTIAL|JWT|SESSION|SIGNING|AUTH"
@@ -45,23 +50,20 @@ SQL_PASSWORD = re.compile(r"(?P<head>\bPASSWORD\s+)(?P<password>'(?:[^']|'')*')"
 QUERY_SECRET = re.compile(
     r"(?P<head>[?&;](?:ssl)?password[=:]|[?&](?:client_secret|secret|token|access_token|api_key|apikey"
     r"|key|sig|signature)=)(?P<password>[^\s&#'\"]+)", re.IGNORECASE)
-# Short values are masked only as whole tokens: "short" must not become "****er" in prose.
-WHOLE_TOKEN_BELOW = 12
 BIDI_AND_C1 = re.compile("[\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # scheme://user:password@host — masks a URL password even when we never saw the value,
 # also when it holds an unencoded '/' (postgresql://u:pa/ss@host/db): the password runs to
-# the last '@' before the path.
-URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@[^\s@/]+)")
+# the last '@' before the path. A scheme is at most 32 characters (postgresql+asyncpg is 18):
+# an unbounded one made each start scan a long run of letters to its end.
+URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@[^\s@/]+)")
 # A token used as a URL's user name: https://ghp_…@github.com/…
-URL_USER_TOKEN = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<password>[^\s:/@]{20,})(?=@)")
+URL_USER_TOKEN = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<password>[^\s:/@]{20,})(?=@)")
 # libpq echoes connection options as password=... or password='...'
 KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<password>'[^']*'|\S+)", re.IGNORECASE)
 MASK = "****"
 # Shorter values would mask ordinary words everywhere and protect nothing.
 MIN_SECRET_LENGTH = 4
 MIN_LINE_LENGTH = 8  # for the lines of a multi-line secret
-CUT_MARK = " […]"  # what ends a captured line cut to its length limit (checks/runtime/process.py)
-PARTIAL_MIN = 8  # the shortest start of a secret at a line's end that is masked (Masker.unfinished)
 
 
 def is_secret_name(key: str) -> bool:
@@ -152,20 +154,38 @@ def secrets_in_text(text: str) -> set[str]:
     return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
 
 
-def _base64_cores(secret: str) -> set[str]:
-    """What any base64 text that contains `secret` (at any of the three alignments)
-    must contain: a Basic header or an error body may echo `user:secret` encoded."""
+def request_secrets(body: Any, path: str = "", key: str = "") -> set[str]:
+    """Values a described request sends under secret names, by the one detector (is_secret):
+    in its JSON body at any depth and in its path's query. A `{placeholder}` deploy-check
+    fills in at run time is left out; the literal text around it stays a secret."""
+    found: set[str] = set()
+    if isinstance(body, dict):
+        for name, value in body.items():
+            found |= request_secrets(value, key=str(name))
+    elif isinstance(body, list):
+        for value in body:
+            found |= request_secrets(value, key=key)
+    elif isinstance(body, str) and key and is_secret(key, body):
+        found |= {part.strip() for part in re.split(r"\{\w+\}", body)}
+    if "?" in path:
+        for name, value in parse_qsl(path.split("?", 1)[1].split("#", 1)[0]):
+            found |= request_secrets(value, key=name)
+    return {value for value in found if len(value) >= MIN_SECRET_LENGTH}
 
-    cores: set[str] = set()
-    data = secret.encode()
-    for offset in range(3):
-        for encode in (base64.b64encode, base64.urlsafe_b64encode):
-            encoded = encode(b"\0" * offset + data).decode().rstrip("=")
-            skip = -(-offset * 4 // 3) + (1 if offset else 0)  # characters touched by the prefix
-            core = encoded[skip: len(encoded) - 2]  # the tail depends on what follows
-            if len(core) >= 8:
-                cores.add(core)
-    return cores
+
+def set_cookie_values(headers: Iterable[str]) -> list[str]:
+    """The values `Set-Cookie` headers set (RFC 6265 4.1: the first `name=value` pair),
+    as sent and decoded, and the parts of a signed one (`s:value.signature`), which an app
+    may print alone. A deleted cookie (empty value) sets nothing."""
+    found: list[str] = []
+    for header in headers:
+        value = header.split(";", 1)[0].partition("=")[2].strip().strip('"')
+        if not value:
+            continue
+        decoded = unquote(value)
+        found += [value, decoded]
+        found += [part for part in re.split(r"[.:]", decoded) if len(part) >= 16]
+    return found
 
 
 def _with_lines(secrets: Iterable[str]) -> set[str]:
@@ -184,9 +204,17 @@ def _with_lines(secrets: Iterable[str]) -> set[str]:
 
 
 class Masker:
+    """Masks every secret it was given, in each form another program prints it
+    (secretforms.forms), its halves where a line ends or starts, and unknown secrets by
+    their shape or place. The pattern is compiled on first use after a change: a sign-in
+    adds secrets one by one, and only the texts in between pay for it."""
+
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
+        self._forms: set[str] = set()
+        self._partials = Partials()
         self._pattern: re.Pattern[str] | None = None
+        self._stale = False
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
@@ -194,53 +222,56 @@ class Masker:
         if not fresh:
             return
         self._secrets |= fresh
-        variants: set[str] = set()
-        for secret in self._secrets:
-            variants.add(secret)
-            # A library may echo the value URL-encoded.
+        for secret in fresh:
+            self._forms |= forms(secret)
+        self._partials.add(fresh)
+        self._stale = True
 
-            variants.add(quote(secret, safe=""))
-            if len(secret) >= 8:
-                variants |= _base64_cores(secret)
-        ordered = sorted(variants, key=len, reverse=True)
-        self._pattern = re.compile("|".join(
-            re.escape(v) if len(v) >= WHOLE_TOKEN_BELOW else rf"(?<![A-Za-z0-9_]){re.escape(v)}(?![A-Za-z0-9_])"
-            for v in ordered))
+    def _compiled(self) -> re.Pattern[str] | None:
+        if self._stale:
+            # Short forms count only as whole tokens: "short" must not become "****er".
+            long = alternation(v for v in self._forms if len(v) >= WHOLE_TOKEN_BELOW)
+            short = alternation(v for v in self._forms if len(v) < WHOLE_TOKEN_BELOW)
+            branches = [long] if long else []
+            if short:
+                branches.append(rf"(?<![A-Za-z0-9_])(?:{short})(?![A-Za-z0-9_])")
+            self._pattern = re.compile("|".join(branches))
+            self._stale = False
+        return self._pattern
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, *, pieces: bool = True) -> str:
+        """`text` masked; with `pieces`, also the half of a known secret that ends or starts
+        one of its lines (the other half is on the next line, or was cut off)."""
         if not text:
             return text
-        if self._pattern is not None:
-            text = self._pattern.sub(MASK, text)
-            if text.endswith(CUT_MARK):
-                # A line cut before this secret was known may end in its first half.
-                text = self.unfinished(text[: -len(CUT_MARK)]) + CUT_MARK
+        pattern = self._compiled()
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
+            if pieces:
+                text = self.unfinished(text)
         text = TOKEN_SHAPE.sub(MASK, text)
-        for pattern in (URL_PASSWORD, URL_USER_TOKEN, KEYWORD_PASSWORD, SQL_PASSWORD, QUERY_SECRET):
-            text = pattern.sub(lambda m: m.group("head") + MASK, text)
-        return text
+        for shape in (URL_PASSWORD, URL_USER_TOKEN, KEYWORD_PASSWORD, SQL_PASSWORD, QUERY_SECRET):
+            text = shape.sub(lambda m: m.group("head") + MASK, text)
+        return mask_placed(text, MASK)
 
     def across(self, before: str, after: str) -> tuple[str, str]:
         """Two consecutive lines with a secret a wrapping logger split between them:
         each part is masked in its own line."""
-        if self._pattern is None or not before or not after:
+        pattern = self._compiled()
+        if pattern is None or not before or not after:
             return before, after
         joined = before + after
-        for match in self._pattern.finditer(joined):
+        for match in pattern.finditer(joined):
             if match.start() < len(before) < match.end():
                 return before[: match.start()] + MASK, MASK + joined[match.end():]
         return before, after
 
     def unfinished(self, text: str) -> str:
         """A line that ends with the start of a known secret (a wrapping logger split it, the
-        rest comes on the next line): that start masked too, so live progress, which shows
-        the line before the next one arrives, never shows half a secret."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            longest = min(len(secret) - 1, len(text))
-            for size in range(longest, PARTIAL_MIN - 1, -1):
-                if text.endswith(secret[:size]):
-                    return text[:-size] + MASK
-        return text
+        rest comes on the next line), or starts with its end: that piece masked too, so live
+        progress, which shows the line before the next one arrives, never shows half a
+        secret. Pieces shorter than PARTIAL_MIN are left: they would mask ordinary text."""
+        return blank(text, self._partials.spans(text), MASK)
 
     def deep(self, value: Any) -> Any:
         """Mask every string inside nested dicts/lists/tuples."""

@@ -71,7 +71,7 @@ async def _app_accepts(ctx: Context, server: DevServer, client: httpx.AsyncClien
         facts.ok, facts.failed_step = False, "session"
         facts.problem = f"the app's {route} {said} without naming {facts.email}: the app does not honour the session"
         return
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+    async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False,
                                  verify=not is_local_url(server.facts.url or "")) as anonymous:
         response, problem, _ = await send(ctx, server, anonymous, login.session, values)
     if response is None or facts.email.lower() in json.dumps(json_body(response)).lower():

@@ -170,7 +170,7 @@ async def authjs_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncCli
         said = problem or f"answered {response.status_code if response else '?'} without naming {facts.email}"
         return broke("session", f"GET {session} {said} after the callback: the session cookie is not kept or not "
                                 "honoured", lines)
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+    async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False,
                                  verify=not is_local_url(server.facts.url or "")) as anonymous:
         response, problem, lines = await _ask(ctx, server, anonymous, "GET", session)
     if response is None or _names(json_body(response), facts.email):

@@ -168,7 +168,7 @@ async def sign_in_with_routes(ctx: Context, server: DevServer, client: httpx.Asy
     # answers anyone proves no session at all.
     import httpx  # start-up: only runs that make a request load httpx
 
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+    async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False,
                                  verify=not is_local_url(server.facts.url or "")) as anonymous:
         response, problem, lines = await send(ctx, server, anonymous, login.session, values)
     if response is None:

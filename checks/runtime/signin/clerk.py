@@ -210,7 +210,7 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
     parts = urlsplit(app)
     origin = f"{parts.scheme}://{parts.netloc}"
     try:
-        async with httpx.AsyncClient(follow_redirects=False, trust_env=False, verify=not is_local_url(base)) as http:
+        async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False, verify=not is_local_url(base)) as http:
             fapi = _Fapi(ctx, http, base, origin)
             ctx.report_progress("AUTH003", f"signing {facts.email} in through Clerk's Frontend API")
             status, body = await fapi.call("POST", "/dev_browser", dev_browser=False)
@@ -222,7 +222,7 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
             session_id = str(_dict(done.get("response")).get("created_session_id") or "")
 
             async def sign_out() -> None:
-                async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False,
                                              verify=not is_local_url(base)) as closing:
                     ending = _Fapi(ctx, closing, base, origin)
                     ending.dev_browser = fapi.dev_browser
@@ -272,7 +272,7 @@ async def clerk_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncClie
                 left = float(_claims(current[0]).get("exp") or 0) - time.time()
                 if left > ctx.config.route_timeout + REFRESH_MARGIN:
                     return
-                async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False,
                                              verify=not is_local_url(base)) as renewing:
                     again = _Fapi(ctx, renewing, base, origin)
                     again.dev_browser = fapi.dev_browser

@@ -203,7 +203,7 @@ class CodeSources:
             return None
         try:
             # A client of its own: the app's session cookies are not Mailpit's business.
-            async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as mailpit:
+            async with httpx.AsyncClient(event_hooks=self.ctx.response_hooks(), follow_redirects=False, trust_env=False) as mailpit:
                 return await self._mailpit_code(mailpit, base)
         except (httpx.HTTPError, ValueError, AttributeError, TimeoutError) as exc:
             self.notes["mailpit"] = f"{base}: {self.ctx.mask(str(exc)) or type(exc).__name__}"

@@ -153,7 +153,7 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
             return response.status_code, None
 
     try:
-        async with httpx.AsyncClient(follow_redirects=False, trust_env=False, verify=not is_local_url(url)) as http:
+        async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False, verify=not is_local_url(url)) as http:
             ctx.report_progress("AUTH003", f"requesting a code for {facts.email} from Supabase Auth")
             status, body = await call(http, "POST", "/auth/v1/otp", {"email": facts.email, "create_user": True})
             if status == 429:
@@ -193,7 +193,7 @@ async def supabase_sign_in(ctx: Context, server: DevServer, client: httpx.AsyncC
             signed_in_user = json_object(session.get("user"))
 
             async def sign_out() -> None:
-                async with httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                async with httpx.AsyncClient(event_hooks=ctx.response_hooks(), follow_redirects=False, trust_env=False,
                                              verify=not is_local_url(url)) as closing:
                     try:
                         status, _ = await call(closing, "POST", "/auth/v1/logout", token=token)
