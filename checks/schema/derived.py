@@ -44,6 +44,7 @@ class DerivedColumn:
     where: str
     default: Default | None = None
     identity: bool = False
+    said_null: bool = False  # an explicit NULL, which a primary key on it contradicts
 
 
 @dataclass
@@ -190,12 +191,16 @@ class _Model:
                 column.identity = column.not_null = True
             elif kind in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_FOREIGN):
                 later.append((constraint, [colname]))
-            elif kind != ConstrType.CONSTR_NULL:
+            elif kind == ConstrType.CONSTR_NULL:
+                column.said_null = True
+            else:
                 raise self.refuse(f"column {quoted(colname)}: a constraint the model does not derive")
         once = (ConstrType.CONSTR_DEFAULT, ConstrType.CONSTR_IDENTITY, ConstrType.CONSTR_PRIMARY)
         if (ConstrType.CONSTR_NULL in kinds and column.not_null) or any(kinds.count(k) > 1 for k in once) or (
                 column.identity and (column.default or serial)) or (serial and column.default):
             raise self.refuse(f"column {quoted(colname)}: conflicting constraints")
+        if serial or column.identity:  # its sequence takes a relation name
+            self.claim(name.schema, f"{name.name}_{colname}_seq")
         table.columns[colname] = column
         return later
 
@@ -204,15 +209,15 @@ class _Model:
 
         assert self.statement is not None
         kind = constraint.contype
+        suffix = {ConstrType.CONSTR_PRIMARY: "pkey", ConstrType.CONSTR_UNIQUE: "key",
+                  ConstrType.CONSTR_FOREIGN: "fkey"}.get(kind)
+        if suffix is None:
+            raise self.refuse("a table constraint the model does not derive")
         columns = keys if keys is not None else _names(constraint.keys or constraint.fk_attrs)
         if (not columns or len(set(columns)) != len(columns) or any(c not in table.columns for c in columns)
                 or constraint.indexname or constraint.including or constraint.options or constraint.indexspace
                 or constraint.without_overlaps):
             raise self.refuse("a constraint on columns the table does not have, or with options")
-        suffix = {ConstrType.CONSTR_PRIMARY: "pkey", ConstrType.CONSTR_UNIQUE: "key",
-                  ConstrType.CONSTR_FOREIGN: "fkey"}.get(kind)
-        if suffix is None:
-            raise self.refuse("a table constraint the model does not derive")
         implicit = [name.name, suffix] if suffix == "pkey" else [name.name, *columns, suffix]
         conname = str(constraint.conname or "_".join(implicit))
         if conname in table.constraints or conname.endswith("_not_null") or len(conname.encode()) > MAX_NAME:
@@ -226,6 +231,8 @@ class _Model:
             if table.primary:
                 raise self.refuse(f"a second primary key on {name}")
             table.primary = tuple(columns)
+            if any(table.columns[c].said_null for c in columns):
+                raise self.refuse("a primary key on a column declared NULL")
             for column in columns:
                 table.columns[column].not_null = True
         table.unique.append(frozenset(columns))
