@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["startup", "schema", "concurrency", "devserver"]
+ORDER = ["startup", "schema", "schema_check", "concurrency", "devserver"]
 
 
 def main() -> int:
