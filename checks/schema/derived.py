@@ -63,6 +63,11 @@ class Derived:
     # (table, column, where) an index with the default btree operator class covers.
     indexed: list[tuple[TableName, str, str]] = field(default_factory=list)
     enums: set[str] = field(default_factory=set)  # type_sql of the enums the schema creates
+    unshadowed: set[str] = field(default_factory=set)  # unqualified enum names pg_catalog must lack
+
+
+def _qualified(schema: str, name: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
 
 
 def _refuse(statement: Statement, why: str) -> NotDerivable:
@@ -116,7 +121,12 @@ class _Model:
             if type_name.typmods or type_name.arrayBounds:
                 raise self.refuse("a serial with modifiers")
             names = ["pg_catalog", SERIALS[names[-1]]]
-        if len(names) == 1:
+        if len(names) == 1 and _qualified(self.statement.schema, names[0]) in self.derived.enums:
+            # An enum the schema created where this statement's unqualified names land:
+            # PostgreSQL finds it there unless pg_catalog (searched first) has the name.
+            self.derived.unshadowed.add(names[0])
+            names = [self.statement.schema, names[0]]
+        elif len(names) == 1:
             # Unqualified, it must be a built-in: cast as pg_catalog's, the live server
             # refuses any other and the schema is replayed.
             names = ["pg_catalog", names[0]]
@@ -126,7 +136,7 @@ class _Model:
             if not isinstance(modifier, ast.A_Const) or not isinstance(value, ast.Integer):
                 raise self.refuse("a type modifier that is not a plain number")
             modifiers.append(str(int(value.ival or 0)))
-        text = ".".join('"' + n.replace('"', '""') + '"' for n in names)
+        text = _qualified(names[0], names[1])
         if modifiers:
             text += f"({', '.join(modifiers)})"
         text += "[]" * len(type_name.arrayBounds or ())
@@ -307,7 +317,7 @@ class _Model:
         if len(parts) > 2 or schema not in self.schemas or len(set(labels)) != len(labels):
             raise self.refuse("an enum the model does not derive")
         self.claim(schema, type_name)
-        self.derived.enums.add(f'"{schema.replace(chr(34), chr(34) * 2)}"."{type_name.replace(chr(34), chr(34) * 2)}"')
+        self.derived.enums.add(_qualified(schema, type_name))
 
     def create_schema(self, node: Any) -> None:
         if node.schemaElts or node.authrole or not node.schemaname or (

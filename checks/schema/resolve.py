@@ -31,6 +31,10 @@ DEFAULT_RESULTS = {"number": NUMBERS, "boolean": {BOOLEAN}, "timestamptz": TIMES
 FORMAT = ("SELECT format_type(u.o, u.m) FROM unnest(%s::oid[], %s::int4[]) WITH ORDINALITY AS u(o, m, n) "
           "ORDER BY u.n")
 
+# pg_catalog is searched before the search_path: an enum named like a built-in is not found.
+SHADOWED = ("SELECT n FROM unnest(%s::text[]) AS n "
+            "WHERE to_regtype(quote_ident('pg_catalog') || '.' || quote_ident(n)) IS NOT NULL")
+
 
 async def resolve(connection: psycopg.AsyncConnection[Any],
                   derived: Derived) -> dict[TableName, dict[str, ColumnShape]]:
@@ -45,6 +49,11 @@ async def resolve(connection: psycopg.AsyncConnection[Any],
                                   for c in t.columns.values() if c.default))
     selected = [f"NULL::{t}" for t in types] + [f"CAST(({d}) AS {t})" for d, t in defaults]
     try:
+        if derived.unshadowed:
+            shadowed = await (await connection.execute(SHADOWED, (sorted(derived.unshadowed),))).fetchall()
+            if shadowed:
+                raise NotDerivable(f"pg_catalog has a type named {shadowed[0][0]}, which an unqualified "
+                                   "name finds before the schema's enum")
         cursor = await connection.execute(f"SELECT {', '.join(selected)} LIMIT 0")
         result = cursor.pgresult
         if result is None:

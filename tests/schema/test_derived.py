@@ -28,7 +28,9 @@ MODEL = "the parsed statements, types read by the live server's own parser"
 RICH = """\
 CREATE SCHEMA app;
 CREATE TYPE app.mood AS ENUM ('ok', 'sad');
+CREATE TYPE "Role" AS ENUM ('user', 'admin');
 CREATE TABLE app.people (
+    role "Role" NOT NULL DEFAULT 'user',
     id serial PRIMARY KEY,
     uid uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,
     mood app.mood DEFAULT 'ok',
@@ -98,6 +100,7 @@ def test_the_model_matches_what_postgresql_makes_of_every_type_spelling(fresh_db
     assert people["seen_at"] == ("timestamp(3) with time zone", False)
     assert people["grid"] == ("integer[]", False)
     assert people["mood"] == ("app.mood", False)
+    assert people["role"] == ('"Role"', True)
 
 
 @pytest.mark.parametrize(("schema", "declined"), [
@@ -109,7 +112,8 @@ def test_the_model_matches_what_postgresql_makes_of_every_type_spelling(fresh_db
     ("CREATE TABLE a (id int, e text);\nCREATE TABLE b (a text REFERENCES a (e));", "no matching key"),
     ("CREATE TABLE a (j json);\nCREATE INDEX ON a (j);", "btree"),
     ("CREATE TABLE b (a int REFERENCES a (id));\nCREATE TABLE a (id int PRIMARY KEY);", "not created earlier"),
-    ("CREATE TYPE mood AS ENUM ('a');\nCREATE TABLE a (m mood);", "does not read a type"),
+    ("CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('a');\nCREATE TABLE a (m mood);", "does not read a type"),
+    ("CREATE TYPE inet AS ENUM ('a');\nCREATE TABLE a (m inet);", "pg_catalog has a type named inet"),
     ("CREATE TABLE a (id int);\nCREATE VIEW v AS SELECT * FROM a;", "ViewStmt is not derived"),
     ("CREATE TABLE a (id int);\nCREATE TABLE a (id int);", "taken"),
 ])
@@ -129,13 +133,14 @@ def test_the_model_declines_what_it_cannot_vouch_for(fresh_db: str, schema: str,
 
 # -- the property: where the model answers, it answers what PostgreSQL makes -----------------
 
-PRELUDE = "CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('ok', 'sad');\n"
+PRELUDE = ("CREATE SCHEMA app;\nCREATE TYPE app.mood AS ENUM ('ok', 'sad');\n"
+           "CREATE TYPE \"Role\" AS ENUM ('ok', 'admin');\nCREATE TYPE public.inet AS ENUM ('ok');\n")
 TYPES = ["int", "integer", "int4", "bigint", "int8", "smallint", "serial", "bigserial", "text",
          "varchar(20)", "character varying", "char(3)", "character", "boolean", "bool", "timestamptz",
          "timestamp", "timestamp(0) without time zone", "timestamptz(6)", "time", "date", "numeric",
          "numeric(12)", "decimal(8,3)", "real", "float8", "double precision", "float(30)", "jsonb",
          "json", "uuid", "bytea", "interval", "interval hour to minute", "bit(2)", "text[]",
-         "varchar(9)[]", "int[][]", "app.mood", "app.mood", "app.mood", "uuid", "text", "mood", "app.nope"]
+         "varchar(9)[]", "int[][]", "app.mood", "app.mood", "app.mood", "uuid", "text", "mood", "app.nope", '"Role"', '"Role"[]', "inet"]
 DEFAULTS = ["", " DEFAULT 'abc'", " DEFAULT 'ok'", " DEFAULT 1", " DEFAULT -2.5", " DEFAULT true",
             " DEFAULT now()", " DEFAULT CURRENT_TIMESTAMP", " DEFAULT gen_random_uuid()", " DEFAULT NULL",
             " DEFAULT '{}'::jsonb", " DEFAULT '2024-01-01'", " DEFAULT 40000"]
