@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["startup", "schema", "concurrency", "devserver", "code", "browser"]
+ORDER = ["startup", "schema", "schema_check", "concurrency", "devserver", "code", "browser"]
 
 
 def main() -> int:

@@ -22,6 +22,7 @@ from checks.core.model import (
     warned,
 )
 from checks.core.registry import check
+from checks.schema.derived import NotDerivable, derive
 from checks.schema.facts import (
     CLUSTER_WIDE,
     ColumnShape,
@@ -34,6 +35,7 @@ from checks.schema.facts import (
 )
 from checks.schema.names import TableName
 from checks.schema.platform import references, stand_in_sql
+from checks.schema.resolve import resolve
 from checks.schema.scratch import (
     SCRATCH_PREFIX,
     NoScratchServer,
@@ -53,11 +55,14 @@ if TYPE_CHECKING:
 
 DB005 = Spec(
     "DB005", "schema", "Tables match schema.sql (no drift)",
-    "Applies schema.sql to a scratch database on a server of our own (the embedded "
-    "PostgreSQL started for the run, or `[database] scratch_url`; never the app's server), "
-    "then compares column names, types and nullability of every expected table with the "
-    "live database. Where no such server can be had (or it lacks an extension the schema "
-    "creates), compares column names from the parsed statements and says why.",
+    "Compares column names, types and nullability of every expected table with the live "
+    "database. Where every statement's outcome is certain from the parse tree (plain CREATE "
+    "TABLE, column indexes, enums, ALTER TABLE … ADD), the expected columns come from it, "
+    "their types read by the live server's own type parser (read-only, no row). Otherwise "
+    "the schema is applied to a scratch database on a server of our own (the embedded "
+    "PostgreSQL started for the run, or `[database] scratch_url`; never the app's server). "
+    "Where no such server can be had (or it lacks an extension the schema creates), "
+    "compares column names from the parsed statements and says why.",
     "Write a migration that brings the live table in line with schema.sql (or update "
     "schema.sql to what production really has); `provision schema` adds missing tables "
     "and columns but never changes or drops an existing column.",
@@ -212,12 +217,16 @@ def _cache_key(ctx: Context, live_major: int) -> str:
 
 
 
-async def target_columns(ctx: Context, parsed: ParsedSchema,
-                         live_major: int) -> tuple[dict[TableName, dict[str, ColumnShape]], str]:
-    """What the schema makes of every table it creates (types as PostgreSQL prints them),
-    built on a scratch database once and then read from a cache under the project's
-    .deploy-check/ while the schema inputs and the server's major version stay the same:
-    an unchanged schema costs no scratch database at all."""
+MODEL_LABEL = "the parsed statements, types read by the live server's own parser"
+
+
+async def target_columns(ctx: Context, parsed: ParsedSchema, live_major: int,
+                         declined: list[str] | None = None) -> tuple[dict[TableName, dict[str, ColumnShape]], str]:
+    """What the schema makes of every table it creates (types as PostgreSQL prints them):
+    from the parse tree where that is certain (derived.py, resolve.py), else built on a
+    scratch database; then read from a cache under the project's .deploy-check/ while the
+    schema inputs and the server's major version stay the same. Why the parse tree was not
+    enough goes into `declined`."""
 
 
     key = _cache_key(ctx, live_major)
@@ -232,8 +241,13 @@ async def target_columns(ctx: Context, parsed: ParsedSchema,
         pass  # no cache, or one from another version: build it
     if not parsed.complete:
         parsed = parsed_schema(ctx, complete=True)
-    columns, label = await asyncio.wait_for(scratch_columns(ctx, parsed, list(parsed.tables), live_major),
-                                            schema_budget(ctx) + 50)
+    try:
+        columns, label = await resolve(await shared_connection(ctx), derive(parsed)), MODEL_LABEL
+    except NotDerivable as exc:
+        if declined is not None:
+            declined.append(ctx.mask(str(exc)))
+        columns, label = await asyncio.wait_for(scratch_columns(ctx, parsed, list(parsed.tables), live_major),
+                                                schema_budget(ctx) + 50)
     _write_cache(ctx, CACHE_FILE, {
         "key": key, "label": label,
         "columns": [[t.schema, t.name, {c: list(shape) for c, shape in cols.items()}]
@@ -259,10 +273,11 @@ async def no_drift(ctx: Context) -> Outcome:
     connection = await shared_connection(ctx)
     live = await table_columns(connection, tables)
     live_major = connection.info.server_version // 10000
+    declined: list[str] = []
     try:
-        expected, label = await target_columns(ctx, facts.parsed, live_major)
+        expected, label = await target_columns(ctx, facts.parsed, live_major, declined)
         expected = {t: expected[t] for t in tables if t in expected}
-        method = f"a scratch database on {label}"
+        method = label if label.startswith(MODEL_LABEL) else f"a scratch database on {label}"
         names_only = False
     except NoScratchServer as exc:
         method = f"column names from the parsed statements ({ctx.mask(str(exc))})"
@@ -275,6 +290,8 @@ async def no_drift(ctx: Context) -> Outcome:
         return failed(f"could not build the comparison: {ctx.mask(str(exc))}")
     drift = compare(expected, live, names_only=names_only)
     details: dict[str, Any] = {"method": method, "drift": drift, "tables": [str(t) for t in tables]}
+    if declined:  # the parse tree was not enough: the first statement that needed a real apply
+        details["replayed_because"] = declined[0]
     blocking = {t: e for t, e in drift.items() if "missing" in e or "changed" in e}
     if blocking:
         parts = []
