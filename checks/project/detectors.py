@@ -50,6 +50,10 @@ PRISMA_CONFIG_MIGRATIONS_PATH = re.compile(r"""["']?\bpath["']?\s*:\s*""" + PRIS
 PRISMA_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.DOTALL)
 PRISMA_URL_ENV = re.compile(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""",
                             re.MULTILINE)
+# `directUrl = env("DIRECT_URL")` beside it: the URL prisma migrate uses while the client
+# goes through `url`, a pooler (prisma docs, "Configure Prisma Migrate with PgBouncer").
+PRISMA_DIRECT_URL_ENV = re.compile(
+    r"""^\s*directUrl\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""", re.MULTILINE)
 # Where apps create their runtime database client (drizzle docs "Get started": src/db/index.ts;
 # create-t3-app src/server/db.ts; Vercel templates lib/db.ts), and the calls that take the URL:
 # postgres(url), neon(url), drizzle(url | {connection}), new Pool({ connectionString }), createPool.

@@ -205,6 +205,37 @@ def test_a_dead_runtime_url_fails_even_when_the_migration_url_works(tmp_path: Pa
     assert found["DB004"]["status"] == "fail" and "tasks" in found["DB004"]["message"]
 
 
+def test_prisma_direct_url_is_checked_beside_the_runtime_url(tmp_path: Path, fresh_db: str) -> None:
+    dead = f"postgresql://app:pw-canary-5@127.0.0.1:{_closed_port()}/notes"
+    project = app(tmp_path, "prisma-direct-url", **{".env.local": f"DIRECT_URL={fresh_db}\nDATABASE_URL={dead}\n"})
+    model = detect(project)
+    assert (model["database_var"], model["database_var_why"]) == (
+        "DIRECT_URL", 'prisma/schema.prisma: directUrl = env("DIRECT_URL") (prisma migrate)')
+    assert (model["second_database_var"], model["second_database_var_why"]) == (
+        "DATABASE_URL", 'prisma/schema.prisma: url = env("DATABASE_URL") (the app\'s runtime client)')
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    assert found["DB001"]["status"] == "pass" and "DATABASE_URL" in found["DB001"]["message"]
+    assert found["DB002"]["status"] == "fail"
+    assert found["DB002"]["message"].startswith('DATABASE_URL (prisma/schema.prisma: url = env("DATABASE_URL")')
+    assert "connection refused" in found["DB002"]["message"]
+    assert "pw-canary-5" not in json.dumps(report)
+    # Both alive: the schema checks read prisma migrate's database (DIRECT_URL).
+    (project / ".env.local").write_text(f"DIRECT_URL={fresh_db}\nDATABASE_URL={fresh_db}\n")
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    assert found["DB002"]["status"] == "pass"
+    assert found["DB004"]["status"] == "fail" and "Note" in found["DB004"]["message"]
+    assert found["DB006"]["status"] == "fail" and "_prisma_migrations does not exist" in found["DB006"]["message"]
+
+
+def test_an_unset_direct_url_fails_db001_beside_a_set_runtime_url(tmp_path: Path, fresh_db: str) -> None:
+    project = app(tmp_path, "prisma-direct-url", **{".env.local": f"DATABASE_URL={fresh_db}\n"})
+    _code, report = run_json(project, "--only", "DB001")
+    db001 = checks(report)["DB001"]
+    assert db001["status"] == "fail" and db001["message"].startswith("DIRECT_URL is not set")
+
+
 # -- 6. The env file the app's own tools read ---------------------------------------------
 
 
