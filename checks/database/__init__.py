@@ -30,6 +30,7 @@ from checks.database.facts import (
     database_facts,
     second_database_facts,
 )
+from checks.project.detectors import DATABASE_NAMES, URL_KINDS
 from checks.support.hosts import is_loopback
 from checks.support.pgurl import TLS_REQUIRING_SSLMODES, InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
@@ -119,6 +120,13 @@ def _judge_url(ctx: Context, name: str, raw: str, why: str) -> Outcome:
     if is_placeholder(raw):
         return failed(f"{name} in {_in(source)} is a placeholder copied from docs, "
                       "not a connection string", variable=name, source=source)
+    scheme = raw.split(":", 1)[0].strip().lower()
+    if scheme in URL_KINDS and ctx.model.database_kind == "postgresql":
+        # The app shows PostgreSQL; the URL is another database's: a real misconfiguration.
+        other = DATABASE_NAMES[URL_KINDS[scheme]]
+        return failed(f"{name} in {_in(source)} is a {scheme}: URL ({other}), but the app uses "
+                      f"PostgreSQL ({ctx.model.database_kind_why})", variable=name, source=source,
+                      scheme=scheme)
     try:
         url = parse_database_url(raw)
     except InvalidDatabaseUrl as exc:

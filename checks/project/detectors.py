@@ -103,9 +103,10 @@ DRIZZLE_KINDS = {"postgresql": "postgresql", "pg": "postgresql", "pglite": "post
 PRISMA_KINDS = {"postgresql": "postgresql", "postgres": "postgresql", "cockroachdb": "postgresql",
                 "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "sqlserver", "mongodb": "mongodb"}
 # URL schemes that only another database's client takes: libsql's client `libsql:`/`file:`
-# (@libsql/client docs), Prisma's SQLite `file:`. A `mysql://` URL alone is not enough: in an
-# app that names no other database it is a wrong URL (DB001 fails it).
-URL_KINDS = {"file": "sqlite", "sqlite": "sqlite", "libsql": "libsql"}
+# (@libsql/client docs), Prisma's SQLite `file:`, mysql2's and Prisma's `mysql://` (mysql2
+# README "Using connection URL"). In an app that shows PostgreSQL (a driver, a provider, a
+# dialect) such a URL is a wrong one: DB001 fails it, naming both.
+URL_KINDS = {"file": "sqlite", "sqlite": "sqlite", "libsql": "libsql", "mysql": "mysql", "mysql2": "mysql"}
 # Drivers in package.json, when no config names the dialect (npm package names).
 POSTGRES_DRIVERS = ("pg", "postgres", "@neondatabase/serverless", "@vercel/postgres",
                     "@supabase/supabase-js", "pg-promise", "slonik", "@prisma/adapter-pg",

@@ -148,7 +148,8 @@ NEON = ("postgresql://neondb_owner:npg_AbC123xYz@ep-cool-darkness-123456.us-east
     ("postgresql://user:password@host:5432/dbname", Status.FAIL, "is a placeholder"),
     ("postgresql://postgres:[YOUR-PASSWORD]@db.abcdefgh.supabase.co:5432/postgres",
      Status.FAIL, "is a placeholder"),
-    ("mysql://app:s3cret-pw@db.example.com/app", Status.FAIL, "has the scheme 'mysql'"),
+    # No PostgreSQL evidence in the app: a mysql:// URL says what the database is (issue 19 §2).
+    ("mysql://app:s3cret-pw@db.example.com/app", Status.SKIP, "deploy-check checks PostgreSQL only"),
     ("host=db.example.com dbname=app user=app", Status.FAIL, "is a libpq keyword string"),
     ("db.example.com:5432/app", Status.FAIL, "is not a URL"),
     ("postgresql://app:s3cret-pw@db.example.com", Status.FAIL, "names no database"),

@@ -113,6 +113,57 @@ def test_provision_says_it_provisions_postgresql_only(tmp_path: Path, command: s
     assert not (project / ".deploy-check").exists()
 
 
+@pytest.mark.parametrize(("files", "url", "clause"), [
+    ({}, "mysql://app:url-canary-1@db.example.com/app", "MySQL (DATABASE_URL is a mysql: URL)"),
+    ({}, "mysql2://app:url-canary-1@db.example.com/app", "MySQL (DATABASE_URL is a mysql2: URL)"),
+    ({}, "libsql://notes-acme.turso.io?authToken=url-canary-1", "libSQL (Turso) (DATABASE_URL is a libsql: URL)"),
+    ({}, "file:./dev.db", "SQLite (DATABASE_URL is a file: URL)"),
+])
+def test_another_databases_url_in_an_app_without_postgresql_is_unverified(
+        tmp_path: Path, files: dict[str, str], url: str, clause: str) -> None:
+    # The app's package.json without its driver: nothing in it shows PostgreSQL.
+    project = app(tmp_path, "env-example-readme", **{".env.local": f"DATABASE_URL={url}\n",
+                  "package.json": '{"dependencies": {"next": "15.1.0", "react": "19.0.0"}}\n'}, **files)
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    for check_id in ("DB001", "DB002", "DB003", "DB004", "DB005", "DB006"):
+        assert found[check_id]["status"] == "skip", found[check_id]
+    assert f"database: the app's database is {clause}; deploy-check checks PostgreSQL only" in report["unverified"]
+    assert not found["DB001"]["fix"]
+    assert "url-canary-1" not in json.dumps(report)
+
+
+@pytest.mark.parametrize(("fixture", "url", "says"), [
+    ("drizzle-direct-url", "mysql://app:url-canary-2@db.example.com/app",
+     'is a mysql: URL (MySQL), but the app uses PostgreSQL (drizzle.config.ts: dialect "postgresql")'),
+    ("prisma-direct-url", "file:./dev.db",
+     'is a file: URL (SQLite), but the app uses PostgreSQL (prisma/schema.prisma: provider = "postgresql")'),
+    ("neon-drizzle-dotenv", "mysql://app:url-canary-2@db.example.com/app",
+     "but the app uses PostgreSQL ("),
+])
+def test_another_databases_url_in_a_postgresql_app_fails_naming_both(
+        tmp_path: Path, fixture: str, url: str, says: str) -> None:
+    project = app(tmp_path, fixture)
+    names = [detect(project)["database_var"], detect(project)["second_database_var"]]
+    (project / ".env.local").write_text("".join(f"{name}={url}\n" for name in names if name))
+    _code, report = run_json(project, "--only", "DB001")
+    db001 = checks(report)["DB001"]
+    assert db001["status"] == "fail" and says in db001["message"], db001["message"]
+    assert "url-canary-2" not in json.dumps(report)
+
+
+def test_a_postgres_driver_outweighs_a_mysql_url(tmp_path: Path) -> None:
+    project = app(tmp_path, "env-example-readme", **{
+        ".env.local": "DATABASE_URL=mysql://app:pw@db.example.com/app\n",
+        "package.json": '{"dependencies": {"next": "15.1.0", "pg": "8.13.1"}}\n'})
+    model = detect(project)
+    assert (model["database_kind"], model["database_kind_why"]) == ("postgresql", "package.json depends on pg")
+    _code, report = run_json(project, "--only", "DB001")
+    assert checks(report)["DB001"]["message"] == (
+        "DATABASE_URL in .env.local is a mysql: URL (MySQL), but the app uses PostgreSQL "
+        "(package.json depends on pg)")
+
+
 def test_a_mysql_migration_in_a_postgresql_app_is_named_as_such(tmp_path: Path) -> None:
     project = app(tmp_path, "prisma-mysql-history")
     assert detect(project)["database_kind"] == "postgresql"
