@@ -167,8 +167,7 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     ours = server.url(DATABASE_NAME) if server.initialized else None
     # The committed example's own value (`postgresql://postgres:password@localhost:5432/app`,
     # copied by `provision env`) is a template's, not a database the user chose: replaced.
-    example = (ctx.example.parsed.values.get(name, "") if ctx.example.parsed else "").strip()
-    if current and current != ours and not is_placeholder(current) and current != example:
+    if not _replaceable(ctx, name, current, ours):
         raise ProvisionFailed(
             f"{name} in {env_path.name} is already set to another database; refusing to change "
             f"it. Empty or remove that line to use a local database instead."
@@ -222,7 +221,6 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, e
     # Read again under the lock: a run that held it before may have written the URL.
     text_now = env_path.read_text(encoding="utf-8") if env_path.is_file() else None
     parsed = parse_env_text(text_now, env_path) if text_now is not None else None
-    current = (parsed.values.get(name, "") if parsed else "").strip()
     try:
         started = await asyncio.to_thread(server.start)
         created = await asyncio.to_thread(server.create_database, DATABASE_NAME)
@@ -245,13 +243,40 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, e
     if platform is not None:
         result.lines.append(await _platform_stand_ins(server.url(DATABASE_NAME), platform))
         result.changed = True
+    for each in _variables(ctx, name, parsed, url):
+        _write_variable(ctx, each, url, env_path, result)
+    result.changed = result.changed or started or created
+    return result
+
+
+def _replaceable(ctx: Context, name: str, current: str, ours: str | None) -> bool:
+    """Empty, a placeholder, the example's own value, or already ours: never a database the
+    user chose."""
+    example = (ctx.example.parsed.values.get(name, "") if ctx.example.parsed else "").strip()
+    return not current or current in (ours, example) or is_placeholder(current)
+
+
+def _variables(ctx: Context, name: str, parsed: EnvFile | None, url: str) -> list[str]:
+    """The variables local-db writes: the app's database variable, and the runtime client's
+    (model.second_database_var: Prisma's `url` beside `directUrl`, the client beside
+    drizzle.config) when that one is not set to a database of the user's."""
+    second = ctx.model.second_database_var
+    if second is None or second == name:
+        return [name]
+    current = (parsed.values.get(second, "") if parsed else "").strip()
+    return [name, second] if _replaceable(ctx, second, current, url) else [name]
+
+
+def _write_variable(ctx: Context, name: str, url: str, env_path: Path, result: Provisioned) -> None:
+    text = None
+    if env_path.is_file():
+        with env_path.open(encoding="utf-8", newline="") as stream:  # keep CRLF as it is
+            text = stream.read()
+    parsed = parse_env_text(text, env_path) if text is not None else None
+    current = (parsed.values.get(name, "") if parsed else "").strip()
     if current == url:
         result.lines.append(f"{name} in {env_path.name} already points to it")
     else:
-        text = None
-        if env_path.is_file():
-            with env_path.open(encoding="utf-8", newline="") as stream:  # keep CRLF as it is
-                text = stream.read()
         write_atomically(env_path, set_env_value(text, parsed, name, url), mode=0o600)
         what = "replaced the placeholder (or the example's value) in" if current else "wrote it to"
         result.lines.append(f"{name}: {what} {env_path.name} (mode 0600)")
@@ -260,5 +285,3 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, e
     if process_value and process_value != url:
         result.lines.append(f"note: {name} is also set in the process environment, which wins "
                             f"over {env_path.name}: unset it to use the local database")
-    result.changed = result.changed or started or created
-    return result

@@ -16,6 +16,7 @@ psycopg is imported inside the functions that need it: an env-only run never loa
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from typing import Any
 
@@ -30,8 +31,15 @@ from checks.database.facts import (
     database_facts,
     second_database_facts,
 )
+from checks.project.compose import ComposeService, postgres_services
+from checks.project.detectors import DATABASE_NAMES, URL_KINDS
 from checks.support.hosts import is_loopback
-from checks.support.pgurl import TLS_REQUIRING_SSLMODES, InvalidDatabaseUrl, parse_database_url
+from checks.support.pgurl import (
+    TLS_REQUIRING_SSLMODES,
+    DatabaseUrl,
+    InvalidDatabaseUrl,
+    parse_database_url,
+)
 from checks.support.placeholders import is_placeholder
 
 FIX_LOCAL_DB = "deploy-check provision local-db"
@@ -119,10 +127,22 @@ def _judge_url(ctx: Context, name: str, raw: str, why: str) -> Outcome:
     if is_placeholder(raw):
         return failed(f"{name} in {_in(source)} is a placeholder copied from docs, "
                       "not a connection string", variable=name, source=source)
+    scheme = raw.split(":", 1)[0].strip().lower()
+    if scheme in URL_KINDS and ctx.model.database_kind == "postgresql":
+        # The app shows PostgreSQL; the URL is another database's: a real misconfiguration.
+        other = DATABASE_NAMES[URL_KINDS[scheme]]
+        return replace(failed(f"{name} in {_in(source)} is a {scheme}: URL ({other}), but the app "
+                              f"uses PostgreSQL ({ctx.model.database_kind_why})", variable=name,
+                              source=source, scheme=scheme),
+                       hint=f"Set {name} to the app's PostgreSQL connection string: {CONSOLE_HINT}.",
+                       fix="")
     try:
         url = parse_database_url(raw)
     except InvalidDatabaseUrl as exc:
-        return failed(f"{name} in {_in(source)} {exc}", variable=name, source=source)
+        # local-db refuses a variable the user set: only a corrected URL fixes this one.
+        return replace(failed(f"{name} in {_in(source)} {exc}", variable=name, source=source),
+                       hint=f"Correct {name}: {CONSOLE_HINT}. For a local database instead, empty "
+                            f"it and run `{FIX_LOCAL_DB}`.", fix="")
     if url.password:
         ctx.masker.add([url.password])
     ignored = list(url.ignored_parameters)
@@ -150,8 +170,7 @@ FAILURES: dict[ErrorKind, tuple[str, str]] = {
         "end of DATABASE_URL."),
     ErrorKind.REFUSED: (
         "{target}: connection refused, nothing listens on that port",
-        f"Is PostgreSQL running there, on that port? For local development `{FIX_LOCAL_DB}` "
-        "starts one."),
+        "Is PostgreSQL running there, on that port? Check the host and port in DATABASE_URL."),
     ErrorKind.UNRESOLVABLE: (
         "host name {host!r} does not resolve ({reason})",
         "Check the host in DATABASE_URL for a typo; a deleted Neon endpoint or Supabase "
@@ -182,7 +201,23 @@ FAILURES: dict[ErrorKind, tuple[str, str]] = {
 }
 
 
-def judge_reachable(facts: DatabaseFacts) -> Outcome:
+def _refused_fix(url: DatabaseUrl, name: str, compose: list[ComposeService]) -> tuple[str, str | None]:
+    """(hint, fix) for a refused database on this machine. `provision local-db` refuses a
+    variable the user set, so it is never the fix here: the app's own compose service
+    publishing that port is, else the hint says what to start."""
+    port = url.ports[0] if url.ports else 5432
+    for service in compose:
+        if port in service.published:
+            command = f"docker compose -f {shlex.quote(str(service.file))} up -d {shlex.quote(service.name)}"
+            return (f"Start the app's PostgreSQL: {service.file.name} runs it as service "
+                    f"{service.name!r} ({service.image}) on port {port}."), command
+    return (f"Start the PostgreSQL that {name} names ({url.target}: your docker compose, "
+            f"`pg_ctl start` or the system service), or empty {name} and run `{FIX_LOCAL_DB}` "
+            "for a local one."), None
+
+
+def judge_reachable(facts: DatabaseFacts, name: str = "DATABASE_URL",
+                    compose: list[ComposeService] | None = None) -> Outcome:
     if facts.url_problem is not None:
         return skipped(f"not run: {facts.url_problem} (see DB001)", blocked_by="DB001")
     details = facts.details()
@@ -192,7 +227,9 @@ def judge_reachable(facts: DatabaseFacts) -> Outcome:
         kind = facts.error_kind or ErrorKind.OTHER
         message, hint = FAILURES[kind]
         local = all(is_loopback(host) for host in url.hosts)
-        fix = FIX_LOCAL_DB if kind is ErrorKind.REFUSED and local else None
+        fix: str | None = ""
+        if kind is ErrorKind.REFUSED and local:
+            hint, fix = _refused_fix(url, name, compose or [])
         return failed(message.format(target=url.target, user=url.user, database=url.database,
                                      host=url.host, sslmode=url.sslmode, timeout=facts.timeout,
                                      reason=_server_reason(facts.error)),
@@ -208,11 +245,12 @@ def judge_reachable(facts: DatabaseFacts) -> Outcome:
 
 @check(DB002, needs=("DB001",), budget=_budget)
 async def database_reachable(ctx: Context) -> Outcome:
-    first = judge_reachable(await database_facts(ctx))
+    compose = postgres_services(ctx.project)
+    first = judge_reachable(await database_facts(ctx), url_var(ctx), compose)
     second = ctx.model.second_database_var
     if second is None:
         return first
-    said = judge_reachable(await second_database_facts(ctx, second))
+    said = judge_reachable(await second_database_facts(ctx, second), second, compose)
     # Name the variable: two connection strings, two possible culprits.
     said = replace(said, message=f"{second} ({ctx.model.second_database_var_why}): {said.message}")
     return both(first, second, said)

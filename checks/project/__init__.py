@@ -107,7 +107,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     model.database_var, model.database_var_why = database_var(
         root, config, package, drizzle, file_keys, environ, homes)
     model.second_database_var, model.second_database_var_why = second_database_var(
-        root, homes, model.database_var, model.database_var_why)
+        root, homes, model.database_var, model.database_var_why, package)
     model.database_kind, model.database_kind_why = database_kind(
         root, homes, package, drizzle, model.database_var, settings or {})
     model.schema, model.schema_why = schema_source(root, config, drizzle, package, workspace, settings or {}, homes)

@@ -89,6 +89,20 @@ def prisma_datasource(home: Path, package: Mapping[str, Any] | None,
 
 
 
+def prisma_direct_url(homes: list[Path], root: Path, package: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """(variable, why) of the Prisma datasource's `directUrl = env("X")`: the URL prisma
+    migrate uses, where the client's `url` goes through a pooler."""
+    for home in homes:
+        for path in prisma_schema_files(home, package if home == root else package_json(home)):
+            for block in d.PRISMA_DATASOURCE.finditer(read_small(path) or ""):
+                found = d.PRISMA_DIRECT_URL_ENV.search(block.group("body"))
+                if found:
+                    name = found.group("var")
+                    return name, f'{relative(root, path)}: directUrl = env("{name}") (prisma migrate)'
+    return None
+
+
+
 def drizzle_config(home: Path, root: Path | None = None) -> tuple[str, str] | None:
     """(path relative to the project `root`, text) of the drizzle-kit config in `home` (the
     project itself, or a workspace package it depends on)."""
@@ -147,6 +161,10 @@ def database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
     prisma = next((found for home in homes or [root]
                    if (found := prisma_datasource(home, package if home == root else package_json(home), root))),
                   None)
+    direct = prisma_direct_url(homes or [root], root, package) if prisma else None
+    if direct and prisma and direct[0] != prisma[0]:
+        # prisma migrate reads directUrl: the schema checks use it, DB001/DB002 check both.
+        return direct
     for found in (prisma, drizzle_url_var(drizzle)):
         if found and found[0] is not None:
             return found
@@ -294,11 +312,19 @@ def _runtime_client_var(root: Path, homes: list[Path]) -> tuple[str, str] | None
     return None
 
 
-def second_database_var(root: Path, homes: list[Path], database_var: str | None, why: str) -> tuple[str | None, str]:
+def second_database_var(root: Path, homes: list[Path], database_var: str | None, why: str,
+                        package: Mapping[str, Any] | None = None) -> tuple[str | None, str]:
     """The other variable the app reads its database from, when its runtime client reads
-    another one than drizzle.config (drizzle-kit's): both are checked (DB001/DB002); the
-    schema checks use drizzle.config's. (Prisma's `directUrl` is not read yet.)"""
+    another one than the migration tool (drizzle.config's, Prisma's `directUrl`): both are
+    checked (DB001/DB002); the schema checks use the migration tool's."""
     if database_var is None:
+        return None, ""
+    if "directUrl" in why:
+        prisma = next((found for home in homes
+                       if (found := prisma_datasource(home, package if home == root else package_json(home), root))),
+                      None)
+        if prisma and prisma[0] is not None and prisma[0] != database_var:
+            return prisma[0], f"{prisma[1]} (the app's runtime client)"
         return None, ""
     if "drizzle.config" not in why:
         return None, ""

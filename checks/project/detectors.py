@@ -50,6 +50,10 @@ PRISMA_CONFIG_MIGRATIONS_PATH = re.compile(r"""["']?\bpath["']?\s*:\s*""" + PRIS
 PRISMA_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.DOTALL)
 PRISMA_URL_ENV = re.compile(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""",
                             re.MULTILINE)
+# `directUrl = env("DIRECT_URL")` beside it: the URL prisma migrate uses while the client
+# goes through `url`, a pooler (prisma docs, "Configure Prisma Migrate with PgBouncer").
+PRISMA_DIRECT_URL_ENV = re.compile(
+    r"""^\s*directUrl\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""", re.MULTILINE)
 # Where apps create their runtime database client (drizzle docs "Get started": src/db/index.ts;
 # create-t3-app src/server/db.ts; Vercel templates lib/db.ts), and the calls that take the URL:
 # postgres(url), neon(url), drizzle(url | {connection}), new Pool({ connectionString }), createPool.
@@ -99,9 +103,10 @@ DRIZZLE_KINDS = {"postgresql": "postgresql", "pg": "postgresql", "pglite": "post
 PRISMA_KINDS = {"postgresql": "postgresql", "postgres": "postgresql", "cockroachdb": "postgresql",
                 "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "sqlserver", "mongodb": "mongodb"}
 # URL schemes that only another database's client takes: libsql's client `libsql:`/`file:`
-# (@libsql/client docs), Prisma's SQLite `file:`. A `mysql://` URL alone is not enough: in an
-# app that names no other database it is a wrong URL (DB001 fails it).
-URL_KINDS = {"file": "sqlite", "sqlite": "sqlite", "libsql": "libsql"}
+# (@libsql/client docs), Prisma's SQLite `file:`, mysql2's and Prisma's `mysql://` (mysql2
+# README "Using connection URL"). In an app that shows PostgreSQL (a driver, a provider, a
+# dialect) such a URL is a wrong one: DB001 fails it, naming both.
+URL_KINDS = {"file": "sqlite", "sqlite": "sqlite", "libsql": "libsql", "mysql": "mysql", "mysql2": "mysql"}
 # Drivers in package.json, when no config names the dialect (npm package names).
 POSTGRES_DRIVERS = ("pg", "postgres", "@neondatabase/serverless", "@vercel/postgres",
                     "@supabase/supabase-js", "pg-promise", "slonik", "@prisma/adapter-pg",

@@ -45,14 +45,17 @@ def database_kind(root: Path, homes: list[Path], package: Mapping[str, Any] | No
     found = _drizzle_kind(drizzle) or _prisma_kind(homes, root, package)
     if found:
         return found
+    deps = set().union(*(dependencies(package if home == root else package_json(home)) for home in homes))
+    drivers = [driver for driver in d.POSTGRES_DRIVERS if driver in deps]
+    if drivers:
+        # PostgreSQL evidence outweighs the URL: a mysql:// URL here is a wrong one (DB001).
+        return "postgresql", f"package.json depends on {drivers[0]}"
     url = settings.get(database_var, "").strip() if database_var else ""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme in d.URL_KINDS:
         return d.URL_KINDS[scheme], f"{database_var} is a {scheme}: URL"
-    deps = set().union(*(dependencies(package if home == root else package_json(home)) for home in homes))
-    if not deps.intersection(d.POSTGRES_DRIVERS):
-        for driver, kind in d.OTHER_DRIVERS:
-            if driver in deps:
-                return kind, f"package.json depends on {driver}"
+    for driver, kind in d.OTHER_DRIVERS:
+        if driver in deps:
+            return kind, f"package.json depends on {driver}"
     return None, "nothing names another database than PostgreSQL"
 

@@ -42,7 +42,8 @@ class ProjectModel:
     env_file_why: str = "Next.js's file for local values"
     database_var: str | None = None
     database_var_why: str = ""
-    # The runtime client's variable where it is not drizzle.config's: DB001/DB002 check both.
+    # The runtime client's variable where it is not the migration tool's (drizzle.config,
+    # Prisma directUrl): DB001/DB002 check both.
     second_database_var: str | None = None
     second_database_var_why: str = ""
     # postgresql, sqlite, libsql, mysql, … (detectors.DATABASE_NAMES); None: nothing named it

@@ -2,7 +2,9 @@
 routes: csrf, signin/nodemailer, the link from the SMTP sink, the callback, the session with
 and without the cookie, sign-out. The app is tests/node/authjs-app/server.mjs, a Node stand-in
 of @auth/core's exact routes (a real next-auth app needs `next dev` and an adapter database:
-too heavy for this suite); its header cites the source of each shape."""
+too heavy for this suite); its header cites the source of each shape. The same drive also runs
+against real @auth/core (tests/node/authjs-core-app: its own Auth() behind node:http, the
+Nodemailer provider, an in-memory adapter) where npm can install it."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from helpers import REPO, run_cli, write_project
+from helpers import REPO, node_packages, run_cli, write_project
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 
@@ -89,3 +91,27 @@ def test_an_authjs_app_whose_mail_never_reaches_the_sink_fails_at_the_link(tmp_p
     assert result["status"] == "fail"
     assert result["details"]["failed_step"] == "code"
     assert "no sign-in link for deploy-check+" in result["message"]
+
+
+# -- real @auth/core ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def auth_core() -> Path:
+    """@auth/core and nodemailer from tests/node/authjs-core-app's lockfile (skips, saying why,
+    where npm or its registry is unreachable)."""
+    return node_packages("authjs-core-app")
+
+
+def test_real_authjs_email_sign_in_is_driven_through_auth_core(tmp_path: Path, auth_core: Path) -> None:
+    """The same drive against @auth/core's own Auth() with the Nodemailer provider: its CSRF
+    double-submit cookie, its hashed verification token through the adapter, its database session."""
+    project = authjs_project(tmp_path)
+    shutil.copy(auth_core / "server.mjs", project / "server.mjs")
+    (project / "node_modules").symlink_to(auth_core / "node_modules")
+    result, printed = auth003(project)
+    assert result["status"] == "pass", result["message"]
+    assert result["details"]["source"] == "smtp"
+    assert result["details"]["app_proof"] == "GET /api/auth/session"
+    assert result["details"]["signed_out"] == "/api/auth/signout answered 200"
+    assert AUTH_SECRET not in printed and "token=" not in printed

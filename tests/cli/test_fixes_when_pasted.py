@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ FIXTURES = REPO / "tests" / "fixtures" / "apps"
 # Fixes that are other tools' commands: installing the app's packages or its package
 # manager (checks/runtime/preflight.py), the app's own package.json scripts (DB004's
 # `npm run db:push`). They need the network or Node, and are each tool's to keep working.
-EXTERNAL = ("npm ", "pnpm ", "yarn ", "bun ", "corepack ", "cd ", "install ")
+# `docker compose -f <file> up -d <service>` starts the app's own database service (DB002).
+EXTERNAL = ("npm ", "pnpm ", "yarn ", "bun ", "corepack ", "cd ", "install ", "docker compose ")
 ROUNDS = 4  # env → local-db → schema, and one more to see nothing is left
 
 
@@ -43,10 +45,50 @@ def _failing_fixes(project: Path) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()))
 def test_every_fix_command_exits_0_when_pasted(tmp_path: Path, name: str) -> None:
-    from provision.database import stop_local_db
-
     project = tmp_path / name
     shutil.copytree(FIXTURES / name, project)
+    _paste_every_fix(tmp_path, project, name)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize("url", [
+    # A local URL the user set, nothing listening: DB002 offered `provision local-db`, which
+    # refuses a DATABASE_URL already set (exit 1).
+    "postgresql://postgres:password-canary@127.0.0.1:{port}/notes",
+    # An unparsable URL the user set: DB001 offered the same refusing local-db.
+    "postgresql://postgres:p@ss-canary@127.0.0.1:{port}/notes",
+])
+def test_a_database_url_the_user_set_gets_no_fix_that_refuses(tmp_path: Path, url: str) -> None:
+    project = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "prisma-direct-url", project)
+    value = url.format(port=_closed_port())
+    (project / ".env.local").write_text(f"DATABASE_URL={value}\nDIRECT_URL={value}\n")
+    _paste_every_fix(tmp_path, project, "notes")
+
+
+def test_a_refused_database_the_app_runs_in_compose_gets_the_compose_command(tmp_path: Path) -> None:
+    project = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "prisma-direct-url", project)
+    port = _closed_port()
+    # Shaped after the docker-compose.yml of create-t3-app's start-database script and Prisma's examples.
+    (project / "docker-compose.yml").write_text(
+        f"services:\n  db:\n    image: postgres:16\n    ports:\n      - \"{port}:5432\"\n")
+    value = f"postgresql://postgres:password-canary@localhost:{port}/notes"
+    (project / ".env.local").write_text(f"DATABASE_URL={value}\nDIRECT_URL={value}\n")
+    fixes = dict(_failing_fixes(project))
+    assert fixes["DB002"] == f"docker compose -f {project / 'docker-compose.yml'} up -d db"
+    _paste_every_fix(tmp_path, project, "notes")
+
+
+def _paste_every_fix(tmp_path: Path, project: Path, name: str) -> None:
+    from provision.database import stop_local_db
+
     ran: list[str] = []
     try:
         for _round in range(ROUNDS):

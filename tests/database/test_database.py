@@ -148,7 +148,8 @@ NEON = ("postgresql://neondb_owner:npg_AbC123xYz@ep-cool-darkness-123456.us-east
     ("postgresql://user:password@host:5432/dbname", Status.FAIL, "is a placeholder"),
     ("postgresql://postgres:[YOUR-PASSWORD]@db.abcdefgh.supabase.co:5432/postgres",
      Status.FAIL, "is a placeholder"),
-    ("mysql://app:s3cret-pw@db.example.com/app", Status.FAIL, "has the scheme 'mysql'"),
+    # No PostgreSQL evidence in the app: a mysql:// URL says what the database is (issue 19 §2).
+    ("mysql://app:s3cret-pw@db.example.com/app", Status.SKIP, "deploy-check checks PostgreSQL only"),
     ("host=db.example.com dbname=app user=app", Status.FAIL, "is a libpq keyword string"),
     ("db.example.com:5432/app", Status.FAIL, "is not a URL"),
     ("postgresql://app:s3cret-pw@db.example.com", Status.FAIL, "names no database"),
@@ -170,7 +171,10 @@ def test_database_url_rule(tmp_path: Path, url: str | None, status: Status, says
     assert db001.status is status, db001.message
     assert says in db001.message
     if status is Status.FAIL:
-        assert db001.fix == "deploy-check provision local-db"
+        # local-db fills an empty or placeholder variable and refuses one the user set
+        # (issue 19 §4): only there is it the fix; a set URL must be corrected by hand.
+        settable = not url or "placeholder" in says
+        assert db001.fix == ("deploy-check provision local-db" if settable else "")
         assert "provider's console" in db001.hint
     assert "s3cret-pw" not in everything_said(report)
     assert "npg_AbC123xYz" not in everything_said(report)
@@ -256,7 +260,40 @@ def test_closed_port_is_refused_and_offers_a_local_database(tmp_path: Path) -> N
                      ErrorKind.REFUSED)
     assert db002.message == (f"127.0.0.1:{port}/app: connection refused, "
                              "nothing listens on that port")
-    assert db002.fix == "deploy-check provision local-db"
+    # local-db refuses a DATABASE_URL the user set (issue 19 §4): no fix to paste, a hint
+    # that says what to start, and local-db only once the variable is emptied.
+    assert not db002.fix
+    assert f"Start the PostgreSQL that DATABASE_URL names (127.0.0.1:{port}/app" in (db002.hint or "")
+    assert "empty DATABASE_URL and run `deploy-check provision local-db`" in (db002.hint or "")
+
+
+COMPOSE = """\
+# Shaped after create-t3-app's and Vercel templates' docker-compose.yml for local Postgres.
+services:
+  cache:
+    image: redis:7
+    ports:
+      - 6379:6379
+  postgres:
+    image: "postgres:16-alpine"
+    environment:
+      POSTGRES_PASSWORD: password
+    ports:
+      - "127.0.0.1:{port}:5432"
+"""
+
+
+def test_a_refused_database_that_the_apps_compose_file_runs_is_started_by_compose(tmp_path: Path) -> None:
+    port = free_port()
+    (tmp_path / "docker-compose.yml").write_text(COMPOSE.format(port=port))
+    db002 = _failure(tmp_path, f"postgresql://postgres:{WRONG_PASSWORD}@localhost:{port}/app",
+                     ErrorKind.REFUSED)
+    assert db002.fix == f"docker compose -f {tmp_path / 'docker-compose.yml'} up -d postgres"
+    assert "service 'postgres' (postgres:16-alpine)" in (db002.hint or "")
+    # Another port than the service publishes: compose would not serve that URL.
+    other = _failure(tmp_path, f"postgresql://postgres:{WRONG_PASSWORD}@localhost:{free_port()}/app",
+                     ErrorKind.REFUSED)
+    assert not other.fix
 
 
 # Fault injection in a child process: the resolver says the name does not exist, as it

@@ -50,8 +50,13 @@ def test_neon_drizzle_with_dotenv_and_postgres_url(tmp_path: Path) -> None:
 
 def test_prisma_datasource_names_the_variable_and_package_manager(tmp_path: Path) -> None:
     model = detect(app(tmp_path, "prisma-authjs"))
-    assert model["database_var"] == "POSTGRES_PRISMA_URL"
-    assert model["database_var_why"] == 'prisma/schema.prisma: url = env("POSTGRES_PRISMA_URL")'
+    # The datasource has a directUrl: prisma migrate's variable is the one the schema checks
+    # read, and the client's `url` is checked beside it (issue 19 §2).
+    assert model["database_var"] == "POSTGRES_URL_NON_POOLING"
+    assert model["database_var_why"] == 'prisma/schema.prisma: directUrl = env("POSTGRES_URL_NON_POOLING") (prisma migrate)'
+    assert model["second_database_var"] == "POSTGRES_PRISMA_URL"
+    assert model["second_database_var_why"] == ('prisma/schema.prisma: url = env("POSTGRES_PRISMA_URL") '
+                                                "(the app's runtime client)")
     assert model["schema"]["kind"] == "prisma" and model["schema"]["path"] == "prisma/migrations"
     assert model["auth_provider"] == "authjs"
     assert model["auth_why"] == "package.json depends on next-auth"
@@ -371,7 +376,7 @@ def test_detect_write_config_pins_the_model_and_never_overwrites(tmp_path: Path)
     done = run_cli("detect", "--project", str(project), "--write-config")
     assert done.returncode == 0, done.stderr
     text = (project / "deploy-check.toml").read_text()
-    assert 'url_var = "POSTGRES_PRISMA_URL"' in text and 'provider = "authjs"' in text
+    assert 'url_var = "POSTGRES_URL_NON_POOLING"' in text and 'provider = "authjs"' in text
     assert detect(project)["database_var_why"] == "deploy-check.toml: [database] url_var"
     again = run_cli("detect", "--project", str(project), "--write-config")
     assert again.returncode == 2 and "already exists" in again.stderr
@@ -544,7 +549,8 @@ def test_db006_warns_when_tables_were_applied_by_hand(tmp_path: Path, fresh_db: 
 
 
 def test_db006_reads_a_prisma_history_too(tmp_path: Path, fresh_db: str) -> None:
-    project = app(tmp_path, "prisma-authjs", **{".env": f"POSTGRES_PRISMA_URL={fresh_db}\n"})
+    project = app(tmp_path, "prisma-authjs", **{".env": f"POSTGRES_PRISMA_URL={fresh_db}\n"
+                                                        f"POSTGRES_URL_NON_POOLING={fresh_db}\n"})
     _, report = run_json(project, "--only", "database,DB006")
     db006 = checks(report)["DB006"]
     assert db006["status"] == "fail"

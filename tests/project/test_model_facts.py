@@ -113,6 +113,57 @@ def test_provision_says_it_provisions_postgresql_only(tmp_path: Path, command: s
     assert not (project / ".deploy-check").exists()
 
 
+@pytest.mark.parametrize(("files", "url", "clause"), [
+    ({}, "mysql://app:url-canary-1@db.example.com/app", "MySQL (DATABASE_URL is a mysql: URL)"),
+    ({}, "mysql2://app:url-canary-1@db.example.com/app", "MySQL (DATABASE_URL is a mysql2: URL)"),
+    ({}, "libsql://notes-acme.turso.io?authToken=url-canary-1", "libSQL (Turso) (DATABASE_URL is a libsql: URL)"),
+    ({}, "file:./dev.db", "SQLite (DATABASE_URL is a file: URL)"),
+])
+def test_another_databases_url_in_an_app_without_postgresql_is_unverified(
+        tmp_path: Path, files: dict[str, str], url: str, clause: str) -> None:
+    # The app's package.json without its driver: nothing in it shows PostgreSQL.
+    project = app(tmp_path, "env-example-readme", **{".env.local": f"DATABASE_URL={url}\n",
+                  "package.json": '{"dependencies": {"next": "15.1.0", "react": "19.0.0"}}\n'}, **files)
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    for check_id in ("DB001", "DB002", "DB003", "DB004", "DB005", "DB006"):
+        assert found[check_id]["status"] == "skip", found[check_id]
+    assert f"database: the app's database is {clause}; deploy-check checks PostgreSQL only" in report["unverified"]
+    assert not found["DB001"]["fix"]
+    assert "url-canary-1" not in json.dumps(report)
+
+
+@pytest.mark.parametrize(("fixture", "url", "says"), [
+    ("drizzle-direct-url", "mysql://app:url-canary-2@db.example.com/app",
+     'is a mysql: URL (MySQL), but the app uses PostgreSQL (drizzle.config.ts: dialect "postgresql")'),
+    ("prisma-direct-url", "file:./dev.db",
+     'is a file: URL (SQLite), but the app uses PostgreSQL (prisma/schema.prisma: provider = "postgresql")'),
+    ("neon-drizzle-dotenv", "mysql://app:url-canary-2@db.example.com/app",
+     "but the app uses PostgreSQL ("),
+])
+def test_another_databases_url_in_a_postgresql_app_fails_naming_both(
+        tmp_path: Path, fixture: str, url: str, says: str) -> None:
+    project = app(tmp_path, fixture)
+    names = [detect(project)["database_var"], detect(project)["second_database_var"]]
+    (project / ".env.local").write_text("".join(f"{name}={url}\n" for name in names if name))
+    _code, report = run_json(project, "--only", "DB001")
+    db001 = checks(report)["DB001"]
+    assert db001["status"] == "fail" and says in db001["message"], db001["message"]
+    assert "url-canary-2" not in json.dumps(report)
+
+
+def test_a_postgres_driver_outweighs_a_mysql_url(tmp_path: Path) -> None:
+    project = app(tmp_path, "env-example-readme", **{
+        ".env.local": "DATABASE_URL=mysql://app:pw@db.example.com/app\n",
+        "package.json": '{"dependencies": {"next": "15.1.0", "pg": "8.13.1"}}\n'})
+    model = detect(project)
+    assert (model["database_kind"], model["database_kind_why"]) == ("postgresql", "package.json depends on pg")
+    _code, report = run_json(project, "--only", "DB001")
+    assert checks(report)["DB001"]["message"] == (
+        "DATABASE_URL in .env.local is a mysql: URL (MySQL), but the app uses PostgreSQL "
+        "(package.json depends on pg)")
+
+
 def test_a_mysql_migration_in_a_postgresql_app_is_named_as_such(tmp_path: Path) -> None:
     project = app(tmp_path, "prisma-mysql-history")
     assert detect(project)["database_kind"] == "postgresql"
@@ -203,6 +254,37 @@ def test_a_dead_runtime_url_fails_even_when_the_migration_url_works(tmp_path: Pa
     found = checks(report)
     assert found["DB002"]["status"] == "pass"
     assert found["DB004"]["status"] == "fail" and "tasks" in found["DB004"]["message"]
+
+
+def test_prisma_direct_url_is_checked_beside_the_runtime_url(tmp_path: Path, fresh_db: str) -> None:
+    dead = f"postgresql://app:pw-canary-5@127.0.0.1:{_closed_port()}/notes"
+    project = app(tmp_path, "prisma-direct-url", **{".env.local": f"DIRECT_URL={fresh_db}\nDATABASE_URL={dead}\n"})
+    model = detect(project)
+    assert (model["database_var"], model["database_var_why"]) == (
+        "DIRECT_URL", 'prisma/schema.prisma: directUrl = env("DIRECT_URL") (prisma migrate)')
+    assert (model["second_database_var"], model["second_database_var_why"]) == (
+        "DATABASE_URL", 'prisma/schema.prisma: url = env("DATABASE_URL") (the app\'s runtime client)')
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    assert found["DB001"]["status"] == "pass" and "DATABASE_URL" in found["DB001"]["message"]
+    assert found["DB002"]["status"] == "fail"
+    assert found["DB002"]["message"].startswith('DATABASE_URL (prisma/schema.prisma: url = env("DATABASE_URL")')
+    assert "connection refused" in found["DB002"]["message"]
+    assert "pw-canary-5" not in json.dumps(report)
+    # Both alive: the schema checks read prisma migrate's database (DIRECT_URL).
+    (project / ".env.local").write_text(f"DIRECT_URL={fresh_db}\nDATABASE_URL={fresh_db}\n")
+    _code, report = run_json(project, "--only", "database,schema")
+    found = checks(report)
+    assert found["DB002"]["status"] == "pass"
+    assert found["DB004"]["status"] == "fail" and "Note" in found["DB004"]["message"]
+    assert found["DB006"]["status"] == "fail" and "_prisma_migrations does not exist" in found["DB006"]["message"]
+
+
+def test_an_unset_direct_url_fails_db001_beside_a_set_runtime_url(tmp_path: Path, fresh_db: str) -> None:
+    project = app(tmp_path, "prisma-direct-url", **{".env.local": f"DATABASE_URL={fresh_db}\n"})
+    _code, report = run_json(project, "--only", "DB001")
+    db001 = checks(report)["DB001"]
+    assert db001["status"] == "fail" and db001["message"].startswith("DIRECT_URL is not set")
 
 
 # -- 6. The env file the app's own tools read ---------------------------------------------

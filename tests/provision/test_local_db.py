@@ -279,3 +279,39 @@ def test_as_root_a_postgres_install_under_a_private_directory_still_starts(tmp_p
         assert stat.S_IMODE(private.stat().st_mode) == 0o700  # the user's directory is not opened up
     finally:
         server.stop()
+
+
+def test_both_database_variables_of_a_prisma_direct_url_app_point_to_the_local_database(tmp_path: Path) -> None:
+    """DB001 checks the client's `url` beside prisma migrate's `directUrl`: local-db, its fix,
+    fills both (it filled only DIRECT_URL, and DB001 went on failing on DATABASE_URL)."""
+    import shutil
+
+    project = tmp_path / "notes"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "prisma-direct-url", project)
+    (project / ".env.local").write_text("DATABASE_URL=\nDIRECT_URL=\n")
+    try:
+        done = provision_local_db(project)
+        assert done.returncode == 0, done.stderr
+        values = parse_env_text((project / ".env.local").read_text(), project).values
+        assert values["DIRECT_URL"] == values["DATABASE_URL"] == local_db(project).url("app")
+        assert "DIRECT_URL: wrote it to .env.local" in done.stdout
+        assert "DATABASE_URL: wrote it to .env.local" in done.stdout
+    finally:
+        stop_local_db(project)
+
+
+def test_a_runtime_url_the_user_set_is_kept(tmp_path: Path) -> None:
+    import shutil
+
+    project = tmp_path / "notes"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "prisma-direct-url", project)
+    pooled = "postgresql://app:pooled-canary@pooler.example.com:6543/app"
+    (project / ".env.local").write_text(f"DATABASE_URL={pooled}\nDIRECT_URL=\n")
+    try:
+        done = provision_local_db(project)
+        assert done.returncode == 0, done.stderr
+        values = parse_env_text((project / ".env.local").read_text(), project).values
+        assert values["DATABASE_URL"] == pooled
+        assert values["DIRECT_URL"] == local_db(project).url("app")
+    finally:
+        stop_local_db(project)
