@@ -42,7 +42,8 @@ needs_browser = pytest.mark.skipif(
 def run(project: Path, only: str, *, with_playwright: bool = True, env: dict[str, str] | None = None
         ) -> dict[str, dict[str, Any]]:
     path = [str(REPO)] + ([playwright_path() or ""] if with_playwright else [])
-    environ = {**(env or clean_environ()), "PYTHONPATH": os.pathsep.join(path)}
+    # The tag tells this run's browsers from those of tests running beside it.
+    environ = {**(env or clean_environ()), "PYTHONPATH": os.pathsep.join(path), "DEPLOY_CHECK_TEST_TAG": str(project)}
     done = subprocess.run([sys.executable, "-m", "checks", "check", "--project", str(project), "--only", only,
                            "-f", "json"], env=environ, capture_output=True, text=True, timeout=240, check=False)
     assert done.stdout.startswith("{"), done.stderr
@@ -59,12 +60,14 @@ def pages_project(root: Path, *paths: str) -> Path:
                                                      "[browser]\npage_timeout = 10\n"})
 
 
-def no_browser_left() -> list[int]:
+def no_browser_left(project: Path) -> list[int]:
+    """This project's browsers still running (other tests' runs carry another tag)."""
     left = []
     for process in psutil.process_iter(["name", "environ"]):
         try:
             environ = process.info["environ"] or {}
-            if "DEPLOY_CHECK_RUN" in environ and "chrom" in (process.info["name"] or "").lower():
+            mine = environ.get("DEPLOY_CHECK_TEST_TAG") == str(project)
+            if mine and "DEPLOY_CHECK_RUN" in environ and "chrom" in (process.info["name"] or "").lower():
                 left.append(process.pid)
         except psutil.Error:
             continue
@@ -73,13 +76,14 @@ def no_browser_left() -> list[int]:
 
 @needs_browser
 def test_a_clean_page_passes_and_third_party_requests_are_listed_not_failed(tmp_path: Path) -> None:
-    checks = run(pages_project(tmp_path, "/"), "DEV001,DEV006")
+    project = pages_project(tmp_path, "/")
+    checks = run(project, "DEV001,DEV006")
     dev006 = checks["DEV006"]
     assert dev006["status"] == "pass", dev006["message"]
     page = dev006["details"]["pages"][0]
     assert page["problems"] == [] and page["status"] == 200
     assert any("https://cdn.example.test/logo.png" in t for t in page["third_party"]), page
-    assert no_browser_left() == []
+    assert no_browser_left(project) == []
 
 
 @needs_browser
@@ -98,7 +102,7 @@ def test_a_broken_page_fails_dev006_naming_what_broke_with_a_screenshot(tmp_path
     broken = next(p for p in dev006["details"]["pages"] if p["path"] == path)
     assert broken["screenshot"] == f".deploy-check/screens/{path.strip('/')}.png"
     assert (project / broken["screenshot"]).read_bytes().startswith(b"\x89PNG")
-    assert no_browser_left() == []
+    assert no_browser_left(project) == []
 
 
 def test_without_the_browser_extra_dev006_is_unverified_with_the_install_command(tmp_path: Path) -> None:
@@ -138,7 +142,7 @@ def test_the_demo_app_renders_in_the_browser_with_the_session(tmp_path: Path, fr
     for check_id in ("AUTH003", "DEV004", "DEV005", "DEV006"):
         assert checks[check_id]["status"] == "pass", checks[check_id]["message"]
     assert [p["path"] for p in checks["DEV006"]["details"]["pages"]] == ["/"]
-    assert no_browser_left() == []
+    assert no_browser_left(project) == []
 
 
 @needs_browser
