@@ -3,7 +3,6 @@ a masker, shared facts and lazily created clients. Checks never build their own.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import os
@@ -25,6 +24,8 @@ from checks.support.files import STATE_LIMIT, UnreadableFile, read_text
 from checks.support.secrets import Masker, secret_values, secrets_in_text
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
     from checks.project.model import ProjectModel
@@ -269,6 +270,8 @@ class Context:
     # -- shared facts and clients -------------------------------------------
     async def fact(self, name: str, collect: Callable[[], Awaitable[T]]) -> T:
         """Collect a fact once per run, however many checks judge it."""
+        import asyncio  # start-up: a run of plain checks (env-only) has no event loop at all
+
         future = self._facts.get(name)
         if future is None:
             future = asyncio.ensure_future(collect())
@@ -289,6 +292,11 @@ class Context:
                 trust_env=False,
             )
         return self._http
+
+    @property
+    def closed(self) -> bool:
+        """Nothing to close: no cleanup, fact or client was taken up."""
+        return not self._cleanups and not self._facts and self._http is None
 
     def add_cleanup(self, cleanup: Callable[[], Awaitable[None]]) -> None:
         self._cleanups.append(cleanup)

@@ -12,12 +12,13 @@ from checks.core.context import Context
 from checks.project.reading import read_small
 from checks.support.errors import RefusedInput
 from checks.support.files import SCHEMA_LIMIT, at_most, confined, read_text, undecodable
+from checks.support.lazyre import lazy
 
 DEFAULT_SCHEMA = "schema.sql"
 # dbmate files hold both directions; only the "up" part describes the schema.
 # https://github.com/amacneil/dbmate#creating-migrations
-_DBMATE_UP = re.compile(r"^--\s*migrate:up\b.*?$", re.MULTILINE)
-_DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b", re.MULTILINE)
+_DBMATE_UP = lazy(r"^--\s*migrate:up\b.*?$", re.MULTILINE)
+_DBMATE_DOWN = lazy(r"^--\s*migrate:down\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)

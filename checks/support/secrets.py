@@ -14,7 +14,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-SECRET_NAME = re.compile(
+from checks.support.lazyre import lazy
+
+SECRET_NAME = lazy(
     r"SECRET|TOKEN|PASSWORD|PASS|PRIVATE|KEY|SALT|CREDENTIAL|JWT|SESSION|SIGNING|AUTH"
     r"|(?:^|_)SK(?:_|$)", re.IGNORECASE)
 # Known token shapes, after gitleaks' rules (gitleaks/gitleaks config/gitleaks.toml:
@@ -37,25 +39,29 @@ TOKEN_SHAPES = (
     r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|$)",
 )
-TOKEN_SHAPE = re.compile("|".join(f"(?:{shape})" for shape in TOKEN_SHAPES))
+TOKEN_SHAPE = lazy("|".join(f"(?:{shape})" for shape in TOKEN_SHAPES))
+# What each of TOKEN_SHAPES cannot match without (the pattern is case-sensitive): a text
+# holding none of these is masked without compiling it.
+TOKEN_NEEDS = ("sk_", "rk_", "sk-", "whsec_", "sb_secret_", "sntr", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
+               "github_pat_", "xox", "AKIA", "ASIA", "glpat-", "npm_", "eyJ", "-----BEGIN")
 # A SQL statement's `PASSWORD '…'` (CREATE/ALTER ROLE), echoed in an error.
-SQL_PASSWORD = re.compile(r"(?P<head>\bPASSWORD\s+)(?P<password>'(?:[^']|'')*')", re.IGNORECASE)
+SQL_PASSWORD = lazy(r"(?P<head>\bPASSWORD\s+)(?P<password>'(?:[^']|'')*')", re.IGNORECASE)
 # A URL's query may carry one too: ?password=…, ?sslpassword=…, ?client_secret=…, and the
 # `?password:…` typo.
-QUERY_SECRET = re.compile(
+QUERY_SECRET = lazy(
     r"(?P<head>[?&;](?:ssl)?password[=:]|[?&](?:client_secret|secret|token|access_token|api_key|apikey"
     r"|key|sig|signature)=)(?P<password>[^\s&#'\"]+)", re.IGNORECASE)
 # Short values are masked only as whole tokens: "short" must not become "****er" in prose.
 WHOLE_TOKEN_BELOW = 12
-BIDI_AND_C1 = re.compile("[\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+BIDI_AND_C1 = lazy("[\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # scheme://user:password@host — masks a URL password even when we never saw the value,
 # also when it holds an unencoded '/' (postgresql://u:pa/ss@host/db): the password runs to
 # the last '@' before the path.
-URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@[^\s@/]+)")
+URL_PASSWORD = lazy(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@[^\s@/]+)")
 # A token used as a URL's user name: https://ghp_…@github.com/…
-URL_USER_TOKEN = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<password>[^\s:/@]{20,})(?=@)")
+URL_USER_TOKEN = lazy(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<password>[^\s:/@]{20,})(?=@)")
 # libpq echoes connection options as password=... or password='...'
-KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<password>'[^']*'|\S+)", re.IGNORECASE)
+KEYWORD_PASSWORD = lazy(r"(?P<head>\bpassword\s*=\s*)(?P<password>'[^']*'|\S+)", re.IGNORECASE)
 MASK = "****"
 # Shorter values would mask ordinary words everywhere and protect nothing.
 MIN_SECRET_LENGTH = 4
@@ -69,7 +75,11 @@ def is_secret_name(key: str) -> bool:
 
 
 def has_token_shape(value: str) -> bool:
-    return bool(TOKEN_SHAPE.search(value))
+    return _may_hold_token(value) and bool(TOKEN_SHAPE.search(value))
+
+
+def _may_hold_token(text: str) -> bool:
+    return any(needed in text for needed in TOKEN_NEEDS)
 
 
 def high_entropy(value: str, *, minimum: int = 24) -> bool:
@@ -186,7 +196,8 @@ def _with_lines(secrets: Iterable[str]) -> set[str]:
 class Masker:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._variants: tuple[str, ...] = ()  # every form of every secret, longest first
+        self._compiled: re.Pattern[str] | None = None
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
@@ -202,20 +213,34 @@ class Masker:
             variants.add(quote(secret, safe=""))
             if len(secret) >= 8:
                 variants |= _base64_cores(secret)
-        ordered = sorted(variants, key=len, reverse=True)
-        self._pattern = re.compile("|".join(
-            re.escape(v) if len(v) >= WHOLE_TOKEN_BELOW else rf"(?<![A-Za-z0-9_]){re.escape(v)}(?![A-Za-z0-9_])"
-            for v in ordered))
+        self._variants = tuple(sorted(variants, key=len, reverse=True))
+        self._compiled = None
+
+    def _pattern(self) -> re.Pattern[str]:
+        """The alternation of every variant, compiled on the first text that holds one:
+        compiling it costs more than an env-only run's checks (40 secrets: ~20 ms), and most
+        texts hold none (`_holds` says so with plain substring tests)."""
+        if self._compiled is None:
+            self._compiled = re.compile("|".join(
+                re.escape(v) if len(v) >= WHOLE_TOKEN_BELOW else rf"(?<![A-Za-z0-9_]){re.escape(v)}(?![A-Za-z0-9_])"
+                for v in self._variants))
+        return self._compiled
+
+    def _holds(self, text: str) -> bool:
+        """Whether any variant occurs in `text`: what the pattern needs before it can match."""
+        return any(variant in text for variant in self._variants)
 
     def __call__(self, text: str) -> str:
         if not text:
             return text
-        if self._pattern is not None:
-            text = self._pattern.sub(MASK, text)
+        if self._variants:
+            if self._holds(text):
+                text = self._pattern().sub(MASK, text)
             if text.endswith(CUT_MARK):
                 # A line cut before this secret was known may end in its first half.
                 text = self.unfinished(text[: -len(CUT_MARK)]) + CUT_MARK
-        text = TOKEN_SHAPE.sub(MASK, text)
+        if _may_hold_token(text):
+            text = TOKEN_SHAPE.sub(MASK, text)
         for pattern in (URL_PASSWORD, URL_USER_TOKEN, KEYWORD_PASSWORD, SQL_PASSWORD, QUERY_SECRET):
             text = pattern.sub(lambda m: m.group("head") + MASK, text)
         return text
@@ -223,10 +248,12 @@ class Masker:
     def across(self, before: str, after: str) -> tuple[str, str]:
         """Two consecutive lines with a secret a wrapping logger split between them:
         each part is masked in its own line."""
-        if self._pattern is None or not before or not after:
+        if not self._variants or not before or not after:
             return before, after
         joined = before + after
-        for match in self._pattern.finditer(joined):
+        if not self._holds(joined):
+            return before, after
+        for match in self._pattern().finditer(joined):
             if match.start() < len(before) < match.end():
                 return before[: match.start()] + MASK, MASK + joined[match.end():]
         return before, after
