@@ -219,7 +219,7 @@ def _progress() -> contextlib.AbstractContextManager[Progress]:
 
         return contextlib.nullcontext(SilentProgress())
     # start-up: --help and --version load no more than the CLI
-    from checks.report.console import ConsoleProgress
+    from checks.report.live import ConsoleProgress
 
     return ConsoleProgress(sys.stderr, enabled=True)
 

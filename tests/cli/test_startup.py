@@ -22,13 +22,14 @@ READY = {
 NOT_LOADED = ("typer", "click", "rich", "asyncio", "ssl", "logging", "psycopg", "httpx", "pglast")
 
 
-def test_an_env_only_run_loads_no_typer_click_rich_or_asyncio(tmp_path: Path) -> None:
+@pytest.mark.parametrize("format", ["json", "console"])
+def test_an_env_only_run_loads_no_typer_click_rich_or_asyncio(tmp_path: Path, format: str) -> None:
     project = write_project(tmp_path, READY)
     program = (
         "import sys, contextlib, io\n"
         "from checks.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
-        f"    main(['check', '--only', 'env', '-f', 'json', '--project', {str(project)!r}])\n"
+        f"    main(['check', '--only', 'env', '-f', {format!r}, '--project', {str(project)!r}])\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {NOT_LOADED!r}))\n"
     )
     done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
