@@ -91,6 +91,11 @@ def npm_packages(name: str, packages: Sequence[str], *, lockfile_dir: Path | Non
         argv = ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *packages]
     try:
         done = subprocess.run(argv, cwd=target, capture_output=True, text=True, timeout=300, check=False)
+        if done.returncode != 0 and lockfile_dir is not None:
+            # npm 11 calls a lockfile without other platforms' optional packages (dbmate's)
+            # out of sync; `npm install` still takes every locked version from it.
+            done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target,
+                                  capture_output=True, text=True, timeout=300, check=False)
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0:

@@ -93,6 +93,7 @@ class Context:
         self._facts: dict[str, asyncio.Future[Any]] = {}
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self._http: httpx.AsyncClient | None = None
+        self._once: dict[str, Any] = {}
 
     def wants(self, check_id: str) -> bool:
         """Whether this run judges `check_id`."""
@@ -268,6 +269,14 @@ class Context:
         return None if text is None else find_expired_deferral(text, self.today)
 
     # -- shared facts and clients -------------------------------------------
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per run (a plain fact several checks read: the schema's files and
+        their digests); an exception is not kept, the next caller computes again."""
+        if name not in self._once:
+            self._once[name] = compute()
+        result: T = self._once[name]
+        return result
+
     async def fact(self, name: str, collect: Callable[[], Awaitable[T]]) -> T:
         """Collect a fact once per run, however many checks judge it."""
         import asyncio  # start-up: a run of plain checks (env-only) has no event loop at all
