@@ -277,6 +277,10 @@ class Context:
         result: T = self._once[name]
         return result
 
+    def recall(self, name: str) -> tuple[bool, Any]:
+        """(whether `once(name, …)` ran in this run, what it gave)."""
+        return name in self._once, self._once.get(name)
+
     async def fact(self, name: str, collect: Callable[[], Awaitable[T]]) -> T:
         """Collect a fact once per run, however many checks judge it."""
         import asyncio  # start-up: a run of plain checks (env-only) has no event loop at all

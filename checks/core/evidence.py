@@ -33,6 +33,20 @@ def run_git(project: Path, *args: str) -> subprocess.CompletedProcess[str] | Non
         return None
 
 
+def git_toplevel(ctx: Context) -> subprocess.CompletedProcess[str] | None:
+    """`git rev-parse --show-toplevel` in the project, asked once per run (ENV006)."""
+    return ctx.once("git:toplevel", lambda: run_git(ctx.project, "rev-parse", "--show-toplevel"))
+
+
+def run_commit(ctx: Context) -> str | None:
+    """The project's commit for the report; git is not asked again where this run already
+    learned that the project is in no work tree (or that git is missing)."""
+    asked, top = ctx.recall("git:toplevel")
+    if asked and (top is None or top.returncode != 0):
+        return None
+    return git_commit(ctx.project)
+
+
 def git_commit(project: Path) -> str | None:
     done = run_git(project, "rev-parse", "--verify", "--quiet", "HEAD")
     if done is None or done.returncode != 0:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from checks import __version__
 from checks.core.context import Context
-from checks.core.evidence import git_commit, input_digests
+from checks.core.evidence import input_digests, run_commit
 from checks.core.model import (
     USABLE,
     CheckResult,
@@ -338,7 +338,7 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         duration_ms=round(elapsed * 1000),
         fail_level=fail_level,
         checks=results,
-        git_commit=git_commit(ctx.project),
+        git_commit=run_commit(ctx),
         inputs=input_digests(ctx),
         notes=[ctx.mask(note) for note in notes],
         unverified=unverified_clauses(ctx, results),

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.core.context import Context, _load
-from checks.core.evidence import run_git
+from checks.core.evidence import git_toplevel, run_git
 from checks.core.model import Outcome, Spec, failed, listed, passed, plural, skipped, warned
 from checks.core.registry import check
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
@@ -296,7 +296,7 @@ def _secret_keys(ctx: Context, path: Path) -> list[str]:
 # blocking: git runs in a thread when other checks share the event loop.
 @check(ENV006, blocking=True)
 def ignored_by_git(ctx: Context) -> Outcome:
-    top = run_git(ctx.project, "rev-parse", "--show-toplevel")
+    top = git_toplevel(ctx)
     if top is None:
         return skipped("git is not available to ask")
     if top.returncode != 0:

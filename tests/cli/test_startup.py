@@ -79,3 +79,25 @@ def test_help_and_usage_errors_still_come_from_typer(tmp_path: Path) -> None:
     assert shown.returncode == 0 and "--only" in shown.stdout and "--allow-remote-login" in shown.stdout
     wrong = run_cli("check", "--onyl", "env", "--project", str(tmp_path))
     assert wrong.returncode == 2 and "--onyl" in wrong.stderr
+
+
+def test_an_env_only_run_outside_git_asks_git_once(tmp_path: Path) -> None:
+    """ENV006 learns that the project is in no work tree; the report's commit does not ask again."""
+    project = write_project(tmp_path, READY)
+    program = (
+        "import sys, contextlib, io, json\n"
+        "calls = []\n"
+        "sys.addaudithook(lambda event, args: calls.append(list(args[1])) if event == 'subprocess.Popen' else None)\n"
+        "from checks.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):\n"
+        f"    main(['check', '--only', 'env', '-f', 'json', '--project', {str(project)!r}])\n"
+        "report = json.loads(out.getvalue())\n"
+        "print(json.dumps([report['git_commit'], [c for c in calls if c[0] == 'git'],\n"
+        "                  next(c['status'] for c in report['checks'] if c['id'] == 'ENV006')]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=60, check=False, cwd=os.fspath(tmp_path))
+    commit, git_calls, env006 = json.loads(done.stdout)
+    assert commit is None and env006 == "skip"
+    assert [call[3:] for call in git_calls] == [["rev-parse", "--show-toplevel"]], git_calls
