@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from figures import Figure  # noqa: E402
+
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 
 # A notes app on Better Auth's email-OTP paths (the demo's), its code printed as the demo's dev
@@ -188,6 +192,12 @@ def verdicts() -> list[Verdict]:
         Verdict("DEV006 browser launch", statistics.median(launch), 2, "s"),
         Verdict(f"DEV006 per page (median of {pages_seen} pages x {RUNS} runs)", statistics.median(per_page), 1, "s"),
     ]
+
+
+def figures() -> list[Figure]:
+    """For `make bench` (bench/figures.py's shape)."""
+    return [Figure(v.name, v.figure, v.unit, target_text=f"<= {v.target:g} {v.unit}", met=v.met, note=v.note)
+            for v in verdicts()]
 
 
 def _details(checks: dict[str, dict[str, Any]], check_id: str) -> dict[str, Any]:

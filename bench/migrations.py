@@ -1,4 +1,9 @@
-"""A migrations folder far beyond any real app's (issue 20 §5: 100,000 files took 57 s /
+"""Issue 21 (`figures()`, in `make bench`): DB006 and a no-op `provision schema` over 5,000
+drizzle migrations, each within 1.2x an env-only run, and the cost per migration next to
+drizzle-orm's own migrator doing nothing on the same history (the anchor; left out where
+node or the npm registry is missing). Interleaved medians.
+
+`main()`: a migrations folder far beyond any real app's (issue 20 §5: 100,000 files took 57 s /
 312 MB to check and 72 s / 376 MB to provision). deploy-check reads at most
 MAX_MIGRATION_FILES (checks/support/files.py) and refuses a larger folder at once, naming
 it, exit 2. This times whole processes (`check --only schema`, `provision schema
@@ -15,6 +20,7 @@ files are still read (12-19 s, 75 MiB; the database here is unreachable on purpo
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -22,6 +28,9 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from figures import Figure, interleaved_medians, npm_packages  # noqa: E402
 
 
 def make_project(root: Path, files: int) -> Path:
@@ -66,3 +75,94 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- issue 21: the cost per migration ------------------------------------------------
+MIGRATIONS = int(os.environ.get("BENCH_MIGRATIONS", "5000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+# drizzle-orm's migrator (node-postgres), as an app's migrate script runs it; the cache
+# holds tests/node/migrators' lockfile (drizzle-orm 0.45.4, pg 8.23.1).
+DRIZZLE_NOOP = """
+import pg from "pg";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+await client.connect();
+try { await migrate(drizzle(client), { migrationsFolder: process.argv[2] }); } finally { await client.end(); }
+"""
+
+
+def drizzle_history(project: Path, count: int) -> None:
+    """A drizzle-kit shaped history: `count` migrations, one table each, and its journal."""
+    folder = project / "drizzle"
+    (folder / "meta").mkdir(parents=True, exist_ok=True)
+    entries = []
+    for n in range(count):
+        tag = f"{n:04d}_t{n}"
+        (folder / f"{tag}.sql").write_text(
+            f'CREATE TABLE "m{n}" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"body" text NOT NULL\n);\n'
+            f'--> statement-breakpoint\nCREATE INDEX "m{n}_body_idx" ON "m{n}" USING btree ("body");\n')
+        entries.append({"idx": n, "version": "7", "when": 1700000000000 + n * 1000, "tag": tag, "breakpoints": True})
+    (folder / "meta" / "_journal.json").write_text(json.dumps({"version": "7", "dialect": "postgresql",
+                                                               "entries": entries}))
+    (project / "drizzle.config.ts").write_text(
+        'import { defineConfig } from "drizzle-kit";\nexport default defineConfig({ dialect: "postgresql", '
+        'schema: "./src/db/schema.ts", out: "./drizzle", dbCredentials: { url: process.env.DATABASE_URL! } });\n')
+    (project / "package.json").write_text('{"name": "bench", "dependencies": {"drizzle-orm": "0.45.4"}}\n')
+
+
+def figures() -> list[Figure]:
+    sys.path.insert(0, str(HERE.parent))
+    from checks.support.pgembed import EmbeddedPostgres
+
+    repo = Path(os.environ.get("BENCH_REPO") or HERE.parent)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "PG"))},
+           "PYTHONPATH": str(repo)}
+    cli = [sys.executable, "-m", "checks"]
+    node_dir = npm_packages("migrators", [], lockfile_dir=HERE.parent / "tests" / "node" / "migrators")
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        server = EmbeddedPostgres(root / "pg", password="bench-password", durable=False, timeout=120,
+                                  settings={"max_locks_per_transaction": "1024"})
+        server.start()
+        try:
+            commands: dict[str, list[str]] = {}
+            for count in (1, MIGRATIONS):
+                project = root / f"app{count}"
+                drizzle_history(project, count)
+                database = f"history_{count}"
+                server.create_database(database)
+                (project / ".env.local").write_text(f"DATABASE_URL={server.url(database)}\n")
+                (project / ".env.local.example").write_text("DATABASE_URL=\n")
+                subprocess.run([*cli, "provision", "schema", "--project", str(project)], env=env, cwd=repo,
+                               capture_output=True, timeout=900, check=True)
+                commands[f"db006 {count}"] = [*cli, "check", "--only", "DB006", "-f", "json", "--project",
+                                              str(project)]
+                commands[f"noop {count}"] = [*cli, "provision", "schema", "--project", str(project)]
+                if node_dir is not None:
+                    script = node_dir / "drizzle-noop.mjs"
+                    script.write_text(DRIZZLE_NOOP)
+                    commands[f"drizzle {count}"] = ["env", f"DATABASE_URL={server.url(database)}", "node",
+                                                    str(script), str(project / "drizzle")]
+            commands["env"] = [*cli, "check", "--only", "env", "-f", "json", "--project", str(root / "app1")]
+            took = interleaved_medians(commands, RUNS, env=env, cwd=str(repo))
+        finally:
+            server.stop()
+    env_only, per = took["env"], MIGRATIONS - 1
+    found = []
+    for label, key in (("DB006", "db006"), ("provision schema no-op", "noop")):
+        whole = took[f"{key} {MIGRATIONS}"]
+        found.append(Figure(f"{label}, {MIGRATIONS:,} drizzle migrations", whole * 1000, "ms", "env-only run",
+                            env_only * 1000, "≤ 1.2x anchor", whole <= 1.2 * env_only,
+                            note=f"{whole / env_only:.2f}x"))
+    drizzle_each = ((took[f"drizzle {MIGRATIONS}"] - took["drizzle 1"]) / per * 1e6
+                    if node_dir is not None else None)
+    for label, key in (("DB006", "db006"), ("provision schema no-op", "noop")):
+        each = (took[f"{key} {MIGRATIONS}"] - took[f"{key} 1"]) / per * 1e6
+        found.append(Figure(f"{label}: cost per migration", each, "µs", "drizzle-orm migrator no-op",
+                            drizzle_each, "≤ anchor", None if drizzle_each is None else each <= max(drizzle_each, 0),
+                            note="" if drizzle_each is not None else "node/npm or the npm registry unavailable"))
+    if node_dir is not None:
+        found.append(Figure(f"drizzle-orm migrator no-op, {MIGRATIONS:,} migrations",
+                            took[f"drizzle {MIGRATIONS}"] * 1000, "ms"))
+    return found

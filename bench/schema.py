@@ -29,6 +29,9 @@ sys.path.insert(0, str(HERE.parent))
 from checks.support.pgbinaries import _binaries, _target_version  # noqa: E402
 from checks.support.pgembed import EmbeddedPostgres  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from figures import Figure  # noqa: E402
+
 # As for DB005's own scratch server: a 5,000-table transaction needs more lock slots than
 # PostgreSQL's default of 64 per connection.
 SETTINGS = {"max_locks_per_transaction": "1024"}
@@ -189,3 +192,66 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- issue 21 (`make bench`): apply next to `psql -1 -f`, and the apply's peak memory -----
+APPLY_SIZES = [int(s) for s in os.environ.get("BENCH_APPLY_SIZES", "100,1000,5000").split(",")]
+PEAK = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], capture_output=True); "
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+
+
+def _peak_mib(argv: list[str], env: dict[str, str]) -> float:
+    """The peak resident memory of one run of `argv` (its own process, MiB)."""
+    out = subprocess.run([sys.executable, "-c", PEAK, *argv], env=env, capture_output=True, text=True,
+                         timeout=1800, check=True, cwd=env.get("PYTHONPATH", str(HERE.parent))).stdout.split()
+    if out[0] != "0":
+        raise SystemExit(f"{' '.join(argv[:6])} exited {out[0]}")
+    return float(out[1])
+
+
+def figures() -> list[Figure]:
+    repo = Path(os.environ.get("BENCH_REPO") or HERE.parent).resolve()
+    runs = int(os.environ.get("BENCH_SCHEMA_RUNS", "3"))
+    psql = psql_binary()
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "PG"))}
+    env = {**base_env, "PYTHONPATH": str(repo)}
+    cli = [sys.executable, "-m", "checks"]
+    found: list[Figure] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        server = EmbeddedPostgres(Path(tmp) / "pg", password="bench-password", durable=False,
+                                  timeout=120, settings=SETTINGS)
+        server.start()
+        try:
+            for count in APPLY_SIZES:
+                project = Path(tmp) / f"app{count}"
+                project.mkdir()
+                (project / "schema.sql").write_text(generated_schema(count))
+                took: dict[str, list[float]] = {"psql": [], "apply": []}
+                for round_ in range(runs):  # in turns: each on its own fresh database
+                    floor_db, app_db = f"floor_{count}_{round_}", f"app_{count}_{round_}"
+                    server.create_database(floor_db)
+                    server.create_database(app_db)
+                    (project / ".env.local").write_text(f"DATABASE_URL={server.url(app_db)}\n")
+                    shutil.rmtree(project / ".deploy-check", ignore_errors=True)  # a first apply: no cache
+                    took["psql"].append(timed([psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f",
+                                               str(project / "schema.sql"), server.url(floor_db)], base_env)[0])
+                    took["apply"].append(timed([*cli, "provision", "schema", "--project", str(project)], env)[0])
+                    server.drop_database(floor_db)
+                    server.drop_database(app_db)
+                floor, apply_s = statistics.median(took["psql"]), statistics.median(took["apply"])
+                found.append(Figure(f"provision schema, {count:,} tables", apply_s * 1000, "ms", "psql -1 -f",
+                                    floor * 1000, "≤ anchor", apply_s <= floor, note=f"{apply_s / floor:.2f}x"))
+            count = max(APPLY_SIZES)
+            project = Path(tmp) / f"app{count}"
+            server.create_database("peak_floor")
+            server.create_database("peak_app")
+            (project / ".env.local").write_text(f"DATABASE_URL={server.url('peak_app')}\n")
+            shutil.rmtree(project / ".deploy-check", ignore_errors=True)
+            floor_peak = _peak_mib([psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f",
+                                    str(project / "schema.sql"), server.url("peak_floor")], base_env)
+            peak = _peak_mib([*cli, "provision", "schema", "--project", str(project)], env)
+            found.append(Figure(f"provision schema peak memory, {count:,} tables", peak, "MiB", "psql -1 -f",
+                                floor_peak, note="reported, no target"))
+        finally:
+            server.stop()
+    return found

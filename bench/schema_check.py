@@ -26,6 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from bench.figures import Figure  # noqa: E402
 from bench.schema import generated_schema  # noqa: E402
 from checks.support.pgbinaries import _binaries, _target_version  # noqa: E402
 from checks.support.pgembed import EmbeddedPostgres  # noqa: E402
@@ -89,6 +90,24 @@ def first_check_figure(server: EmbeddedPostgres, work: Path, tables: int, runs: 
     return {"name": f"first schema check, {tables} tables", "figure_s": figure, "anchor_s": anchor,
             "anchor": "psql -1 -f applying the same schema", "ratio": ratio,
             "target": f"<= {TARGET_RATIO} x anchor", "met": ratio <= TARGET_RATIO, "method": method}
+
+
+def figures() -> list[Figure]:
+    """For `make bench` (bench/figures.py's shape): 1,000 and 5,000 tables."""
+    found = []
+    with tempfile.TemporaryDirectory() as tmp:
+        server = EmbeddedPostgres(Path(tmp) / "pg", password="bench-password", durable=False,
+                                  timeout=120, settings=SETTINGS)
+        server.start()
+        try:
+            for tables in (1000, 5000):
+                result = first_check_figure(server, Path(tmp), tables, int(os.environ.get("BENCH_RUNS", "3")))
+                found.append(Figure(result["name"], result["figure_s"], "s", anchor=result["anchor"],
+                                    anchor_value=result["anchor_s"], target_text=result["target"],
+                                    met=result["met"], note=f"{result['ratio']:.2f}x; DB005 via {result['method']}"))
+        finally:
+            server.stop()
+    return found
 
 
 def main() -> int:

@@ -109,7 +109,12 @@ def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied",
 
 
 def _history(ctx: Context) -> tuple[Any, list[Any]]:
-    """The project's migrator and its migrations; (None, []) for schema.sql or a plain folder."""
+    """The project's migrator and its migrations; (None, []) for schema.sql or a plain folder.
+    Listed (and each file hashed) once per run."""
+    return ctx.once("provision:history", lambda: _read_history(ctx))
+
+
+def _read_history(ctx: Context) -> tuple[Any, list[Any]]:
 
     source = ctx.model.schema
     migrator = migrator_for(ctx)
@@ -138,8 +143,8 @@ async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any
     except (InvalidDatabaseUrl, psycopg.Error, OSError, TimeoutError) as exc:
         raise ProvisionFailed(f"cannot connect to the database: {ctx.mask(str(exc)) or 'timed out'}") from None
     result = Provisioned("schema", changed=False)
-    source_names = ", ".join(p.relative_to(ctx.project).as_posix() if p.is_relative_to(ctx.project)
-                             else str(p) for p in paths)
+    prefix = ctx.project.as_posix().rstrip("/") + "/"  # relative_to is ~10 µs a path, 50 ms at 5,000
+    source_names = ", ".join(p.as_posix().removeprefix(prefix) for p in paths)
     try:
         result = await asyncio.wait_for(
             _apply(connection, ctx, parsed, options, source_names, migrator, migrations), APPLY_TIMEOUT)

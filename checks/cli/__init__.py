@@ -1,7 +1,8 @@
 """The command line: parse flags, build the context, call the core, render, exit.
 
-app.py holds the Typer app and what every command shares; check.py, info.py and
-provisioning.py register their commands on it; `main` is the entry point."""
+app.py holds the Typer app; check.py, info.py and provisioning.py register their commands
+on it; shared.py holds what they share without typer. `main` is the entry point: the usual
+`check` invocations (checking.py parses them) run without loading typer or click."""
 
 from __future__ import annotations
 
@@ -10,18 +11,9 @@ import os
 import sys
 from typing import NoReturn
 
-import click
-import typer
-
 from checks import __version__
-from checks.cli import check, info, provisioning  # noqa: F401  (each registers its commands on app)
-from checks.cli.app import (
-    EXIT_INTERRUPTED,
-    EXIT_NOT_READY,
-    EXIT_USAGE,
-    app,
-)
-from checks.cli.info import COMPLETE_VARIABLE
+from checks.cli.checking import parse_check_args, run_check
+from checks.cli.shared import COMPLETE_VARIABLE, EXIT_INTERRUPTED, EXIT_NOT_READY, EXIT_USAGE
 from checks.support.errors import DeployCheckError, Terminated
 
 
@@ -55,16 +47,9 @@ def main(argv: list[str] | None = None) -> None:
         completion_init()  # Typer's completion classes answer in the format its scripts read
     if not completing and (not args or (args[0] not in commands and args[0] not in ("--help", "-h", "--version", "-V"))):
         args.insert(0, "check")  # `deploy-check` alone is `deploy-check check`
-    command = typer.main.get_command(app)
+    options = None if completing else parse_check_args(args)
     try:
-        code = command.main(args, prog_name="deploy-check", standalone_mode=False,
-                            complete_var=COMPLETE_VARIABLE)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as exc:  # a usage error: bad flag, missing argument
-        _fail(exc.format_message().replace("\n", " "), EXIT_USAGE)
-    except click.Abort:
-        _fail("interrupted", EXIT_INTERRUPTED)
+        code = run_check(options) if options is not None else _typer_main(args)
     except DeployCheckError as exc:
         _fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
@@ -85,3 +70,26 @@ def main(argv: list[str] | None = None) -> None:
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a silent Exit(130)
         _fail("interrupted", EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _typer_main(args: list[str]) -> int | None:
+    """Every invocation the fast path leaves to typer: the other commands, --help, and
+    whatever typer must explain (a bad flag, a missing value)."""
+    import click  # start-up: the usual `check` runs without typer and click (checking.py)
+    import typer  # start-up: the usual `check` runs without typer and click
+
+    # start-up: the commands register on the Typer app; importing them loads typer
+    from checks.cli import check, info, provisioning  # noqa: F401
+    from checks.cli.app import app  # start-up: the usual `check` runs without typer and click
+
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args, prog_name="deploy-check", standalone_mode=False,
+                            complete_var=COMPLETE_VARIABLE)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as exc:  # a usage error: bad flag, missing argument
+        _fail(exc.format_message().replace("\n", " "), EXIT_USAGE)
+    except click.Abort:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    return code if isinstance(code, int) else None

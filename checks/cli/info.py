@@ -9,13 +9,8 @@ from typing import Annotated
 
 import typer
 
-from checks.cli.app import (
-    PlainHelpCommand,
-    ProjectOption,
-    _context,
-    _write_atomically,
-    app,
-)
+from checks.cli.app import PlainHelpCommand, ProjectOption, app
+from checks.cli.shared import COMPLETE_VARIABLE, _context, _write_atomically
 from checks.support.errors import DeployCheckError
 
 
@@ -78,10 +73,6 @@ def completion(shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash,
     # rc files): the shell calls deploy-check back with _DEPLOY_CHECK_COMPLETE set (main()).
     script = get_completion_script(prog_name="deploy-check", complete_var=COMPLETE_VARIABLE, shell=shell)
     sys.stdout.write(script if script.endswith("\n") else script + "\n")
-
-
-
-COMPLETE_VARIABLE = "_DEPLOY_CHECK_COMPLETE"
 
 
 

@@ -10,14 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from checks.cli.app import (
-    EXIT_NOT_READY,
-    ForceOption,
-    ProjectOption,
-    _context,
-    provision_app,
-    run_until_signalled,
-)
+from checks.cli.app import ForceOption, ProjectOption, provision_app
+from checks.cli.shared import EXIT_NOT_READY, _context, run_until_signalled
 from checks.support.errors import DeployCheckError, Terminated
 
 if TYPE_CHECKING:

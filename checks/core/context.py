@@ -3,7 +3,6 @@ a masker, shared facts and lazily created clients. Checks never build their own.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import os
@@ -25,6 +24,8 @@ from checks.support.files import STATE_LIMIT, UnreadableFile, read_text
 from checks.support.secrets import Masker, secret_values, secrets_in_text, set_cookie_values
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
     from checks.project.model import ProjectModel
@@ -92,6 +93,7 @@ class Context:
         self._facts: dict[str, asyncio.Future[Any]] = {}
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self._http: httpx.AsyncClient | None = None
+        self._once: dict[str, Any] = {}
 
     def wants(self, check_id: str) -> bool:
         """Whether this run judges `check_id`."""
@@ -268,8 +270,22 @@ class Context:
         return None if text is None else find_expired_deferral(text, self.today)
 
     # -- shared facts and clients -------------------------------------------
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per run (a plain fact several checks read: the schema's files and
+        their digests); an exception is not kept, the next caller computes again."""
+        if name not in self._once:
+            self._once[name] = compute()
+        result: T = self._once[name]
+        return result
+
+    def recall(self, name: str) -> tuple[bool, Any]:
+        """(whether `once(name, …)` ran in this run, what it gave)."""
+        return name in self._once, self._once.get(name)
+
     async def fact(self, name: str, collect: Callable[[], Awaitable[T]]) -> T:
         """Collect a fact once per run, however many checks judge it."""
+        import asyncio  # start-up: a run of plain checks (env-only) has no event loop at all
+
         future = self._facts.get(name)
         if future is None:
             future = asyncio.ensure_future(collect())
@@ -301,6 +317,11 @@ class Context:
             self.masker.add(set_cookie_values(response.headers.get_list("set-cookie")))
 
         return {"response": [learn_cookies]}
+
+    @property
+    def closed(self) -> bool:
+        """Nothing to close: no cleanup, fact or client was taken up."""
+        return not self._cleanups and not self._facts and self._http is None
 
     def add_cleanup(self, cleanup: Callable[[], Awaitable[None]]) -> None:
         self._cleanups.append(cleanup)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checks.core.sources import schema_paths
 from checks.project.config import CONFIG_FILE
+from checks.support.files import SCHEMA_LIMIT
 
 if TYPE_CHECKING:
     from checks.core.context import Context
@@ -31,6 +33,20 @@ def run_git(project: Path, *args: str) -> subprocess.CompletedProcess[str] | Non
         return None
 
 
+def git_toplevel(ctx: Context) -> subprocess.CompletedProcess[str] | None:
+    """`git rev-parse --show-toplevel` in the project, asked once per run (ENV006)."""
+    return ctx.once("git:toplevel", lambda: run_git(ctx.project, "rev-parse", "--show-toplevel"))
+
+
+def run_commit(ctx: Context) -> str | None:
+    """The project's commit for the report; git is not asked again where this run already
+    learned that the project is in no work tree (or that git is missing)."""
+    asked, top = ctx.recall("git:toplevel")
+    if asked and (top is None or top.returncode != 0):
+        return None
+    return git_commit(ctx.project)
+
+
 def git_commit(project: Path) -> str | None:
     done = run_git(project, "rev-parse", "--verify", "--quiet", "HEAD")
     if done is None or done.returncode != 0:
@@ -38,21 +54,51 @@ def git_commit(project: Path) -> str | None:
     return done.stdout.strip() or None
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+@dataclass(frozen=True)
+class FileDigest:
+    raw: str  # sha256 hex of the bytes: the report's `inputs`, the parse cache's key
+    text: str  # sha256 hex of the bytes read as UTF-8, as a Node or Go migrator hashes a file
+    size: int
+
+
+def file_digest(ctx: Context, path: Path) -> FileDigest:
+    """The digests of `path`, read once per run however many readers ask (a migration
+    history's files: the migrator's checksums, the parse cache's key, the report)."""
+    return ctx.once(f"digest:{path}", lambda: _digest(path))
+
+
+def _digest(path: Path) -> FileDigest:
+    data = path.read_bytes()
+    raw = hashlib.sha256(data).hexdigest()
+    try:
+        data.decode("utf-8")
+        text = raw  # valid UTF-8 reads back to the same bytes
+    except UnicodeDecodeError:
+        text = hashlib.sha256(data.decode("utf-8", "replace").encode("utf-8")).hexdigest()
+    return FileDigest(raw, text, len(data))
+
+
+def text_sha256(ctx: Context, path: Path) -> str:
+    """migrations/base.py sha256_text, from the run's one read of the file."""
+    found = file_digest(ctx, path)
+    if found.size > SCHEMA_LIMIT:
+        raise OSError(f"{path.name} is over the size limit")
+    return found.text
 
 
 def input_digests(ctx: Context) -> dict[str, str]:
+    """The sha256 of each contract file; the project and each file's folder are resolved
+    once, not once per file (5,000 migrations)."""
     files = [ctx.example_path, *schema_paths(ctx), ctx.state_path, ctx.path(CONFIG_FILE)]
     digests: dict[str, str] = {}
+    env_path = ctx.env_path
+    project = ctx.project.as_posix().rstrip("/") + "/"
     for path in files:
-        if path.is_file() and path != ctx.env_path:
+        if path != env_path and path.is_file():
+            full = path.as_posix()
+            name = full[len(project):] if full.startswith(project) else str(path)
             try:
-                name = path.relative_to(ctx.project).as_posix()
-            except ValueError:
-                name = str(path)
-            try:
-                digests[name] = sha256(path)
+                digests[name] = file_digest(ctx, path).raw
             except OSError:
                 continue
     return digests

@@ -4,10 +4,11 @@ and what the runner reports (`CheckResult`, `Report`)."""
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from checks.support.lazyre import lazy
 
 
 class Status(enum.StrEnum):
@@ -71,7 +72,7 @@ def passed(message: str, **details: Any) -> Outcome:
 # hide in a CI log, and make the JUnit file invalid XML.
 # C1 controls (U+009B is a CSI on many terminals) and bidi overrides (U+202E makes a line
 # read backwards: "Trojan Source") too.
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROL = lazy("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:

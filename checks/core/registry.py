@@ -32,18 +32,23 @@ class Check:
     needs: tuple[str, ...] = ()
     # How long the runner lets the check run; None: the run's --timeout.
     budget: Callable[[Context], float] | None = None
+    # A plain function that waits on a subprocess or a file: the event loop runs it in a
+    # thread, so that it does not stall the other checks (a run of plain checks alone needs
+    # no loop; core/runner.py run_without_loop).
+    blocking: bool = False
 
 
 _CHECKS: dict[str, Check] = {}
 
 
 def check(
-    spec: Spec, *, needs: Iterable[str] = (), budget: Callable[[Context], float] | None = None
+    spec: Spec, *, needs: Iterable[str] = (), budget: Callable[[Context], float] | None = None,
+    blocking: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     def register(function: CheckFunction) -> CheckFunction:
         if spec.id in _CHECKS and _CHECKS[spec.id].function is not function:
             raise RuntimeError(f"check id {spec.id} registered twice")
-        _CHECKS[spec.id] = Check(spec, function, tuple(needs), budget)
+        _CHECKS[spec.id] = Check(spec, function, tuple(needs), budget, blocking)
         return function
 
     return register

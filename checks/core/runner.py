@@ -3,7 +3,6 @@ check, waivers applied, secrets masked before anything leaves the core."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import fnmatch
 import inspect
@@ -11,13 +10,13 @@ import shlex
 import shutil
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks import __version__
 from checks.core.context import Context
-from checks.core.evidence import git_commit, input_digests
+from checks.core.evidence import input_digests, run_commit
 from checks.core.model import (
     USABLE,
     CheckResult,
@@ -31,6 +30,9 @@ from checks.core.model import (
 from checks.core.registry import FAMILIES, Check, registered
 from checks.project.config import Waiver
 from checks.support.errors import DeployCheckError, RefusedInput
+
+if TYPE_CHECKING:
+    import asyncio
 
 BUDGET_MARGIN = 5.0
 CRASH_HINT = "This is a bug in deploy-check, not in your project: please report it with this message."
@@ -67,9 +69,11 @@ def apply_waivers(check_id: str, outcome: Outcome, ctx: Context) -> Outcome:
 async def _call(check: Check, ctx: Context, took: list[float]) -> Outcome:
     """Run the check, timing its own execution: measured from when it really starts, a
     check's time no longer includes the other checks' synchronous work before it."""
+    import asyncio  # start-up: a run of plain checks (env-only) has no event loop at all
+
     began = time.perf_counter()
     try:
-        result = check.function(ctx)
+        result = await asyncio.to_thread(check.function, ctx) if check.blocking else check.function(ctx)
         if inspect.isawaitable(result):
             return await result
         return result
@@ -111,21 +115,43 @@ def _result(check: Check, outcome: Outcome, started: float, ctx: Context,
     )
 
 
+def _blocked(check: Check, before: CheckResult, dependency: str) -> Outcome | None:
+    """A skip when the check's dependency `before` did not leave anything to build on."""
+    if before.status in USABLE:
+        return None
+    # Name the root cause once, not a chain of "not run: X is skip (not run: …)".
+    root = before.details.get("root_cause") or {
+        "id": before.id, "status": before.status.value, "message": before.message}
+    said = "failed" if root["status"] == Status.FAIL.value else f"is {root['status']}"
+    return skipped(f"not run: {root['id']} {said} ({root['message']})",
+                   blocked_by=dependency, root_cause=root)
+
+
+def _broken(exc: Exception) -> Outcome:
+    """What a check that raised instead of judging reports."""
+    if isinstance(exc, RefusedInput):
+        raise exc  # an input the run must not judge: exit 2 (the CLI), not a verdict
+    if isinstance(exc, DeployCheckError):
+        return failed(str(exc), hint="Fix deploy-check.toml or the flags.", configuration_error=True)
+    return failed(
+        f"the check itself broke: {type(exc).__name__}: {exc}",
+        hint=CRASH_HINT,
+        crashed=True,
+        error_type=type(exc).__name__,
+    )
+
+
 async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[CheckResult]]) -> CheckResult:
+    import asyncio  # start-up: a run of plain checks (env-only) has no event loop at all
+
     started = time.perf_counter()
     for dependency in check.needs:
         task = tasks.get(dependency)
         if task is None:
             continue  # not selected: the check gathers what it needs itself
-        before = await task
-        if before.status not in USABLE:
-            # Name the root cause once, not a chain of "not run: X is skip (not run: …)".
-            root = before.details.get("root_cause") or {
-                "id": before.id, "status": before.status.value, "message": before.message}
-            said = "failed" if root["status"] == Status.FAIL.value else f"is {root['status']}"
-            outcome = skipped(f"not run: {root['id']} {said} ({root['message']})",
-                              blocked_by=dependency, root_cause=root)
-            return _result(check, outcome, started, ctx)
+        blocked = _blocked(check, await task, dependency)
+        if blocked is not None:
+            return _result(check, blocked, started, ctx)
     started = time.perf_counter()  # a check's own time, not its wait for dependencies
     ctx.progress.started(check.spec.id, check.spec.title)
     # A little above --timeout by default, so a check's own bounded call reports first
@@ -140,24 +166,76 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
             hint="Raise --timeout if the service is known to be slow.",
             timed_out=True,
         )
-    except RefusedInput:
-        raise  # an input the run must not judge: exit 2 (the CLI), not a verdict
-    except DeployCheckError as exc:
-        outcome = failed(str(exc), hint="Fix deploy-check.toml or the flags.", configuration_error=True)
     except Exception as exc:
-        outcome = failed(
-            f"the check itself broke: {type(exc).__name__}: {exc}",
-            hint=CRASH_HINT,
-            crashed=True,
-            error_type=type(exc).__name__,
-        )
+        outcome = _broken(exc)
     outcome = apply_waivers(check.spec.id, outcome, ctx)
     result = _result(check, outcome, started, ctx, took[0] if took else None)
     ctx.progress.finished(check.spec.id, result.status.value)
     return result
 
 
+def runs_without_loop(checks: list[Check]) -> bool:
+    """Whether every check is a plain function (the env family's are): such a run needs no
+    event loop, and an env-only run so starts without importing asyncio."""
+    return all(not inspect.iscoroutinefunction(check.function) for check in checks)
+
+
+def _run_one_now(check: Check, ctx: Context, done: dict[str, CheckResult], chosen: dict[str, Check]) -> CheckResult:
+    """`_run_one` for a plain function, called in place, its dependencies first."""
+    if check.spec.id in done:
+        return done[check.spec.id]
+    started = time.perf_counter()
+    for dependency in check.needs:
+        if dependency not in chosen:
+            continue  # not selected: the check gathers what it needs itself
+        blocked = _blocked(check, _run_one_now(chosen[dependency], ctx, done, chosen), dependency)
+        if blocked is not None:
+            done[check.spec.id] = _result(check, blocked, started, ctx)
+            return done[check.spec.id]
+    started = time.perf_counter()
+    ctx.progress.started(check.spec.id, check.spec.title)
+    try:
+        result = check.function(ctx)
+        if inspect.isawaitable(result):  # a plain function that returned a coroutine after all
+            # start-up: only such a check pays for an event loop
+            from checks.support.signals import run_until_signalled
+
+            result = run_until_signalled(_awaited(result))
+        outcome = result
+    except Exception as exc:
+        outcome = _broken(exc)
+    outcome = apply_waivers(check.spec.id, outcome, ctx)
+    done[check.spec.id] = _result(check, outcome, started, ctx)
+    ctx.progress.finished(check.spec.id, done[check.spec.id].status.value)
+    return done[check.spec.id]
+
+
+async def _awaited(result: Awaitable[Outcome]) -> Outcome:
+    return await result
+
+
+def run_without_loop(checks: list[Check], ctx: Context, fail_level: Status = Status.FAIL, *,
+                     strict: bool = False) -> Report:
+    """`run` for checks that are all plain functions (runs_without_loop): one after another,
+    with no event loop. A budget could not stop a plain function inside the loop either."""
+    started_at = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    ctx.selected = frozenset(check.spec.id for check in checks)
+    chosen = {check.spec.id: check for check in checks}
+    done: dict[str, CheckResult] = {}
+    results = [_run_one_now(check, ctx, done, chosen) for check in checks]
+    if not ctx.closed:
+        from checks.support.signals import (
+            run_until_signalled,  # start-up: only a run that opened a client
+        )
+
+        run_until_signalled(ctx.aclose())
+    return build_report(ctx, results, started_at, time.perf_counter() - clock, fail_level, strict=strict)
+
+
 async def run_checks(checks: list[Check], ctx: Context) -> list[CheckResult]:
+    import asyncio  # start-up: a run of plain checks (env-only) has no event loop at all
+
     tasks: dict[str, asyncio.Task[CheckResult]] = {}
     ctx.selected = frozenset(check.spec.id for check in checks)
     for check in checks:
@@ -260,7 +338,7 @@ def build_report(ctx: Context, results: list[CheckResult], started_at: dt.dateti
         duration_ms=round(elapsed * 1000),
         fail_level=fail_level,
         checks=results,
-        git_commit=git_commit(ctx.project),
+        git_commit=run_commit(ctx),
         inputs=input_digests(ctx),
         notes=[ctx.mask(note) for note in notes],
         unverified=unverified_clauses(ctx, results),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -11,13 +12,14 @@ from pathlib import Path
 from checks.core.context import Context
 from checks.project.reading import read_small
 from checks.support.errors import RefusedInput
-from checks.support.files import SCHEMA_LIMIT, at_most, confined, read_text, undecodable
+from checks.support.files import SCHEMA_LIMIT, Confinement, at_most, read_text, undecodable
+from checks.support.lazyre import lazy
 
 DEFAULT_SCHEMA = "schema.sql"
 # dbmate files hold both directions; only the "up" part describes the schema.
 # https://github.com/amacneil/dbmate#creating-migrations
-_DBMATE_UP = re.compile(r"^--\s*migrate:up\b.*?$", re.MULTILINE)
-_DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b", re.MULTILINE)
+_DBMATE_UP = lazy(r"^--\s*migrate:up\b.*?$", re.MULTILINE)
+_DBMATE_DOWN = lazy(r"^--\s*migrate:down\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -77,24 +79,35 @@ def project_roots(ctx: Context) -> list[Path]:
     return roots
 
 
+def project_confinement(ctx: Context) -> Confinement:
+    """The run's one check that a schema or migration file stays inside the project (each
+    file resolved once, however many readers ask)."""
+    return ctx.once("confinement", lambda: Confinement(project_roots(ctx)))
+
+
 def schema_paths(ctx: Context) -> list[Path]:
     """The schema files in apply order; [] when the project has none. A pinned source that
-    does not exist, and any file or folder that resolves outside the project, is refused."""
+    does not exist, and any file or folder that resolves outside the project, is refused.
+    Listed once per run (DB004–DB006, the evidence digests and `provision` all ask)."""
+    return list(ctx.once("schema_paths", lambda: _schema_paths(ctx)))
+
+
+def _schema_paths(ctx: Context) -> list[Path]:
     source = ctx.model.schema
     if source is None:
         return []
-    roots = project_roots(ctx)
+    inside = project_confinement(ctx)
     link = ctx.project / source.path
     if ctx.config.schema and not link.exists():
         raise RefusedInput(f'deploy-check.toml: [project] schema = "{ctx.config.schema}" does not exist '
                            f"in {ctx.project}")
-    path = confined(link, roots, source.path)
+    path = inside(link, source.path)
     if path.is_file():
         return [path]
     if path.is_dir():
         files = migration_files(path, source.kind, source.path)
         for file in files:
-            confined(file, roots, ctx.rel(file))
+            inside(file, functools.partial(ctx.rel, file))
         return files
     return []
 

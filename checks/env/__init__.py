@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import fnmatch
 import json
@@ -11,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from checks.core.context import Context, _load
-from checks.core.evidence import run_git
+from checks.core.evidence import git_toplevel, run_git
 from checks.core.model import Outcome, Spec, failed, listed, passed, plural, skipped, warned
 from checks.core.registry import check
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
+from checks.support.lazyre import lazy
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import has_token_shape, is_secret_name, url_password
 
@@ -70,7 +70,7 @@ ENV008 = Spec(
     "Fix or remove the listed lines so each key is assigned once.",
 )
 
-PUBLIC_SECRET_NAME = re.compile(
+PUBLIC_SECRET_NAME = lazy(
     r"SECRET|SALT|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL|JWT|SIGNING|(?:^|_)SK(?:_|$)",
     re.IGNORECASE,
 )
@@ -106,7 +106,7 @@ def secret_by_value(value: str) -> bool:
     if not value.strip() or public_by_design(value):
         return False
     return bool(has_token_shape(value) or url_password(value) or _jwt_role(value) == "service_role")
-MONITORING_KEY = re.compile(r"SENTRY", re.IGNORECASE)
+MONITORING_KEY = lazy(r"SENTRY", re.IGNORECASE)
 
 
 def copied_from_example(ctx: Context, key: str) -> bool:
@@ -293,14 +293,10 @@ def _secret_keys(ctx: Context, path: Path) -> list[str]:
             and (is_secret_name(key) or url_password(value))]
 
 
-@check(ENV006)
-async def ignored_by_git(ctx: Context) -> Outcome:
-    # git runs in a thread: a subprocess must not stall the other checks' event loop.
-    return await asyncio.to_thread(_ignored_by_git, ctx)
-
-
-def _ignored_by_git(ctx: Context) -> Outcome:
-    top = run_git(ctx.project, "rev-parse", "--show-toplevel")
+# blocking: git runs in a thread when other checks share the event loop.
+@check(ENV006, blocking=True)
+def ignored_by_git(ctx: Context) -> Outcome:
+    top = git_toplevel(ctx)
     if top is None:
         return skipped("git is not available to ask")
     if top.returncode != 0:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from checks.support.files import SCHEMA_LIMIT, at_most, confined
+from checks.support.files import SCHEMA_LIMIT, Confinement, at_most
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ class HistoryTable:
     # Where the files may lie (migrator_for: the project, its workspace root); none set: the
     # migrations folder itself. A file resolving elsewhere is refused before it is read.
     roots: tuple[Path, ...] = ()
+    confinement: Confinement | None = None  # the run's, shared with schema_paths (migrator_for)
+    # How a file's checksum is taken: sha256_text, or (migrator_for) from the run's one read
+    # of each file, which the report's digests and the parse cache share.
+    hasher: Callable[[Path], str] = staticmethod(lambda path: sha256_text(path))
 
     @property
     def table(self) -> str:
@@ -114,8 +120,16 @@ class HistoryTable:
 
     def inside(self, folder: Path, path: Path) -> Path:
         """`path` (a file of the history in `folder`), when it stays inside the project."""
-        confined(path, self.roots or (folder,), self._shown(folder, path))
+        confinement = self.confinement or self._confinements.get(folder)
+        if confinement is None:
+            # One per folder: its roots and folders resolved once for all its files.
+            confinement = self._confinements[folder] = Confinement(self.roots or (folder,))
+        confinement(path, lambda: self._shown(folder, path))
         return path
+
+    @cached_property
+    def _confinements(self) -> dict[Path, Confinement]:
+        return {}
 
     def _foreign(self, columns: frozenset[str]) -> str:
         """Why the table is not this tool's history ("" when it is)."""

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text
+from checks.migrations.base import HistoryFacts, HistoryTable, Migration
 from checks.project.reading import package_json
 from checks.support.files import MAX_MIGRATION_FILES, read_text, too_many
 
@@ -41,7 +41,7 @@ class Drizzle(HistoryTable):
         found = []
         for entry in entries:
             path = self.inside(folder, folder / f"{entry['tag']}.sql")  # a tag may hold ../
-            found.append(Migration(str(entry["tag"]), path, str(int(entry["when"])), sha256_text(path)))
+            found.append(Migration(str(entry["tag"]), path, str(int(entry["when"])), self.hasher(path)))
         return found
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:

@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.migrations.base import HistoryFacts, HistoryTable, Migration, sha256_text, table_columns
+from checks.migrations.base import HistoryFacts, HistoryTable, Migration, table_columns
 
 _STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})")
 CREATE = ("CREATE TABLE IF NOT EXISTS {} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, "
@@ -94,7 +94,7 @@ class DrizzleV1(HistoryTable):
         for path in sorted(self.listed(folder, "*/migration.sql"), key=lambda p: p.parent.name):
             folder_millis(path.parent.name)  # a folder drizzle would give NaN is named now
             found.append(Migration(path.parent.name, path, path.parent.name,
-                                   sha256_text(self.inside(folder, path))))
+                                   self.hasher(self.inside(folder, path))))
         return found
 
     async def _rows(self, connection: Any, named: bool) -> list[tuple[int, str, int | None, str | None]]:

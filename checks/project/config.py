@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -350,6 +349,8 @@ def load_config(project: Path) -> Config:
     path = project / CONFIG_FILE
     if not path.exists() and not path.is_symlink():
         return Config()
+    import tomllib  # start-up: only a project with a deploy-check.toml parses TOML
+
     try:
         # utf-8-sig: a BOM (Windows editors write one) is not a TOML error.
         data = tomllib.loads(read_text(path, CONFIG_LIMIT, encoding="utf-8-sig"))

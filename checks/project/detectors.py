@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from checks.support.lazyre import lazy
+
 # Next.js `next dev` loads these, highest priority first, below the process environment
 # (vercel/next.js packages/next-env/index.ts, loadEnvConfig: `.env.${mode}.local`,
 # `.env.local` (not in test), `.env.${mode}`, `.env`).
@@ -14,7 +16,7 @@ NEXT_DEV_ENV_FILES = (".env.development.local", ".env.local", ".env.development"
 EXAMPLE_FILES = (".env.local.example", ".env.example", ".env.sample", ".env.template")
 # A config file that loads `.env` through dotenv (dotenv README: `import 'dotenv/config'`,
 # `require('dotenv').config()`, `config({ path: '.env' })`).
-DOTENV_LOADS_DOTENV = re.compile(
+DOTENV_LOADS_DOTENV = lazy(
     r"""["']dotenv/config["']|\bconfig\(\s*\)|\bconfig\(\s*\{\s*path\s*:\s*["'](?:\./)?\.env["']""")
 # Other names apps give it, counted where their README or a package.json script copies
 # them (`cp env.example .env`, Symfony-style `.env.dist`, dotenv-defaults' `.env.defaults`).
@@ -42,13 +44,13 @@ PRISMA_CONFIGS = ("prisma.config.ts", "prisma.config.mts", "prisma.config.js")
 # prisma.config.ts (Prisma docs "Config API": `schema?: string`, `migrations?: { path }`), as a
 # string or path.join/resolve of strings (`path.join("prisma", "schema.prisma")`).
 PRISMA_CONFIG_PATH = r"""(?P<expr>["'`][^"'`]+["'`]|path\.(?:join|resolve)\([^)]*\))"""
-PRISMA_CONFIG_SCHEMA = re.compile(r"""(?:^|[{,])\s*["']?schema["']?\s*:\s*""" + PRISMA_CONFIG_PATH, re.MULTILINE)
-PRISMA_CONFIG_MIGRATIONS = re.compile(r"""["']?\bmigrations["']?\s*:\s*\{(?P<body>[^{}]*)\}""")
-QUOTED = re.compile(r"""["'`]([^"'`]+)["'`]""")
-PRISMA_CONFIG_MIGRATIONS_PATH = re.compile(r"""["']?\bpath["']?\s*:\s*""" + PRISMA_CONFIG_PATH)
+PRISMA_CONFIG_SCHEMA = lazy(r"""(?:^|[{,])\s*["']?schema["']?\s*:\s*""" + PRISMA_CONFIG_PATH, re.MULTILINE)
+PRISMA_CONFIG_MIGRATIONS = lazy(r"""["']?\bmigrations["']?\s*:\s*\{(?P<body>[^{}]*)\}""")
+QUOTED = lazy(r"""["'`]([^"'`]+)["'`]""")
+PRISMA_CONFIG_MIGRATIONS_PATH = lazy(r"""["']?\bpath["']?\s*:\s*""" + PRISMA_CONFIG_PATH)
 # `url = env("DATABASE_URL")` inside `datasource db { … }` (prisma docs, schema reference).
-PRISMA_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.DOTALL)
-PRISMA_URL_ENV = re.compile(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""",
+PRISMA_DATASOURCE = lazy(r"datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.DOTALL)
+PRISMA_URL_ENV = lazy(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""",
                             re.MULTILINE)
 # `directUrl = env("DIRECT_URL")` beside it: the URL prisma migrate uses while the client
 # goes through `url`, a pooler (prisma docs, "Configure Prisma Migrate with PgBouncer").
@@ -61,19 +63,19 @@ RUNTIME_DB_FILES = ("src/db/index.ts", "src/db/index.js", "src/db/client.ts", "s
                     "db/index.ts", "db/client.ts", "lib/db.ts", "lib/db.js", "lib/db/index.ts",
                     "src/lib/db.ts", "src/lib/db/index.ts", "src/server/db.ts", "src/server/db/index.ts",
                     "server/db.ts", "src/index.ts", "src/client.ts")
-RUNTIME_DB_CALL = re.compile(r"""\b(?:postgres|neon|drizzle|Pool|Client|createPool|createClient|Sql|SQL)\s*\(""")
-DATABASE_LIKE = re.compile(r"DATABASE|POSTGRES|_DB_|^DB_|DB_URL|PG_?URL")
-PRISMA_PROVIDER = re.compile(r"""^\s*provider\s*=\s*["'](?P<provider>\w+)["']""", re.MULTILINE)
+RUNTIME_DB_CALL = lazy(r"""\b(?:postgres|neon|drizzle|Pool|Client|createPool|createClient|Sql|SQL)\s*\(""")
+DATABASE_LIKE = lazy(r"DATABASE|POSTGRES|_DB_|^DB_|DB_URL|PG_?URL")
+PRISMA_PROVIDER = lazy(r"""^\s*provider\s*=\s*["'](?P<provider>\w+)["']""", re.MULTILINE)
 # process.env.X, process.env["X"], env("X") / env('X') and Bun/Deno-style env.X
-ENV_REFERENCE = re.compile(
+ENV_REFERENCE = lazy(
     r"""process\.env\.(?P<a>[A-Za-z_][A-Za-z0-9_]*)|process\.env\[\s*["'](?P<b>[A-Za-z_][A-Za-z0-9_]*)["']\s*\]"""
     r"""|\benv\(\s*["'](?P<c>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)|\benv\.(?P<d>[A-Z_][A-Z0-9_]*)""")
 # drizzle-kit config: `out: "./drizzle"` (default "drizzle"), `dbCredentials: { url: … }`
 # (drizzle-team/drizzle-orm drizzle-kit/src/index.ts, defineConfig).
-DRIZZLE_OUT = re.compile(r"""["']?\bout["']?\s*:\s*["'`](?P<out>[^"'`]+)["'`]""")
-DRIZZLE_CREDENTIALS = re.compile(r"dbCredentials\s*[\"']?\s*:\s*\{", re.MULTILINE)
-DRIZZLE_URL_KEY = re.compile(r"""["']?\b(?:url|connectionString)["']?\s*:\s*(?P<expr>`[^`]*`|[^,\n}]+)""")
-DRIZZLE_MIGRATIONS = re.compile(r"""["']?\bmigrations["']?\s*:\s*\{(?P<body>[^{}]*)\}""")
+DRIZZLE_OUT = lazy(r"""["']?\bout["']?\s*:\s*["'`](?P<out>[^"'`]+)["'`]""")
+DRIZZLE_CREDENTIALS = lazy(r"dbCredentials\s*[\"']?\s*:\s*\{", re.MULTILINE)
+DRIZZLE_URL_KEY = lazy(r"""["']?\b(?:url|connectionString)["']?\s*:\s*(?P<expr>`[^`]*`|[^,\n}]+)""")
+DRIZZLE_MIGRATIONS = lazy(r"""["']?\bmigrations["']?\s*:\s*\{(?P<body>[^{}]*)\}""")
 
 
 def drizzle_migrations_key(key: str) -> re.Pattern[str]:
@@ -83,11 +85,11 @@ def drizzle_migrations_key(key: str) -> re.Pattern[str]:
 # dbmate's own settings (dbmate main.go: --migrations-dir/-d, env DBMATE_MIGRATIONS_DIR,
 # default ./db/migrations; --migrations-table, env DBMATE_MIGRATIONS_TABLE, default
 # schema_migrations), as package.json scripts pass them.
-DBMATE_CALL = re.compile(r"\bdbmate\b(?P<args>[^&|;]*)")
-DBMATE_DIR = re.compile(r"""(?:--migrations-dir|(?<![\w-])-d)(?:=|\s+)["']?(?P<value>[^\s"',]+)""")
-DBMATE_TABLE = re.compile(r"""--migrations-table(?:=|\s+)["']?(?P<value>[^\s"']+)""")
+DBMATE_CALL = lazy(r"\bdbmate\b(?P<args>[^&|;]*)")
+DBMATE_DIR = lazy(r"""(?:--migrations-dir|(?<![\w-])-d)(?:=|\s+)["']?(?P<value>[^\s"',]+)""")
+DBMATE_TABLE = lazy(r"""--migrations-table(?:=|\s+)["']?(?P<value>[^\s"']+)""")
 DBMATE_ENV = ("DBMATE_MIGRATIONS_DIR", "DBMATE_MIGRATIONS_TABLE")
-DRIZZLE_DIALECT = re.compile(r"""["']?\b(?:dialect|driver)["']?\s*:\s*["'](?P<dialect>[\w-]+)["']""")
+DRIZZLE_DIALECT = lazy(r"""["']?\b(?:dialect|driver)["']?\s*:\s*["'](?P<dialect>[\w-]+)["']""")
 
 # The database an app uses, by what names it (DESIGN.md "Discovery": deploy-check checks
 # PostgreSQL only). drizzle-kit `dialect` and legacy `driver` values (drizzle-kit
@@ -150,7 +152,7 @@ AUTH_FILES = ("auth.ts", "auth.js", "auth.config.ts", "src/auth.ts", "src/auth.c
               "src/app/lib/session.ts", "lib/session.ts", "src/lib/session.ts", "lib/jwt.ts",
               "src/lib/jwt.ts", "middleware.ts", "src/middleware.ts", "server/auth.ts",
               "src/server/auth.ts", "src/server/auth/config.ts", "src/server/auth/index.ts")
-IMPORT_FROM = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)["'](?P<package>(?:@[\w.-]+/)?[\w.-]+)""",
+IMPORT_FROM = lazy(r"""(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)["'](?P<package>(?:@[\w.-]+/)?[\w.-]+)""",
                          re.MULTILINE)
 # Libraries an app signs its own sessions with: custom auth, no provider to ask.
 CUSTOM_AUTH_LIBS = ("jose", "jsonwebtoken", "iron-session")
@@ -166,14 +168,14 @@ SENTRY_CALLERS = (("instrumentation.ts", "Sentry"), ("instrumentation.js", "Sent
                   ("instrumentation-client.ts", "Sentry"), ("src/instrumentation-client.ts", "Sentry"))
 NEXT_CONFIGS = ("next.config.js", "next.config.mjs", "next.config.ts", "next.config.cjs",
                 "next.config.mts")
-SENTRY_KEY = re.compile(r"SENTRY", re.IGNORECASE)
+SENTRY_KEY = lazy(r"SENTRY", re.IGNORECASE)
 
 # Lockfiles, nearest first (the app's own, then the workspace root's).
 LOCKFILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lockb", "bun"),
              ("bun.lock", "bun"), ("package-lock.json", "npm"), ("npm-shrinkwrap.json", "npm"))
 # A workspace root says so (pnpm-workspace.yaml, package.json `workspaces`, turbo.json).
 # pnpm-workspace.yaml: its `packages:` list ("  - 'packages/*'"), the only part of it read.
-PNPM_WORKSPACE_PACKAGES = re.compile(r"^packages:[ \t]*\n(?P<items>(?:[ \t]*-.*\n?|[ \t]+.*\n?|[ \t]*\n)*)",
+PNPM_WORKSPACE_PACKAGES = lazy(r"^packages:[ \t]*\n(?P<items>(?:[ \t]*-.*\n?|[ \t]+.*\n?|[ \t]*\n)*)",
                                      re.MULTILINE)
-PNPM_WORKSPACE_GLOB = re.compile(r"""^\s*-\s*["']?([^"'#\s]+)["']?\s*(?:#.*)?$""", re.MULTILINE)
+PNPM_WORKSPACE_GLOB = lazy(r"""^\s*-\s*["']?([^"'#\s]+)["']?\s*(?:#.*)?$""", re.MULTILINE)
 WORKSPACE_MARKERS = ("pnpm-workspace.yaml", "turbo.json", "nx.json", "lerna.json")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checks.project.reading import read_small, relative
+from checks.support.lazyre import lazy
 
 # The app's source is walked, never node_modules or build output, and only so far.
 SKIP_DIRS = frozenset({"node_modules", ".git", ".next", ".turbo", ".vercel", "dist", "build", "out",
@@ -22,20 +23,20 @@ MAX_SOURCE_BYTES = 256 << 10
 # Auth.js providers are default exports of one module each: `next-auth/providers/github`
 # (next-auth v4/v5) or `@auth/core/providers/github` (nextauthjs/next-auth packages/core/src/
 # providers/<id>.ts, the file name is the provider's id).
-AUTHJS_IMPORT = re.compile(
+AUTHJS_IMPORT = lazy(
     r"""import\s+(?:\*\s+as\s+)?(?P<name>[A-Za-z_$][\w$]*)\s+from\s+["'](?:next-auth|@auth/core)/providers/(?P<id>[\w-]+)["']"""
     r"""|(?P<req>[A-Za-z_$][\w$]*)\s*=\s*(?:require|await\s+import)\(\s*["'](?:next-auth|@auth/core)/providers/(?P<rid>[\w-]+)["']\s*\)""")
-AUTHJS_PROVIDERS = re.compile(r"\bproviders\s*:\s*\[")
+AUTHJS_PROVIDERS = lazy(r"\bproviders\s*:\s*\[")
 # Better Auth (better-auth/better-auth packages/better-auth/src/plugins/email-otp and
 # magic-link; `emailAndPassword` and `socialProviders` in its BetterAuthOptions).
-BETTER_AUTH_CALL = re.compile(r"\bbetterAuth\s*\(")
+BETTER_AUTH_CALL = lazy(r"\bbetterAuth\s*\(")
 BETTER_AUTH_METHODS = (("email-otp", re.compile(r"\bemailOTP\s*\(")),
                        ("magic-link", re.compile(r"\bmagicLink\s*\(")),
                        ("password", re.compile(r"\bemailAndPassword\s*:\s*\{[^}]*\benabled\s*:\s*true")),
                        ("passkey", re.compile(r"\bpasskey\s*\(")))
-SOCIAL = re.compile(r"\bsocialProviders\s*:\s*\{")
-SOCIAL_KEY = re.compile(r"(?:^|[{,])\s*(?P<id>[a-z][a-zA-Z]*)\s*:\s*\{")
-COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+SOCIAL = lazy(r"\bsocialProviders\s*:\s*\{")
+SOCIAL_KEY = lazy(r"(?:^|[{,])\s*(?P<id>[a-z][a-zA-Z]*)\s*:\s*\{")
+COMMENT = lazy(r"//[^\n]*|/\*.*?\*/", re.S)
 
 # Methods a local run can prove with a code from a local source.
 EMAIL_CODE_METHODS = frozenset({"email-otp"})

@@ -11,10 +11,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-MONITORING = re.compile(r"\b(sentry|monitoring|error[- ]tracking|dsn)\b", re.IGNORECASE)
+from checks.support.lazyre import lazy
+
+MONITORING = lazy(r"\b(sentry|monitoring|error[- ]tracking|dsn)\b", re.IGNORECASE)
 # However a deferral is worded: "deferred", "postponed until after launch", "on hold",
 # "pushed to the next release" all say the same thing.
-DEFERRAL = re.compile(
+DEFERRAL = lazy(
     r"\b(optional|out[- ]of[- ]scope|not in scope|defer(?:s|red|ring)?|not required|skip(?:ped)?|"
     r"later|post[- ]?launch|after (?:the )?(?:launch|release|mvp|beta|gate)|"
     r"postpon(?:e|es|ed|ing)|delay(?:s|ed)?|on hold|deprioriti[sz]ed|punt(?:s|ed)?|"
@@ -25,17 +27,17 @@ DEFERRAL = re.compile(
 # sentence with one of these is a requirement, not a deferral.
 NEGATIONS = {"not", "no", "never", "cannot", "can't", "won't", "don't", "doesn't", "isn't",
              "mustn't", "shouldn't", "nor", "without"}
-HEADING = re.compile(r"decisions?\s+log", re.IGNORECASE)
+HEADING = lazy(r"decisions?\s+log", re.IGNORECASE)
 # deploy-check's own gate record (`--format markdown`), pasted into the log: its rows
 # name checks and statuses ("SENTRY002 | skip"), which is no decision of anybody's.
-GATE_RECORD = re.compile(r"^deploy-check gate\b", re.IGNORECASE)
-CHECK_ID = re.compile(r"\b(?:ENV|DB|AUTH|SENTRY|DEV)\d{3}\b")
-DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+GATE_RECORD = lazy(r"^deploy-check gate\b", re.IGNORECASE)
+CHECK_ID = lazy(r"\b(?:ENV|DB|AUTH|SENTRY|DEV)\d{3}\b")
+DATE = lazy(r"\b\d{4}-\d{2}-\d{2}\b")
 # "deferred until 2026-01-01": the deferral's own end, unlike a table's decision date.
-UNTIL = re.compile(r"\b(?:until|till|til|through|thru|expires?(?: on)?)\s+(\d{4}-\d{2}-\d{2})\b",
+UNTIL = lazy(r"\b(?:until|till|til|through|thru|expires?(?: on)?)\s+(\d{4}-\d{2}-\d{2})\b",
                    re.IGNORECASE)
 # Hidden when rendered, so nobody reading the log decided it: `<!-- Sentry deferred -->`.
-HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+HTML_COMMENT = lazy(r"<!--.*?-->", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -106,18 +108,18 @@ def decision_entries(markdown: str) -> list[tuple[str, int]]:
 
 # A sentence that requires or rejects is no deferral, whatever else it says ("Sentry is
 # required for launch", "the proposal to defer Sentry was rejected").
-REQUIREMENT = re.compile(
+REQUIREMENT = lazy(
     r"\b(must|required|requires?|mandatory|needs? to|has to|have to|blocking|at launch|"
     r"before launch|for launch|no later than)\b", re.IGNORECASE)
-REJECTION = re.compile(
+REJECTION = lazy(
     r"\b(reject(?:ed|s)?|declined|vetoed|overruled|reverted|cancell?ed|withdrawn|no longer|"
     r"superseded|dropped the (?:idea|proposal))\b", re.IGNORECASE)
 # "not required", "not needed" are deferrals in themselves, not negated ones.
-NEGATIVE_DEFERRAL = re.compile(r"\bnot (?:required|needed)\b", re.IGNORECASE)
-SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\s+\|\s+")
-ANSWER_YES = re.compile(r"^\W*(yes|yep|yeah|agreed|approved)\b", re.IGNORECASE)
+NEGATIVE_DEFERRAL = lazy(r"\bnot (?:required|needed)\b", re.IGNORECASE)
+SENTENCE_END = lazy(r"(?<=[.!?;])\s+|\s+\|\s+")
+ANSWER_YES = lazy(r"^\W*(yes|yep|yeah|agreed|approved)\b", re.IGNORECASE)
 # Link texts, images and code are not what anybody decided: `[Sentry setup (later)](#s)`.
-NOT_PROSE = re.compile(r"!?\[[^\]]*\]\([^)]*\)|!?\[[^\]]*\]\[[^\]]*\]|`[^`]*`")
+NOT_PROSE = lazy(r"!?\[[^\]]*\]\([^)]*\)|!?\[[^\]]*\]\[[^\]]*\]|`[^`]*`")
 
 
 def _sentence_defers(sentence: str) -> bool:

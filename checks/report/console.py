@@ -1,19 +1,12 @@
 """`--format console`: grouped by family, status, message, hint and fix, summary and
-verdict. Plain text when not on a terminal. Also the live progress display, the only
-place besides rendering that knows about rich."""
+verdict. Plain text when not on a terminal, without loading rich; in colour through rich.
+The live progress display is live.py."""
 
 from __future__ import annotations
 
 import io
 import json
 import textwrap
-import time
-from typing import IO
-
-from rich.console import Console, Group
-from rich.live import Live
-from rich.spinner import Spinner
-from rich.text import Text
 
 from checks.core.model import Report
 from checks.report import STATUS_ICONS, summary_line
@@ -37,94 +30,78 @@ def render(report: Report, *, color: bool = False, width: int | None = None, ver
     0: every check; 1 (--verbose): every check with its details. `width`: the terminal's
     columns, to wrap to (None: never wrap)."""
 
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width or 100, color_system="standard" if color else None,
-                      force_terminal=color, highlight=False, emoji=False, soft_wrap=True)
+    out = _Lines()
     family = None
     blocking = {r.id for r in report.blocking}
     shown = [r for r in report.checks
              if verbosity >= 0 or r.status.value in ("fail", "warn") or r.id in blocking]
     if verbosity >= 0 or shown:
-        console.print(Text(f"deploy-check · {report.project}", style="bold"))
+        out.print(f"deploy-check · {report.project}", "bold")
     for result in shown:
         if result.family != family:
             family = result.family
-            console.print(Text(f"\n{family}", style="bold underline"))
+            out.print(f"\n{family}", "bold underline")
         status = result.status.value
-        line = Text("  ")
-        line.append(f"{STATUS_ICONS[status]} {status:<6}", style=STYLES[status])
-        line.append(f" {result.id:<10}", style="bold")
-        head = len(line.plain)
-        line.append(wrapped(result.title, " " * head, width)[head:])
-        console.print(line)
-        console.print(Text(wrapped(result.message, "      ", width), style="dim" if status == "pass" else ""))
+        line = [("  ", ""), (f"{STATUS_ICONS[status]} {status:<6}", STYLES[status]), (f" {result.id:<10}", "bold")]
+        head = sum(len(text) for text, _ in line)
+        line.append((wrapped(result.title, " " * head, width)[head:], ""))
+        out.segments(line)
+        out.print(wrapped(result.message, "      ", width), "dim" if status == "pass" else "")
         if verbosity > 0 and result.details:
             for key, value in result.details.items():
                 shown_value = json.dumps(value, ensure_ascii=False, default=str)[:500]
-                console.print(Text(wrapped(shown_value, f"      {key}: ", width, hang=8), style="dim"))
+                out.print(wrapped(shown_value, f"      {key}: ", width, hang=8), "dim")
         if status in ("fail", "warn") or result.id in blocking:
-            console.print(Text(wrapped(result.hint, "      hint: ", width), style="cyan"))
+            out.print(wrapped(result.hint, "      hint: ", width), "cyan")
             if result.shown_fix:
-                console.print(Text(wrapped(result.shown_fix, "      fix:  ", width), style="cyan"))
+                out.print(wrapped(result.shown_fix, "      fix:  ", width), "cyan")
     for note in report.notes:
-        console.print(Text("\n" + wrapped(note, "note: ", width), style="yellow"))
+        out.print("\n" + wrapped(note, "note: ", width), "yellow")
     if verbosity >= 0 or shown:
-        console.print()
-        console.print(Text(wrapped(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s", "", width)))
+        out.print()
+        out.print(wrapped(f"{summary_line(report)} · {report.duration_ms / 1000:.1f} s", "", width))
     unchecked = f" — {len(report.unverified)} unverified: " + "; ".join(report.unverified) \
         if report.unverified else ""
     if report.broad_waivers:
         unchecked += " — " + "; ".join(report.broad_waivers)
     if report.ready:
-        console.print(Text(wrapped(f"READY{unchecked}", "verdict: ", width),
-                           style="bold yellow" if unchecked else "bold green"))
+        out.print(wrapped(f"READY{unchecked}", "verdict: ", width), "bold yellow" if unchecked else "bold green")
     else:
         ids = ", ".join(r.id for r in report.blocking)
         if report.strict and report.unverified:
             ids = ", ".join(filter(None, [ids, "--strict"]))
-        console.print(Text(wrapped(f"NOT READY ({ids}){unchecked}", "verdict: ", width), style="bold red"))
-    return buffer.getvalue()
+        out.print(wrapped(f"NOT READY ({ids}){unchecked}", "verdict: ", width), "bold red")
+    return out.colored(width) if color else out.plain()
 
 
-class ConsoleProgress:
-    """Live view of running checks on stderr: elapsed time and the latest line each
-    check reported (a dev server's last output line, say). Silent when not a TTY."""
+class _Lines:
+    """The report's lines, each a list of (text, style) segments: printed through rich in
+    colour, or as the same plain text without loading rich (a pipe, a CI log, a file)."""
 
-    def __init__(self, stream: IO[str], *, enabled: bool) -> None:
-        self._console = Console(file=stream, highlight=False)
-        self._enabled = enabled and self._console.is_terminal
-        self._running: dict[str, tuple[str, float, str]] = {}
-        self._live: Live | None = None
+    def __init__(self) -> None:
+        self.lines: list[list[tuple[str, str]]] = []
 
-    def __enter__(self) -> ConsoleProgress:
-        if self._enabled:
-            self._live = Live(self._view(), console=self._console, refresh_per_second=8,
-                              transient=True, get_renderable=self._view)
-            self._live.start()
-        return self
+    def print(self, text: str = "", style: str = "") -> None:
+        self.lines.append([(text, style)] if text else [])
 
-    def __exit__(self, *exc: object) -> None:
-        if self._live is not None:
-            self._live.stop()
-            self._live = None
+    def segments(self, line: list[tuple[str, str]]) -> None:
+        self.lines.append(line)
 
-    def _view(self) -> Group:
-        now = time.monotonic()
-        rows = []
-        for check_id, (title, started, text) in list(self._running.items()):
-            label = Text(f"{check_id} {title} ({now - started:.1f} s)")
-            if text:
-                label.append(f"  {text[:80]}", style="dim")
-            rows.append(Spinner("dots", text=label))
-        return Group(*rows)
+    def plain(self) -> str:
+        # What rich prints with no colour: the text, tabs expanded to its tab size of 8.
+        return "".join("".join(text for text, _ in line).expandtabs(8) + "\n" for line in self.lines)
 
-    def started(self, check_id: str, title: str) -> None:
-        self._running[check_id] = (title, time.monotonic(), "")
+    def colored(self, width: int | None) -> str:
+        # start-up: rich only where the report is printed in colour
+        from rich.console import Console
+        from rich.text import Text  # start-up: rich only where the report is printed in colour
 
-    def update(self, check_id: str, text: str) -> None:
-        if check_id in self._running:
-            title, started, _ = self._running[check_id]
-            self._running[check_id] = (title, started, text)
-
-    def finished(self, check_id: str, status: str) -> None:
-        self._running.pop(check_id, None)
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=width or 100, color_system="standard", force_terminal=True,
+                          highlight=False, emoji=False, soft_wrap=True)
+        for line in self.lines:
+            text = Text()
+            for part, style in line:
+                text.append(part, style=style)
+            console.print(text)
+        return buffer.getvalue()

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from checks.core.context import Context
 from checks.core.db import app_search_path, database_timeout, shared_connection
+from checks.core.evidence import file_digest
 from checks.core.sources import schema_paths, schema_sources
 from checks.schema.dialect import FOREIGN_HINT, foreign_syntax, syntax_problem
 from checks.schema.names import TableName
 from checks.schema.sqlmodel import Column, ParsedSchema, SchemaSyntaxError, parse_sources
 from checks.support.errors import DeployCheckError
+from checks.support.files import SCHEMA_LIMIT
 from checks.support.pgurl import InvalidDatabaseUrl
 
 if TYPE_CHECKING:
@@ -136,9 +138,18 @@ def _inputs_digest(ctx: Context, *extra: object) -> str:
     import pglast  # start-up: only runs that read SQL load pglast
 
     digest = hashlib.sha256()
-    for source in schema_sources(ctx):
-        digest.update(json.dumps([str(source.path), source.first_line]).encode())
-        digest.update(source.sql.encode())
+    # Each file's own digest (read once per run, shared with the report's inputs and the
+    # migrator's checksums): its text, and so what the parse would see, is a function of it.
+    try:
+        for path in schema_paths(ctx):
+            found = file_digest(ctx, path)
+            if found.size > SCHEMA_LIMIT:
+                raise OSError(f"{path.name} is over the size limit")
+            digest.update(json.dumps([str(path), found.raw]).encode())
+    except OSError:
+        # Unreadable or too large: reading it the parse's way says why, in its own words.
+        for source in schema_sources(ctx):
+            digest.update(source.sql.encode())
     digest.update(json.dumps([app_search_path(ctx), str(pglast.__version__), *map(str, extra)]).encode())
     return digest.hexdigest()
 

@@ -8,18 +8,21 @@ with "optional" stands above its block (no blank line, no other comment between)
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import io
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from dotenv.parser import parse_stream
+from types import ModuleType
 
 from checks.support.files import ENV_FILE_LIMIT, read_text
+from checks.support.lazyre import lazy
 
-KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-_OPTIONAL_COMMENT = re.compile(r"^[\s#-]*optional\b", re.IGNORECASE)
-_KEY_PREFIX = re.compile(r"""\s*(?:export\s+)?(?:'[^']+'|[^=#\s]+)\s*=[^\S\r\n]*""")
+KEY_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_.]*")
+_OPTIONAL_COMMENT = lazy(r"^[\s#-]*optional\b", re.IGNORECASE)
+_KEY_PREFIX = lazy(r"""\s*(?:export\s+)?(?:'[^']+'|[^=#\s]+)\s*=[^\S\r\n]*""")
 _QUOTED = {
     "'": re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL),
     '"': re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL),
@@ -93,7 +96,7 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
     parsed = EnvFile(path)
     block_optional = False
     in_pem = False  # inside the lines of an unquoted multi-line PEM value
-    for binding in parse_stream(io.StringIO(text)):
+    for binding in _dotenv_parser().parse_stream(io.StringIO(text)):
         raw = binding.original.string
         leading = raw[: len(raw) - len(raw.lstrip())]
         # The binding's own line: dotenv counts the leading blank lines in `line`.
@@ -146,3 +149,26 @@ def _spilled_base64(key: str, value: str | None) -> bool:
 
 def read_env_file(path: Path) -> EnvFile:
     return parse_env_text(read_text(path, ENV_FILE_LIMIT, encoding="utf-8-sig"), path)
+
+
+@functools.cache
+def _dotenv_parser() -> ModuleType:
+    """python-dotenv's own parser (the rules Next.js's loader shares), loaded without its
+    package: `import dotenv.parser` first runs dotenv/__init__.py, whose main.py imports
+    logging, tempfile and more (~10 ms of an env-only run's start-up) for functions never
+    called here. parser.py itself imports only codecs, re and typing."""
+    loaded = sys.modules.get("dotenv.parser")
+    if loaded is not None:
+        return loaded
+    package = importlib.util.find_spec("dotenv")  # finds the package without running it
+    if package is None or not package.submodule_search_locations:
+        # start-up: the ordinary import, where the package is not a plain folder
+        import dotenv.parser
+
+        return dotenv.parser
+    location = Path(next(iter(package.submodule_search_locations))) / "parser.py"
+    spec = importlib.util.spec_from_file_location("dotenv.parser", location)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from checks.support.errors import RefusedInput
@@ -51,12 +51,40 @@ def confined(path: Path, roots: Sequence[Path], shown: str) -> Path:
     """`path` resolved, when it stays under one of `roots` (the project, its workspace
     root); a link that leads elsewhere (`0001.sql -> /etc/passwd`) is refused, naming the
     link as `shown`, before a byte of it is read."""
-    resolved = path.resolve()
-    if any(resolved.is_relative_to(root.resolve()) for root in roots):
-        return resolved
-    raise RefusedInput(f"{shown} resolves outside the project (to {resolved}): deploy-check reads "
-                       "schema and migration files only inside the project or its workspace; "
-                       "copy the file in instead of linking it")
+    return Confinement(roots)(path, shown)
+
+
+class Confinement:
+    """`confined` for the many files of one history: the roots and each folder are resolved
+    once, and a file that is not a link costs one lstat instead of a resolve of its whole
+    path (5,000 migrations: 45,000 path resolutions before)."""
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        self._roots = [str(root.resolve()) for root in roots]
+        self._folders: dict[Path, Path] = {}
+        self._files: dict[Path, Path] = {}  # each file asked about, resolved once
+
+    def __call__(self, path: Path, shown: str | Callable[[], str]) -> Path:
+        """`shown`: the name a refusal gives the file (a callable: computed only for one)."""
+        resolved = self._files.get(path)
+        if resolved is None:
+            resolved = self._files[path] = self._resolve(path)
+        real = str(resolved)
+        if any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self._roots):
+            return resolved
+        if callable(shown):
+            shown = shown()
+        raise RefusedInput(f"{shown} resolves outside the project (to {resolved}): deploy-check reads "
+                           "schema and migration files only inside the project or its workspace; "
+                           "copy the file in instead of linking it")
+
+    def _resolve(self, path: Path) -> Path:
+        if path.name in ("", ".", "..") or path.is_symlink():
+            return path.resolve()
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        return folder / path.name  # what resolve() gives for a last part that is no link
 
 
 def undecodable(error: UnicodeDecodeError, shown: str) -> RefusedInput:

@@ -14,13 +14,15 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
+from checks.support.lazyre import lazy
+
 # Below this length a secret gets no derived forms (they would mask ordinary words), except
 # the base64 of the whole value: a one-time code an app logs encoded.
 FORMS_FROM = 8
 PARTIAL_MIN = 8  # the shortest piece of a secret masked at a line's end or start
 WHOLE_TOKEN_BELOW = 12  # shorter pieces are masked only when they stand as a whole token
 CUT_MARK = " […]"  # what ends a captured line cut to its length limit (checks/runtime/process.py)
-WORD = re.compile(r"[A-Za-z0-9_]")
+WORD = lazy(r"[A-Za-z0-9_]")
 
 # Cookie names that carry a session or a token, by the frameworks' own defaults: Express
 # `connect.sid`, PHP `PHPSESSID`, Django `sessionid`, Rails `_app_session`, Better Auth
@@ -28,21 +30,22 @@ WORD = re.compile(r"[A-Za-z0-9_]")
 # `__clerk_db_jwt`, Supabase `sb-<ref>-auth-token`, and the `__Secure-`/`__Host-` prefixes
 # (RFC 6265bis 4.1.3). Their value is masked where it is printed as `name=value`. Names are
 # bounded (64) so that a long run of word characters costs one pass, not one per start.
-COOKIE_VALUE = re.compile(
+COOKIE_VALUE = lazy(
     r"(?P<head>(?<![\w.-])(?:(?:[\w-]{1,64}[._-])?sid|[\w.-]{0,64}sess(?:ion)?(?:id)?[\w.-]{0,64}"
     r"|[\w.-]{0,64}token|[\w.-]{0,64}jwt|__(?:Secure|Host)-[\w.-]{1,64})=\"?)(?P<password>[^\s;,'\"&<>]{8,})", re.IGNORECASE)
 # `Authorization: Bearer <token>` (RFC 6750 2.1): a token has a digit, prose does not.
-BEARER = re.compile(r"(?P<head>\bBearer\s+)(?P<password>(?=[\w.~+/-]*\d)[\w.~+/-]{8,}=*)", re.IGNORECASE)
+BEARER = lazy(r"(?P<head>\bBearer\s+)(?P<password>(?=[\w.~+/-]*\d)[\w.~+/-]{8,}=*)", re.IGNORECASE)
 # A response's `Set-Cookie: name=value; Path=/` (RFC 6265 4.1): the first pair is the cookie.
-SET_COOKIE = re.compile(r"(?P<head>\bSet-Cookie:[ \t]*[^=;\s]+=)(?P<password>[^;\s]+)", re.IGNORECASE)
+SET_COOKIE = lazy(r"(?P<head>\bSet-Cookie:[ \t]*[^=;\s]+=)(?P<password>[^;\s]+)", re.IGNORECASE)
 # A request's `Cookie: a=1; b=2` (RFC 6265 4.2): every value is one.
-COOKIE_HEADER = re.compile(r"(?<![\w-])Cookie:[ \t]*(?P<pairs>[^\r\n]+)", re.IGNORECASE)
-COOKIE_PAIR = re.compile(r"(?P<head>[^=;\s]+=)(?P<password>[^;\s]+)")
+COOKIE_HEADER = lazy(r"(?<![\w-])Cookie:[ \t]*(?P<pairs>[^\r\n]+)", re.IGNORECASE)
+COOKIE_PAIR = lazy(r"(?P<head>[^=;\s]+=)(?P<password>[^;\s]+)")
 
 
 def mask_placed(text: str, mask: str) -> str:
     """Values masked by where they stand, whoever printed them."""
-    text = BEARER.sub(lambda m: m.group("head") + mask, text)
+    if "bearer" in text.lower():
+        text = BEARER.sub(lambda m: m.group("head") + mask, text)
     if "=" not in text:  # every other place is a `name=value`
         return text
     for pattern in (COOKIE_VALUE, SET_COOKIE):
@@ -128,6 +131,9 @@ class Partials:
         return self._patterns
 
     def spans(self, text: str, *, ends: bool = True, starts: bool = True) -> list[tuple[int, int]]:
+        if self._patterns is None and not any(piece in text for index in (self._heads, self._tails)
+                                              for piece in index):
+            return []  # no piece here: the patterns need not be compiled yet
         patterns = self._compiled()
         if patterns is None:
             return []

@@ -13,13 +13,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from checks.support.lazyre import lazy
+
 # CUT_MARK, PARTIAL_MIN and WHOLE_TOKEN_BELOW are re-exported for the modules that cut lines.
 from checks.support.secretforms import CUT_MARK as CUT_MARK
 from checks.support.secretforms import PARTIAL_MIN as PARTIAL_MIN
 from checks.support.secretforms import WHOLE_TOKEN_BELOW as WHOLE_TOKEN_BELOW
 from checks.support.secretforms import Partials, alternation, blank, forms, mask_placed
 
-SECRET_NAME = re.compile(
+SECRET_NAME = lazy(
     r"SECRET|TOKEN|PASSWORD|PASS|PRIVATE|KEY|SALT|CREDENTIAL|JWT|SESSION|SIGNING|AUTH"
     r"|(?:^|_)SK(?:_|$)", re.IGNORECASE)
 # Known token shapes, after gitleaks' rules (gitleaks/gitleaks config/gitleaks.toml:
@@ -42,24 +44,28 @@ TOKEN_SHAPES = (
     r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
     r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|$)",
 )
-TOKEN_SHAPE = re.compile("|".join(f"(?:{shape})" for shape in TOKEN_SHAPES))
+TOKEN_SHAPE = lazy("|".join(f"(?:{shape})" for shape in TOKEN_SHAPES))
+# What each of TOKEN_SHAPES cannot match without (the pattern is case-sensitive): a text
+# holding none of these is masked without compiling it.
+TOKEN_NEEDS = ("sk_", "rk_", "sk-", "whsec_", "sb_secret_", "sntr", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
+               "github_pat_", "xox", "AKIA", "ASIA", "glpat-", "npm_", "eyJ", "-----BEGIN")
 # A SQL statement's `PASSWORD '…'` (CREATE/ALTER ROLE), echoed in an error.
-SQL_PASSWORD = re.compile(r"(?P<head>\bPASSWORD\s+)(?P<password>'(?:[^']|'')*')", re.IGNORECASE)
+SQL_PASSWORD = lazy(r"(?P<head>\bPASSWORD\s+)(?P<password>'(?:[^']|'')*')", re.IGNORECASE)
 # A URL's query may carry one too: ?password=…, ?sslpassword=…, ?client_secret=…, and the
 # `?password:…` typo.
-QUERY_SECRET = re.compile(
+QUERY_SECRET = lazy(
     r"(?P<head>[?&;](?:ssl)?password[=:]|[?&](?:client_secret|secret|token|access_token|api_key|apikey"
     r"|key|sig|signature)=)(?P<password>[^\s&#'\"]+)", re.IGNORECASE)
-BIDI_AND_C1 = re.compile("[\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+BIDI_AND_C1 = lazy("[\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # scheme://user:password@host — masks a URL password even when we never saw the value,
 # also when it holds an unencoded '/' (postgresql://u:pa/ss@host/db): the password runs to
 # the last '@' before the path. A scheme is at most 32 characters (postgresql+asyncpg is 18):
 # an unbounded one made each start scan a long run of letters to its end.
-URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@[^\s@/]+)")
+URL_PASSWORD = lazy(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://[^\s:/@]*:)(?P<password>[^\s@]+)(?=@[^\s@/]+)")
 # A token used as a URL's user name: https://ghp_…@github.com/…
-URL_USER_TOKEN = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<password>[^\s:/@]{20,})(?=@)")
+URL_USER_TOKEN = lazy(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<password>[^\s:/@]{20,})(?=@)")
 # libpq echoes connection options as password=... or password='...'
-KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<password>'[^']*'|\S+)", re.IGNORECASE)
+KEYWORD_PASSWORD = lazy(r"(?P<head>\bpassword\s*=\s*)(?P<password>'[^']*'|\S+)", re.IGNORECASE)
 MASK = "****"
 # Shorter values would mask ordinary words everywhere and protect nothing.
 MIN_SECRET_LENGTH = 4
@@ -71,7 +77,11 @@ def is_secret_name(key: str) -> bool:
 
 
 def has_token_shape(value: str) -> bool:
-    return bool(TOKEN_SHAPE.search(value))
+    return _may_hold_token(value) and bool(TOKEN_SHAPE.search(value))
+
+
+def _may_hold_token(text: str) -> bool:
+    return any(needed in text for needed in TOKEN_NEEDS)
 
 
 def high_entropy(value: str, *, minimum: int = 24) -> bool:
@@ -239,17 +249,24 @@ class Masker:
             self._stale = False
         return self._pattern
 
+    def _holds(self, text: str) -> bool:
+        """Whether a form of a known secret occurs in `text`, by plain substring tests: until
+        a text holds one, the pattern is not compiled (40 secrets cost ~20 ms to compile,
+        more than an env-only run's checks, and most texts hold none)."""
+        return any(form in text for form in self._forms)
+
     def __call__(self, text: str, *, pieces: bool = True) -> str:
         """`text` masked; with `pieces`, also the half of a known secret that ends or starts
         one of its lines (the other half is on the next line, or was cut off)."""
         if not text:
             return text
-        pattern = self._compiled()
+        pattern = self._compiled() if self._pattern is not None or self._holds(text) else None
         if pattern is not None:
             text = pattern.sub(MASK, text)
-            if pieces:
-                text = self.unfinished(text)
-        text = TOKEN_SHAPE.sub(MASK, text)
+        if pieces and self._secrets:
+            text = self.unfinished(text)
+        if _may_hold_token(text):
+            text = TOKEN_SHAPE.sub(MASK, text)
         for shape in (URL_PASSWORD, URL_USER_TOKEN, KEYWORD_PASSWORD, SQL_PASSWORD, QUERY_SECRET):
             text = shape.sub(lambda m: m.group("head") + MASK, text)
         return mask_placed(text, MASK)

@@ -1,0 +1,104 @@
+"""The one shape every benchmark reports in, so `make bench` can print each figure next to
+its anchor (measured in the same run) and say whether the issue's target is met.
+
+A bench module exposes `figures() -> list[Figure]`; bench/run_all.py lists the modules.
+Measure a figure and its anchor interleaved (`interleaved_medians`): the machine is shared,
+and only a ratio taken in the same minutes means anything."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure. `met` is None when there is no target (a figure to report),
+    or when the anchor could not be measured here (the verdict says why in `note`)."""
+
+    name: str
+    value: float
+    unit: str  # "ms", "s", "MiB", "µs", "x"
+    anchor: str = ""  # what it is compared with, e.g. "python -c pass"
+    anchor_value: float | None = None
+    target_text: str = ""  # the issue's target, e.g. "≤ anchor + 80 ms"
+    met: bool | None = None
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.met is None:
+            return "report" if not self.target_text else "not measured"
+        return "met" if self.met else "NOT MET"
+
+
+def line(figure: Figure) -> str:
+    anchor = (f"  vs {figure.anchor} {figure.anchor_value:.1f} {figure.unit}"
+              if figure.anchor and figure.anchor_value is not None else
+              (f"  vs {figure.anchor} (not measured)" if figure.anchor else ""))
+    target = f"  target {figure.target_text}:" if figure.target_text else ""
+    note = f"  ({figure.note})" if figure.note else ""
+    return f"  {figure.name:<46} {figure.value:9.1f} {figure.unit:<3}{anchor}{target} {figure.verdict}{note}"
+
+
+def interleaved_medians(commands: Mapping[str, Sequence[str] | Callable[[], object]], runs: int, *,
+                        cwd: str | None = None, env: Mapping[str, str] | None = None,
+                        warm: int = 1) -> dict[str, float]:
+    """Median seconds of each command, run in turns (a, b, c, a, b, c, …) so that load from
+    other users of the machine falls on all of them alike. A command is an argv (a process,
+    its output discarded) or a callable (timed in this process)."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(runs + warm):
+        for name, command in commands.items():
+            began = time.perf_counter()
+            if callable(command):
+                command()
+            else:
+                subprocess.run(list(command), cwd=cwd, env=None if env is None else dict(env),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600,
+                               check=False)
+            if round_ >= warm:
+                times[name].append(time.perf_counter() - began)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def npm_packages(name: str, packages: Sequence[str], *, lockfile_dir: Path | None = None) -> Path | None:
+    """A folder whose node_modules holds `packages` (or the lockfile of `lockfile_dir`),
+    installed once into a cache; None where node/npm are missing or the registry is
+    unreachable (the anchor is then left out, and the figure says so)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deploy-check-bench" / "npm"
+    key = hashlib.sha256(repr((sorted(packages), (lockfile_dir / "package-lock.json").read_bytes()
+                               if lockfile_dir else b"")).encode()).hexdigest()[:16]
+    target = base / f"{name}-{key}"
+    if (target / "node_modules").is_dir():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    if lockfile_dir is not None:
+        for file in ("package.json", "package-lock.json"):
+            shutil.copy(lockfile_dir / file, target / file)
+        argv = ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    else:
+        (target / "package.json").write_text('{"private": true}\n')
+        argv = ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *packages]
+    try:
+        done = subprocess.run(argv, cwd=target, capture_output=True, text=True, timeout=300, check=False)
+        if done.returncode != 0 and lockfile_dir is not None:
+            # npm 11 calls a lockfile without other platforms' optional packages (dbmate's)
+            # out of sync; `npm install` still takes every locked version from it.
+            done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target,
+                                  capture_output=True, text=True, timeout=300, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        shutil.rmtree(target / "node_modules", ignore_errors=True)
+        return None
+    return target

@@ -1,0 +1,60 @@
+"""Issue 21: a migration history is read once per run — each file opened once (its digest
+serves the migrator's checksum, the parse cache's key and the report's inputs), however
+many checks and steps ask. Counted with Python's own audit hook on `open`."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, clean_environ, run_cli, write_project
+
+# Shaped after drizzle-kit 0.31 `generate` output for PostgreSQL (meta/_journal.json
+# entries{idx, version, when, tag, breakpoints}); written for this test.
+COUNT = 12
+
+
+def history(root: Path, url: str) -> Path:
+    entries = [{"idx": n, "version": "7", "when": 1732000000000 + n * 1000, "tag": f"{n:04d}_t{n}",
+                "breakpoints": True} for n in range(COUNT)]
+    files = {f"drizzle/{n:04d}_t{n}.sql": f'CREATE TABLE "t{n}" (\n\t"id" serial PRIMARY KEY NOT NULL\n);\n'
+             for n in range(COUNT)}
+    return write_project(root, {
+        ".env.local": f"DATABASE_URL={url}\n",
+        ".env.local.example": "DATABASE_URL=\n",
+        "package.json": '{"name": "app", "dependencies": {"drizzle-orm": "0.45.4"}}\n',
+        "drizzle/meta/_journal.json": json.dumps({"version": "7", "dialect": "postgresql", "entries": entries}),
+        **files})
+
+
+def opened(project: Path, *args: str) -> collections.Counter[str]:
+    """How often each migration file was opened by one run of `deploy-check ARGS`."""
+    program = (
+        "import sys, contextlib, io\n"
+        "seen = []\n"
+        "sys.addaudithook(lambda event, args: seen.append(str(args[0])) if event == 'open' else None)\n"
+        "from checks.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    main({[*args, '--project', str(project)]!r})\n"
+        "print('\\n'.join(p for p in seen if p.endswith('.sql')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=120, check=False, cwd=os.fspath(REPO))
+    return collections.Counter(Path(line).name for line in done.stdout.splitlines())
+
+
+@pytest.mark.parametrize("args", [["check", "--only", "DB006,DB004", "-f", "json"], ["provision", "schema"]])
+def test_each_migration_file_is_read_once_per_run(tmp_path: Path, fresh_db: str, args: list[str]) -> None:
+    project = history(tmp_path, fresh_db)
+    applied = run_cli("provision", "schema", "--project", str(project))
+    assert applied.returncode == 0, applied.stderr
+    run_cli("check", "--only", "DB004", "--project", str(project))  # the parse cache is written
+    counts = opened(project, *args)
+    assert sorted(counts) == sorted(f"{n:04d}_t{n}.sql" for n in range(COUNT)), counts
+    assert set(counts.values()) == {1}, counts
