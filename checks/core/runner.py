@@ -82,9 +82,15 @@ async def _call(check: Check, ctx: Context, took: list[float]) -> Outcome:
 
 
 def pasteable(fix: str | None, project: Path) -> str | None:
-    """`deploy-check provision env` as the user can paste it into the shell they are in."""
-    if not fix or not fix.startswith("deploy-check "):
+    """The fix as the user can paste it into the shell they are in: deploy-check's own
+    with the binary they have and `--project`; another tool's (`git rm --cached …`,
+    `npm ci`) run in the project, joined with && so that a failed step stops the rest."""
+    if not fix:
         return fix
+    here = Path.cwd().resolve() == project
+    if not fix.startswith("deploy-check "):
+        return fix if here else f"cd {shlex.quote(str(project))} && " + " && ".join(
+            part.strip() for part in fix.split("; "))
     on_path = shutil.which("deploy-check")
     if on_path:
         binary = "deploy-check"
@@ -92,7 +98,6 @@ def pasteable(fix: str | None, project: Path) -> str | None:
         binary = shlex.quote(str(Path(sys.argv[0]).resolve()))
     else:
         binary = f"{shlex.quote(sys.executable)} -m checks"
-    here = Path.cwd().resolve() == project
     return f"{binary} {fix.removeprefix('deploy-check ')}" + (
         "" if here else f" --project {shlex.quote(str(project))}")
 

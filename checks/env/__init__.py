@@ -16,7 +16,7 @@ from checks.core.registry import check
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.support.lazyre import lazy
 from checks.support.placeholders import is_placeholder
-from checks.support.secrets import has_token_shape, is_secret_name, url_password
+from checks.support.secrets import has_token_shape, is_secret, is_secret_name, url_password
 
 FIX_ENV = "deploy-check provision env"
 
@@ -114,10 +114,11 @@ def copied_from_example(ctx: Context, key: str) -> bool:
     (`NEXTAUTH_SECRET=my-superstrong-secret` copied from .env.example)."""
 
     example = ctx.example.parsed
-    if example is None or not is_secret_name(key):
+    if example is None:
         return False
     shown = (example.values.get(key) or "").strip()
-    return bool(shown) and ctx.value(key) == shown
+    # The one detector: a plain URL or a number under a secret-looking name is no secret.
+    return bool(shown) and ctx.value(key) == shown and is_secret(key, shown)
 
 
 def names(ctx: Context) -> tuple[str, str]:
@@ -169,12 +170,23 @@ def env_file_present(ctx: Context) -> Outcome:
                       f"{_plural(len(required), 'required key')}", source="process environment")
     looked = env_name if ctx.env_pinned else ", ".join(NEXT_DEV_ENV_FILES)
     if ctx.example.parsed is None:
+        # Without an example only the variables the app's own files name are known to be
+        # needed (its database client's); an app that reads none from an env file (Sentry's
+        # wizard writes the DSN into its config files) has no gap deploy-check can prove.
+        model = ctx.model
+        known = [var for var in (model.database_var, model.second_database_var) if var]
+        missing = [var for var in known if not ctx.environ.get(var, "").strip()]
+        hint = (f"Create {env_name} with the variables the app reads, and commit {example_name} "
+                "listing them (without values) for the next engineer.")
+        if not missing:
+            return skipped(f"no env file in {ctx.project} (looked for {looked}) and no env example "
+                           "to say which variables the app reads; none that deploy-check knows of "
+                           "is needed from one", hint=hint, file=env_name)
         # `provision env` starts from an example: without one it would only fail when pasted.
         return failed(f"no env file in {ctx.project} (looked for {looked}), and no env example "
-                      "to create one from", fix="",
-                      hint=f"Create {env_name} with the variables the app reads, and commit "
-                           f"{example_name} listing them (without values) for the next engineer.",
-                      file=env_name, missing=missing)
+                      f"to create one from; the app needs {', '.join(missing)} "
+                      f"({model.database_var_why or 'its database client'})", fix="",
+                      hint=hint, file=env_name, missing=missing)
     return failed(f"no env file in {ctx.project} (looked for {looked}), and the process "
                   f"environment does not supply the required keys",
                   hint=f"Create {env_name} from {example_name}.", file=env_name, missing=missing)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, clean_environ
+from helpers import REPO, clean_environ, git
 
 FIXTURES = REPO / "tests" / "fixtures" / "apps"
 # Fixes that are other tools' commands: installing the app's packages or its package
@@ -82,7 +82,7 @@ def test_a_refused_database_the_app_runs_in_compose_gets_the_compose_command(tmp
     value = f"postgresql://postgres:password-canary@localhost:{port}/notes"
     (project / ".env.local").write_text(f"DATABASE_URL={value}\nDIRECT_URL={value}\n")
     fixes = dict(_failing_fixes(project))
-    assert fixes["DB002"] == f"docker compose -f {project / 'docker-compose.yml'} up -d db"
+    assert fixes["DB002"] == f"cd {project} && docker compose -f {project / 'docker-compose.yml'} up -d db"
     _paste_every_fix(tmp_path, project, "notes")
 
 
@@ -111,3 +111,25 @@ def _paste_every_fix(tmp_path: Path, project: Path, name: str) -> None:
             pytest.fail(f"{name}: still new fixes after {ROUNDS} rounds: {fixes}")
     finally:
         stop_local_db(project)
+
+
+def test_another_tools_fix_works_pasted_outside_the_project(tmp_path: Path) -> None:
+    """ENV006's `git rm --cached` (and any other tool's fix) ran in whatever directory the
+    user pasted it into: from outside the project, git answered "not a git repository"
+    (exit 128). Pasted, it now runs in the project and untracks both files."""
+    project = tmp_path / "app"
+    shutil.copytree(FIXTURES / "stray-sentry-plugin", project)
+    (project / ".env.local").write_text("NEXT_PUBLIC_SITE_URL=http://localhost:3000\n")
+    git(project, "init", "-q")
+    git(project, "add", "-f", ".")
+    git(project, "commit", "-q", "-m", "the wizard's token file, committed")
+    env006 = dict(_failing_fixes(project))["ENV006"]
+    assert env006 == (f"cd {project} && git rm --cached .env.local && git rm --cached .env.sentry-build-plugin"), env006
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(env006, shell=True, cwd=elsewhere, env=_environ(), capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    tracked = subprocess.run(["git", "-C", str(project), "ls-files"], capture_output=True, text=True,
+                             timeout=30, check=True).stdout.split()
+    assert ".env.sentry-build-plugin" not in tracked and ".env.local" not in tracked, tracked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from checks.support.placeholders import is_placeholder
 
-from helpers import check_in_process, result, run_cli, write_project
+from helpers import REPO, check_in_process, result, run_cli, write_project
 
 EXAMPLE = "DATABASE_URL=\nAPI_SECRET=\n# Optional\nFEATURE_FLAG=\n"
 
@@ -32,12 +33,26 @@ def test_env001_fails_without_env_local_or_process_values(tmp_path: Path) -> Non
 def test_env001_without_an_example_suggests_no_provision_env(tmp_path: Path) -> None:
     # `provision env` needs an example to start from: pasted here, it would exit 1.
     project = write_project(tmp_path, {"package.json": '{"dependencies": {"next": "15"}}\n'})
+    (project / "drizzle.config.ts").write_text(
+        "export default { dialect: 'postgresql', dbCredentials: { url: process.env.DATABASE_URL! } }\n")
     env001 = result(check_in_process(project, "ENV001"), "ENV001")
     assert env001.status.value == "fail"
     assert not env001.fix and not env001.shown_fix
-    assert "no env example to create one from" in env001.message
+    assert "no env example to create one from; the app needs DATABASE_URL" in env001.message
     done = run_cli("provision", "env", "--project", str(project))
     assert done.returncode == 1  # what the fix used to promise
+
+
+def test_env001_without_example_or_known_variable_is_unverified_not_failed(tmp_path: Path) -> None:
+    """Shaped after @sentry/wizard's output: the DSN in sentry.*.config.ts, org and project in
+    next.config's withSentryConfig, no env file and no example. Nothing proves a missing
+    variable: ENV001 is unverified (ENV002 still warns), never a failure."""
+    project = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "sentry-wizard", project)
+    checks = check_in_process(project, "ENV001,ENV002")
+    assert result(checks, "ENV001").status.value == "skip", result(checks, "ENV001").message
+    assert "no env example to say which variables the app reads" in result(checks, "ENV001").message
+    assert result(checks, "ENV002").status.value == "warn"
 
 
 def test_env001_passes_when_process_environment_supplies_required_keys(tmp_path: Path) -> None:
@@ -130,6 +145,18 @@ def test_env004_names_placeholder_keys_without_values(tmp_path: Path) -> None:
     assert env004.status.value == "fail"
     assert env004.details["keys"] == ["DATABASE_URL", "API_SECRET"]
     assert "changeme-sekrit-value" not in env004.message
+
+
+def test_env004_a_public_url_copied_from_the_example_is_no_published_secret(tmp_path: Path) -> None:
+    """Better Auth's docs (better-auth.com/docs/installation) show BETTER_AUTH_URL=
+    http://localhost:3000 in the example and in .env: a plain URL under a name with AUTH in
+    it is not a secret, so the same value in both files is not a published one. A secret
+    copied from the example still is."""
+    example = "BETTER_AUTH_URL=http://localhost:3000\nBETTER_AUTH_SECRET=my-superstrong-secret\n"
+    project = write_project(tmp_path, {".env.example": example, ".env.local": example})
+    env004 = result(check_in_process(project, "ENV004"), "ENV004")
+    assert env004.status.value == "fail"
+    assert env004.details["keys"] == ["BETTER_AUTH_SECRET"], env004.message
 
 
 def test_env005_warns_on_undocumented_keys(tmp_path: Path) -> None:
