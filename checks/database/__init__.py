@@ -250,6 +250,8 @@ async def database_reachable(ctx: Context) -> Outcome:
     second = ctx.model.second_database_var
     if second is None:
         return first
+    if first.status is not Status.PASS:
+        first = replace(first, message=f"{url_var(ctx)} ({ctx.model.database_var_why}): {first.message}")
     said = judge_reachable(await second_database_facts(ctx, second), second, compose)
     # Name the variable: two connection strings, two possible culprits.
     said = replace(said, message=f"{second} ({ctx.model.second_database_var_why}): {said.message}")

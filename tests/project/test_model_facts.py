@@ -256,6 +256,21 @@ def test_a_dead_runtime_url_fails_even_when_the_migration_url_works(tmp_path: Pa
     assert found["DB004"]["status"] == "fail" and "tasks" in found["DB004"]["message"]
 
 
+def test_two_dead_database_urls_are_each_named_by_their_variable(tmp_path: Path) -> None:
+    """Sentences have subjects (issue 19 §5): with both URLs refused, the first clause said
+    only `127.0.0.1:1/app: connection refused`, not which variable held it."""
+    migration, runtime = (f"postgresql://app:pw-canary-6@127.0.0.1:{_closed_port()}/tasks" for _ in range(2))
+    project = app(tmp_path, "drizzle-direct-url",
+                  **{".env.local": f"DIRECT_URL={migration}\nDATABASE_URL={runtime}\n"})
+    _code, report = run_json(project, "--only", "database")
+    db002 = checks(report)["DB002"]
+    assert db002["status"] == "fail"
+    first, second = db002["message"].split("; DATABASE_URL (")
+    assert first.startswith("DIRECT_URL (drizzle.config.ts"), first
+    assert "connection refused" in first and "connection refused" in second
+    assert "pw-canary-6" not in json.dumps(report)
+
+
 def test_prisma_direct_url_is_checked_beside_the_runtime_url(tmp_path: Path, fresh_db: str) -> None:
     dead = f"postgresql://app:pw-canary-5@127.0.0.1:{_closed_port()}/notes"
     project = app(tmp_path, "prisma-direct-url", **{".env.local": f"DIRECT_URL={fresh_db}\nDATABASE_URL={dead}\n"})
