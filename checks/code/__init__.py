@@ -17,7 +17,7 @@ from checks.code.facts import Finding, Site
 from checks.code.files import Role
 from checks.code.telemetry import awaited_telemetry
 from checks.core.context import Context
-from checks.core.model import Outcome, failed, listed, passed, plural, unverified, warned
+from checks.core.model import Outcome, failed, listed, passed, plural, skipped, unverified, warned
 from checks.core.registry import check
 
 NO_CODE = "code: no .ts/.tsx/.js/.jsx/.mjs source file found in the app"
@@ -46,6 +46,9 @@ async def size_budget(ctx: Context) -> Outcome:
     findings = [Finding(f.path, Site(budgets[f.role] + 1, 1), f"{f.role}, {f.lines} lines > {budgets[f.role]}")
                 for f in code.files if f.role in budgets and f.lines > budgets[f.role]]
     count = sum(1 for f in code.files if f.role in budgets)
+    if not count:  # nothing to measure is no pass: a plain Node app has no Next.js roles
+        return skipped(f"no route handler or page (app/**/route.ts, pages/api/**, app/**/page.tsx) among "
+                       f"{plural(len(code.files), 'source file')}")
     return judged(findings, f"{plural(count, 'route handler or page', 'route handlers and pages')} "
                   "within their size budget", f"{plural(len(findings), 'file')} over the size budget",
                   fail=False)
@@ -95,6 +98,8 @@ async def telemetry_is_fire_and_forget(ctx: Context) -> Outcome:
     if (skip := _no_code(code)) is not None:
         return skip
     findings, count = awaited_telemetry(code)
+    if not count:
+        return skipped(f"no user-facing route handler or server action among {plural(len(code.files), 'source file')}")
     outcome = judged(findings, f"no awaited telemetry in {plural(count, 'user-facing route or server action', 'user-facing routes and server actions')}",
                      f"{plural(len(findings), 'telemetry call')} awaited in user-facing code", fail=True)
     if findings:
@@ -110,6 +115,8 @@ async def no_secrets_in_client_code(ctx: Context) -> Outcome:
     if (skip := _no_code(code)) is not None:
         return skip
     findings, count = client_secrets(code)
+    if not count:
+        return skipped(f"no client-side ('use client') module among {plural(len(code.files), 'source file')}")
     return judged(findings, f"no server secret or public salt in {plural(count, 'client-side file')}",
                   f"{plural(len(findings), 'secret')} in client code", fail=True)
 

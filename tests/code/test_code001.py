@@ -67,3 +67,17 @@ def test_sarif_annotates_each_finding_at_its_line_and_column(tmp_path: Path) -> 
              r["locations"][0]["physicalLocation"]["region"]) for r in results] == [
         ("app/api/a/route.ts", {"startLine": 201, "startColumn": 1}),
         ("pages/api/b.ts", {"startLine": 201, "startColumn": 1})]
+
+
+def test_an_app_without_next_js_roles_is_not_passed_over_nothing(tmp_path: Path) -> None:
+    """The bundled demo is a plain Node server: CODE001, CODE002 and CODE005 said "0 route
+    handlers and pages within their size budget" — a pass over nothing. They are skipped,
+    saying what was not there; CODE004 still reads every source file."""
+    project = write_project(tmp_path, {"server.js": "const http = require('http')\nhttp.createServer().listen(3000)\n",
+                                       "package.json": '{"name": "plain"}\n'})
+    _, report = run_json(project, "--only", "code")
+    found = {c["id"]: c for c in report["checks"]}
+    assert found["CODE001"]["status"] == "skip" and "no route handler or page" in found["CODE001"]["message"]
+    assert found["CODE002"]["status"] == "skip" and "no user-facing route handler" in found["CODE002"]["message"]
+    assert found["CODE005"]["status"] == "skip" and "no client-side" in found["CODE005"]["message"]
+    assert found["CODE004"]["status"] == "pass" and "1 source file" in found["CODE004"]["message"]
