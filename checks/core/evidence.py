@@ -4,6 +4,7 @@ digests of the contract files read (never of `.env.local`: its values are secret
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from checks.core.sources import schema_paths
 from checks.project.config import CONFIG_FILE
-from checks.support.files import SCHEMA_LIMIT
+from checks.support.files import SCHEMA_LIMIT, read_bytes
 
 if TYPE_CHECKING:
     from checks.core.context import Context
@@ -68,8 +69,10 @@ def file_digest(ctx: Context, path: Path) -> FileDigest:
 
 
 def _digest(path: Path) -> FileDigest:
-    data = path.read_bytes()
+    data = read_bytes(path)
     raw = hashlib.sha256(data).hexdigest()
+    if data.isascii():
+        return FileDigest(raw, raw, len(data))  # ASCII is UTF-8 that reads back to the same bytes
     try:
         data.decode("utf-8")
         text = raw  # valid UTF-8 reads back to the same bytes
@@ -91,14 +94,14 @@ def input_digests(ctx: Context) -> dict[str, str]:
     once, not once per file (5,000 migrations)."""
     files = [ctx.example_path, *schema_paths(ctx), ctx.state_path, ctx.path(CONFIG_FILE)]
     digests: dict[str, str] = {}
-    env_path = ctx.env_path
+    env_path = os.fspath(ctx.env_path)  # compared as text: Path's == builds both sides' parts
     project = ctx.project.as_posix().rstrip("/") + "/"
     for path in files:
-        if path != env_path and path.is_file():
-            full = path.as_posix()
-            name = full[len(project):] if full.startswith(project) else str(path)
+        if os.fspath(path) != env_path:
             try:
-                digests[name] = file_digest(ctx, path).raw
+                found = file_digest(ctx, path)  # a missing file, a folder, a FIFO: not an input
             except OSError:
                 continue
+            full = path.as_posix()
+            digests[full[len(project):] if full.startswith(project) else str(path)] = found.raw
     return digests

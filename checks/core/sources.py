@@ -36,20 +36,20 @@ class SchemaSource:
         return self.label or self.path.name
 
 
-def migration_files(directory: Path, kind: str, shown: str = "") -> list[Path]:
+def migration_files(directory: Path, kind: str, shown: str = "", inside: Confinement | None = None) -> list[Path]:
     """The files of a migration history in the order its tool applies them (at most
-    MAX_MIGRATION_FILES: a larger folder is refused)."""
+    MAX_MIGRATION_FILES: a larger folder is refused). `inside`: the run's confinement, whose
+    one lstat of each file (and one path object) the migrator's reading shares."""
     shown = shown or directory.name
     if kind == "drizzle":
         # drizzle-kit's journal orders the migrations (<out>/meta/_journal.json, entries[].tag;
         # drizzle-orm src/migrator.ts readMigrationFiles).
-
-
         text = read_small(directory / "meta" / "_journal.json")
         try:
             entries = json.loads(text or "")["entries"]
-            files = at_most((directory / f"{entry['tag']}.sql" for entry in entries), shown)
-            if all(f.is_file() for f in files):
+            child, is_file = (inside.child, inside.is_file) if inside else (Path.joinpath, Path.is_file)
+            files = at_most((child(directory, f"{entry['tag']}.sql") for entry in entries), shown)
+            if all(is_file(f) for f in files):
                 return files
         except (ValueError, KeyError, TypeError):
             pass
@@ -105,7 +105,7 @@ def _schema_paths(ctx: Context) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = migration_files(path, source.kind, source.path)
+        files = migration_files(path, source.kind, source.path, inside)
         for file in files:
             inside(file, functools.partial(ctx.rel, file))
         return files

@@ -39,9 +39,11 @@ class Drizzle(HistoryTable):
         if len(entries) > MAX_MIGRATION_FILES:
             raise too_many(self._shown(folder, folder))
         found = []
+        child = self.confinement.child if self.confinement else Path.joinpath  # the run's one path object
+        inside, hasher = self.inside, self.hasher
         for entry in entries:
-            path = self.inside(folder, folder / f"{entry['tag']}.sql")  # a tag may hold ../
-            found.append(Migration(str(entry["tag"]), path, str(int(entry["when"])), self.hasher(path)))
+            path = inside(folder, child(folder, f"{entry['tag']}.sql"))  # a tag may hold ../
+            found.append(Migration(str(entry["tag"]), path, str(int(entry["when"])), hasher(path)))
         return found
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:

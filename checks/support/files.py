@@ -56,35 +56,84 @@ def confined(path: Path, roots: Sequence[Path], shown: str) -> Path:
 
 class Confinement:
     """`confined` for the many files of one history: the roots and each folder are resolved
-    once, and a file that is not a link costs one lstat instead of a resolve of its whole
-    path (5,000 migrations: 45,000 path resolutions before)."""
+    once, and a file that is not a link costs one lstat of its name as a string, which also
+    says whether it is a regular file (5,000 migrations: 45,000 path resolutions before, then
+    15 µs a file in pathlib objects)."""
 
     def __init__(self, roots: Sequence[Path]) -> None:
         self._roots = [str(root.resolve()) for root in roots]
-        self._folders: dict[Path, Path] = {}
-        self._files: dict[Path, Path] = {}  # each file asked about, resolved once
+        self._prefixes = tuple(root.rstrip(os.sep) + os.sep for root in self._roots)
+        self._folders: dict[str, str] = {}
+        self._files: dict[str, str] = {}  # each file asked about, resolved once
+        self._modes: dict[str, int] = {}  # its lstat mode, 0 where there is nothing
+        self._children: dict[tuple[str, str], Path] = {}
 
     def __call__(self, path: Path, shown: str | Callable[[], str]) -> Path:
         """`shown`: the name a refusal gives the file (a callable: computed only for one)."""
-        resolved = self._files.get(path)
-        if resolved is None:
-            resolved = self._files[path] = self._resolve(path)
-        real = str(resolved)
-        if any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self._roots):
-            return resolved
+        given = os.fspath(path)
+        real = self._files.get(given)
+        if real is None:
+            real = self._files[given] = self._resolve(given)
+        if real in self._roots or real.startswith(self._prefixes):
+            return path if real == given else Path(real)
         if callable(shown):
             shown = shown()
-        raise RefusedInput(f"{shown} resolves outside the project (to {resolved}): deploy-check reads "
+        raise RefusedInput(f"{shown} resolves outside the project (to {real}): deploy-check reads "
                            "schema and migration files only inside the project or its workspace; "
                            "copy the file in instead of linking it")
 
-    def _resolve(self, path: Path) -> Path:
-        if path.name in ("", ".", "..") or path.is_symlink():
-            return path.resolve()
-        folder = self._folders.get(path.parent)
-        if folder is None:
-            folder = self._folders[path.parent] = path.parent.resolve()
-        return folder / path.name  # what resolve() gives for a last part that is no link
+    def child(self, folder: Path, name: str) -> Path:
+        """`folder / name`, one object for every reader of the run (the history's listing and
+        its migrator each name all 5,000 files): a path is made, and later hashed, once."""
+        key = (os.fspath(folder), name)
+        path = self._children.get(key)
+        if path is None:
+            path = self._children[key] = folder / name
+        return path
+
+    def is_file(self, path: Path) -> bool:
+        """Path.is_file, from the one lstat the confinement takes (a link: followed)."""
+        mode = self._mode(os.fspath(path))
+        return path.is_file() if stat.S_ISLNK(mode) else stat.S_ISREG(mode)
+
+    def _mode(self, given: str) -> int:
+        mode = self._modes.get(given)
+        if mode is None:
+            try:
+                mode = os.lstat(given).st_mode
+            except (OSError, ValueError):
+                mode = 0  # as Path.is_symlink and is_file: nothing there is neither
+            self._modes[given] = mode
+        return mode
+
+    def _resolve(self, given: str) -> str:
+        folder, _, name = given.rpartition(os.sep)
+        if not folder or name in ("", ".", "..") or stat.S_ISLNK(self._mode(given)):
+            return str(Path(given).resolve())
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = str(Path(folder).resolve())
+        return real.rstrip(os.sep) + os.sep + name  # what resolve() gives for a last part that is no link
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole of a regular file, opened non-blocking (never a FIFO's wait), in as few
+    system calls as Python allows: 8 µs a small file against pathlib's 12."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(f"{os.path.basename(path)} is not a regular file (a FIFO, device or "
+                                 "directory); not read")
+        data = os.read(descriptor, info.st_size + 1)
+        if len(data) != info.st_size:  # it changed while we read it, or a read stopped short: to the end
+            chunks = [data]
+            while chunk := os.read(descriptor, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+    finally:
+        os.close(descriptor)
+    return data
 
 
 def undecodable(error: UnicodeDecodeError, shown: str) -> RefusedInput:
