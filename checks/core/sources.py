@@ -47,9 +47,9 @@ def migration_files(directory: Path, kind: str, shown: str = "", inside: Confine
         text = read_small(directory / "meta" / "_journal.json")
         try:
             entries = json.loads(text or "")["entries"]
-            child, is_file = (inside.child, inside.is_file) if inside else (Path.joinpath, Path.is_file)
-            files = at_most((child(directory, f"{entry['tag']}.sql") for entry in entries), shown)
-            if all(is_file(f) for f in files):
+            names = [f"{entry['tag']}.sql" for entry in at_most(entries, shown)]
+            files = inside.children(directory, names) if inside else [directory / name for name in names]
+            if all(map(inside.is_file if inside else Path.is_file, files)):
                 return files
         except (ValueError, KeyError, TypeError):
             pass

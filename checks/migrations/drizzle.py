@@ -38,13 +38,14 @@ class Drizzle(HistoryTable):
         entries = json.loads(read_text(journal, 4 << 20))["entries"]
         if len(entries) > MAX_MIGRATION_FILES:
             raise too_many(self._shown(folder, folder))
-        found = []
-        child = self.confinement.child if self.confinement else Path.joinpath  # the run's one path object
-        inside, hasher = self.inside, self.hasher
-        for entry in entries:
-            path = inside(folder, child(folder, f"{entry['tag']}.sql"))  # a tag may hold ../
-            found.append(Migration(str(entry["tag"]), path, str(int(entry["when"])), hasher(path)))
-        return found
+        names = [f"{entry['tag']}.sql" for entry in entries]
+        # The run's one path object per file (migrator_for), each confined (a tag may hold
+        # ../) before any is read.
+        paths = [self.inside(folder, path) for path in (self.confinement.children(folder, names)
+                                                        if self.confinement else [folder / n for n in names])]
+        hasher = self.hasher
+        return [Migration(str(entry["tag"]), path, str(int(entry["when"])), hasher(path))
+                for entry, path in zip(entries, paths)]
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         from psycopg import sql  # start-up: only runs that reach a database load psycopg

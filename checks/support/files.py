@@ -66,7 +66,7 @@ class Confinement:
         self._folders: dict[str, str] = {}
         self._files: dict[str, str] = {}  # each file asked about, resolved once
         self._modes: dict[str, int] = {}  # its lstat mode, 0 where there is nothing
-        self._children: dict[tuple[str, str], Path] = {}
+        self._children: dict[str, dict[str, Path]] = {}  # folder → name → its one Path
 
     def __call__(self, path: Path, shown: str | Callable[[], str]) -> Path:
         """`shown`: the name a refusal gives the file (a callable: computed only for one)."""
@@ -82,14 +82,19 @@ class Confinement:
                            "schema and migration files only inside the project or its workspace; "
                            "copy the file in instead of linking it")
 
-    def child(self, folder: Path, name: str) -> Path:
-        """`folder / name`, one object for every reader of the run (the history's listing and
-        its migrator each name all 5,000 files): a path is made, and later hashed, once."""
-        key = (os.fspath(folder), name)
-        path = self._children.get(key)
-        if path is None:
-            path = self._children[key] = folder / name
-        return path
+    def children(self, folder: Path, names: Iterable[str]) -> list[Path]:
+        """`folder / name` for each name, one object per file for every reader of the run
+        (the history's listing and its migrator each name all 5,000 files): each path is
+        made, and later hashed, once."""
+        base = os.fspath(folder)
+        known = self._children.setdefault(base, {})
+        found = []
+        for name in names:
+            path = known.get(name)
+            if path is None:
+                path = known[name] = folder / name
+            found.append(path)
+        return found
 
     def is_file(self, path: Path) -> bool:
         """Path.is_file, from the one lstat the confinement takes (a link: followed)."""
