@@ -12,7 +12,15 @@ from pathlib import Path
 from checks.core.context import Context
 from checks.project.reading import read_small
 from checks.support.errors import RefusedInput
-from checks.support.files import SCHEMA_LIMIT, Confinement, at_most, read_text, undecodable
+from checks.support.files import (
+    MAX_MIGRATION_FILES,
+    SCHEMA_LIMIT,
+    Confinement,
+    at_most,
+    read_text,
+    too_many,
+    undecodable,
+)
 from checks.support.lazyre import lazy
 
 DEFAULT_SCHEMA = "schema.sql"
@@ -47,7 +55,9 @@ def migration_files(directory: Path, kind: str, shown: str = "", inside: Confine
         text = read_small(directory / "meta" / "_journal.json")
         try:
             entries = json.loads(text or "")["entries"]
-            names = [f"{entry['tag']}.sql" for entry in at_most(entries, shown)]
+            if len(entries) > MAX_MIGRATION_FILES:
+                raise too_many(shown)
+            names = [f"{entry['tag']}.sql" for entry in entries]
             files = inside.children(directory, names) if inside else [directory / name for name in names]
             if all(map(inside.is_file if inside else Path.is_file, files)):
                 return files

@@ -45,7 +45,7 @@ class Drizzle(HistoryTable):
                                                         if self.confinement else [folder / n for n in names])]
         hasher = self.hasher
         return [Migration(str(entry["tag"]), path, str(int(entry["when"])), hasher(path))
-                for entry, path in zip(entries, paths)]
+                for entry, path in zip(entries, paths, strict=True)]
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         from psycopg import sql  # start-up: only runs that reach a database load psycopg
