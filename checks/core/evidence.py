@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checks.core.sources import schema_paths
+from checks.core.sources import project_confinement, schema_paths
 from checks.project.config import CONFIG_FILE
 from checks.support.files import SCHEMA_LIMIT, read_bytes
 
@@ -62,14 +63,13 @@ class FileDigest:
     size: int
 
 
-def file_digest(ctx: Context, path: Path) -> FileDigest:
+def file_digest(ctx: Context, path: Path, read: Callable[[Path], bytes] = read_bytes) -> FileDigest:
     """The digests of `path`, read once per run however many readers ask (a migration
     history's files: the migrator's checksums, the parse cache's key, the report)."""
-    return ctx.once(f"digest:{path}", lambda: _digest(path))
+    return ctx.once(f"digest:{path}", lambda: _digest(read(path)))
 
 
-def _digest(path: Path) -> FileDigest:
-    data = read_bytes(path)
+def _digest(data: bytes) -> FileDigest:
     raw = hashlib.sha256(data).hexdigest()
     if data.isascii():
         return FileDigest(raw, raw, len(data))  # ASCII is UTF-8 that reads back to the same bytes
@@ -81,12 +81,21 @@ def _digest(path: Path) -> FileDigest:
     return FileDigest(raw, text, len(data))
 
 
-def text_sha256(ctx: Context, path: Path) -> str:
-    """migrations/base.py sha256_text, from the run's one read of the file."""
-    found = file_digest(ctx, path)
-    if found.size > SCHEMA_LIMIT:
-        raise OSError(f"{path.name} is over the size limit")
-    return found.text
+def text_hasher(ctx: Context) -> Callable[[Path], str]:
+    """migrations/base.py sha256_text for the many files of a history: each read once per run, and opened
+    through the run's confinement, which refuses one leading out of the project."""
+    inside = project_confinement(ctx)
+
+    def read(path: Path) -> bytes:
+        return inside.read(path, lambda: ctx.rel(path))
+
+    def hasher(path: Path) -> str:
+        found = file_digest(ctx, path, read)
+        if found.size > SCHEMA_LIMIT:
+            raise OSError(f"{path.name} is over the size limit")
+        return found.text
+
+    return hasher
 
 
 def input_digests(ctx: Context) -> dict[str, str]:

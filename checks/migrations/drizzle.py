@@ -39,10 +39,12 @@ class Drizzle(HistoryTable):
         if len(entries) > MAX_MIGRATION_FILES:
             raise too_many(self._shown(folder, folder))
         names = [f"{entry['tag']}.sql" for entry in entries]
-        # The run's one path object per file (migrator_for), each confined (a tag may hold
-        # ../) before any is read.
-        paths = [self.inside(folder, path) for path in (self.confinement.children(folder, names)
-                                                        if self.confinement else [folder / n for n in names])]
+        if self.confinement is None:
+            paths = [self.inside(folder, folder / name) for name in names]  # a tag may hold ../
+        else:
+            # The run's (migrator_for): one path object per file, and its hasher opens each
+            # through the run's confinement, which refuses one leading out before reading it.
+            paths = self.confinement.children(folder, names)
         hasher = self.hasher
         return [Migration(str(entry["tag"]), path, str(int(entry["when"])), hasher(path))
                 for entry, path in zip(entries, paths, strict=True)]
