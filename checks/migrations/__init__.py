@@ -7,7 +7,6 @@ drizzle_v1.py, prisma.py, supabase.py, dbmate.py, golang_migrate.py) on the shar
 
 from __future__ import annotations
 
-
 from checks.core.context import Context
 from checks.core.db import app_search_path
 from checks.core.evidence import text_hasher
