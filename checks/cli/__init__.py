@@ -1,8 +1,9 @@
 """The command line: parse flags, build the context, call the core, render, exit.
 
 app.py holds the Typer app; check.py, info.py and provisioning.py register their commands
-on it; shared.py holds what they share without typer. `main` is the entry point: the usual
-`check` invocations (checking.py parses them) run without loading typer or click."""
+on it; shared.py holds what they share without typer. `main` runs a command line: the usual
+`check` invocations (checking.py parses them) run without loading typer or click. `entry` is
+the process's: `main`, then an exit without the interpreter's teardown."""
 
 from __future__ import annotations
 
