@@ -27,9 +27,9 @@ def main() -> None:
     path = library_path()
     if path not in sys.path:
         sys.path.insert(0, path)
-    from checks.cli import main as run
+    from checks.cli import entry
 
-    run()
+    entry()
 
 
 if __name__ == "__main__":

@@ -145,6 +145,8 @@ def figures() -> list[Figure]:
                     commands[f"drizzle {count}"] = ["env", f"DATABASE_URL={server.url(database)}", "node",
                                                     str(script), str(project / "drizzle")]
             commands["env"] = [*cli, "check", "--only", "env", "-f", "json", "--project", str(root / "app1")]
+            # The floor of any run that reads a database: importing the driver, nothing else.
+            commands["psycopg"] = [sys.executable, "-c", "import psycopg"]
             took = interleaved_medians(commands, RUNS, env=env, cwd=str(repo))
         finally:
             server.stop()
@@ -162,6 +164,8 @@ def figures() -> list[Figure]:
         found.append(Figure(f"{label}: cost per migration", each, "µs", "drizzle-orm migrator no-op",
                             drizzle_each, "≤ anchor", None if drizzle_each is None else each <= max(drizzle_each, 0),
                             note="" if drizzle_each is not None else "node/npm or the npm registry unavailable"))
+    found.append(Figure("floor: python -c 'import psycopg'", took["psycopg"] * 1000, "ms", "env-only run",
+                        env_only * 1000, note=f"{took['psycopg'] / env_only:.2f}x: a database run's least"))
     if node_dir is not None:
         found.append(Figure(f"drizzle-orm migrator no-op, {MIGRATIONS:,} migrations",
                             took[f"drizzle {MIGRATIONS}"] * 1000, "ms"))

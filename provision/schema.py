@@ -66,13 +66,15 @@ async def _applied(connection: Any, parsed: Any, live: dict[Any, Any]) -> bool:
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
-    paths = schema_paths(ctx)
-    if not paths:
+    # A history's files are listed (and each confined and hashed) by its migrator: no
+    # listing of its own is needed, which at 5,000 files is an lstat and a path check each.
+    migrator, migrations = _history(ctx)
+    if not migrations and not schema_paths(ctx):
         raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
     complete = options.dry_run  # a dry run shows the plan: it needs the statements
     # A history the migrator keeps needs only its pending files parsed: the whole history
     # is read only where the migrator never ran (or --dry-run shows the whole plan).
-    whole = options.dry_run or _history(ctx)[0] is None
+    whole = options.dry_run or migrator is None
     while True:
         try:
             # An unchanged schema comes from the parse cache (tables and objects only; it
@@ -83,7 +85,7 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             raise ProvisionFailed(f"{foreign + ': ' if foreign else ''}{exc} — nothing was sent "
                                   "to the database") from None
         try:
-            return await _guarded_apply(ctx, options, parsed, paths)
+            return await _guarded_apply(ctx, options, parsed)
         except _NeedsStatements:
             complete = whole = True
 
@@ -130,7 +132,7 @@ class _NeedsStatements(Exception):
     """The cached model shows work to do: parse the files and start over (rolled back)."""
 
 
-async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any) -> Provisioned:
+async def _guarded_apply(ctx: Context, options: Options, parsed: Any) -> Provisioned:
     import psycopg  # start-up: only runs that reach a database load psycopg
 
 
@@ -143,11 +145,9 @@ async def _guarded_apply(ctx: Context, options: Options, parsed: Any, paths: Any
     except (InvalidDatabaseUrl, psycopg.Error, OSError, TimeoutError) as exc:
         raise ProvisionFailed(f"cannot connect to the database: {ctx.mask(str(exc)) or 'timed out'}") from None
     result = Provisioned("schema", changed=False)
-    prefix = ctx.project.as_posix().rstrip("/") + "/"  # relative_to is ~10 µs a path, 50 ms at 5,000
-    source_names = ", ".join(p.as_posix().removeprefix(prefix) for p in paths)
     try:
         result = await asyncio.wait_for(
-            _apply(connection, ctx, parsed, options, source_names, migrator, migrations), APPLY_TIMEOUT)
+            _apply(connection, ctx, parsed, options, migrator, migrations), APPLY_TIMEOUT)
     except TimeoutError:
         raise ProvisionFailed(f"applying took longer than {APPLY_TIMEOUT:g} s; rolled back") from None
     finally:
@@ -168,7 +168,7 @@ def _would_refuse(result: Provisioned, parsed: Any, options: Options, history: b
 
 
 async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
-                 source_names: str, migrator: Any = None, migrations: Any = ()) -> Provisioned:
+                 migrator: Any = None, migrations: Any = ()) -> Provisioned:
     import psycopg  # start-up: only runs that reach a database load psycopg
 
     result = Provisioned("schema", changed=False)
@@ -210,7 +210,7 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
                 raise _NeedsStatements
             _refuse(parsed, options, history=True)
         _would_refuse(result, parsed, options, history=migrator is not None)
-        await _apply_whole(connection, ctx, parsed, options, source_names, result,
+        await _apply_whole(connection, ctx, parsed, options, result,
                            baseline=migrator)
         if migrator is not None:
             await migrator.record(connection, list(migrations))
@@ -264,11 +264,12 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
 
 
 async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Options,
-                       source_names: str, result: Provisioned, baseline: Any = None) -> None:
+                       result: Provisioned, baseline: Any = None) -> None:
     """The schema (or a whole history the migrator never ran here) against the live
     database: nothing when it is all there, else the additive plan, in the caller's
     transaction."""
-
+    prefix = ctx.project.as_posix().rstrip("/") + "/"  # relative_to is ~10 µs a path, 50 ms at 5,000
+    source_names = ", ".join(p.as_posix().removeprefix(prefix) for p in schema_paths(ctx))
     live = await table_columns(connection, list(parsed.tables)) if parsed.tables else {}
     # A history about to be recorded as applied is never taken as applied on its tables
     # alone: its plan is made and every statement it leaves out is looked up (below).

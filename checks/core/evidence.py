@@ -4,14 +4,16 @@ digests of the contract files read (never of `.env.local`: its values are secret
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checks.core.sources import schema_paths
+from checks.core.sources import project_confinement, schema_paths
 from checks.project.config import CONFIG_FILE
-from checks.support.files import SCHEMA_LIMIT
+from checks.support.files import SCHEMA_LIMIT, read_bytes
 
 if TYPE_CHECKING:
     from checks.core.context import Context
@@ -61,15 +63,16 @@ class FileDigest:
     size: int
 
 
-def file_digest(ctx: Context, path: Path) -> FileDigest:
+def file_digest(ctx: Context, path: Path, read: Callable[[Path], bytes] = read_bytes) -> FileDigest:
     """The digests of `path`, read once per run however many readers ask (a migration
     history's files: the migrator's checksums, the parse cache's key, the report)."""
-    return ctx.once(f"digest:{path}", lambda: _digest(path))
+    return ctx.once(f"digest:{path}", lambda: _digest(read(path)))
 
 
-def _digest(path: Path) -> FileDigest:
-    data = path.read_bytes()
+def _digest(data: bytes) -> FileDigest:
     raw = hashlib.sha256(data).hexdigest()
+    if data.isascii():
+        return FileDigest(raw, raw, len(data))  # ASCII is UTF-8 that reads back to the same bytes
     try:
         data.decode("utf-8")
         text = raw  # valid UTF-8 reads back to the same bytes
@@ -78,12 +81,21 @@ def _digest(path: Path) -> FileDigest:
     return FileDigest(raw, text, len(data))
 
 
-def text_sha256(ctx: Context, path: Path) -> str:
-    """migrations/base.py sha256_text, from the run's one read of the file."""
-    found = file_digest(ctx, path)
-    if found.size > SCHEMA_LIMIT:
-        raise OSError(f"{path.name} is over the size limit")
-    return found.text
+def text_hasher(ctx: Context) -> Callable[[Path], str]:
+    """migrations/base.py sha256_text for the many files of a history: each read once per run, and opened
+    through the run's confinement, which refuses one leading out of the project."""
+    inside = project_confinement(ctx)
+
+    def read(path: Path) -> bytes:
+        return inside.read(path, lambda: ctx.rel(path))
+
+    def hasher(path: Path) -> str:
+        found = file_digest(ctx, path, read)
+        if found.size > SCHEMA_LIMIT:
+            raise OSError(f"{path.name} is over the size limit")
+        return found.text
+
+    return hasher
 
 
 def input_digests(ctx: Context) -> dict[str, str]:
@@ -91,14 +103,14 @@ def input_digests(ctx: Context) -> dict[str, str]:
     once, not once per file (5,000 migrations)."""
     files = [ctx.example_path, *schema_paths(ctx), ctx.state_path, ctx.path(CONFIG_FILE)]
     digests: dict[str, str] = {}
-    env_path = ctx.env_path
+    env_path = os.fspath(ctx.env_path)  # compared as text: Path's == builds both sides' parts
     project = ctx.project.as_posix().rstrip("/") + "/"
     for path in files:
-        if path != env_path and path.is_file():
-            full = path.as_posix()
-            name = full[len(project):] if full.startswith(project) else str(path)
+        if os.fspath(path) != env_path:
             try:
-                digests[name] = file_digest(ctx, path).raw
+                found = file_digest(ctx, path)  # a missing file, a folder, a FIFO: not an input
             except OSError:
                 continue
+            full = path.as_posix()
+            digests[full[len(project):] if full.startswith(project) else str(path)] = found.raw
     return digests

@@ -12,7 +12,15 @@ from pathlib import Path
 from checks.core.context import Context
 from checks.project.reading import read_small
 from checks.support.errors import RefusedInput
-from checks.support.files import SCHEMA_LIMIT, Confinement, at_most, read_text, undecodable
+from checks.support.files import (
+    MAX_MIGRATION_FILES,
+    SCHEMA_LIMIT,
+    Confinement,
+    at_most,
+    read_text,
+    too_many,
+    undecodable,
+)
 from checks.support.lazyre import lazy
 
 DEFAULT_SCHEMA = "schema.sql"
@@ -36,20 +44,22 @@ class SchemaSource:
         return self.label or self.path.name
 
 
-def migration_files(directory: Path, kind: str, shown: str = "") -> list[Path]:
+def migration_files(directory: Path, kind: str, shown: str = "", inside: Confinement | None = None) -> list[Path]:
     """The files of a migration history in the order its tool applies them (at most
-    MAX_MIGRATION_FILES: a larger folder is refused)."""
+    MAX_MIGRATION_FILES: a larger folder is refused). `inside`: the run's confinement, whose
+    one lstat of each file (and one path object) the migrator's reading shares."""
     shown = shown or directory.name
     if kind == "drizzle":
         # drizzle-kit's journal orders the migrations (<out>/meta/_journal.json, entries[].tag;
         # drizzle-orm src/migrator.ts readMigrationFiles).
-
-
         text = read_small(directory / "meta" / "_journal.json")
         try:
             entries = json.loads(text or "")["entries"]
-            files = at_most((directory / f"{entry['tag']}.sql" for entry in entries), shown)
-            if all(f.is_file() for f in files):
+            if len(entries) > MAX_MIGRATION_FILES:
+                raise too_many(shown)
+            names = [f"{entry['tag']}.sql" for entry in entries]
+            files = inside.children(directory, names) if inside else [directory / name for name in names]
+            if all(map(inside.is_file if inside else Path.is_file, files)):
                 return files
         except (ValueError, KeyError, TypeError):
             pass
@@ -105,7 +115,7 @@ def _schema_paths(ctx: Context) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = migration_files(path, source.kind, source.path)
+        files = migration_files(path, source.kind, source.path, inside)
         for file in files:
             inside(file, functools.partial(ctx.rel, file))
         return files

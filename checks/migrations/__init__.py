@@ -7,11 +7,9 @@ drizzle_v1.py, prisma.py, supabase.py, dbmate.py, golang_migrate.py) on the shar
 
 from __future__ import annotations
 
-import functools
-
 from checks.core.context import Context
 from checks.core.db import app_search_path
-from checks.core.evidence import text_sha256
+from checks.core.evidence import text_hasher
 from checks.core.sources import project_confinement, project_roots
 from checks.migrations.base import HistoryTable, Migrator
 from checks.migrations.dbmate import Dbmate
@@ -29,7 +27,7 @@ def migrator_for(ctx: Context) -> Migrator | None:
     if isinstance(migrator, HistoryTable):
         migrator.roots = tuple(project_roots(ctx))
         migrator.confinement = project_confinement(ctx)
-        migrator.hasher = functools.partial(text_sha256, ctx)
+        migrator.hasher = text_hasher(ctx)
     return migrator
 
 

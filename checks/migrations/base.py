@@ -85,8 +85,9 @@ class HistoryTable:
     # migrations folder itself. A file resolving elsewhere is refused before it is read.
     roots: tuple[Path, ...] = ()
     confinement: Confinement | None = None  # the run's, shared with schema_paths (migrator_for)
-    # How a file's checksum is taken: sha256_text, or (migrator_for) from the run's one read
-    # of each file, which the report's digests and the parse cache share.
+    # How a file's checksum is taken: sha256_text, or (migrator_for, always with the run's
+    # confinement) from the run's one read of each file, which the report's digests and the
+    # parse cache share, opened through that confinement (a file leading out is refused).
     hasher: Callable[[Path], str] = staticmethod(lambda path: sha256_text(path))
 
     @property

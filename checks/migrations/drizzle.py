@@ -38,11 +38,16 @@ class Drizzle(HistoryTable):
         entries = json.loads(read_text(journal, 4 << 20))["entries"]
         if len(entries) > MAX_MIGRATION_FILES:
             raise too_many(self._shown(folder, folder))
-        found = []
-        for entry in entries:
-            path = self.inside(folder, folder / f"{entry['tag']}.sql")  # a tag may hold ../
-            found.append(Migration(str(entry["tag"]), path, str(int(entry["when"])), self.hasher(path)))
-        return found
+        names = [f"{entry['tag']}.sql" for entry in entries]
+        if self.confinement is None:
+            paths = [self.inside(folder, folder / name) for name in names]  # a tag may hold ../
+        else:
+            # The run's (migrator_for): one path object per file, and its hasher opens each
+            # through the run's confinement, which refuses one leading out before reading it.
+            paths = self.confinement.children(folder, names)
+        hasher = self.hasher
+        return [Migration(str(entry["tag"]), path, str(int(entry["when"])), hasher(path))
+                for entry, path in zip(entries, paths, strict=True)]
 
     async def history(self, connection: Any, migrations: list[Migration]) -> HistoryFacts:
         from psycopg import sql  # start-up: only runs that reach a database load psycopg

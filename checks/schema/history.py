@@ -3,7 +3,7 @@ tool's migrator reads it (checks/migrations)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from checks.core.context import Context
 from checks.core.db import shared_connection
@@ -26,11 +26,6 @@ from checks.schema.facts import (
     schema_facts,
 )
 from checks.support.pgurl import InvalidDatabaseUrl
-
-if TYPE_CHECKING:
-
-    pass
-
 
 DB006 = Spec(
     "DB006", "schema", "The migrator's own history agrees with the migration files",
@@ -100,14 +95,17 @@ async def history_agrees(ctx: Context) -> Outcome:
                       hint=("Apply the migrations with the tool that recorded them; two migrators on one "
                             "database need a history table each."),
                       **details)
-    schema_facts_now = await schema_facts(ctx)
-    if schema_facts_now.problem_hint and (facts.pending or not facts.table_exists):
+    # The schema's own facts (its parse, its tables in the database) matter only where
+    # something is still to apply: an applied history is judged by its table and the files'
+    # hashes alone, and parses nothing (issue 21: no pglast on a no-op).
+    schema_facts_now = await schema_facts(ctx) if facts.pending or not facts.table_exists else None
+    if schema_facts_now is not None and schema_facts_now.problem_hint:
         # A history written for another database (MySQL's backticks): `provision schema`
         # would refuse it, so the fix is the app's own regeneration, not ours.
         return failed(f"{source.path}: {plural(len(facts.pending), 'migration')} pending, which PostgreSQL "
                       f"cannot apply: {schema_facts_now.problem}", hint=schema_facts_now.problem_hint, fix="",
                       **details)
-    if not facts.table_exists:
+    if schema_facts_now is not None and not facts.table_exists:
         if schema_facts_now.present:
             return warned(f"{facts.table} does not exist although the schema's tables do: they were "
                           f"applied by hand, not through the migrator, so `{facts.apply_command}` would "

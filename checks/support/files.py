@@ -4,6 +4,7 @@ run), and never more than a limit (a 117 MB `.env.local` is reported, not loaded
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import stat
@@ -56,35 +57,132 @@ def confined(path: Path, roots: Sequence[Path], shown: str) -> Path:
 
 class Confinement:
     """`confined` for the many files of one history: the roots and each folder are resolved
-    once, and a file that is not a link costs one lstat instead of a resolve of its whole
-    path (5,000 migrations: 45,000 path resolutions before)."""
+    once, and a file that is not a link costs one lstat of its name as a string, which also
+    says whether it is a regular file (5,000 migrations: 45,000 path resolutions before, then
+    15 µs a file in pathlib objects)."""
 
     def __init__(self, roots: Sequence[Path]) -> None:
         self._roots = [str(root.resolve()) for root in roots]
-        self._folders: dict[Path, Path] = {}
-        self._files: dict[Path, Path] = {}  # each file asked about, resolved once
+        self._prefixes = tuple(root.rstrip(os.sep) + os.sep for root in self._roots)
+        self._folders: dict[str, str] = {}
+        self._inside: dict[str, str] = {}  # a folder inside the roots → its real path and a separator
+        self._files: dict[str, str] = {}  # each file asked about, resolved once
+        self._modes: dict[str, int] = {}  # its lstat mode, 0 where there is nothing
+        self._children: dict[str, dict[str, Path]] = {}  # folder → name → its one Path
 
     def __call__(self, path: Path, shown: str | Callable[[], str]) -> Path:
         """`shown`: the name a refusal gives the file (a callable: computed only for one)."""
-        resolved = self._files.get(path)
-        if resolved is None:
-            resolved = self._files[path] = self._resolve(path)
-        real = str(resolved)
-        if any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self._roots):
-            return resolved
+        given = os.fspath(path)
+        real = self._files.get(given)
+        if real is None:
+            real = self._files[given] = self._resolve(given)
+        if real in self._roots or real.startswith(self._prefixes):
+            return path if real == given else Path(real)
         if callable(shown):
             shown = shown()
-        raise RefusedInput(f"{shown} resolves outside the project (to {resolved}): deploy-check reads "
+        raise RefusedInput(f"{shown} resolves outside the project (to {real}): deploy-check reads "
                            "schema and migration files only inside the project or its workspace; "
                            "copy the file in instead of linking it")
 
-    def _resolve(self, path: Path) -> Path:
-        if path.name in ("", ".", "..") or path.is_symlink():
-            return path.resolve()
-        folder = self._folders.get(path.parent)
-        if folder is None:
-            folder = self._folders[path.parent] = path.parent.resolve()
-        return folder / path.name  # what resolve() gives for a last part that is no link
+    def read(self, path: Path, shown: str | Callable[[], str]) -> bytes:
+        """The bytes of `path`, judged as `__call__` judges it before a byte is read. Its last
+        part is opened without following a link (O_NOFOLLOW), so that one open answers the
+        lstat's question (no link: it lies in its folder, judged once for all its files),
+        and what is read is what was judged; a link is resolved and judged first, then read
+        through. 5,000 migrations: four system calls a file, no lstat."""
+        given = os.fspath(path)
+        folder, _, name = given.rpartition(os.sep)
+        real = self._inside.get(folder) if name not in ("", ".", "..") else None
+        if real is None and folder and name not in ("", ".", ".."):
+            real = self._folder_inside(folder)
+        if real is None:  # an odd name, or a folder outside: judged (and refused) the long way
+            self(path, shown)
+            return read_bytes(path)
+        try:
+            descriptor = os.open(given, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            self(path, shown)  # a link
+            return read_bytes(path)
+        try:
+            info = os.fstat(descriptor)
+            if given not in self._files:  # what __call__ would find for it
+                self._modes[given], self._files[given] = info.st_mode, real + name
+            return _read_open(descriptor, info, path)
+        finally:
+            os.close(descriptor)
+
+    def _folder_inside(self, folder: str) -> str | None:
+        """The folder resolved with a separator at its end, when it lies inside the roots."""
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = str(Path(folder).resolve())
+        if real in self._roots or real.startswith(self._prefixes):
+            self._inside[folder] = real.rstrip(os.sep) + os.sep
+            return self._inside[folder]
+        return None
+
+    def children(self, folder: Path, names: Iterable[str]) -> list[Path]:
+        """`folder / name` for each name, one object per file for every reader of the run
+        (the history's listing and its migrator each name all 5,000 files): each path is
+        made, and later hashed, once."""
+        base = os.fspath(folder)
+        known = self._children.setdefault(base, {})
+        found = []
+        for name in names:
+            path = known.get(name)
+            if path is None:
+                path = known[name] = folder / name
+            found.append(path)
+        return found
+
+    def is_file(self, path: Path) -> bool:
+        """Path.is_file, from the one lstat the confinement takes (a link: followed)."""
+        mode = self._mode(os.fspath(path))
+        return path.is_file() if stat.S_ISLNK(mode) else stat.S_ISREG(mode)
+
+    def _mode(self, given: str) -> int:
+        mode = self._modes.get(given)
+        if mode is None:
+            try:
+                mode = os.lstat(given).st_mode
+            except (OSError, ValueError):
+                mode = 0  # as Path.is_symlink and is_file: nothing there is neither
+            self._modes[given] = mode
+        return mode
+
+    def _resolve(self, given: str) -> str:
+        folder, _, name = given.rpartition(os.sep)
+        if not folder or name in ("", ".", "..") or stat.S_ISLNK(self._mode(given)):
+            return str(Path(given).resolve())
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = str(Path(folder).resolve())
+        return real.rstrip(os.sep) + os.sep + name  # what resolve() gives for a last part that is no link
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole of a regular file, opened non-blocking (never a FIFO's wait), in as few
+    system calls as Python allows: 8 µs a small file against pathlib's 12."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        return _read_open(descriptor, os.fstat(descriptor), path)
+    finally:
+        os.close(descriptor)
+
+
+def _read_open(descriptor: int, info: os.stat_result, path: Path) -> bytes:
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableFile(f"{os.path.basename(path)} is not a regular file (a FIFO, device or "
+                             "directory); not read")
+    data = os.read(descriptor, info.st_size + 1)
+    if len(data) != info.st_size:  # it changed while we read it, or a read stopped short: to the end
+        chunks = [data]
+        while chunk := os.read(descriptor, 1 << 20):
+            chunks.append(chunk)
+        data = b"".join(chunks)
+    return data
 
 
 def undecodable(error: UnicodeDecodeError, shown: str) -> RefusedInput:

@@ -101,3 +101,25 @@ def test_an_env_only_run_outside_git_asks_git_once(tmp_path: Path) -> None:
     commit, git_calls, env006 = json.loads(done.stdout)
     assert commit is None and env006 == "skip"
     assert [call[3:] for call in git_calls] == [["rev-parse", "--show-toplevel"]], git_calls
+
+
+def test_the_process_ends_without_the_interpreters_teardown_after_its_exit_handlers(tmp_path: Path) -> None:
+    """Unloading psycopg's libraries and every module costs a database run 30-50 ms: the
+    process leaves once its atexit handlers ran and its output is flushed. An object that
+    only the teardown would delete is never deleted; the report is whole and the exit code kept."""
+    project = write_project(tmp_path, {**READY, ".env.local": "API_URL=https://api.internal\n"})
+    program = (
+        "import atexit, builtins, runpy, sys\n"
+        "class Torn:\n"
+        "    def __del__(self): print('torn down', file=sys.stderr)\n"
+        "builtins.kept = Torn()\n"
+        "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+        f"sys.argv = ['deploy-check', 'check', '--only', 'env', '-f', 'json', '--project', {str(project)!r}]\n"
+        "runpy.run_module('checks', run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=60, check=False, cwd=os.fspath(REPO))
+    assert done.returncode == 1, done.stderr  # API_SECRET is missing: not ready
+    assert json.loads(done.stdout)["verdict"] == "not_ready"
+    assert "exit handler ran" in done.stderr
+    assert "torn down" not in done.stderr
