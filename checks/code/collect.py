@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.code.cache import Stored, cached_facts, load
+from checks.code.cache import Stored, cached_facts, load, paused_gc
 from checks.code.facts import FileFacts
 from checks.code.files import SourceFile, read_sources, resolve_import, tsconfig_paths
 from checks.core.context import Context
@@ -39,8 +39,9 @@ class CodeFacts:
 def read_code(project: Path) -> CodeFacts:
     """The sources, each file the cache's stat index vouches for left unread."""
     stored = load(project)
-    return CodeFacts(read_sources(project, stored.index, stored.written_ns), tsconfig_paths(project),
-                     stored=stored)
+    with paused_gc():
+        files = read_sources(project, stored.index, stored.written_ns)
+    return CodeFacts(files, tsconfig_paths(project), stored=stored)
 
 
 async def sources(ctx: Context) -> CodeFacts:
