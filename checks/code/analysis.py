@@ -20,6 +20,7 @@ from checks.code.facts import (
     RawSql,
     Site,
 )
+from checks.code.files import language
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
@@ -46,10 +47,6 @@ HASHING = re.compile(r"createHash|subtle\.digest|\bsha(?:1|256|512)\b|\bmd5\b|\b
 def site(node: SgNode) -> Site:
     start = node.range().start
     return Site(start.line + 1, start.column + 1)
-
-
-def language(path: str) -> str:
-    return "typescript" if path.endswith(".ts") else "tsx"  # tsx also reads .js/.jsx/.mjs
 
 
 def string_value(node: SgNode | None) -> str | None:

@@ -2,26 +2,36 @@
 .deploy-check/ (the house folder for local state, as DB005's schema cache) keyed by
 sha256 of the file's text and grammar, stamped with the parser's own version and code so
 a change to either parses everything again. A large cold tree is parsed across a
-process pool (bench/code.py: 5,000 files)."""
+process pool (bench/code.py: 5,000 files).
+
+Beside the content entries, the same file holds a stat index, the way git's index does it
+(git-scm.com/docs/index-format): path -> (size, mtime_ns, ctime_ns, inode, content key, and
+what the text told us: lines, directive). An unchanged tree is then re-checked without
+reading or hashing a file; files.read_sources applies it, with git's racy-clean rule."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from checks import __version__
-from checks.code import analysis, facts
-from checks.code.analysis import analyze, analyze_batch, language
+from checks.code import analysis, facts, files
+from checks.code.analysis import analyze, analyze_batch
 from checks.code.facts import FileFacts
-from checks.code.files import SourceFile
+from checks.code.files import MAX_SOURCE_BYTES, IndexEntry, SourceFile
+from checks.code.files import content_key as content_key_of
+from checks.project.reading import read_small
 
 CACHE_FILE = Path(".deploy-check") / "code-facts.json"
 # Below this many files to parse, one process is faster than starting a pool (a spawned
@@ -30,32 +40,66 @@ POOL_FROM = 400
 MAX_WORKERS = 8
 
 
+@dataclass
+class Stored:
+    """The cache as read: content key -> facts, and the stat index path -> IndexEntry
+    (files.py), both void when the stamp differs; `written_ns` is the cache file's own
+    mtime, against which the racy-git rule measures each entry."""
+
+    stamp: str
+    files: dict[str, Any] = field(default_factory=dict)
+    index: dict[str, IndexEntry] = field(default_factory=dict)
+    written_ns: int = 0
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic collector held off while a large cache is turned into objects: none of
+    them forms a cycle (reference counting frees them), yet each allocation burst starts a
+    collection that walks every object already loaded: 40 % of an unchanged tree's load
+    (bench/code.py). Process-wide, so only around these short, bounded loops."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def content_key(source: SourceFile) -> str:
-    return hashlib.sha256(f"{language(source.path)}\0{source.text}".encode()).hexdigest()
+    return source.key
 
 
 def parser_stamp() -> str:
-    """What else decides a file's facts: our version, the analysis code, ast-grep's version."""
+    """What else decides a file's facts: our version, the analysis and reading code
+    (roles, directives, lines in the stat index), ast-grep's version."""
     digest = hashlib.sha256(__version__.encode())
-    for module in (analysis, facts):
+    for module in (analysis, facts, files):
         digest.update(Path(str(module.__file__)).read_bytes())
     with contextlib.suppress(metadata.PackageNotFoundError):  # analyze() says so when it runs
         digest.update(metadata.version("ast-grep-py").encode())
     return digest.hexdigest()
 
 
-def _load(project: Path, stamp: str) -> dict[str, Any]:
+def load(project: Path) -> Stored:
+    stamp = parser_stamp()
     try:
-        stored = json.loads((project / CACHE_FILE).read_text(encoding="utf-8"))
-        files = stored.get("files") if isinstance(stored, dict) and stored.get("stamp") == stamp else None
-        if isinstance(files, dict):
-            return files
+        with (project / CACHE_FILE).open("rb") as stream:
+            written_ns = os.fstat(stream.fileno()).st_mtime_ns
+            raw = stream.read()
+        with paused_gc():
+            stored = json.loads(raw)
     except (OSError, ValueError):
-        pass  # no cache, or an unreadable one: parse
-    return {}
+        return Stored(stamp)  # no cache, or an unreadable one: read and parse
+    if not isinstance(stored, dict) or stored.get("stamp") != stamp:
+        return Stored(stamp)
+    content, index = stored.get("files"), stored.get("index")
+    return Stored(stamp, content if isinstance(content, dict) else {},
+                  index if isinstance(index, dict) else {}, written_ns)
 
 
-def _store(project: Path, stamp: str, files: dict[str, Any]) -> None:
+def _store(project: Path, stored: Stored) -> None:
     cache = project / CACHE_FILE
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +107,8 @@ def _store(project: Path, stamp: str, files: dict[str, Any]) -> None:
         if not ignore.exists():
             ignore.write_text("# Written by deploy-check: local state, never commit it.\n*\n", encoding="utf-8")
         partial = cache.with_suffix(f".{os.getpid()}.tmp")  # two runs at once never share one
-        partial.write_text(json.dumps({"stamp": stamp, "files": files}, separators=(",", ":")), encoding="utf-8")
+        partial.write_text(json.dumps({"stamp": stored.stamp, "files": stored.files, "index": stored.index},
+                                      separators=(",", ":")), encoding="utf-8")
         partial.replace(cache)
     except OSError:
         pass  # a read-only project: the next run parses again
@@ -75,44 +120,56 @@ def workers() -> int:
 
 
 def parse_many(sources: list[SourceFile]) -> list[FileFacts]:
-    """Each file's facts, in order: across a process pool when the files are many and the
-    machine has more than one core, else here."""
+    """Each (read) file's facts, in order: across a process pool when the files are many
+    and the machine has more than one core, else here."""
+    pairs = [(s.path, s.text or "") for s in sources]
     count = workers()
-    if len(sources) < POOL_FROM or count < 2:
-        return [analyze(s.path, s.text) for s in sources]
-    size = -(-len(sources) // (count * 4))  # four batches a worker: an uneven tree still spreads
-    batches = [[(s.path, s.text) for s in sources[i:i + size]] for i in range(0, len(sources), size)]
+    if len(pairs) < POOL_FROM or count < 2:
+        return [analyze(path, text) for path, text in pairs]
+    size = -(-len(pairs) // (count * 4))  # four batches a worker: an uneven tree still spreads
+    batches = [pairs[i:i + size] for i in range(0, len(pairs), size)]
     try:
         # spawn, not fork: the run's other threads (the event loop, other checks) hold locks
         # a forked child would inherit held.
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
             return [f for batch in pool.map(analyze_batch, batches) for f in batch]
     except (OSError, BrokenProcessPool):
-        return [analyze(s.path, s.text) for s in sources]  # no processes to be had: one core it is
+        return [analyze(path, text) for path, text in pairs]  # no processes to be had: one core it is
 
 
-def cached_facts(project: Path, sources: list[SourceFile]) -> dict[str, FileFacts]:
+def _read_again(project: Path, source: SourceFile) -> SourceFile:
+    """A file the stat index vouched for whose facts are not in the cache (an entry of
+    another shape): read it now."""
+    text = read_small(project / source.path, MAX_SOURCE_BYTES) or ""
+    return replace(source, text=text, key=content_key_of(source.path, text), stat=None)  # indexed next time
+
+
+def cached_facts(project: Path, sources: list[SourceFile], stored: Stored | None = None) -> dict[str, FileFacts]:
     """path -> facts, from the cache where the content is unchanged; the cache is rewritten
-    (holding only the current files) when anything was parsed or left the tree."""
-    stamp = parser_stamp()
-    stored = _load(project, stamp)
-    keys = [content_key(s) for s in sources]
+    (holding only the current files) when anything was read, parsed or left the tree."""
+    stored = stored if stored is not None else load(project)
     result: dict[str, FileFacts] = {}
-    missing: list[int] = []
-    for index, (source, key) in enumerate(zip(sources, keys, strict=True)):
-        raw = stored.get(key)
-        try:
-            if raw is not None:
-                result[source.path] = FileFacts.from_json(raw)
-                continue
-        except (KeyError, TypeError, ValueError):
-            pass  # an entry of another shape: parse the file again
-        missing.append(index)
-    parsed = parse_many([sources[i] for i in missing])
-    for index, found in zip(missing, parsed, strict=True):
-        result[sources[index].path] = found
-    current = {key: stored[key] for key in keys if key in stored}
-    current.update({keys[i]: found.to_json() for i, found in zip(missing, parsed, strict=True)})
-    if missing or len(current) != len(stored):
-        _store(project, stamp, current)
+    missing: list[SourceFile] = []
+    with paused_gc():
+        for source in sources:
+            raw = stored.files.get(source.key)
+            try:
+                if raw is not None:
+                    result[source.path] = FileFacts.from_json(raw)
+                    continue
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # an entry of another shape: parse the file again
+            missing.append(source)
+    missing = [s if s.text is not None else _read_again(project, s) for s in missing]
+    parsed = parse_many(missing)
+    for source, found in zip(missing, parsed, strict=True):
+        result[source.path] = found
+    again = {s.path: s for s in missing}
+    current = [again.get(s.path, s) for s in sources]
+    content = {s.key: stored.files[s.key] for s in current if s.key in stored.files}
+    content.update({s.key: found.to_json() for s, found in zip(missing, parsed, strict=True)})
+    index = {s.path: entry for s in current if (entry := s.index_entry()) is not None}
+    read = any(s.text is not None for s in sources)  # new, changed or racily clean: restamp them
+    if missing or read or len(content) != len(stored.files) or len(index) != len(stored.index):
+        _store(project, Stored(stored.stamp, content, index))
     return {s.path: result[s.path] for s in sources}

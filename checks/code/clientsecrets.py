@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from checks.code.collect import CodeFacts
 from checks.code.facts import Finding
-from checks.code.files import directive
 from checks.support.secrets import is_secret_name
 
 PUBLIC = "NEXT_PUBLIC_"
@@ -15,12 +14,12 @@ def client_reach(code: CodeFacts) -> dict[str, str]:
     local module one imports (one hop) that is not itself 'use server'."""
     reach: dict[str, str] = {}
     for source in code.files:
-        if directive(source.text) != "client":
+        if source.said != "client":
             continue
         reach.setdefault(source.path, "a 'use client' module")
         for specifier in code.parsed[source.path].import_sources:
             local = code.resolve(source.path, specifier)
-            if local and directive(code.by_path[local].text) != "server":
+            if local and code.by_path[local].said != "server":
                 reach.setdefault(local, f"imported by the client module {source.path}")
     return reach
 

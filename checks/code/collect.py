@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.code.cache import cached_facts
+from checks.code.cache import Stored, cached_facts, load, paused_gc
 from checks.code.facts import FileFacts
 from checks.code.files import SourceFile, read_sources, resolve_import, tsconfig_paths
 from checks.core.context import Context
@@ -18,6 +18,7 @@ class CodeFacts:
     files: list[SourceFile]
     paths: list[tuple[str, list[str]]]  # tsconfig `paths`, targets relative to the project
     parsed: dict[str, FileFacts] = field(default_factory=dict)
+    stored: Stored | None = None  # the cache as this run read it: stat index and facts
 
     def __post_init__(self) -> None:
         self.by_path = {f.path: f for f in self.files}
@@ -36,7 +37,11 @@ class CodeFacts:
 
 
 def read_code(project: Path) -> CodeFacts:
-    return CodeFacts(read_sources(project), tsconfig_paths(project))
+    """The sources, each file the cache's stat index vouches for left unread."""
+    stored = load(project)
+    with paused_gc():
+        files = read_sources(project, stored.index, stored.written_ns)
+    return CodeFacts(files, tsconfig_paths(project), stored=stored)
 
 
 async def sources(ctx: Context) -> CodeFacts:
@@ -44,7 +49,7 @@ async def sources(ctx: Context) -> CodeFacts:
 
 
 def parse_all(code: CodeFacts, project: Path) -> CodeFacts:
-    code.parsed = cached_facts(project, code.files)
+    code.parsed = cached_facts(project, code.files, code.stored)
     return code
 
 

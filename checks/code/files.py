@@ -6,11 +6,15 @@ server action, client module), the URL a route handler serves, and where a local
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 import os
 import re
+import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from checks.project.reading import read_small
 
@@ -38,22 +42,52 @@ class Role(enum.StrEnum):
     MODULE = "module"
 
 
+# One stat index entry (git's index: path -> stat data and what the text told us):
+# [size, mtime_ns, ctime_ns, inode, content key, lines, directive].
+IndexEntry = list[Any]
+# Racy git (git-scm.com/docs/racy-git): a file changed within the same timestamp tick as
+# the cache was written looks unchanged by its stat data. A file whose mtime is not at least
+# this much older than the cache file's own write time is read and hashed again (2 s: FAT's
+# granularity, the coarsest a project may sit on).
+RACY_NS = 2_000_000_000
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: str  # relative to the project, posix
-    text: str
     role: Role
+    lines: int  # physical lines, as an editor numbers them
+    said: str | None  # the module's directive: "client", "server" or None
+    key: str  # sha256 of grammar and text: the parsed facts' cache key
+    text: str | None = None  # None when the stat index vouched for it: not read this run
+    stat: tuple[int, int, int, int] | None = None  # (size, mtime_ns, ctime_ns, inode) before reading
 
-    @property
-    def lines(self) -> int:
-        """Physical lines, as an editor numbers them."""
-        return self.text.count("\n") + (0 if self.text.endswith("\n") or not self.text else 1)
+    def index_entry(self) -> IndexEntry | None:
+        return None if self.stat is None else [*self.stat, self.key, self.lines, self.said]
 
 
-def _source_entries(project: Path) -> list[tuple[str, str, bool]]:
-    """(path, path relative to the project, is a link) of each source file; plain strings from os.scandir (which knows links without a stat each): a tree
-    of thousands of files is walked in its read time, not in pathlib's."""
-    found: list[tuple[str, str, bool]] = []
+def language(path: str) -> str:
+    return "typescript" if path.endswith(".ts") else "tsx"  # tsx also reads .js/.jsx/.mjs
+
+
+def content_key(path: str, text: str) -> str:
+    return hashlib.sha256(f"{language(path)}\0{text}".encode()).hexdigest()
+
+
+def physical_lines(text: str) -> int:
+    return text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+
+
+def source_of(rel: str, text: str, stat: tuple[int, int, int, int] | None = None) -> SourceFile:
+    said = directive(text)
+    return SourceFile(rel, role_in(rel, said), physical_lines(text), said, content_key(rel, text), text, stat)
+
+
+def _source_entries(project: Path) -> list[tuple[str, str, os.stat_result | None]]:
+    """(path, path relative to the project, its lstat) of each source file; plain strings
+    from os.scandir (which knows folders and links without a stat each): a tree of
+    thousands of files is walked in its read time, not in pathlib's."""
+    found: list[tuple[str, str, os.stat_result | None]] = []
     pending = [(str(project), "")]
     while pending:
         folder, prefix = pending.pop()
@@ -69,24 +103,46 @@ def _source_entries(project: Path) -> list[tuple[str, str, bool]]:
                 if name not in SKIPPED_DIRS and not name.startswith("."):
                     subfolders.append((entry.path, f"{prefix}{name}/"))
             elif name.endswith(SOURCE_SUFFIXES) and not TEST_FILE.search(name):
-                found.append((entry.path, prefix + name, entry.is_symlink()))
+                try:
+                    info: os.stat_result | None = entry.stat(follow_symlinks=False)  # lstat: a link is a link
+                except OSError:
+                    info = None
+                found.append((entry.path, prefix + name, info))
         pending += reversed(subfolders)
     return found  # os.walk's order: a folder's files, then each subfolder in turn
 
 
-def read_sources(project: Path) -> list[SourceFile]:
+def read_sources(project: Path, index: Mapping[str, IndexEntry] | None = None,
+                 written_ns: int = 0) -> list[SourceFile]:
+    """Each source file with its role, lines and content key. With a stat index (from the
+    cache written at `written_ns`), a regular file whose lstat data match its entry is
+    neither read nor hashed, as git's index does it; only a file that is new, changed or
+    racily clean is read."""
     files: list[SourceFile] = []
-    root = project.resolve()
-    for path, rel, link in _source_entries(project):
+    root: Path | None = None
+    fresh_before = written_ns - RACY_NS
+    for path, rel, info in _source_entries(project):
+        regular = info is not None and stat.S_ISREG(info.st_mode)
+        known = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if info is not None and regular else None
+        entry = index.get(rel) if index is not None and known is not None else None
+        # ctime is in the key as git has it: `touch -d`/os.utime can set mtime back after an
+        # edit of the same size, never ctime, so such an edit is still seen.
+        if entry is not None and known is not None and len(entry) == 7 and tuple(entry[:4]) == known \
+                and known[1] <= fresh_before and known[0] <= MAX_SOURCE_BYTES:
+            said = entry[6]
+            files.append(SourceFile(rel, role_in(rel, said), entry[5], said, entry[4], None, known))
+            continue
         # The one bounded reader: a FIFO or device named route.ts is never opened for a
         # blocking read, an oversized or undecodable file is left out; a link that leads out
         # of the project (route.ts -> /etc/passwd) is not the app's code.
-        if link and not Path(path).resolve().is_relative_to(root):
-            continue
+        if info is None or stat.S_ISLNK(info.st_mode):
+            root = root or project.resolve()
+            if not Path(path).resolve().is_relative_to(root):
+                continue
         text = read_small(Path(path), MAX_SOURCE_BYTES)
         if text is None:
             continue
-        files.append(SourceFile(rel, text, role_of(rel, text)))
+        files.append(source_of(rel, text, known))
     return files
 
 
@@ -96,15 +152,21 @@ def directive(text: str) -> str | None:
 
 
 def role_of(rel: str, text: str) -> Role:
-    name = PurePosixPath(rel)
+    return role_in(rel, directive(text))
+
+
+def role_in(rel: str, said: str | None) -> Role:
+    """A file's Next.js role from its path and its directive (`'use client'`…); plain
+    string work, as it runs for every file of the tree on every run."""
+    name = rel[rel.rfind("/") + 1:]
+    stem = name[:name.rfind(".")] if name.rfind(".") > 0 else name
     in_router = rel.startswith(ROUTER_ROOTS) or any(f"/{root}" in rel for root in ROUTER_ROOTS)
-    if in_router and name.stem == "route":
+    if in_router and stem == "route":
         return Role.ROUTE
     if rel.startswith(PAGES_API_ROOTS):
         return Role.ROUTE
-    if in_router and name.stem == "page":
+    if in_router and stem == "page":
         return Role.PAGE
-    said = directive(text)
     if said == "server":
         return Role.ACTION
     if said == "client":

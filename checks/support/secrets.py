@@ -291,11 +291,19 @@ class Masker:
         return blank(text, self._partials.spans(text), MASK)
 
     def deep(self, value: Any) -> Any:
-        """Mask every string inside nested dicts/lists/tuples."""
+        """Mask every string inside nested dicts/lists/tuples. Each distinct string is
+        masked once per call: a large report repeats its keys and paths thousands of times
+        (CODE003's routes of a 5,000-file tree: 8,800 strings, 2,500 distinct)."""
+        return self._deep(value, {})
+
+    def _deep(self, value: Any, seen: dict[str, str]) -> Any:
         if isinstance(value, str):
-            return self(value)
+            masked = seen.get(value)
+            if masked is None:
+                masked = seen[value] = self(value)
+            return masked
         if isinstance(value, dict):
-            return {self.deep(k): self.deep(v) for k, v in value.items()}
+            return {self._deep(k, seen): self._deep(v, seen) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [self.deep(v) for v in value]
+            return [self._deep(v, seen) for v in value]
         return value
