@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import json
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -32,8 +31,9 @@ from checks.code.facts import FileFacts
 from checks.code.files import MAX_SOURCE_BYTES, IndexEntry, SourceFile
 from checks.code.files import content_key as content_key_of
 from checks.project.reading import read_small
+from checks.support.state import STATE_DIR, read_state, write_state
 
-CACHE_FILE = Path(".deploy-check") / "code-facts.json"
+CACHE_FILE = Path(STATE_DIR) / "code-facts.json"
 # Below this many files to parse, one process is faster than starting a pool (a spawned
 # worker imports the CLI and the parser first: ~0.2 s).
 POOL_FROM = 400
@@ -84,14 +84,11 @@ def parser_stamp() -> str:
 
 def load(project: Path) -> Stored:
     stamp = parser_stamp()
-    try:
-        with (project / CACHE_FILE).open("rb") as stream:
-            written_ns = os.fstat(stream.fileno()).st_mtime_ns
-            raw = stream.read()
-        with paused_gc():
-            stored = json.loads(raw)
-    except (OSError, ValueError):
+    with paused_gc():
+        found = read_state(project, CACHE_FILE)
+    if found is None:
         return Stored(stamp)  # no cache, or an unreadable one: read and parse
+    stored, written_ns = found
     if not isinstance(stored, dict) or stored.get("stamp") != stamp:
         return Stored(stamp)
     content, index = stored.get("files"), stored.get("index")
@@ -100,18 +97,7 @@ def load(project: Path) -> Stored:
 
 
 def _store(project: Path, stored: Stored) -> None:
-    cache = project / CACHE_FILE
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        ignore = cache.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Written by deploy-check: local state, never commit it.\n*\n", encoding="utf-8")
-        partial = cache.with_suffix(f".{os.getpid()}.tmp")  # two runs at once never share one
-        partial.write_text(json.dumps({"stamp": stored.stamp, "files": stored.files, "index": stored.index},
-                                      separators=(",", ":")), encoding="utf-8")
-        partial.replace(cache)
-    except OSError:
-        pass  # a read-only project: the next run parses again
+    write_state(project, CACHE_FILE, {"stamp": stored.stamp, "files": stored.files, "index": stored.index})
 
 
 def workers() -> int:

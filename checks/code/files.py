@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from checks.project.reading import read_small
+from checks.support.state import stat_key, vouched
 
 SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs")
 # Dependencies, build output, caches and tests are not the app's code under review.
@@ -45,11 +46,6 @@ class Role(enum.StrEnum):
 # One stat index entry (git's index: path -> stat data and what the text told us):
 # [size, mtime_ns, ctime_ns, inode, content key, lines, directive].
 IndexEntry = list[Any]
-# Racy git (git-scm.com/docs/racy-git): a file changed within the same timestamp tick as
-# the cache was written looks unchanged by its stat data. A file whose mtime is not at least
-# this much older than the cache file's own write time is read and hashed again (2 s: FAT's
-# granularity, the coarsest a project may sit on).
-RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -120,15 +116,11 @@ def read_sources(project: Path, index: Mapping[str, IndexEntry] | None = None,
     racily clean is read."""
     files: list[SourceFile] = []
     root: Path | None = None
-    fresh_before = written_ns - RACY_NS
     for path, rel, info in _source_entries(project):
-        regular = info is not None and stat.S_ISREG(info.st_mode)
-        known = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if info is not None and regular else None
+        known = stat_key(info)
         entry = index.get(rel) if index is not None and known is not None else None
-        # ctime is in the key as git has it: `touch -d`/os.utime can set mtime back after an
-        # edit of the same size, never ctime, so such an edit is still seen.
-        if entry is not None and known is not None and len(entry) == 7 and tuple(entry[:4]) == known \
-                and known[1] <= fresh_before and known[0] <= MAX_SOURCE_BYTES:
+        if entry is not None and known is not None and len(entry) == 7 and vouched(entry, known, written_ns) \
+                and known[0] <= MAX_SOURCE_BYTES:
             said = entry[6]
             files.append(SourceFile(rel, role_in(rel, said), entry[5], said, entry[4], None, known))
             continue

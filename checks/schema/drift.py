@@ -27,7 +27,6 @@ from checks.schema.facts import (
     CLUSTER_WIDE,
     ColumnShape,
     _inputs_digest,
-    _write_cache,
     parsed_schema,
     schema_budget,
     schema_facts,
@@ -45,6 +44,7 @@ from checks.schema.scratch import (
 )
 from checks.schema.sqlmodel import ParsedSchema
 from checks.support.pg import connect
+from checks.support.state import write_state
 
 if TYPE_CHECKING:
     import psycopg
@@ -248,7 +248,7 @@ async def target_columns(ctx: Context, parsed: ParsedSchema, live_major: int,
             declined.append(ctx.mask(str(exc)))
         columns, label = await asyncio.wait_for(scratch_columns(ctx, parsed, list(parsed.tables), live_major),
                                                 schema_budget(ctx) + 50)
-    _write_cache(ctx, CACHE_FILE, {
+    write_state(ctx.project, CACHE_FILE, {
         "key": key, "label": label,
         "columns": [[t.schema, t.name, {c: list(shape) for c, shape in cols.items()}]
                     for t, cols in columns.items()]})

@@ -18,6 +18,7 @@ from checks.schema.sqlmodel import Column, ParsedSchema, SchemaSyntaxError, pars
 from checks.support.errors import DeployCheckError
 from checks.support.files import SCHEMA_LIMIT
 from checks.support.pgurl import InvalidDatabaseUrl
+from checks.support.state import write_state
 
 if TYPE_CHECKING:
     import psycopg
@@ -155,21 +156,6 @@ def _inputs_digest(ctx: Context, *extra: object) -> str:
 
 
 
-def _write_cache(ctx: Context, relative: str, payload: dict[str, Any]) -> None:
-    cache = ctx.project / relative
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        ignore = cache.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", encoding="utf-8")
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_text(json.dumps(payload), encoding="utf-8")
-        tmp.replace(cache)
-    except OSError:
-        pass  # a read-only project: the next run parses again
-
-
-
 def parsed_schema(ctx: Context, *, complete: bool = False) -> ParsedSchema:
     """The schema as parse_sources reads it; for an unchanged schema (sha256 of the files
     and the app's search_path), the tables and objects come from a cache under
@@ -193,7 +179,7 @@ def parsed_schema(ctx: Context, *, complete: bool = False) -> ParsedSchema:
     parsed = parse_sources(schema_sources(ctx), app_search_path(ctx))
     if not (parsed.destructive or parsed.irreversible or parsed.unproven or parsed.copies or parsed.unsupported
             or parsed.skipped):
-        _write_cache(ctx, PARSE_CACHE_FILE, {
+        write_state(ctx.project, PARSE_CACHE_FILE, {
             "key": key, "objects": [list(o) for o in parsed.objects],
             "tables": [[t.schema, t.name, [[c.name, c.not_null] for c in columns]]
                        for t, columns in parsed.tables.items()]})
