@@ -35,7 +35,7 @@ from checks.support.hosts import is_loopback
 from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url
 
 DB004 = Spec(
-    "DB004", "schema", "Every table schema.sql creates exists",
+    "DB004", "schema", "Every table the schema or its migrations create exists",
     "Parses schema.sql (or the migrations) with PostgreSQL's own parser and looks every "
     "table it creates up in information_schema.tables, in its schema, in one query. "
     "`[database] expected_tables` adds more.",
