@@ -9,6 +9,7 @@ with `why` saying what was looked for — never a silent default.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -106,8 +107,16 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         file_keys += [(example[0], key) for key in example_keys]
     model.database_var, model.database_var_why = database_var(
         root, config, package, drizzle, file_keys, environ, homes)
-    model.second_database_var, model.second_database_var_why = second_database_var(
-        root, homes, model.database_var, model.database_var_why, package)
+    discovered, discovered_why = model.database_var, model.database_var_why
+    if config.database_url_var:
+        # Pinned (`detect --write-config` pins what it found): the app's other variable,
+        # which its runtime client reads, is still checked when the pin is the variable
+        # discovery finds; a pin to another variable is the user's one choice.
+        discovered, discovered_why = database_var(root, dataclasses.replace(config, database_url_var=None), package,
+                                                  drizzle, file_keys, environ, homes)
+    if discovered == model.database_var:
+        model.second_database_var, model.second_database_var_why = second_database_var(
+            root, homes, discovered, discovered_why, package)
     model.database_kind, model.database_kind_why = database_kind(
         root, homes, package, drizzle, model.database_var, settings or {})
     model.schema, model.schema_why = schema_source(root, config, drizzle, package, workspace, settings or {}, homes)

@@ -377,9 +377,18 @@ def test_detect_write_config_pins_the_model_and_never_overwrites(tmp_path: Path)
     assert done.returncode == 0, done.stderr
     text = (project / "deploy-check.toml").read_text()
     assert 'url_var = "POSTGRES_URL_NON_POOLING"' in text and 'provider = "authjs"' in text
-    assert detect(project)["database_var_why"] == "deploy-check.toml: [database] url_var"
+    before = detect(app(tmp_path / "unpinned", "prisma-authjs"))
+    pinned = detect(project)
+    assert pinned["database_var_why"] == "deploy-check.toml: [database] url_var"
+    # Pinning what was found keeps the app's other variable checked (its runtime client's).
+    assert before["second_database_var"] == "POSTGRES_PRISMA_URL"
+    assert (pinned["second_database_var"], pinned["second_database_var_why"]) == (
+        before["second_database_var"], before["second_database_var_why"])
     again = run_cli("detect", "--project", str(project), "--write-config")
     assert again.returncode == 2 and "already exists" in again.stderr
+    # A pin to another variable is the user's one choice: nothing beside it.
+    (project / "deploy-check.toml").write_text('[database]\nurl_var = "MY_DATABASE_URL"\n')
+    assert (detect(project)["database_var"], detect(project)["second_database_var"]) == ("MY_DATABASE_URL", None)
 
 
 def test_detect_console_names_what_and_why(tmp_path: Path) -> None:
