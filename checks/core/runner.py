@@ -275,6 +275,13 @@ def unverified_clauses(ctx: Context, results: list[CheckResult]) -> list[str]:
         said = done.details.get("unverified") if done.status in (Status.SKIP, Status.PASS) else None
         if isinstance(said, str) and said not in clauses:
             clauses.append(said)
+    ids = {r.id for r in results}
+    for done in results:
+        # Blocked by a check this run left out (`--only DB003` without DB002): what it could
+        # not judge, nobody judged.
+        blocker = done.details.get("blocked_by") if done.status is Status.SKIP else None
+        if isinstance(blocker, str) and blocker not in ids and (said := f"{done.family}: {done.message}") not in clauses:
+            clauses.append(said)
     ran = {r.family for r in results}
     catalogue = registered()  # the families this run imported (all of them unless --only)
     for family in FAMILIES:

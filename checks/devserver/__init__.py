@@ -49,8 +49,8 @@ async def boots(ctx: Context) -> Outcome:
         return unverified(f"devserver: {facts.skip_reason}")
     if facts.cannot_start:
         problem, fix = facts.cannot_start
-        return failed(problem, fix=fix, hint=f"Run `{fix}` in the project, then check again.",
-                      command=facts.command)
+        return failed(problem, fix=fix, hint=f"Run `{fix}` in the project, then check again." if fix
+                      else "Install it, then check again.", command=facts.command)
     details: dict[str, Any] = {"command": facts.command, "url": facts.url, "port": facts.port,
                "boot_s": facts.boot_s, "teardown": facts.teardown}
     if facts.ready:

@@ -25,9 +25,13 @@ def preflight(ctx: Context, command: str) -> tuple[str, str] | None:
     root = ctx.project / (ctx.model.workspace_root or ".")
     if manager and shutil.which(manager) is None:
         problem = f"`{command}` needs {manager}, which is not installed (not on PATH)"
-        if manager not in ("pnpm", "yarn"):
-            return problem, ("install Node.js (it ships npm)" if manager == "npm"
-                             else "install bun (https://bun.sh)")
+        if manager == "npm":
+            return f"{problem}: install Node.js, which ships npm (https://nodejs.org)", ""
+        if manager == "bun":
+            # bun.sh/docs/installation lists `npm install -g bun` beside its install script.
+            if shutil.which("npm") is not None:
+                return problem, f"npm install --global {_declared_manager(ctx, root, manager)}"
+            return f"{problem}: install it as https://bun.sh/docs/installation says", ""
         wanted = _declared_manager(ctx, root, manager)
         if shutil.which("corepack") is None:
             # Node 25 no longer ships corepack: `corepack enable` would be "command not found".

@@ -47,7 +47,7 @@ DB004 = Spec(
 async def tables_exist(ctx: Context) -> Outcome:
     facts = await schema_facts(ctx)
     if facts.problem and facts.unverified:
-        return unverified(facts.problem, None if ctx.model.other_database
+        return unverified(facts.problem, None if ctx.model.other_database or facts.parsed is not None
                           else "set [project] schema in deploy-check.toml")
     if facts.problem and facts.parsed is None and not schema_paths(ctx) and not facts.problem_is_skip:
         # No schema file, no migrations folder: `provision schema` has nothing to apply. An

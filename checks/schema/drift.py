@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 
 DB005 = Spec(
-    "DB005", "schema", "Tables match schema.sql (no drift)",
+    "DB005", "schema", "Tables match the schema (no drift)",
     "Compares column names, types and nullability of every expected table with the live "
     "database. Where every statement's outcome is certain from the parse tree (plain CREATE "
     "TABLE, column indexes, enums, ALTER TABLE … ADD), the expected columns come from it, "

@@ -217,9 +217,16 @@ async def collect(ctx: Context) -> SchemaFacts:
         connection = await shared_connection(ctx)
         facts.present = await present_tables(connection, facts.expected)
     except (psycopg.Error, OSError, TimeoutError, InvalidDatabaseUrl) as exc:
-        facts.problem = f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}"
-        facts.problem_is_skip = True
+        # Reached only where DB002 was left out of the run (else DB004 waits for it): a
+        # clause nobody checked, never a quiet skip (`check --only schema` must not be READY).
+        facts.problem = unreachable(ctx, exc)
+        facts.problem_is_skip = facts.unverified = True
     return facts
+
+
+def unreachable(ctx: Context, exc: BaseException) -> str:
+    """The schema clause a database that could not be reached leaves unchecked."""
+    return f"schema: the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}"
 
 
 
@@ -249,8 +256,8 @@ async def _without_schema(ctx: Context) -> SchemaFacts:
         row = await cursor.fetchone()
         count = int(row[0]) if row else 0
     except (psycopg.Error, OSError, TimeoutError, InvalidDatabaseUrl) as exc:
-        return SchemaFacts(problem=f"{looked}; and the database is not reachable: "
-                           f"{ctx.mask(str(exc)) or type(exc).__name__}", problem_is_skip=True)
+        return SchemaFacts(problem=f"schema: {looked}; and the database is not reachable: "
+                           f"{ctx.mask(str(exc)) or type(exc).__name__}", problem_is_skip=True, unverified=True)
     if count == 0:
         return SchemaFacts(problem=f"the database has no table of the app, and {looked}: nothing "
                            "says what it should hold")

@@ -24,6 +24,7 @@ from checks.schema.facts import (
     FIX_SCHEMA,
     schema_budget,
     schema_facts,
+    unreachable,
 )
 from checks.support.pgurl import InvalidDatabaseUrl
 
@@ -69,11 +70,11 @@ async def history_agrees(ctx: Context) -> Outcome:
     try:
         connection = await shared_connection(ctx)
     except (psycopg.Error, TimeoutError, InvalidDatabaseUrl) as exc:
-        return skipped(f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}")
+        return unverified(unreachable(ctx, exc))
     try:
         facts = await migrator.history(connection, migrations)
     except (psycopg.OperationalError, psycopg.InterfaceError, TimeoutError) as exc:
-        return skipped(f"the database is not reachable: {ctx.mask(str(exc)) or type(exc).__name__}")
+        return unverified(unreachable(ctx, exc))
     except psycopg.Error as exc:
         # Reached, but its history could not be read (no permission on the schema, a column
         # of another type): nothing is judged, and it says so.

@@ -22,7 +22,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "apps"
 # manager (checks/runtime/preflight.py), the app's own package.json scripts (DB004's
 # `npm run db:push`). They need the network or Node, and are each tool's to keep working.
 # `docker compose -f <file> up -d <service>` starts the app's own database service (DB002).
-EXTERNAL = ("npm ", "pnpm ", "yarn ", "bun ", "corepack ", "cd ", "install ", "docker compose ")
+EXTERNAL = ("npm ", "pnpm ", "yarn ", "bun ", "corepack ", "cd ", "docker compose ")
 ROUNDS = 4  # env → local-db → schema, and one more to see nothing is left
 
 

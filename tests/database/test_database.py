@@ -545,3 +545,18 @@ def test_a_german_server_is_classified_like_an_english_one(tmp_path: Path, pg_ge
            else pg_german.url("keine_db"))
     db002 = _failure(tmp_path, url, kind)
     assert says in db002.message + str(db002.details.get("error"))  # the server's own words are kept
+
+
+def test_a_check_blocked_by_one_the_run_left_out_names_its_clause(tmp_path: Path) -> None:
+    """`--only DB003` leaves DB002 out: with the database down, DB003 judges nothing, and
+    READY must list that rather than pass over it."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / ".env.local").write_text(f"DATABASE_URL=postgresql://app:pw-canary-8@127.0.0.1:{free_port()}/notes\n")
+    (project / "package.json").write_text('{"dependencies": {"pg": "8.13.0"}}\n')
+    done = subprocess.run([sys.executable, "-m", "checks", "check", "--project", str(project), "--only", "DB003",
+                           "-f", "json"], capture_output=True, text=True, timeout=60, check=False)
+    report = json.loads(done.stdout)
+    assert [c["status"] for c in report["checks"]] == ["skip"]
+    assert "database: not run: no connection to judge (see DB002)" in report["unverified"]
+    assert "pw-canary-8" not in done.stdout

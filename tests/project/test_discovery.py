@@ -606,3 +606,23 @@ def test_detect_counts_keys_in_words(tmp_path: Path) -> None:
     project = write_project(tmp_path, {".env.local": "API_URL=x\n", ".env": "A=1\nB=2\n", "package.json": "{}\n"})
     done = run_cli("detect", "--project", str(project))
     assert ".env.local (1 key)" in done.stdout and ".env (2 keys)" in done.stdout, done.stdout
+
+
+def test_a_missing_package_manager_gets_a_fix_that_runs_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`install bun (https://bun.sh)` was printed as a fix: a syntax error when pasted."""
+    from checks.core.context import Context
+    from checks.project.config import load_config
+    from checks.runtime.preflight import preflight
+
+    project = write_project(tmp_path / "app", {"package.json": '{"packageManager": "bun@1.3.10"}\n'})
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no bun, no npm
+    ctx = Context(project=project, config=load_config(project), environ={})
+    for command in ("bun run dev", "npm run dev"):
+        found = preflight(ctx, command)
+        assert found is not None and found[1] == "" and "https://" in found[0], found
+    (empty / "npm").write_text("#!/bin/sh\nexit 0\n")
+    (empty / "npm").chmod(0o755)
+    assert preflight(ctx, "bun run dev") == ("`bun run dev` needs bun, which is not installed (not on PATH)",
+                                              "npm install --global bun@1.3.10")

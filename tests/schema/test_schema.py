@@ -860,3 +860,36 @@ def test_check_fix_passes_the_platform_of_db004s_fix_on(tmp_path: Path, fresh_db
     done = run_cli("check", "--project", str(project), "--only", "schema", "--fix")
     assert "running `deploy-check provision schema --platform neon-auth`" in done.stderr + done.stdout
     assert checks(project)["DB004"]["status"] == "pass"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize("layout", ["schema.sql", "drizzle", "none"])
+def test_only_schema_with_the_database_down_leaves_the_schema_clause_unverified(tmp_path: Path, layout: str) -> None:
+    """`check --only schema` leaves DB002 out, so the schema checks meet the dead database
+    themselves: their skips must name the clause, or a CI step of that form turns green."""
+    files = {".env.local": f"DATABASE_URL=postgresql://app:pw-canary-7@127.0.0.1:{_closed_port()}/notes\n",
+             "package.json": '{"dependencies": {"pg": "8.13.0"}}\n'}
+    if layout == "schema.sql":
+        files["schema.sql"] = "CREATE TABLE notes (id serial PRIMARY KEY);\n"
+    elif layout == "drizzle":
+        files.update({"drizzle.config.ts": 'export default { dialect: "postgresql", out: "./drizzle", '
+                                           'dbCredentials: { url: process.env.DATABASE_URL! } }\n',
+                      "drizzle/0000_init.sql": "CREATE TABLE notes (id serial PRIMARY KEY);\n",
+                      "drizzle/meta/_journal.json": json.dumps({"version": "7", "dialect": "postgresql", "entries": [
+                          {"idx": 0, "version": "7", "when": 1700000000000, "tag": "0000_init", "breakpoints": True}]})})
+    project = write_project(tmp_path, files)
+    done = run_cli("check", "--project", str(project), "--only", "schema", "-f", "json")
+    report = json.loads(done.stdout)
+    schema = [clause for clause in report["unverified"] if clause.startswith("schema:")]
+    assert schema and all("not reachable" in clause for clause in schema), report["unverified"]
+    statuses = {c["id"]: c["status"] for c in report["checks"]}
+    assert set(statuses.values()) == {"skip"}, statuses
+    assert "pw-canary-7" not in done.stdout
