@@ -280,8 +280,9 @@ def unverified_clauses(ctx: Context, results: list[CheckResult]) -> list[str]:
         # Blocked by a check this run left out (`--only DB003` without DB002): what it could
         # not judge, nobody judged.
         blocker = done.details.get("blocked_by") if done.status is Status.SKIP else None
-        if isinstance(blocker, str) and blocker not in ids and (said := f"{done.family}: {done.message}") not in clauses:
-            clauses.append(said)
+        left_open = f"{done.family}: {done.message}"
+        if isinstance(blocker, str) and blocker not in ids and left_open not in clauses:
+            clauses.append(left_open)
     ran = {r.family for r in results}
     catalogue = registered()  # the families this run imported (all of them unless --only)
     for family in FAMILIES:
