@@ -139,7 +139,11 @@ def run_check(options: CheckOptions) -> int:
         return ctx
 
     with _progress() as progress:
-        report = _run(chosen, fresh(progress), level, options.strict)
+        ctx = fresh(progress)
+        if ctx.model.workspace_apps and ctx.config.path is None:
+            # A verdict on a monorepo's root would judge none of its apps: say which to check.
+            raise DeployCheckError(f"{ctx.project}: {ctx.model.looks_like_app_why}")
+        report = _run(chosen, ctx, level, options.strict)
         if options.fix:
             report = _fix(report, lambda: fresh(progress), chosen, level, options.strict)
     if options.quiet and options.verbose:

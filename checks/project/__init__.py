@@ -27,7 +27,7 @@ from checks.project.reading import (
     package_json,
     read_small,
 )
-from checks.project.workspace import package_manager, workspace_packages
+from checks.project.workspace import package_manager, workspace_apps, workspace_packages
 
 if TYPE_CHECKING:
     from checks.project.config import Config
@@ -144,4 +144,10 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     model.looks_like_app_why = (f"found {', '.join(signs)}" if signs else
                                 "no package.json, env file or example, schema or migrations, "
                                 "or deploy-check.toml: this folder does not look like an app")
+    if "next" not in deps and (apps := workspace_apps(root)):
+        # A monorepo's root (turbo, pnpm, npm workspaces) is not the app its members are.
+        model.looks_like_app, model.workspace_apps = False, apps
+        model.looks_like_app_why = (f"a workspace root, not an app: its Next.js "
+                                    f"app{'s are' if len(apps) > 1 else ' is'} {', '.join(apps)}; "
+                                    f"check one with --project {apps[0]}")
     return model

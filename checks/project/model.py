@@ -66,6 +66,7 @@ class ProjectModel:
     dev_why: str = ""
     looks_like_app: bool = True
     looks_like_app_why: str = ""
+    workspace_apps: list[str] = field(default_factory=list)  # a workspace root's Next.js apps
 
     @property
     def other_database(self) -> str | None:

@@ -30,23 +30,40 @@ def workspace_packages(root: Path, workspace: Path | None, package: Mapping[str,
     if workspace is None:
         return []
     wanted = dependencies(package)
+    found: list[Path] = []
+    for folder, member in _members(workspace):
+        name = member.get("name")
+        if isinstance(name, str) and name in wanted and folder.resolve() != root and folder not in found:
+            found.append(folder)
+    return found
+
+
+def workspace_apps(root: Path) -> list[str]:
+    """The Next.js apps of the workspace whose root is `root` (its members that depend on
+    `next`), relative to it: what a run on the root should have been pointed at."""
+    return sorted({relative(root, folder) for folder, member in _members(root) if "next" in dependencies(member)})
+
+
+def _members(workspace: Path) -> list[tuple[Path, Mapping[str, Any]]]:
+    """Each workspace member folder with its package.json: the globs of package.json
+    `workspaces` or pnpm-workspace.yaml `packages`."""
     declared = (package_json(workspace) or {}).get("workspaces")
     if isinstance(declared, dict):
         declared = declared.get("packages")
     globs = [g for g in declared if isinstance(g, str)] if isinstance(declared, list) else []
     pnpm = d.PNPM_WORKSPACE_PACKAGES.search(read_small(workspace / "pnpm-workspace.yaml") or "")
     globs += d.PNPM_WORKSPACE_GLOB.findall(pnpm.group("items")) if pnpm else []
-    found: list[Path] = []
+    members: list[tuple[Path, Mapping[str, Any]]] = []
     for pattern in globs[:MAX_WORKSPACE_GLOBS]:
         if pattern.startswith("!") or ".." in pattern:
             continue
         # `packages/**` is read one level deep: a recursive glob would walk node_modules.
         matches = itertools.islice(workspace.glob(pattern.rstrip("/").replace("**", "*")), MAX_WORKSPACE_FOLDERS)
         for folder in sorted(matches):
-            name = (package_json(folder) or {}).get("name") if folder.is_dir() else None
-            if isinstance(name, str) and name in wanted and folder.resolve() != root and folder not in found:
-                found.append(folder)
-    return found
+            member = package_json(folder) if folder.is_dir() else None
+            if member is not None:
+                members.append((folder, member))
+    return members
 
 
 

@@ -47,7 +47,9 @@ def _failing_fixes(project: Path) -> list[tuple[str, str]]:
 def test_every_fix_command_exits_0_when_pasted(tmp_path: Path, name: str) -> None:
     project = tmp_path / name
     shutil.copytree(FIXTURES / name, project)
-    _paste_every_fix(tmp_path, project, name)
+    # A monorepo fixture is checked where its app is (its root is refused: see test_discovery).
+    app = next((project / "apps" / member for member in ("web", "app") if (project / "apps" / member).is_dir()), project)
+    _paste_every_fix(tmp_path, app, name)
 
 
 def _closed_port() -> int:

@@ -626,3 +626,19 @@ def test_a_missing_package_manager_gets_a_fix_that_runs_or_none(tmp_path: Path, 
     (empty / "npm").chmod(0o755)
     assert preflight(ctx, "bun run dev") == ("`bun run dev` needs bun, which is not installed (not on PATH)",
                                               "npm install --global bun@1.3.10")
+
+
+def test_a_workspace_root_is_refused_naming_its_apps(tmp_path: Path) -> None:
+    """Run on a turborepo/pnpm root (vercel/next-forge, formbricks), deploy-check judged
+    the root as the app: Sentry "not required" though apps/app uses it, READY."""
+    root = app(tmp_path, "pnpm-monorepo")
+    model = detect(root)
+    assert (model["looks_like_app"], model["workspace_apps"]) == (False, ["apps/web"])
+    done = run_cli("check", "--project", str(root))
+    assert done.returncode == 2 and done.stdout == ""
+    assert "a workspace root, not an app: its Next.js app is apps/web; check one with --project apps/web" in done.stderr
+    # Pinned on purpose (deploy-check.toml at the root): checked as asked.
+    (root / "deploy-check.toml").write_text("[sentry]\nrequired = false\n")
+    assert run_cli("check", "--project", str(root), "--only", "env").returncode in (0, 1)
+    # The app itself is an app.
+    assert detect(root / "apps" / "web")["looks_like_app"] is True
