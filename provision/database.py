@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from checks.core.context import Context
 from checks.core.db import database_url, no_database_variable, url_var
+from checks.core.runner import pasteable
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.hosts import is_loopback
 from checks.support.pgbinaries import EmbeddedPostgresError, try_exclusive
@@ -235,7 +236,8 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, e
     shown = masked_url(server)
     where = f"{local_db_home(ctx.project).relative_to(ctx.project)}"
     if started:
-        result.lines.append(f"started the local PostgreSQL at {shown} (data in {where})")
+        result.lines.append(f"started the local PostgreSQL at {shown} (data in {where}); it keeps "
+                            f"running until `{pasteable('deploy-check provision local-db --stop', ctx.project)}`")
     else:
         result.lines.append(f"the local PostgreSQL is already running at {shown}")
     if created:

@@ -63,9 +63,11 @@ DB005 = Spec(
     "PostgreSQL started for the run, or `[database] scratch_url`; never the app's server). "
     "Where no such server can be had (or it lacks an extension the schema creates), "
     "compares column names from the parsed statements and says why.",
-    "Write a migration that brings the live table in line with schema.sql (or update "
-    "schema.sql to what production really has); `provision schema` adds missing tables "
-    "and columns but never changes or drops an existing column.",
+    "Write a migration that brings the live table in line with the schema, with the app's "
+    "own tool (`drizzle-kit generate`, `prisma migrate dev`…), or update the schema to what "
+    "the database really has. `provision schema` never changes or drops an existing column: "
+    "over a migration history it applies only migrations not yet recorded, and from "
+    "schema.sql it adds missing tables and columns.",
 )
 
 

@@ -63,6 +63,9 @@ def test_first_run_starts_a_server_and_writes_its_url(project: Path) -> None:
     assert f"started the local PostgreSQL at {shown}" in output
     assert "DATABASE_URL: wrote it to .env.local (mode 0600)" in output
     assert server.password not in output
+    # How to stop it is said where it started, as a command that works when pasted.
+    stop = output.split("it keeps running until `", 1)[1].split("`", 1)[0]
+    assert stop.endswith(f"provision local-db --stop --project {project}"), stop
 
 
 def test_env_local_keeps_every_other_line_and_is_0600(project: Path) -> None:
