@@ -116,11 +116,29 @@ def parse_many(sources: list[SourceFile]) -> list[FileFacts]:
     batches = [pairs[i:i + size] for i in range(0, len(pairs), size)]
     try:
         # spawn, not fork: the run's other threads (the event loop, other checks) hold locks
-        # a forked child would inherit held.
-        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # a forked child would inherit held. A spawned worker is `python -c …`, which puts
+        # its working directory (the project, usually) first on sys.path: a `multiprocessing/`
+        # folder committed there would be imported and run. PYTHONSAFEPATH (Python 3.11,
+        # docs.python.org/3/using/cmdline.html#envvar-PYTHONSAFEPATH) leaves it off.
+        with _safe_path(), ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
             return [f for batch in pool.map(analyze_batch, batches) for f in batch]
     except (OSError, BrokenProcessPool):
         return [analyze(path, text) for path, text in pairs]  # no processes to be had: one core it is
+
+
+@contextlib.contextmanager
+def _safe_path() -> Iterator[None]:
+    """PYTHONSAFEPATH=1 for the processes spawned meanwhile (the pool's workers start as
+    `map` submits work, inside this block)."""
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
 
 
 def _read_again(project: Path, source: SourceFile) -> SourceFile:

@@ -15,6 +15,7 @@ server's reaper sweeps it too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 from checks.project.config import Route
 from checks.runtime.reaper import RUN_VARIABLE
 from checks.runtime.signin.facts import fill
+from checks.support.state import state_folder
 
 if TYPE_CHECKING:
     import httpx
@@ -171,12 +173,15 @@ async def _visit(ctx: Context, browser_context: Any, origin: str, path: str) -> 
                       if type(exc).__name__ == "TimeoutError" else f"the page did not load: {str(exc).splitlines()[0]}")
     finally:
         visit.elapsed_ms = round((time.monotonic() - began) * 1000)
-    if visit.problems:
-        screens = ctx.project / SCREENS
-        screens.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "root"
+    screens = state_folder(ctx.project, SCREENS.name) if visit.problems else None
+    if screens is not None:
+        # Named after the path as the report shows it: masked before the name is made, so a
+        # token in the URL (an invite link) is neither in the file's name nor in the report.
+        name = re.sub(r"[^A-Za-z0-9]+", "-", ctx.mask(path)).strip("-") or "root"
         target = screens / f"{name}.png"
         try:
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()  # a link planted under that name is replaced, not written through
             await page.screenshot(path=str(target), timeout=budget)
             visit.screenshot = ctx.rel(target)
         except Exception:  # a page that cannot be drawn still has its problems named

@@ -5,7 +5,6 @@ of both are compared; the scratch target is cached by the inputs' digest."""
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +43,7 @@ from checks.schema.scratch import (
 )
 from checks.schema.sqlmodel import ParsedSchema
 from checks.support.pg import connect
-from checks.support.state import write_state
+from checks.support.state import read_state, write_state
 
 if TYPE_CHECKING:
     import psycopg
@@ -232,9 +231,8 @@ async def target_columns(ctx: Context, parsed: ParsedSchema, live_major: int,
 
 
     key = _cache_key(ctx, live_major)
-    cache = ctx.project / CACHE_FILE
     try:
-        stored = json.loads(cache.read_text(encoding="utf-8"))
+        stored = (read_state(ctx.project, CACHE_FILE) or ({}, 0))[0]
         if stored.get("key") == key:
             columns = {TableName(str(schema), str(name)): {c: (str(t), bool(n)) for c, (t, n) in cols.items()}
                        for schema, name, cols in stored["columns"]}

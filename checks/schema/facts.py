@@ -18,7 +18,7 @@ from checks.schema.sqlmodel import Column, ParsedSchema, SchemaSyntaxError, pars
 from checks.support.errors import DeployCheckError
 from checks.support.files import SCHEMA_LIMIT
 from checks.support.pgurl import InvalidDatabaseUrl
-from checks.support.state import write_state
+from checks.support.state import read_state, write_state
 
 if TYPE_CHECKING:
     import psycopg
@@ -167,7 +167,7 @@ def parsed_schema(ctx: Context, *, complete: bool = False) -> ParsedSchema:
     key = _inputs_digest(ctx)
     if not complete:
         try:
-            stored = json.loads((ctx.project / PARSE_CACHE_FILE).read_text(encoding="utf-8"))
+            stored = (read_state(ctx.project, PARSE_CACHE_FILE) or ({}, 0))[0]
             if stored.get("key") == key:
                 return ParsedSchema(
                     tables={TableName(str(schema), str(name)): [Column(str(c), bool(n)) for c, n in columns]

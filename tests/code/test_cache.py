@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from checks.code.analysis import analyze
 from checks.code.cache import CACHE_FILE, POOL_FROM, content_key, parse_many
 from checks.code.collect import parse_all, read_code
 from checks.code.files import Role, SourceFile, read_sources
 from checks.code.files import content_key as content_key_of
+from checks.support.state import read_state, write_state
 
-from helpers import locations, run_json, write_project
+from helpers import REPO, clean_environ, locations, run_json, write_project
+
+
+def _stored(project: Path) -> Any:
+    found = read_state(project, CACHE_FILE)
+    assert found is not None
+    return found[0]
 
 ROUTE = "export async function GET() {\n  const rows = await db.select().from(t)\n  return Response.json(rows)\n}\n"
 
@@ -25,12 +35,13 @@ def test_an_unchanged_file_is_read_from_the_cache_and_a_changed_one_parsed_again
     assert first["checks"][0]["status"] == "pass"
     cache = project / CACHE_FILE
     assert (cache.parent / ".gitignore").read_text().endswith("*\n")
-    # The cache is what the next run reads: an entry edited by hand is what it reports.
-    stored = json.loads(cache.read_text())
+    # The cache is what the next run reads: an entry this user's deploy-check wrote is what
+    # it reports (written here through the one writer, which signs it).
+    stored = _stored(project)
     source = read_sources(project)[0]
     stored["files"][content_key(source)]["limited_totals"] = [
         {"total": "totalOrders", "rows": "rows", "site": {"line": 2, "column": 9}}]
-    cache.write_text(json.dumps(stored))
+    write_state(project, CACHE_FILE, stored)
     _, cached = run_json(project, "--only", "CODE006")
     assert locations(cached["checks"][0]) == [
         "app/api/orders/route.ts:2:9 totalOrders is computed from rows, the result of a query with a limit"]
@@ -41,7 +52,7 @@ def test_an_unchanged_file_is_read_from_the_cache_and_a_changed_one_parsed_again
     _, changed = run_json(project, "--only", "CODE006")
     assert locations(changed["checks"][0]) == [
         "app/api/orders/route.ts:3:9 countRows is computed from rows, the result of a query with a limit"]
-    assert list(json.loads(cache.read_text())["files"]) == [content_key(read_sources(project)[0])]
+    assert list(_stored(project)["files"]) == [content_key(read_sources(project)[0])]
 
 
 def test_a_process_pool_parses_a_large_tree_as_one_process_does(tmp_path: Path) -> None:
@@ -93,12 +104,11 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen_by_its_ctime(tmp_path: 
 def _doctored(project: Path, rel: str, old: SourceFile) -> None:
     """The index entry of `rel` given the file's current stat data but its old content
     key, lines and directive: what an index recorded in the same tick as an edit holds."""
-    cache = project / CACHE_FILE
-    stored = json.loads(cache.read_text())
+    stored = _stored(project)
     info = (project / rel).stat()
     stored["index"][rel] = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino,
                             old.key, old.lines, old.said]
-    cache.write_text(json.dumps(stored))
+    write_state(project, CACHE_FILE, stored)
 
 
 def test_a_file_changed_within_the_racy_window_is_read_again(tmp_path: Path) -> None:
@@ -150,4 +160,20 @@ def test_a_fifo_where_an_indexed_file_was_stays_unread(tmp_path: Path) -> None:
     _age(fifo)
     code = parse_all(read_code(project), project)
     assert [f.path for f in code.files] == ["app/api/orders/route.ts"]
-    assert list(json.loads((project / CACHE_FILE).read_text())["index"]) == ["app/api/orders/route.ts"]
+    assert list(_stored(project)["index"]) == ["app/api/orders/route.ts"]
+
+
+def test_the_pool_never_imports_the_projects_own_python(tmp_path: Path) -> None:
+    """A spawned worker is `python -c …` in the run's directory, the project: a committed
+    `multiprocessing/` folder there was imported, and run, by `check --only code`."""
+    marker = tmp_path / "ran"
+    files = {f"app/api/r{n}/route.ts": ROUTE for n in range(POOL_FROM)}
+    files["multiprocessing/__init__.py"] = f"open({str(marker)!r}, 'w').write('ran')\n"
+    project = write_project(tmp_path / "app", files)
+    # Started as a user starts it: the installed script (no -P of its own for the workers
+    # to inherit, and the script's folder, not the project, on its own sys.path).
+    done = subprocess.run([str(Path(sys.executable).parent / "deploy-check"), "check", "--only", "CODE006", "-f", "json"],
+                          cwd=project, env=clean_environ(PYTHONPATH=str(REPO)), capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert json.loads(done.stdout)["checks"][0]["status"] == "pass", done.stderr
+    assert not marker.exists()
