@@ -23,7 +23,11 @@ SENTRY001 = Spec(
     "must be present; the DSN must parse as scheme://public_key@host/project_id and the token "
     "look like a Sentry token (sntrys_ organization token, sntryu_ user token). Also read "
     "where `npx @sentry/wizard -i nextjs` puts them: .env.sentry-build-plugin, "
-    "sentry.*.config.* / instrumentation-client.*, next.config.*. A Decisions Log entry that "
+    "sentry.*.config.* / instrumentation-client.*, next.config.*. Where the app's own Sentry code "
+    "names its variables (withSentryConfig's `org: process.env.SENTRY_ORGANIZATION`, Sentry.init's "
+    "`dsn: process.env.SENTRY_DSN`), those are read and named instead, with the file that reads them; "
+    "an init guarded by the DSN (`if (SENTRY_DSN)`) is still required, and the message says so. "
+    "A Decisions Log entry that "
     "defers monitoring waives this check (not one inside an HTML comment, a question answered "
     "no, or one whose \"until YYYY-MM-DD\" has passed: that one is named as expired).",
     "Copy the DSN from Sentry › Project Settings › Client Keys, create a token in Settings › "
