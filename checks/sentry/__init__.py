@@ -23,7 +23,11 @@ SENTRY001 = Spec(
     "must be present; the DSN must parse as scheme://public_key@host/project_id and the token "
     "look like a Sentry token (sntrys_ organization token, sntryu_ user token). Also read "
     "where `npx @sentry/wizard -i nextjs` puts them: .env.sentry-build-plugin, "
-    "sentry.*.config.* / instrumentation-client.*, next.config.*. A Decisions Log entry that "
+    "sentry.*.config.* / instrumentation-client.*, next.config.*. Where the app's own Sentry code "
+    "names its variables (withSentryConfig's `org: process.env.SENTRY_ORGANIZATION`, Sentry.init's "
+    "`dsn: process.env.SENTRY_DSN`), those are read and named instead, with the file that reads them; "
+    "an init guarded by the DSN (`if (SENTRY_DSN)`) is still required, and the message says so. "
+    "A Decisions Log entry that "
     "defers monitoring waives this check (not one inside an HTML comment, a question answered "
     "no, or one whose \"until YYYY-MM-DD\" has passed: that one is named as expired).",
     "Copy the DSN from Sentry › Project Settings › Client Keys, create a token in Settings › "
@@ -42,6 +46,25 @@ SENTRY003 = Spec(
     "for the DSN's public key: catches a DSN pasted from another project.",
     "Copy the DSN from this project's Settings › Client Keys (DSN).",
 )
+
+
+def _keys_hint(settings: SentrySettings, *, opt_in: bool) -> str:
+    """SENTRY001's hint in the app's own variable names (SENTRY_ORGANIZATION where its
+    next.config reads that), not deploy-check's defaults."""
+    steps = []
+    if settings.dsn is None:
+        steps.append(f"copy the DSN from Sentry › Project Settings › Client Keys into {settings.said('dsn')}")
+    if settings.token is None:
+        steps.append(f"create a token in Settings › Auth Tokens for {settings.said('token')}")
+    slugs = [settings.said(attr) for attr in ("org", "project") if getattr(settings, attr) is None]
+    if slugs:
+        steps.append(f"set {' / '.join(slugs)} to the slugs in the project's URL")
+    hint = "; ".join(steps)
+    hint = hint[:1].upper() + hint[1:] + "."
+    if opt_in:
+        hint += (" The app runs without them, so if monitoring is deferred for this gate, say so in the "
+                 "Decisions Log or set [sentry] required = false in deploy-check.toml.")
+    return hint
 
 
 def deferral_note(ctx: Context) -> str | None:
@@ -67,13 +90,22 @@ def keys_present(ctx: Context) -> Outcome:
         return (warned if note else failed)(message + (f" (monitoring deferred: {note})" if note else ""),
                                             **details)
     if settings.missing and not note:
-        where = f"checked the environment, .env.local, {WIZARD_ENV_FILE} and the Sentry config files"
+        # The env files really read (`.env` where the values live there), else the one to fill.
+        env_files = [ctx.rel(f.path) for f in ctx.env_files if f.parsed is not None] or [ctx.rel(ctx.env_path)]
+        where = f"checked the environment, {', '.join(env_files)}, {WIZARD_ENV_FILE} and the Sentry config files"
         expired = ctx.expired_monitoring_deferral
         if expired is not None:
             details["expired_deferral"] = {"entry": expired.text, "until": str(expired.until),
                                            "line": expired.line}
             where += f"; the Decisions Log deferral expired on {expired.until}: {expired.quote()}"
-        return failed(f"missing: {', '.join(settings.missing)} ({where})", **details)
+        said = [settings.said(attr) for attr in ("dsn", "token", "org", "project") if getattr(settings, attr) is None]
+        # Opt-in Sentry is still required (DESIGN.md: a Sentry SDK or config makes it so);
+        # the message says what the app does without the keys.
+        opt_in = f"; {'; '.join(settings.conditions)}" if settings.conditions else ""
+        if settings.conditions:
+            details["conditions"] = settings.conditions
+        return failed(f"missing: {', '.join(said)} — {where}{opt_in}",
+                      hint=_keys_hint(settings, opt_in=bool(opt_in)), **details)
     if settings.doubts:
         return warned("; ".join(settings.doubts), **details)
     if settings.missing:  # deferred, partly filled: what is there is fine
@@ -122,7 +154,8 @@ def _api_error(answer: Fetched, settings: SentrySettings, scope: str, what: str)
                            "user token or an internal integration's token).", **details)
     if status == 404:
         return failed(f"Sentry does not know the organization {org!r} or its project {project!r} (404)",
-                      hint="Check SENTRY_ORG and SENTRY_PROJECT against the slugs in the project's URL.",
+                      hint=f"Check {settings.said('org')} and {settings.said('project')} against the slugs "
+                           "in the project's URL.",
                       **details)
     if status == 429:
         retry = answer.headers.get("retry-after", "unknown")
@@ -191,7 +224,7 @@ async def dsn_matches(ctx: Context) -> Outcome:
             f"{where}: it was pasted from another project", dsn_project_id=dsn.project_id,
             project_id=project_id))
     if dsn.project_id != project_id:
-        return _soften(ctx, failed(f"the DSN names project id {dsn.project_id}, but SENTRY_PROJECT is "
+        return _soften(ctx, failed(f"the DSN names project id {dsn.project_id}, but {settings.names['project']} is "
                                    f"project {project_id} {where}", dsn_project_id=dsn.project_id,
                                    project_id=project_id))
     # https://docs.sentry.io/api/projects/list-a-projects-client-keys/: isActive, rateLimit

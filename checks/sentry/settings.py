@@ -8,6 +8,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -58,6 +59,29 @@ CODE_GLOBS = ("sentry.server.config.*", "sentry.client.config.*", "sentry.edge.c
 
 
 
+NEXT_CONFIG_GLOBS = ("next.config.*",)
+
+
+
+# The variable an option reads: `org: process.env.SENTRY_ORGANIZATION`, `process.env["X"]`,
+# t3-env's `env.X`, or a constant re-exported under a Sentry name (formbricks apps/web:
+# `dsn: SENTRY_DSN` with `export const SENTRY_DSN = env.SENTRY_DSN` in lib/constants.ts).
+_ENV_REF = (r"""(?:process\.env\.(?P<dotted>[A-Za-z_]\w*)|process\.env\[\s*["'`](?P<indexed>[A-Za-z_]\w*)["'`]\s*\]"""
+            r"""|(?<![\w.])env\.(?P<t3>[A-Z_][A-Z0-9_]*)|(?<![\w.])(?P<constant>[A-Z0-9_]*SENTRY[A-Z0-9_]*)\b)""")
+ENV_IN_OPTION = {key: re.compile(rf"""\b{key}\s*[:=]\s*{_ENV_REF}""")
+                 for key in ("dsn", "org", "project", "authToken")}
+
+
+
+# deploy-check's names when the app's code names none; also what the build plugin reads
+# when the option is undefined (getsentry/sentry-javascript-bundler-plugins
+# packages/bundler-plugin-core/src/options-mapping.ts: `org: userOptions.org ??
+# process.env["SENTRY_ORG"]`, likewise SENTRY_PROJECT, SENTRY_AUTH_TOKEN).
+DEFAULT_NAMES = {"dsn": "NEXT_PUBLIC_SENTRY_DSN", "token": "SENTRY_AUTH_TOKEN", "org": "SENTRY_ORG",
+                 "project": "SENTRY_PROJECT"}
+
+
+
 @dataclass
 class Found:
     value: str
@@ -74,12 +98,20 @@ class SentrySettings:
     api_url: str = DEFAULT_SENTRY_URL
     problems: list[str] = field(default_factory=list)  # malformed values (fail)
     doubts: list[str] = field(default_factory=list)  # unknown token shape (warn)
+    # The variable the app reads for each setting, and the file that reads it (where its code says).
+    names: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_NAMES))
+    readers: dict[str, str] = field(default_factory=dict)
+    # "sentry.server.config.ts initialises Sentry only when SENTRY_DSN is set", …
+    conditions: list[str] = field(default_factory=list)
 
     @property
     def missing(self) -> list[str]:
-        names = {"dsn": "NEXT_PUBLIC_SENTRY_DSN", "token": "SENTRY_AUTH_TOKEN", "org": "SENTRY_ORG",
-                 "project": "SENTRY_PROJECT"}
-        return [name for attr, name in names.items() if getattr(self, attr) is None]
+        return [name for attr, name in self.names.items() if getattr(self, attr) is None]
+
+    def said(self, attr: str) -> str:
+        """The variable as messages name it: `SENTRY_ORGANIZATION (read by next.config.ts)`."""
+        reader = self.readers.get(attr)
+        return f"{self.names[attr]} (read by {reader})" if reader else self.names[attr]
 
     @property
     def sources(self) -> dict[str, str]:
@@ -118,17 +150,48 @@ def parse_dsn(text: str) -> Dsn:
 
 
 
-def _read_code_files(ctx: Context, globs: tuple[str, ...], pattern: re.Pattern[str]) -> Found | None:
+def _code_files(ctx: Context, globs: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(path relative to the project, text) of each code file the globs find, in order."""
     for glob in globs:
         for path in sorted(ctx.project.glob(glob)):
             if path.suffix not in (".ts", ".js", ".mjs", ".cjs", ".tsx", ".jsx", ".mts"):
                 continue
             try:
-                match = pattern.search(read_text(path, 1 << 20)[:200_000])
+                text = read_text(path, 1 << 20)[:200_000]
             except (OSError, UnicodeDecodeError):
                 continue
-            if match:
-                return Found(match.group(1), path.relative_to(ctx.project).as_posix())
+            yield path.relative_to(ctx.project).as_posix(), text
+
+
+def _read_code_files(ctx: Context, globs: tuple[str, ...], pattern: re.Pattern[str]) -> Found | None:
+    for relative, text in _code_files(ctx, globs):
+        match = pattern.search(text)
+        if match:
+            return Found(match.group(1), relative)
+    return None
+
+
+def _env_names_in_code(ctx: Context, globs: tuple[str, ...],
+                       pattern: re.Pattern[str]) -> list[tuple[str, str, str]]:
+    """(variable, file, file text) for each variable the option reads in the files, first seen first."""
+    named: list[tuple[str, str, str]] = []
+    for relative, text in _code_files(ctx, globs):
+        for match in pattern.finditer(text):
+            name = next(group for group in match.groups() if group)
+            if name not in (seen[0] for seen in named):
+                named.append((name, relative, text))
+    return named
+
+
+def _only_when(name: str, text: str) -> str | None:
+    """What the code does only when `name` is set: `if (SENTRY_DSN) { Sentry.init(…) }`,
+    `enabled: !!process.env.SENTRY_DSN`, `process.env.SENTRY_AUTH_TOKEN ? withSentryConfig(…) : …`."""
+    ref = rf"(?:process\.env\.|(?<![\w.])env\.|(?<![\w.]))\b{re.escape(name)}\b"
+    if re.search(rf"\bif\s*\(\s*{ref}\s*\)", text) or re.search(
+            rf"\benabled\s*:\s*(?:!!\s*|Boolean\(\s*){ref}", text):
+        return "initialises Sentry"
+    if re.search(rf"{ref}\s*\?\s*withSentryConfig\b", text):
+        return "applies withSentryConfig"
     return None
 
 
@@ -154,20 +217,51 @@ def read_settings(ctx: Context) -> SentrySettings:
                 return Found(wizard[key].strip(), f"{key} in {WIZARD_ENV_FILE}")
         return None
 
-    settings.dsn = from_env(*DSN_KEYS) or _read_code_files(ctx, CODE_GLOBS, DSN_IN_CODE)
-    settings.token = from_env("SENTRY_AUTH_TOKEN")
-    settings.org = from_env("SENTRY_ORG") or _read_code_files(ctx, ("next.config.*",), OPTION_IN_CONFIG["org"])
-    settings.project = from_env("SENTRY_PROJECT") or _read_code_files(
-        ctx, ("next.config.*",), OPTION_IN_CONFIG["project"])
+    def from_code(attr: str, option: str, globs: tuple[str, ...], *defaults: str) -> Found | None:
+        """The value of the variable the app's own code reads for `option`; deploy-check's
+        defaults only when the code names none (or, for the build plugin's options, as the
+        plugin's own fallback when the named one is unset)."""
+        named = _env_names_in_code(ctx, globs, ENV_IN_OPTION[option])
+        for name, reader, text in named:
+            what = _only_when(name, text)
+            if what and (said := f"{reader} {what} only when {name} is set") not in settings.conditions:
+                settings.conditions.append(said)
+        for name, reader, _text in named:
+            if found := from_env(name):
+                settings.names[attr], settings.readers[attr] = name, reader
+                return Found(found.value, f"{found.source}, read by {reader}")
+        if named:
+            settings.names[attr], settings.readers[attr] = named[0][0], named[0][1]
+            if attr == "dsn":  # the SDK reads what Sentry.init is given, nothing else
+                return None
+        for name in defaults:
+            if found := from_env(name):
+                settings.names[attr] = name
+                settings.readers.pop(attr, None)
+                return found
+        return None
+
+    settings.dsn = from_code("dsn", "dsn", CODE_GLOBS, *DSN_KEYS) or _read_code_files(ctx, CODE_GLOBS, DSN_IN_CODE)
+    settings.token = from_code("token", "authToken", NEXT_CONFIG_GLOBS, "SENTRY_AUTH_TOKEN")
+    settings.org = from_code("org", "org", NEXT_CONFIG_GLOBS, "SENTRY_ORG") or _read_code_files(
+        ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["org"])
+    settings.project = from_code("project", "project", NEXT_CONFIG_GLOBS, "SENTRY_PROJECT") or _read_code_files(
+        ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["project"])
+    # A withSentryConfig applied only when the token is set names the token's variable.
+    for reader, text in _code_files(ctx, NEXT_CONFIG_GLOBS):
+        what = _only_when(settings.names["token"], text)
+        if what and (said := f"{reader} {what} only when {settings.names['token']} is set") not in settings.conditions:
+            settings.conditions.append(said)
     # Where the Sentry wizard keeps a self-hosted address: SENTRY_URL in its env file, or
     # `sentryUrl` in withSentryConfig's options.
     explicit = (from_env("SENTRY_URL") or (Found(ctx.config.sentry_url, "deploy-check.toml")
                                            if ctx.config.sentry_url else None)
-                or _read_code_files(ctx, ("next.config.*",), OPTION_IN_CONFIG["sentryUrl"]))
+                or _read_code_files(ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["sentryUrl"]))
     settings.api_url = (explicit.value if explicit else DEFAULT_SENTRY_URL).rstrip("/")
 
-    for name, found in (("the DSN", settings.dsn), ("SENTRY_AUTH_TOKEN", settings.token),
-                        ("SENTRY_ORG", settings.org), ("SENTRY_PROJECT", settings.project)):
+    token_name, org_name = settings.names["token"], settings.names["org"]
+    for name, found in (("the DSN", settings.dsn), (token_name, settings.token),
+                        (org_name, settings.org), (settings.names["project"], settings.project)):
         if found and is_placeholder(found.value):
             # A placeholder is not a value: never "well-formed", never sent anywhere.
             settings.problems.append(f"{name} ({found.source}) is a placeholder")
@@ -187,10 +281,10 @@ def read_settings(ctx: Context) -> SentrySettings:
     if settings.token:
         token = settings.token.value
         if not token.startswith(tuple(TOKEN_SHAPES)):
-            settings.doubts.append(f"SENTRY_AUTH_TOKEN ({settings.token.source}) does not look like a "
+            settings.doubts.append(f"{token_name} ({settings.token.source}) does not look like a "
                                    "current Sentry token (sntrys_… or sntryu_…)")
         elif any(ch.isspace() for ch in token):
-            settings.problems.append(f"SENTRY_AUTH_TOKEN ({settings.token.source}) contains whitespace")
+            settings.problems.append(f"{token_name} ({settings.token.source}) contains whitespace")
     payload = org_token_payload(settings.token.value) if settings.token else None
     if payload and settings.token:
         # An org token names its org and Sentry (getsentry/sentry-cli src/utils/auth_token/
@@ -199,17 +293,17 @@ def read_settings(ctx: Context) -> SentrySettings:
         said = settings.token.source
         token_org = payload.get("org")
         if settings.org and isinstance(token_org, str) and token_org != settings.org.value:
-            settings.problems.append(f"SENTRY_AUTH_TOKEN ({said}) is an org token of {token_org!r}, but "
-                                     f"SENTRY_ORG ({settings.org.source}) is {settings.org.value!r}")
+            settings.problems.append(f"{token_name} ({said}) is an org token of {token_org!r}, but "
+                                     f"{org_name} ({settings.org.source}) is {settings.org.value!r}")
         token_url = str(payload.get("url") or "").rstrip("/")
         if explicit is not None and token_url and token_url != settings.api_url:
-            settings.problems.append(f"SENTRY_AUTH_TOKEN ({said}) was made on {token_url}, but SENTRY_URL "
+            settings.problems.append(f"{token_name} ({said}) was made on {token_url}, but SENTRY_URL "
                                      f"({explicit.source}) is {settings.api_url}")
         region = str(payload.get("region_url") or "").rstrip("/")
         if explicit is None and region.startswith("https://") and SAAS_DSN_HOST.search(
                 urlsplit(region).hostname or ""):
             settings.api_url = region  # the org's region (us.sentry.io, de.sentry.io)
-    for name, found in (("SENTRY_ORG", settings.org), ("SENTRY_PROJECT", settings.project)):
+    for name, found in ((org_name, settings.org), (settings.names["project"], settings.project)):
         if found and not re.fullmatch(r"[A-Za-z0-9_.-]+", found.value):
             settings.problems.append(f"{name} ({found.source}) is not a slug: {found.value!r}")
     try:

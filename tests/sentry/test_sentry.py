@@ -356,3 +356,112 @@ def test_an_org_tokens_region_is_where_the_api_is_asked() -> None:
     ctx = Context(project=Path("."), environ={"SENTRY_AUTH_TOKEN": token, "SENTRY_ORG": "acme",
                                               "SENTRY_PROJECT": "web", "NEXT_PUBLIC_SENTRY_DSN": DSN})
     assert read_settings(ctx).api_url == "https://de.sentry.io"
+
+
+# The app's own names: the variables its Sentry config reads (`org: process.env.X`,
+# `dsn: process.env.X`), not deploy-check's defaults.
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "apps"
+
+
+def fixture_app(tmp_path: Path, name: str, **files: str) -> Path:
+    import shutil
+
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return write_project(target, files)
+
+
+def test_the_org_variable_the_config_names_is_the_one_read(tmp_path: Path, httpserver: HTTPServer) -> None:
+    # ixartz/Next-js-Boilerplate: withSentryConfig(…, { org: process.env.SENTRY_ORGANIZATION, … })
+    serve_project(httpserver)
+    env = (f"NEXT_PUBLIC_SENTRY_DSN={DSN}\nSENTRY_AUTH_TOKEN={TOKEN}\nSENTRY_ORGANIZATION=acme\n"
+           f"SENTRY_PROJECT=web\nSENTRY_URL={base(httpserver)}\n")
+    found = run_sentry(fixture_app(tmp_path, "sentry-env-names", **{".env.local": env}))
+    assert [found[i]["status"] for i in ("SENTRY001", "SENTRY002", "SENTRY003")] == ["pass"] * 3, found
+    assert found["SENTRY001"]["details"]["found_in"] == {
+        "dsn": "NEXT_PUBLIC_SENTRY_DSN in .env.local, read by src/instrumentation-client.ts",
+        "token": "SENTRY_AUTH_TOKEN in .env.local",
+        "org": "SENTRY_ORGANIZATION in .env.local, read by next.config.ts",
+        "project": "SENTRY_PROJECT in .env.local, read by next.config.ts"}
+
+
+def test_a_missing_org_names_the_variable_the_app_reads_and_its_file(tmp_path: Path) -> None:
+    env = f"NEXT_PUBLIC_SENTRY_DSN={DSN}\nSENTRY_AUTH_TOKEN={TOKEN}\nSENTRY_PROJECT=web\n"
+    sentry001 = run_sentry(fixture_app(tmp_path, "sentry-env-names", **{".env.local": env}))["SENTRY001"]
+    assert sentry001["status"] == "fail"
+    assert sentry001["details"]["missing"] == ["SENTRY_ORGANIZATION"]
+    assert "missing: SENTRY_ORGANIZATION (read by next.config.ts)" in sentry001["message"]
+    assert "SENTRY_ORGANIZATION" in sentry001["hint"]
+    assert "SENTRY_ORG " not in sentry001["hint"] + " " and "SENTRY_ORG/" not in sentry001["hint"]
+
+
+def test_the_build_plugins_own_default_still_counts_when_the_named_variable_is_unset(
+        tmp_path: Path, httpserver: HTTPServer) -> None:
+    # @sentry/bundler-plugin-core: `org: userOptions.org ?? process.env["SENTRY_ORG"]`.
+    serve_project(httpserver)
+    env = (f"NEXT_PUBLIC_SENTRY_DSN={DSN}\nSENTRY_AUTH_TOKEN={TOKEN}\nSENTRY_ORG=acme\n"
+           f"SENTRY_PROJECT=web\nSENTRY_URL={base(httpserver)}\n")
+    found = run_sentry(fixture_app(tmp_path, "sentry-env-names", **{".env.local": env}))
+    assert found["SENTRY001"]["status"] == "pass", found["SENTRY001"]
+    assert found["SENTRY001"]["details"]["found_in"]["org"].startswith("SENTRY_ORG in .env.local")
+
+
+def test_a_dsn_the_init_reads_from_sentry_dsn_is_not_asked_for_as_next_public(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "package.json": '{"dependencies": {"next": "15.0.0", "@sentry/nextjs": "9.0.0"}}',
+        "sentry.server.config.ts": 'import * as Sentry from "@sentry/nextjs";\n'
+                                   "Sentry.init({\n  dsn: process.env.SENTRY_DSN,\n  tracesSampleRate: 1,\n});\n",
+        ".env.local": f"NEXT_PUBLIC_SENTRY_DSN={DSN}\nSENTRY_AUTH_TOKEN={TOKEN}\nSENTRY_ORG=acme\nSENTRY_PROJECT=web\n",
+    })
+    sentry001 = run_sentry(project)["SENTRY001"]
+    assert sentry001["status"] == "fail"
+    assert sentry001["details"]["missing"] == ["SENTRY_DSN"]
+    assert "missing: SENTRY_DSN (read by sentry.server.config.ts)" in sentry001["message"]
+    assert "NEXT_PUBLIC_SENTRY_DSN" not in sentry001["message"] + sentry001["hint"]
+
+
+def test_opt_in_sentry_names_its_guard_its_variable_and_the_env_file_really_read(tmp_path: Path) -> None:
+    # formbricks apps/web: `if (SENTRY_DSN) { Sentry.init({ dsn: SENTRY_DSN }) }`, values in `.env`.
+    project = fixture_app(tmp_path, "sentry-opt-in", **{".env": "WEBAPP_URL=http://localhost:3000\n"})
+    sentry001 = run_sentry(project)["SENTRY001"]
+    # Required all the same: DESIGN.md, a Sentry SDK or config makes Sentry required.
+    assert sentry001["status"] == "fail"
+    assert sentry001["details"]["missing"] == ["SENTRY_DSN", "SENTRY_AUTH_TOKEN"]
+    message = sentry001["message"]
+    assert "SENTRY_DSN (read by sentry.server.config.ts)" in message
+    assert "sentry.server.config.ts initialises Sentry only when SENTRY_DSN is set" in message
+    assert "next.config.mjs applies withSentryConfig only when SENTRY_AUTH_TOKEN is set" in message
+    assert "checked the environment, .env, " in message
+    assert ".env.local" not in message and "NEXT_PUBLIC_SENTRY_DSN" not in message
+
+
+def test_opt_in_sentry_with_its_values_in_dot_env_passes(tmp_path: Path, httpserver: HTTPServer) -> None:
+    serve_project(httpserver)
+    env = f"SENTRY_DSN={DSN}\nSENTRY_AUTH_TOKEN={TOKEN}\nSENTRY_URL={base(httpserver)}\n"
+    found = run_sentry(fixture_app(tmp_path, "sentry-opt-in", **{".env": env}))
+    assert [found[i]["status"] for i in ("SENTRY001", "SENTRY002", "SENTRY003")] == ["pass"] * 3, found
+    assert found["SENTRY001"]["details"]["found_in"]["dsn"] == "SENTRY_DSN in .env, read by sentry.server.config.ts"
+    assert found["SENTRY001"]["details"]["found_in"]["org"] == "next.config.mjs"
+
+
+@pytest.mark.parametrize(("init", "name", "condition"), [
+    ('Sentry.init({ dsn: process.env["SENTRY_DSN"] });', "SENTRY_DSN", None),
+    ("Sentry.init({ dsn: env.NEXT_PUBLIC_SENTRY_DSN });", "NEXT_PUBLIC_SENTRY_DSN", None),
+    ("Sentry.init({ dsn: process.env.SENTRY_DSN, enabled: !!process.env.SENTRY_DSN });", "SENTRY_DSN",
+     "sentry.client.config.ts initialises Sentry only when SENTRY_DSN is set"),
+    ("if (process.env.APP_SENTRY_DSN) {\n  Sentry.init({ dsn: process.env.APP_SENTRY_DSN });\n}", "APP_SENTRY_DSN",
+     "sentry.client.config.ts initialises Sentry only when APP_SENTRY_DSN is set"),
+], ids=["indexed", "t3-env", "enabled", "if-guard"])
+def test_the_dsn_variable_and_its_guard_are_read_from_the_init(
+        tmp_path: Path, init: str, name: str, condition: str | None) -> None:
+    from checks.core.context import Context
+    from checks.sentry.settings import read_settings
+
+    project = write_project(tmp_path, {"sentry.client.config.ts": f'import * as Sentry from "@sentry/nextjs";\n{init}\n'})
+    settings = read_settings(Context(project=project, environ={}))
+    assert settings.dsn is None and settings.missing[0] == name
+    assert settings.said("dsn") == f"{name} (read by sentry.client.config.ts)"
+    assert settings.conditions == ([condition] if condition else [])
+    found = read_settings(Context(project=project, environ={name: DSN})).dsn
+    assert found is not None and found.source == f"{name} in process environment, read by sentry.client.config.ts"
