@@ -27,7 +27,8 @@ AUTH001 = Spec(
     "NEON_AUTH_COOKIE_SECRET of 32+ characters; stack: project id, publishable client key "
     "and secret server key; supabase: NEXT_PUBLIC_SUPABASE_URL and its anon key; clerk: a "
     "publishable key that decodes to its Frontend API host and CLERK_SECRET_KEY; authjs: "
-    "AUTH_SECRET or NEXTAUTH_SECRET; better-auth: BETTER_AUTH_SECRET of 32+ characters; "
+    "AUTH_SECRET or NEXTAUTH_SECRET; better-auth: a secret of 32+ characters from the variables its "
+    "config's `secret:` reads (its own fallbacks included), else BETTER_AUTH_SECRET or AUTH_SECRET; "
     "kinde: KINDE_CLIENT_ID, KINDE_CLIENT_SECRET, KINDE_ISSUER_URL; oidc: `[auth] issuer`. "
     "An SDK in the dependencies with its keys empty fails; a placeholder is not a value.",
     "Copy the values from the provider's console into the env file; `provision env` "
@@ -83,6 +84,7 @@ class AuthPlan:
     expect_id: str | None = None  # stack: the project id the API must answer with
     no_endpoint: str | None = None  # why AUTH002 has nothing to ask
     secret_from: str | None = None  # which variable supplied the secret, and why that one
+    secret_unread: str | None = None  # the app's `secret:` reads nothing deploy-check can follow
 
 
 def detect(ctx: Context) -> tuple[str | None, str]:
@@ -153,11 +155,7 @@ def _better_auth_secret(ctx: Context, problems: list[str]) -> str | None:
             before = len(problems)
             _filled(ctx, name, problems, min_length=MIN_BETTER_AUTH_SECRET, why="better-auth")
             return None if len(problems) > before else f"{name} ({why})"
-    if model.auth_secret_names is not None and not app_names:
-        problems.append(f"the `secret:` option in {where} reads no env variable deploy-check can follow, "
-                        f"and {' or '.join(BETTER_AUTH_SECRETS)} is empty")
-    else:
-        problems.append(f"{' or '.join(name for name, _ in candidates)} is empty")
+    problems.append(f"{' or '.join(name for name, _ in candidates)} is empty")
     return None
 
 
@@ -224,7 +222,13 @@ def plan(ctx: Context) -> AuthPlan:
             _filled(ctx, name, problems)
         result.no_endpoint = "Auth.js has no provider endpoint to ask"
     elif provider == "better-auth":
-        result.secret_from = _better_auth_secret(ctx, problems)
+        if ctx.model.auth_secret_names == []:
+            # `secret: loadSecret()`: the option wins over better-auth's own names, and what
+            # it holds cannot be read from here (DESIGN.md: unverified, never a pass or a fail).
+            result.secret_unread = (f"auth: the betterAuth `secret:` option in {ctx.model.login_where} reads no "
+                                    "env variable deploy-check can follow")
+        else:
+            result.secret_from = _better_auth_secret(ctx, problems)
         if ctx.value("BETTER_AUTH_URL"):
             _check_url("BETTER_AUTH_URL", ctx.value("BETTER_AUTH_URL"), problems)
         result.no_endpoint = "Better Auth runs inside the app: it has no provider endpoint to ask"
@@ -250,6 +254,8 @@ def variables(ctx: Context) -> Outcome:
     if chosen.provider == "none":
         return skipped("no auth: [auth] provider = \"none\" in deploy-check.toml")
     details = {"provider": chosen.provider, "how": chosen.how}
+    if chosen.secret_unread and not chosen.problems:
+        return unverified(chosen.secret_unread, **details)
     if chosen.problems:
         return failed(f"{chosen.provider} ({chosen.how}): {'; '.join(chosen.problems)}", **details)
     then = f"will check {chosen.url}" if chosen.url else (chosen.no_endpoint or "")

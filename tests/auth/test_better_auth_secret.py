@@ -101,3 +101,19 @@ def test_an_empty_process_env_value_before_nullish_ends_the_apps_chain(tmp_path:
     check, _ = auth001(project)
     assert check["status"] == "fail", check["message"]
     assert "BETTER_AUTH_SECRET or AUTH_SECRET is empty" in check["message"]
+
+
+def test_a_secret_option_deploy_check_cannot_follow_is_unverified(tmp_path: Path) -> None:
+    # The option wins over better-auth's own names, so BETTER_AUTH_SECRET proves nothing here.
+    project = better_auth_app(tmp_path, "await loadSecretFromVault()", f"BETTER_AUTH_SECRET={SECRET}\n")
+    check, _ = auth001(project)
+    assert check["status"] == "skip", check["message"]
+    assert check["details"]["unverified"].startswith("auth: the betterAuth `secret:` option in modules/auth/lib/auth.ts")
+
+
+def test_the_pass_message_names_the_variable_and_why(tmp_path: Path) -> None:
+    project = better_auth_app(tmp_path, "env.BETTER_AUTH_SECRET ?? env.NEXTAUTH_SECRET", f"NEXTAUTH_SECRET={SECRET}\n")
+    check, _ = auth001(project)
+    assert ("the secret comes from NEXTAUTH_SECRET (the app's `secret:` in modules/auth/lib/auth.ts)"
+            in check["message"]), check["message"]
+    assert check["details"]["secret_from"] == "NEXTAUTH_SECRET"
