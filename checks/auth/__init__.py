@@ -138,13 +138,13 @@ def _first(ctx: Context, names: tuple[str, ...]) -> tuple[str, str]:
 def _better_auth_secret(ctx: Context, problems: list[str]) -> str | None:
     """The secret better-auth will use: the first filled variable of the app's own `secret:`
     option (its fallbacks included), else of the names better-auth reads itself. Returns
-    "NAME (why)" for the pass message, or None with the problem noted."""
+    "NAME, why" for the pass message, or None with the problem noted."""
     model = ctx.model
     where = model.login_where or "the betterAuth config"
     app_names = model.auth_secret_names or []
     candidates: list[tuple[str, str]] = []
     for name in app_names:
-        candidates.append((name, f"the app's `secret:` in {where}"))
+        candidates.append((name, f"read by the app's `secret:` in {where}"))
         if name in model.auth_secret_stops and name in ctx.env and not ctx.value(name):
             # `process.env.X ?? …` hands better-auth the empty string: its own names decide.
             break
@@ -154,7 +154,7 @@ def _better_auth_secret(ctx: Context, problems: list[str]) -> str | None:
         if ctx.value(name):
             before = len(problems)
             _filled(ctx, name, problems, min_length=MIN_BETTER_AUTH_SECRET, why="better-auth")
-            return None if len(problems) > before else f"{name} ({why})"
+            return None if len(problems) > before else f"{name}, {why}"
     problems.append(f"{' or '.join(name for name, _ in candidates)} is empty")
     return None
 
@@ -259,9 +259,9 @@ def variables(ctx: Context) -> Outcome:
     if chosen.problems:
         return failed(f"{chosen.provider} ({chosen.how}): {'; '.join(chosen.problems)}", **details)
     then = f"will check {chosen.url}" if chosen.url else (chosen.no_endpoint or "")
-    supplied = f" (the secret comes from {chosen.secret_from})" if chosen.secret_from else ""
+    supplied = f"; the secret comes from {chosen.secret_from}" if chosen.secret_from else ""
     if chosen.secret_from:
-        details["secret_from"] = chosen.secret_from.split(" ", 1)[0]
+        details["secret_from"] = chosen.secret_from.split(",", 1)[0]
     return passed(f"{chosen.provider} ({chosen.how}): variables are set and well-formed{supplied}; {then}",
                   **details)
 

@@ -114,6 +114,6 @@ def test_a_secret_option_deploy_check_cannot_follow_is_unverified(tmp_path: Path
 def test_the_pass_message_names_the_variable_and_why(tmp_path: Path) -> None:
     project = better_auth_app(tmp_path, "env.BETTER_AUTH_SECRET ?? env.NEXTAUTH_SECRET", f"NEXTAUTH_SECRET={SECRET}\n")
     check, _ = auth001(project)
-    assert ("the secret comes from NEXTAUTH_SECRET (the app's `secret:` in modules/auth/lib/auth.ts)"
+    assert ("the secret comes from NEXTAUTH_SECRET, read by the app's `secret:` in modules/auth/lib/auth.ts;"
             in check["message"]), check["message"]
     assert check["details"]["secret_from"] == "NEXTAUTH_SECRET"
