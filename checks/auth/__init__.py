@@ -27,7 +27,8 @@ AUTH001 = Spec(
     "NEON_AUTH_COOKIE_SECRET of 32+ characters; stack: project id, publishable client key "
     "and secret server key; supabase: NEXT_PUBLIC_SUPABASE_URL and its anon key; clerk: a "
     "publishable key that decodes to its Frontend API host and CLERK_SECRET_KEY; authjs: "
-    "AUTH_SECRET or NEXTAUTH_SECRET; better-auth: BETTER_AUTH_SECRET of 32+ characters; "
+    "AUTH_SECRET or NEXTAUTH_SECRET; better-auth: a secret of 32+ characters from the variables its "
+    "config's `secret:` reads (its own fallbacks included), else BETTER_AUTH_SECRET or AUTH_SECRET; "
     "kinde: KINDE_CLIENT_ID, KINDE_CLIENT_SECRET, KINDE_ISSUER_URL; oidc: `[auth] issuer`. "
     "An SDK in the dependencies with its keys empty fails; a placeholder is not a value.",
     "Copy the values from the provider's console into the env file; `provision env` "
@@ -61,6 +62,10 @@ STACK_KEYS = ("NEXT_PUBLIC_STACK_PROJECT_ID", "NEXT_PUBLIC_STACK_PUBLISHABLE_CLI
 # Kinde's Next.js SDK reads these (kinde-oss/kinde-auth-nextjs README, "Environment variables").
 KINDE_KEYS = ("KINDE_CLIENT_ID", "KINDE_CLIENT_SECRET", "KINDE_ISSUER_URL")
 AUTHJS_SECRETS = ("AUTH_SECRET", "NEXTAUTH_SECRET")
+# better-auth's own fallback when `secret` is not passed (or falsy): `options.secret ||
+# env.BETTER_AUTH_SECRET || env.AUTH_SECRET || DEFAULT_SECRET` (better-auth/better-auth
+# packages/better-auth/src/context/create-context.ts, createAuthContext).
+BETTER_AUTH_SECRETS = ("BETTER_AUTH_SECRET", "AUTH_SECRET")
 LOCAL_NAMES = {"supabase": "Supabase", "neon-auth": "Neon Auth service", "stack": "Stack Auth server",
                "clerk": "Clerk Frontend API", "kinde": "Kinde issuer", "oidc": "OIDC issuer"}
 # How each provider's local stack is started (Supabase CLI: `supabase start`).
@@ -78,6 +83,8 @@ class AuthPlan:
     checks: str = ""  # "jwks", "gotrue", "oidc", "stack"
     expect_id: str | None = None  # stack: the project id the API must answer with
     no_endpoint: str | None = None  # why AUTH002 has nothing to ask
+    secret_from: str | None = None  # which variable supplied the secret, and why that one
+    secret_unread: str | None = None  # the app's `secret:` reads nothing deploy-check can follow
 
 
 def detect(ctx: Context) -> tuple[str | None, str]:
@@ -126,6 +133,30 @@ def _first(ctx: Context, names: tuple[str, ...]) -> tuple[str, str]:
         if ctx.value(name):
             return name, ctx.value(name)
     return names[0], ""
+
+
+def _better_auth_secret(ctx: Context, problems: list[str]) -> str | None:
+    """The secret better-auth will use: the first filled variable of the app's own `secret:`
+    option (its fallbacks included), else of the names better-auth reads itself. Returns
+    "NAME, why" for the pass message, or None with the problem noted."""
+    model = ctx.model
+    where = model.login_where or "the betterAuth config"
+    app_names = model.auth_secret_names or []
+    candidates: list[tuple[str, str]] = []
+    for name in app_names:
+        candidates.append((name, f"read by the app's `secret:` in {where}"))
+        if name in model.auth_secret_stops and name in ctx.env and not ctx.value(name):
+            # `process.env.X ?? …` hands better-auth the empty string: its own names decide.
+            break
+    candidates += [(name, "read by better-auth itself") for name in BETTER_AUTH_SECRETS
+                   if name not in {n for n, _ in candidates}]
+    for name, why in candidates:
+        if ctx.value(name):
+            before = len(problems)
+            _filled(ctx, name, problems, min_length=MIN_BETTER_AUTH_SECRET, why="better-auth")
+            return None if len(problems) > before else f"{name}, {why}"
+    problems.append(f"{' or '.join(name for name, _ in candidates)} is empty")
+    return None
 
 
 def _root_jwks(base: str) -> str:
@@ -191,8 +222,13 @@ def plan(ctx: Context) -> AuthPlan:
             _filled(ctx, name, problems)
         result.no_endpoint = "Auth.js has no provider endpoint to ask"
     elif provider == "better-auth":
-        _filled(ctx, "BETTER_AUTH_SECRET", problems, min_length=MIN_BETTER_AUTH_SECRET,
-                why="better-auth")
+        if ctx.model.auth_secret_names == []:
+            # `secret: loadSecret()`: the option wins over better-auth's own names, and what
+            # it holds cannot be read from here (DESIGN.md: unverified, never a pass or a fail).
+            result.secret_unread = (f"auth: the betterAuth `secret:` option in {ctx.model.login_where} reads no "
+                                    "env variable deploy-check can follow")
+        else:
+            result.secret_from = _better_auth_secret(ctx, problems)
         if ctx.value("BETTER_AUTH_URL"):
             _check_url("BETTER_AUTH_URL", ctx.value("BETTER_AUTH_URL"), problems)
         result.no_endpoint = "Better Auth runs inside the app: it has no provider endpoint to ask"
@@ -218,10 +254,15 @@ def variables(ctx: Context) -> Outcome:
     if chosen.provider == "none":
         return skipped("no auth: [auth] provider = \"none\" in deploy-check.toml")
     details = {"provider": chosen.provider, "how": chosen.how}
+    if chosen.secret_unread and not chosen.problems:
+        return unverified(chosen.secret_unread, **details)
     if chosen.problems:
         return failed(f"{chosen.provider} ({chosen.how}): {'; '.join(chosen.problems)}", **details)
     then = f"will check {chosen.url}" if chosen.url else (chosen.no_endpoint or "")
-    return passed(f"{chosen.provider} ({chosen.how}): variables are set and well-formed; {then}",
+    supplied = f"; the secret comes from {chosen.secret_from}" if chosen.secret_from else ""
+    if chosen.secret_from:
+        details["secret_from"] = chosen.secret_from.split(",", 1)[0]
+    return passed(f"{chosen.provider} ({chosen.how}): variables are set and well-formed{supplied}; {then}",
                   **details)
 
 

@@ -19,7 +19,9 @@ from checks.core.context import Context
 from checks.core.http import Fetched, fetch, network_hint, network_kind
 from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified
 from checks.core.registry import check
-from checks.project.reading import dependencies, package_json
+from checks.project.imports import importers
+from checks.project.logins import AUTHJS_SMTP
+from checks.project.reading import dependencies, package_json, read_small
 from checks.support.hosts import is_loopback
 from checks.support.placeholders import is_placeholder
 
@@ -32,7 +34,10 @@ AUTH004 = Spec(
     "Resend GET /domains (a sending-only key is accepted with restricted_api_key), SendGrid GET "
     "/v3/scopes (which must include mail.send), Postmark GET /server. An SMTP server gets connect, "
     "EHLO, STARTTLS where offered, and AUTH where the URL carries credentials; nothing is sent. "
-    "DEPLOY_CHECK_MAIL_API_URL replaces the provider's API address (a proxy, a stand-in). An app "
+    "DEPLOY_CHECK_MAIL_API_URL replaces the provider's API address (a proxy, a stand-in). nodemailer "
+    "declared beside a hosted SDK the app imports (next-auth's peer dependency) counts only when the app's "
+    "code imports it or Auth.js's email provider sends through it. A provider API that cannot be reached "
+    "from here (DNS, refused, timeout) leaves the clause unverified; a refused key fails. An app "
     "with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
     "proves delivery only when this check passed.",
     "Set the key from the provider's dashboard in the env file (an API key with sending access), "
@@ -50,6 +55,8 @@ SENDGRID_API, SENDGRID_PATH = "https://api.sendgrid.com", "/v3/scopes"
 # Postmark: https://postmarkapp.com/developer/api/server-api#get-server (X-Postmark-Server-Token).
 POSTMARK_API, POSTMARK_PATH = "https://api.postmarkapp.com", "/server"
 API_OVERRIDE = "DEPLOY_CHECK_MAIL_API_URL"
+# Failures to reach an API (checks/core/http.py kinds): they prove nothing about the key.
+NOT_REACHED = frozenset({"dns", "refused", "unreachable", "timeout"})
 
 # (transport, package, key names, display name)
 HOSTED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
@@ -73,6 +80,7 @@ class Transport:
     problems: list[str] = field(default_factory=list)
     accepted: str | None = None  # what the provider said when it accepted the key
     refused: str | None = None  # what it said when it did not
+    unreachable: str | None = None  # the provider could not be reached from here: nothing proven
     hint: str | None = None
     url: str | None = None  # where the probe went (no credentials in it)
 
@@ -151,12 +159,34 @@ def _smtp_target(ctx: Context, transport: Transport) -> tuple[str, str, int, str
     return scheme, host, int(port_text), ctx.value("SMTP_USER"), password
 
 
+def _authjs_mails_over_smtp(ctx: Context) -> str | None:
+    """The Auth.js config file when its Email/Nodemailer provider sends the link itself (over
+    nodemailer), i.e. the config gives it no `sendVerificationRequest` of its own."""
+    model = ctx.model
+    if not AUTHJS_SMTP & set(model.login_methods) or not model.login_where:
+        return None
+    text = read_small(ctx.project / model.login_where, 256 << 10) or ""
+    return None if "sendVerificationRequest" in text else model.login_where
+
+
 def transports(ctx: Context) -> list[Transport]:
     deps = dependencies(package_json(ctx.project))
     found = [Transport(kind, name, f"package.json depends on {package}")
              for kind, package, _keys, name in HOSTED if package in deps]
     smtp_named = next((n for n in (*SMTP_URLS, "SMTP_HOST") if ctx.value(n)), None)
-    if "nodemailer" in deps:
+    if "nodemailer" in deps and found:
+        # nodemailer is next-auth's peer dependency: declared by apps that mail through
+        # Resend & co. and never import it. With another transport declared and used, SMTP
+        # counts only when the app's code uses nodemailer (papermark: realapps-A item 7).
+        used = importers(ctx.project, ["nodemailer", *(package for _k, package, _n, _d in HOSTED if package in deps)])
+        authjs_smtp = _authjs_mails_over_smtp(ctx)
+        if "nodemailer" in used:
+            found.append(Transport("smtp", "SMTP", f"{used['nodemailer']} imports nodemailer"))
+        elif authjs_smtp:
+            found.append(Transport("smtp", "SMTP", f"{authjs_smtp}: Auth.js's email provider mails through nodemailer"))
+        elif not any(package in used for _k, package, _n, _d in HOSTED if package in deps):
+            found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
+    elif "nodemailer" in deps:
         found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
     elif smtp_named and not found:
         found.append(Transport("smtp", "SMTP", f"{smtp_named} is set ({ctx.source_of(smtp_named)})"))
@@ -220,7 +250,10 @@ def _judge_api(transport: Transport, answer: Fetched) -> None:
     body: Any = None
     with contextlib.suppress(ValueError):
         body = answer.json()
-    if answer.problem:
+    if answer.problem and answer.problem_kind in NOT_REACHED:
+        transport.unreachable = f"the {transport.name} API at {transport.url} cannot be reached: {answer.problem}"
+        transport.hint = network_hint(answer, f"{transport.name} API")
+    elif answer.problem:
         transport.refused = f"the {transport.name} API at {transport.url}: {answer.problem}"
         transport.hint = network_hint(answer, f"{transport.name} API")
     elif transport.kind == "resend" and answer.status == 401 and isinstance(body, dict) \
@@ -273,7 +306,8 @@ async def mail_transport(ctx: Context) -> Outcome:
                        f"package.json and no SMTP settings ({', '.join(SMTP_URLS)}, SMTP_HOST)")
     details: dict[str, Any] = {"transports": [
         {"transport": t.kind, "why": t.why, "key": t.key_name, "url": t.url,
-         "accepted": t.accepted, "refused": t.refused, "problems": t.problems} for t in facts.transports]}
+         "accepted": t.accepted, "refused": t.refused, "unreachable": t.unreachable,
+         "problems": t.problems} for t in facts.transports]}
     optional = _optional_smtp(ctx)
     if optional and all(t.kind == "smtp" and t.problems and all(pr.startswith("no SMTP server is named")
                                                                   for pr in t.problems)
@@ -285,8 +319,18 @@ async def mail_transport(ctx: Context) -> Outcome:
     wrong = [f"{t.name} ({t.why}): {'; '.join(t.problems)}" for t in facts.transports if t.problems]
     wrong += [t.refused for t in facts.transports if t.refused and not t.problems]
     if wrong:
-        hint = next((t.hint for t in facts.transports if t.hint), None)
+        hint = next((t.hint for t in facts.transports if t.hint and not t.unreachable), None)
         return failed("; ".join(wrong), hint=hint, **details)
+    not_reached = [t for t in facts.transports if t.unreachable]
+    if not_reached:
+        # DESIGN.md: what cannot be proven from here is unverified, never a fail. An answer
+        # that refuses the key stays a fail (above).
+        proven = [f"{t.accepted} ({t.why})" for t in facts.transports if t.accepted]
+        outcome = unverified("auth: the mail transport is not proven: "
+                             + "; ".join(t.unreachable or "" for t in not_reached),
+                             "; ".join(proven) or None, **details)
+        outcome.hint = next((t.hint for t in not_reached if t.hint), None)
+        return outcome
     return passed("; ".join(f"{t.accepted} ({t.why})" for t in facts.transports), **details)
 
 

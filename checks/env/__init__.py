@@ -16,7 +16,7 @@ from checks.core.registry import check
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.support.lazyre import lazy
 from checks.support.placeholders import is_placeholder
-from checks.support.secrets import has_token_shape, is_secret, is_secret_name, url_password
+from checks.support.secrets import has_token_shape, is_secret_name, secret_by_name, url_password
 
 FIX_ENV = "deploy-check provision env"
 
@@ -41,7 +41,9 @@ ENV003 = Spec(
 ENV004 = Spec(
     "ENV004", "env", "No value is a placeholder",
     "Values such as `your-api-key`, `<password>`, `changeme`, `xxxx` or "
-    "`user:password@host` are copied from docs, not provisioned.",
+    "`user:password@host` are copied from docs, not provisioned. A secret (a name saying SECRET, "
+    "PASSWORD, TOKEN, …_KEY, or a token-shaped value) equal to the committed example's is published; "
+    "a region, an id, a JWT issuer/audience or a NEXT_PUBLIC_ value may be copied as is.",
     "Replace each placeholder with the real value from the provider's console.",
 )
 ENV005 = Spec(
@@ -111,14 +113,16 @@ MONITORING_KEY = lazy(r"SENTRY", re.IGNORECASE)
 
 def copied_from_example(ctx: Context, key: str) -> bool:
     """A secret-named value identical to the committed example's is published, not secret
-    (`NEXTAUTH_SECRET=my-superstrong-secret` copied from .env.example)."""
+    (`NEXTAUTH_SECRET=my-superstrong-secret` copied from .env.example). A value that is no
+    secret (a region under NEXT_PRIVATE_, a JWT issuer, an id, a NEXT_PUBLIC_ key such as the
+    local Supabase anon key) may be copied as is."""
 
     example = ctx.example.parsed
     if example is None:
         return False
     shown = (example.values.get(key) or "").strip()
-    # The one detector: a plain URL or a number under a secret-looking name is no secret.
-    return bool(shown) and ctx.value(key) == shown and is_secret(key, shown)
+    return (bool(shown) and ctx.value(key) == shown and secret_by_name(key, shown)
+            and not public_by_design(shown))
 
 
 def names(ctx: Context) -> tuple[str, str]:

@@ -128,6 +128,9 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     model.auth_provider, model.auth_why = auth_provider(root, config, homes, package, keys)
     methods = login_methods(root, model.auth_provider)
     model.login_methods, model.login_where, model.login_why = list(methods.methods), methods.where, methods.why
+    if methods.secret is not None:
+        model.auth_secret_names = list(methods.secret.names)
+        model.auth_secret_stops = list(methods.secret.stops_when_empty)
     model.sentry_required, model.sentry_why = _sentry(root, config, deps, file_keys)
     model.dev_command, model.dev_why = _dev_command(config, package, model.package_manager)
     if model.dev_command and not config.dev_command:

@@ -37,6 +37,12 @@ BETTER_AUTH_METHODS = (("email-otp", re.compile(r"\bemailOTP\s*\(")),
 SOCIAL = lazy(r"\bsocialProviders\s*:\s*\{")
 SOCIAL_KEY = lazy(r"(?:^|[{,])\s*(?P<id>[a-z][a-zA-Z]*)\s*:\s*\{")
 COMMENT = lazy(r"//[^\n]*|/\*.*?\*/", re.S)
+# `secret: <expression>` in a betterAuth({...}) config (BetterAuthOptions.secret), and the env
+# reads in it: `process.env.X`, `import.meta.env.X`, an env module's `env.X`, or `env["X"]`.
+SECRET_OPTION = lazy(r"(?<![\w$.])secret\s*:\s*(?P<expr>[^,\n}]+)")
+ENV_READ = lazy(r"(?P<obj>process\.env|import\.meta\.env|(?<![\w$.])env)\s*"
+                r"(?:\.\s*(?P<dot>[A-Za-z_]\w*)|\[\s*[\"'](?P<key>[A-Za-z_]\w*)[\"']\s*\])(?P<after>\s*(?:\?\?)?)")
+IDENTIFIER = lazy(r"[A-Za-z_$][\w$]*")
 
 # Methods a local run can prove with a code from a local source.
 EMAIL_CODE_METHODS = frozenset({"email-otp"})
@@ -60,6 +66,17 @@ class LoginMethods:
     methods: tuple[str, ...]  # provider ids: "github", "credentials", "nodemailer", "email-otp"…
     where: str | None  # the file that names them, relative to the project
     why: str  # what was read, or what was looked for
+    secret: SecretOption | None = None  # Better Auth: what its `secret:` option reads
+
+
+@dataclass(frozen=True)
+class SecretOption:
+    """The env variables a `betterAuth({ secret: … })` option reads, in the order it tries
+    them (`env.A ?? env.B`, `process.env.A || process.env.B`, or a local const holding that)."""
+    names: tuple[str, ...]
+    # Names read from process.env ahead of `??`: an empty string there is handed on as is
+    # (`"" ?? x` is ""), so the app's chain ends at it.
+    stops_when_empty: tuple[str, ...] = ()
 
 
 def describe(method: str) -> str:
@@ -127,6 +144,36 @@ def _better_auth(text: str) -> list[str]:
     return methods
 
 
+def secret_option(code: str) -> SecretOption | None:
+    """What the first betterAuth({...}) call's `secret:` reads; None when it has none (better-auth
+    then reads its own env names). A bare identifier is followed to its `const` in the file."""
+    call = BETTER_AUTH_CALL.search(code)
+    if call is None:
+        return None
+    block = _bracketed(code, call.end())
+    brace = block.find("{")
+    if brace < 0:
+        return None
+    top = _bracketed(block, brace + 1)
+    for _ in range(4):  # the options' own keys only, not a plugin's `secret:`
+        top = re.sub(r"\{[^{}]*\}", "{}", top)
+    found = SECRET_OPTION.search(top)
+    if found is None:
+        return None
+    expr = found["expr"].strip()
+    if IDENTIFIER.fullmatch(expr):
+        defined = re.search(rf"(?:const|let|var)\s+{re.escape(expr)}\s*(?::[^=\n]+)?=\s*(?P<value>[^;\n]+)", code)
+        expr = defined["value"] if defined else expr
+    names: list[str] = []
+    stops: list[str] = []
+    for read in ENV_READ.finditer(expr):
+        name = read["dot"] or read["key"]
+        names.append(name)
+        if read["obj"] == "process.env" and "??" in read["after"]:
+            stops.append(name)
+    return SecretOption(tuple(dict.fromkeys(names)), tuple(stops))
+
+
 def login_methods(root: Path, provider: str | None) -> LoginMethods:
     """The sign-in methods the app's auth config names, with the file that names them."""
     if provider in HOSTED:
@@ -135,6 +182,7 @@ def login_methods(root: Path, provider: str | None) -> LoginMethods:
         return LoginMethods((), None, "")
     what = "NextAuth providers" if provider == "authjs" else "a betterAuth({...}) config"
     config: tuple[str, list[str]] | None = None  # Better Auth: its config file and what it names
+    secret: SecretOption | None = None
     plugins: list[str] = []  # Better Auth plugins called anywhere (a config may import its plugin list)
     for path in _sources(root):
         text = read_small(path, MAX_SOURCE_BYTES)
@@ -149,10 +197,11 @@ def login_methods(root: Path, provider: str | None) -> LoginMethods:
             continue
         if config is None and BETTER_AUTH_CALL.search(code):
             config = (relative(root, path), _better_auth(code))
+            secret = secret_option(code)
         plugins += [method for method, pattern in BETTER_AUTH_METHODS[:2] if pattern.search(code)]
     if config is not None:
         where, methods = config
         methods = list(dict.fromkeys([*methods, *plugins]))
         named = ", ".join(methods) or "no sign-in method deploy-check knows"
-        return LoginMethods(tuple(methods), where, f"{where} names {named}")
+        return LoginMethods(tuple(methods), where, f"{where} names {named}", secret)
     return LoginMethods((), None, f"no {what} found in the app's source")

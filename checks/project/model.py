@@ -58,6 +58,10 @@ class ProjectModel:
     login_methods: list[str] = field(default_factory=list)
     login_where: str | None = None  # the file that names them, relative to the project
     login_why: str = ""
+    # Better Auth: the env variables its `secret:` option reads, in order (logins.secret_option);
+    # None when the config passes no `secret:` (better-auth then reads its own names).
+    auth_secret_names: list[str] | None = None
+    auth_secret_stops: list[str] = field(default_factory=list)  # process.env reads before `??`
     sentry_required: bool = False
     sentry_why: str = ""
     package_manager: str | None = None

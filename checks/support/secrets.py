@@ -72,6 +72,41 @@ MIN_SECRET_LENGTH = 4
 MIN_LINE_LENGTH = 8  # for the lines of a multi-line secret
 
 
+# For judging a value published in the committed example (ENV004): a name that says its value
+# is a secret. Narrower than SECRET_NAME, which errs wide because it decides masking: PRIVATE,
+# JWT, SESSION or AUTH alone name prefixes and settings (papermark's NEXT_PRIVATE_UPLOAD_REGION,
+# formbricks' CUBEJS_JWT_ISSUER), not secrets.
+SECRET_WORD = lazy(r"SECRET|PASSWORD|PASSWD|TOKEN|SALT|CREDENTIAL|SIGNING|(?:^|_)(?:PASS|PWD|SK)(?:_|$)|KEYS?(?:_|$)",
+                   re.IGNORECASE)
+# Keys made to be public (a publishable/site/anon key, a public key of a pair).
+PUBLIC_KEY_NAME = lazy(r"(?:PUBLIC|PUBLISHABLE|SITE|ANON)_?KEY", re.IGNORECASE)
+# Name endings of settings that hold no secret, whatever word stands before them: an id, a
+# region, a JWT claim (issuer, audience), an address, a name.
+NOT_SECRET_ENDING = lazy(
+    r"_(?:IDS?|REGION|ISSUER|AUDIENCE|URL|URI|HOST|HOSTNAME|PORT|NAME|USER|USERNAME|EMAIL|DOMAIN|ENDPOINT|BUCKET"
+    r"|ALGORITHM|ALG|VERSION|ENABLED|DISABLED|MODE|LEVEL|TTL|AGE|LENGTH|EXPIRES|EXPIRY)$", re.IGNORECASE)
+# A cloud region name: AWS's us-east-1, eu-central-2, us-gov-west-1
+# (docs.aws.amazon.com/general/latest/gr/rande.html); GCP's europe-west1, us-central1.
+REGION_VALUE = lazy(r"[a-z]{2,12}(?:-gov)?-[a-z]+-?\d{1,2}")
+
+
+def secret_by_name(key: str, value: str) -> bool:
+    """ENV004's "copied from the example, so it is published" rule: a secret only when the value
+    has a token's shape or a URL password, or the name says secret (SECRET, PASSWORD, TOKEN,
+    …_KEY) and the value is not plainly a setting (a URL, a number, a region). NEXT_PUBLIC_
+    names are public by design (Next.js inlines them into the browser bundle); ENV007 judges
+    a secret put there."""
+    value = value.strip()
+    if not value or key.upper().startswith("NEXT_PUBLIC_"):
+        return False
+    if has_token_shape(value) or url_password(value):
+        return True
+    if not SECRET_WORD.search(key) or PUBLIC_KEY_NAME.search(key) or NOT_SECRET_ENDING.search(key):
+        return False
+    ordinary = value.lower() in ("true", "false", "yes", "no", "on", "off") or bool(re.fullmatch(r"\d{1,9}", value))
+    return not (ordinary or _plain_url(value) or REGION_VALUE.fullmatch(value))
+
+
 def is_secret_name(key: str) -> bool:
     return bool(SECRET_NAME.search(key))
 

@@ -85,11 +85,80 @@ def test_an_empty_key_fails_naming_both_names(tmp_path: Path) -> None:
     assert "RESEND_API_KEY or AUTH_RESEND_KEY is empty" in result["message"]
 
 
-def test_an_unreachable_api_fails_with_the_network_hint(tmp_path: Path) -> None:
+def test_an_api_that_cannot_be_reached_is_unverified_not_failed(tmp_path: Path) -> None:
+    # Not reaching Resend proves nothing about the key (papermark, realapps-A item 8: DNS
+    # failure on an air-gapped runner); DESIGN.md: what cannot be proven is unverified.
     port = closed_port()
-    result, _ = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), f"http://127.0.0.1:{port}")
-    assert result["status"] == "fail"
+    result, printed = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), f"http://127.0.0.1:{port}")
+    assert result["status"] == "skip", result["message"]
+    assert result["details"]["unverified"].startswith("auth: the mail transport is not proven: the Resend API at ")
+    assert "cannot be reached" in result["message"]
     assert result["hint"].startswith(f"Nothing listens at 127.0.0.1:{port}")
+    assert RESEND_KEY not in printed
+
+
+PAPERMARK_AUTH = """import EmailProvider from "next-auth/providers/email";
+import { sendVerificationRequestEmail } from "@/lib/emails/send-verification-request";
+
+export const authOptions = {
+  providers: [
+    EmailProvider({
+      async sendVerificationRequest({ identifier, url }) {
+        await sendVerificationRequestEmail({ url, email: identifier });
+      },
+    }),
+  ],
+};
+"""
+
+
+def papermark_app(tmp_path: Path, extra: dict[str, str] | None = None, auth: str = PAPERMARK_AUTH) -> Path:
+    # papermark's shape: next-auth v4 with nodemailer as its peer dependency in package.json,
+    # mail sent through Resend (lib/resend.ts), no file importing nodemailer.
+    project = tmp_path / "papermark"
+    files = {
+        "package.json": json.dumps({"name": "papermark", "dependencies": {
+            "next": "14.2.0", "next-auth": "4.24.11", "nodemailer": "6.9.16", "resend": "4.5.1"}}),
+        "lib/resend.ts": ('import { Resend } from "resend";\n'
+                          "export const resend = new Resend(process.env.RESEND_API_KEY);\n"),
+        "pages/api/auth/[...nextauth].ts": auth,
+        ".env.local": f"RESEND_API_KEY={RESEND_KEY}\n",
+        **(extra or {}),
+    }
+    for name, text in files.items():
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return project
+
+
+def test_a_peer_dependency_nodemailer_is_no_transport_when_resend_is_used(tmp_path: Path, httpserver: Any) -> None:
+    httpserver.expect_request("/domains").respond_with_json({"object": "list", "data": []})
+    result, _ = auth004(papermark_app(tmp_path), httpserver.url_for(""))
+    assert result["status"] == "pass", result["message"]
+    assert [t["transport"] for t in result["details"]["transports"]] == ["resend"]
+    assert "SMTP" not in result["message"]
+
+
+def test_nodemailer_imported_by_the_app_is_still_a_transport(tmp_path: Path, httpserver: Any) -> None:
+    httpserver.expect_request("/domains").respond_with_json({"object": "list", "data": []})
+    project = papermark_app(tmp_path, {"lib/mailer.ts": (
+        'import nodemailer from "nodemailer";\n'
+        "export const mailer = nodemailer.createTransport(process.env.SMTP_URL);\n")})
+    result, _ = auth004(project, httpserver.url_for(""))
+    assert result["status"] == "fail", result["message"]
+    assert "SMTP (lib/mailer.ts imports nodemailer): no SMTP server is named" in result["message"]
+
+
+def test_an_authjs_email_provider_without_its_own_sender_mails_over_smtp(tmp_path: Path, httpserver: Any) -> None:
+    # next-auth's EmailProvider sends through nodemailer unless the config passes
+    # sendVerificationRequest (next-auth v4 providers/email).
+    httpserver.expect_request("/domains").respond_with_json({"object": "list", "data": []})
+    auth = ('import EmailProvider from "next-auth/providers/email";\n'
+            "export const authOptions = { providers: [EmailProvider({ server: process.env.EMAIL_SERVER })] };\n")
+    result, _ = auth004(papermark_app(tmp_path, auth=auth), httpserver.url_for(""))
+    assert result["status"] == "fail", result["message"]
+    assert "Auth.js's email provider mails through nodemailer" in result["message"]
 
 
 def test_an_app_that_sends_no_mail_is_skipped(tmp_path: Path) -> None:

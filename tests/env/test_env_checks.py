@@ -324,3 +324,48 @@ def test_a_long_list_in_a_message_names_the_first_few_and_counts_the_rest(tmp_pa
     assert env003.status.value == "fail"
     assert env003.message.endswith("KEY_00009 … and 4,990 more")
     assert len(env003.details["missing"]) == 5000  # details keep every name
+
+
+# The local Supabase stack's anon key as `supabase start` prints it ("iss": "supabase-demo",
+# "role": "anon"), copied verbatim into many apps' .env.local.example (realapps-B A1).
+SUPABASE_DEMO_ANON_KEY = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAi"
+                          "OjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0")
+
+
+@pytest.mark.parametrize(("line", "why"), [
+    # papermark .env.example:52-53, "Defaults to us-east-1": NEXT_PRIVATE_ is its server-only prefix.
+    ('NEXT_PRIVATE_UPLOAD_REGION="us-east-1"', "a region under a name that says PRIVATE"),
+    # formbricks .env.example:171-172: JWT claim values, not secrets.
+    ("CUBEJS_JWT_ISSUER=formbricks-web", "an issuer name under a name that says JWT"),
+    ("CUBEJS_JWT_AUDIENCE=formbricks-cube", "an audience name"),
+    ("CUBEJS_JWT_ISSUER=https://auth.example.com/", "an issuer URL"),
+    # formbricks .env.example:436: a public id of random shape.
+    ("FORMBRICKS_WORKSPACE_ID=x6dnhn4fdu32iy5obuzdnkj2", "an id"),
+    # realapps-B A1: the README says copy .env.local.example as is; a NEXT_PUBLIC_ key is public.
+    (f"NEXT_PUBLIC_SUPABASE_ANON_KEY={SUPABASE_DEMO_ANON_KEY}", "the local Supabase demo anon key"),
+    ("NEXT_PUBLIC_SUPABASE_URL=http://127.0.0.1:54321", "a public URL"),
+])
+def test_env004_a_non_secret_copied_from_the_example_is_no_published_secret(
+        tmp_path: Path, line: str, why: str) -> None:
+    project = write_project(tmp_path, {".env.example": line + "\n", ".env.local": line + "\n"})
+    env004 = result(check_in_process(project, "ENV004"), "ENV004")
+    assert env004.status.value == "pass", (why, env004.message)
+
+
+@pytest.mark.parametrize("line", [
+    "NEXTAUTH_SECRET=my-superstrong-secret",
+    "NEXT_PRIVATE_DOCUMENT_PASSWORD_KEY=my-document-password-key-123",  # papermark, a real secret
+    "HUB_API_KEY=dev-api-key",
+    "LINGO_API_KEY=lk_0123456789abcdef0123",
+    "SMTP_PASSWORD=smtpPassword",
+    "ENCRYPTION_KEY=0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/formbricks",
+    "SUPABASE_SERVICE_ROLE=" + SUPABASE_DEMO_ANON_KEY.replace(  # a service_role JWT under any name
+        "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24i", "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSI"),
+    "STRIPE_SK=sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+])
+def test_env004_a_secret_copied_from_the_example_still_fails(tmp_path: Path, line: str) -> None:
+    project = write_project(tmp_path, {".env.example": line + "\n", ".env.local": line + "\n"})
+    env004 = result(check_in_process(project, "ENV004"), "ENV004")
+    assert env004.status.value == "fail", env004.message
+    assert env004.details["copied_from_example"] == [line.split("=", 1)[0]]

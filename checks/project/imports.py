@@ -1,0 +1,32 @@
+"""Which npm packages the app's own source imports (not merely lists in package.json): a
+peer dependency such as next-auth's `nodemailer` is declared by apps that never use it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from checks.project.logins import COMMENT, MAX_SOURCE_BYTES, _sources
+from checks.project.reading import read_small, relative
+
+
+def importers(root: Path, packages: Iterable[str]) -> dict[str, str]:
+    """package -> the first source file (relative to `root`) that imports it or a subpath of
+    it (`import … from "p"`, `import "p"`, `require("p")`, `import("p")`)."""
+    wanted = list(dict.fromkeys(packages))
+    if not wanted:
+        return {}
+    names = "|".join(re.escape(package) for package in wanted)
+    pattern = re.compile(
+        rf"""(?:\bfrom\s*|\bimport\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)["'](?P<package>{names})(?:/[^"']*)?["']""")
+    found: dict[str, str] = {}
+    for path in _sources(root):
+        text = read_small(path, MAX_SOURCE_BYTES)
+        if not text:
+            continue
+        for match in pattern.finditer(COMMENT.sub("", text)):
+            found.setdefault(match["package"], relative(root, path))
+        if len(found) == len(wanted):
+            break
+    return found
