@@ -117,7 +117,7 @@ def analyze(path: str, text: str) -> FileFacts:
     # whole-tree walks below are the cost of a run over thousands of files.
     if "process.env" in text or "uthorization" in text or "UTHORIZATION" in text or ".cookies" in text:
         _members(root, facts)
-    private = [r.within for r in facts.env_reads if r.within and r.within not in facts.exports]
+    private = [name for r in facts.env_reads for name in (r.within, r.held_by) if name and name not in facts.exports]
     while private:  # each module-private function on the way to what the module exports
         name = private.pop()
         if name not in facts.used_by:
@@ -154,7 +154,7 @@ def _members(root: SgNode, facts: FileFacts) -> None:
         if obj is not None and obj.text() == "process.env":
             prop = member.field("property")
             if prop is not None and not _in_t3_runtime_env(member):
-                facts.env_reads.append(EnvRead(prop.text(), site(member), _within(member)))
+                facts.env_reads.append(EnvRead(prop.text(), site(member), _within(member), _held_by(member)))
 
 
 def _users(root: SgNode, name: str) -> list[str | None]:
@@ -196,9 +196,18 @@ def _in_t3_runtime_env(member: SgNode) -> bool:
 def _within(node: SgNode) -> str | None:
     """The top-level declaration whose function holds `node` ("default" for a default export),
     or None when `node` runs as the module loads (not inside any function)."""
+    return _declaration(node) if any(a.kind() in FUNCTIONS for a in node.ancestors()) else None
+
+
+def _held_by(node: SgNode) -> str | None:
+    """The top-level declaration that holds `node` when it runs as the module loads
+    (`const analytics = process.env.KEY ? jitsu(…) : none`), else None."""
+    return None if any(a.kind() in FUNCTIONS for a in node.ancestors()) else _declaration(node)
+
+
+def _declaration(node: SgNode) -> str | None:
+    """The name of the top-level declaration that holds `node` ("default" for a default export)."""
     ancestors = node.ancestors()
-    if not any(a.kind() in FUNCTIONS for a in ancestors):
-        return None
     statement = ancestors[-2] if len(ancestors) >= 2 else node
     if statement.kind() == "export_statement":
         if any(c.kind() == "default" for c in statement.children()):
@@ -359,13 +368,17 @@ def _sql_client(call: SgNode, receiver: SgNode) -> bool:
 
 
 def _constant_lookups(template: SgNode) -> str | None:
-    """The module-level constant objects, if every `${…}` of the template is a lookup in one
-    (`${SQL_OPERATORS[operator]}`: formbricks' map of `>`, `>=`, `<`, `<=`)."""
+    """The module-level constant objects, if every `${…}` of the template is a lookup in one,
+    or a name given such a lookup in the function (`${SQL_OPERATORS[operator]}`, or formbricks'
+    `const sqlOp = SQL_OPERATORS[operator]` … `${sqlOp}`: a map of `>`, `>=`, `<`, `<=`)."""
     constants = _constant_objects(template.get_root().root())
     names: list[str] = []
     for part in template.find_all(kind="template_substitution"):
         inner = part.named_children()
-        table = inner[0].field("object") if len(inner) == 1 and inner[0].kind() == "subscript_expression" else None
+        lookup = inner[0] if len(inner) == 1 else None
+        if lookup is not None and lookup.kind() == "identifier":
+            lookup = _assigned_in_function(template, lookup.text())
+        table = lookup.field("object") if lookup is not None and lookup.kind() == "subscript_expression" else None
         if table is None or table.text() not in constants:
             return None
         names.append(table.text())

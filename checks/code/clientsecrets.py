@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from checks.code.collect import CodeFacts
-from checks.code.facts import FileFacts, Finding
+from checks.code.facts import EnvRead, FileFacts, Finding
 from checks.support.secrets import is_secret_name
 
 PUBLIC = "NEXT_PUBLIC_"
@@ -55,14 +55,15 @@ def client_secrets(code: CodeFacts) -> tuple[list[Finding], list[Finding], int]:
             key = (path, read.site.line, read.site.column)
             if path in reach and is_secret_name(read.name) and not read.name.startswith(PUBLIC):
                 entry = reach[path]
-                verdict = _runs_in_the_browser(read.within, entry, facts)
+                verdict = _read_in_the_browser(read, entry, facts)
                 what = f"process.env.{read.name} is a server secret, read in client code ({entry.why})"
                 if verdict is True:
                     findings[key] = Finding(path, read.site, what)
                 elif verdict is None:
+                    where = f"{read.within}()" if read.within else f"`{read.held_by}` as the module loads"
                     unsure[key] = Finding(path, read.site, f"process.env.{read.name}, a server secret, is read in "
-                                          f"{read.within}(), in a module shared with client code ({entry.why}); "
-                                          "whether the client calls it is not known")
+                                          f"{where}, in a module shared with client code ({entry.why}); "
+                                          "whether the client uses it is not known")
             elif read.name.startswith(PUBLIC) and ("SALT" in read.name or "SECRET" in read.name) and facts.hashes:
                 findings[key] = Finding(path, read.site, f"process.env.{read.name} is public (in the bundle), "
                                         "used in a hash or cohort computation")
@@ -71,6 +72,18 @@ def client_secrets(code: CodeFacts) -> tuple[list[Finding], list[Finding], int]:
         return sorted(found.values(), key=lambda f: (f.file, f.site.line, f.site.column))
 
     return ordered(findings), ordered(unsure), len(reach)
+
+
+def _read_in_the_browser(read: EnvRead, reach: Reach, facts: FileFacts) -> bool | None:
+    """A read in a function: whether that function runs in the browser. A read as the module
+    loads runs there whenever a client imports the module; it is a fail when its value is
+    the client's to take (the top level itself, an export, what the client imports), and
+    could-not-verify when it feeds only functions the client does not use (papermark's
+    `const analytics = process.env.JITSU_WRITE_KEY ? …` behind server-only trackAnalytics):
+    undefined in the browser, yet there."""
+    if read.within is not None or reach.client or read.held_by is None or read.held_by in facts.exports:
+        return _runs_in_the_browser(read.within, reach, facts)
+    return True if _runs_in_the_browser(read.held_by, reach, facts) else None
 
 
 def _runs_in_the_browser(within: str | None, reach: Reach, facts: FileFacts,

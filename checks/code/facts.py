@@ -45,6 +45,7 @@ class EnvRead:
     # The top-level declaration whose function body holds the read ("default" for the
     # default export); None when it runs as the module loads.
     within: str | None = None
+    held_by: str | None = None  # when it runs as the module loads: the declaration it is part of
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class FileFacts:
             [AwaitedCall(a["callee"], _site(a["site"]), a["deferred"]) for a in awaited] if awaited else [],
             [FetchCall(f["url"], f["auth"], f["why"], _site(f["site"])) for f in fetches] if fetches else [],
             [RawSql(r["api"], r["why"], _site(r["site"]), r.get("certain", True)) for r in raw_sql] if raw_sql else [],
-            [EnvRead(e["name"], _site(e["site"]), e.get("within")) for e in env_reads] if env_reads else [],
+            [EnvRead(e["name"], _site(e["site"]), e.get("within"), e.get("held_by")) for e in env_reads] if env_reads else [],
             {k: list(v) for k, v in used_by.items()} if used_by else {},
             bool(get("hashes")),
             [LimitedTotal(t["total"], t["rows"], _site(t["site"])) for t in totals] if totals else [],

@@ -40,6 +40,8 @@ RECEIVERS = [
     ("return this.pgPool.query('DELETE FROM t WHERE id = ' + id)", [True]),
     ("return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${OPS[op]} $1`, n)", [False]),
     ("return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${OPS[op]} ${n}`)", [True]),
+    ("const sqlOp = OPS[op]\n  return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${sqlOp} $1`, n)", [False]),
+    ("const sqlOp = op\n  return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${sqlOp} $1`, n)", [True]),
 ]
 
 

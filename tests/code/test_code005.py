@@ -59,3 +59,22 @@ def test_a_shared_module_fails_only_for_what_the_client_imports(
     check = report["checks"][0]
     assert check["status"] == status, check
     assert clause in check["message"]
+
+
+def test_a_load_time_read_that_feeds_only_server_functions_is_could_not_verify(tmp_path: Path) -> None:
+    # papermark's lib/analytics/index.ts: the client takes useAnalytics; the Jitsu client built
+    # from JITSU_WRITE_KEY as the module loads serves only trackAnalytics, which API routes call.
+    project = write_project(tmp_path, {
+        "lib/analytics.ts": ("export const useAnalytics = () => ({ capture: (e: string) => e })\n"
+                             "const analytics = process.env.JITSU_WRITE_KEY ? { track: (a: string) => a } : null\n"
+                             "export const trackAnalytics = (a: string) => analytics?.track(a)\n"),
+        "app/api/track/route.ts": ("import { trackAnalytics } from '../../../lib/analytics'\n"
+                                   "export async function POST() { trackAnalytics('x'); return Response.json({}) }\n"),
+        "components/Nav.tsx": ("'use client'\nimport { useAnalytics } from '../lib/analytics'\n"
+                               "export const Nav = () => useAnalytics().capture('open')\n"),
+    })
+    _, report = run_json(project, "--only", "CODE005")
+    check = report["checks"][0]
+    assert check["status"] == "skip" and check["details"]["findings"] == [], check
+    assert [f["location"] for f in check["details"]["could_not_verify"]] == ["lib/analytics.ts:2:19"]
+    assert "is read in `analytics` as the module loads" in check["message"]
