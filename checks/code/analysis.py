@@ -36,9 +36,9 @@ QUERY_METHODS = {"query", "execute"}  # pg, mysql2, @neondatabase/serverless
 # query): it is SQL only on a receiver known to be a SQL client: by the name such clients go by
 # in their docs (pg's `pool`/`client`, postgres.js and neon's `sql`, drizzle's `db`, `knex`,
 # kysely, a transaction's `tx`), made in the file by a SQL client's factory, or imported from one.
-SQL_RECEIVER = re.compile(r"(?:^|_)(?:pool|client|db|sql|pg|knex|kysely|prisma|tx|trx|conn|connection|"
-                          r"database|mysql|neon|postgres)$|(?:Pool|Client|Db|DB|Sql|SQL|Conn|Connection|"
-                          r"Database|Knex|Kysely|Prisma|Tx)$", re.IGNORECASE)
+SQL_RECEIVER = re.compile(r"^(?:pool|client|db|sql|pg|knex|kysely|prisma|tx|trx|conn|connection|database|"
+                          r"mysql|neon|postgres)$|^(?:pg|db|sql|mysql|postgres|neon|read|write|primary|replica)"
+                          r"(?:Pool|Client|Db|DB|Conn|Connection)$|(?:Db|DB|Sql|SQL)$")  # not redisClient, workerPool
 SQL_FACTORY = re.compile(r"^(?:await\s+)?(?:new\s+)?(?:\w+\.)*(?:Pool|Client|PrismaClient|Kysely|postgres|neon|"
                          r"drizzle|knex|Knex|createPool|createConnection|createClient|sql)\b")
 SQL_PACKAGES = re.compile(r"^(?:pg|postgres|mysql2(?:/promise)?|@neondatabase/serverless|@vercel/postgres|knex|"
@@ -356,6 +356,8 @@ def _sql_client(call: SgNode, receiver: SgNode) -> bool:
     if named is None or named.kind() not in ("identifier", "property_identifier"):
         return False
     made = _assigned_in_function(call, named.text()) if named.kind() == "identifier" else None
+    if made is None and named.kind() == "identifier":
+        made = _assigned_in_function(call.get_root().root(), named.text())  # a module-level client
     if made is not None:  # what the file says it is wins over its name: `const db = new WorkflowEngine()`
         return bool(SQL_FACTORY.match(made.text()))
     root = call.get_root().root()

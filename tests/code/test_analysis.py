@@ -34,6 +34,10 @@ RECEIVERS = [
     ("const engine = new WorkflowEngine()\n  const { id } = await params\n  return engine.execute(id, { a: 1 })", []),
     ("const { id } = await params\n  return workflow.execute(id)", []),
     ("const q = searchParams.get('q')\n  return pool.query(q)", [True]),
+    ("const q = searchParams.get('q')\n  return redisClient.query(q)", []),
+    ("const { id } = await params\n  return workerPool.execute(id)", []),
+    ("const { id } = await params\n  return engine.execute(id)", []),
+    ("const { id } = await params\n  return readDb.execute(id)", [True]),
     ("const db = new WorkflowEngine()\n  return db.execute(`SELECT * FROM t WHERE id = ${id}`)", [False]),
     ("return repo.query(`SELECT * FROM t WHERE id = ${id}`)", [False]),
     ("const sql = neon(process.env.DATABASE_URL!)\n  return sql.query(`SELECT * FROM t WHERE id = ${id}`)", [True]),
@@ -47,6 +51,6 @@ RECEIVERS = [
 
 @pytest.mark.parametrize(("body", "certain"), RECEIVERS)
 def test_query_and_execute_fail_only_on_a_known_sql_client(body: str, certain: list[bool]) -> None:
-    source = ("const OPS = { gt: '>', lt: '<' } as const\n"
+    source = ("const OPS = { gt: '>', lt: '<' } as const\nconst engine = createSqlStyleEngine()\n"
               f"export async function GET(req: Request, {{ params }}: any) {{\n  {body}\n}}\n")
     assert [raw.certain for raw in analyze("app/api/x/route.ts", source).raw_sql] == certain
