@@ -324,7 +324,10 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
         return None
     callee = call.field("function")
     receiver = callee.field("object") if callee is not None and callee.kind() == "member_expression" else None
-    sql_client = unsafe or (receiver is not None and _sql_client(call, receiver))
+
+    def sql_client() -> bool:  # asked only of a call that would be a finding: `.query(` is everywhere
+        return unsafe or (receiver is not None and _sql_client(call, receiver))
+
     if argument.kind() == "identifier":
         built = _assigned_in_function(call, argument.text())
         if built is None:
@@ -333,13 +336,13 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
         if USER_INPUT.search(built.text()):
             # Request input into a `.query`/`.execute` of anything else is an argument, not SQL
             # (papermark's WorkflowEngine.execute(entryLinkId, …)).
-            return RawSql(name, f"`{argument.text()[:60]}` comes from the request", site(call)) if sql_client else None
+            return RawSql(name, f"`{argument.text()[:60]}` comes from the request", site(call)) if sql_client() else None
     interpolated = (argument.kind() == "template_string" and argument.find(kind="template_substitution")) or (
         argument.kind() == "binary_expression" and "+" in [c.text() for c in argument.children()])
     if not interpolated or (not unsafe and not SQL_TEXT.search(argument.text())):
         return None
     how = "a template with ${…}" if argument.kind() == "template_string" else "a + concatenation"
-    if not sql_client:
+    if not sql_client():
         return RawSql(name, f"SQL-like text built by {how}, on `{receiver.text()[:40] if receiver else name}`, "
                       "not known to be a SQL client", site(call), certain=False)
     constants = _constant_lookups(argument) if argument.kind() == "template_string" else None

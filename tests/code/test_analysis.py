@@ -37,6 +37,7 @@ RECEIVERS = [
     ("const q = searchParams.get('q')\n  return redisClient.query(q)", []),
     ("const { id } = await params\n  return workerPool.execute(id)", []),
     ("const { id } = await params\n  return engine.execute(id)", []),
+    ("const { id } = await params\n  return trpc.user.byId.query(id)", []),  # a tRPC procedure
     ("const { id } = await params\n  return readDb.execute(id)", [True]),
     ("const db = new WorkflowEngine()\n  return db.execute(`SELECT * FROM t WHERE id = ${id}`)", [False]),
     ("return repo.query(`SELECT * FROM t WHERE id = ${id}`)", [False]),
