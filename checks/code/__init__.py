@@ -33,6 +33,18 @@ def judged(findings: list[Finding], ok: str, bad: str, *, fail: bool, **extra: A
     return failed(shown, **details) if fail else warned(shown, **details)
 
 
+def judged_or_open(findings: list[Finding], open_: list[Finding], ok: str, bad: str, unsure: str) -> Outcome:
+    """`judged` (a fail) for what is sure, with what the parser cannot be sure of listed as
+    could-not-verify: in the fail's message, or, alone, as the outcome (never a pass, never a fail)."""
+    listed_open = [f.to_dict() for f in open_]
+    said = f"could not verify {unsure}: {listed(f'{f.location} ({f.what})' for f in open_)}"
+    if findings or not open_:
+        outcome = judged(findings, ok, bad, fail=True, could_not_verify=listed_open)
+        outcome.message += f"; {said}" if open_ else ""
+        return outcome
+    return unverified(f"code: {said}", findings=[], could_not_verify=listed_open)
+
+
 def _no_code(code: CodeFacts) -> Outcome | None:
     return unverified(NO_CODE) if not code.files else None
 
@@ -63,7 +75,8 @@ async def callers_send_the_bearer_token(ctx: Context) -> Outcome:
     if not judgement.routes:
         return passed("no route handler reads a bearer token (Authorization header): no caller to join",
                       findings=[], routes=[])
-    routes = [{"file": r.path, "url": r.url, "reads": r.reader, "required": r.required} for r in judgement.routes]
+    routes = [{"file": r.path, "url": r.url, "reads": r.reader, "required": r.required, "session": r.session}
+              for r in judgement.routes]
     unknown = [f.to_dict() for f in judgement.unknown]
     open_ = (f"could not verify {plural(len(unknown), 'call')} whose options are built elsewhere: "
              f"{listed(f'{f.location} ({f.what})' for f in judgement.unknown)}")
@@ -75,8 +88,12 @@ async def callers_send_the_bearer_token(ctx: Context) -> Outcome:
         return outcome
     if unknown:
         return unverified(f"code: {open_}", findings=[], routes=routes, could_not_verify=unknown)
+    with_token = judgement.calls - judgement.by_session
     reached = (f"{plural(judgement.calls, 'fetch call')} to them, each with the Authorization header"
-               if judgement.calls else "no direct fetch('/api/…') to them (a wrapper's calls are not joined)")
+               if with_token else "no direct fetch('/api/…') to them (a wrapper's calls are not joined)")
+    if judgement.by_session:
+        reached = (f"{plural(judgement.calls, 'fetch call')} to them: {with_token} with the Authorization header, "
+                   f"{judgement.by_session} signed in by the session cookie the route falls back to")
     return passed(f"{plural(len(routes), 'route reads', 'routes read')} a bearer token; {reached}",
                   findings=[], routes=routes)
 
@@ -86,10 +103,13 @@ async def no_interpolated_raw_sql(ctx: Context) -> Outcome:
     code = await parsed(ctx)
     if (skip := _no_code(code)) is not None:
         return skip
-    findings = [Finding(path, raw.site, f"{raw.api}: {raw.why}")
-                for path, facts in code.parsed.items() for raw in facts.raw_sql]
-    return judged(findings, f"no SQL built by interpolation in {plural(len(code.files), 'source file')}",
-                  f"{plural(len(findings), 'raw SQL call')} built by interpolation", fail=True)
+    found = [(raw.certain, Finding(path, raw.site, f"{raw.api}: {raw.why}"))
+             for path, facts in code.parsed.items() for raw in facts.raw_sql]
+    findings = [finding for certain, finding in found if certain]
+    return judged_or_open(findings, [finding for certain, finding in found if not certain],
+                          f"no SQL built by interpolation in {plural(len(code.files), 'source file')}",
+                          f"{plural(len(findings), 'raw SQL call')} built by interpolation",
+                          f"{plural(len(found) - len(findings), 'call')} that may be raw SQL")
 
 
 @check(CODE002)
@@ -114,11 +134,12 @@ async def no_secrets_in_client_code(ctx: Context) -> Outcome:
     code = await parsed(ctx)
     if (skip := _no_code(code)) is not None:
         return skip
-    findings, count = client_secrets(code)
+    findings, unsure, count = client_secrets(code)
     if not count:
         return skipped(f"no client-side ('use client') module among {plural(len(code.files), 'source file')}")
-    return judged(findings, f"no server secret or public salt in {plural(count, 'client-side file')}",
-                  f"{plural(len(findings), 'secret')} in client code", fail=True)
+    return judged_or_open(findings, unsure, f"no server secret or public salt in {plural(count, 'client-side file')}",
+                          f"{plural(len(findings), 'secret')} in client code",
+                          f"{plural(len(unsure), 'server secret read')} in a module shared with client code")
 
 
 @check(CODE006)

@@ -32,6 +32,26 @@ FUNCTIONS = ("function_declaration", "function_expression", "arrow_function",
 DEFERRING = re.compile(r"(?:^|\.)(?:after|unstable_after|waitUntil)$")
 UNSAFE_SQL_METHODS = {"$queryRawUnsafe", "$executeRawUnsafe", "unsafe"}  # Prisma; postgres.js
 QUERY_METHODS = {"query", "execute"}  # pg, mysql2, @neondatabase/serverless
+# `.query`/`.execute` is every other library's verb too (a workflow engine's execute, a cache's
+# query): it is SQL only on a receiver known to be a SQL client: by the name such clients go by
+# in their docs (pg's `pool`/`client`, postgres.js and neon's `sql`, drizzle's `db`, `knex`,
+# kysely, a transaction's `tx`), made in the file by a SQL client's factory, or imported from one.
+SQL_RECEIVER = re.compile(r"^(?:pool|client|db|sql|pg|knex|kysely|prisma|tx|trx|conn|connection|database|"
+                          r"mysql|neon|postgres)$|^(?:pg|db|sql|mysql|postgres|neon|read|write|primary|replica)"
+                          r"(?:Pool|Client|Db|DB|Conn|Connection)$|(?:Db|DB|Sql|SQL)$")  # not redisClient, workerPool
+SQL_FACTORY = re.compile(r"^(?:await\s+)?(?:new\s+)?(?:\w+\.)*(?:Pool|Client|PrismaClient|Kysely|postgres|neon|"
+                         r"drizzle|knex|Knex|createPool|createConnection|createClient|sql)\b")
+SQL_PACKAGES = re.compile(r"^(?:pg|postgres|mysql2(?:/promise)?|@neondatabase/serverless|@vercel/postgres|knex|"
+                          r"kysely|drizzle-orm(?:/.*)?|@prisma/client|@planetscale/database|@libsql/client)$")
+# Where the route learns who is signed in from the session cookie rather than a bearer
+# token: Auth.js/NextAuth, next/headers' cookies(), Clerk, iron-session, Supabase SSR, better-auth, lucia…
+SESSION_PACKAGES = re.compile(r"^(?:next-auth(?:/.*)?|@auth/.+|@clerk/nextjs(?:/.*)?|iron-session|"
+                              r"@supabase/(?:ssr|auth-helpers-nextjs)|better-auth(?:/.*)?|lucia|"
+                              r"@kinde-oss/kinde-auth-nextjs(?:/.*)?|@workos-inc/authkit-nextjs)$")
+COOKIES_MEMBER = re.compile(r"^(?:req|request)\.cookies$")
+# t3-env's `runtimeEnv` lists each variable once for the bundler; a server variable read on the
+# client throws instead of leaking (env.t3.gg/docs/nextjs#create-your-schema).
+T3_RUNTIME_ENV = {"runtimeEnv", "experimental__runtimeEnv"}
 SQL_TEXT = re.compile(r"\b(?:select\b[\s\S]*\bfrom|insert\s+into|update\b[\s\S]*\bset|delete\s+from|"
                       r"where|order\s+by|limit)\b", re.IGNORECASE)
 USER_INPUT = re.compile(r"\.json\(\)|searchParams\.get\(|\bparams\b|\.query\b\s*\[|req\.body|request\.body")
@@ -88,13 +108,21 @@ def analyze(path: str, text: str) -> FileFacts:
                 facts.fetches.append(fetched)
         elif name.endswith(".get") and (string_value(first_argument(call)) or "").lower() == "authorization":
             facts.reads_authorization = facts.reads_authorization or site(call)
+        elif facts.reads_session is None and _session_call(name, facts):
+            facts.reads_session = site(call)
         raw = _raw_sql(call, name)
         if raw is not None:
             facts.raw_sql.append(raw)
     # Cheap tests on the text first: most files read no env and no header, and the
     # whole-tree walks below are the cost of a run over thousands of files.
-    if "process.env" in text or "uthorization" in text or "UTHORIZATION" in text:
+    if "process.env" in text or "uthorization" in text or "UTHORIZATION" in text or ".cookies" in text:
         _members(root, facts)
+    private = [name for r in facts.env_reads for name in (r.within, r.held_by) if name and name not in facts.exports]
+    while private:  # each module-private function on the way to what the module exports
+        name = private.pop()
+        if name not in facts.used_by:
+            facts.used_by[name] = _users(root, name)
+            private += [u for u in facts.used_by[name] if u and u not in facts.exports]
     for awaited in root.find_all(kind="await_expression"):
         invoked = _called(awaited.named_children()[0] if awaited.named_children() else None)
         if invoked is not None:
@@ -120,11 +148,79 @@ def _members(root: SgNode, facts: FileFacts) -> None:
     for member in root.find_all(kind="member_expression"):
         if AUTHORIZATION_MEMBER.search(member.text()):
             facts.reads_authorization = facts.reads_authorization or site(member)
+        elif facts.reads_session is None and COOKIES_MEMBER.match(member.text()):
+            facts.reads_session = site(member)  # pages/api's req.cookies, NextRequest's request.cookies
         obj = member.field("object")
         if obj is not None and obj.text() == "process.env":
             prop = member.field("property")
-            if prop is not None:
-                facts.env_reads.append(EnvRead(prop.text(), site(member)))
+            if prop is not None and not _in_t3_runtime_env(member):
+                facts.env_reads.append(EnvRead(prop.text(), site(member), _within(member), _held_by(member)))
+
+
+def _users(root: SgNode, name: str) -> list[str | None]:
+    """The top-level declarations that use `name` other than its own (None: the module's top
+    level, which runs on import)."""
+    users = {_within(i) if any(a.kind() in FUNCTIONS for a in i.ancestors()) else None
+             for i in root.find_all(kind="identifier") if i.text() == name and not _declares(i)}
+    return sorted(users - {name}, key=lambda u: u or "")
+
+
+def _declares(identifier: SgNode) -> bool:
+    parent = identifier.parent()
+    return parent is not None and parent.kind() in ("function_declaration", "variable_declarator") \
+        and parent.field("name") == identifier
+
+
+def _session_call(name: str, facts: FileFacts) -> bool:
+    """A call to what a session package exports (next/headers: only `cookies`, as its
+    `headers()` is how a bearer token is read)."""
+    imported = facts.imports.get(name.split(".", 1)[0])
+    if imported is None:
+        return False
+    source, what = imported
+    return what == "cookies" if source == "next/headers" else bool(SESSION_PACKAGES.match(source))
+
+
+def _in_t3_runtime_env(member: SgNode) -> bool:
+    """`createEnv({ …, runtimeEnv: { KEY: process.env.KEY } })`: the value of a runtimeEnv pair
+    of a createEnv call."""
+    ancestors = member.ancestors()
+    for index, ancestor in enumerate(ancestors[:-2]):
+        if ancestor.kind() == "pair" and (ancestor.field("key") or ancestor).text() in T3_RUNTIME_ENV:
+            call = ancestors[index + 3] if len(ancestors) > index + 3 else None  # pair < object < arguments < call
+            callee = call.field("function") if call is not None and call.kind() == "call_expression" else None
+            return callee is not None and callee.text().split(".")[-1] == "createEnv"
+    return False
+
+
+def _within(node: SgNode) -> str | None:
+    """The top-level declaration whose function holds `node` ("default" for a default export),
+    or None when `node` runs as the module loads (not inside any function)."""
+    return _declaration(node) if any(a.kind() in FUNCTIONS for a in node.ancestors()) else None
+
+
+def _held_by(node: SgNode) -> str | None:
+    """The top-level declaration that holds `node` when it runs as the module loads
+    (`const analytics = process.env.KEY ? jitsu(…) : none`), else None."""
+    return None if any(a.kind() in FUNCTIONS for a in node.ancestors()) else _declaration(node)
+
+
+def _declaration(node: SgNode) -> str | None:
+    """The name of the top-level declaration that holds `node` ("default" for a default export)."""
+    ancestors = node.ancestors()
+    statement = ancestors[-2] if len(ancestors) >= 2 else node
+    if statement.kind() == "export_statement":
+        if any(c.kind() == "default" for c in statement.children()):
+            return "default"
+        statement = next((c for c in statement.named_children() if c.kind() != "comment"), statement)
+    name = statement.field("name")
+    if name is not None:  # function, class
+        return name.text()
+    for declarator in statement.named_children():
+        if declarator.kind() == "variable_declarator" and (target := declarator.field("name")) is not None \
+                and any(a == declarator for a in ancestors):
+            return target.text()
+    return None
 
 
 def _called(call: SgNode | None) -> str | None:
@@ -226,19 +322,89 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
     argument = first_argument(call)  # None for a tagged template: parameterized
     if argument is None:
         return None
+    callee = call.field("function")
+    receiver = callee.field("object") if callee is not None and callee.kind() == "member_expression" else None
+
+    def sql_client() -> bool:  # asked only of a call that would be a finding: `.query(` is everywhere
+        return unsafe or (receiver is not None and _sql_client(call, receiver))
+
     if argument.kind() == "identifier":
         built = _assigned_in_function(call, argument.text())
         if built is None:
             return None
         argument = built
         if USER_INPUT.search(built.text()):
-            return RawSql(name, f"`{argument.text()[:60]}` comes from the request", site(call))
+            # Request input into a `.query`/`.execute` of anything else is an argument, not SQL
+            # (papermark's WorkflowEngine.execute(entryLinkId, …)).
+            return RawSql(name, f"`{argument.text()[:60]}` comes from the request", site(call)) if sql_client() else None
     interpolated = (argument.kind() == "template_string" and argument.find(kind="template_substitution")) or (
         argument.kind() == "binary_expression" and "+" in [c.text() for c in argument.children()])
     if not interpolated or (not unsafe and not SQL_TEXT.search(argument.text())):
         return None
     how = "a template with ${…}" if argument.kind() == "template_string" else "a + concatenation"
+    if not sql_client():
+        return RawSql(name, f"SQL-like text built by {how}, on `{receiver.text()[:40] if receiver else name}`, "
+                      "not known to be a SQL client", site(call), certain=False)
+    constants = _constant_lookups(argument) if argument.kind() == "template_string" else None
+    if constants:
+        return RawSql(name, f"SQL built by a template whose only ${{…}} are lookups in the constant {constants}: "
+                      "only its values can reach the SQL", site(call), certain=False)
     return RawSql(name, f"SQL built by {how}", site(call))
+
+
+def _sql_client(call: SgNode, receiver: SgNode) -> bool:
+    """Whether `receiver` is known to be a SQL client: its name, the factory it is made by in
+    this file, or the SQL package it is imported from."""
+    named = receiver.field("property") if receiver.kind() == "member_expression" else receiver
+    if named is None or named.kind() not in ("identifier", "property_identifier"):
+        return False
+    made = _assigned_in_function(call, named.text()) if named.kind() == "identifier" else None
+    if made is None and named.kind() == "identifier":
+        made = _assigned_in_function(call.get_root().root(), named.text())  # a module-level client
+    if made is not None:  # what the file says it is wins over its name: `const db = new WorkflowEngine()`
+        return bool(SQL_FACTORY.match(made.text()))
+    root = call.get_root().root()
+    for statement in root.find_all(kind="import_statement"):
+        source = string_value(statement.field("source"))
+        if source is not None and SQL_PACKAGES.match(source) and any(
+                i.text() == named.text() for i in statement.find_all(kind="identifier")):
+            return True
+    return bool(SQL_RECEIVER.search(named.text()))
+
+
+def _constant_lookups(template: SgNode) -> str | None:
+    """The module-level constant objects, if every `${…}` of the template is a lookup in one,
+    or a name given such a lookup in the function (`${SQL_OPERATORS[operator]}`, or formbricks'
+    `const sqlOp = SQL_OPERATORS[operator]` … `${sqlOp}`: a map of `>`, `>=`, `<`, `<=`)."""
+    constants = _constant_objects(template.get_root().root())
+    names: list[str] = []
+    for part in template.find_all(kind="template_substitution"):
+        inner = part.named_children()
+        lookup = inner[0] if len(inner) == 1 else None
+        if lookup is not None and lookup.kind() == "identifier":
+            lookup = _assigned_in_function(template, lookup.text())
+        table = lookup.field("object") if lookup is not None and lookup.kind() == "subscript_expression" else None
+        if table is None or table.text() not in constants:
+            return None
+        names.append(table.text())
+    return ", ".join(dict.fromkeys(names)) or None
+
+
+def _constant_objects(root: SgNode) -> set[str]:
+    """Names of the module's top-level `const X = { … }` (`as const`/`satisfies` too)."""
+    found: set[str] = set()
+    for statement in root.named_children():
+        if statement.kind() == "export_statement":
+            statement = next((c for c in statement.named_children() if c.kind() == "lexical_declaration"), statement)
+        if statement.kind() != "lexical_declaration" or not statement.text().startswith("const"):
+            continue
+        for declarator in statement.named_children():
+            name, value = declarator.field("name"), declarator.field("value")
+            while value is not None and value.kind() in ("as_expression", "satisfies_expression"):
+                value = value.named_children()[0] if value.named_children() else None
+            if name is not None and value is not None and value.kind() == "object":
+                found.add(name.text())
+    return found
 
 
 def _enclosing_function(node: SgNode) -> SgNode | None:

@@ -16,6 +16,10 @@ class BearerRoute:
     url: str  # `*` for each dynamic segment
     reader: str  # file:line:column where `headers.get('authorization')` is read
     required: bool  # the route (or the helper that reads the header) answers 401
+    # file:line:column where the route (or a helper) reads the session cookie: a call without
+    # the token is served as the signed-in user (papermark's "API token first, else
+    # getServerSession"), neither refused nor anonymous
+    session: str | None = None
 
 
 @dataclass
@@ -25,6 +29,7 @@ class BearerJudgement:
     optional: list[Finding] = field(default_factory=list)  # the route serves them as anonymous
     unknown: list[Finding] = field(default_factory=list)  # options built elsewhere
     calls: int = 0  # calls that reach a bearer route
+    by_session: int = 0  # of those, calls without the token to a route that falls back to the session
 
 
 def bearer_routes(code: CodeFacts) -> list[BearerRoute]:
@@ -44,7 +49,10 @@ def bearer_routes(code: CodeFacts) -> list[BearerRoute]:
             continue
         reader, site = readers[0]
         required = facts.answers_401 or any(code.parsed[path].answers_401 for path, _ in readers)
-        routes.append(BearerRoute(source.path, url, f"{reader}:{site.line}:{site.column}", required))
+        sessions = [(path, found) for path in dict.fromkeys([source.path, *filter(None, local)])
+                    if (found := code.parsed[path].reads_session) is not None]
+        session = f"{sessions[0][0]}:{sessions[0][1].line}:{sessions[0][1].column}" if sessions else None
+        routes.append(BearerRoute(source.path, url, f"{reader}:{site.line}:{site.column}", required, session))
     return sorted(routes, key=lambda r: (r.url.count("*"), r.url))
 
 
@@ -65,7 +73,9 @@ def missing_bearer(code: CodeFacts) -> BearerJudgement:
                 continue
             judgement.calls += 1
             said = f"fetch('{call.url}')"
-            if call.auth == "unknown":
+            if route.session is not None:
+                judgement.by_session += 1  # the browser's cookie signs it in: nothing is missing
+            elif call.auth == "unknown":
                 judgement.unknown.append(Finding(source.path, call.site, f"{said} to {route.path}: {call.why}"))
             elif route.required:
                 judgement.required.append(Finding(source.path, call.site, (

@@ -35,12 +35,17 @@ class RawSql:
     api: str
     why: str
     site: Site
+    certain: bool = True  # False: could be SQL, could be not (a receiver not known to be a SQL client)
 
 
 @dataclass(frozen=True)
 class EnvRead:
     name: str
     site: Site
+    # The top-level declaration whose function body holds the read ("default" for the
+    # default export); None when it runs as the module loads.
+    within: str | None = None
+    held_by: str | None = None  # when it runs as the module loads: the declaration it is part of
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,15 @@ class FileFacts:
     import_sources: list[str] = field(default_factory=list)
     exports: list[str] = field(default_factory=list)
     reads_authorization: Site | None = None
+    reads_session: Site | None = None  # a session/cookie lookup (getServerSession, cookies(), req.cookies)
     answers_401: bool = False
     awaited: list[AwaitedCall] = field(default_factory=list)
     fetches: list[FetchCall] = field(default_factory=list)
     raw_sql: list[RawSql] = field(default_factory=list)
     env_reads: list[EnvRead] = field(default_factory=list)
+    # a module-private function that reads env -> the top-level declarations that use it (None:
+    # the module's top level), so CODE005 can follow it to what a client module imports
+    used_by: dict[str, list[str | None]] = field(default_factory=dict)
     hashes: bool = False  # computes a hash or a cohort
     limited_totals: list[LimitedTotal] = field(default_factory=list)
 
@@ -75,19 +84,21 @@ class FileFacts:
         """Straight-line, an absent field costing one dict lookup: an unchanged tree of
         5,000 files loads every entry on every run (bench/code.py)."""
         get = data.get
-        imports, reader = get("imports"), get("reads_authorization")
+        imports, reader, session = get("imports"), get("reads_authorization"), get("reads_session")
         awaited, fetches, raw_sql = get("awaited"), get("fetches"), get("raw_sql")
-        env_reads, totals = get("env_reads"), get("limited_totals")
+        env_reads, totals, used_by = get("env_reads"), get("limited_totals"), get("used_by")
         return cls(
             {k: (v[0], v[1]) for k, v in imports.items()} if imports else {},
             list(get("import_sources") or ()),
             list(get("exports") or ()),
             _site(reader) if reader else None,
+            _site(session) if session else None,
             bool(get("answers_401")),
             [AwaitedCall(a["callee"], _site(a["site"]), a["deferred"]) for a in awaited] if awaited else [],
             [FetchCall(f["url"], f["auth"], f["why"], _site(f["site"])) for f in fetches] if fetches else [],
-            [RawSql(r["api"], r["why"], _site(r["site"])) for r in raw_sql] if raw_sql else [],
-            [EnvRead(e["name"], _site(e["site"])) for e in env_reads] if env_reads else [],
+            [RawSql(r["api"], r["why"], _site(r["site"]), r.get("certain", True)) for r in raw_sql] if raw_sql else [],
+            [EnvRead(e["name"], _site(e["site"]), e.get("within"), e.get("held_by")) for e in env_reads] if env_reads else [],
+            {k: list(v) for k, v in used_by.items()} if used_by else {},
             bool(get("hashes")),
             [LimitedTotal(t["total"], t["rows"], _site(t["site"])) for t in totals] if totals else [],
         )

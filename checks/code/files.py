@@ -184,15 +184,17 @@ def route_url(rel: str) -> str | None:
 
 
 def url_matches(route: str, called: str) -> bool:
-    """Whether a caller's URL (`*` for each `${…}`) can reach the route's URL."""
+    """Whether a caller's URL (`*` for each `${…}`) reaches the route's URL. A route's
+    literal segment is reached only by the same literal: a caller's `${…}` may stand for any
+    number of segments (papermark's `${isDataroom ? `datarooms/${id}/folders` : "folders"}`),
+    so joining it to a literal would name a route the call may never reach."""
     path = called.split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
     route_parts, called_parts = route.strip("/").split("/"), path.strip("/").split("/")
     if route_parts and route_parts[-1] == "*" and len(called_parts) > len(route_parts):
         called_parts = called_parts[: len(route_parts)]  # [...slug] takes the rest
     if len(route_parts) != len(called_parts):
         return False
-    return all(r == "*" or c == "*" or r == c or ("*" in c and re.fullmatch(
-        re.escape(c).replace(r"\*", ".*"), r)) for r, c in zip(route_parts, called_parts, strict=True))
+    return all(r == "*" or r == c for r, c in zip(route_parts, called_parts, strict=True))
 
 
 # -- local imports -------------------------------------------------------------------

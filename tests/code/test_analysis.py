@@ -27,3 +27,31 @@ def test_raw_sql_fires_on_interpolation_and_request_input_only(body: str, expect
     assert len(found) == len(expected), found
     for raw, said in zip(found, expected, strict=True):
         assert said.split(": ")[-1] in raw.why
+
+
+# (body, the finding's `certain`): a `.query`/`.execute` is SQL only on a known SQL client.
+RECEIVERS = [
+    ("const engine = new WorkflowEngine()\n  const { id } = await params\n  return engine.execute(id, { a: 1 })", []),
+    ("const { id } = await params\n  return workflow.execute(id)", []),
+    ("const q = searchParams.get('q')\n  return pool.query(q)", [True]),
+    ("const q = searchParams.get('q')\n  return redisClient.query(q)", []),
+    ("const { id } = await params\n  return workerPool.execute(id)", []),
+    ("const { id } = await params\n  return engine.execute(id)", []),
+    ("const { id } = await params\n  return trpc.user.byId.query(id)", []),  # a tRPC procedure
+    ("const { id } = await params\n  return readDb.execute(id)", [True]),
+    ("const db = new WorkflowEngine()\n  return db.execute(`SELECT * FROM t WHERE id = ${id}`)", [False]),
+    ("return repo.query(`SELECT * FROM t WHERE id = ${id}`)", [False]),
+    ("const sql = neon(process.env.DATABASE_URL!)\n  return sql.query(`SELECT * FROM t WHERE id = ${id}`)", [True]),
+    ("return this.pgPool.query('DELETE FROM t WHERE id = ' + id)", [True]),
+    ("return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${OPS[op]} $1`, n)", [False]),
+    ("return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${OPS[op]} ${n}`)", [True]),
+    ("const sqlOp = OPS[op]\n  return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${sqlOp} $1`, n)", [False]),
+    ("const sqlOp = op\n  return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${sqlOp} $1`, n)", [True]),
+]
+
+
+@pytest.mark.parametrize(("body", "certain"), RECEIVERS)
+def test_query_and_execute_fail_only_on_a_known_sql_client(body: str, certain: list[bool]) -> None:
+    source = ("const OPS = { gt: '>', lt: '<' } as const\nconst engine = createSqlStyleEngine()\n"
+              f"export async function GET(req: Request, {{ params }}: any) {{\n  {body}\n}}\n")
+    assert [raw.certain for raw in analyze("app/api/x/route.ts", source).raw_sql] == certain

@@ -87,3 +87,46 @@ def test_only_unverifiable_calls_are_unverified_never_passed(tmp_path: Path) -> 
 def test_the_parser_reads_each_call_s_authorization_header(options: str, auth: str) -> None:
     facts = analyze("components/X.tsx", f"'use client'\nexport const go = () => fetch(`/api/x/${{id}}`{options})\n")
     assert [(f.url, f.auth) for f in facts.fetches] == [("/api/x/*", auth)]
+
+
+def test_a_route_that_falls_back_to_the_session_cookie_is_signed_in_without_the_token(code_report: Any) -> None:
+    # papermark's shape: documents/index.ts takes an API token first, else getServerSession;
+    # the browser's call carries the cookie. Only the token-only versions route refuses it.
+    check = code_report("code-shared-session")["CODE003"]
+    assert check["status"] == "fail"
+    assert locations(check) == [
+        "components/documents/versions-list.tsx:4:22 fetch('/api/teams/*/documents/*/versions') without "
+        "Authorization; pages/api/teams/[teamId]/documents/[id]/versions/index.ts answers 401 without it (reads "
+        "it at pages/api/teams/[teamId]/documents/[id]/versions/index.ts:5:17)",
+    ]
+    assert check["details"]["could_not_verify"] == []
+    sessions = {r["file"]: r["session"] for r in check["details"]["routes"]}
+    assert sessions == {
+        "pages/api/teams/[teamId]/documents/index.ts": "pages/api/teams/[teamId]/documents/index.ts:16:27",
+        "pages/api/teams/[teamId]/documents/[id]/versions/index.ts": None,
+    }
+
+
+def test_a_call_whose_interpolation_spans_segments_is_not_joined_to_another_route(code_report: Any) -> None:
+    # delete-folder-modal.tsx: `/api/teams/${teamId}/${isDataroom ? `datarooms/…/folders` : 'folders'}/manage/${id}`
+    # goes to a folders route, never to documents/[id]/versions (same segment count).
+    check = code_report("code-shared-session")["CODE003"]
+    assert not [f for f in check["details"]["findings"] if "delete-folder" in f["file"]]
+
+
+def test_session_fallback_in_an_imported_helper_counts(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "lib/who.ts": ("import { cookies } from 'next/headers'\n"
+                       "export async function who(request: Request) {\n"
+                       "  const bearer = request.headers.get('authorization')\n"
+                       "  return bearer ?? (await cookies()).get('sid')?.value\n}\n"),
+        "app/api/me/route.ts": ("import { who } from '../../../lib/who'\n"
+                                "export async function GET(request: Request) {\n"
+                                "  if (!(await who(request))) return new Response(null, { status: 401 })\n"
+                                "  return Response.json({})\n}\n"),
+        "components/Me.tsx": "'use client'\nexport const me = () => fetch('/api/me')\n",
+    })
+    _, report = run_json(project, "--only", "CODE003")
+    check = report["checks"][0]
+    assert check["status"] == "pass", check
+    assert "1 signed in by the session cookie the route falls back to" in check["message"]

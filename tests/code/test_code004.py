@@ -22,3 +22,16 @@ def test_tagged_templates_and_parameters_pass(code_report: Any) -> None:
     for app in ("code-cookie-session", "code-useapi"):
         check = code_report(app)["CODE004"]
         assert check["status"] == "pass" and check["details"]["findings"] == [], check
+
+
+def test_execute_on_a_workflow_engine_and_a_constant_operator_map_never_fail(code_report: Any) -> None:
+    # papermark: `engine.execute(entryLinkId, {…})` of a WorkflowEngine, entryLinkId from the
+    # route params, is no SQL; formbricks: `${SQL_OPERATORS[operator]}` of a constant map is
+    # listed as could-not-verify, not failed.
+    check = code_report("code-shared-session")["CODE004"]
+    assert check["status"] == "skip" and check["details"]["findings"] == [], check
+    assert [f"{f['location']} {f['what']}" for f in check["details"]["could_not_verify"]] == [
+        "lib/segments/prisma-query.ts:11:10 prisma.$queryRawUnsafe: SQL built by a template whose only ${…} "
+        "are lookups in the constant SQL_OPERATORS: only its values can reach the SQL",
+    ]
+    assert check["message"].startswith("code: could not verify 1 call that may be raw SQL")

@@ -3,9 +3,12 @@ used in hashes fail; NEXT_PUBLIC_ keys and server-side secrets do not."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from helpers import locations
+import pytest
+
+from helpers import locations, run_json, write_project
 
 
 def test_client_secret_reads_one_hop_and_a_public_salt_in_a_hash_fail(code_report: Any) -> None:
@@ -28,3 +31,50 @@ def test_public_keys_in_client_code_and_secrets_on_the_server_pass(code_report: 
     for app in ("code-cookie-session", "code-useapi"):
         check = code_report(app)["CODE005"]
         assert check["status"] == "pass" and check["details"]["findings"] == [], check
+
+
+def test_server_functions_of_a_shared_module_and_t3_env_runtime_env_pass(code_report: Any) -> None:
+    # papermark's lib/utils.ts: the client imports only `cn`; generateEncryptedPassword (and
+    # the private helper behind checksum) run where API routes call them. next-forge's keys.ts:
+    # createEnv's runtimeEnv lists KNOCK_SECRET_API_KEY for the bundler, imported by a client.
+    check = code_report("code-shared-session")["CODE005"]
+    assert check["status"] == "pass" and check["details"]["findings"] == [], check
+    assert check["details"]["could_not_verify"] == []
+
+
+@pytest.mark.parametrize(("client", "status", "clause"), [
+    ("import { sign } from '../lib/keys'\nexport const go = () => sign('x')", "fail", "is a server secret, read in"),
+    ("import { cn } from '../lib/keys'\nexport const go = () => cn('x')", "pass", ""),
+    ("import * as keys from '../lib/keys'\nexport const go = () => keys.cn('x')", "skip",
+     "could not verify 1 server secret read in a module shared with client code"),
+])
+def test_a_shared_module_fails_only_for_what_the_client_imports(
+        tmp_path: Path, client: str, status: str, clause: str) -> None:
+    project = write_project(tmp_path, {
+        "lib/keys.ts": ("export const cn = (s: string) => s\n"
+                        "export function sign(s: string) { return s + process.env.SIGNING_SECRET }\n"),
+        "components/Go.tsx": f"'use client'\n{client}\n",
+    })
+    _, report = run_json(project, "--only", "CODE005")
+    check = report["checks"][0]
+    assert check["status"] == status, check
+    assert clause in check["message"]
+
+
+def test_a_load_time_read_that_feeds_only_server_functions_is_could_not_verify(tmp_path: Path) -> None:
+    # papermark's lib/analytics/index.ts: the client takes useAnalytics; the Jitsu client built
+    # from JITSU_WRITE_KEY as the module loads serves only trackAnalytics, which API routes call.
+    project = write_project(tmp_path, {
+        "lib/analytics.ts": ("export const useAnalytics = () => ({ capture: (e: string) => e })\n"
+                             "const analytics = process.env.JITSU_WRITE_KEY ? { track: (a: string) => a } : null\n"
+                             "export const trackAnalytics = (a: string) => analytics?.track(a)\n"),
+        "app/api/track/route.ts": ("import { trackAnalytics } from '../../../lib/analytics'\n"
+                                   "export async function POST() { trackAnalytics('x'); return Response.json({}) }\n"),
+        "components/Nav.tsx": ("'use client'\nimport { useAnalytics } from '../lib/analytics'\n"
+                               "export const Nav = () => useAnalytics().capture('open')\n"),
+    })
+    _, report = run_json(project, "--only", "CODE005")
+    check = report["checks"][0]
+    assert check["status"] == "skip" and check["details"]["findings"] == [], check
+    assert [f["location"] for f in check["details"]["could_not_verify"]] == ["lib/analytics.ts:2:19"]
+    assert "is read in `analytics` as the module loads" in check["message"]

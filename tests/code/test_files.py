@@ -51,6 +51,9 @@ def test_caller_urls_match_routes_with_wildcards() -> None:
     assert url_matches("/api/files/*", "/api/files/a/b/c")
     assert not url_matches("/api/projects/*", "/api/projects")
     assert not url_matches("/api/stats", "/api/status")
+    # A caller's `${…}` may span segments: it never stands in for a route's literal segment.
+    assert not url_matches("/api/teams/*/documents/*/versions", "/api/teams/*/*/manage/*")
+    assert not url_matches("/api/projects/new", "/api/projects/*")
 
 
 def test_sources_skip_dependencies_build_output_and_tests(tmp_path: Path) -> None:
