@@ -16,17 +16,15 @@ from checks.code.facts import (
     EnvRead,
     FetchCall,
     FileFacts,
-    LimitedTotal,
     RawSql,
-    Site,
 )
 from checks.code.files import language
+from checks.code.nodes import FUNCTIONS, assigned_in_function, first_argument, site, string_value
+from checks.code.totals import LIMITED, TOTAL_WORD, limited_totals
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
 
-FUNCTIONS = ("function_declaration", "function_expression", "arrow_function",
-             "method_definition", "generator_function_declaration")
 # Where an await runs after the response has gone (nextjs.org/docs/app/api-reference/functions/after,
 # vercel.com/docs/functions/functions-api-reference/vercel-functions-package#waituntil).
 DEFERRING = re.compile(r"(?:^|\.)(?:after|unstable_after|waitUntil)$")
@@ -55,40 +53,10 @@ T3_RUNTIME_ENV = {"runtimeEnv", "experimental__runtimeEnv"}
 SQL_TEXT = re.compile(r"\b(?:select\b[\s\S]*\bfrom|insert\s+into|update\b[\s\S]*\bset|delete\s+from|"
                       r"where|order\s+by|limit)\b", re.IGNORECASE)
 USER_INPUT = re.compile(r"\.json\(\)|searchParams\.get\(|\bparams\b|\.query\b\s*\[|req\.body|request\.body")
-LIMITED = re.compile(r"\.limit\(|\bLIMIT\b|\btake\s*:|\bfirst\s*:")
-TOTAL_NAME = re.compile(r"^(?:total|sum|count)", re.IGNORECASE)
-TOTAL_WORD = re.compile(r"\b(?:total|sum|count)", re.IGNORECASE)
 PUBLIC_SALT = re.compile(r"NEXT_PUBLIC_\w*(?:SALT|SECRET)")
 AUTHORIZATION_MEMBER = re.compile(r"headers\.authorization$", re.IGNORECASE)  # pages/api's req.headers
 HASHING = re.compile(r"createHash|subtle\.digest|\bsha(?:1|256|512)\b|\bmd5\b|\bhash\w*\(|cohort|murmur",
                      re.IGNORECASE)
-
-
-def site(node: SgNode) -> Site:
-    start = node.range().start
-    return Site(start.line + 1, start.column + 1)
-
-
-def string_value(node: SgNode | None) -> str | None:
-    """A string literal's value; a template's text with each `${…}` as `*`."""
-    if node is None:
-        return None
-    if node.kind() == "string":
-        return node.text()[1:-1]
-    if node.kind() == "template_string":
-        text = node.text()[1:-1]
-        for part in node.find_all(kind="template_substitution"):
-            text = text.replace(part.text(), "*", 1)
-        return text
-    return None
-
-
-def first_argument(call: SgNode) -> SgNode | None:
-    arguments = call.field("arguments")
-    if arguments is None or arguments.kind() != "arguments":
-        return None
-    named = arguments.named_children()
-    return named[0] if named else None
 
 
 def analyze(path: str, text: str) -> FileFacts:
@@ -135,7 +103,7 @@ def analyze(path: str, text: str) -> FileFacts:
     # with a total-named result (CODE006).
     facts.hashes = bool(PUBLIC_SALT.search(text) and HASHING.search(text))
     if LIMITED.search(text) and TOTAL_WORD.search(text):
-        facts.limited_totals = _limited_totals(root)
+        facts.limited_totals = limited_totals(root)
     return facts
 
 
@@ -329,7 +297,7 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
         return unsafe or (receiver is not None and _sql_client(call, receiver))
 
     if argument.kind() == "identifier":
-        built = _assigned_in_function(call, argument.text())
+        built = assigned_in_function(call, argument.text())
         if built is None:
             return None
         argument = built
@@ -358,9 +326,9 @@ def _sql_client(call: SgNode, receiver: SgNode) -> bool:
     named = receiver.field("property") if receiver.kind() == "member_expression" else receiver
     if named is None or named.kind() not in ("identifier", "property_identifier"):
         return False
-    made = _assigned_in_function(call, named.text()) if named.kind() == "identifier" else None
+    made = assigned_in_function(call, named.text()) if named.kind() == "identifier" else None
     if made is None and named.kind() == "identifier":
-        made = _assigned_in_function(call.get_root().root(), named.text())  # a module-level client
+        made = assigned_in_function(call.get_root().root(), named.text())  # a module-level client
     if made is not None:  # what the file says it is wins over its name: `const db = new WorkflowEngine()`
         return bool(SQL_FACTORY.match(made.text()))
     root = call.get_root().root()
@@ -382,7 +350,7 @@ def _constant_lookups(template: SgNode) -> str | None:
         inner = part.named_children()
         lookup = inner[0] if len(inner) == 1 else None
         if lookup is not None and lookup.kind() == "identifier":
-            lookup = _assigned_in_function(template, lookup.text())
+            lookup = assigned_in_function(template, lookup.text())
         table = lookup.field("object") if lookup is not None and lookup.kind() == "subscript_expression" else None
         if table is None or table.text() not in constants:
             return None
@@ -407,61 +375,3 @@ def _constant_objects(root: SgNode) -> set[str]:
     return found
 
 
-def _enclosing_function(node: SgNode) -> SgNode | None:
-    return next((a for a in node.ancestors() if a.kind() in FUNCTIONS), None)
-
-
-def _assigned_in_function(node: SgNode, name: str) -> SgNode | None:
-    scope = _enclosing_function(node) or node.get_root().root()
-    for declarator in scope.find_all(kind="variable_declarator"):
-        target, value = declarator.field("name"), declarator.field("value")
-        if target is None or value is None:
-            continue
-        if target.text() == name or any(p.text() == name for p in target.find_all(
-                kind="shorthand_property_identifier_pattern")):
-            return value
-    return None
-
-
-def _limited_totals(root: SgNode) -> list[LimitedTotal]:
-    found: dict[Site, LimitedTotal] = {}
-    # Only functions that hold a limited query can hold a finding; the outermost one sees
-    # every declarator its nested functions see, in the same order.
-    outermost: dict[tuple[int, int], SgNode] = {}
-    for declarator in root.find_all(kind="variable_declarator"):
-        value = declarator.field("value")
-        if value is None or not LIMITED.search(value.text()):
-            continue
-        functions = [a for a in declarator.ancestors() if a.kind() in FUNCTIONS]
-        if functions:
-            start = functions[-1].range().start
-            outermost.setdefault((start.line, start.column), functions[-1])
-    for function in outermost.values():
-        limited: set[str] = set()
-        for declarator in function.find_all(kind="variable_declarator"):
-            target, value = declarator.field("name"), declarator.field("value")
-            if target is None or value is None:
-                continue
-            if LIMITED.search(value.text()):
-                limited |= {i.text() for i in ([target] if target.kind() == "identifier"
-                                                else target.find_all(kind="shorthand_property_identifier_pattern"))}
-            elif target.kind() == "identifier" and TOTAL_NAME.match(target.text()):
-                used = _reads_rows(value.text(), limited)
-                if used:
-                    found[site(declarator)] = LimitedTotal(target.text(), used, site(declarator))
-        for loop in function.find_all(kind="for_in_statement"):
-            right = loop.field("right")
-            rows = right.text().split(".")[0] if right is not None else ""
-            if rows in limited:
-                for update in loop.find_all(kind="augmented_assignment_expression"):
-                    left = update.field("left")
-                    if left is not None and TOTAL_NAME.match(left.text()):
-                        found[site(update)] = LimitedTotal(left.text(), rows, site(update))
-    return list(found.values())
-
-
-def _reads_rows(expression: str, limited: set[str]) -> str | None:
-    for rows in limited:
-        if re.search(rf"\b{re.escape(rows)}(?:\.\w+)*\.(?:reduce\(|length\b)", expression):
-            return rows
-    return None
