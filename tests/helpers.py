@@ -52,6 +52,13 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     return done
 
 
+def run_python(program: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """`python -c PROGRAM` with this checkout on its path, from the repository, in a clean
+    environment: a test that watches a run from inside (its imports, opens, exit)."""
+    return subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=timeout, check=check, cwd=os.fspath(REPO))
+
+
 def validate_report(report: dict[str, Any]) -> None:
     """Every JSON report a test makes is checked against the published schema, so the
     contract cannot drift silently."""

@@ -77,20 +77,17 @@ def test_no_secret_under_any_name_still_fails_naming_every_name(tmp_path: Path) 
     assert "AUTH_SECRET" in check["message"]
 
 
-def test_a_short_fallback_secret_fails_on_its_length_naming_it(tmp_path: Path) -> None:
-    project = better_auth_app(tmp_path, "env.BETTER_AUTH_SECRET ?? env.NEXTAUTH_SECRET",
-                              "NEXTAUTH_SECRET=short-secret-value\n")
-    check, _ = auth001(project)
+@pytest.mark.parametrize(("secret_option", "env", "said"), [
+    ("env.BETTER_AUTH_SECRET ?? env.NEXTAUTH_SECRET", "NEXTAUTH_SECRET=short-secret-value\n",
+     "NEXTAUTH_SECRET has 18 characters"),
+    ("env.BETTER_AUTH_SECRET || env.NEXTAUTH_SECRET", "NEXTAUTH_SECRET=your-secret-here-of-a-sufficient-length-xx\n",
+     "NEXTAUTH_SECRET is a placeholder"),
+])
+def test_a_short_or_placeholder_fallback_secret_fails_naming_it(tmp_path: Path, secret_option: str, env: str,
+                                                                 said: str) -> None:
+    check, _ = auth001(better_auth_app(tmp_path, secret_option, env))
     assert check["status"] == "fail", check["message"]
-    assert "NEXTAUTH_SECRET has 18 characters" in check["message"]
-
-
-def test_a_placeholder_fallback_secret_fails(tmp_path: Path) -> None:
-    project = better_auth_app(tmp_path, "env.BETTER_AUTH_SECRET || env.NEXTAUTH_SECRET",
-                              "NEXTAUTH_SECRET=your-secret-here-of-a-sufficient-length-xx\n")
-    check, _ = auth001(project)
-    assert check["status"] == "fail", check["message"]
-    assert "NEXTAUTH_SECRET is a placeholder" in check["message"]
+    assert said in check["message"]
 
 
 def test_an_empty_process_env_value_before_nullish_ends_the_apps_chain(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, clean_environ, run_cli, write_project
+from helpers import REPO, clean_environ, run_cli, run_python, write_project
 
 READY = {
     ".env.local.example": "API_URL=\n",
@@ -175,11 +175,7 @@ def test_check_that_raises_becomes_a_fail_distinct_from_a_failed_expectation(tmp
 
 
 def test_env_only_run_imports_neither_psycopg_nor_httpx(tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
 
-    from helpers import REPO, clean_environ
 
     project = write_project(tmp_path, READY)
     program = (
@@ -191,8 +187,7 @@ def test_env_only_run_imports_neither_psycopg_nor_httpx(tmp_path: Path) -> None:
         "print('checks.code' in sys.modules)\n"
         "print('checks.env' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
-                          capture_output=True, text=True, timeout=60, check=False, cwd=os.fspath(REPO))
+    done = run_python(program, timeout=60)
     assert done.stdout.splitlines() == ["[]", "False", "True"], done.stderr
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from checks.cli.checking import CheckOptions, parse_check_args
 
-from helpers import REPO, clean_environ, run_cli, write_project
+from helpers import REPO, clean_environ, run_cli, run_python, write_project
 
 READY = {
     ".env.local.example": "API_URL=\nAPI_SECRET=\n# Optional\nDEBUG=\n",
@@ -32,8 +32,7 @@ def test_an_env_only_run_loads_no_typer_click_rich_or_asyncio(tmp_path: Path, fo
         f"    main(['check', '--only', 'env', '-f', {format!r}, '--project', {str(project)!r}])\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {NOT_LOADED!r}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
-                          capture_output=True, text=True, timeout=60, check=False, cwd=os.fspath(REPO))
+    done = run_python(program, timeout=60)
     assert done.stdout.splitlines() == ["[]"], done.stderr
 
 
@@ -117,8 +116,7 @@ def test_the_process_ends_without_the_interpreters_teardown_after_its_exit_handl
         f"sys.argv = ['deploy-check', 'check', '--only', 'env', '-f', 'json', '--project', {str(project)!r}]\n"
         "runpy.run_module('checks', run_name='__main__')\n"
     )
-    done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
-                          capture_output=True, text=True, timeout=60, check=False, cwd=os.fspath(REPO))
+    done = run_python(program, timeout=60)
     assert done.returncode == 1, done.stderr  # API_SECRET is missing: not ready
     assert json.loads(done.stdout)["verdict"] == "not_ready"
     assert "exit handler ran" in done.stderr

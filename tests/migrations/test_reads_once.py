@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import collections
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import REPO, clean_environ, run_cli, write_project
+from helpers import run_cli, run_python, write_project
 
 # Shaped after drizzle-kit 0.31 `generate` output for PostgreSQL (meta/_journal.json
 # entries{idx, version, when, tag, breakpoints}); written for this test.
@@ -44,8 +41,7 @@ def opened(project: Path, *args: str) -> collections.Counter[str]:
         f"    main({[*args, '--project', str(project)]!r})\n"
         "print('\\n'.join(p for p in seen if p.endswith('.sql')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
-                          capture_output=True, text=True, timeout=120, check=False, cwd=os.fspath(REPO))
+    done = run_python(program, timeout=120)
     return collections.Counter(Path(line).name for line in done.stdout.splitlines())
 
 
@@ -69,8 +65,7 @@ def imported(project: Path, *args: str) -> set[str]:
         f"    main({[*args, '--project', str(project)]!r})\n"
         "print('\\n'.join(sorted({name.partition('.')[0] for name in sys.modules})))\n"
     )
-    done = subprocess.run([sys.executable, "-c", program], env={**clean_environ(), "PYTHONPATH": str(REPO)},
-                          capture_output=True, text=True, timeout=120, check=True, cwd=os.fspath(REPO))
+    done = run_python(program, timeout=120, check=True)
     return set(done.stdout.split())
 
 
