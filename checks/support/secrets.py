@@ -76,8 +76,8 @@ MIN_LINE_LENGTH = 8  # for the lines of a multi-line secret
 # is a secret. Narrower than SECRET_NAME, which errs wide because it decides masking: PRIVATE,
 # JWT, SESSION or AUTH alone name prefixes and settings (papermark's NEXT_PRIVATE_UPLOAD_REGION,
 # formbricks' CUBEJS_JWT_ISSUER), not secrets.
-SECRET_WORD = lazy(r"SECRET|PASSWORD|PASSWD|TOKEN|SALT|CREDENTIAL|SIGNING|(?:^|_)(?:PASS|PWD|SK)(?:_|$)|KEYS?(?:_|$)",
-                   re.IGNORECASE)
+SECRET_WORD = lazy(r"SECRET|PASSWORD|PASSWD|TOKEN|SALT|CREDENTIAL|SIGNING|(?:^|_)PASS|(?:^|_)(?:PWD|SK)(?:_|$)"
+                   r"|KEYS?(?:_|$)", re.IGNORECASE)
 # Keys made to be public (a publishable/site/anon key, a public key of a pair).
 PUBLIC_KEY_NAME = lazy(r"(?:PUBLIC|PUBLISHABLE|SITE|ANON)_?KEY", re.IGNORECASE)
 # Name endings of settings that hold no secret, whatever word stands before them: an id, a
@@ -85,9 +85,13 @@ PUBLIC_KEY_NAME = lazy(r"(?:PUBLIC|PUBLISHABLE|SITE|ANON)_?KEY", re.IGNORECASE)
 NOT_SECRET_ENDING = lazy(
     r"_(?:IDS?|REGION|ISSUER|AUDIENCE|URL|URI|HOST|HOSTNAME|PORT|NAME|USER|USERNAME|EMAIL|DOMAIN|ENDPOINT|BUCKET"
     r"|ALGORITHM|ALG|VERSION|ENABLED|DISABLED|MODE|LEVEL|TTL|AGE|LENGTH|EXPIRES|EXPIRY)$", re.IGNORECASE)
-# A cloud region name: AWS's us-east-1, eu-central-2, us-gov-west-1
-# (docs.aws.amazon.com/general/latest/gr/rande.html); GCP's europe-west1, us-central1.
-REGION_VALUE = lazy(r"[a-z]{2,12}(?:-gov)?-[a-z]+-?\d{1,2}")
+# A cloud region name, by the providers' own prefixes and directions: AWS's us-east-1,
+# eu-central-2, us-gov-west-1 (docs.aws.amazon.com/general/latest/gr/rande.html); GCP's
+# europe-west1, us-central1 (cloud.google.com/compute/docs/regions-zones). Not any word-word-N:
+# `super-secret1` is a secret.
+REGION_VALUE = lazy(
+    r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn|europe|asia|australia|northamerica|southamerica|africa)(?:-gov|-iso[a-z]?)?"
+    r"-(?:north|south|east|west|central)(?:east|west)?-?\d{1,2}")
 
 
 def secret_by_name(key: str, value: str) -> bool:

@@ -363,6 +363,10 @@ def test_env004_a_non_secret_copied_from_the_example_is_no_published_secret(
     "SUPABASE_SERVICE_ROLE=" + SUPABASE_DEMO_ANON_KEY.replace(  # a service_role JWT under any name
         "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24i", "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSI"),
     "STRIPE_SK=sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    # The review's: a secret that has a region's word-word-N shape, and PASS inside a word.
+    "SESSION_SECRET=super-secret1",
+    "JWT_SECRET=my-secret-42",
+    "ENCRYPTION_PASSPHRASE=correct-horse-battery",
 ])
 def test_env004_a_secret_copied_from_the_example_still_fails(tmp_path: Path, line: str) -> None:
     project = write_project(tmp_path, {".env.example": line + "\n", ".env.local": line + "\n"})
