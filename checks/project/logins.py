@@ -128,6 +128,16 @@ def _authjs(text: str) -> list[str]:
     return used or list(imported.values())
 
 
+def smtp_provider_calls(text: str) -> list[str]:
+    """The arguments of each call of an Auth.js provider that mails over SMTP (Nodemailer,
+    next-auth v4's Email) in `text`, comments removed."""
+    code = COMMENT.sub("", text)
+    names = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
+             if (match["id"] or match["rid"]).lower() in AUTHJS_SMTP]
+    return [_bracketed(code, call.end()) for name in names
+            for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code)]
+
+
 def _better_auth(text: str) -> list[str]:
     methods = [method for method, pattern in BETTER_AUTH_METHODS if pattern.search(text)]
     social = SOCIAL.search(text)
