@@ -61,6 +61,9 @@ CODE_GLOBS = ("sentry.server.config.*", "sentry.client.config.*", "sentry.edge.c
 
 
 NEXT_CONFIG_GLOBS = ("next.config.*",)
+# The init files that run in the browser (@sentry/nextjs: sentry.client.config.* before v8's
+# instrumentation-client.*).
+CLIENT_INITS = ("sentry.client.config.", "instrumentation-client.")
 
 
 
@@ -274,6 +277,16 @@ def read_settings(ctx: Context) -> SentrySettings:
         return None
 
     settings.dsn = from_code("dsn", "dsn", CODE_GLOBS, *DSN_KEYS) or _read_code_files(ctx, CODE_GLOBS, DSN_IN_CODE)
+    if settings.dsn is not None and "dsn" in settings.readers:
+        # The server's DSN variable proves nothing for the browser: a client init reading
+        # another, empty variable gets undefined, and browser errors are never reported.
+        for reader, text in _code_files(ctx, CODE_GLOBS):
+            names = option_reads(text, "dsn")
+            if reader.rsplit("/", 1)[-1].startswith(CLIENT_INITS) and names and not any(map(from_env, names)):
+                settings.doubts.append(
+                    f"{reader} (the browser's Sentry.init) reads {' or '.join(names)}, which is empty, so "
+                    f"browser errors are not reported (the DSN found is {settings.names['dsn']}, read by "
+                    f"{settings.readers['dsn']})")
     # The build plugin's options live in withSentryConfig's arguments only (a `project:` elsewhere
     # in next.config is not Sentry's), and a literal there wins over the env: the plugin reads
     # `userOptions.org ?? process.env.SENTRY_ORG`.

@@ -58,3 +58,20 @@ def test_a_project_key_outside_with_sentry_config_is_not_sentrys(tmp_path: Path)
     assert settings.names["project"] == "SENTRY_PROJECT"
     assert settings.project is not None and settings.project.value == "web"
     assert not settings.problems, settings.problems
+
+
+def test_an_empty_client_dsn_beside_a_set_server_dsn_warns_naming_the_client_config(tmp_path: Path) -> None:
+    # review-auth item 6: the browser's Sentry.init reads NEXT_PUBLIC_SENTRY_DSN, which is empty,
+    # while the server's SENTRY_DSN is set: browser errors would go nowhere.
+    project = write_project(tmp_path, {
+        "sentry.client.config.ts": INIT + "Sentry.init({ dsn: process.env.NEXT_PUBLIC_SENTRY_DSN });\n",
+        "sentry.server.config.ts": INIT + "Sentry.init({ dsn: process.env.SENTRY_DSN });\n",
+    })
+    settings = settings_of(project, {"SENTRY_DSN": DSN, "NEXT_PUBLIC_SENTRY_DSN": ""})
+    assert settings.dsn is not None
+    assert len(settings.doubts) == 1, settings.doubts
+    assert settings.doubts[0].startswith("sentry.client.config.ts (the browser's Sentry.init) reads "
+                                         "NEXT_PUBLIC_SENTRY_DSN, which is empty")
+    assert DSN not in settings.doubts[0]
+    both = settings_of(project, {"SENTRY_DSN": DSN, "NEXT_PUBLIC_SENTRY_DSN": DSN})
+    assert both.doubts == []
