@@ -20,7 +20,7 @@ from checks.core.http import Fetched, fetch, network_hint, network_kind
 from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified
 from checks.core.registry import check
 from checks.project.imports import importers
-from checks.project.logins import AUTHJS_SMTP
+from checks.project.logins import AUTHJS_SMTP, smtp_provider_calls
 from checks.project.reading import dependencies, package_json, read_small
 from checks.support.hosts import is_loopback
 from checks.support.placeholders import is_placeholder
@@ -166,7 +166,12 @@ def _authjs_mails_over_smtp(ctx: Context) -> str | None:
     if not AUTHJS_SMTP & set(model.login_methods) or not model.login_where:
         return None
     text = read_small(ctx.project / model.login_where, 256 << 10) or ""
-    return None if "sendVerificationRequest" in text else model.login_where
+    # Only the provider's own call counts: a sendVerificationRequest on another provider
+    # (Resend beside Nodemailer) leaves this one mailing over SMTP. Undecided: SMTP.
+    calls = smtp_provider_calls(text)
+    if calls and all("sendVerificationRequest" in call for call in calls):
+        return None
+    return model.login_where
 
 
 def transports(ctx: Context) -> list[Transport]:
@@ -270,7 +275,15 @@ def _judge_api(transport: Transport, answer: Fetched) -> None:
     else:
         said = body.get("message") or body.get("Message") if isinstance(body, dict) else None
         detail = f": {str(said)[:120]}" if said else ""
-        transport.refused = f"{transport.name} refused {transport.key_name} ({answer.status}{detail})"
+        # 401/403 refuse the key; so does Resend's 400 validation_error for a malformed key.
+        if answer.status in (400, 401, 403):
+            transport.refused = f"{transport.name} refused {transport.key_name} ({answer.status}{detail})"
+        else:
+            # An outage (5xx), a rate limit (429) or any other answer refuses nothing: not proven.
+            transport.unreachable = (f"the {transport.name} API at {transport.url} answered {answer.status}"
+                                     f"{detail}, which neither accepts nor refuses {transport.key_name}")
+            transport.hint = (f"The {transport.name} API answered {answer.status}: run the check again later, "
+                              "or look at the provider's status page")
 
 
 async def collect(ctx: Context) -> MailFacts:

@@ -100,21 +100,39 @@ def _first(ctx: Context, names: tuple[str, ...]) -> tuple[str, str]:
     return names[0], ""
 
 
-def _better_auth_secret(ctx: Context, problems: list[str]) -> str | None:
+def _better_auth_secret(ctx: Context, problems: list[str], result: AuthPlan) -> str | None:
     """The secret better-auth will use: the first filled variable of the app's own `secret:`
-    option (its fallbacks included), else of the names better-auth reads itself. Returns
-    "NAME, why" for the pass message, or None with the problem noted."""
+    option (its fallbacks included), else of the names better-auth reads itself — unless the
+    chain ends in a committed literal, which better-auth then gets instead (a short or
+    placeholder one fails; another leaves the clause unverified). Returns "NAME, why" for the
+    pass message, or None with the problem (or the unverified reason) noted."""
     model = ctx.model
     where = model.login_where or "the betterAuth config"
     app_names = model.auth_secret_names or []
     candidates: list[tuple[str, str]] = []
+    ended = False  # `process.env.X ?? …` with X empty: the chain hands on "" and stops
     for name in app_names:
         candidates.append((name, f"read by the app's `secret:` in {where}"))
         if name in model.auth_secret_stops and name in ctx.env and not ctx.value(name):
-            # `process.env.X ?? …` hands better-auth the empty string: its own names decide.
+            ended = True
             break
-    candidates += [(name, "read by better-auth itself") for name in BETTER_AUTH_SECRETS
-                   if name not in {n for n, _ in candidates}]
+    literal = model.auth_secret_literal
+    if literal and literal[0] and not ended and not any(ctx.value(name) for name, _ in candidates):
+        # better-auth gets the committed literal (options.secret is truthy): its own names are never read.
+        length, placeholder = int(literal[0]), bool(literal[1])
+        empty = " and ".join(name for name, _ in candidates)
+        said = f"the `secret:` in {where} falls back to a string literal committed in the code"
+        if placeholder:
+            problems.append(f"{empty} empty: {said}, a placeholder")
+        elif length < MIN_BETTER_AUTH_SECRET:
+            problems.append(f"{empty} empty: {said}, of {length} characters; better-auth needs at least "
+                            f"{MIN_BETTER_AUTH_SECRET}")
+        else:
+            result.secret_unread = f"auth: {empty} empty: {said}, which deploy-check does not judge"
+        return None
+    if not literal or not literal[0] or ended:
+        candidates += [(name, "read by better-auth itself") for name in BETTER_AUTH_SECRETS
+                       if name not in {n for n, _ in candidates}]
     for name, why in candidates:
         if ctx.value(name):
             before = len(problems)
@@ -190,10 +208,12 @@ def plan(ctx: Context) -> AuthPlan:
         if ctx.model.auth_secret_names == []:
             # `secret: loadSecret()`: the option wins over better-auth's own names, and what
             # it holds cannot be read from here (DESIGN.md: unverified, never a pass or a fail).
-            result.secret_unread = (f"auth: the betterAuth `secret:` option in {ctx.model.login_where} reads no "
-                                    "env variable deploy-check can follow")
+            # A ternary (`NODE_ENV === "production" ? … : "dev"`) is not judged by its condition.
+            result.secret_unread = (f"auth: the betterAuth `secret:` option in {ctx.model.login_where} is not "
+                                    "env reads joined by ?? or || (a call, a ternary, a template): what it "
+                                    "hands better-auth cannot be read from here")
         else:
-            result.secret_from = _better_auth_secret(ctx, problems)
+            result.secret_from = _better_auth_secret(ctx, problems, result)
         if ctx.value("BETTER_AUTH_URL"):
             _check_url("BETTER_AUTH_URL", ctx.value("BETTER_AUTH_URL"), problems)
         result.no_endpoint = "Better Auth runs inside the app: it has no provider endpoint to ask"

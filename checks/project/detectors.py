@@ -66,10 +66,13 @@ RUNTIME_DB_FILES = ("src/db/index.ts", "src/db/index.js", "src/db/client.ts", "s
 RUNTIME_DB_CALL = lazy(r"""\b(?:postgres|neon|drizzle|Pool|Client|createPool|createClient|Sql|SQL)\s*\(""")
 DATABASE_LIKE = lazy(r"DATABASE|POSTGRES|_DB_|^DB_|DB_URL|PG_?URL")
 PRISMA_PROVIDER = lazy(r"""^\s*provider\s*=\s*["'](?P<provider>\w+)["']""", re.MULTILINE)
-# process.env.X, process.env["X"], env("X") / env('X') and Bun/Deno-style env.X
+# process.env.X, process.env["X"] (or `X` in backticks), import.meta.env.X, env("X") / env('X'),
+# and Bun/Deno-style or t3-env's env.X / env["X"]: the one env reader the families share.
 ENV_REFERENCE = lazy(
-    r"""process\.env\.(?P<a>[A-Za-z_][A-Za-z0-9_]*)|process\.env\[\s*["'](?P<b>[A-Za-z_][A-Za-z0-9_]*)["']\s*\]"""
-    r"""|\benv\(\s*["'](?P<c>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)|\benv\.(?P<d>[A-Z_][A-Z0-9_]*)""")
+    r"""(?:process|import\.meta)\.env\.(?P<a>[A-Za-z_][A-Za-z0-9_]*)"""
+    r"""|(?:process|import\.meta)\.env\[\s*["'`](?P<b>[A-Za-z_][A-Za-z0-9_]*)["'`]\s*\]"""
+    r"""|\benv\(\s*["'](?P<c>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)|(?<![\w$])env\.(?P<d>[A-Z_][A-Z0-9_]*)"""
+    r"""|(?<![\w$.])env\[\s*["'`](?P<e>[A-Za-z_][A-Za-z0-9_]*)["'`]\s*\]""")
 # drizzle-kit config: `out: "./drizzle"` (default "drizzle"), `dbCredentials: { url: … }`
 # (drizzle-team/drizzle-orm drizzle-kit/src/index.ts, defineConfig).
 DRIZZLE_OUT = lazy(r"""["']?\bout["']?\s*:\s*["'`](?P<out>[^"'`]+)["'`]""")

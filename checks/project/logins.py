@@ -10,8 +10,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.project.reading import read_small, relative
+from checks.project.reading import bracketed as _bracketed
+from checks.project.reading import env_reference, option_value, or_chain, read_small, relative
 from checks.support.lazyre import lazy
+from checks.support.placeholders import is_placeholder
 
 # The app's source is walked, never node_modules or build output, and only so far.
 SKIP_DIRS = frozenset({"node_modules", ".git", ".next", ".turbo", ".vercel", "dist", "build", "out",
@@ -37,11 +39,12 @@ BETTER_AUTH_METHODS = (("email-otp", re.compile(r"\bemailOTP\s*\(")),
 SOCIAL = lazy(r"\bsocialProviders\s*:\s*\{")
 SOCIAL_KEY = lazy(r"(?:^|[{,])\s*(?P<id>[a-z][a-zA-Z]*)\s*:\s*\{")
 COMMENT = lazy(r"//[^\n]*|/\*.*?\*/", re.S)
-# `secret: <expression>` in a betterAuth({...}) config (BetterAuthOptions.secret), and the env
-# reads in it: `process.env.X`, `import.meta.env.X`, an env module's `env.X`, or `env["X"]`.
-SECRET_OPTION = lazy(r"(?<![\w$.])secret\s*:\s*(?P<expr>[^,\n}]+)")
-ENV_READ = lazy(r"(?P<obj>process\.env|import\.meta\.env|(?<![\w$.])env)\s*"
-                r"(?:\.\s*(?P<dot>[A-Za-z_]\w*)|\[\s*[\"'](?P<key>[A-Za-z_]\w*)[\"']\s*\])(?P<after>\s*(?:\?\?)?)")
+# `secret: <expression>` in a betterAuth({...}) config (BetterAuthOptions.secret), or the
+# shorthand `secret,` naming a local const; the env reads in it come from the shared reader
+# (checks/project/reading.py env_reference).
+SECRET_OPTION = lazy(r"(?<![\w$.])secret\s*:")
+SECRET_SHORTHAND = lazy(r"(?:^|,)\s*secret\s*(?:,|$)")
+STRING_LITERAL = lazy(r"""(?s)"(?P<d>(?:[^"\\]|\\.)*)"|'(?P<s>(?:[^'\\]|\\.)*)'|`(?P<t>[^`$]*)`""")
 IDENTIFIER = lazy(r"[A-Za-z_$][\w$]*")
 
 # Methods a local run can prove with a code from a local source.
@@ -73,10 +76,14 @@ class LoginMethods:
 class SecretOption:
     """The env variables a `betterAuth({ secret: … })` option reads, in the order it tries
     them (`env.A ?? env.B`, `process.env.A || process.env.B`, or a local const holding that)."""
-    names: tuple[str, ...]
+    names: tuple[str, ...]  # empty: the option is not a chain deploy-check can follow
     # Names read from process.env ahead of `??`: an empty string there is handed on as is
     # (`"" ?? x` is ""), so the app's chain ends at it.
     stops_when_empty: tuple[str, ...] = ()
+    # A committed string literal ending the chain (`process.env.A || "dev-secret"`), as
+    # (its length, whether it is a placeholder): what better-auth gets when the reads are
+    # empty. Its text is never kept.
+    literal: tuple[int, bool] | None = None
 
 
 def describe(method: str) -> str:
@@ -108,19 +115,6 @@ def _sources(root: Path) -> list[Path]:
     return found
 
 
-def _bracketed(text: str, start: int) -> str:
-    """The text from `start` (just after an opening bracket) to its matching close."""
-    depth = 1
-    for index in range(start, len(text)):
-        if text[index] in "[{(":
-            depth += 1
-        elif text[index] in "]})":
-            depth -= 1
-            if depth == 0:
-                return text[start:index]
-    return text[start:]
-
-
 def _authjs(text: str) -> list[str]:
     imported = {}
     for match in AUTHJS_IMPORT.finditer(text):
@@ -132,6 +126,16 @@ def _authjs(text: str) -> list[str]:
     used = [provider for name, provider in imported.items()
             if any(re.search(rf"(?<![\w$.]){re.escape(name)}\b", block) for block in lists)]
     return used or list(imported.values())
+
+
+def smtp_provider_calls(text: str) -> list[str]:
+    """The arguments of each call of an Auth.js provider that mails over SMTP (Nodemailer,
+    next-auth v4's Email) in `text`, comments removed."""
+    code = COMMENT.sub("", text)
+    names = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
+             if (match["id"] or match["rid"]).lower() in AUTHJS_SMTP]
+    return [_bracketed(code, call.end()) for name in names
+            for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code)]
 
 
 def _better_auth(text: str) -> list[str]:
@@ -158,18 +162,34 @@ def secret_option(code: str) -> SecretOption | None:
     for _ in range(4):  # the options' own keys only, not a plugin's `secret:`
         top = re.sub(r"\{[^{}]*\}", "{}", top)
     found = SECRET_OPTION.search(top)
-    if found is None:
+    if found is not None:
+        expr = option_value(top, found.end())
+    elif SECRET_SHORTHAND.search(top.strip()):
+        expr = "secret"
+    else:
         return None
-    expr = found["expr"].strip()
     if IDENTIFIER.fullmatch(expr):
-        defined = re.search(rf"(?:const|let|var)\s+{re.escape(expr)}\s*(?::[^=\n]+)?=\s*(?P<value>[^;\n]+)", code)
-        expr = defined["value"] if defined else expr
+        defined = re.search(rf"(?:const|let|var)\s+{re.escape(expr)}\s*(?::[^=\n]+)?=", code)
+        expr = option_value(code, defined.end()) if defined else expr
+    return _secret_chain(expr)
+
+
+def _secret_chain(expr: str) -> SecretOption:
+    """The env reads of `a || b ?? "literal"`; no names when it is anything else (a call, a
+    ternary, a template): what better-auth gets then cannot be told from here."""
     names: list[str] = []
     stops: list[str] = []
-    for read in ENV_READ.finditer(expr):
-        name = read["dot"] or read["key"]
+    chain = or_chain(expr) or [(expr, "")]
+    for index, (operand, operator) in enumerate(chain):
+        name = env_reference(operand)
+        literal = STRING_LITERAL.fullmatch(operand.strip())
+        if literal is not None and index == len(chain) - 1 and names:
+            text = next((g for g in literal.groups() if g is not None), "")
+            return SecretOption(tuple(dict.fromkeys(names)), tuple(stops), (len(text), is_placeholder(text)))
+        if name is None:
+            return SecretOption(())
         names.append(name)
-        if read["obj"] == "process.env" and "??" in read["after"]:
+        if operand.strip().startswith("process.env") and operator == "??":
             stops.append(name)
     return SecretOption(tuple(dict.fromkeys(names)), tuple(stops))
 

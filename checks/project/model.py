@@ -62,6 +62,8 @@ class ProjectModel:
     # None when the config passes no `secret:` (better-auth then reads its own names).
     auth_secret_names: list[str] | None = None
     auth_secret_stops: list[str] = field(default_factory=list)  # process.env reads before `??`
+    # A committed literal ending the `secret:` chain: [its length, whether it is a placeholder].
+    auth_secret_literal: list[Any] | None = None
     sentry_required: bool = False
     sentry_why: str = ""
     package_manager: str | None = None

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,3 +65,95 @@ def dependencies(package: Mapping[str, Any] | None) -> set[str]:
 
 def env_references(text: str) -> list[str]:
     return [next(g for g in match.groups() if g) for match in d.ENV_REFERENCE.finditer(text)]
+
+
+def env_reference(expression: str) -> str | None:
+    """The variable when `expression` is exactly one env read (`process.env.X`, `env.X`, …,
+    a TypeScript `!` or `as string` aside), else None."""
+    text = re.sub(r"\s+as\s+string\s*$|!\s*$", "", expression.strip()).strip()
+    while text.startswith("(") and text.endswith(")") and bracketed(text, 1) == text[1:-1]:
+        text = text[1:-1].strip()
+    match = d.ENV_REFERENCE.fullmatch(text)
+    return next(g for g in match.groups() if g) if match else None
+
+
+def bracketed(text: str, start: int) -> str:
+    """The text from `start` (just after an opening bracket) to its matching close."""
+    depth = 1
+    for index in range(start, len(text)):
+        if text[index] in "[{(":
+            depth += 1
+        elif text[index] in "]})":
+            depth -= 1
+            if depth == 0:
+                return text[start:index]
+    return text[start:]
+
+
+def _top_level(text: str) -> Iterator[tuple[int, str]]:
+    """(index, character) of each character of `text` outside brackets and string literals."""
+    depth, quote, index = 0, "", 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        elif depth == 0:
+            yield index, char
+        index += 1
+
+
+def option_value(text: str, start: int) -> str:
+    """The expression from `start` (just after `key:`) to the comma or bracket that ends it."""
+    depth, quote = 0, ""
+    for index in range(start, len(text)):
+        char = text[index]
+        if quote:
+            if char == quote and text[index - 1] != "\\":
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif char in "[{(":
+            depth += 1
+        elif char in "]})":
+            if depth == 0:
+                return text[start:index].strip()
+            depth -= 1
+        elif char in ",;" and depth == 0:
+            return text[start:index].strip()
+    return text[start:].strip()
+
+
+def arguments(text: str) -> list[str]:
+    """A call's arguments, `text` being what is between its parentheses."""
+    cuts = [index for index, char in _top_level(text) if char == ","]
+    parts = [text[a + 1:b] for a, b in zip([-1, *cuts], [*cuts, len(text)], strict=True)]
+    return [part.strip() for part in parts if part.strip()]
+
+
+def or_chain(expression: str) -> list[tuple[str, str]] | None:
+    """(operand, operator after it: "||", "??" or "") of an `a || b ?? c` chain, or None when
+    the expression holds anything else at its top level (a ternary, a comparison, `&&`)."""
+    text = expression.strip()
+    operands: list[tuple[str, str]] = []
+    last = 0
+    skip = -1
+    for index, char in _top_level(text):
+        if index <= skip:
+            continue
+        pair = text[index:index + 2]
+        if pair in ("||", "??") and text[index:index + 3] not in ("||=", "??="):
+            operands.append((text[last:index].strip(), pair))
+            last, skip = index + 2, index + 1
+        elif char in "?:&=<>+-*/%" and not (char == "?" and text[index + 1:index + 2] == "."):
+            return None
+    operands.append((text[last:].strip(), ""))
+    return operands if all(operand for operand, _ in operands) else None

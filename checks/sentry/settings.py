@@ -8,12 +8,13 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from checks.core.context import Context
+from checks.project.reading import arguments, bracketed, env_references, option_value, or_chain
 from checks.support.envfile import read_env_file
 from checks.support.files import read_text
 from checks.support.placeholders import is_placeholder
@@ -60,16 +61,49 @@ CODE_GLOBS = ("sentry.server.config.*", "sentry.client.config.*", "sentry.edge.c
 
 
 NEXT_CONFIG_GLOBS = ("next.config.*",)
+# The init files that run in the browser (@sentry/nextjs: sentry.client.config.* before v8's
+# instrumentation-client.*).
+CLIENT_INITS = ("sentry.client.config.", "instrumentation-client.")
 
 
 
-# The variable an option reads: `org: process.env.SENTRY_ORGANIZATION`, `process.env["X"]`,
-# t3-env's `env.X`, or a constant re-exported under a Sentry name (formbricks apps/web:
-# `dsn: SENTRY_DSN` with `export const SENTRY_DSN = env.SENTRY_DSN` in lib/constants.ts).
-_ENV_REF = (r"""(?:process\.env\.(?P<dotted>[A-Za-z_]\w*)|process\.env\[\s*["'`](?P<indexed>[A-Za-z_]\w*)["'`]\s*\]"""
-            r"""|(?<![\w.])env\.(?P<t3>[A-Z_][A-Z0-9_]*)|(?<![\w.])(?P<constant>[A-Z0-9_]*SENTRY[A-Z0-9_]*)\b)""")
-ENV_IN_OPTION = {key: re.compile(rf"""\b{key}\s*[:=]\s*{_ENV_REF}""")
-                 for key in ("dsn", "org", "project", "authToken")}
+# The variables an option reads, every one of a `??`/`||` chain, through the project's one env
+# reader (checks/project/reading.py): `dsn: process.env.NEXT_PUBLIC_SENTRY_DSN || process.env.SENTRY_DSN`,
+# `org: process.env.SENTRY_ORGANIZATION`, t3-env's `env.X`; or a constant re-exported under a
+# Sentry name (formbricks apps/web: `dsn: SENTRY_DSN` with `export const SENTRY_DSN =
+# env.SENTRY_DSN` in lib/constants.ts).
+OPTION_KEY = {key: re.compile(rf"""(?<![\w$.])["']?{key}["']?\s*(?::|=(?!=))""")
+              for key in ("dsn", "org", "project", "authToken")}
+SENTRY_CONSTANT = re.compile(r"[A-Z0-9_]*SENTRY[A-Z0-9_]*")
+# withSentryConfig(nextConfig, { org, project, authToken, … }): the build plugin's options,
+# the only place next.config's `org:`/`project:` mean Sentry's.
+WITH_SENTRY_CONFIG = re.compile(r"\bwithSentryConfig\s*\(")
+
+
+def option_reads(text: str, key: str) -> list[str]:
+    """The env variables (or Sentry constants) `key:` reads in `text`, first seen first."""
+    names: list[str] = []
+    for match in OPTION_KEY[key].finditer(text):
+        expression = option_value(text, match.end())
+        for operand, _operator in or_chain(expression) or [(expression, "")]:
+            found = env_references(operand)
+            if not found and SENTRY_CONSTANT.fullmatch(operand.strip()):
+                found = [operand.strip()]
+            names += [name for name in found if name not in names]
+    return names
+
+
+def sentry_options(text: str) -> str:
+    """withSentryConfig's options in a next.config (its arguments after the Next config, an
+    identifier followed to its `const`), or "" when the file does not call it."""
+    found: list[str] = []
+    for call in WITH_SENTRY_CONFIG.finditer(text):
+        for argument in arguments(bracketed(text, call.end()))[1:]:
+            if re.fullmatch(r"[A-Za-z_$][\w$]*", argument):
+                defined = re.search(rf"(?:const|let|var)\s+{re.escape(argument)}\s*(?::[^=\n]+)?=\s*\{{", text)
+                argument = bracketed(text, defined.end()) if defined else ""
+            found.append(argument)
+    return "\n".join(found)
 
 
 
@@ -163,21 +197,21 @@ def _code_files(ctx: Context, globs: tuple[str, ...]) -> Iterator[tuple[str, str
             yield path.relative_to(ctx.project).as_posix(), text
 
 
-def _read_code_files(ctx: Context, globs: tuple[str, ...], pattern: re.Pattern[str]) -> Found | None:
+def _read_code_files(ctx: Context, globs: tuple[str, ...], pattern: re.Pattern[str],
+                     region: Callable[[str], str] = str) -> Found | None:
     for relative, text in _code_files(ctx, globs):
-        match = pattern.search(text)
+        match = pattern.search(region(text))
         if match:
             return Found(match.group(1), relative)
     return None
 
 
-def _env_names_in_code(ctx: Context, globs: tuple[str, ...],
-                       pattern: re.Pattern[str]) -> list[tuple[str, str, str]]:
+def _env_names_in_code(ctx: Context, globs: tuple[str, ...], option: str,
+                       region: Callable[[str], str] = str) -> list[tuple[str, str, str]]:
     """(variable, file, file text) for each variable the option reads in the files, first seen first."""
     named: list[tuple[str, str, str]] = []
     for relative, text in _code_files(ctx, globs):
-        for match in pattern.finditer(text):
-            name = next(group for group in match.groups() if group)
+        for name in option_reads(region(text), option):
             if name not in (seen[0] for seen in named):
                 named.append((name, relative, text))
     return named
@@ -217,11 +251,12 @@ def read_settings(ctx: Context) -> SentrySettings:
                 return Found(wizard[key].strip(), f"{key} in {WIZARD_ENV_FILE}")
         return None
 
-    def from_code(attr: str, option: str, globs: tuple[str, ...], *defaults: str) -> Found | None:
+    def from_code(attr: str, option: str, globs: tuple[str, ...], *defaults: str,
+                  region: Callable[[str], str] = str) -> Found | None:
         """The value of the variable the app's own code reads for `option`; deploy-check's
         defaults only when the code names none (or, for the build plugin's options, as the
         plugin's own fallback when the named one is unset)."""
-        named = _env_names_in_code(ctx, globs, ENV_IN_OPTION[option])
+        named = _env_names_in_code(ctx, globs, option, region)
         for name, reader, text in named:
             what = _only_when(name, text)
             if what and (said := f"{reader} {what} only when {name} is set") not in settings.conditions:
@@ -242,11 +277,25 @@ def read_settings(ctx: Context) -> SentrySettings:
         return None
 
     settings.dsn = from_code("dsn", "dsn", CODE_GLOBS, *DSN_KEYS) or _read_code_files(ctx, CODE_GLOBS, DSN_IN_CODE)
-    settings.token = from_code("token", "authToken", NEXT_CONFIG_GLOBS, "SENTRY_AUTH_TOKEN")
-    settings.org = from_code("org", "org", NEXT_CONFIG_GLOBS, "SENTRY_ORG") or _read_code_files(
-        ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["org"])
-    settings.project = from_code("project", "project", NEXT_CONFIG_GLOBS, "SENTRY_PROJECT") or _read_code_files(
-        ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["project"])
+    if settings.dsn is not None and "dsn" in settings.readers:
+        # The server's DSN variable proves nothing for the browser: a client init reading
+        # another, empty variable gets undefined, and browser errors are never reported.
+        for reader, text in _code_files(ctx, CODE_GLOBS):
+            names = option_reads(text, "dsn")
+            if reader.rsplit("/", 1)[-1].startswith(CLIENT_INITS) and names and not any(map(from_env, names)):
+                settings.doubts.append(
+                    f"{reader} (the browser's Sentry.init) reads {' or '.join(names)}, which is empty, so "
+                    f"browser errors are not reported (the DSN found is {settings.names['dsn']}, read by "
+                    f"{settings.readers['dsn']})")
+    # The build plugin's options live in withSentryConfig's arguments only (a `project:` elsewhere
+    # in next.config is not Sentry's), and a literal there wins over the env: the plugin reads
+    # `userOptions.org ?? process.env.SENTRY_ORG`.
+    settings.token = from_code("token", "authToken", NEXT_CONFIG_GLOBS, "SENTRY_AUTH_TOKEN", region=sentry_options)
+    settings.org = _read_code_files(ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["org"], sentry_options) or from_code(
+        "org", "org", NEXT_CONFIG_GLOBS, "SENTRY_ORG", region=sentry_options)
+    settings.project = _read_code_files(ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["project"],
+                                        sentry_options) or from_code(
+        "project", "project", NEXT_CONFIG_GLOBS, "SENTRY_PROJECT", region=sentry_options)
     # A withSentryConfig applied only when the token is set names the token's variable.
     for reader, text in _code_files(ctx, NEXT_CONFIG_GLOBS):
         what = _only_when(settings.names["token"], text)

@@ -114,3 +114,57 @@ def test_the_pass_message_names_the_variable_and_why(tmp_path: Path) -> None:
     assert ("the secret comes from NEXTAUTH_SECRET, read by the app's `secret:` in modules/auth/lib/auth.ts;"
             in check["message"]), check["message"]
     assert check["details"]["secret_from"] == "NEXTAUTH_SECRET"
+
+
+def test_a_literal_fallback_is_what_better_auth_gets_when_the_reads_are_empty(tmp_path: Path) -> None:
+    # `process.env.APP_SECRET || "dev-only-secret"`: better-auth receives the committed literal
+    # (options.secret is truthy), so BETTER_AUTH_SECRET proves nothing (review-auth item 2a).
+    project = better_auth_app(tmp_path, 'process.env.APP_SECRET || "dev-only-secret"',
+                              f"APP_SECRET=\nBETTER_AUTH_SECRET={SECRET}\n")
+    check, printed = auth001(project)
+    assert check["status"] == "fail", check["message"]
+    assert "modules/auth/lib/auth.ts falls back to a string literal" in check["message"]
+    assert "of 15 characters" in check["message"] and "dev-only-secret" not in printed
+
+
+def test_a_long_literal_fallback_is_unverified_and_a_set_read_still_wins(tmp_path: Path) -> None:
+    option = 'process.env.APP_SECRET ?? "a-long-committed-literal-of-more-than-32-chars"'
+    check, printed = auth001(better_auth_app(tmp_path / "a", option, f"BETTER_AUTH_SECRET={SECRET}\n"))
+    assert check["status"] == "skip", check["message"]
+    assert "modules/auth/lib/auth.ts falls back to a string literal" in check["details"]["unverified"]
+    assert "a-long-committed" not in printed
+    check, _ = auth001(better_auth_app(tmp_path / "b", option, f"APP_SECRET={SECRET}\n"))
+    assert check["status"] == "pass", check["message"]
+    assert check["details"]["secret_from"] == "APP_SECRET"
+
+
+def test_the_shorthand_secret_option_is_followed_to_its_const(tmp_path: Path) -> None:
+    # `betterAuth({ secret, … })` with `const secret = process.env.APP_SECRET` (review-auth item 2b).
+    project = write_project(tmp_path, {
+        "package.json": PACKAGE,
+        "lib/auth.ts": ('import { betterAuth } from "better-auth";\n'
+                        "const secret = process.env.APP_SECRET;\n"
+                        "export const auth = betterAuth({\n  secret,\n  emailAndPassword: { enabled: true },\n});\n"),
+        ".env.local": f"APP_SECRET=short\nBETTER_AUTH_SECRET={SECRET}\n",
+    })
+    check, _ = auth001(project)
+    assert check["status"] == "fail", check["message"]
+    assert "APP_SECRET has 5 characters" in check["message"]
+
+
+def test_a_ternary_secret_is_unverified_not_judged_by_its_condition(tmp_path: Path) -> None:
+    # NODE_ENV is the condition, not the secret (review-auth item 9).
+    project = better_auth_app(tmp_path, 'process.env.NODE_ENV === "production" ? process.env.APP_SECRET : "dev"',
+                              f"NODE_ENV=production\nAPP_SECRET={SECRET}\n")
+    check, _ = auth001(project)
+    assert check["status"] == "skip", check["message"]
+    assert check["details"]["unverified"].startswith("auth: the betterAuth `secret:` option in modules/auth/lib/auth.ts")
+    assert "NODE_ENV" not in check["details"]["unverified"]
+
+
+def test_a_chain_split_over_lines_reads_every_variable(tmp_path: Path) -> None:
+    project = better_auth_app(tmp_path, "\n    process.env.APP_SECRET ||\n    process.env.OTHER_SECRET",
+                              f"APP_SECRET=\nOTHER_SECRET={SECRET}\n")
+    check, _ = auth001(project)
+    assert check["status"] == "pass", check["message"]
+    assert check["details"]["secret_from"] == "OTHER_SECRET"

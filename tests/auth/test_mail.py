@@ -263,3 +263,39 @@ def test_an_smtp_server_the_example_marks_optional_is_unverified_not_failed(tmp_
     else:
         assert check["status"] == "fail", check
         assert "no SMTP server is named" in check["message"]
+
+
+def test_a_sender_on_another_provider_does_not_silence_nodemailers_smtp(tmp_path: Path, httpserver: Any) -> None:
+    # review-auth item 3: sendVerificationRequest on Resend says nothing of Nodemailer, which
+    # still mails the link over SMTP (and no SMTP server is named).
+    httpserver.expect_request("/domains").respond_with_json({"object": "list", "data": []})
+    auth = ('import NextAuth from "next-auth";\n'
+            'import Nodemailer from "next-auth/providers/nodemailer";\n'
+            'import Resend from "next-auth/providers/resend";\n'
+            'import { sendWelcome } from "./lib/welcome";\n'
+            "export const { handlers, auth } = NextAuth({\n  providers: [\n"
+            '    Nodemailer({ server: process.env.EMAIL_SERVER, from: "no-reply@example.com" }),\n'
+            '    Resend({ from: "x@example.com", sendVerificationRequest: sendWelcome }),\n  ],\n});\n')
+    result, _ = auth004(papermark_app(tmp_path, auth=auth), httpserver.url_for(""))
+    assert result["status"] == "fail", result["message"]
+    assert "Auth.js's email provider mails through nodemailer" in result["message"]
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_an_outage_or_rate_limit_is_unverified_not_a_refused_key(tmp_path: Path, httpserver: Any,
+                                                                  status: int) -> None:
+    # review-auth item 4: only 401/403 refuse the key; a 5xx or 429 refuses nothing.
+    httpserver.expect_request("/domains").respond_with_json({"message": "try later"}, status=status)
+    result, printed = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), httpserver.url_for(""))
+    assert result["status"] == "skip", result["message"]
+    assert f"answered {status}" in result["details"]["unverified"]
+    assert "refused" not in result["message"]
+    assert result["hint"].startswith(f"The Resend API answered {status}")
+    assert RESEND_KEY not in printed
+
+
+def test_a_key_the_api_answers_401_still_fails(tmp_path: Path, httpserver: Any) -> None:
+    httpserver.expect_request("/domains").respond_with_json({"message": "Unauthorized"}, status=401)
+    result, _ = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), httpserver.url_for(""))
+    assert result["status"] == "fail", result["message"]
+    assert "Resend refused RESEND_API_KEY (401" in result["message"]
