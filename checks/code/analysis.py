@@ -19,7 +19,14 @@ from checks.code.facts import (
     RawSql,
 )
 from checks.code.files import language
-from checks.code.nodes import FUNCTIONS, assigned_in_function, first_argument, site, string_value
+from checks.code.nodes import (
+    FUNCTIONS,
+    assigned_in_function,
+    enclosing_function,
+    first_argument,
+    site,
+    string_value,
+)
 from checks.code.totals import LIMITED, TOTAL_WORD, limited_totals
 
 if TYPE_CHECKING:
@@ -47,6 +54,16 @@ SESSION_PACKAGES = re.compile(r"^(?:next-auth(?:/.*)?|@auth/.+|@clerk/nextjs(?:/
                               r"@supabase/(?:ssr|auth-helpers-nextjs)|better-auth(?:/.*)?|lucia|"
                               r"@kinde-oss/kinde-auth-nextjs(?:/.*)?|@workos-inc/authkit-nextjs)$")
 COOKIES_MEMBER = re.compile(r"^(?:req|request)\.cookies$")
+# What a session package's lookup is called (next-auth's getServerSession/auth/getToken, Clerk's
+# auth/currentUser, iron-session's getIronSession, lucia's validateRequest, Kinde's
+# getKindeServerSession, WorkOS's withAuth, Supabase's auth.getUser): not its config
+# (`GitHubProvider`, `NextAuth(…)`), which a module holding the token check may also hold.
+SESSION_LOOKUP = re.compile(r"^(?:getServerSession|getServerAuthSession|auth|currentUser|getCurrentUser|getSession|"
+                            r"getAuth|getIronSession|getToken|validateRequest|getKindeServerSession|withAuth|getUser|"
+                            r"getUserSession)$")
+# A cookie a session lives in, by its name (next-auth.session-token, __session, sid, sb-…-auth-token, jwt…),
+# not NEXT_LOCALE or visitor_id.
+SESSION_COOKIE = re.compile(r"session|sess\b|\bsid\b|auth|token|jwt", re.IGNORECASE)
 # t3-env's `runtimeEnv` lists each variable once for the bundler; a server variable read on the
 # client throws instead of leaking (env.t3.gg/docs/nextjs#create-your-schema).
 T3_RUNTIME_ENV = {"runtimeEnv", "experimental__runtimeEnv"}
@@ -67,6 +84,8 @@ def analyze(path: str, text: str) -> FileFacts:
     _imports(root, facts)
     _exports(root, facts)
     calls = root.find_all(kind="call_expression")
+    tokens: set[str | None] = set()  # the top-level functions that read the Authorization header
+    sessions: list[tuple[SgNode, bool]] = []  # session lookups; False: one that may be (a cookie by a variable)
     for call in calls:
         callee = call.field("function")
         name = callee.text() if callee is not None else ""
@@ -76,15 +95,25 @@ def analyze(path: str, text: str) -> FileFacts:
                 facts.fetches.append(fetched)
         elif name.endswith(".get") and (string_value(first_argument(call)) or "").lower() == "authorization":
             facts.reads_authorization = facts.reads_authorization or site(call)
-        elif facts.reads_session is None and _session_call(name, facts):
-            facts.reads_session = site(call)
+            tokens.add(_within(call))
+        elif (sure := _session_call(call, name, facts)) is not None:
+            sessions.append((call, sure))
         raw = _raw_sql(call, name)
         if raw is not None:
             facts.raw_sql.append(raw)
     # Cheap tests on the text first: most files read no env and no header, and the
     # whole-tree walks below are the cost of a run over thousands of files.
     if "process.env" in text or "uthorization" in text or "UTHORIZATION" in text or ".cookies" in text:
-        _members(root, facts)
+        _members(root, facts, tokens, sessions)
+    # The session is the token's fallback only when the same function reads both (papermark's
+    # "API token first, else getServerSession"); a lookup anywhere else may run whether or
+    # not the token came, or not at all.
+    for node, sure in sorted(sessions, key=lambda s: (site(s[0]).line, site(s[0]).column)):
+        within = _within(node)
+        if sure and within is not None and within in tokens:
+            facts.reads_session = facts.reads_session or site(node)
+        else:
+            facts.session_elsewhere = facts.session_elsewhere or site(node)
     private = [name for r in facts.env_reads for name in (r.within, r.held_by) if name and name not in facts.exports]
     while private:  # each module-private function on the way to what the module exports
         name = private.pop()
@@ -112,12 +141,15 @@ def analyze_batch(batch: list[tuple[str, str]]) -> list[FileFacts]:
     return [analyze(path, text) for path, text in batch]
 
 
-def _members(root: SgNode, facts: FileFacts) -> None:
+def _members(root: SgNode, facts: FileFacts, tokens: set[str | None], sessions: list[tuple[SgNode, bool]]) -> None:
     for member in root.find_all(kind="member_expression"):
         if AUTHORIZATION_MEMBER.search(member.text()):
             facts.reads_authorization = facts.reads_authorization or site(member)
-        elif facts.reads_session is None and COOKIES_MEMBER.match(member.text()):
-            facts.reads_session = site(member)  # pages/api's req.cookies, NextRequest's request.cookies
+            tokens.add(_within(member))
+        elif COOKIES_MEMBER.match(member.text()):  # pages/api's req.cookies, NextRequest's request.cookies
+            sure = _cookie_use(member)
+            if sure is not None:
+                sessions.append((member, sure))
         obj = member.field("object")
         if obj is not None and obj.text() == "process.env":
             prop = member.field("property")
@@ -139,14 +171,61 @@ def _declares(identifier: SgNode) -> bool:
         and parent.field("name") == identifier
 
 
-def _session_call(name: str, facts: FileFacts) -> bool:
-    """A call to what a session package exports (next/headers: only `cookies`, as its
-    `headers()` is how a bearer token is read)."""
-    imported = facts.imports.get(name.split(".", 1)[0])
+def _session_call(call: SgNode, name: str, facts: FileFacts) -> bool | None:
+    """Whether a call looks up who is signed in: True for a session package's lookup or a
+    session cookie read by its name, False for what may be one (a cookie read by a variable,
+    a local `auth()`/`getSession()`), None for anything else (a package's config, a locale cookie)."""
+    root, last = name.split(".", 1)[0], name.rsplit(".", 1)[-1]
+    imported = facts.imports.get(root)
+    if ".auth." in f".{name}" and last in ("getUser", "getSession", "getClaims"):  # Supabase's client
+        return any(source.startswith("@supabase/") for source, _ in facts.imports.values()) or False
     if imported is None:
-        return False
+        return None
     source, what = imported
-    return what == "cookies" if source == "next/headers" else bool(SESSION_PACKAGES.match(source))
+    if source == "next/headers":
+        return _cookie_use(call) if what == "cookies" and name == root else None
+    lookup = what if name == root else last
+    if SESSION_PACKAGES.match(source):
+        return True if SESSION_LOOKUP.match(lookup) else None
+    local = source.startswith((".", "@/", "~/", "#"))
+    return False if local and SESSION_LOOKUP.match(lookup) and lookup != "getUser" else None
+
+
+def _cookie_name(argument: SgNode | None) -> bool | None:
+    value = string_value(argument)
+    if value is None or "*" in value:
+        return False  # which cookie is not known
+    return True if SESSION_COOKIE.search(value) else None
+
+
+def _cookie_use(node: SgNode) -> bool | None:
+    """What is done with the cookies (`cookies()`, `req.cookies`): read by name (`.get(name)`,
+    `.name`, `[name]`, through a variable too), set, or handed on whole (may be a session read)."""
+    while (parent := node.parent()) is not None and parent.kind() in ("await_expression", "parenthesized_expression"):
+        node = parent
+    if parent is None:
+        return False
+    if parent.kind() == "member_expression" and parent.field("object") == node:
+        prop = (parent.field("property") or parent).text()
+        if prop in ("get", "has"):
+            holder = parent.parent()
+            return _cookie_name(first_argument(holder)) if holder is not None and \
+                holder.kind() == "call_expression" else False
+        if prop in ("set", "delete"):
+            return None
+        return False if prop in ("getAll", "toString", "entries") else _cookie_name_text(prop)
+    if parent.kind() == "subscript_expression":
+        return _cookie_name(parent.field("index"))
+    target = parent.field("name") if parent.kind() == "variable_declarator" else None
+    if target is None or target.kind() != "identifier":
+        return False
+    verdicts = [_cookie_use(use) for use in (enclosing_function(parent) or parent.get_root().root()).find_all(
+        kind="identifier") if use.text() == target.text() and use != target]
+    return True if True in verdicts else False if False in verdicts else None
+
+
+def _cookie_name_text(name: str) -> bool | None:
+    return True if SESSION_COOKIE.search(name) else None
 
 
 def _in_t3_runtime_env(member: SgNode) -> bool:

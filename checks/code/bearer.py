@@ -20,6 +20,9 @@ class BearerRoute:
     # the token is served as the signed-in user (papermark's "API token first, else
     # getServerSession"), neither refused nor anonymous
     session: str | None = None
+    # file:line:column of a session lookup (or what may be one) the route or a helper makes
+    # elsewhere than beside its token read: whether a call without the token is served is not known
+    session_elsewhere: str | None = None
 
 
 @dataclass
@@ -27,7 +30,8 @@ class BearerJudgement:
     routes: list[BearerRoute]
     required: list[Finding] = field(default_factory=list)  # the route answers 401 without it
     optional: list[Finding] = field(default_factory=list)  # the route serves them as anonymous
-    unknown: list[Finding] = field(default_factory=list)  # options built elsewhere
+    unknown: list[Finding] = field(default_factory=list)  # options built elsewhere, a session maybe the fallback…
+    unknown_options: int = 0  # of those, calls whose options are built elsewhere
     calls: int = 0  # calls that reach a bearer route
     by_session: int = 0  # of those, calls without the token to a route that falls back to the session
 
@@ -49,10 +53,15 @@ def bearer_routes(code: CodeFacts) -> list[BearerRoute]:
             continue
         reader, site = readers[0]
         required = facts.answers_401 or any(code.parsed[path].answers_401 for path, _ in readers)
-        sessions = [(path, found) for path in dict.fromkeys([source.path, *filter(None, local)])
-                    if (found := code.parsed[path].reads_session) is not None]
+        # A fallback is a session lookup in the function that reads the token (reads_session is
+        # only set so); a lookup anywhere else in the route or what it imports is only a maybe.
+        sessions = [(path, found) for path, _ in readers if (found := code.parsed[path].reads_session) is not None]
+        others = [(path, found) for path in dict.fromkeys([source.path, *filter(None, local)])
+                  if (found := code.parsed[path].session_elsewhere) is not None]
         session = f"{sessions[0][0]}:{sessions[0][1].line}:{sessions[0][1].column}" if sessions else None
-        routes.append(BearerRoute(source.path, url, f"{reader}:{site.line}:{site.column}", required, session))
+        elsewhere = f"{others[0][0]}:{others[0][1].line}:{others[0][1].column}" if others else None
+        routes.append(BearerRoute(source.path, url, f"{reader}:{site.line}:{site.column}", required, session,
+                                  elsewhere))
     return sorted(routes, key=lambda r: (r.url.count("*"), r.url))
 
 
@@ -77,6 +86,12 @@ def missing_bearer(code: CodeFacts) -> BearerJudgement:
                 judgement.by_session += 1  # the browser's cookie signs it in: nothing is missing
             elif call.auth == "unknown":
                 judgement.unknown.append(Finding(source.path, call.site, f"{said} to {route.path}: {call.why}"))
+                judgement.unknown_options += 1
+            elif route.session_elsewhere is not None:
+                judgement.unknown.append(Finding(source.path, call.site, (
+                    f"{said} without Authorization to {route.path}, which reads the token at {route.reader} and "
+                    f"looks up a session at {route.session_elsewhere}, not beside it: whether the session is "
+                    "the token's fallback is not known")))
             elif route.required:
                 judgement.required.append(Finding(source.path, call.site, (
                     f"{said} without Authorization; {route.path} answers 401 without it (reads it at "
