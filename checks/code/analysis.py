@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 DEFERRING = re.compile(r"(?:^|\.)(?:after|unstable_after|waitUntil)$")
 UNSAFE_SQL_METHODS = {"$queryRawUnsafe", "$executeRawUnsafe", "unsafe"}  # Prisma; postgres.js
 QUERY_METHODS = {"query", "execute"}  # pg, mysql2, @neondatabase/serverless
+# What a SQL client hands out for one connection or transaction, itself a SQL client: pg's
+# pool.connect(), postgres.js' sql.begin(), knex's transaction(), mysql2's getConnection()
+SQL_SESSIONS = {"connect", "begin", "transaction", "getConnection", "reserve"}
 # `.query`/`.execute` is every other library's verb too (a workflow engine's execute, a cache's
 # query): it is SQL only on a receiver known to be a SQL client: by the name such clients go by
 # in their docs (pg's `pool`/`client`, postgres.js and neon's `sql`, drizzle's `db`, `knex`,
@@ -98,7 +101,7 @@ def analyze(path: str, text: str) -> FileFacts:
             tokens.add(_within(call))
         elif (sure := _session_call(call, name, facts)) is not None:
             sessions.append((call, sure))
-        raw = _raw_sql(call, name)
+        raw = _raw_sql(call, name, facts.imports)
         if raw is not None:
             facts.raw_sql.append(raw)
     # Cheap tests on the text first: most files read no env and no header, and the
@@ -361,7 +364,7 @@ def _carries_authorization(options: SgNode | None) -> tuple[Auth, str]:
     return ("unknown", f"headers spread `{spreads[0]}`") if spreads else ("no", "")
 
 
-def _raw_sql(call: SgNode, name: str) -> RawSql | None:
+def _raw_sql(call: SgNode, name: str, imports: dict[str, tuple[str, str]]) -> RawSql | None:
     method = name.rsplit(".", 1)[-1]
     unsafe = method in UNSAFE_SQL_METHODS or name in ("sql.raw", "raw")
     if not unsafe and method not in QUERY_METHODS:
@@ -373,7 +376,7 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
     receiver = callee.field("object") if callee is not None and callee.kind() == "member_expression" else None
 
     def sql_client() -> bool:  # asked only of a call that would be a finding: `.query(` is everywhere
-        return unsafe or (receiver is not None and _sql_client(call, receiver))
+        return unsafe or (receiver is not None and _sql_client(call, receiver, imports))
 
     if argument.kind() == "identifier":
         built = assigned_in_function(call, argument.text())
@@ -382,8 +385,15 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
         argument = built
         if USER_INPUT.search(built.text()):
             # Request input into a `.query`/`.execute` of anything else is an argument, not SQL
-            # (papermark's WorkflowEngine.execute(entryLinkId, …)).
-            return RawSql(name, f"`{argument.text()[:60]}` comes from the request", site(call)) if sql_client() else None
+            # (papermark's WorkflowEngine.execute(entryLinkId, …)), unless it reads as SQL: then
+            # the receiver is what is not known.
+            if sql_client():
+                return RawSql(name, f"`{argument.text()[:60]}` comes from the request", site(call))
+            if SQL_TEXT.search(built.text()):
+                return RawSql(name, f"SQL-like text from the request, `{argument.text()[:60]}`, on "
+                              f"`{receiver.text()[:40] if receiver else name}`, not known to be a SQL client",
+                              site(call), certain=False)
+            return None
     interpolated = (argument.kind() == "template_string" and argument.find(kind="template_substitution")) or (
         argument.kind() == "binary_expression" and "+" in [c.text() for c in argument.children()])
     if not interpolated or (not unsafe and not SQL_TEXT.search(argument.text())):
@@ -399,24 +409,41 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
     return RawSql(name, f"SQL built by {how}", site(call))
 
 
-def _sql_client(call: SgNode, receiver: SgNode) -> bool:
+def _sql_client(call: SgNode, receiver: SgNode, imports: dict[str, tuple[str, str]]) -> bool:
     """Whether `receiver` is known to be a SQL client: its name, the factory it is made by in
     this file, or the SQL package it is imported from."""
     named = receiver.field("property") if receiver.kind() == "member_expression" else receiver
     if named is None or named.kind() not in ("identifier", "property_identifier"):
         return False
-    made = assigned_in_function(call, named.text()) if named.kind() == "identifier" else None
-    if made is None and named.kind() == "identifier":
-        made = assigned_in_function(call.get_root().root(), named.text())  # a module-level client
-    if made is not None:  # what the file says it is wins over its name: `const db = new WorkflowEngine()`
-        return bool(SQL_FACTORY.match(made.text()))
-    root = call.get_root().root()
-    for statement in root.find_all(kind="import_statement"):
-        source = string_value(statement.field("source"))
-        if source is not None and SQL_PACKAGES.match(source) and any(
-                i.text() == named.text() for i in statement.find_all(kind="identifier")):
+    return _sql_name(call, named.text(), named.kind() == "identifier", imports, 0)
+
+
+def _sql_name(call: SgNode, name: str, variable: bool, imports: dict[str, tuple[str, str]], depth: int) -> bool:
+    made = assigned_in_function(call, name) if variable else None
+    if made is None and variable:
+        made = assigned_in_function(call.get_root().root(), name)  # a module-level client
+    while made is not None and made.kind() in ("await_expression", "parenthesized_expression") \
+            and made.named_children():
+        made = made.named_children()[0]
+    if made is not None:
+        if SQL_FACTORY.match(made.text()):
             return True
-    return bool(SQL_RECEIVER.search(named.text()))
+        if made.kind() == "new_expression":  # what the file says it is wins: `const db = new WorkflowEngine()`
+            return False
+        callee = made.field("function") if made.kind() == "call_expression" else None
+        if callee is not None and callee.kind() == "member_expression" and depth < 3 and \
+                (callee.field("property") or callee).text() in SQL_SESSIONS:
+            # node-postgres's `const client = await pool.connect()`, a transaction's `db.begin()`
+            holder = callee.field("object")
+            inner = holder.field("property") if holder is not None and holder.kind() == "member_expression" else holder
+            if inner is not None and inner.kind() in ("identifier", "property_identifier") and \
+                    _sql_name(call, inner.text(), inner.kind() == "identifier", imports, depth + 1):
+                return True
+        # any other call (`getPool()`, pg-promise's `pgp(url)`): its name and import decide
+    imported = imports.get(name) if variable else None
+    if imported is not None and SQL_PACKAGES.match(imported[0]):
+        return True
+    return bool(SQL_RECEIVER.search(name))
 
 
 def _constant_lookups(template: SgNode) -> str | None:

@@ -47,6 +47,18 @@ RECEIVERS = [
     ("return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${OPS[op]} ${n}`)", [True]),
     ("const sqlOp = OPS[op]\n  return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${sqlOp} $1`, n)", [False]),
     ("const sqlOp = op\n  return prisma.$queryRawUnsafe(`SELECT * FROM t WHERE n ${sqlOp} $1`, n)", [True]),
+    # SQL-looking request input to a receiver whose kind is not known: listed, never dropped
+    ("const q = `SELECT * FROM t WHERE id = ${req.body.id}`\n  return warehouse.query(q)", [False]),
+    ("const q = 'SELECT * FROM t WHERE id = ' + req.body.id\n  return redisClient.query(q)", [False]),
+    # a connection or transaction of a SQL client is one (node-postgres' documented pool.connect())
+    ("const client = await pool.connect()\n  return client.query(`SELECT * FROM t WHERE id = ${id}`)", [True]),
+    ("const cx = await pgPool.connect()\n  return cx.query(`SELECT * FROM t WHERE id = ${id}`)", [True]),
+    ("const tx = await sql.begin()\n  return tx.unsafe(`SELECT * FROM t WHERE id = ${id}`)", [True]),
+    # made by a call nobody knows: its name decides (getPool(), getDb(), pg-promise's pgp(url))
+    ("const pool = getPool()\n  return pool.query('SELECT * FROM t WHERE id = ' + id)", [True]),
+    ("const db = await getDb()\n  return db.query(`SELECT * FROM t WHERE id = ${id}`)", [True]),
+    ("const db = pgp(process.env.DATABASE_URL)\n  return db.query(`SELECT * FROM t WHERE id = ${id}`)", [True]),
+    ("const cx = await engine.connect()\n  return cx.query(`SELECT * FROM t WHERE id = ${id}`)", [False]),
 ]
 
 
