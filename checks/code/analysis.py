@@ -117,12 +117,14 @@ def analyze(path: str, text: str) -> FileFacts:
             facts.reads_session = facts.reads_session or site(node)
         else:
             facts.session_elsewhere = facts.session_elsewhere or site(node)
-    private = [name for r in facts.env_reads for name in (r.within, r.held_by) if name and name not in facts.exports]
-    while private:  # each module-private function on the way to what the module exports
-        name = private.pop()
+    # Each function on the way from an env read to what the module exports, exported ones too:
+    # a client may import only `staticMapUrl`, which calls the exported `mapsKey`.
+    reading = [name for r in facts.env_reads for name in (r.within, r.held_by) if name]
+    while reading:
+        name = reading.pop()
         if name not in facts.used_by:
             facts.used_by[name] = _users(root, name)
-            private += [u for u in facts.used_by[name] if u and u not in facts.exports]
+            reading += [u for u in facts.used_by[name] if u]
     for awaited in root.find_all(kind="await_expression"):
         invoked = _called(awaited.named_children()[0] if awaited.named_children() else None)
         if invoked is not None:

@@ -70,7 +70,7 @@ class FileFacts:
     fetches: list[FetchCall] = field(default_factory=list)
     raw_sql: list[RawSql] = field(default_factory=list)
     env_reads: list[EnvRead] = field(default_factory=list)
-    # a module-private function that reads env -> the top-level declarations that use it (None:
+    # a function that reads env (exported or not) -> the top-level declarations that use it (None:
     # the module's top level), so CODE005 can follow it to what a client module imports
     used_by: dict[str, list[str | None]] = field(default_factory=dict)
     hashes: bool = False  # computes a hash or a cohort
