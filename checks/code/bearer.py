@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from checks.code.collect import CodeFacts
 from checks.code.facts import Finding
-from checks.code.files import Role, route_url, url_matches
+from checks.code.files import Role, route_url, url_matches, url_unsure
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,20 @@ def missing_bearer(code: CodeFacts) -> BearerJudgement:
     # A literal URL finds its literal route at once: thousands of calls times thousands of
     # routes must not be a scan each.
     literal = {r.url: r for r in judgement.routes if "*" not in r.url}
+    served = [url for source in code.files if source.role is Role.ROUTE and (url := route_url(source.path))]
     for source in code.files:
         if source.role is Role.ROUTE:
             continue  # a route calling another route forwards what it was given
         for call in code.parsed[source.path].fetches:
             route = _route_for(judgement, literal, call.url)
+            if route is None and call.auth != "yes" and "*" in call.url and \
+                    (maybe := _maybe_route(judgement, served, call.url)):
+                # a `${…}` where the route has a literal segment (`/api/${kind}/export`)
+                judgement.unknown.append(Finding(source.path, call.site, (
+                    f"fetch('{call.url}') without Authorization may reach {maybe.path} (a ${{…}} stands where "
+                    f"{maybe.url} has a fixed segment), which reads the token at {maybe.reader}")))
+                judgement.calls += 1
+                continue
             if route is None or call.auth == "yes":
                 judgement.calls += route is not None
                 continue
@@ -108,3 +117,16 @@ def _route_for(judgement: BearerJudgement, literal: dict[str, BearerRoute], call
     if "*" not in path and path in literal:
         return literal[path]
     return next((r for r in judgement.routes if ("*" in r.url or "*" in path) and url_matches(r.url, called)), None)
+
+
+def _maybe_route(judgement: BearerJudgement, served: list[str], called: str) -> BearerRoute | None:
+    """The bearer route a call may reach (its `${…}` at a route's literal segment) with no
+    session fallback, unless another route of the app is a nearer match: a call goes to the
+    route it matches best (papermark's `${isDataroom ? … : 'folders'}/manage/${id}` to the
+    folders route, not to documents/[id]/versions)."""
+    scored = [(unsure, r) for r in judgement.routes if (unsure := url_unsure(r.url, called))]
+    if not scored:
+        return None
+    unsure, route = min(scored, key=lambda s: s[0])
+    nearest = min((u for url in served if (u := url_unsure(url, called)) is not None), default=unsure)
+    return route if nearest >= unsure and route.session is None else None

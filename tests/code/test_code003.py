@@ -112,6 +112,29 @@ def test_a_call_whose_interpolation_spans_segments_is_not_joined_to_another_rout
     # goes to a folders route, never to documents/[id]/versions (same segment count).
     check = code_report("code-shared-session")["CODE003"]
     assert not [f for f in check["details"]["findings"] if "delete-folder" in f["file"]]
+    # It may reach documents/[id]/versions too (a `${…}` at its fixed segments), but the
+    # folders route is the nearer match: the call goes there, not listed either.
+    assert not [f for f in check["details"]["could_not_verify"] if "delete-folder" in f["file"]]
+
+
+@pytest.mark.parametrize(("called", "listed"), [
+    ("`/api/${kind}/export`", True),  # review u1
+    ("`/api/${kind}/${id}/export`", True),  # the `${…}` may span segments
+    ("`/api/${kind}/export`, { headers: { Authorization: t } }", False),
+    ("`/api/${kind}/import`", False),
+])
+def test_a_call_that_may_reach_a_bearer_route_is_listed_never_dropped(tmp_path: Path, called: str,
+                                                                      listed: bool) -> None:
+    project = write_project(tmp_path, {
+        "app/api/projects/export/route.ts": BEARER_ROUTE.format(imports="", body="", after=""),
+        "components/P.tsx": f"'use client'\nexport const p = (kind: string, id: string, t: string) => fetch({called})\n",
+    })
+    _, report = run_json(project, "--only", "CODE003")
+    check = report["checks"][0]
+    assert check["status"] == ("skip" if listed else "pass"), check
+    assert bool(check["details"].get("could_not_verify")) == listed
+    if listed:
+        assert "may reach app/api/projects/export/route.ts" in check["details"]["could_not_verify"][0]["what"]
 
 
 def test_session_fallback_in_an_imported_helper_counts(tmp_path: Path) -> None:
