@@ -28,6 +28,7 @@ from checks.code.nodes import (
     string_value,
 )
 from checks.code.totals import LIMITED, TOTAL_WORD, limited_totals
+from checks.project.detectors import AUTH_SDKS, OTHER_DRIVERS, POSTGRES_DRIVERS
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
@@ -49,13 +50,22 @@ SQL_RECEIVER = re.compile(r"^(?:pool|client|db|sql|pg|knex|kysely|prisma|tx|trx|
                           r"(?:Pool|Client|Db|DB|Conn|Connection)$|(?:Db|DB|Sql|SQL)$")  # not redisClient, workerPool
 SQL_FACTORY = re.compile(r"^(?:await\s+)?(?:new\s+)?(?:\w+\.)*(?:Pool|Client|PrismaClient|Kysely|postgres|neon|"
                          r"drizzle|knex|Knex|createPool|createConnection|createClient|sql)\b")
-SQL_PACKAGES = re.compile(r"^(?:pg|postgres|mysql2(?:/promise)?|@neondatabase/serverless|@vercel/postgres|knex|"
-                          r"kysely|drizzle-orm(?:/.*)?|@prisma/client|@planetscale/database|@libsql/client)$")
+
+
+def _packages(names: tuple[str, ...] | list[str], extra: str = "") -> re.Pattern[str]:
+    """A package and its subpaths (`next-auth/next`, `mysql2/promise`)."""
+    return re.compile(r"^(?:" + "|".join([*map(re.escape, names), *([extra] if extra else [])]) + r")(?:/.*)?$")
+
+
+# The SQL drivers and auth SDKs are the project detectors' tables (one list: STYLE "Detection is
+# data"), plus what only code reads: query builders and ORMs that name no dialect, and session
+# libraries no provider detection needs. Each with its subpaths (`next-auth/next`, `mysql2/promise`).
+SQL_PACKAGES = _packages([*POSTGRES_DRIVERS, *(name for name, kind in OTHER_DRIVERS if kind != "mongodb"),
+                          "knex", "kysely", "drizzle-orm", "@prisma/client"])
 # Where the route learns who is signed in from the session cookie rather than a bearer
-# token: Auth.js/NextAuth, next/headers' cookies(), Clerk, iron-session, Supabase SSR, better-auth, lucia…
-SESSION_PACKAGES = re.compile(r"^(?:next-auth(?:/.*)?|@auth/.+|@clerk/nextjs(?:/.*)?|iron-session|"
-                              r"@supabase/(?:ssr|auth-helpers-nextjs)|better-auth(?:/.*)?|lucia|"
-                              r"@kinde-oss/kinde-auth-nextjs(?:/.*)?|@workos-inc/authkit-nextjs)$")
+# token: Auth.js/NextAuth, Clerk, Stack, Neon Auth, iron-session, Supabase, better-auth, lucia…
+SESSION_PACKAGES = _packages([*(name for _, names in AUTH_SDKS for name in names),
+                              "iron-session", "lucia", "@workos-inc/authkit-nextjs"], r"@auth/[^/]+")
 COOKIES_MEMBER = re.compile(r"^(?:req|request)\.cookies$")
 # What a session package's lookup is called (next-auth's getServerSession/auth/getToken, Clerk's
 # auth/currentUser, iron-session's getIronSession, lucia's validateRequest, Kinde's

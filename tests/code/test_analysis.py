@@ -67,3 +67,19 @@ def test_query_and_execute_fail_only_on_a_known_sql_client(body: str, certain: l
     source = ("const OPS = { gt: '>', lt: '<' } as const\nconst engine = createSqlStyleEngine()\n"
               f"export async function GET(req: Request, {{ params }}: any) {{\n  {body}\n}}\n")
     assert [raw.certain for raw in analyze("app/api/x/route.ts", source).raw_sql] == certain
+
+
+@pytest.mark.parametrize("package", ["pg-promise", "slonik", "mssql", "drizzle-orm/node-postgres", "mysql2/promise"])
+def test_a_receiver_imported_from_any_detected_sql_driver_is_a_sql_client(package: str) -> None:
+    # The driver list is checks/project/detectors.py's (it had pg-promise, slonik and mssql; a copy here had not).
+    source = (f"import {{ store }} from '{package}'\nexport async function GET() {{\n"
+              "  return store.query(`SELECT * FROM t WHERE id = ${id}`)\n}\n")
+    assert [raw.certain for raw in analyze("app/api/x/route.ts", source).raw_sql] == [True]
+
+
+@pytest.mark.parametrize("package", ["@stackframe/stack", "@neondatabase/auth/next", "next-auth/next"])
+def test_a_session_lookup_of_any_detected_auth_sdk_is_the_token_s_fallback(package: str) -> None:
+    source = (f"import {{ getSession }} from '{package}'\nexport async function GET(request: Request) {{\n"
+              "  return request.headers.get('authorization') ?? (await getSession())\n}\n")
+    facts = analyze("app/api/x/route.ts", source)
+    assert facts.reads_session is not None and facts.session_elsewhere is None
