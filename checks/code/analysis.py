@@ -22,13 +22,13 @@ from checks.code.files import language
 from checks.code.nodes import (
     FUNCTIONS,
     assigned_in_function,
-    enclosing_function,
     first_argument,
     site,
     string_value,
 )
+from checks.code.sessions import COOKIES_MEMBER, cookie_use, packages, session_call
 from checks.code.totals import LIMITED, TOTAL_WORD, limited_totals
-from checks.project.detectors import AUTH_SDKS, OTHER_DRIVERS, POSTGRES_DRIVERS
+from checks.project.detectors import OTHER_DRIVERS, POSTGRES_DRIVERS
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
@@ -52,31 +52,11 @@ SQL_FACTORY = re.compile(r"^(?:await\s+)?(?:new\s+)?(?:\w+\.)*(?:Pool|Client|Pri
                          r"drizzle|knex|Knex|createPool|createConnection|createClient|sql)\b")
 
 
-def _packages(names: tuple[str, ...] | list[str], extra: str = "") -> re.Pattern[str]:
-    """A package and its subpaths (`next-auth/next`, `mysql2/promise`)."""
-    return re.compile(r"^(?:" + "|".join([*map(re.escape, names), *([extra] if extra else [])]) + r")(?:/.*)?$")
-
-
 # The SQL drivers and auth SDKs are the project detectors' tables (one list: STYLE "Detection is
 # data"), plus what only code reads: query builders and ORMs that name no dialect, and session
 # libraries no provider detection needs. Each with its subpaths (`next-auth/next`, `mysql2/promise`).
-SQL_PACKAGES = _packages([*POSTGRES_DRIVERS, *(name for name, kind in OTHER_DRIVERS if kind != "mongodb"),
+SQL_PACKAGES = packages([*POSTGRES_DRIVERS, *(name for name, kind in OTHER_DRIVERS if kind != "mongodb"),
                           "knex", "kysely", "drizzle-orm", "@prisma/client"])
-# Where the route learns who is signed in from the session cookie rather than a bearer
-# token: Auth.js/NextAuth, Clerk, Stack, Neon Auth, iron-session, Supabase, better-auth, lucia…
-SESSION_PACKAGES = _packages([*(name for _, names in AUTH_SDKS for name in names),
-                              "iron-session", "lucia", "@workos-inc/authkit-nextjs"], r"@auth/[^/]+")
-COOKIES_MEMBER = re.compile(r"^(?:req|request)\.cookies$")
-# What a session package's lookup is called (next-auth's getServerSession/auth/getToken, Clerk's
-# auth/currentUser, iron-session's getIronSession, lucia's validateRequest, Kinde's
-# getKindeServerSession, WorkOS's withAuth, Supabase's auth.getUser): not its config
-# (`GitHubProvider`, `NextAuth(…)`), which a module holding the token check may also hold.
-SESSION_LOOKUP = re.compile(r"^(?:getServerSession|getServerAuthSession|auth|currentUser|getCurrentUser|getSession|"
-                            r"getAuth|getIronSession|getToken|validateRequest|getKindeServerSession|withAuth|getUser|"
-                            r"getUserSession)$")
-# A cookie a session lives in, by its name (next-auth.session-token, __session, sid, sb-…-auth-token, jwt…),
-# not NEXT_LOCALE or visitor_id.
-SESSION_COOKIE = re.compile(r"session|sess\b|\bsid\b|auth|token|jwt", re.IGNORECASE)
 # t3-env's `runtimeEnv` lists each variable once for the bundler; a server variable read on the
 # client throws instead of leaking (env.t3.gg/docs/nextjs#create-your-schema).
 T3_RUNTIME_ENV = {"runtimeEnv", "experimental__runtimeEnv"}
@@ -109,7 +89,7 @@ def analyze(path: str, text: str) -> FileFacts:
         elif name.endswith(".get") and (string_value(first_argument(call)) or "").lower() == "authorization":
             facts.reads_authorization = facts.reads_authorization or site(call)
             tokens.add(_within(call))
-        elif (sure := _session_call(call, name, facts)) is not None:
+        elif (sure := session_call(call, name, facts)) is not None:
             sessions.append((call, sure))
         raw = _raw_sql(call, name, facts.imports)
         if raw is not None:
@@ -162,7 +142,7 @@ def _members(root: SgNode, facts: FileFacts, tokens: set[str | None], sessions: 
             facts.reads_authorization = facts.reads_authorization or site(member)
             tokens.add(_within(member))
         elif COOKIES_MEMBER.match(member.text()):  # pages/api's req.cookies, NextRequest's request.cookies
-            sure = _cookie_use(member)
+            sure = cookie_use(member)
             if sure is not None:
                 sessions.append((member, sure))
         obj = member.field("object")
@@ -184,63 +164,6 @@ def _declares(identifier: SgNode) -> bool:
     parent = identifier.parent()
     return parent is not None and parent.kind() in ("function_declaration", "variable_declarator") \
         and parent.field("name") == identifier
-
-
-def _session_call(call: SgNode, name: str, facts: FileFacts) -> bool | None:
-    """Whether a call looks up who is signed in: True for a session package's lookup or a
-    session cookie read by its name, False for what may be one (a cookie read by a variable,
-    a local `auth()`/`getSession()`), None for anything else (a package's config, a locale cookie)."""
-    root, last = name.split(".", 1)[0], name.rsplit(".", 1)[-1]
-    imported = facts.imports.get(root)
-    if ".auth." in f".{name}" and last in ("getUser", "getSession", "getClaims"):  # Supabase's client
-        return any(source.startswith("@supabase/") for source, _ in facts.imports.values()) or False
-    if imported is None:
-        return None
-    source, what = imported
-    if source == "next/headers":
-        return _cookie_use(call) if what == "cookies" and name == root else None
-    lookup = what if name == root else last
-    if SESSION_PACKAGES.match(source):
-        return True if SESSION_LOOKUP.match(lookup) else None
-    local = source.startswith((".", "@/", "~/", "#"))
-    return False if local and SESSION_LOOKUP.match(lookup) and lookup != "getUser" else None
-
-
-def _cookie_name(argument: SgNode | None) -> bool | None:
-    value = string_value(argument)
-    if value is None or "*" in value:
-        return False  # which cookie is not known
-    return True if SESSION_COOKIE.search(value) else None
-
-
-def _cookie_use(node: SgNode) -> bool | None:
-    """What is done with the cookies (`cookies()`, `req.cookies`): read by name (`.get(name)`,
-    `.name`, `[name]`, through a variable too), set, or handed on whole (may be a session read)."""
-    while (parent := node.parent()) is not None and parent.kind() in ("await_expression", "parenthesized_expression"):
-        node = parent
-    if parent is None:
-        return False
-    if parent.kind() == "member_expression" and parent.field("object") == node:
-        prop = (parent.field("property") or parent).text()
-        if prop in ("get", "has"):
-            holder = parent.parent()
-            return _cookie_name(first_argument(holder)) if holder is not None and \
-                holder.kind() == "call_expression" else False
-        if prop in ("set", "delete"):
-            return None
-        return False if prop in ("getAll", "toString", "entries") else _cookie_name_text(prop)
-    if parent.kind() == "subscript_expression":
-        return _cookie_name(parent.field("index"))
-    target = parent.field("name") if parent.kind() == "variable_declarator" else None
-    if target is None or target.kind() != "identifier":
-        return False
-    verdicts = [_cookie_use(use) for use in (enclosing_function(parent) or parent.get_root().root()).find_all(
-        kind="identifier") if use.text() == target.text() and use != target]
-    return True if True in verdicts else False if False in verdicts else None
-
-
-def _cookie_name_text(name: str) -> bool | None:
-    return True if SESSION_COOKIE.search(name) else None
 
 
 def _in_t3_runtime_env(member: SgNode) -> bool:
