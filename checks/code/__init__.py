@@ -75,10 +75,12 @@ async def callers_send_the_bearer_token(ctx: Context) -> Outcome:
     if not judgement.routes:
         return passed("no route handler reads a bearer token (Authorization header): no caller to join",
                       findings=[], routes=[])
-    routes = [{"file": r.path, "url": r.url, "reads": r.reader, "required": r.required, "session": r.session}
-              for r in judgement.routes]
+    routes = [{"file": r.path, "url": r.url, "reads": r.reader, "required": r.required, "session": r.session,
+               "session_elsewhere": r.session_elsewhere} for r in judgement.routes]
     unknown = [f.to_dict() for f in judgement.unknown]
-    open_ = (f"could not verify {plural(len(unknown), 'call')} whose options are built elsewhere: "
+    whose = ("whose options are built elsewhere" if judgement.unknown_options == len(unknown)
+             else "that may reach a bearer route without its token")
+    open_ = (f"could not verify {plural(len(unknown), 'call')} {whose}: "
              f"{listed(f'{f.location} ({f.what})' for f in judgement.unknown)}")
     missing = judgement.required + judgement.optional
     if missing:

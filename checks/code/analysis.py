@@ -19,8 +19,16 @@ from checks.code.facts import (
     RawSql,
 )
 from checks.code.files import language
-from checks.code.nodes import FUNCTIONS, assigned_in_function, first_argument, site, string_value
+from checks.code.nodes import (
+    FUNCTIONS,
+    assigned_in_function,
+    first_argument,
+    site,
+    string_value,
+)
+from checks.code.sessions import COOKIES_MEMBER, cookie_use, packages, session_call
 from checks.code.totals import LIMITED, TOTAL_WORD, limited_totals
+from checks.project.detectors import OTHER_DRIVERS, POSTGRES_DRIVERS
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
@@ -30,6 +38,9 @@ if TYPE_CHECKING:
 DEFERRING = re.compile(r"(?:^|\.)(?:after|unstable_after|waitUntil)$")
 UNSAFE_SQL_METHODS = {"$queryRawUnsafe", "$executeRawUnsafe", "unsafe"}  # Prisma; postgres.js
 QUERY_METHODS = {"query", "execute"}  # pg, mysql2, @neondatabase/serverless
+# What a SQL client hands out for one connection or transaction, itself a SQL client: pg's
+# pool.connect(), postgres.js' sql.begin(), knex's transaction(), mysql2's getConnection()
+SQL_SESSIONS = {"connect", "begin", "transaction", "getConnection", "reserve"}
 # `.query`/`.execute` is every other library's verb too (a workflow engine's execute, a cache's
 # query): it is SQL only on a receiver known to be a SQL client: by the name such clients go by
 # in their docs (pg's `pool`/`client`, postgres.js and neon's `sql`, drizzle's `db`, `knex`,
@@ -39,14 +50,13 @@ SQL_RECEIVER = re.compile(r"^(?:pool|client|db|sql|pg|knex|kysely|prisma|tx|trx|
                           r"(?:Pool|Client|Db|DB|Conn|Connection)$|(?:Db|DB|Sql|SQL)$")  # not redisClient, workerPool
 SQL_FACTORY = re.compile(r"^(?:await\s+)?(?:new\s+)?(?:\w+\.)*(?:Pool|Client|PrismaClient|Kysely|postgres|neon|"
                          r"drizzle|knex|Knex|createPool|createConnection|createClient|sql)\b")
-SQL_PACKAGES = re.compile(r"^(?:pg|postgres|mysql2(?:/promise)?|@neondatabase/serverless|@vercel/postgres|knex|"
-                          r"kysely|drizzle-orm(?:/.*)?|@prisma/client|@planetscale/database|@libsql/client)$")
-# Where the route learns who is signed in from the session cookie rather than a bearer
-# token: Auth.js/NextAuth, next/headers' cookies(), Clerk, iron-session, Supabase SSR, better-auth, lucia…
-SESSION_PACKAGES = re.compile(r"^(?:next-auth(?:/.*)?|@auth/.+|@clerk/nextjs(?:/.*)?|iron-session|"
-                              r"@supabase/(?:ssr|auth-helpers-nextjs)|better-auth(?:/.*)?|lucia|"
-                              r"@kinde-oss/kinde-auth-nextjs(?:/.*)?|@workos-inc/authkit-nextjs)$")
-COOKIES_MEMBER = re.compile(r"^(?:req|request)\.cookies$")
+
+
+# The SQL drivers and auth SDKs are the project detectors' tables (one list: STYLE "Detection is
+# data"), plus what only code reads: query builders and ORMs that name no dialect, and session
+# libraries no provider detection needs. Each with its subpaths (`next-auth/next`, `mysql2/promise`).
+SQL_PACKAGES = packages([*POSTGRES_DRIVERS, *(name for name, kind in OTHER_DRIVERS if kind != "mongodb"),
+                          "knex", "kysely", "drizzle-orm", "@prisma/client"])
 # t3-env's `runtimeEnv` lists each variable once for the bundler; a server variable read on the
 # client throws instead of leaking (env.t3.gg/docs/nextjs#create-your-schema).
 T3_RUNTIME_ENV = {"runtimeEnv", "experimental__runtimeEnv"}
@@ -67,6 +77,8 @@ def analyze(path: str, text: str) -> FileFacts:
     _imports(root, facts)
     _exports(root, facts)
     calls = root.find_all(kind="call_expression")
+    tokens: set[str | None] = set()  # the top-level functions that read the Authorization header
+    sessions: list[tuple[SgNode, bool]] = []  # session lookups; False: one that may be (a cookie by a variable)
     for call in calls:
         callee = call.field("function")
         name = callee.text() if callee is not None else ""
@@ -76,21 +88,33 @@ def analyze(path: str, text: str) -> FileFacts:
                 facts.fetches.append(fetched)
         elif name.endswith(".get") and (string_value(first_argument(call)) or "").lower() == "authorization":
             facts.reads_authorization = facts.reads_authorization or site(call)
-        elif facts.reads_session is None and _session_call(name, facts):
-            facts.reads_session = site(call)
-        raw = _raw_sql(call, name)
+            tokens.add(_within(call))
+        elif (sure := session_call(call, name, facts)) is not None:
+            sessions.append((call, sure))
+        raw = _raw_sql(call, name, facts.imports)
         if raw is not None:
             facts.raw_sql.append(raw)
     # Cheap tests on the text first: most files read no env and no header, and the
     # whole-tree walks below are the cost of a run over thousands of files.
     if "process.env" in text or "uthorization" in text or "UTHORIZATION" in text or ".cookies" in text:
-        _members(root, facts)
-    private = [name for r in facts.env_reads for name in (r.within, r.held_by) if name and name not in facts.exports]
-    while private:  # each module-private function on the way to what the module exports
-        name = private.pop()
+        _members(root, facts, tokens, sessions)
+    # The session is the token's fallback only when the same function reads both (papermark's
+    # "API token first, else getServerSession"); a lookup anywhere else may run whether or
+    # not the token came, or not at all.
+    for node, sure in sorted(sessions, key=lambda s: (site(s[0]).line, site(s[0]).column)):
+        within = _within(node)
+        if sure and within is not None and within in tokens:
+            facts.reads_session = facts.reads_session or site(node)
+        else:
+            facts.session_elsewhere = facts.session_elsewhere or site(node)
+    # Each function on the way from an env read to what the module exports, exported ones too:
+    # a client may import only `staticMapUrl`, which calls the exported `mapsKey`.
+    reading = [name for r in facts.env_reads for name in (r.within, r.held_by) if name]
+    while reading:
+        name = reading.pop()
         if name not in facts.used_by:
             facts.used_by[name] = _users(root, name)
-            private += [u for u in facts.used_by[name] if u and u not in facts.exports]
+            reading += [u for u in facts.used_by[name] if u]
     for awaited in root.find_all(kind="await_expression"):
         invoked = _called(awaited.named_children()[0] if awaited.named_children() else None)
         if invoked is not None:
@@ -112,12 +136,15 @@ def analyze_batch(batch: list[tuple[str, str]]) -> list[FileFacts]:
     return [analyze(path, text) for path, text in batch]
 
 
-def _members(root: SgNode, facts: FileFacts) -> None:
+def _members(root: SgNode, facts: FileFacts, tokens: set[str | None], sessions: list[tuple[SgNode, bool]]) -> None:
     for member in root.find_all(kind="member_expression"):
         if AUTHORIZATION_MEMBER.search(member.text()):
             facts.reads_authorization = facts.reads_authorization or site(member)
-        elif facts.reads_session is None and COOKIES_MEMBER.match(member.text()):
-            facts.reads_session = site(member)  # pages/api's req.cookies, NextRequest's request.cookies
+            tokens.add(_within(member))
+        elif COOKIES_MEMBER.match(member.text()):  # pages/api's req.cookies, NextRequest's request.cookies
+            sure = cookie_use(member)
+            if sure is not None:
+                sessions.append((member, sure))
         obj = member.field("object")
         if obj is not None and obj.text() == "process.env":
             prop = member.field("property")
@@ -137,16 +164,6 @@ def _declares(identifier: SgNode) -> bool:
     parent = identifier.parent()
     return parent is not None and parent.kind() in ("function_declaration", "variable_declarator") \
         and parent.field("name") == identifier
-
-
-def _session_call(name: str, facts: FileFacts) -> bool:
-    """A call to what a session package exports (next/headers: only `cookies`, as its
-    `headers()` is how a bearer token is read)."""
-    imported = facts.imports.get(name.split(".", 1)[0])
-    if imported is None:
-        return False
-    source, what = imported
-    return what == "cookies" if source == "next/headers" else bool(SESSION_PACKAGES.match(source))
 
 
 def _in_t3_runtime_env(member: SgNode) -> bool:
@@ -282,7 +299,7 @@ def _carries_authorization(options: SgNode | None) -> tuple[Auth, str]:
     return ("unknown", f"headers spread `{spreads[0]}`") if spreads else ("no", "")
 
 
-def _raw_sql(call: SgNode, name: str) -> RawSql | None:
+def _raw_sql(call: SgNode, name: str, imports: dict[str, tuple[str, str]]) -> RawSql | None:
     method = name.rsplit(".", 1)[-1]
     unsafe = method in UNSAFE_SQL_METHODS or name in ("sql.raw", "raw")
     if not unsafe and method not in QUERY_METHODS:
@@ -294,7 +311,7 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
     receiver = callee.field("object") if callee is not None and callee.kind() == "member_expression" else None
 
     def sql_client() -> bool:  # asked only of a call that would be a finding: `.query(` is everywhere
-        return unsafe or (receiver is not None and _sql_client(call, receiver))
+        return unsafe or (receiver is not None and _sql_client(call, receiver, imports))
 
     if argument.kind() == "identifier":
         built = assigned_in_function(call, argument.text())
@@ -303,8 +320,15 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
         argument = built
         if USER_INPUT.search(built.text()):
             # Request input into a `.query`/`.execute` of anything else is an argument, not SQL
-            # (papermark's WorkflowEngine.execute(entryLinkId, …)).
-            return RawSql(name, f"`{argument.text()[:60]}` comes from the request", site(call)) if sql_client() else None
+            # (papermark's WorkflowEngine.execute(entryLinkId, …)), unless it reads as SQL: then
+            # the receiver is what is not known.
+            if sql_client():
+                return RawSql(name, f"`{argument.text()[:60]}` comes from the request", site(call))
+            if SQL_TEXT.search(built.text()):
+                return RawSql(name, f"SQL-like text from the request, `{argument.text()[:60]}`, on "
+                              f"`{receiver.text()[:40] if receiver else name}`, not known to be a SQL client",
+                              site(call), certain=False)
+            return None
     interpolated = (argument.kind() == "template_string" and argument.find(kind="template_substitution")) or (
         argument.kind() == "binary_expression" and "+" in [c.text() for c in argument.children()])
     if not interpolated or (not unsafe and not SQL_TEXT.search(argument.text())):
@@ -320,24 +344,41 @@ def _raw_sql(call: SgNode, name: str) -> RawSql | None:
     return RawSql(name, f"SQL built by {how}", site(call))
 
 
-def _sql_client(call: SgNode, receiver: SgNode) -> bool:
+def _sql_client(call: SgNode, receiver: SgNode, imports: dict[str, tuple[str, str]]) -> bool:
     """Whether `receiver` is known to be a SQL client: its name, the factory it is made by in
     this file, or the SQL package it is imported from."""
     named = receiver.field("property") if receiver.kind() == "member_expression" else receiver
     if named is None or named.kind() not in ("identifier", "property_identifier"):
         return False
-    made = assigned_in_function(call, named.text()) if named.kind() == "identifier" else None
-    if made is None and named.kind() == "identifier":
-        made = assigned_in_function(call.get_root().root(), named.text())  # a module-level client
-    if made is not None:  # what the file says it is wins over its name: `const db = new WorkflowEngine()`
-        return bool(SQL_FACTORY.match(made.text()))
-    root = call.get_root().root()
-    for statement in root.find_all(kind="import_statement"):
-        source = string_value(statement.field("source"))
-        if source is not None and SQL_PACKAGES.match(source) and any(
-                i.text() == named.text() for i in statement.find_all(kind="identifier")):
+    return _sql_name(call, named.text(), named.kind() == "identifier", imports, 0)
+
+
+def _sql_name(call: SgNode, name: str, variable: bool, imports: dict[str, tuple[str, str]], depth: int) -> bool:
+    made = assigned_in_function(call, name) if variable else None
+    if made is None and variable:
+        made = assigned_in_function(call.get_root().root(), name)  # a module-level client
+    while made is not None and made.kind() in ("await_expression", "parenthesized_expression") \
+            and made.named_children():
+        made = made.named_children()[0]
+    if made is not None:
+        if SQL_FACTORY.match(made.text()):
             return True
-    return bool(SQL_RECEIVER.search(named.text()))
+        if made.kind() == "new_expression":  # what the file says it is wins: `const db = new WorkflowEngine()`
+            return False
+        callee = made.field("function") if made.kind() == "call_expression" else None
+        if callee is not None and callee.kind() == "member_expression" and depth < 3 and \
+                (callee.field("property") or callee).text() in SQL_SESSIONS:
+            # node-postgres's `const client = await pool.connect()`, a transaction's `db.begin()`
+            holder = callee.field("object")
+            inner = holder.field("property") if holder is not None and holder.kind() == "member_expression" else holder
+            if inner is not None and inner.kind() in ("identifier", "property_identifier") and \
+                    _sql_name(call, inner.text(), inner.kind() == "identifier", imports, depth + 1):
+                return True
+        # any other call (`getPool()`, pg-promise's `pgp(url)`): its name and import decide
+    imported = imports.get(name) if variable else None
+    if imported is not None and SQL_PACKAGES.match(imported[0]):
+        return True
+    return bool(SQL_RECEIVER.search(name))
 
 
 def _constant_lookups(template: SgNode) -> str | None:

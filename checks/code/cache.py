@@ -16,12 +16,14 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from checks import __version__
@@ -71,11 +73,29 @@ def content_key(source: SourceFile) -> str:
     return source.key
 
 
+def analysis_modules() -> list[ModuleType]:
+    """Every module of ours that analyze() and the reading code (roles, directives, lines in
+    the stat index) use, followed through their imports: a helper moved out of analysis.py
+    (nodes.py, totals.py) is part of the stamp without being listed here."""
+    found: dict[str, ModuleType] = {}
+    todo = [analysis, facts, files]
+    while todo:
+        module = todo.pop()
+        if module.__name__ in found:
+            continue
+        found[module.__name__] = module
+        for value in vars(module).values():
+            name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+            if isinstance(name, str) and name.startswith("checks.") and name in sys.modules:
+                todo.append(sys.modules[name])
+    return [found[name] for name in sorted(found)]
+
+
 def parser_stamp() -> str:
     """What else decides a file's facts: our version, the analysis and reading code
-    (roles, directives, lines in the stat index), ast-grep's version."""
+    (`analysis_modules`), ast-grep's version."""
     digest = hashlib.sha256(__version__.encode())
-    for module in (analysis, facts, files):
+    for module in analysis_modules():
         digest.update(Path(str(module.__file__)).read_bytes())
     with contextlib.suppress(metadata.PackageNotFoundError):  # analyze() says so when it runs
         digest.update(metadata.version("ast-grep-py").encode())

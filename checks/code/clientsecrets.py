@@ -90,8 +90,8 @@ def _runs_in_the_browser(within: str | None, reach: Reach, facts: FileFacts,
                          seen: frozenset[str] = frozenset()) -> bool | None:
     """Whether a read in a client-side file runs in the browser: True, False, or None (the
     parser cannot tell). A module a client imports runs its top level there, and whatever
-    function the client imports; a function it does not import runs where its callers are
-    (papermark's lib/utils.ts: the client takes `cn`, only API routes call
+    function the client imports; a function it does not import, exported or not, runs where its
+    callers are (papermark's lib/utils.ts: the client takes `cn`, only API routes call
     generateEncryptedPassword). Next.js inlines only NEXT_PUBLIC_ variables into the client
     bundle (nextjs.org/docs/app/guides/environment-variables#bundling-environment-variables-for-the-browser),
     so such a read is undefined in the browser, not a leak: no fail without certainty."""
@@ -99,10 +99,10 @@ def _runs_in_the_browser(within: str | None, reach: Reach, facts: FileFacts,
         return True
     if reach.opaque:
         return None  # `import * as utils`: which of its functions the client calls is not followed
-    if within in facts.exports:
-        return False
     users = facts.used_by.get(within)
-    if users is None or within in seen:
+    if within in seen:
         return None
+    if users is None:  # an export the client does not import, and that nothing here calls
+        return False if within in facts.exports else None
     verdicts = [_runs_in_the_browser(user, reach, facts, seen | {within}) for user in users]
     return True if True in verdicts else None if None in verdicts else False

@@ -62,17 +62,21 @@ class FileFacts:
     import_sources: list[str] = field(default_factory=list)
     exports: list[str] = field(default_factory=list)
     reads_authorization: Site | None = None
-    reads_session: Site | None = None  # a session/cookie lookup (getServerSession, cookies(), req.cookies)
+    # a session lookup (getServerSession, a session cookie by its name) in the same function as
+    # the Authorization read: the token's fallback
+    reads_session: Site | None = None
     answers_401: bool = False
     awaited: list[AwaitedCall] = field(default_factory=list)
     fetches: list[FetchCall] = field(default_factory=list)
     raw_sql: list[RawSql] = field(default_factory=list)
     env_reads: list[EnvRead] = field(default_factory=list)
-    # a module-private function that reads env -> the top-level declarations that use it (None:
+    # a function that reads env (exported or not) -> the top-level declarations that use it (None:
     # the module's top level), so CODE005 can follow it to what a client module imports
     used_by: dict[str, list[str | None]] = field(default_factory=dict)
     hashes: bool = False  # computes a hash or a cohort
     limited_totals: list[LimitedTotal] = field(default_factory=list)
+    # a session lookup (or what may be one) anywhere else: not known to be the token's fallback
+    session_elsewhere: Site | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Empty fields left out: most files have few facts, and the cache of a large tree
@@ -101,6 +105,7 @@ class FileFacts:
             {k: list(v) for k, v in used_by.items()} if used_by else {},
             bool(get("hashes")),
             [LimitedTotal(t["total"], t["rows"], _site(t["site"])) for t in totals] if totals else [],
+            _site(elsewhere) if (elsewhere := get("session_elsewhere")) else None,
         )
 
 

@@ -6,6 +6,7 @@ server action, client module), the URL a route handler serves, and where a local
 from __future__ import annotations
 
 import enum
+import fnmatch
 import hashlib
 import json
 import os
@@ -184,17 +185,41 @@ def route_url(rel: str) -> str | None:
 
 
 def url_matches(route: str, called: str) -> bool:
-    """Whether a caller's URL (`*` for each `${…}`) reaches the route's URL. A route's
-    literal segment is reached only by the same literal: a caller's `${…}` may stand for any
+    """Whether a caller's URL (`*` for each `${…}`) surely reaches the route's URL (see `url_unsure`)."""
+    return url_unsure(route, called) == 0
+
+
+def url_unsure(route: str, called: str) -> int | None:
+    """How a caller's URL (`*` for each `${…}`) reaches the route's URL: None never, 0 surely,
+    else maybe, with how many of the route's segments are only a maybe. A route's literal
+    segment is surely reached only by the same literal: a caller's `${…}` may stand for any
     number of segments (papermark's `${isDataroom ? `datarooms/${id}/folders` : "folders"}`),
-    so joining it to a literal would name a route the call may never reach."""
+    so it may reach a literal, or a route with a different number of segments."""
     path = called.split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
     route_parts, called_parts = route.strip("/").split("/"), path.strip("/").split("/")
     if route_parts and route_parts[-1] == "*" and len(called_parts) > len(route_parts):
         called_parts = called_parts[: len(route_parts)]  # [...slug] takes the rest
-    if len(route_parts) != len(called_parts):
-        return False
-    return all(r == "*" or r == c for r, c in zip(route_parts, called_parts, strict=True))
+    if len(route_parts) == len(called_parts):
+        unsure = 0
+        for r, c in zip(route_parts, called_parts, strict=True):
+            if r == "*" or r == c:
+                continue
+            if "*" not in c or not fnmatch.fnmatchcase(r, c):
+                return None
+            unsure += 1
+        return unsure
+    if "*" not in path:
+        return None
+    # Segment counts differ: a `${…}` spans several segments, or none. The literal segments
+    # before the first and after the last `${…}` must still be the route's.
+    wild = [i for i, c in enumerate(called_parts) if "*" in c]
+    head, tail = called_parts[: wild[0]], called_parts[wild[-1] + 1:]
+    if len(head) + len(tail) > len(route_parts):
+        return None
+    ends = list(zip(route_parts, head, strict=False)) + list(zip(reversed(route_parts), reversed(tail), strict=False))
+    if any(r != "*" and r != c for r, c in ends):
+        return None
+    return len(route_parts) + 1  # less sure than any same-length maybe
 
 
 # -- local imports -------------------------------------------------------------------

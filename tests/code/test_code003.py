@@ -112,6 +112,29 @@ def test_a_call_whose_interpolation_spans_segments_is_not_joined_to_another_rout
     # goes to a folders route, never to documents/[id]/versions (same segment count).
     check = code_report("code-shared-session")["CODE003"]
     assert not [f for f in check["details"]["findings"] if "delete-folder" in f["file"]]
+    # It may reach documents/[id]/versions too (a `${…}` at its fixed segments), but the
+    # folders route is the nearer match: the call goes there, not listed either.
+    assert not [f for f in check["details"]["could_not_verify"] if "delete-folder" in f["file"]]
+
+
+@pytest.mark.parametrize(("called", "listed"), [
+    ("`/api/${kind}/export`", True),  # review u1
+    ("`/api/${kind}/${id}/export`", True),  # the `${…}` may span segments
+    ("`/api/${kind}/export`, { headers: { Authorization: t } }", False),
+    ("`/api/${kind}/import`", False),
+])
+def test_a_call_that_may_reach_a_bearer_route_is_listed_never_dropped(tmp_path: Path, called: str,
+                                                                      listed: bool) -> None:
+    project = write_project(tmp_path, {
+        "app/api/projects/export/route.ts": BEARER_ROUTE.format(imports="", body="", after=""),
+        "components/P.tsx": f"'use client'\nexport const p = (kind: string, id: string, t: string) => fetch({called})\n",
+    })
+    _, report = run_json(project, "--only", "CODE003")
+    check = report["checks"][0]
+    assert check["status"] == ("skip" if listed else "pass"), check
+    assert bool(check["details"].get("could_not_verify")) == listed
+    if listed:
+        assert "may reach app/api/projects/export/route.ts" in check["details"]["could_not_verify"][0]["what"]
 
 
 def test_session_fallback_in_an_imported_helper_counts(tmp_path: Path) -> None:
@@ -130,3 +153,45 @@ def test_session_fallback_in_an_imported_helper_counts(tmp_path: Path) -> None:
     check = report["checks"][0]
     assert check["status"] == "pass", check
     assert "1 signed in by the session cookie the route falls back to" in check["message"]
+
+
+BEARER_ROUTE = ("{imports}export async function POST(request: Request) {{\n"
+                "  const token = request.headers.get('authorization')\n"
+                "  if (!token) return new Response(null, {{ status: 401 }})\n"
+                "{body}  return Response.json({{}})\n}}\n{after}")
+
+
+@pytest.mark.parametrize(("files", "status"), [
+    # a locale cookie is no session (review b1)
+    ({"app/api/p/route.ts": BEARER_ROUTE.format(imports="import { cookies } from 'next/headers'\n",
+                                                body="  const locale = (await cookies()).get('NEXT_LOCALE')\n",
+                                                after="")}, "fail"),
+    # a rate limiter's visitor cookie, in an imported helper (review b2)
+    ({"app/api/p/route.ts": BEARER_ROUTE.format(imports="import { limit } from '../../../lib/limit'\n",
+                                                body="  await limit(request)\n", after=""),
+      "lib/limit.ts": "export async function limit(request: any) {\n  return request.cookies.get('visitor_id')\n}\n"},
+     "fail"),
+    # the token check's module also holds the NextAuth config (review b3)
+    ({"app/api/p/route.ts": BEARER_ROUTE.format(imports="import { verify } from '../../../lib/auth'\n",
+                                                body="  await verify(token)\n", after=""),
+      "lib/auth.ts": ("import GitHubProvider from 'next-auth/providers/github'\n"
+                      "export const authOptions = { providers: [GitHubProvider({})] }\n"
+                      "export async function verify(t: string) { return t }\n")}, "fail"),
+    # a real session lookup, but in another handler: not known to be the token's fallback
+    ({"app/api/p/route.ts": BEARER_ROUTE.format(imports="import { getServerSession } from 'next-auth'\n", body="",
+                                                after="export async function GET() { return getServerSession() }\n")},
+     "skip"),
+    # the session beside the token, in the same handler: the fallback
+    ({"app/api/p/route.ts": BEARER_ROUTE.replace("  if (!token)", "  if (!token && !(await getServerSession()))").format(
+        imports="import { getServerSession } from 'next-auth'\n", body="", after="")}, "pass"),
+])
+def test_only_a_session_lookup_beside_the_token_read_is_a_fallback(tmp_path: Path, files: dict[str, str],
+                                                                   status: str) -> None:
+    project = write_project(tmp_path, {**files, "components/P.tsx": "'use client'\nexport const p = () => "
+                                       "fetch('/api/p', { method: 'POST' })\n"})
+    _, report = run_json(project, "--only", "CODE003")
+    check = report["checks"][0]
+    assert check["status"] == status, check
+    if status == "skip":
+        assert [f["location"] for f in check["details"]["could_not_verify"]] == ["components/P.tsx:2:24"]
+        assert "looks up a session at app/api/p/route.ts:7:38" in check["details"]["could_not_verify"][0]["what"]

@@ -45,6 +45,8 @@ def test_server_functions_of_a_shared_module_and_t3_env_runtime_env_pass(code_re
 @pytest.mark.parametrize(("client", "status", "clause"), [
     ("import { sign } from '../lib/keys'\nexport const go = () => sign('x')", "fail", "is a server secret, read in"),
     ("import { cn } from '../lib/keys'\nexport const go = () => cn('x')", "pass", ""),
+    # the client takes only `signed`, which calls the exported `sign` (review c1)
+    ("import { signed } from '../lib/keys'\nexport const go = () => signed('x')", "fail", "is a server secret, read in"),
     ("import * as keys from '../lib/keys'\nexport const go = () => keys.cn('x')", "skip",
      "could not verify 1 server secret read in a module shared with client code"),
 ])
@@ -52,7 +54,8 @@ def test_a_shared_module_fails_only_for_what_the_client_imports(
         tmp_path: Path, client: str, status: str, clause: str) -> None:
     project = write_project(tmp_path, {
         "lib/keys.ts": ("export const cn = (s: string) => s\n"
-                        "export function sign(s: string) { return s + process.env.SIGNING_SECRET }\n"),
+                        "export function sign(s: string) { return s + process.env.SIGNING_SECRET }\n"
+                        "export const signed = (s: string) => `${s}.${sign(s)}`\n"),
         "components/Go.tsx": f"'use client'\n{client}\n",
     })
     _, report = run_json(project, "--only", "CODE005")

@@ -15,6 +15,7 @@ from checks.code.files import (
     route_url,
     tsconfig_paths,
     url_matches,
+    url_unsure,
 )
 
 from helpers import write_project
@@ -54,6 +55,21 @@ def test_caller_urls_match_routes_with_wildcards() -> None:
     # A caller's `${…}` may span segments: it never stands in for a route's literal segment.
     assert not url_matches("/api/teams/*/documents/*/versions", "/api/teams/*/*/manage/*")
     assert not url_matches("/api/projects/new", "/api/projects/*")
+
+
+@pytest.mark.parametrize(("route", "called", "unsure"), [
+    ("/api/projects/*", "/api/projects/42", 0),
+    ("/api/stats", "/api/status", None),
+    ("/api/projects/export", "/api/*/export", 1),  # a `${…}` at a fixed segment: maybe
+    ("/api/projects/new", "/api/projects/*", 1),
+    ("/api/teams/*/documents/*/versions", "/api/teams/*/*/manage/*", 2),
+    ("/api/teams/*/folders/manage/*", "/api/teams/*/*/manage/*", 1),
+    ("/api/teams/*/datarooms/*/folders/manage/*", "/api/teams/*/*/manage/*", 9),  # spans segments
+    ("/api/teams/*/documents", "/api/users/*", None),
+    ("/api/a/b/c", "/api/*/d", None),
+])
+def test_a_caller_s_interpolation_at_a_fixed_segment_is_a_maybe(route: str, called: str, unsure: int | None) -> None:
+    assert url_unsure(route, called) == unsure
 
 
 def test_sources_skip_dependencies_build_output_and_tests(tmp_path: Path) -> None:
