@@ -138,6 +138,13 @@ async def no_secrets_in_client_code(ctx: Context) -> Outcome:
         return skip
     findings, unsure, count = client_secrets(code)
     if not count:
+        # The Pages Router has no 'use client': its pages (and what they import) are bundled
+        # for the browser as well, which this check does not trace. Not a pass, not a skip.
+        pages = [f.path for f in code.files
+                 if f.path.startswith(("pages/", "src/pages/")) and not f.path.startswith(("pages/api/", "src/pages/api/"))]
+        if pages:
+            return unverified(f"code: {plural(len(pages), 'Pages Router page')} ({pages[0]}…) run in the browser "
+                              "too, and CODE005 traces only 'use client' modules: server secrets there are not judged")
         return skipped(f"no client-side ('use client') module among {plural(len(code.files), 'source file')}")
     return judged_or_open(findings, unsure, f"no server secret or public salt in {plural(count, 'client-side file')}",
                           f"{plural(len(findings), 'secret')} in client code",

@@ -81,3 +81,18 @@ def test_a_load_time_read_that_feeds_only_server_functions_is_could_not_verify(t
     assert check["status"] == "skip" and check["details"]["findings"] == [], check
     assert [f["location"] for f in check["details"]["could_not_verify"]] == ["lib/analytics.ts:2:19"]
     assert "is read in `analytics` as the module loads" in check["message"]
+
+
+def test_a_pages_router_app_is_unverified_not_skipped(tmp_path: Path) -> None:
+    """pages/index.tsx is bundled for the browser with no 'use client' to say so: CODE005
+    does not trace it, and READY must list that (review p1: a plain skip, unlisted)."""
+    project = write_project(tmp_path, {
+        "package.json": '{"dependencies": {"next": "14.2.0"}}\n',
+        "pages/index.tsx": "export default function Home() {\n  return <p>{process.env.STRIPE_SECRET_KEY}</p>\n}\n",
+        "pages/api/health.ts": "export default function handler(req, res) { res.json({ ok: true }) }\n",
+    })
+    _, report = run_json(project, "--only", "CODE005")
+    check = report["checks"][0]
+    assert check["status"] == "skip"
+    assert check["details"]["unverified"].startswith("code: 1 Pages Router page (pages/index.tsx…) run in the browser")
+    assert check["details"]["unverified"] in report["unverified"]
