@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from figures import Figure, interleaved_medians, npm_packages  # noqa: E402
+from figures import Figure, as_installed, interleaved_medians, npm_packages  # noqa: E402
 
 
 def make_project(root: Path, files: int) -> Path:
@@ -116,6 +116,7 @@ def figures() -> list[Figure]:
     from checks.support.pgembed import EmbeddedPostgres
 
     repo = Path(os.environ.get("BENCH_REPO") or HERE.parent)
+    as_installed(repo)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "PG"))},
            "PYTHONPATH": str(repo)}
     cli = [sys.executable, "-m", "checks"]

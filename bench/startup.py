@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from figures import Figure, interleaved_medians, line, npm_packages
+from figures import Figure, as_installed, interleaved_medians, line, npm_packages
 
 # BENCH_REPO: measure another checkout (a "before" tree) with the same script.
 REPO = Path(os.environ.get("BENCH_REPO") or Path(__file__).resolve().parent.parent)
@@ -47,6 +47,7 @@ def imported(argv: list[str], cwd: Path) -> list[str]:
 
 
 def figures() -> list[Figure]:
+    as_installed(REPO)
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "HOME": os.environ.get("HOME", "/")}
     cli = [sys.executable, "-m", "checks"]
     with tempfile.TemporaryDirectory() as tmp:

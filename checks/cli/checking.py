@@ -7,6 +7,7 @@ says what is wrong exactly as before."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import sys
@@ -108,6 +109,10 @@ def run_check(options: CheckOptions) -> int:
     if options.fail_level not in ("fail", "warn"):
         raise DeployCheckError(f"--fail-level: must be fail or warn, got {options.fail_level!r}")
     chosen = select(options.only, options.skip)
+    # The chosen checks' modules are loaded, and their objects live as long as the process:
+    # the collector need not walk them again. Its full collections over psycopg's and the
+    # families' objects cost 15-40 ms of a DB006 run over 5,000 migrations (issue 21).
+    gc.freeze()
     level = Status(options.fail_level)
     # Where the report goes is checked before anything runs: a typo in --output must not
     # cost a whole gate run, and a summary that cannot be written must not pass silently.

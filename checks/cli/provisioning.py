@@ -3,6 +3,7 @@ would change (the database they write to, a folder that does not look like an ap
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -75,8 +76,10 @@ def _provision(name: str, project: Path, *, example: Path | None = None, force: 
         target = f"target: {ctx.rel(ctx.env_path)} from {ctx.rel(ctx.example_path)} in {ctx.project}"
     if target:
         print(f"deploy-check provision {name}: {target}", file=sys.stderr)
+    provision = provisioner(name)
+    gc.freeze()  # its modules are loaded: as `check` does (checking.py), not walked again
     try:
-        done = run_until_signalled(provisioner(name)(ctx, Options(**options)))
+        done = run_until_signalled(provision(ctx, Options(**options)))
     except ProvisionFailed as exc:
         print(f"deploy-check provision {name}: {ctx.mask(str(exc))}", file=sys.stderr)
         raise typer.Exit(EXIT_NOT_READY) from None
