@@ -12,6 +12,12 @@ how it runs the steps.
   touches hold no rows at that point of the transaction (nothing to lose: a history applied
   to an empty database); a write also needs the tables to have no trigger or rule. Else
   it is named and the whole apply rolls back.
+- In a migration history, a DROP, RENAME or ALTER of an index, sequence, type, function,
+  trigger, policy, schema, extension or publication this apply does not create runs when
+  that object does not exist before the apply (one query with the CREATE OR REPLACE one):
+  a `DROP … IF EXISTS` of nothing, or of what an earlier migration of the same apply made
+  under a name deploy-check cannot follow, loses nothing. A publication that publishes no
+  table counts as not there (Supabase's own `supabase_realtime` starts empty).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 from checks.core.context import Context
 from checks.core.model import plural
 from checks.schema.calls import unsafe_call
-from checks.schema.names import TableName
+from checks.schema.names import TableName, quoted
 from checks.schema.platform import platform_hint
 from checks.schema.sqlmodel import ParsedSchema, Statement
 from provision import Options, Provisioned, ProvisionFailed
@@ -42,7 +48,7 @@ def deferred(statement: Statement, history: bool) -> bool:
     verdict = statement.verdict
     if verdict is None:
         return False
-    return bool(verdict.absent) or (history and bool(verdict.empty))
+    return bool(verdict.absent) or (history and bool(verdict.empty or verdict.gone))
 
 
 def refusal(parsed: ParsedSchema, history: bool) -> str | None:
@@ -92,32 +98,51 @@ def classification(parsed: ParsedSchema, history: bool) -> list[str]:
             word = "additive if it does not exist yet"
         elif history and verdict.empty:
             word = f"runs if {', '.join(map(str, verdict.empty))} hold{'s' if len(verdict.empty) == 1 else ''} no rows"
+        elif history and verdict.gone:
+            word = f"runs if {' and '.join(_before(key, False) for key in verdict.gone)} before this apply"
         else:
             word = "NOT additive (needs --allow-destructive)"
         lines.append(f"  {statement.where} {word}: `{statement.first_line}` — {verdict.why}")
     return lines
 
 
-async def replaced(connection: Any, steps: list[Step]) -> list[Statement]:
-    """The steps whose CREATE OR REPLACE (or seed) meets an object that already exists."""
-    wanted = [(step.statement, key) for step in steps if step.statement.verdict is not None
+def _before(key: tuple[str, str, str, str], there: bool) -> str:
+    """An object a history's DROP/RENAME/ALTER names, as it is (or is not) before the apply."""
+    kind, schema, name, table = key
+    shown = f"{quoted(schema)}.{quoted(name)}" if schema else quoted(name)
+    if kind == "published":
+        return f"publication {shown} publishes {'tables' if there else 'no table'}"
+    return (f"{'' if kind == 'relation' else kind + ' '}{shown}{' on ' + table if table else ''} "
+            f"{'exists' if there else 'does not exist'}")
+
+
+async def replaced(connection: Any, steps: list[Step], history: bool = False) -> list[tuple[Statement, str]]:
+    """The steps whose CREATE OR REPLACE (or seed) meets an object that already exists, and
+    in a history, those whose DROP/RENAME/ALTER meets an object that exists before the
+    apply, each with why."""
+    wanted = [(step.statement, key, "it replaces what exists in the database")
+              for step in steps if step.statement.verdict is not None
               for key in step.statement.verdict.absent]
+    if history:
+        wanted += [(step.statement, key, f"{_before(key, True)} before this apply")
+                   for step in steps if step.statement.verdict is not None
+                   and not step.statement.verdict.additive for key in step.statement.verdict.gone]
     if not wanted:
         return []
-    columns = [list(column) for column in zip(*(key for _, key in wanted), strict=True)]
+    columns = [list(column) for column in zip(*(key for _, key, _ in wanted), strict=True)]
     rows = await (await connection.execute(MISSING_OBJECTS.replace("SELECT o.kind, o.name", _KEYED, 1),
                                            columns)).fetchall()
     missing = {(str(k), str(s), str(n), str(t)) for k, s, n, t in rows}
-    found: list[Statement] = []
-    for statement, key in wanted:
-        if key not in missing and statement not in found:
-            found.append(statement)
+    found: list[tuple[Statement, str]] = []
+    for statement, key, why in wanted:
+        if key not in missing and all(statement is not s for s, _ in found):
+            found.append((statement, why))
     return found
 
 
 def _runnable(step: Step, history: bool) -> bool:
     verdict = step.statement.verdict
-    return verdict is None or verdict.additive or (history and bool(verdict.empty))
+    return verdict is None or verdict.additive or (history and bool(verdict.empty or verdict.gone))
 
 
 def derived_calls(steps: list[Step]) -> list[tuple[Statement, str]]:
@@ -168,7 +193,7 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
     checks allow. Returns how many steps ran."""
     allowed = options.allow_destructive
     if not allowed:
-        clashes = [(s, "it replaces what exists in the database") for s in await replaced(connection, steps)]
+        clashes = await replaced(connection, steps, history)
         clashes += derived_calls(steps)
         if clashes:
             listed = "".join(f"\n  {s.where} `{s.first_line}`: {why}" for s, why in clashes)
