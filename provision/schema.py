@@ -46,7 +46,7 @@ from checks.schema.facts import parsed_schema, table_columns
 from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
 from checks.support.pgurl import InvalidDatabaseUrl
 from provision import Options, Provisioned, ProvisionFailed
-from provision.schemaguard import classification, refusal, run_guarded
+from provision.schemaguard import ONE_BY_ONE, Unplaced, classification, refusal, run_guarded
 from provision.schemaplan import Step, make_plan, missing_objects, unverified
 
 # A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
@@ -75,19 +75,27 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     # A history the migrator keeps needs only its pending files parsed: the whole history
     # is read only where the migrator never ran (or --dry-run shows the whole plan).
     whole = options.dry_run or migrator is None
-    while True:
-        try:
-            # An unchanged schema comes from the parse cache (tables and objects only; it
-            # holds only schemas the guard has nothing against): enough to see it applied.
-            parsed = parsed_schema(ctx, complete=complete) if whole else None
-        except SchemaSyntaxError as exc:
-            foreign = foreign_syntax(ctx, exc)
-            raise ProvisionFailed(f"{foreign + ': ' if foreign else ''}{exc} — nothing was sent "
-                                  "to the database") from None
-        try:
-            return await _guarded_apply(ctx, options, parsed)
-        except _NeedsStatements:
-            complete = whole = True
+    token = None
+    try:
+        while True:
+            try:
+                # An unchanged schema comes from the parse cache (tables and objects only; it
+                # holds only schemas the guard has nothing against): enough to see it applied.
+                parsed = parsed_schema(ctx, complete=complete) if whole else None
+            except SchemaSyntaxError as exc:
+                foreign = foreign_syntax(ctx, exc)
+                raise ProvisionFailed(f"{foreign + ': ' if foreign else ''}{exc} — nothing was sent "
+                                      "to the database") from None
+            try:
+                return await _guarded_apply(ctx, options, parsed)
+            except _NeedsStatements:
+                complete = whole = True
+            except Unplaced:
+                # Rolled back; again, one statement per round trip, to name the failing one.
+                token = ONE_BY_ONE.set(True)
+    finally:
+        if token is not None:
+            ONE_BY_ONE.reset(token)
 
 
 def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied", history: bool = False) -> None:

@@ -22,6 +22,7 @@ how it runs the steps.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from checks.core.context import Context
@@ -234,36 +235,31 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
     return len(steps)
 
 
+class Unplaced(Exception):
+    """A batch failed and PostgreSQL's error names no position in it: the transaction is
+    aborted, so the apply is run again with each statement in its own round trip
+    (ONE_BY_ONE), where the first that fails is the one."""
+
+
+ONE_BY_ONE: ContextVar[bool] = ContextVar("deploy_check_one_by_one", default=False)
+
+
 async def run_steps(connection: Any, ctx: Context, steps: list[Step], first: int = 0,
                     total: int | None = None) -> None:
     """Steps in one round trip (a multi-statement simple query, as `psql -1 -f` sends
-    them one by one); on an error, the statement is found from the error position, or
-    else by running the steps one by one up to the failing one under a savepoint (only
-    then: the cost of naming is paid on failure, not on every statement). `first` and
-    `total` number them within the whole apply."""
+    them one by one); on an error, the statement is found from the error position, or else
+    (Unplaced) the apply is run again one statement per round trip, up to the failing one
+    (only then: the cost of naming is paid on failure, not on every statement). `first` and
+    `total` number them within the whole apply.
+
+    No savepoint: PostgreSQL lets a transaction use an enum value it added only when the
+    type and the value were made outside any subtransaction ("unsafe use of new value"), and
+    histories do add a value in one migration and use it in the next (formbricks'
+    SurveyStatus 'scheduled'), each in its own transaction as `prisma migrate deploy` runs them."""
     import psycopg  # start-up: only runs that reach a database load psycopg
 
-    separator = "\n;\n"  # a statement may end in a -- comment: the ; goes on its own line
-    spans, offset = [], 0
-    for step in steps:
-        spans.append((offset, offset + len(step.sql)))
-        offset += len(step.sql) + len(separator)
-    await connection.execute("SAVEPOINT deploy_check_apply")
-    try:
-        await connection.execute(separator.join(step.sql for step in steps))
-        return
-    except psycopg.Error as exc:
-        error = exc
-    await connection.execute("ROLLBACK TO SAVEPOINT deploy_check_apply")
     failing, inner_position = None, None
-    position = error.diag.statement_position
-    if position and position.isdigit():
-        at = int(position) - 1
-        for number, (begin, end) in enumerate(spans):
-            if begin <= at <= end:
-                failing, inner_position = number, at - begin
-                break
-    if failing is None:
+    if ONE_BY_ONE.get():
         for number, step in enumerate(steps):
             try:
                 await connection.execute(step.sql)
@@ -271,7 +267,27 @@ async def run_steps(connection: Any, ctx: Context, steps: list[Step], first: int
                 error, failing = exc, number
                 break
         if failing is None:
-            failing = len(steps) - 1
+            return
+    else:
+        separator = "\n;\n"  # a statement may end in a -- comment: the ; goes on its own line
+        spans, offset = [], 0
+        for step in steps:
+            spans.append((offset, offset + len(step.sql)))
+            offset += len(step.sql) + len(separator)
+        try:
+            await connection.execute(separator.join(step.sql for step in steps))
+            return
+        except psycopg.Error as exc:
+            error = exc
+        position = error.diag.statement_position
+        if position and position.isdigit():
+            at = int(position) - 1
+            for number, (begin, end) in enumerate(spans):
+                if begin <= at <= end:
+                    failing, inner_position = number, at - begin
+                    break
+        if failing is None:
+            raise Unplaced
     step = steps[failing]
     line = step.statement.line
     if inner_position is not None and step.sql == step.statement.text:

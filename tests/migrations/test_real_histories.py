@@ -267,3 +267,26 @@ def test_a_supabase_realtime_that_publishes_tables_is_not_dropped(tmp_path: Path
     assert query(fresh_db, "SELECT count(*) FROM public.audit") == [(2,)]
     assert query(fresh_db, "SELECT to_regclass('public.messages'), to_regnamespace('supabase_migrations')") == [
         (None, None)]
+
+
+# -- an enum value added by one migration and used by the next -----------------------------------
+
+ENUMS = FIXTURES / "prisma-enum-history"
+
+
+def test_an_enum_value_added_by_one_migration_is_usable_by_the_next(tmp_path: Path, fresh_db: str) -> None:
+    # `prisma migrate deploy` commits each migration; deploy-check applies them in one
+    # transaction, where the value is usable only if no subtransaction made it.
+    project = tmp_path / "app"
+    shutil.copytree(ENUMS, project)
+    (project / ".env").write_text(f"DATABASE_URL={fresh_db}\n")
+    done = provision(project)
+    assert done.returncode == 0, done.stderr
+    assert "recorded 3 migrations as applied in _prisma_migrations" in done.stdout
+    assert query(fresh_db, "SELECT enum_range(NULL::\"SurveyStatus\")::text") == [
+        ("{draft,inProgress,paused,completed}",)]
+    assert query(fresh_db, "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL") == [(3,)]
+    checks = schema_checks(project)
+    assert all(verdict.startswith("pass") for verdict in checks.values()), checks
+    again = provision(project)
+    assert again.returncode == 0 and "provision schema: nothing to do" in again.stdout, again.stderr
