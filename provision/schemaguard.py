@@ -211,7 +211,29 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
                 left = sorted({step.statement.where for step in steps if step not in kept},
                               key=lambda w: [int(p) if p.isdigit() else p for p in w.replace(":", " ").split()])
                 result.lines.append(f"not run by the dry run (not proven additive): {', '.join(left)}")
-            steps = kept
+                try:
+                    return await _run_batches(connection, ctx, kept, options, history, result)
+                except ProvisionFailed as exc:
+                    # A later statement may need what the dry run left out (a DO block that
+                    # renames an index a later migration drops): say so, and stop showing.
+                    failed = str(exc).removesuffix("; rolled back, nothing was applied")
+                    one = len(left) == 1
+                    raise DryRunStopped(
+                        f"the dry run stopped: {failed} — it did not run {', '.join(left)} (a real run "
+                        f"refuses {'it' if one else 'them'} without --allow-destructive), and this statement "
+                        f"may need what {'it does' if one else 'they do'}; the statements after it were "
+                        "not tried") from None
+    return await _run_batches(connection, ctx, steps, options, history, result)
+
+
+class DryRunStopped(Exception):
+    """A dry run that left statements out met a statement that failed: it ends there."""
+
+
+async def _run_batches(connection: Any, ctx: Context, steps: list[Step], options: Options,
+                       history: bool, result: Provisioned) -> int:
+    """The steps in as few round trips as the row checks of a history allow."""
+    allowed = options.allow_destructive
     batch_start = 0
     for number, step in enumerate(steps):
         verdict = step.statement.verdict

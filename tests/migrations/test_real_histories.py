@@ -290,3 +290,50 @@ def test_an_enum_value_added_by_one_migration_is_usable_by_the_next(tmp_path: Pa
     assert all(verdict.startswith("pass") for verdict in checks.values()), checks
     again = provision(project)
     assert again.returncode == 0 and "provision schema: nothing to do" in again.stdout, again.stderr
+
+
+# -- a dry run that leaves out what a later migration needs --------------------------------------
+
+# Shaped after formbricks' rename_connector_to_feedback_source: a DO block renames an index
+# through EXECUTE (deploy-check cannot read it, so a real run refuses it and a dry run does not
+# run it), and a later migration drops the index under its new name.
+CONNECTOR = {
+    "prisma/migrations/20260101000000_connectors/migration.sql":
+        '-- CreateTable\nCREATE TABLE "Connector" (\n    "id" TEXT NOT NULL,\n    "feedbackDirectoryId" TEXT,\n\n'
+        '    CONSTRAINT "Connector_pkey" PRIMARY KEY ("id")\n);\n\n-- CreateIndex\n'
+        'CREATE INDEX "Connector_feedbackDirectoryId_idx" ON "Connector"("feedbackDirectoryId");\n',
+    "prisma/migrations/20260528120000_rename_connector_to_feedback_source/migration.sql":
+        'ALTER TABLE "Connector" RENAME TO "FeedbackSource";\n'
+        'ALTER INDEX "Connector_pkey" RENAME TO "FeedbackSource_pkey";\n'
+        "DO $$\nBEGIN\n  IF EXISTS (\n    SELECT 1 FROM pg_indexes\n"
+        "    WHERE schemaname = 'public' AND indexname = 'Connector_feedbackDirectoryId_idx'\n  ) THEN\n"
+        '    EXECUTE \'ALTER INDEX "Connector_feedbackDirectoryId_idx" RENAME TO '
+        '"FeedbackSource_feedbackDirectoryId_idx"\';\n  END IF;\nEND$$;\n',
+    "prisma/migrations/20260706000001_feedback_source_directory_index/migration.sql":
+        '-- DropIndex\nDROP INDEX "FeedbackSource_feedbackDirectoryId_idx";\n',
+}
+
+
+def test_a_dry_run_that_left_out_what_a_later_statement_needs_says_so_and_shows_the_rest(
+        tmp_path: Path, fresh_db: str) -> None:
+    project = write_project(tmp_path / "app", {
+        ".env": f"DATABASE_URL={fresh_db}\n",
+        "prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+        "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n', **CONNECTOR})
+    refused = provision(project)
+    assert refused.returncode == 1
+    assert "DO block with dynamic EXECUTE" in refused.stderr
+    done = provision(project, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "classification of 6 statements" in done.stdout
+    assert ("not run by the dry run (not proven additive): "
+            "prisma/migrations/20260528120000_rename_connector_to_feedback_source/migration.sql:3") in done.stdout
+    assert ("the dry run stopped: statement 5 of 5 failed at prisma/migrations/20260706000001_feedback_source_"
+            'directory_index/migration.sql:2: index "FeedbackSource_feedbackDirectoryId_idx" does not exist') in done.stdout
+    assert ("(a real run refuses it without --allow-destructive), and this statement may need what it does; "
+            "the statements after it were not tried") in done.stdout
+    assert done.stdout.rstrip().endswith("dry run: rolled back, the database is unchanged")
+    assert query(fresh_db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+    allowed = provision(project, "--allow-destructive")
+    assert allowed.returncode == 0, allowed.stderr
+    assert query(fresh_db, "SELECT to_regclass('\"FeedbackSource_feedbackDirectoryId_idx\"')") == [(None,)]
