@@ -28,7 +28,10 @@ _ANY_TABLE = {"AT_AddColumn", "AT_AddConstraint", "AT_ValidateConstraint", "AT_S
 _ADDITIVE = {"CreatePolicyStmt": "creates a policy", "CreateEnumStmt": "creates an enum type",
              "CompositeTypeStmt": "creates a type", "CreateExtensionStmt": "creates an extension",
              "CreateSeqStmt": "creates a sequence", "CreateRoleStmt": "creates a role",
-             "CommentStmt": "a comment", "CreateStatsStmt": "creates statistics"}
+             "CommentStmt": "a comment", "CreateStatsStmt": "creates statistics",
+             # Changes nothing; held until the apply's transaction ends (formbricks locks
+             # both tables while it swaps ApiKeyNew in for ApiKey).
+             "LockStmt": "a table lock, released when the transaction ends"}
 _INSERT = 4  # pg_trigger.h TRIGGER_TYPE_INSERT
 
 

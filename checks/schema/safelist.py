@@ -15,7 +15,7 @@ ALLOW_LIST = (
     "ENABLE or FORCE ROW LEVEL SECURITY, and any non-destructive ALTER of a table this apply "
     "created",
     "ALTER TYPE … ADD VALUE; ALTER SEQUENCE … OWNED BY",
-    "COMMENT, GRANT",
+    "COMMENT, GRANT, LOCK TABLE",
     "seeds: INSERT … VALUES / SELECT of constants into a table this same apply created "
     "(no upsert, no INSERT trigger running a function that writes, defaults and checks "
     "calling only safe functions)",

@@ -337,3 +337,36 @@ def test_a_dry_run_that_left_out_what_a_later_statement_needs_says_so_and_shows_
     allowed = provision(project, "--allow-destructive")
     assert allowed.returncode == 0, allowed.stderr
     assert query(fresh_db, "SELECT to_regclass('\"FeedbackSource_feedbackDirectoryId_idx\"')") == [(None,)]
+
+
+# Shaped after formbricks' add_api_keys_to_organization and api_key_new_to_api_key: a new table
+# swapped in for an old one inside BEGIN/COMMIT, both locked first.
+API_KEYS = {
+    "prisma/migrations/20230405105937_add_api_keys/migration.sql":
+        '-- CreateTable\nCREATE TABLE "ApiKey" (\n    "id" TEXT NOT NULL,\n    "hashedKey" TEXT NOT NULL,\n\n'
+        '    CONSTRAINT "ApiKey_pkey" PRIMARY KEY ("id")\n);\n',
+    "prisma/migrations/20250326083401_add_api_keys_to_organization/migration.sql":
+        '-- CreateTable\nCREATE TABLE "ApiKeyNew" (\n    "id" TEXT NOT NULL,\n    "label" TEXT NOT NULL,\n'
+        '    "hashedKey" TEXT NOT NULL,\n\n    CONSTRAINT "ApiKeyNew_pkey" PRIMARY KEY ("id")\n);\n\n'
+        '-- CreateIndex\nCREATE UNIQUE INDEX "ApiKeyNew_hashedKey_key" ON "ApiKeyNew"("hashedKey");\n',
+    "prisma/migrations/20250327043931_api_key_new_to_api_key/migration.sql":
+        'BEGIN;\n  -- Lock both tables to prevent any modifications during migration\n'
+        '  LOCK TABLE "ApiKey" IN ACCESS EXCLUSIVE MODE;\n  LOCK TABLE "ApiKeyNew" IN ACCESS EXCLUSIVE MODE;\n\n'
+        '  -- Drop the old ApiKey table first\n  DROP TABLE IF EXISTS "ApiKey";\n\n'
+        '  -- Rename ApiKeyNew to ApiKey\n  ALTER TABLE "ApiKeyNew" RENAME TO "ApiKey";\n'
+        '  ALTER TABLE "ApiKey" RENAME CONSTRAINT "ApiKeyNew_pkey" TO "ApiKey_pkey";\n'
+        '  ALTER INDEX "ApiKeyNew_hashedKey_key" RENAME TO "ApiKey_hashedKey_key";\nCOMMIT;\n',
+}
+
+
+def test_a_table_swap_under_lock_table_applies_to_an_empty_database(tmp_path: Path, fresh_db: str) -> None:
+    project = write_project(tmp_path / "app", {
+        ".env": f"DATABASE_URL={fresh_db}\n",
+        "prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+        "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n', **API_KEYS})
+    done = provision(project)
+    assert done.returncode == 0, done.stderr
+    assert "recorded 3 migrations as applied in _prisma_migrations" in done.stdout
+    assert query(fresh_db, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
+                           "information_schema.columns WHERE table_name = 'ApiKey'") == [("id,label,hashedKey",)]
+    assert query(fresh_db, "SELECT to_regclass('\"ApiKey_hashedKey_key\"') IS NOT NULL") == [(True,)]
