@@ -46,7 +46,14 @@ from checks.schema.facts import parsed_schema, table_columns
 from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
 from checks.support.pgurl import InvalidDatabaseUrl
 from provision import Options, Provisioned, ProvisionFailed
-from provision.schemaguard import classification, refusal, run_guarded
+from provision.schemaguard import (
+    ONE_BY_ONE,
+    DryRunStopped,
+    Unplaced,
+    classification,
+    refusal,
+    run_guarded,
+)
 from provision.schemaplan import Step, make_plan, missing_objects, unverified
 
 # A fixed 64-bit key for pg_advisory_xact_lock, derived from a name so it is stable.
@@ -75,19 +82,27 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     # A history the migrator keeps needs only its pending files parsed: the whole history
     # is read only where the migrator never ran (or --dry-run shows the whole plan).
     whole = options.dry_run or migrator is None
-    while True:
-        try:
-            # An unchanged schema comes from the parse cache (tables and objects only; it
-            # holds only schemas the guard has nothing against): enough to see it applied.
-            parsed = parsed_schema(ctx, complete=complete) if whole else None
-        except SchemaSyntaxError as exc:
-            foreign = foreign_syntax(ctx, exc)
-            raise ProvisionFailed(f"{foreign + ': ' if foreign else ''}{exc} — nothing was sent "
-                                  "to the database") from None
-        try:
-            return await _guarded_apply(ctx, options, parsed)
-        except _NeedsStatements:
-            complete = whole = True
+    token = None
+    try:
+        while True:
+            try:
+                # An unchanged schema comes from the parse cache (tables and objects only; it
+                # holds only schemas the guard has nothing against): enough to see it applied.
+                parsed = parsed_schema(ctx, complete=complete) if whole else None
+            except SchemaSyntaxError as exc:
+                foreign = foreign_syntax(ctx, exc)
+                raise ProvisionFailed(f"{foreign + ': ' if foreign else ''}{exc} — nothing was sent "
+                                      "to the database") from None
+            try:
+                return await _guarded_apply(ctx, options, parsed)
+            except _NeedsStatements:
+                complete = whole = True
+            except Unplaced:
+                # Rolled back; again, one statement per round trip, to name the failing one.
+                token = ONE_BY_ONE.set(True)
+    finally:
+        if token is not None:
+            ONE_BY_ONE.reset(token)
 
 
 def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied", history: bool = False) -> None:
@@ -194,33 +209,45 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
         except psycopg.errors.LockNotAvailable:
             raise ProvisionFailed(f"another `provision schema` holds the lock for over "
                                   f"{LOCK_TIMEOUT}; nothing applied") from None
-        if migrator is not None:
-            await migrator.before_apply(connection)
-            facts = await migrator.history(connection, list(migrations))
-            if facts.blocked:
-                raise ProvisionFailed(f"{facts.blocked}: nothing was applied")
-            if facts.foreign:
-                raise ProvisionFailed(f"{facts.foreign}; {migrator.tool}'s rows are not added to "
-                                      "it: nothing was applied")
-            if facts.table_exists:
-                return await _apply_pending(connection, ctx, options, migrator, facts, result)
-            # The migrator has never run here: the whole history, additively (its tables may
-            # have been created by hand), then every migration recorded as the migrator would.
-            if parsed is None or not parsed.complete:
-                raise _NeedsStatements
-            _refuse(parsed, options, history=True)
-        _would_refuse(result, parsed, options, history=migrator is not None)
-        await _apply_whole(connection, ctx, parsed, options, result,
-                           baseline=migrator)
-        if migrator is not None:
-            await migrator.record(connection, list(migrations))
-            verb = "would record" if options.dry_run else "recorded"
-            result.lines.append(f"{verb} {plural(len(migrations), 'migration')} as applied in "
-                                f"{migrator.table}, as {migrator.tool} does: `{migrator.apply_command}` "
-                                "now finds nothing to do")
-            result.changed = not options.dry_run
-        if options.dry_run:
+        try:
+            return await _apply_locked(connection, ctx, parsed, options, migrator, migrations, result)
+        except DryRunStopped as stopped:
+            # The transaction is aborted; the dry run ends here, with what it showed so far.
+            result.lines.append(str(stopped))
             result.lines.append("dry run: rolled back, the database is unchanged")
+            return result
+
+
+async def _apply_locked(connection: Any, ctx: Context, parsed: Any, options: Options, migrator: Any,
+                        migrations: Any, result: Provisioned) -> Provisioned:
+    """The apply proper, in the caller's transaction, under its lock."""
+    if migrator is not None:
+        await migrator.before_apply(connection)
+        facts = await migrator.history(connection, list(migrations))
+        if facts.blocked:
+            raise ProvisionFailed(f"{facts.blocked}: nothing was applied")
+        if facts.foreign:
+            raise ProvisionFailed(f"{facts.foreign}; {migrator.tool}'s rows are not added to "
+                                  "it: nothing was applied")
+        if facts.table_exists:
+            return await _apply_pending(connection, ctx, options, migrator, facts, result)
+        # The migrator has never run here: the whole history, additively (its tables may
+        # have been created by hand), then every migration recorded as the migrator would.
+        if parsed is None or not parsed.complete:
+            raise _NeedsStatements
+        _refuse(parsed, options, history=True)
+    _would_refuse(result, parsed, options, history=migrator is not None)
+    await _apply_whole(connection, ctx, parsed, options, result,
+                       baseline=migrator)
+    if migrator is not None:
+        await migrator.record(connection, list(migrations))
+        verb = "would record" if options.dry_run else "recorded"
+        result.lines.append(f"{verb} {plural(len(migrations), 'migration')} as applied in "
+                            f"{migrator.table}, as {migrator.tool} does: `{migrator.apply_command}` "
+                            "now finds nothing to do")
+        result.changed = not options.dry_run
+    if options.dry_run:
+        result.lines.append("dry run: rolled back, the database is unchanged")
     return result
 
 

@@ -12,16 +12,23 @@ how it runs the steps.
   touches hold no rows at that point of the transaction (nothing to lose: a history applied
   to an empty database); a write also needs the tables to have no trigger or rule. Else
   it is named and the whole apply rolls back.
+- In a migration history, a DROP, RENAME or ALTER of an index, sequence, type, function,
+  trigger, policy, schema, extension or publication this apply does not create runs when
+  that object does not exist before the apply (one query with the CREATE OR REPLACE one):
+  a `DROP … IF EXISTS` of nothing, or of what an earlier migration of the same apply made
+  under a name deploy-check cannot follow, loses nothing. A publication that publishes no
+  table counts as not there (Supabase's own `supabase_realtime` starts empty).
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from checks.core.context import Context
 from checks.core.model import plural
 from checks.schema.calls import unsafe_call
-from checks.schema.names import TableName
+from checks.schema.names import TableName, quoted
 from checks.schema.platform import platform_hint
 from checks.schema.sqlmodel import ParsedSchema, Statement
 from provision import Options, Provisioned, ProvisionFailed
@@ -42,7 +49,7 @@ def deferred(statement: Statement, history: bool) -> bool:
     verdict = statement.verdict
     if verdict is None:
         return False
-    return bool(verdict.absent) or (history and bool(verdict.empty))
+    return bool(verdict.absent) or (history and bool(verdict.empty or verdict.gone))
 
 
 def refusal(parsed: ParsedSchema, history: bool) -> str | None:
@@ -92,32 +99,51 @@ def classification(parsed: ParsedSchema, history: bool) -> list[str]:
             word = "additive if it does not exist yet"
         elif history and verdict.empty:
             word = f"runs if {', '.join(map(str, verdict.empty))} hold{'s' if len(verdict.empty) == 1 else ''} no rows"
+        elif history and verdict.gone:
+            word = f"runs if {' and '.join(_before(key, False) for key in verdict.gone)} before this apply"
         else:
             word = "NOT additive (needs --allow-destructive)"
         lines.append(f"  {statement.where} {word}: `{statement.first_line}` — {verdict.why}")
     return lines
 
 
-async def replaced(connection: Any, steps: list[Step]) -> list[Statement]:
-    """The steps whose CREATE OR REPLACE (or seed) meets an object that already exists."""
-    wanted = [(step.statement, key) for step in steps if step.statement.verdict is not None
+def _before(key: tuple[str, str, str, str], there: bool) -> str:
+    """An object a history's DROP/RENAME/ALTER names, as it is (or is not) before the apply."""
+    kind, schema, name, table = key
+    shown = f"{quoted(schema)}.{quoted(name)}" if schema else quoted(name)
+    if kind == "published":
+        return f"publication {shown} publishes {'tables' if there else 'no table'}"
+    return (f"{'' if kind == 'relation' else kind + ' '}{shown}{' on ' + table if table else ''} "
+            f"{'exists' if there else 'does not exist'}")
+
+
+async def replaced(connection: Any, steps: list[Step], history: bool = False) -> list[tuple[Statement, str]]:
+    """The steps whose CREATE OR REPLACE (or seed) meets an object that already exists, and
+    in a history, those whose DROP/RENAME/ALTER meets an object that exists before the
+    apply, each with why."""
+    wanted = [(step.statement, key, "it replaces what exists in the database")
+              for step in steps if step.statement.verdict is not None
               for key in step.statement.verdict.absent]
+    if history:
+        wanted += [(step.statement, key, f"{_before(key, True)} before this apply")
+                   for step in steps if step.statement.verdict is not None
+                   and not step.statement.verdict.additive for key in step.statement.verdict.gone]
     if not wanted:
         return []
-    columns = [list(column) for column in zip(*(key for _, key in wanted), strict=True)]
+    columns = [list(column) for column in zip(*(key for _, key, _ in wanted), strict=True)]
     rows = await (await connection.execute(MISSING_OBJECTS.replace("SELECT o.kind, o.name", _KEYED, 1),
                                            columns)).fetchall()
     missing = {(str(k), str(s), str(n), str(t)) for k, s, n, t in rows}
-    found: list[Statement] = []
-    for statement, key in wanted:
-        if key not in missing and statement not in found:
-            found.append(statement)
+    found: list[tuple[Statement, str]] = []
+    for statement, key, why in wanted:
+        if key not in missing and all(statement is not s for s, _ in found):
+            found.append((statement, why))
     return found
 
 
 def _runnable(step: Step, history: bool) -> bool:
     verdict = step.statement.verdict
-    return verdict is None or verdict.additive or (history and bool(verdict.empty))
+    return verdict is None or verdict.additive or (history and bool(verdict.empty or verdict.gone))
 
 
 def derived_calls(steps: list[Step]) -> list[tuple[Statement, str]]:
@@ -168,7 +194,7 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
     checks allow. Returns how many steps ran."""
     allowed = options.allow_destructive
     if not allowed:
-        clashes = [(s, "it replaces what exists in the database") for s in await replaced(connection, steps)]
+        clashes = await replaced(connection, steps, history)
         clashes += derived_calls(steps)
         if clashes:
             listed = "".join(f"\n  {s.where} `{s.first_line}`: {why}" for s, why in clashes)
@@ -185,7 +211,29 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
                 left = sorted({step.statement.where for step in steps if step not in kept},
                               key=lambda w: [int(p) if p.isdigit() else p for p in w.replace(":", " ").split()])
                 result.lines.append(f"not run by the dry run (not proven additive): {', '.join(left)}")
-            steps = kept
+                try:
+                    return await _run_batches(connection, ctx, kept, options, history, result)
+                except ProvisionFailed as exc:
+                    # A later statement may need what the dry run left out (a DO block that
+                    # renames an index a later migration drops): say so, and stop showing.
+                    failed = str(exc).removesuffix("; rolled back, nothing was applied")
+                    one = len(left) == 1
+                    raise DryRunStopped(
+                        f"the dry run stopped: {failed} — it did not run {', '.join(left)} (a real run "
+                        f"refuses {'it' if one else 'them'} without --allow-destructive), and this statement "
+                        f"may need what {'it does' if one else 'they do'}; the statements after it were "
+                        "not tried") from None
+    return await _run_batches(connection, ctx, steps, options, history, result)
+
+
+class DryRunStopped(Exception):
+    """A dry run that left statements out met a statement that failed: it ends there."""
+
+
+async def _run_batches(connection: Any, ctx: Context, steps: list[Step], options: Options,
+                       history: bool, result: Provisioned) -> int:
+    """The steps in as few round trips as the row checks of a history allow."""
+    allowed = options.allow_destructive
     batch_start = 0
     for number, step in enumerate(steps):
         verdict = step.statement.verdict
@@ -209,36 +257,31 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
     return len(steps)
 
 
+class Unplaced(Exception):
+    """A batch failed and PostgreSQL's error names no position in it: the transaction is
+    aborted, so the apply is run again with each statement in its own round trip
+    (ONE_BY_ONE), where the first that fails is the one."""
+
+
+ONE_BY_ONE: ContextVar[bool] = ContextVar("deploy_check_one_by_one", default=False)
+
+
 async def run_steps(connection: Any, ctx: Context, steps: list[Step], first: int = 0,
                     total: int | None = None) -> None:
     """Steps in one round trip (a multi-statement simple query, as `psql -1 -f` sends
-    them one by one); on an error, the statement is found from the error position, or
-    else by running the steps one by one up to the failing one under a savepoint (only
-    then: the cost of naming is paid on failure, not on every statement). `first` and
-    `total` number them within the whole apply."""
+    them one by one); on an error, the statement is found from the error position, or else
+    (Unplaced) the apply is run again one statement per round trip, up to the failing one
+    (only then: the cost of naming is paid on failure, not on every statement). `first` and
+    `total` number them within the whole apply.
+
+    No savepoint: PostgreSQL lets a transaction use an enum value it added only when the
+    type and the value were made outside any subtransaction ("unsafe use of new value"), and
+    histories do add a value in one migration and use it in the next (formbricks'
+    SurveyStatus 'scheduled'), each in its own transaction as `prisma migrate deploy` runs them."""
     import psycopg  # start-up: only runs that reach a database load psycopg
 
-    separator = "\n;\n"  # a statement may end in a -- comment: the ; goes on its own line
-    spans, offset = [], 0
-    for step in steps:
-        spans.append((offset, offset + len(step.sql)))
-        offset += len(step.sql) + len(separator)
-    await connection.execute("SAVEPOINT deploy_check_apply")
-    try:
-        await connection.execute(separator.join(step.sql for step in steps))
-        return
-    except psycopg.Error as exc:
-        error = exc
-    await connection.execute("ROLLBACK TO SAVEPOINT deploy_check_apply")
     failing, inner_position = None, None
-    position = error.diag.statement_position
-    if position and position.isdigit():
-        at = int(position) - 1
-        for number, (begin, end) in enumerate(spans):
-            if begin <= at <= end:
-                failing, inner_position = number, at - begin
-                break
-    if failing is None:
+    if ONE_BY_ONE.get():
         for number, step in enumerate(steps):
             try:
                 await connection.execute(step.sql)
@@ -246,7 +289,27 @@ async def run_steps(connection: Any, ctx: Context, steps: list[Step], first: int
                 error, failing = exc, number
                 break
         if failing is None:
-            failing = len(steps) - 1
+            return
+    else:
+        separator = "\n;\n"  # a statement may end in a -- comment: the ; goes on its own line
+        spans, offset = [], 0
+        for step in steps:
+            spans.append((offset, offset + len(step.sql)))
+            offset += len(step.sql) + len(separator)
+        try:
+            await connection.execute(separator.join(step.sql for step in steps))
+            return
+        except psycopg.Error as exc:
+            error = exc
+        position = error.diag.statement_position
+        if position and position.isdigit():
+            at = int(position) - 1
+            for number, (begin, end) in enumerate(spans):
+                if begin <= at <= end:
+                    failing, inner_position = number, at - begin
+                    break
+        if failing is None:
+            raise Unplaced
     step = steps[failing]
     line = step.statement.line
     if inner_position is not None and step.sql == step.statement.text:

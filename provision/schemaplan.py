@@ -214,8 +214,10 @@ def _object_of(node: Any) -> Any:
 
 
 # One round trip: which of the schema's other objects (indexes, views, sequences, types,
-# functions, schemas, extensions, triggers) do not exist. A name without a schema is
-# looked up on the session's search_path, as the statement that creates it would be.
+# functions, schemas, extensions, triggers, policies) do not exist. A name without a schema
+# is looked up on the session's search_path, as the statement that creates it would be.
+# 'published' is a publication that publishes some table (or all): one that publishes
+# none holds nothing a DROP or ALTER PUBLICATION could lose (provision/schemaguard.py).
 MISSING_OBJECTS = """
 SELECT o.kind, o.name
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS o(kind, schema, name, tbl)
@@ -232,6 +234,11 @@ WHERE NOT CASE o.kind
     WHEN 'extension' THEN EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = o.name)
     WHEN 'trigger' THEN EXISTS (SELECT 1 FROM pg_trigger t
                                 WHERE t.tgname = o.name AND t.tgrelid = to_regclass(o.tbl))
+    WHEN 'policy' THEN EXISTS (SELECT 1 FROM pg_policy p
+                               WHERE p.polname = o.name AND p.polrelid = to_regclass(o.tbl))
+    WHEN 'published' THEN EXISTS (SELECT 1 FROM pg_publication p WHERE p.pubname = o.name
+                                  AND (p.puballtables OR EXISTS (SELECT 1 FROM pg_publication_tables t
+                                                                 WHERE t.pubname = o.name)))
     ELSE true END
 """
 

@@ -6,7 +6,9 @@ Some verdicts are settled only against the database, by `provision schema` (prov
 schemaguard.py): CREATE OR REPLACE (and a seed into a `CREATE TABLE IF NOT EXISTS` table) is
 additive only when the object does not exist before the apply (`absent`), and in a migration
 history a statement whose only risk is to the rows of some tables (DROP TABLE, DROP COLUMN,
-UPDATE…) runs when those tables hold no rows at that point (`empty`)."""
+UPDATE…) runs when those tables hold no rows at that point (`empty`), and a DROP, RENAME or
+ALTER of an object this apply does not create runs when that object does not exist before the
+apply (`gone`, objects.py)."""
 
 from __future__ import annotations
 
@@ -16,64 +18,33 @@ from typing import Any
 from checks.schema.calls import _parts, _walk, body_writes, unsafe_call
 from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy
 from checks.schema.names import CURRENT_SCHEMA, TableName, relation_name
+from checks.schema.objects import _KINDS, Objects, Verdict, _kind, _no, _ok
 from checks.schema.safelist import SAFE_SETTINGS
 
-_KINDS = {"OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
-          "OBJECT_MATVIEW": "view", "OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type",
-          "OBJECT_DOMAIN": "type", "OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "function",
-          "OBJECT_ROUTINE": "function", "OBJECT_TRIGGER": "trigger", "OBJECT_POLICY": "policy",
-          "OBJECT_SCHEMA": "schema"}
+__all__ = ["Classifier", "Verdict"]
+
 _ANY_TABLE = {"AT_AddColumn", "AT_AddConstraint", "AT_ValidateConstraint", "AT_SetNotNull",
               "AT_EnableRowSecurity", "AT_ForceRowSecurity"}
 _ADDITIVE = {"CreatePolicyStmt": "creates a policy", "CreateEnumStmt": "creates an enum type",
              "CompositeTypeStmt": "creates a type", "CreateExtensionStmt": "creates an extension",
              "CreateSeqStmt": "creates a sequence", "CreateRoleStmt": "creates a role",
-             "CommentStmt": "a comment", "CreateStatsStmt": "creates statistics"}
+             "CommentStmt": "a comment", "CreateStatsStmt": "creates statistics",
+             # Changes nothing; held until the apply's transaction ends (formbricks locks
+             # both tables while it swaps ApiKeyNew in for ApiKey).
+             "LockStmt": "a table lock, released when the transaction ends"}
 _INSERT = 4  # pg_trigger.h TRIGGER_TYPE_INSERT
-Key = tuple[str, str, str]  # (kind, schema, name) of an object this apply creates
-
-
-@dataclass(frozen=True)
-class Verdict:
-    additive: bool
-    why: str  # the allow-list rule it meets, or why it is not additive
-    empty: tuple[TableName, ...] = ()  # a history may run it when these hold no rows then
-    triggers: bool = False  # with `empty`: a write, so the tables must have no trigger or rule either
-    absent: tuple[tuple[str, str, str, str], ...] = ()  # additive only if these do not exist yet
-
-
-def _ok(why: str, absent: tuple[tuple[str, str, str, str], ...] = ()) -> Verdict:
-    return Verdict(True, why, absent=absent)
-
-
-def _no(why: str, empty: tuple[TableName, ...] = (), triggers: bool = False) -> Verdict:
-    return Verdict(False, why, empty, triggers)
-
-
-def _kind(node: Any) -> str:
-    return type(node).__name__
 
 
 @dataclass
-class Classifier:
+class Classifier(Objects):
     """What earlier statements of the same apply created, so a later one can be judged."""
 
-    created: set[Key] = field(default_factory=set)
     maybe: set[TableName] = field(default_factory=set)  # CREATE TABLE IF NOT EXISTS: may have existed
     risks: dict[TableName, str] = field(default_factory=dict)  # what an INSERT into a new table runs
     bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
 
     def unsafe(self, node: Any) -> str | None:
         return unsafe_call(node)
-
-    def _new(self, kind: str, schema: str | None, name: str) -> bool:
-        return (kind, schema or CURRENT_SCHEMA.get(), name) in self.created
-
-    def _table_new(self, table: TableName) -> bool:
-        return ("table", table.schema, table.name) in self.created
-
-    def _add(self, kind: str, schema: str | None, name: str) -> None:
-        self.created.add((kind, schema or CURRENT_SCHEMA.get(), name))
 
     def _runs_on(self, table: TableName, node: Any, what: str, fresh: bool = False) -> Verdict | None:
         """An expression evaluated for each row of `table`: harmless on a new table until a
@@ -89,7 +60,10 @@ class Classifier:
     def classify(self, node: Any, denied: str | None = None) -> Verdict:
         verdict = self._classify(node, denied)
         if denied and verdict.additive and not verdict.why.startswith(("drops", "alters", "replaces")):
-            return _no(denied)
+            # The guard's CREATE TABLE after RENAME TO: what is at stake are the rows of the
+            # renamed table, which a history applied to an empty database has none of.
+            moved = self.moved.get(relation_name(node.relation)) if _kind(node) == "CreateStmt" else None
+            return _no(denied, (moved,) if moved else ())
         return verdict
 
     def _classify(self, node: Any, denied: str | None) -> Verdict:
@@ -100,12 +74,15 @@ class Classifier:
         if kind in _ADDITIVE:
             self._track_simple(node)
             return _ok(_ADDITIVE[kind])
+        if kind in ("CreatePublicationStmt", "AlterPublicationStmt"):
+            return self._publication(node)
         if isinstance(node, ast.CreateStmt):
             table = relation_name(node.relation)
             if node.if_not_exists and not self._table_new(table):
                 self.maybe.add(table)  # a seed into it is one only if it did not exist before
             else:
                 self._add("table", table.schema, table.name)
+            self._constraint_indexes(table, node.tableElts)
             self._runs_on(table, node.tableElts, "a default, check or generated column", fresh=True)
             return _ok("creates a new table")
         if isinstance(node, ast.IndexStmt):
@@ -197,15 +174,6 @@ class Classifier:
             return self._existing("function", _parts(node.func), "ALTER FUNCTION")
         return _no(denied or f"{kind.removesuffix('Stmt')} is not on the allow-list")
 
-    def _split(self, parts: list[str]) -> tuple[str, str]:
-        return (parts[-2] if len(parts) > 1 and parts[-2] else CURRENT_SCHEMA.get(), parts[-1] if parts else "")
-
-    def _existing(self, kind: str, parts: list[str], what: str) -> Verdict:
-        schema, name = self._split(parts)
-        if kind and (kind, schema, name) in self.created | {(kind, "", name)}:
-            return _ok(f"alters {kind} {name}, which this apply created")
-        return _no(f"{what}: {kind or 'an object'} {name} exists before this apply")
-
     def _track_simple(self, node: Any) -> None:
         if _kind(node) == "CreateSeqStmt":
             self._add("sequence", node.sequence.schemaname, str(node.sequence.relname))
@@ -226,6 +194,8 @@ class Classifier:
         new = self._table_new(table)
         for command in node.cmds or ():
             subtype = command.subtype.name
+            if subtype == "AT_AddConstraint":
+                self._constraint_indexes(table, command.def_)
             found = self._runs_on(table, command.def_, "the new column's default or the constraint's check")
             if found is not None:
                 return found
@@ -318,38 +288,3 @@ class Classifier:
                 if not inner.additive or inner.absent:
                     return _no(f"DO block running a statement that is not additive: {inner.why}")
         return _ok("a DO block whose statements are all additive")
-
-    def _drop(self, node: Any, denied: str | None) -> Verdict:
-        from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
-
-        kind = _KINDS.get(ObjectType(int(node.removeType or 0)).name, "")
-        names = [self._split(_parts(item)) for item in node.objects or ()]
-        if kind == "table":
-            return _no(denied or "DROP TABLE", tuple(TableName(s, n) for s, n in names))
-        keys = [(kind, "", n) if kind in ("trigger", "policy") else (kind, s, n) for s, n in names]
-        if kind and names and all(key in self.created for key in keys):
-            self.created.difference_update(keys)
-            return _ok(f"drops {kind} {', '.join(n for _, n in names)}, which this apply created")
-        return _no(denied or f"DROP of {kind or 'an object'} that exists before this apply")
-
-    def _rename(self, node: Any, denied: str | None) -> Verdict:
-        from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
-
-        kind = _KINDS.get(ObjectType(int(node.renameType)).name, "")
-        if node.relation is not None:
-            table = relation_name(node.relation)
-            if kind == "table" and self._table_new(table):
-                self._add("table", table.schema, str(node.newname))
-                return _ok(f"alters table {table}, which this apply created")
-            if self._table_new(table) or (kind in ("index", "view", "sequence")
-                                          and (kind, table.schema, table.name) in self.created):
-                if kind in ("index", "view", "sequence"):
-                    self._add(kind, table.schema, str(node.newname))
-                return _ok(f"alters {table}, which this apply created")
-            return _no(denied or f"renames in {table}, which exists before this apply",
-                       (table,) if kind in ("table", "column") else ())
-        verdict = self._existing(kind, _parts(node.object), "a rename")
-        if verdict.additive:
-            schema, _name = self._split(_parts(node.object))
-            self._add(kind, schema, str(node.newname))
-        return verdict

@@ -164,27 +164,35 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema, tables: list[Table
         try:
             scratch = await connect(server.admin_url, timeout, autocommit=False, dbname=name)
             try:
-                if parsed.search_path:  # as the app's connections (Prisma's ?schema= too)
-                    await scratch.execute(sql.SQL("SET search_path TO {}").format(
-                        sql.SQL(", ").join(sql.Identifier(p) for p in parsed.search_path if p != "$user")))
-                await _copy_platform_objects(ctx, parsed, scratch)
+                async def prepare() -> None:
+                    if parsed.search_path:  # as the app's connections (Prisma's ?schema= too)
+                        await scratch.execute(sql.SQL("SET search_path TO {}").format(
+                            sql.SQL(", ").join(sql.Identifier(p) for p in parsed.search_path if p != "$user")))
+                    await _copy_platform_objects(ctx, parsed, scratch)
+
+                await prepare()
                 # One transaction, rolled back: cluster-wide objects such as roles do not
                 # outlive the check. A role that already exists on a shared scratch server
                 # is not a failure to apply "from scratch": such statements run under a savepoint.
-                # One round trip for the whole file; only when it fails are the statements
-                # run one by one, to name the failing one (or skip an existing role).
-                await scratch.execute("SAVEPOINT deploy_check_batch")
+                # One round trip for the whole file; only when it fails is it run again, one
+                # statement at a time, to name the failing one (or skip an existing role).
+                # Nothing else runs in a subtransaction: PostgreSQL lets a transaction use an
+                # enum value it added only when the type and the value were made outside any
+                # ("unsafe use of new value"), and histories add one and use it later.
                 try:
                     await scratch.execute("\n;\n".join(s.text for s in parsed.statements))
                     return await table_columns(scratch, tables), server.label
                 except psycopg.Error:
-                    await scratch.execute("ROLLBACK TO SAVEPOINT deploy_check_batch")
+                    await scratch.rollback()
+                await prepare()
                 for statement in parsed.statements:
                     cluster_wide = statement.kind in CLUSTER_WIDE
                     try:
                         if cluster_wide:
                             await scratch.execute("SAVEPOINT deploy_check_global")
                         await scratch.execute(statement.text)
+                        if cluster_wide:
+                            await scratch.execute("RELEASE SAVEPOINT deploy_check_global")
                     except psycopg.Error as exc:
                         if cluster_wide and exc.sqlstate == "42710":  # duplicate_object
                             await scratch.execute("ROLLBACK TO SAVEPOINT deploy_check_global")

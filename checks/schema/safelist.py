@@ -9,21 +9,25 @@ from checks.support.sqltree import PURE_FUNCTIONS
 # What runs unasked, as `deploy-check explain` and docs/checks.md state it.
 ALLOW_LIST = (
     "CREATE of a new table, index, type, enum, domain, schema, extension, sequence, view, "
-    "materialized view, function, trigger, policy or role (CREATE OR REPLACE only where the "
+    "materialized view, function, trigger, policy, publication or role (CREATE OR REPLACE only where the "
     "object does not exist yet, or this same apply created it)",
     "ALTER TABLE … ADD COLUMN / ADD CONSTRAINT / VALIDATE CONSTRAINT / SET NOT NULL / "
     "ENABLE or FORCE ROW LEVEL SECURITY, and any non-destructive ALTER of a table this apply "
     "created",
     "ALTER TYPE … ADD VALUE; ALTER SEQUENCE … OWNED BY",
-    "COMMENT, GRANT",
+    "COMMENT, GRANT, LOCK TABLE",
     "seeds: INSERT … VALUES / SELECT of constants into a table this same apply created "
     "(no upsert, no INSERT trigger running a function that writes, defaults and checks "
     "calling only safe functions)",
     "SET of a session setting (search_path, timeouts, encodings…) and SELECT set_config() of one",
     "a SELECT (or EXPLAIN without ANALYZE) that writes nothing and calls only safe functions",
     "a DO block whose every statement is on this list",
-    "DROP or ALTER of an index, type, function, view, trigger, policy or sequence that this "
-    "same apply created",
+    "DROP or ALTER of an index, type, function, view, trigger, policy, sequence or publication "
+    "that this same apply created (an index also when a named PRIMARY KEY or UNIQUE made it)",
+    "in a migration history only: a DROP TABLE / DROP COLUMN / UPDATE… of tables that hold no "
+    "rows when it is reached, and a DROP, RENAME or ALTER of an index, sequence, type, function, "
+    "trigger, policy, schema, extension or publication that does not exist before the apply "
+    "(a publication that publishes no table counts as not there)",
 )
 
 # Built-in functions an expression that runs during the apply may call (a new column's
