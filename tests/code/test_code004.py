@@ -35,3 +35,20 @@ def test_execute_on_a_workflow_engine_and_a_constant_operator_map_never_fail(cod
         "are lookups in the constant SQL_OPERATORS: only its values can reach the SQL",
     ]
     assert check["message"].startswith("code: could not verify 1 call that may be raw SQL")
+
+
+def test_placeholder_lists_and_constant_identifiers_pass_while_request_input_still_fails(code_report: Any) -> None:
+    # Real apps' shapes: `ids.map(() => "?")` (AppBot2.0), `ids.map((_, i) => `$${i + 1}`)`
+    # (personal-blog done right), a module's table name and column list (haus_of_confidence_local),
+    # `for (const table of [...])`, a class's column field with pushed `$${n++}` and
+    # `$${params.length}` placeholders. Only personal-blog's original `IN (${ids})` fails; a table
+    # typed as a union of literals is TypeScript's word only: could-not-verify.
+    check = code_report("code-sql-placeholders")["CODE004"]
+    assert check["status"] == "fail", check
+    assert locations(check) == [
+        "src/app/api/posts/favorites-legacy/route.ts:9:24 pool.query: SQL built by a template with ${…}",
+    ]
+    assert [f"{f['location']} {f['what']}" for f in check["details"]["could_not_verify"]] == [
+        "src/lib/rows.ts:22:46 pool.query: SQL built from constants and placeholders, except: `table` is typed "
+        'Counted ("ghl_opportunities" | "ghl_notes"), which TypeScript does not check at run time',
+    ]
