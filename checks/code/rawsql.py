@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from checks.code.facts import RawSql
@@ -38,6 +39,7 @@ SQL_PACKAGES = packages([*POSTGRES_DRIVERS, *(name for name, kind in OTHER_DRIVE
                           "knex", "kysely", "drizzle-orm", "@prisma/client"])
 SQL_TEXT = re.compile(r"\b(?:select\b[\s\S]*\bfrom|insert\s+into|update\b[\s\S]*\bset|delete\s+from|"
                       r"where|order\s+by|limit)\b", re.IGNORECASE)
+OPEN_TEXT = "SQL built from constants and placeholders, except: "
 USER_INPUT = re.compile(r"\.json\(\)|searchParams\.get\(|\bparams\b|\.query\b\s*\[|req\.body|request\.body")
 
 
@@ -52,12 +54,17 @@ def raw_sql(call: SgNode, name: str, imports: dict[str, tuple[str, str]]) -> Raw
     if built.constant:
         return None
     if built.unknown is None and found.certain:
+        # What only other modules of the app can settle goes with the finding: the judge, which
+        # sees every file, follows it (CODE004 in checks/code/__init__.py).
+        follow = tuple((i.module, i.name, i.strict, i.reason) for i in built.imports)
+        if any(i.strict for i in built.imports):  # an imported call: a fail unless its module says otherwise
+            return replace(found, imports=follow, reasons=tuple(built.reasons))
         if built.lookups and len(built.lookups) == len(built.open):
             why = (f"SQL built by a template whose only ${{…}} are lookups in the constant "
                    f"{', '.join(built.lookups)}: only its values can reach the SQL")
         else:
-            why = f"SQL built from constants and placeholders, except: {'; '.join(built.open)}"
-        return RawSql(found.api, why, found.site, certain=False)
+            why = f"{OPEN_TEXT}{'; '.join(built.open)}"
+        return RawSql(found.api, why, found.site, False, follow, tuple(built.reasons))
     return found
 
 

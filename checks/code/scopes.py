@@ -210,8 +210,9 @@ def class_field(use: SgNode, name: str) -> SgNode | None:
     return None
 
 
-def imported_from(use: SgNode, name: str) -> str | None:
-    """The module `name` is imported from in this file, else None."""
+def imported_from(use: SgNode, name: str) -> tuple[str, str] | None:
+    """(module, the name it exports) when `name` is imported in this file (`default` for a
+    default import, `*` for a namespace), else None."""
     for statement in use.get_root().root().find_all(kind="import_statement"):
         source = statement.field("source")
         if source is None:
@@ -219,8 +220,14 @@ def imported_from(use: SgNode, name: str) -> str | None:
         for clause in statement.find_all(kind="import_clause"):
             for identifier in clause.find_all(kind="identifier"):
                 specifier = identifier.parent()
-                local = (specifier.field("alias") or specifier.field("name")) if specifier is not None and \
-                    specifier.kind() == "import_specifier" else identifier
-                if local is not None and local == identifier and identifier.text() == name:
-                    return source.text()[1:-1]
+                if identifier.text() != name or specifier is None:
+                    continue
+                if specifier.kind() == "import_specifier":
+                    exported, local = specifier.field("name"), specifier.field("alias") or specifier.field("name")
+                    if local == identifier and exported is not None:
+                        return source.text()[1:-1], exported.text()
+                elif specifier.kind() == "namespace_import":
+                    return source.text()[1:-1], "*"
+                elif specifier.kind() == "import_clause":
+                    return source.text()[1:-1], "default"
     return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from checks.code.nodes import FUNCTIONS, enclosing_function
@@ -31,6 +30,7 @@ from checks.code.scopes import (
     literal_union,
     parameter_at,
 )
+from checks.code.sqlbuilt import Built, Imported, unknown
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
@@ -53,33 +53,14 @@ NUMBER_OPERATORS = {"-", "*", "/", "%", "**", "&", "|", "^", "<<", ">>", ">>>", 
                     "===", "!=", "!==", "instanceof", "in"}
 
 
-@dataclass
-class Built:
-    """What some text is made of: `unknown` names the first part nobody can vouch for; `open`
-    lists parts this file cannot settle (could-not-verify); neither: constants and placeholders."""
-
-    unknown: str | None = None
-    open: list[str] = field(default_factory=list)
-    lookups: list[str] = field(default_factory=list)  # the constant maps of the `open` lookups
-
-    @property
-    def constant(self) -> bool:
-        return self.unknown is None and not self.open
-
-    def add(self, other: Built) -> Built:
-        self.unknown = self.unknown or other.unknown
-        self.open += [o for o in other.open if o not in self.open]
-        self.lookups += [t for t in other.lookups if t not in self.lookups]
-        return self
-
-
-def unknown(node: SgNode) -> Built:
-    return Built(unknown=node.text()[:60])
-
-
 def sql_text(node: SgNode) -> Built:
     """What the SQL text `node` (a call's first argument) is built from."""
     return _Reader().text(node, 0)
+
+
+def function_text(function: SgNode) -> Built:
+    """What a function returns is built from (its parameters count as unknown)."""
+    return _Reader().returns(function, 1)
 
 
 class _Reader:
@@ -140,7 +121,9 @@ class _Reader:
                 return self.text(value, depth + 1)
             imported = imported_from(node, holder.text())
             if imported:
-                return Built(open=[f"`{node.text()[:40]}` comes from {imported}, not followed"])
+                reason = f"`{node.text()[:40]}` comes from {imported[0]}, not followed"
+                follow = [Imported(imported[0], prop.text(), False, reason)] if imported[1] == "*" else []
+                return Built(open=[reason], imports=follow)
         return unknown(node)
 
     def length(self, holder: SgNode, depth: int) -> Built:
@@ -192,9 +175,13 @@ class _Reader:
             function = declaration(node, callee.text())
             if function is not None and function.kind() in FUNCTIONS:
                 return self.returns(function, depth + 1)
+            origin = imported_from(node, callee.text())
+            reason = f"`{callee.text()}()`{f' from {origin[0]}' if origin else ''} is not followed"
+            if origin is not None and origin[1] != "*":
+                strict = not PLACEHOLDER_NAME.search(callee.text())
+                return Built(open=[] if strict else [reason], imports=[Imported(*origin, strict, reason)])
             if PLACEHOLDER_NAME.search(callee.text()):
-                origin = imported_from(node, callee.text())
-                return Built(open=[f"`{callee.text()}()`{f' from {origin}' if origin else ''} is not followed"])
+                return Built(open=[reason])
         return unknown(node)
 
     def returns(self, function: SgNode, depth: int) -> Built:
@@ -305,7 +292,8 @@ class _Reader:
                     return self.declared_value(declarator, ancestor, name, depth, array=array)
                 imported = imported_from(use, name)
                 if imported:
-                    return Built(open=[f"`{name}` is imported from {imported}, not followed"])
+                    reason = f"`{name}` is imported from {imported[0]}, not followed"
+                    return Built(open=[reason], imports=[Imported(*imported, False, reason)] if imported[1] != "*" else [])
         return unknown(use)
 
     def declared_value(self, declarator: SgNode, scope: SgNode, name: str, depth: int, *, array: bool) -> Built:
