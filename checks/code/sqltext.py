@@ -312,8 +312,13 @@ class _Reader:
             if (declarator.parent() or declarator).text().startswith("const") and not mutable:
                 return built
             for assignment in scope.find_all(kind="assignment_expression"):
-                if (assignment.field("left") or assignment).text() == name:
+                left = assignment.field("left") or assignment
+                if left.text() == name:
                     built.add(read(assignment.field("right"), depth + 1))
+                elif left.kind() in ("array_pattern", "object_pattern") and any(
+                        i.text() == name for kind in ("identifier", "shorthand_property_identifier_pattern")
+                        for i in left.find_all(kind=kind)):
+                    built.add(unknown(assignment))  # `[sql] = …`, `({ sql } = body)`: not followed
             for assignment in scope.find_all(kind="augmented_assignment_expression"):
                 if (assignment.field("left") or assignment).text() == name:
                     built.add(self.text(assignment.field("right"), depth + 1))

@@ -143,6 +143,8 @@ SQL_TEXT = [
      "  return pool.query(`SELECT * FROM t WHERE ${where}`)", [True]),
     ("const body = await req.json()\n  const where = ['a = 1']\n  console.log(where)\n"
      "  return pool.query(`SELECT * FROM t WHERE ${where.slice(0)}`)", []),
+    ("const body = await req.json()\n  let order = 'id'\n  ;({ order } = body)\n"
+     "  return pool.query(`SELECT * FROM t ORDER BY ${order}`)", [True]),
     ("return pool.query(`SELECT count(*) FROM ${loose}`)", [True]),  # `loose: string | 'a'` is any string
     ("const { id } = await params\n  return sql.query(`SELECT * FROM ${MUTABLE.users} WHERE id = $1`, [id])", [True]),
 ]
