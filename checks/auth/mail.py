@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from checks.core.context import Context
-from checks.core.http import Fetched, fetch, network_hint, network_kind
+from checks.core.http import Fetched, fetch, network_hint, network_kind, tls_reason
 from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified
 from checks.core.registry import check
 from checks.project.imports import importers
@@ -37,7 +37,8 @@ AUTH004 = Spec(
     "DEPLOY_CHECK_MAIL_API_URL replaces the provider's API address (a proxy, a stand-in). nodemailer "
     "declared beside a hosted SDK the app imports (next-auth's peer dependency) counts only when the app's "
     "code imports it or Auth.js's email provider sends through it. A provider API that cannot be reached "
-    "from here (DNS, refused, timeout) leaves the clause unverified; a refused key fails. An app "
+    "from here (DNS, refused, timeout) or a TLS handshake that fails with it or the SMTP server (a proxy "
+    "intercepting TLS, a plain server behind https:// or smtps://) leaves the clause unverified: the key was never sent. A refused key fails. An app "
     "with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
     "proves delivery only when this check passed.",
     "Set the key from the provider's dashboard in the env file (an API key with sending access), "
@@ -244,6 +245,12 @@ async def _probe_smtp(ctx: Context, transport: Transport) -> None:
         transport.refused = f"{transport.url}: {exc}"
     except smtplib.SMTPResponseException as exc:
         transport.refused = f"{transport.url} answered {exc.smtp_code}: {ctx.mask(str(exc.smtp_error)[:120])}"
+    except ssl.SSLError as exc:
+        # TLS failed before AUTH (smtps:// on a plain port, an untrusted certificate): the
+        # credentials were never sent, so they are neither accepted nor refused.
+        transport.unreachable = (f"TLS with {transport.url} failed, so the credentials were never sent: "
+                                 f"{ctx.mask(tls_reason(str(exc)))}")
+        transport.hint = network_hint(Fetched(transport.url, problem_kind="tls"), "SMTP server")
     except (TimeoutError, OSError, smtplib.SMTPException) as exc:
         kind = "timeout" if isinstance(exc, TimeoutError) else network_kind(exc)
         probe = Fetched(f"smtp://{host}:{port}", problem_kind=kind)
@@ -255,7 +262,13 @@ def _judge_api(transport: Transport, answer: Fetched) -> None:
     body: Any = None
     with contextlib.suppress(ValueError):
         body = answer.json()
-    if answer.problem and answer.problem_kind in NOT_REACHED:
+    if answer.problem and answer.problem_kind == "tls":
+        # The handshake failed before the request went out: the key was never shown to anyone,
+        # so nothing is proven either way (a proxy intercepting TLS is the usual cause).
+        transport.unreachable = (f"TLS with the {transport.name} API at {transport.url} failed, so "
+                                 f"{transport.key_name} was never sent: {tls_reason(answer.problem)}")
+        transport.hint = network_hint(answer, f"{transport.name} API")
+    elif answer.problem and answer.problem_kind in NOT_REACHED:
         transport.unreachable = f"the {transport.name} API at {transport.url} cannot be reached: {answer.problem}"
         transport.hint = network_hint(answer, f"{transport.name} API")
     elif answer.problem:

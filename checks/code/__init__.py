@@ -15,6 +15,7 @@ from checks.code.clientsecrets import client_secrets
 from checks.code.collect import CodeFacts, parsed, sources
 from checks.code.facts import Finding, Site
 from checks.code.files import Role
+from checks.code.sqlimports import Exports, followed
 from checks.code.telemetry import awaited_telemetry
 from checks.core.context import Context
 from checks.core.model import Outcome, failed, listed, passed, plural, skipped, unverified, warned
@@ -105,8 +106,10 @@ async def no_interpolated_raw_sql(ctx: Context) -> Outcome:
     code = await parsed(ctx)
     if (skip := _no_code(code)) is not None:
         return skip
-    found = [(raw.certain, Finding(path, raw.site, f"{raw.api}: {raw.why}"))
-             for path, facts in code.parsed.items() for raw in facts.raw_sql]
+    exports: Exports = {}
+    settled = [(path, followed(code, ctx.project, path, raw, exports))
+               for path, facts in code.parsed.items() for raw in facts.raw_sql]
+    found = [(raw.certain, Finding(path, raw.site, f"{raw.api}: {raw.why}")) for path, raw in settled if raw]
     findings = [finding for certain, finding in found if certain]
     return judged_or_open(findings, [finding for certain, finding in found if not certain],
                           f"no SQL built by interpolation in {plural(len(code.files), 'source file')}",

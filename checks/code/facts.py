@@ -36,6 +36,10 @@ class RawSql:
     why: str
     site: Site
     certain: bool = True  # False: could be SQL, could be not (a receiver not known to be a SQL client)
+    # Names other modules of the app export, which may settle the verdict (the judge follows
+    # them): (specifier, exported name, strict, why open); and the other open reasons.
+    imports: tuple[tuple[str, str, bool, str], ...] = ()
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,13 +104,18 @@ class FileFacts:
             bool(get("answers_401")),
             [AwaitedCall(a["callee"], _site(a["site"]), a["deferred"]) for a in awaited] if awaited else [],
             [FetchCall(f["url"], f["auth"], f["why"], _site(f["site"])) for f in fetches] if fetches else [],
-            [RawSql(r["api"], r["why"], _site(r["site"]), r.get("certain", True)) for r in raw_sql] if raw_sql else [],
+            [_raw_sql(r) for r in raw_sql] if raw_sql else [],
             [EnvRead(e["name"], _site(e["site"]), e.get("within"), e.get("held_by")) for e in env_reads] if env_reads else [],
             {k: list(v) for k, v in used_by.items()} if used_by else {},
             bool(get("hashes")),
             [LimitedTotal(t["total"], t["rows"], _site(t["site"])) for t in totals] if totals else [],
             _site(elsewhere) if (elsewhere := get("session_elsewhere")) else None,
         )
+
+
+def _raw_sql(raw: dict[str, Any]) -> RawSql:
+    return RawSql(raw["api"], raw["why"], _site(raw["site"]), raw.get("certain", True),
+                  tuple((m, n, bool(s), w) for m, n, s, w in raw.get("imports", ())), tuple(raw.get("reasons", ())))
 
 
 def _site(raw: Any) -> Site:

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from checks.code.facts import RawSql
 from checks.code.nodes import assigned_in_function, first_argument, site
 from checks.code.sessions import packages
+from checks.code.sqltext import sql_text
 from checks.project.detectors import OTHER_DRIVERS, POSTGRES_DRIVERS
 
 if TYPE_CHECKING:
@@ -37,16 +39,42 @@ SQL_PACKAGES = packages([*POSTGRES_DRIVERS, *(name for name, kind in OTHER_DRIVE
                           "knex", "kysely", "drizzle-orm", "@prisma/client"])
 SQL_TEXT = re.compile(r"\b(?:select\b[\s\S]*\bfrom|insert\s+into|update\b[\s\S]*\bset|delete\s+from|"
                       r"where|order\s+by|limit)\b", re.IGNORECASE)
+OPEN_TEXT = "SQL built from constants and placeholders, except: "
 USER_INPUT = re.compile(r"\.json\(\)|searchParams\.get\(|\bparams\b|\.query\b\s*\[|req\.body|request\.body")
 
 
 def raw_sql(call: SgNode, name: str, imports: dict[str, tuple[str, str]]) -> RawSql | None:
+    argument = first_argument(call)  # None for a tagged template: parameterized
+    found = _interpolated(call, name, argument, imports)
+    if found is None or argument is None:
+        return None
+    # Text built only from constants and placeholders (`${marks}` of `ids.map((_, i) => `$${i + 1}`)`,
+    # `${TABLE}` of `const TABLE = "users"`) is no injection, whatever the receiver and the values.
+    built = sql_text(argument)
+    if built.constant:
+        return None
+    if built.unknown is None and found.certain:
+        # What only other modules of the app can settle goes with the finding: the judge, which
+        # sees every file, follows it (CODE004 in checks/code/__init__.py).
+        follow = tuple((i.module, i.name, i.strict, i.reason) for i in built.imports)
+        if any(i.strict for i in built.imports):  # an imported call: a fail unless its module says otherwise
+            return replace(found, imports=follow, reasons=tuple(built.reasons))
+        if built.lookups and len(built.lookups) == len(built.open):
+            why = (f"SQL built by a template whose only ${{…}} are lookups in the constant "
+                   f"{', '.join(built.lookups)}: only its values can reach the SQL")
+        else:
+            why = f"{OPEN_TEXT}{'; '.join(built.open)}"
+        return RawSql(found.api, why, found.site, False, follow, tuple(built.reasons))
+    return found
+
+
+def _interpolated(call: SgNode, name: str, argument: SgNode | None,
+                  imports: dict[str, tuple[str, str]]) -> RawSql | None:
+    """The finding, before the text's parts are followed: SQL built by interpolation (or read
+    from the request) into a raw API, certain when the receiver is known to be a SQL client."""
     method = name.rsplit(".", 1)[-1]
     unsafe = method in UNSAFE_SQL_METHODS or name in ("sql.raw", "raw")
-    if not unsafe and method not in QUERY_METHODS:
-        return None
-    argument = first_argument(call)  # None for a tagged template: parameterized
-    if argument is None:
+    if argument is None or (not unsafe and method not in QUERY_METHODS):
         return None
     callee = call.field("function")
     receiver = callee.field("object") if callee is not None and callee.kind() == "member_expression" else None
@@ -78,10 +106,6 @@ def raw_sql(call: SgNode, name: str, imports: dict[str, tuple[str, str]]) -> Raw
     if not sql_client():
         return RawSql(name, f"SQL-like text built by {how}, on `{receiver.text()[:40] if receiver else name}`, "
                       "not known to be a SQL client", site(call), certain=False)
-    constants = _constant_lookups(argument) if argument.kind() == "template_string" else None
-    if constants:
-        return RawSql(name, f"SQL built by a template whose only ${{…}} are lookups in the constant {constants}: "
-                      "only its values can reach the SQL", site(call), certain=False)
     return RawSql(name, f"SQL built by {how}", site(call))
 
 
@@ -120,40 +144,3 @@ def _sql_name(call: SgNode, name: str, variable: bool, imports: dict[str, tuple[
     if imported is not None and SQL_PACKAGES.match(imported[0]):
         return True
     return bool(SQL_RECEIVER.search(name))
-
-
-def _constant_lookups(template: SgNode) -> str | None:
-    """The module-level constant objects, if every `${…}` of the template is a lookup in one,
-    or a name given such a lookup in the function (`${SQL_OPERATORS[operator]}`, or formbricks'
-    `const sqlOp = SQL_OPERATORS[operator]` … `${sqlOp}`: a map of `>`, `>=`, `<`, `<=`)."""
-    constants = _constant_objects(template.get_root().root())
-    names: list[str] = []
-    for part in template.find_all(kind="template_substitution"):
-        inner = part.named_children()
-        lookup = inner[0] if len(inner) == 1 else None
-        if lookup is not None and lookup.kind() == "identifier":
-            lookup = assigned_in_function(template, lookup.text())
-        table = lookup.field("object") if lookup is not None and lookup.kind() == "subscript_expression" else None
-        if table is None or table.text() not in constants:
-            return None
-        names.append(table.text())
-    return ", ".join(dict.fromkeys(names)) or None
-
-
-def _constant_objects(root: SgNode) -> set[str]:
-    """Names of the module's top-level `const X = { … }` (`as const`/`satisfies` too)."""
-    found: set[str] = set()
-    for statement in root.named_children():
-        if statement.kind() == "export_statement":
-            statement = next((c for c in statement.named_children() if c.kind() == "lexical_declaration"), statement)
-        if statement.kind() != "lexical_declaration" or not statement.text().startswith("const"):
-            continue
-        for declarator in statement.named_children():
-            name, value = declarator.field("name"), declarator.field("value")
-            while value is not None and value.kind() in ("as_expression", "satisfies_expression"):
-                value = value.named_children()[0] if value.named_children() else None
-            if name is not None and value is not None and value.kind() == "object":
-                found.add(name.text())
-    return found
-
-

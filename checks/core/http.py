@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -74,11 +76,22 @@ DNS_FAILURE = ("name or service not known", "nodename nor servname", "temporary 
                "no address associated", "name does not resolve", "getaddrinfo failed", "errno -2]",
                "errno -3]", "errno -5]", "errno 8]")
 REFUSED = ("connection refused", "errno 111]", "errno 61]", "connect call failed")
+# OpenSSL's reason codes, as Python's ssl errors print them (`[SSL: CERTIFICATE_VERIFY_FAILED] …`),
+# for the TLS failures met on the way to a hosted API, each with what it usually means.
+TLS_REASONS = (
+    ("CERTIFICATE_VERIFY_FAILED", "the certificate it presented is not trusted here: a proxy or antivirus "
+                                  "that intercepts TLS presents its own, or the server's is self-signed or expired"),
+    ("WRONG_VERSION_NUMBER", "what answers there does not speak TLS: a plain-HTTP server or proxy behind an "
+                             "https:// URL, or the wrong port"),
+    ("HANDSHAKE_FAILURE", "no TLS version or cipher in common: an old server, or a proxy that intercepts TLS"),
+)
+TLS_MARKER = re.compile(r"\[SSL(?:: (\w+))?\]\s*([^(]*?)\s*(?:\(_ssl\.c:\d+\))?$", re.IGNORECASE)
 
 
 def network_kind(exc: BaseException) -> str:
-    """dns, refused or unreachable: each has its own fix. httpx (through anyio) wraps the
-    socket's error in "All connection attempts failed": the cause chain keeps it."""
+    """dns, refused, tls or unreachable: each has its own fix. httpx (through anyio) wraps the
+    socket's error in "All connection attempts failed": the cause chain keeps it. tls: the
+    connection was made and the handshake failed, so nothing (no credential) was sent."""
 
     chain: list[BaseException] = []
     current: BaseException | None = exc
@@ -89,12 +102,26 @@ def network_kind(exc: BaseException) -> str:
         return "dns"
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return "refused"
+    if any(isinstance(e, ssl.SSLError) for e in chain):
+        return "tls"
     text = " ".join(str(e) for e in chain).lower()
+    if "[ssl" in text:  # httpx's ConnectError repeats OpenSSL's text without the SSLError itself
+        return "tls"
     if any(marker in text for marker in DNS_FAILURE):
         return "dns"
     if any(marker in text for marker in REFUSED):
         return "refused"
     return "unreachable"
+
+
+def tls_reason(problem: str) -> str:
+    """A TLS failure in plain words, with OpenSSL's own text: `certificate verify failed: unable
+    to get local issuer certificate (the certificate it presented is not trusted here: …)`."""
+    found = TLS_MARKER.search(problem)
+    code = (found.group(1) or "").upper() if found else ""
+    said = (found.group(2) if found else "") or problem
+    meaning = next((words for reason, words in TLS_REASONS if reason in code or reason in problem.upper()), None)
+    return f"{said} ({meaning})" if meaning else said
 
 
 def network_hint(fetched: Fetched, service: str, local_start: str | None = None) -> str | None:
@@ -114,6 +141,9 @@ def network_hint(fetched: Fetched, service: str, local_start: str | None = None)
     if fetched.problem_kind == "timeout":
         return (f"{service} at {where} did not answer in time: it is slow or a firewall drops the "
                 "traffic; retry with a higher --timeout, or check the network path.")
+    if fetched.problem_kind == "tls":
+        return (f"The TLS handshake with {where} ({service}) failed, so nothing was sent and no credential was "
+                "judged: run the check on a network that does not intercept TLS, or fix the URL's port or scheme.")
     if fetched.problem_kind == "unreachable":
         return f"{where} could not be reached ({service}); the message says why."
     return None

@@ -198,6 +198,7 @@ def test_a_refused_loopback_url_says_start_the_local_service(tmp_path: Path) -> 
     ("[Errno -3] Temporary failure in name resolution", "dns"),
     ("[Errno 111] Connection refused", "refused"),
     ("All connection attempts failed", "unreachable"),
+    ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate", "tls"),
 ])
 def test_network_failures_are_told_apart(error: str, kind: str) -> None:
     import httpx
@@ -207,7 +208,7 @@ def test_network_failures_are_told_apart(error: str, kind: str) -> None:
     assert network_kind(httpx.ConnectError(error)) == kind
     hint = network_hint(Fetched("https://auth.example.com/x", problem_kind=kind), "auth service") or ""
     said = {"dns": "does not resolve from here", "refused": "refused the connection",
-            "unreachable": "could not be reached"}[kind]
+            "unreachable": "could not be reached", "tls": "TLS handshake"}[kind]
     assert said in hint
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -299,3 +300,64 @@ def test_a_key_the_api_answers_401_still_fails(tmp_path: Path, httpserver: Any) 
     result, _ = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), httpserver.url_for(""))
     assert result["status"] == "fail", result["message"]
     assert "Resend refused RESEND_API_KEY (401" in result["message"]
+
+
+@pytest.fixture
+def self_signed_api() -> Iterator[Any]:
+    # A real HTTPS server on 127.0.0.1 whose certificate comes from a CA deploy-check does not
+    # trust: what a proxy intercepting TLS (or antivirus) presents in place of the provider's.
+    import trustme
+    from pytest_httpserver import HTTPServer
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    server = HTTPServer("127.0.0.1", 0, ssl_context=context)
+    server.expect_request("/domains").respond_with_json({"object": "list", "data": []})
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        if server.is_running():
+            server.stop()
+
+
+def test_an_untrusted_certificate_is_unverified_naming_tls_not_a_refused_key(
+        tmp_path: Path, self_signed_api: Any) -> None:
+    # A TLS failure proves nothing about the key: it was never sent (realapps: a proxy
+    # intercepting TLS read as "Resend refused the key").
+    api = self_signed_api.url_for("").rstrip("/")
+    assert api.startswith("https://127.0.0.1:")
+    result, printed = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), api)
+    assert result["status"] == "skip", result["message"]
+    said = result["details"]["unverified"]
+    assert said.startswith(f"auth: the mail transport is not proven: TLS with the Resend API at {api}/domains "
+                           "failed, so RESEND_API_KEY was never sent: certificate verify failed: "), said
+    assert said.endswith("(the certificate it presented is not trusted here: a proxy or antivirus that intercepts "
+                         "TLS presents its own, or the server's is self-signed or expired)"), said
+    assert "refused" not in result["message"]
+    assert result["hint"].startswith(f"The TLS handshake with {api.removeprefix('https://')} (Resend API) failed")
+    assert self_signed_api.log == []  # the handshake failed: no request, no key, reached the server
+    assert RESEND_KEY not in printed
+
+
+def test_a_plain_http_server_behind_an_https_url_is_unverified_naming_tls(tmp_path: Path, httpserver: Any) -> None:
+    httpserver.expect_request("/domains").respond_with_json({"object": "list", "data": []})
+    api = httpserver.url_for("").rstrip("/").replace("http://", "https://")
+    result, printed = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), api)
+    assert result["status"] == "skip", result["message"]
+    assert result["details"]["unverified"].endswith(
+        "so RESEND_API_KEY was never sent: wrong version number (what answers there does not speak TLS: a "
+        "plain-HTTP server or proxy behind an https:// URL, or the wrong port)")
+    assert httpserver.log == []
+    assert RESEND_KEY not in printed
+
+
+def test_smtps_to_a_plain_smtp_port_is_unverified_not_refused_credentials(tmp_path: Path, smtp_server: int) -> None:
+    result, printed = auth004(smtp_app(tmp_path, f"smtps://mailer:{SMTP_PASSWORD}@127.0.0.1:{smtp_server}"))
+    assert result["status"] == "skip", result["message"]
+    assert result["details"]["unverified"].startswith(
+        f"auth: the mail transport is not proven: TLS with smtps://127.0.0.1:{smtp_server} failed, so the "
+        "credentials were never sent: wrong version number")
+    assert result["hint"].startswith(f"The TLS handshake with 127.0.0.1:{smtp_server} (SMTP server) failed")
+    assert SMTP_PASSWORD not in printed

@@ -182,7 +182,8 @@ def test_the_pool_never_imports_the_projects_own_python(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("module", ["checks.code.nodes", "checks.code.totals", "checks.code.analysis"])
+@pytest.mark.parametrize("module", ["checks.code.nodes", "checks.code.totals", "checks.code.analysis",
+                                    "checks.code.sqltext", "checks.code.scopes", "checks.code.sqlbuilt"])
 def test_the_stamp_changes_with_every_module_analyze_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                           module: str) -> None:
     # nodes.py and totals.py came out of analysis.py (review: the stamp missed them, and

@@ -3,9 +3,13 @@ parameterized queries never do."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
-from helpers import locations
+from helpers import REPO, locations, run_json
+
+APPS = REPO / "tests" / "fixtures" / "apps"
 
 
 def test_interpolated_and_concatenated_sql_into_raw_apis_fail(code_report: Any) -> None:
@@ -35,3 +39,47 @@ def test_execute_on_a_workflow_engine_and_a_constant_operator_map_never_fail(cod
         "are lookups in the constant SQL_OPERATORS: only its values can reach the SQL",
     ]
     assert check["message"].startswith("code: could not verify 1 call that may be raw SQL")
+
+
+def test_placeholder_lists_and_constant_identifiers_pass_while_request_input_still_fails(code_report: Any) -> None:
+    # Real apps' shapes: `ids.map(() => "?")` (AppBot2.0), `ids.map((_, i) => `$${i + 1}`)`
+    # (personal-blog done right), a module's table name and column list (haus_of_confidence_local),
+    # `for (const table of [...])`, a class's column field with pushed `$${n++}` and
+    # `$${params.length}` placeholders. Only personal-blog's original `IN (${ids})` fails; a table
+    # typed as a union of literals is TypeScript's word only: could-not-verify.
+    check = code_report("code-sql-placeholders")["CODE004"]
+    assert check["status"] == "fail", check
+    assert locations(check) == [
+        "src/app/api/posts/favorites-legacy/route.ts:9:24 pool.query: SQL built by a template with ${…}",
+        # the module it imports builds the text from the ids (node-html-to-image's queryByAmazonIds)
+        "src/app/api/products/route.ts:7:26 pool.query: SQL built by a template with ${…}: `amazonIdsFilter` "
+        "of src/lib/products.ts is built from `idsArray`",
+    ]  # tableName's and generateInClause's modules build constants and placeholders only
+    assert [f"{f['location']} {f['what']}" for f in check["details"]["could_not_verify"]] == [
+        "src/lib/rows.ts:22:46 pool.query: SQL built from constants and placeholders, except: `table` is typed "
+        'Counted ("ghl_opportunities" | "ghl_notes"), which TypeScript does not check at run time',
+    ]
+
+
+def test_a_run_from_the_parse_cache_follows_the_same_imports(tmp_path: Path) -> None:
+    # The imports a finding may be settled by are part of the cached facts: the second run,
+    # which parses nothing, judges the same.
+    project = shutil.copytree(APPS / "code-sql-placeholders", tmp_path / "app")
+    first = run_json(project, "--only", "CODE004")[1]["checks"][0]
+    again = run_json(project, "--only", "CODE004")[1]["checks"][0]
+    assert (project / ".deploy-check").is_dir()
+    assert again["details"] == first["details"] and len(first["details"]["findings"]) == 2
+
+
+def test_an_imported_call_no_module_of_the_app_answers_for_still_fails(tmp_path: Path) -> None:
+    # Not followed (a package, a file that is not there): `${clause(body)}` may carry the body.
+    (tmp_path / "app" / "api" / "x").mkdir(parents=True)
+    (tmp_path / "package.json").write_text('{"name": "x", "dependencies": {"pg": "8.13.1"}}')
+    (tmp_path / "app" / "api" / "x" / "route.ts").write_text(
+        'import { Pool } from "pg";\nimport { clause } from "sql-clauses";\nimport { inList } from "./gone";\n'
+        "const pool = new Pool();\nexport async function POST(req: Request) {\n  const body = await req.json();\n"
+        "  await pool.query(`SELECT * FROM t ${clause(body)}`);\n"
+        "  return pool.query(`SELECT * FROM t WHERE id IN ${inList(body.ids)}`, body.ids);\n}\n")
+    check = run_json(tmp_path, "--only", "CODE004")[1]["checks"][0]
+    assert locations(check) == ["app/api/x/route.ts:7:9 pool.query: SQL built by a template with ${…}",
+                                "app/api/x/route.ts:8:10 pool.query: SQL built by a template with ${…}"], check
