@@ -26,6 +26,7 @@ FIGURES = [
     "devserver",
     "code",
     "browser",
+    "masking",
 ]
 SCRIPTS = ["concurrency"]
 
