@@ -27,6 +27,7 @@ FIGURES = [
     "devserver",
     "code",
     "browser",
+    "masking",
 ]
 SCRIPTS = ["concurrency"]
 

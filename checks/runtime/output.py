@@ -7,6 +7,7 @@ import asyncio
 import re
 import time
 from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 from checks.core.context import Context
@@ -14,7 +15,8 @@ from checks.core.model import printable
 from checks.project.config import compile_user_pattern
 from checks.runtime.addresses import ANY_URL, loopback_url
 from checks.runtime.facts import DevFacts, OutputLine
-from checks.support.secrets import CUT_MARK
+from checks.support.secretforms import blank
+from checks.support.secrets import CUT_MARK, MASK
 
 # What the tools really print when something broke, each from its own source:
 # dash/bash `sh: 1: run-p: not found`, `command not found`; npm's `npm ERR!` (npm ≤ 9) and
@@ -33,6 +35,13 @@ ERROR_LINE = re.compile(
     r"|^\s*panic:|\bFATAL:|\bPrisma\w*Error\b",
     re.MULTILINE,
 )
+
+
+@dataclass
+class _Recent:
+    line: OutputLine  # as kept
+    text: str  # as it came, masked on its own
+    spans: list[tuple[int, int]] = field(default_factory=list)  # of `text`, parts of secrets other lines complete
 
 
 def error_lines(lines: list[str]) -> list[str]:
@@ -59,7 +68,10 @@ class Output:
         self.new_output = asyncio.Event()
         self.lines: deque[OutputLine] = deque(maxlen=MAX_LINES)
         self.seen = 0  # lines ever kept (the deque forgets the oldest)
-        self._last_line = ""  # the last line as masked before its unfinished end was
+        # The latest lines as they came (each masked on its own), which a secret may span.
+        self._recent: deque[_Recent] = deque()
+        self._recent_size = 0  # their characters, a line break each
+        self._open = False  # the last line ends with what may start a secret
 
     async def read(self, stream: asyncio.StreamReader) -> None:
         """Split the output into lines ourselves: asyncio's readline() drops the start of
@@ -95,22 +107,25 @@ class Output:
         if self._otp_pattern is not None:
             self._take_codes(text)
         # Mask first (a cut must not expose half a secret); pieces at the ends only once the
-        # previous line had its chance to complete them.
+        # lines before had their chance to complete them.
         text = self.ctx.masker(text, pieces=False)
-        if self.lines:
-            # A wrapping logger may split a secret over two lines: mask both halves (against
-            # the previous line as it came, before its unfinished end was masked).
-            previous = self.lines[-1]
-            before, text = self.ctx.masker.across(self._last_line, text)
-            if before != self._last_line:
-                previous.text = before
-        self._last_line = text
-        # The rest of a secret may only come with the next line: its start is masked now,
-        # before live progress shows the line (and its end, indented by the logger, too).
-        text = self.ctx.masker.unfinished(text)
-        if len(text) > MAX_LINE:
-            text = text[:MAX_LINE] + CUT_MARK
-        self.lines.append(OutputLine(round(time.monotonic() - self.started, 3), text, self.phase))
+        line = OutputLine(round(time.monotonic() - self.started, 3), "", self.phase)
+        self._recent.append(_Recent(line, text))
+        self._recent_size += len(text) + 1
+        # A wrapping logger or a MIME encoder may split a secret over this line and the ones
+        # before: each part is masked in its own line (the earlier ones are masked again, from
+        # the text they came as); a secret's start at this line's end is masked now, before
+        # live progress shows the line, though its rest comes with the next.
+        recent = list(self._recent)
+        wrapped, self._open = self.ctx.masker.wrapped([r.text for r in recent], open_before=self._open)
+        for held, spans in zip(recent, wrapped, strict=True):
+            if spans or held is recent[-1]:
+                held.spans += spans
+                held.line.text = self._kept(held)
+        text = line.text
+        while len(self._recent) > 1 and self._recent_size - len(self._recent[0].text) > self.ctx.masker.window:
+            self._recent_size -= len(self._recent.popleft().text) + 1
+        self.lines.append(line)
         self.seen += 1
         self.ctx.report_progress("DEV001", text.strip())
         local = LOCAL_URL.search(text)
@@ -126,6 +141,12 @@ class Output:
                 if url and url not in self.printed_urls:
                     self.printed_urls.append(url)
         self.new_output.set()
+
+    def _kept(self, recent: _Recent) -> str:
+        """A line as kept and shown: what spans other lines masked, the start or end of a known
+        secret masked (the rest may only come with the next line, or was cut off), then cut."""
+        text = self.ctx.masker.unfinished(blank(recent.text, recent.spans, MASK))
+        return text[:MAX_LINE] + CUT_MARK if len(text) > MAX_LINE else text
 
     def watch_codes(self, pattern: str | None, address: str) -> None:
         self._otp_pattern = compile_user_pattern("auth.login.otp_pattern", pattern) if pattern else None

@@ -23,6 +23,9 @@ PARTIAL_MIN = 8  # the shortest piece of a secret masked at a line's end or star
 WHOLE_TOKEN_BELOW = 12  # shorter pieces are masked only when they stand as a whole token
 CUT_MARK = " […]"  # what ends a captured line cut to its length limit (checks/runtime/process.py)
 WORD = lazy(r"[A-Za-z0-9_]")
+# Where a secret's start shown alone ends: our cut mark, or an app's own ellipsis (it shortened
+# the secret for show: `tok_Ab3dEf…`).
+SHORTENED = lazy(r"\s*(?:\[…\]|…|\.\.\.)")
 
 # Cookie names that carry a session or a token, by the frameworks' own defaults: Express
 # `connect.sid`, PHP `PHPSESSID`, Django `sessionid`, Rails `_app_session`, Better Auth
@@ -57,17 +60,16 @@ def mask_placed(text: str, mask: str) -> str:
 
 def forms(secret: str) -> set[str]:
     """What `secret` may look like in someone else's output: URL-encoded; for one of
-    FORMS_FROM characters or more also lower-cased, hex-encoded, inside any base64 text, and
-    decoded when it is itself base64 text; below that, its whole base64 (a one-time code)."""
+    FORMS_FROM characters or more also hex-encoded, inside any base64 text, and decoded when it
+    is itself base64 text; below that, its whole base64 (a one-time code). Another case and
+    the other disguises are seen through where the forms are looked for (knownforms)."""
     found = {secret, quote(secret, safe="")}
     if len(secret) < FORMS_FROM:
         for encode in (base64.b64encode, base64.urlsafe_b64encode):
             encoded = encode(secret.encode()).decode()
             found |= {encoded, encoded.rstrip("=")}
         return found
-    found.add(secret.lower())
-    hexed = secret.encode().hex()
-    found |= {hexed, hexed.upper()}
+    found.add(secret.encode().hex())
     found |= _base64_cores(secret)
     decoded = _base64_decoded(secret)
     if decoded:
@@ -105,9 +107,10 @@ def _base64_decoded(secret: str) -> str | None:
 
 
 class Partials:
-    """Where a known secret's start ends a line, or its end starts one: a wrapping logger
-    split it, and the other half is on the neighbouring line (or not printed yet). Indexed
-    by each secret's first and last PARTIAL_MIN characters, so a text is scanned once."""
+    """Where a known secret's start ends a line or stands before an ellipsis, or its end starts
+    a line: a wrapping logger split it, and the other half is on the neighbouring line (or not
+    printed yet), or the app shortened it for show. Indexed by each secret's first and last
+    PARTIAL_MIN characters, so a text is scanned once."""
 
     def __init__(self) -> None:
         self._heads: dict[str, set[str]] = {}
@@ -154,19 +157,20 @@ class Partials:
             # Only as far as the longest secret (and a cut mark): the scans stay bounded.
             reach = min(len(text), at + self._longest + len(CUT_MARK) + 2)
             line_end = text.find("\n", at, reach)
-            if line_end < 0:
-                if reach < len(text):
-                    continue  # the rest of the line is longer than any secret
-                line_end = len(text)
-            piece = text[at:line_end].rstrip()
-            if piece.endswith(CUT_MARK.strip()):
-                piece = piece[: -len(CUT_MARK.strip())].rstrip()
+            shown = text[at:line_end if line_end >= 0 else reach]
+            shortened = SHORTENED.search(shown)
+            if shortened:
+                piece = shown[:shortened.start()]
+            elif line_end < 0 and reach < len(text):
+                continue  # the rest of the line is longer than any secret
+            else:
+                piece = shown.rstrip()
             if len(piece) < WHOLE_TOKEN_BELOW and at > 0 and WORD.match(text[at - 1]):
                 continue  # a short piece counts only as a token of its own
             if len(piece) >= PARTIAL_MIN and any(len(piece) < len(s) and s.startswith(piece)
                                                  for s in self._heads[match.group(1)]):
                 found.append((at, at + len(piece)))
-                done_until = line_end
+                done_until = at + len(piece)
         return found
 
     def _starts(self, text: str, tails: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -217,15 +221,18 @@ def _trie(node: dict[str, Any]) -> str:
 
 
 def blank(text: str, spans: list[tuple[int, int]], mask: str) -> str:
-    """`text` with each span (merged where they overlap) replaced by `mask`."""
+    """`text` with each span (merged where they overlap or touch) replaced by `mask`."""
     if not spans:
         return text
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     parts: list[str] = []
     last = 0
-    for start, end in sorted(spans):
-        if start < last:  # overlaps the span just masked
-            last = max(last, end)
-            continue
+    for start, end in merged:
         parts += [text[last:start], mask]
         last = end
     parts.append(text[last:])

@@ -9,17 +9,18 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from checks.support.knownforms import KnownForms
 from checks.support.lazyre import lazy
 
 # CUT_MARK, PARTIAL_MIN and WHOLE_TOKEN_BELOW are re-exported for the modules that cut lines.
 from checks.support.secretforms import CUT_MARK as CUT_MARK
 from checks.support.secretforms import PARTIAL_MIN as PARTIAL_MIN
 from checks.support.secretforms import WHOLE_TOKEN_BELOW as WHOLE_TOKEN_BELOW
-from checks.support.secretforms import Partials, alternation, blank, forms, mask_placed
+from checks.support.secretforms import Partials, blank, mask_placed
 
 SECRET_NAME = lazy(
     r"SECRET|TOKEN|PASSWORD|PASS|PRIVATE|KEY|SALT|CREDENTIAL|JWT|SESSION|SIGNING|AUTH"
@@ -253,17 +254,14 @@ def _with_lines(secrets: Iterable[str]) -> set[str]:
 
 
 class Masker:
-    """Masks every secret it was given, in each form another program prints it
-    (secretforms.forms), its halves where a line ends or starts, and unknown secrets by
-    their shape or place. The pattern is compiled on first use after a change: a sign-in
-    adds secrets one by one, and only the texts in between pay for it."""
+    """Masks every secret it was given, in each form another program prints it and each
+    disguise a reader sees through (knownforms), its halves where a line ends or starts, and
+    unknown secrets by their shape or place."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
-        self._forms: set[str] = set()
+        self._known = KnownForms(MIN_SECRET_LENGTH)
         self._partials = Partials()
-        self._pattern: re.Pattern[str] | None = None
-        self._stale = False
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
@@ -271,37 +269,20 @@ class Masker:
         if not fresh:
             return
         self._secrets |= fresh
-        for secret in fresh:
-            self._forms |= forms(secret)
+        self._known.add(fresh)
         self._partials.add(fresh)
-        self._stale = True
 
-    def _compiled(self) -> re.Pattern[str] | None:
-        if self._stale:
-            # Short forms count only as whole tokens: "short" must not become "****er".
-            long = alternation(v for v in self._forms if len(v) >= WHOLE_TOKEN_BELOW)
-            short = alternation(v for v in self._forms if len(v) < WHOLE_TOKEN_BELOW)
-            branches = [long] if long else []
-            if short:
-                branches.append(rf"(?<![A-Za-z0-9_])(?:{short})(?![A-Za-z0-9_])")
-            self._pattern = re.compile("|".join(branches))
-            self._stale = False
-        return self._pattern
-
-    def _holds(self, text: str) -> bool:
-        """Whether a form of a known secret occurs in `text`, by plain substring tests: until
-        a text holds one, the pattern is not compiled (40 secrets cost ~20 ms to compile,
-        more than an env-only run's checks, and most texts hold none)."""
-        return any(form in text for form in self._forms)
+    @property
+    def window(self) -> int:
+        """Characters of the lines before a line that a known secret may span (wrapped)."""
+        return self._known.window if self._known else 0
 
     def __call__(self, text: str, *, pieces: bool = True) -> str:
         """`text` masked; with `pieces`, also the half of a known secret that ends or starts
         one of its lines (the other half is on the next line, or was cut off)."""
         if not text:
             return text
-        pattern = self._compiled() if self._pattern is not None or self._holds(text) else None
-        if pattern is not None:
-            text = pattern.sub(MASK, text)
+        text = blank(text, self._known.spans(text), MASK)
         if pieces and self._secrets:
             text = self.unfinished(text)
         if _may_hold_token(text):
@@ -310,17 +291,17 @@ class Masker:
             text = shape.sub(lambda m: m.group("head") + MASK, text)
         return mask_placed(text, MASK)
 
+    def wrapped(self, lines: Sequence[str], *, open_before: bool = True) -> tuple[list[list[tuple[int, int]]], bool]:
+        """Consecutive lines of one output, the last just printed: the spans of each that hold
+        part of a known secret split over them, or starting at the last line's end, and
+        whether that line ends with a secret's start (knownforms.KnownForms.wrapped)."""
+        return self._known.wrapped(lines, open_before=open_before)
+
     def across(self, before: str, after: str) -> tuple[str, str]:
         """Two consecutive lines with a secret a wrapping logger split between them:
         each part is masked in its own line."""
-        pattern = self._compiled()
-        if pattern is None or not before or not after:
-            return before, after
-        joined = before + after
-        for match in pattern.finditer(joined):
-            if match.start() < len(before) < match.end():
-                return before[: match.start()] + MASK, MASK + joined[match.end():]
-        return before, after
+        spans, _ = self.wrapped([before, after])
+        return blank(before, spans[0], MASK), blank(after, spans[1], MASK)
 
     def unfinished(self, text: str) -> str:
         """A line that ends with the start of a known secret (a wrapping logger split it, the

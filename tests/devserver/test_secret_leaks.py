@@ -3,8 +3,10 @@ in live progress on a terminal and in every report format (issue 20, section 3).
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import secrets
 import sys
 from pathlib import Path
 
@@ -50,3 +52,25 @@ def test_secret_named_values_deploy_check_toml_sends_are_masked_in_every_format(
         said = done.stdout + done.stderr
         assert "sign-up refused" in said or fmt == "sarif", (fmt, said)  # the echo was reported
         assert password not in said and invite not in said, (fmt, said)
+
+
+def test_secrets_the_app_prints_encoded_wrapped_or_disguised_are_masked_in_every_format(tmp_path: Path) -> None:
+    from test_devserver import scenario_project
+
+    password = secrets.token_urlsafe(18)  # random: no list of known values can hold it
+    token = "tok_" + secrets.token_hex(48)
+    project = scenario_project(tmp_path / "app", "disguised")
+    (project / ".env.local").write_text(f"DATABASE_URL=postgres://app:{password}@127.0.0.1:9/app\nAPI_SECRET={token}\n")
+    prefix = b"Cannot connect to postgres://app:"
+    encoded = base64.b64encode(prefix + password.encode() + b"@").decode()
+    only_the_password = encoded[-(-len(prefix) * 8 // 6):(len(prefix) + len(password)) * 8 // 6]
+    for fmt in ("json", "console"):
+        done = run_cli("check", "--project", str(project), "--only", "DEV001", "-f", fmt)
+        said = done.stdout + done.stderr
+        assert "Error: token rejected: ****" in said or fmt == "console", said  # it quotes fewer lines
+        assert "Error: ****" in said, said
+        joined = "".join(line.strip() for line in said.splitlines())  # as a reader of the base64 joins it
+        for secret, width in ((token, 8), (password, 8), (only_the_password, 6)):
+            for at in range(len(secret) - width + 1):
+                assert secret[at:at + width].lower() not in said.lower(), (fmt, secret[at:at + width])
+                assert secret[at:at + width] not in joined, (fmt, secret[at:at + width])

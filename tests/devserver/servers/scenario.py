@@ -7,6 +7,7 @@ prove none survives. Listens on $PORT like `next dev`, prints Next.js-style line
 
 from __future__ import annotations
 
+import base64
 import os
 import shlex
 import shutil
@@ -100,6 +101,21 @@ def main() -> None:
         # ... and a PEM key is logged line by line, as a stack trace would show it.
         for line in os.environ["SIGNING_PRIVATE_KEY"].splitlines():
             print(f"  key: {line}", flush=True)
+        sys.exit(1)  # DEV001 then quotes the last lines: all of the above
+    elif MODE == "disguised":
+        # What careless apps print: a mail body in base64 at MIME's 76 columns (RFC 2045 6.8),
+        # a token a logger wraps at 40 columns, and copies in upper case, with a zero-width
+        # space inside, HTML-escaped.
+        url, token = os.environ["DATABASE_URL"], os.environ["API_SECRET"]
+        print("Error: could not send the mail; its body was", flush=True)
+        for line in base64.encodebytes(f"Cannot connect to {url}".encode()).decode().splitlines():
+            print(line, flush=True)
+        print(f"Error: token rejected: {token[:40]}", flush=True)
+        for at in range(40, len(token), 40):
+            print(f"    {token[at:at + 40]}", flush=True)
+        print(f"Error: {token.upper()}", flush=True)
+        print(f"Error: {token[:9]}\u200b{token[9:]}", flush=True)
+        print(f"Error: {token.replace('_', '&#95;')}", flush=True)
         sys.exit(1)  # DEV001 then quotes the last lines: all of the above
     elif MODE == "control":
         # A spinner's backspaces, a bell, a stray escape: then a crash.
