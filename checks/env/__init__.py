@@ -11,66 +11,14 @@ from typing import Any
 
 from checks.core.context import Context, _load
 from checks.core.evidence import git_toplevel, run_git
-from checks.core.model import Outcome, Spec, failed, listed, passed, plural, skipped, warned
+from checks.core.model import Outcome, failed, listed, passed, plural, skipped, warned
 from checks.core.registry import check
+from checks.env.catalogue import ENV001, ENV002, ENV003, ENV004, ENV005, ENV006, ENV007, ENV008
+from checks.env.gitignore import untrack_and_ignore
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.support.lazyre import lazy
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import has_token_shape, is_secret_name, secret_by_name, url_password
-
-FIX_ENV = "deploy-check provision env"
-
-ENV001 = Spec(
-    "ENV001", "env", "An env file supplies the app's variables",
-    "The app reads its configuration from `.env.local` (or the process environment, which "
-    "wins, as in Next.js). Without either, nothing else can be configured.",
-    "Create .env.local from .env.local.example.", FIX_ENV,
-)
-ENV002 = Spec(
-    "ENV002", "env", "An .env.local.example documents the variables",
-    "The example file is the contract of which variables the app needs; without it no "
-    "required variable can be checked.",
-    "Commit a .env.local.example listing every variable, with `# Optional` markers.",
-)
-ENV003 = Spec(
-    "ENV003", "env", "Required variables are filled",
-    "Every key of the example that is not marked optional must have a non-empty value in "
-    "the process environment or `.env.local`.",
-    "Fill them in .env.local (see .env.local.example).", FIX_ENV,
-)
-ENV004 = Spec(
-    "ENV004", "env", "No value is a placeholder",
-    "Values such as `your-api-key`, `<password>`, `changeme`, `xxxx` or "
-    "`user:password@host` are copied from docs, not provisioned. A secret (a name saying SECRET, "
-    "PASSWORD, TOKEN, …_KEY, or a token-shaped value) equal to the committed example's is published; "
-    "a region, an id, a JWT issuer/audience or a NEXT_PUBLIC_ value may be copied as is.",
-    "Replace each placeholder with the real value from the provider's console.",
-)
-ENV005 = Spec(
-    "ENV005", "env", "Every variable in .env.local is documented",
-    "A key in `.env.local` that the example does not list is invisible to the next "
-    "engineer and to CI (warning).",
-    "Add the key to .env.local.example (mark it `# Optional` if it is).",
-)
-ENV006 = Spec(
-    "ENV006", "env", ".env.local is ignored by git",
-    "`.env.local` holds secrets; it must be git-ignored and never tracked.",
-    "Add `.env*.local` to .gitignore; if tracked, run `git rm --cached .env.local` and "
-    "rotate every secret it held.",
-)
-ENV007 = Spec(
-    "ENV007", "env", "No server secret is exposed through NEXT_PUBLIC_",
-    "Next.js inlines every `NEXT_PUBLIC_*` variable into the browser bundle; a name that "
-    "says SECRET, SALT, TOKEN, PASSWORD, PRIVATE or SERVICE_ROLE is a secret sent to "
-    "every visitor.",
-    "Rename the key without NEXT_PUBLIC_ and read it on the server only; rotate the value.",
-)
-ENV008 = Spec(
-    "ENV008", "env", "Env files are well-formed",
-    "A malformed line is silently dropped by dotenv and a duplicate key silently takes "
-    "the last value: both hide what the app really sees.",
-    "Fix or remove the listed lines so each key is assigned once.",
-)
 
 PUBLIC_SECRET_NAME = lazy(
     r"SECRET|SALT|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL|JWT|SIGNING|(?:^|_)SK(?:_|$)",
@@ -334,7 +282,8 @@ def ignored_by_git(ctx: Context) -> Outcome:
                      if line.strip()}
     problems: list[str] = []
     details: dict[str, Any] = {"files": {}}
-    fixes: list[str] = []
+    untracked_needed: list[str] = []
+    unignored: list[str] = []
     for path, name in zip(present, rel, strict=True):
         secrets = _secret_keys(ctx, path)
         is_tracked, is_ignored = name in tracked, name in ignored_names
@@ -342,13 +291,16 @@ def ignored_by_git(ctx: Context) -> Outcome:
         holds = f" (holds {', '.join(secrets)})" if secrets else ""
         if is_tracked:
             problems.append(f"{name} is tracked by git{holds}: its values are in the repository history")
-            fixes.append(f"git rm --cached {name}")
+            untracked_needed.append(name)
         elif not is_ignored:
             problems.append(f"{name} is not ignored by git{holds}: `git add .` would commit it")
+            unignored.append(name)
     if problems:
-        return failed("; ".join(problems), fix="; ".join(fixes) or None,
-                      hint="Add `.env*` (but the example) to .gitignore; for a tracked file run "
-                      "`git rm --cached FILE` and rotate every secret it held.", **details)
+        # Untracked but not ignored, the next `git add -A` tracks it again: the fix does both.
+        return failed("; ".join(problems), fix=untrack_and_ignore(untracked_needed, unignored),
+                      hint="The fix untracks each file (`git rm --cached`) and adds it to .gitignore "
+                      "unless git already ignores it; commit that, and rotate every secret a tracked "
+                      "file held.", **details)
     return passed(f"{', '.join(rel)} {'is' if len(rel) == 1 else 'are'} ignored by git and not tracked",
                   **details)
 
