@@ -254,8 +254,8 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, e
 def _replaceable(ctx: Context, name: str, current: str, ours: str | None) -> bool:
     """Empty, a placeholder, the example's own value, or already ours: never a database the
     user chose."""
-    example = (ctx.example.parsed.values.get(name, "") if ctx.example.parsed else "").strip()
-    return not current or current in (ours, example) or is_placeholder(current)
+    shown = {(e.parsed.values.get(name, "") if e.parsed else "").strip() for e in ctx.examples}
+    return not current or current == ours or current in shown or is_placeholder(current)
 
 
 def _variables(ctx: Context, name: str, parsed: EnvFile | None, url: str) -> list[str]:

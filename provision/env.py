@@ -8,21 +8,24 @@ written atomically with mode 0600 (DESIGN.md "Provisioning rules")."""
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import os
 import re
 import secrets
 import stat
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.core.context import Context
+from checks.core.context import Context, LoadedEnvFile
 from checks.project.detectors import EXAMPLE_FILES
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
+from provision.supabaselocal import LocalKeys, local_keys
 
 # Only secrets the app chooses itself are generated: a random value for a secret a
 # provider issues (a webhook signing secret, an API key) would hide the gap from ENV003.
@@ -68,42 +71,63 @@ def _ask(key: str) -> str:
     return (input(prompt) if echoes(key) else getpass.getpass(prompt)).strip()
 
 
+@dataclass
+class Completion:
+    text: str  # the new text of the env file
+    generated: list[str] = field(default_factory=list)
+    filled: list[str] = field(default_factory=list)  # copied from the example, or typed
+    left_empty: list[str] = field(default_factory=list)
+    local: list[str] = field(default_factory=list)  # the local Supabase stack's keys
+
+
 def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | None, *,
                  example_name: str, ask: bool | Callable[[str], str] = False,
-                 elsewhere: dict[str, str] | None = None,
-                 ) -> tuple[str, list[str], list[str], list[str]]:
-    """The new text of .env.local, and the keys generated, copied/asked, left empty.
+                 elsewhere: dict[str, str] | None = None, local: LocalKeys | None = None,
+                 ) -> Completion:
+    """The new text of the env file, and the keys generated, copied/asked, left empty.
 
     Only the lines it fills change, byte for byte: lines are split on "\n" alone (a
     U+2028, form feed or NEL inside a quoted value is the value's), and a CRLF file stays
     CRLF. `elsewhere`: values the app already gets from another env file or the process
     environment; such a key is never written (an empty line here would hide it). `ask`:
-    False (leave empty), True (prompt), or a function giving the value for a key."""
+    False (leave empty), True (prompt), or a function giving the value for a key. `local`:
+    the local Supabase stack's keys, decided last, once the Supabase URL the app will see is
+    known (provision/supabaselocal.py)."""
     answer: Callable[[str], str] = (ask if callable(ask) else (_ask if ask else (lambda key: "")))
     text = current_text or ""
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.split("\n") if text else []
     existing = current.values if current else {}
     elsewhere = elsewhere or {}
-    generated: list[str] = []
-    filled: list[str] = []
-    left_empty: list[str] = []
-    appended: list[str] = []
-    for key in example.keys:
-        if existing.get(key, "").strip():
-            continue  # a value is there: never touch it
-        if key not in existing and elsewhere.get(key, "").strip():
-            continue  # filled in another env file or the environment
+    done = Completion("")
+    wanted = [key for key in example.keys if not existing.get(key, "").strip()  # a value is there: never touch it
+              and not (key not in existing and elsewhere.get(key, "").strip())]  # filled elsewhere
+    values: dict[str, str] = {}
+    later = [key for key in wanted if local is not None and local.claims(key)]
+    for key in [key for key in wanted if key not in later]:
         example_value = example.values.get(key, "")
         if app_chosen_secret(key):
-            value = answer(f"generate:{key}") if callable(ask) else generated_value()
-            generated.append(key)
+            values[key] = answer(f"generate:{key}") if callable(ask) else generated_value()
+            done.generated.append(key)
         elif example_value.strip() and not is_secret_name(key) and not is_placeholder(example_value):
-            value = example_value  # a real default, such as a public URL
-            filled.append(key)
+            values[key] = example_value  # a real default, such as a public URL
+            done.filled.append(key)
         else:
-            value = answer(key)
-            (filled if value else left_empty).append(key)
+            values[key] = answer(key)
+            (done.filled if values[key] else done.left_empty).append(key)
+    for key in later:
+        assert local is not None
+        seen = {**elsewhere, **{k: v for k, v in existing.items() if v.strip()}, **values}
+        value = local.value(key, seen)
+        if value is not None:
+            values[key] = value
+            done.local.append(key)
+        else:
+            values[key] = answer(key)
+            (done.filled if values[key] else done.left_empty).append(key)
+    appended: list[str] = []
+    for key in wanted:
+        value = values[key]
         if key in existing and current is not None:
             # Present but empty: fill it in place, keeping its comment and line ending.
             line_number = max(e.line for e in current.entries if e.key == key)
@@ -111,11 +135,11 @@ def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | 
             ending = "\r" if raw.endswith("\r") else ""
             match = _empty_assignment(key).match(raw.removesuffix("\r"))
             if match is None:  # an unusual line (multi-line quote…): leave it be
-                for said in (generated, filled):
+                for said in (done.generated, done.filled, done.local):
                     if key in said:
                         said.remove(key)
-                if key not in left_empty:
-                    left_empty.append(key)
+                if key not in done.left_empty:
+                    done.left_empty.append(key)
                 continue
             comment = f" {match.group(2)}" if match.group(2) else ""
             lines[line_number - 1] = f"{match.group(1)}{_quote(value)}{comment}{ending}"
@@ -129,7 +153,8 @@ def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | 
         if result.strip() and not result.endswith(newline * 2):
             result += newline
         result += block
-    return result, generated, filled, left_empty
+    done.text = result
+    return done
 
 
 def _quote(value: str) -> str:
@@ -139,13 +164,21 @@ def _quote(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _target(ctx: Context) -> Path:
+def _named_target(ctx: Context, example: LoadedEnvFile) -> Path:
+    """The env file `example` describes (Context.example_target), before symlinks are followed."""
+    if len(ctx.examples) < 2 or ctx.env_pinned:
+        return ctx.env_file_override or ctx.project / (ctx.config.env_file or ctx.default_env_name)
+    return ctx.project / (".env.local" if example.path.name == EXAMPLE_FILES[0] else ".env")
+
+
+def _target(ctx: Context, path: Path) -> Path:
     """The file to write. A symlink is written through only when it stays inside the
     project (its target keeps its owner and mode); one that leaves the project is refused:
     deploy-check does not write secrets to places outside the app it was pointed at."""
-    path = ctx.env_file_override or ctx.project / (ctx.config.env_file or ctx.default_env_name)
     if not path.is_symlink():
-        return ctx.env_path
+        if path.exists() and not path.is_file():
+            raise ProvisionFailed(f"{ctx.rel(path)} is not a regular file")
+        return path.resolve()
     resolved = path.resolve()
     try:
         resolved.relative_to(ctx.project)
@@ -164,16 +197,17 @@ def _read(path: Path) -> str | None:
 
 
 async def provision(ctx: Context, options: Options) -> Provisioned:
+    """Each example completes the env file it describes (with two examples, `.env.local` from
+    `.env.local.example` and `.env` from `.env.example`; else the one env file), a key listed
+    by both only in the first."""
     example = ctx.example
     if example.parsed is None:
         raise ProvisionFailed(example.error or f"no env example in {ctx.project} to start from "
                               f"(looked for {', '.join(EXAMPLE_FILES)}; --example names another)")
-    if ctx.env_local.error:
-        raise ProvisionFailed(ctx.env_local.error)
-    example_file = example.parsed
-    target = _target(ctx)
-    elsewhere = {key: value for key, value in ctx.env.items()
-                 if ctx.source_of(key) not in (None, ctx.rel(ctx.env_path))}
+    errors = [e.error for e in ctx.examples if e.error]
+    if errors or ctx.env_local.error:
+        raise ProvisionFailed("; ".join(errors) or str(ctx.env_local.error))
+    local = local_keys(ctx.project)
     # Answers (typed or generated) are kept, so the merge below asks nothing twice.
     answers: dict[str, str] = {}
 
@@ -183,35 +217,68 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
                 _ask(key) if options.interactive else "")
         return answers[key]
 
-    def complete(text: str | None) -> tuple[str, list[str], list[str], list[str]]:
-        parsed = parse_env_text(text, target) if text is not None else None
-        return complete_env(example_file, text, parsed, example_name=ctx.rel(ctx.example_path),
-                            ask=answer, elsewhere=elsewhere)
+    result = Provisioned("env", changed=False)
+    handled: set[str] = set()
+    written: dict[str, str] = {}  # values this run wrote to an earlier file
+    for each in ctx.examples:
+        if each.parsed is None:
+            continue
+        entries = [e for e in each.parsed.entries if e.key not in handled]
+        handled |= set(each.parsed.keys)
+        target = _target(ctx, _named_target(ctx, each))
+        written |= await _complete_file(ctx, options, EnvFile(each.parsed.path, entries), ctx.rel(each.path),
+                                        target, answer, local, written, result)
+    return result
 
+
+async def _complete_file(ctx: Context, options: Options, example: EnvFile, example_name: str, target: Path,
+                         answer: Callable[[str], str], local: LocalKeys | None, written: dict[str, str],
+                         result: Provisioned) -> dict[str, str]:
+    """Create or complete `target` from `example`; its values afterwards."""
+    name = ctx.rel(target)
+    elsewhere = {key: value for key, value in ctx.env.items() if ctx.source_of(key) not in (None, name)}
+    elsewhere |= {key: value for key, value in written.items() if value.strip()}
+
+    def complete(text: str | None) -> Completion:
+        parsed = parse_env_text(text, target) if text is not None else None
+        fresh = dataclasses.replace(local, derived=[], unknown=[], not_local=[]) if local else None
+        done = complete_env(example, text, parsed, example_name=example_name, ask=answer,
+                            elsewhere=elsewhere, local=fresh)
+        said["local"] = fresh
+        return done
+
+    said: dict[str, LocalKeys | None] = {}
     current_text = _read(target)
-    new_text, generated, filled, left_empty = complete(current_text)
-    result = Provisioned("env", changed=new_text != (current_text or "") or current_text is None)
-    if not result.changed:
-        return result
+    done = complete(current_text)
+    if done.text == (current_text or ""):  # nothing to write (an empty file is not created)
+        return parse_env_text(current_text, target).values if current_text is not None else {}
+    result.changed = True
     if options.dry_run:
-        result.lines.append(f"would write {ctx.rel(target)}")
+        result.lines.append(f"would write {name}")
     else:
         # What an editor saved while we were asking is merged in, never overwritten.
         latest = _read(target)
         if latest != current_text:
             current_text = latest
-            new_text, generated, filled, left_empty = complete(latest)
+            done = complete(latest)
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o600
         owner = (target.stat().st_uid, target.stat().st_gid) if target.exists() else None
-        write_atomically(target, new_text, mode=mode)
+        write_atomically(target, done.text, mode=mode)
         if owner is not None and os.geteuid() == 0:
             os.chown(target, *owner)
-        result.lines.append(f"{'created' if current_text is None else 'completed'} {ctx.rel(target)} "
-                            f"from {ctx.rel(ctx.example_path)} (mode {mode:04o})")
-    if generated:
-        result.lines.append(f"generated random values for {', '.join(generated)}")
-    if filled:
-        result.lines.append(f"filled {', '.join(filled)}")
-    if left_empty:
-        result.lines.append(f"left empty, fill them by hand: {', '.join(left_empty)}")
-    return result
+        result.lines.append(f"{'created' if current_text is None else 'completed'} {name} "
+                            f"from {example_name} (mode {mode:04o})")
+    if done.generated:
+        result.lines.append(f"generated random values for {', '.join(done.generated)}")
+    if done.local and local is not None:
+        result.lines.append(f"filled {', '.join(done.local)} with the local Supabase stack's keys "
+                            f"(what `supabase start` prints for {local.api_url})")
+    if done.filled:
+        result.lines.append(f"filled {', '.join(done.filled)}")
+    if done.left_empty:
+        result.lines.append(f"left empty, fill them by hand: {', '.join(done.left_empty)}")
+    stack = said.get("local")
+    if stack is not None and (unknown := [k for k in stack.unknown if k in done.left_empty]):
+        result.lines.append(f"{', '.join(unknown)}: run `supabase status` and copy the local stack's keys "
+                            f"({stack.why_unknown})")
+    return parse_env_text(done.text, target).values

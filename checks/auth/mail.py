@@ -362,8 +362,8 @@ async def mail_transport(ctx: Context) -> Outcome:
 
 def _optional_smtp(ctx: Context) -> list[str]:
     """The SMTP settings the app's example lists and marks optional (all of them, or [])."""
-    example = ctx.example.parsed
-    if example is None:
-        return []
-    named = [key for key in (*SMTP_URLS, "SMTP_HOST") if key in example.keys]
-    return named if named and all(key in example.optional_keys for key in named) else []
+    examples = [e.parsed for e in ctx.examples if e.parsed is not None]
+    keys = {key for example in examples for key in example.keys}
+    optional = {key for example in examples for key in example.optional_keys}
+    named = [key for key in (*SMTP_URLS, "SMTP_HOST") if key in keys]
+    return named if named and all(key in optional for key in named) else []

@@ -73,7 +73,8 @@ def _provision(name: str, project: Path, *, example: Path | None = None, force: 
         raise DeployCheckError(f"{ctx.model.other_database}: deploy-check provisions PostgreSQL only")
     target = _database_target(ctx) if name == "schema" else None
     if name == "env":
-        target = f"target: {ctx.rel(ctx.env_path)} from {ctx.rel(ctx.example_path)} in {ctx.project}"
+        target = "target: " + ", ".join(f"{ctx.rel(ctx.example_target(e))} from {ctx.rel(e.path)}"
+                                        for e in ctx.examples) + f" in {ctx.project}"
     if target:
         print(f"deploy-check provision {name}: {target}", file=sys.stderr)
     provision = provisioner(name)

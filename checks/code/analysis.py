@@ -27,6 +27,7 @@ from checks.code.nodes import (
 from checks.code.rawsql import raw_sql
 from checks.code.sessions import COOKIES_MEMBER, cookie_use, session_call
 from checks.code.totals import LIMITED, TOTAL_WORD, limited_totals
+from checks.project.t3env import in_runtime_env
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
@@ -37,9 +38,6 @@ DEFERRING = re.compile(r"(?:^|\.)(?:after|unstable_after|waitUntil)$")
 
 
 
-# t3-env's `runtimeEnv` lists each variable once for the bundler; a server variable read on the
-# client throws instead of leaking (env.t3.gg/docs/nextjs#create-your-schema).
-T3_RUNTIME_ENV = {"runtimeEnv", "experimental__runtimeEnv"}
 PUBLIC_SALT = re.compile(r"NEXT_PUBLIC_\w*(?:SALT|SECRET)")
 AUTHORIZATION_MEMBER = re.compile(r"headers\.authorization$", re.IGNORECASE)  # pages/api's req.headers
 HASHING = re.compile(r"createHash|subtle\.digest|\bsha(?:1|256|512)\b|\bmd5\b|\bhash\w*\(|cohort|murmur",
@@ -125,7 +123,7 @@ def _members(root: SgNode, facts: FileFacts, tokens: set[str | None], sessions: 
         obj = member.field("object")
         if obj is not None and obj.text() == "process.env":
             prop = member.field("property")
-            if prop is not None and not _in_t3_runtime_env(member):
+            if prop is not None and not in_runtime_env(member):  # t3-env's list for the bundler
                 facts.env_reads.append(EnvRead(prop.text(), site(member), _within(member), _held_by(member)))
 
 
@@ -141,18 +139,6 @@ def _declares(identifier: SgNode) -> bool:
     parent = identifier.parent()
     return parent is not None and parent.kind() in ("function_declaration", "variable_declarator") \
         and parent.field("name") == identifier
-
-
-def _in_t3_runtime_env(member: SgNode) -> bool:
-    """`createEnv({ …, runtimeEnv: { KEY: process.env.KEY } })`: the value of a runtimeEnv pair
-    of a createEnv call."""
-    ancestors = member.ancestors()
-    for index, ancestor in enumerate(ancestors[:-2]):
-        if ancestor.kind() == "pair" and (ancestor.field("key") or ancestor).text() in T3_RUNTIME_ENV:
-            call = ancestors[index + 3] if len(ancestors) > index + 3 else None  # pair < object < arguments < call
-            callee = call.field("function") if call is not None and call.kind() == "call_expression" else None
-            return callee is not None and callee.text().split(".")[-1] == "createEnv"
-    return False
 
 
 def _within(node: SgNode) -> str | None:

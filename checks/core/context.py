@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from checks.project import discover
 from checks.project.config import Config
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
-from checks.project.examples import find_example, tools_env_file
+from checks.project.examples import find_example, find_examples, tools_env_file
 from checks.project.reading import read_small
 from checks.project.state import find_expired_deferral, find_monitoring_deferral
 from checks.project.workspace import package_manager
@@ -177,15 +177,31 @@ class Context:
         return _load(self.example_path)
 
     @cached_property
+    def examples(self) -> list[LoadedEnvFile]:
+        """Every env example in use, `example` first: a pinned one (`--example`, `[project]
+        example_file`) alone; else `.env.local.example` and, beside it, the example of `.env`
+        (checks/project/examples.py find_examples)."""
+        if self.example_file_override is not None or self.config.example_file:
+            return [self.example]
+        return [self.example, *(_load(path) for path in find_examples(self.project)[1:])]
+
+    def example_target(self, example: LoadedEnvFile) -> Path:
+        """The env file `example` describes, where a value for its keys goes: the file it is
+        named after when the app has two examples (`.env.local.example` → `.env.local`,
+        `.env.example` → `.env`); else, and whenever one env file is pinned, `env_path`."""
+        if len(self.examples) < 2 or self.env_pinned:
+            return self.env_path
+        return self.path(".env.local" if example.path.name == EXAMPLE_FILES[0] else ".env")
+
+    @cached_property
     def model(self) -> ProjectModel:
         """What the app uses, discovered once per run (checks/project)."""
 
-        example = ((self.rel(self.example_path), self.example.parsed.keys)
-                   if self.example.parsed is not None else None)
+        examples = [(self.rel(e.path), e.parsed.keys) for e in self.examples if e.parsed is not None]
         return discover(self.project, self.config,
                         env_files=[(self.rel(f.path), f.parsed.keys if f.parsed else [])
                                    for f in self.env_files],
-                        example=example, environ=self.environ,
+                        examples=examples, environ=self.environ,
                         settings=self.env)
 
     # -- values --------------------------------------------------------------

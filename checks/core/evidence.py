@@ -101,7 +101,7 @@ def text_hasher(ctx: Context) -> Callable[[Path], str]:
 def input_digests(ctx: Context) -> dict[str, str]:
     """The sha256 of each contract file; the project and each file's folder are resolved
     once, not once per file (5,000 migrations)."""
-    files = [ctx.example_path, *schema_paths(ctx), ctx.state_path, ctx.path(CONFIG_FILE)]
+    files = [*(e.path for e in ctx.examples), *schema_paths(ctx), ctx.state_path, ctx.path(CONFIG_FILE)]
     digests: dict[str, str] = {}
     env_path = os.fspath(ctx.env_path)  # compared as text: Path's == builds both sides' parts
     project = ctx.project.as_posix().rstrip("/") + "/"

@@ -1,128 +1,30 @@
-"""Env family: `.env.local` against `.env.local.example` (DESIGN.md ENV001–ENV008)."""
+"""Env family: `.env.local` against `.env.local.example` (DESIGN.md ENV001–ENV008); with
+two examples, each against the file it is named after (checks/env/required.py)."""
 
 from __future__ import annotations
 
-import base64
-import fnmatch
-import json
-import re
 from pathlib import Path
 from typing import Any
 
 from checks.core.context import Context, _load
 from checks.core.evidence import git_toplevel, run_git
-from checks.core.model import Outcome, Spec, failed, listed, passed, plural, skipped, warned
+from checks.core.model import Outcome, failed, listed, passed, plural, skipped, warned
 from checks.core.registry import check
+from checks.env.catalogue import ENV001, ENV002, ENV003, ENV004, ENV005, ENV006, ENV007, ENV008
+from checks.env.gitignore import untrack_and_ignore
+from checks.env.required import (
+    MONITORING_KEY,
+    documented_keys,
+    example_names,
+    monitoring_waived,
+    required_keys,
+    requirements,
+    where_to_fill,
+)
+from checks.env.values import PUBLIC_SECRET_NAME, copied_from, public_by_design, secret_by_value
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
-from checks.support.lazyre import lazy
 from checks.support.placeholders import is_placeholder
-from checks.support.secrets import has_token_shape, is_secret_name, secret_by_name, url_password
-
-FIX_ENV = "deploy-check provision env"
-
-ENV001 = Spec(
-    "ENV001", "env", "An env file supplies the app's variables",
-    "The app reads its configuration from `.env.local` (or the process environment, which "
-    "wins, as in Next.js). Without either, nothing else can be configured.",
-    "Create .env.local from .env.local.example.", FIX_ENV,
-)
-ENV002 = Spec(
-    "ENV002", "env", "An .env.local.example documents the variables",
-    "The example file is the contract of which variables the app needs; without it no "
-    "required variable can be checked.",
-    "Commit a .env.local.example listing every variable, with `# Optional` markers.",
-)
-ENV003 = Spec(
-    "ENV003", "env", "Required variables are filled",
-    "Every key of the example that is not marked optional must have a non-empty value in "
-    "the process environment or `.env.local`.",
-    "Fill them in .env.local (see .env.local.example).", FIX_ENV,
-)
-ENV004 = Spec(
-    "ENV004", "env", "No value is a placeholder",
-    "Values such as `your-api-key`, `<password>`, `changeme`, `xxxx` or "
-    "`user:password@host` are copied from docs, not provisioned. A secret (a name saying SECRET, "
-    "PASSWORD, TOKEN, …_KEY, or a token-shaped value) equal to the committed example's is published; "
-    "a region, an id, a JWT issuer/audience or a NEXT_PUBLIC_ value may be copied as is.",
-    "Replace each placeholder with the real value from the provider's console.",
-)
-ENV005 = Spec(
-    "ENV005", "env", "Every variable in .env.local is documented",
-    "A key in `.env.local` that the example does not list is invisible to the next "
-    "engineer and to CI (warning).",
-    "Add the key to .env.local.example (mark it `# Optional` if it is).",
-)
-ENV006 = Spec(
-    "ENV006", "env", ".env.local is ignored by git",
-    "`.env.local` holds secrets; it must be git-ignored and never tracked.",
-    "Add `.env*.local` to .gitignore; if tracked, run `git rm --cached .env.local` and "
-    "rotate every secret it held.",
-)
-ENV007 = Spec(
-    "ENV007", "env", "No server secret is exposed through NEXT_PUBLIC_",
-    "Next.js inlines every `NEXT_PUBLIC_*` variable into the browser bundle; a name that "
-    "says SECRET, SALT, TOKEN, PASSWORD, PRIVATE or SERVICE_ROLE is a secret sent to "
-    "every visitor.",
-    "Rename the key without NEXT_PUBLIC_ and read it on the server only; rotate the value.",
-)
-ENV008 = Spec(
-    "ENV008", "env", "Env files are well-formed",
-    "A malformed line is silently dropped by dotenv and a duplicate key silently takes "
-    "the last value: both hide what the app really sees.",
-    "Fix or remove the listed lines so each key is assigned once.",
-)
-
-PUBLIC_SECRET_NAME = lazy(
-    r"SECRET|SALT|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL|JWT|SIGNING|(?:^|_)SK(?:_|$)",
-    re.IGNORECASE,
-)
-
-
-def _jwt_role(value: str) -> str | None:
-    """The `role` claim of a Supabase key (a JWT): anon is public by design."""
-
-    parts = value.strip().split(".")
-    if len(parts) != 3 or not parts[0].startswith("eyJ"):
-        return None
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, TypeError):
-        return None
-    role = payload.get("role") if isinstance(payload, dict) else None
-    return role if isinstance(role, str) else None
-
-
-def public_by_design(value: str) -> bool:
-    """Values made to be shipped to browsers: Stripe and Clerk publishable keys (pk_),
-    Supabase's anon key, a Firebase web API key (AIza…), a Sentry DSN (a public key and no
-    secret), a Stack publishable client key (pck_)."""
-    value = value.strip()
-    if value.startswith(("pk_live_", "pk_test_", "pck_", "AIza", "sb_publishable_")):
-        return True
-    if _jwt_role(value) == "anon":
-        return True
-    return bool(re.fullmatch(r"https://[0-9a-f]{32}@[\w.-]+/\d+", value))
-
-
-def secret_by_value(value: str) -> bool:
-    if not value.strip() or public_by_design(value):
-        return False
-    return bool(has_token_shape(value) or url_password(value) or _jwt_role(value) == "service_role")
-MONITORING_KEY = lazy(r"SENTRY", re.IGNORECASE)
-
-
-def copied_from_example(ctx: Context, key: str) -> bool:
-    """A secret-named value identical to the committed example's is published, not secret
-    (`NEXTAUTH_SECRET=my-superstrong-secret` copied from .env.example). A value that is no
-    secret (a region under NEXT_PRIVATE_, a JWT issuer, an id, a NEXT_PUBLIC_ key such as the
-    local Supabase anon key) may be copied as is."""
-
-    example = ctx.example.parsed
-    if example is None:
-        return False
-    shown = (example.values.get(key) or "").strip()
-    return (bool(shown) and ctx.value(key) == shown and secret_by_name(key, shown)
-            and not public_by_design(shown))
+from checks.support.secrets import is_secret_name, url_password
 
 
 def names(ctx: Context) -> tuple[str, str]:
@@ -131,26 +33,6 @@ def names(ctx: Context) -> tuple[str, str]:
 
 
 _plural = plural
-
-
-def monitoring_waived(ctx: Context) -> bool:
-    """One rule for every kind of waiver of the Sentry requirements: a Decisions Log
-    deferral, `[sentry] required = false`, or an active `[[waivers]]` covering SENTRY001."""
-
-    return (ctx.monitoring_deferral is not None or ctx.config.sentry_required is False
-            or any(fnmatch.fnmatchcase("SENTRY001", w.check) and not w.expired(ctx.today)
-                   for w in ctx.config.waivers))
-
-
-def required_keys(ctx: Context) -> list[str]:
-    """Keys the example requires, less the Sentry keys while monitoring is deferred."""
-    example = ctx.example.parsed
-    if example is None:
-        return []
-    keys = example.required_keys
-    if monitoring_waived(ctx):
-        keys = [key for key in keys if not MONITORING_KEY.search(key)]
-    return keys
 
 
 @check(ENV001)
@@ -207,32 +89,55 @@ def example_present(ctx: Context) -> Outcome:
             ", ".join(EXAMPLE_FILES)
         return warned(f"no env example in {ctx.project} (looked for {looked}): required "
                       "variables cannot be checked", file=example_name)
-    example = loaded.parsed
-    return passed(f"{example_name} documents {_plural(len(example.keys), 'key')} "
-                  f"({len(example.optional_keys)} optional)", file=example_name,
-                  keys=len(example.keys), optional=sorted(example.optional_keys))
+    errors = [e.error for e in ctx.examples[1:] if e.error]
+    if errors:
+        return failed("; ".join(errors), file=example_name)
+    examples = [e for e in ctx.examples if e.parsed is not None]
+    said = "; ".join(f"{ctx.rel(e.path)} documents {_plural(len(e.parsed.keys), 'key')} "
+                     f"({len(e.parsed.optional_keys)} optional)"
+                     + (f" for {ctx.rel(ctx.example_target(e))}" if len(examples) > 1 else "")
+                     for e in examples if e.parsed is not None)
+    documented = documented_keys(ctx)
+    optional = {key for e in examples if e.parsed is not None for key in e.parsed.optional_keys}
+    return passed(said, file=example_name, files=[ctx.rel(e.path) for e in examples],
+                  keys=len(documented), optional=sorted(optional))
 
 
 @check(ENV003)
 def required_filled(ctx: Context) -> Outcome:
-    env_name, example_name = names(ctx)
+    example_name = example_names(ctx)
     if ctx.example.parsed is None:
         return skipped(f"no env example ({example_name}) to say which keys are required")
-    required = required_keys(ctx)
+    reqs = requirements(ctx)
+    required = reqs.keys
     absent = [key for key in required if key not in ctx.env]
     empty = [key for key in required if key in ctx.env and not ctx.value(key)]
-    waived_keys = sorted(set(ctx.example.parsed.required_keys) - set(required))
     gaps = absent + empty
     # `missing` names every gap (DESIGN.md's example); `absent`/`empty` tell them apart.
     details: dict[str, Any] = {"missing": gaps, "absent": absent, "empty": empty,
-                               "example": example_name}
-    if waived_keys:
-        details["waived"] = waived_keys
+                               "example": ctx.rel(ctx.example_path)}
+    if len(ctx.examples) > 1:
+        details["examples"] = [ctx.rel(e.path) for e in ctx.examples]
+    if reqs.waived:
+        details["waived"] = sorted(reqs.waived)
+    if reqs.relaxed:
+        details["optional_in_schema"] = reqs.relaxed
+    if reqs.by_schema:
+        details["required_by_schema"] = reqs.by_schema
     if gaps:
+        schema_gaps = [key for key in gaps if key in reqs.by_schema]
+        why = (f" ({listed(schema_gaps)}: required by {', '.join(sorted({reqs.by_schema[k] for k in schema_gaps}))})"
+               if schema_gaps else "")
         return failed(f"{_plural(len(gaps), 'required variable')} "
-                      f"{'is' if len(gaps) == 1 else 'are'} missing or empty: {listed(gaps)}",
-                      hint=f"Fill them in {env_name} (see {example_name}).", **details)
-    note = f" ({len(waived_keys)} Sentry keys waived: monitoring is waived for this gate)" if waived_keys else ""
+                      f"{'is' if len(gaps) == 1 else 'are'} missing or empty: {listed(gaps)}{why}",
+                      hint=where_to_fill(ctx, gaps, reqs), **details)
+    notes = []
+    if reqs.waived:
+        notes.append(f"{len(reqs.waived)} Sentry keys waived: monitoring is waived for this gate")
+    if reqs.relaxed:
+        notes.append(f"{listed(list(reqs.relaxed))} optional in "
+                     f"{', '.join(sorted(set(reqs.relaxed.values())))}")
+    note = f" ({'; '.join(notes)})" if notes else ""
     return passed(f"all {_plural(len(required), 'required variable')} of {example_name} are "
                   f"filled{note}", **details)
 
@@ -240,7 +145,7 @@ def required_filled(ctx: Context) -> Outcome:
 def _keys_in_play(ctx: Context) -> list[str]:
     """Keys the project itself names: those in the env files and the example."""
     keys: dict[str, None] = {}
-    for loaded in (*ctx.env_files, ctx.example):
+    for loaded in (*ctx.env_files, *ctx.examples):
         if loaded.parsed:
             keys.update(dict.fromkeys(loaded.parsed.keys))
     return list(keys)
@@ -251,7 +156,7 @@ def no_placeholders(ctx: Context) -> Outcome:
     keys = [key for key in _keys_in_play(ctx) if key in ctx.env]
     if not keys:
         return skipped("no variables to inspect")
-    offending = [key for key in keys if is_placeholder(ctx.env[key]) or copied_from_example(ctx, key)]
+    offending = [key for key in keys if is_placeholder(ctx.env[key]) or copied_from(ctx, key) is not None]
     if monitoring_waived(ctx):
         # Filled-but-deferred Sentry keys are validated as warnings (DESIGN.md waivers).
         deferred = [key for key in offending if MONITORING_KEY.search(key)]
@@ -260,13 +165,13 @@ def no_placeholders(ctx: Context) -> Outcome:
             return warned(f"{_plural(len(deferred), 'Sentry value')} "
                           f"{'is a placeholder' if len(deferred) == 1 else 'are placeholders'}: "
                           f"{', '.join(deferred)} (monitoring is waived for this gate)", keys=deferred)
-    copied = [key for key in offending if copied_from_example(ctx, key)]
+    copied = {key: where for key in offending if (where := copied_from(ctx, key)) is not None}
     if copied:
         return failed(f"{_plural(len(offending), 'value')} "
                       f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
-                      f"{listed(offending)} ({listed(copied)}: the same value as the "
-                      f"committed {ctx.rel(ctx.example_path)}, so it is public)",
-                      keys=offending, copied_from_example=copied)
+                      f"{listed(offending)} ({listed(list(copied))}: the same value as the "
+                      f"committed {' and '.join(sorted(set(copied.values())))}, so it is public)",
+                      keys=offending, copied_from_example=list(copied))
     if offending:
         return failed(f"{_plural(len(offending), 'value')} "
                       f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
@@ -276,23 +181,22 @@ def no_placeholders(ctx: Context) -> Outcome:
 
 @check(ENV005)
 def documented(ctx: Context) -> Outcome:
-    example = ctx.example.parsed
     loaded = [f for f in ctx.env_files if f.parsed is not None]
     if not loaded:
         return skipped("no env file to compare")
-    if example is None:
+    if ctx.example.parsed is None:
         return skipped(f"no env example ({ctx.rel(ctx.example_path)}) to compare with")
-    documented_keys = set(example.keys)
+    documented = documented_keys(ctx)
     undocumented: dict[str, str] = {}
     for f in loaded:
         for key in f.parsed.keys if f.parsed else []:
-            if key not in documented_keys:
+            if key not in documented:
                 undocumented.setdefault(key, ctx.rel(f.path))
     if undocumented:
         where = ", ".join(f"{key} ({file})" for key, file in undocumented.items())
         return warned(f"{_plural(len(undocumented), 'key')} "
                       f"{'is' if len(undocumented) == 1 else 'are'} not in "
-                      f"{ctx.rel(ctx.example_path)}: {where}", keys=list(undocumented),
+                      f"{example_names(ctx)}: {where}", keys=list(undocumented),
                       hint=f"Add the keys to {ctx.rel(ctx.example_path)} (mark them `# Optional` "
                       "if they are).")
     return passed(f"every key in {', '.join(ctx.rel(f.path) for f in loaded)} is documented", keys=[])
@@ -334,7 +238,8 @@ def ignored_by_git(ctx: Context) -> Outcome:
                      if line.strip()}
     problems: list[str] = []
     details: dict[str, Any] = {"files": {}}
-    fixes: list[str] = []
+    untracked_needed: list[str] = []
+    unignored: list[str] = []
     for path, name in zip(present, rel, strict=True):
         secrets = _secret_keys(ctx, path)
         is_tracked, is_ignored = name in tracked, name in ignored_names
@@ -342,13 +247,16 @@ def ignored_by_git(ctx: Context) -> Outcome:
         holds = f" (holds {', '.join(secrets)})" if secrets else ""
         if is_tracked:
             problems.append(f"{name} is tracked by git{holds}: its values are in the repository history")
-            fixes.append(f"git rm --cached {name}")
+            untracked_needed.append(name)
         elif not is_ignored:
             problems.append(f"{name} is not ignored by git{holds}: `git add .` would commit it")
+            unignored.append(name)
     if problems:
-        return failed("; ".join(problems), fix="; ".join(fixes) or None,
-                      hint="Add `.env*` (but the example) to .gitignore; for a tracked file run "
-                      "`git rm --cached FILE` and rotate every secret it held.", **details)
+        # Untracked but not ignored, the next `git add -A` tracks it again: the fix does both.
+        return failed("; ".join(problems), fix=untrack_and_ignore(untracked_needed, unignored),
+                      hint="The fix untracks each file (`git rm --cached`) and adds it to .gitignore "
+                      "unless git already ignores it; commit that, and rotate every secret a tracked "
+                      "file held.", **details)
     return passed(f"{', '.join(rel)} {'is' if len(rel) == 1 else 'are'} ignored by git and not tracked",
                   **details)
 
@@ -372,7 +280,7 @@ def no_public_secrets(ctx: Context) -> Outcome:
 def well_formed(ctx: Context) -> Outcome:
     problems: dict[str, dict[str, object]] = {}
     findings: list[str] = []
-    for loaded in (*ctx.env_files, ctx.example):
+    for loaded in (*ctx.env_files, *ctx.examples):
         parsed = loaded.parsed
         if parsed is None:
             continue

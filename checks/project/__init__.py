@@ -27,6 +27,7 @@ from checks.project.reading import (
     package_json,
     read_small,
 )
+from checks.project.t3env import env_schema
 from checks.project.workspace import package_manager, workspace_apps, workspace_packages
 
 if TYPE_CHECKING:
@@ -75,20 +76,21 @@ def _dev_command(config: Config, package: Mapping[str, Any] | None,
 
 
 def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Iterable[str]]] = (),
-             example: tuple[str, Iterable[str]] | None = None,
+             examples: Iterable[tuple[str, Iterable[str]]] = (),
              environ: Mapping[str, str] | None = None,
              settings: Mapping[str, str] | None = None) -> ProjectModel:
     """The project model of the app at `root` (already resolved). `env_files` are the
-    loaded env files (relative name, keys) highest priority first; `example` the example
-    file in use (relative name, keys) when there is one; `settings` the app's env values,
+    loaded env files (relative name, keys) highest priority first; `examples` the example
+    files in use (relative name, keys), the primary first; `settings` the app's env values,
     of which discovery reads only dbmate's settings (detectors.DBMATE_ENV) and the scheme
     of the database URL; none is kept in the model."""
     environ = dict(os.environ) if environ is None else environ
     model = ProjectModel(root=root)
     loaded = [(name, list(keys)) for name, keys in env_files]
     model.env_files = [EnvFileFact(name, len(keys)) for name, keys in loaded]
-    example_keys = list(example[1]) if example else []
-    model.example_file = example[0] if example else None
+    in_use = [(name, list(keys)) for name, keys in examples]
+    model.example_file = in_use[0][0] if in_use else None
+    model.example_files = [name for name, _keys in in_use]
     if config.env_file:
         model.env_file, model.env_file_why = config.env_file, "deploy-check.toml: [project] env_file"
     elif (tools := tools_env_file(root)) is not None:
@@ -103,8 +105,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     drizzle = next((found for home in homes if (found := drizzle_config(home, root)) is not None), None)
     # Keys the app's own files name, with the file that names them (example last).
     file_keys = [(name, key) for name, keys in loaded for key in keys]
-    if example:
-        file_keys += [(example[0], key) for key in example_keys]
+    file_keys += [(name, key) for name, keys in in_use for key in keys]
     model.database_var, model.database_var_why = database_var(
         root, config, package, drizzle, file_keys, environ, homes)
     discovered, discovered_why = model.database_var, model.database_var_why
@@ -119,6 +120,9 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
             root, homes, discovered, discovered_why, package)
     model.database_kind, model.database_kind_why = database_kind(
         root, homes, package, drizzle, model.database_var, settings or {})
+    if (declared := env_schema(root, homes)) is not None:
+        model.env_schema_files = declared.files
+        model.env_schema_optional, model.env_schema_required = declared.optional, declared.required
     model.schema, model.schema_why = schema_source(root, config, drizzle, package, workspace, settings or {}, homes)
     keys: dict[str, str] = {}
     for name, key in file_keys:
@@ -139,7 +143,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
 
     signs = [name for name, present in (
         ("package.json", package is not None),
-        ("an env example", example is not None),
+        ("an env example", bool(in_use)),
         ("env files", bool(loaded)),
         ("a schema source", model.schema is not None),
         ("deploy-check.toml", config.path is not None),

@@ -14,6 +14,9 @@ from checks.support.lazyre import lazy
 NEXT_DEV_ENV_FILES = (".env.development.local", ".env.local", ".env.development", ".env")
 # The example that documents the variables, first found wins (DESIGN.md).
 EXAMPLE_FILES = (".env.local.example", ".env.example", ".env.sample", ".env.template")
+# Beside `.env.local.example` (which describes `.env.local`), the example of `.env`: an example
+# describes the env file it is named after, and Next.js loads `.env.local` over `.env`.
+DOTENV_EXAMPLE_FILES = EXAMPLE_FILES[1:]
 # A config file that loads `.env` through dotenv (dotenv README: `import 'dotenv/config'`,
 # `require('dotenv').config()`, `config({ path: '.env' })`).
 DOTENV_LOADS_DOTENV = lazy(

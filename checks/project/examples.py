@@ -34,6 +34,21 @@ def example_in(home: Path) -> Path | None:
     return None
 
 
+def find_examples(root: Path) -> list[Path]:
+    """Every example of the app at `root`, the one `find_example` gives first. An app may keep
+    two: `.env.local.example` for `.env.local` and `.env.example` (or `.env.sample`,
+    `.env.template`) for `.env` (vercel/nextjs-subscription-payments: Supabase and Stripe keys
+    in the first, the Supabase CLI's GitHub login in the second). Next.js loads both files, so
+    both examples say what the app needs."""
+    first = find_example(root)
+    if first is None:
+        return []
+    if first.name != d.EXAMPLE_FILES[0]:
+        return [first]
+    second = next((first.parent / name for name in d.DOTENV_EXAMPLE_FILES if (first.parent / name).is_file()), None)
+    return [first, second] if second is not None else [first]
+
+
 def find_example(root: Path) -> Path | None:
     """The example file of the app at `root` (resolved), None when there is none."""
     own = example_in(root)

@@ -38,7 +38,13 @@ class ProjectModel:
     # Env files the app loads, highest priority first (Next.js `next dev` order).
     env_files: list[EnvFileFact] = field(default_factory=list)
     example_file: str | None = None
+    example_files: list[str] = field(default_factory=list)  # every example in use, example_file first
     env_file: str = ".env.local"  # the file hints name and `provision env` writes
+    # t3-env's createEnv schema (checks/project/t3env.py): its files, and the keys it lets be
+    # missing (`.optional()`, `.default(…)`) or requires, each with the file that says so.
+    env_schema_files: list[str] = field(default_factory=list)
+    env_schema_optional: dict[str, str] = field(default_factory=dict)
+    env_schema_required: dict[str, str] = field(default_factory=dict)
     env_file_why: str = "Next.js's file for local values"
     database_var: str | None = None
     database_var_why: str = ""

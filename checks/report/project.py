@@ -27,8 +27,12 @@ def render_console(model: ProjectModel) -> str:
         _line("app", "yes" if model.looks_like_app else "no", model.looks_like_app_why),
         _line("env files", env_files, "highest priority first, below the process environment"),
         _line("env file", model.env_file, model.env_file_why),
-        _line("example", model.example_file, "" if model.example_file else
+        _line("example", " and ".join(model.example_files) or None, "" if model.example_file else
               "looked for .env.local.example, .env.example, .env.sample, .env.template"),
+        *([_line("env schema", ", ".join(model.env_schema_files),
+                 f"t3-env createEnv: {len(model.env_schema_required)} required, "
+                 f"{len(model.env_schema_optional)} optional or defaulted")]
+          if model.env_schema_files else []),
         _line("database var", model.database_var, model.database_var_why),
         *([_line("also database", model.second_database_var, model.second_database_var_why)]
           if model.second_database_var else []),
@@ -57,8 +61,10 @@ def config_text(model: ProjectModel) -> str:
     layout is a visible diff rather than a silent change of what the gate checks."""
     lines = ["# Written by `deploy-check detect --write-config`: what was detected, pinned.", ""]
     project = []
-    if model.example_file:
+    if model.example_file and len(model.example_files) < 2:
         project.append(f"example_file = {_toml_string(model.example_file)}")
+    elif model.example_file:  # example_file pins one: found without it, both examples are read
+        project.append(f"# example_file: not pinned, {' and '.join(model.example_files)} are both read")
     if model.schema:
         project.append(f"schema = {_toml_string(model.schema.path)}  # {model.schema.kind}")
     if project:

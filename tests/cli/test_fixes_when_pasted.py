@@ -115,6 +115,17 @@ def _paste_every_fix(tmp_path: Path, project: Path, name: str) -> None:
         stop_local_db(project)
 
 
+def _tracked(project: Path) -> list[str]:
+    return subprocess.run(["git", "-C", str(project), "ls-files"], capture_output=True, text=True,
+                          timeout=30, check=True).stdout.split()
+
+
+def _paste(fix: str, where: Path, shell: str = "/bin/sh") -> None:
+    done = subprocess.run([shell, "-c", fix], cwd=where, env=_environ(), capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, f"`{fix}` exited {done.returncode}:\n{done.stderr}"
+
+
 def test_another_tools_fix_works_pasted_outside_the_project(tmp_path: Path) -> None:
     """ENV006's `git rm --cached` (and any other tool's fix) ran in whatever directory the
     user pasted it into: from outside the project, git answered "not a git repository"
@@ -126,12 +137,58 @@ def test_another_tools_fix_works_pasted_outside_the_project(tmp_path: Path) -> N
     git(project, "add", "-f", ".")
     git(project, "commit", "-q", "-m", "the wizard's token file, committed")
     env006 = dict(_failing_fixes(project))["ENV006"]
-    assert env006 == (f"cd {project} && git rm --cached .env.local && git rm --cached .env.sentry-build-plugin"), env006
+    assert env006.startswith(f"cd {project} && git rm --cached --ignore-unmatch -- .env.local && "
+                             "git rm --cached --ignore-unmatch -- .env.sentry-build-plugin && "), env006
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    done = subprocess.run(env006, shell=True, cwd=elsewhere, env=_environ(), capture_output=True, text=True,
-                          timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    tracked = subprocess.run(["git", "-C", str(project), "ls-files"], capture_output=True, text=True,
-                             timeout=30, check=True).stdout.split()
+    _paste(env006, elsewhere)
+    tracked = _tracked(project)
     assert ".env.sentry-build-plugin" not in tracked and ".env.local" not in tracked, tracked
+
+
+@pytest.mark.parametrize("shell", ["/bin/sh", "/bin/bash"])
+@pytest.mark.parametrize(("gitignore", "appended"), [
+    (None, ".env\n.env.local\n"),  # no .gitignore yet: created with both lines
+    ("node_modules", "node_modules\n.env\n.env.local\n"),  # its last line gets its newline first
+    ("node_modules\n.env*.local\n", "node_modules\n.env*.local\n.env\n"),  # ignored already: no line for it
+], ids=["no-gitignore", "no-final-newline", "local-already-ignored"])
+def test_env006_fix_untracks_and_ignores_so_git_add_all_does_not_track_it_again(
+        tmp_path: Path, shell: str, gitignore: str | None, appended: str) -> None:
+    """`git rm --cached .env` alone left the file unignored: the next `git add -A` tracked
+    it again. Pasted into a real shell on a real repository, the fix untracks and ignores it;
+    pasted twice, it changes nothing more (no duplicate line, exit 0)."""
+    project = tmp_path / "app"
+    shutil.copytree(FIXTURES / "stray-sentry-plugin", project)
+    (project / ".env.sentry-build-plugin").unlink()
+    (project / ".env.local").write_text("NEXT_PUBLIC_SITE_URL=http://localhost:3000\n")
+    (project / ".env").write_text("SENTRY_AUTH_TOKEN=sntrys_committed-canary\n")
+    if gitignore is not None:
+        (project / ".gitignore").write_text(gitignore)
+    git(project, "init", "-q")
+    git(project, "add", "-f", ".")
+    git(project, "commit", "-q", "-m", "env files committed")
+    fixes = dict(_failing_fixes(project))
+    _paste(fixes["ENV006"], tmp_path, shell)
+    assert (project / ".gitignore").read_text() == appended
+    git(project, "add", "-A")
+    tracked = _tracked(project)
+    assert ".env" not in tracked and ".env.local" not in tracked, tracked
+    _paste(fixes["ENV006"], tmp_path, shell)
+    assert (project / ".gitignore").read_text() == appended
+    assert "ENV006" not in dict(_failing_fixes(project))
+
+
+def test_env006_fix_ignores_a_file_that_was_never_tracked(tmp_path: Path) -> None:
+    """An untracked, unignored `.env` had no fix at all; now it is the ignore step alone."""
+    project = tmp_path / "app"
+    shutil.copytree(FIXTURES / "stray-sentry-plugin", project)
+    (project / ".env.sentry-build-plugin").unlink()
+    (project / ".env").write_text("SENTRY_AUTH_TOKEN=sntrys_untracked-canary\n")
+    (project / ".gitignore").write_text(".env*.local\n")
+    git(project, "init", "-q")
+    fix = dict(_failing_fixes(project))["ENV006"]
+    assert "git rm" not in fix
+    _paste(fix, tmp_path)
+    assert (project / ".gitignore").read_text() == ".env*.local\n.env\n"
+    git(project, "add", "-A")
+    assert ".env" not in _tracked(project)

@@ -194,7 +194,9 @@ def test_env006_asks_git_itself(tmp_path: Path, gitignore: str, track: bool, sta
     assert env006.status.value == status
     if track:
         assert "tracked" in env006.message
-        assert env006.fix == "git rm --cached .env.local"
+        assert env006.fix.startswith("git rm --cached --ignore-unmatch -- .env.local; ")
+    if status == "fail":  # untracked and not ignored, the next `git add -A` would track it (again)
+        assert "git check-ignore -q --no-index -- .env.local ||" in env006.fix
 
 
 def test_env006_skips_outside_git(tmp_path: Path) -> None:

@@ -309,7 +309,8 @@ def test_committed_wizard_token_fails_env006_naming_file_and_key(tmp_path: Path)
     env006 = checks(report)["ENV006"]
     assert env006["status"] == "fail"
     assert ".env.sentry-build-plugin is tracked by git (holds SENTRY_AUTH_TOKEN)" in env006["message"]
-    assert env006["fix"] == "git rm --cached .env.sentry-build-plugin"
+    assert env006["fix"].startswith("git rm --cached --ignore-unmatch -- .env.sentry-build-plugin; "
+                                    "( git check-ignore -q --no-index -- .env.sentry-build-plugin || ")
     assert "WizardCanaryTokenValue" not in json.dumps(report)
 
 

@@ -208,3 +208,34 @@ def test_no_input_on_a_terminal_asks_nothing(tmp_path: Path) -> None:
     assert b"Enter to leave empty" not in seen
     values = read_env_file(project / ".env.local").values
     assert values["SMTP_HOST"] == "" and len(values["SESSION_SECRET"]) >= 32
+
+
+def test_two_examples_each_complete_the_file_they_are_named_after(tmp_path: Path) -> None:
+    """`.env.local.example` describes `.env.local`, `.env.example` describes `.env` (as in
+    vercel/nextjs-subscription-payments); a key both list is written once, in `.env.local`,
+    which Next.js loads over `.env`; a second run changes nothing."""
+    project = write_project(tmp_path, {
+        ".env.local.example": "SESSION_SECRET=\nAPP_NAME=notes\n",
+        ".env.example": "APP_NAME=notes\nGITHUB_CLIENT_ID=\nREDIRECT_URL=http://127.0.0.1:54321/auth/v1/callback\n",
+    })
+    out = provision(project)
+    assert "created .env.local from .env.local.example (mode 0600)" in out
+    assert "created .env from .env.example (mode 0600)" in out
+    local, dotenv = read_env_file(project / ".env.local").values, read_env_file(project / ".env").values
+    assert set(local) == {"SESSION_SECRET", "APP_NAME"} and len(local["SESSION_SECRET"]) >= 32
+    assert dotenv == {"GITHUB_CLIENT_ID": "", "REDIRECT_URL": "http://127.0.0.1:54321/auth/v1/callback"}
+    assert stat.S_IMODE((project / ".env").stat().st_mode) == 0o600
+    before = ((project / ".env.local").read_text(), (project / ".env").read_text())
+    assert "nothing to do" in provision(project)
+    assert ((project / ".env.local").read_text(), (project / ".env").read_text()) == before
+
+
+def test_with_two_examples_a_key_already_in_env_local_is_not_written_to_env(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        ".env.local.example": "SESSION_SECRET=\n",
+        ".env.example": "GITHUB_CLIENT_ID=\n",
+        ".env.local": "GITHUB_CLIENT_ID=Iv1.mine\n",
+    })
+    provision(project)
+    assert not (project / ".env").exists()
+    assert read_env_file(project / ".env.local").values["GITHUB_CLIENT_ID"] == "Iv1.mine"

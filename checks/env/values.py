@@ -1,0 +1,68 @@
+"""What a value is, whatever its name says: public by design (publishable keys, Supabase's
+anon JWT, a Sentry DSN), a secret by its shape, or a secret published by the committed example."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+from checks.core.context import Context
+from checks.support.lazyre import lazy
+from checks.support.secrets import has_token_shape, secret_by_name, url_password
+
+PUBLIC_SECRET_NAME = lazy(
+    r"SECRET|SALT|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL|JWT|SIGNING|(?:^|_)SK(?:_|$)",
+    re.IGNORECASE,
+)
+
+
+def _jwt_role(value: str) -> str | None:
+    """The `role` claim of a Supabase key (a JWT): anon is public by design."""
+
+    parts = value.strip().split(".")
+    if len(parts) != 3 or not parts[0].startswith("eyJ"):
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError):
+        return None
+    role = payload.get("role") if isinstance(payload, dict) else None
+    return role if isinstance(role, str) else None
+
+
+def public_by_design(value: str) -> bool:
+    """Values made to be shipped to browsers: Stripe and Clerk publishable keys (pk_),
+    Supabase's anon key, a Firebase web API key (AIza…), a Sentry DSN (a public key and no
+    secret), a Stack publishable client key (pck_)."""
+    value = value.strip()
+    if value.startswith(("pk_live_", "pk_test_", "pck_", "AIza", "sb_publishable_")):
+        return True
+    if _jwt_role(value) == "anon":
+        return True
+    return bool(re.fullmatch(r"https://[0-9a-f]{32}@[\w.-]+/\d+", value))
+
+
+def secret_by_value(value: str) -> bool:
+    if not value.strip() or public_by_design(value):
+        return False
+    return bool(has_token_shape(value) or url_password(value) or _jwt_role(value) == "service_role")
+
+
+def copied_from_example(ctx: Context, key: str) -> bool:
+    """A secret-named value identical to the committed example's is published, not secret
+    (`NEXTAUTH_SECRET=my-superstrong-secret` copied from .env.example). A value that is no
+    secret (a region under NEXT_PRIVATE_, a JWT issuer, an id, a NEXT_PUBLIC_ key such as the
+    local Supabase anon key) may be copied as is."""
+
+    return copied_from(ctx, key) is not None
+
+
+def copied_from(ctx: Context, key: str) -> str | None:
+    """The committed example whose secret value `key` has (`copied_from_example`), or None."""
+    for example in ctx.examples:
+        shown = ((example.parsed.values.get(key) if example.parsed else None) or "").strip()
+        if (shown and ctx.value(key) == shown and secret_by_name(key, shown)
+                and not public_by_design(shown)):
+            return ctx.rel(example.path)
+    return None

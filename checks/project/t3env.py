@@ -1,0 +1,175 @@
+"""t3-env (`@t3-oss/env-nextjs`, `@t3-oss/env-core`): the app's own schema of its variables,
+`createEnv({ server: { KEY: z.string() }, client: {…}, shared: {…}, runtimeEnv: {…} })`
+(env.t3.gg/docs/nextjs#create-your-schema). createEnv validates them as the app starts and
+throws on a missing required one, so what it says is what the app needs: `.optional()`,
+`.nullish()`, `.default(…)` and `.catch(…)` accept a missing value, the rest does not.
+
+The one reader of createEnv the families share: the code family asks whether a
+`process.env.X` is only a runtimeEnv entry (`in_runtime_env`), discovery reads the schema
+(`env_schema`). The parser is ast-grep's, imported only when a file holds a createEnv call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from checks.project.reading import read_small, relative
+
+if TYPE_CHECKING:
+    from ast_grep_py import SgNode
+
+# runtimeEnv lists each variable once for the bundler; a server variable read on the client
+# throws instead of leaking (env.t3.gg/docs/nextjs#create-your-schema).
+RUNTIME_ENV = {"runtimeEnv", "experimental__runtimeEnv"}
+SCHEMA_GROUPS = ("server", "client", "shared")
+# Where apps keep it: create-t3-app `src/env.js` (`src/env.mjs` before 7.24), the t3-env docs
+# `src/env.ts` or `src/env/{server,client}.ts`, create-t3-turbo `apps/nextjs/src/env.ts` and a
+# package's own `env.ts` (packages/auth/env.ts).
+SCHEMA_FILES = ("src/env.js", "src/env.mjs", "src/env.ts", "src/env/index.ts", "src/env/server.ts",
+                "src/env/client.ts", "src/env/server.mjs", "src/env/client.mjs", "env.ts", "env.js",
+                "env.mjs", "env/server.ts", "env/client.ts", "src/lib/env.ts", "lib/env.ts",
+                "src/config/env.ts", "src/server/env.ts")
+# zod (`.optional()`, `.nullish()`, `.default(v)`, `.catch(v)`, or `z.optional(schema)`) and
+# valibot (`v.optional(schema)`, `v.nullish(schema)`): schemas that accept `undefined`.
+OPTIONAL_METHODS = {"optional", "nullish", "default", "catch"}
+OPTIONAL_FUNCTIONS = {"optional", "nullish", "exactOptional"}
+# zod's `z.preprocess(fn, schema)` and `z.pipe(a, b)` judge by the schema they wrap.
+WRAPPING_FUNCTIONS = {"preprocess": 1}
+
+
+@dataclass
+class EnvSchema:
+    """What the app's createEnv calls say of its variables (files relative to the project)."""
+
+    files: list[str] = field(default_factory=list)
+    optional: dict[str, str] = field(default_factory=dict)  # key -> the file that declares it
+    required: dict[str, str] = field(default_factory=dict)
+
+
+def is_create_env(call: SgNode | None) -> bool:
+    """A `createEnv(…)` call (also `t3.createEnv(…)`)."""
+    callee = call.field("function") if call is not None and call.kind() == "call_expression" else None
+    return callee is not None and callee.text().split(".")[-1] == "createEnv"
+
+
+def in_runtime_env(node: SgNode) -> bool:
+    """`createEnv({ …, runtimeEnv: { KEY: process.env.KEY } })`: whether `node` is inside the
+    value of a runtimeEnv pair of a createEnv call."""
+    ancestors = node.ancestors()
+    for index, ancestor in enumerate(ancestors[:-2]):
+        if ancestor.kind() == "pair" and (ancestor.field("key") or ancestor).text() in RUNTIME_ENV:
+            call = ancestors[index + 3] if len(ancestors) > index + 3 else None  # pair < object < arguments < call
+            return is_create_env(call)
+    return False
+
+
+def _key(pair: SgNode) -> str | None:
+    key = pair.field("key")
+    if key is None:
+        return None
+    text = key.text()
+    if key.kind() == "string":
+        text = text[1:-1]
+    return text if text.replace("_", "a").isalnum() else None
+
+
+def _arguments(call: SgNode) -> list[SgNode]:
+    arguments = call.field("arguments")
+    return [a for a in arguments.named_children() if a.kind() != "comment"] if arguments is not None else []
+
+
+def accepts_missing(schema: SgNode) -> bool | None:
+    """True: the schema takes a missing value; False: it throws on one; None: not known here
+    (a schema kept in a variable, a helper of the app's, a ternary whose branches differ — a
+    production-only requirement such as create-t3-app's
+    `NODE_ENV === "production" ? z.string() : z.string().optional()` is not dropped)."""
+    node = schema
+    while node.kind() == "parenthesized_expression" and node.named_children():
+        node = node.named_children()[0]
+    if node.kind() == "ternary_expression":
+        branches = [accepts_missing(b) for b in (node.field("consequence"), node.field("alternative"))
+                    if b is not None]
+        return branches[0] if len(branches) == 2 and branches[0] == branches[1] else None
+    rooted = False
+    while node.kind() == "call_expression":
+        callee = node.field("function")
+        if callee is None:
+            return None
+        if callee.kind() == "member_expression":
+            name = (callee.field("property") or callee).text()
+            obj = callee.field("object")
+            if obj is not None and obj.kind() == "call_expression":  # a chain: z.string().url().optional()
+                if name in OPTIONAL_METHODS:
+                    return True
+                node = obj
+                continue
+            # The chain's root: z.string(), z.coerce.number(), v.optional(v.string()), z.preprocess(…)
+            if name in OPTIONAL_FUNCTIONS:
+                return True
+            if name in WRAPPING_FUNCTIONS:
+                wrapped = _arguments(node)
+                index = WRAPPING_FUNCTIONS[name]
+                return accepts_missing(wrapped[index]) if len(wrapped) > index else None
+            rooted = True
+        break
+    return False if rooted else None
+
+
+def _schema_of(call: SgNode) -> list[tuple[str, bool | None]]:
+    arguments = _arguments(call)
+    options = arguments[0] if arguments else None
+    if options is None or options.kind() != "object":
+        return []
+    found: list[tuple[str, bool | None]] = []
+    for pair in options.named_children():
+        if pair.kind() != "pair" or _key(pair) not in SCHEMA_GROUPS:
+            continue
+        group = pair.field("value")
+        if group is None or group.kind() != "object":
+            continue
+        for entry in group.named_children():
+            key, value = (_key(entry), entry.field("value")) if entry.kind() == "pair" else (None, None)
+            if key is not None and value is not None:
+                found.append((key, accepts_missing(value)))
+    return found
+
+
+def _skips_validation(call: SgNode) -> bool:
+    """`skipValidation: true` as a literal: createEnv then validates nothing, ever."""
+    arguments = _arguments(call)
+    options = arguments[0] if arguments else None
+    return options is not None and options.kind() == "object" and any(
+        pair.kind() == "pair" and _key(pair) == "skipValidation"
+        and (pair.field("value") or pair).text() == "true" for pair in options.named_children())
+
+
+def env_schema(root: Path, homes: list[Path]) -> EnvSchema | None:
+    """The createEnv schema of the app at `root` and the workspace packages it depends on
+    (`homes`, root first); None when no createEnv file is found."""
+    schema = EnvSchema()
+    for home in homes:
+        for name in SCHEMA_FILES:
+            path = home / name
+            text = read_small(path)
+            if not text or "createEnv" not in text:
+                continue
+            # start-up: only an app with a createEnv file loads the parser
+            from ast_grep_py import SgRoot
+
+            file_name = relative(root, path)
+            tree = SgRoot(text, "typescript" if name.endswith(".ts") else "tsx").root()
+            calls = [c for c in tree.find_all(kind="call_expression") if is_create_env(c)]
+            if not calls:
+                continue
+            schema.files.append(file_name)
+            for call in calls:
+                if _skips_validation(call):
+                    continue
+                for key, optional in _schema_of(call):
+                    if optional is True:
+                        schema.optional.setdefault(key, file_name)
+                    elif optional is False:
+                        schema.required.setdefault(key, file_name)
+    return schema if schema.files else None

@@ -1,0 +1,107 @@
+"""ENV003 reads the app's own t3-env schema (`createEnv` of @t3-oss/env-nextjs): a key it lets
+be missing (`.optional()`, `.default(…)`) is not required whatever the example says, a key it
+requires is, and one whose schema depends on the environment stays as the example says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import check_in_process, detect, result, write_project
+
+# Shaped after create-t3-app's src/env.js (cli/template/extras/src/env/with-auth-db.js): zod
+# schemas per group, runtimeEnv listing each variable, a production-only AUTH_SECRET.
+ENV_JS = """\
+import { createEnv } from "@t3-oss/env-nextjs";
+import { z } from "zod";
+
+export const env = createEnv({
+  server: {
+    FOO: z.string().optional(),
+    BAR: z.string().url().optional(),
+    BAZ: z.string().min(1),
+    AUTH_SECRET:
+      process.env.NODE_ENV === "production" ? z.string() : z.string().optional(),
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    PORT: z.coerce.number().default(3000),
+    LOG_LEVEL: z.enum(["debug", "info"]),
+  },
+  client: {
+    NEXT_PUBLIC_APP_URL: z.string().url(),
+  },
+  runtimeEnv: {
+    FOO: process.env.FOO,
+    BAR: process.env.BAR,
+    BAZ: process.env.BAZ,
+    AUTH_SECRET: process.env.AUTH_SECRET,
+    NODE_ENV: process.env.NODE_ENV,
+    PORT: process.env.PORT,
+    LOG_LEVEL: process.env.LOG_LEVEL,
+    NEXT_PUBLIC_APP_URL: process.env.NEXT_PUBLIC_APP_URL,
+  },
+  skipValidation: !!process.env.SKIP_ENV_VALIDATION,
+  emptyStringAsUndefined: true,
+});
+"""
+EXAMPLE = "FOO=\nBAR=\nBAZ=\nAUTH_SECRET=\nPORT=\nLOG_LEVEL= # optional\nNEXT_PUBLIC_APP_URL=\n"
+FILLED = ("BAZ=baz\nAUTH_SECRET=auth-secret-canary-0123456789\nLOG_LEVEL=info\n"
+          "NEXT_PUBLIC_APP_URL=http://localhost:3000\n")
+PACKAGE = '{"dependencies": {"next": "14.2.4", "@t3-oss/env-nextjs": "0.10.1", "zod": "3.23.8"}}\n'
+
+
+def t3_app(tmp_path: Path, env_local: str, env_js: str = ENV_JS) -> Path:
+    return write_project(tmp_path / "app", {"package.json": PACKAGE, "src/env.js": env_js,
+                                            ".env.example": EXAMPLE, ".env.local": env_local})
+
+
+def test_keys_createenv_makes_optional_or_defaulted_are_not_required(tmp_path: Path) -> None:
+    env003 = result(check_in_process(t3_app(tmp_path, FILLED), "ENV003"), "ENV003")
+    assert env003.status.value == "pass", env003.message
+    assert env003.details["optional_in_schema"] == {"FOO": "src/env.js", "BAR": "src/env.js",
+                                                    "PORT": "src/env.js"}
+    assert "(FOO, BAR, PORT optional in src/env.js)" in env003.message
+
+
+def test_a_key_createenv_requires_is_required(tmp_path: Path) -> None:
+    env003 = result(check_in_process(t3_app(tmp_path, FILLED.replace("BAZ=baz\n", "BAZ=\n")), "ENV003"), "ENV003")
+    assert env003.status.value == "fail"
+    assert env003.details["missing"] == ["BAZ"]
+
+
+def test_a_key_createenv_requires_fails_even_where_the_example_marks_it_optional(tmp_path: Path) -> None:
+    """LOG_LEVEL is `# optional` in the example, but createEnv throws at start-up without it."""
+    env003 = result(check_in_process(t3_app(tmp_path, FILLED.replace("LOG_LEVEL=info\n", "")), "ENV003"), "ENV003")
+    assert env003.status.value == "fail"
+    assert env003.details["missing"] == ["LOG_LEVEL"]
+    assert env003.details["required_by_schema"] == {"LOG_LEVEL": "src/env.js"}
+    assert "(LOG_LEVEL: required by src/env.js)" in env003.message
+    assert env003.hint == "Fill them in .env.local (see src/env.js)."
+
+
+def test_a_production_only_requirement_stays_as_the_example_says(tmp_path: Path) -> None:
+    env003 = result(check_in_process(t3_app(tmp_path, FILLED.replace("AUTH_SECRET=auth-secret-canary-0123456789\n", "")),
+                                     "ENV003"), "ENV003")
+    assert env003.status.value == "fail"
+    assert env003.details["missing"] == ["AUTH_SECRET"]
+
+
+def test_node_env_is_set_by_next_not_by_an_env_file(tmp_path: Path) -> None:
+    env_js = ENV_JS.replace('z.enum(["development", "test", "production"]).default("development")',
+                            'z.enum(["development", "test", "production"])')
+    env003 = result(check_in_process(t3_app(tmp_path, FILLED, env_js), "ENV003"), "ENV003")
+    assert env003.status.value == "pass", env003.message
+
+
+def test_skip_validation_true_leaves_the_example_to_say(tmp_path: Path) -> None:
+    """`skipValidation: true` validates nothing: the example alone says what is required."""
+    env_js = ENV_JS.replace("skipValidation: !!process.env.SKIP_ENV_VALIDATION", "skipValidation: true")
+    env003 = result(check_in_process(t3_app(tmp_path, FILLED.replace("LOG_LEVEL=info\n", ""), env_js), "ENV003"),
+                    "ENV003")
+    assert env003.status.value == "fail"
+    assert env003.details["missing"] == ["FOO", "BAR", "PORT"]
+
+
+def test_detect_shows_the_schema(tmp_path: Path) -> None:
+    model = detect(t3_app(tmp_path, FILLED))
+    assert model["env_schema_files"] == ["src/env.js"]
+    assert sorted(model["env_schema_optional"]) == ["BAR", "FOO", "NODE_ENV", "PORT"]
+    assert sorted(model["env_schema_required"]) == ["BAZ", "LOG_LEVEL", "NEXT_PUBLIC_APP_URL"]
