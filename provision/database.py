@@ -16,11 +16,13 @@ import fcntl
 import re
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from checks.core.context import Context
 from checks.core.db import database_url, no_database_variable, url_var
+from checks.core.readings import THROUGH_API, database_readings
 from checks.core.runner import pasteable
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.hosts import is_loopback
@@ -122,13 +124,20 @@ async def _platform_stand_ins(url: str, platform: str) -> str:
 async def schema_with_stand_ins(ctx: Context, options: Options) -> Provisioned:
     """`provision schema --platform P`: the platform's stand-ins go into the app's own local
     database (never a new one, never a remote one), then the schema is applied."""
-    if ctx.model.database_var is None:
+    readings = database_readings(ctx)
+    if not readings:
         raise ProvisionFailed(f"{no_database_variable(ctx)}; set [database] url_var in "
                               "deploy-check.toml, or `deploy-check provision local-db` for a local one")
+    if readings[0].unverified:
+        raise ProvisionFailed(readings[0].unverified)
     if options.platform is None:
         return await apply_schema(ctx, options)
     if options.platform not in PLATFORMS:
         raise ProvisionFailed(f"--platform {options.platform!r}: known platforms are {', '.join(PLATFORMS)}")
+    if ctx.model.database_via == "supabase":
+        # Its database is Supabase's own, which has the real auth schema: stand-ins would replace it.
+        raise ProvisionFailed(f"--platform adds stand-ins to a plain PostgreSQL; {url_var(ctx)} is the "
+                              "Supabase project's own database, which has the platform's real objects")
     name, raw = url_var(ctx), database_url(ctx)
     if not raw:
         raise ProvisionFailed(f"no database to add the {STAND_INS[options.platform][0]} stand-ins to: "
@@ -151,13 +160,54 @@ async def schema_with_stand_ins(ctx: Context, options: Options) -> Provisioned:
     return done
 
 
+def supabase_refusal(ctx: Context) -> str:
+    """Why `provision local-db` starts nothing for an app that reads its data through the
+    Supabase API, and how to get it a local database instead (the local Supabase stack)."""
+    model = ctx.model
+    return (f"{THROUGH_API}, so a local PostgreSQL written into DATABASE_URL would not be its "
+            f"database: none was started ({model.database_via_why}). For a local one, run the Supabase stack in "
+            f"{ctx.project}: `supabase start` (Docker), then set NEXT_PUBLIC_SUPABASE_URL to the API "
+            f"URL and NEXT_PUBLIC_SUPABASE_ANON_KEY to the anon key `supabase status` prints, in "
+            f"{ctx.rel(ctx.env_path)}; deploy-check then checks its database on port "
+            f"{model.supabase_db_port} ({model.supabase_db_port_why})")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A variable `provision local-db` writes, and where: the schema's reading, and its other
+    readers (checks/core/readings.py)."""
+
+    name: str
+    path: Path
+    # The schema's, or another reader of the same variable: one holding a database the user
+    # chose stops the run (writing the others would split the app's database in two). Another
+    # variable (the runtime client's) that holds one is left as it is.
+    required: bool
+
+
+def _targets(ctx: Context) -> list[Target]:
+    readings = database_readings(ctx)
+    if not readings:
+        return [Target(url_var(ctx), ctx.env_path, True)]
+    first = readings[0].name
+    return [Target(r.name, ctx.path(r.write_to) if r.write_to else ctx.env_path, r.name == first)
+            for r in readings]
+
+
+def _current(path: Path, name: str) -> str:
+    if path.exists() and not path.is_file():
+        raise ProvisionFailed(f"{path.name} is not a regular file")
+    text = path.read_text(encoding="utf-8") if path.is_file() else None
+    parsed = parse_env_text(text, path) if text is not None else None
+    return (parsed.values.get(name, "") if parsed else "").strip()
+
+
 async def provision(ctx: Context, options: Options) -> Provisioned:
-    name = url_var(ctx)
-    env_path = ctx.env_path
+    if ctx.model.database_via == "supabase":
+        raise ProvisionFailed(supabase_refusal(ctx))
     if ctx.env_local.error:
         raise ProvisionFailed(ctx.env_local.error)
-    parsed = ctx.env_local.parsed
-    current = (parsed.values.get(name, "") if parsed else "").strip()
+    targets = _targets(ctx)
     server = local_db(ctx.project, options.port)
     if options.port is not None and server.initialized and server.port != options.port:
         raise ProvisionFailed(
@@ -168,11 +218,14 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     ours = server.url(DATABASE_NAME) if server.initialized else None
     # The committed example's own value (`postgresql://postgres:password@localhost:5432/app`,
     # copied by `provision env`) is a template's, not a database the user chose: replaced.
-    if not _replaceable(ctx, name, current, ours):
-        raise ProvisionFailed(
-            f"{name} in {env_path.name} is already set to another database; refusing to change "
-            f"it. Empty or remove that line to use a local database instead."
-        )
+    for target in targets:
+        if target.required and not _replaceable(ctx, target.name, _current(target.path, target.name), ours):
+            others = [ctx.rel(t.path) for t in targets if t.name == target.name and t.path != target.path]
+            also = (f" {' and '.join(others)} must name the same database: copy that URL there, or empty "
+                    f"{ctx.rel(target.path)}'s line to use a local database for both." if others else
+                    " Empty or remove that line to use a local database instead.")
+            raise ProvisionFailed(f"{target.name} in {ctx.rel(target.path)} is already set to another "
+                                  f"database; refusing to change it.{also}")
     result = Provisioned("local-db", changed=False)
 
     platform = options.platform
@@ -181,15 +234,17 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     if platform is not None and platform not in PLATFORMS:
         raise ProvisionFailed(f"--platform {platform!r}: known platforms are {', '.join(PLATFORMS)}")
     if options.dry_run:
-        result.changed = not (server.initialized and server.running and current == ours)
+        result.changed = not (server.initialized and server.running
+                              and all(_current(t.path, t.name) == ours for t in targets if t.required))
         if result.changed:
+            written = ", ".join(f"{t.name} to {ctx.rel(t.path)}" for t in targets)
             result.lines.append(f"would start a local PostgreSQL in {local_db_home(ctx.project)} "
-                                f"and write {name} to {env_path}")
+                                f"and write {written}")
         return result
 
     _ignore_state_dir(ctx.project)
     async with _project_lock(ctx.project):
-        return await _provision_locked(ctx, server, name, env_path, result, platform=platform)
+        return await _provision_locked(ctx, server, targets, result, platform=platform)
 
 
 LOCK_WAIT = 120.0  # a first start (initdb) takes seconds; two runs at once wait their turn
@@ -216,12 +271,8 @@ async def _project_lock(project: Path) -> AsyncIterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, env_path: Path,
+async def _provision_locked(ctx: Context, server: EmbeddedPostgres, targets: list[Target],
                             result: Provisioned, *, platform: str | None = None) -> Provisioned:
-
-    # Read again under the lock: a run that held it before may have written the URL.
-    text_now = env_path.read_text(encoding="utf-8") if env_path.is_file() else None
-    parsed = parse_env_text(text_now, env_path) if text_now is not None else None
     try:
         started = await asyncio.to_thread(server.start)
         created = await asyncio.to_thread(server.create_database, DATABASE_NAME)
@@ -245,8 +296,11 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, name: str, e
     if platform is not None:
         result.lines.append(await _platform_stand_ins(server.url(DATABASE_NAME), platform))
         result.changed = True
-    for each in _variables(ctx, name, parsed, url):
-        _write_variable(ctx, each, url, env_path, result)
+    for target in targets:
+        # Read again under the lock: a run that held it before may have written the URL. A
+        # further variable holding a database of the user's is left as it is.
+        if target.required or _replaceable(ctx, target.name, _current(target.path, target.name), url):
+            _write_variable(ctx, target.name, url, target.path, result)
     result.changed = result.changed or started or created
     return result
 
@@ -258,17 +312,6 @@ def _replaceable(ctx: Context, name: str, current: str, ours: str | None) -> boo
     return not current or current == ours or current in shown or is_placeholder(current)
 
 
-def _variables(ctx: Context, name: str, parsed: EnvFile | None, url: str) -> list[str]:
-    """The variables local-db writes: the app's database variable, and the runtime client's
-    (model.second_database_var: Prisma's `url` beside `directUrl`, the client beside
-    drizzle.config) when that one is not set to a database of the user's."""
-    second = ctx.model.second_database_var
-    if second is None or second == name:
-        return [name]
-    current = (parsed.values.get(second, "") if parsed else "").strip()
-    return [name, second] if _replaceable(ctx, second, current, url) else [name]
-
-
 def _write_variable(ctx: Context, name: str, url: str, env_path: Path, result: Provisioned) -> None:
     text = None
     if env_path.is_file():
@@ -277,13 +320,13 @@ def _write_variable(ctx: Context, name: str, url: str, env_path: Path, result: P
     parsed = parse_env_text(text, env_path) if text is not None else None
     current = (parsed.values.get(name, "") if parsed else "").strip()
     if current == url:
-        result.lines.append(f"{name} in {env_path.name} already points to it")
+        result.lines.append(f"{name} in {ctx.rel(env_path)} already points to it")
     else:
         write_atomically(env_path, set_env_value(text, parsed, name, url), mode=0o600)
         what = "replaced the placeholder (or the example's value) in" if current else "wrote it to"
-        result.lines.append(f"{name}: {what} {env_path.name} (mode 0600)")
+        result.lines.append(f"{name}: {what} {ctx.rel(env_path)} (mode 0600)")
         result.changed = True
     process_value = ctx.environ.get(name, "").strip()
     if process_value and process_value != url:
         result.lines.append(f"note: {name} is also set in the process environment, which wins "
-                            f"over {env_path.name}: unset it to use the local database")
+                            f"over {ctx.rel(env_path)}: unset it to use the local database")

@@ -22,27 +22,27 @@ if TYPE_CHECKING:
 def _database_target(ctx: Context) -> str | None:
     """Which server and database a provisioner is about to change, and where that came
     from — never the password. A shell still holding a production URL must be visible."""
-    from checks.core.db import (  # start-up: --help and --version load no more than the CLI
-        database_url,
-        url_var,
+    from checks.core.readings import (  # start-up: --help and --version load no more than the CLI
+        schema_reading,
     )
     from checks.support.pgurl import (  # start-up: --help and --version load no more than the CLI
         InvalidDatabaseUrl,
         parse_database_url,
     )
 
-    raw = database_url(ctx)
-    if not raw:
+    reading = schema_reading(ctx)
+    if reading is None or not reading.value:
         return None
-    name = url_var(ctx)
+    raw, name = reading.value, reading.name
     try:
         shown = parse_database_url(raw).display
     except InvalidDatabaseUrl:
         shown = "an unparsable URL"
-    source = ctx.source_of(name) or "nowhere"
+    source = reading.source or "nowhere"
     line = f"target: {shown} ({name} from {source})"
     if source == "process environment":
-        overridden = [ctx.rel(f.path) for f in ctx.env_files
+        files = ctx.tool_env_files or ctx.env_files
+        overridden = [ctx.rel(f.path) for f in files
                       if f.parsed and f.parsed.values.get(name, "").strip()
                       and f.parsed.values[name].strip() != raw]
         if overridden:

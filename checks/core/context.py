@@ -169,6 +169,16 @@ class Context:
         return found
 
     @cached_property
+    def tool_env_files(self) -> list[LoadedEnvFile]:
+        """The env files the schema's tool reads the database variable from when it runs in a
+        workspace package outside the app (model.database_env_files: next-forge's
+        packages/database/.env), highest priority first, present or not; [] when it reads the
+        app's own files, or when one file is pinned (--env-file, [project] env_file)."""
+        if self.env_pinned:
+            return []
+        return [_load(self.path(name)) for name in self.model.database_env_files]
+
+    @cached_property
     def env_local(self) -> LoadedEnvFile:
         return _load(self.env_path)
 
@@ -233,7 +243,7 @@ class Context:
         """Every value of every env file that may hold secrets, overridden or not: a
         secret in `.env` is a secret even where `.env.local` overrides it."""
 
-        found = [dict(f.parsed.values) for f in self.env_files if f.parsed]
+        found = [dict(f.parsed.values) for f in [*self.env_files, *self.tool_env_files] if f.parsed]
         for name in SECRET_ENV_FILES:
             path = self.path(name)
             if any(f.path == path for f in self.env_files):

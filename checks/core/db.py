@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from checks.core.context import Context
+from checks.core.readings import Reading, schema_reading
 from checks.support.pg import connect, resolve_hosts
 from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url, search_path_of_url
 
@@ -17,19 +18,31 @@ if TYPE_CHECKING:
 
 def url_var(ctx: Context) -> str:
     """The variable that holds the app's database URL, as messages name it."""
-    return ctx.model.database_var or "DATABASE_URL"
+    reading = schema_reading(ctx)
+    return reading.name if reading else ctx.model.database_var or "DATABASE_URL"
 
 
 def database_url(ctx: Context) -> str:
-    """The URL the app would use; "" when unset or when nothing names the database."""
-    name = ctx.model.database_var
-    return ctx.value(name) if name else ""
+    """The URL of the database the app uses (the schema's reading: checks/core/readings.py);
+    "" when unset or when nothing names the database."""
+    reading = schema_reading(ctx)
+    return reading.value if reading else ""
 
 
 def no_database_variable(ctx: Context) -> str:
     """What to say when nothing names the app's database, with what was looked for."""
+    reading = schema_reading(ctx)
+    if reading is not None and reading.unverified:
+        return reading.unverified
     looked = ctx.model.database_var_why.removeprefix("nothing names the app's database: ")
     return f"no database variable found ({looked})"
+
+
+def unset(reading: Reading) -> str:
+    """"DATABASE_URL is empty", and where, for a sentence about the reading's value."""
+    if reading.source:
+        return f"{reading.name} is empty (in {reading.origin})"
+    return f"{reading.name} is empty (not set in the process environment or {', '.join(reading.looked)})"
 
 
 def database_timeout(ctx: Context) -> float:
@@ -37,27 +50,24 @@ def database_timeout(ctx: Context) -> float:
 
 
 async def open_connection(ctx: Context, *, autocommit: bool = True, dbname: str | None = None,
-                          raw_url: str | None = None) -> psycopg.AsyncConnection[tuple[Any, ...]]:
-    """A new connection to DATABASE_URL (for a provisioner's own transaction; checks use
+                          reading: Reading | None = None) -> psycopg.AsyncConnection[tuple[Any, ...]]:
+    """A new connection to the app's database (for a provisioner's own transaction; checks use
     `shared_connection`). Name lookup and connection together are bounded by the database
     timeout, and the password joins `ctx.masker`. The caller closes it. Raises
     InvalidDatabaseUrl, TimeoutError or psycopg.OperationalError (mask its text with
     `ctx.mask`; `classify_error` names the kind). `dbname` connects to another database
-    of the same server (DB005's scratch database); `raw_url` another URL of the app's
-    (the runtime client's, model.second_database_var)."""
-    if raw_url is not None:
-        url = parse_database_url(raw_url)
-    else:
-        raw = database_url(ctx)
-        if ctx.model.database_var is None:
-            raise InvalidDatabaseUrl(no_database_variable(ctx))
-        if not raw.strip():
-            raise InvalidDatabaseUrl(f"{url_var(ctx)} is empty")
-        try:
-            url = parse_database_url(raw)
-        except InvalidDatabaseUrl as exc:
-            raise InvalidDatabaseUrl(f"{url_var(ctx)} {exc}") from None  # a sentence with its subject
-    if url.password:
+    of the same server (DB005's scratch database); `reading` another of the app's database
+    readings (the runtime's, checks/core/readings.py)."""
+    reading = reading or schema_reading(ctx)
+    if reading is None or reading.unverified:
+        raise InvalidDatabaseUrl(no_database_variable(ctx))
+    if not reading.value:
+        raise InvalidDatabaseUrl(unset(reading))
+    try:
+        url = parse_database_url(reading.value)
+    except InvalidDatabaseUrl as exc:
+        raise InvalidDatabaseUrl(f"{reading.name} {exc}") from None  # a sentence with its subject
+    if url.password and not reading.published_password:
         ctx.masker.add([url.password])
     timeout = database_timeout(ctx)
     started = time.monotonic()

@@ -21,16 +21,18 @@ from dataclasses import replace
 from typing import Any
 
 from checks.core.context import Context
-from checks.core.db import database_timeout, database_url, url_var
+from checks.core.db import database_timeout, url_var
 from checks.core.model import Outcome, Spec, Status, failed, passed, skipped, unverified, warned
+from checks.core.readings import LOCAL_SUPABASE, Reading, database_readings
 from checks.core.registry import check
 from checks.database.facts import (
     DatabaseFacts,
     ErrorKind,
     _server_reason,
     database_facts,
-    second_database_facts,
+    reading_facts,
 )
+from checks.database.readings import reading_label, same_database
 from checks.project.compose import ComposeService, postgres_services
 from checks.project.detectors import DATABASE_NAMES, URL_KINDS
 from checks.support.hosts import is_loopback
@@ -46,6 +48,10 @@ FIX_LOCAL_DB = "deploy-check provision local-db"
 CONSOLE_HINT = ("copy the connection string from your provider's console (Neon: project "
                 "dashboard → Connect; Supabase: Connect → Connection string)")
 
+SUPABASE_HOSTED_HINT = ("Add the project's connection string as SUPABASE_DB_URL to the app's env file "
+                        "(Supabase: Connect → Connection string), or check against the local stack: "
+                        "`supabase start` and NEXT_PUBLIC_SUPABASE_URL=http://127.0.0.1:54321.")
+
 OTHER_DATABASE_HINT = ("Check this database with its own tools (drizzle-kit, prisma, turso); "
                        "deploy-check's database and schema checks read PostgreSQL only.")
 
@@ -53,7 +59,12 @@ DB001 = Spec(
     "DB001", "database", "DATABASE_URL is a real PostgreSQL connection string",
     "The app reaches its database through DATABASE_URL (the name is `[database] url_var`). "
     "It must be set, be a postgres:// or postgresql:// URL with a host (or socket) and a "
-    "database name, and not be a placeholder copied from docs.",
+    "database name, and not be a placeholder copied from docs. Where the schema's tool reads it "
+    "from other files than the app (Prisma in a workspace package: packages/database/.env), both "
+    "values are checked and must name one database. A Supabase app whose code reads no database "
+    "URL is checked against its project's own database: the local stack's (supabase/config.toml "
+    "[db] port), or for a hosted project the SUPABASE_DB_URL you add; a DATABASE_URL its code "
+    "never reads is not its database.",
     f"For a real deployment, {CONSOLE_HINT}; for local development run "
     f"`{FIX_LOCAL_DB}`.",
     FIX_LOCAL_DB,
@@ -95,21 +106,25 @@ def url_is_real(ctx: Context) -> Outcome:
         return replace(unverified(f"database: {ctx.model.other_database}; deploy-check checks "
                                   "PostgreSQL only", kind=ctx.model.database_kind),
                        hint=OTHER_DATABASE_HINT, fix="")
-    if ctx.model.database_var is None:
+    readings = database_readings(ctx)
+    if not readings:
         # Checking a variable the app never reads would prove nothing about its database.
         return unverified(f"database: {ctx.model.database_var_why}",
                           "set [database] url_var in deploy-check.toml if the app has a database")
-    first = _judge_url(ctx, url_var(ctx), database_url(ctx), ctx.model.database_var_why)
-    second = ctx.model.second_database_var
-    if second is None:
-        return first
-    return both(first, second, _judge_url(ctx, second, ctx.value(second), ctx.model.second_database_var_why))
+    if readings[0].unverified:
+        return replace(unverified(f"database: {readings[0].unverified}", variable=readings[0].name),
+                       hint=SUPABASE_HOSTED_HINT, fix="")
+    judged = [_judge_url(ctx, reading) for reading in readings]
+    outcome = judged[0]
+    for reading, said in zip(readings[1:], judged[1:], strict=True):
+        outcome = both(outcome, reading_label(readings, reading), said)
+    return same_database(readings, outcome)
 
 
 def both(first: Outcome, name: str, second: Outcome) -> Outcome:
     """One outcome for the app's two database variables (drizzle-kit's and the runtime
     client's): a failure of either fails, and the message names both."""
-    details = {**first.details, "also": {name: second.details}}
+    details = {**first.details, "also": {**first.details.get("also", {}), name: second.details}}
     bad = [o for o in (first, second) if o.status is not Status.PASS]
     if not bad:
         return passed(f"{first.message}; {second.message}", **details)
@@ -117,13 +132,15 @@ def both(first: Outcome, name: str, second: Outcome) -> Outcome:
     return Outcome(worst.status, "; ".join(o.message for o in bad), details, worst.hint, worst.fix)
 
 
-def _judge_url(ctx: Context, name: str, raw: str, why: str) -> Outcome:
-    source = ctx.source_of(name)
+def _judge_url(ctx: Context, reading: Reading) -> Outcome:
+    name, raw, source, why = reading.name, reading.value, reading.source, reading.why
     if not raw:
-        looked = ", ".join(ctx.rel(f.path) for f in ctx.env_files) or ctx.rel(ctx.env_path)
+        looked = ", ".join(reading.looked)
         where = (f"empty in {_in(source)}" if source
                  else f"neither in the process environment nor in {looked}")
-        return failed(f"{name} is not set ({where})", variable=name, source=source)
+        reader = f" where {reading.reader} reads it" if reading.reader else ""
+        return failed(f"{name} is not set{reader} ({where})", variable=name, source=source,
+                      reader=reading.reader or None)
     if is_placeholder(raw):
         return failed(f"{name} in {_in(source)} is a placeholder copied from docs, "
                       "not a connection string", variable=name, source=source)
@@ -143,7 +160,7 @@ def _judge_url(ctx: Context, name: str, raw: str, why: str) -> Outcome:
         return replace(failed(f"{name} in {_in(source)} {exc}", variable=name, source=source),
                        hint=f"Correct {name}: {CONSOLE_HINT}. For a local database instead, empty "
                             f"it and run `{FIX_LOCAL_DB}`.", fix="")
-    if url.password:
+    if url.password and not reading.published_password:
         ctx.masker.add([url.password])
     ignored = list(url.ignored_parameters)
     extra = f"; ignoring {', '.join(ignored)} (not libpq parameters)" if ignored else ""
@@ -217,7 +234,9 @@ def _refused_fix(url: DatabaseUrl, name: str, compose: list[ComposeService]) -> 
 
 
 def judge_reachable(facts: DatabaseFacts, name: str = "DATABASE_URL",
-                    compose: list[ComposeService] | None = None) -> Outcome:
+                    compose: list[ComposeService] | None = None,
+                    refused: tuple[str, str | None] | None = None) -> Outcome:
+    """`refused`: (hint, fix) when nothing listens, where the reading says what to start."""
     if facts.url_problem is not None:
         return skipped(f"not run: {facts.url_problem} (see DB001)", blocked_by="DB001")
     details = facts.details()
@@ -229,7 +248,7 @@ def judge_reachable(facts: DatabaseFacts, name: str = "DATABASE_URL",
         local = all(is_loopback(host) for host in url.hosts)
         fix: str | None = ""
         if kind is ErrorKind.REFUSED and local:
-            hint, fix = _refused_fix(url, name, compose or [])
+            hint, fix = refused or _refused_fix(url, name, compose or [])
         return failed(message.format(target=url.target, user=url.user, database=url.database,
                                      host=url.host, sslmode=url.sslmode, timeout=facts.timeout,
                                      reason=_server_reason(facts.error)),
@@ -243,19 +262,41 @@ def judge_reachable(facts: DatabaseFacts, name: str = "DATABASE_URL",
     )
 
 
+def _named(readings: list[Reading], reading: Reading) -> str:
+    """A reading as DB002 names it: its reader where another reads the same variable, else
+    the variable and why the app reads it."""
+    label = reading_label(readings, reading)
+    return label if label != reading.name else f"{reading.name} ({reading.why})"
+
+
+def _start_supabase(ctx: Context, reading: Reading) -> tuple[str, str | None] | None:
+    """The local Supabase stack's database is started by the Supabase CLI, not by us."""
+    if reading.name != LOCAL_SUPABASE:
+        return None
+    return (f"Start the local Supabase stack with `supabase start` in {ctx.project.name} (its database "
+            f"listens on port {ctx.model.supabase_db_port}: {ctx.model.supabase_db_port_why}).",
+            "supabase start")
+
+
 @check(DB002, needs=("DB001",), budget=_budget)
 async def database_reachable(ctx: Context) -> Outcome:
     compose = postgres_services(ctx.project)
-    first = judge_reachable(await database_facts(ctx), url_var(ctx), compose)
-    second = ctx.model.second_database_var
-    if second is None:
-        return first
-    if first.status is not Status.PASS:
-        first = replace(first, message=f"{url_var(ctx)} ({ctx.model.database_var_why}): {first.message}")
-    said = judge_reachable(await second_database_facts(ctx, second), second, compose)
-    # Name the variable: two connection strings, two possible culprits.
-    said = replace(said, message=f"{second} ({ctx.model.second_database_var_why}): {said.message}")
-    return both(first, second, said)
+    readings = database_readings(ctx)
+    if not readings:
+        return judge_reachable(await database_facts(ctx), url_var(ctx), compose)
+    said = [judge_reachable(await reading_facts(ctx, index, reading), reading.name, compose,
+                            _start_supabase(ctx, reading))
+            for index, reading in enumerate(readings)]
+    if len(readings) == 1:
+        return said[0]
+    # Name the variable and its reader: two connection strings, two possible culprits.
+    named = [replace(outcome, message=f"{_named(readings, reading)}: {outcome.message}")
+             if index or outcome.status is not Status.PASS else outcome
+             for index, (reading, outcome) in enumerate(zip(readings, said, strict=True))]
+    outcome = named[0]
+    for reading, other in zip(readings[1:], named[1:], strict=True):
+        outcome = both(outcome, reading_label(readings, reading), other)
+    return outcome
 
 
 # -- DB003 -----------------------------------------------------------------------------

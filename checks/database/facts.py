@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from checks.core.context import Context
 from checks.core.db import (
     database_timeout,
-    database_url,
     open_connection,
     shared_connection,
     url_var,
 )
+from checks.core.readings import Reading, schema_reading
 from checks.support.hosts import is_loopback
 from checks.support.pgmessages import classify
 from checks.support.pgurl import DatabaseUrl, InvalidDatabaseUrl, parse_database_url
@@ -118,14 +118,16 @@ async def _probe(connection: psycopg.AsyncConnection[tuple[Any, ...]]) -> float:
 
 
 
-async def collect_facts(ctx: Context, name: str | None = None) -> DatabaseFacts:
-    """The facts of the app's database URL, or of the variable `name` (the runtime
-    client's, on a connection of its own, closed at the end of the run)."""
+async def collect_facts(ctx: Context, reading: Reading | None = None) -> DatabaseFacts:
+    """The facts of the app's database (the schema's reading), or of another of its
+    readings (the runtime's, on a connection of its own, closed at the end of the run)."""
     import psycopg  # start-up: only runs that reach a database load psycopg
 
     timeout = database_timeout(ctx)
-    raw = database_url(ctx) if name is None else ctx.value(name)
-    name = name or url_var(ctx)
+    shared = reading is None
+    reading = reading or schema_reading(ctx)
+    raw = reading.value if reading else ""
+    name = reading.name if reading else url_var(ctx)
     try:
         url = parse_database_url(raw) if raw and not is_placeholder(raw) else None
     except InvalidDatabaseUrl as exc:
@@ -136,10 +138,10 @@ async def collect_facts(ctx: Context, name: str | None = None) -> DatabaseFacts:
     ctx.report_progress("DB002", f"connecting to {url.target}")
     started = time.perf_counter()
     try:
-        if name == url_var(ctx):
+        if shared:
             connection = await shared_connection(ctx)
         else:
-            connection = await open_connection(ctx, raw_url=raw)
+            connection = await open_connection(ctx, reading=reading)
             ctx.add_cleanup(connection.close)
     except TimeoutError:
         return DatabaseFacts(timeout, url, error_kind=ErrorKind.TIMEOUT,
@@ -168,8 +170,12 @@ async def database_facts(ctx: Context) -> DatabaseFacts:
     return await ctx.fact("database", lambda: collect_facts(ctx))
 
 
-async def second_database_facts(ctx: Context, name: str) -> DatabaseFacts:
-    return await ctx.fact(f"database.{name}", lambda: collect_facts(ctx, name))
+async def reading_facts(ctx: Context, index: int, reading: Reading) -> DatabaseFacts:
+    """The facts of the app's `index`th database reading (0: the schema's, on the run's
+    shared connection)."""
+    if index == 0:
+        return await database_facts(ctx)
+    return await ctx.fact(f"database.{index}", lambda: collect_facts(ctx, reading))
 
 
 # psycopg reports connection failures as OperationalError without a SQLSTATE, so the

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from checks.project import detectors as d
 from checks.project.auth import auth_provider
-from checks.project.database import database_var, drizzle_config, schema_source, second_database_var
+from checks.project.database import (
+    configured_database,
+    database_var,
+    drizzle_config,
+    schema_source,
+    second_database_var,
+)
+from checks.project.dbenv import tool_env
 from checks.project.dialect import database_kind
 from checks.project.examples import tools_env_file
 from checks.project.logins import login_methods
@@ -27,6 +34,7 @@ from checks.project.reading import (
     package_json,
     read_small,
 )
+from checks.project.supabase import supabase_data
 from checks.project.t3env import env_schema
 from checks.project.workspace import package_manager, workspace_apps, workspace_packages
 
@@ -72,6 +80,24 @@ def _dev_command(config: Config, package: Mapping[str, Any] | None,
     return f"{manager or 'npm'} run dev", "package.json scripts.dev"
 
 
+def _supabase(model: ProjectModel, root: Path, homes: list[Path], workspace: Path | None,
+              file_keys: Iterable[tuple[str, str]], environ: Mapping[str, str]) -> None:
+    """A Supabase app whose code reads none of the database variables found by name reaches
+    its data through the Supabase API: that project's database is the one to judge."""
+    where: dict[str, str] = {}
+    for file_name, key in file_keys:
+        where.setdefault(key, file_name)
+    candidates = [(name, where.get(name) or "the process environment") for name in d.DATABASE_VARS
+                  if name in where or name in environ]
+    found = supabase_data(root, homes, workspace, candidates)
+    if found is None:
+        return
+    model.database_var, model.database_var_why = found.reads, found.why
+    if found.reads is None:
+        model.database_via, model.database_via_why = "supabase", found.why
+        model.supabase_db_port, model.supabase_db_port_why = found.db_port, found.db_port_why
+
+
 # -- the model ----------------------------------------------------------------------
 
 
@@ -115,9 +141,14 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         # discovery finds; a pin to another variable is the user's one choice.
         discovered, discovered_why = database_var(root, dataclasses.replace(config, database_url_var=None), package,
                                                   drizzle, file_keys, environ, homes)
+    if not config.database_url_var and not configured_database(root, package, drizzle, homes):
+        _supabase(model, root, homes, workspace, file_keys, environ)
+        discovered, discovered_why = model.database_var, model.database_var_why
     if discovered == model.database_var:
         model.second_database_var, model.second_database_var_why = second_database_var(
             root, homes, discovered, discovered_why, package)
+    tool = tool_env(root, homes, model.package_manager)
+    model.database_env_files, model.database_env_write, model.database_env_why = tool.files, tool.write_to, tool.why
     model.database_kind, model.database_kind_why = database_kind(
         root, homes, package, drizzle, model.database_var, settings or {})
     if (declared := env_schema(root, homes)) is not None:

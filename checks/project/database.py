@@ -152,6 +152,13 @@ def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | 
 
 
 
+def configured_database(root: Path, package: Mapping[str, Any] | None, drizzle: tuple[str, str] | None,
+                        homes: list[Path]) -> bool:
+    """Whether a Prisma datasource or drizzle.config's dbCredentials names the database."""
+    return drizzle_url_var(drizzle) is not None or any(
+        prisma_datasource(home, package if home == root else package_json(home), root) for home in homes)
+
+
 def database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
                   drizzle: tuple[str, str] | None, file_keys: Iterable[tuple[str, str]],
                   environ: Mapping[str, str], homes: list[Path] | None = None) -> tuple[str | None, str]:

@@ -38,6 +38,19 @@ DATABASE_VARS = ("DATABASE_URL", "POSTGRES_URL", "POSTGRES_PRISMA_URL", "DATABAS
                  "POSTGRES_URL_NON_POOLING", "NEON_DATABASE_URL", "SUPABASE_DB_URL", "PG_URL",
                  "PGURL")
 
+# Where a Prisma schema kept in a workspace package reads its variable when prisma runs there
+# (next-forge's `cd packages/database && bunx prisma migrate dev`). Without prisma.config.ts,
+# the CLI loads `.env` beside the nearest package.json and beside the schema (prisma/prisma
+# packages/internals/src/utils/getEnvPaths.ts: rootEnvPath, then --schema's folder,
+# ./prisma/.env, ./.env). With one, it loads none ("Prisma config detected, skipping
+# environment variable loading", packages/internals/src/utils/loadEnvFile.ts): the config's
+# own dotenv does, or Bun, which loads these in the folder it runs in, highest first
+# (bun.com/guides/runtime/set-env; prisma/skills prisma-upgrade-v7 env-variables.md).
+PRISMA_ENV_FILE = ".env"
+BUN_ENV_FILES = (".env.development.local", ".env.local", ".env.development", ".env")
+# dotenv's `config({ path: "…" })` with a literal path (dotenv README "Options: path").
+DOTENV_CONFIG_PATH = lazy(r"""\bconfig\(\s*\{\s*path\s*:\s*["'`](?P<path>[^"'`$]+)["'`]""")
+
 PRISMA_SCHEMAS = ("prisma/schema.prisma", "schema.prisma", "prisma/schema")
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs",
                    "drizzle.config.cjs", "drizzle.config.mts", "drizzle.config.json")
@@ -140,6 +153,25 @@ AUTH_SDKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("supabase", ("@supabase/ssr", "@supabase/auth-helpers-nextjs", "@supabase/auth-ui-react",
                   "@supabase/supabase-js")),
 )
+# Supabase's clients reach the app's data through the project's API (PostgREST), never
+# through a connection string (supabase-js README: createClient(supabaseUrl, supabaseKey)).
+SUPABASE_CLIENTS = ("@supabase/supabase-js", "@supabase/ssr", "@supabase/auth-helpers-nextjs")
+SUPABASE_URL_VARS = ("NEXT_PUBLIC_SUPABASE_URL", "SUPABASE_URL")
+# The variable a user adds so deploy-check can read a hosted Supabase project's schema
+# (Supabase dashboard: Connect → Connection string; the name Supabase's own docs use).
+SUPABASE_DB_VAR = "SUPABASE_DB_URL"
+# The local stack's database (supabase/cli apps/cli-go/internal/utils/flags/db_url.go, `local`:
+# user postgres, database postgres, Config.Db.Password, default "postgres" in pkg/config/config.go
+# NewConfig; port `[db] port` of supabase/config.toml, 54322 in pkg/config/templates/config.toml).
+SUPABASE_CONFIG = "supabase/config.toml"
+SUPABASE_DB_PORT = 54322
+SUPABASE_DB_USER = SUPABASE_DB_PASSWORD = SUPABASE_DB_NAME = "postgres"
+# A hosted project's API is https://<ref>.supabase.co; its database db.<ref>.supabase.co, or
+# Supavisor's pooler with the user postgres.<ref> (supabase/cli internal/utils/api.go
+# GetSupabaseHost, GetSupabaseDbHost; internal/utils/connect.go GetPoolerConfig).
+SUPABASE_API_HOST = lazy(r"^(?P<ref>[a-z0-9]+)\.supabase\.co$")
+SUPABASE_POOLER_HOST = lazy(r"\.pooler\.supabase\.com$")
+
 # Env keys that name a provider when package.json does not (the app may vendor the SDK).
 AUTH_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("neon-auth", ("NEON_AUTH_BASE_URL", "NEXT_PUBLIC_NEON_AUTH_URL", "NEON_AUTH_URL")),

@@ -102,6 +102,12 @@ def describe(method: str) -> str:
 
 
 def _sources(root: Path) -> list[Path]:
+    return source_files(root)[0]
+
+
+def source_files(root: Path) -> tuple[list[Path], bool]:
+    """The app's source files under `root`, and whether that is all of them (False: the walk
+    stopped at MAX_FILES, so what the rest says is not known)."""
     found: list[Path] = []
     seen = 0
     for directory, subdirs, files in os.walk(root):
@@ -109,10 +115,10 @@ def _sources(root: Path) -> list[Path]:
         for name in sorted(files):
             seen += 1
             if seen > MAX_FILES:
-                return found
+                return found, False
             if name.endswith(SOURCE_SUFFIXES) and not name.endswith(".d.ts"):
                 found.append(Path(directory) / name)
-    return found
+    return found, True
 
 
 def _authjs(text: str) -> list[str]:

@@ -52,6 +52,19 @@ class ProjectModel:
     # Prisma directUrl): DB001/DB002 check both.
     second_database_var: str | None = None
     second_database_var_why: str = ""
+    # The env files the schema's tool reads the database variable from, highest priority first,
+    # relative to the project, when it runs in a workspace package outside the app (next-forge's
+    # ../../packages/database/.env; checks/project/dbenv.py); [] when it reads the app's own.
+    database_env_files: list[str] = field(default_factory=list)
+    database_env_write: str | None = None  # the one of them `provision local-db` writes
+    database_env_why: str = ""
+    # "supabase": the app reaches its data through the Supabase API and its code reads no
+    # database variable, so the checks judge the Supabase project's database (the local stack's
+    # on supabase_db_port, or a hosted one's direct URL; checks/core/readings.py).
+    database_via: str | None = None
+    database_via_why: str = ""
+    supabase_db_port: int | None = None
+    supabase_db_port_why: str = ""
     # postgresql, sqlite, libsql, mysql, … (detectors.DATABASE_NAMES); None: nothing named it
     database_kind: str | None = None
     database_kind_why: str = ""

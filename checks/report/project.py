@@ -36,6 +36,11 @@ def render_console(model: ProjectModel) -> str:
         _line("database var", model.database_var, model.database_var_why),
         *([_line("also database", model.second_database_var, model.second_database_var_why)]
           if model.second_database_var else []),
+        *([_line("database env", ", ".join(model.database_env_files), model.database_env_why)]
+          if model.database_env_files else []),
+        *([_line("database via", model.database_via, model.database_via_why),
+           _line("supabase db", f"port {model.supabase_db_port}", model.supabase_db_port_why)]
+          if model.database_via else []),
         _line("database", model.database_kind, model.database_kind_why),
         _line("schema", schema, model.schema.why if model.schema else model.schema_why),
         _line("auth provider", model.auth_provider, model.auth_why),

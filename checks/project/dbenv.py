@@ -1,0 +1,77 @@
+"""Where the schema's tool reads the database variable when it runs in a workspace package
+outside the app: next-forge keeps Prisma in `packages/database`, runs it there
+(`cd packages/database && bunx prisma migrate dev`, its root package.json) and documents
+`packages/database/.env` for DATABASE_URL (its docs, setup/env.mdx), while the app's Next.js
+runtime reads the app's own env files. Which files the tool reads follows Prisma's own rule,
+the config's dotenv, or Bun's (checks/project/detectors.py PRISMA_ENV_FILE, BUN_ENV_FILES)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checks.project import detectors as d
+from checks.project.database import (
+    drizzle_config,
+    drizzle_url_var,
+    prisma_datasource,
+    prisma_schema_files,
+)
+from checks.project.reading import package_json, read_small, relative
+
+
+@dataclass(frozen=True)
+class ToolEnv:
+    files: list[str] = field(default_factory=list)  # highest priority first, relative to the project
+    write_to: str | None = None  # the one `provision local-db` writes when none holds the variable
+    why: str = ""
+
+
+def _config_loads(root: Path, home: Path, config: Path, text: str) -> ToolEnv | None:
+    """The files a config's own dotenv loads in `home`, where the tool runs (dotenv reads
+    paths against the working directory; the first file loaded wins, nothing overrides)."""
+    named = [match["path"] for match in d.DOTENV_CONFIG_PATH.finditer(text)]
+    if named:
+        files = [relative(root, home / name) for name in dict.fromkeys(named)]
+        return ToolEnv(files, files[0], f"{relative(root, config)} loads {', '.join(named)} through dotenv")
+    if d.DOTENV_LOADS_DOTENV.search(text):
+        where = relative(root, home / d.PRISMA_ENV_FILE)
+        return ToolEnv([where], where, f"{relative(root, config)} loads .env through dotenv where it runs")
+    return None
+
+
+def _prisma(root: Path, home: Path, manager: str | None) -> ToolEnv:
+    runs = f"prisma runs in {relative(root, home)}"
+    config = next((home / name for name in d.PRISMA_CONFIGS if (home / name).is_file()), None)
+    if config is None:
+        # Prisma's getEnvPaths: `.env` beside the nearest package.json, and beside the schema.
+        schema = prisma_schema_files(home, package_json(home))
+        folders = dict.fromkeys([home, *[file.parent for file in schema[:1]]])
+        files = [relative(root, folder / d.PRISMA_ENV_FILE) for folder in folders]
+        return ToolEnv(files, files[0], f"{runs} and loads {' and '.join(files)} (Prisma's .env files "
+                                        "beside its package.json and its schema)")
+    loads = _config_loads(root, home, config, read_small(config) or "")
+    if loads is not None:
+        return ToolEnv(loads.files, loads.write_to, f"{runs}; {loads.why}")
+    if manager == "bun":
+        files = [relative(root, home / name) for name in d.BUN_ENV_FILES]
+        return ToolEnv(files, relative(root, home / d.PRISMA_ENV_FILE),
+                       f"{runs}, where Bun (the workspace's package manager) loads its .env files")
+    return ToolEnv()  # the config loads nothing we can see: the app's own files, as before
+
+
+def tool_env(root: Path, homes: list[Path], manager: str | None) -> ToolEnv:
+    """The env files the schema's tool reads when it lives in a workspace package of the app
+    (`homes[1:]`), not in the app itself; ToolEnv() when it is the app's own (Next.js's files)
+    or when how it loads its env is not known."""
+    for home in homes:
+        if prisma_datasource(home, package_json(home), root) is not None:
+            return ToolEnv() if home == root else _prisma(root, home, manager)
+    for home in homes:
+        found = drizzle_config(home, root)
+        if found is None or drizzle_url_var(found) is None:
+            continue
+        if home == root:
+            return ToolEnv()
+        return _config_loads(root, home, home / Path(found[0]).name, found[1]) or ToolEnv()
+    return ToolEnv()

@@ -1,0 +1,88 @@
+"""A Supabase app reaches its data through the project's API (supabase-js, @supabase/ssr →
+PostgREST), not through a connection string. When its code reads no database variable, a
+DATABASE_URL in its env files (`provision local-db` writes one) is not its database: the
+database checks judge the Supabase project's own (checks/core/readings.py), and discovery
+says so. A variable the code does read keeps the usual path."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from checks.project import detectors as d
+from checks.project.logins import COMMENT, MAX_SOURCE_BYTES, source_files
+from checks.project.reading import dependencies, package_json, read_small, relative
+from checks.support.files import read_text
+
+
+@dataclass(frozen=True)
+class SupabaseData:
+    reads: str | None  # a database variable the app's code does read: the usual path
+    why: str
+    db_port: int = d.SUPABASE_DB_PORT
+    db_port_why: str = ""
+
+
+def _scripts(home: Path) -> str:
+    scripts = (package_json(home) or {}).get("scripts")
+    return "\n".join(v for v in scripts.values() if isinstance(v, str)) if isinstance(scripts, dict) else ""
+
+
+def code_names(root: Path, homes: Iterable[Path], names: list[str]) -> dict[str, str] | None:
+    """variable -> the first file (relative to the project) of the app's code, its workspace
+    packages' code or their package.json scripts that names it (a t3-env schema key counts: it
+    is read through `runtimeEnv`); None when the code is too large to read all of it."""
+    if not names:
+        return {}
+    pattern = re.compile(rf"(?<![\w$])({'|'.join(map(re.escape, names))})(?![\w$])")
+    found: dict[str, str] = {}
+    for home in homes:
+        for match in pattern.finditer(_scripts(home)):
+            found.setdefault(match[1], relative(root, home / "package.json"))
+        files, complete = source_files(home)
+        if not complete:
+            return None
+        for path in files:
+            for match in pattern.finditer(COMMENT.sub("", read_small(path, MAX_SOURCE_BYTES) or "")):
+                found.setdefault(match[1], relative(root, path))
+    return found
+
+
+def _db_port(root: Path, homes: Iterable[Path], workspace: Path | None) -> tuple[int, str]:
+    import tomllib  # start-up: only a Supabase app whose code reads no database URL parses it
+
+    for home in [*homes, *([workspace] if workspace else [])]:
+        path = home / d.SUPABASE_CONFIG
+        if not path.is_file():
+            continue
+        with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError, ValueError):
+            port = tomllib.loads(read_text(path, 1 << 20)).get("db", {}).get("port")
+            if port is not None:
+                return int(port), f"{relative(root, path)}: [db] port = {int(port)}"
+        return d.SUPABASE_DB_PORT, f"{relative(root, path)} sets no [db] port: the Supabase CLI's {d.SUPABASE_DB_PORT}"
+    return d.SUPABASE_DB_PORT, f"no {d.SUPABASE_CONFIG}: the Supabase CLI's default port {d.SUPABASE_DB_PORT}"
+
+
+def supabase_data(root: Path, homes: list[Path], workspace: Path | None,
+                  candidates: list[tuple[str, str]]) -> SupabaseData | None:
+    """None when the app has no Supabase client. `candidates`: the database variables its env
+    files or the process environment hold, each with where (DATABASE_URL, .env.local), in
+    discovery's order. SupabaseData.reads names the first one its code reads, if any."""
+    clients = [name for home in homes for name in d.SUPABASE_CLIENTS
+               if name in dependencies(package_json(home))]
+    if not clients:
+        return None
+    read = code_names(root, homes, [name for name, _ in candidates])
+    if read is None:
+        return None  # too much code to be sure it reads none: the usual path
+    for name, where in candidates:
+        if name in read:
+            return SupabaseData(name, f"{name} in {where}; the app's code reads it ({read[name]})")
+    ignored = "".join(f"; {name} in {where} is not read by the app's code, and not checked"
+                      for name, where in candidates)
+    port, port_why = _db_port(root, homes, workspace)
+    return SupabaseData(None, f"the app reaches its data through the Supabase API (package.json depends on "
+                              f"{clients[0]}) and its code reads no database URL{ignored}", port, port_why)
