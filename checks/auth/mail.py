@@ -22,12 +22,13 @@ from checks.core.registry import check
 from checks.project.imports import importers
 from checks.project.logins import AUTHJS_SMTP, smtp_provider_calls
 from checks.project.reading import dependencies, package_json, read_small
+from checks.project.workspace import workspace_packages
 from checks.support.hosts import is_loopback
 from checks.support.placeholders import is_placeholder
 
 AUTH004 = Spec(
     "AUTH004", "auth", "The app's mail transport is provisioned",
-    "The mail SDK in package.json names the transport: resend (RESEND_API_KEY or AUTH_RESEND_KEY), "
+    "The mail SDK in package.json (or in a workspace package the app depends on) names the transport: resend (RESEND_API_KEY or AUTH_RESEND_KEY), "
     "@sendgrid/mail (SENDGRID_API_KEY), postmark (POSTMARK_SERVER_TOKEN), nodemailer (an SMTP URL in "
     "EMAIL_SERVER, AUTH_EMAIL_SERVER or SMTP_URL, else SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASSWORD). "
     "The key must be set and not a placeholder, and one read-only authenticated GET must be accepted: "
@@ -174,10 +175,33 @@ def _authjs_mails_over_smtp(ctx: Context) -> str | None:
     return model.login_where
 
 
+def _workspace_sdks(ctx: Context) -> dict[str, str]:
+    """Mail SDKs of the workspace packages the app depends on, each with why: a monorepo app
+    mails through its own package (openstatus: `sendEmail` of @openstatus/emails, which
+    depends on resend)."""
+    model = ctx.model
+    if model.workspace_root in (None, "."):
+        return {}
+    app_package = package_json(ctx.project)
+    found: dict[str, str] = {}
+    for folder in workspace_packages(ctx.project, (ctx.project / model.workspace_root).resolve(), app_package):
+        member = package_json(folder)
+        for package in (*(package for _k, package, _n, _d in HOSTED), "nodemailer"):
+            if package in dependencies(member):
+                found.setdefault(package, f"{ctx.rel(folder / 'package.json')} depends on {package} "
+                                          f"({(member or {}).get('name')}, a workspace package of the app)")
+    return found
+
+
 def transports(ctx: Context) -> list[Transport]:
     deps = dependencies(package_json(ctx.project))
     found = [Transport(kind, name, f"package.json depends on {package}")
              for kind, package, _keys, name in HOSTED if package in deps]
+    workspace = {package: why for package, why in _workspace_sdks(ctx).items() if package not in deps}
+    found += [Transport(kind, name, workspace[package])
+              for kind, package, _keys, name in HOSTED if package in workspace]
+    if "nodemailer" in workspace and not found and "nodemailer" not in deps:
+        found.append(Transport("smtp", "SMTP", workspace["nodemailer"]))
     smtp_named = next((n for n in (*SMTP_URLS, "SMTP_HOST") if ctx.value(n)), None)
     if "nodemailer" in deps and found:
         # nodemailer is next-auth's peer dependency: declared by apps that mail through
@@ -189,7 +213,8 @@ def transports(ctx: Context) -> list[Transport]:
             found.append(Transport("smtp", "SMTP", f"{used['nodemailer']} imports nodemailer"))
         elif authjs_smtp:
             found.append(Transport("smtp", "SMTP", f"{authjs_smtp}: Auth.js's email provider mails through nodemailer"))
-        elif not any(package in used for _k, package, _n, _d in HOSTED if package in deps):
+        elif not any(package in used for _k, package, _n, _d in HOSTED if package in deps) \
+                and not any(package in workspace for _k, package, _n, _d in HOSTED):
             found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
     elif "nodemailer" in deps:
         found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
@@ -316,7 +341,8 @@ async def mail_transport(ctx: Context) -> Outcome:
     facts = await mail_facts(ctx)
     if not facts.transports:
         return skipped("the app sends no mail: no resend, @sendgrid/mail, postmark or nodemailer in "
-                       f"package.json and no SMTP settings ({', '.join(SMTP_URLS)}, SMTP_HOST)")
+                       "package.json or its workspace packages, and no SMTP settings "
+                       f"({', '.join(SMTP_URLS)}, SMTP_HOST)")
     details: dict[str, Any] = {"transports": [
         {"transport": t.kind, "why": t.why, "key": t.key_name, "url": t.url,
          "accepted": t.accepted, "refused": t.refused, "unreachable": t.unreachable,

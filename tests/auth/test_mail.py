@@ -168,6 +168,25 @@ def test_an_app_that_sends_no_mail_is_skipped(tmp_path: Path) -> None:
     assert result["message"].startswith("the app sends no mail")
 
 
+
+def test_a_workspace_package_that_mails_is_the_apps_transport(tmp_path: Path, httpserver: Any) -> None:
+    """openstatus's dashboard sends its welcome mail through @openstatus/emails, a workspace
+    package that depends on resend; the dashboard's own package.json names no mail SDK. AUTH004
+    was skipped ("the app sends no mail") with RESEND_API_KEY still the example's dummy."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "pnpm-turso-monorepo", root)
+    project = root / "apps" / "dashboard"
+    (project / ".env").write_text(f"RESEND_API_KEY={RESEND_KEY}\n", encoding="utf-8")
+    httpserver.expect_request("/domains", method="GET", headers={"Authorization": f"Bearer {RESEND_KEY}"}) \
+        .respond_with_json({"name": "validation_error", "message": "API key is invalid"}, status=400)
+    result, printed = auth004(project, httpserver.url_for(""))
+    assert result["status"] == "fail", result["message"]
+    assert result["message"] == "Resend refused RESEND_API_KEY (400: API key is invalid)"
+    [transport] = result["details"]["transports"]
+    assert transport["why"] == ("../../packages/emails/package.json depends on resend "
+                                "(@status/emails, a workspace package of the app)")
+    assert RESEND_KEY not in printed
+
 @pytest.mark.parametrize(("package", "env", "path", "header", "answer", "status", "says"), [
     # https://www.twilio.com/docs/sendgrid/api-reference/api-key-permissions/retrieve-a-list-of-scopes-for-which-this-user-has-access
     ("@sendgrid/mail", "SENDGRID_API_KEY=SG.canary.key", "/v3/scopes", ("Authorization", "Bearer SG.canary.key"),
