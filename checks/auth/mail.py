@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from checks.auth.smtpnames import CONVENTIONAL, smtp_settings
 from checks.core.context import Context
 from checks.core.http import Fetched, fetch, network_hint, network_kind
 from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified
@@ -30,7 +31,8 @@ AUTH004 = Spec(
     "AUTH004", "auth", "The app's mail transport is provisioned",
     "The mail SDK in package.json (or in a workspace package the app depends on) names the transport: resend (RESEND_API_KEY or AUTH_RESEND_KEY), "
     "@sendgrid/mail (SENDGRID_API_KEY), postmark (POSTMARK_SERVER_TOKEN), nodemailer (an SMTP URL in "
-    "EMAIL_SERVER, AUTH_EMAIL_SERVER or SMTP_URL, else SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASSWORD). "
+    "EMAIL_SERVER, AUTH_EMAIL_SERVER or SMTP_URL, else SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASSWORD; or the "
+    "variables the app's own createTransport reads, such as host: process.env.MAIL_SERVER). "
     "The key must be set and not a placeholder, and one read-only authenticated GET must be accepted: "
     "Resend GET /domains (a sending-only key is accepted with restricted_api_key), SendGrid GET "
     "/v3/scopes (which must include mail.send), Postmark GET /server. An SMTP server gets connect, "
@@ -65,11 +67,7 @@ HOSTED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("sendgrid", "@sendgrid/mail", ("SENDGRID_API_KEY", "AUTH_SENDGRID_KEY"), "SendGrid"),
     ("postmark", "postmark", ("POSTMARK_SERVER_TOKEN", "POSTMARK_API_TOKEN", "AUTH_POSTMARK_KEY"), "Postmark"),
 )
-# nodemailer's SMTP URL as Auth.js's Nodemailer provider reads it (EMAIL_SERVER in its docs,
-# AUTH_EMAIL_SERVER in v5), and the split settings apps pass to createTransport.
-SMTP_URLS = ("EMAIL_SERVER", "AUTH_EMAIL_SERVER", "SMTP_URL")
-SMTP_SPLIT = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD")
-SMTP_PASSWORDS = ("SMTP_PASSWORD", "SMTP_PASS")
+SMTP_URLS = CONVENTIONAL.urls
 
 
 @dataclass
@@ -124,8 +122,10 @@ def _api(ctx: Context, default: str, transport: Transport) -> str | None:
 
 
 def _smtp_target(ctx: Context, transport: Transport) -> tuple[str, str, int, str, str] | None:
-    """(scheme, host, port, user, password) of the app's SMTP server, or None with the problem."""
-    name = next((n for n in SMTP_URLS if ctx.value(n)), None)
+    """(scheme, host, port, user, password) of the app's SMTP server, or None with the problem.
+    The variables are those the app's own createTransport reads (checks/auth/smtpnames.py)."""
+    settings = smtp_settings(ctx.project)
+    name = next((n for n in settings.urls if ctx.value(n)), None)
     if name:
         transport.key_name = name
         value = ctx.value(name)
@@ -143,21 +143,27 @@ def _smtp_target(ctx: Context, transport: Transport) -> tuple[str, str, int, str
         default = 465 if parts.scheme == "smtps" else 587
         return (parts.scheme, parts.hostname, port or default, unquote(parts.username or ""),
                 unquote(parts.password or ""))
-    host = ctx.value("SMTP_HOST")
+    host = ctx.value(settings.host) if settings.host else ""
     if not host:
-        transport.problems.append(f"no SMTP server is named ({', '.join(SMTP_URLS)} or SMTP_HOST)")
+        named = [*settings.urls, *([settings.host] if settings.host else [])]
+        transport.problems.append(f"no SMTP server is named ({settings.named(named)})")
         return None
-    transport.key_name = "SMTP_HOST"
+    transport.key_name = settings.host
     if is_placeholder(host):
-        transport.problems.append("SMTP_HOST is a placeholder")
+        transport.problems.append(f"{settings.host} is a placeholder")
         return None
-    port_text = ctx.value("SMTP_PORT") or "587"
+    port_text = (ctx.value(settings.port) if settings.port else "") or "587"
     if not port_text.isdigit():
-        transport.problems.append("SMTP_PORT is not a number")
+        transport.problems.append(f"{settings.port} is not a number")
         return None
-    password = next((ctx.value(n) for n in SMTP_PASSWORDS if ctx.value(n)), "")
+    user = ctx.value(settings.user) if settings.user else ""
+    if settings.read_by and settings.user and not user and not is_loopback(host):
+        # nodemailer skips AUTH without a user: a remote server then refuses to relay.
+        transport.problems.append(f"{settings.user} is empty ({settings.read_by} authenticates to {host} with it)")
+        return None
+    password = next((ctx.value(n) for n in settings.passwords if ctx.value(n)), "")
     scheme = "smtps" if port_text == "465" else "smtp"
-    return scheme, host, int(port_text), ctx.value("SMTP_USER"), password
+    return scheme, host, int(port_text), user, password
 
 
 def _authjs_mails_over_smtp(ctx: Context) -> str | None:
@@ -378,5 +384,6 @@ def _optional_smtp(ctx: Context) -> list[str]:
     example = ctx.example.parsed
     if example is None:
         return []
-    named = [key for key in (*SMTP_URLS, "SMTP_HOST") if key in example.keys]
+    settings = smtp_settings(ctx.project)
+    named = [key for key in (*settings.urls, settings.host) if key and key in example.keys]
     return named if named and all(key in example.optional_keys for key in named) else []

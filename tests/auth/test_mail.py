@@ -318,3 +318,36 @@ def test_a_key_the_api_answers_401_still_fails(tmp_path: Path, httpserver: Any) 
     result, _ = auth004(resend_app(tmp_path, f"RESEND_API_KEY={RESEND_KEY}\n"), httpserver.url_for(""))
     assert result["status"] == "fail", result["message"]
     assert "Resend refused RESEND_API_KEY (401" in result["message"]
+
+
+def mail_vars_app(tmp_path: Path, env: str) -> Path:
+    project = tmp_path / "app"
+    shutil.copytree(FIXTURES / "prisma-dotenv-better-auth", project)
+    (project / ".env").write_text(env, encoding="utf-8")
+    return project
+
+
+def test_the_variables_the_apps_own_create_transport_reads_are_probed(tmp_path: Path, smtp_server: int) -> None:
+    """ezeparziale/nextjs-better-auth-template's createTransport reads MAIL_SERVER, MAIL_PORT,
+    MAIL_USERNAME, MAIL_PASSWORD: AUTH004 said "no SMTP server is named (EMAIL_SERVER,
+    AUTH_EMAIL_SERVER, SMTP_URL or SMTP_HOST)", variables the app never reads."""
+    project = mail_vars_app(tmp_path, f"MAIL_SERVER=127.0.0.1\nMAIL_PORT={smtp_server}\n"
+                                      f"MAIL_USERNAME=app\nMAIL_PASSWORD={SMTP_PASSWORD}\n")
+    result, printed = auth004(project)
+    assert result["status"] == "pass", result["message"]
+    assert f"smtp://127.0.0.1:{smtp_server} accepted EHLO, AUTH as app" in result["message"]
+    assert result["details"]["transports"][0]["key"] == "MAIL_SERVER"
+    assert SMTP_PASSWORD not in printed
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ("", "no SMTP server is named (MAIL_SERVER, read by src/lib/email/send-email.ts)"),
+    # The example's own values: a remote server, and no user for nodemailer to authenticate with.
+    ("MAIL_SERVER=smtp.gmail.com\nMAIL_PORT=587\nMAIL_USERNAME=\n",
+     "MAIL_USERNAME is empty (src/lib/email/send-email.ts authenticates to smtp.gmail.com with it)"),
+    ("MAIL_SERVER=smtp.gmail.com\nMAIL_PORT=submission\n", "MAIL_PORT is not a number"),
+])
+def test_the_apps_own_smtp_variables_are_named_when_they_are_wrong(tmp_path: Path, env: str, says: str) -> None:
+    result, _ = auth004(mail_vars_app(tmp_path, env))
+    assert result["status"] == "fail", result["message"]
+    assert result["message"] == f"SMTP (package.json depends on nodemailer): {says}"
