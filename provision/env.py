@@ -192,6 +192,11 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     new_text, generated, filled, left_empty = complete(current_text)
     result = Provisioned("env", changed=new_text != (current_text or "") or current_text is None)
     if not result.changed:
+        if left_empty:
+            # ENV003's fix run where nothing can be copied or generated: the keys it names are
+            # still the user's to fill, never hidden behind "nothing to do".
+            result.lines.append(f"still empty in {ctx.rel(target)}, fill them by hand (nothing to copy "
+                                f"or generate): {', '.join(left_empty)}")
         return result
     if options.dry_run:
         result.lines.append(f"would write {ctx.rel(target)}")

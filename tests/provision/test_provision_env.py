@@ -208,3 +208,16 @@ def test_no_input_on_a_terminal_asks_nothing(tmp_path: Path) -> None:
     assert b"Enter to leave empty" not in seen
     values = read_env_file(project / ".env.local").values
     assert values["SMTP_HOST"] == "" and len(values["SESSION_SECRET"]) >= 32
+
+
+def test_keys_it_cannot_fill_are_named_when_nothing_changes(tmp_path: Path) -> None:
+    """shadcn-ui/taxonomy after `cp .env.example .env.local`: POSTMARK_API_TOKEN and the Stripe
+    keys are empty and provider-issued. ENV003 names `provision env` as its fix, which said only
+    "nothing to do" and left the user believing the gap was closed."""
+    example = "# taxonomy .env.example's shape\nPOSTMARK_API_TOKEN=\nSTRIPE_API_KEY=\nSTRIPE_WEBHOOK_SECRET=\n"
+    project = write_project(tmp_path, {".env.example": example, ".env.local": example})
+    before = (project / ".env.local").read_text()
+    out = provision(project)
+    assert ("still empty in .env.local, fill them by hand (nothing to copy or generate): "
+            "POSTMARK_API_TOKEN, STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET") in out
+    assert (project / ".env.local").read_text() == before
