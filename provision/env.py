@@ -251,6 +251,11 @@ async def _complete_file(ctx: Context, options: Options, example: EnvFile, examp
     current_text = _read(target)
     done = complete(current_text)
     if done.text == (current_text or ""):  # nothing to write (an empty file is not created)
+        if done.left_empty:
+            # ENV003's fix run where nothing can be copied or generated: the keys it names are
+            # still the user's to fill, never hidden behind "nothing to do".
+            result.lines.append(f"still empty in {name}, fill them by hand (nothing to copy "
+                                f"or generate): {', '.join(done.left_empty)}")
         return parse_env_text(current_text, target).values if current_text is not None else {}
     result.changed = True
     if options.dry_run:

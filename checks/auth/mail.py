@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from checks.auth.smtpnames import CONVENTIONAL, smtp_settings
 from checks.core.context import Context
 from checks.core.http import Fetched, fetch, network_hint, network_kind, tls_reason
 from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified
@@ -22,14 +23,16 @@ from checks.core.registry import check
 from checks.project.imports import importers
 from checks.project.logins import AUTHJS_SMTP, smtp_provider_calls
 from checks.project.reading import dependencies, package_json, read_small
+from checks.project.workspace import workspace_packages
 from checks.support.hosts import is_loopback
 from checks.support.placeholders import is_placeholder
 
 AUTH004 = Spec(
     "AUTH004", "auth", "The app's mail transport is provisioned",
-    "The mail SDK in package.json names the transport: resend (RESEND_API_KEY or AUTH_RESEND_KEY), "
+    "The mail SDK in package.json (or in a workspace package the app depends on) names the transport: resend (RESEND_API_KEY or AUTH_RESEND_KEY), "
     "@sendgrid/mail (SENDGRID_API_KEY), postmark (POSTMARK_SERVER_TOKEN), nodemailer (an SMTP URL in "
-    "EMAIL_SERVER, AUTH_EMAIL_SERVER or SMTP_URL, else SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASSWORD). "
+    "EMAIL_SERVER, AUTH_EMAIL_SERVER or SMTP_URL, else SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASSWORD; or the "
+    "variables the app's own createTransport reads, such as host: process.env.MAIL_SERVER). "
     "The key must be set and not a placeholder, and one read-only authenticated GET must be accepted: "
     "Resend GET /domains (a sending-only key is accepted with restricted_api_key), SendGrid GET "
     "/v3/scopes (which must include mail.send), Postmark GET /server. An SMTP server gets connect, "
@@ -65,11 +68,7 @@ HOSTED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("sendgrid", "@sendgrid/mail", ("SENDGRID_API_KEY", "AUTH_SENDGRID_KEY"), "SendGrid"),
     ("postmark", "postmark", ("POSTMARK_SERVER_TOKEN", "POSTMARK_API_TOKEN", "AUTH_POSTMARK_KEY"), "Postmark"),
 )
-# nodemailer's SMTP URL as Auth.js's Nodemailer provider reads it (EMAIL_SERVER in its docs,
-# AUTH_EMAIL_SERVER in v5), and the split settings apps pass to createTransport.
-SMTP_URLS = ("EMAIL_SERVER", "AUTH_EMAIL_SERVER", "SMTP_URL")
-SMTP_SPLIT = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD")
-SMTP_PASSWORDS = ("SMTP_PASSWORD", "SMTP_PASS")
+SMTP_URLS = CONVENTIONAL.urls
 
 
 @dataclass
@@ -124,8 +123,10 @@ def _api(ctx: Context, default: str, transport: Transport) -> str | None:
 
 
 def _smtp_target(ctx: Context, transport: Transport) -> tuple[str, str, int, str, str] | None:
-    """(scheme, host, port, user, password) of the app's SMTP server, or None with the problem."""
-    name = next((n for n in SMTP_URLS if ctx.value(n)), None)
+    """(scheme, host, port, user, password) of the app's SMTP server, or None with the problem.
+    The variables are those the app's own createTransport reads (checks/auth/smtpnames.py)."""
+    settings = smtp_settings(ctx.project)
+    name = next((n for n in settings.urls if ctx.value(n)), None)
     if name:
         transport.key_name = name
         value = ctx.value(name)
@@ -143,21 +144,27 @@ def _smtp_target(ctx: Context, transport: Transport) -> tuple[str, str, int, str
         default = 465 if parts.scheme == "smtps" else 587
         return (parts.scheme, parts.hostname, port or default, unquote(parts.username or ""),
                 unquote(parts.password or ""))
-    host = ctx.value("SMTP_HOST")
+    host = ctx.value(settings.host) if settings.host else ""
     if not host:
-        transport.problems.append(f"no SMTP server is named ({', '.join(SMTP_URLS)} or SMTP_HOST)")
+        named = [*settings.urls, *([settings.host] if settings.host else [])]
+        transport.problems.append(f"no SMTP server is named ({settings.named(named)})")
         return None
-    transport.key_name = "SMTP_HOST"
+    transport.key_name = settings.host
     if is_placeholder(host):
-        transport.problems.append("SMTP_HOST is a placeholder")
+        transport.problems.append(f"{settings.host} is a placeholder")
         return None
-    port_text = ctx.value("SMTP_PORT") or "587"
+    port_text = (ctx.value(settings.port) if settings.port else "") or "587"
     if not port_text.isdigit():
-        transport.problems.append("SMTP_PORT is not a number")
+        transport.problems.append(f"{settings.port} is not a number")
         return None
-    password = next((ctx.value(n) for n in SMTP_PASSWORDS if ctx.value(n)), "")
+    user = ctx.value(settings.user) if settings.user else ""
+    if settings.read_by and settings.user and not user and not is_loopback(host):
+        # nodemailer skips AUTH without a user: a remote server then refuses to relay.
+        transport.problems.append(f"{settings.user} is empty ({settings.read_by} authenticates to {host} with it)")
+        return None
+    password = next((ctx.value(n) for n in settings.passwords if ctx.value(n)), "")
     scheme = "smtps" if port_text == "465" else "smtp"
-    return scheme, host, int(port_text), ctx.value("SMTP_USER"), password
+    return scheme, host, int(port_text), user, password
 
 
 def _authjs_mails_over_smtp(ctx: Context) -> str | None:
@@ -175,10 +182,33 @@ def _authjs_mails_over_smtp(ctx: Context) -> str | None:
     return model.login_where
 
 
+def _workspace_sdks(ctx: Context) -> dict[str, str]:
+    """Mail SDKs of the workspace packages the app depends on, each with why: a monorepo app
+    mails through its own package (openstatus: `sendEmail` of @openstatus/emails, which
+    depends on resend)."""
+    model = ctx.model
+    if model.workspace_root in (None, "."):
+        return {}
+    app_package = package_json(ctx.project)
+    found: dict[str, str] = {}
+    for folder in workspace_packages(ctx.project, (ctx.project / model.workspace_root).resolve(), app_package):
+        member = package_json(folder)
+        for package in (*(package for _k, package, _n, _d in HOSTED), "nodemailer"):
+            if package in dependencies(member):
+                found.setdefault(package, f"{ctx.rel(folder / 'package.json')} depends on {package} "
+                                          f"({(member or {}).get('name')}, a workspace package of the app)")
+    return found
+
+
 def transports(ctx: Context) -> list[Transport]:
     deps = dependencies(package_json(ctx.project))
     found = [Transport(kind, name, f"package.json depends on {package}")
              for kind, package, _keys, name in HOSTED if package in deps]
+    workspace = {package: why for package, why in _workspace_sdks(ctx).items() if package not in deps}
+    found += [Transport(kind, name, workspace[package])
+              for kind, package, _keys, name in HOSTED if package in workspace]
+    if "nodemailer" in workspace and not found and "nodemailer" not in deps:
+        found.append(Transport("smtp", "SMTP", workspace["nodemailer"]))
     smtp_named = next((n for n in (*SMTP_URLS, "SMTP_HOST") if ctx.value(n)), None)
     if "nodemailer" in deps and found:
         # nodemailer is next-auth's peer dependency: declared by apps that mail through
@@ -190,7 +220,8 @@ def transports(ctx: Context) -> list[Transport]:
             found.append(Transport("smtp", "SMTP", f"{used['nodemailer']} imports nodemailer"))
         elif authjs_smtp:
             found.append(Transport("smtp", "SMTP", f"{authjs_smtp}: Auth.js's email provider mails through nodemailer"))
-        elif not any(package in used for _k, package, _n, _d in HOSTED if package in deps):
+        elif not any(package in used for _k, package, _n, _d in HOSTED if package in deps) \
+                and not any(package in workspace for _k, package, _n, _d in HOSTED):
             found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
     elif "nodemailer" in deps:
         found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
@@ -329,7 +360,8 @@ async def mail_transport(ctx: Context) -> Outcome:
     facts = await mail_facts(ctx)
     if not facts.transports:
         return skipped("the app sends no mail: no resend, @sendgrid/mail, postmark or nodemailer in "
-                       f"package.json and no SMTP settings ({', '.join(SMTP_URLS)}, SMTP_HOST)")
+                       "package.json or its workspace packages, and no SMTP settings "
+                       f"({', '.join(SMTP_URLS)}, SMTP_HOST)")
     details: dict[str, Any] = {"transports": [
         {"transport": t.kind, "why": t.why, "key": t.key_name, "url": t.url,
          "accepted": t.accepted, "refused": t.refused, "unreachable": t.unreachable,
@@ -365,5 +397,6 @@ def _optional_smtp(ctx: Context) -> list[str]:
     examples = [e.parsed for e in ctx.examples if e.parsed is not None]
     keys = {key for example in examples for key in example.keys}
     optional = {key for example in examples for key in example.optional_keys}
-    named = [key for key in (*SMTP_URLS, "SMTP_HOST") if key in keys]
+    settings = smtp_settings(ctx.project)
+    named = [key for key in (*settings.urls, settings.host) if key and key in keys]
     return named if named and all(key in optional for key in named) else []

@@ -191,6 +191,7 @@ def _imports(root: SgNode, facts: FileFacts) -> None:
         if source is None:
             continue
         facts.import_sources.append(source)
+        types_only = any(child.kind() == "type" for child in statement.children())
         for clause in statement.find_all(kind="import_clause"):
             for child in clause.named_children():
                 if child.kind() == "identifier":
@@ -202,6 +203,11 @@ def _imports(root: SgNode, facts: FileFacts) -> None:
             name, alias = spec.field("name"), spec.field("alias")
             if name is not None:
                 facts.imports[(alias or name).text()] = (source, name.text())
+                if types_only or any(child.kind() == "type" for child in spec.children()):
+                    facts.type_names.append((alias or name).text())
+        if types_only:
+            facts.type_names += [local for local, (origin, _name) in facts.imports.items()
+                                 if origin == source and local not in facts.type_names]
 
 
 def _exports(root: SgNode, facts: FileFacts) -> None:
@@ -211,16 +217,21 @@ def _exports(root: SgNode, facts: FileFacts) -> None:
             if kind == "default":
                 facts.exports.append("default")
             elif kind == "export_clause":
+                types_only = any(sibling.kind() == "type" for sibling in statement.children())
                 for spec in child.named_children():
                     name, alias = spec.field("name"), spec.field("alias")
                     if spec.kind() == "export_specifier" and name is not None:
                         facts.exports.append((alias or name).text())
+                        if types_only or any(part.kind() == "type" for part in spec.children()):
+                            facts.type_exports.append((alias or name).text())
             elif kind in ("lexical_declaration", "variable_declaration"):
                 facts.exports += [target.text() for declarator in child.named_children()
                                   if declarator.kind() == "variable_declarator"
                                   and (target := declarator.field("name")) is not None]
             elif child.is_named() and (named := child.field("name")) is not None:
                 facts.exports.append(named.text())
+                if kind in ("type_alias_declaration", "interface_declaration"):
+                    facts.type_exports.append(named.text())
 
 
 def _fetch(call: SgNode) -> FetchCall | None:

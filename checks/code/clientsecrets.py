@@ -24,7 +24,8 @@ class Reach:
 
 def client_reach(code: CodeFacts) -> dict[str, Reach]:
     """Each file that ends up in the browser bundle: a 'use client' module, or a local module
-    one imports (one hop) that is not itself 'use server'."""
+    one imports (one hop) that is not itself 'use server', unless it imports only types from it
+    (`import type`, or names the module exports as types: the compiler erases the import)."""
     reach: dict[str, Reach] = {}
     for source in code.files:
         if source.said == "client":
@@ -37,11 +38,16 @@ def client_reach(code: CodeFacts) -> dict[str, Reach]:
             local = code.resolve(source.path, specifier)
             if not local or code.by_path[local].said == "server":
                 continue
+            imported = [(alias, name) for alias, (origin, name) in facts.imports.items() if origin == specifier]
+            type_exports = code.parsed[local].type_exports if local in code.parsed else []
+            values = [name for alias, name in imported
+                      if alias not in facts.type_names and name not in type_exports]
+            if imported and not values:
+                continue  # types only: erased by the compiler, nothing of the module is bundled
             entry = reach.setdefault(local, Reach(f"imported by the client module {source.path}"))
-            for imported_from, name in facts.imports.values():
-                if imported_from == specifier:
-                    entry.opaque |= name == "*"
-                    entry.names.add(name)
+            for name in values:
+                entry.opaque |= name == "*"
+                entry.names.add(name)
     return reach
 
 

@@ -81,6 +81,11 @@ class FileFacts:
     limited_totals: list[LimitedTotal] = field(default_factory=list)
     # a session lookup (or what may be one) anywhere else: not known to be the token's fallback
     session_elsewhere: Site | None = None
+    # local names imported as types only (`import type { A }`, `import { type B }`), and the
+    # names this module exports as types (type aliases, interfaces, `export type { C }`): the
+    # compiler erases such imports, so they carry no code into a client bundle
+    type_names: list[str] = field(default_factory=list)
+    type_exports: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Empty fields left out: most files have few facts, and the cache of a large tree
@@ -110,6 +115,8 @@ class FileFacts:
             bool(get("hashes")),
             [LimitedTotal(t["total"], t["rows"], _site(t["site"])) for t in totals] if totals else [],
             _site(elsewhere) if (elsewhere := get("session_elsewhere")) else None,
+            list(get("type_names") or ()),
+            list(get("type_exports") or ()),
         )
 
 

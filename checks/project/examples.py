@@ -68,16 +68,20 @@ def find_example(root: Path) -> Path | None:
 
 
 def tools_env_file(root: Path) -> tuple[str, str] | None:
-    """(".env", why) where the app's own tools read `.env` only: its drizzle.config loads
-    it through dotenv (`import "dotenv/config"`, `config({ path: ".env" })`) and neither
-    that config nor the README speak of `.env.local`. drizzle-kit would not see a value in
-    `.env.local`, so that is where hints and `provision env` write. None: `.env.local`."""
-    found = drizzle_config(root)
-    if found is None:
-        return None
-    name, text = found
-    if not d.DOTENV_LOADS_DOTENV.search(text) or ".env.local" in text or "loadEnvConfig" in text:
-        return None
-    if any(".env.local" in (read_small(root / readme) or "") for readme in README_NAMES):
-        return None
-    return ".env", f"{name} loads .env through dotenv (drizzle-kit reads no .env.local)"
+    """(".env", why) where the app's own tools read `.env` only: its drizzle.config or
+    prisma.config.ts loads it through dotenv (`import "dotenv/config"`, `config({ path: ".env"
+    })`) and neither that config nor the README speak of `.env.local`. drizzle-kit and the Prisma
+    CLI would not see a value in `.env.local`, so that is where hints and `provision env` write.
+    None: `.env.local`."""
+    configs = [(found, "drizzle-kit")] if (found := drizzle_config(root)) is not None else []
+    # ezeparziale/nextjs-better-auth-template's prisma.config.ts: `import "dotenv/config"` (Prisma 7
+    # loads no env file of its own once a prisma.config.ts exists: prisma.io/docs, "prisma.config.ts").
+    configs += [((name, text), "the Prisma CLI") for name in d.PRISMA_CONFIGS
+                if (text := read_small(root / name)) is not None]
+    for (name, text), tool in configs:
+        if not d.DOTENV_LOADS_DOTENV.search(text) or ".env.local" in text or "loadEnvConfig" in text:
+            continue
+        if any(".env.local" in (read_small(root / readme) or "") for readme in README_NAMES):
+            return None
+        return ".env", f"{name} loads .env through dotenv ({tool} reads no .env.local)"
+    return None

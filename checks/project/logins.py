@@ -137,9 +137,14 @@ def _authjs(text: str) -> list[str]:
 def smtp_provider_calls(text: str) -> list[str]:
     """The arguments of each call of an Auth.js provider that mails over SMTP (Nodemailer,
     next-auth v4's Email) in `text`, comments removed."""
+    return provider_calls(text, AUTHJS_SMTP)
+
+
+def provider_calls(text: str, ids: frozenset[str]) -> list[str]:
+    """The arguments of each call of an Auth.js provider whose id is in `ids`, in `text`."""
     code = COMMENT.sub("", text)
     names = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
-             if (match["id"] or match["rid"]).lower() in AUTHJS_SMTP]
+             if (match["id"] or match["rid"]).lower() in ids]
     return [_bracketed(code, call.end()) for name in names
             for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code)]
 

@@ -54,16 +54,30 @@ def _members(workspace: Path) -> list[tuple[Path, Mapping[str, Any]]]:
     pnpm = d.PNPM_WORKSPACE_PACKAGES.search(read_small(workspace / "pnpm-workspace.yaml") or "")
     globs += d.PNPM_WORKSPACE_GLOB.findall(pnpm.group("items")) if pnpm else []
     members: list[tuple[Path, Mapping[str, Any]]] = []
+    seen: set[Path] = set()
     for pattern in globs[:MAX_WORKSPACE_GLOBS]:
         if pattern.startswith("!") or ".." in pattern:
             continue
-        # `packages/**` is read one level deep: a recursive glob would walk node_modules.
-        matches = itertools.islice(workspace.glob(pattern.rstrip("/").replace("**", "*")), MAX_WORKSPACE_FOLDERS)
-        for folder in sorted(matches):
-            member = package_json(folder) if folder.is_dir() else None
-            if member is not None:
-                members.append((folder, member))
+        for bounded in _bounded_globs(pattern.rstrip("/")):
+            for folder in sorted(itertools.islice(workspace.glob(bounded), MAX_WORKSPACE_FOLDERS)):
+                member = package_json(folder) if folder.is_dir() and folder not in seen else None
+                if member is not None:
+                    seen.add(folder)
+                    members.append((folder, member))
     return members
+
+
+def _bounded_globs(pattern: str) -> list[str]:
+    """`**` matches zero or more folders (pnpm's and npm's globs: openstatus's `packages/**/*`
+    holds packages/db and packages/notifications/slack); read here as zero or one folder, since a
+    recursive glob would walk node_modules."""
+    expanded = [""]
+    for part in pattern.split("/"):
+        if part == "**":
+            expanded = [*expanded, *(f"{prefix}*/" for prefix in expanded)]
+        else:
+            expanded = [f"{prefix}{part.replace('**', '*')}/" for prefix in expanded]
+    return list(dict.fromkeys(glob.rstrip("/") for glob in expanded if glob.rstrip("/")))
 
 
 

@@ -105,3 +105,54 @@ def test_a_better_auth_plugin_list_kept_in_another_file_is_read(tmp_path: Path) 
     done = run_cli("detect", "--project", str(project), "--format", "json")
     model = json.loads(done.stdout)
     assert (model["login_methods"], model["login_where"]) == (["email-otp"], "src/lib/auth.ts")
+
+
+def test_an_authjs_link_the_app_prints_is_unverified_for_that_reason(tmp_path: Path) -> None:
+    """openstatus's Resend provider has no API key; its sendVerificationRequest logs the link
+    (src/lib/auth/providers.ts). AUTH003 said the link "travels through the mail provider's API"."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "pnpm-turso-monorepo", root)
+    _code, _report, result = auth003(root / "apps" / "dashboard")
+    assert result["details"]["unverified"] == (
+        "auth: the app signs in with GitHub OAuth and email links (Resend) (src/lib/auth/providers.ts): "
+        "the app's own sendVerificationRequest prints the link on the dev server's output instead of "
+        "mailing it; deploy-check does not follow an Auth.js link from there; no local proof possible")
+
+
+# shadcn-ui/taxonomy lib/auth.ts: next-auth v4's EmailProvider whose sendVerificationRequest
+# mails through Postmark's API (postmarkClient.sendEmailWithTemplate), not over SMTP.
+TAXONOMY_AUTH = """\
+import { NextAuthOptions } from "next-auth"
+import EmailProvider from "next-auth/providers/email"
+import GitHubProvider from "next-auth/providers/github"
+import { Client } from "postmark"
+
+const postmarkClient = new Client(process.env.POSTMARK_API_TOKEN)
+
+export const authOptions: NextAuthOptions = {
+  providers: [
+    GitHubProvider({ clientId: process.env.GITHUB_CLIENT_ID, clientSecret: process.env.GITHUB_CLIENT_SECRET }),
+    EmailProvider({
+      from: process.env.SMTP_FROM,
+      sendVerificationRequest: async ({ identifier, url }) => {
+        await postmarkClient.sendEmailWithTemplate({ TemplateId: 1, To: identifier, TemplateModel: { action_url: url } })
+      },
+    }),
+  ],
+}
+"""
+
+
+def test_an_email_provider_with_its_own_sender_is_not_driven_through_the_smtp_sink(tmp_path: Path) -> None:
+    """The SMTP sink never sees a link that the app's own sendVerificationRequest hands to
+    Postmark: AUTH003 planned the sink sign-in (a fail once the dev server ran) instead of
+    saying it cannot prove it."""
+    project = app(tmp_path, "authjs-oauth", **{
+        "auth.ts": "", "lib/auth.ts": TAXONOMY_AUTH,
+        "package.json": json.dumps({"name": "taxonomy", "scripts": {"dev": "next dev"}, "dependencies": {
+            "next": "13.3.2", "next-auth": "4.22.1", "nodemailer": "6.9.1", "postmark": "3.0.15"}})})
+    _code, _report, result = auth003(project)
+    assert result["status"] == "skip", result["message"]
+    assert result["details"]["unverified"] == (
+        "auth: the app signs in with email links (Nodemailer) and GitHub OAuth (lib/auth.ts): the app's own "
+        "sendVerificationRequest sends the link, which no local sink receives; no local proof possible")

@@ -169,6 +169,25 @@ def test_an_app_that_sends_no_mail_is_skipped(tmp_path: Path) -> None:
     assert result["message"].startswith("the app sends no mail")
 
 
+
+def test_a_workspace_package_that_mails_is_the_apps_transport(tmp_path: Path, httpserver: Any) -> None:
+    """openstatus's dashboard sends its welcome mail through @openstatus/emails, a workspace
+    package that depends on resend; the dashboard's own package.json names no mail SDK. AUTH004
+    was skipped ("the app sends no mail") with RESEND_API_KEY still the example's dummy."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "pnpm-turso-monorepo", root)
+    project = root / "apps" / "dashboard"
+    (project / ".env").write_text(f"RESEND_API_KEY={RESEND_KEY}\n", encoding="utf-8")
+    httpserver.expect_request("/domains", method="GET", headers={"Authorization": f"Bearer {RESEND_KEY}"}) \
+        .respond_with_json({"name": "validation_error", "message": "API key is invalid"}, status=400)
+    result, printed = auth004(project, httpserver.url_for(""))
+    assert result["status"] == "fail", result["message"]
+    assert result["message"] == "Resend refused RESEND_API_KEY (400: API key is invalid)"
+    [transport] = result["details"]["transports"]
+    assert transport["why"] == ("../../packages/emails/package.json depends on resend "
+                                "(@status/emails, a workspace package of the app)")
+    assert RESEND_KEY not in printed
+
 @pytest.mark.parametrize(("package", "env", "path", "header", "answer", "status", "says"), [
     # https://www.twilio.com/docs/sendgrid/api-reference/api-key-permissions/retrieve-a-list-of-scopes-for-which-this-user-has-access
     ("@sendgrid/mail", "SENDGRID_API_KEY=SG.canary.key", "/v3/scopes", ("Authorization", "Bearer SG.canary.key"),
@@ -361,3 +380,36 @@ def test_smtps_to_a_plain_smtp_port_is_unverified_not_refused_credentials(tmp_pa
         "credentials were never sent: wrong version number")
     assert result["hint"].startswith(f"The TLS handshake with 127.0.0.1:{smtp_server} (SMTP server) failed")
     assert SMTP_PASSWORD not in printed
+
+
+def mail_vars_app(tmp_path: Path, env: str) -> Path:
+    project = tmp_path / "app"
+    shutil.copytree(FIXTURES / "prisma-dotenv-better-auth", project)
+    (project / ".env").write_text(env, encoding="utf-8")
+    return project
+
+
+def test_the_variables_the_apps_own_create_transport_reads_are_probed(tmp_path: Path, smtp_server: int) -> None:
+    """ezeparziale/nextjs-better-auth-template's createTransport reads MAIL_SERVER, MAIL_PORT,
+    MAIL_USERNAME, MAIL_PASSWORD: AUTH004 said "no SMTP server is named (EMAIL_SERVER,
+    AUTH_EMAIL_SERVER, SMTP_URL or SMTP_HOST)", variables the app never reads."""
+    project = mail_vars_app(tmp_path, f"MAIL_SERVER=127.0.0.1\nMAIL_PORT={smtp_server}\n"
+                                      f"MAIL_USERNAME=app\nMAIL_PASSWORD={SMTP_PASSWORD}\n")
+    result, printed = auth004(project)
+    assert result["status"] == "pass", result["message"]
+    assert f"smtp://127.0.0.1:{smtp_server} accepted EHLO, AUTH as app" in result["message"]
+    assert result["details"]["transports"][0]["key"] == "MAIL_SERVER"
+    assert SMTP_PASSWORD not in printed
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ("", "no SMTP server is named (MAIL_SERVER, read by src/lib/email/send-email.ts)"),
+    # The example's own values: a remote server, and no user for nodemailer to authenticate with.
+    ("MAIL_SERVER=smtp.gmail.com\nMAIL_PORT=587\nMAIL_USERNAME=\n",
+     "MAIL_USERNAME is empty (src/lib/email/send-email.ts authenticates to smtp.gmail.com with it)"),
+    ("MAIL_SERVER=smtp.gmail.com\nMAIL_PORT=submission\n", "MAIL_PORT is not a number"),
+])
+def test_the_apps_own_smtp_variables_are_named_when_they_are_wrong(tmp_path: Path, env: str, says: str) -> None:
+    result, _ = auth004(mail_vars_app(tmp_path, env))
+    assert result["status"] == "fail", result["message"]
+    assert result["message"] == f"SMTP (package.json depends on nodemailer): {says}"

@@ -96,3 +96,33 @@ def test_a_pages_router_app_is_unverified_not_skipped(tmp_path: Path) -> None:
     assert check["status"] == "skip"
     assert check["details"]["unverified"].startswith("code: 1 Pages Router page (pages/index.tsx…) run in the browser")
     assert check["details"]["unverified"] in report["unverified"]
+
+
+def test_a_client_that_imports_only_a_type_of_the_auth_config_passes(code_report: Any) -> None:
+    """ezeparziale/nextjs-better-auth-template's account-actions-menu.tsx imports
+    `SupportedOAuthProvider`, an `export type` of src/lib/auth/auth.ts: the compiler erases the
+    import, so GOOGLE_CLIENT_SECRET in that file never reaches the browser."""
+    check = code_report("prisma-dotenv-better-auth")["CODE005"]
+    assert check["status"] == "pass" and check["details"]["findings"] == [], check
+
+
+@pytest.mark.parametrize(("client", "status"), [
+    ("import type { Provider } from '../lib/auth'", "pass"),
+    ("import { type Provider } from '../lib/auth'", "pass"),
+    ("import { Provider, Options } from '../lib/auth'", "pass"),  # both exported as types
+    ("import { Raw } from '../lib/auth'", "pass"),  # exported with `export type { … }`
+    ("import { type Provider, providers } from '../lib/auth'", "fail"),  # a value comes along
+    ("import '../lib/auth'", "fail"),  # a side-effect import runs the module
+])
+def test_type_only_imports_carry_no_code_into_the_bundle(tmp_path: Path, client: str, status: str) -> None:
+    project = write_project(tmp_path, {
+        "lib/auth.ts": ("type Raw = 'google' | 'github'\n"
+                        "export type Provider = Raw\n"
+                        "export interface Options { id: Provider }\n"
+                        "export type { Raw }\n"
+                        "export const providers = { google: process.env.GOOGLE_CLIENT_SECRET }\n"),
+        "components/Menu.tsx": f"'use client'\n{client}\nexport const Menu = () => null\n",
+    })
+    _, report = run_json(project, "--only", "CODE005")
+    check = report["checks"][0]
+    assert check["status"] == status, check

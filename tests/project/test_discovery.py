@@ -135,6 +135,22 @@ def test_a_workspace_package_the_app_does_not_depend_on_is_not_its_database(tmp_
     assert detect(project)["schema"] is None
 
 
+def test_a_double_star_workspace_glob_reaches_a_package_one_level_down(tmp_path: Path) -> None:
+    """openstatus's pnpm-workspace.yaml says `packages/**/*`: its database package is packages/db,
+    one level down (`**` matches no folder), beside packages/notifications/slack two levels down.
+    Read as `packages/*/*`, the libSQL app's drizzle history was "not found"."""
+    project = app(tmp_path, "pnpm-turso-monorepo") / "apps" / "dashboard"
+    model = detect(project)
+    assert model["schema"] == {"kind": "drizzle", "path": "../../packages/db/drizzle",
+                               "why": "../../packages/db/drizzle.config.ts: out = 'drizzle'", "history_table": None}
+    assert model["database_kind"] == "libsql"
+    assert model["database_kind_why"] == '../../packages/db/drizzle.config.ts: dialect "turso"'
+    # A libSQL app's database clauses are unverified, never failed as a bad PostgreSQL.
+    _code, report = run_json(project, "--only", "database,schema")
+    assert {c["status"] for c in report["checks"]} == {"skip"}
+    assert any("libSQL (Turso)" in clause for clause in report["unverified"])
+
+
 def test_sentry_wizard_files_make_sentry_required(tmp_path: Path) -> None:
     model = detect(app(tmp_path, "sentry-wizard"))
     assert model["sentry_required"] is True

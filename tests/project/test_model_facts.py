@@ -319,3 +319,18 @@ def test_hints_and_provision_env_write_the_dotenv_the_apps_tools_read(tmp_path: 
     # A README that tells the user to use .env.local keeps Next.js's file.
     (project / "README.md").write_text("cp .env.example .env.local\n")
     assert detect(project)["env_file"] == ".env.local"
+
+
+def test_a_prisma_config_that_loads_dotenv_makes_dotenv_the_env_file(tmp_path: Path) -> None:
+    """ezeparziale/nextjs-better-auth-template: prisma.config.ts imports "dotenv/config" and the
+    README says `cp .env.example .env`. The Prisma CLI reads no .env.local: `provision local-db`
+    wrote DATABASE_URL there, and `pnpm db:migrate` still went to the example's database."""
+    project = app(tmp_path, "prisma-dotenv-better-auth")
+    model = detect(project)
+    assert (model["env_file"], model["env_file_why"]) == (
+        ".env", "prisma.config.ts loads .env through dotenv (the Prisma CLI reads no .env.local)")
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 0, done.stderr
+    assert (project / ".env").is_file() and not (project / ".env.local").exists()
+    _code, report = run_json(project, "--only", "ENV003")
+    assert checks(report)["ENV003"]["hint"] == "Fill them in .env (see .env.example)."

@@ -239,3 +239,16 @@ def test_with_two_examples_a_key_already_in_env_local_is_not_written_to_env(tmp_
     provision(project)
     assert not (project / ".env").exists()
     assert read_env_file(project / ".env.local").values["GITHUB_CLIENT_ID"] == "Iv1.mine"
+
+
+def test_keys_it_cannot_fill_are_named_when_nothing_changes(tmp_path: Path) -> None:
+    """shadcn-ui/taxonomy after `cp .env.example .env.local`: POSTMARK_API_TOKEN and the Stripe
+    keys are empty and provider-issued. ENV003 names `provision env` as its fix, which said only
+    "nothing to do" and left the user believing the gap was closed."""
+    example = "# taxonomy .env.example's shape\nPOSTMARK_API_TOKEN=\nSTRIPE_API_KEY=\nSTRIPE_WEBHOOK_SECRET=\n"
+    project = write_project(tmp_path, {".env.example": example, ".env.local": example})
+    before = (project / ".env.local").read_text()
+    out = provision(project)
+    assert ("still empty in .env.local, fill them by hand (nothing to copy or generate): "
+            "POSTMARK_API_TOKEN, STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET") in out
+    assert (project / ".env.local").read_text() == before

@@ -4,11 +4,20 @@ Auth), or why none is planned."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from checks.project.config import Login, Request
-from checks.project.logins import AUTHJS_EMAIL, AUTHJS_SMTP, EMAIL_CODE_METHODS, HOSTED, describe
+from checks.project.logins import (
+    AUTHJS_EMAIL,
+    AUTHJS_SMTP,
+    EMAIL_CODE_METHODS,
+    HOSTED,
+    describe,
+    provider_calls,
+)
+from checks.project.reading import read_small
 
 if TYPE_CHECKING:
     from checks.core.context import Context
@@ -63,17 +72,50 @@ def unprovable(ctx: Context) -> str | None:
         if not model.login_methods:
             return (f"the app's Auth.js providers were not found ({model.login_why}): its login cannot be "
                     "proven locally")
-        if AUTHJS_SMTP & set(model.login_methods):
+        if _mails_over_smtp(ctx):
             return None  # email links over SMTP: driven through the app's routes and the sink
         if AUTHJS_EMAIL & set(model.login_methods):
-            return (f"the app signs in with {_spoken(model.login_methods)}{where}: the link travels through the "
-                    "mail provider's API, which no local sink receives; no local proof possible")
+            return (f"the app signs in with {_spoken(model.login_methods)}{where}: "
+                    f"{_link_route(ctx)}; no local proof possible")
         return f"the app signs in with {_spoken(model.login_methods)}{where}: no local proof possible"
     if provider == "better-auth" and model.login_where and not EMAIL_CODE_METHODS & set(model.login_methods):
         said = _spoken(model.login_methods) if model.login_methods else "no method deploy-check knows"
         return (f"the app signs in with {said}{where}: deploy-check proves email-code sign-in "
                 "(emailOTP) only; no local proof possible")
     return None
+
+
+# An app's own sendVerificationRequest that prints the link instead of mailing it (openstatus's
+# src/lib/auth/providers.ts: console.log(`>>> Magic Link: ${params.url}`)).
+PRINTS_LINK = re.compile(r"console\.(?:log|info|debug)\s*\([^;]*\burl\b")
+
+
+def _login_text(ctx: Context) -> str:
+    where = ctx.model.login_where
+    return (read_small(ctx.project / where, 256 << 10) if where else None) or ""
+
+
+def _mails_over_smtp(ctx: Context) -> bool:
+    """An Auth.js Nodemailer/Email provider that mails the link itself, over SMTP (a sink can
+    receive it): not one whose every call passes its own sendVerificationRequest (taxonomy's
+    EmailProvider sends through Postmark's API: no sink ever sees the link)."""
+    if not AUTHJS_SMTP & set(ctx.model.login_methods):
+        return False
+    calls = provider_calls(_login_text(ctx), AUTHJS_SMTP)
+    return not calls or not all("sendVerificationRequest" in call for call in calls)
+
+
+def _link_route(ctx: Context) -> str:
+    """How the app's Auth.js email link leaves it: the mail provider's API, or the app's own
+    sendVerificationRequest (which may only print it)."""
+    calls = provider_calls(_login_text(ctx), AUTHJS_EMAIL)
+    own = [call for call in calls if "sendVerificationRequest" in call]
+    if not calls or len(own) < len(calls):
+        return "the link travels through the mail provider's API, which no local sink receives"
+    if all(PRINTS_LINK.search(call) for call in own):
+        return ("the app's own sendVerificationRequest prints the link on the dev server's output "
+                "instead of mailing it; deploy-check does not follow an Auth.js link from there")
+    return "the app's own sendVerificationRequest sends the link, which no local sink receives"
 
 
 def login_plan(ctx: Context) -> tuple[Login | None, str]:
@@ -87,7 +129,7 @@ def login_plan(ctx: Context) -> tuple[Login | None, str]:
     if cannot:
         return None, cannot
     if (provider == "authjs" and not (login.send or login.verify) and login.otp_from in ("auto", "smtp")
-            and AUTHJS_SMTP & set(ctx.model.login_methods)):
+            and _mails_over_smtp(ctx)):
         # Auth.js email sign-in: its own csrf/signin/callback/session routes, the link from the
         # SMTP sink (checks/runtime/signin/authjs.py).
         return replace(login, via="authjs", otp_from="smtp"), ""
