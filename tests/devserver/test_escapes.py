@@ -139,3 +139,29 @@ def test_a_dev_script_that_kills_its_own_process_group_leaves_nothing(tmp_path: 
     assert time.monotonic() - started < 30
     assert len((project / "pids.txt").read_text().split()) == 2, "the daemon never wrote its pid"
     _assert_all_gone(project, detached, None)
+
+
+def test_a_dev_script_that_kills_the_outer_keeper_too_leaves_nothing(tmp_path: Path) -> None:
+    """The shell's parent's parent killed (`kill -KILL` of $PPID's parent, from /proc): the
+    inner keeper dies with it (PR_SET_PDEATHSIG) only after ending its own tree."""
+    detached = _free_port()
+    pids = tmp_path / "pids.txt"
+    grandparent = "$(cut -d' ' -f4 /proc/$PPID/stat)"  # proc(5): the 4th field of stat is the ppid
+    # Once the daemon is there (its pid is the second line), for at most 10 s.
+    daemon_up = f"for i in $(seq 200); do [ \"$(wc -l < {pids} 2>/dev/null)\" -ge 2 ] && break; sleep 0.05; done"
+    command = (f"{sys.executable} -u {SCENARIO} daemon-then-serve {pids} & {daemon_up}; "
+               f"kill -KILL {grandparent}; wait")
+    project = scenario_project(tmp_path, "daemon-then-serve")
+    toml = project / "deploy-check.toml"
+    toml.write_text(toml.read_text().replace(
+        f"command = {json.dumps(f'{sys.executable} -u {SCENARIO} daemon-then-serve {pids}')}",
+        f"command = {json.dumps(command)}"))
+    assert json.dumps(command) in toml.read_text()
+    found, stderr = _run(project, detached)
+    assert found["DEV001"]["status"] == "fail", (found["DEV001"], stderr)  # its keeper is gone
+    assert len(pids.read_text().split()) == 2, "the daemon never wrote its pid"
+    # The daemon ignores SIGTERM: it ends after the inner keeper's grace, at the SIGKILL.
+    deadline = time.monotonic() + 15
+    while (_listening(detached) or _carriers(str(pids))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    _assert_all_gone(project, detached, None)
