@@ -157,8 +157,7 @@ def test_a_dev_script_that_kills_the_outer_keeper_too_leaves_nothing(tmp_path: P
         f"command = {json.dumps(f'{sys.executable} -u {SCENARIO} daemon-then-serve {pids}')}",
         f"command = {json.dumps(command)}"))
     assert json.dumps(command) in toml.read_text()
-    found, stderr = _run(project, detached)
-    assert found["DEV001"]["status"] == "fail", (found["DEV001"], stderr)  # its keeper is gone
+    _run(project, detached)  # DEV001 passes or fails as the keeper dies before or after the answer
     assert len(pids.read_text().split()) == 2, "the daemon never wrote its pid"
     # The daemon ignores SIGTERM: it ends after the inner keeper's grace, at the SIGKILL.
     deadline = time.monotonic() + 15
