@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import inspect
+import os
 import shlex
 import shutil
 import sys
@@ -81,6 +82,21 @@ async def _call(check: Check, ctx: Context, took: list[float]) -> Outcome:
         took.append(time.perf_counter() - began)
 
 
+def checkout_command() -> str:
+    """This checkout's `python -P -m checks`, as it works pasted in any folder. `-P` (Python
+    3.11+): the folder it is pasted in is not put on sys.path, so a project's own `checks/`
+    or `typer.py` is never imported in place of ours. The checkout is then found through
+    PYTHONPATH: this shell's, when it names the checkout and only absolute paths (a relative
+    entry such as `.` would bring the pasted-in folder back), else the one the command sets."""
+    library = Path(__file__).resolve().parent.parent.parent  # checks/core/runner.py → the checkout
+    python = f"{shlex.quote(sys.executable)} -P -m checks"
+    entries = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    if any(os.path.isabs(entry) and Path(entry).resolve() == library for entry in entries) \
+            and all(os.path.isabs(entry) for entry in entries):
+        return python
+    return f"PYTHONPATH={shlex.quote(str(library))} {python}"
+
+
 def pasteable(fix: str | None, project: Path) -> str | None:
     """The fix as the user can paste it into the shell they are in: deploy-check's own
     with the binary they have and `--project`; another tool's (`git rm --cached …`,
@@ -97,7 +113,7 @@ def pasteable(fix: str | None, project: Path) -> str | None:
     elif Path(sys.argv[0]).name == "deploy-check":
         binary = shlex.quote(str(Path(sys.argv[0]).resolve()))
     else:
-        binary = f"{shlex.quote(sys.executable)} -m checks"
+        binary = checkout_command()
     return f"{binary} {fix.removeprefix('deploy-check ')}" + (
         "" if here else f" --project {shlex.quote(str(project))}")
 

@@ -18,7 +18,9 @@ DEV006 = Spec(
     "[browser] executable, $CHROME_PATH or a system chromium), with AUTH003's session cookies. "
     "A page fails on an uncaught exception, a console error (hydration errors included), a "
     "same-origin request that fails or answers >= 500, and a 4xx on a same-origin script or "
-    "style; third-party requests are listed, not judged. Each page has [browser] page_timeout "
+    "style. The browser talks to the app's own origin only: every request to another origin "
+    "(analytics, error reports, payments) is blocked, never sent, and named in details.blocked "
+    "with its query masked, never judged. Each page has [browser] page_timeout "
     "(15 s); a failing page's screenshot is saved to .deploy-check/screens/.",
     "Open the page with the browser's console open; the errors quoted here are what a user sees. "
     f"Without a browser: {INSTALL}.",
@@ -38,7 +40,7 @@ async def pages_render(ctx: Context) -> Outcome:
     if browser.unavailable:
         return unverified(f"devserver: the pages were not rendered in a browser: {browser.unavailable}")
     pages: list[dict[str, Any]] = [
-        {"path": p.path, "status": p.status, "problems": p.problems, "third_party": p.third_party,
+        {"path": p.path, "status": p.status, "problems": p.problems, "blocked": p.blocked,
          "screenshot": p.screenshot, "note": p.note, "elapsed_ms": p.elapsed_ms} for p in browser.pages]
     details: dict[str, Any] = {"executable": browser.executable, "launch_s": browser.launch_s,
                                "elapsed_s": browser.elapsed_s, "pages": pages}
@@ -51,7 +53,8 @@ async def pages_render(ctx: Context) -> Outcome:
         said = "; ".join(f"{p.path}: {' | '.join(p.problems[:3])}"
                          + (f" (screenshot {p.screenshot})" if p.screenshot else "") for p in broken)
         return failed(f"{plural(len(broken), 'page')} of {len(judged)} broke in the browser: {said}", **details)
-    outside = sorted({t for p in judged for t in p.third_party})
-    listed = f"; third-party requests not judged: {', '.join(outside[:5])}" if outside else ""
+    outside = sorted({b for p in browser.pages for b in p.blocked})
+    more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
+    listed = f"; requests to other origins blocked, not judged: {', '.join(outside[:5])}{more}" if outside else ""
     return passed(f"{plural(len(judged), 'page')} rendered in {browser.executable} without errors: "
                   f"{', '.join(f'{p.path} {p.status}' for p in judged)}{listed}", **details)

@@ -1,10 +1,13 @@
 """Nothing the run started outlives it. Two nets:
 
-1. On Linux the dev server's parent is the keeper (`checks/runtime/keeper.py`), a child
-   subreaper: every orphaned descendant re-parents to it, whatever it did to its
-   environment or session (`setsid env -i …`, a double fork). On teardown — asked by
+1. On Linux the dev server's parent is the keeper (`checks/runtime/keeper.py`), two child
+   subreapers one above the other: every orphaned descendant re-parents to them, whatever
+   it did to its environment or session (`setsid env -i …`, a double fork, forking again
+   and again), and killing the shell's parent leaves the outer one. On teardown — asked by
    deploy-check with SIGTERM, or because deploy-check died, even by SIGKILL, and the pipe
-   whose write end only deploy-check holds closed — it ends its whole descendant tree.
+   whose write end only deploy-check holds closed — it ends its whole descendant tree, until
+   the kernel says no child is left. (No cgroup, no PID namespace: neither is open to an
+   unprivileged user on the machines this runs on, Ubuntu 24.04 restricting user namespaces.)
 2. The dev server gets a run id in its environment (`DEPLOY_CHECK_RUN`), which every
    descendant inherits unless it drops it: teardown also sweeps every process that carries
    it (the browser of DEV006 is deploy-check's own child, not the keeper's).
@@ -18,6 +21,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import checks
@@ -29,27 +33,48 @@ KILL_WAIT = 2.0  # after SIGKILL, for the kernel to end them and orphans to re-p
 KEEPER = sys.platform == "linux" and Path("/proc").is_dir()
 
 
-def _stats() -> dict[int, list[str]]:
-    """Every live process's /proc/<pid>/stat fields after the command name (state, ppid,
-    pgrp, …); zombies left out."""
-    found = {}
-    for name in os.listdir("/proc") if Path("/proc").is_dir() else []:
-        if not name.isdigit():
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, ppid, process group) from /proc/<pid>/stat, or None once it is gone. Raw reads:
+    a scan must outpace a process that forks and exits over and over."""
+    try:
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fields = os.read(fd, 1024).rsplit(b")", 1)[-1].split()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return (fields[0].decode(), int(fields[1]), int(fields[2])) if len(fields) > 2 else None
+
+
+def _stats(on_child: tuple[int, Callable[[int, int], None]] | None = None) -> dict[int, tuple[int, int]]:
+    """{pid: (ppid, process group)} of every live process, zombies left out; newest (highest
+    pid) first. `on_child` (root, call) calls `call(pid, group)` on each child of `root` the
+    moment its line is read: the newest link of a chain that keeps forking is met first."""
+    found: dict[int, tuple[int, int]] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    for pid in sorted((int(name) for name in names if name.isdigit()), reverse=True):
+        stat = _stat(pid)
+        if stat is None or stat[0] == "Z":
             continue
-        try:
-            fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[-1].split()
-        except OSError:
-            continue
-        if len(fields) > 2 and fields[0] != "Z":
-            found[int(name)] = fields
+        found[pid] = stat[1], stat[2]
+        if on_child is not None and stat[1] == on_child[0]:
+            on_child[1](pid, stat[2])
     return found
 
 
-def descendants(root: int) -> dict[int, int]:
-    """{pid: process group} of every live descendant of `root`, by walking ppid links."""
+def descendants(root: int, on_child: Callable[[int, int], None] | None = None) -> dict[int, int]:
+    """{pid: process group} of every live descendant of `root`, by walking ppid links.
+    `on_child(pid, group)` is called on each direct child as soon as it is read. One scan is
+    no proof that none is left (a process may fork past it): `root`'s waitpid is."""
     children: dict[int, list[tuple[int, int]]] = {}
-    for pid, fields in _stats().items():
-        children.setdefault(int(fields[1]), []).append((pid, int(fields[2])))
+    for pid, (ppid, group) in _stats(None if on_child is None else (root, on_child)).items():
+        children.setdefault(ppid, []).append((pid, group))
     found: dict[int, int] = {}
     todo = [root]
     while todo:
@@ -68,7 +93,7 @@ def group_alive(pgid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return any(int(fields[2]) == pgid for fields in _stats().values())
+    return any(group == pgid for _, group in _stats().values())
 
 
 def carriers(run_id: str) -> list[int]:

@@ -27,7 +27,7 @@ ROUNDS = 4  # env → local-db → schema, and one more to see nothing is left
 
 
 def _environ() -> dict[str, str]:
-    """No `deploy-check` on PATH: fixes then name `python -m checks`, this checkout's."""
+    """No `deploy-check` on PATH: fixes then name `python -P -m checks`, this checkout's."""
     environ = clean_environ(PYTHONPATH=str(REPO))
     environ["PATH"] = ":".join(d for d in environ.get("PATH", "").split(":")
                                if d and not (Path(d) / "deploy-check").exists())

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,14 +76,14 @@ def no_browser_left(project: Path) -> list[int]:
 
 
 @needs_browser
-def test_a_clean_page_passes_and_third_party_requests_are_listed_not_failed(tmp_path: Path) -> None:
+def test_a_clean_page_passes_and_third_party_requests_are_blocked_not_failed(tmp_path: Path) -> None:
     project = pages_project(tmp_path, "/")
     checks = run(project, "DEV001,DEV006")
     dev006 = checks["DEV006"]
     assert dev006["status"] == "pass", dev006["message"]
     page = dev006["details"]["pages"][0]
     assert page["problems"] == [] and page["status"] == 200
-    assert any("https://cdn.example.test/logo.png" in t for t in page["third_party"]), page
+    assert page["blocked"] == ["GET https://cdn.example.test/logo.png"], page
     assert no_browser_left(project) == []
 
 
@@ -160,3 +161,65 @@ def test_the_bench_counts_one_extra_sign_in_and_one_second_user_request_per_prob
     assert found["DEV005 app requests per probed route, the first user's read-backs included"].figure == 2
     assert found["DEV006 browser launch"].figure > 0
     assert [v.target for v in found.values() if v.name.startswith("DEV006")] == [2, 1]
+
+
+@pytest.fixture
+def third_party() -> Iterator[tuple[int, list[str]]]:
+    """A real server on another loopback port, standing for a third party: (port, the
+    request lines it heard). Bare TCP, so a WebSocket's upgrade is heard as well."""
+    import socket
+    import threading
+
+    heard: list[str] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(2)
+                try:
+                    heard.append(connection.recv(4096).split(b"\r\n")[0].decode(errors="replace"))
+                    connection.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                except OSError:
+                    heard.append("(a connection)")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1], heard
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()
+
+
+@needs_browser
+def test_the_browser_talks_only_to_the_apps_origin_and_names_what_it_blocked(
+        tmp_path: Path, third_party: tuple[int, list[str]]) -> None:
+    port, heard = third_party
+    project = pages_project(tmp_path, "/beacon", "/away")
+    checks = run(project, "DEV001,DEV006", env=clean_environ(THIRD_PARTY_PORT=str(port)))
+    dev006 = checks["DEV006"]
+    assert dev006["status"] == "pass", dev006["message"]
+    assert heard == [], f"the third party was contacted during the check: {heard}"
+    beacon, away = dev006["details"]["pages"]
+    blocked = beacon["blocked"]
+    assert f"GET http://127.0.0.1:{port}/bounced" in blocked, blocked  # a redirect's hop: the proxy's refusal
+    # A page that sends the browser to another origin (a hosted sign-in) is not judged.
+    assert away["note"] == f"left the app's origin for http://127.0.0.1:{port}/sign-in?…, which was blocked: not judged"
+    # What was blocked is named, the query (where tokens ride) masked.
+    assert f"POST http://127.0.0.1:{port}/collect?…" in blocked, blocked
+    assert f"GET http://localhost:{port}/pixel.gif?…" in blocked, blocked
+    assert f"GET http://127.0.0.1:{port}/embed" in blocked, blocked
+    assert f"WebSocket ws://127.0.0.1:{port}/socket?…" in blocked, blocked
+    assert not any("/api/ok" in b for b in blocked), blocked  # the app's own origin is not blocked
+    assert "requests to other origins blocked, not judged: GET http://127.0.0.1:" in dev006["message"]
+    report = json.dumps(checks)
+    assert "tp-secret" not in report and "alice" not in report
+    assert no_browser_left(project) == []

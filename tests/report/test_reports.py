@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -312,3 +313,48 @@ def test_console_into_a_pipe_keeps_one_line_per_message(tmp_path: Path) -> None:
                                        ".env.local": "".join(f"{k}=\n" for k in keys)})
     shown = render(project, "console")
     assert any(all(key in line for key in keys) for line in shown.splitlines())
+
+
+# A project with a `checks/` package and a `typer.py` of its own (a Python backend beside the
+# web app) would shadow deploy-check's when `python -m checks` is pasted in its folder.
+SHADOWS = {".env.local.example": "SESSION_SECRET=\n",
+           "checks/__init__.py": "raise SystemExit('the project\\'s own checks package was imported')\n",
+           "typer.py": "raise SystemExit('the project\\'s own typer.py was imported')\n"}
+
+
+def test_a_fix_pasted_in_the_project_imports_nothing_of_the_project(tmp_path: Path) -> None:
+    import subprocess
+
+    project = write_project(tmp_path / "app", SHADOWS)
+    environ = {**clean_environ(), "PYTHONPATH": str(REPO)}
+    # `deploy-check` is not on PATH: the fix is the checkout's `python -m checks`, pasted
+    # in the project's folder.
+    done = subprocess.run([sys.executable, "-m", "checks", "check", "--project", str(project), "--only", "ENV001",
+                           "-f", "json"], cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=60,
+                          check=False)
+    pasted = json.loads(done.stdout)["checks"][0]["fix_command"]
+    assert pasted.startswith(f"{sys.executable} -P -m checks provision env --project"), pasted
+    ran = subprocess.run(pasted, shell=True, cwd=project, env=environ, capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert (project / ".env.local").is_file()
+
+
+def test_a_fix_made_from_the_checkouts_folder_names_the_checkout(tmp_path: Path) -> None:
+    """Run as `python -m checks` from the checkout's own folder (no PYTHONPATH): with -P the
+    pasted fix would not find deploy-check anywhere else, so it names the checkout itself."""
+    import shlex
+    import subprocess
+
+    project = write_project(tmp_path / "app", SHADOWS)
+    environ = clean_environ()
+    done = subprocess.run([sys.executable, "-m", "checks", "check", "--project", str(project), "--only", "ENV001",
+                           "-f", "json"], cwd=REPO, env=environ, capture_output=True, text=True, timeout=60,
+                          check=False)
+    pasted = json.loads(done.stdout)["checks"][0]["fix_command"]
+    assert pasted == (f"PYTHONPATH={shlex.quote(str(REPO))} {sys.executable} -P -m checks provision env "
+                      f"--project {shlex.quote(str(project))}"), pasted
+    ran = subprocess.run(pasted, shell=True, cwd=project, env=environ, capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert (project / ".env.local").is_file()

@@ -19,6 +19,22 @@ PAGES = {
     "/fetch": '<h1>Data</h1><script>fetch("/api/boom")</script>',
     "/chunk": '<h1>Chunk</h1><script src="/_next/static/chunks/app/page-missing.js"></script>',
 }
+# A page that reports to a third party the way analytics and error SDKs do: a POST with a
+# token in the query, a tracking pixel, a beacon, a WebSocket, an iframe. The third party
+# is a real server on another loopback port ($THIRD_PARTY_PORT), which must hear nothing.
+THIRD = f"127.0.0.1:{os.environ.get('THIRD_PARTY_PORT', '9')}"
+PAGES["/beacon"] = (
+    "<h1>Tracked</h1>"
+    '<img src="/bounce">'  # the app's own URL, redirecting to the third party: no route sees that hop
+    f'<img src="http://localhost:{THIRD.split(":")[1]}/pixel.gif?user=alice%40example.com">'
+    f'<iframe src="http://{THIRD}/embed"></iframe>'
+    "<script>"
+    f'fetch("http://{THIRD}/collect?token=tp-secret-0123456789", {{method: "POST", body: "hit", mode: "no-cors"}})'
+    '.catch(() => {});'
+    f'navigator.sendBeacon("http://{THIRD}/beacon?session=tp-secret-0123456789", "bye");'
+    f'try {{ new WebSocket("ws://{THIRD}/socket?key=tp-secret-0123456789"); }} catch (e) {{}}'
+    'fetch("/api/ok");'
+    "</script>")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -26,6 +42,13 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path in PAGES:
             body, kind, status = f"<!doctype html><title>t</title>{PAGES[path]}".encode(), "text/html", 200
+        elif path in ("/bounce", "/away"):  # to the third party, as a hosted sign-in page is
+            target = f"http://{THIRD}/bounced" if path == "/bounce" else f"http://{THIRD}/sign-in?ticket=tp-secret-0123456789"
+            self.send_response(302)
+            self.send_header("location", target)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
         elif path == "/api/ok":
             body, kind, status = b'{"ok": true}', "application/json", 200
         elif path == "/api/boom":

@@ -68,6 +68,15 @@ def serve(port: int) -> None:
     server.serve_forever()
 
 
+def wait_for_detached_listener() -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", int(os.environ["DETACHED_PORT"]))) == 0:
+                return
+        time.sleep(0.02)
+
+
 def main() -> None:
     record_pid()
     port = int(os.environ["PORT"])
@@ -159,6 +168,42 @@ def main() -> None:
         deadline = time.monotonic() + 20
         while len(Path(PIDFILE).read_text().split()) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
+        serve(port)
+    elif MODE in ("hopper", "hopper-setsid"):
+        # A daemon that leaves the session (`setsid`), drops the run's marker (`env -i`),
+        # double-forks, ignores SIGTERM and SIGHUP, and then forks again and again, each
+        # parent exiting at once, the loopback listener passed down the chain (each link also
+        # leaves its session in "hopper-setsid"). The listener is free only once no link lives.
+        # It hops for a minute at most, then sits still: a failed test can still end it.
+        hop = ("import os,signal,socket,sys,time; port, pidfile, each = int(sys.argv[1]), sys.argv[2], sys.argv[3] == '1'; "
+               "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+               "s.bind(('127.0.0.1', port)); s.listen(); "
+               "os.fork() and os._exit(0); os.setsid(); os.fork() and os._exit(0); "
+               "[signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGHUP)]; "
+               "open(pidfile, 'a').write(str(os.getpid()) + '\\n'); end = time.monotonic() + 60\n"
+               "while time.monotonic() < end:\n"
+               "    if os.fork(): os._exit(0)\n"
+               "    if each: os.setsid()\n"
+               "time.sleep(600)\n")
+        subprocess.run(["setsid", "env", "-i", sys.executable, "-c", hop, os.environ["DETACHED_PORT"], PIDFILE,
+                        "1" if MODE == "hopper-setsid" else "0"], check=True)
+        wait_for_detached_listener()
+        serve(port)
+    elif MODE in ("daemon-then-serve", "daemon-then-kill-group"):
+        # A daemon as in "envless-daemon", but holding a loopback listener; then the script
+        # serves, or kills its own process group (`kill -KILL 0`) with whatever shares it.
+        # Its pid is written before it listens: the listener says it is there.
+        daemon = ("import os,signal,socket,sys; os.fork() and os._exit(0); "
+                  "[signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGHUP)]; "
+                  "open(sys.argv[2], 'a').write(str(os.getpid()) + '\\n'); s = socket.socket(); "
+                  "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1]))); "
+                  "s.listen(); signal.pause()")
+        subprocess.run(["setsid", "env", "-i", sys.executable, "-c", daemon, os.environ["DETACHED_PORT"], PIDFILE],
+                       check=True)
+        wait_for_detached_listener()
+        if MODE == "daemon-then-kill-group":
+            print("stopping everything of mine", flush=True)
+            os.killpg(0, signal.SIGKILL)
         serve(port)
     elif MODE in ("proxy", "proxy-only"):
         # A dev server that names a service it talks to before (or instead of) its own URL.
