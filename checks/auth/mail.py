@@ -44,8 +44,7 @@ AUTH004 = Spec(
     "intercepting TLS, a plain server behind https:// or smtps://) leaves the clause unverified: the key was never sent. A refused key fails. An app "
     "with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
     "proves delivery only when this check passed.",
-    "Set the key from the provider's dashboard in the env file (an API key with sending access), "
-    "or point the SMTP URL at a server that accepts the credentials.",
+    "Set the key from the provider's dashboard in the env file (an API key with sending access), or point the SMTP URL at a server that accepts the credentials.",
 )
 
 # Where each provider's API lives, and its read-only call that any valid key may make.
@@ -395,8 +394,7 @@ async def mail_transport(ctx: Context) -> Outcome:
 def _optional_smtp(ctx: Context) -> list[str]:
     """The SMTP settings the app's example lists and marks optional (all of them, or [])."""
     examples = [e.parsed for e in ctx.examples if e.parsed is not None]
-    keys = {key for example in examples for key in example.keys}
-    optional = {key for example in examples for key in example.optional_keys}
+    keys, optional = ({k for e in examples for k in getattr(e, field)} for field in ("keys", "optional_keys"))
     settings = smtp_settings(ctx.project)
     named = [key for key in (*settings.urls, settings.host) if key and key in keys]
     return named if named and all(key in optional for key in named) else []
