@@ -70,6 +70,7 @@ KEYWORD_PASSWORD = lazy(r"(?P<head>\bpassword\s*=\s*)(?P<password>'[^']*'|\S+)",
 MASK = "****"
 # Shorter values would mask ordinary words everywhere and protect nothing.
 MIN_SECRET_LENGTH = 4
+REPORT_FIELD = lazy(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 MIN_LINE_LENGTH = 8  # for the lines of a multi-line secret
 
 
@@ -323,7 +324,10 @@ class Masker:
                 masked = seen[value] = self(value)
             return masked
         if isinstance(value, dict):
-            return {self._deep(k, seen): self._deep(v, seen) for k, v in value.items()}
+            # A snake_case key is a field of the report, never a value read from the app: a
+            # dictionary-word secret (a `root` password) must not rename `project_model.root`.
+            return {(k if isinstance(k, str) and REPORT_FIELD.fullmatch(k) else self._deep(k, seen)):
+                    self._deep(v, seen) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self._deep(v, seen) for v in value]
         return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -236,3 +237,21 @@ def test_a_cut_line_ending_in_half_of_a_later_known_secret_is_masked() -> None:
     line = "set-cookie: session=" + secret[:20] + " […]"  # cut before the cookie was known
     masker.add([secret])
     assert secret[:20] not in masker(line) and masker(line).endswith(" […]")
+
+
+def test_a_dictionary_word_secret_does_not_rename_the_reports_own_fields(tmp_path: Path) -> None:
+    """shadcn-ui/taxonomy's README URL `mysql://root:root@localhost:3306`: the password `root`
+    turned the JSON key `project_model.root` into `****`, breaking every reader of the report.
+    Its fields stay; every value that holds the word is still masked."""
+    from tests.helpers import run_json, write_project
+
+    project = write_project(tmp_path / "app", {
+        "package.json": '{"name": "notes", "dependencies": {"next": "15.0.0"}}',
+        ".env.example": "DATABASE_URL=\n",
+        ".env.local": "DATABASE_URL=postgresql://app:root@127.0.0.1:9/notes\n",
+    })
+    _, report = run_json(project, "--only", "env")
+    assert report["project_model"]["root"].endswith("/app")  # the field, under its own name
+    assert "app:root@" not in json.dumps(report)
+    assert Masker(["root"]).deep({"root": "the workspace root", "ROOT": "root"}) == {
+        "root": "the workspace ****", "ROOT": "****"}
