@@ -65,8 +65,13 @@ def prisma_rows(url: str) -> list[tuple[object, ...]]:
 
 
 def supabase_app(root: Path, url: str) -> Path:
+    # Beside supabase-js, the app's own seed script connects with DATABASE_URL (postgres.js):
+    # that variable, read by its code, names the database these histories are applied to.
     shutil.copytree(SUPABASE, root, dirs_exist_ok=True)
     (root / ".env.local").write_text(f"DATABASE_URL={url}\n")
+    (root / "lib").mkdir(exist_ok=True)
+    (root / "lib" / "db.ts").write_text('import postgres from "postgres";\n'
+                                        "export const sql = postgres(process.env.DATABASE_URL!);\n")
     return root
 
 
