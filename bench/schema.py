@@ -30,7 +30,7 @@ from checks.support.pgbinaries import _binaries, _target_version  # noqa: E402
 from checks.support.pgembed import EmbeddedPostgres  # noqa: E402
 
 sys.path.insert(0, str(HERE))
-from figures import Figure  # noqa: E402
+from figures import Figure, server_dir  # noqa: E402
 
 # As for DB005's own scratch server: a 5,000-table transaction needs more lock slots than
 # PostgreSQL's default of 64 per connection.
@@ -146,7 +146,7 @@ def main() -> None:
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "PG"))}
     env = {**base_env, "PYTHONPATH": str(repo)}
     cli = [sys.executable, "-m", "checks"]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=server_dir()) as tmp:
         server = EmbeddedPostgres(Path(tmp) / "pg", password="bench-password", durable=False,
                                   timeout=120, settings=SETTINGS)
         server.start()
@@ -217,7 +217,7 @@ def figures() -> list[Figure]:
     env = {**base_env, "PYTHONPATH": str(repo)}
     cli = [sys.executable, "-m", "checks"]
     found: list[Figure] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=server_dir()) as tmp:
         server = EmbeddedPostgres(Path(tmp) / "pg", password="bench-password", durable=False,
                                   timeout=120, settings=SETTINGS)
         server.start()

@@ -26,7 +26,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.figures import Figure  # noqa: E402
+from bench.figures import Figure, server_dir  # noqa: E402
 from bench.schema import generated_schema  # noqa: E402
 from checks.support.pgbinaries import _binaries, _target_version  # noqa: E402
 from checks.support.pgembed import EmbeddedPostgres  # noqa: E402
@@ -95,7 +95,7 @@ def first_check_figure(server: EmbeddedPostgres, work: Path, tables: int, runs: 
 def figures() -> list[Figure]:
     """For `make bench` (bench/figures.py's shape): 1,000 and 5,000 tables."""
     found = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=server_dir()) as tmp:
         server = EmbeddedPostgres(Path(tmp) / "pg", password="bench-password", durable=False,
                                   timeout=120, settings=SETTINGS)
         server.start()
@@ -117,7 +117,7 @@ def main() -> int:
     parser.add_argument("--repo", default=str(HERE.parent))
     args = parser.parse_args()
     met = True
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=server_dir()) as tmp:
         server = EmbeddedPostgres(Path(tmp) / "pg", password="bench-password", durable=False,
                                   timeout=120, settings=SETTINGS)
         server.start()
