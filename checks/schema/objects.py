@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.calls import _parts, _walk
+from checks.schema.calls import _parts
 from checks.schema.names import CURRENT_SCHEMA, TableName, quoted, relation_name
 
 _KINDS = {"OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -92,9 +92,13 @@ class Objects:
         from pglast.enums import ConstrType  # start-up: only runs that read SQL load pglast
 
         indexed = {ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_EXCLUSION}
-        for item in _walk(elements):
-            if isinstance(item, ast.Constraint) and item.contype in indexed and item.conname:
-                self._add("index", table.schema, str(item.conname))
+        # A constraint is a table element or in a column's own list (CreateStmt.tableElts,
+        # ColumnDef.constraints): only those are read, not every node of every column.
+        for element in elements if isinstance(elements, tuple) else (elements,):
+            found = element.constraints or () if isinstance(element, ast.ColumnDef) else (element,)
+            for item in found:
+                if isinstance(item, ast.Constraint) and item.contype in indexed and item.conname:
+                    self._add("index", table.schema, str(item.conname))
 
     def _publication(self, node: Any) -> Verdict:
         name = str(node.pubname)
