@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.core.context import Context, LoadedEnvFile
+from checks.core.evidence import run_git
 from checks.project.detectors import EXAMPLE_FILES
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.placeholders import is_placeholder
@@ -189,6 +190,19 @@ def _target(ctx: Context, path: Path) -> Path:
     return resolved
 
 
+def _exposed(ctx: Context, path: Path) -> str | None:
+    """Why a secret written to `path` would reach the repository (git tracks it, or does not
+    ignore it), None when it would not or git cannot say (no git, not a work tree)."""
+    top = run_git(ctx.project, "rev-parse", "--show-toplevel")
+    if top is None or top.returncode != 0:
+        return None
+    listed = run_git(ctx.project, "ls-files", "--", str(path))
+    if listed is not None and listed.returncode == 0 and listed.stdout.strip():
+        return "is tracked by git"
+    ignored = run_git(ctx.project, "check-ignore", "-q", "--no-index", "--", str(path))
+    return "is not ignored by git" if ignored is not None and ignored.returncode == 1 else None
+
+
 def _read(path: Path) -> str | None:
     if not path.is_file():
         return None
@@ -220,12 +234,21 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     result = Provisioned("env", changed=False)
     handled: set[str] = set()
     written: dict[str, str] = {}  # values this run wrote to an earlier file
+    first: Path | None = None
     for each in ctx.examples:
         if each.parsed is None:
             continue
         entries = [e for e in each.parsed.entries if e.key not in handled]
         handled |= set(each.parsed.keys)
-        target = _target(ctx, _named_target(ctx, each))
+        named = _named_target(ctx, each)
+        if first is not None and named != first and (exposed := _exposed(ctx, named)):
+            # A generated secret in a file git tracks (or would add) is one commit from the
+            # repository: the keys go in the first file, which Next.js loads above `.env`.
+            result.lines.append(f"{ctx.rel(named)} {exposed}: the keys of {ctx.rel(each.path)} go in "
+                                f"{ctx.rel(first)}, which Next.js loads above it")
+            named = first
+        first = first or named
+        target = _target(ctx, named)
         written |= await _complete_file(ctx, options, EnvFile(each.parsed.path, entries), ctx.rel(each.path),
                                         target, answer, local, written, result)
     return result

@@ -100,7 +100,9 @@ def classification(parsed: ParsedSchema, history: bool) -> list[str]:
         elif history and verdict.empty:
             word = f"runs if {', '.join(map(str, verdict.empty))} hold{'s' if len(verdict.empty) == 1 else ''} no rows"
         elif history and verdict.gone:
-            word = f"runs if {' and '.join(_before(key, False) for key in verdict.gone)} before this apply"
+            # One per object: an unqualified name is looked up in each schema of its path.
+            shown = {(key[0], key[2]): key for key in reversed(verdict.gone)}.values()
+            word = f"runs if {' and '.join(_before(key, False) for key in reversed(shown))} before this apply"
         else:
             word = "NOT additive (needs --allow-destructive)"
         lines.append(f"  {statement.where} {word}: `{statement.first_line}` — {verdict.why}")
@@ -167,7 +169,7 @@ async def _holds(connection: Any, statement: Statement) -> str | None:
     for a write, has a trigger or rule)."""
     verdict = statement.verdict
     assert verdict is not None
-    for table in verdict.empty:
+    for table in await _touched(connection, verdict.empty, statement):
         name = _regclass(table, statement)
         row = await (await connection.execute(_HOLDS, {"name": name})).fetchone()
         if not row or not row[0]:
@@ -181,6 +183,27 @@ async def _holds(connection: Any, statement: Statement) -> str | None:
         if verdict.triggers and (row[1] or row[2]):
             return f"{table} has a {'trigger' if row[1] else 'rule'} the write would fire"
     return None
+
+
+_RESOLVED = """
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid = to_regclass(%s)
+"""
+
+
+async def _touched(connection: Any, tables: tuple[TableName, ...], statement: Statement) -> list[TableName]:
+    """The tables a statement's rows check covers: each as parsed and, for a name in the
+    statement's own schema (unqualified, as a rule), the table the live session resolves it to
+    at this point — after a `SET search_path TO audit, public` a `DROP TABLE "User"` drops
+    public."User" when audit has none."""
+    found = list(tables)
+    for table in tables:
+        if table.schema != statement.schema:
+            continue
+        row = await (await connection.execute(_RESOLVED, (quoted(table.name),))).fetchone()
+        if row and TableName(str(row[0]), str(row[1])) not in found:
+            found.append(TableName(str(row[0]), str(row[1])))
+    return found
 
 
 def _regclass(table: TableName, statement: Statement) -> str:

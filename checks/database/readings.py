@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from checks.core.model import Outcome, Status, failed
 from checks.core.readings import Reading
-from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url
+from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url, search_path_of_url
 
 # Neon's pooled endpoint is the same database: its host adds `-pooler` to the endpoint id
 # (neon.com/docs/connect/connection-pooling: ep-…-pooler.<region>.aws.neon.tech).
@@ -23,13 +23,16 @@ def reading_label(readings: list[Reading], reading: Reading) -> str:
     return f"{reading.name} ({reading.reader})" if same and reading.reader else reading.name
 
 
-def _identity(raw: str) -> tuple[tuple[str, ...], tuple[int, ...], str] | None:
+def _identity(raw: str) -> tuple[tuple[str, ...], tuple[int, ...], str, tuple[str, ...]] | None:
+    """Where a URL's tables are: the database, and the search_path its connections use
+    (Prisma's `?schema=app` migrates app."Page"; a client without it reads public."Page")."""
     try:
         url = parse_database_url(raw)
-    except InvalidDatabaseUrl:
+        path = tuple(search_path_of_url(raw))
+    except (InvalidDatabaseUrl, ValueError):
         return None
     hosts = tuple(sorted(host.lower().replace(NEON_POOLER, ".", 1) for host in url.hosts))
-    return hosts, url.ports or (5432,), url.database
+    return hosts, url.ports or (5432,), url.database, path
 
 
 def same_database(readings: list[Reading], outcome: Outcome) -> Outcome:
@@ -55,7 +58,8 @@ def same_database(readings: list[Reading], outcome: Outcome) -> Outcome:
 
 
 def _target(raw: str) -> str:
-    return parse_database_url(raw).target
+    path = search_path_of_url(raw)
+    return parse_database_url(raw).target + (f" (schema {', '.join(path)})" if path else "")
 
 
 def _copy_hint(readings: list[Reading], outcome: Outcome) -> Outcome:

@@ -16,6 +16,9 @@ DEFAULT_SCHEMA = "public"  # where an unqualified CREATE TABLE lands on Neon and
 # Where an unqualified name lands while a file is parsed: the app's search_path (from its
 # URL), then each `SET search_path` in the file.
 CURRENT_SCHEMA: ContextVar[str] = ContextVar("deploy_check_current_schema", default=DEFAULT_SCHEMA)
+# The whole path then, as written: an unqualified DROP or ALTER reaches an object in any of its
+# schemas, not only the first (`SET search_path TO audit, public; DROP INDEX x` drops public.x).
+CURRENT_PATH: ContextVar[tuple[str, ...]] = ContextVar("deploy_check_current_path", default=())
 
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.schema.calls import _parts
-from checks.schema.names import CURRENT_SCHEMA, TableName, quoted, relation_name
+from checks.schema.names import CURRENT_PATH, CURRENT_SCHEMA, TableName, quoted, relation_name
 
 _KINDS = {"OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
           "OBJECT_MATVIEW": "view", "OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type",
@@ -76,12 +76,23 @@ class Objects:
     def _split(self, parts: list[str]) -> tuple[str, str]:
         return (parts[-2] if len(parts) > 1 and parts[-2] else CURRENT_SCHEMA.get(), parts[-1] if parts else "")
 
+    def _schemas(self, parts: list[str]) -> list[str]:
+        """Where the object `parts` names may be before the apply: its own schema when the name
+        is qualified; else every schema of the search_path in force at the statement (a `SET
+        search_path TO audit, public` in the file reaches public's objects too), and "" — the
+        name as the checking session's own path resolves it ("$user" included)."""
+        if len(parts) > 1 and parts[-2]:
+            return [parts[-2]]
+        path = [p for p in CURRENT_PATH.get() if p != "$user"]
+        return list(dict.fromkeys([CURRENT_SCHEMA.get(), *path, ""]))
+
     def _existing(self, kind: str, parts: list[str], what: str) -> Verdict:
         schema, name = self._split(parts)
         if kind and (kind, schema, name) in self.created | {(kind, "", name)}:
             return _ok(f"alters {kind} {name}, which this apply created")
         lookup = _LOOKUP.get(kind) if kind not in ("trigger", "policy") else None
-        gone = ((lookup, "" if kind in _UNQUALIFIED else schema, name, ""),) if lookup else ()
+        schemas = [""] if kind in _UNQUALIFIED else self._schemas(parts)
+        gone = tuple((lookup, where, name, "") for where in schemas) if lookup else ()
         return _no(f"{what}: {kind or 'an object'} {name} exists before this apply", gone=gone)
 
     def _constraint_indexes(self, table: TableName, elements: Any) -> None:
@@ -141,12 +152,12 @@ class Objects:
                 if len(parts) < 2:
                     return ()
                 on = parts[:-1]
-                table = str(TableName(*on[-2:])) if len(on) > 1 else quoted(on[-1])
-                keys.append((lookup, "", parts[-1], table))
+                keys += [(lookup, "", parts[-1], str(TableName(where, on[-1])) if where else quoted(on[-1]))
+                         for where in self._schemas(on)]
             elif kind in _UNQUALIFIED:
                 keys.append((lookup, "", parts[-1], ""))
             else:
-                keys.append((lookup, *self._split(parts), ""))
+                keys += [(lookup, where, parts[-1], "") for where in self._schemas(parts)]
         return tuple(keys)
 
     def _rename(self, node: Any, denied: str | None) -> Verdict:
@@ -171,8 +182,9 @@ class Objects:
                 return _no(denied or f"renames in {table}, which exists before this apply", (table,))
             # An index, a constraint or trigger of a table: nothing to lose if it is not there
             # before the apply (an earlier migration made it: a PRIMARY KEY's index).
+            written = [node.relation.schemaname or "", table.name]
             return _no(denied or f"renames in {table}, which exists before this apply",
-                       gone=(("relation", table.schema, table.name, ""),))
+                       gone=tuple(("relation", where, table.name, "") for where in self._schemas(written)))
         verdict = self._existing(kind, _parts(node.object), "a rename")
         if verdict.additive:
             schema, _name = self._split(_parts(node.object))

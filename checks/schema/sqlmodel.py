@@ -13,7 +13,14 @@ from typing import Any
 from checks.core.sources import SchemaSource
 from checks.schema.additive import Classifier, Verdict
 from checks.schema.guard import DestructiveGuard
-from checks.schema.names import CURRENT_SCHEMA, DEFAULT_SCHEMA, TableName, quoted, relation_name
+from checks.schema.names import (
+    CURRENT_PATH,
+    CURRENT_SCHEMA,
+    DEFAULT_SCHEMA,
+    TableName,
+    quoted,
+    relation_name,
+)
 
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 
@@ -246,9 +253,11 @@ def parse_sources(sources: Iterable[SchemaSource], search_path: list[str] | None
     """`search_path`: the app's (search_path_of_url); unqualified names land in its first
     schema, and after a `SET search_path` in the file, in that one's."""
     token = CURRENT_SCHEMA.set(_first_schema(search_path or []) or DEFAULT_SCHEMA)
+    path_token = CURRENT_PATH.set(tuple(search_path or ()))
     try:
         return _parse_sources(sources, search_path or [])
     finally:
+        CURRENT_PATH.reset(path_token)
         CURRENT_SCHEMA.reset(token)
 
 
@@ -303,6 +312,7 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
             path = _set_search_path(raw.stmt)
             if path is not None:
                 CURRENT_SCHEMA.set(_first_schema(path) or DEFAULT_SCHEMA)
+                CURRENT_PATH.set(tuple(path))
             control = _transaction_control(raw.stmt)
             if control is not None:
                 (parsed.skipped if control else parsed.unsupported).append(statement)

@@ -170,3 +170,15 @@ def test_local_db_refuses_when_the_app_names_another_database(tmp_path: Path) ->
     assert not (app.parents[1] / "packages" / "database" / ".env").exists()
     assert not (app / ".deploy-check" / "local-db").exists()
     assert "secret-Kq2" not in done.stderr + done.stdout
+
+
+def test_prismas_schema_parameter_makes_another_set_of_tables(tmp_path: Path) -> None:
+    # Prisma's `?schema=app` (prisma.io/docs/orm/overview/databases/postgresql#arguments): prisma
+    # migrates app."Page" while the app's runtime, without it, reads public."Page".
+    url = "postgresql://forge@127.0.0.1:5432/forge"
+    app = forge(tmp_path, **{"apps/app/.env.local": f"DATABASE_URL={url}\n",
+                             "packages/database/.env": f"DATABASE_URL={url}?schema=app\n"})
+    _code, report = run_json(app, "--only", "DB001")
+    db001 = checks_by_id(report)["DB001"]
+    assert db001["status"] == "fail", db001
+    assert "127.0.0.1:5432/forge (schema app) and 127.0.0.1:5432/forge" in str(db001["message"])

@@ -1,0 +1,36 @@
+"""`provision env` with two examples (`.env.local.example` beside `.env.example`, as
+vercel/nextjs-subscription-payments keeps them) completes `.env` from `.env.example`. Where
+git tracks that `.env` (some apps commit one with public defaults), a generated secret written
+there is one `git commit -a` from the repository: its keys go to `.env.local` instead, which
+Next.js loads above `.env` (nextjs.org/docs/app/guides/environment-variables#environment-variable-load-order)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from helpers import run_cli, write_project
+
+
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.com", "-c", "user.name=t",
+                           *args], capture_output=True, text=True, check=True, timeout=30).stdout
+
+
+def test_a_secret_of_the_second_example_is_not_written_to_a_tracked_env(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "app", {
+        "package.json": '{"name": "app", "dependencies": {"next": "15.0.0"}}\n',
+        ".env.local.example": "DATABASE_URL=\n",
+        ".env.example": "AUTH_SECRET=\nNEXT_PUBLIC_SITE_URL=http://localhost:3000\n",
+        ".env": "NEXT_PUBLIC_SITE_URL=http://localhost:3000\n",
+        ".gitignore": ".env.local\n"})
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "init")
+
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 0, done.stderr
+    assert git(project, "status", "--porcelain") == ""  # the tracked .env is untouched
+    local = (project / ".env.local").read_text()
+    assert "AUTH_SECRET=" in local and "AUTH_SECRET=\n" not in local
+    assert ".env is tracked by git" in done.stdout
