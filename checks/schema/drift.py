@@ -143,6 +143,7 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema, tables: list[Table
                            "inside one transaction")
     server = await scratch_server(ctx, live_major)
     timeout = database_timeout(ctx)
+    source = ctx.model.schema
     try:
         admin = await connect(server.admin_url, timeout)
     except (psycopg.Error, OSError, TimeoutError) as exc:
@@ -166,8 +167,14 @@ async def scratch_columns(ctx: Context, parsed: ParsedSchema, tables: list[Table
             try:
                 async def prepare() -> None:
                     if parsed.search_path:  # as the app's connections (Prisma's ?schema= too)
+                        path = [p for p in parsed.search_path if p != "$user"]
+                        if path and source is not None and source.kind == "prisma":
+                            # Prisma Migrate creates the schema its URL names before it migrates
+                            # into it (checks/migrations/prisma.py); its migration.sql does not.
+                            await scratch.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                                sql.Identifier(path[0])))
                         await scratch.execute(sql.SQL("SET search_path TO {}").format(
-                            sql.SQL(", ").join(sql.Identifier(p) for p in parsed.search_path if p != "$user")))
+                            sql.SQL(", ").join(sql.Identifier(p) for p in path)))
                     await _copy_platform_objects(ctx, parsed, scratch)
 
                 await prepare()

@@ -121,6 +121,20 @@ def test_a_history_that_renames_a_table_and_reuses_its_name_applies_to_an_empty_
     assert prisma_rows(fresh_db) == rows
 
 
+def test_a_history_under_prismas_schema_parameter_passes_db005(tmp_path: Path, fresh_db: str) -> None:
+    """`?schema=app` (prisma.io/docs/orm/overview/databases/postgresql#arguments): Prisma's
+    migration.sql names no schema and creates none; `prisma migrate deploy` creates `app`
+    first. DB005's scratch database must too, or it failed "no schema has been selected to
+    create in" for a history that applies cleanly."""
+    url = fresh_db + ("&" if "?" in fresh_db else "?") + "schema=app"
+    project = prisma_app(tmp_path / "app", url)
+    done = provision(project)
+    assert done.returncode == 0, done.stderr
+    assert query(fresh_db, "SELECT to_regclass('app.\"Conversation\"') IS NOT NULL")[0] == (True,)
+    checks = schema_checks(project)
+    assert all(verdict.startswith("pass") for verdict in checks.values()), checks
+
+
 def test_dry_run_lists_the_rename_history_and_leaves_the_database_empty(tmp_path: Path, fresh_db: str) -> None:
     project = prisma_app(tmp_path / "app", fresh_db)
     done = provision(project, "--dry-run")
