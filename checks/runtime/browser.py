@@ -47,8 +47,12 @@ if TYPE_CHECKING:
 INSTALL = "pip install 'deploy-check[browser]' && apt-get install -y chromium"
 SYSTEM_BROWSERS = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser", "google-chrome")
 # Headless as root in a container; no network of Chrome's own (updates, sync, QUIC probes).
+# WebRTC's STUN/TURN go over UDP, past both the routes and the proxy: only proxied (so
+# refused) connections are left to it (Chromium's --webrtc-ip-handling-policy, the values of
+# chrome.privacy.IPHandlingPolicy).
 FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+         "--disable-component-update", "--disable-sync",
+         "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 # Chromium's net error names (net/base/net_error_list.h): our route's abort, our proxy's refusal.
 BLOCKED_ERRORS = ("ERR_BLOCKED_BY_CLIENT", "ERR_PROXY_CONNECTION_FAILED", "ERR_TUNNEL_CONNECTION_FAILED")

@@ -223,3 +223,44 @@ def test_the_browser_talks_only_to_the_apps_origin_and_names_what_it_blocked(
     report = json.dumps(checks)
     assert "tp-secret" not in report and "alice" not in report
     assert no_browser_left(project) == []
+
+
+@pytest.fixture
+def udp_third_party() -> Iterator[tuple[int, list[bytes]]]:
+    """A UDP listener on a loopback port (a STUN/TURN server stand-in): what it hears."""
+    import socket
+    import threading
+
+    heard: list[bytes] = []
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                heard.append(listener.recv(2048))
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1], heard
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()
+
+
+@needs_browser
+def test_a_pages_webrtc_stun_and_turn_reach_no_other_host(
+        tmp_path: Path, udp_third_party: tuple[int, list[bytes]]) -> None:
+    # The routes and the refusing proxy see HTTP and WebSockets only: ICE's UDP (a STUN binding
+    # request, a TURN allocation, RFC 8489/8656) went straight to the server the page named.
+    port, heard = udp_third_party
+    project = pages_project(tmp_path, "/rtc")
+    checks = run(project, "DEV001,DEV006", env=clean_environ(THIRD_PARTY_PORT=str(port)))
+    assert checks["DEV001"]["status"] == "pass", checks["DEV001"]["message"]
+    assert checks["DEV006"]["details"]["pages"][0]["path"] == "/rtc", checks["DEV006"]
+    assert heard == [], f"the page's WebRTC reached another host: {[packet[:4].hex() for packet in heard]}"
+    assert no_browser_left(project) == []

@@ -36,6 +36,15 @@ PAGES["/beacon"] = (
     'fetch("/api/ok");'
     "</script>")
 
+# WebRTC's ICE servers (STUN, TURN over UDP), as a call or a NAT probe configures them: UDP
+# neither a route nor the proxy sees. The third party listens for UDP on the same port.
+PAGES["/rtc"] = (
+    "<h1>Call</h1><script>"
+    f'const pc = new RTCPeerConnection({{iceServers: [{{urls: "stun:{THIRD}"}}, '
+    f'{{urls: "turn:{THIRD}?transport=udp", username: "u", credential: "tp-secret-0123456789"}}]}});'
+    'pc.createDataChannel("x"); pc.createOffer().then((offer) => pc.setLocalDescription(offer));'
+    "</script>")
+
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
