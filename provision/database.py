@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import fcntl
 import re
+import shlex
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from urllib.parse import quote
 
 from checks.core.context import Context
 from checks.core.db import database_url, no_database_variable, url_var
+from checks.core.evidence import run_git
 from checks.core.readings import THROUGH_API, database_readings
 from checks.core.runner import pasteable
 from checks.support.envfile import EnvFile, parse_env_text
@@ -194,6 +196,27 @@ def _targets(ctx: Context) -> list[Target]:
             for r in readings]
 
 
+def _unsafe(ctx: Context, target: Target) -> str | None:
+    """Why `provision local-db` must not write `target`: its file (through a symlink, or a
+    dotenv path with `..`) lies outside the app's workspace, or git tracks it (the generated
+    password would be one commit from the repository). None when it may."""
+    root = ctx.project
+    if ctx.model.workspace_root not in (None, "."):
+        root = (ctx.project / str(ctx.model.workspace_root)).resolve()
+    pinned = ctx.env_pinned and target.path == ctx.env_path  # the user named that file
+    if not pinned and not target.path.is_relative_to(root):
+        return (f"{target.name}'s file resolves to {target.path}, outside {root} (a symlink, or a "
+                "path with `..`); refusing to write outside the app's workspace")
+    top = run_git(ctx.project, "rev-parse", "--show-toplevel")
+    if top is not None and top.returncode == 0:
+        listed = run_git(ctx.project, "ls-files", "--", str(target.path))
+        if listed is not None and listed.returncode == 0 and listed.stdout.strip():
+            return (f"{ctx.rel(target.path)} is tracked by git: the local database's password written "
+                    f"there would be one commit from the repository; set {target.name} there yourself, "
+                    f"or untrack it (`git rm --cached {shlex.quote(str(target.path))}`) and run this again")
+    return None
+
+
 def _current(path: Path, name: str) -> str:
     if path.exists() and not path.is_file():
         raise ProvisionFailed(f"{path.name} is not a regular file")
@@ -215,6 +238,9 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             f"port {options.port}, `deploy-check provision local-db --stop`, delete "
             f"{local_db_home(ctx.project).relative_to(ctx.project)} (this deletes the local data) "
             "and run this again")
+    for target in targets:
+        if (why := _unsafe(ctx, target)) is not None:
+            raise ProvisionFailed(why)
     ours = server.url(DATABASE_NAME) if server.initialized else None
     # The committed example's own value (`postgresql://postgres:password@localhost:5432/app`,
     # copied by `provision env`) is a template's, not a database the user chose: replaced.

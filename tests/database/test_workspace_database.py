@@ -182,3 +182,51 @@ def test_prismas_schema_parameter_makes_another_set_of_tables(tmp_path: Path) ->
     db001 = checks_by_id(report)["DB001"]
     assert db001["status"] == "fail", db001
     assert "127.0.0.1:5432/forge (schema app) and 127.0.0.1:5432/forge" in str(db001["message"])
+
+
+def test_local_db_does_not_write_through_a_link_that_leaves_the_workspace(tmp_path: Path) -> None:
+    # A link planted at packages/database/.env: the URL (and the generated password) went into
+    # the file it names outside the repository, whose mode became 0600.
+    outside = tmp_path / "outside.env"
+    outside.write_text("MY_SETTING=keep\n")
+    outside.chmod(0o644)
+    app = forge(tmp_path)
+    (app.parents[1] / "packages" / "database" / ".env").symlink_to(outside)
+    done = run_cli("provision", "local-db", "--project", str(app))
+    assert done.returncode == 1, done.stdout
+    assert f"DATABASE_URL's file resolves to {outside}, outside {app.parents[1]}" in done.stderr
+    assert outside.read_text() == "MY_SETTING=keep\n" and outside.stat().st_mode & 0o777 == 0o644
+    assert not (app / ".deploy-check" / "local-db").exists()  # refused before anything started
+
+
+def test_local_db_does_not_follow_a_dotenv_path_out_of_the_workspace(tmp_path: Path) -> None:
+    outside = tmp_path / "profile"
+    outside.write_text("export PATH=$PATH:/opt/bin\n")
+    app = forge(tmp_path, **{"packages/database/prisma.config.ts":
+                             'import { config } from "dotenv";\nconfig({ path: "../../../profile" });\n'
+                             'export default { schema: "prisma/schema.prisma", migrations: { path: "prisma/migrations" },\n'
+                             '  datasource: { url: process.env.DATABASE_URL ?? "" } };\n'})
+    assert detect(app)["database_env_write"] == "../../../profile"
+    done = run_cli("provision", "local-db", "--project", str(app))
+    assert done.returncode == 1, done.stdout
+    assert f"resolves to {outside}, outside {app.parents[1]}" in done.stderr
+    assert outside.read_text() == "export PATH=$PATH:/opt/bin\n"
+
+
+def test_local_db_writes_no_password_into_a_file_git_tracks(tmp_path: Path) -> None:
+    import subprocess
+
+    app = forge(tmp_path, **{".gitignore": "node_modules\n.env*.local\n",
+                             "packages/database/.env": 'DATABASE_URL="postgresql://user:password@localhost:5432/db"\n'})
+    root = app.parents[1]
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.com", "-c", "user.name=t",
+                                               "commit", "-qm", "init"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, timeout=30)
+    done = run_cli("provision", "local-db", "--project", str(app))
+    assert done.returncode == 1, done.stdout
+    assert f"{TOOL_ENV} is tracked by git" in done.stderr
+    assert "git rm --cached" in done.stderr
+    status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                            capture_output=True, text=True, check=True, timeout=30).stdout
+    assert status == ""
+
