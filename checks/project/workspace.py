@@ -56,8 +56,8 @@ def _members(workspace: Path) -> list[tuple[Path, Mapping[str, Any]]]:
     members: list[tuple[Path, Mapping[str, Any]]] = []
     seen: set[Path] = set()
     for pattern in globs[:MAX_WORKSPACE_GLOBS]:
-        if pattern.startswith("!") or ".." in pattern:
-            continue
+        if pattern.startswith(("!", "/")) or ".." in pattern:
+            continue  # an exclusion, or a folder outside the workspace (Path.glob refuses "/…")
         for bounded in _bounded_globs(pattern.rstrip("/")):
             for folder in sorted(itertools.islice(workspace.glob(bounded), MAX_WORKSPACE_FOLDERS)):
                 member = package_json(folder) if folder.is_dir() and folder not in seen else None

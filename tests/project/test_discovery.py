@@ -659,3 +659,15 @@ def test_a_workspace_root_is_refused_naming_its_apps(tmp_path: Path) -> None:
     assert run_cli("check", "--project", str(root), "--only", "env").returncode in (0, 1)
     # The app itself is an app.
     assert detect(root / "apps" / "web")["looks_like_app"] is True
+
+
+def test_a_workspace_glob_outside_the_workspace_is_ignored_not_an_internal_error(tmp_path: Path) -> None:
+    # An absolute glob in pnpm-workspace.yaml made Path.glob raise NotImplementedError: every
+    # command ended in "internal error".
+    root = write_project(tmp_path / "ws", {
+        "package.json": '{"name": "ws", "packageManager": "pnpm@9.0.0"}',
+        "pnpm-workspace.yaml": 'packages:\n  - "/tmp/*"\n  - "apps/*"\n',
+        "apps/web/package.json": '{"name": "web", "dependencies": {"next": "15.0.0"}}'})
+    done = run_cli("detect", "--project", str(root / "apps" / "web"), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert "internal error" not in done.stderr
