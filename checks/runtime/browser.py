@@ -55,6 +55,8 @@ FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-backgro
          "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 # Chromium's net error names (net/base/net_error_list.h): our route's abort, our proxy's refusal.
+# How a rejected fetch reads (Chromium "Failed to fetch"; Firefox and WebKit for the same).
+NETWORK_ERRORS = ("Failed to fetch", "NetworkError when attempting to fetch resource.", "Load failed")
 BLOCKED_ERRORS = ("ERR_BLOCKED_BY_CLIENT", "ERR_PROXY_CONNECTION_FAILED", "ERR_TUNNEL_CONNECTION_FAILED")
 SCREENS = Path(".deploy-check") / "screens"
 LAUNCH_TIMEOUT = 20.0
@@ -197,7 +199,12 @@ class _Watch:
             self.visit.problems.append(text)
 
     def on_page_error(self, error: Any) -> None:
-        self.problem(f"uncaught exception: {getattr(error, 'message', None) or error}")
+        text = str(getattr(error, "message", None) or error)
+        if self.visit.blocked and text.strip().removeprefix("TypeError: ") in NETWORK_ERRORS:
+            # A fetch we blocked that the page leaves uncaught: named in `blocked`; a fetch of
+            # the app's own origin that fails is judged by its request (on_request_failed).
+            return
+        self.problem(f"uncaught exception: {text}")
 
     def on_console(self, message: Any) -> None:
         # A resource that failed to load is judged by its request below (another origin's

@@ -225,6 +225,22 @@ def test_the_browser_talks_only_to_the_apps_origin_and_names_what_it_blocked(
     assert no_browser_left(project) == []
 
 
+@needs_browser
+def test_a_blocked_fetch_the_page_leaves_uncaught_is_not_the_apps_error(
+        tmp_path: Path, third_party: tuple[int, list[str]]) -> None:
+    # Reproduced by the attack pass: DEV006 failed "/uncaught: uncaught exception: Failed to
+    # fetch" for a request it had itself blocked and listed.
+    port, heard = third_party
+    project = pages_project(tmp_path, "/uncaught")
+    dev006 = run(project, "DEV001,DEV006", env=clean_environ(THIRD_PARTY_PORT=str(port)))["DEV006"]
+    assert dev006["status"] == "pass", dev006["message"]
+    page = dev006["details"]["pages"][0]
+    assert f"GET http://127.0.0.1:{port}/track?…" in page["blocked"], page
+    assert page["problems"] == [], page
+    assert heard == []
+    assert no_browser_left(project) == []
+
+
 @pytest.fixture
 def udp_third_party() -> Iterator[tuple[int, list[bytes]]]:
     """A UDP listener on a loopback port (a STUN/TURN server stand-in): what it hears."""

@@ -36,6 +36,15 @@ PAGES["/beacon"] = (
     'fetch("/api/ok");'
     "</script>")
 
+# An analytics call the page never catches, from the page and from a worker: blocked, its
+# rejection ("Failed to fetch") is ours, not the app's.
+PAGES["/uncaught"] = (
+    "<h1>Counted</h1><script>"
+    f'fetch("http://{THIRD}/track?token=tp-secret-0123456789");'
+    f'new Worker("data:text/javascript,fetch(%22http://{THIRD}/worker%22)");'
+    'fetch("/api/ok");'
+    "</script>")
+
 # WebRTC's ICE servers (STUN, TURN over UDP), as a call or a NAT probe configures them: UDP
 # neither a route nor the proxy sees. The third party listens for UDP on the same port.
 PAGES["/rtc"] = (
