@@ -29,8 +29,9 @@ def declaration(use: SgNode, name: str) -> SgNode | None:
     """The declaration of `name` that `use` sees: a function, an enum, or a declarator; None
     also where a catch clause binds it or a `var` declares it twice (not settled here)."""
     for ancestor in use.ancestors():
-        if catch_binds(ancestor, name):
-            return None
+        if catch_binds(ancestor, name) or (ancestor.kind() == "for_in_statement"
+                                           and name in bound_names(ancestor.field("left"))):
+            return None  # what was thrown, what the loop reads
         if ancestor.kind() in FUNCTIONS or ancestor.kind() == "program":
             if ancestor.kind() in FUNCTIONS and parameter_at(ancestor, name) is not None:
                 return None

@@ -21,6 +21,7 @@ from checks.code.scopes import (
     ARRAY_MADE,
     MAX_DEPTH,
     array_valued,
+    bound_names,
     catch_binds,
     class_field,
     constant_member,
@@ -280,8 +281,9 @@ class _Reader:
             kind = ancestor.kind()
             if catch_binds(ancestor, name) or var_redeclared(ancestor, name):
                 return unknown(use)
-            if kind == "for_in_statement" and (ancestor.field("left") or ancestor).text() == name:
-                if (ancestor.field("operator") or ancestor).text() != "of":
+            if kind == "for_in_statement" and name in bound_names(ancestor.field("left")):
+                if (ancestor.field("operator") or ancestor).text() != "of" or \
+                        (ancestor.field("left") or ancestor).text() != name:  # `for (const [k, v] of …)`
                     return unknown(use)
                 return self.array(ancestor.field("right"), depth + 1) if not array else unknown(use)
             if kind in FUNCTIONS:

@@ -87,7 +87,7 @@ def test_an_imported_call_no_module_of_the_app_answers_for_still_fails(tmp_path:
 
 # Request input that reaches the SQL text through a name the reading of constants would settle
 # too early: another binding of the name (a block's own const, a catch parameter, a `var`
-# declared twice, a destructured one), a constant changed through another name, a cast, a call
+# declared twice, a destructured one, a loop's destructured element), a constant changed through another name, a cast, a call
 # or a callback, an imported constant changed by its importer, a class field set from outside.
 SHADOWED_OR_CHANGED = {
     "block-const": 'const body = await req.json();\n  const ids = "1";\n  if (body.ids) {\n    const ids = body.ids;\n'
@@ -106,6 +106,8 @@ SHADOWED_OR_CHANGED = {
     "array-callback": 'const body = await req.json();\n  const ids = ["1"];\n'
                       '  ids.forEach((_, i, all) => { all[i] = body.id; });\n'
                       '  return pool.query(`DELETE FROM t WHERE id IN (${ids.join(",")})`);\n',
+    "loop-pattern": 'for (const [, IDS] of Object.entries(await req.json())) {\n'
+                    '    await pool.query(`DELETE FROM t WHERE id IN (${IDS})`);\n  }\n',
     "imported-array": 'LISTED.push((await req.json()).id);\n'
                       '  return pool.query(`DELETE FROM t WHERE id IN (${LISTED.join(",")})`);\n',
     "class-field": 'const repo = new Repo();\n  repo.ids = (await req.json()).ids;\n  return repo.purge();\n',
