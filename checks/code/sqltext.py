@@ -124,6 +124,8 @@ class _Reader:
             if value is not None:
                 return self.text(value, depth + 1)
             imported = imported_from(node, holder.text())
+            if imported and changed_in(node.get_root().root(), holder.text()):
+                return unknown(node)  # `C.LIST.push(body.x)`: the module's constant is changed here
             if imported:
                 reason = f"`{node.text()[:40]}` comes from {imported[0]}, not followed"
                 follow = [Imported(imported[0], prop.text(), False, reason)] if imported[1] == "*" else []

@@ -110,6 +110,8 @@ SHADOWED_OR_CHANGED = {
                     '    await pool.query(`DELETE FROM t WHERE id IN (${IDS})`);\n  }\n',
     "imported-array": 'LISTED.push((await req.json()).id);\n'
                       '  return pool.query(`DELETE FROM t WHERE id IN (${LISTED.join(",")})`);\n',
+    "namespace-array": 'NAMED.LISTED.push((await req.json()).id);\n'
+                       '  return pool.query(`DELETE FROM t WHERE id IN (${NAMED.LISTED.join(",")})`);\n',
     "class-field": 'const repo = new Repo();\n  repo.ids = (await req.json()).ids;\n  return repo.purge();\n',
     "class-assign": 'return new Repo(await req.json()).purge();\n',
 }
@@ -119,7 +121,8 @@ def test_request_input_through_a_shadowing_or_changed_name_still_fails(tmp_path:
     (tmp_path / "package.json").write_text('{"name": "x", "dependencies": {"pg": "8.13.1"}}')
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "listed.ts").write_text('export const LISTED = ["1", "2"];\n')
-    head = ('import { Pool } from "pg";\nimport { LISTED } from "../../../lib/listed";\nconst pool = new Pool();\n'
+    head = ('import { Pool } from "pg";\nimport { LISTED } from "../../../lib/listed";\n'
+            'import * as NAMED from "../../../lib/listed";\nconst pool = new Pool();\n'
             'const IDS = "1";\nconst FILTER = { ids: "1" };\nasync function save(body: unknown) { throw body; }\n'
             'class Repo {\n  ids = "1";\n  constructor(options: object = {}) { Object.assign(this, options); }\n'
             '  purge() { return pool.query(`DELETE FROM t WHERE id IN (${this.ids})`); }\n}\n')
