@@ -262,9 +262,11 @@ def constant_member(where: SgNode | None, key: str) -> SgNode | None:
 
 def class_field(use: SgNode, name: str) -> SgNode | None:
     """The initial value of the enclosing class's field `name`, when nothing in the class assigns
-    it again."""
-    body = next((a for a in use.ancestors() if a.kind() == "class_body"), None)
-    if body is None:
+    it again. `this` is the instance only in a method of the class itself (arrows keep it): in an
+    object's method or a `function` callback it is that object, or the callback's thisArg."""
+    owner = next((a for a in use.ancestors() if a.kind() in FUNCTIONS and a.kind() != "arrow_function"), None)
+    body = owner.parent() if owner is not None and owner.kind() == "method_definition" else None
+    if body is None or body.kind() != "class_body":
         return None
     for member in body.named_children():
         if member.kind() == "public_field_definition" and (member.field("name") or member).text() == name:

@@ -88,7 +88,7 @@ def test_an_imported_call_no_module_of_the_app_answers_for_still_fails(tmp_path:
 # Request input that reaches the SQL text through a name the reading of constants would settle
 # too early: another binding of the name (a block's own const, a catch parameter, a `var`
 # declared twice, a destructured one, a loop's destructured element), a constant changed through another name, a cast, a call
-# or a callback, an imported constant changed by its importer, a class field set from outside.
+# or a callback, an imported constant changed by its importer, a class field set from outside, `this` of an object's method.
 SHADOWED_OR_CHANGED = {
     "block-const": 'const body = await req.json();\n  const ids = "1";\n  if (body.ids) {\n    const ids = body.ids;\n'
                    '    return pool.query(`DELETE FROM t WHERE id IN (${ids})`);\n  }\n',
@@ -114,6 +114,9 @@ SHADOWED_OR_CHANGED = {
                        '  return pool.query(`DELETE FROM t WHERE id IN (${NAMED.LISTED.join(",")})`);\n',
     "class-field": 'const repo = new Repo();\n  repo.ids = (await req.json()).ids;\n  return repo.purge();\n',
     "class-assign": 'return new Repo(await req.json()).purge();\n',
+    "object-this": 'class Purger {\n    ids = "1";\n    purgeWith(options: object) {\n'
+                   '      return { ...options, run() { return pool.query(`DELETE FROM t WHERE id IN (${this.ids})`); } }.run();\n'
+                   '    }\n  }\n  return new Purger().purgeWith(await req.json());\n',
 }
 
 
