@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from checks.code.changes import changed_in, outermost
 from checks.code.nodes import FUNCTIONS, enclosing_function
 
 if TYPE_CHECKING:
@@ -25,12 +26,18 @@ SEQUENCE_TYPE = re.compile(r"^(?:string|(?:readonly\s+)?[\w.]+\[\]|(?:Readonly)?
 
 
 def declaration(use: SgNode, name: str) -> SgNode | None:
-    """The declaration of `name` that `use` sees: a function, an enum, or a declarator."""
+    """The declaration of `name` that `use` sees: a function, an enum, or a declarator; None
+    also where a catch clause binds it or a `var` declares it twice (not settled here)."""
     for ancestor in use.ancestors():
+        if catch_binds(ancestor, name) or (ancestor.kind() == "for_in_statement"
+                                           and name in bound_names(ancestor.field("left"))):
+            return None  # what was thrown, what the loop reads
         if ancestor.kind() in FUNCTIONS or ancestor.kind() == "program":
             if ancestor.kind() in FUNCTIONS and parameter_at(ancestor, name) is not None:
                 return None
-            declarator = declarator_in(ancestor, name)
+            if var_redeclared(ancestor, name):
+                return None
+            declarator = declarator_in(ancestor, name, use)
             if declarator is not None:
                 value = declarator.field("value")
                 if value is not None and value.kind() in FUNCTIONS:
@@ -80,9 +87,10 @@ def array_valued(value: SgNode | None) -> bool:
     return method in ARRAY_MADE or (method in ("slice", "concat") and array_valued(callee.field("object")))
 
 
-def declarator_in(scope: SgNode, name: str) -> SgNode | None:
+def declarator_in(scope: SgNode, name: str, use: SgNode | None = None) -> SgNode | None:
     """The declarator, function declaration or enum of `name` that belongs to `scope` itself
-    (a function, or the module for its top level)."""
+    (a function, or the module for its top level); with `use`, the one `use` sees: a block's own
+    `const` shadows the function's (`const t = "users"; if (x) { const t = body.t; … }`)."""
     if scope.kind() == "program":
         for statement in scope.named_children():
             if statement.kind() == "export_statement":
@@ -95,9 +103,14 @@ def declarator_in(scope: SgNode, name: str) -> SgNode | None:
                     if declarator.kind() == "variable_declarator" and _declares(declarator, name):
                         return declarator
         return None
-    for declarator in scope.find_all(kind="variable_declarator"):
-        if _declares(declarator, name) and enclosing_function(declarator) == scope:
-            return declarator
+    declarators = [d for d in scope.find_all(kind="variable_declarator")
+                   if _declares(d, name) and enclosing_function(d) == scope]
+    if use is not None:
+        seen = use.ancestors()
+        visible = [(depth, d) for d in declarators if (depth := _block_depth(d, seen)) is not None]
+        declarators = [max(visible, key=lambda pair: pair[0])[1]] if visible else []
+    if declarators:
+        return declarators[0]
     for function in scope.find_all(kind="function_declaration"):
         if (function.field("name") or function).text() == name and \
                 enclosing_function(function.parent() or function) == scope:
@@ -107,8 +120,59 @@ def declarator_in(scope: SgNode, name: str) -> SgNode | None:
 
 def _declares(declarator: SgNode, name: str) -> bool:
     target = declarator.field("name")
-    return target is not None and (target.text() == name or any(
-        p.text() == name for p in target.find_all(kind="shorthand_property_identifier_pattern")))
+    return target is not None and name in bound_names(target)
+
+
+def bound_names(pattern: SgNode | None) -> set[str]:
+    """The names a binding pattern declares: `v`, `{ x: v, w = 1, ...rest }`, `[v, [w], z = 2]`
+    (not the names its default values read)."""
+    if pattern is None:
+        return set()
+    kind = pattern.kind()
+    if kind in ("identifier", "shorthand_property_identifier_pattern"):
+        return {pattern.text()}
+    if kind == "pair_pattern":
+        return bound_names(pattern.field("value"))
+    if kind in ("object_assignment_pattern", "assignment_pattern"):
+        children = pattern.named_children()
+        return bound_names(pattern.field("left") or (children[0] if children else None))
+    if kind in ("object_pattern", "array_pattern", "rest_pattern"):
+        return {name for child in pattern.named_children() for name in bound_names(child)}
+    return set()
+
+
+# What a `let`/`const` is scoped to (a `var`, to its function).
+BLOCKS = ("statement_block", "for_statement", "for_in_statement", "switch_body", "class_body", "program",
+          *FUNCTIONS)
+
+
+def _block_depth(declarator: SgNode, seen: list[SgNode]) -> int | None:
+    """How deep the block of `declarator` is among the ancestors `seen` of a use (0 the outermost),
+    or None when the use is outside it. A `var` is the function's: visible everywhere in it."""
+    statement = declarator.parent()
+    if statement is not None and statement.kind() == "variable_declaration":
+        return 0
+    block = next((a for a in declarator.ancestors() if a.kind() in BLOCKS), None)
+    for depth, ancestor in enumerate(reversed(seen)):
+        if ancestor == block:
+            return depth
+    return None
+
+
+def catch_binds(node: SgNode, name: str) -> bool:
+    """`catch (name) { … }`: inside it, `name` is whatever was thrown."""
+    return node.kind() == "catch_clause" and name in bound_names(node.field("parameter"))
+
+
+def var_redeclared(scope: SgNode, name: str) -> bool:
+    """`var t = "users"; … var t = body.t;`: one variable with two declared values (`scope` a
+    function or the module; False for any other node)."""
+    if scope.kind() not in FUNCTIONS and scope.kind() != "program":
+        return False
+    declared = [d for d in scope.find_all(kind="variable_declarator") if _declares(d, name)
+                and (d.parent() or d).kind() == "variable_declaration"
+                and (enclosing_function(d) == scope or (scope.kind() == "program" and enclosing_function(d) is None))]
+    return len(declared) > 1
 
 
 def parameter_at(function: SgNode, name: str) -> int | None:
@@ -176,11 +240,11 @@ def constant_object(where: SgNode | None) -> SgNode | None:
     value = where.field("value")
     while value is not None and value.kind() in ("as_expression", "satisfies_expression"):
         value = value.named_children()[0] if value.named_children() else None
-    name = (where.field("name") or where).text()
-    if any((a.field("left") or a).text().startswith((f"{name}.", f"{name}["))
-           for a in where.get_root().root().find_all(kind="assignment_expression")):
-        return None  # a map the module changes is no constant
-    return value if value is not None and value.kind() == "object" else None
+    if value is None or value.kind() != "object" or any(c.kind() == "spread_element" for c in value.named_children()):
+        return None  # `{ name: "users", ...overrides }`: the spread may replace any key
+    if changed_in(where.get_root().root(), (where.field("name") or where).text()):
+        return None  # a map the module changes (`T.x = `, `Object.assign(T, body)`) is no constant
+    return value
 
 
 def _scope_of(declarator: SgNode) -> SgNode:
@@ -198,16 +262,44 @@ def constant_member(where: SgNode | None, key: str) -> SgNode | None:
 
 def class_field(use: SgNode, name: str) -> SgNode | None:
     """The initial value of the enclosing class's field `name`, when nothing in the class assigns
-    it again."""
-    body = next((a for a in use.ancestors() if a.kind() == "class_body"), None)
-    if body is None:
+    it again. `this` is the instance only in a method of the class itself (arrows keep it): in an
+    object's method or a `function` callback it is that object, or the callback's thisArg."""
+    owner = next((a for a in use.ancestors() if a.kind() in FUNCTIONS and a.kind() != "arrow_function"), None)
+    body = owner.parent() if owner is not None and owner.kind() == "method_definition" else None
+    if body is None or body.kind() != "class_body":
         return None
     for member in body.named_children():
         if member.kind() == "public_field_definition" and (member.field("name") or member).text() == name:
-            reassigned = any((a.field("left") or a).text() == f"this.{name}"
-                             for a in body.find_all(kind="assignment_expression"))
-            return None if reassigned else member.field("value")
+            return None if _field_changed(body, member, name) else member.field("value")
     return None
+
+
+def _field_changed(body: SgNode, member: SgNode, name: str) -> bool:
+    """Whether the field may hold another value than its initializer: assigned in the class
+    (`this.x = `, `this["x"] = `, `Object.assign(this, options)`), or, unless it is `#private` or
+    `private`/`readonly` (TypeScript refuses those from outside), assigned on an instance
+    anywhere in the file (`repo.x = body.x`), redeclared by a subclass, or open to every
+    module that imports the class."""
+    if any(call.text().replace(" ", "").startswith("Object.assign(this")
+           for call in body.find_all(kind="call_expression")):
+        return True
+    key = re.compile(rf"^(?:this\.{re.escape(name)}|this\[['\"`]{re.escape(name)}['\"`]\])$")
+    if any(key.match(outermost(a.field("left") or a).text()) for kind in ("assignment_expression",
+           "augmented_assignment_expression") for a in body.find_all(kind=kind)):
+        return True
+    if name.startswith("#") or any(m.kind() == "accessibility_modifier" and m.text() == "private"
+                                   for m in member.named_children()) or \
+            re.search(r"\breadonly\s", member.text().split(name, 1)[0]):
+        return False
+    root = body.get_root().root()
+    member_key = re.compile(rf"(?:\.{re.escape(name)}|\[['\"`]{re.escape(name)}['\"`]\])$")
+    if any(member_key.search(outermost(a.field("left") or a).text()) for kind in ("assignment_expression",
+           "augmented_assignment_expression") for a in root.find_all(kind=kind)):
+        return True
+    fields = [f for f in root.find_all(kind="public_field_definition") if (f.field("name") or f).text() == name]
+    declared = body.parent()
+    exported = declared is not None and (declared.parent() or declared).kind() == "export_statement"
+    return len(fields) > 1 or exported
 
 
 def imported_from(use: SgNode, name: str) -> tuple[str, str] | None:
@@ -231,3 +323,4 @@ def imported_from(use: SgNode, name: str) -> tuple[str, str] | None:
                 elif specifier.kind() == "import_clause":
                     return source.text()[1:-1], "default"
     return None
+

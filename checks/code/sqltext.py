@@ -15,11 +15,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from checks.code.changes import changed_in, changes_contents, outermost
 from checks.code.nodes import FUNCTIONS, enclosing_function
 from checks.code.scopes import (
     ARRAY_MADE,
     MAX_DEPTH,
     array_valued,
+    bound_names,
+    catch_binds,
     class_field,
     constant_member,
     constant_object,
@@ -29,6 +32,7 @@ from checks.code.scopes import (
     is_sequence,
     literal_union,
     parameter_at,
+    var_redeclared,
 )
 from checks.code.sqlbuilt import Built, Imported, unknown
 
@@ -120,6 +124,8 @@ class _Reader:
             if value is not None:
                 return self.text(value, depth + 1)
             imported = imported_from(node, holder.text())
+            if imported and changed_in(node.get_root().root(), holder.text()):
+                return unknown(node)  # `C.LIST.push(body.x)`: the module's constant is changed here
             if imported:
                 reason = f"`{node.text()[:40]}` comes from {imported[0]}, not followed"
                 follow = [Imported(imported[0], prop.text(), False, reason)] if imported[1] == "*" else []
@@ -275,22 +281,27 @@ class _Reader:
         later assignment (or `.push()`) in the same scope."""
         for ancestor in use.ancestors():
             kind = ancestor.kind()
-            if kind == "for_in_statement" and (ancestor.field("left") or ancestor).text() == name:
-                if (ancestor.field("operator") or ancestor).text() != "of":
+            if catch_binds(ancestor, name) or var_redeclared(ancestor, name):
+                return unknown(use)
+            if kind == "for_in_statement" and name in bound_names(ancestor.field("left")):
+                if (ancestor.field("operator") or ancestor).text() != "of" or \
+                        (ancestor.field("left") or ancestor).text() != name:  # `for (const [k, v] of …)`
                     return unknown(use)
                 return self.array(ancestor.field("right"), depth + 1) if not array else unknown(use)
             if kind in FUNCTIONS:
                 position = parameter_at(ancestor, name)
                 if position is not None:
                     return self.parameter(ancestor, position, use, depth)
-                declarator = declarator_in(ancestor, name)
+                declarator = declarator_in(ancestor, name, use)
                 if declarator is not None:
                     return self.declared_value(declarator, ancestor, name, depth, array=array)
             if kind == "program":
-                declarator = declarator_in(ancestor, name)
+                declarator = declarator_in(ancestor, name, use)
                 if declarator is not None:
                     return self.declared_value(declarator, ancestor, name, depth, array=array)
                 imported = imported_from(use, name)
+                if imported and changed_in(ancestor, name):
+                    return unknown(use)  # `IDS.push(body.x)`: the module's constant is changed here
                 if imported:
                     reason = f"`{name}` is imported from {imported[0]}, not followed"
                     return Built(open=[reason], imports=[Imported(*imported, False, reason)] if imported[1] != "*" else [])
@@ -332,17 +343,19 @@ class _Reader:
         """What the scope adds to the array `name`: `.push()`/`.unshift()`/`.splice()` and `name[i] =`;
         an array handed to another function may be added to there (`addFilters(clauses, body)`)."""
         built = Built()
-        for use in scope.find_all(kind="identifier"):
+        for use in (*scope.find_all(kind="identifier"), *scope.find_all(kind="shorthand_property_identifier")):
             if use.text() != name:
                 continue
-            parent = use.parent()
+            node = outermost(use)  # `(ids as string[]).push(…)`
+            parent = node.parent()
             grand = parent.parent() if parent is not None else None
             if parent is not None and parent.kind() == "arguments":
                 call = grand.field("function") if grand is not None else None
                 if call is None or not READS_ONLY.match(call.text()):
                     return unknown(grand or parent)
             elif parent is not None and parent.kind() == "member_expression" and grand is not None \
-                    and grand.kind() == "call_expression" and parent.field("object") == use:
+                    and grand.kind() == "call_expression" and parent.field("object") == node \
+                    and (parent.field("property") or parent).text() in ("push", "unshift", "splice"):
                 method = (parent.field("property") or parent).text()
                 arguments = grand.field("arguments")
                 args = arguments.named_children() if arguments is not None else []
@@ -353,6 +366,8 @@ class _Reader:
             elif parent is not None and parent.kind() == "subscript_expression" and grand is not None and \
                     grand.kind() == "assignment_expression" and grand.field("left") == parent:
                 built.add(self.text(grand.field("right"), depth + 1))
+            elif changes_contents(use):  # another name for it, a callback given it, `.fill()`
+                return unknown(grand or parent or use)
         return built
 
     def parameter(self, function: SgNode, position: int, use: SgNode, depth: int) -> Built:

@@ -83,3 +83,56 @@ def test_an_imported_call_no_module_of_the_app_answers_for_still_fails(tmp_path:
     check = run_json(tmp_path, "--only", "CODE004")[1]["checks"][0]
     assert locations(check) == ["app/api/x/route.ts:7:9 pool.query: SQL built by a template with ${…}",
                                 "app/api/x/route.ts:8:10 pool.query: SQL built by a template with ${…}"], check
+
+
+# Request input that reaches the SQL text through a name the reading of constants would settle
+# too early: another binding of the name (a block's own const, a catch parameter, a `var`
+# declared twice, a destructured one, a loop's destructured element), a constant changed through another name, a cast, a call
+# or a callback, an imported constant changed by its importer, a class field set from outside, `this` of an object's method.
+SHADOWED_OR_CHANGED = {
+    "block-const": 'const body = await req.json();\n  const ids = "1";\n  if (body.ids) {\n    const ids = body.ids;\n'
+                   '    return pool.query(`DELETE FROM t WHERE id IN (${ids})`);\n  }\n',
+    "catch": 'try { await save(await req.json()); } catch (IDS) {\n'
+             '    return pool.query(`DELETE FROM t WHERE id IN (${IDS})`);\n  }\n',
+    "var-twice": 'const body = await req.json();\n  var ids = "1";\n  var ids = body.ids;\n'
+                 '  return pool.query(`DELETE FROM t WHERE id IN (${ids})`);\n',
+    "destructured": 'const { ids: IDS } = await req.json();\n  return pool.query(`DELETE FROM t WHERE id IN (${IDS})`);\n',
+    "object-cast": 'const body = await req.json();\n  (FILTER as any).ids = body.ids;\n'
+                   '  return pool.query(`DELETE FROM t WHERE id IN (${FILTER.ids})`);\n',
+    "object-assign": 'Object.assign(FILTER, await req.json());\n'
+                     '  return pool.query(`DELETE FROM t WHERE id IN (${FILTER.ids})`);\n',
+    "array-alias": 'const body = await req.json();\n  const ids = ["1"];\n  const more = ids;\n  more.push(body.id);\n'
+                   '  return pool.query(`DELETE FROM t WHERE id IN (${ids.join(",")})`);\n',
+    "array-callback": 'const body = await req.json();\n  const ids = ["1"];\n'
+                      '  ids.forEach((_, i, all) => { all[i] = body.id; });\n'
+                      '  return pool.query(`DELETE FROM t WHERE id IN (${ids.join(",")})`);\n',
+    "loop-pattern": 'for (const [, IDS] of Object.entries(await req.json())) {\n'
+                    '    await pool.query(`DELETE FROM t WHERE id IN (${IDS})`);\n  }\n',
+    "imported-array": 'LISTED.push((await req.json()).id);\n'
+                      '  return pool.query(`DELETE FROM t WHERE id IN (${LISTED.join(",")})`);\n',
+    "namespace-array": 'NAMED.LISTED.push((await req.json()).id);\n'
+                       '  return pool.query(`DELETE FROM t WHERE id IN (${NAMED.LISTED.join(",")})`);\n',
+    "class-field": 'const repo = new Repo();\n  repo.ids = (await req.json()).ids;\n  return repo.purge();\n',
+    "class-assign": 'return new Repo(await req.json()).purge();\n',
+    "object-this": 'class Purger {\n    ids = "1";\n    purgeWith(options: object) {\n'
+                   '      return { ...options, run() { return pool.query(`DELETE FROM t WHERE id IN (${this.ids})`); } }.run();\n'
+                   '    }\n  }\n  return new Purger().purgeWith(await req.json());\n',
+}
+
+
+def test_request_input_through_a_shadowing_or_changed_name_still_fails(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "x", "dependencies": {"pg": "8.13.1"}}')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "listed.ts").write_text('export const LISTED = ["1", "2"];\n')
+    head = ('import { Pool } from "pg";\nimport { LISTED } from "../../../lib/listed";\n'
+            'import * as NAMED from "../../../lib/listed";\nconst pool = new Pool();\n'
+            'const IDS = "1";\nconst FILTER = { ids: "1" };\nasync function save(body: unknown) { throw body; }\n'
+            'class Repo {\n  ids = "1";\n  constructor(options: object = {}) { Object.assign(this, options); }\n'
+            '  purge() { return pool.query(`DELETE FROM t WHERE id IN (${this.ids})`); }\n}\n')
+    for name, body in SHADOWED_OR_CHANGED.items():
+        (tmp_path / "app" / "api" / name).mkdir(parents=True)
+        (tmp_path / "app" / "api" / name / "route.ts").write_text(
+            f"{head}export async function POST(req: Request) {{\n  {body}}}\n")
+    check = run_json(tmp_path, "--only", "CODE004")[1]["checks"][0]
+    failed = {f["file"].split("/")[2] for f in check["details"]["findings"]}
+    assert check["status"] == "fail" and failed == set(SHADOWED_OR_CHANGED), check
