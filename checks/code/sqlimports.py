@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checks.code.changes import changed_in
 from checks.code.collect import CodeFacts
 from checks.code.facts import RawSql
 from checks.code.files import MAX_SOURCE_BYTES, language
@@ -23,12 +24,15 @@ if TYPE_CHECKING:
     from ast_grep_py import SgNode
 
 Exports = dict[tuple[str, str], Built | None]
+Changed = dict[tuple[str, str], str | None]
 
 
-def followed(code: CodeFacts, project: Path, path: str, raw: RawSql, seen: Exports) -> RawSql | None:
+def followed(code: CodeFacts, project: Path, path: str, raw: RawSql, seen: Exports,
+             changed: Changed | None = None) -> RawSql | None:
     """The finding once the modules it imports from are read: None when they settle it."""
     if not raw.imports:
         return raw
+    changed = {} if changed is None else changed
     still_open, failing = list(raw.reasons), []
     for module, name, strict, reason in raw.imports:
         local = code.resolve(path, module)
@@ -41,11 +45,34 @@ def followed(code: CodeFacts, project: Path, path: str, raw: RawSql, seen: Expor
             failing.append(f"`{name}` of {local} is built from `{built.unknown}`")
         elif not built.constant:
             still_open.append(f"`{name}` of {local}: {'; '.join(built.open)}")
+        elif local and (other := _changed_elsewhere(code, project, local, name, changed)) is not None:
+            still_open.append(f"`{name}` of {local} is changed by {other}, which imports it")
     if failing:
         return replace(raw, why=f"SQL built by a template with ${{…}}: {'; '.join(failing)}", certain=True, imports=())
     if still_open:
         return replace(raw, why=OPEN_TEXT + "; ".join(still_open), certain=False, imports=())
     return None
+
+
+def _changed_elsewhere(code: CodeFacts, project: Path, local: str, name: str, changed: Changed) -> str | None:
+    """The first module of the app that imports `name` from `local` (or the whole module) and
+    may change what it holds (`LIST.push(x)`, `Object.assign(OBJ, …)`): an export read as
+    constant in its own module is then not settled by that reading."""
+    if (local, name) not in changed:
+        from ast_grep_py import SgRoot  # start-up: only a finding with imports parses
+
+        changed[(local, name)] = None
+        for other, facts in code.parsed.items():
+            names = [alias for alias, (module, imported) in facts.imports.items()
+                     if imported in (name, "*") and other != local and code.resolve(other, module) == local]
+            source = code.by_path.get(other) if names else None
+            text = source.text if source is not None and source.text is not None else \
+                read_small(project / other, MAX_SOURCE_BYTES) if names else None
+            root = SgRoot(text, language(other)).root() if text is not None else None
+            if root is not None and any(changed_in(root, alias) for alias in names):
+                changed[(local, name)] = other
+                break
+    return changed[(local, name)]
 
 
 def _exported(code: CodeFacts, project: Path, local: str, name: str, seen: Exports) -> Built | None:

@@ -136,3 +136,27 @@ def test_request_input_through_a_shadowing_or_changed_name_still_fails(tmp_path:
     check = run_json(tmp_path, "--only", "CODE004")[1]["checks"][0]
     failed = {f["file"].split("/")[2] for f in check["details"]["findings"]}
     assert check["status"] == "fail" and failed == set(SHADOWED_OR_CHANGED), check
+
+
+def test_an_exported_constant_another_module_changes_is_not_settled_by_its_export(tmp_path: Path) -> None:
+    """Reproduced by the attack pass: lib/c.ts exports a constant list, lib/m.ts imports it and
+    pushes a caller's value into it, and a route joins it into raw SQL text. The export alone
+    read as constant, so CODE004 passed."""
+    (tmp_path / "package.json").write_text('{"name": "x", "dependencies": {"pg": "8.13.1"}}')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "c.ts").write_text('export const LIST = ["1", "2"];\nexport const FIXED = ["1", "2"];\n')
+    (tmp_path / "lib" / "m.ts").write_text('import { LIST as L, FIXED } from "./c";\n'
+                                          "export function add(x: string) { L.push(x); return FIXED.length; }\n")
+    for name in ("LIST", "FIXED"):
+        (tmp_path / "app" / "api" / name.lower()).mkdir(parents=True)
+        (tmp_path / "app" / "api" / name.lower() / "route.ts").write_text(
+            f'import {{ Pool }} from "pg";\nimport {{ {name} }} from "../../../lib/c";\nconst pool = new Pool();\n'
+            "export async function POST(req: Request) {\n"
+            f'  return pool.query(`DELETE FROM t WHERE a IN (${{{name}.join(",")}})`);\n}}\n')
+    check = run_json(tmp_path, "--only", "CODE004")[1]["checks"][0]
+    open_calls = check["details"]["could_not_verify"] + check["details"]["findings"]
+    shown = str(check)
+    assert "app/api/list/route.ts" in shown, check
+    assert "lib/m.ts" in shown, check  # the module that changes it is named
+    assert "app/api/fixed/route.ts" not in shown, check  # read, never changed elsewhere: settled
+    assert open_calls, check
