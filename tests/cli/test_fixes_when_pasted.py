@@ -192,3 +192,16 @@ def test_env006_fix_ignores_a_file_that_was_never_tracked(tmp_path: Path) -> Non
     assert (project / ".gitignore").read_text() == ".env*.local\n.env\n"
     git(project, "add", "-A")
     assert ".env" not in _tracked(project)
+
+
+def test_every_fix_works_under_a_folder_whose_name_the_shell_would_expand(tmp_path: Path) -> None:
+    """pg_ctl puts its -D and -l paths, in double quotes, into the `/bin/sh -c` line that
+    starts the postmaster: under a folder named with `$`, a backtick or `"`, DB001's pasted
+    `provision local-db` failed (exit 1, "cannot create … Directory nonexistent"), the
+    backticked word run as a command. Every fix must work there as anywhere."""
+    folder = tmp_path / "-it's \"$HOME\" `false` ü"
+    folder.mkdir()
+    project = folder / "notes"
+    shutil.copytree(FIXTURES / "prisma-direct-url", project)
+    assert "DB001" in dict(_failing_fixes(project))
+    _paste_every_fix(tmp_path, project, "notes")
