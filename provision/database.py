@@ -213,7 +213,8 @@ def _unsafe(ctx: Context, target: Target) -> str | None:
         if listed is not None and listed.returncode == 0 and listed.stdout.strip():
             return (f"{ctx.rel(target.path)} is tracked by git: the local database's password written "
                     f"there would be one commit from the repository; set {target.name} there yourself, "
-                    f"or untrack it (`git rm --cached {shlex.quote(str(target.path))}`) and run this again")
+                    f"or untrack it (`git -C {shlex.quote(str(target.path.parent))} rm --cached -- "
+                    f"{shlex.quote(target.path.name)}`) and run this again")
     return None
 
 

@@ -31,6 +31,7 @@ from checks.core.model import (
 from checks.core.registry import FAMILIES, Check, registered
 from checks.project.config import Waiver
 from checks.support.errors import DeployCheckError, RefusedInput
+from checks.support.shellsteps import split_steps
 
 if TYPE_CHECKING:
     import asyncio
@@ -105,8 +106,7 @@ def pasteable(fix: str | None, project: Path) -> str | None:
         return fix
     here = Path.cwd().resolve() == project
     if not fix.startswith("deploy-check "):
-        return fix if here else f"cd {shlex.quote(str(project))} && " + " && ".join(
-            part.strip() for part in fix.split("; "))
+        return fix if here else f"cd {shlex.quote(str(project))} && " + " && ".join(split_steps(fix))
     on_path = shutil.which("deploy-check")
     if on_path:
         binary = "deploy-check"

@@ -185,7 +185,7 @@ class EmbeddedPostgres:
                     f"{holder or 'another process'}"
                 )
             done = self._pg_ctl("start", "-w", "-t", str(max(1, int(self.timeout))),
-                                "-l", str(self.log_path), check=False)
+                                "-l", str(self.log_path.relative_to(self.home)), check=False)
             if done.returncode != 0:
                 raise EmbeddedPostgresError(
                     f"PostgreSQL did not start (pg_ctl exit {done.returncode}): "
@@ -294,7 +294,11 @@ class EmbeddedPostgres:
 
     def _pg_ctl(self, command: str, *args: str,
                 check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self._run([self._bin("pg_ctl"), command, "-D", str(self.data), *args], check=check)
+        """Paths relative to `home` (every server binary's working directory): pg_ctl puts
+        -D and -l, in double quotes, into the `/bin/sh -c` line that starts the postmaster,
+        where a `$`, backtick or `"` in the project's path would be expanded or break it."""
+        data = str(self.data.relative_to(self.home))
+        return self._run([self._bin("pg_ctl"), command, "-D", data, *args], check=check)
 
     def _give(self, path: Path, mode: int) -> None:
         """Make `path` the server owner's, with `mode`."""

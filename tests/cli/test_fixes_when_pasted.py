@@ -192,3 +192,39 @@ def test_env006_fix_ignores_a_file_that_was_never_tracked(tmp_path: Path) -> Non
     assert (project / ".gitignore").read_text() == ".env*.local\n.env\n"
     git(project, "add", "-A")
     assert ".env" not in _tracked(project)
+
+
+def test_every_fix_works_under_a_folder_whose_name_the_shell_would_expand(tmp_path: Path) -> None:
+    """pg_ctl puts its -D and -l paths, in double quotes, into the `/bin/sh -c` line that
+    starts the postmaster: under a folder named with `$`, a backtick or `"`, DB001's pasted
+    `provision local-db` failed (exit 1, "cannot create … Directory nonexistent"), the
+    backticked word run as a command. Every fix must work there as anywhere."""
+    folder = tmp_path / "-it's \"$HOME\" `false` ü"
+    folder.mkdir()
+    project = folder / "notes"
+    shutil.copytree(FIXTURES / "prisma-direct-url", project)
+    assert "DB001" in dict(_failing_fixes(project))
+    _paste_every_fix(tmp_path, project, "notes")
+
+
+def test_env006_fix_keeps_a_quoted_path_with_a_semicolon_whole(tmp_path: Path) -> None:
+    """The runner joins a fix's "; "-separated steps with && when it puts `cd <project>` in
+    front: it also split the quoted `'config; local/.env'` in two, and the pasted fix untracked
+    nothing (`git rm --ignore-unmatch` of 'config && local/.env' exits 0) then failed."""
+    project = tmp_path / "app"
+    shutil.copytree(FIXTURES / "stray-sentry-plugin", project)
+    (project / ".env.sentry-build-plugin").unlink()
+    (project / "config; local").mkdir()
+    (project / "config; local" / ".env").write_text("SENTRY_AUTH_TOKEN=sntrys_committed-canary\n")
+    (project / "deploy-check.toml").write_text('[project]\nenv_file = "config; local/.env"\n')
+    git(project, "init", "-q")
+    git(project, "add", "-f", ".")
+    git(project, "commit", "-q", "-m", "env file committed")
+    fix = dict(_failing_fixes(project))["ENV006"]
+    assert "'config; local/.env'" in fix, fix
+    _paste(fix, tmp_path)
+    assert "config; local/.env" not in subprocess.run(
+        ["git", "-C", str(project), "ls-files", "-z"], capture_output=True, text=True, timeout=30,
+        check=True).stdout.split("\0")
+    assert (project / "config; local" / ".gitignore").read_text() == ".env\n"
+    assert "ENV006" not in dict(_failing_fixes(project))

@@ -225,8 +225,34 @@ def test_local_db_writes_no_password_into_a_file_git_tracks(tmp_path: Path) -> N
     done = run_cli("provision", "local-db", "--project", str(app))
     assert done.returncode == 1, done.stdout
     assert f"{TOOL_ENV} is tracked by git" in done.stderr
-    assert "git rm --cached" in done.stderr
+    assert "rm --cached" in done.stderr
     status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
                             capture_output=True, text=True, check=True, timeout=30).stdout
     assert status == ""
 
+
+
+def test_local_db_refusal_names_a_git_rm_that_works_pasted_from_another_folder(tmp_path: Path) -> None:
+    """The refusal's `git rm --cached '<absolute path>'`, pasted anywhere but inside the
+    repository, failed: "fatal: not a git repository" (exit 128)."""
+    import re
+    import subprocess
+
+    app = forge(tmp_path, **{".gitignore": "node_modules\n.env*.local\n",
+                             "packages/database/.env": 'DATABASE_URL="postgresql://user:password@localhost:5432/db"\n'})
+    root = app.parents[1]
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.com", "-c", "user.name=t",
+                                               "commit", "-qm", "init"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, timeout=30)
+    done = run_cli("provision", "local-db", "--project", str(app))
+    assert done.returncode == 1, done.stdout
+    command = re.search(r"`(git [^`]*rm --cached[^`]*)`", done.stderr)
+    assert command, done.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    pasted = subprocess.run(["/bin/sh", "-c", command.group(1)], cwd=elsewhere, capture_output=True,
+                            text=True, timeout=30, check=False)
+    assert pasted.returncode == 0, (command.group(1), pasted.stderr)
+    listed = subprocess.run(["git", "-C", str(root), "ls-files", "packages/database/.env"], capture_output=True, text=True,
+                            check=True, timeout=30).stdout
+    assert listed == ""
