@@ -94,9 +94,16 @@ def _readings(ctx: Context) -> list[Reading]:
         first = _from_files(ctx, name, ctx.tool_env_files, f"{model.database_var_why}; {model.database_env_why}", tool)
         # The app's Next.js runtime runs the package's client with the app's own env files.
         runtime = second or name
+        in_package = "/" in model.database_env_files[0]  # a workspace package's file, not the app's `.env`
         why = (model.second_database_var_why if second else
-               "the app's Next.js runtime reads it from the app's own env files, not the package's")
-        return [first, _from_app(ctx, runtime, why, "the app's runtime")]
+               "the app's Next.js runtime reads it from the app's own env files"
+               + (", not the package's" if in_package else " (.env.local first)"))
+        app_reading = _from_app(ctx, runtime, why, "the app's runtime")
+        # The tool reads the app's own `.env` and finds what the runtime finds: one reading, the app's.
+        if set(first.looked) <= set(_app_files(ctx)) and \
+                (app_reading.name, app_reading.value, app_reading.source) == (first.name, first.value, first.source):
+            return [_from_app(ctx, name, model.database_var_why)]
+        return [first, app_reading]
     readings = [_from_app(ctx, name, model.database_var_why)]
     if second is not None:
         readings.append(_from_app(ctx, second, model.second_database_var_why, "the app's runtime"))

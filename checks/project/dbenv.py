@@ -3,7 +3,9 @@ outside the app: next-forge keeps Prisma in `packages/database`, runs it there
 (`cd packages/database && bunx prisma migrate dev`, its root package.json) and documents
 `packages/database/.env` for DATABASE_URL (its docs, setup/env.mdx), while the app's Next.js
 runtime reads the app's own env files. Which files the tool reads follows Prisma's own rule,
-the config's dotenv, or Bun's (checks/project/detectors.py PRISMA_ENV_FILE, BUN_ENV_FILES)."""
+the config's dotenv, or Bun's (checks/project/detectors.py PRISMA_ENV_FILE, BUN_ENV_FILES).
+drizzle-kit in the app itself reads `.env` (its own dotenv, or the config's), never the
+`.env.local` that Next.js reads first (leerob/next-saas-starter)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from checks.project.database import (
     prisma_datasource,
     prisma_schema_files,
 )
+from checks.project.examples import tools_env_file
 from checks.project.reading import package_json, read_small, relative
 
 
@@ -72,6 +75,9 @@ def tool_env(root: Path, homes: list[Path], manager: str | None) -> ToolEnv:
         if found is None or drizzle_url_var(found) is None:
             continue
         if home == root:
-            return ToolEnv()
+            # drizzle-kit in the app itself reads `.env` only when its config or its own
+            # dotenv says so (checks/project/examples.py tools_env_file).
+            own = tools_env_file(root)
+            return ToolEnv([own[0]], own[0], own[1]) if own is not None else ToolEnv()
         return _config_loads(root, home, home / Path(found[0]).name, found[1]) or ToolEnv()
     return ToolEnv()

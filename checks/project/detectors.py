@@ -51,6 +51,12 @@ BUN_ENV_FILES = (".env.development.local", ".env.local", ".env.development", ".e
 # dotenv's `config({ path: "…" })` with a literal path (dotenv README "Options: path").
 DOTENV_CONFIG_PATH = lazy(r"""\bconfig\(\s*\{\s*path\s*:\s*["'`](?P<path>[^"'`$]+)["'`]""")
 
+# A config that loads env files by any means of its own (dotenv, @next/env, Node's
+# process.loadEnvFile): then drizzle-kit's own `.env` is not the whole story.
+ANY_ENV_LOADER = lazy(r"""\bdotenv\b|@next/env|loadEnvConfig|loadEnvFile|env-cmd|\bconfig\(""")
+# drizzle.config's url read from the environment: `url: process.env.X` (drizzle-kit docs "dbCredentials").
+DRIZZLE_ENV_URL = lazy(r"""\bprocess\.env\b""")
+
 PRISMA_SCHEMAS = ("prisma/schema.prisma", "schema.prisma", "prisma/schema")
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs",
                    "drizzle.config.cjs", "drizzle.config.mts", "drizzle.config.json")

@@ -70,7 +70,8 @@ def find_example(root: Path) -> Path | None:
 def tools_env_file(root: Path) -> tuple[str, str] | None:
     """(".env", why) where the app's own tools read `.env` only: its drizzle.config or
     prisma.config.ts loads it through dotenv (`import "dotenv/config"`, `config({ path: ".env"
-    })`) and neither that config nor the README speak of `.env.local`. drizzle-kit and the Prisma
+    })`), or its drizzle.config loads no file at all (drizzle-kit then loads `.env` itself),
+    and neither that config nor the README speak of `.env.local`. drizzle-kit and the Prisma
     CLI would not see a value in `.env.local`, so that is where hints and `provision env` write.
     None: `.env.local`."""
     configs = [(found, "drizzle-kit")] if (found := drizzle_config(root)) is not None else []
@@ -79,9 +80,18 @@ def tools_env_file(root: Path) -> tuple[str, str] | None:
     configs += [((name, text), "the Prisma CLI") for name in d.PRISMA_CONFIGS
                 if (text := read_small(root / name)) is not None]
     for (name, text), tool in configs:
-        if not d.DOTENV_LOADS_DOTENV.search(text) or ".env.local" in text or "loadEnvConfig" in text:
+        if ".env.local" in text or "loadEnvConfig" in text:
+            continue
+        if d.DOTENV_LOADS_DOTENV.search(text):
+            why = f"{name} loads .env through dotenv ({tool} reads no .env.local)"
+        elif tool == "drizzle-kit" and not d.ANY_ENV_LOADER.search(text) and d.DRIZZLE_ENV_URL.search(text):
+            # drizzle-kit's CLI imports "dotenv/config" itself (drizzle-team/drizzle-orm
+            # drizzle-kit/src/cli/schema.ts): with a config that loads nothing, `drizzle-kit
+            # migrate` sees `.env` and never `.env.local` (leerob/next-saas-starter relies on it).
+            why = f"{name} loads no env file and drizzle-kit loads .env itself (it reads no .env.local)"
+        else:
             continue
         if any(".env.local" in (read_small(root / readme) or "") for readme in README_NAMES):
             return None
-        return ".env", f"{name} loads .env through dotenv ({tool} reads no .env.local)"
+        return ".env", why
     return None

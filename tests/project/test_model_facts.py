@@ -235,7 +235,8 @@ def _closed_port() -> int:
 
 def test_a_dead_runtime_url_fails_even_when_the_migration_url_works(tmp_path: Path, fresh_db: str) -> None:
     dead = f"postgresql://app:pw-canary-4@127.0.0.1:{_closed_port()}/tasks"
-    project = app(tmp_path, "drizzle-direct-url", **{".env.local": f"DIRECT_URL={fresh_db}\nDATABASE_URL={dead}\n"})
+    # drizzle.config.ts imports "dotenv/config": drizzle-kit reads DIRECT_URL from .env only.
+    project = app(tmp_path, "drizzle-direct-url", **{".env": f"DIRECT_URL={fresh_db}\nDATABASE_URL={dead}\n"})
     model = detect(project)
     assert model["database_var"] == "DIRECT_URL"
     assert (model["second_database_var"], model["second_database_var_why"]) == (
@@ -249,7 +250,7 @@ def test_a_dead_runtime_url_fails_even_when_the_migration_url_works(tmp_path: Pa
     assert "connection refused" in found["DB002"]["message"]
     assert "pw-canary-4" not in json.dumps(report)
     # Both alive: the schema checks read drizzle-kit's database (DIRECT_URL).
-    (project / ".env.local").write_text(f"DIRECT_URL={fresh_db}\nDATABASE_URL={fresh_db}\n")
+    (project / ".env").write_text(f"DIRECT_URL={fresh_db}\nDATABASE_URL={fresh_db}\n")
     _code, report = run_json(project, "--only", "database,schema")
     found = checks(report)
     assert found["DB002"]["status"] == "pass"
@@ -261,7 +262,7 @@ def test_two_dead_database_urls_are_each_named_by_their_variable(tmp_path: Path)
     only `127.0.0.1:1/app: connection refused`, not which variable held it."""
     migration, runtime = (f"postgresql://app:pw-canary-6@127.0.0.1:{_closed_port()}/tasks" for _ in range(2))
     project = app(tmp_path, "drizzle-direct-url",
-                  **{".env.local": f"DIRECT_URL={migration}\nDATABASE_URL={runtime}\n"})
+                  **{".env": f"DIRECT_URL={migration}\nDATABASE_URL={runtime}\n"})
     _code, report = run_json(project, "--only", "database")
     db002 = checks(report)["DB002"]
     assert db002["status"] == "fail"
@@ -319,6 +320,29 @@ def test_hints_and_provision_env_write_the_dotenv_the_apps_tools_read(tmp_path: 
     # A README that tells the user to use .env.local keeps Next.js's file.
     (project / "README.md").write_text("cp .env.example .env.local\n")
     assert detect(project)["env_file"] == ".env.local"
+
+
+def test_a_drizzle_config_that_loads_nothing_reads_the_dotenv_drizzle_kit_loads(tmp_path: Path, fresh_db: str) -> None:
+    """leerob/next-saas-starter: drizzle.config.ts loads no env file, drizzle-kit's CLI loads
+    `.env` itself, and `.env.example` says "this must be .env, not .env.local". `provision
+    local-db` wrote POSTGRES_URL to .env.local and DB001-DB006 passed on it, while `pnpm
+    db:migrate` and `pnpm db:seed` (dotenv.config()) still read the empty one in .env."""
+    project = app(tmp_path, "drizzle-kit-own-dotenv", **{
+        ".env": "POSTGRES_URL=\nAUTH_SECRET=a1b2c3d4e5f60718293a4b5c6d7e8f90\n",
+        ".env.local": f"POSTGRES_URL={fresh_db}\n"})
+    model = detect(project)
+    assert (model["env_file"], model["database_env_files"]) == (".env", [".env"])
+    _code, report = run_json(project, "--only", "DB001")
+    db001 = checks(report)["DB001"]
+    assert db001["status"] == "fail" and "(empty in .env)" in db001["message"]
+    assert "Set POSTGRES_URL in .env" in db001["hint"]
+    # The same URL in .env serves drizzle-kit and the runtime alike: one reading, a pass.
+    (project / ".env.local").unlink()
+    (project / ".env").write_text(f"POSTGRES_URL={fresh_db}\nAUTH_SECRET=a1b2c3d4e5f60718293a4b5c6d7e8f90\n")
+    _code, report = run_json(project, "--only", "DB001,DB002")
+    found = checks(report)
+    assert found["DB001"]["status"] == "pass" and found["DB001"]["message"].count("points to") == 1
+    assert found["DB002"]["status"] == "pass"
 
 
 def test_a_prisma_config_that_loads_dotenv_makes_dotenv_the_env_file(tmp_path: Path) -> None:
