@@ -42,6 +42,10 @@ DB004 = Spec(
     "Apply the schema to this database.", FIX_SCHEMA,
 )
 
+NO_SOURCE_HINT = ("Nothing in the project says how the app creates its tables (no schema.sql, migrations "
+                  "folder or db:push script): create them with the app's own tool, then add a schema.sql "
+                  "(or set [project] schema in deploy-check.toml) so each table can be verified.")
+
 
 @check(DB004, needs=("DB002",), budget=schema_budget)
 async def tables_exist(ctx: Context) -> Outcome:
@@ -58,7 +62,7 @@ async def tables_exist(ctx: Context) -> Outcome:
             return failed(facts.problem, fix=script,
                           hint=f"The app creates its tables with its own `{script}`: run it against "
                                "this database.")
-        return failed(facts.problem, fix="")
+        return failed(facts.problem, fix="", hint=NO_SOURCE_HINT)
     if facts.problem:
         if facts.problem_hint:
             return failed(facts.problem, hint=facts.problem_hint, fix="")

@@ -894,3 +894,19 @@ def test_only_schema_with_the_database_down_leaves_the_schema_clause_unverified(
     statuses = {c["id"]: c["status"] for c in report["checks"]}
     assert set(statuses.values()) == {"skip"}, statuses
     assert "pw-canary-7" not in done.stdout
+
+
+def test_an_app_with_no_schema_source_is_told_what_would_let_its_tables_be_verified(
+        tmp_path: Path, fresh_db: str) -> None:
+    # vercel/nextjs-postgres-nextauth-tailwindcss-template keeps its CREATE TABLE in README.md
+    # and its pgTable() calls in lib/db.ts: no schema.sql, no migrations, no push script, and
+    # the hint "Apply the schema to this database." named nothing that applies it.
+    project = write_project(tmp_path / "app", {
+        ".env": f"POSTGRES_URL={fresh_db}\n",
+        "package.json": '{"dependencies": {"next": "15.1.0", "drizzle-orm": "0.38.3", "postgres": "3.4.5"}}\n',
+    })
+    db004 = checks(project)["DB004"]
+    assert db004["status"] == "fail", db004
+    assert not db004["fix"], db004  # `provision schema` has nothing to apply
+    assert db004["hint"].startswith("Nothing in the project says how the app creates its tables"), db004
+    assert "[project] schema" in str(db004["hint"])
