@@ -26,6 +26,7 @@ class Options:
     interactive: bool = False
     port: int | None = None  # local-db: the port of a first start (default: a free one)
     platform: str | None = None  # local-db, schema: stand-ins for supabase / neon-auth (provision/platforms.py)
+    stand_ins: str = ""  # schema --dry-run --platform: their SQL, run first in the rolled-back transaction
 
 
 @dataclass

@@ -17,7 +17,7 @@ import re
 import shlex
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -134,15 +134,16 @@ async def schema_with_stand_ins(ctx: Context, options: Options) -> Provisioned:
         raise ProvisionFailed(readings[0].unverified)
     if options.platform is None:
         return await apply_schema(ctx, options)
-    if options.platform not in PLATFORMS:
-        raise ProvisionFailed(f"--platform {options.platform!r}: known platforms are {', '.join(PLATFORMS)}")
+    platform = options.platform
+    if platform not in PLATFORMS:
+        raise ProvisionFailed(f"--platform {platform!r}: known platforms are {', '.join(PLATFORMS)}")
     if ctx.model.database_via == "supabase":
         # Its database is Supabase's own, which has the real auth schema: stand-ins would replace it.
         raise ProvisionFailed(f"--platform adds stand-ins to a plain PostgreSQL; {url_var(ctx)} is the "
                               "Supabase project's own database, which has the platform's real objects")
     name, raw = url_var(ctx), database_url(ctx)
     if not raw:
-        raise ProvisionFailed(f"no database to add the {STAND_INS[options.platform][0]} stand-ins to: "
+        raise ProvisionFailed(f"no database to add the {STAND_INS[platform][0]} stand-ins to: "
                               f"{name} is not set")
     try:
         where = parse_database_url(raw)
@@ -151,11 +152,13 @@ async def schema_with_stand_ins(ctx: Context, options: Options) -> Provisioned:
     if not all(is_loopback(host) for host in where.hosts):
         raise ProvisionFailed(
             f"--platform adds stand-ins only to a database on this machine; {name} points at "
-            f"{where.target}, which should be the {STAND_INS[options.platform][0]} project's own database")
+            f"{where.target}, which should be the {STAND_INS[platform][0]} project's own database")
     if options.dry_run:
-        said = f"would create {STAND_INS[options.platform][0]} stand-ins in {where.target}"
+        said = f"would create {STAND_INS[platform][0]} stand-ins in {where.target}"
+        # Made inside the dry run's own transaction, so the plan meets them, and rolled back with it.
+        options = replace(options, stand_ins=stand_in_sql(platform))
     else:
-        said = await _platform_stand_ins(raw, options.platform)
+        said = await _platform_stand_ins(raw, platform)
     done = await apply_schema(ctx, options)
     done.lines.insert(0, said)
     done.changed = True

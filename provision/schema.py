@@ -189,6 +189,8 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
     result = Provisioned("schema", changed=False)
     async with connection.transaction(force_rollback=options.dry_run):
         await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        if options.dry_run and options.stand_ins:
+            await connection.execute(options.stand_ins.encode())  # rolled back with the dry run
 
         search_path = parsed.search_path if parsed is not None else app_search_path(ctx)
         if search_path:

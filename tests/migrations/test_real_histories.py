@@ -262,6 +262,18 @@ def test_dry_run_lists_the_supabase_history_and_leaves_the_database_as_it_was(
         (None, None)]
 
 
+def test_a_dry_run_with_the_supabase_stand_ins_needs_none_made_beforehand(tmp_path: Path, fresh_db: str) -> None:
+    """`--dry-run --platform supabase` on a fresh database: the stand-ins (auth.users, auth.uid())
+    are made inside the dry run's transaction and rolled back with it. It used to say "would
+    create" and then fail at the first policy that calls auth.uid()."""
+    project = supabase_app(tmp_path / "app", fresh_db)
+    done = provision(project, "--dry-run", "--platform", "supabase")
+    assert done.returncode == 0, done.stderr
+    assert "would create Supabase stand-ins in" in done.stdout
+    assert "would record 2 migrations as applied in supabase_migrations.schema_migrations" in done.stdout
+    assert query(fresh_db, "SELECT to_regnamespace('auth'), to_regclass('public.messages')") == [(None, None)]
+
+
 def test_supabases_own_empty_supabase_realtime_is_recreated(tmp_path: Path, fresh_db: str) -> None:
     # A Supabase database starts with an empty supabase_realtime: dropping it loses nothing.
     query(fresh_db, "CREATE PUBLICATION supabase_realtime")
