@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from checks.project import discover
 from checks.project.config import Config
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
-from checks.project.examples import find_example, find_examples, tools_env_file
+from checks.project.examples import documented_env_file, find_example, find_examples, tools_env_file
 from checks.project.reading import read_small
 from checks.project.state import find_expired_deferral, find_monitoring_deferral
 from checks.project.workspace import package_manager
@@ -136,7 +136,7 @@ class Context:
     @cached_property
     def default_env_name(self) -> str:
         """`.env.local`, or `.env` where the app's own tools read that one only."""
-        found = tools_env_file(self.project)
+        found = tools_env_file(self.project) or documented_env_file(self.project)
         return found[0] if found else ".env.local"
 
     @property

@@ -6,6 +6,7 @@ example of the workspace package that owns its database (`packages/db/.env.examp
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from checks.project import detectors as d
@@ -14,6 +15,8 @@ from checks.project.reading import package_json, read_small
 from checks.project.workspace import package_manager, workspace_packages
 
 README_NAMES = ("README.md", "readme.md", "README", "README.mdx", "CONTRIBUTING.md")
+# A setup step that copies the example to `.env` (`cp .env.example .env`, a path before each).
+COPIES_TO_DOTENV = re.compile(r"\bcp\s+(?:\S*/)?\.env\.example\s+(?:\S*/)?\.env(?![\w.])")
 
 
 def _named_by_the_app(home: Path, name: str) -> bool:
@@ -95,3 +98,19 @@ def tools_env_file(root: Path) -> tuple[str, str] | None:
             return None
         return ".env", why
     return None
+
+
+def documented_env_file(root: Path) -> tuple[str, str] | None:
+    """(".env", why) where the app's README or package.json scripts copy its `.env.example` to
+    `.env` and never speak of `.env.local` (openstatus' dashboard: `cp .env.example .env`):
+    that is the file its users fill, and hints name it. None: `.env.local`."""
+    if not (root / ".env.example").is_file() or (root / d.EXAMPLE_FILES[0]).is_file():
+        return None
+    scripts = (package_json(root) or {}).get("scripts")
+    texts = [(readme, read_small(root / readme) or "") for readme in README_NAMES]
+    texts += [("package.json", command) for command in scripts.values() if isinstance(command, str)] \
+        if isinstance(scripts, dict) else []
+    if any(".env.local" in text for _, text in texts):
+        return None
+    copying = next((name for name, text in texts if COPIES_TO_DOTENV.search(text)), None)
+    return (".env", f"{copying} copies .env.example to .env") if copying else None

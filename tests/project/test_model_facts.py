@@ -358,3 +358,24 @@ def test_a_prisma_config_that_loads_dotenv_makes_dotenv_the_env_file(tmp_path: P
     assert (project / ".env").is_file() and not (project / ".env.local").exists()
     _code, report = run_json(project, "--only", "ENV003")
     assert checks(report)["ENV003"]["hint"] == "Fill them in .env (see .env.example)."
+
+
+@pytest.mark.parametrize(("readme", "env_file"), [
+    ("cp .env.example .env\n", ".env"),
+    ("cp apps/dashboard/.env.example apps/dashboard/.env\n", ".env"),
+    ("cp .env.example .env.local\n", ".env.local"),
+    ("cp .env.example .env  # or .env.local\n", ".env.local"),
+])
+def test_the_env_file_the_readme_copies_the_example_to_is_the_one_named(
+        tmp_path: Path, readme: str, env_file: str) -> None:
+    """openstatusHQ/openstatus apps/dashboard/README.md: `cp .env.example .env`. ENV003 said
+    "Fill them in .env.local (see .env.example)" to a user who had done just that."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "dashboard", "dependencies": {"next": "15.0.0"}}')
+    (project / ".env.example").write_text("API_KEY=\nAPP_URL=http://localhost:3000\n")
+    (project / ".env").write_text("API_KEY=\nAPP_URL=http://localhost:3000\n")
+    (project / "README.md").write_text(f"# Dashboard\n\n```sh\n{readme}```\n")
+    assert detect(project)["env_file"] == env_file
+    _code, report = run_json(project, "--only", "ENV003")
+    assert checks(report)["ENV003"]["hint"] == f"Fill them in {env_file} (see .env.example)."
