@@ -13,6 +13,7 @@ import getpass
 import os
 import re
 import secrets
+import shlex
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -280,6 +281,13 @@ async def _complete_file(ctx: Context, options: Options, example: EnvFile, examp
             result.lines.append(f"still empty in {name}, fill them by hand (nothing to copy "
                                 f"or generate): {', '.join(done.left_empty)}")
         return parse_env_text(current_text, target).values if current_text is not None else {}
+    secret_keys = [key for key in (*done.generated, *done.filled) if is_secret_name(key)]
+    if secret_keys and _exposed(ctx, target) == "is tracked by git":
+        raise ProvisionFailed(
+            f"{name} is tracked by git: {', '.join(secret_keys)} written there would be one commit from the "
+            f"repository history; nothing was written. Untrack it first (`git -C {shlex.quote(str(ctx.project))} "
+            f"rm --cached -- {shlex.quote(name)}`, "
+            f"then add it to .gitignore: ENV006's fix) and run this again")
     result.changed = True
     if options.dry_run:
         result.lines.append(f"would write {name}")
