@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from checks.core.context import Context, LoadedEnvFile
 from checks.project import detectors as d
+from checks.project.database import prisma_schema_files
+from checks.project.reading import package_json
 from checks.support.hosts import is_loopback
 from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
@@ -104,13 +106,33 @@ def _readings(ctx: Context) -> list[Reading]:
                 (app_reading.name, app_reading.value, app_reading.source) == (first.name, first.value, first.source):
             return [_from_app(ctx, name, model.database_var_why)]
         return [first, app_reading]
-    readings = [_from_app(ctx, name, model.database_var_why)]
+    split = _root_prisma_dotenv(ctx, name)
+    readings = [_from_app(ctx, name, model.database_var_why)] if split is None else [
+        split, _from_app(ctx, name, "the app's Next.js runtime reads it from .env.local first", "the app's runtime")]
     if second is not None:
         readings.append(_from_app(ctx, second, model.second_database_var_why, "the app's runtime"))
     return readings
 
 
 # -- Supabase ---------------------------------------------------------------------------
+def _root_prisma_dotenv(ctx: Context, name: str) -> Reading | None:
+    """Prisma in the app itself, with no prisma.config: its CLI loads `.env` and never
+    `.env.local` (prisma.io/docs/orm/more/development-environment/environment-variables). When
+    `.env` sets `name` to another value than the runtime finds first, `prisma migrate` works on
+    that one: its reading, else None (one reading, the runtime's)."""
+    if ctx.env_pinned or name in ctx.environ or not prisma_schema_files(ctx.project, package_json(ctx.project)) \
+            or any((ctx.project / config).is_file() for config in d.PRISMA_CONFIGS):
+        return None
+    dotenv = next((f for f in ctx.env_files if f.path.name == ".env" and f.path.parent == ctx.project), None)
+    if dotenv is None or dotenv.parsed is None or ctx.source_of(name) in (None, ".env"):
+        return None
+    value = dotenv.parsed.values.get(name, "").strip()
+    if not value or value == ctx.value(name):
+        return None
+    return _from_files(ctx, name, [dotenv], f"{ctx.model.database_var_why}; the Prisma CLI loads .env, "
+                                            "not .env.local", "prisma")
+
+
 def supabase_project(api_host: str) -> str | None:
     """The project ref of a hosted Supabase API host (`<ref>.supabase.co`), else None."""
     found = d.SUPABASE_API_HOST.match(api_host.lower())

@@ -256,3 +256,32 @@ def test_local_db_refusal_names_a_git_rm_that_works_pasted_from_another_folder(t
     listed = subprocess.run(["git", "-C", str(root), "ls-files", "packages/database/.env"], capture_output=True, text=True,
                             check=True, timeout=30).stdout
     assert listed == ""
+
+
+def test_a_root_prisma_app_whose_dotenv_names_another_database_fails_db001(
+        tmp_path: Path, pg: EmbeddedPostgres) -> None:
+    """The Prisma CLI loads `.env` (beside package.json and the schema) and never `.env.local`
+    (prisma.io/docs/orm/more/development-environment/environment-variables): with
+    DATABASE_URL in both, set to different databases, `prisma migrate deploy` migrates one
+    while `next dev` reads the other. DB001 passed, judging only `.env.local`."""
+    applied, other = "root_applied", "root_other"
+    for name in (applied, other):
+        pg.create_database(name)
+    app = tmp_path / "app"
+    (app / "prisma").mkdir(parents=True)
+    (app / "package.json").write_text('{"name": "notes", "dependencies": {"next": "15.1.0", '
+                                      '"@prisma/client": "6.1.0"}, "devDependencies": {"prisma": "6.1.0"}}\n')
+    (app / "prisma" / "schema.prisma").write_text(
+        'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n')
+    (app / ".env.example").write_text("DATABASE_URL=\n")
+    (app / ".env.local").write_text(f"DATABASE_URL={pg.url(applied)}\n")
+    (app / ".env").write_text(f"DATABASE_URL={pg.url(other)}\n")
+    db001 = database_checks(app)["DB001"]
+    assert db001["status"] == "fail", db001
+    assert (f"DATABASE_URL in .env (prisma) and in .env.local (the app's runtime) name different databases "
+            f"(127.0.0.1:{pg.port}/{other} and 127.0.0.1:{pg.port}/{applied})") in str(db001["message"])
+    # The same database in both, or none in .env: one reading, as before.
+    (app / ".env").write_text(f"DATABASE_URL={pg.url(applied)}\n")
+    assert database_checks(app)["DB001"]["status"] == "pass"
+    (app / ".env").write_text("NEXTAUTH_URL=http://localhost:3000\n")
+    assert database_checks(app)["DB001"]["status"] == "pass"
