@@ -54,8 +54,10 @@ DOTENV_CONFIG_PATH = lazy(r"""\bconfig\(\s*\{\s*path\s*:\s*["'`](?P<path>[^"'`$]
 # A config that loads env files by any means of its own (dotenv, @next/env, Node's
 # process.loadEnvFile): then drizzle-kit's own `.env` is not the whole story.
 ANY_ENV_LOADER = lazy(r"""\bdotenv\b|@next/env|loadEnvConfig|loadEnvFile|env-cmd|\bconfig\(""")
-# drizzle.config's url read from the environment: `url: process.env.X` (drizzle-kit docs "dbCredentials").
-DRIZZLE_ENV_URL = lazy(r"""\bprocess\.env\b""")
+# drizzle.config's url read from the environment: `url: process.env.X` (drizzle-kit docs "dbCredentials"),
+# or `url: env.X` from the app's t3-env module, which reads process.env and loads no file
+# (create-t3-app's drizzle template: `import { env } from "~/env"`; ARoyyanF/streak-trackr).
+DRIZZLE_ENV_URL = lazy(r"""\bprocess\.env\b|\bimport\s*\{[^}]*\benv\b[^}]*\}\s*from\s*["'](?:~|@|\.{1,2})/(?:src/)?env(?:\.[cm]?[jt]s)?["']""")
 
 PRISMA_SCHEMAS = ("prisma/schema.prisma", "schema.prisma", "prisma/schema")
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs",
