@@ -3,7 +3,9 @@ dotenv throws away: comments (for `# Optional` markers), malformed lines, duplic
 
 DESIGN.md "`.env.local.example` semantics": a key is optional when its own line
 has an inline comment starting with "optional", or when a comment line starting
-with "optional" stands above its block (no blank line, no other comment between).
+with "optional" stands above its block (no blank line, no other comment between). A comment
+that marks itself "(Optional)", "(Optional: …)" or "[optional]" is such a marker too: block
+headings are written that way (mckaywrigley/chatbot-ui: "# API Keys (Optional: …)").
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from checks.support.files import ENV_FILE_LIMIT, read_text
 from checks.support.lazyre import lazy
 
 KEY_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_.]*")
-_OPTIONAL_COMMENT = lazy(r"^[\s#-]*optional\b", re.IGNORECASE)
+_OPTIONAL_COMMENT = lazy(r"^[\s#-]*optional\b|[(\[]\s*optional\b", re.IGNORECASE)
 _KEY_PREFIX = lazy(r"""\s*(?:export\s+)?(?:'[^']+'|[^=#\s]+)\s*=[^\S\r\n]*""")
 _QUOTED = {
     "'": re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL),
@@ -127,13 +129,13 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
         if binding.key is None:
             if body.startswith("#"):
                 # Any comment line ends the previous block; an "Optional" one starts a new one.
-                block_optional = bool(_OPTIONAL_COMMENT.match(body))
+                block_optional = bool(_OPTIONAL_COMMENT.search(body))
             continue
         value = binding.value or ""
         if value.startswith("-----BEGIN") and "-----END" not in value:
             in_pem = True
         comment = _inline_comment(body)
-        inline_optional = comment is not None and bool(_OPTIONAL_COMMENT.match(comment))
+        inline_optional = comment is not None and bool(_OPTIONAL_COMMENT.search(comment))
         parsed.entries.append(
             Entry(binding.key, binding.value, line, optional=block_optional or inline_optional)
         )
