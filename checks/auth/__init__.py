@@ -23,7 +23,8 @@ AUTH001 = Spec(
     "NEON_AUTH_COOKIE_SECRET of 32+ characters; stack: project id, publishable client key "
     "and secret server key; supabase: NEXT_PUBLIC_SUPABASE_URL and its anon key; clerk: a "
     "publishable key that decodes to its Frontend API host and CLERK_SECRET_KEY; authjs: "
-    "AUTH_SECRET or NEXTAUTH_SECRET; better-auth: a secret of 32+ characters from the variables its "
+    "AUTH_SECRET or NEXTAUTH_SECRET, and the variables its provider calls read for `clientId:` and "
+    "`clientSecret:`; better-auth: a secret of 32+ characters from the variables its "
     "config's `secret:` reads (its own fallbacks included), else BETTER_AUTH_SECRET or AUTH_SECRET; "
     "kinde: KINDE_CLIENT_ID, KINDE_CLIENT_SECRET, KINDE_ISSUER_URL; oidc: `[auth] issuer`. "
     "An SDK in the dependencies with its keys empty fails; a placeholder is not a value.",

@@ -203,6 +203,8 @@ def plan(ctx: Context) -> AuthPlan:
             problems.append(f"{' or '.join(AUTHJS_SECRETS)} is empty")
         else:
             _filled(ctx, name, problems)
+        for credential in ctx.model.login_credentials:  # what its OAuth provider calls read
+            _filled(ctx, credential, problems)
         result.no_endpoint = "Auth.js has no provider endpoint to ask"
     elif provider == "better-auth":
         if ctx.model.auth_secret_names == []:

@@ -163,6 +163,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     model.auth_provider, model.auth_why = auth_provider(root, config, homes, package, keys)
     methods = login_methods(root, model.auth_provider)
     model.login_methods, model.login_where, model.login_why = list(methods.methods), methods.where, methods.why
+    model.login_credentials = list(methods.client_credentials)
     if methods.secret is not None:
         model.auth_secret_names = list(methods.secret.names)
         model.auth_secret_stops = list(methods.secret.stops_when_empty)

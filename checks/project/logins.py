@@ -46,6 +46,8 @@ SECRET_OPTION = lazy(r"(?<![\w$.])secret\s*:")
 SECRET_SHORTHAND = lazy(r"(?:^|,)\s*secret\s*(?:,|$)")
 STRING_LITERAL = lazy(r"""(?s)"(?P<d>(?:[^"\\]|\\.)*)"|'(?P<s>(?:[^'\\]|\\.)*)'|`(?P<t>[^`$]*)`""")
 IDENTIFIER = lazy(r"[A-Za-z_$][\w$]*")
+# An OAuth provider's client options (next-auth packages/core/src/providers/oauth.ts OAuthUserConfig).
+CLIENT_OPTIONS = lazy(r"(?<![\w$.])(?:clientId|clientSecret)\s*:")
 
 # Methods a local run can prove with a code from a local source.
 EMAIL_CODE_METHODS = frozenset({"email-otp"})
@@ -70,6 +72,8 @@ class LoginMethods:
     where: str | None  # the file that names them, relative to the project
     why: str  # what was read, or what was looked for
     secret: SecretOption | None = None  # Better Auth: what its `secret:` option reads
+    # Auth.js: the env variables its provider calls read for `clientId:` / `clientSecret:`.
+    client_credentials: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,19 @@ def provider_calls(text: str, ids: frozenset[str]) -> list[str]:
             for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code)]
 
 
+def client_credentials(text: str, ids: list[str]) -> list[str]:
+    """The env variables the calls of the Auth.js providers `ids` read for their OAuth client
+    (`GoogleProvider({ clientId: process.env.GOOGLE_CLIENT_ID, clientSecret: env.X })`;
+    next-auth OAuthUserConfig clientId/clientSecret). A call without them is not judged here."""
+    names: list[str] = []
+    for args in provider_calls(text, frozenset(ids)):
+        for option in CLIENT_OPTIONS.finditer(args):
+            name = env_reference(option_value(args, option.end()))
+            if name is not None:
+                names.append(name)
+    return list(dict.fromkeys(names))
+
+
 def _better_auth(text: str) -> list[str]:
     methods = [method for method, pattern in BETTER_AUTH_METHODS if pattern.search(text)]
     social = SOCIAL.search(text)
@@ -224,7 +241,8 @@ def login_methods(root: Path, provider: str | None) -> LoginMethods:
             methods = _authjs(code)
             if methods:
                 where = relative(root, path)
-                return LoginMethods(tuple(dict.fromkeys(methods)), where, f"{where} names {', '.join(methods)}")
+                return LoginMethods(tuple(dict.fromkeys(methods)), where, f"{where} names {', '.join(methods)}",
+                                    client_credentials=tuple(client_credentials(code, methods)))
             continue
         if config is None and BETTER_AUTH_CALL.search(code):
             config = (relative(root, path), _better_auth(code))

@@ -77,6 +77,8 @@ class ProjectModel:
     login_methods: list[str] = field(default_factory=list)
     login_where: str | None = None  # the file that names them, relative to the project
     login_why: str = ""
+    # Auth.js: the env variables its OAuth provider calls read for their client id and secret.
+    login_credentials: list[str] = field(default_factory=list)
     # Better Auth: the env variables its `secret:` option reads, in order (logins.secret_option);
     # None when the config passes no `secret:` (better-auth then reads its own names).
     auth_secret_names: list[str] | None = None
