@@ -21,6 +21,7 @@ from pathlib import Path
 
 from checks.core.context import Context, LoadedEnvFile
 from checks.core.evidence import run_git
+from checks.env.required import requirements
 from checks.project.detectors import EXAMPLE_FILES
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.placeholders import is_placeholder
@@ -252,6 +253,14 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
         target = _target(ctx, named)
         written |= await _complete_file(ctx, options, EnvFile(each.parsed.path, entries), ctx.rel(each.path),
                                         target, answer, local, written, result)
+    # Keys the app's createEnv requires that no example lists: nothing here can fill them, and
+    # ENV003, which names this command as its fix, fails on them.
+    unfilled: dict[str, list[str]] = {}
+    for key, schema_file in requirements(ctx).by_schema.items():
+        if not (written.get(key) or ctx.value(key) or "").strip():
+            unfilled.setdefault(schema_file, []).append(key)
+    result.lines += [f"still empty, required by {schema_file} (createEnv), fill them by hand in "
+                     f"{ctx.rel(first or ctx.env_path)}: {', '.join(keys)}" for schema_file, keys in unfilled.items()]
     return result
 
 

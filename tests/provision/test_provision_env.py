@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from checks.support.envfile import read_env_file
 
-from helpers import clean_environ, run_cli, run_on_a_terminal, write_project
+from helpers import REPO, clean_environ, run_cli, run_on_a_terminal, write_project
 
 EXAMPLE = """\
 DATABASE_URL=postgresql://user:password@host:5432/db
@@ -252,3 +253,16 @@ def test_keys_it_cannot_fill_are_named_when_nothing_changes(tmp_path: Path) -> N
     assert ("still empty in .env.local, fill them by hand (nothing to copy or generate): "
             "POSTMARK_API_TOKEN, STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET") in out
     assert (project / ".env.local").read_text() == before
+
+
+def test_keys_the_apps_create_env_requires_are_named_when_the_example_lacks_them(tmp_path: Path) -> None:
+    """ARoyyanF/streak-trackr: src/env.js requires GOOGLE_CLIENT_ID/SECRET, which its
+    .env.example never lists (it still names Discord's). ENV003 failed on them and named
+    `provision env` as the fix, which said only "nothing to do"."""
+    project = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "t3-drizzle-authjs", project)
+    (project / ".env").write_text('AUTH_SECRET=""\nAUTH_DISCORD_ID="x"\nAUTH_DISCORD_SECRET="y"\n'
+                                  'DATABASE_URL="postgresql://postgres:pw-local-1@localhost:5432/habits"\n')
+    out = provision(project)
+    assert ("still empty, required by src/env.js (createEnv), fill them by hand in .env: "
+            "GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET") in out, out
