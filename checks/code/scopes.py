@@ -21,6 +21,23 @@ SEQUENCE_METHODS = {"map", "flatMap", "filter", "slice", "sort", "reverse", "con
                     "toUpperCase", "toLowerCase", "padStart", "padEnd", "replace", "replaceAll"}
 # Methods whose result is an array (slice and concat are when their receiver is one).
 ARRAY_MADE = {"map", "flatMap", "filter", "sort", "reverse", "toSorted", "toReversed", "flat", "fill", "split"}
+# What calls and operators make of a SQL text's parts (checks/code/sqltext.py).
+NUMERIC_CALLS = re.compile(r"^(?:Number|parseInt|parseFloat|Number\.\w+|Math\.\w+)$")
+# String methods whose result is made of the receiver's text (their arguments are numbers), and
+# those whose arguments' text joins it.
+STRING_PARTS = {"repeat", "slice", "substring", "substr", "trim", "trimStart", "trimEnd", "toUpperCase",
+                "toLowerCase", "toString", "at"}
+STRING_JOINS = {"padStart", "padEnd", "concat", "replace", "replaceAll"}
+# Array methods whose result holds only the receiver's elements (slice and concat, which strings
+# have too, are read as the receiver's text, which is an array's elements when it is one).
+ARRAY_SAME = {"filter", "sort", "reverse", "toSorted", "toReversed", "flat"}
+ARRAY_MAPS = {"map", "flatMap"}
+ELEMENT_CALLBACKS = ARRAY_MAPS | {"forEach", "filter", "some", "every", "find", "findIndex", "reduce"}
+# Calls that read an array handed to them and never add to it.
+READS_ONLY = re.compile(r"^(?:console\.\w+|JSON\.stringify|Array\.isArray|Array\.from)$")
+PLACEHOLDER_NAME = re.compile(r"placeholder", re.IGNORECASE)
+NUMBER_OPERATORS = {"-", "*", "/", "%", "**", "&", "|", "^", "<<", ">>", ">>>", "<", ">", "<=", ">=", "==",
+                    "===", "!=", "!==", "instanceof", "in"}
 MAX_DEPTH = 12  # names followed through names: a real placeholder list is three or four deep
 SEQUENCE_TYPE = re.compile(r"^(?:string|(?:readonly\s+)?[\w.]+\[\]|(?:Readonly)?Array<.*>)$")
 
@@ -157,6 +174,27 @@ def _block_depth(declarator: SgNode, seen: list[SgNode]) -> int | None:
         if ancestor == block:
             return depth
     return None
+
+
+def loops_assigning(scope: SgNode, name: str) -> list[tuple[SgNode, bool]]:
+    """The `for (name of …)`/`for (name in …)` loops of `scope` that assign the name declared
+    elsewhere (no `let`/`const` of their own), each with whether it is the plain `for (name of xs)`."""
+    return [(loop, (loop.field("left") or loop).text() == name and (loop.field("operator") or loop).text() == "of")
+            for loop in scope.find_all(kind="for_in_statement")
+            if loop.field("kind") is None and name in bound_names(loop.field("left"))]
+
+
+def assigned_anywhere(use: SgNode, name: str) -> list[SgNode]:
+    """The values `name = …` gives the name anywhere in the file (a function's name given another)."""
+    return [value for a in use.get_root().root().find_all(kind="assignment_expression")
+            if (a.field("left") or a).text() == name and (value := a.field("right")) is not None]
+
+
+def length_only(node: SgNode) -> bool:
+    """`{ length: n }`: an array-like with no elements (`{ 0: body.id, length: 1 }` has one)."""
+    return node.kind() == "object" and all(
+        pair.kind() == "pair" and (pair.field("key") or pair).text().strip("'\"") == "length"
+        for pair in node.named_children() if pair.kind() != "comment")
 
 
 def catch_binds(node: SgNode, name: str) -> bool:

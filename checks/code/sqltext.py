@@ -11,7 +11,6 @@ list, the module's constants, enums and a class's fields."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -19,8 +18,18 @@ from checks.code.changes import changed_in, changes_contents, outermost
 from checks.code.nodes import FUNCTIONS, enclosing_function
 from checks.code.scopes import (
     ARRAY_MADE,
+    ARRAY_MAPS,
+    ARRAY_SAME,
+    ELEMENT_CALLBACKS,
     MAX_DEPTH,
+    NUMBER_OPERATORS,
+    NUMERIC_CALLS,
+    PLACEHOLDER_NAME,
+    READS_ONLY,
+    STRING_JOINS,
+    STRING_PARTS,
     array_valued,
+    assigned_anywhere,
     bound_names,
     catch_binds,
     class_field,
@@ -30,7 +39,9 @@ from checks.code.scopes import (
     declarator_in,
     imported_from,
     is_sequence,
+    length_only,
     literal_union,
+    loops_assigning,
     parameter_at,
     var_redeclared,
 )
@@ -38,24 +49,6 @@ from checks.code.sqlbuilt import Built, Imported, unknown
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
-
-NUMERIC_CALLS = re.compile(r"^(?:Number|parseInt|parseFloat|Number\.\w+|Math\.\w+)$")
-# String methods whose result is made of the receiver's text (their arguments are numbers), and
-# those whose arguments' text joins it.
-STRING_PARTS = {"repeat", "slice", "substring", "substr", "trim", "trimStart", "trimEnd", "toUpperCase",
-                "toLowerCase", "toString", "at"}
-STRING_JOINS = {"padStart", "padEnd", "concat", "replace", "replaceAll"}
-# Array methods whose result holds only the receiver's elements (slice and concat, which strings
-# have too, are read as the receiver's text, which is an array's elements when it is one).
-ARRAY_SAME = {"filter", "sort", "reverse", "toSorted", "toReversed", "flat"}
-ARRAY_MAPS = {"map", "flatMap"}
-ELEMENT_CALLBACKS = ARRAY_MAPS | {"forEach", "filter", "some", "every", "find", "findIndex", "reduce"}
-# Calls that read an array handed to them and never add to it.
-READS_ONLY = re.compile(r"^(?:console\.\w+|JSON\.stringify|Array\.isArray|Array\.from)$")
-PLACEHOLDER_NAME = re.compile(r"placeholder", re.IGNORECASE)
-NUMBER_OPERATORS = {"-", "*", "/", "%", "**", "&", "|", "^", "<<", ">>", ">>>", "<", ">", "<=", ">=", "==",
-                    "===", "!=", "!==", "instanceof", "in"}
-
 
 def sql_text(node: SgNode) -> Built:
     """What the SQL text `node` (a call's first argument) is built from."""
@@ -180,7 +173,7 @@ class _Reader:
         if callee.kind() == "identifier":
             function = declaration(node, callee.text())
             if function is not None and function.kind() in FUNCTIONS:
-                return self.returns(function, depth + 1)
+                return self.returns(function, depth + 1).add(self.reassigned(node, callee.text(), depth))
             origin = imported_from(node, callee.text())
             reason = f"`{callee.text()}()`{f' from {origin[0]}' if origin else ''} is not followed"
             if origin is not None and origin[1] != "*":
@@ -203,6 +196,13 @@ class _Reader:
             value = statement.named_children()
             built.add(self.text(value[0] if value else None, depth))
         return built if found else unknown(function)
+
+    def reassigned(self, use: SgNode, name: str, depth: int) -> Built:
+        """What the other functions a function's name is given return (`q = () => body.t`)."""
+        built = Built()
+        for value in assigned_anywhere(use, name):
+            built.add(self.returns(value, depth + 1) if value.kind() in FUNCTIONS else unknown(value))
+        return built
 
     def array(self, node: SgNode | None, depth: int) -> Built:
         """What the elements of an array (joined into the SQL) are made of."""
@@ -237,7 +237,7 @@ class _Reader:
             source = args[0]
             if len(args) > 1:
                 return self.callback(args[1], depth + 1)  # its element parameter is resolved by `name`
-            return Built() if source.kind() == "object" else self.array(source, depth + 1)
+            return Built() if length_only(source) else self.array(source, depth + 1)
         if name in ("Object.keys", "Object.values", "Object.entries") and args:
             where = declaration(node, args[0].text()) if args[0].kind() == "identifier" else None
             constant = constant_object(where) if where is not None else None
@@ -271,7 +271,7 @@ class _Reader:
         if node.kind() == "identifier":
             function = declaration(node, node.text())
             if function is not None and function.kind() in FUNCTIONS:
-                return self.returns(function, depth)
+                return self.returns(function, depth).add(self.reassigned(node, node.text(), depth))
             if PLACEHOLDER_NAME.search(node.text()):
                 return Built(open=[f"`{node.text()}` is not followed"])
         return unknown(node)
@@ -316,8 +316,7 @@ class _Reader:
             read = self.array if array else self.text
             value = declarator.field("value")
             built = read(value, depth + 1) if value is not None else Built()
-            if declarator.kind() != "variable_declarator" or (declarator.field("name") or declarator).kind() != \
-                    "identifier":
+            if declarator.kind() != "variable_declarator" or (declarator.field("name") or declarator).kind() != "identifier":
                 return built if built.constant else unknown(declarator)  # destructured: not followed
             mutable = array or array_valued(value)  # an array: what is pushed into it counts
             if (declarator.parent() or declarator).text().startswith("const") and not mutable:
@@ -333,6 +332,8 @@ class _Reader:
             for assignment in scope.find_all(kind="augmented_assignment_expression"):
                 if (assignment.field("left") or assignment).text() == name:
                     built.add(self.text(assignment.field("right"), depth + 1))
+            for loop, simple in loops_assigning(scope, name):  # `for (t of body.tables)`: each turn
+                built.add(self.array(loop.field("right"), depth + 1) if simple and not array else unknown(loop))
             if mutable:
                 built.add(self.additions(scope, name, depth))
             return built
@@ -382,8 +383,7 @@ class _Reader:
                 if position == 1:
                     return Built()
                 source = (arguments.named_children() if arguments is not None else [None])[0]
-                return Built() if source is not None and source.kind() == "object" else \
-                    self.array(source, depth + 1)
+                return Built() if source is not None and length_only(source) else self.array(source, depth + 1)
             if method in ELEMENT_CALLBACKS and method != "reduce":
                 if position == 1:
                     return Built()  # the index

@@ -160,3 +160,38 @@ def test_an_exported_constant_another_module_changes_is_not_settled_by_its_expor
     assert "lib/m.ts" in shown, check  # the module that changes it is named
     assert "app/api/fixed/route.ts" not in shown, check  # read, never changed elsewhere: settled
     assert open_calls, check
+
+
+# Request input that reached the text through a binding the reading of constants missed (review
+# revC): a `for (t of …)` with no `let` of its own assigns the function's `t`; `Array.from` of an
+# array-like object literal holds its indexed values, not only `{ length: n }`; a function's name
+# given another function (`q = () => body.t`) returns what that one returns.
+REBOUND = {
+    "loop-assigns": 'let t = "users";\n  for (t of body.tables) { break; }\n'
+                    '  return pool.query(`SELECT * FROM ${t}`);\n',
+    "array-like": 'return pool.query(`DELETE FROM t WHERE id IN (${Array.from({ length: 1, 0: body.id }).join(",")})`);\n',
+    "array-like-map": 'const marks = Array.from({ length: 1, 0: body.id }, (v) => v);\n'
+                      '  return pool.query(`DELETE FROM t WHERE id IN (${marks.join(",")})`);\n',
+    "function-rebound": 'let q = () => "users";\n  if (body.t) q = () => body.t;\n'
+                        '  return pool.query(`SELECT * FROM ${q()}`);\n',
+}
+
+
+def test_request_input_through_a_loop_an_array_like_or_a_rebound_function_still_fails(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "x", "dependencies": {"pg": "8.13.1"}}')
+    for name, body in REBOUND.items():
+        (tmp_path / "app" / "api" / name).mkdir(parents=True)
+        (tmp_path / "app" / "api" / name / "route.ts").write_text(
+            'import { Pool } from "pg";\nconst pool = new Pool();\nexport async function POST(req: Request) {\n'
+            f"  const body = await req.json();\n  {body}}}\n")
+    # the same shapes with constants only stay settled: `{ length: n }` placeholders, a loop over a literal list
+    (tmp_path / "app" / "api" / "settled").mkdir(parents=True)
+    (tmp_path / "app" / "api" / "settled" / "route.ts").write_text(
+        'import { Pool } from "pg";\nconst pool = new Pool();\nexport async function POST(req: Request) {\n'
+        "  const body = await req.json();\n  let t = \"users\";\n  for (t of [\"teams\"]) { break; }\n"
+        "  const marks = Array.from({ length: body.ids.length }, (_, i) => `$${i + 1}`);\n"
+        "  return pool.query(`SELECT * FROM ${t} WHERE id IN (${marks.join(\",\")})`, body.ids);\n}\n")
+    check = run_json(tmp_path, "--only", "CODE004")[1]["checks"][0]
+    failed = {f["file"].split("/")[2] for f in check["details"]["findings"]}
+    assert check["status"] == "fail" and failed == set(REBOUND), check
+    assert check["details"]["could_not_verify"] == [], check
