@@ -69,7 +69,14 @@ def tool_env(root: Path, homes: list[Path], manager: str | None) -> ToolEnv:
     or when how it loads its env is not known."""
     for home in homes:
         if prisma_datasource(home, package_json(home), root) is not None:
-            return ToolEnv() if home == root else _prisma(root, home, manager)
+            if home != root:
+                return _prisma(root, home, manager)
+            # Prisma 7 in the app itself: with a prisma.config.ts the CLI loads no env file, the
+            # config's own dotenv does (`import "dotenv/config"`: `.env` only, never the
+            # `.env.local` Next.js reads first). Without one, Prisma's own `.env` (core/readings.py).
+            config = next((root / name for name in d.PRISMA_CONFIGS if (root / name).is_file()), None)
+            loads = _config_loads(root, root, config, read_small(config) or "") if config else None
+            return loads or ToolEnv()
     for home in homes:
         found = drizzle_config(home, root)
         if found is None or drizzle_url_var(found) is None:
