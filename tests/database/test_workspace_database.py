@@ -311,3 +311,25 @@ def test_a_prisma_config_that_loads_dotenv_is_judged_by_the_file_it_loads(
     assert "DATABASE_URL is not set where prisma reads it" in str(db001["message"])
     (app / ".env").write_text(f"DATABASE_URL={pg.url(applied)}\n")
     assert database_checks(app)["DB001"]["status"] == "pass"
+
+
+def test_a_readme_naming_env_local_does_not_hide_the_env_drizzle_kit_loads(
+        tmp_path: Path, pg: EmbeddedPostgres) -> None:
+    """drizzle.config.ts's `config({ path: ".env" })` loads `.env` for drizzle-kit whatever the
+    README says (tests/fixtures/apps/drizzle-dotenv-only). A README sentence that merely
+    mentions `.env.local` turned DB001 from a fail into a pass judging `.env.local` only."""
+    applied, other = "readme_applied", "readme_other"
+    for name in (applied, other):
+        pg.create_database(name)
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "drizzle-dotenv-only", app)
+    readme = app / "README.md"
+    readme.write_text(readme.read_text() + "\nNever commit .env.local or .env.\n")
+    (app / ".env.local").write_text(f"DATABASE_URL={pg.url(applied)}\n")
+    (app / ".env").write_text(f"DATABASE_URL={pg.url(other)}\n")
+    db001 = database_checks(app)["DB001"]
+    assert db001["status"] == "fail", db001
+    assert (f"DATABASE_URL in .env (the schema's tool) and in .env.local (the app's runtime) name different "
+            f"databases (127.0.0.1:{pg.port}/{other} and 127.0.0.1:{pg.port}/{applied})") in str(db001["message"])
+    (app / ".env").write_text(f"DATABASE_URL={pg.url(applied)}\n")
+    assert database_checks(app)["DB001"]["status"] == "pass"
