@@ -69,14 +69,27 @@ def tool_env(root: Path, homes: list[Path], manager: str | None) -> ToolEnv:
     or when how it loads its env is not known."""
     for home in homes:
         if prisma_datasource(home, package_json(home), root) is not None:
-            return ToolEnv() if home == root else _prisma(root, home, manager)
+            if home != root:
+                return _prisma(root, home, manager)
+            # Prisma 7 in the app itself: with a prisma.config.ts the CLI loads no env file, the
+            # config's own dotenv does (`import "dotenv/config"`: `.env` only, never the
+            # `.env.local` Next.js reads first). Without one, Prisma's own `.env` (core/readings.py).
+            config = next((root / name for name in d.PRISMA_CONFIGS if (root / name).is_file()), None)
+            loads = _config_loads(root, root, config, read_small(config) or "") if config else None
+            return loads or ToolEnv()
     for home in homes:
         found = drizzle_config(home, root)
         if found is None or drizzle_url_var(found) is None:
             continue
         if home == root:
-            # drizzle-kit in the app itself reads `.env` only when its config or its own
-            # dotenv says so (checks/project/examples.py tools_env_file).
+            # What the config's own dotenv loads is what drizzle-kit sees, whatever the README
+            # says of `.env.local` (that names the file hints point at, not what is loaded).
+            loads = None if "loadEnvConfig" in found[1] else _config_loads(root, root, root / Path(found[0]).name,
+                                                                             found[1])
+            if loads is not None:
+                return loads
+            # A config that loads nothing: drizzle-kit's own dotenv reads `.env`
+            # (checks/project/examples.py tools_env_file).
             own = tools_env_file(root)
             return ToolEnv([own[0]], own[0], own[1]) if own is not None else ToolEnv()
         return _config_loads(root, home, home / Path(found[0]).name, found[1]) or ToolEnv()

@@ -11,6 +11,7 @@ The one reader of createEnv the families share: the code family asks whether a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 # throws instead of leaking (env.t3.gg/docs/nextjs#create-your-schema).
 RUNTIME_ENV = {"runtimeEnv", "experimental__runtimeEnv"}
 SCHEMA_GROUPS = ("server", "client", "shared")
+# A runtimeEnv entry that reads one variable as it is: `process.env.X` or `process.env["X"]`.
+PROCESS_ENV_READ = re.compile(r"""process\.env(?:\.(?P<dotted>[A-Za-z_]\w*)|\[\s*["'](?P<quoted>[A-Za-z_]\w*)["']\s*\])""")
 # Where apps keep it: create-t3-app `src/env.js` (`src/env.mjs` before 7.24), the t3-env docs
 # `src/env.ts` or `src/env/{server,client}.ts`, create-t3-turbo `apps/nextjs/src/env.ts` and a
 # package's own `env.ts` (packages/auth/env.ts).
@@ -136,6 +139,28 @@ def _schema_of(call: SgNode) -> list[tuple[str, bool | None]]:
     return found
 
 
+def _runtime_names(call: SgNode) -> dict[str, str | None]:
+    """schema key -> the variable its runtimeEnv entry reads (`DATABASE_URL:
+    process.env.POSTGRES_URL_NON_POOLING` validates POSTGRES_URL_NON_POOLING under the name
+    DATABASE_URL); None where the entry is any other expression (`process.env.A ?? "x"`), whose
+    variable is not known here. A key runtimeEnv does not list is read under its own name."""
+    arguments = _arguments(call)
+    options = arguments[0] if arguments else None
+    names: dict[str, str | None] = {}
+    if options is None or options.kind() != "object":
+        return names
+    for pair in options.named_children():
+        if pair.kind() != "pair" or _key(pair) not in RUNTIME_ENV:
+            continue
+        entries = pair.field("value")
+        for entry in entries.named_children() if entries is not None and entries.kind() == "object" else []:
+            key, value = (_key(entry), entry.field("value")) if entry.kind() == "pair" else (None, None)
+            if key is not None and value is not None:
+                read = PROCESS_ENV_READ.fullmatch(value.text().strip())
+                names[key] = (read["dotted"] or read["quoted"]) if read else None
+    return names
+
+
 def _skips_validation(call: SgNode) -> bool:
     """`skipValidation: true` as a literal: createEnv then validates nothing, ever."""
     arguments = _arguments(call)
@@ -167,9 +192,13 @@ def env_schema(root: Path, homes: list[Path]) -> EnvSchema | None:
             for call in calls:
                 if _skips_validation(call):
                     continue
+                reads = _runtime_names(call)
                 for key, optional in _schema_of(call):
+                    variable = reads.get(key, key)
+                    if variable is None:
+                        continue  # runtimeEnv computes it: which variable is needed is not known
                     if optional is True:
-                        schema.optional.setdefault(key, file_name)
+                        schema.optional.setdefault(variable, file_name)
                     elif optional is False:
-                        schema.required.setdefault(key, file_name)
+                        schema.required.setdefault(variable, file_name)
     return schema if schema.files else None

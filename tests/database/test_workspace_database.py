@@ -285,3 +285,51 @@ def test_a_root_prisma_app_whose_dotenv_names_another_database_fails_db001(
     assert database_checks(app)["DB001"]["status"] == "pass"
     (app / ".env").write_text("NEXTAUTH_URL=http://localhost:3000\n")
     assert database_checks(app)["DB001"]["status"] == "pass"
+
+
+def test_a_prisma_config_that_loads_dotenv_is_judged_by_the_file_it_loads(
+        tmp_path: Path, pg: EmbeddedPostgres) -> None:
+    """Prisma 7 with a prisma.config.ts loads no env file itself; the config's `import
+    "dotenv/config"` loads `.env` and never `.env.local` (tests/fixtures/apps/prisma-dotenv-better-auth,
+    shaped after ezeparziale/nextjs-better-auth-template). Discovery already said so in
+    env_file_why, yet DB001 passed judging `.env.local` while `prisma migrate` used `.env`."""
+    applied, other = "config_applied", "config_other"
+    for name in (applied, other):
+        pg.create_database(name)
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "prisma-dotenv-better-auth", app)
+    (app / ".env.local").write_text(f"DATABASE_URL={pg.url(applied)}\n")
+    (app / ".env").write_text(f"DATABASE_URL={pg.url(other)}\n")
+    db001 = database_checks(app)["DB001"]
+    assert db001["status"] == "fail", db001
+    assert (f"DATABASE_URL in .env (prisma) and in .env.local (the app's runtime) name different databases "
+            f"(127.0.0.1:{pg.port}/{other} and 127.0.0.1:{pg.port}/{applied})") in str(db001["message"])
+    # Only in .env.local: the Prisma CLI would not see it at all.
+    (app / ".env").unlink()
+    db001 = database_checks(app)["DB001"]
+    assert db001["status"] == "fail", db001
+    assert "DATABASE_URL is not set where prisma reads it" in str(db001["message"])
+    (app / ".env").write_text(f"DATABASE_URL={pg.url(applied)}\n")
+    assert database_checks(app)["DB001"]["status"] == "pass"
+
+
+def test_a_readme_naming_env_local_does_not_hide_the_env_drizzle_kit_loads(
+        tmp_path: Path, pg: EmbeddedPostgres) -> None:
+    """drizzle.config.ts's `config({ path: ".env" })` loads `.env` for drizzle-kit whatever the
+    README says (tests/fixtures/apps/drizzle-dotenv-only). A README sentence that merely
+    mentions `.env.local` turned DB001 from a fail into a pass judging `.env.local` only."""
+    applied, other = "readme_applied", "readme_other"
+    for name in (applied, other):
+        pg.create_database(name)
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "drizzle-dotenv-only", app)
+    readme = app / "README.md"
+    readme.write_text(readme.read_text() + "\nNever commit .env.local or .env.\n")
+    (app / ".env.local").write_text(f"DATABASE_URL={pg.url(applied)}\n")
+    (app / ".env").write_text(f"DATABASE_URL={pg.url(other)}\n")
+    db001 = database_checks(app)["DB001"]
+    assert db001["status"] == "fail", db001
+    assert (f"DATABASE_URL in .env (the schema's tool) and in .env.local (the app's runtime) name different "
+            f"databases (127.0.0.1:{pg.port}/{other} and 127.0.0.1:{pg.port}/{applied})") in str(db001["message"])
+    (app / ".env").write_text(f"DATABASE_URL={pg.url(applied)}\n")
+    assert database_checks(app)["DB001"]["status"] == "pass"

@@ -105,3 +105,42 @@ def test_detect_shows_the_schema(tmp_path: Path) -> None:
     assert model["env_schema_files"] == ["src/env.js"]
     assert sorted(model["env_schema_optional"]) == ["BAR", "FOO", "NODE_ENV", "PORT"]
     assert sorted(model["env_schema_required"]) == ["BAZ", "LOG_LEVEL", "NEXT_PUBLIC_APP_URL"]
+
+
+# runtimeEnv may hand a schema key another variable (env.t3.gg/docs/nextjs: runtimeEnv
+# "destructure all the keys manually"; a public createEnv reads DATABASE_URL from Vercel
+# Postgres' POSTGRES_URL_NON_POOLING this way).
+RENAMED_ENV_TS = """\
+import { createEnv } from "@t3-oss/env-nextjs";
+import { z } from "zod";
+
+export const env = createEnv({
+  server: {
+    DATABASE_URL: z.string(),
+    AUTH_GITHUB_ID: z.string(),
+    REDIS_URL: z.string(),
+  },
+  runtimeEnv: {
+    DATABASE_URL: process.env.POSTGRES_URL_NON_POOLING,
+    AUTH_GITHUB_ID: process.env["AUTH_GITHUB_ID"],
+    REDIS_URL: process.env.KV_URL ?? process.env.REDIS_URL,
+  },
+});
+"""
+
+
+def test_a_key_runtimeenv_reads_from_another_variable_is_required_under_that_name(tmp_path: Path) -> None:
+    """createEnv validates process.env.POSTGRES_URL_NON_POOLING under the name DATABASE_URL: a
+    filled POSTGRES_URL_NON_POOLING satisfies it, an unset DATABASE_URL is no gap (ENV003 failed
+    asking for DATABASE_URL, which the app never reads), and an empty one is the gap."""
+    app = write_project(tmp_path / "app", {
+        "package.json": PACKAGE, "src/env.ts": RENAMED_ENV_TS, ".env.example": "AUTH_GITHUB_ID=\n",
+        ".env.local": "POSTGRES_URL_NON_POOLING=postgresql://notes@127.0.0.1:5432/notes\nAUTH_GITHUB_ID=Iv1.abc\n"})
+    env003 = result(check_in_process(app, "ENV003"), "ENV003")
+    assert env003.status.value == "pass", env003.message
+    # `process.env.KV_URL ?? process.env.REDIS_URL`: which one is needed is not known, so not required.
+    assert env003.details["required_by_schema"] == {"POSTGRES_URL_NON_POOLING": "src/env.ts"}
+    (app / ".env.local").write_text("AUTH_GITHUB_ID=Iv1.abc\n")
+    env003 = result(check_in_process(app, "ENV003"), "ENV003")
+    assert env003.status.value == "fail", env003.message
+    assert env003.details["missing"] == ["POSTGRES_URL_NON_POOLING"]
