@@ -161,6 +161,10 @@ def search_path_of_url(url: str) -> list[str]:
     for options in query.get("options", ()):
         found = re.search(r"(?:-c\s*|--)search_path\s*=\s*((?:\\\s|[^\s])+)", options)
         if found:
-            return [part.strip().strip('"') for part in found.group(1).replace("\\ ", " ").split(",")
-                    if part.strip()]
+            return search_path_list(found.group(1).replace("\\ ", " "))
     return []
+
+
+def search_path_list(value: str) -> list[str]:
+    """A search_path setting's value (`audit, "$user", public`) as its schema names."""
+    return [part.strip().strip('"') for part in value.split(",") if part.strip()]
