@@ -11,6 +11,8 @@ from pathlib import Path
 
 import psycopg
 
+from checks.core.sources import SchemaSource
+from checks.schema.sqlmodel import parse_sources
 from helpers import run_cli, write_project
 
 # Prisma's layout: prisma/migrations/<timestamp>_<name>/migration.sql and migration_lock.toml
@@ -111,3 +113,13 @@ def test_an_unqualified_drop_after_select_set_config_of_search_path_is_looked_up
     assert "20240201000000_two/migration.sql:2" in done.stderr
     assert "audit.event_at_idx exists before this apply" in done.stderr
     assert query(fresh_db, "SELECT to_regclass('audit.event_at_idx') IS NOT NULL") == [(True,)]
+
+
+def test_a_set_config_search_path_names_its_schemas_as_the_server_reads_them() -> None:
+    # The server folds an unquoted name of the list to lower case, as it does an identifier.
+    sql = ("SELECT set_config('search_path', 'Audit, \"Billing\"', false);\n"
+           'DROP INDEX IF EXISTS "event_at_idx";\n')
+    parsed = parse_sources([SchemaSource(Path("prisma/migrations/1_two/migration.sql"), sql, 1)])
+    verdict = parsed.statements[1].verdict
+    assert verdict is not None
+    assert {schema for _kind, schema, _name, _table in verdict.gone} == {"audit", "Billing", ""}
