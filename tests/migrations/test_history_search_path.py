@@ -13,6 +13,7 @@ import psycopg
 
 from checks.core.sources import SchemaSource
 from checks.schema.sqlmodel import parse_sources
+
 from helpers import run_cli, write_project
 
 # Prisma's layout: prisma/migrations/<timestamp>_<name>/migration.sql and migration_lock.toml
