@@ -12,6 +12,7 @@ from typing import Any
 
 from checks.core.sources import SchemaSource
 from checks.schema.additive import Classifier, Verdict
+from checks.schema.calls import _setting, _walk
 from checks.schema.guard import DestructiveGuard
 from checks.schema.names import (
     CURRENT_PATH,
@@ -21,6 +22,7 @@ from checks.schema.names import (
     quoted,
     relation_name,
 )
+from checks.support.pgurl import search_path_list
 
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 
@@ -125,6 +127,8 @@ def _first_schema(path: list[str]) -> str | None:
 def _set_search_path(node: Any) -> list[str] | None:
     from pglast import ast  # start-up: only runs that read SQL load pglast
 
+    if isinstance(node, ast.SelectStmt):
+        return _set_config_path(node)
     if not isinstance(node, ast.VariableSetStmt) or (node.name or "").lower() != "search_path":
         return None
     values = []
@@ -133,6 +137,19 @@ def _set_search_path(node: Any) -> list[str] | None:
         if value is not None:
             values.append(str(value))
     return values
+
+
+def _set_config_path(node: Any) -> list[str] | None:
+    """`SELECT [pg_catalog.]set_config('search_path', 'audit, public', false)`, allowed as a
+    SET is (safelist.py) and moving unqualified names just as far: a later `DROP INDEX x`
+    reaches audit.x, which the lookups of provision/schemaguard.py must then look at."""
+    for item in _walk(node.targetList):
+        if (type(item).__name__ == "FuncCall" and str(getattr(item.funcname[-1], "sval", "")).lower() == "set_config"
+                and _setting(item) == "search_path" and len(item.args or ()) > 1):
+            value = getattr(getattr(item.args[1], "val", None), "sval", None)
+            if isinstance(value, str):
+                return search_path_list(value)
+    return None
 
 
 # -- the destructive-statement guard ----------------------------------------------------------

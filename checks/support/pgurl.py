@@ -161,6 +161,18 @@ def search_path_of_url(url: str) -> list[str]:
     for options in query.get("options", ()):
         found = re.search(r"(?:-c\s*|--)search_path\s*=\s*((?:\\\s|[^\s])+)", options)
         if found:
-            return [part.strip().strip('"') for part in found.group(1).replace("\\ ", " ").split(",")
-                    if part.strip()]
+            return search_path_list(found.group(1).replace("\\ ", " "))
     return []
+
+
+def search_path_list(value: str) -> list[str]:
+    """A search_path setting's value (`audit, "$user", public`) as its schema names, read as
+    the server reads it (SplitIdentifierString): a quoted name as written, another in lower
+    case (`Audit` is schema audit)."""
+    names = []
+    for part in (p.strip() for p in value.split(",")):
+        if len(part) > 1 and part[0] == part[-1] == '"':
+            names.append(part[1:-1].replace('""', '"'))
+        elif part:
+            names.append(part.lower())
+    return names

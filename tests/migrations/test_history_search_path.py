@@ -11,6 +11,9 @@ from pathlib import Path
 
 import psycopg
 
+from checks.core.sources import SchemaSource
+from checks.schema.sqlmodel import parse_sources
+
 from helpers import run_cli, write_project
 
 # Prisma's layout: prisma/migrations/<timestamp>_<name>/migration.sql and migration_lock.toml
@@ -90,3 +93,34 @@ def test_a_drop_table_after_set_search_path_counts_the_rows_of_the_table_it_reac
     assert done.returncode != 0, done.stdout
     assert 'public."User" holds rows' in done.stderr
     assert query(fresh_db, 'SELECT count(*) FROM public."User"') == [(1,)]
+
+
+def test_an_unqualified_drop_after_select_set_config_of_search_path_is_looked_up_on_that_path(
+        tmp_path: Path, fresh_db: str) -> None:
+    # `SELECT set_config('search_path', …)` is allowed as a SET is (checks/schema/safelist.py)
+    # and moves unqualified names as far; pg_dump writes it as `SELECT pg_catalog.set_config(…)`.
+    project = app(tmp_path / "app", fresh_db, (
+        'CREATE TABLE "User" ("id" INTEGER NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n'
+        'CREATE SCHEMA "audit";\n'
+        'CREATE TABLE "audit"."event" ("at" TIMESTAMP(3) NOT NULL);\n'
+        'CREATE INDEX "event_at_idx" ON "audit"."event"("at");\n'))
+    first = run_cli("provision", "schema", "--project", str(project))
+    assert first.returncode == 0, first.stderr
+    query(fresh_db, "INSERT INTO audit.event VALUES (now())")
+
+    done = second(project, ("SELECT pg_catalog.set_config('search_path', 'audit, public', false);\n"
+                            'DROP INDEX IF EXISTS "event_at_idx";\n'))
+    assert done.returncode != 0, done.stdout
+    assert "20240201000000_two/migration.sql:2" in done.stderr
+    assert "audit.event_at_idx exists before this apply" in done.stderr
+    assert query(fresh_db, "SELECT to_regclass('audit.event_at_idx') IS NOT NULL") == [(True,)]
+
+
+def test_a_set_config_search_path_names_its_schemas_as_the_server_reads_them() -> None:
+    # The server folds an unquoted name of the list to lower case, as it does an identifier.
+    sql = ("SELECT set_config('search_path', 'Audit, \"Billing\"', false);\n"
+           'DROP INDEX IF EXISTS "event_at_idx";\n')
+    parsed = parse_sources([SchemaSource(Path("prisma/migrations/1_two/migration.sql"), sql, 1)])
+    verdict = parsed.statements[1].verdict
+    assert verdict is not None
+    assert {schema for _kind, schema, _name, _table in verdict.gone} == {"audit", "Billing", ""}
