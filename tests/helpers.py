@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from checks.core.context import Context
 from checks.core.model import Report, Status
 from checks.core.registry import select
@@ -243,7 +245,20 @@ def checks_by_id(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in report["checks"]}
 
 
-def git(project: Path, *args: str) -> None:
-    """git in `project` with a throwaway identity, bounded."""
-    subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.test", "-c", "user.name=t",
-                    *args], check=True, capture_output=True, timeout=30)
+def git(project: Path, *args: str) -> str:
+    """git in `project` with a throwaway identity, bounded; what it printed."""
+    return subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.test", "-c", "user.name=t",
+                           *args], check=True, capture_output=True, text=True, timeout=30).stdout
+
+
+def committed(project: Path) -> None:
+    """`project` as a clone: a repository holding every file as one commit."""
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "init"]):
+        git(project, *args)
+
+
+def query(url: str, sql: str) -> list[tuple[object, ...]]:
+    """One statement on `url` in autocommit, its rows ([] for a statement that returns none)."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        cursor = connection.execute(sql)
+        return cursor.fetchall() if cursor.description else []

@@ -13,7 +13,7 @@ import pytest
 
 from checks.support.pgembed import EmbeddedPostgres
 
-from helpers import PG_PASSWORD, REPO, checks_by_id, detect, run_cli, run_json
+from helpers import PG_PASSWORD, REPO, checks_by_id, committed, detect, git, run_cli, run_json
 
 FIXTURE = REPO / "tests" / "fixtures" / "apps" / "next-forge"
 TOOL_ENV = "../../packages/database/.env"
@@ -214,22 +214,16 @@ def test_local_db_does_not_follow_a_dotenv_path_out_of_the_workspace(tmp_path: P
 
 
 def test_local_db_writes_no_password_into_a_file_git_tracks(tmp_path: Path) -> None:
-    import subprocess
-
     app = forge(tmp_path, **{".gitignore": "node_modules\n.env*.local\n",
                              "packages/database/.env": 'DATABASE_URL="postgresql://user:password@localhost:5432/db"\n'})
     root = app.parents[1]
-    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.com", "-c", "user.name=t",
-                                               "commit", "-qm", "init"]):
-        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, timeout=30)
+    committed(root)
     done = run_cli("provision", "local-db", "--project", str(app))
     assert done.returncode == 1, done.stdout
     assert f"{TOOL_ENV} is tracked by git" in done.stderr
     assert "rm --cached" in done.stderr
-    status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                            capture_output=True, text=True, check=True, timeout=30).stdout
+    status = git(root, "status", "--porcelain", "--untracked-files=no")
     assert status == ""
-
 
 
 def test_local_db_refusal_names_a_git_rm_that_works_pasted_from_another_folder(tmp_path: Path) -> None:
@@ -241,9 +235,7 @@ def test_local_db_refusal_names_a_git_rm_that_works_pasted_from_another_folder(t
     app = forge(tmp_path, **{".gitignore": "node_modules\n.env*.local\n",
                              "packages/database/.env": 'DATABASE_URL="postgresql://user:password@localhost:5432/db"\n'})
     root = app.parents[1]
-    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.com", "-c", "user.name=t",
-                                               "commit", "-qm", "init"]):
-        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, timeout=30)
+    committed(root)
     done = run_cli("provision", "local-db", "--project", str(app))
     assert done.returncode == 1, done.stdout
     command = re.search(r"`(git [^`]*rm --cached[^`]*)`", done.stderr)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import psycopg
-
 from checks.core.sources import SchemaSource
 from checks.schema.sqlmodel import parse_sources
 
-from helpers import run_cli, write_project
+from helpers import query, run_cli, write_project
 
 # Prisma's layout: prisma/migrations/<timestamp>_<name>/migration.sql and migration_lock.toml
 # (prisma.io/docs/orm/prisma-migrate/understanding-prisma-migrate/migration-histories).
@@ -22,11 +20,6 @@ SCHEMA = 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE
 PACKAGE = '{"name": "app", "private": true, "devDependencies": {"prisma": "6.5.0"}}\n'
 LOCK = 'provider = "postgresql"\n'
 
-
-def query(url: str, sql: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(sql)
-        return cursor.fetchall() if cursor.description else []
 
 
 def app(root: Path, url: str, first: str) -> Path:

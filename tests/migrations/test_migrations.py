@@ -11,10 +11,9 @@ import json
 import subprocess
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from helpers import clean_environ, node_packages, run_cli, write_project
+from helpers import clean_environ, node_packages, query, run_cli, write_project
 
 # Shaped after drizzle-kit 0.31 `generate` output for PostgreSQL (quoted identifiers,
 # `--> statement-breakpoint` between statements, meta/_journal.json entries{idx, version,
@@ -43,11 +42,6 @@ def drizzle_project(root: Path, url: str, tags: list[str]) -> Path:
         "drizzle/meta/_journal.json": json.dumps({"version": "7", "dialect": "postgresql", "entries": entries}),
         **files})
 
-
-def query(url: str, sql: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(sql)
-        return cursor.fetchall() if cursor.description else []
 
 
 def provision(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

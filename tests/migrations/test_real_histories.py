@@ -14,11 +14,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import psycopg
-
 from provision.platforms import stand_in_sql
 
-from helpers import REPO, run_cli, write_project
+from helpers import REPO, query, run_cli, write_project
 
 FIXTURES = REPO / "tests" / "fixtures" / "apps"
 PRISMA = FIXTURES / "prisma-rename-history"
@@ -27,11 +25,6 @@ PRISMA_MIGRATIONS = ["20231127062841_init", "20231201000000_add_conversation",
                      "20240516122752_rename_teams_to_organizations", "20241107161932_add_teams",
                      "20250310000000_rename_conversation_table", "20250404000000_add_conversations"]
 
-
-def query(url: str, sql: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(sql)
-        return cursor.fetchall() if cursor.description else []
 
 
 def provision(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,15 +6,9 @@ Next.js loads above `.env` (nextjs.org/docs/app/guides/environment-variables#env
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from helpers import run_cli, write_project
-
-
-def git(project: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(project), "-c", "user.email=t@example.com", "-c", "user.name=t",
-                           *args], capture_output=True, text=True, check=True, timeout=30).stdout
+from helpers import committed, git, run_cli, write_project
 
 
 def test_a_secret_of_the_second_example_is_not_written_to_a_tracked_env(tmp_path: Path) -> None:
@@ -24,9 +18,7 @@ def test_a_secret_of_the_second_example_is_not_written_to_a_tracked_env(tmp_path
         ".env.example": "AUTH_SECRET=\nNEXT_PUBLIC_SITE_URL=http://localhost:3000\n",
         ".env": "NEXT_PUBLIC_SITE_URL=http://localhost:3000\n",
         ".gitignore": ".env.local\n"})
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "init")
+    committed(project)
 
     done = run_cli("provision", "env", "--project", str(project))
     assert done.returncode == 0, done.stderr
@@ -44,9 +36,7 @@ def test_a_generated_secret_is_never_written_to_the_one_env_file_git_tracks(tmp_
         "README.md": "```sh\ncp .env.example .env\n```\n",
         ".env.example": "AUTH_SECRET=\nNEXT_PUBLIC_SITE_URL=http://localhost:3000\n",
         ".env": "NEXT_PUBLIC_SITE_URL=http://localhost:3000\n"})
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "init")
+    committed(project)
     done = run_cli("provision", "env", "--project", str(project))
     assert done.returncode == 1, done.stdout
     assert git(project, "status", "--porcelain") == ""  # nothing written

@@ -17,7 +17,7 @@ from checks.core.sources import SchemaSource
 from checks.schema.safelist import SAFE_FUNCTIONS
 from checks.schema.sqlmodel import parse_sources
 
-from helpers import REPO, run_cli, write_project
+from helpers import REPO, query, run_cli, write_project
 
 USERS = "CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE);\n"
 EMAILS = ["a@example.test", "b@example.test", "c@example.test"]
@@ -25,11 +25,6 @@ EMAILS = ["a@example.test", "b@example.test", "c@example.test"]
 WIPE = ("CREATE FUNCTION wipe_users() RETURNS int LANGUAGE sql AS "
         "$$ DELETE FROM users; SELECT 1 $$;\n")
 
-
-def query(url: str, sql: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(sql)
-        return cursor.fetchall() if cursor.description else []
 
 
 def provision(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from checks.core.sources import SchemaSource
 from checks.schema.names import TableName
 from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
 
-from helpers import REPO, clean_environ, run_cli, write_project
+from helpers import REPO, clean_environ, query, run_cli, write_project
 
 SCHEMA = """\
 -- accounts and their notes
@@ -41,11 +41,6 @@ CREATE INDEX accounts_email_idx ON accounts (lower(email));
 def project_for(root: Path, url: str, schema: str = SCHEMA, **files: str) -> Path:
     return write_project(root, {"schema.sql": schema, ".env.local": f"DATABASE_URL={url}\n", **files})
 
-
-def query(url: str, sql: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(url, autocommit=True) as connection:
-        cursor = connection.execute(sql)
-        return cursor.fetchall() if cursor.description else []
 
 
 def tables_in(url: str) -> set[str]:
