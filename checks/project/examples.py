@@ -19,12 +19,18 @@ README_NAMES = ("README.md", "readme.md", "README", "README.mdx", "CONTRIBUTING.
 COPIES_TO_DOTENV = re.compile(r"\bcp\s+(?:\S*/)?\.env\.example\s+(?:\S*/)?\.env(?![\w.])")
 
 
-def _named_by_the_app(home: Path, name: str) -> bool:
+def _setup_texts(home: Path) -> list[tuple[str, str]]:
+    """(file, text) of what tells a user how to set the app up: its README-like files and
+    its package.json scripts."""
+    texts = [(readme, read_small(home / readme) or "") for readme in README_NAMES]
     scripts = (package_json(home) or {}).get("scripts")
-    texts = [command for command in scripts.values() if isinstance(command, str)] \
-        if isinstance(scripts, dict) else []
-    texts += [read_small(home / readme) or "" for readme in README_NAMES]
-    return any(name in text for text in texts)
+    if isinstance(scripts, dict):
+        texts += [("package.json", command) for command in scripts.values() if isinstance(command, str)]
+    return texts
+
+
+def _named_by_the_app(home: Path, name: str) -> bool:
+    return any(name in text for _, text in _setup_texts(home))
 
 
 def example_in(home: Path) -> Path | None:
@@ -106,10 +112,7 @@ def documented_env_file(root: Path) -> tuple[str, str] | None:
     that is the file its users fill, and hints name it. None: `.env.local`."""
     if not (root / ".env.example").is_file() or (root / d.EXAMPLE_FILES[0]).is_file():
         return None
-    scripts = (package_json(root) or {}).get("scripts")
-    texts = [(readme, read_small(root / readme) or "") for readme in README_NAMES]
-    texts += [("package.json", command) for command in scripts.values() if isinstance(command, str)] \
-        if isinstance(scripts, dict) else []
+    texts = _setup_texts(root)
     if any(".env.local" in text for _, text in texts):
         return None
     copying = next((name for name, text in texts if COPIES_TO_DOTENV.search(text)), None)
