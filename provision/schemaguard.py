@@ -31,6 +31,7 @@ from checks.schema.calls import unsafe_call
 from checks.schema.names import TableName, quoted
 from checks.schema.platform import platform_hint
 from checks.schema.sqlmodel import ParsedSchema, Statement
+from checks.support.sqltree import parse_sql
 from provision import Options, Provisioned, ProvisionFailed
 from provision.schemaplan import MISSING_OBJECTS, Step
 
@@ -152,8 +153,6 @@ def derived_calls(steps: list[Step]) -> list[tuple[Statement, str]]:
     """The plan's own `ALTER TABLE … ADD COLUMN` for a column a grown CREATE TABLE declares
     on a table that exists: its default runs for the rows there now, so it may call only
     safe functions (the CREATE TABLE itself was additive: it creates nothing that runs)."""
-    from pglast import parse_sql  # start-up: only runs that read SQL load pglast
-
     found = []
     for step in steps:
         if step.sql == step.statement.text or step.statement.kind != "CreateStmt":

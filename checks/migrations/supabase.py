@@ -23,6 +23,7 @@ from checks.migrations.base import (
     compare_by_key,
     versioned_files,
 )
+from checks.support.sqltree import parse_sql
 
 _FILE = re.compile(r"^([0-9]+)_(.*)\.sql$")
 SCHEMA, NAME = "supabase_migrations", "schema_migrations"
@@ -70,8 +71,6 @@ def split_and_trim(sql: str) -> list[str]:
     """The file cut after each statement's `;` (found by PostgreSQL's own parser, so a `;`
     in a string, a comment or a dollar-quoted body does not cut), each piece trimmed of
     `;` and spaces, empty ones dropped: the CLI's SplitAndTrim, comments included."""
-    from pglast.parser import parse_sql  # start-up: only runs that read SQL load pglast
-
     pieces, start = [], 0
     for raw in parse_sql(sql):  # pglast's locations count characters
         location = raw.stmt_location or 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.schema.names import TableName, relation_name
-from checks.support.sqltree import children
+from checks.support.sqltree import children, parse_sql
 
 # pg_trigger.h TRIGGER_TYPE_INSERT/DELETE/UPDATE/TRUNCATE: the bits of CreateTrigStmt.events.
 _TRIGGER_EVENTS = {"InsertStmt": 4, "DeleteStmt": 8, "UpdateStmt": 16, "MergeStmt": 4 | 8 | 16,
@@ -109,7 +109,6 @@ def _plpgsql_queries(body: str, returns_trigger: bool) -> list[str] | str:
 def _parse_query(query: str) -> list[Any] | None:
     """A PL/pgSQL query text as statements: a full statement, an expression (`k()`) or an
     assignment (`x := h()`)."""
-    from pglast import parse_sql  # start-up: only runs that read SQL load pglast
     from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
     candidates = [query, f"SELECT {query}"]

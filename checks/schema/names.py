@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from checks.support.sqltree import parse_sql
+
 DEFAULT_SCHEMA = "public"  # where an unqualified CREATE TABLE lands on Neon and Supabase
 
 
@@ -39,7 +41,6 @@ class TableName:
     @classmethod
     def parse(cls, text: str) -> TableName:
         """`schema.table` or `table` as written in deploy-check.toml (quotes allowed)."""
-        from pglast import parse_sql  # start-up: only runs that read SQL load pglast
         from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
         try:

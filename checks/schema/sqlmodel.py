@@ -23,6 +23,7 @@ from checks.schema.names import (
     relation_name,
 )
 from checks.support.pgurl import search_path_list
+from checks.support.sqltree import parse_sql
 
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 
@@ -282,7 +283,6 @@ def _located_statements(sql: str) -> list[tuple[int, int, Any]]:
     """(start, end, raw statement) of each statement of `sql`, parsed one at a time: one
     parse_sql of a whole 5,000-table file holds its C tree and JSON at once (~60 MiB peak,
     ~20 MiB more than the statements' own trees)."""
-    from pglast import parse_sql  # start-up: only runs that read SQL load pglast
     from pglast.parser import ParseError, split  # start-up: only runs that read SQL load pglast
 
     located = []

@@ -5,10 +5,14 @@ read-only transaction does not stop admin functions."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pglast import ast, enums
+from pglast import parser as pglast_parser
 
-from checks.support.sqltree import read_only_select
+from checks.support import sqltree
+from checks.support.sqltree import parse_sql, read_only_select
 
 from helpers import run_cli, write_project
 
@@ -58,3 +62,65 @@ def test_the_config_is_refused_at_load_exit_2(tmp_path: Path) -> None:
     assert done.stderr.strip() == ("deploy-check: deploy-check.toml: dev_server.routes[0].sql.query must be one "
                                    "read-only SELECT: it calls pg_terminate_backend(), which is not on the "
                                    "read-back's safe list (aggregates, string, date, json and math functions)")
+
+
+# parse_sql stores what pglast's C parser hands over without pglast's per-attribute checks
+# (issue 21). The trees must be the ones pglast's own checks build, down to each value's type.
+SQL_FILES = sorted({*Path(__file__).parents[1].rglob("*.sql"), *Path(__file__).parents[2].joinpath("examples").rglob("*.sql")})
+
+
+def _same_tree(ours: Any, theirs: Any, where: str) -> None:
+    assert type(ours) is type(theirs), where
+    if isinstance(theirs, ast.Node):
+        for name in theirs.__slots__:
+            _same_tree(getattr(ours, name, None), getattr(theirs, name, None), f"{where}.{name}")
+    elif isinstance(theirs, tuple):
+        assert len(ours) == len(theirs), where
+        for index, (mine, its) in enumerate(zip(ours, theirs, strict=True)):
+            _same_tree(mine, its, f"{where}[{index}]")
+    else:
+        assert ours == theirs, where
+
+
+def _validated_parse(sql: str) -> Any:
+    fast = ast.Node.__setattr__
+    ast.Node.__setattr__ = sqltree._VALIDATED[0]  # type: ignore[method-assign,assignment]
+    try:
+        return pglast_parser.parse_sql(sql)
+    finally:
+        ast.Node.__setattr__ = fast  # type: ignore[method-assign]
+
+
+def test_parse_sql_builds_the_trees_pglasts_own_checks_build() -> None:
+    assert len(SQL_FILES) > 30  # the node-kinds fixture, the apps' migrations, the demo's schema
+    parse_sql("SELECT 1")  # installs the fast setter
+    parsed = 0
+    for path in SQL_FILES:
+        sql = path.read_text(encoding="utf-8")
+        try:
+            theirs = _validated_parse(sql)
+        except pglast_parser.ParseError:  # a MySQL history: ours must refuse it too
+            with pytest.raises(pglast_parser.ParseError):
+                parse_sql(sql)
+            continue
+        _same_tree(parse_sql(sql), theirs, path.name)
+        parsed += 1
+    assert parsed > 25
+
+
+def test_the_fast_trees_hold_bools_chars_and_enums_not_raw_ints() -> None:
+    (raw,) = parse_sql("CREATE UNLOGGED TABLE t (a int REFERENCES u ON DELETE CASCADE, b bool DEFAULT true)")
+    table = raw.stmt
+    reference = table.tableElts[0].constraints[0]
+    assert table.relation.relpersistence == "u"
+    assert reference.fk_del_action == "c" and reference.contype is enums.ConstrType.CONSTR_FOREIGN
+    assert table.tableElts[1].constraints[0].raw_expr.val.boolval is True
+
+
+def test_nodes_built_from_pglasts_json_shape_still_take_pglasts_checks() -> None:
+    parse_sql("SELECT 1")
+    built = ast.RangeVar({"@": "RangeVar", "relname": "t", "inh": 1, "relpersistence": "p",
+                          "alias": {"@": "Alias", "aliasname": "x"}})
+    assert built.inh is True and isinstance(built.alias, ast.Alias)
+    with pytest.raises(ValueError):
+        ast.RangeVar(relname="t", relpersistence="pp")  # a char slot given two characters
