@@ -40,7 +40,9 @@ class Classifier(Objects):
     """What earlier statements of the same apply created, so a later one can be judged."""
 
     maybe: set[TableName] = field(default_factory=set)  # CREATE TABLE IF NOT EXISTS: may have existed
-    risks: dict[TableName, str] = field(default_factory=dict)  # what an INSERT into a new table runs
+    # What an INSERT into a new table may run, in statement order: a reason, or (expression,
+    # what it is) to judge once a seed comes (most new tables get none).
+    risks: dict[TableName, list[str | tuple[Any, str]]] = field(default_factory=dict)
     bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
 
     def unsafe(self, node: Any) -> str | None:
@@ -49,13 +51,23 @@ class Classifier(Objects):
     def _runs_on(self, table: TableName, node: Any, what: str, fresh: bool = False) -> Verdict | None:
         """An expression evaluated for each row of `table`: harmless on a new table until a
         seed runs it (remembered), else it must call only safe functions now."""
+        if fresh or self._table_new(table):
+            self.risks.setdefault(table, []).append((node, what))
+            return None
         why = self.unsafe(node)
         if why is None:
             return None
-        if fresh or self._table_new(table):
-            self.risks.setdefault(table, f"{what} of {table}: {why}")
-            return None
         return _no(f"{what} runs for every row of {table}, which exists: {why}")
+
+    def _risk(self, table: TableName) -> str | None:
+        """The first thing an INSERT into the new `table` runs that is not proven harmless."""
+        for entry in self.risks.get(table, ()):
+            if isinstance(entry, str):
+                return entry
+            why = self.unsafe(entry[0])
+            if why:
+                return f"{entry[1]} of {table}: {why}"
+        return None
 
     def classify(self, node: Any, denied: str | None = None) -> Verdict:
         verdict = self._classify(node, denied)
@@ -225,8 +237,9 @@ class Classifier(Objects):
         if not self._table_new(table) and table not in self.maybe:
             return _no(f"INSERT into {table}, which this apply does not create (only seeds into a "
                        "new table run unasked)")
-        if table in self.risks:
-            return _no(f"INSERT into {table} runs {self.risks[table]}")
+        risk = self._risk(table)
+        if risk:
+            return _no(f"INSERT into {table} runs {risk}")
         absent = (("relation", table.schema, table.name, ""),) if table in self.maybe else ()
         return _ok(f"seed rows into {table}, which this apply creates", absent)
 
@@ -262,10 +275,11 @@ class Classifier(Objects):
         schema, function = self._split(_parts(node.funcname))
         if int(node.events or 0) & _INSERT and (self._table_new(table) or table in self.maybe):
             if (schema, function) not in self.bodies:
-                self.risks.setdefault(table, f"trigger {name}, whose function {function}() this apply does not create")
+                self.risks.setdefault(table, []).append(
+                    f"trigger {name}, whose function {function}() this apply does not create")
             elif self.bodies[(schema, function)]:
-                self.risks.setdefault(table, f"trigger {name}, whose function {function}(): "
-                                             f"{self.bodies[(schema, function)]}")
+                self.risks.setdefault(table, []).append(
+                    f"trigger {name}, whose function {function}(): {self.bodies[(schema, function)]}")
         if node.replace and not replaced:
             table_name = str(table) if node.relation.schemaname else str(node.relation.relname)
             return _ok("creates a new trigger", (("trigger", "", name, table_name),))
