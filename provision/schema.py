@@ -108,15 +108,15 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
 def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied", history: bool = False) -> None:
     """What is refused before anything is sent (or, for a history, before anything pending runs)."""
     if parsed.unsupported:
-        listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
+        named = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
         raise ProvisionFailed(
             f"transaction control that cannot run inside deploy-check's single transaction "
-            f"({listed}): remove it, the whole schema is applied in one transaction and rolled "
+            f"({named}): remove it, the whole schema is applied in one transaction and rolled "
             f"back on any error — {outcome}")
     if parsed.copies:
-        listed = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.copies)
+        named = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.copies)
         raise ProvisionFailed(
-            f"COPY through the client connection ({listed}): its rows do not travel through "
+            f"COPY through the client connection ({named}): its rows do not travel through "
             "`provision schema`; load them with psql, or turn them into INSERT statements — "
             f"{outcome}")
     refused = refusal(parsed, history)
@@ -298,7 +298,8 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
     database: nothing when it is all there, else the additive plan, in the caller's
     transaction."""
     prefix = ctx.project.as_posix().rstrip("/") + "/"  # relative_to is ~10 µs a path, 50 ms at 5,000
-    source_names = ", ".join(p.as_posix().removeprefix(prefix) for p in schema_paths(ctx))
+    # A history of 5,000 migrations is named by its first files and a count, not on one line.
+    source_names = listed(p.as_posix().removeprefix(prefix) for p in schema_paths(ctx))
     live = await table_columns(connection, list(parsed.tables)) if parsed.tables else {}
     # A history about to be recorded as applied is never taken as applied on its tables
     # alone: its plan is made and every statement it leaves out is looked up (below).
