@@ -273,9 +273,10 @@ def _start_supabase(ctx: Context, reading: Reading) -> tuple[str, str | None] | 
     """The local Supabase stack's database is started by the Supabase CLI, not by us."""
     if reading.name != LOCAL_SUPABASE:
         return None
-    return (f"Start the local Supabase stack with `supabase start` in {ctx.project.name} (its database "
-            f"listens on port {ctx.model.supabase_db_port}: {ctx.model.supabase_db_port_why}).",
-            "supabase start")
+    start = ctx.model.supabase_start
+    where = "" if start.startswith("cd ") else f" in {ctx.project.name}"  # else the command says where
+    return (f"Start the local Supabase stack with `{start}`{where} (its database "
+            f"listens on port {ctx.model.supabase_db_port}: {ctx.model.supabase_db_port_why}).", start)
 
 
 @check(DB002, needs=("DB001",), budget=_budget)

@@ -96,6 +96,7 @@ def _supabase(model: ProjectModel, root: Path, homes: list[Path], workspace: Pat
     if found.reads is None:
         model.database_via, model.database_via_why = "supabase", found.why
         model.supabase_db_port, model.supabase_db_port_why = found.db_port, found.db_port_why
+        model.supabase_start = found.start_command
 
 
 # -- the model ----------------------------------------------------------------------

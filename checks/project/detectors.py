@@ -172,6 +172,9 @@ SUPABASE_DB_VAR = "SUPABASE_DB_URL"
 # user postgres, database postgres, Config.Db.Password, default "postgres" in pkg/config/config.go
 # NewConfig; port `[db] port` of supabase/config.toml, 54322 in pkg/config/templates/config.toml).
 SUPABASE_CONFIG = "supabase/config.toml"
+# The CLI as a project dependency has no global command: it runs as `npx supabase <command>`,
+# in the folder `supabase init` set up (supabase.com/docs/guides/local-development/cli/getting-started).
+SUPABASE_CLI_PACKAGE = "supabase"
 SUPABASE_DB_PORT = 54322
 SUPABASE_DB_USER = SUPABASE_DB_PASSWORD = SUPABASE_DB_NAME = "postgres"
 # A hosted project's API is https://<ref>.supabase.co; its database db.<ref>.supabase.co, or

@@ -65,6 +65,7 @@ class ProjectModel:
     database_via_why: str = ""
     supabase_db_port: int | None = None
     supabase_db_port_why: str = ""
+    supabase_start: str = "supabase start"  # how this app starts its local stack (project/supabase.py)
     # postgresql, sqlite, libsql, mysql, … (detectors.DATABASE_NAMES); None: nothing named it
     database_kind: str | None = None
     database_kind_why: str = ""

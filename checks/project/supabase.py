@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ class SupabaseData:
     why: str
     db_port: int = d.SUPABASE_DB_PORT
     db_port_why: str = ""
+    start_command: str = "supabase start"  # as pasted in the project: the CLI's runner, its folder
 
 
 def _scripts(home: Path) -> str:
@@ -49,6 +51,18 @@ def code_names(root: Path, homes: Iterable[Path], names: list[str]) -> dict[str,
             for match in pattern.finditer(COMMENT.sub("", read_small(path, MAX_SOURCE_BYTES) or "")):
                 found.setdefault(match[1], relative(root, path))
     return found
+
+
+def start_command(root: Path, homes: list[Path], workspace: Path | None) -> str:
+    """`supabase start` as the app runs its CLI: through npx where package.json depends on
+    the CLI's package (there is no global command then), in the folder holding
+    supabase/config.toml when that is not the project (a workspace's root)."""
+    folders = [*homes, *([workspace] if workspace else [])]
+    runner = "npx supabase" if any(d.SUPABASE_CLI_PACKAGE in dependencies(package_json(home))
+                                   for home in folders) else "supabase"
+    config = next((home for home in folders if (home / d.SUPABASE_CONFIG).is_file()), root)
+    where = relative(root, config)
+    return f"{runner} start" if where in ("", ".") else f"cd {shlex.quote(where)} && {runner} start"
 
 
 def _db_port(root: Path, homes: Iterable[Path], workspace: Path | None) -> tuple[int, str]:
@@ -85,4 +99,5 @@ def supabase_data(root: Path, homes: list[Path], workspace: Path | None,
                       for name, where in candidates)
     port, port_why = _db_port(root, homes, workspace)
     return SupabaseData(None, f"the app reaches its data through the Supabase API (package.json depends on "
-                              f"{clients[0]}) and its code reads no database URL{ignored}", port, port_why)
+                              f"{clients[0]}) and its code reads no database URL{ignored}", port, port_why,
+                        start_command(root, list(homes), workspace))

@@ -7,6 +7,7 @@ never reads is never the subject of a pass."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from checks.project.supabase import start_command
 from checks.support.pgbinaries import free_port
 from checks.support.pgembed import EmbeddedPostgres
 
@@ -110,6 +112,31 @@ def test_a_stopped_local_stack_is_started_with_the_supabase_cli(tmp_path: Path) 
     assert db002["fix"] == "supabase start"
     assert db002["fix_command"] in ("supabase start", f"cd {project} && supabase start")
     assert f"its database listens on port {port}" in str(db002["hint"])
+
+
+def test_a_cli_installed_as_a_dev_dependency_is_started_through_npx(tmp_path: Path) -> None:
+    """`npm i supabase --save-dev` gives no global `supabase` command (Supabase CLI docs,
+    getting started): the fix a user pastes must run the project's own CLI."""
+    project = supabase_app(tmp_path, "NEXT_PUBLIC_SUPABASE_URL=http://localhost:54321\n", db_port=free_port())
+    package = json.loads((project / "package.json").read_text())
+    package["devDependencies"] = {"supabase": "2.33.9"}
+    (project / "package.json").write_text(json.dumps(package))
+    db002 = database_checks(project)[0]["DB002"]
+    assert db002["fix"] == "npx supabase start"
+    assert "`npx supabase start`" in str(db002["hint"])
+
+
+def test_the_stack_of_a_workspace_is_started_where_its_config_is(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    app = root / "apps" / "web"
+    (root / "supabase").mkdir(parents=True)
+    (root / "supabase" / "config.toml").write_text("[db]\nport = 54322\n")
+    (root / "package.json").write_text(json.dumps({"devDependencies": {"supabase": "2.33.9"}}))
+    app.mkdir(parents=True)
+    assert start_command(app, [app], root) == "cd ../.. && npx supabase start"
+    assert start_command(root, [root], None) == "npx supabase start"
+    (root / "package.json").write_text("{}")
+    assert start_command(root, [root], None) == "supabase start"
 
 
 def test_a_hosted_project_without_a_direct_url_is_unverified_naming_the_variable(
