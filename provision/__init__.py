@@ -34,6 +34,9 @@ class Provisioned:
     name: str
     changed: bool
     lines: list[str] = field(default_factory=list)  # what changed, or would change
+    # A dry run that met what a real run refuses: it exits 1 as the real run would, so a CI
+    # job gating on `--dry-run` sees it.
+    would_refuse: bool = False
 
 
 class ProvisionFailed(Exception):

@@ -10,7 +10,7 @@ transaction (DESIGN.md "Provisioning rules").
   is irreversible but loses none, in their own groups. In a migration history, a statement
   whose only risk is the rows of some tables runs when they hold none at that point.
   --dry-run never refuses: it shows each statement's classification and what a real run
-  would refuse.
+  would refuse, and then exits 1 as that run would.
 - COPY … FROM stdin / TO STDOUT is refused before anything is sent, naming the statement.
 - BEGIN/COMMIT in the file are left out (they would commit half-way); other transaction
   control (ROLLBACK, SAVEPOINT…) is refused before anything is sent.
@@ -178,6 +178,7 @@ def _would_refuse(result: Provisioned, parsed: Any, options: Options, history: b
     result.lines.extend(classification(parsed, history))
     refused = refusal(parsed, history)
     if refused and not options.allow_destructive:
+        result.would_refuse = True
         result.lines.append(f"without --dry-run this would refuse {refused}\n"
                             "unless --allow-destructive is given")
 
@@ -217,6 +218,7 @@ async def _apply(connection: Any, ctx: Context, parsed: Any, options: Options,
             # The transaction is aborted; the dry run ends here, with what it showed so far.
             result.lines.append(str(stopped))
             result.lines.append("dry run: rolled back, the database is unchanged")
+            result.would_refuse = True
             return result
 
 

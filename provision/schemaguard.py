@@ -224,6 +224,7 @@ async def run_guarded(connection: Any, ctx: Context, steps: list[Step], options:
                 raise ProvisionFailed(f"refusing {plural(len(clashes), 'statement')} not proven additive:{listed}"
                                       "\nRe-run with --allow-destructive if that is intended; nothing was applied")
             result.lines.append(f"without --dry-run this would refuse:{listed}")
+            result.would_refuse = True
         if options.dry_run:
             # A dry run rolls back, but a shell command, an ended session or a sequence moved
             # by setval() is not undone: what a real run would refuse is not run at all.
@@ -271,6 +272,7 @@ async def _run_batches(connection: Any, ctx: Context, steps: list[Step], options
                                 f"{', '.join(map(str, verdict.empty))} held no rows")
         elif options.dry_run:
             result.lines.append(f"without --dry-run this would refuse {named}: {loses}")
+            result.would_refuse = True
         else:
             raise ProvisionFailed(f"refusing {named}: {loses}. Re-run with --allow-destructive if that "
                                   "is intended; rolled back, nothing was applied")

@@ -96,6 +96,10 @@ def _provision(name: str, project: Path, *, example: Path | None = None, force: 
         raise typer.Exit(EXIT_NOT_READY) from None
     for line in done.lines:
         print(ctx.mask(line))
+    if done.would_refuse:
+        print(f"deploy-check provision {name}: --dry-run: a real run would refuse what is named above "
+              "(exit 1, as it would)", file=sys.stderr)
+        raise typer.Exit(EXIT_NOT_READY)
     if not done.changed and not options.get("dry_run"):
         print(f"provision {name}: nothing to do")
 
@@ -104,7 +108,7 @@ def _provision(name: str, project: Path, *, example: Path | None = None, force: 
 @provision_app.command("schema")
 def provision_schema(
     project: ProjectOption = Path("."),
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Apply, then roll back.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Apply, then roll back; exit 1 where a real run would refuse.")] = False,
     allow_destructive: Annotated[bool, typer.Option(
         "--allow-destructive",
         help="Run statements not proven additive (DROP, UPDATE/DELETE, upserts, calls off the safe list…).")] = False,

@@ -348,7 +348,7 @@ def test_a_dry_run_that_left_out_what_a_later_statement_needs_says_so_and_shows_
     assert refused.returncode == 1
     assert "DO block with dynamic EXECUTE" in refused.stderr
     done = provision(project, "--dry-run")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     assert "classification of 6 statements" in done.stdout
     assert ("not run by the dry run (not proven additive): "
             "prisma/migrations/20260528120000_rename_connector_to_feedback_source/migration.sql:3") in done.stdout

@@ -176,7 +176,7 @@ def test_copy_from_program_is_refused(tmp_path: Path, fresh_db: str) -> None:
     assert not marker.exists()
     # A dry run rolls back, but a shell command is not undone: it does not run what it would refuse.
     dry = provision(tmp_path, "--dry-run")
-    assert dry.returncode == 0, dry.stderr
+    assert dry.returncode == 1, dry.stderr
     assert "not run by the dry run (not proven additive): schema.sql:2" in dry.stdout
     assert not marker.exists() and emails(fresh_db) == EMAILS
 
@@ -231,7 +231,7 @@ def test_dry_run_shows_the_classification_of_a_mixed_file(tmp_path: Path, fresh_
              "SELECT setval('users_id_seq', 1);\n")
     project = write_project(tmp_path, {"schema.sql": mixed, ".env.local": f"DATABASE_URL={fresh_db}\n"})
     done = provision(project, "--dry-run")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the real run would refuse two of them
     assert ("classification of 5 statements: 2 additive, 3 not proven additive or settled against the "
             "database:\n"
             "  schema.sql:1 additive: `CREATE TABLE tags (id serial PRIMARY KEY, name text NOT NULL DEFAULT "

@@ -494,11 +494,13 @@ def test_the_guard_refuses_what_loses_rows_anywhere_in_the_tree(
     assert emails(fresh_db) != EMAILS
 
 
-def test_dry_run_never_refuses_it_shows_what_would_be_refused(tmp_path: Path, fresh_db: str) -> None:
+def test_dry_run_never_refuses_it_shows_what_would_be_refused_and_exits_as_the_real_run(
+        tmp_path: Path, fresh_db: str) -> None:
     users_table_with_rows(fresh_db)
     project = project_for(tmp_path, fresh_db, USERS + GUARDED[0][1] + "CREATE TABLE marker (id int);\n")
     done = provision(project, "--dry-run")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # a CI job gating on --dry-run sees the refusal
+    assert "--dry-run: a real run would refuse what is named above (exit 1, as it would)" in done.stderr
     assert ("without --dry-run this would refuse destructive statements that touch data "
             "(schema.sql:2 DELETE (from users) inside WITH gone)") in done.stdout
     assert "rolled back" in done.stdout
