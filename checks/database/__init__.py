@@ -301,7 +301,7 @@ async def database_reachable(ctx: Context) -> Outcome:
 
 
 # -- DB003 -----------------------------------------------------------------------------
-def judge_tls(facts: DatabaseFacts) -> Outcome:
+def judge_tls(facts: DatabaseFacts, name: str = "DATABASE_URL") -> Outcome:
     if facts.url_problem is not None:
         return skipped(f"not run: {facts.url_problem} (see DB001)", blocked_by="DB001")
     if not facts.reachable or facts.url is None:
@@ -314,10 +314,10 @@ def judge_tls(facts: DatabaseFacts) -> Outcome:
     if facts.tls:
         if not facts.is_loopback and url.sslmode not in TLS_REQUIRING_SSLMODES:
             return warned(
-                f"TLS is in use to {host}, but DATABASE_URL does not require it "
+                f"TLS is in use to {host}, but {name} does not require it "
                 f"(sslmode={url.sslmode or 'unset'}): node-postgres and other drivers that do not "
                 "negotiate TLS by themselves would connect in clear text",
-                hint="Add ?sslmode=require (or verify-full) to DATABASE_URL.", **details)
+                hint=f"Add ?sslmode=require (or verify-full) to {name}.", **details)
         return passed(f"TLS in use to {host}", **details)
     if facts.is_loopback:
         kind = "a unix socket" if url.socket else "loopback"
@@ -327,6 +327,25 @@ def judge_tls(facts: DatabaseFacts) -> Outcome:
                   "data cross the network in clear text", **details)
 
 
+def judge_tls_readings(readings: list[Reading], facts: list[DatabaseFacts]) -> Outcome:
+    """DB003 over each URL the app reads (drizzle-kit's DIRECT_URL and the runtime client's
+    DATABASE_URL): the runtime's one carries the app's traffic, so it is judged too."""
+    said = [judge_tls(found, reading.name) for reading, found in zip(readings, facts, strict=True)]
+    if len(said) == 1:
+        return said[0]
+    named = [replace(outcome, message=f"{_named(readings, reading)}: {outcome.message}")
+             if index or outcome.status is not Status.PASS else outcome
+             for index, (reading, outcome) in enumerate(zip(readings, said, strict=True))]
+    outcome = named[0]
+    for reading, other in zip(readings[1:], named[1:], strict=True):
+        outcome = both(outcome, reading_label(readings, reading), other)
+    return outcome
+
+
 @check(DB003, needs=("DB001",), budget=_budget)
 async def remote_uses_tls(ctx: Context) -> Outcome:
-    return judge_tls(await database_facts(ctx))
+    readings = database_readings(ctx)
+    if not readings:
+        return judge_tls(await database_facts(ctx), url_var(ctx))
+    return judge_tls_readings(readings, [await reading_facts(ctx, index, reading)
+                                         for index, reading in enumerate(readings)])

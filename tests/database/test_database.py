@@ -18,9 +18,10 @@ import pytest
 from checks.core.context import Context
 from checks.core.db import open_connection, shared_connection
 from checks.core.model import CheckResult, Report, Status
+from checks.core.readings import Reading
 from checks.core.registry import select
 from checks.core.runner import run
-from checks.database import judge_tls
+from checks.database import judge_tls, judge_tls_readings
 from checks.database.facts import DatabaseFacts, ErrorKind, classify_error, database_facts
 from checks.support.hosts import is_loopback
 from checks.support.pgbinaries import free_port
@@ -435,6 +436,25 @@ def _facts(*, tls: bool, loopback: bool, sslmode: str | None = None,
 ])
 def test_tls_rule(tls: bool, loopback: bool, sslmode: str | None, status: Status) -> None:
     assert judge_tls(_facts(tls=tls, loopback=loopback, sslmode=sslmode)).status is status
+
+
+def test_tls_is_judged_on_the_runtime_url_too_not_only_the_schema_tools() -> None:
+    """drizzle-kit's DIRECT_URL requires TLS; the runtime client's pooled DATABASE_URL, the
+    one carrying the app's traffic, reached the same host in clear text: a fail, naming it."""
+    readings = [Reading("DIRECT_URL", "", ".env", "drizzle.config.ts reads it", reader="drizzle-kit"),
+                Reading("DATABASE_URL", "", ".env", "src/db/index.ts: the app's runtime client reads it",
+                        reader="the app's runtime")]
+    outcome = judge_tls_readings(readings, [_facts(tls=True, loopback=False, sslmode="require"),
+                                            _facts(tls=False, loopback=False)])
+    assert outcome.status is Status.FAIL
+    assert outcome.message.startswith("DATABASE_URL (src/db/index.ts: the app's runtime client reads it): "
+                                      "db.example.com (203.0.113.7) is not loopback"), outcome.message
+    sslmode_unset = judge_tls_readings(readings, [_facts(tls=True, loopback=False, sslmode="require"),
+                                                  _facts(tls=True, loopback=False)])
+    assert sslmode_unset.status is Status.WARN and sslmode_unset.hint == (
+        "Add ?sslmode=require (or verify-full) to DATABASE_URL.")
+    fine = judge_tls_readings(readings, [_facts(tls=True, loopback=False, sslmode="require")] * 2)
+    assert fine.status is Status.PASS and "DATABASE_URL" in fine.message
 
 
 # DB003 on a real non-loopback connection is not tested end to end: this workplace allows

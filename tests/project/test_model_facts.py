@@ -255,6 +255,10 @@ def test_a_dead_runtime_url_fails_even_when_the_migration_url_works(tmp_path: Pa
     found = checks(report)
     assert found["DB002"]["status"] == "pass"
     assert found["DB004"]["status"] == "fail" and "tasks" in found["DB004"]["message"]
+    # DB003 judges both connections: each is loopback here, and the runtime's is named.
+    assert found["DB003"]["status"] == "pass"
+    assert "; DATABASE_URL (src/db/index.ts: the app's runtime client reads DATABASE_URL): " \
+        in found["DB003"]["message"], found["DB003"]["message"]
 
 
 def test_two_dead_database_urls_are_each_named_by_their_variable(tmp_path: Path) -> None:
