@@ -351,6 +351,20 @@ def test_supabase_rows_hold_version_name_and_statements(tmp_path: Path, fresh_db
     assert db006(project)["status"] == "pass"
 
 
+def test_a_long_history_is_named_by_its_first_files_and_a_count(tmp_path: Path, fresh_db: str) -> None:
+    """Applying 5,000 migrations printed every file name on one 100 KB line."""
+    files = {f"supabase/migrations/2024110112{n:04d}_t{n}.sql": f"create table t{n} (id int);\n" for n in range(25)}
+    project = write_project(tmp_path, {".env.local": f"DATABASE_URL={fresh_db}\n",
+                                       "supabase/config.toml": 'project_id = "app"\n', **files})
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    applied = next(line for line in done.stdout.splitlines() if line.startswith("applied 25 statements from"))
+    assert "supabase/migrations/20241101120009_t9.sql … and 15 more in one transaction" in applied, applied
+    assert "_t10.sql" not in applied
+    again = provision(project)
+    assert again.returncode == 0 and "nothing pending: all 25 migrations are recorded" in again.stdout
+
+
 def test_golang_migrate_keeps_one_clean_row_and_a_dirty_one_fails(tmp_path: Path, fresh_db: str) -> None:
     project = write_project(tmp_path, {
         ".env.local": f"DATABASE_URL={fresh_db}\n",
