@@ -12,7 +12,7 @@ import pytest
 
 from checks.support.pgembed import EmbeddedPostgres
 
-from helpers import PG_PASSWORD, REPO, checks_by_id, detect, run_json
+from helpers import PG_PASSWORD, REPO, checks_by_id, detect, run_cli, run_json
 
 FIXTURE = REPO / "tests" / "fixtures" / "apps" / "rallly-monorepo"
 TOOL_ENV = "../../packages/database/.env"
@@ -75,3 +75,24 @@ def test_the_package_env_prisma_loads_is_judged_not_only_the_apps(tmp_path: Path
     finally:
         for name in (applied, other):
             pg.drop_database(name)
+
+
+def test_provision_schema_names_a_workspace_packages_migrations_by_their_path(
+        tmp_path: Path, pg: EmbeddedPostgres) -> None:
+    # Every Prisma migration is a `migration.sql`: rallly's history lives in packages/database,
+    # outside the app, and was named `migration.sql:7` (which one?) and by absolute paths.
+    name = "rallly_named"
+    pg.create_database(name)
+    try:
+        url = pg.url(name)
+        app = rallly(tmp_path, **{"apps/web/.env": f"DATABASE_URL={url}\n", "packages/database/.env": f"DATABASE_URL={url}\n"})
+        done = run_cli("provision", "schema", "--project", str(app))
+        assert done.returncode == 0, done.stderr
+        history = "../../packages/database/prisma/migrations"
+        assert f"ran {history}/20220414101318_remove_duplicate_emails/migration.sql:7 `DELETE FROM" in done.stdout
+        assert (f"applied 3 statements from {history}/20220315143815_init/migration.sql, "
+                f"{history}/20220414101318_remove_duplicate_emails/migration.sql in one transaction") in done.stdout
+        assert str(tmp_path) not in done.stdout + done.stderr
+        assert PG_PASSWORD not in done.stdout + done.stderr
+    finally:
+        pg.drop_database(name)
