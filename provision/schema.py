@@ -301,7 +301,9 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
     transaction."""
     prefix = ctx.project.as_posix().rstrip("/") + "/"  # relative_to is ~10 µs a path, 50 ms at 5,000
     # A history of 5,000 migrations is named by its first files and a count, not on one line.
-    source_names = listed(p.as_posix().removeprefix(prefix) for p in schema_paths(ctx))
+    # A workspace package's history (rallly's packages/database) as `../../packages/…`, never absolute.
+    source_names = listed(p.as_posix().removeprefix(prefix) if p.as_posix().startswith(prefix) else ctx.rel(p)
+                          for p in schema_paths(ctx))
     live = await table_columns(connection, list(parsed.tables)) if parsed.tables else {}
     # A history about to be recorded as applied is never taken as applied on its tables
     # alone: its plan is made and every statement it leaves out is looked up (below).

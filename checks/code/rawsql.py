@@ -87,7 +87,7 @@ def _interpolated(call: SgNode, name: str, argument: SgNode | None,
         if built is None:
             return None
         argument = built
-        if USER_INPUT.search(built.text()):
+        if _reads_request(call, built.text()):
             # Request input into a `.query`/`.execute` of anything else is an argument, not SQL
             # (papermark's WorkflowEngine.execute(entryLinkId, …)), unless it reads as SQL: then
             # the receiver is what is not known.
@@ -107,6 +107,17 @@ def _interpolated(call: SgNode, name: str, argument: SgNode | None,
         return RawSql(name, f"SQL-like text built by {how}, on `{receiver.text()[:40] if receiver else name}`, "
                       "not known to be a SQL client", site(call), certain=False)
     return RawSql(name, f"SQL built by {how}", site(call))
+
+
+def _reads_request(call: SgNode, text: str) -> bool:
+    """Whether `text` reads the request. `params` is a route's params unless the function made
+    it an array of its own (`const params = []; … params.push(value)`, umami's rawQuery in
+    src/lib/prisma.ts, which collects the query's values)."""
+    found = {match.group(0) for match in USER_INPUT.finditer(text)}
+    if found == {"params"}:
+        made = assigned_in_function(call, "params")
+        return made is None or made.kind() != "array"
+    return bool(found)
 
 
 def _sql_client(call: SgNode, receiver: SgNode, imports: dict[str, tuple[str, str]]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,8 +125,11 @@ def _schema_paths(ctx: Context) -> list[Path]:
 
 def read_schema(path: Path, project: Path | None = None) -> SchemaSource:
     """`project`: the root that locations (and a refusal) name the file relative to."""
-    label = (path.relative_to(project).as_posix() if project is not None and path.is_relative_to(project)
-             else path.name)
+    # Outside the project the file is a workspace package's (schema_paths confines it to the
+    # monorepo): `../../packages/database/prisma/migrations/<name>/migration.sql`, since every
+    # Prisma migration is a `migration.sql`.
+    label = path.name if project is None else path.relative_to(project).as_posix() \
+        if path.is_relative_to(project) else Path(os.path.relpath(path, project)).as_posix()
     try:
         text = read_text(path, SCHEMA_LIMIT, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

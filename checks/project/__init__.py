@@ -37,6 +37,7 @@ from checks.project.reading import (
 from checks.project.supabase import supabase_data
 from checks.project.t3env import env_schema
 from checks.project.workspace import package_manager, workspace_apps, workspace_packages
+from checks.support.envfile import read_env_file
 
 if TYPE_CHECKING:
     from checks.project.config import Config
@@ -99,6 +100,17 @@ def _supabase(model: ProjectModel, root: Path, homes: list[Path], workspace: Pat
         model.supabase_start = found.start_command
 
 
+def _set_in(root: Path, names: list[str]) -> dict[str, str]:
+    """The non-empty values of the env files `names` (relative to `root`), the first file winning."""
+    values: dict[str, str] = {}
+    for name in reversed(names):
+        try:
+            values.update({key: value for key, value in read_env_file(root / name).values.items() if value})
+        except (OSError, ValueError):
+            continue  # a missing or unreadable file sets nothing
+    return values
+
+
 # -- the model ----------------------------------------------------------------------
 
 
@@ -133,22 +145,25 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     # Keys the app's own files name, with the file that names them (example last).
     file_keys = [(name, key) for name, keys in loaded for key in keys]
     file_keys += [(name, key) for name, keys in in_use for key in keys]
+    tool = tool_env(root, homes, model.package_manager)
+    # What the schema's tool loads itself (packages/database/.env) also says which variable of
+    # a fallback chain is set; the values are read for that and not kept.
+    readable = {**_set_in(root, tool.files), **(settings or {})}
     model.database_var, model.database_var_why = database_var(
-        root, config, package, drizzle, file_keys, environ, homes)
+        root, config, package, drizzle, file_keys, environ, homes, readable)
     discovered, discovered_why = model.database_var, model.database_var_why
     if config.database_url_var:
         # Pinned (`detect --write-config` pins what it found): the app's other variable,
         # which its runtime client reads, is still checked when the pin is the variable
         # discovery finds; a pin to another variable is the user's one choice.
         discovered, discovered_why = database_var(root, dataclasses.replace(config, database_url_var=None), package,
-                                                  drizzle, file_keys, environ, homes)
+                                                  drizzle, file_keys, environ, homes, readable)
     if not config.database_url_var and not configured_database(root, package, drizzle, homes):
         _supabase(model, root, homes, workspace, file_keys, environ)
         discovered, discovered_why = model.database_var, model.database_var_why
     if discovered == model.database_var:
         model.second_database_var, model.second_database_var_why = second_database_var(
             root, homes, discovered, discovered_why, package)
-    tool = tool_env(root, homes, model.package_manager)
     model.database_env_files, model.database_env_write, model.database_env_why = tool.files, tool.write_to, tool.why
     model.database_kind, model.database_kind_why = database_kind(
         root, homes, package, drizzle, model.database_var, settings or {})

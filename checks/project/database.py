@@ -5,6 +5,7 @@ migrations, Supabase's, dbmate's or golang-migrate's folder, else schema.sql).""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from checks.project import detectors as d
 from checks.project.model import SchemaFact, SchemaKind
 from checks.project.reading import (
+    env_reference,
     env_references,
     package_json,
     read_small,
@@ -89,6 +91,24 @@ def prisma_datasource(home: Path, package: Mapping[str, Any] | None,
 
 
 
+def prisma_url_fallbacks(home: Path) -> list[str]:
+    """The variables prisma.config.ts's datasource `url` falls back through, first tried first
+    (`process.env.DIRECT_DATABASE_URL || process.env.DATABASE_URL`, rallly's
+    packages/database/prisma.config.ts); [] when the url is not such a chain."""
+    for config_name in d.PRISMA_CONFIGS:
+        text = read_small(home / config_name)
+        if not text or "datasource" not in text:
+            continue
+        url = d.PRISMA_CONFIG_URL.search(text[text.index("datasource"):])
+        if url is None:
+            return []
+        parts = [env_reference(part) for part in re.split(r"\|\||\?\?", url.group("expr"))]
+        names = [name for name in parts if name is not None]
+        # A literal fallback (`?? ""`) is no variable: the chain is the variables before it.
+        return names if len(names) > 1 and all(parts[:len(names)]) else []
+    return []
+
+
 def prisma_direct_url(homes: list[Path], root: Path, package: Mapping[str, Any] | None) -> tuple[str, str] | None:
     """(variable, why) of the Prisma datasource's `directUrl = env("X")`: the URL prisma
     migrate uses, where the client's `url` goes through a pooler."""
@@ -161,7 +181,8 @@ def configured_database(root: Path, package: Mapping[str, Any] | None, drizzle: 
 
 def database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
                   drizzle: tuple[str, str] | None, file_keys: Iterable[tuple[str, str]],
-                  environ: Mapping[str, str], homes: list[Path] | None = None) -> tuple[str | None, str]:
+                  environ: Mapping[str, str], homes: list[Path] | None = None,
+                  settings: Mapping[str, str] | None = None) -> tuple[str | None, str]:
     if config.database_url_var:
         return config.database_url_var, "deploy-check.toml: [database] url_var"
     composed: str | None = None
@@ -172,14 +193,24 @@ def database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
     if direct and prisma and direct[0] != prisma[0]:
         # prisma migrate reads directUrl: the schema checks use it, DB001/DB002 check both.
         return direct
+    keys_by_file: dict[str, str] = {}
+    for file_name, key in file_keys:
+        keys_by_file.setdefault(key, file_name)
+    fallbacks = next((chain for home in homes or [root] if (chain := prisma_url_fallbacks(home))), []) \
+        if prisma else []
+    if prisma and prisma[0] in fallbacks:
+        # `A || B`: the app reads the first that is set, so that is the one to judge (and the
+        # first the files name, not the unset head of the chain, when none is set).
+        chosen = next((name for name in fallbacks if environ.get(name) or (settings or {}).get(name)), None) or next(
+            (name for name in fallbacks if name in keys_by_file), prisma[0])
+        reads = prisma[1].replace(f"reads {prisma[0]}", "reads " + " || ".join(fallbacks))
+        return chosen, f"{reads}: {prisma[0]} is unset, so {chosen}" if chosen != prisma[0] else \
+            f"{reads}: {chosen} is set"
     for found in (prisma, drizzle_url_var(drizzle)):
         if found and found[0] is not None:
             return found
         if found:
             composed = found[1]
-    keys_by_file: dict[str, str] = {}
-    for file_name, key in file_keys:
-        keys_by_file.setdefault(key, file_name)
     for name in d.DATABASE_VARS:
         if name in keys_by_file:
             return name, f"{name} in {keys_by_file[name]}"
@@ -333,7 +364,7 @@ def second_database_var(root: Path, homes: list[Path], database_var: str | None,
         if prisma and prisma[0] is not None and prisma[0] != database_var:
             return prisma[0], f"{prisma[1]} (the app's runtime client)"
         return None, ""
-    if "drizzle.config" not in why:
+    if "drizzle.config" not in why and " || " not in why:  # a prisma.config fallback chain
         return None, ""
     runtime = _runtime_client_var(root, homes)
     if runtime and runtime[0] != database_var:

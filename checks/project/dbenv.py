@@ -37,6 +37,11 @@ def _config_loads(root: Path, home: Path, config: Path, text: str) -> ToolEnv | 
     if named:
         files = [relative(root, home / name) for name in dict.fromkeys(named)]
         return ToolEnv(files, files[0], f"{relative(root, config)} loads {', '.join(named)} through dotenv")
+    loaded = [match["path"] or match["joined"] or d.PRISMA_ENV_FILE for match in d.NODE_LOAD_ENV_FILE.finditer(text)]
+    if loaded:
+        # Each loadEnvFile leaves a key another file set before alone: the first file wins.
+        files = [relative(root, home / name) for name in dict.fromkeys(loaded)]
+        return ToolEnv(files, files[0], f"{relative(root, config)} loads {', '.join(files)} with process.loadEnvFile")
     if d.DOTENV_LOADS_DOTENV.search(text):
         where = relative(root, home / d.PRISMA_ENV_FILE)
         return ToolEnv([where], where, f"{relative(root, config)} loads .env through dotenv where it runs")

@@ -50,6 +50,10 @@ PRISMA_ENV_FILE = ".env"
 BUN_ENV_FILES = (".env.development.local", ".env.local", ".env.development", ".env")
 # dotenv's `config({ path: "…" })` with a literal path (dotenv README "Options: path").
 DOTENV_CONFIG_PATH = lazy(r"""\bconfig\(\s*\{\s*path\s*:\s*["'`](?P<path>[^"'`$]+)["'`]""")
+# Node's own `process.loadEnvFile(path)` (Node docs "process.loadEnvFile": `./.env` when no
+# path), a literal or joined to the config's __dirname (rallly packages/database/prisma.config.ts).
+NODE_LOAD_ENV_FILE = lazy(r"""\bprocess\.loadEnvFile\(\s*(?:\)|["'`](?P<path>[^"'`$]+)["'`]\s*\)|"""
+                          r"""path\.(?:join|resolve)\(\s*__dirname\s*,\s*["'`](?P<joined>[^"'`$]+)["'`]\s*\)\s*\))""")
 
 # A config that loads env files by any means of its own (dotenv, @next/env, Node's
 # process.loadEnvFile): then drizzle-kit's own `.env` is not the whole story.
@@ -69,6 +73,8 @@ PRISMA_CONFIGS = ("prisma.config.ts", "prisma.config.mts", "prisma.config.js")
 # string or path.join/resolve of strings (`path.join("prisma", "schema.prisma")`).
 PRISMA_CONFIG_PATH = r"""(?P<expr>["'`][^"'`]+["'`]|path\.(?:join|resolve)\([^)]*\))"""
 PRISMA_CONFIG_SCHEMA = lazy(r"""(?:^|[{,])\s*["']?schema["']?\s*:\s*""" + PRISMA_CONFIG_PATH, re.MULTILINE)
+# prisma.config.ts's `datasource: { url: … }` (Prisma docs "Config API"), up to its line's end.
+PRISMA_CONFIG_URL = lazy(r"""["']?\burl["']?\s*:\s*(?P<expr>[^,\n}]+)""")
 PRISMA_CONFIG_MIGRATIONS = lazy(r"""["']?\bmigrations["']?\s*:\s*\{(?P<body>[^{}]*)\}""")
 QUOTED = lazy(r"""["'`]([^"'`]+)["'`]""")
 PRISMA_CONFIG_MIGRATIONS_PATH = lazy(r"""["']?\bpath["']?\s*:\s*""" + PRISMA_CONFIG_PATH)

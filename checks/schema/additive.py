@@ -231,7 +231,12 @@ class Classifier(Objects):
         if why:
             return _no(f"INSERT into {table}: {why}")
         source = node.selectStmt
-        read = next((r for r in _walk(getattr(source, "fromClause", None)) if isinstance(r, ast.RangeVar)), None)
+        # A CTE's name is no table (rallly's `WITH PotentialInvites AS (…) INSERT …`): the tables
+        # read are those its body and the SELECT read.
+        withs = (node.withClause, getattr(source, "withClause", None))
+        ctes = {str(cte.ctename) for w in withs if w is not None for cte in w.ctes or ()}
+        read = next((r for r in _walk((*withs, getattr(source, "fromClause", None))) if isinstance(r, ast.RangeVar)
+                     and not (r.schemaname is None and str(r.relname) in ctes)), None)
         if read is not None:
             return _no(f"INSERT into {table} of rows read from {relation_name(read)} (a seed inserts constants)")
         if not self._table_new(table) and table not in self.maybe:

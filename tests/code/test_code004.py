@@ -195,3 +195,14 @@ def test_request_input_through_a_loop_an_array_like_or_a_rebound_function_still_
     failed = {f["file"].split("/")[2] for f in check["details"]["findings"]}
     assert check["status"] == "fail" and failed == set(REBOUND), check
     assert check["details"]["could_not_verify"] == [], check
+
+
+def test_a_local_params_array_of_collected_values_is_no_request_input(code_report: Any) -> None:
+    # umami's rawQuery pushes each value into its own `params` array and puts `$${params.length}`
+    # in the text: that `params` is no route's params. A route's own params still fail.
+    check = code_report("code-sql-collected-params")["CODE004"]
+    assert check["status"] == "fail", check
+    assert locations(check) == [
+        "src/app/api/websites/[websiteId]/events/route.ts:8:23 prisma.$queryRawUnsafe: `\"SELECT * FROM "
+        "website_event WHERE website_id = '\" + (await ` comes from the request",
+    ]

@@ -298,3 +298,19 @@ def test_a_syntax_error_names_the_migration_not_the_bare_file_name(tmp_path: Pat
     done = provision(project)
     assert done.returncode == 1
     assert "prisma/migrations/20240201000000_oops/migration.sql:1:" in done.stderr
+
+
+def test_an_insert_through_a_cte_names_the_table_the_cte_reads(tmp_path: Path, fresh_db: str) -> None:
+    # Shaped after lukevella/rallly prisma/migrations/20250421170921_migrate_invites: `WITH
+    # PotentialInvites AS (SELECT … FROM participants …) INSERT … SELECT … FROM PotentialInvites`.
+    # The CTE is no table: the rows come from participants, and the refusal says so.
+    schema = ("CREATE TABLE participants (id text PRIMARY KEY, email text);\n"
+              "CREATE TABLE invites (id text PRIMARY KEY, email text);\n"
+              "WITH PotentialInvites AS (SELECT pt.id, pt.email FROM participants pt)\n"
+              "INSERT INTO invites (id, email) SELECT id, email FROM PotentialInvites;\n")
+    project = write_project(tmp_path, {"schema.sql": schema, ".env.local": f"DATABASE_URL={fresh_db}\n"})
+    done = provision(project, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert ("INSERT into public.invites of rows read from public.participants (a seed inserts constants)"
+            in done.stdout), done.stdout
+    assert "read from public.potentialinvites" not in done.stdout
