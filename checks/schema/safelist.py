@@ -16,7 +16,8 @@ ALLOW_LIST = (
     "created",
     "ALTER TYPE … ADD VALUE; ALTER SEQUENCE … OWNED BY",
     "COMMENT, GRANT, LOCK TABLE",
-    "seeds: INSERT … VALUES / SELECT of constants into a table this same apply created "
+    "seeds: INSERT … VALUES / SELECT of constants, or of rows of tables this same apply created, "
+    "into a table it created "
     "(no upsert, no INSERT trigger running a function that writes, defaults and checks "
     "calling only safe functions)",
     "SET of a session setting (search_path, timeouts, encodings…) and SELECT set_config() of one",

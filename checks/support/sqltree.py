@@ -142,7 +142,8 @@ PURE_FUNCTIONS = frozenset({
     "repeat", "reverse", "translate", "md5", "format", "to_char", "to_number", "overlay", "normalize",
     "encode", "decode", "quote_ident", "quote_literal", "quote_nullable", "similar_to_escape",
     "regexp_replace", "regexp_match", "regexp_like", "regexp_count", "ascii", "chr", "to_hex",
-    "string_to_array", "sha224", "sha256", "sha384", "sha512",
+    "string_to_array", "sha224", "sha256", "sha384", "sha512", "regexp_split_to_array",
+    "regexp_split_to_table", "string_to_table",
     # dates and times (9.9)
     "now", "date_trunc", "date_part", "extract", "age", "to_timestamp", "to_date", "make_date",
     "make_time", "make_timestamp", "make_timestamptz", "make_interval", "timezone", "date_bin",
@@ -154,7 +155,13 @@ PURE_FUNCTIONS = frozenset({
     "json_extract_path_text", "jsonb_extract_path_text", "json_array_length", "jsonb_array_length",
     "json_typeof", "jsonb_typeof", "jsonb_strip_nulls", "json_strip_nulls", "jsonb_pretty",
     "jsonb_path_exists", "jsonb_path_match", "jsonb_path_query_first", "jsonb_path_query_array",
-    "jsonb_set", "jsonb_insert",
+    "jsonb_set", "jsonb_insert", "jsonb_set_lax", "jsonb_path_query", "json_object", "jsonb_object",
+    # json's set-returning functions (9.16, table 9.49): rows of a value, nothing stored
+    "json_array_elements", "jsonb_array_elements", "json_array_elements_text",
+    "jsonb_array_elements_text", "json_each", "jsonb_each", "json_each_text", "jsonb_each_text",
+    "json_object_keys", "jsonb_object_keys", "json_to_record", "jsonb_to_record",
+    "json_to_recordset", "jsonb_to_recordset", "json_populate_record", "jsonb_populate_record",
+    "json_populate_recordset", "jsonb_populate_recordset",
     # math and arrays (9.3, 9.19)
     "abs", "ceil", "ceiling", "floor", "round", "trunc", "mod", "power", "sqrt", "cbrt", "exp",
     "ln", "log", "log10", "sign", "pi", "div", "width_bucket", "array_length", "cardinality",

@@ -303,14 +303,46 @@ def test_a_syntax_error_names_the_migration_not_the_bare_file_name(tmp_path: Pat
 def test_an_insert_through_a_cte_names_the_table_the_cte_reads(tmp_path: Path, fresh_db: str) -> None:
     # Shaped after lukevella/rallly prisma/migrations/20250421170921_migrate_invites: `WITH
     # PotentialInvites AS (SELECT … FROM participants …) INSERT … SELECT … FROM PotentialInvites`.
-    # The CTE is no table: the rows come from participants, and the refusal says so.
-    schema = ("CREATE TABLE participants (id text PRIMARY KEY, email text);\n"
-              "CREATE TABLE invites (id text PRIMARY KEY, email text);\n"
+    # The CTE is no table: the rows come from participants (there before the apply), and the
+    # refusal says so.
+    query(fresh_db, "CREATE TABLE participants (id text PRIMARY KEY, email text)")
+    schema = ("CREATE TABLE invites (id text PRIMARY KEY, email text);\n"
               "WITH PotentialInvites AS (SELECT pt.id, pt.email FROM participants pt)\n"
               "INSERT INTO invites (id, email) SELECT id, email FROM PotentialInvites;\n")
     project = write_project(tmp_path, {"schema.sql": schema, ".env.local": f"DATABASE_URL={fresh_db}\n"})
     done = provision(project, "--dry-run")
-    assert done.returncode == 0, done.stderr
-    assert ("INSERT into public.invites of rows read from public.participants (a seed inserts constants)"
-            in done.stdout), done.stdout
+    assert done.returncode == 1, done.stderr
+    assert ("INSERT into public.invites of rows read from public.participants, which this apply does not "
+            "create" in done.stdout), done.stdout
     assert "read from public.potentialinvites" not in done.stdout
+
+
+def test_a_history_copying_rows_between_its_own_tables_applies_unasked(tmp_path: Path, fresh_db: str) -> None:
+    # Shaped after umami-software/umami prisma/migrations/14_add_link_and_pixel (an UPDATE
+    # through jsonb_array_elements) and 15_add_share (`INSERT INTO "share" … SELECT … FROM
+    # "website"`): on a fresh database every table they read was created by the history itself.
+    project = prisma_app(tmp_path, fresh_db, without=LATER)
+    write_project(project, {
+        "prisma/migrations/20240301000000_share/migration.sql":
+            'CREATE TABLE "website" ("website_id" uuid PRIMARY KEY, "share_id" text, "parameters" jsonb);\n'
+            'CREATE TABLE "share" ("share_id" uuid PRIMARY KEY, "entity_id" uuid NOT NULL, "slug" text);\n'
+            'UPDATE "website" SET "parameters" = (SELECT jsonb_agg(e) FROM jsonb_array_elements("parameters") e);\n'
+            'INSERT INTO "share" ("share_id", "entity_id", "slug")\n'
+            'SELECT gen_random_uuid(), "website_id", "share_id" FROM "website" WHERE "share_id" IS NOT NULL;\n'})
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert query(fresh_db, "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL")[0][0] >= 2
+
+
+def test_an_extension_the_server_lacks_is_named_with_where_to_get_it(tmp_path: Path, fresh_db: str) -> None:
+    # umami's prisma/migrations/01_init/migration.sql starts with CREATE EXTENSION "pgcrypto";
+    # the embedded PostgreSQL (this test's, and `provision local-db`'s) has no contrib extensions.
+    project = write_project(tmp_path, {"schema.sql": 'CREATE EXTENSION IF NOT EXISTS "pgcrypto";\n'
+                                                     "CREATE TABLE notes (id int);\n",
+                                       ".env.local": f"DATABASE_URL={fresh_db}\n"})
+    done = provision(project)
+    assert done.returncode == 1
+    assert 'extension "pgcrypto" is not available' in done.stderr
+    assert ("this PostgreSQL has no pgcrypto. The one `deploy-check provision local-db` starts ships only "
+            "plpgsql and pgvector") in done.stderr, done.stderr
+    assert query(fresh_db, "SELECT to_regclass('notes')") == [(None,)]
