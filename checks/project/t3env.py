@@ -108,8 +108,12 @@ def accepts_missing(schema: SgNode) -> bool | None:
                     return True
                 node = obj
                 continue
-            # The chain's root: z.string(), z.coerce.number(), v.optional(v.string()), z.preprocess(…)
-            if name in OPTIONAL_FUNCTIONS:
+            # The chain's root: z.string(), z.coerce.number(), v.optional(v.string()), z.preprocess(…),
+            # or a method on a schema the app keeps in a variable (inbox-zero's env.ts
+            # `booleanString.default(false)`): `.default(…)` takes a missing value whatever it wraps.
+            if name in OPTIONAL_FUNCTIONS or (name in OPTIONAL_METHODS and obj is not None
+                                              and obj.kind() in ("identifier", "member_expression")
+                                              and obj.text() not in ("z", "v")):
                 return True
             if name in WRAPPING_FUNCTIONS:
                 wrapped = _arguments(node)
