@@ -213,7 +213,9 @@ def transports(ctx: Context) -> list[Transport]:
         # nodemailer is next-auth's peer dependency: declared by apps that mail through
         # Resend & co. and never import it. With another transport declared and used, SMTP
         # counts only when the app's code uses nodemailer (papermark: realapps-A item 7).
-        used = importers(ctx.project, ["nodemailer", *(package for _k, package, _n, _d in HOSTED if package in deps)])
+        # Only nodemailer itself sends (inbox-zero imports nodemailer/lib/mail-composer for MIME only).
+        used = {**importers(ctx.project, [p for _k, p, _n, _d in HOSTED if p in deps]),
+                **importers(ctx.project, ["nodemailer"], subpaths=False)}
         authjs_smtp = _authjs_mails_over_smtp(ctx)
         if "nodemailer" in used:
             found.append(Transport("smtp", "SMTP", f"{used['nodemailer']} imports nodemailer"))
