@@ -96,7 +96,11 @@ def analyze(path: str, text: str) -> FileFacts:
             deferred = ("after" in text or "waitUntil" in text) and any(
                 a.kind() == "call_expression" and DEFERRING.search((a.field("function") or a).text())
                 for a in awaited.ancestors())
-            facts.awaited.append(AwaitedCall(invoked, site(awaited), deferred))
+            holder = awaited.parent()
+            while holder is not None and holder.kind() == "parenthesized_expression":
+                holder = holder.parent()
+            facts.awaited.append(AwaitedCall(invoked, site(awaited), deferred,
+                                             holder is not None and holder.kind() != "expression_statement"))
     facts.answers_401 = bool(re.search(r"\b401\b", text))
     # Only a public salt's use in a hash is judged (CODE005), and only a limited query
     # with a total-named result (CODE006).

@@ -24,7 +24,8 @@ CODE002 = Spec(
     "analytics) fails: the user waits for the analytics vendor on every request, and its "
     "outage becomes the app's outage. An await inside `after()`, `unstable_after()` or "
     "`waitUntil()` runs after the response and is fine; so are webhook, cron, inngest and "
-    "qstash routes, which no user waits on.\n\n"
+    "qstash routes, which no user waits on; so is an await whose value the code keeps "
+    "(`return await …`, `const rows = await …`): a read the response needs is no event.\n\n"
     "Bad:  await posthog.capture({ distinctId, event: 'order_placed' })\n"
     "Good: posthog.capture({ distinctId, event: 'order_placed' }).catch(() => {})\n"
     "      or: after(() => posthog.capture({ distinctId, event: 'order_placed' }))",
