@@ -68,6 +68,18 @@ def in_runtime_env(node: SgNode) -> bool:
     return False
 
 
+def in_server_schema(node: SgNode) -> bool:
+    """`createEnv({ server: { KEY: z.string().transform((v) => v || process.env.OTHER) } })`:
+    t3-env parses the server group on the server only (@t3-oss/env-core: `isServer ? { ...server,
+    ...shared, ...client } : { ...client, ...shared }`), so nothing in it runs in the browser."""
+    ancestors = node.ancestors()
+    for index, ancestor in enumerate(ancestors[:-3]):
+        if ancestor.kind() == "pair" and (ancestor.field("key") or ancestor).text() == "server":
+            if is_create_env(ancestors[index + 3]):  # pair < object < arguments < call
+                return True
+    return False
+
+
 def _key(pair: SgNode) -> str | None:
     key = pair.field("key")
     if key is None:
