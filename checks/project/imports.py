@@ -10,7 +10,6 @@ from pathlib import Path
 from checks.project.logins import COMMENT, MAX_SOURCE_BYTES, _sources
 from checks.project.reading import read_small, relative
 
-
 # `import type … from "p"` is erased by the compiler: it never loads the package.
 TYPE_ONLY_IMPORT = re.compile(r"""\bimport\s+type\b[^;'"]*?\bfrom\s*["'][^"']*["']""")
 

@@ -73,11 +73,9 @@ def in_server_schema(node: SgNode) -> bool:
     t3-env parses the server group on the server only (@t3-oss/env-core: `isServer ? { ...server,
     ...shared, ...client } : { ...client, ...shared }`), so nothing in it runs in the browser."""
     ancestors = node.ancestors()
-    for index, ancestor in enumerate(ancestors[:-3]):
-        if ancestor.kind() == "pair" and (ancestor.field("key") or ancestor).text() == "server":
-            if is_create_env(ancestors[index + 3]):  # pair < object < arguments < call
-                return True
-    return False
+    return any(ancestor.kind() == "pair" and (ancestor.field("key") or ancestor).text() == "server"
+               and is_create_env(ancestors[index + 3])  # pair < object < arguments < call
+               for index, ancestor in enumerate(ancestors[:-3]))
 
 
 def _key(pair: SgNode) -> str | None:

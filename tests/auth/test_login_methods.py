@@ -164,7 +164,7 @@ def test_a_test_files_betterauth_instance_is_not_the_apps_config(tmp_path: Path)
     said the secret could not be read and AUTH003 named the test file."""
     project = app(tmp_path, "inbox-zero-web")
     (project / ".env").write_text("NEXT_PUBLIC_BASE_URL=http://localhost:3000\nAUTH_SECRET=" + "a1" * 32 + "\n")
-    code, report, result = auth003(project)
+    _code, report, result = auth003(project)
     assert result["status"] == "skip", result["message"]
     assert "utils/auth.ts" in result["details"]["unverified"], result["details"]
     assert "__tests__" not in json.dumps(report)
