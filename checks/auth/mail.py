@@ -201,8 +201,7 @@ def _workspace_sdks(ctx: Context) -> dict[str, str]:
 
 def transports(ctx: Context) -> list[Transport]:
     deps = dependencies(package_json(ctx.project))
-    found = [Transport(kind, name, f"package.json depends on {package}")
-             for kind, package, _keys, name in HOSTED if package in deps]
+    found = [Transport(kind, name, f"package.json depends on {package}") for kind, package, _keys, name in HOSTED if package in deps]
     workspace = {package: why for package, why in _workspace_sdks(ctx).items() if package not in deps}
     found += [Transport(kind, name, workspace[package])
               for kind, package, _keys, name in HOSTED if package in workspace]
@@ -210,10 +209,11 @@ def transports(ctx: Context) -> list[Transport]:
         found.append(Transport("smtp", "SMTP", workspace["nodemailer"]))
     smtp_named = next((n for n in (*SMTP_URLS, "SMTP_HOST") if ctx.value(n)), None)
     if "nodemailer" in deps and found:
-        # nodemailer is next-auth's peer dependency: declared by apps that mail through
-        # Resend & co. and never import it. With another transport declared and used, SMTP
-        # counts only when the app's code uses nodemailer (papermark: realapps-A item 7).
-        used = importers(ctx.project, ["nodemailer", *(package for _k, package, _n, _d in HOSTED if package in deps)])
+        # nodemailer is next-auth's peer dependency, declared by apps that mail through Resend & co.:
+        # with another transport used, SMTP counts only when the app imports nodemailer itself
+        # (papermark: realapps-A item 7; inbox-zero's nodemailer/lib/mail-composer only builds MIME).
+        used = {**importers(ctx.project, [p for _k, p, _n, _d in HOSTED if p in deps]),
+                **importers(ctx.project, ["nodemailer"], subpaths=False)}
         authjs_smtp = _authjs_mails_over_smtp(ctx)
         if "nodemailer" in used:
             found.append(Transport("smtp", "SMTP", f"{used['nodemailer']} imports nodemailer"))

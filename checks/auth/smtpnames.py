@@ -88,7 +88,7 @@ CONVENTIONAL = SmtpSettings(("EMAIL_SERVER", "AUTH_EMAIL_SERVER", "SMTP_URL"), "
 
 def smtp_settings(root: Path) -> SmtpSettings:
     """The variables the app's own createTransport reads, else the conventional names."""
-    where = importers(root, ["nodemailer"]).get("nodemailer")
+    where = importers(root, ["nodemailer"], subpaths=False).get("nodemailer")
     names = smtp_names(root, where) if where else None
     if names is None:
         return CONVENTIONAL

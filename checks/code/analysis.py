@@ -27,7 +27,7 @@ from checks.code.nodes import (
 from checks.code.rawsql import raw_sql
 from checks.code.sessions import COOKIES_MEMBER, cookie_use, session_call
 from checks.code.totals import LIMITED, TOTAL_WORD, limited_totals
-from checks.project.t3env import in_runtime_env
+from checks.project.t3env import in_runtime_env, in_server_schema
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
@@ -96,7 +96,11 @@ def analyze(path: str, text: str) -> FileFacts:
             deferred = ("after" in text or "waitUntil" in text) and any(
                 a.kind() == "call_expression" and DEFERRING.search((a.field("function") or a).text())
                 for a in awaited.ancestors())
-            facts.awaited.append(AwaitedCall(invoked, site(awaited), deferred))
+            holder = awaited.parent()
+            while holder is not None and holder.kind() == "parenthesized_expression":
+                holder = holder.parent()
+            facts.awaited.append(AwaitedCall(invoked, site(awaited), deferred,
+                                             holder is not None and holder.kind() != "expression_statement"))
     facts.answers_401 = bool(re.search(r"\b401\b", text))
     # Only a public salt's use in a hash is judged (CODE005), and only a limited query
     # with a total-named result (CODE006).
@@ -123,7 +127,8 @@ def _members(root: SgNode, facts: FileFacts, tokens: set[str | None], sessions: 
         obj = member.field("object")
         if obj is not None and obj.text() == "process.env":
             prop = member.field("property")
-            if prop is not None and not in_runtime_env(member):  # t3-env's list for the bundler
+            # t3-env's list for the bundler, and its server schema, which the browser never parses
+            if prop is not None and not in_runtime_env(member) and not in_server_schema(member):
                 facts.env_reads.append(EnvRead(prop.text(), site(member), _within(member), _held_by(member)))
 
 

@@ -20,6 +20,9 @@ class AwaitedCall:
     callee: str  # `posthog.capture`, `captureServerEvent`
     site: Site
     deferred: bool  # inside after()/unstable_after()/waitUntil(): runs after the response
+    # Its value is kept (`return await f()`, `const x = await f()`): a read the response needs,
+    # never fire-and-forget (inbox-zero's admin route returns Tinybird's analytics rows).
+    value_used: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ class FileFacts:
             _site(reader) if reader else None,
             _site(session) if session else None,
             bool(get("answers_401")),
-            [AwaitedCall(a["callee"], _site(a["site"]), a["deferred"]) for a in awaited] if awaited else [],
+            [AwaitedCall(a["callee"], _site(a["site"]), a["deferred"], a.get("value_used", False))
+             for a in awaited] if awaited else [],
             [FetchCall(f["url"], f["auth"], f["why"], _site(f["site"])) for f in fetches] if fetches else [],
             [_raw_sql(r) for r in raw_sql] if raw_sql else [],
             [EnvRead(e["name"], _site(e["site"]), e.get("within"), e.get("held_by")) for e in env_reads] if env_reads else [],

@@ -51,6 +51,6 @@ def awaited_telemetry(code: CodeFacts) -> tuple[list[Finding], int]:
             continue
         judged += 1
         for call in code.parsed[source.path].awaited:
-            if not call.deferred and _telemetry(code, source.path, call.callee):
+            if not call.deferred and not call.value_used and _telemetry(code, source.path, call.callee):
                 findings.append(Finding(source.path, call.site, f"await {call.callee}(…) in a {source.role}"))
     return findings, judged

@@ -21,6 +21,10 @@ SKIP_DIRS = frozenset({"node_modules", ".git", ".next", ".turbo", ".vercel", "di
 SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 MAX_FILES = 4000
 MAX_SOURCE_BYTES = 256 << 10
+# Tests build their own auth instances (inbox-zero's __tests__/integration/scim-better-auth.test.ts
+# calls betterAuth with a throwaway secret): never the app's config. Jest/Vitest's conventions.
+TEST_DIRS = frozenset({"__tests__", "__mocks__", "__fixtures__"})
+TEST_FILE = lazy(r"\.(?:test|spec)\.[cm]?[jt]sx?$")
 
 # Auth.js providers are default exports of one module each: `next-auth/providers/github`
 # (next-auth v4/v5) or `@auth/core/providers/github` (nextauthjs/next-auth packages/core/src/
@@ -106,7 +110,9 @@ def describe(method: str) -> str:
 
 
 def _sources(root: Path) -> list[Path]:
-    return source_files(root)[0]
+    """The app's own source, less its tests."""
+    return [path for path in source_files(root)[0]
+            if not TEST_DIRS.intersection(path.relative_to(root).parts) and not TEST_FILE.search(path.name)]
 
 
 def source_files(root: Path) -> tuple[list[Path], bool]:

@@ -68,6 +68,16 @@ def in_runtime_env(node: SgNode) -> bool:
     return False
 
 
+def in_server_schema(node: SgNode) -> bool:
+    """`createEnv({ server: { KEY: z.string().transform((v) => v || process.env.OTHER) } })`:
+    t3-env parses the server group on the server only (@t3-oss/env-core: `isServer ? { ...server,
+    ...shared, ...client } : { ...client, ...shared }`), so nothing in it runs in the browser."""
+    ancestors = node.ancestors()
+    return any(ancestor.kind() == "pair" and (ancestor.field("key") or ancestor).text() == "server"
+               and is_create_env(ancestors[index + 3])  # pair < object < arguments < call
+               for index, ancestor in enumerate(ancestors[:-3]))
+
+
 def _key(pair: SgNode) -> str | None:
     key = pair.field("key")
     if key is None:
@@ -108,8 +118,12 @@ def accepts_missing(schema: SgNode) -> bool | None:
                     return True
                 node = obj
                 continue
-            # The chain's root: z.string(), z.coerce.number(), v.optional(v.string()), z.preprocess(…)
-            if name in OPTIONAL_FUNCTIONS:
+            # The chain's root: z.string(), z.coerce.number(), v.optional(v.string()), z.preprocess(…),
+            # or a method on a schema the app keeps in a variable (inbox-zero's env.ts
+            # `booleanString.default(false)`): `.default(…)` takes a missing value whatever it wraps.
+            if name in OPTIONAL_FUNCTIONS or (name in OPTIONAL_METHODS and obj is not None
+                                              and obj.kind() in ("identifier", "member_expression")
+                                              and obj.text() not in ("z", "v")):
                 return True
             if name in WRAPPING_FUNCTIONS:
                 wrapped = _arguments(node)

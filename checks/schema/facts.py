@@ -199,8 +199,10 @@ async def collect(ctx: Context) -> SchemaFacts:
             return SchemaFacts(problem=f"[project] schema = {ctx.config.schema!r} in deploy-check.toml, "
                                f"but {ctx.config.schema} is missing or holds no .sql file")
         if ctx.model.schema is not None:
-            return SchemaFacts(problem=f"{ctx.model.schema.path} ({ctx.model.schema.kind}, "
-                               f"{ctx.model.schema.why}) holds no migration file yet")
+            # An app that pushes its schema (skateshop: `drizzle-kit push`, an out folder holding
+            # only meta/_journal.json) has its tables without a migration file: judged as no source.
+            return await _without_schema(ctx, f"{ctx.model.schema.path} ({ctx.model.schema.kind}, "
+                                              f"{ctx.model.schema.why}) holds no migration file yet")
         return await _without_schema(ctx)
     try:
         parsed = parsed_schema(ctx)
@@ -243,13 +245,14 @@ WHERE table_type = 'BASE TABLE'
 
 
 
-async def _without_schema(ctx: Context) -> SchemaFacts:
-    """No schema source: an empty database must not pass (the app's tables were never
-    created); tables that are there cannot be judged, and the report says so."""
+async def _without_schema(ctx: Context, looked: str | None = None) -> SchemaFacts:
+    """No schema source (or one with no migration file yet): an empty database must not pass
+    (the app's tables were never created); tables that are there cannot be judged, and the
+    report says so."""
     import psycopg  # start-up: only runs that reach a database load psycopg
 
 
-    looked = ctx.model.schema_why
+    looked = looked or ctx.model.schema_why
     try:
         connection = await shared_connection(ctx)
         cursor = await connection.execute(USER_TABLES)

@@ -96,13 +96,17 @@ def option_reads(text: str, key: str) -> list[str]:
 def sentry_options(text: str) -> str:
     """withSentryConfig's options in a next.config (its arguments after the Next config, an
     identifier followed to its `const`), or "" when the file does not call it."""
+    def const_object(name: str) -> str:
+        defined = re.search(rf"(?:const|let|var)\s+{re.escape(name)}\s*(?::[^=\n]+)?=\s*\{{", text)
+        return bracketed(text, defined.end()) if defined else ""
+
     found: list[str] = []
     for call in WITH_SENTRY_CONFIG.finditer(text):
         for argument in arguments(bracketed(text, call.end()))[1:]:
             if re.fullmatch(r"[A-Za-z_$][\w$]*", argument):
-                defined = re.search(rf"(?:const|let|var)\s+{re.escape(argument)}\s*(?::[^=\n]+)?=\s*\{{", text)
-                argument = bracketed(text, defined.end()) if defined else ""
-            found.append(argument)
+                argument = const_object(argument)
+            # inbox-zero's next.config.ts: `withSentryConfig(config, { ...sentryOptions, ...sentryConfig })`
+            found += [argument, *(const_object(m) for m in re.findall(r"\.\.\.\s*([A-Za-z_$][\w$]*)", argument))]
     return "\n".join(found)
 
 

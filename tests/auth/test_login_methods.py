@@ -156,3 +156,19 @@ def test_an_email_provider_with_its_own_sender_is_not_driven_through_the_smtp_si
     assert result["details"]["unverified"] == (
         "auth: the app signs in with email links (Nodemailer) and GitHub OAuth (lib/auth.ts): the app's own "
         "sendVerificationRequest sends the link, which no local sink receives; no local proof possible")
+
+
+def test_a_test_files_betterauth_instance_is_not_the_apps_config(tmp_path: Path) -> None:
+    """inbox-zero: __tests__/integration/scim-better-auth.test.ts sorts before utils/auth.ts; its
+    throwaway betterAuth({ secret: `test-secret-…` }) was taken for the app's config, so AUTH001
+    said the secret could not be read and AUTH003 named the test file."""
+    project = app(tmp_path, "inbox-zero-web")
+    (project / ".env").write_text("NEXT_PUBLIC_BASE_URL=http://localhost:3000\nAUTH_SECRET=" + "a1" * 32 + "\n")
+    _code, report, result = auth003(project)
+    assert result["status"] == "skip", result["message"]
+    assert "utils/auth.ts" in result["details"]["unverified"], result["details"]
+    assert "__tests__" not in json.dumps(report)
+    done = run_cli("check", "--project", str(project), "--only", "AUTH001", "-f", "json", timeout=60)
+    auth001 = json.loads(done.stdout)["checks"][0]
+    assert "__tests__" not in auth001["message"], auth001["message"]
+    assert "a1a1a1a1" not in done.stdout

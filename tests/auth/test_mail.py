@@ -413,3 +413,16 @@ def test_the_apps_own_smtp_variables_are_named_when_they_are_wrong(tmp_path: Pat
     result, _ = auth004(mail_vars_app(tmp_path, env))
     assert result["status"] == "fail", result["message"]
     assert result["message"] == f"SMTP (package.json depends on nodemailer): {says}"
+
+
+def test_nodemailer_used_only_to_build_mime_is_no_smtp_transport(tmp_path: Path, httpserver: Any) -> None:
+    """inbox-zero imports nodemailer/lib/mail-composer (MIME for the Gmail API) and types from
+    nodemailer/lib/mailer; AUTH004 took that for an SMTP transport and failed on "no SMTP server"."""
+    httpserver.expect_request("/domains").respond_with_json({"object": "list", "data": []})
+    project = tmp_path / "web"
+    shutil.copytree(FIXTURES / "inbox-zero-web", project)
+    (project / ".env").write_text(f"RESEND_API_KEY={RESEND_KEY}\n", encoding="utf-8")
+    result, printed = auth004(project, httpserver.url_for(""))
+    assert result["status"] == "pass", result["message"]
+    assert [t["transport"] for t in result["details"]["transports"]] == ["resend"]
+    assert RESEND_KEY not in printed

@@ -42,3 +42,21 @@ def test_fire_and_forget_and_after_pass(code_report: Any) -> None:
 def test_awaits_inside_after_and_wait_until_are_deferred(body: str, deferred: list[bool]) -> None:
     facts = analyze("app/api/x/route.ts", f"export async function POST() {{\n  {body}\n}}\n")
     assert [call.deferred for call in facts.awaited] == deferred
+
+
+def test_an_awaited_read_whose_value_the_route_returns_is_not_telemetry(code_report: Any) -> None:
+    """inbox-zero's admin route returns `await getAdminAiModelSpendByPeriod(…)` from
+    @inboxzero/tinybird-ai-analytics: the rows are the response, not an event to fire and forget."""
+    check = code_report("inbox-zero-web")["CODE002"]
+    assert locations(check) == [
+        "utils/actions/feedback.ts:8:3 await trackProductFeedback(…) in a server action"], check["message"]
+
+
+@pytest.mark.parametrize(("body", "used"), [
+    ("await analytics.track({ event: 'x' })", [False]),
+    ("return await analytics.query({ sql })", [True]),
+    ("const rows = (await analytics.query({ sql }))", [True]),
+])
+def test_an_awaited_value_that_is_kept_is_marked(body: str, used: list[bool]) -> None:
+    facts = analyze("app/api/x/route.ts", f"export async function POST() {{\n  {body}\n}}\n")
+    assert [call.value_used for call in facts.awaited] == used

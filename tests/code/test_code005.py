@@ -126,3 +126,12 @@ def test_type_only_imports_carry_no_code_into_the_bundle(tmp_path: Path, client:
     _, report = run_json(project, "--only", "CODE005")
     check = report["checks"][0]
     assert check["status"] == status, check
+
+
+def test_a_read_inside_t3_envs_server_schema_never_runs_in_the_browser(code_report: Any) -> None:
+    """inbox-zero's env.ts, imported by client components: `UPSTASH_REDIS_TOKEN: z.string()
+    .transform((value) => value || process.env.KV_REST_API_TOKEN)` sits in createEnv's server
+    group, which t3-env parses on the server only; CODE005 failed on it."""
+    check = code_report("inbox-zero-web")["CODE005"]
+    assert "KV_REST_API_TOKEN" not in check["message"], check["message"]
+    assert check["status"] == "pass", check["message"]

@@ -853,6 +853,22 @@ def test_an_app_that_pushes_its_schema_is_told_its_own_push_script(tmp_path: Pat
     assert provision(project).returncode == 1  # what the fix used to promise
 
 
+@pytest.mark.parametrize("fixture", ["drizzle-push", "drizzle-push-empty-journal"])
+def test_a_pushed_schema_whose_tables_exist_is_unverified_not_failed(
+        tmp_path: Path, fresh_db: str, fixture: str) -> None:
+    # skateshop: `out: "./drizzle"` holds only an empty meta/_journal.json; after the app's own
+    # `pnpm run db:push` (DB004's fix) its tables are there, and DB004 still failed.
+    project = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / fixture, project)
+    (project / ".env").write_text(f"DATABASE_URL={fresh_db}\n")
+    assert checks(project)["DB004"]["status"] == "fail"  # nothing pushed yet
+    query(fresh_db, "CREATE TABLE skateshop_stores (id varchar(30) PRIMARY KEY, name text NOT NULL)")
+    db004 = checks(project)["DB004"]
+    assert db004["status"] == "skip", db004
+    assert "not verified" in db004["message"], db004["message"]
+    assert "schema:" in db004["message"]
+
+
 def test_check_fix_passes_the_platform_of_db004s_fix_on(tmp_path: Path, fresh_db: str) -> None:
     project = project_for(tmp_path, fresh_db, NEON_APP)
     done = run_cli("check", "--project", str(project), "--only", "schema", "--fix")

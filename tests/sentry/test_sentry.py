@@ -465,3 +465,14 @@ def test_the_dsn_variable_and_its_guard_are_read_from_the_init(
     assert settings.conditions == ([condition] if condition else [])
     found = read_settings(Context(project=project, environ={name: DSN})).dsn
     assert found is not None and found.source == f"{name} in process environment, read by sentry.client.config.ts"
+
+
+def test_options_spread_into_withsentryconfig_name_the_org_variable_the_app_reads(tmp_path: Path) -> None:
+    """inbox-zero: `withSentryConfig(config, { ...sentryOptions, ...sentryConfig })` with `org:
+    process.env.SENTRY_ORGANIZATION` in the const; the hint said SENTRY_ORG, which it never reads."""
+    env = f"NEXT_PUBLIC_SENTRY_DSN={DSN}\nSENTRY_AUTH_TOKEN={TOKEN}\nSENTRY_PROJECT=web\n"
+    sentry001 = run_sentry(fixture_app(tmp_path, "inbox-zero-web", **{".env": env}))["SENTRY001"]
+    assert sentry001["status"] == "fail"
+    assert sentry001["details"]["missing"] == ["SENTRY_ORGANIZATION"], sentry001["message"]
+    assert "missing: SENTRY_ORGANIZATION (read by next.config.ts)" in sentry001["message"]
+    assert "SENTRY_ORG " not in sentry001["hint"] + " " and "SENTRY_ORG/" not in sentry001["hint"]
