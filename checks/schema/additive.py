@@ -110,15 +110,24 @@ class Classifier(Objects):
         if isinstance(node, (ast.UpdateStmt, ast.DeleteStmt)):
             table = relation_name(node.relation)
             what = "changes rows" if isinstance(node, ast.UpdateStmt) else "deletes rows"
-            why = self.unsafe(node.whereClause) or self.unsafe(getattr(node, "targetList", None))
-            if why or node.withClause is not None:
-                return _no(denied or f"{what} of {table}: {why or 'with a WITH clause'}")
+            # Every part that is evaluated, a read-only WITH and the FROM/USING tables too
+            # (inbox-zero's `WITH "rankedSplits" AS (SELECT …) UPDATE "MailSplit" …`); a
+            # data-modifying WITH is a write inside it.
+            why = self.unsafe(tuple(getattr(node, part, None) for part in (
+                "withClause", "targetList", "fromClause", "usingClause", "whereClause", "returningClause")))
+            if why:
+                return _no(denied or f"{what} of {table}: {why}")
             return _no(denied or f"{what} of {table} (not a seed into a new table)", (table,), True)
         if isinstance(node, ast.TruncateStmt):
             return _no(denied or "TRUNCATE", tuple(relation_name(r) for r in node.relations or ()), True)
         if isinstance(node, ast.SelectStmt):
-            if node.intoClause is not None:
-                return _no(denied or "SELECT … INTO creates a table from a query")
+            if node.intoClause is not None:  # CREATE TABLE … AS, written the other way
+                why = self.unsafe(node)
+                if why or denied:
+                    return _no(denied or f"a table made from a query (SELECT … INTO), and {why}")
+                rel: Any = node.intoClause.rel
+                self._add("table", rel.schemaname, str(rel.relname))
+                return _ok("creates a new table from a query")
             why = self.unsafe(node)
             return _no(denied or why) if why else _ok("reads only, calls only safe functions")
         if isinstance(node, (ast.CreateTableAsStmt, ast.ViewStmt)):
@@ -225,8 +234,10 @@ class Classifier(Objects):
 
         table = relation_name(node.relation)
         conflict = node.onConflictClause
-        if conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
-            return _no(f"upsert into {table} (ON CONFLICT DO UPDATE): it overwrites rows that exist")
+        if conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE and not self._table_new(table):
+            # Into a table this apply creates it overwrites only the apply's own rows; into
+            # another, rows that exist, so (in a history) it runs only where that holds none.
+            return _no(f"upsert into {table} (ON CONFLICT DO UPDATE): it overwrites rows that exist", (table,), True)
         why = self.unsafe((node.withClause, node.selectStmt, getattr(node, "returningClause", None)))
         if why:
             return _no(f"INSERT into {table}: {why}")

@@ -346,3 +346,51 @@ def test_an_extension_the_server_lacks_is_named_with_where_to_get_it(tmp_path: P
     assert ("this PostgreSQL has no pgcrypto. The one `deploy-check provision local-db` starts ships only "
             "plpgsql and pgvector") in done.stderr, done.stderr
     assert query(fresh_db, "SELECT to_regclass('notes')") == [(None,)]
+
+
+def test_a_fresh_database_takes_a_historys_data_migrations_unasked(tmp_path: Path, fresh_db: str) -> None:
+    # Shaped after elie222/inbox-zero's prisma history: an UPDATE through a read-only WITH
+    # (20251001…_mail_split: `WITH "rankedSplits" AS (SELECT …) UPDATE …`), an upsert into a
+    # table the history created (`INSERT … SELECT … ON CONFLICT DO UPDATE`) and SELECT … INTO.
+    project = prisma_app(tmp_path, fresh_db, without=LATER)
+    write_project(project, {
+        "prisma/migrations/20240301000000_splits/migration.sql":
+            'CREATE TABLE "Split" ("id" int PRIMARY KEY, "rank" int, "keep" boolean);\n'
+            'CREATE TABLE "Account" ("id" int PRIMARY KEY, "email" text);\n'
+            'WITH "ranked" AS (SELECT "id", row_number() OVER (ORDER BY "id") AS n FROM "Split")\n'
+            'UPDATE "Split" SET "rank" = "ranked".n FROM "ranked" WHERE "Split"."id" = "ranked"."id";\n'
+            'INSERT INTO "Account" ("id", "email") SELECT "id", lower(\'x\') FROM "Split"\n'
+            'ON CONFLICT ("id") DO UPDATE SET "email" = EXCLUDED."email";\n'
+            'SELECT "id" INTO "SplitCopy" FROM "Split" WHERE "keep";\n'})
+    done = provision(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert query(fresh_db, "SELECT to_regclass('\"SplitCopy\"') IS NOT NULL") == [(True,)]
+
+
+def test_an_update_whose_from_calls_a_harmful_function_is_refused_even_on_an_empty_table(
+        tmp_path: Path, fresh_db: str) -> None:
+    # The FROM list is evaluated too: a join with setval() would move the sequence even
+    # though no row of the (empty) table changes.
+    query(fresh_db, "CREATE SEQUENCE ids; SELECT setval('ids', 50)")
+    project = prisma_app(tmp_path, fresh_db, without=LATER)
+    write_project(project, {
+        "prisma/migrations/20240301000000_reset/migration.sql":
+            'CREATE TABLE "Split" ("id" int PRIMARY KEY);\n'
+            "UPDATE \"Split\" SET \"id\" = s FROM setval('ids', 1) AS s WHERE \"Split\".\"id\" > 0;\n"})
+    done = provision(project)
+    assert done.returncode == 1
+    assert "setval() sets a sequence" in done.stderr, done.stderr
+    assert query(fresh_db, "SELECT last_value FROM ids") == [(50,)]
+
+
+def test_an_upsert_into_a_table_with_rows_is_still_refused(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, "CREATE TABLE accounts (id int PRIMARY KEY, email text); "
+                    "INSERT INTO accounts VALUES (1, 'kept@example.test')")
+    project = write_project(tmp_path, {
+        "schema.sql": "INSERT INTO accounts VALUES (1, 'new@example.test') "
+                      "ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email;\n",
+        ".env.local": f"DATABASE_URL={fresh_db}\n"})
+    done = provision(project)
+    assert done.returncode == 1
+    assert "upsert into public.accounts (ON CONFLICT DO UPDATE): it overwrites rows that exist" in done.stderr
+    assert query(fresh_db, "SELECT email FROM accounts") == [("kept@example.test",)]
