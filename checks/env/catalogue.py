@@ -30,7 +30,8 @@ ENV004 = Spec(
     "Values such as `your-api-key`, `<password>`, `changeme`, `xxxx` or "
     "`user:password@host` are copied from docs, not provisioned. A secret (a name saying SECRET, "
     "PASSWORD, TOKEN, …_KEY, or a token-shaped value) equal to the committed example's is published; "
-    "a region, an id, a JWT issuer/audience or a NEXT_PUBLIC_ value may be copied as is.",
+    "a region, an id, a JWT issuer/audience, a NEXT_PUBLIC_ value or a URL to this machine only "
+    "(the example's localhost database) may be copied as is.",
     "Replace each placeholder with the real value from the provider's console.",
 )
 ENV005 = Spec(

@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import re
+from urllib.parse import urlsplit
 
 from checks.core.context import Context
+from checks.support.hosts import is_loopback
 from checks.support.lazyre import lazy
 from checks.support.secrets import has_token_shape, secret_by_name, url_password
 
@@ -63,6 +65,23 @@ def copied_from(ctx: Context, key: str) -> str | None:
     for example in ctx.examples:
         shown = ((example.parsed.values.get(key) if example.parsed else None) or "").strip()
         if (shown and ctx.value(key) == shown and secret_by_name(key, shown)
-                and not public_by_design(shown)):
+                and not public_by_design(shown) and not loopback_url(shown)):
             return ctx.rel(example.path)
     return None
+
+
+def loopback_url(value: str) -> bool:
+    """A URL to this machine only (`postgresql://postgres:postgres@localhost:5432/app`, the
+    database the README's docker compose runs): its password opens nothing another machine
+    can reach, so an example that publishes it publishes no secret (taxonomy, rallly and
+    inbox-zero all tell developers to keep theirs)."""
+    if "://" not in value:
+        return False
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host or "," in parts.netloc:  # several hosts (`h1:5432,h2:5432`): any may be remote
+        return False
+    return is_loopback(host)

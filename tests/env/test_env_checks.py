@@ -346,6 +346,10 @@ SUPABASE_DEMO_ANON_KEY = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBh
     # realapps-B A1: the README says copy .env.local.example as is; a NEXT_PUBLIC_ key is public.
     (f"NEXT_PUBLIC_SUPABASE_ANON_KEY={SUPABASE_DEMO_ANON_KEY}", "the local Supabase demo anon key"),
     ("NEXT_PUBLIC_SUPABASE_URL=http://127.0.0.1:54321", "a public URL"),
+    # formbricks, rallly, inbox-zero: the database their docker compose runs on this machine.
+    ("DATABASE_URL=postgresql://postgres:postgres@localhost:5432/formbricks", "a loopback database"),
+    ("DATABASE_URL=mysql://root:root@127.0.0.1:3306/taxonomy", "a loopback MySQL (shadcn-ui/taxonomy)"),
+    ("REDIS_URL=redis://:devpassword@[::1]:6379", "a loopback Redis"),
 ])
 def test_env004_a_non_secret_copied_from_the_example_is_no_published_secret(
         tmp_path: Path, line: str, why: str) -> None:
@@ -361,7 +365,8 @@ def test_env004_a_non_secret_copied_from_the_example_is_no_published_secret(
     "LINGO_API_KEY=lk_0123456789abcdef0123",
     "SMTP_PASSWORD=smtpPassword",
     "ENCRYPTION_KEY=0f1e2d3c4b5a69788796a5b4c3d2e1f0",
-    "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/formbricks",
+    "DATABASE_URL=postgresql://postgres:postgres@db.example.com:5432/formbricks",  # reachable from anywhere
+    "DATABASE_URL=postgresql://app:app-pass@localhost:5432,db.example.com:5432/app",  # and one host is remote
     "SUPABASE_SERVICE_ROLE=" + SUPABASE_DEMO_ANON_KEY.replace(  # a service_role JWT under any name
         "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24i", "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSI"),
     "STRIPE_SK=sk_test_4eC39HqLyjWDarjtT1zdp7dc",
