@@ -74,8 +74,9 @@ def required_keys(ctx: Context) -> list[str]:
 
 
 def documented_keys(ctx: Context) -> set[str]:
-    """Every key some example in use lists."""
-    return {key for e in ctx.examples if e.parsed is not None for key in e.parsed.keys}
+    """Every key some example in use lists, also commented out (`# DEFAULT_LLMS=…`, the
+    way inbox-zero's .env.example documents its optional settings)."""
+    return {key for e in ctx.examples if e.parsed is not None for key in (*e.parsed.keys, *e.parsed.commented)}
 
 
 def example_names(ctx: Context) -> str:

@@ -24,6 +24,8 @@ from checks.support.lazyre import lazy
 
 KEY_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_.]*")
 _OPTIONAL_COMMENT = lazy(r"^[\s#-]*optional\b|[(\[]\s*optional\b", re.IGNORECASE)
+# `# DEFAULT_LLMS=…`: an example that comments a key out documents it all the same.
+_COMMENTED_KEY = lazy(r"^#+[^\S\r\n]*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)[^\S\r\n]*=")
 _KEY_PREFIX = lazy(r"""\s*(?:export\s+)?(?:'[^']+'|[^=#\s]+)\s*=[^\S\r\n]*""")
 _QUOTED = {
     "'": re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL),
@@ -44,6 +46,7 @@ class EnvFile:
     path: Path
     entries: list[Entry] = field(default_factory=list)
     malformed: list[int] = field(default_factory=list)  # line numbers
+    commented: set[str] = field(default_factory=set)  # keys of `# KEY=value` lines
 
     @property
     def keys(self) -> list[str]:
@@ -130,6 +133,7 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
             if body.startswith("#"):
                 # Any comment line ends the previous block; an "Optional" one starts a new one.
                 block_optional = bool(_OPTIONAL_COMMENT.search(body))
+                parsed.commented.update(m[1] for m in map(_COMMENTED_KEY.match, body.splitlines()) if m)
             continue
         value = binding.value or ""
         if value.startswith("-----BEGIN") and "-----END" not in value:

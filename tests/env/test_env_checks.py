@@ -169,6 +169,21 @@ def test_env005_warns_on_undocumented_keys(tmp_path: Path) -> None:
     assert env005.details["keys"] == ["LEFTOVER"]
 
 
+def test_env005_a_key_the_example_comments_out_is_documented_not_required(tmp_path: Path) -> None:
+    # elie222/inbox-zero apps/web/.env.example documents optional settings commented out:
+    # `# DEFAULT_LLMS=...` and `#GOOGLE_BASE_URL=...`.
+    project = write_project(tmp_path, {
+        ".env.local.example": EXAMPLE + "# DEFAULT_LLMS=openrouter:model\n#GOOGLE_BASE_URL=http://localhost:4002\n"
+                              "# Set this to enable debug logs: nothing assigned here\n",
+        ".env.local": "DATABASE_URL=x\nAPI_SECRET=y\nDEFAULT_LLMS=openai:gpt\nGOOGLE_BASE_URL=http://localhost:4002\n"
+                      "LEFTOVER=1\n",
+    })
+    env005 = result(check_in_process(project, "ENV005"), "ENV005")
+    assert env005.status.value == "warn" and env005.details["keys"] == ["LEFTOVER"], env005.message
+    env003 = result(check_in_process(project, "ENV003"), "ENV003")
+    assert "DEFAULT_LLMS" not in env003.message and "GOOGLE_BASE_URL" not in env003.message
+
+
 def _git(project: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True,
                    env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
