@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from checks.auth.mailoptional import optional_unset
 from checks.auth.smtpnames import CONVENTIONAL, smtp_settings
 from checks.core.context import Context
 from checks.core.http import Fetched, fetch, network_hint, network_kind, tls_reason
@@ -41,7 +42,9 @@ AUTH004 = Spec(
     "declared beside a hosted SDK the app imports (next-auth's peer dependency) counts only when the app's "
     "code imports it or Auth.js's email provider sends through it. A provider API that cannot be reached "
     "from here (DNS, refused, timeout) or a TLS handshake that fails with it or the SMTP server (a proxy "
-    "intercepting TLS, a plain server behind https:// or smtps://) leaves the clause unverified: the key was never sent. A refused key fails. An app "
+    "intercepting TLS, a plain server behind https:// or smtps://) leaves the clause unverified: the key was never sent. So "
+    "does a transport the app itself lets be unset (an `# Optional` marker in its example, `.optional()` in its "
+    "createEnv schema) when it is unset. A refused key fails. An app "
     "with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
     "proves delivery only when this check passed.",
     "Set the key from the provider's dashboard in the env file (an API key with sending access), or point the SMTP URL at a server that accepts the credentials.",
@@ -365,36 +368,23 @@ async def mail_transport(ctx: Context) -> Outcome:
         {"transport": t.kind, "why": t.why, "key": t.key_name, "url": t.url,
          "accepted": t.accepted, "refused": t.refused, "unreachable": t.unreachable,
          "problems": t.problems} for t in facts.transports]}
-    optional = _optional_smtp(ctx)
-    if optional and all(t.kind == "smtp" and t.problems and all(pr.startswith("no SMTP server is named")
-                                                                  for pr in t.problems)
-                        for t in facts.transports):
-        # The app's own example says its SMTP server is optional (a dev mailer that prints
-        # the code when none is set): not a gap, and not proven either.
-        return unverified(f"auth: the mail transport is not proven: {ctx.rel(ctx.example_path)} marks "
-                          f"{', '.join(optional)} optional and none is set", **details)
-    wrong = [f"{t.name} ({t.why}): {'; '.join(t.problems)}" for t in facts.transports if t.problems]
-    wrong += [t.refused for t in facts.transports if t.refused and not t.problems]
+    optional = optional_unset(ctx, facts.transports)
+    judged = [t for t in facts.transports if id(t) not in optional]
+    if not judged:
+        return unverified("auth: the mail transport is not proven: " + "; ".join(optional.values()), **details)
+    wrong = [f"{t.name} ({t.why}): {'; '.join(t.problems)}" for t in judged if t.problems]
+    wrong += [t.refused for t in judged if t.refused and not t.problems]
     if wrong:
-        hint = next((t.hint for t in facts.transports if t.hint and not t.unreachable), None)
+        hint = next((t.hint for t in judged if t.hint and not t.unreachable), None)
         return failed("; ".join(wrong), hint=hint, **details)
-    not_reached = [t for t in facts.transports if t.unreachable]
+    not_reached = [t for t in judged if t.unreachable]
     if not_reached:
         # DESIGN.md: what cannot be proven from here is unverified, never a fail. An answer
         # that refuses the key stays a fail (above).
-        proven = [f"{t.accepted} ({t.why})" for t in facts.transports if t.accepted]
+        proven = [f"{t.accepted} ({t.why})" for t in judged if t.accepted]
         outcome = unverified("auth: the mail transport is not proven: "
                              + "; ".join(t.unreachable or "" for t in not_reached),
                              "; ".join(proven) or None, **details)
         outcome.hint = next((t.hint for t in not_reached if t.hint), None)
         return outcome
-    return passed("; ".join(f"{t.accepted} ({t.why})" for t in facts.transports), **details)
-
-
-def _optional_smtp(ctx: Context) -> list[str]:
-    """The SMTP settings the app's example lists and marks optional (all of them, or [])."""
-    examples = [e.parsed for e in ctx.examples if e.parsed is not None]
-    keys, optional = ({k for e in examples for k in getattr(e, field)} for field in ("keys", "optional_keys"))
-    settings = smtp_settings(ctx.project)
-    named = [key for key in (*settings.urls, settings.host) if key and key in keys]
-    return named if named and all(key in optional for key in named) else []
+    return passed("; ".join(f"{t.accepted} ({t.why})" for t in judged), **details)

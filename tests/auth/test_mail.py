@@ -426,3 +426,18 @@ def test_nodemailer_used_only_to_build_mime_is_no_smtp_transport(tmp_path: Path,
     assert result["status"] == "pass", result["message"]
     assert [t["transport"] for t in result["details"]["transports"]] == ["resend"]
     assert RESEND_KEY not in printed
+
+
+def test_a_key_the_apps_env_schema_lets_be_unset_is_unverified_not_failed(tmp_path: Path) -> None:
+    # elie222/inbox-zero: apps/web/env.ts `RESEND_API_KEY: z.string().optional()`, and
+    # sign-in is Google/Microsoft OAuth: the app runs without sending mail through Resend.
+    project = tmp_path / "inbox-zero-web"
+    shutil.copytree(FIXTURES / "inbox-zero-web", project)
+    (project / ".env").write_text("RESEND_API_KEY=\n", encoding="utf-8")
+    result, _ = auth004(project)
+    assert result["status"] == "skip", result
+    assert result["details"]["unverified"] == (
+        "auth: the mail transport is not proven: env.ts lets RESEND_API_KEY be unset, "
+        "and it is: the app runs without sending mail through Resend"), result
+    # The same empty key where nothing marks it optional stays a fail (above:
+    # test_an_empty_key_fails_naming_both_names).
