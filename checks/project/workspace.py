@@ -5,6 +5,7 @@ package manager their lockfile names."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,8 +41,25 @@ def workspace_packages(root: Path, workspace: Path | None, package: Mapping[str,
 
 def workspace_apps(root: Path) -> list[str]:
     """The Next.js apps of the workspace whose root is `root` (its members that depend on
-    `next`), relative to it: what a run on the root should have been pointed at."""
-    return sorted({relative(root, folder) for folder, member in _members(root) if "next" in dependencies(member)})
+    `next`), relative to it: what a run on the root should have been pointed at. The app the
+    root's `dev` script starts comes first (rallly's `turbo dev --filter=@rallly/web` starts
+    apps/web, not apps/landing), the others in name order."""
+    apps = {relative(root, folder): member for folder, member in _members(root) if "next" in dependencies(member)}
+    scripts = (package_json(root) or {}).get("scripts")
+    dev = scripts.get("dev") if isinstance(scripts, dict) else None
+    named = {m[1] or m[2] for m in _DEV_TARGET.finditer(dev)} if isinstance(dev, str) else set()
+
+    def started(path: str) -> bool:
+        name = apps[path].get("name")
+        return bool(named & {path, f"./{path}", path.rsplit("/", 1)[-1], *([name] if isinstance(name, str) else [])})
+
+    return sorted(apps, key=lambda path: (not started(path), path))
+
+
+# What a root `dev` script runs: `turbo dev --filter=@acme/web`, `pnpm --filter web dev`,
+# `npm run dev -w apps/web` / `--workspace=apps/web`, `yarn workspace @acme/web dev`.
+_DEV_TARGET = re.compile(r"(?:--filter|-F|--workspace|-w)(?:=|\s+)['\"]?([@\w./-]+?)(?:\.\.\.)?['\"]?(?=\s|$)"
+                         r"|\byarn\s+workspace\s+([@\w./-]+)")
 
 
 def _members(workspace: Path) -> list[tuple[Path, Mapping[str, Any]]]:

@@ -646,6 +646,20 @@ def test_a_missing_package_manager_gets_a_fix_that_runs_or_none(tmp_path: Path, 
                                               "npm install --global bun@1.3.10")
 
 
+def test_a_workspace_root_names_first_the_app_its_dev_script_starts(tmp_path: Path) -> None:
+    # lukevella/rallly: package.json `"dev": "turbo dev --filter=@rallly/web"`, beside
+    # apps/landing (also Next.js); `--project apps/landing` was suggested, alphabetically first.
+    root = write_project(tmp_path / "rallly", {
+        "package.json": '{"name": "rallly", "private": true, "scripts": {"dev": "turbo dev --filter=@rallly/web"}}\n',
+        "pnpm-workspace.yaml": "packages:\n  - apps/*\n",
+        "apps/landing/package.json": '{"name": "@rallly/landing", "dependencies": {"next": "15.5.0"}}\n',
+        "apps/web/package.json": '{"name": "@rallly/web", "dependencies": {"next": "15.5.0"}}\n'})
+    assert detect(root)["workspace_apps"] == ["apps/web", "apps/landing"]
+    done = run_cli("check", "--project", str(root))
+    assert done.returncode == 2
+    assert "its Next.js apps are apps/web, apps/landing; check one with --project apps/web" in done.stderr
+
+
 def test_a_workspace_root_is_refused_naming_its_apps(tmp_path: Path) -> None:
     """Run on a turborepo/pnpm root (vercel/next-forge, formbricks), deploy-check judged
     the root as the app: Sentry "not required" though apps/app uses it, READY."""
