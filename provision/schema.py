@@ -41,6 +41,7 @@ from checks.core.db import app_search_path, open_connection
 from checks.core.model import listed, plural
 from checks.core.sources import read_schema, schema_paths
 from checks.migrations import migrator_for
+from checks.schema import push_script
 from checks.schema.dialect import foreign_syntax
 from checks.schema.facts import parsed_schema, table_columns
 from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
@@ -77,7 +78,10 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     # listing of its own is needed, which at 5,000 files is an lstat and a path check each.
     migrator, migrations = _history(ctx)
     if not migrations and not schema_paths(ctx):
-        raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}")
+        push = push_script(ctx)  # skateshop: drizzle-kit push from src/db/schema.ts, no migrations
+        raise ProvisionFailed(f"no schema.sql and no migrations directory in {ctx.project}" + (
+            f": the app creates its tables from its schema code with `{push}`, which deploy-check does not "
+            "run (it applies SQL it can read first); run it yourself" if push else ""))
     complete = options.dry_run  # a dry run shows the plan: it needs the statements
     # A history the migrator keeps needs only its pending files parsed: the whole history
     # is read only where the migrator never ran (or --dry-run shows the whole plan).

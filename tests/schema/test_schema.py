@@ -862,6 +862,10 @@ def test_a_pushed_schema_whose_tables_exist_is_unverified_not_failed(
     shutil.copytree(REPO / "tests" / "fixtures" / "apps" / fixture, project)
     (project / ".env").write_text(f"DATABASE_URL={fresh_db}\n")
     assert checks(project)["DB004"]["status"] == "fail"  # nothing pushed yet
+    refused = provision(project)  # nothing to apply: it names the app's own push instead
+    assert refused.returncode == 1
+    assert ("the app creates its tables from its schema code with `npm run db:push`, which deploy-check does "
+            "not run") in refused.stderr, refused.stderr
     query(fresh_db, "CREATE TABLE skateshop_stores (id varchar(30) PRIMARY KEY, name text NOT NULL)")
     db004 = checks(project)["DB004"]
     assert db004["status"] == "skip", db004
