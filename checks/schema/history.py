@@ -3,6 +3,8 @@ tool's migrator reads it (checks/migrations)."""
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
 from typing import Any
 
 from checks.core.context import Context
@@ -48,6 +50,18 @@ DB006 = Spec(
 
 
 
+def _where_it_runs(ctx: Context, history: Path, command: str) -> str:
+    """The migrator's own command as pasted in the app: run in the package that holds the
+    history (its nearest package.json, where npx finds the tool and its config), so rallly's
+    packages/database history reads `cd ../../packages/database && npx prisma migrate deploy`."""
+    for folder in (history, *history.parents):
+        if folder == ctx.project or folder.parent == folder:
+            return command
+        if (folder / "package.json").is_file():
+            return f"cd {shlex.quote(ctx.rel(folder))} && {command}"
+    return command
+
+
 @check(DB006, needs=("DB002",), budget=schema_budget)
 async def history_agrees(ctx: Context) -> Outcome:
     import psycopg  # start-up: only runs that reach a database load psycopg
@@ -84,6 +98,7 @@ async def history_agrees(ctx: Context) -> Outcome:
                                "failed": facts.failed, "changed": facts.changed,
                                "missing_locally": facts.missing_locally,
                                "applied": facts.applied, "files": facts.files}
+    facts.apply_command = _where_it_runs(ctx, ctx.path(source.path), facts.apply_command)
     hint = (f"Apply them with `deploy-check provision schema` (it records them in {facts.table} "
             f"as {facts.tool} does) or with `{facts.apply_command}`.")
     if facts.blocked:

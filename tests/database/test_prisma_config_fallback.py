@@ -53,6 +53,8 @@ def test_db001_judges_what_the_migrator_reads(tmp_path: Path, pg: EmbeddedPostgr
         assert results["DB002"]["status"] == "pass", results["DB002"]
         assert results["DB004"]["status"] == "fail"  # nothing applied yet: the table is named
         assert 'public.polls' in str(results["DB004"]["message"])
+        # The migrator runs where its package is: prisma there finds its config and binary.
+        assert "or with `cd ../../packages/database && npx prisma migrate deploy`." in str(results["DB006"]["hint"])
         assert PG_PASSWORD not in str(report)
     finally:
         pg.drop_database(name)
