@@ -80,7 +80,7 @@ def body_writes(node: Any) -> str | None:
         statements = [s for s in _walk(node.sql_body) if _kind(s).endswith("Stmt")]
     else:
         returns = node.returnType is not None and _last_name(node.returnType.names) == "trigger"
-        queries = [body] if language == "sql" else _plpgsql_queries(body, returns_trigger=returns)
+        queries = [body] if language == "sql" else _plpgsql_queries(body, returns_trigger=returns, function=node)
         if isinstance(queries, str):
             return queries
         for query in queries:

@@ -74,21 +74,28 @@ def _truthy(option: Any) -> bool:
 
 
 
-def _plpgsql_queries(body: str, returns_trigger: bool) -> list[str] | str:
+def _plpgsql_queries(body: str, returns_trigger: bool, function: Any = None) -> list[str] | str:
     """Every SQL text a PL/pgSQL body runs (statements and expressions), parsed with
-    PostgreSQL's own PL/pgSQL parser; a str says why the body cannot be inspected."""
+    PostgreSQL's own PL/pgSQL parser; a str says why the body cannot be inspected. With the
+    CREATE FUNCTION node, its own signature: a body that RETURNs a value does not compile as
+    a void function's (rallly's nanoid(size int) RETURNS text)."""
     from pglast import parse_plpgsql  # start-up: only runs that read SQL load pglast
     from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
+    from pglast.stream import RawStream  # start-up: only runs that read SQL load pglast
 
     tag = "deploy_check"
     while f"${tag}$" in body:
         tag += "_"
     returns = "trigger" if returns_trigger else "void"
+    wrapped = f"CREATE FUNCTION deploy_check_body() RETURNS {returns} LANGUAGE plpgsql AS ${tag}${body}${tag}$"
     try:
-        tree = parse_plpgsql(f"CREATE FUNCTION deploy_check_body() RETURNS {returns} "
-                             f"LANGUAGE plpgsql AS ${tag}${body}${tag}$")
+        printed = RawStream()(function) if function is not None else wrapped
+    except Exception:  # a node pglast's printer does not know: the body alone, then
+        printed = wrapped
+    try:
+        tree = parse_plpgsql(printed)
     except ParseError:
-        return "its code could not be parsed"
+        return "code that could not be parsed"
     queries: list[str] = []
     pending: list[Any] = [tree]
     while pending:
@@ -298,7 +305,7 @@ class DestructiveGuard:
             reason = self._sql_reason([body])
         else:
             returns = node.returnType is not None and _last_name(node.returnType.names) == "trigger"
-            queries = _plpgsql_queries(body, returns_trigger=returns)
+            queries = _plpgsql_queries(body, returns_trigger=returns, function=node)
             reason = queries if isinstance(queries, str) else self._sql_reason(queries)
         if reason:
             self.functions[name] = reason

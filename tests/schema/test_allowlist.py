@@ -394,3 +394,22 @@ def test_an_upsert_into_a_table_with_rows_is_still_refused(tmp_path: Path, fresh
     assert done.returncode == 1
     assert "upsert into public.accounts (ON CONFLICT DO UPDATE): it overwrites rows that exist" in done.stderr
     assert query(fresh_db, "SELECT email FROM accounts") == [("kept@example.test",)]
+
+
+def test_a_plpgsql_function_returning_a_value_is_read_with_its_own_signature(tmp_path: Path, fresh_db: str) -> None:
+    # lukevella/rallly prisma/migrations/20220329102907_add_links: nanoid(size int) RETURNS text
+    # `RETURN id;`. Compiled as a void function its body did not parse, and a statement
+    # calling it was named "nanoid(), which runs its code could not be parsed".
+    schema = ("CREATE FUNCTION nanoid(size int DEFAULT 21) RETURNS text AS $$\n"
+              "DECLARE id text := ''; i int := 0;\n"
+              "BEGIN\n  WHILE i < size LOOP\n    id := id || substr('abcdef', (i % 6) + 1, 1);\n"
+              "    i = i + 1;\n  END LOOP;\n  RETURN id;\nEND\n$$ LANGUAGE plpgsql STABLE;\n"
+              "CREATE TABLE links (id text PRIMARY KEY DEFAULT nanoid());\n"
+              "SELECT nanoid(8);\n")
+    project = write_project(tmp_path, {"schema.sql": schema, ".env.local": f"DATABASE_URL={fresh_db}\n"})
+    done = provision(project)
+    # Its body is read now: nothing in it writes, so the deny-list names nothing. The call
+    # is still refused by the allow-list: a function of the app's is not a built-in.
+    assert done.returncode == 1
+    assert "could not be parsed" not in done.stderr and "which runs" not in done.stderr, done.stderr
+    assert "it calls nanoid(), which is not on the safe list" in done.stderr, done.stderr
