@@ -17,9 +17,10 @@ from typing import Any
 
 from checks.schema.calls import _parts, _walk, body_writes, unsafe_call
 from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy
-from checks.schema.names import CURRENT_SCHEMA, TableName, relation_name
+from checks.schema.names import TableName, relation_name
 from checks.schema.objects import _KINDS, Objects, Verdict, _kind, _no, _ok
 from checks.schema.safelist import SAFE_SETTINGS
+from checks.support.sqltree import children
 
 __all__ = ["Classifier", "Verdict"]
 
@@ -32,7 +33,7 @@ _ADDITIVE = {"CreatePolicyStmt": "creates a policy", "CreateEnumStmt": "creates 
              # Changes nothing; held until the apply's transaction ends (formbricks locks
              # both tables while it swaps ApiKeyNew in for ApiKey).
              "LockStmt": "a table lock, released when the transaction ends"}
-_INSERT = 4  # pg_trigger.h TRIGGER_TYPE_INSERT
+_INSERT, _UPDATE = 4, 16  # pg_trigger.h TRIGGER_TYPE_INSERT, TRIGGER_TYPE_UPDATE
 
 
 @dataclass
@@ -44,9 +45,25 @@ class Classifier(Objects):
     # what it is) to judge once a seed comes (most new tables get none).
     risks: dict[TableName, list[str | tuple[Any, str]]] = field(default_factory=dict)
     bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
+    # What an upsert's DO UPDATE fires on a new table besides its INSERT risks: UPDATE triggers.
+    upsert_risks: dict[TableName, list[str]] = field(default_factory=dict)
+    # A view this apply created whose query calls a function off the safe list, by bare name
+    # (a temporary one shadows any schema's): reading it runs that function.
+    views: dict[str, str] = field(default_factory=dict)
 
     def unsafe(self, node: Any) -> str | None:
-        return unsafe_call(node)
+        why = unsafe_call(node)
+        if why is not None or not self.views:
+            return why
+        for item in _walk(node):
+            if _kind(item) == "RangeVar" and str(item.relname) in self.views:
+                return f"it reads the view {item.relname}, which {self.views[str(item.relname)]}"
+        return None
+
+    def _target(self, rel: Any) -> TableName:
+        """Where a CREATE puts its relation: a temporary one in pg_temp, never the table of
+        that name in the path (`CREATE TEMP TABLE users` is not public.users)."""
+        return TableName("pg_temp", str(rel.relname)) if rel.relpersistence == "t" else relation_name(rel)
 
     def _runs_on(self, table: TableName, node: Any, what: str, fresh: bool = False) -> Verdict | None:
         """An expression evaluated for each row of `table`: harmless on a new table until a
@@ -89,7 +106,7 @@ class Classifier(Objects):
         if kind in ("CreatePublicationStmt", "AlterPublicationStmt"):
             return self._publication(node)
         if isinstance(node, ast.CreateStmt):
-            table = relation_name(node.relation)
+            table = self._target(node.relation)
             if node.if_not_exists and not self._table_new(table):
                 self.maybe.add(table)  # a seed into it is one only if it did not exist before
             else:
@@ -114,7 +131,8 @@ class Classifier(Objects):
             # (inbox-zero's `WITH "rankedSplits" AS (SELECT …) UPDATE "MailSplit" …`); a
             # data-modifying WITH is a write inside it.
             why = self.unsafe(tuple(getattr(node, part, None) for part in (
-                "withClause", "targetList", "fromClause", "usingClause", "whereClause", "returningClause")))
+                "relation", "withClause", "targetList", "fromClause", "usingClause", "whereClause",
+                "returningClause")))
             if why:
                 return _no(denied or f"{what} of {table}: {why}")
             return _no(denied or f"{what} of {table} (not a seed into a new table)", (table,), True)
@@ -125,8 +143,8 @@ class Classifier(Objects):
                 why = self.unsafe(node)
                 if why or denied:
                     return _no(denied or f"a table made from a query (SELECT … INTO), and {why}")
-                rel: Any = node.intoClause.rel
-                self._add("table", rel.schemaname, str(rel.relname))
+                into = self._target(node.intoClause.rel)
+                self._add("table", into.schema, into.name)
                 return _ok("creates a new table from a query")
             why = self.unsafe(node)
             return _no(denied or why) if why else _ok("reads only, calls only safe functions")
@@ -229,7 +247,6 @@ class Classifier(Objects):
         return _ok("alters a table this apply created" if new else "ALTER TABLE … ADD")
 
     def _insert(self, node: Any) -> Verdict:
-        from pglast import ast  # start-up: only runs that read SQL load pglast
         from pglast.enums import OnConflictAction  # start-up: only runs that read SQL load pglast
 
         table = relation_name(node.relation)
@@ -238,21 +255,15 @@ class Classifier(Objects):
             # Into a table this apply creates it overwrites only the apply's own rows; into
             # another, rows that exist, so (in a history) it runs only where that holds none.
             return _no(f"upsert into {table} (ON CONFLICT DO UPDATE): it overwrites rows that exist", (table,), True)
-        why = self.unsafe((node.withClause, node.selectStmt, getattr(node, "returningClause", None)))
+        # The DO UPDATE's SET and WHERE run too, on every row that conflicts.
+        why = self.unsafe((node.withClause, node.selectStmt, conflict, getattr(node, "returningClause", None)))
         if why:
             return _no(f"INSERT into {table}: {why}")
-        source = node.selectStmt
-        # A CTE's name is no table (rallly's `WITH PotentialInvites AS (…) INSERT …`): the tables
-        # read are those its body and the SELECT read.
-        withs = (node.withClause, getattr(source, "withClause", None))
-        ctes = {str(cte.ctename) for w in withs if w is not None for cte in w.ctes or ()}
         # Rows copied from tables this same apply created (a history's data migration on a
         # fresh database: umami's `INSERT INTO share … SELECT … FROM website`) lose nothing.
         # Any other relation may be a view whose functions write, or hold rows the copy
-        # would multiply: refused.
-        read = next((r for r in _walk((*withs, getattr(source, "fromClause", None))) if isinstance(r, ast.RangeVar)
-                     and not (r.schemaname is None and str(r.relname) in ctes)
-                     and not self._table_new(relation_name(r))), None)
+        # would multiply: refused, wherever the query reads it (a UNION's arm, a subquery).
+        read = self._read_elsewhere(node)
         if read is not None:
             return _no(f"INSERT into {table} of rows read from {relation_name(read)}, which this apply does not "
                        "create (a seed inserts constants, or copies rows of tables this apply creates)")
@@ -260,19 +271,47 @@ class Classifier(Objects):
             return _no(f"INSERT into {table}, which this apply does not create (only seeds into a "
                        "new table run unasked)")
         risk = self._risk(table)
+        if risk is None and conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
+            risk = next(iter(self.upsert_risks.get(table, ())), None)
         if risk:
             return _no(f"INSERT into {table} runs {risk}")
         absent = (("relation", table.schema, table.name, ""),) if table in self.maybe else ()
         return _ok(f"seed rows into {table}, which this apply creates", absent)
 
+    def _read_elsewhere(self, node: Any) -> Any:
+        """The first relation an INSERT reads that is not a table this apply created. A CTE's
+        name is no table (rallly's `WITH PotentialInvites AS (…) INSERT …`), except inside its
+        own body, where (not RECURSIVE) the name is the relation's: `WITH v AS (SELECT * FROM
+        v)` reads v."""
+        source = node.selectStmt
+        ctes: set[str] = set()
+        pending: list[tuple[Any, frozenset[str]]] = []
+        for with_clause in (node.withClause, getattr(source, "withClause", None)):
+            for cte in (with_clause.ctes or ()) if with_clause is not None else ():
+                own = {str(cte.ctename)} if with_clause.recursive else set()
+                pending.append((cte.ctequery, frozenset(ctes | own)))
+                ctes.add(str(cte.ctename))
+        rest = [child for child in (children(source) if source is not None else ())
+                if child is not getattr(source, "withClause", None)]
+        pending.append(((rest, node.onConflictClause, getattr(node, "returningClause", None)), frozenset(ctes)))
+        for part, names in pending:
+            for item in _walk(part):
+                if (_kind(item) == "RangeVar" and not (item.schemaname is None and str(item.relname) in names)
+                        and not self._table_new(relation_name(item))):
+                    return item
+        return None
+
     def _view(self, node: Any, denied: str | None) -> Verdict:
         if _kind(node) == "CreateTableAsStmt":
-            rel = node.into.rel
+            into = self._target(node.into.rel)
             why = self.unsafe(node.query)
-            self._add("table" if node.objtype.name == "OBJECT_TABLE" else "view",
-                      rel.schemaname, str(rel.relname))
+            self._add("table" if node.objtype.name == "OBJECT_TABLE" else "view", into.schema, into.name)
             return _no(denied or f"the query it runs now: {why}") if why else _ok("creates a table or view from a query")
-        schema, name = node.view.schemaname or CURRENT_SCHEMA.get(), str(node.view.relname)
+        view = self._target(node.view)
+        schema, name = view.schema, view.name
+        reads = self.unsafe(node.query)
+        if reads:  # runs nothing now, but every later read of it runs that
+            self.views[name] = reads
         replaced = ("view", schema, name) in self.created
         self._add("view", schema, name)
         if node.replace and not replaced:
@@ -295,12 +334,15 @@ class Classifier(Objects):
         replaced = ("trigger", "", name) in self.created
         self.created.add(("trigger", "", name))
         schema, function = self._split(_parts(node.funcname))
-        if int(node.events or 0) & _INSERT and (self._table_new(table) or table in self.maybe):
+        events = int(node.events or 0)
+        if events & (_INSERT | _UPDATE) and (self._table_new(table) or table in self.maybe):
+            # An INSERT trigger fires on every seed; an UPDATE one on an upsert's DO UPDATE.
+            found = self.risks if events & _INSERT else self.upsert_risks
             if (schema, function) not in self.bodies:
-                self.risks.setdefault(table, []).append(
+                found.setdefault(table, []).append(
                     f"trigger {name}, whose function {function}() this apply does not create")
             elif self.bodies[(schema, function)]:
-                self.risks.setdefault(table, []).append(
+                found.setdefault(table, []).append(
                     f"trigger {name}, whose function {function}(): {self.bodies[(schema, function)]}")
         if node.replace and not replaced:
             table_name = str(table) if node.relation.schemaname else str(node.relation.relname)
