@@ -113,6 +113,11 @@ class Classifier(Objects):
                 self._add("table", table.schema, table.name)
             self._constraint_indexes(table, node.tableElts)
             self._runs_on(table, node.tableElts, "a default, check or generated column", fresh=True)
+            for parent in map(relation_name, node.inhRelations or ()):
+                if not self._table_new(parent):  # PARTITION OF / INHERITS: its rows are the parent's too
+                    self.risks.setdefault(table, []).append(
+                        f"the triggers and defaults of {parent}, which this apply does not create and "
+                        "whose rows the seed adds to")
             return _ok("creates a new table")
         if isinstance(node, ast.IndexStmt):
             table = relation_name(node.relation)
@@ -322,7 +327,7 @@ class Classifier(Objects):
         schema, name = self._split(_parts(node.funcname))
         replaced = ("function", schema, name) in self.created
         self._add("function", schema, name)
-        self.bodies[(schema, name)] = body_writes(node)
+        self.bodies[(schema, name)] = body_writes(node, self.unsafe)
         if node.replace and not replaced:
             raw = _parts(node.funcname)
             return _ok("creates a new function", (("function", raw[-2] if len(raw) > 1 else "", name, ""),))

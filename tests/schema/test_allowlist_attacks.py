@@ -5,11 +5,12 @@ rows, the sequence or the column survive."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import query, run_cli, write_project
+from helpers import REPO, query, run_cli, write_project
 
 USERS = ("CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE);\n"
          "INSERT INTO users (email) VALUES ('a@example.test'), ('b@example.test');\n")
@@ -96,3 +97,74 @@ def test_a_copy_reading_a_view_anywhere_in_its_query_is_refused(tmp_path: Path, 
 def test_a_read_of_a_view_calling_a_writing_function_is_refused(tmp_path: Path, fresh_db: str, read: str) -> None:
     query(fresh_db, USERS)
     apply(tmp_path, fresh_db, WIPE + "CREATE VIEW v AS SELECT wipe_users() AS x;\n" + read)
+
+
+# -- a name this apply created that later means something else ---------------------------------
+
+HISTORY = REPO / "tests" / "fixtures" / "apps" / "prisma-drop-history"
+# An auto-updatable view over users, under a name the apply first gave a table of its own.
+THROUGH_A_VIEW = ("CREATE VIEW acct AS SELECT id, email FROM public.users;\n"
+                  "INSERT INTO acct VALUES (1, NULL) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email;\n")
+
+
+def history(root: Path, url: str, migration: str) -> str:
+    """A Prisma history (the fixture's first migration, then `migration`), provisioned
+    without --allow-destructive: refused, users' rows kept."""
+    shutil.copytree(HISTORY, root, dirs_exist_ok=True)
+    for later in (root / "prisma" / "migrations").iterdir():
+        if later.is_dir() and not later.name.startswith("20240101"):
+            shutil.rmtree(later)
+    write_project(root, {".env": f"DATABASE_URL={url}\n",
+                         "prisma/migrations/20240501000000_attack/migration.sql": migration})
+    done = run_cli("provision", "schema", "--project", str(root))
+    assert emails(url) == EMAILS, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
+    return done.stderr
+
+
+def test_a_dropped_new_table_is_no_longer_the_applys_own(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    history(tmp_path, fresh_db, "CREATE TABLE acct (id int PRIMARY KEY, email text);\n"
+                                "DROP TABLE acct;\n" + THROUGH_A_VIEW)
+
+
+def test_the_tables_of_a_dropped_new_schema_are_no_longer_the_applys_own(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    history(tmp_path, fresh_db, "CREATE SCHEMA app;\nSET search_path TO app, public;\n"
+                                "CREATE TABLE acct (id int PRIMARY KEY, email text);\n"
+                                "DROP SCHEMA app CASCADE;\nCREATE SCHEMA app;\n" + THROUGH_A_VIEW)
+
+
+def test_a_trigger_function_replaced_after_its_trigger_is_judged_at_the_seed(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    said = apply(tmp_path, fresh_db,
+                 "CREATE TABLE notes (id int);\n"
+                 "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+                 "CREATE TRIGGER notes_stamp BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION stamp();\n"
+                 "CREATE OR REPLACE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS "
+                 "$$ BEGIN DELETE FROM users; RETURN NEW; END $$;\n"
+                 "INSERT INTO notes VALUES (1);\n")
+    assert "trigger notes_stamp" in said
+
+
+def test_a_trigger_function_reading_a_writing_view_is_judged(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    apply(tmp_path, fresh_db,
+          WIPE + "CREATE VIEW v AS SELECT wipe_users() AS x;\n"
+          "CREATE TABLE notes (id int);\n"
+          "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS "
+          "$$ BEGIN PERFORM x FROM v; RETURN NEW; END $$;\n"
+          "CREATE TRIGGER notes_stamp BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION stamp();\n"
+          "INSERT INTO notes VALUES (1);\n")
+
+
+def test_a_seed_into_a_new_partition_of_an_existing_table_fires_the_parents_triggers(
+        tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS + "CREATE TABLE events (at date, kind text) PARTITION BY RANGE (at);\n"
+                            "CREATE FUNCTION wipe() RETURNS trigger LANGUAGE plpgsql AS "
+                            "$$ BEGIN DELETE FROM users; RETURN NEW; END $$;\n"
+                            "CREATE TRIGGER events_wipe AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION wipe();\n")
+    said = apply(tmp_path, fresh_db, "CREATE TABLE events_2027 PARTITION OF events "
+                                     "FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');\n"
+                                     "INSERT INTO events_2027 VALUES ('2027-02-01', 'signup');\n")
+    assert "events" in said
