@@ -19,7 +19,7 @@ from checks.schema.calls import _parts, _walk, body_writes, unsafe_call
 from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy
 from checks.schema.names import TableName, relation_name
 from checks.schema.objects import _KINDS, Objects, Verdict, _kind, _no, _ok
-from checks.schema.safelist import SAFE_SETTINGS
+from checks.schema.safelist import SAFE_FUNCTIONS, SAFE_SETTINGS
 from checks.support.sqltree import children
 
 __all__ = ["Classifier", "Verdict"]
@@ -50,14 +50,22 @@ class Classifier(Objects):
     # A view this apply created whose query calls a function off the safe list, by bare name
     # (a temporary one shadows any schema's): reading it runs that function.
     views: dict[str, str] = field(default_factory=dict)
+    # A function this apply created under a safe-listed name whose body is not proven harmless:
+    # a call of that name may be it (PostgreSQL takes the exact match of any schema on the
+    # path, docs 10.3: `round(1)` calls public.round(integer) over pg_catalog.round(numeric)).
+    shadowing: dict[str, str] = field(default_factory=dict)
 
     def unsafe(self, node: Any) -> str | None:
         why = unsafe_call(node)
-        if why is not None or not self.views:
+        if why is not None or not (self.views or self.shadowing):
             return why
         for item in _walk(node):
             if _kind(item) == "RangeVar" and str(item.relname) in self.views:
                 return f"it reads the view {item.relname}, which {self.views[str(item.relname)]}"
+            if _kind(item) == "FuncCall":
+                name = str(getattr(item.funcname[-1], "sval", "")).lower()
+                if name in self.shadowing:
+                    return f"it calls {name}(), which this apply also creates, and that one: {self.shadowing[name]}"
         return None
 
     def _target(self, rel: Any) -> TableName:
@@ -328,6 +336,8 @@ class Classifier(Objects):
         replaced = ("function", schema, name) in self.created
         self._add("function", schema, name)
         self.bodies[(schema, name)] = body_writes(node, self.unsafe)
+        if self.bodies[(schema, name)] and name.lower() in SAFE_FUNCTIONS:
+            self.shadowing[name.lower()] = str(self.bodies[(schema, name)])
         if node.replace and not replaced:
             raw = _parts(node.funcname)
             return _ok("creates a new function", (("function", raw[-2] if len(raw) > 1 else "", name, ""),))

@@ -168,3 +168,20 @@ def test_a_seed_into_a_new_partition_of_an_existing_table_fires_the_parents_trig
                                      "FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');\n"
                                      "INSERT INTO events_2027 VALUES ('2027-02-01', 'signup');\n")
     assert "events" in said
+
+
+@pytest.mark.parametrize("call", ["SELECT round(1);\n", "CREATE TABLE notes (n int);\nINSERT INTO notes VALUES (round(1));\n"])
+def test_a_new_function_overloading_a_safe_name_is_not_the_safe_one(tmp_path: Path, fresh_db: str, call: str) -> None:
+    # PostgreSQL picks the exact match of any schema on the path (docs 10.3, Function Type
+    # Resolution): round(1) calls public.round(integer), not pg_catalog.round(numeric).
+    query(fresh_db, USERS)
+    said = apply(tmp_path, fresh_db, "CREATE FUNCTION round(integer) RETURNS integer LANGUAGE sql AS "
+                                     "$$ DELETE FROM users; SELECT 1 $$;\n" + call)
+    assert "round()" in said
+
+
+def test_a_new_function_overloading_a_safe_name_that_moves_a_sequence_is_refused(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    apply(tmp_path, fresh_db, "CREATE FUNCTION round(integer) RETURNS integer LANGUAGE sql AS "
+                              "$$ SELECT setval('users_id_seq', 1)::int $$;\nSELECT round(1);\n")
+    assert query(fresh_db, "SELECT last_value FROM users_id_seq") == [(2,)]
