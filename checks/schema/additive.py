@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.calls import _parts, _walk, body_writes, unsafe_call
+from checks.schema.calls import _parts, _walk, body_writes
 from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy
+from checks.schema.hidden import Hidden
 from checks.schema.names import TableName, relation_name
-from checks.schema.objects import _KINDS, Objects, Verdict, _kind, _no, _ok
+from checks.schema.objects import _KINDS, Verdict, _kind, _no, _ok
 from checks.schema.safelist import SAFE_FUNCTIONS, SAFE_SETTINGS
 from checks.support.sqltree import children
 
@@ -37,7 +38,7 @@ _INSERT, _UPDATE = 4, 16  # pg_trigger.h TRIGGER_TYPE_INSERT, TRIGGER_TYPE_UPDAT
 
 
 @dataclass
-class Classifier(Objects):
+class Classifier(Hidden):
     """What earlier statements of the same apply created, so a later one can be judged."""
 
     maybe: set[TableName] = field(default_factory=set)  # CREATE TABLE IF NOT EXISTS: may have existed
@@ -47,32 +48,6 @@ class Classifier(Objects):
     bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
     # What an upsert's DO UPDATE fires on a new table besides its INSERT risks: UPDATE triggers.
     upsert_risks: dict[TableName, list[str]] = field(default_factory=dict)
-    # A view this apply created whose query calls a function off the safe list, by bare name
-    # (a temporary one shadows any schema's): reading it runs that function.
-    views: dict[str, str] = field(default_factory=dict)
-    # A function this apply created under a safe-listed name whose body is not proven harmless:
-    # a call of that name may be it (PostgreSQL takes the exact match of any schema on the
-    # path, docs 10.3: `round(1)` calls public.round(integer) over pg_catalog.round(numeric)).
-    shadowing: dict[str, str] = field(default_factory=dict)
-
-    def unsafe(self, node: Any) -> str | None:
-        why = unsafe_call(node)
-        if why is not None or not (self.views or self.shadowing):
-            return why
-        for item in _walk(node):
-            if _kind(item) == "RangeVar" and str(item.relname) in self.views:
-                return f"it reads the view {item.relname}, which {self.views[str(item.relname)]}"
-            if _kind(item) == "FuncCall":
-                name = str(getattr(item.funcname[-1], "sval", "")).lower()
-                if name in self.shadowing:
-                    return f"it calls {name}(), which this apply also creates, and that one: {self.shadowing[name]}"
-        return None
-
-    def _target(self, rel: Any) -> TableName:
-        """Where a CREATE puts its relation: a temporary one in pg_temp, never the table of
-        that name in the path (`CREATE TEMP TABLE users` is not public.users)."""
-        return TableName("pg_temp", str(rel.relname)) if rel.relpersistence == "t" else relation_name(rel)
-
     def _runs_on(self, table: TableName, node: Any, what: str, fresh: bool = False) -> Verdict | None:
         """An expression evaluated for each row of `table`: harmless on a new table until a
         seed runs it (remembered), else it must call only safe functions now."""
@@ -86,6 +61,9 @@ class Classifier(Objects):
 
     def _risk(self, table: TableName) -> str | None:
         """The first thing an INSERT into the new `table` runs that is not proven harmless."""
+        policy = self._policy_risk(table)
+        if policy:
+            return f"the {policy}"
         for entry in self.risks.get(table, ()):
             if isinstance(entry, str):
                 return entry
@@ -235,6 +213,7 @@ class Classifier(Objects):
             self._add("type", node.typevar.schemaname, str(node.typevar.relname))
         elif _kind(node) == "CreatePolicyStmt":
             self.created.add(("policy", "", str(node.policy_name)))
+            self.policies.setdefault(relation_name(node.table), []).append((node.qual, node.with_check))
 
     def _alter_table(self, node: Any, denied: str | None) -> Verdict:
         from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
@@ -248,6 +227,8 @@ class Classifier(Objects):
             subtype = command.subtype.name
             if subtype == "AT_AddConstraint":
                 self._constraint_indexes(table, command.def_)
+            if subtype == "AT_ForceRowSecurity":
+                self.forced.add(table)
             found = self._runs_on(table, command.def_, "the new column's default or the constraint's check")
             if found is not None:
                 return found
@@ -300,7 +281,9 @@ class Classifier(Objects):
         ctes: set[str] = set()
         pending: list[tuple[Any, frozenset[str]]] = []
         for with_clause in (node.withClause, getattr(source, "withClause", None)):
-            for cte in (with_clause.ctes or ()) if with_clause is not None else ():
+            if with_clause is None:
+                continue
+            for cte in with_clause.ctes or ():
                 own = {str(cte.ctename)} if with_clause.recursive else set()
                 pending.append((cte.ctequery, frozenset(ctes | own)))
                 ctes.add(str(cte.ctename))

@@ -6,7 +6,9 @@ rows, the sequence or the column survive."""
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -185,3 +187,27 @@ def test_a_new_function_overloading_a_safe_name_that_moves_a_sequence_is_refused
     apply(tmp_path, fresh_db, "CREATE FUNCTION round(integer) RETURNS integer LANGUAGE sql AS "
                               "$$ SELECT setval('users_id_seq', 1)::int $$;\nSELECT round(1);\n")
     assert query(fresh_db, "SELECT last_value FROM users_id_seq") == [(2,)]
+
+
+def test_a_forced_policy_calling_a_writing_function_is_judged_at_the_seed(tmp_path: Path, fresh_db: str) -> None:
+    # The app's own role, as on Neon or Supabase (a superuser bypasses row-level security):
+    # FORCE ROW LEVEL SECURITY makes the table's owner run the policy's WITH CHECK on a seed.
+    role = f"owner_{uuid.uuid4().hex[:8]}"
+    query(fresh_db, USERS + f"CREATE ROLE {role} LOGIN PASSWORD 'owner-pass';\n"
+                            f"GRANT CREATE, USAGE ON SCHEMA public TO {role};\n"
+                            f"GRANT SELECT, DELETE ON users TO {role};\n")
+    url = fresh_db.replace(urlsplit(fresh_db).netloc.split("@")[0], f"{role}:owner-pass")
+    said = apply(tmp_path, url, WIPE + "CREATE TABLE notes (id int);\n"
+                                       "ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n"
+                                       "ALTER TABLE notes FORCE ROW LEVEL SECURITY;\n"
+                                       "CREATE POLICY notes_insert ON notes FOR INSERT WITH CHECK (wipe_users() = 1);\n"
+                                       "INSERT INTO notes VALUES (1);\n")
+    assert "policy" in said
+
+
+def test_a_ctes_own_body_reads_the_relation_of_its_name(tmp_path: Path, fresh_db: str) -> None:
+    # Not RECURSIVE, `users` inside the CTE's body is public.users, not the CTE.
+    query(fresh_db, USERS)
+    said = apply(tmp_path, fresh_db, "CREATE TABLE dst (email text);\n"
+                                     "WITH users AS (SELECT email FROM users) INSERT INTO dst SELECT email FROM users;\n")
+    assert "rows read from public.users" in said
