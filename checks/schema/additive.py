@@ -83,7 +83,7 @@ class Classifier(Hidden):
 
     def _classify(self, node: Any, denied: str | None) -> Verdict:
         from pglast import ast  # start-up: only runs that read SQL load pglast
-        from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
+        from pglast.enums import DropBehavior, ObjectType  # start-up: only runs that read SQL load pglast
 
         kind = _kind(node)
         if kind in _ADDITIVE:
@@ -128,6 +128,9 @@ class Classifier(Hidden):
                 return _no(denied or f"{what} of {table}: {why}")
             return _no(denied or f"{what} of {table} (not a seed into a new table)", (table,), True)
         if isinstance(node, ast.TruncateStmt):
+            if node.behavior == DropBehavior.DROP_CASCADE:
+                # It empties every table whose foreign key references these, rows or not.
+                return _no(denied or "TRUNCATE … CASCADE empties every table that references these")
             return _no(denied or "TRUNCATE", tuple(relation_name(r) for r in node.relations or ()), True)
         if isinstance(node, ast.SelectStmt):
             if node.intoClause is not None:  # CREATE TABLE … AS, written the other way

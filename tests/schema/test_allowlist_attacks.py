@@ -211,3 +211,11 @@ def test_a_ctes_own_body_reads_the_relation_of_its_name(tmp_path: Path, fresh_db
     said = apply(tmp_path, fresh_db, "CREATE TABLE dst (email text);\n"
                                      "WITH users AS (SELECT email FROM users) INSERT INTO dst SELECT email FROM users;\n")
     assert "rows read from public.users" in said
+
+
+def test_truncate_cascade_of_an_empty_table_is_refused_in_a_history(tmp_path: Path, fresh_db: str) -> None:
+    # CASCADE truncates every table whose foreign key references it, rows or not (users'
+    # rows have no organization yet, so the empty orgs holds nothing they point at).
+    query(fresh_db, "CREATE TABLE orgs (id int PRIMARY KEY);\n" + USERS
+          + "ALTER TABLE users ADD COLUMN org_id int REFERENCES orgs;\n")
+    history(tmp_path, fresh_db, "TRUNCATE orgs CASCADE;\n")
