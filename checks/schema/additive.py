@@ -83,7 +83,10 @@ class Classifier(Hidden):
 
     def _classify(self, node: Any, denied: str | None) -> Verdict:
         from pglast import ast  # start-up: only runs that read SQL load pglast
-        from pglast.enums import DropBehavior, ObjectType  # start-up: only runs that read SQL load pglast
+        from pglast.enums import (  # start-up: only runs that read SQL load pglast
+            DropBehavior,
+            ObjectType,
+        )
 
         kind = _kind(node)
         if kind in _ADDITIVE:
@@ -304,7 +307,10 @@ class Classifier(Hidden):
         if _kind(node) == "CreateTableAsStmt":
             into = self._target(node.into.rel)
             why = self.unsafe(node.query)
-            self._add("table" if node.objtype.name == "OBJECT_TABLE" else "view", into.schema, into.name)
+            if node.if_not_exists and not self._new("table", into.schema, into.name):
+                self.maybe.add(into)  # `IF NOT EXISTS` of a table there (with rows) creates nothing
+            else:
+                self._add("table" if node.objtype.name == "OBJECT_TABLE" else "view", into.schema, into.name)
             return _no(denied or f"the query it runs now: {why}") if why else _ok("creates a table or view from a query")
         view = self._target(node.view)
         schema, name = view.schema, view.name

@@ -109,16 +109,20 @@ THROUGH_A_VIEW = ("CREATE VIEW acct AS SELECT id, email FROM public.users;\n"
                   "INSERT INTO acct VALUES (1, NULL) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email;\n")
 
 
-def history(root: Path, url: str, migration: str) -> str:
-    """A Prisma history (the fixture's first migration, then `migration`), provisioned
-    without --allow-destructive: refused, users' rows kept."""
+def prisma_app(root: Path, url: str, migration: str, name: str = "20240501000000_attack") -> str:
+    """The fixture's first Prisma migration, then `migration`."""
     shutil.copytree(HISTORY, root, dirs_exist_ok=True)
     for later in (root / "prisma" / "migrations").iterdir():
         if later.is_dir() and not later.name.startswith("20240101"):
             shutil.rmtree(later)
-    write_project(root, {".env": f"DATABASE_URL={url}\n",
-                         "prisma/migrations/20240501000000_attack/migration.sql": migration})
-    done = run_cli("provision", "schema", "--project", str(root))
+    write_project(root, {".env": f"DATABASE_URL={url}\n", f"prisma/migrations/{name}/migration.sql": migration})
+    return root
+
+
+def history(root: Path, url: str, migration: str) -> str:
+    """A Prisma history (the fixture's first migration, then `migration`), provisioned
+    without --allow-destructive: refused, users' rows kept."""
+    done = run_cli("provision", "schema", "--project", str(prisma_app(root, url, migration)))
     assert emails(url) == EMAILS, done.stdout + done.stderr
     assert done.returncode == 1, done.stdout + done.stderr
     return done.stderr
@@ -219,3 +223,20 @@ def test_truncate_cascade_of_an_empty_table_is_refused_in_a_history(tmp_path: Pa
     query(fresh_db, "CREATE TABLE orgs (id int PRIMARY KEY);\n" + USERS
           + "ALTER TABLE users ADD COLUMN org_id int REFERENCES orgs;\n")
     history(tmp_path, fresh_db, "TRUNCATE orgs CASCADE;\n")
+
+
+@pytest.mark.parametrize("then", [
+    "INSERT INTO users (id, email) VALUES (1, NULL) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email;\n",
+    "ALTER TABLE users ALTER COLUMN email TYPE int USING length(email);\n",
+])
+def test_create_table_as_if_not_exists_of_an_existing_table_creates_nothing(
+        tmp_path: Path, fresh_db: str, then: str) -> None:
+    # A pending migration of a history already recorded runs as written: `IF NOT EXISTS` of
+    # users (there, with rows) creates nothing, so users is not the apply's own table.
+    query(fresh_db, USERS)
+    assert run_cli("provision", "schema", "--project", str(prisma_app(tmp_path, fresh_db, "SELECT 1;\n"))).returncode == 0
+    write_project(tmp_path, {"prisma/migrations/20240601000000_attack/migration.sql":
+                             "CREATE TABLE IF NOT EXISTS users AS SELECT 1 AS id, 'x'::text AS email;\n" + then})
+    done = run_cli("provision", "schema", "--project", str(tmp_path))
+    assert emails(fresh_db) == EMAILS, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
