@@ -205,7 +205,12 @@ class Classifier(Hidden):
             target = node.object if node.object is not None else getattr(node, "relation", None)
             parts = ([str(target.schemaname or ""), str(target.relname)] if isinstance(target, ast.RangeVar)
                      else _parts(target))
-            return self._existing(kind_name, parts, "changes the owner or schema of an object")
+            verdict = self._existing(kind_name, parts, "changes the owner or schema of an object")
+            if verdict.additive and _kind(node) == "AlterObjectSchemaStmt":  # its name is free again here
+                schema, name = self._split(parts)
+                self.created.discard((kind_name, schema, name))
+                self._add(kind_name, str(node.newschema), name)
+            return verdict
         if isinstance(node, ast.AlterFunctionStmt):
             return self._existing("function", _parts(node.func), "ALTER FUNCTION")
         return _no(denied or f"{kind.removesuffix('Stmt')} is not on the allow-list")

@@ -240,3 +240,9 @@ def test_create_table_as_if_not_exists_of_an_existing_table_creates_nothing(
     done = run_cli("provision", "schema", "--project", str(tmp_path))
     assert emails(fresh_db) == EMAILS, done.stdout + done.stderr
     assert done.returncode == 1, done.stdout + done.stderr
+
+
+def test_a_new_table_moved_to_another_schema_leaves_its_name_behind(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    apply(tmp_path, fresh_db, "CREATE SCHEMA archive;\nCREATE TABLE acct (id int PRIMARY KEY, email text);\n"
+                              "ALTER TABLE acct SET SCHEMA archive;\n" + THROUGH_A_VIEW)
