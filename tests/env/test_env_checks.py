@@ -387,6 +387,8 @@ def test_env004_a_non_secret_copied_from_the_example_is_no_published_secret(
     "DATABASE_URL=postgresql://app:app-pass@localhost:5432/app?sslmode=require&hostaddr=203.0.113.7",
     "DATABASE_URL=postgresql://app:app-pass@localhost/app?service=production",
     "DATABASE_URL=postgresql://app:app-pass@localhost.db.example.com:5432/app",
+    # A URL to this machine that carries a provider's token: the token works from anywhere.
+    "AUTH_WEBHOOK_URL=http://localhost:3000/api/hook?secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "SUPABASE_SERVICE_ROLE=" + SUPABASE_DEMO_ANON_KEY.replace(  # a service_role JWT under any name
         "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24i", "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSI"),
     "STRIPE_SK=sk_test_4eC39HqLyjWDarjtT1zdp7dc",
