@@ -246,3 +246,28 @@ def test_a_new_table_moved_to_another_schema_leaves_its_name_behind(tmp_path: Pa
     query(fresh_db, USERS)
     apply(tmp_path, fresh_db, "CREATE SCHEMA archive;\nCREATE TABLE acct (id int PRIMARY KEY, email text);\n"
                               "ALTER TABLE acct SET SCHEMA archive;\n" + THROUGH_A_VIEW)
+
+
+def test_a_dry_run_does_not_run_what_the_real_run_would_refuse_for_its_rows(tmp_path: Path, fresh_db: str) -> None:
+    # setval() is not undone by the dry run's ROLLBACK: the trigger a refused UPDATE would
+    # fire must not fire in the dry run either.
+    query(fresh_db, USERS + "CREATE SEQUENCE orders_id_seq; SELECT setval('orders_id_seq', 50);\n"
+                            "CREATE FUNCTION reset_orders() RETURNS trigger LANGUAGE plpgsql AS "
+                            "$$ BEGIN PERFORM setval('orders_id_seq', 1); RETURN NEW; END $$;\n"
+                            "CREATE TRIGGER users_reset BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION reset_orders();\n")
+    project = prisma_app(tmp_path, fresh_db, "UPDATE users SET email = lower(email);\n")
+    done = run_cli("provision", "schema", "--project", str(project), "--dry-run")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "would refuse" in done.stdout, done.stdout
+    assert query(fresh_db, "SELECT last_value FROM orders_id_seq") == [(50,)]
+
+
+def test_a_dry_run_stops_where_a_statement_needs_what_it_did_not_run(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    project = prisma_app(tmp_path, fresh_db, "ALTER TABLE users RENAME COLUMN email TO mail;\n"
+                                             "CREATE INDEX users_mail ON users (mail);\n")
+    done = run_cli("provision", "schema", "--project", str(project), "--dry-run")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the dry run stopped:" in done.stdout, done.stdout
+    assert "it did not run prisma/migrations/20240501000000_attack/migration.sql:1" in done.stdout, done.stdout
+    assert emails(fresh_db) == EMAILS
