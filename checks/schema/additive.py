@@ -240,6 +240,10 @@ class Classifier(Hidden):
                 self._constraint_indexes(table, command.def_)
             if subtype == "AT_ForceRowSecurity":
                 self.forced.add(table)
+            if subtype == "AT_AttachPartition" and not self._table_new(part := relation_name(command.def_.name)):
+                # Its rows become the new table's, and its triggers fire on a seed routed to it.
+                return _no(f"ALTER TABLE … ATTACH PARTITION {part}, which exists before this apply: its rows "
+                           f"become {table}'s", (part,), True)
             found = self._runs_on(table, command.def_, "the new column's default or the constraint's check")
             if found is not None:
                 return found

@@ -271,3 +271,11 @@ def test_a_dry_run_stops_where_a_statement_needs_what_it_did_not_run(tmp_path: P
     assert "the dry run stopped:" in done.stdout, done.stdout
     assert "it did not run prisma/migrations/20240501000000_attack/migration.sql:1" in done.stdout, done.stdout
     assert emails(fresh_db) == EMAILS
+
+
+def test_a_new_partitioned_table_that_attaches_an_existing_one_is_no_longer_empty(
+        tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    apply(tmp_path, fresh_db, "CREATE TABLE people (id int, email text, PRIMARY KEY (id)) PARTITION BY RANGE (id);\n"
+                              "ALTER TABLE people ATTACH PARTITION users FOR VALUES FROM (0) TO (1000);\n"
+                              "INSERT INTO people VALUES (1, NULL) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email;\n")
