@@ -240,6 +240,9 @@ class Classifier(Hidden):
                 self._constraint_indexes(table, command.def_)
             if subtype == "AT_ForceRowSecurity":
                 self.forced.add(table)
+            if subtype == "AT_AddInherit" and not self._table_new(parent := relation_name(command.def_)):
+                self.risks.setdefault(table, []).append(
+                    f"rows read as {parent}'s (INHERIT {parent}, which this apply does not create)")
             if subtype == "AT_AttachPartition" and not self._table_new(part := relation_name(command.def_.name)):
                 # Its rows become the new table's, and its triggers fire on a seed routed to it.
                 return _no(f"ALTER TABLE … ATTACH PARTITION {part}, which exists before this apply: its rows "

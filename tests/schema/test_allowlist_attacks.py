@@ -279,3 +279,12 @@ def test_a_new_partitioned_table_that_attaches_an_existing_one_is_no_longer_empt
     apply(tmp_path, fresh_db, "CREATE TABLE people (id int, email text, PRIMARY KEY (id)) PARTITION BY RANGE (id);\n"
                               "ALTER TABLE people ATTACH PARTITION users FOR VALUES FROM (0) TO (1000);\n"
                               "INSERT INTO people VALUES (1, NULL) ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email;\n")
+
+
+def test_a_seed_into_a_new_table_made_a_child_of_an_existing_one_is_refused(tmp_path: Path, fresh_db: str) -> None:
+    # Its rows are read as the parent's (`SELECT … FROM users` returns them): a seed into it
+    # is a write into users.
+    query(fresh_db, USERS)
+    apply(tmp_path, fresh_db, "CREATE TABLE imported (id int NOT NULL, email text);\n"
+                              "ALTER TABLE imported INHERIT users;\n"
+                              "INSERT INTO imported VALUES (3, 'c@example.test');\n")
