@@ -287,7 +287,11 @@ class Classifier(Hidden):
             risk = next(iter(self.upsert_risks.get(table, ())), None)
         if risk:
             return _no(f"INSERT into {table} runs {risk}")
-        absent = (("relation", table.schema, table.name, ""),) if table in self.maybe else ()
+        # Looked up in every schema of the path: after `SET search_path TO ghost, public`, with
+        # no ghost, the IF NOT EXISTS created nothing and `users` is public.users.
+        written = [node.relation.schemaname or "", table.name]
+        absent = tuple(("relation", where, table.name, "") for where in self._schemas(written)) \
+            if table in self.maybe else ()
         return _ok(f"seed rows into {table}, which this apply creates", absent)
 
     def _read_elsewhere(self, node: Any) -> Any:
@@ -332,7 +336,8 @@ class Classifier(Hidden):
         replaced = ("view", schema, name) in self.created
         self._add("view", schema, name)
         if node.replace and not replaced:
-            return _ok("creates a new view", (("relation", node.view.schemaname or "", name, ""),))
+            return _ok("creates a new view", tuple(("relation", where, name, "")
+                                                   for where in self._schemas([node.view.schemaname or "", name])))
         return _ok("replaces a view this apply created" if replaced else "creates a new view")
 
     def _function(self, node: Any) -> Verdict:
@@ -344,7 +349,7 @@ class Classifier(Hidden):
             self.shadowing[name.lower()] = str(self.bodies[(schema, name)])
         if node.replace and not replaced:
             raw = _parts(node.funcname)
-            return _ok("creates a new function", (("function", raw[-2] if len(raw) > 1 else "", name, ""),))
+            return _ok("creates a new function", tuple(("function", where, name, "") for where in self._schemas(raw)))
         return _ok("replaces a function this apply created" if replaced else "creates a new function")
 
     def _trigger(self, node: Any) -> Verdict:

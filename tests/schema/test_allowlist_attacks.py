@@ -288,3 +288,21 @@ def test_a_seed_into_a_new_table_made_a_child_of_an_existing_one_is_refused(tmp_
     apply(tmp_path, fresh_db, "CREATE TABLE imported (id int NOT NULL, email text);\n"
                               "ALTER TABLE imported INHERIT users;\n"
                               "INSERT INTO imported VALUES (3, 'c@example.test');\n")
+
+
+def test_a_seed_into_if_not_exists_table_behind_a_missing_schema_of_the_path_is_refused(
+        tmp_path: Path, fresh_db: str) -> None:
+    # `ghost` does not exist, so CREATE puts nothing new anywhere and `users` is public.users.
+    query(fresh_db, USERS)
+    apply(tmp_path, fresh_db, "SET search_path TO ghost, public;\n"
+                              "CREATE TABLE IF NOT EXISTS users (id serial PRIMARY KEY, email text UNIQUE);\n"
+                              "INSERT INTO users (email) VALUES ('admin@example.test');\n")
+
+
+def test_create_or_replace_view_of_one_in_the_files_search_path_is_refused(tmp_path: Path, fresh_db: str) -> None:
+    # The checking session's path (public) does not see app.active_users; the file's does.
+    query(fresh_db, USERS + "CREATE SCHEMA app;\n"
+                            "CREATE VIEW app.active_users AS SELECT id, email FROM public.users;\n")
+    apply(tmp_path, fresh_db, "SET search_path TO app, public;\n"
+                              "CREATE OR REPLACE VIEW active_users AS SELECT id, NULL::text AS email FROM public.users;\n")
+    assert query(fresh_db, "SELECT count(email) FROM app.active_users") == [(2,)]
