@@ -47,7 +47,7 @@ class Classifier(Hidden):
     risks: dict[TableName, list[str | tuple[Any, str]]] = field(default_factory=dict)
     bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
     # What an upsert's DO UPDATE fires on a new table besides its INSERT risks: UPDATE triggers.
-    upsert_risks: dict[TableName, list[str]] = field(default_factory=dict)
+    upsert_risks: dict[TableName, list[str | tuple[Any, str]]] = field(default_factory=dict)
     def _runs_on(self, table: TableName, node: Any, what: str, fresh: bool = False) -> Verdict | None:
         """An expression evaluated for each row of `table`: harmless on a new table until a
         seed runs it (remembered), else it must call only safe functions now."""
@@ -59,12 +59,13 @@ class Classifier(Hidden):
             return None
         return _no(f"{what} runs for every row of {table}, which exists: {why}")
 
-    def _risk(self, table: TableName) -> str | None:
-        """The first thing an INSERT into the new `table` runs that is not proven harmless."""
+    def _risk(self, table: TableName, upsert: bool = False) -> str | None:
+        """The first thing an INSERT into the new `table` (an upsert: also its UPDATE
+        triggers) runs that is not proven harmless."""
         policy = self._policy_risk(table)
         if policy:
             return f"the {policy}"
-        for entry in self.risks.get(table, ()):
+        for entry in (*self.risks.get(table, ()), *(self.upsert_risks.get(table, ()) if upsert else ())):
             if isinstance(entry, str):
                 return entry
             why = self.unsafe(entry[0])
@@ -282,9 +283,7 @@ class Classifier(Hidden):
         if not self._table_new(table) and table not in self.maybe:
             return _no(f"INSERT into {table}, which this apply does not create (only seeds into a "
                        "new table run unasked)")
-        risk = self._risk(table)
-        if risk is None and conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE:
-            risk = next(iter(self.upsert_risks.get(table, ())), None)
+        risk = self._risk(table, conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE)
         if risk:
             return _no(f"INSERT into {table} runs {risk}")
         # Looked up in every schema of the path: after `SET search_path TO ghost, public`, with
@@ -362,6 +361,8 @@ class Classifier(Hidden):
         if events & (_INSERT | _UPDATE) and (self._table_new(table) or table in self.maybe):
             # An INSERT trigger fires on every seed; an UPDATE one on an upsert's DO UPDATE.
             found = self.risks if events & _INSERT else self.upsert_risks
+            if node.whenClause is not None:  # evaluated for every row, before the function
+                found.setdefault(table, []).append((node.whenClause, f"the WHEN condition of trigger {name}"))
             if (schema, function) not in self.bodies:
                 found.setdefault(table, []).append(
                     f"trigger {name}, whose function {function}() this apply does not create")

@@ -306,3 +306,13 @@ def test_create_or_replace_view_of_one_in_the_files_search_path_is_refused(tmp_p
     apply(tmp_path, fresh_db, "SET search_path TO app, public;\n"
                               "CREATE OR REPLACE VIEW active_users AS SELECT id, NULL::text AS email FROM public.users;\n")
     assert query(fresh_db, "SELECT count(email) FROM app.active_users") == [(2,)]
+
+
+def test_a_triggers_when_condition_is_judged_at_the_seed(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    apply(tmp_path, fresh_db,
+          WIPE + "CREATE TABLE notes (id int);\n"
+          "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+          "CREATE TRIGGER notes_stamp BEFORE INSERT ON notes FOR EACH ROW WHEN (wipe_users() = 1) "
+          "EXECUTE FUNCTION stamp();\n"
+          "INSERT INTO notes VALUES (1);\n")
