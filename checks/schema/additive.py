@@ -48,16 +48,19 @@ class Classifier(Hidden):
     bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
     # What an upsert's DO UPDATE fires on a new table besides its INSERT risks: UPDATE triggers.
     upsert_risks: dict[TableName, list[str | tuple[Any, str]]] = field(default_factory=dict)
+    seeded: set[TableName] = field(default_factory=set)  # new tables holding rows: an index or default runs now
     def _runs_on(self, table: TableName, node: Any, what: str, fresh: bool = False) -> Verdict | None:
         """An expression evaluated for each row of `table`: harmless on a new table until a
         seed runs it (remembered), else it must call only safe functions now."""
         if fresh or self._table_new(table):
             self.risks.setdefault(table, []).append((node, what))
-            return None
+            if fresh or table not in self.seeded:
+                return None
         why = self.unsafe(node)
         if why is None:
             return None
-        return _no(f"{what} runs for every row of {table}, which exists: {why}")
+        held = "holds the rows seeded above" if self._table_new(table) else "exists"
+        return _no(f"{what} runs for every row of {table}, which {held}: {why}")
 
     def _risk(self, table: TableName, upsert: bool = False) -> str | None:
         """The first thing an INSERT into the new `table` (an upsert: also its UPDATE
@@ -143,6 +146,7 @@ class Classifier(Hidden):
                     return _no(denied or f"a table made from a query (SELECT … INTO), and {why}")
                 into = self._target(node.intoClause.rel)
                 self._add("table", into.schema, into.name)
+                self.seeded.add(into)
                 return _ok("creates a new table from a query")
             why = self.unsafe(node)
             return _no(denied or why) if why else _ok("reads only, calls only safe functions")
@@ -291,6 +295,7 @@ class Classifier(Hidden):
         written = [node.relation.schemaname or "", table.name]
         absent = tuple(("relation", where, table.name, "") for where in self._schemas(written)) \
             if table in self.maybe else ()
+        self.seeded.add(table)
         return _ok(f"seed rows into {table}, which this apply creates", absent)
 
     def _read_elsewhere(self, node: Any) -> Any:
@@ -322,6 +327,7 @@ class Classifier(Hidden):
         if _kind(node) == "CreateTableAsStmt":
             into = self._target(node.into.rel)
             why = self.unsafe(node.query)
+            self.seeded.add(into)  # made with the query's rows
             if node.if_not_exists and not self._new("table", into.schema, into.name):
                 self.maybe.add(into)  # `IF NOT EXISTS` of a table there (with rows) creates nothing
             else:

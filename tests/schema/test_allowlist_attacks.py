@@ -316,3 +316,21 @@ def test_a_triggers_when_condition_is_judged_at_the_seed(tmp_path: Path, fresh_d
           "CREATE TRIGGER notes_stamp BEFORE INSERT ON notes FOR EACH ROW WHEN (wipe_users() = 1) "
           "EXECUTE FUNCTION stamp();\n"
           "INSERT INTO notes VALUES (1);\n")
+
+
+# An IMMUTABLE function may call setval() (only SQL writes are refused in one): an index may use it.
+RESET = ("CREATE FUNCTION reset_ids(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS "
+         "$$ BEGIN PERFORM setval('public.users_id_seq', 1); RETURN $1; END $$;\n")
+
+
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE notes ADD COLUMN stamp int DEFAULT reset_ids(1);\n",
+    "CREATE INDEX notes_reset ON notes ((reset_ids(id)));\n",
+    "ALTER TABLE notes ADD CONSTRAINT reset CHECK (reset_ids(id) = id);\n",
+    "ALTER TABLE notes ADD COLUMN twice int GENERATED ALWAYS AS (reset_ids(id)) STORED;\n",
+])
+def test_an_expression_added_to_a_new_table_after_its_seed_runs_for_the_seeded_rows(
+        tmp_path: Path, fresh_db: str, change: str) -> None:
+    query(fresh_db, USERS)
+    apply(tmp_path, fresh_db, RESET + "CREATE TABLE notes (id int);\nINSERT INTO notes VALUES (1);\n" + change)
+    assert query(fresh_db, "SELECT last_value FROM users_id_seq") == [(2,)]
