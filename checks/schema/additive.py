@@ -15,13 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.calls import _parts, _walk, body_writes
+from checks.schema.calls import _parts, body_writes
 from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy
 from checks.schema.hidden import Hidden
 from checks.schema.names import TableName, relation_name
 from checks.schema.objects import _KINDS, Verdict, _kind, _no, _ok
 from checks.schema.safelist import SAFE_FUNCTIONS, SAFE_SETTINGS
-from checks.support.sqltree import children
 
 __all__ = ["Classifier", "Verdict"]
 
@@ -298,31 +297,6 @@ class Classifier(Hidden):
         self.seeded.add(table)
         return _ok(f"seed rows into {table}, which this apply creates", absent)
 
-    def _read_elsewhere(self, node: Any) -> Any:
-        """The first relation an INSERT reads that is not a table this apply created. A CTE's
-        name is no table (rallly's `WITH PotentialInvites AS (…) INSERT …`), except inside its
-        own body, where (not RECURSIVE) the name is the relation's: `WITH v AS (SELECT * FROM
-        v)` reads v."""
-        source = node.selectStmt
-        ctes: set[str] = set()
-        pending: list[tuple[Any, frozenset[str]]] = []
-        for with_clause in (node.withClause, getattr(source, "withClause", None)):
-            if with_clause is None:
-                continue
-            for cte in with_clause.ctes or ():
-                own = {str(cte.ctename)} if with_clause.recursive else set()
-                pending.append((cte.ctequery, frozenset(ctes | own)))
-                ctes.add(str(cte.ctename))
-        rest = [child for child in (children(source) if source is not None else ())
-                if child is not getattr(source, "withClause", None)]
-        pending.append(((rest, node.onConflictClause, getattr(node, "returningClause", None)), frozenset(ctes)))
-        for part, names in pending:
-            for item in _walk(part):
-                if (_kind(item) == "RangeVar" and not (item.schemaname is None and str(item.relname) in names)
-                        and not self._table_new(relation_name(item))):
-                    return item
-        return None
-
     def _view(self, node: Any, denied: str | None) -> Verdict:
         if _kind(node) == "CreateTableAsStmt":
             into = self._target(node.into.rel)
@@ -388,12 +362,20 @@ class Classifier(Hidden):
         queries = _plpgsql_queries(options.get("as") or "", returns_trigger=False)
         if isinstance(queries, str):
             return _no(f"DO block with {queries}")
-        for query in queries:
-            statements = _parse_query(query)
-            if statements is None:
-                return _no("DO block (a statement in it could not be parsed)")
-            for statement in statements:
-                inner = self.classify(statement)
-                if not inner.additive or inner.absent:
-                    return _no(f"DO block running a statement that is not additive: {inner.why}")
-        return _ok("a DO block whose statements are all additive")
+        before = set(self.created)
+        try:
+            for query in queries:
+                statements = _parse_query(query)
+                if statements is None:
+                    return _no("DO block (a statement in it could not be parsed)")
+                for statement in statements:
+                    inner = self.classify(statement)
+                    if not inner.additive or inner.absent:
+                        return _no(f"DO block running a statement that is not additive: {inner.why}")
+            return _ok("a DO block whose statements are all additive")
+        finally:
+            # What it creates it may not (`EXCEPTION WHEN duplicate_table THEN NULL`, an IF):
+            # a table of it may have existed, and nothing else counts as the apply's own.
+            self.maybe.update(TableName(schema, name) for kind, schema, name in self.created - before
+                              if kind == "table")
+            self.created &= before

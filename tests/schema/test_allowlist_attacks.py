@@ -334,3 +334,18 @@ def test_an_expression_added_to_a_new_table_after_its_seed_runs_for_the_seeded_r
     query(fresh_db, USERS)
     apply(tmp_path, fresh_db, RESET + "CREATE TABLE notes (id int);\nINSERT INTO notes VALUES (1);\n" + change)
     assert query(fresh_db, "SELECT last_value FROM users_id_seq") == [(2,)]
+
+
+def test_a_table_a_do_block_may_not_create_is_not_the_applys_own(tmp_path: Path, fresh_db: str) -> None:
+    # drizzle-kit's and Prisma's `DO $$ BEGIN CREATE … EXCEPTION WHEN duplicate_… THEN null; END $$`:
+    # where users is there, the block creates nothing.
+    query(fresh_db, USERS)
+    assert run_cli("provision", "schema", "--project", str(prisma_app(tmp_path, fresh_db, "SELECT 1;\n"))).returncode == 0
+    write_project(tmp_path, {"prisma/migrations/20240601000000_attack/migration.sql":
+                             "DO $$ BEGIN CREATE TABLE users (id int PRIMARY KEY, email text); "
+                             "EXCEPTION WHEN duplicate_table THEN NULL; END $$;\n"
+                             "INSERT INTO users (id, email) VALUES (1, NULL) ON CONFLICT (id) "
+                             "DO UPDATE SET email = EXCLUDED.email;\n"})
+    done = run_cli("provision", "schema", "--project", str(tmp_path))
+    assert emails(fresh_db) == EMAILS, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
