@@ -233,7 +233,7 @@ class Classifier(Hidden):
     def _alter_table(self, node: Any, denied: str | None) -> Verdict:
         from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
 
-        table = relation_name(node.relation)
+        table = self._resolved(node.relation)
         if node.objtype != ObjectType.OBJECT_TABLE:
             kind = _KINDS.get(ObjectType(int(node.objtype)).name, "")
             return self._existing(kind, [table.schema, table.name], "ALTER of an existing object")
@@ -265,7 +265,7 @@ class Classifier(Hidden):
     def _insert(self, node: Any) -> Verdict:
         from pglast.enums import OnConflictAction  # start-up: only runs that read SQL load pglast
 
-        table = relation_name(node.relation)
+        table = self._resolved(node.relation)
         conflict = node.onConflictClause
         if conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE and not self._table_new(table):
             # Into a table this apply creates it overwrites only the apply's own rows; into

@@ -51,6 +51,14 @@ class Hidden(Objects):
         that name in the path (`CREATE TEMP TABLE users` is not public.users)."""
         return TableName("pg_temp", str(rel.relname)) if rel.relpersistence == "t" else relation_name(rel)
 
+    def _resolved(self, rel: Any) -> TableName:
+        """A name as PostgreSQL resolves it: unqualified, a temporary table or view of this
+        apply first (pg_temp leads the search_path for relations)."""
+        name = str(rel.relname)
+        if rel.schemaname is None and any((kind, "pg_temp", name) in self.created for kind in ("table", "view")):
+            return TableName("pg_temp", name)
+        return relation_name(rel)
+
     def _policy_risk(self, table: TableName) -> str | None:
         if table not in self.forced:
             return None
@@ -81,6 +89,6 @@ class Hidden(Objects):
         for part, names in pending:
             for item in _walk(part):
                 if (_kind(item) == "RangeVar" and not (item.schemaname is None and str(item.relname) in names)
-                        and not self._table_new(relation_name(item))):
+                        and not self._table_new(self._resolved(item))):
                     return item
         return None

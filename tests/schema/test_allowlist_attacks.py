@@ -349,3 +349,14 @@ def test_a_table_a_do_block_may_not_create_is_not_the_applys_own(tmp_path: Path,
     done = run_cli("provision", "schema", "--project", str(tmp_path))
     assert emails(fresh_db) == EMAILS, done.stdout + done.stderr
     assert done.returncode == 1, done.stdout + done.stderr
+
+
+def test_a_temporary_table_is_seeded_and_copied_from_by_its_unqualified_name(tmp_path: Path, fresh_db: str) -> None:
+    # pg_temp leads the path: `map` is the temporary table, which this apply created.
+    project = write_project(tmp_path, {
+        "schema.sql": "CREATE TABLE notes (id int);\nCREATE TEMP TABLE map (id int);\n"
+                      "INSERT INTO map VALUES (1);\nINSERT INTO notes SELECT id FROM map;\n",
+        ".env.local": f"DATABASE_URL={fresh_db}\n"})
+    done = run_cli("provision", "schema", "--project", str(project))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert query(fresh_db, "SELECT id FROM notes") == [(1,)]
