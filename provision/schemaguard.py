@@ -258,12 +258,25 @@ async def _run_batches(connection: Any, ctx: Context, steps: list[Step], options
     """The steps in as few round trips as the row checks of a history allow."""
     allowed = options.allow_destructive
     batch_start = 0
+    left: list[str] = []  # what the dry run refused and so did not run
+
+    async def run(start: int, stop: int) -> None:
+        try:
+            await run_steps(connection, ctx, steps[start:stop], start, len(steps))
+        except ProvisionFailed as exc:
+            if not left:
+                raise
+            failed = str(exc).removesuffix("; rolled back, nothing was applied")
+            raise DryRunStopped(f"the dry run stopped: {failed} — it did not run {', '.join(left)} (a real run "
+                                "refuses it), and this statement may need what it does; the statements after "
+                                "it were not tried") from None
+
     for number, step in enumerate(steps):
         verdict = step.statement.verdict
         if allowed or not history or verdict is None or verdict.additive or not verdict.empty:
             continue
         if number > batch_start:
-            await run_steps(connection, ctx, steps[batch_start:number], batch_start, len(steps))
+            await run(batch_start, number)
         batch_start = number
         loses = await _holds(connection, step.statement)
         named = f"{step.statement.where} `{step.statement.first_line}` ({verdict.why})"
@@ -271,13 +284,16 @@ async def _run_batches(connection: Any, ctx: Context, steps: list[Step], options
             result.lines.append(f"ran {named}: nothing to lose, "
                                 f"{', '.join(map(str, verdict.empty))} held no rows")
         elif options.dry_run:
-            result.lines.append(f"without --dry-run this would refuse {named}: {loses}")
+            # Not run: its triggers may do what the rollback does not undo (a setval()).
+            result.lines.append(f"without --dry-run this would refuse {named}: {loses}; not run by the dry run")
             result.would_refuse = True
+            left.append(step.statement.where)
+            batch_start = number + 1
         else:
             raise ProvisionFailed(f"refusing {named}: {loses}. Re-run with --allow-destructive if that "
                                   "is intended; rolled back, nothing was applied")
     if batch_start < len(steps):
-        await run_steps(connection, ctx, steps[batch_start:], batch_start, len(steps))
+        await run(batch_start, len(steps))
     return len(steps)
 
 

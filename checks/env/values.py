@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from checks.core.context import Context
 from checks.support.hosts import is_loopback
@@ -75,7 +75,7 @@ def loopback_url(value: str) -> bool:
     database the README's docker compose runs): its password opens nothing another machine
     can reach, so an example that publishes it publishes no secret (taxonomy, rallly and
     inbox-zero all tell developers to keep theirs)."""
-    if "://" not in value:
+    if "://" not in value or has_token_shape(value):  # a provider's token in it works from anywhere
         return False
     try:
         parts = urlsplit(value)
@@ -83,5 +83,11 @@ def loopback_url(value: str) -> bool:
     except ValueError:
         return False
     if not host or "," in parts.netloc:  # several hosts (`h1:5432,h2:5432`): any may be remote
+        return False
+    # libpq takes the server from `?host=`, `?hostaddr=` or `?service=` over the URL's host
+    # (`postgresql://u:p@localhost/app?hostaddr=203.0.113.7` connects to 203.0.113.7).
+    named = [value for key, value in parse_qsl(parts.query, keep_blank_values=True)
+             if key.lower() in ("host", "hostaddr", "service")]
+    if any(not value or "," in value or not is_loopback(value) for value in named):
         return False
     return is_loopback(host)

@@ -15,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.calls import _parts, _walk, body_writes, unsafe_call
+from checks.schema.calls import _parts, body_writes
 from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy
-from checks.schema.names import CURRENT_SCHEMA, TableName, relation_name
-from checks.schema.objects import _KINDS, Objects, Verdict, _kind, _no, _ok
-from checks.schema.safelist import SAFE_SETTINGS
+from checks.schema.hidden import Hidden
+from checks.schema.names import TableName, relation_name
+from checks.schema.objects import _KINDS, Verdict, _kind, _no, _ok
+from checks.schema.safelist import SAFE_FUNCTIONS, SAFE_SETTINGS
 
 __all__ = ["Classifier", "Verdict"]
 
@@ -32,11 +33,11 @@ _ADDITIVE = {"CreatePolicyStmt": "creates a policy", "CreateEnumStmt": "creates 
              # Changes nothing; held until the apply's transaction ends (formbricks locks
              # both tables while it swaps ApiKeyNew in for ApiKey).
              "LockStmt": "a table lock, released when the transaction ends"}
-_INSERT = 4  # pg_trigger.h TRIGGER_TYPE_INSERT
+_INSERT, _UPDATE = 4, 16  # pg_trigger.h TRIGGER_TYPE_INSERT, TRIGGER_TYPE_UPDATE
 
 
 @dataclass
-class Classifier(Objects):
+class Classifier(Hidden):
     """What earlier statements of the same apply created, so a later one can be judged."""
 
     maybe: set[TableName] = field(default_factory=set)  # CREATE TABLE IF NOT EXISTS: may have existed
@@ -44,24 +45,29 @@ class Classifier(Objects):
     # what it is) to judge once a seed comes (most new tables get none).
     risks: dict[TableName, list[str | tuple[Any, str]]] = field(default_factory=dict)
     bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
-
-    def unsafe(self, node: Any) -> str | None:
-        return unsafe_call(node)
-
+    # What an upsert's DO UPDATE fires on a new table besides its INSERT risks: UPDATE triggers.
+    upsert_risks: dict[TableName, list[str | tuple[Any, str]]] = field(default_factory=dict)
+    seeded: set[TableName] = field(default_factory=set)  # new tables holding rows: an index or default runs now
     def _runs_on(self, table: TableName, node: Any, what: str, fresh: bool = False) -> Verdict | None:
         """An expression evaluated for each row of `table`: harmless on a new table until a
         seed runs it (remembered), else it must call only safe functions now."""
         if fresh or self._table_new(table):
             self.risks.setdefault(table, []).append((node, what))
-            return None
+            if fresh or table not in self.seeded:
+                return None
         why = self.unsafe(node)
         if why is None:
             return None
-        return _no(f"{what} runs for every row of {table}, which exists: {why}")
+        held = "holds the rows seeded above" if self._table_new(table) else "exists"
+        return _no(f"{what} runs for every row of {table}, which {held}: {why}")
 
-    def _risk(self, table: TableName) -> str | None:
-        """The first thing an INSERT into the new `table` runs that is not proven harmless."""
-        for entry in self.risks.get(table, ()):
+    def _risk(self, table: TableName, upsert: bool = False) -> str | None:
+        """The first thing an INSERT into the new `table` (an upsert: also its UPDATE
+        triggers) runs that is not proven harmless."""
+        policy = self._policy_risk(table)
+        if policy:
+            return f"the {policy}"
+        for entry in (*self.risks.get(table, ()), *(self.upsert_risks.get(table, ()) if upsert else ())):
             if isinstance(entry, str):
                 return entry
             why = self.unsafe(entry[0])
@@ -80,7 +86,10 @@ class Classifier(Objects):
 
     def _classify(self, node: Any, denied: str | None) -> Verdict:
         from pglast import ast  # start-up: only runs that read SQL load pglast
-        from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
+        from pglast.enums import (  # start-up: only runs that read SQL load pglast
+            DropBehavior,
+            ObjectType,
+        )
 
         kind = _kind(node)
         if kind in _ADDITIVE:
@@ -89,13 +98,18 @@ class Classifier(Objects):
         if kind in ("CreatePublicationStmt", "AlterPublicationStmt"):
             return self._publication(node)
         if isinstance(node, ast.CreateStmt):
-            table = relation_name(node.relation)
+            table = self._target(node.relation)
             if node.if_not_exists and not self._table_new(table):
                 self.maybe.add(table)  # a seed into it is one only if it did not exist before
             else:
                 self._add("table", table.schema, table.name)
             self._constraint_indexes(table, node.tableElts)
             self._runs_on(table, node.tableElts, "a default, check or generated column", fresh=True)
+            for parent in map(relation_name, node.inhRelations or ()):
+                if not self._table_new(parent):  # PARTITION OF / INHERITS: its rows are the parent's too
+                    self.risks.setdefault(table, []).append(
+                        f"the triggers and defaults of {parent}, which this apply does not create and "
+                        "whose rows the seed adds to")
             return _ok("creates a new table")
         if isinstance(node, ast.IndexStmt):
             table = relation_name(node.relation)
@@ -114,19 +128,24 @@ class Classifier(Objects):
             # (inbox-zero's `WITH "rankedSplits" AS (SELECT …) UPDATE "MailSplit" …`); a
             # data-modifying WITH is a write inside it.
             why = self.unsafe(tuple(getattr(node, part, None) for part in (
-                "withClause", "targetList", "fromClause", "usingClause", "whereClause", "returningClause")))
+                "relation", "withClause", "targetList", "fromClause", "usingClause", "whereClause",
+                "returningClause")))
             if why:
                 return _no(denied or f"{what} of {table}: {why}")
             return _no(denied or f"{what} of {table} (not a seed into a new table)", (table,), True)
         if isinstance(node, ast.TruncateStmt):
+            if node.behavior == DropBehavior.DROP_CASCADE:
+                # It empties every table whose foreign key references these, rows or not.
+                return _no(denied or "TRUNCATE … CASCADE empties every table that references these")
             return _no(denied or "TRUNCATE", tuple(relation_name(r) for r in node.relations or ()), True)
         if isinstance(node, ast.SelectStmt):
             if node.intoClause is not None:  # CREATE TABLE … AS, written the other way
                 why = self.unsafe(node)
                 if why or denied:
                     return _no(denied or f"a table made from a query (SELECT … INTO), and {why}")
-                rel: Any = node.intoClause.rel
-                self._add("table", rel.schemaname, str(rel.relname))
+                into = self._target(node.intoClause.rel)
+                self._add("table", into.schema, into.name)
+                self.seeded.add(into)
                 return _ok("creates a new table from a query")
             why = self.unsafe(node)
             return _no(denied or why) if why else _ok("reads only, calls only safe functions")
@@ -190,7 +209,12 @@ class Classifier(Objects):
             target = node.object if node.object is not None else getattr(node, "relation", None)
             parts = ([str(target.schemaname or ""), str(target.relname)] if isinstance(target, ast.RangeVar)
                      else _parts(target))
-            return self._existing(kind_name, parts, "changes the owner or schema of an object")
+            verdict = self._existing(kind_name, parts, "changes the owner or schema of an object")
+            if verdict.additive and _kind(node) == "AlterObjectSchemaStmt":  # its name is free again here
+                schema, name = self._split(parts)
+                self.created.discard((kind_name, schema, name))
+                self._add(kind_name, str(node.newschema), name)
+            return verdict
         if isinstance(node, ast.AlterFunctionStmt):
             return self._existing("function", _parts(node.func), "ALTER FUNCTION")
         return _no(denied or f"{kind.removesuffix('Stmt')} is not on the allow-list")
@@ -204,11 +228,12 @@ class Classifier(Objects):
             self._add("type", node.typevar.schemaname, str(node.typevar.relname))
         elif _kind(node) == "CreatePolicyStmt":
             self.created.add(("policy", "", str(node.policy_name)))
+            self.policies.setdefault(relation_name(node.table), []).append((node.qual, node.with_check))
 
     def _alter_table(self, node: Any, denied: str | None) -> Verdict:
         from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
 
-        table = relation_name(node.relation)
+        table = self._resolved(node.relation)
         if node.objtype != ObjectType.OBJECT_TABLE:
             kind = _KINDS.get(ObjectType(int(node.objtype)).name, "")
             return self._existing(kind, [table.schema, table.name], "ALTER of an existing object")
@@ -217,6 +242,15 @@ class Classifier(Objects):
             subtype = command.subtype.name
             if subtype == "AT_AddConstraint":
                 self._constraint_indexes(table, command.def_)
+            if subtype == "AT_ForceRowSecurity":
+                self.forced.add(table)
+            if subtype == "AT_AddInherit" and not self._table_new(parent := relation_name(command.def_)):
+                self.risks.setdefault(table, []).append(
+                    f"rows read as {parent}'s (INHERIT {parent}, which this apply does not create)")
+            if subtype == "AT_AttachPartition" and not self._table_new(part := relation_name(command.def_.name)):
+                # Its rows become the new table's, and its triggers fire on a seed routed to it.
+                return _no(f"ALTER TABLE … ATTACH PARTITION {part}, which exists before this apply: its rows "
+                           f"become {table}'s", (part,), True)
             found = self._runs_on(table, command.def_, "the new column's default or the constraint's check")
             if found is not None:
                 return found
@@ -229,64 +263,72 @@ class Classifier(Objects):
         return _ok("alters a table this apply created" if new else "ALTER TABLE … ADD")
 
     def _insert(self, node: Any) -> Verdict:
-        from pglast import ast  # start-up: only runs that read SQL load pglast
         from pglast.enums import OnConflictAction  # start-up: only runs that read SQL load pglast
 
-        table = relation_name(node.relation)
+        table = self._resolved(node.relation)
         conflict = node.onConflictClause
         if conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE and not self._table_new(table):
             # Into a table this apply creates it overwrites only the apply's own rows; into
             # another, rows that exist, so (in a history) it runs only where that holds none.
             return _no(f"upsert into {table} (ON CONFLICT DO UPDATE): it overwrites rows that exist", (table,), True)
-        why = self.unsafe((node.withClause, node.selectStmt, getattr(node, "returningClause", None)))
+        # The DO UPDATE's SET and WHERE run too, on every row that conflicts.
+        why = self.unsafe((node.withClause, node.selectStmt, conflict, getattr(node, "returningClause", None)))
         if why:
             return _no(f"INSERT into {table}: {why}")
-        source = node.selectStmt
-        # A CTE's name is no table (rallly's `WITH PotentialInvites AS (…) INSERT …`): the tables
-        # read are those its body and the SELECT read.
-        withs = (node.withClause, getattr(source, "withClause", None))
-        ctes = {str(cte.ctename) for w in withs if w is not None for cte in w.ctes or ()}
         # Rows copied from tables this same apply created (a history's data migration on a
         # fresh database: umami's `INSERT INTO share … SELECT … FROM website`) lose nothing.
         # Any other relation may be a view whose functions write, or hold rows the copy
-        # would multiply: refused.
-        read = next((r for r in _walk((*withs, getattr(source, "fromClause", None))) if isinstance(r, ast.RangeVar)
-                     and not (r.schemaname is None and str(r.relname) in ctes)
-                     and not self._table_new(relation_name(r))), None)
+        # would multiply: refused, wherever the query reads it (a UNION's arm, a subquery).
+        read = self._read_elsewhere(node)
         if read is not None:
             return _no(f"INSERT into {table} of rows read from {relation_name(read)}, which this apply does not "
                        "create (a seed inserts constants, or copies rows of tables this apply creates)")
         if not self._table_new(table) and table not in self.maybe:
             return _no(f"INSERT into {table}, which this apply does not create (only seeds into a "
                        "new table run unasked)")
-        risk = self._risk(table)
+        risk = self._risk(table, conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE)
         if risk:
             return _no(f"INSERT into {table} runs {risk}")
-        absent = (("relation", table.schema, table.name, ""),) if table in self.maybe else ()
+        # Looked up in every schema of the path: after `SET search_path TO ghost, public`, with
+        # no ghost, the IF NOT EXISTS created nothing and `users` is public.users.
+        written = [node.relation.schemaname or "", table.name]
+        absent = tuple(("relation", where, table.name, "") for where in self._schemas(written)) \
+            if table in self.maybe else ()
+        self.seeded.add(table)
         return _ok(f"seed rows into {table}, which this apply creates", absent)
 
     def _view(self, node: Any, denied: str | None) -> Verdict:
         if _kind(node) == "CreateTableAsStmt":
-            rel = node.into.rel
+            into = self._target(node.into.rel)
             why = self.unsafe(node.query)
-            self._add("table" if node.objtype.name == "OBJECT_TABLE" else "view",
-                      rel.schemaname, str(rel.relname))
+            self.seeded.add(into)  # made with the query's rows
+            if node.if_not_exists and not self._new("table", into.schema, into.name):
+                self.maybe.add(into)  # `IF NOT EXISTS` of a table there (with rows) creates nothing
+            else:
+                self._add("table" if node.objtype.name == "OBJECT_TABLE" else "view", into.schema, into.name)
             return _no(denied or f"the query it runs now: {why}") if why else _ok("creates a table or view from a query")
-        schema, name = node.view.schemaname or CURRENT_SCHEMA.get(), str(node.view.relname)
+        view = self._target(node.view)
+        schema, name = view.schema, view.name
+        reads = self.unsafe(node.query)
+        if reads:  # runs nothing now, but every later read of it runs that
+            self.views[name] = reads
         replaced = ("view", schema, name) in self.created
         self._add("view", schema, name)
         if node.replace and not replaced:
-            return _ok("creates a new view", (("relation", node.view.schemaname or "", name, ""),))
+            return _ok("creates a new view", tuple(("relation", where, name, "")
+                                                   for where in self._schemas([node.view.schemaname or "", name])))
         return _ok("replaces a view this apply created" if replaced else "creates a new view")
 
     def _function(self, node: Any) -> Verdict:
         schema, name = self._split(_parts(node.funcname))
         replaced = ("function", schema, name) in self.created
         self._add("function", schema, name)
-        self.bodies[(schema, name)] = body_writes(node)
+        self.bodies[(schema, name)] = body_writes(node, self.unsafe)
+        if self.bodies[(schema, name)] and name.lower() in SAFE_FUNCTIONS:
+            self.shadowing[name.lower()] = str(self.bodies[(schema, name)])
         if node.replace and not replaced:
             raw = _parts(node.funcname)
-            return _ok("creates a new function", (("function", raw[-2] if len(raw) > 1 else "", name, ""),))
+            return _ok("creates a new function", tuple(("function", where, name, "") for where in self._schemas(raw)))
         return _ok("replaces a function this apply created" if replaced else "creates a new function")
 
     def _trigger(self, node: Any) -> Verdict:
@@ -295,12 +337,17 @@ class Classifier(Objects):
         replaced = ("trigger", "", name) in self.created
         self.created.add(("trigger", "", name))
         schema, function = self._split(_parts(node.funcname))
-        if int(node.events or 0) & _INSERT and (self._table_new(table) or table in self.maybe):
+        events = int(node.events or 0)
+        if events & (_INSERT | _UPDATE) and (self._table_new(table) or table in self.maybe):
+            # An INSERT trigger fires on every seed; an UPDATE one on an upsert's DO UPDATE.
+            found = self.risks if events & _INSERT else self.upsert_risks
+            if node.whenClause is not None:  # evaluated for every row, before the function
+                found.setdefault(table, []).append((node.whenClause, f"the WHEN condition of trigger {name}"))
             if (schema, function) not in self.bodies:
-                self.risks.setdefault(table, []).append(
+                found.setdefault(table, []).append(
                     f"trigger {name}, whose function {function}() this apply does not create")
             elif self.bodies[(schema, function)]:
-                self.risks.setdefault(table, []).append(
+                found.setdefault(table, []).append(
                     f"trigger {name}, whose function {function}(): {self.bodies[(schema, function)]}")
         if node.replace and not replaced:
             table_name = str(table) if node.relation.schemaname else str(node.relation.relname)
@@ -315,12 +362,20 @@ class Classifier(Objects):
         queries = _plpgsql_queries(options.get("as") or "", returns_trigger=False)
         if isinstance(queries, str):
             return _no(f"DO block with {queries}")
-        for query in queries:
-            statements = _parse_query(query)
-            if statements is None:
-                return _no("DO block (a statement in it could not be parsed)")
-            for statement in statements:
-                inner = self.classify(statement)
-                if not inner.additive or inner.absent:
-                    return _no(f"DO block running a statement that is not additive: {inner.why}")
-        return _ok("a DO block whose statements are all additive")
+        before = set(self.created)
+        try:
+            for query in queries:
+                statements = _parse_query(query)
+                if statements is None:
+                    return _no("DO block (a statement in it could not be parsed)")
+                for statement in statements:
+                    inner = self.classify(statement)
+                    if not inner.additive or inner.absent:
+                        return _no(f"DO block running a statement that is not additive: {inner.why}")
+            return _ok("a DO block whose statements are all additive")
+        finally:
+            # What it creates it may not (`EXCEPTION WHEN duplicate_table THEN NULL`, an IF):
+            # a table of it may have existed, and nothing else counts as the apply's own.
+            self.maybe.update(TableName(schema, name) for kind, schema, name in self.created - before
+                              if kind == "table")
+            self.created &= before

@@ -4,6 +4,7 @@ computes (a trigger function a seed would fire)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from checks.schema.guard import _last_name, _option, _parse_query, _plpgsql_queries
@@ -65,8 +66,9 @@ def unsafe_call(node: Any) -> str | None:
     return None
 
 
-def body_writes(node: Any) -> str | None:
-    """Why the body of a new function writes or cannot be read (None: it only computes)."""
+def body_writes(node: Any, unsafe: Callable[[Any], str | None] = unsafe_call) -> str | None:
+    """Why the body of a new function writes or cannot be read (None: it only computes);
+    `unsafe` judges each of its queries (the classifier's also knows the views that write)."""
     language_option = _option(node.options, "language")
     language = str(getattr(language_option.arg, "sval", "sql") if language_option else "sql").lower()
     if language not in ("sql", "plpgsql"):
@@ -91,7 +93,7 @@ def body_writes(node: Any) -> str | None:
     for statement in statements:
         if _kind(statement) != "SelectStmt":
             return f"it runs {_kind(statement).removesuffix('Stmt').upper()}"
-        why = unsafe_call(statement)
+        why = unsafe(statement)
         if why:
             return why
     return None

@@ -127,6 +127,8 @@ class Objects:
         kind = _KINDS.get(ObjectType(int(node.removeType or 0)).name, "")
         names = [self._split(_parts(item)) for item in node.objects or ()]
         if kind == "table":
+            # What takes the name next (a view over another table) is no longer the apply's own.
+            self.created.difference_update(("table", s, n) for s, n in names)
             return _no(denied or "DROP TABLE", tuple(TableName(s, n) for s, n in names))
         keys = [(kind, "", n) if kind in ("trigger", "policy", "publication") else (kind, s, n) for s, n in names]
         if kind and names and all(key in self.created for key in keys):

@@ -382,6 +382,13 @@ def test_env004_a_non_secret_copied_from_the_example_is_no_published_secret(
     "ENCRYPTION_KEY=0f1e2d3c4b5a69788796a5b4c3d2e1f0",
     "DATABASE_URL=postgresql://postgres:postgres@db.example.com:5432/formbricks",  # reachable from anywhere
     "DATABASE_URL=postgresql://app:app-pass@localhost:5432,db.example.com:5432/app",  # and one host is remote
+    # libpq's query parameters name the server instead of the URL's host (libpq 32.1.1.2).
+    "DATABASE_URL=postgresql://app:app-pass@localhost:5432/app?host=db.example.com",
+    "DATABASE_URL=postgresql://app:app-pass@localhost:5432/app?sslmode=require&hostaddr=203.0.113.7",
+    "DATABASE_URL=postgresql://app:app-pass@localhost/app?service=production",
+    "DATABASE_URL=postgresql://app:app-pass@localhost.db.example.com:5432/app",
+    # A URL to this machine that carries a provider's token: the token works from anywhere.
+    "AUTH_WEBHOOK_URL=http://localhost:3000/api/hook?secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "SUPABASE_SERVICE_ROLE=" + SUPABASE_DEMO_ANON_KEY.replace(  # a service_role JWT under any name
         "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24i", "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSI"),
     "STRIPE_SK=sk_test_4eC39HqLyjWDarjtT1zdp7dc",

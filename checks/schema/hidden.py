@@ -1,0 +1,94 @@
+"""What a statement runs that its own text does not show (the allow-list guard, additive.py):
+a view's query when the view is read, a function the apply creates under a safe-listed name,
+a forced row-level security policy, and where a temporary relation really is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.schema.calls import _walk, unsafe_call
+from checks.schema.names import TableName, relation_name
+from checks.schema.objects import Objects, _kind
+from checks.support.sqltree import children
+
+
+@dataclass
+class Hidden(Objects):
+    """Besides the objects created so far, what reading or calling them would run."""
+
+    # A view this apply created whose query calls a function off the safe list, by bare name
+    # (a temporary one shadows any schema's): reading it runs that function.
+    views: dict[str, str] = field(default_factory=dict)
+    # A function this apply created under a safe-listed name whose body is not proven harmless:
+    # a call of that name may be it (PostgreSQL takes the exact match of any schema on the
+    # path, docs 10.3: `round(1)` calls public.round(integer) over pg_catalog.round(numeric)).
+    shadowing: dict[str, str] = field(default_factory=dict)
+    # Row-level security binds a table's owner (the apply's role, for a new table) only under
+    # FORCE ROW LEVEL SECURITY: then each seed into, or read of, the table runs its policies.
+    policies: dict[TableName, list[Any]] = field(default_factory=dict)
+    forced: set[TableName] = field(default_factory=set)
+
+    def unsafe(self, node: Any) -> str | None:
+        """Why `node` is not proven harmless: unsafe_call's reason, or a read or call of what
+        this apply created that runs a function off the safe list."""
+        why = unsafe_call(node)
+        if why is not None or not (self.views or self.shadowing or self.forced):
+            return why
+        for item in _walk(node):
+            if _kind(item) == "RangeVar" and str(item.relname) in self.views:
+                return f"it reads the view {item.relname}, which {self.views[str(item.relname)]}"
+            if _kind(item) == "RangeVar" and (policy := self._policy_risk(relation_name(item))):
+                return f"it reads {relation_name(item)}, whose {policy}"
+            if _kind(item) == "FuncCall":
+                name = str(getattr(item.funcname[-1], "sval", "")).lower()
+                if name in self.shadowing:
+                    return f"it calls {name}(), which this apply also creates, and that one: {self.shadowing[name]}"
+        return None
+
+    def _target(self, rel: Any) -> TableName:
+        """Where a CREATE puts its relation: a temporary one in pg_temp, never the table of
+        that name in the path (`CREATE TEMP TABLE users` is not public.users)."""
+        return TableName("pg_temp", str(rel.relname)) if rel.relpersistence == "t" else relation_name(rel)
+
+    def _resolved(self, rel: Any) -> TableName:
+        """A name as PostgreSQL resolves it: unqualified, a temporary table or view of this
+        apply first (pg_temp leads the search_path for relations)."""
+        name = str(rel.relname)
+        if rel.schemaname is None and any((kind, "pg_temp", name) in self.created for kind in ("table", "view")):
+            return TableName("pg_temp", name)
+        return relation_name(rel)
+
+    def _policy_risk(self, table: TableName) -> str | None:
+        if table not in self.forced:
+            return None
+        for expressions in self.policies.get(table, ()):
+            why = unsafe_call(expressions)
+            if why:
+                return f"row-level security policy (forced on its owner) runs: {why}"
+        return None
+
+    def _read_elsewhere(self, node: Any) -> Any:
+        """The first relation an INSERT reads that is not a table this apply created. A CTE's
+        name is no table (rallly's `WITH PotentialInvites AS (…) INSERT …`), except inside its
+        own body, where (not RECURSIVE) the name is the relation's: `WITH v AS (SELECT * FROM
+        v)` reads v."""
+        source = node.selectStmt
+        ctes: set[str] = set()
+        pending: list[tuple[Any, frozenset[str]]] = []
+        for with_clause in (node.withClause, getattr(source, "withClause", None)):
+            if with_clause is None:
+                continue
+            for cte in with_clause.ctes or ():
+                own = {str(cte.ctename)} if with_clause.recursive else set()
+                pending.append((cte.ctequery, frozenset(ctes | own)))
+                ctes.add(str(cte.ctename))
+        rest = [child for child in (children(source) if source is not None else ())
+                if child is not getattr(source, "withClause", None)]
+        pending.append(((rest, node.onConflictClause, getattr(node, "returningClause", None)), frozenset(ctes)))
+        for part, names in pending:
+            for item in _walk(part):
+                if (_kind(item) == "RangeVar" and not (item.schemaname is None and str(item.relname) in names)
+                        and not self._table_new(self._resolved(item))):
+                    return item
+        return None
