@@ -9,6 +9,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from checks.core.context import Context
+from checks.support.files import read_text
 from checks.support.hosts import is_loopback
 from checks.support.lazyre import lazy
 from checks.support.secrets import has_token_shape, secret_by_name, url_password
@@ -65,9 +66,26 @@ def copied_from(ctx: Context, key: str) -> str | None:
     for example in ctx.examples:
         shown = ((example.parsed.values.get(key) if example.parsed else None) or "").strip()
         if (shown and ctx.value(key) == shown and secret_by_name(key, shown)
-                and not public_by_design(shown) and not loopback_url(shown)):
+                and not public_by_design(shown)
+                and not (loopback_url(shown) and url_password(shown) not in refused_passwords(ctx))):
             return ctx.rel(example.path)
     return None
+
+
+# create-t3-app's start-database.sh (cli/template/extras/start-database/postgres.sh and
+# mysql.sh) stops on the example's password: `if [ "$DB_PASSWORD" = "password" ]; then …
+# "Please change the default password in the .env file and try again"`.
+_REFUSED_PASSWORD = lazy(r"""\[\s*"\$DB_PASSWORD"\s*=\s*"([^"$]+)"\s*\]""")
+
+
+def refused_passwords(ctx: Context) -> set[str]:
+    """The database passwords the app's own start-database.sh refuses to start with: a
+    loopback URL still holding one is the example's placeholder, not a local value."""
+    script = ctx.project / "start-database.sh"
+    try:
+        return set(_REFUSED_PASSWORD.findall(read_text(script, 1 << 16))) if script.is_file() else set()
+    except (OSError, UnicodeDecodeError):
+        return set()
 
 
 def loopback_url(value: str) -> bool:

@@ -373,6 +373,19 @@ def test_env004_a_non_secret_copied_from_the_example_is_no_published_secret(
     assert env004.status.value == "pass", (why, env004.message)
 
 
+def test_env004_a_loopback_url_whose_password_the_apps_own_script_refuses_still_fails(tmp_path: Path) -> None:
+    # create-t3-app (ARoyyanF/streak-trackr): start-database.sh stops on the example's
+    # password, `if [ "$DB_PASSWORD" = "password" ]; then … change the default password`.
+    line = "DATABASE_URL=postgresql://postgres:password@localhost:5432/streak-trackr"
+    script = ('DB_PASSWORD=$(echo "$DATABASE_URL" | awk -F\':\' \'{print $3}\' | awk -F\'@\' \'{print $1}\')\n'
+              'if [ "$DB_PASSWORD" = "password" ]; then\n  echo "You are using the default database password"\nfi\n')
+    project = write_project(tmp_path, {".env.example": line + "\n", ".env": line + "\n", "start-database.sh": script})
+    env004 = result(check_in_process(project, "ENV004"), "ENV004")
+    assert env004.status.value == "fail" and env004.details["copied_from_example"] == ["DATABASE_URL"]
+    (project / ".env").write_text(line.replace(":password@", ":a-new-local-pw@") + "\n")
+    assert result(check_in_process(project, "ENV004"), "ENV004").status.value == "pass"
+
+
 @pytest.mark.parametrize("line", [
     "NEXTAUTH_SECRET=my-superstrong-secret",
     "NEXT_PRIVATE_DOCUMENT_PASSWORD_KEY=my-document-password-key-123",  # papermark, a real secret
