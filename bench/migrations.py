@@ -133,8 +133,9 @@ def figures() -> list[Figure]:
                 drizzle_history(project, count)
                 database = f"history_{count}"
                 server.create_database(database)
-                (project / ".env.local").write_text(f"DATABASE_URL={server.url(database)}\n")
-                (project / ".env.local.example").write_text("DATABASE_URL=\n")
+                # drizzle-kit reads .env itself (its config loads no env file): the app's file.
+                (project / ".env").write_text(f"DATABASE_URL={server.url(database)}\n")
+                (project / ".env.example").write_text("DATABASE_URL=\n")
                 subprocess.run([*cli, "provision", "schema", "--project", str(project)], env=env, cwd=repo,
                                capture_output=True, timeout=900, check=True)
                 commands[f"db006 {count}"] = [*cli, "check", "--only", "DB006", "-f", "json", "--project",
