@@ -387,4 +387,5 @@ async def mail_transport(ctx: Context) -> Outcome:
                              "; ".join(proven) or None, **details)
         outcome.hint = next((t.hint for t in not_reached if t.hint), None)
         return outcome
-    return passed("; ".join(f"{t.accepted} ({t.why})" for t in judged), **details)
+    unset = "".join(f"; not set, and optional: {why}" for why in optional.values())  # named, never hidden
+    return passed("; ".join(f"{t.accepted} ({t.why})" for t in judged) + unset, **details)

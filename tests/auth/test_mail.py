@@ -441,3 +441,17 @@ def test_a_key_the_apps_env_schema_lets_be_unset_is_unverified_not_failed(tmp_pa
         "and it is: the app runs without sending mail through Resend"), result
     # The same empty key where nothing marks it optional stays a fail (above:
     # test_an_empty_key_fails_naming_both_names).
+
+
+def test_an_optional_transport_left_unset_is_named_beside_the_one_that_passes(
+        tmp_path: Path, smtp_server: int) -> None:
+    project = smtp_app(tmp_path, f"smtp://mailer:{SMTP_PASSWORD}@127.0.0.1:{smtp_server}")
+    package = json.loads((project / "package.json").read_text())
+    package["dependencies"]["resend"] = "4.5.1"
+    (project / "package.json").write_text(json.dumps(package))
+    (project / ".env.example").write_text("EMAIL_SERVER=\nRESEND_API_KEY= # optional: digests only\n")
+    result, printed = auth004(project)
+    assert result["status"] == "pass", result["message"]
+    assert result["message"].endswith("; not set, and optional: .env.example lets RESEND_API_KEY be unset, and it "
+                                      "is: the app runs without sending mail through Resend"), result["message"]
+    assert SMTP_PASSWORD not in printed
