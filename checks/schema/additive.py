@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.schema.calls import _parts, body_writes
-from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy
+from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy, input_types
 from checks.schema.hidden import Hidden
 from checks.schema.names import TableName, relation_name
 from checks.schema.objects import _KINDS, Verdict, _kind, _no, _ok
@@ -323,9 +323,11 @@ class Classifier(Hidden):
         schema, name = self._split(_parts(node.funcname))
         replaced = ("function", schema, name) in self.created
         self._add("function", schema, name)
-        self.bodies[(schema, name)] = body_writes(node, self.unsafe)
-        if self.bodies[(schema, name)] and name.lower() in SAFE_FUNCTIONS:
-            self.shadowing[name.lower()] = str(self.bodies[(schema, name)])
+        why = body_writes(node, self.unsafe)
+        if not input_types(node):  # what a trigger runs: a trigger function takes no arguments
+            self.bodies[(schema, name)] = why
+        if why and name.lower() in SAFE_FUNCTIONS:
+            self.shadowing[name.lower()] = why
         if node.replace and not replaced:
             raw = _parts(node.funcname)
             return _ok("creates a new function", tuple(("function", where, name, "") for where in self._schemas(raw)))

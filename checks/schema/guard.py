@@ -74,6 +74,19 @@ def _truthy(option: Any) -> bool:
 
 
 
+def input_types(node: Any) -> tuple[str, ...]:
+    """The argument types a CREATE FUNCTION is called by (its OUT and TABLE columns are
+    not): two functions of one name are two functions unless these match."""
+    shown = []
+    for parameter in node.parameters or ():
+        if getattr(parameter.mode, "value", parameter.mode) in ("o", "t"):
+            continue
+        names = ".".join(str(getattr(p, "sval", "")) for p in parameter.argType.names or ())
+        shown.append(names + "[]" * len(parameter.argType.arrayBounds or ()))
+    return tuple(shown)
+
+
+
 def _plpgsql_queries(body: str, returns_trigger: bool, function: Any = None) -> list[str] | str:
     """Every SQL text a PL/pgSQL body runs (statements and expressions), parsed with
     PostgreSQL's own PL/pgSQL parser; a str says why the body cannot be inspected. With the
@@ -134,7 +147,10 @@ def _parse_query(query: str) -> list[Any] | None:
 class DestructiveGuard:
     """What earlier statements defined that makes a later one lose data."""
 
-    functions: dict[str, str] = field(default_factory=dict)  # name -> what its body does
+    functions: dict[str, str] = field(default_factory=dict)  # name -> what a body of that name does
+    # (qualified name, argument types) -> what its body does: a new overload of a name is
+    # another function, and leaves the one that writes in place.
+    overloads: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
     triggers: dict[TableName, list[tuple[str, str, int]]] = field(default_factory=dict)
     prepared: dict[str, str] = field(default_factory=dict)
     renamed: dict[TableName, tuple[str, str]] = field(default_factory=dict)  # old -> (new, where)
@@ -274,16 +290,25 @@ class DestructiveGuard:
 
     def _define_function(self, node: Any) -> None:
         """Remember a function whose body loses data, so a later call or trigger counts."""
-        from pglast import ast  # start-up: only runs that read SQL load pglast
-
         name = _last_name(node.funcname)
         language_option = _option(node.options, "language")
         language = str(getattr(language_option.arg, "sval", "sql") if language_option else "sql").lower()
-        self.functions.pop(name, None)  # CREATE OR REPLACE: the new body is what runs
+        key = (".".join(str(getattr(p, "sval", "")) for p in node.funcname), input_types(node))
+        self.overloads.pop(key, None)  # CREATE OR REPLACE: the new body is what runs
+        self._read_function(node, language, key)
+        self.functions.pop(name, None)
+        for (qualified, _), why in self.overloads.items():
+            if qualified.rsplit(".", 1)[-1].lower() == name:
+                self.functions[name] = why
+                break
+
+    def _read_function(self, node: Any, language: str, key: tuple[str, tuple[str, ...]]) -> None:
+        from pglast import ast  # start-up: only runs that read SQL load pglast
+
         if language in _NOT_WRITTEN_HERE:
             return
         if language not in _READ_LANGUAGES:
-            self.functions[name] = f"code in {language} (it cannot be inspected)"
+            self.overloads[key] = f"code in {language} (it cannot be inspected)"
             return
         body_option = _option(node.options, "as")
         body = ""
@@ -308,4 +333,4 @@ class DestructiveGuard:
             queries = _plpgsql_queries(body, returns_trigger=returns, function=node)
             reason = queries if isinstance(queries, str) else self._sql_reason(queries)
         if reason:
-            self.functions[name] = reason
+            self.overloads[key] = reason

@@ -360,3 +360,17 @@ def test_a_temporary_table_is_seeded_and_copied_from_by_its_unqualified_name(tmp
     done = run_cli("provision", "schema", "--project", str(project))
     assert done.returncode == 0, done.stdout + done.stderr
     assert query(fresh_db, "SELECT id FROM notes") == [(1,)]
+
+
+def test_an_overload_that_only_computes_does_not_clear_the_trigger_function_that_writes(
+        tmp_path: Path, fresh_db: str) -> None:
+    # The trigger runs wipe(), not wipe(int): both are wipe in the same schema.
+    query(fresh_db, USERS)
+    said = apply(tmp_path, fresh_db,
+                 "CREATE TABLE accounts (id int PRIMARY KEY);\n"
+                 "CREATE FUNCTION wipe() RETURNS trigger LANGUAGE plpgsql AS "
+                 "$$ BEGIN DELETE FROM users; RETURN NEW; END $$;\n"
+                 "CREATE FUNCTION wipe(n int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN n; END $$;\n"
+                 "CREATE TRIGGER accounts_wipe BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION wipe();\n"
+                 "INSERT INTO accounts VALUES (1);\n")
+    assert "trigger accounts_wipe" in said
