@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.calls import _parts, body_writes
+from checks.schema.calls import _parts, body_writes, path_set
 from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy, input_types
 from checks.schema.hidden import Hidden
 from checks.schema.names import TableName, relation_name
@@ -169,6 +169,10 @@ class Classifier(Hidden):
             return _ok("GRANT") if node.action.is_grant else _no("REVOKE takes privileges away")
         if isinstance(node, ast.VariableSetStmt):
             name = str(node.name or "").lower()
+            ahead = path_set(node)
+            if ahead:
+                return _no(f"SET search_path puts {ahead} ahead of pg_catalog: an unqualified call of a "
+                           f"safe function may then run {ahead}'s function of that name")
             if not name or name in SAFE_SETTINGS:
                 return _ok("a session setting")
             return _no(f"SET {name} is not a plain session setting")

@@ -39,6 +39,26 @@ def _setting(call: Any) -> str:
     return str(getattr(getattr(first, "val", None), "sval", "") or "").lower()
 
 
+def ahead_of_catalog(schemas: Any) -> str | None:
+    """The schema a search_path names ahead of pg_catalog. PostgreSQL searches pg_catalog
+    first only when the path does not name it (docs 5.9.3 "The Schema Search Path"): after
+    `SET search_path TO app, pg_catalog` an unqualified lower() may be app.lower()."""
+    names = [str(s).strip().strip('"') for s in schemas]
+    names = [n for n in names if n and n.lower() != "pg_temp"]
+    lowered = [n.lower() for n in names]
+    if "pg_catalog" in lowered and lowered.index("pg_catalog") > 0:
+        return names[0]
+    return None
+
+
+def path_set(node: Any) -> str | None:
+    """For a SET search_path (a statement or a function's SET clause), the schema it puts
+    ahead of pg_catalog, if any."""
+    if str(getattr(node, "name", "") or "").lower() != "search_path":
+        return None
+    return ahead_of_catalog(str(getattr(getattr(a, "val", None), "sval", "") or "") for a in node.args or ())
+
+
 def _parts(item: Any) -> list[str]:
     names = getattr(item, "names", None) or getattr(item, "objname", None)
     items = names if names is not None else (item if isinstance(item, tuple) else (item,))
@@ -56,6 +76,12 @@ def unsafe_call(node: Any) -> str | None:
         names = [str(getattr(p, "sval", "")).lower() for p in item.funcname or ()]
         name, schema = names[-1], (names[-2] if len(names) > 1 else "")
         if name == "set_config" and _setting(item) in SAFE_SETTINGS:
+            value = (*(item.args or ()), None, None)[1]
+            text = str(getattr(getattr(value, "val", None), "sval", "") or "")
+            ahead = ahead_of_catalog(text.split(",")) if _setting(item) == "search_path" else None
+            if ahead:
+                return (f"set_config() puts {ahead} ahead of pg_catalog in the search_path: a call of a "
+                        f"safe name may then run {ahead}'s function of that name")
             continue
         if name in SAFE_FUNCTIONS and (schema in ("", "pg_catalog") or name in _EXTENSION_FUNCTIONS):
             continue
@@ -77,6 +103,10 @@ def body_writes(node: Any, unsafe: Callable[[Any], str | None] = unsafe_call) ->
     parts = body_option.arg if body_option is not None and isinstance(body_option.arg, tuple) else (
         (body_option.arg,) if body_option is not None else ())
     body = str(getattr(parts[0], "sval", "")) if parts else ""
+    for option in node.options or ():
+        ahead = path_set(option.arg) if option.defname == "set" else None
+        if ahead:
+            return f"its SET search_path puts {ahead} ahead of pg_catalog (a safe name may be {ahead}'s function)"
     statements: list[Any] = []
     if node.sql_body:  # BEGIN ATOMIC … END: already parsed
         statements = [s for s in _walk(node.sql_body) if _kind(s).endswith("Stmt")]

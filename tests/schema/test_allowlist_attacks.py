@@ -374,3 +374,36 @@ def test_an_overload_that_only_computes_does_not_clear_the_trigger_function_that
                  "CREATE TRIGGER accounts_wipe BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION wipe();\n"
                  "INSERT INTO accounts VALUES (1);\n")
     assert "trigger accounts_wipe" in said
+
+
+@pytest.mark.parametrize("where", [
+    "SET search_path TO app, pg_catalog, public;\n",
+    "SET search_path TO app, public, pg_catalog;\n",
+])
+def test_a_search_path_ahead_of_pg_catalog_makes_a_safe_name_the_databases_own(
+        tmp_path: Path, fresh_db: str, where: str) -> None:
+    # docs 5.10.5: pg_catalog is searched first only when the path does not name it.
+    query(fresh_db, USERS + "CREATE SCHEMA app;\nCREATE FUNCTION app.lower(text) RETURNS text LANGUAGE sql "
+                            "AS $$ DELETE FROM public.users RETURNING 'x' $$;\n")
+    apply(tmp_path, fresh_db, where + "CREATE TABLE notes (body text DEFAULT lower('X'));\n"
+                              "INSERT INTO notes DEFAULT VALUES;\n")
+
+
+def test_set_config_of_a_search_path_ahead_of_pg_catalog_is_refused(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS + "CREATE SCHEMA app;\nCREATE FUNCTION app.lower(text) RETURNS text LANGUAGE sql "
+                            "AS $$ DELETE FROM public.users RETURNING 'x' $$;\n")
+    apply(tmp_path, fresh_db, "SELECT set_config('search_path', 'app, pg_catalog', false);\n"
+                              "CREATE TABLE public.notes (body text DEFAULT lower('X'));\n"
+                              "INSERT INTO public.notes DEFAULT VALUES;\n")
+
+
+def test_a_trigger_functions_search_path_ahead_of_pg_catalog_is_judged(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS + "CREATE SCHEMA app;\nCREATE FUNCTION app.lower(text) RETURNS text LANGUAGE sql "
+                            "AS $$ DELETE FROM public.users RETURNING 'x' $$;\n")
+    said = apply(tmp_path, fresh_db,
+                 "CREATE TABLE notes (body text);\n"
+                 "CREATE FUNCTION tidy() RETURNS trigger LANGUAGE plpgsql SET search_path = app, pg_catalog "
+                 "AS $$ BEGIN NEW.body := lower(NEW.body); RETURN NEW; END $$;\n"
+                 "CREATE TRIGGER notes_tidy BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION tidy();\n"
+                 "INSERT INTO notes VALUES ('X');\n")
+    assert "ahead of pg_catalog" in said
