@@ -9,7 +9,8 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from checks.core.context import Context
-from checks.support.files import read_text
+from checks.support.errors import RefusedInput
+from checks.support.files import confined, read_text
 from checks.support.hosts import is_loopback
 from checks.support.lazyre import lazy
 from checks.support.secrets import has_token_shape, secret_by_name, url_password
@@ -75,17 +76,23 @@ def copied_from(ctx: Context, key: str) -> str | None:
 # create-t3-app's start-database.sh (cli/template/extras/start-database/postgres.sh and
 # mysql.sh) stops on the example's password: `if [ "$DB_PASSWORD" = "password" ]; then …
 # "Please change the default password in the .env file and try again"`.
+# Where it lives: the project's root (create-t3-app), or scripts/ in forks that run it as
+# `./scripts/start-database.sh` (sourcing "$REPO_ROOT/.env").
+_START_DATABASE = ("start-database.sh", "scripts/start-database.sh")
 _REFUSED_PASSWORD = lazy(r"""\[\s*"\$DB_PASSWORD"\s*=\s*"([^"$]+)"\s*\]""")
 
 
 def refused_passwords(ctx: Context) -> set[str]:
     """The database passwords the app's own start-database.sh refuses to start with: a
     loopback URL still holding one is the example's placeholder, not a local value."""
-    script = ctx.project / "start-database.sh"
-    try:
-        return set(_REFUSED_PASSWORD.findall(read_text(script, 1 << 16))) if script.is_file() else set()
-    except (OSError, UnicodeDecodeError):
-        return set()
+    found: set[str] = set()
+    for script in _START_DATABASE:
+        try:
+            path = confined(ctx.project / script, (ctx.project,), script)
+            found.update(_REFUSED_PASSWORD.findall(read_text(path, 1 << 16)) if path.is_file() else ())
+        except (OSError, UnicodeDecodeError, RefusedInput):  # a link out of the project is not the app's
+            continue
+    return found
 
 
 def loopback_url(value: str) -> bool:

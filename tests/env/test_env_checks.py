@@ -415,3 +415,23 @@ def test_env004_a_secret_copied_from_the_example_still_fails(tmp_path: Path, lin
     env004 = result(check_in_process(project, "ENV004"), "ENV004")
     assert env004.status.value == "fail", env004.message
     assert env004.details["copied_from_example"] == [line.split("=", 1)[0]]
+
+
+def test_env004_the_start_database_script_under_scripts_refuses_the_password_too(tmp_path: Path) -> None:
+    # create-t3-app forks keep it as scripts/start-database.sh ("Run this script -
+    # `./scripts/start-database.sh`"), reading "$REPO_ROOT/.env".
+    line = "DATABASE_URL=postgresql://postgres:password@localhost:5432/persona"
+    script = 'if [ "$DB_PASSWORD" = "password" ]; then\n  echo "You are using the default database password"\nfi\n'
+    project = write_project(tmp_path, {".env.example": line + "\n", ".env": line + "\n",
+                                       "scripts/start-database.sh": script})
+    env004 = result(check_in_process(project, "ENV004"), "ENV004")
+    assert env004.status.value == "fail" and env004.details["copied_from_example"] == ["DATABASE_URL"]
+
+
+def test_env004_a_start_database_script_linked_from_outside_the_project_is_not_read(tmp_path: Path) -> None:
+    line = "DATABASE_URL=postgresql://postgres:password@localhost:5432/app"
+    outside = tmp_path / "elsewhere.sh"
+    outside.write_text('if [ "$DB_PASSWORD" = "password" ]; then exit 1; fi\n')
+    project = write_project(tmp_path / "app", {".env.example": line + "\n", ".env": line + "\n"})
+    (project / "start-database.sh").symlink_to(outside)
+    assert result(check_in_process(project, "ENV004"), "ENV004").status.value == "pass"
