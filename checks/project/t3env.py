@@ -38,6 +38,10 @@ SCHEMA_FILES = ("src/env.js", "src/env.mjs", "src/env.ts", "src/env/index.ts", "
 # valibot (`v.optional(schema)`, `v.nullish(schema)`): schemas that accept `undefined`.
 OPTIONAL_METHODS = {"optional", "nullish", "default", "catch"}
 OPTIONAL_FUNCTIONS = {"optional", "nullish", "exactOptional"}
+# Methods that run on the value an earlier `.optional()` / `.default()` let through, the
+# missing one too, and may refuse it (zod: `.optional().refine((v) => !!v)` throws on a
+# missing key): after one of them the chain's optional marker proves nothing.
+REFINING_METHODS = {"refine", "superRefine", "pipe", "transform", "check"}
 # zod's `z.preprocess(fn, schema)` and `z.pipe(a, b)` judge by the schema they wrap.
 WRAPPING_FUNCTIONS = {"preprocess": 1}
 
@@ -105,7 +109,7 @@ def accepts_missing(schema: SgNode) -> bool | None:
         branches = [accepts_missing(b) for b in (node.field("consequence"), node.field("alternative"))
                     if b is not None]
         return branches[0] if len(branches) == 2 and branches[0] == branches[1] else None
-    rooted = False
+    rooted = refined = False
     while node.kind() == "call_expression":
         callee = node.field("function")
         if callee is None:
@@ -115,7 +119,8 @@ def accepts_missing(schema: SgNode) -> bool | None:
             obj = callee.field("object")
             if obj is not None and obj.kind() == "call_expression":  # a chain: z.string().url().optional()
                 if name in OPTIONAL_METHODS:
-                    return True
+                    return None if refined else True
+                refined = refined or name in REFINING_METHODS
                 node = obj
                 continue
             # The chain's root: z.string(), z.coerce.number(), v.optional(v.string()), z.preprocess(…),
@@ -124,11 +129,12 @@ def accepts_missing(schema: SgNode) -> bool | None:
             if name in OPTIONAL_FUNCTIONS or (name in OPTIONAL_METHODS and obj is not None
                                               and obj.kind() in ("identifier", "member_expression")
                                               and obj.text() not in ("z", "v")):
-                return True
+                return None if refined else True
             if name in WRAPPING_FUNCTIONS:
                 wrapped = _arguments(node)
                 index = WRAPPING_FUNCTIONS[name]
-                return accepts_missing(wrapped[index]) if len(wrapped) > index else None
+                inner = accepts_missing(wrapped[index]) if len(wrapped) > index else None
+                return None if refined and inner else inner
             rooted = True
         break
     return False if rooted else None

@@ -455,3 +455,21 @@ def test_an_optional_transport_left_unset_is_named_beside_the_one_that_passes(
     assert result["message"].endswith("; not set, and optional: .env.example lets RESEND_API_KEY be unset, and it "
                                       "is: the app runs without sending mail through Resend"), result["message"]
     assert SMTP_PASSWORD not in printed
+
+
+@pytest.mark.parametrize("schema", [
+    # zod runs a refinement after .optional() on the missing value too: it may refuse it.
+    'z.string().optional().refine((v) => !!v, "RESEND_API_KEY is required")',
+    "z.string().optional().pipe(z.string().min(1))",
+    'z.string().default("").superRefine((v, c) => { if (!v) c.addIssue({ code: "custom" }) })',
+])
+def test_a_key_made_optional_then_refined_is_not_taken_for_optional(tmp_path: Path, schema: str) -> None:
+    project = tmp_path / "inbox-zero-web"
+    shutil.copytree(FIXTURES / "inbox-zero-web", project)
+    env_ts = project / "env.ts"
+    env_ts.write_text(env_ts.read_text().replace("RESEND_API_KEY: z.string().optional(),",
+                                                 f"RESEND_API_KEY: {schema},"))
+    (project / ".env").write_text("RESEND_API_KEY=\n", encoding="utf-8")
+    result, _ = auth004(project)
+    assert result["status"] == "fail", result
+    assert result["message"].endswith("RESEND_API_KEY or AUTH_RESEND_KEY is empty"), result["message"]
