@@ -22,6 +22,7 @@ from checks.core.model import (
 )
 from checks.core.registry import check
 from checks.migrations import migrator_for
+from checks.project.detectors import DRIZZLE_CONFIGS
 from checks.schema.facts import (
     FIX_SCHEMA,
     schema_budget,
@@ -50,10 +51,19 @@ DB006 = Spec(
 
 
 
+# The configs drizzle-kit and prisma look for in the folder they run in (drizzle-kit docs
+# "Configuration": ./drizzle.config.*; Prisma 6.6+: ./prisma.config.ts).
+_OWN_CONFIGS = (*DRIZZLE_CONFIGS, "prisma.config.ts")
+
+
 def _where_it_runs(ctx: Context, history: Path, command: str) -> str:
     """The migrator's own command as pasted in the app: run in the package that holds the
     history (its nearest package.json, where npx finds the tool and its config), so rallly's
-    packages/database history reads `cd ../../packages/database && npx prisma migrate deploy`."""
+    packages/database history reads `cd ../../packages/database && npx prisma migrate deploy`.
+    Where the app itself holds the tool's config (a drizzle.config.ts whose `out` is another
+    package's folder, a prisma.config.ts), the tool runs from the app: it reads ./ for it."""
+    if any((ctx.project / name).is_file() for name in _OWN_CONFIGS):
+        return command
     for folder in (history, *history.parents):
         if folder == ctx.project or folder.parent == folder:
             return command
