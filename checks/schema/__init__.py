@@ -130,7 +130,7 @@ def push_script(ctx: Context) -> str | None:
         scripts = (package_json(directory) or {}).get("scripts") or {}
         for name, command in scripts.items() if isinstance(scripts, dict) else ():
             if isinstance(command, str) and any(push in command for push in PUSH_COMMANDS):
-                run = f"{RUN_SCRIPT.get(ctx.model.package_manager or 'npm', 'npm run')} {name}"
+                run = f"{RUN_SCRIPT.get(ctx.model.package_manager or 'npm', 'npm run')} {shlex.quote(name)}"
                 return run if directory == ctx.project else f"cd {shlex.quote(ctx.model.workspace_root or '.')} && {run}"
     return None
 

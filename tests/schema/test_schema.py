@@ -853,6 +853,16 @@ def test_an_app_that_pushes_its_schema_is_told_its_own_push_script(tmp_path: Pat
     assert provision(project).returncode == 1  # what the fix used to promise
 
 
+def test_a_push_script_name_with_a_space_is_quoted_when_pasted(tmp_path: Path, fresh_db: str) -> None:
+    project = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "drizzle-push-empty-journal", project)
+    package = json.loads((project / "package.json").read_text())
+    package["scripts"] = {"dev": "next dev", "push db": "dotenv drizzle-kit push"}
+    (project / "package.json").write_text(json.dumps(package))
+    (project / ".env").write_text(f"DATABASE_URL={fresh_db}\n")
+    assert checks(project)["DB004"]["fix"] == "npm run 'push db'"
+
+
 @pytest.mark.parametrize("fixture", ["drizzle-push", "drizzle-push-empty-journal"])
 def test_a_pushed_schema_whose_tables_exist_is_unverified_not_failed(
         tmp_path: Path, fresh_db: str, fixture: str) -> None:
