@@ -128,8 +128,32 @@ def both(first: Outcome, name: str, second: Outcome) -> Outcome:
     bad = [o for o in (first, second) if o.status is not Status.PASS]
     if not bad:
         return passed(f"{first.message}; {second.message}", **details)
-    worst = next((o for o in bad if o.status is Status.FAIL), bad[0])
+    # A fail, then a warning, outranks a skip: the skip of one URL must not hide the other's
+    # warning (`--fail-level warn`), and what a skip leaves open stays listed as open.
+    worst = next((o for o in bad if o.status is Status.FAIL), None) or next(
+        (o for o in bad if o.status is Status.WARN), bad[0])
+    opened = [o.details["unverified"] for o in bad if isinstance(o.details.get("unverified"), str)]
+    details.pop("unverified", None)
+    details.pop("blocked_by", None)
+    if opened:
+        details["unverified"] = "; ".join(dict.fromkeys(opened))
+    if worst.status is Status.SKIP and "blocked_by" in worst.details:
+        details["blocked_by"] = worst.details["blocked_by"]
     return Outcome(worst.status, "; ".join(o.message for o in bad), details, worst.hint, worst.fix)
+
+
+def per_reading(readings: list[Reading], said: list[Outcome]) -> Outcome:
+    """One outcome of DB002 or DB003 over the app's database readings (drizzle-kit's URL and
+    the runtime client's): each but a passing first is named by its variable and reader."""
+    if len(said) == 1:
+        return said[0]
+    named = [replace(outcome, message=f"{_named(readings, reading)}: {outcome.message}")
+             if index or outcome.status is not Status.PASS else outcome
+             for index, (reading, outcome) in enumerate(zip(readings, said, strict=True))]
+    outcome = named[0]
+    for reading, other in zip(readings[1:], named[1:], strict=True):
+        outcome = both(outcome, reading_label(readings, reading), other)
+    return outcome
 
 
 def _judge_url(ctx: Context, reading: Reading) -> Outcome:
@@ -285,19 +309,10 @@ async def database_reachable(ctx: Context) -> Outcome:
     readings = database_readings(ctx)
     if not readings:
         return judge_reachable(await database_facts(ctx), url_var(ctx), compose)
-    said = [judge_reachable(await reading_facts(ctx, index, reading), reading.name, compose,
-                            _start_supabase(ctx, reading))
-            for index, reading in enumerate(readings)]
-    if len(readings) == 1:
-        return said[0]
-    # Name the variable and its reader: two connection strings, two possible culprits.
-    named = [replace(outcome, message=f"{_named(readings, reading)}: {outcome.message}")
-             if index or outcome.status is not Status.PASS else outcome
-             for index, (reading, outcome) in enumerate(zip(readings, said, strict=True))]
-    outcome = named[0]
-    for reading, other in zip(readings[1:], named[1:], strict=True):
-        outcome = both(outcome, reading_label(readings, reading), other)
-    return outcome
+    # Two connection strings, two possible culprits: each is named with its reader.
+    return per_reading(readings, [judge_reachable(await reading_facts(ctx, index, reading), reading.name,
+                                                  compose, _start_supabase(ctx, reading))
+                                  for index, reading in enumerate(readings)])
 
 
 # -- DB003 -----------------------------------------------------------------------------
@@ -330,16 +345,8 @@ def judge_tls(facts: DatabaseFacts, name: str = "DATABASE_URL") -> Outcome:
 def judge_tls_readings(readings: list[Reading], facts: list[DatabaseFacts]) -> Outcome:
     """DB003 over each URL the app reads (drizzle-kit's DIRECT_URL and the runtime client's
     DATABASE_URL): the runtime's one carries the app's traffic, so it is judged too."""
-    said = [judge_tls(found, reading.name) for reading, found in zip(readings, facts, strict=True)]
-    if len(said) == 1:
-        return said[0]
-    named = [replace(outcome, message=f"{_named(readings, reading)}: {outcome.message}")
-             if index or outcome.status is not Status.PASS else outcome
-             for index, (reading, outcome) in enumerate(zip(readings, said, strict=True))]
-    outcome = named[0]
-    for reading, other in zip(readings[1:], named[1:], strict=True):
-        outcome = both(outcome, reading_label(readings, reading), other)
-    return outcome
+    return per_reading(readings, [judge_tls(found, reading.name)
+                                  for reading, found in zip(readings, facts, strict=True)])
 
 
 @check(DB003, needs=("DB001",), budget=_budget)

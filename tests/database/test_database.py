@@ -17,11 +17,11 @@ import pytest
 
 from checks.core.context import Context
 from checks.core.db import open_connection, shared_connection
-from checks.core.model import CheckResult, Report, Status
+from checks.core.model import CheckResult, Report, Status, passed, unverified
 from checks.core.readings import Reading
 from checks.core.registry import select
 from checks.core.runner import run
-from checks.database import judge_tls, judge_tls_readings
+from checks.database import both, judge_tls, judge_tls_readings
 from checks.database.facts import DatabaseFacts, ErrorKind, classify_error, database_facts
 from checks.support.hosts import is_loopback
 from checks.support.pgbinaries import free_port
@@ -457,7 +457,18 @@ def test_tls_is_judged_on_the_runtime_url_too_not_only_the_schema_tools() -> Non
     assert fine.status is Status.PASS and "DATABASE_URL" in fine.message
 
 
-# DB003 on a real non-loopback connection is not tested end to end: this workplace allows
+def test_one_urls_skip_hides_neither_the_others_warning_nor_what_it_leaves_open() -> None:
+    readings = [Reading("DIRECT_URL", "", ".env", "drizzle.config.ts reads it", reader="drizzle-kit"),
+                Reading("DATABASE_URL", "", ".env", "src/db/index.ts reads it", reader="the app's runtime")]
+    unreached = DatabaseFacts(timeout=5, url=None, reachable=False)
+    outcome = judge_tls_readings(readings, [unreached, _facts(tls=True, loopback=False)])
+    assert outcome.status is Status.WARN, outcome  # --fail-level warn must still see it
+    assert outcome.hint == "Add ?sslmode=require (or verify-full) to DATABASE_URL."
+    opened = both(passed("DIRECT_URL: fine"), "DATABASE_URL", unverified("database: DATABASE_URL is not proven"))
+    assert opened.status is Status.SKIP and opened.details["unverified"] == "database: DATABASE_URL is not proven"
+
+
+# DB003 on a real non-loopback connection is not tested end to end:# DB003 on a real non-loopback connection is not tested end to end: this workplace allows
 # test traffic to loopback only, so the rule is covered by `test_tls_rule` above and the
 # loopback side by the real connections in this file.
 
