@@ -262,3 +262,19 @@ def query(url: str, sql: str) -> list[tuple[object, ...]]:
     with psycopg.connect(url, autocommit=True) as connection:
         cursor = connection.execute(sql)
         return cursor.fetchall() if cursor.description else []
+
+
+class ProgressRecorder:
+    """A run's progress sink that keeps every live update: what a terminal would have shown."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+
+    def started(self, check_id: str, title: str) -> None:
+        pass
+
+    def update(self, check_id: str, text: str) -> None:
+        self.shown.append(text)
+
+    def finished(self, check_id: str, status: str) -> None:
+        pass

@@ -19,6 +19,8 @@ from checks.project.config import Config
 from checks.runtime.process import DevServer
 from checks.support.secrets import PARTIAL_MIN, Masker, secret_values
 
+from helpers import ProgressRecorder
+
 PASSWORD = "Kx9vQm2LpT7wRz4N"
 DATABASE_URL = f"postgres://user:{PASSWORD}@db.internal/app"
 TOKEN = "tok_" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" * 3  # 100 characters
@@ -44,19 +46,9 @@ def windows(secret: str, width: int = 8) -> list[str]:
 
 def fed(lines: list[str], env: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """The dev server's lines fed one at a time: (what live progress showed, what was kept)."""
-    shown: list[str] = []
-
-    class Recorder:
-        def started(self, check_id: str, title: str) -> None:
-            pass
-
-        def update(self, check_id: str, text: str) -> None:
-            shown.append(text)
-
-        def finished(self, check_id: str, status: str) -> None:
-            pass
-
-    ctx = Context(project=Path("/nonexistent"), config=Config(), environ=env or ENV, progress=Recorder())
+    recorder = ProgressRecorder()
+    shown = recorder.shown
+    ctx = Context(project=Path("/nonexistent"), config=Config(), environ=env or ENV, progress=recorder)
     server = DevServer(ctx, "true")
     for line in lines:
         server.output.feed(line.encode())

@@ -15,6 +15,8 @@ from checks.project.config import Config
 from checks.runtime.process import DevServer
 from checks.support.secrets import Masker
 
+from helpers import ProgressRecorder
+
 SECRET = "Split-Canary-0123456789abcdef"
 
 
@@ -36,19 +38,9 @@ def test_a_piece_of_a_secret_inside_a_line_is_not_taken_for_one() -> None:
 
 
 def test_the_dev_servers_indented_continuation_of_a_wrapped_secret_is_masked(tmp_path: Path) -> None:
-    shown: list[str] = []
-
-    class Recorder:
-        def started(self, check_id: str, title: str) -> None:
-            pass
-
-        def update(self, check_id: str, text: str) -> None:
-            shown.append(text)
-
-        def finished(self, check_id: str, status: str) -> None:
-            pass
-
-    ctx = Context(project=tmp_path, config=Config(), environ={"API_SECRET": SECRET}, progress=Recorder())
+    recorder = ProgressRecorder()
+    shown = recorder.shown
+    ctx = Context(project=tmp_path, config=Config(), environ={"API_SECRET": SECRET}, progress=recorder)
     server = DevServer(ctx, "true")
     server.output.feed(f"Error: upstream refused token {SECRET[:14]}".encode())
     server.output.feed(f"        {SECRET[14:]}".encode())  # a logger's hanging indent
