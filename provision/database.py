@@ -171,8 +171,9 @@ def supabase_refusal(ctx: Context) -> str:
     model = ctx.model
     return (f"{THROUGH_API}, so a local PostgreSQL written into DATABASE_URL would not be its "
             f"database: none was started ({model.database_via_why}). For a local one, run the Supabase stack in "
-            f"{ctx.project}: `supabase start` (Docker), then set NEXT_PUBLIC_SUPABASE_URL to the API "
-            f"URL and NEXT_PUBLIC_SUPABASE_ANON_KEY to the anon key `supabase status` prints, in "
+            f"{ctx.project}: `{model.supabase_start}` (Docker), then set NEXT_PUBLIC_SUPABASE_URL to the API "
+            f"URL and NEXT_PUBLIC_SUPABASE_ANON_KEY to the anon key `{model.supabase_start.removesuffix(' start')} "
+            f"status` prints, in "
             f"{ctx.rel(ctx.env_path)}; deploy-check then checks its database on port "
             f"{model.supabase_db_port} ({model.supabase_db_port_why})")
 

@@ -205,6 +205,12 @@ def test_local_db_does_not_write_a_database_url_the_app_never_reads(tmp_path: Pa
         in done.stderr
     assert "DATABASE_URL" not in (project / ".env.local").read_text()
     assert not (project / ".deploy-check" / "local-db").exists()
+    # With the CLI as a dev dependency, the way to start it is the one DB002 prints.
+    package = json.loads((project / "package.json").read_text())
+    package["devDependencies"] = {"supabase": "2.33.9"}
+    (project / "package.json").write_text(json.dumps(package))
+    again = run_cli("provision", "local-db", "--project", str(project))
+    assert "`npx supabase start` (Docker)" in again.stderr and "`npx supabase status` prints" in again.stderr
 
 
 def test_stand_ins_never_go_into_the_supabase_stacks_own_database(tmp_path: Path) -> None:
