@@ -114,7 +114,7 @@ class Classifier(Hidden):
         if isinstance(node, ast.IndexStmt):
             table = relation_name(node.relation)
             if node.idxname:
-                self._add("index", table.schema, str(node.idxname))
+                self._add("index", table.schema, str(node.idxname), bool(node.if_not_exists))
             return self._runs_on(table, (node.indexParams, node.whereClause), "the index expression") or \
                 _ok("creates a new index")
         if isinstance(node, ast.AlterTableStmt):
@@ -160,7 +160,7 @@ class Classifier(Hidden):
             why = self.unsafe(node.constraints)
             return _no(f"the domain's check {why}") if why else _ok("creates a domain")
         if isinstance(node, ast.CreateSchemaStmt):
-            self._add("schema", "", str(node.schemaname or ""))
+            self._add("schema", "", str(node.schemaname or ""), bool(node.if_not_exists))
             inner = [self.classify(e) for e in node.schemaElts or ()]
             return next((v for v in inner if not v.additive), _ok("creates a schema"))
         if isinstance(node, (ast.GrantStmt, ast.GrantRoleStmt)):
@@ -225,7 +225,7 @@ class Classifier(Hidden):
 
     def _track_simple(self, node: Any) -> None:
         if _kind(node) == "CreateSeqStmt":
-            self._add("sequence", node.sequence.schemaname, str(node.sequence.relname))
+            self._add("sequence", node.sequence.schemaname, str(node.sequence.relname), bool(node.if_not_exists))
         elif _kind(node) == "CreateEnumStmt":
             self._add("type", *self._split(_parts(node.typeName)))
         elif _kind(node) == "CompositeTypeStmt":

@@ -70,7 +70,13 @@ class Objects:
     def _table_new(self, table: TableName) -> bool:
         return ("table", table.schema, table.name) in self.created
 
-    def _add(self, kind: str, schema: str | None, name: str) -> None:
+    def _add(self, kind: str, schema: str | None, name: str, if_not_exists: bool = False) -> None:
+        """Record an object this apply creates. `CREATE … IF NOT EXISTS` of one it did not
+        create may create nothing: the object may be the database's own, and a later DROP
+        of it is judged as of one that existed (a schema, sequence or index with rows
+        behind it)."""
+        if if_not_exists and not self._new(kind, schema, name):
+            return
         self.created.add((kind, schema or CURRENT_SCHEMA.get(), name))
 
     def _split(self, parts: list[str]) -> tuple[str, str]:
@@ -88,7 +94,9 @@ class Objects:
 
     def _existing(self, kind: str, parts: list[str], what: str) -> Verdict:
         schema, name = self._split(parts)
-        if kind and (kind, schema, name) in self.created | {(kind, "", name)}:
+        if not name:  # a name that could not be read is never looked up as absent
+            return _no(f"{what}: {kind or 'an object'} whose name could not be read")
+        if kind and ((kind, schema, name) in self.created or (kind, "", name) in self.created):
             return _ok(f"alters {kind} {name}, which this apply created")
         lookup = _LOOKUP.get(kind) if kind not in ("trigger", "policy") else None
         schemas = [""] if kind in _UNQUALIFIED else self._schemas(parts)
@@ -187,8 +195,10 @@ class Objects:
             written = [node.relation.schemaname or "", table.name]
             return _no(denied or f"renames in {table}, which exists before this apply",
                        gone=tuple(("relation", where, table.name, "") for where in self._schemas(written)))
-        verdict = self._existing(kind, _parts(node.object), "a rename")
+        # ALTER SCHEMA … RENAME names its schema in `subname`, not `object`.
+        parts = _parts(node.object) if node.object is not None else [str(node.subname or "")]
+        verdict = self._existing(kind, parts, "a rename")
         if verdict.additive:
-            schema, _name = self._split(_parts(node.object))
+            schema, _name = self._split(parts)
             self._add(kind, schema, str(node.newname))
         return verdict

@@ -407,3 +407,43 @@ def test_a_trigger_functions_search_path_ahead_of_pg_catalog_is_judged(tmp_path:
                  "CREATE TRIGGER notes_tidy BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION tidy();\n"
                  "INSERT INTO notes VALUES ('X');\n")
     assert "ahead of pg_catalog" in said
+
+
+# The pager review's: `IF NOT EXISTS` that created nothing made the database's own object
+# count as the apply's, so dropping it with its contents passed as additive.
+APP_SCHEMA = ("CREATE SCHEMA app; CREATE TABLE app.users (id int PRIMARY KEY, email text);\n"
+              "INSERT INTO app.users VALUES (1, 'a@example.test'), (2, 'b@example.test');\n")
+
+
+@pytest.mark.parametrize("schema", [
+    "CREATE SCHEMA IF NOT EXISTS app;\nDROP SCHEMA app CASCADE;\n",
+    "CREATE SEQUENCE IF NOT EXISTS app.users_seq;\nDROP SEQUENCE app.users_seq CASCADE;\n",
+    "CREATE INDEX IF NOT EXISTS users_email ON app.users (email);\nDROP INDEX app.users_email CASCADE;\n",
+])
+def test_create_if_not_exists_of_the_databases_own_object_makes_it_no_object_of_the_apply(
+        tmp_path: Path, fresh_db: str, schema: str) -> None:
+    query(fresh_db, APP_SCHEMA + "CREATE SEQUENCE app.users_seq OWNED BY app.users.id;\n"
+                                 "ALTER TABLE app.users ALTER id SET DEFAULT nextval('app.users_seq');\n"
+                                 "CREATE INDEX users_email ON app.users (email);\n")
+    project = write_project(tmp_path, {"schema.sql": schema, ".env.local": f"DATABASE_URL={fresh_db}\n"})
+    done = run_cli("provision", "schema", "--project", str(project))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert query(fresh_db, "SELECT count(*) FROM app.users") == [(2,)]
+    assert query(fresh_db, "SELECT to_regclass('app.users_seq') IS NOT NULL, "
+                           "to_regclass('app.users_email') IS NOT NULL") == [(True, True)]
+
+
+def test_a_schema_rename_in_a_history_is_looked_up_by_its_name(tmp_path: Path, fresh_db: str) -> None:
+    # pglast keeps ALTER SCHEMA … RENAME's name in `subname`: read as "", the lookup found no
+    # schema "" and the rename ran, moving every table the app uses.
+    query(fresh_db, APP_SCHEMA)
+    project = write_project(tmp_path / "app", {
+        ".env": f"DATABASE_URL={fresh_db}\n",
+        "prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+        "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+        "prisma/migrations/20240101000000_init/migration.sql": 'CREATE TABLE "T" (id int);\n',
+        "prisma/migrations/20240201000000_mv/migration.sql": "ALTER SCHEMA app RENAME TO app_old;\n"})
+    done = run_cli("provision", "schema", "--project", str(project))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "schema app exists before this apply" in done.stderr, done.stderr
+    assert query(fresh_db, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'app%' ORDER BY 1") == [("app",)]
