@@ -372,8 +372,7 @@ class _Reader:
         return built
 
     def parameter(self, function: SgNode, position: int, use: SgNode, depth: int) -> Built:
-        """A callback's element (what the array holds) and index (a number); a parameter typed
-        as a union of string literals is TypeScript's promise only; any other is unknown."""
+        """A callback's element (what the array holds) and index (a number); a string-literal union type is TS's promise only."""
         arguments = function.parent()
         call = arguments.parent() if arguments is not None and arguments.kind() == "arguments" else None
         callee = call.field("function") if call is not None and call.kind() == "call_expression" else None
@@ -385,8 +384,9 @@ class _Reader:
                 source = (arguments.named_children() if arguments is not None else [None])[0]
                 return Built() if source is not None and length_only(source) else self.array(source, depth + 1)
             if method in ELEMENT_CALLBACKS and method != "reduce":
-                if position == 1:
-                    return Built()  # the index
+                if position == 1:  # an index, but FormData/URLSearchParams/Map's forEach passes a key
+                    held = callee.field("object")
+                    return Built() if method != "forEach" or is_sequence(held) or array_valued(held) else unknown(use)
                 return self.array(callee.field("object"), depth + 1) if position == 0 else unknown(use)
         literals = literal_union(function, position)
         if literals:

@@ -206,3 +206,27 @@ def test_a_local_params_array_of_collected_values_is_no_request_input(code_repor
         "src/app/api/websites/[websiteId]/events/route.ts:8:23 prisma.$queryRawUnsafe: `\"SELECT * FROM "
         "website_event WHERE website_id = '\" + (await ` comes from the request",
     ]
+
+
+def test_a_foreach_key_of_form_data_or_search_params_is_no_array_index(tmp_path: Path) -> None:
+    # The pager review: position 1 of any forEach callback was taken for an array's index (a
+    # number), but FormData, URLSearchParams, Headers and Map hand it the key the request chose.
+    (tmp_path / "package.json").write_text('{"name": "x", "dependencies": {"pg": "8.13.1"}}')
+    routes = {
+        "form": "const form = await req.formData();\n"
+                "  form.forEach((value, key) => { void pool.query(`UPDATE profiles SET ${key} = $1 WHERE id = 1`, [value]); });\n",
+        "search": "const url = new URL(req.url);\n"
+                  "  url.searchParams.forEach((value, column) => { void pool.query(`SELECT 1 FROM t WHERE ${column} = $1`, [value]); });\n",
+        "array": 'const columns = ["a", "b"];\n'
+                 "  columns.forEach((column, i) => { void pool.query(`SELECT ${column} FROM t LIMIT $${i + 1}`, [1]); });\n",
+    }
+    for name, body in routes.items():
+        (tmp_path / "app" / "api" / name).mkdir(parents=True)
+        (tmp_path / "app" / "api" / name / "route.ts").write_text(
+            'import { Pool } from "pg";\nconst pool = new Pool();\nexport async function POST(req: Request) {\n'
+            f"  {body}  return new Response(null);\n}}\n")
+    check = run_json(tmp_path, "--only", "CODE004")[1]["checks"][0]
+    named = {f["file"].split("/")[2] for f in check["details"]["findings"]}
+    named |= {str(c).split("/")[2] for c in check["details"]["could_not_verify"] if str(c).startswith("app/api/")}
+    assert check["status"] != "pass", check
+    assert named == {"form", "search"}, check
