@@ -10,6 +10,8 @@ from dataclasses import replace
 
 from checks.core.model import Outcome, Status, failed
 from checks.core.readings import Reading
+from checks.project.detectors import SUPABASE_POOLER_HOST
+from checks.support.hosts import is_loopback
 from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url, search_path_of_url
 
 # Neon's pooled endpoint is the same database: its host adds `-pooler` to the endpoint id
@@ -31,8 +33,24 @@ def _identity(raw: str) -> tuple[tuple[str, ...], tuple[int, ...], str, tuple[st
         path = tuple(search_path_of_url(raw))
     except (InvalidDatabaseUrl, ValueError):
         return None
-    hosts = tuple(sorted(host.lower().replace(NEON_POOLER, ".", 1) for host in url.hosts))
-    return hosts, url.ports or (5432,), url.database, path
+    ports = url.ports or (5432,)
+    hosts = tuple(sorted({_server(host, url.user) for host in url.hosts}))
+    if any(SUPABASE_POOLER_HOST.search(host.lower()) for host in url.hosts) and url.user.startswith("postgres."):
+        ports = (5432,)  # Supavisor's session (5432) and transaction (6543) ports: one database
+    # No search_path is PostgreSQL's default, `"$user", public`: Prisma's `?schema=public`.
+    return hosts, ports, url.database, path if path not in ((), ("public",)) else ("public",)
+
+
+def _server(host: str, user: str) -> str:
+    """The server a host name reaches, as far as the URL says: every loopback name is this
+    machine; Neon's `-pooler` endpoint and Supabase's Supavisor pooler (user postgres.<ref>)
+    are their project's database (checks/core/readings.py is_project_database)."""
+    host = host.lower()
+    if is_loopback(host):
+        return "localhost"
+    if SUPABASE_POOLER_HOST.search(host) and user.startswith("postgres."):
+        return f"db.{user.removeprefix('postgres.')}.supabase.co"
+    return host.replace(NEON_POOLER, ".", 1)
 
 
 def same_database(readings: list[Reading], outcome: Outcome) -> Outcome:

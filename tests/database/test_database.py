@@ -23,6 +23,7 @@ from checks.core.registry import select
 from checks.core.runner import run
 from checks.database import both, judge_tls, judge_tls_readings
 from checks.database.facts import DatabaseFacts, ErrorKind, classify_error, database_facts
+from checks.database.readings import same_database
 from checks.support.hosts import is_loopback
 from checks.support.pgbinaries import free_port
 from checks.support.pgembed import EmbeddedPostgres
@@ -591,3 +592,22 @@ def test_a_check_blocked_by_one_the_run_left_out_names_its_clause(tmp_path: Path
     assert [c["status"] for c in report["checks"]] == ["skip"]
     assert "database: not run: no connection to judge (see DB002)" in report["unverified"]
     assert "pw-canary-8" not in done.stdout
+
+
+@pytest.mark.parametrize(("first", "second", "same"), [
+    # `prisma init`'s .env and the app's .env.local: one database, written two ways.
+    ("postgresql://johndoe:pw@localhost:5432/mydb?schema=public", "postgresql://johndoe:pw@localhost:5432/mydb", True),
+    ("postgresql://app:pw@localhost:5432/app", "postgresql://app:pw@127.0.0.1:5432/app", True),
+    # Supavisor's pooler (user postgres.<ref>) reaches the project's own database.
+    ("postgresql://postgres.abcdefghijklmnopqrst:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres",
+     "postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co:5432/postgres", True),
+    # Really two: another database, another schema, another host.
+    ("postgresql://app:pw@localhost:5432/app", "postgresql://app:pw@localhost:5432/app_test", False),
+    ("postgresql://app:pw@localhost:5432/app?schema=tenant", "postgresql://app:pw@localhost:5432/app", False),
+    ("postgresql://app:pw@db.example.com:5432/app", "postgresql://app:pw@localhost:5432/app", False),
+])
+def test_db001_two_spellings_of_one_database_are_one_database(first: str, second: str, same: bool) -> None:
+    readings = [Reading("DATABASE_URL", first, ".env", "prisma reads it", reader="prisma"),
+                Reading("DATABASE_URL", second, ".env.local", "the app reads it", reader="the app's runtime")]
+    outcome = same_database(readings, passed("both parse"))
+    assert (outcome.status is Status.PASS) == same, outcome.message
