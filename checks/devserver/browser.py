@@ -20,7 +20,8 @@ DEV006 = Spec(
     "same-origin request that fails or answers >= 500, and a 4xx on a same-origin script or "
     "style. The browser talks to the app's own origin only: every request to another origin "
     "(analytics, error reports, payments) is blocked, never sent, and named in details.blocked "
-    "with its query masked, never judged. Each page has [browser] page_timeout "
+    "with its query masked, never judged; a page whose only errors are console errors or "
+    "uncaught exceptions after such a block is unverified, not failed. Each page has [browser] page_timeout "
     "(15 s); a failing page's screenshot is saved to .deploy-check/screens/.",
     "Open the page with the browser's console open; the errors quoted here are what a user sees. "
     f"Without a browser: {INSTALL}.",
@@ -48,11 +49,21 @@ async def pages_render(ctx: Context) -> Outcome:
     if not judged:
         return unverified("devserver: the pages were not rendered in a browser: no smoke or signed_in route "
                           "answered a page (HTML)", **details)
-    broken = [p for p in judged if p.problems]
+    # A page that only logged errors after deploy-check blocked its requests to another origin
+    # (a local Supabase API on another port, Clerk's script) may be logging our block: the
+    # app's own failures (its status, its own requests) are judged; those are not.
+    doubtful = [p for p in judged if p.problems and p.blocked
+                and all(text.startswith(("console error:", "uncaught exception:")) for text in p.problems)]
+    broken = [p for p in judged if p.problems and p not in doubtful]
     if broken:
         said = "; ".join(f"{p.path}: {' | '.join(p.problems[:3])}"
                          + (f" (screenshot {p.screenshot})" if p.screenshot else "") for p in broken)
         return failed(f"{plural(len(broken), 'page')} of {len(judged)} broke in the browser: {said}", **details)
+    if doubtful:
+        said = "; ".join(f"{p.path}: {' | '.join(p.problems[:3])} (blocked: {', '.join(p.blocked[:3])})"
+                         for p in doubtful)
+        return unverified(f"devserver: {plural(len(doubtful), 'page')} logged errors after deploy-check blocked "
+                          f"their requests to other origins, so they are not judged: {said}", **details)
     outside = sorted({b for p in browser.pages for b in p.blocked})
     more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
     listed = f"; requests to other origins blocked, not judged: {', '.join(outside[:5])}{more}" if outside else ""

@@ -241,6 +241,21 @@ def test_a_blocked_fetch_the_page_leaves_uncaught_is_not_the_apps_error(
     assert no_browser_left(project) == []
 
 
+@needs_browser
+def test_an_error_the_page_logs_after_a_blocked_request_is_unverified_not_failed(
+        tmp_path: Path, third_party: tuple[int, list[str]]) -> None:
+    # The pager review: a page that catches the failed fetch of its own Supabase API (another
+    # port) and logs it failed DEV006, the gate NOT READY for deploy-check's own block.
+    port, heard = third_party
+    project = pages_project(tmp_path, "/caught")
+    dev006 = run(project, "DEV001,DEV006", env=clean_environ(THIRD_PARTY_PORT=str(port)))["DEV006"]
+    assert dev006["status"] == "skip", dev006["message"]
+    assert dev006["details"]["unverified"].startswith("devserver: 1 page logged errors after deploy-check blocked")
+    assert f"GET http://127.0.0.1:{port}/rest/v1/todos" in dev006["message"], dev006["message"]
+    assert heard == []
+    assert no_browser_left(project) == []
+
+
 @pytest.fixture
 def udp_third_party() -> Iterator[tuple[int, list[bytes]]]:
     """A UDP listener on a loopback port (a STUN/TURN server stand-in): what it hears."""

@@ -45,6 +45,15 @@ PAGES["/uncaught"] = (
     'fetch("/api/ok");'
     "</script>")
 
+# A Supabase app's page reading its local API on another port, catching and logging the
+# failure (vercel/next.js examples/with-supabase does `if (error) console.error(...)`): the
+# error is deploy-check's block, not the app's.
+PAGES["/caught"] = (
+    "<h1>Todos</h1><script>"
+    f'fetch("http://{THIRD}/rest/v1/todos").catch((e) => console.error("Error loading todos:", e.message));'
+    'fetch("/api/ok");'
+    "</script>")
+
 # WebRTC's ICE servers (STUN, TURN over UDP), as a call or a NAT probe configures them: UDP
 # neither a route nor the proxy sees. The third party listens for UDP on the same port.
 PAGES["/rtc"] = (
