@@ -94,7 +94,10 @@ def tool_env(root: Path, homes: list[Path], manager: str | None) -> ToolEnv:
             if loads is not None:
                 return loads
             # A config that loads nothing: drizzle-kit's own dotenv reads `.env`
-            # (checks/project/examples.py tools_env_file).
+            # (checks/project/examples.py tools_env_file), unless Bun runs the app's scripts: it
+            # loads the app's .env files (.env.local included) into their environment.
+            if manager == "bun":
+                return ToolEnv()
             own = tools_env_file(root)
             return ToolEnv([own[0]], own[0], own[1]) if own is not None else ToolEnv()
         return _config_loads(root, home, home / Path(found[0]).name, found[1]) or ToolEnv()

@@ -100,7 +100,9 @@ def tools_env_file(root: Path) -> tuple[str, str] | None:
             why = f"{name} loads no env file and drizzle-kit loads .env itself (it reads no .env.local)"
         else:
             continue
-        if any(".env.local" in (read_small(root / readme) or "") for readme in README_NAMES):
+        # The README, or a script that runs the tool (`dotenv -e .env.local -- drizzle-kit
+        # migrate`), saying .env.local: the app loads that one for it.
+        if any(".env.local" in text for _, text in _setup_texts(root)):
             return None
         return ".env", why
     return None

@@ -349,6 +349,28 @@ def test_a_drizzle_config_that_loads_nothing_reads_the_dotenv_drizzle_kit_loads(
     assert found["DB002"]["status"] == "pass"
 
 
+@pytest.mark.parametrize("runner", ["script", "bun"])
+def test_a_drizzle_kit_the_apps_scripts_run_with_env_local_reads_env_local(
+        tmp_path: Path, fresh_db: str, runner: str) -> None:
+    """The pager review: the same config, but the app's own script loads .env.local for the
+    tool (`dotenv -e .env.local -- drizzle-kit migrate`), or Bun runs the scripts (it loads
+    .env.local into their environment): DB001 failed 'not set where the schema's tool reads
+    it' and told the user to copy the URL into .env."""
+    project = app(tmp_path, "drizzle-kit-own-dotenv", **{".env.local": f"POSTGRES_URL={fresh_db}\n"})
+    package = json.loads((project / "package.json").read_text())
+    if runner == "script":
+        package["scripts"]["db:migrate"] = "dotenv -e .env.local -- drizzle-kit migrate"
+    else:
+        package["packageManager"] = "bun@1.2.2"
+        (project / "bun.lockb").write_bytes(b"")
+    (project / "package.json").write_text(json.dumps(package))
+    (project / ".env.example").write_text("POSTGRES_URL=\n")  # no "this must be .env" in it
+    _code, report = run_json(project, "--only", "DB001,DB002")
+    found = checks(report)
+    assert found["DB001"]["status"] == "pass", found["DB001"]
+    assert found["DB002"]["status"] == "pass", found["DB002"]
+
+
 def test_a_prisma_config_that_loads_dotenv_makes_dotenv_the_env_file(tmp_path: Path) -> None:
     """ezeparziale/nextjs-better-auth-template: prisma.config.ts imports "dotenv/config" and the
     README says `cp .env.example .env`. The Prisma CLI reads no .env.local: `provision local-db`
