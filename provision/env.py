@@ -223,7 +223,7 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     errors = [e.error for e in ctx.examples if e.error]
     if errors or ctx.env_local.error:
         raise ProvisionFailed("; ".join(errors) or str(ctx.env_local.error))
-    local = local_keys(ctx.project)
+    local = local_keys(ctx.path(ctx.model.supabase_config) if ctx.model.supabase_config else None)
     # Answers (typed or generated) are kept, so the merge below asks nothing twice.
     answers: dict[str, str] = {}
 

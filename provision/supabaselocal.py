@@ -124,10 +124,11 @@ def _literal(value: Any) -> str | None:
     return "" if re.fullmatch(r"\s*env\(.*\)\s*", value) else value
 
 
-def local_keys(project: Path) -> LocalKeys | None:
-    """The local stack's keys for the app at `project`; None when it has no supabase/config.toml
-    (an app on a hosted project only) or one that does not parse."""
-    text = read_small(project / CONFIG)
+def local_keys(config_file: Path | None) -> LocalKeys | None:
+    """The local stack's keys from the app's supabase/config.toml (discovery's
+    model.supabase_config: the app's, a workspace package's or the workspace root's); None
+    without one (an app on a hosted project only) or with one that does not parse."""
+    text = read_small(config_file) if config_file is not None else None
     if text is None:
         return None
     try:

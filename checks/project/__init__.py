@@ -33,8 +33,9 @@ from checks.project.reading import (
     dependencies,
     package_json,
     read_small,
+    relative,
 )
-from checks.project.supabase import supabase_data
+from checks.project.supabase import config_file, supabase_data
 from checks.project.t3env import env_schema
 from checks.project.workspace import package_manager, workspace_apps, workspace_packages
 from checks.support.envfile import read_env_file
@@ -158,6 +159,8 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         # discovery finds; a pin to another variable is the user's one choice.
         discovered, discovered_why = database_var(root, dataclasses.replace(config, database_url_var=None), package,
                                                   drizzle, file_keys, environ, homes, readable)
+    supabase_config = config_file(root, homes, workspace)
+    model.supabase_config = relative(root, supabase_config) if supabase_config is not None else None
     if not config.database_url_var and not configured_database(root, package, drizzle, homes):
         _supabase(model, root, homes, workspace, file_keys, environ)
         discovered, discovered_why = model.database_var, model.database_var_why

@@ -66,6 +66,7 @@ class ProjectModel:
     supabase_db_port: int | None = None
     supabase_db_port_why: str = ""
     supabase_start: str = "supabase start"  # how this app starts its local stack (project/supabase.py)
+    supabase_config: str | None = None  # the supabase/config.toml its CLI runs with, relative to the app
     # postgresql, sqlite, libsql, mysql, … (detectors.DATABASE_NAMES); None: nothing named it
     database_kind: str | None = None
     database_kind_why: str = ""

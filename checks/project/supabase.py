@@ -53,6 +53,14 @@ def code_names(root: Path, homes: Iterable[Path], names: list[str]) -> dict[str,
     return found
 
 
+def config_file(root: Path, homes: Iterable[Path], workspace: Path | None) -> Path | None:
+    """The supabase/config.toml the app's CLI runs with: in the app, a workspace package it
+    depends on, or the workspace's root (the one reader of where it is: DB002's start command
+    and port, `provision env`'s local keys)."""
+    return next((path for home in [*homes, *([workspace] if workspace else [])]
+                 if (path := home / d.SUPABASE_CONFIG).is_file()), None)
+
+
 def start_command(root: Path, homes: list[Path], workspace: Path | None) -> str:
     """`supabase start` as the app runs its CLI: through npx where package.json depends on
     the CLI's package (there is no global command then), in the folder holding
@@ -60,18 +68,16 @@ def start_command(root: Path, homes: list[Path], workspace: Path | None) -> str:
     folders = [*homes, *([workspace] if workspace else [])]
     runner = "npx supabase" if any(d.SUPABASE_CLI_PACKAGE in dependencies(package_json(home))
                                    for home in folders) else "supabase"
-    config = next((home for home in folders if (home / d.SUPABASE_CONFIG).is_file()), root)
-    where = relative(root, config)
+    config = config_file(root, homes, workspace)
+    where = relative(root, config.parent.parent if config is not None else root)
     return f"{runner} start" if where in ("", ".") else f"cd {shlex.quote(where)} && {runner} start"
 
 
 def _db_port(root: Path, homes: Iterable[Path], workspace: Path | None) -> tuple[int, str]:
     import tomllib  # start-up: only a Supabase app whose code reads no database URL parses it
 
-    for home in [*homes, *([workspace] if workspace else [])]:
-        path = home / d.SUPABASE_CONFIG
-        if not path.is_file():
-            continue
+    path = config_file(root, homes, workspace)
+    if path is not None:
         with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError, ValueError):
             port = tomllib.loads(read_text(path, 1 << 20)).get("db", {}).get("port")
             if port is not None:

@@ -139,3 +139,17 @@ def test_a_value_already_there_is_never_replaced(tmp_path: Path) -> None:
     _out, values = provision(project)
     assert values["SUPABASE_SERVICE_ROLE_KEY"] == "mine-canary"
     assert verified_claims(values["NEXT_PUBLIC_SUPABASE_ANON_KEY"])["role"] == "anon"
+
+
+def test_a_workspace_roots_supabase_config_gives_the_apps_local_keys(tmp_path: Path) -> None:
+    # The pager review: local_keys read only <app>/supabase/config.toml, while discovery (and
+    # DB002) find the stack's config at a workspace's root too.
+    root = tmp_path / "repo"
+    web = root / "apps" / "web"
+    shutil.copytree(FIXTURE, web)
+    shutil.move(str(web / "supabase"), str(root / "supabase"))
+    (root / "package.json").write_text('{"name": "repo", "private": true}\n')
+    (root / "pnpm-workspace.yaml").write_text("packages:\n  - apps/*\n")
+    (root / "pnpm-lock.yaml").write_text("lockfileVersion: '9.0'\n")
+    out, values = provision(web)
+    assert values["SUPABASE_SERVICE_ROLE_KEY"] == STATUS_SERVICE_ROLE_KEY, out
