@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -117,8 +116,7 @@ def _schema_paths(ctx: Context) -> list[Path]:
         return [path]
     if path.is_dir():
         files = migration_files(path, source.kind, source.path, inside)
-        for file in files:
-            inside(file, functools.partial(ctx.rel, file))
+        inside.judge_all(files, ctx.rel)
         return files
     return []
 

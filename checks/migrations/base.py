@@ -14,13 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from checks.support.files import SCHEMA_LIMIT, Confinement, at_most
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):  # a tuple: made once per file of a 5,000-file history, 0.25 µs against 0.6
     name: str  # as DB006 names it: the file's tag, the folder, `<version>_<name>`
     path: Path  # the SQL file
     key: str  # what the history records for it: drizzle's journal `when`, the version…

@@ -60,14 +60,18 @@ class Drizzle(HistoryTable):
         recorded = [(str(h), int(c)) for h, c in rows if c is not None]
         facts.applied = len(recorded)
         last = max((created for _, created in recorded), default=None)
-        by_when = {int(m.key): m for m in migrations}
-        facts.pending = [m for m in migrations if last is None or int(m.key) > last]
-        applied = {created for _, created in recorded}
-        # drizzle applies only what is newer than its last row: an entry merged in with an
-        # older `when` (two branches) is never applied by it, and its tables never appear.
-        facts.failed = [f"{m.name} (never applied: its journal `when` is older than the last applied "
-                        "migration, so drizzle-kit migrate skips it for good; regenerate it)"
-                        for m in migrations if last is not None and int(m.key) <= last and int(m.key) not in applied]
+        whens = [int(m.key) for m in migrations]  # once: 5,000 migrations are compared three ways
+        by_when = dict(zip(whens, migrations, strict=True))
+        if last is None:
+            facts.pending = list(migrations)
+        else:
+            facts.pending = [m for m, when in zip(migrations, whens, strict=True) if when > last]
+            applied = {created for _, created in recorded}
+            # drizzle applies only what is newer than its last row: an entry merged in with an
+            # older `when` (two branches) is never applied by it, and its tables never appear.
+            facts.failed = [f"{m.name} (never applied: its journal `when` is older than the last applied "
+                            "migration, so drizzle-kit migrate skips it for good; regenerate it)"
+                            for m, when in zip(migrations, whens, strict=True) if when <= last and when not in applied]
         for digest, created in recorded:
             migration = by_when.get(created)
             if migration is None:
