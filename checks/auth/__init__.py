@@ -4,6 +4,7 @@ detected from the env keys: neon-auth, supabase, clerk, oidc, or none."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from checks.auth.mail import MailFacts, mail_facts
@@ -38,7 +39,8 @@ AUTH002 = Spec(
     "supabase: GET <url>/auth/v1/health with the apikey header answers GoTrue's JSON; stack: "
     "GET <api>/api/v1/projects/current with the publishable client key answers this project; "
     "oidc and kinde: <issuer>/.well-known/openid-configuration, then its jwks_uri. Auth.js "
-    "and Better Auth have no provider endpoint: their sign-in is AUTH003's to prove.",
+    "and Better Auth have no provider endpoint: their sign-in is AUTH003's to prove. A "
+    "machine that resolves neither the host nor a domain above it (no DNS) leaves it unverified.",
     "Open the URL in the message: the provider is not provisioned (or the URL points "
     "elsewhere). In the provider's console, enable auth for this project.",
 )
@@ -96,6 +98,7 @@ async def endpoint(ctx: Context) -> Outcome:
         return skipped(f"the variables are not usable: {'; '.join(chosen.problems)}")
     details: dict[str, Any] = {"provider": chosen.provider, "url": chosen.url}
     tried: list[str] = []
+    kinds: set[str | None] = set()
     hint: str | None = None
     for url in [chosen.url, *chosen.fallbacks]:
         ctx.report_progress("AUTH002", f"GET {url}")
@@ -103,6 +106,7 @@ async def endpoint(ctx: Context) -> Outcome:
         details.update(url=url, status=answer.status)
         if not answer.problem and answer.status == 200:
             break
+        kinds.add(answer.problem_kind)
         tried.append(f"{url}: {answer.problem or f'answered {answer.status}, expected 200'}")
         # A network failure is not a provisioning gap: say what to do about the network.
         hint = hint or network_hint(answer, LOCAL_NAMES.get(chosen.provider or "", "auth service"),
@@ -110,6 +114,9 @@ async def endpoint(ctx: Context) -> Outcome:
     else:
         if tried:
             details["tried"] = tried
+        if kinds == {"no_dns"}:  # the machine, not the app: nothing was asked
+            return replace(unverified(f"auth: {chosen.provider} cannot be reached from this machine, which "
+                                      "resolves no names there", "; ".join(tried), **details), hint=hint)
         return failed("; ".join(tried), hint=hint, **details)
     url = details["url"]
     try:

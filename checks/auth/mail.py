@@ -62,7 +62,7 @@ SENDGRID_API, SENDGRID_PATH = "https://api.sendgrid.com", "/v3/scopes"
 POSTMARK_API, POSTMARK_PATH = "https://api.postmarkapp.com", "/server"
 API_OVERRIDE = "DEPLOY_CHECK_MAIL_API_URL"
 # Failures to reach an API (checks/core/http.py kinds): they prove nothing about the key.
-NOT_REACHED = frozenset({"dns", "refused", "unreachable", "timeout"})
+NOT_REACHED = frozenset({"dns", "no_dns", "no_host", "refused", "unreachable", "timeout"})
 
 # (transport, package, key names, display name)
 HOSTED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from checks.core.context import Context
-from checks.support.hosts import is_loopback
+from checks.support.hosts import is_loopback, resolves_a_parent
 
 MAX_BODY = 1 << 20  # 1 MiB: a JWKS or a Sentry project is a few KiB
 MAX_REDIRECTS = 5
@@ -67,6 +67,9 @@ async def _once(ctx: Context, url: str, headers: dict[str, str], max_body: int) 
     except httpx.HTTPError as exc:
         fetched.problem_kind = network_kind(exc)
         fetched.problem = ctx.mask(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        host = urlsplit(url).hostname or ""
+        if fetched.problem_kind == "dns":
+            fetched.problem_kind = "no_host" if await resolves_a_parent(host, ctx.timeout) else "no_dns"
     return fetched
 
 
@@ -138,6 +141,13 @@ def network_hint(fetched: Fetched, service: str, local_start: str | None = None)
     if fetched.problem_kind == "dns":
         return (f"The host name {host} does not resolve from here: it is misspelled, or this machine "
                 "cannot reach that network (DNS, VPN, an air-gapped CI runner).")
+    if fetched.problem_kind == "no_host":
+        return (f"The host name {host} does not resolve, while the domain above it does: it is misspelled, "
+                "or what it named (a project, a tenant) was deleted.")
+    if fetched.problem_kind == "no_dns":
+        return (f"This machine resolves neither {host} nor the domains above it: it has no working DNS "
+                "(an air-gapped CI runner, a VPN that is down), so nothing was asked; run the check where "
+                f"{service} can be reached.")
     if fetched.problem_kind == "timeout":
         return (f"{service} at {where} did not answer in time: it is slow or a firewall drops the "
                 "traffic; retry with a higher --timeout, or check the network path.")

@@ -74,7 +74,9 @@ DB002 = Spec(
     "deploy-check connects with DATABASE_URL as the app would (psycopg/libpq) within the "
     "database timeout, and reports the server version, the round-trip latency and whether "
     "TLS is in use. Each way of failing (authentication, missing database, refused, "
-    "unresolvable host, timeout, TLS required) is named with its own hint.",
+    "unresolvable host, timeout, TLS required) is named with its own hint. A host that does "
+    "not resolve where no domain above it does either (a machine without DNS) leaves the "
+    "clause unverified instead.",
     "Fix DATABASE_URL or the server so that the connection succeeds.",
 )
 DB003 = Spec(
@@ -213,9 +215,9 @@ FAILURES: dict[ErrorKind, tuple[str, str]] = {
         "{target}: connection refused, nothing listens on that port",
         "Is PostgreSQL running there, on that port? Check the host and port in DATABASE_URL."),
     ErrorKind.UNRESOLVABLE: (
-        "host name {host!r} does not resolve ({reason})",
+        "host name {host!r} does not resolve, while the domain above it does ({reason})",
         "Check the host in DATABASE_URL for a typo; a deleted Neon endpoint or Supabase "
-        "project stops resolving; check DNS or the VPN."),
+        "project stops resolving."),
     ErrorKind.UNREACHABLE: (
         "{target}: the network cannot reach the host ({reason})",
         "Check the network, VPN or firewall between this machine and the database."),
@@ -268,6 +270,12 @@ def judge_reachable(facts: DatabaseFacts, name: str = "DATABASE_URL",
     assert url is not None
     if not facts.reachable:
         kind = facts.error_kind or ErrorKind.OTHER
+        if kind is ErrorKind.NO_DNS:  # the machine, not the database: nothing was asked
+            return replace(unverified(
+                f"database: {name} cannot be reached from this machine, which resolves neither {url.host} "
+                f"nor the domains above it ({_server_reason(facts.error)})", **details),
+                hint="This machine has no working DNS (an air-gapped CI runner, a VPN that is down): run the "
+                     "check where the database can be reached.")
         message, hint = FAILURES[kind]
         local = all(is_loopback(host) for host in url.hosts)
         fix: str | None = ""

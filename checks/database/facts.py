@@ -19,7 +19,7 @@ from checks.core.db import (
     url_var,
 )
 from checks.core.readings import Reading, schema_reading
-from checks.support.hosts import is_loopback
+from checks.support.hosts import is_loopback, resolves_a_parent
 from checks.support.pgmessages import classify
 from checks.support.pgurl import DatabaseUrl, InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
@@ -34,7 +34,8 @@ class ErrorKind(enum.StrEnum):
     NOT_ALLOWED = "not_allowed"
     DATABASE_MISSING = "database_missing"
     REFUSED = "refused"
-    UNRESOLVABLE = "unresolvable"
+    UNRESOLVABLE = "unresolvable"  # and a domain above the host resolves: the host is missing
+    NO_DNS = "no_dns"  # nor does any domain above it: this machine resolves no names there
     UNREACHABLE = "unreachable"
     TIMEOUT = "timeout"
     TLS_REQUIRED = "tls_required"
@@ -150,7 +151,10 @@ async def collect_facts(ctx: Context, reading: Reading | None = None) -> Databas
         return DatabaseFacts(timeout, url_problem=f"{name} {exc}")
     except (psycopg.Error, OSError) as exc:
         text = ctx.mask(str(exc))
-        return DatabaseFacts(timeout, url, error_kind=classify_error(text), error=text)
+        kind = classify_error(text)
+        if kind is ErrorKind.UNRESOLVABLE and not await resolves_a_parent(url.host, timeout):
+            kind = ErrorKind.NO_DNS
+        return DatabaseFacts(timeout, url, error_kind=kind, error=text)
     connect_ms = round((time.perf_counter() - started) * 1000, 1)
     try:
         latency_ms: float | None = await asyncio.wait_for(_probe(connection), timeout)

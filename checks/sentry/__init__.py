@@ -5,11 +5,22 @@ the configured Sentry API host."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from checks.core.context import Context
 from checks.core.http import fetch, network_hint, origin
-from checks.core.model import Outcome, Spec, Status, failed, passed, skipped, waived, warned
+from checks.core.model import (
+    Outcome,
+    Spec,
+    Status,
+    failed,
+    passed,
+    skipped,
+    unverified,
+    waived,
+    warned,
+)
 from checks.core.registry import check
 from checks.sentry.api import MAX_KEY_PAGES, next_page, sentry_facts
 from checks.sentry.settings import WIZARD_ENV_FILE, SentrySettings, parse_dsn, read_settings
@@ -36,7 +47,8 @@ SENTRY001 = Spec(
 SENTRY002 = Spec(
     "SENTRY002", "sentry", "The Sentry API accepts the token and knows the org and project",
     "GET /api/0/projects/{org}/{project}/ on SENTRY_URL (default https://sentry.io) with the "
-    "token: 401 means invalid or revoked, 403 a missing scope, 404 an unknown org or project.",
+    "token: 401 means invalid or revoked, 403 a missing scope, 404 an unknown org or project. "
+    "A machine that resolves neither the host nor a domain above it (no DNS) leaves it unverified.",
     "Check SENTRY_ORG / SENTRY_PROJECT against the project's URL, and the token in Settings › "
     "Auth Tokens (it needs project:read).",
 )
@@ -132,6 +144,10 @@ def _api_error(answer: Fetched, settings: SentrySettings, scope: str, what: str)
     details: dict[str, Any] = {"url": answer.url, "status": answer.status}
     if answer.problem:
         hint = network_hint(answer, "Sentry")
+        if answer.problem_kind == "no_dns":  # the machine resolves no names there: nothing was asked
+            return replace(unverified(f"sentry: the Sentry API at {settings.api_url} cannot be reached from this "
+                                      "machine, which resolves no names there", answer.problem, **details),
+                           hint=hint)
         if hint is not None:
             # The network failed, not the token: a credentials hint would send the user astray.
             return failed(f"Sentry unreachable at {settings.api_url}: {answer.problem}", hint=hint, **details)

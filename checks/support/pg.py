@@ -6,11 +6,10 @@ psycopg is imported inside the functions that need it: an env-only run never loa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
-import socket
-import threading
 from typing import TYPE_CHECKING
+
+from checks.support.hosts import lookup
 
 if TYPE_CHECKING:
     import psycopg
@@ -29,41 +28,6 @@ async def connect(url: str, timeout: float, *, autocommit: bool = True,
     return await asyncio.wait_for(
         psycopg.AsyncConnection.connect(conninfo, autocommit=autocommit), timeout
     )
-
-
-async def _lookup(host: str, port: int, timeout: float) -> list[str]:
-    """getaddrinfo in a daemon thread. psycopg resolves in the event loop's default
-    executor, whose threads asyncio.run() joins at exit: a resolver hanging past the
-    timeout would hold up the whole run. A daemon thread is simply left behind."""
-    loop = asyncio.get_running_loop()
-    answer: asyncio.Future[list[str]] = loop.create_future()
-
-    def deliver(addresses: list[str] | None, error: OSError | None) -> None:
-        if answer.done():
-            return  # timed out already
-        if error is not None:
-            answer.set_exception(error)
-        else:
-            answer.set_result(addresses or [])
-
-    def work() -> None:
-        addresses: list[str] | None = None
-        error: OSError | None = None
-        try:
-            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                       proto=socket.IPPROTO_TCP)
-            addresses = list(dict.fromkeys(str(entry[4][0]) for entry in found))
-        except OSError as exc:
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
-            loop.call_soon_threadsafe(deliver, addresses, error)
-
-    threading.Thread(target=work, name=f"resolve {host}", daemon=True).start()
-    try:
-        return await asyncio.wait_for(answer, timeout)
-    except TimeoutError:
-        raise OSError(f"no answer from the resolver within {timeout:g} s") from None
-
 
 
 async def resolve_hosts(conninfo: str, timeout: float) -> str:
@@ -89,7 +53,7 @@ async def resolve_hosts(conninfo: str, timeout: float) -> str:
     failure = ""
     for host, port in zip(hosts, ports, strict=False):
         try:
-            found = await _lookup(host, int(port or 5432), timeout)
+            found = await lookup(host, int(port or 5432), timeout)
         except OSError as exc:
             failure = f"failed to resolve host {host!r}: {exc}"
             continue

@@ -299,15 +299,21 @@ def test_a_refused_database_that_the_apps_compose_file_runs_is_started_by_compos
 
 
 # Fault injection in a child process: the resolver says the name does not exist, as it
-# does for a typo'd host. Tests send no DNS query: this machine's resolver is not loopback.
+# does for a typo'd host, while the domain above it resolves (the resolver works). Tests
+# send no DNS query: this machine's resolver is not loopback.
 UNKNOWN_NAME_RESOLVER = """
 import socket, sys
-def unknown(*args, **kwargs):
+real = socket.getaddrinfo
+def unknown(host, *args, **kwargs):
+    if host == "deploy-check.invalid":
+        return real("127.0.0.1", *args, **kwargs)
     raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 socket.getaddrinfo = unknown
 from checks.cli import main
 main(sys.argv[1:])
 """
+# A machine that resolves no names at all (an air-gapped CI runner).
+NO_DNS_RESOLVER = UNKNOWN_NAME_RESOLVER.replace('host == "deploy-check.invalid"', "False")
 
 
 def run_with_resolver(tmp_path: Path, program: str,
@@ -320,14 +326,25 @@ def run_with_resolver(tmp_path: Path, program: str,
     done = subprocess.run([sys.executable, "-c", program, "check", "--only", "database",
                            "--timeout", timeout, "--format", "json", "--project", str(tmp_path)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 1, done.stderr
     return done, next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "DB002")
 
 
 def test_unresolvable_host_is_named(tmp_path: Path) -> None:
     done, db002 = run_with_resolver(tmp_path, UNKNOWN_NAME_RESOLVER, "3")
+    assert done.returncode == 1, done.stderr
     assert db002["details"]["error_kind"] == "unresolvable"
-    assert db002["message"].startswith("host name 'db.deploy-check.invalid' does not resolve")
+    assert db002["message"].startswith("host name 'db.deploy-check.invalid' does not resolve, while the domain "
+                                       "above it does")
+    assert WRONG_PASSWORD not in done.stdout + done.stderr
+
+
+def test_a_machine_that_resolves_no_names_leaves_the_database_unverified(tmp_path: Path) -> None:
+    done, db002 = run_with_resolver(tmp_path, NO_DNS_RESOLVER, "3")
+    assert db002["status"] == "skip", db002
+    assert db002["details"]["error_kind"] == "no_dns"
+    assert db002["details"]["unverified"].startswith("database: DATABASE_URL cannot be reached from this machine, "
+                                                     "which resolves neither db.deploy-check.invalid")
+    assert "no working DNS" in db002["hint"]
     assert WRONG_PASSWORD not in done.stdout + done.stderr
 
 
@@ -358,7 +375,8 @@ def test_a_hanging_resolver_does_not_outlive_the_timeout(tmp_path: Path) -> None
     started = time.monotonic()
     done, db002 = run_with_resolver(tmp_path, HANGING_RESOLVER, "1")
     elapsed = time.monotonic() - started
-    assert db002["details"]["error_kind"] == "unresolvable"
+    assert db002["details"]["error_kind"] == "no_dns"  # a resolver that never answers: no DNS here
+    assert db002["status"] == "skip"
     assert "no answer from the resolver within 1 s" in db002["message"]
     assert elapsed < 15  # not the resolver's 30 s
     assert WRONG_PASSWORD not in done.stdout + done.stderr
