@@ -81,7 +81,9 @@ CODE004 = Spec(
 CODE005 = Spec(
     "CODE005", "code", "Client code holds no server secret or salt",
     "A 'use client' module, or a local module it imports, that reads `process.env.X` where X "
-    "is secret-named (the names DESIGN.md \"Secrets\" lists) and not NEXT_PUBLIC_ fails: "
+    "names a secret (SECRET, PASSWORD, TOKEN, SALT, CREDENTIAL, SIGNING, PASS, …_KEY; not a "
+    "public or publishable key, nor a setting such as …_URL, …_ID, …_MAX_AGE, nor a word that "
+    "only masks, such as AUTH or SESSION alone) and not NEXT_PUBLIC_ fails: "
     "Next.js inlines only NEXT_PUBLIC_ values, so it is undefined in the browser today and a "
     "leak the day someone renames it. In an imported module, only its top level and the "
     "functions the client imports (or they call) run in the browser; a function only server "

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from checks.code.collect import CodeFacts
 from checks.code.facts import EnvRead, FileFacts, Finding
-from checks.support.secrets import is_secret_name
+from checks.support.secrets import names_a_secret
 
 PUBLIC = "NEXT_PUBLIC_"
 
@@ -59,7 +59,7 @@ def client_secrets(code: CodeFacts) -> tuple[list[Finding], list[Finding], int]:
     for path, facts in code.parsed.items():
         for read in facts.env_reads:
             key = (path, read.site.line, read.site.column)
-            if path in reach and is_secret_name(read.name) and not read.name.startswith(PUBLIC):
+            if path in reach and names_a_secret(read.name) and not read.name.startswith(PUBLIC):
                 entry = reach[path]
                 verdict = _read_in_the_browser(read, entry, facts)
                 what = f"process.env.{read.name} is a server secret, read in client code ({entry.why})"

@@ -107,14 +107,23 @@ def secret_by_name(key: str, value: str) -> bool:
         return False
     if has_token_shape(value) or url_password(value):
         return True
-    if not SECRET_WORD.search(key) or PUBLIC_KEY_NAME.search(key) or NOT_SECRET_ENDING.search(key):
+    if not names_a_secret(key):
         return False
     ordinary = value.lower() in ("true", "false", "yes", "no", "on", "off") or bool(re.fullmatch(r"\d{1,9}", value))
     return not (ordinary or _plain_url(value) or REGION_VALUE.fullmatch(value))
 
 
 def is_secret_name(key: str) -> bool:
+    """Whether a value of `key` is masked (DESIGN "Secrets"): wide on purpose."""
     return bool(SECRET_NAME.search(key))
+
+
+def names_a_secret(key: str) -> bool:
+    """Whether the name says its value is a secret, for a check that fails on it (ENV004,
+    CODE005): SECRET, PASSWORD, TOKEN, …_KEY, but not a public or publishable key nor a
+    setting's name (an id, a URL, a flag). Masking goes by the wider `is_secret_name`:
+    `IS_OAUTH_PROXY_SERVER` (AUTH) or `SESSION_MAX_AGE` are masked, and are no secrets."""
+    return bool(SECRET_WORD.search(key)) and not PUBLIC_KEY_NAME.search(key) and not NOT_SECRET_ENDING.search(key)
 
 
 def has_token_shape(value: str) -> bool:

@@ -135,3 +135,23 @@ def test_a_read_inside_t3_envs_server_schema_never_runs_in_the_browser(code_repo
     check = code_report("inbox-zero-web")["CODE005"]
     assert "KV_REST_API_TOKEN" not in check["message"], check["message"]
     assert check["status"] == "pass", check["message"]
+
+
+@pytest.mark.parametrize(("name", "status"), [
+    ("IS_OAUTH_PROXY_SERVER", "pass"),  # rallly's flag: AUTH is masked, and is no secret
+    ("AUTH_URL", "pass"),
+    ("SESSION_MAX_AGE", "pass"),
+    ("NEXT_PRIVATE_UPLOAD_REGION", "pass"),
+    ("AUTH_SECRET", "fail"),
+    ("OPENAI_API_KEY", "fail"),
+    ("SESSION_PASSWORD", "fail"),
+])
+def test_a_client_read_fails_where_the_name_says_secret_not_where_it_is_only_masked(
+        tmp_path: Path, name: str, status: str) -> None:
+    project = write_project(tmp_path, {
+        "components/Banner.tsx": f"'use client'\nexport const Banner = () => <p>{{process.env.{name}}}</p>\n",
+    })
+    _, report = run_json(project, "--only", "CODE005")
+    check = report["checks"][0]
+    assert check["status"] == status, check
+    assert (name in check["message"]) == (status == "fail")
