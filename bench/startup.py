@@ -58,6 +58,9 @@ def figures() -> list[Figure]:
             "env": [*cli, "check", "--only", "env", "-f", "json"],
             "version": [*cli, "--version"],
             "help": [*cli, "--help"],
+            # The floor of any Python reading of the file with the stack's parser: python-dotenv
+            # alone, loading the same file (what dotenv-safe's figure is to node).
+            "python-dotenv": [sys.executable, "-c", "import dotenv; dotenv.dotenv_values('.env.local')"],
         }
         node_dir = npm_packages("dotenv-safe", ["dotenv-safe@9.1.0", "dotenv@16.4.7"])
         if node_dir is not None:
@@ -78,6 +81,11 @@ def figures() -> list[Figure]:
     else:
         found.append(Figure("env-only run vs node dotenv-safe", took["env"], "ms", "dotenv-safe", None,
                             "≤ dotenv-safe", None, note="node/npm or the npm registry unavailable"))
+    floor, safe = took["python-dotenv"], took.get("dotenv-safe")
+    found.append(Figure("floor: python-dotenv alone reading .env.local", floor, "ms", "dotenv-safe", safe,
+                        note="" if safe is None else
+                        f"the stack's own parser, none of deploy-check: {floor - safe:+.1f} ms against dotenv-safe"
+                        + (", so no run that reads the file with it can be at or under it" if floor >= safe else "")))
     found.append(Figure("deploy-check --version (over bare Python)", took["version"] - bare, "ms",
                         "python -c pass", bare))
     found.append(Figure("deploy-check --help (over bare Python)", took["help"] - bare, "ms",

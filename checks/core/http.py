@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from checks.core.context import Context
-from checks.support.hosts import is_loopback, resolves_a_parent
+from checks.support.hosts import is_loopback
+from checks.support.resolve import resolves_a_parent
 
 MAX_BODY = 1 << 20  # 1 MiB: a JWKS or a Sentry project is a few KiB
 MAX_REDIRECTS = 5

@@ -19,10 +19,11 @@ from checks.core.db import (
     url_var,
 )
 from checks.core.readings import Reading, schema_reading
-from checks.support.hosts import is_loopback, resolves_a_parent
+from checks.support.hosts import is_loopback
 from checks.support.pgmessages import classify
 from checks.support.pgurl import DatabaseUrl, InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
+from checks.support.resolve import resolves_a_parent
 
 if TYPE_CHECKING:
     import psycopg

@@ -9,7 +9,7 @@ import asyncio
 import ipaddress
 from typing import TYPE_CHECKING
 
-from checks.support.hosts import lookup
+from checks.support.resolve import lookup
 
 if TYPE_CHECKING:
     import psycopg
