@@ -120,8 +120,11 @@ class Confinement:
         except OSError as exc:
             if exc.errno != errno.ELOOP:
                 raise
-            self(path, shown)  # a link
-            return read_bytes(path)
+            # A link now, whatever a listing or lstat found there before: judged as it is, and
+            # read where the judgement found it lands.
+            self._files.pop(given, None)
+            self._modes[given] = stat.S_IFLNK
+            return read_bytes(self(path, shown))
         try:
             info = os.fstat(descriptor)
             if given not in self._files:  # what __call__ would find for it

@@ -68,3 +68,19 @@ def test_each_journal_name_gives_the_path_folder_slash_name_gives(tmp_path: Path
     expected = tmp_path / "drizzle" / name
     assert (str(made), made.parts, made.name, made.parent) == (str(expected), expected.parts, expected.name,
                                                                 expected.parent)
+
+
+@pytest.mark.parametrize("count", [_LISTED_FROM + 8, 2])  # typed by the folder's listing, or by an lstat
+def test_a_file_judged_regular_then_swapped_for_a_link_out_is_refused_at_the_read(tmp_path: Path,
+                                                                                    count: int) -> None:
+    project = tmp_path / "app"
+    folder = project / "drizzle"
+    names = history(folder, count)
+    inside = Confinement([project])
+    paths = inside.children(folder, names)
+    assert inside.is_file(paths[1])
+    inside.judge_all(paths, str)  # all regular and inside, when judged
+    paths[1].unlink()
+    paths[1].symlink_to(SECRET_FILE)  # swapped between the judgement and the read
+    with pytest.raises(RefusedInput, match=f"{names[1]} resolves outside the project"):
+        inside.read(paths[1], names[1])
