@@ -40,7 +40,7 @@ AUTH002 = Spec(
     "GET <api>/api/v1/projects/current with the publishable client key answers this project; "
     "oidc and kinde: <issuer>/.well-known/openid-configuration, then its jwks_uri. Auth.js "
     "and Better Auth have no provider endpoint: their sign-in is AUTH003's to prove. A "
-    "machine that resolves neither the host nor a domain above it (no DNS) leaves it unverified.",
+    "machine that resolves neither the host nor any other name (no DNS) leaves it unverified.",
     "Open the URL in the message: the provider is not provisioned (or the URL points "
     "elsewhere). In the provider's console, enable auth for this project.",
 )
@@ -116,7 +116,7 @@ async def endpoint(ctx: Context) -> Outcome:
             details["tried"] = tried
         if kinds == {"no_dns"}:  # the machine, not the app: nothing was asked
             return replace(unverified(f"auth: {chosen.provider} cannot be reached from this machine, which "
-                                      "resolves no names there", "; ".join(tried), **details), hint=hint)
+                                      "resolves no names", "; ".join(tried), **details), hint=hint)
         return failed("; ".join(tried), hint=hint, **details)
     url = details["url"]
     try:

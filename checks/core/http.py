@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 from checks.core.context import Context
 from checks.support.hosts import is_loopback
-from checks.support.resolve import resolves_a_parent
+from checks.support.resolve import resolves_other_names
 
 MAX_BODY = 1 << 20  # 1 MiB: a JWKS or a Sentry project is a few KiB
 MAX_REDIRECTS = 5
@@ -70,7 +70,7 @@ async def _once(ctx: Context, url: str, headers: dict[str, str], max_body: int) 
         fetched.problem = ctx.mask(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         host = urlsplit(url).hostname or ""
         if fetched.problem_kind == "dns":
-            fetched.problem_kind = "no_host" if await resolves_a_parent(host, ctx.timeout) else "no_dns"
+            fetched.problem_kind = "no_host" if await resolves_other_names(host, ctx.timeout) else "no_dns"
     return fetched
 
 
@@ -143,10 +143,10 @@ def network_hint(fetched: Fetched, service: str, local_start: str | None = None)
         return (f"The host name {host} does not resolve from here: it is misspelled, or this machine "
                 "cannot reach that network (DNS, VPN, an air-gapped CI runner).")
     if fetched.problem_kind == "no_host":
-        return (f"The host name {host} does not resolve, while the domain above it does: it is misspelled, "
+        return (f"The host name {host} does not resolve, while this machine resolves other names: it is misspelled, "
                 "or what it named (a project, a tenant) was deleted.")
     if fetched.problem_kind == "no_dns":
-        return (f"This machine resolves neither {host} nor the domains above it: it has no working DNS "
+        return (f"This machine resolves neither {host} nor any other name it asked: it has no working DNS "
                 "(an air-gapped CI runner, a VPN that is down), so nothing was asked; run the check where "
                 f"{service} can be reached.")
     if fetched.problem_kind == "timeout":

@@ -75,7 +75,7 @@ DB002 = Spec(
     "database timeout, and reports the server version, the round-trip latency and whether "
     "TLS is in use. Each way of failing (authentication, missing database, refused, "
     "unresolvable host, timeout, TLS required) is named with its own hint. A host that does "
-    "not resolve where no domain above it does either (a machine without DNS) leaves the "
+    "not resolve where this machine resolves no other name either (no DNS) leaves the "
     "clause unverified instead.",
     "Fix DATABASE_URL or the server so that the connection succeeds.",
 )
@@ -215,7 +215,7 @@ FAILURES: dict[ErrorKind, tuple[str, str]] = {
         "{target}: connection refused, nothing listens on that port",
         "Is PostgreSQL running there, on that port? Check the host and port in DATABASE_URL."),
     ErrorKind.UNRESOLVABLE: (
-        "host name {host!r} does not resolve, while the domain above it does ({reason})",
+        "host name {host!r} does not resolve, while this machine resolves other names ({reason})",
         "Check the host in DATABASE_URL for a typo; a deleted Neon endpoint or Supabase "
         "project stops resolving."),
     ErrorKind.UNREACHABLE: (
@@ -273,7 +273,7 @@ def judge_reachable(facts: DatabaseFacts, name: str = "DATABASE_URL",
         if kind is ErrorKind.NO_DNS:  # the machine, not the database: nothing was asked
             return replace(unverified(
                 f"database: {name} cannot be reached from this machine, which resolves neither {url.host} "
-                f"nor the domains above it ({_server_reason(facts.error)})", **details),
+                f"nor any other name it asked ({_server_reason(facts.error)})", **details),
                 hint="This machine has no working DNS (an air-gapped CI runner, a VPN that is down): run the "
                      "check where the database can be reached.")
         message, hint = FAILURES[kind]

@@ -23,7 +23,7 @@ from checks.support.hosts import is_loopback
 from checks.support.pgmessages import classify
 from checks.support.pgurl import DatabaseUrl, InvalidDatabaseUrl, parse_database_url
 from checks.support.placeholders import is_placeholder
-from checks.support.resolve import resolves_a_parent
+from checks.support.resolve import resolves_other_names
 
 if TYPE_CHECKING:
     import psycopg
@@ -35,8 +35,8 @@ class ErrorKind(enum.StrEnum):
     NOT_ALLOWED = "not_allowed"
     DATABASE_MISSING = "database_missing"
     REFUSED = "refused"
-    UNRESOLVABLE = "unresolvable"  # and a domain above the host resolves: the host is missing
-    NO_DNS = "no_dns"  # nor does any domain above it: this machine resolves no names there
+    UNRESOLVABLE = "unresolvable"  # while other names resolve: the host is missing
+    NO_DNS = "no_dns"  # nor does any other name: this machine resolves none
     UNREACHABLE = "unreachable"
     TIMEOUT = "timeout"
     TLS_REQUIRED = "tls_required"
@@ -153,7 +153,7 @@ async def collect_facts(ctx: Context, reading: Reading | None = None) -> Databas
     except (psycopg.Error, OSError) as exc:
         text = ctx.mask(str(exc))
         kind = classify_error(text)
-        if kind is ErrorKind.UNRESOLVABLE and not await resolves_a_parent(url.host, timeout):
+        if kind is ErrorKind.UNRESOLVABLE and not await resolves_other_names(url.host, timeout):
             kind = ErrorKind.NO_DNS
         return DatabaseFacts(timeout, url, error_kind=kind, error=text)
     connect_ms = round((time.perf_counter() - started) * 1000, 1)

@@ -48,7 +48,7 @@ SENTRY002 = Spec(
     "SENTRY002", "sentry", "The Sentry API accepts the token and knows the org and project",
     "GET /api/0/projects/{org}/{project}/ on SENTRY_URL (default https://sentry.io) with the "
     "token: 401 means invalid or revoked, 403 a missing scope, 404 an unknown org or project. "
-    "A machine that resolves neither the host nor a domain above it (no DNS) leaves it unverified.",
+    "A machine that resolves neither the host nor any other name (no DNS) leaves it unverified.",
     "Check SENTRY_ORG / SENTRY_PROJECT against the project's URL, and the token in Settings › "
     "Auth Tokens (it needs project:read).",
 )
@@ -144,9 +144,9 @@ def _api_error(answer: Fetched, settings: SentrySettings, scope: str, what: str)
     details: dict[str, Any] = {"url": answer.url, "status": answer.status}
     if answer.problem:
         hint = network_hint(answer, "Sentry")
-        if answer.problem_kind == "no_dns":  # the machine resolves no names there: nothing was asked
+        if answer.problem_kind == "no_dns":  # the machine resolves no names: nothing was asked
             return replace(unverified(f"sentry: the Sentry API at {settings.api_url} cannot be reached from this "
-                                      "machine, which resolves no names there", answer.problem, **details),
+                                      "machine, which resolves no names", answer.problem, **details),
                            hint=hint)
         if hint is not None:
             # The network failed, not the token: a credentials hint would send the user astray.

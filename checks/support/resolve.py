@@ -9,6 +9,9 @@ import contextlib
 import socket
 import threading
 
+# Reserved for documentation and kept resolving by IANA (RFC 2606 §3): it says DNS works
+# here, and asking it tells nobody anything about the app.
+CONTROL = "example.com"
 
 async def lookup(host: str, port: int, timeout: float) -> list[str]:
     """getaddrinfo in a daemon thread. psycopg resolves in the event loop's default
@@ -44,20 +47,23 @@ async def lookup(host: str, port: int, timeout: float) -> list[str]:
         raise OSError(f"no answer from the resolver within {timeout:g} s") from None
 
 
-async def resolves_a_parent(host: str, timeout: float) -> bool:
-    """Whether a domain above `host` (which did not resolve) resolves from here within
+async def resolves_other_names(host: str, timeout: float) -> bool:
+    """Whether this machine resolves names, asked after `host` did not resolve, within
     `timeout` in all. Yes: the resolver works, so the host itself is missing (misspelled,
-    deleted). No: this machine resolves nothing there (an air-gapped CI runner, no DNS),
-    which proves nothing about the app. `a.b.example.com` asks `b.example.com`, then
-    `example.com`; never a top-level name alone, so a two-label host has nothing to ask."""
+    deleted). No: this machine resolves nothing (an air-gapped CI runner, no DNS), which
+    proves nothing about the app. `a.b.example.com` asks `b.example.com`, then
+    `example.com` (never a top-level name alone); then a name that always resolves where
+    DNS works (CONTROL): a misspelled domain (`acme-crop.com`) has no domain above it that
+    resolves, and a two-label host (`sentyr.io`, `locahost`) none to ask."""
     labels = host.rstrip(".").split(".")
-    deadline = asyncio.get_running_loop().time() + timeout  # one bound for every domain asked
-    for start in range(1, len(labels) - 1):
+    names = [".".join(labels[start:]) for start in range(1, len(labels) - 1)] + [CONTROL]
+    deadline = asyncio.get_running_loop().time() + timeout  # one bound for every name asked
+    for name in names:
         left = deadline - asyncio.get_running_loop().time()
         if left <= 0:
             return False
         try:
-            await lookup(".".join(labels[start:]), 443, left)
+            await lookup(name, 443, left)
         except OSError:
             continue
         return True

@@ -1,7 +1,8 @@
 """A machine that resolves no names (an air-gapped CI runner) cannot prove a hosted
 service either way: AUTH002 and SENTRY002 are unverified there, with the reason, instead
-of failing the app for the machine's network. Where the domain above the host resolves,
-the resolver works and the host itself is missing: that stays a failure.
+of failing the app for the machine's network. Where other names resolve (a domain above
+the host, or example.com), the resolver works and the host itself is missing: that stays
+a failure.
 
 Fault injection in a child process, as tests/database/test_database.py does it: the
 resolver answers only the names a test gives it, with 127.0.0.1, and no DNS query leaves
@@ -60,15 +61,15 @@ def test_auth002_is_unverified_where_the_machine_resolves_no_names(tmp_path: Pat
     auth002 = run_resolving(supabase(tmp_path), set(), "AUTH002")["AUTH002"]
     assert auth002["status"] == "skip", auth002
     assert auth002["details"]["unverified"].startswith("auth: supabase cannot be reached from this machine")
-    assert "resolves neither abcdefghijklmnopqrst.supabase.co nor the domains above it" in auth002["hint"]
+    assert "resolves neither abcdefghijklmnopqrst.supabase.co nor any other name it asked" in auth002["hint"]
 
 
 def test_auth002_fails_a_host_that_is_missing_where_its_domain_resolves(tmp_path: Path) -> None:
     auth002 = run_resolving(supabase(tmp_path), {"supabase.co"}, "AUTH002")["AUTH002"]
     assert auth002["status"] == "fail", auth002
     assert "unverified" not in auth002["details"]
-    assert auth002["hint"].startswith("The host name abcdefghijklmnopqrst.supabase.co does not resolve, while the "
-                                      "domain above it does")
+    assert auth002["hint"].startswith("The host name abcdefghijklmnopqrst.supabase.co does not resolve, while this "
+                                      "machine resolves other names")
 
 
 @pytest.mark.parametrize(("known", "status"), [(set(), "skip"), ({"acme-corp.test"}, "fail")])
@@ -82,3 +83,15 @@ def test_sentry002_on_a_machine_without_dns_is_unverified_not_failed(tmp_path: P
     assert sentry002["status"] == status, sentry002
     assert ("unverified" in sentry002["details"]) == (status == "skip")
     assert "sentry.acme-corp.test" in sentry002["message"]
+
+
+@pytest.mark.parametrize("api", ["https://sentry.acme-crop.test", "https://sentyr.io"])  # a typo in the domain
+def test_sentry002_fails_a_misspelled_domain_where_the_machine_resolves_names(tmp_path: Path, api: str) -> None:
+    # No domain above a misspelled domain resolves, nor does a two-label host have one to
+    # ask: only a name that surely exists (example.com, RFC 2606) tells that DNS works here.
+    project = write_project(tmp_path, {".env.local": f"NEXT_PUBLIC_SENTRY_DSN={DSN}\nSENTRY_AUTH_TOKEN={TOKEN}\n"
+                                                     f"SENTRY_ORG=acme\nSENTRY_PROJECT=web\nSENTRY_URL={api}\n",
+                                       "sentry.server.config.ts": "import * as Sentry from '@sentry/nextjs';\n"})
+    sentry002 = run_resolving(project, {"example.com", "acme-corp.test", "sentry.io"}, "SENTRY001,SENTRY002")["SENTRY002"]
+    assert sentry002["status"] == "fail", sentry002
+    assert "unverified" not in sentry002["details"]

@@ -299,7 +299,7 @@ def test_a_refused_database_that_the_apps_compose_file_runs_is_started_by_compos
 
 
 # Fault injection in a child process: the resolver says the name does not exist, as it
-# does for a typo'd host, while the domain above it resolves (the resolver works). Tests
+# does for a typo'd host, while other names resolve (the resolver works). Tests
 # send no DNS query: this machine's resolver is not loopback.
 UNKNOWN_NAME_RESOLVER = """
 import socket, sys
@@ -333,8 +333,8 @@ def test_unresolvable_host_is_named(tmp_path: Path) -> None:
     done, db002 = run_with_resolver(tmp_path, UNKNOWN_NAME_RESOLVER, "3")
     assert done.returncode == 1, done.stderr
     assert db002["details"]["error_kind"] == "unresolvable"
-    assert db002["message"].startswith("host name 'db.deploy-check.invalid' does not resolve, while the domain "
-                                       "above it does")
+    assert db002["message"].startswith("host name 'db.deploy-check.invalid' does not resolve, while this machine "
+                                       "resolves other names")
     assert WRONG_PASSWORD not in done.stdout + done.stderr
 
 
