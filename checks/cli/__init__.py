@@ -2,8 +2,9 @@
 
 app.py holds the Typer app; check.py, info.py and provisioning.py register their commands
 on it; shared.py holds what they share without typer. `main` runs a command line: the usual
-`check` invocations (checking.py parses them) run without loading typer or click. `entry` is
-the process's: `main`, then an exit without the interpreter's teardown."""
+`check` invocations (checking.py parses them) and a plain `provision schema` (provisioned.py)
+run without loading typer or click. `entry` is the process's: `main`, then an exit without
+the interpreter's teardown."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import NoReturn
 
 from checks import __version__
 from checks.cli.checking import parse_check_args, run_check
+from checks.cli.provisioned import parse_provision_schema_args, run_provision
 from checks.cli.shared import COMPLETE_VARIABLE, EXIT_INTERRUPTED, EXIT_NOT_READY, EXIT_USAGE
 from checks.support.errors import DeployCheckError, Terminated
 
@@ -79,8 +81,14 @@ def main(argv: list[str] | None = None) -> None:
     if not completing and (not args or (args[0] not in commands and args[0] not in ("--help", "-h", "--version", "-V"))):
         args.insert(0, "check")  # `deploy-check` alone is `deploy-check check`
     options = None if completing else parse_check_args(args)
+    schema = None if completing or options is not None else parse_provision_schema_args(args)
     try:
-        code = run_check(options) if options is not None else _typer_main(args)
+        if options is not None:
+            code: int | None = run_check(options)
+        elif schema is not None:
+            code = run_provision("schema", schema.pop("project"), **schema)
+        else:
+            code = _typer_main(args)
     except DeployCheckError as exc:
         _fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:

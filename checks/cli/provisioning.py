@@ -1,108 +1,23 @@
-"""`deploy-check provision schema|env|local-db`: the provisioners, after a look at what they
-would change (the database they write to, a folder that does not look like an app)."""
+"""`deploy-check provision schema|env|local-db`: the typer commands. What they run is
+provisioned.py's, which a plain `provision schema` reaches without typer."""
 
 from __future__ import annotations
 
-import gc
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from checks.cli.app import ForceOption, ProjectOption, provision_app
-from checks.cli.shared import EXIT_NOT_READY, _context, run_until_signalled
-from checks.support.errors import DeployCheckError, Terminated
-
-if TYPE_CHECKING:
-    from checks.core.context import Context
+from checks.cli.provisioned import run_provision
+from checks.support.errors import DeployCheckError
 
 
-def _database_target(ctx: Context) -> str | None:
-    """Which server and database a provisioner is about to change, and where that came
-    from — never the password. A shell still holding a production URL must be visible."""
-    from checks.core.readings import (  # start-up: --help and --version load no more than the CLI
-        schema_reading,
-    )
-    from checks.support.pgurl import (  # start-up: --help and --version load no more than the CLI
-        InvalidDatabaseUrl,
-        parse_database_url,
-    )
-
-    reading = schema_reading(ctx)
-    if reading is None or not reading.value:
-        return None
-    raw, name = reading.value, reading.name
-    try:
-        shown = parse_database_url(raw).display
-    except InvalidDatabaseUrl:
-        shown = "an unparsable URL"
-    source = reading.source or "nowhere"
-    line = f"target: {shown} ({name} from {source})"
-    if source == "process environment":
-        files = ctx.tool_env_files or ctx.env_files
-        overridden = [ctx.rel(f.path) for f in files
-                      if f.parsed and f.parsed.values.get(name, "").strip()
-                      and f.parsed.values[name].strip() != raw]
-        if overridden:
-            line += (f"; the process environment overrides a different {name} in "
-                     f"{', '.join(overridden)}")
-    return ctx.mask(line)
-
-
-
-def _refuse_non_app(ctx: Context, force: bool) -> None:
-    if not ctx.model.looks_like_app and not force:
-        raise DeployCheckError(f"{ctx.project}: {ctx.model.looks_like_app_why}; refusing to "
-                               "provision here (pass --project APP, or --force if this is the app)")
-
-
-
-def _provision(name: str, project: Path, *, example: Path | None = None, force: bool = False,
-               **options: Any) -> None:
-    from provision import (  # start-up: --help and --version load no more than the CLI
-        Options,
-        ProvisionFailed,
-        provisioner,
-    )
-
-    ctx = _context(project, example=example)
-    _refuse_non_app(ctx, force)
-    if name in ("schema", "local-db") and ctx.model.other_database:
-        raise DeployCheckError(f"{ctx.model.other_database}: deploy-check provisions PostgreSQL only")
-    target = _database_target(ctx) if name == "schema" else None
-    if name == "env":
-        target = "target: " + ", ".join(f"{ctx.rel(ctx.example_target(e))} from {ctx.rel(e.path)}"
-                                        for e in ctx.examples) + f" in {ctx.project}"
-    if target:
-        print(f"deploy-check provision {name}: {target}", file=sys.stderr)
-    provision = provisioner(name)
-    gc.freeze()  # its modules are loaded: as `check` does (checking.py), not walked again
-    try:
-        done = run_until_signalled(provision(ctx, Options(**options)))
-    except ProvisionFailed as exc:
-        print(f"deploy-check provision {name}: {ctx.mask(str(exc))}", file=sys.stderr)
-        raise typer.Exit(EXIT_NOT_READY) from None
-    except Terminated:
-        raise  # SIGTERM/SIGHUP: the work was cancelled (on the server too); exit 130 like Ctrl-C
-    except DeployCheckError:
-        raise  # an input refused (a link out of the project, not UTF-8): exit 2, one line
-    except Exception as exc:
-        if os.environ.get("DEPLOY_CHECK_DEBUG"):
-            raise
-        print(f"deploy-check provision {name}: failed: {type(exc).__name__}: {ctx.mask(str(exc))}",
-              file=sys.stderr)
-        raise typer.Exit(EXIT_NOT_READY) from None
-    for line in done.lines:
-        print(ctx.mask(line))
-    if done.would_refuse:
-        print(f"deploy-check provision {name}: --dry-run: a real run would refuse what is named above "
-              "(exit 1, as it would)", file=sys.stderr)
-        raise typer.Exit(EXIT_NOT_READY)
-    if not done.changed and not options.get("dry_run"):
-        print(f"provision {name}: nothing to do")
-
+def _provision(name: str, project: Path, **options: Any) -> None:
+    code = run_provision(name, project, **options)
+    if code:
+        raise typer.Exit(code)
 
 
 @provision_app.command("schema")

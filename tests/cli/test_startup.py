@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,36 @@ def test_the_process_ends_without_the_interpreters_teardown_after_its_exit_handl
     assert json.loads(done.stdout)["verdict"] == "not_ready"
     assert "exit handler ran" in done.stderr
     assert "torn down" not in done.stderr
+
+
+SCHEMA_APP = {"schema.sql": "CREATE TABLE notes (id bigint PRIMARY KEY, body text NOT NULL);\n",
+              "package.json": '{"name": "app", "scripts": {"dev": "next dev"}}\n'}
+
+
+def test_a_plain_provision_schema_loads_no_typer_click_or_rich(tmp_path: Path, fresh_db: str) -> None:
+    project = write_project(tmp_path, {**SCHEMA_APP, ".env.local": f"DATABASE_URL={fresh_db}\n"})
+    program = (
+        "import sys, contextlib, io\n"
+        "from checks.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as said, contextlib.suppress(SystemExit):\n"
+        f"    main(['provision', 'schema', '--dry-run', '--project', {str(project)!r}])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click', 'rich')))\n"
+        "print('creates 1 table: public.notes' in said.getvalue() or said.getvalue())\n"
+    )
+    done = run_python(program, timeout=60)
+    assert done.stdout.splitlines() == ["[]", "True"], done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("args", [["--dry-run"], ["--platform", "nope", "--dry-run"],
+                                  ["--allow-destructive", "--dry-run", "--force"]])
+def test_provision_schema_says_the_same_on_the_fast_path_as_through_typer(
+        tmp_path: Path, fresh_db: str, args: list[str]) -> None:
+    project = write_project(tmp_path, {**SCHEMA_APP, ".env.local": f"DATABASE_URL={fresh_db}\n"})
+    fast = run_cli("provision", "schema", "--project", str(project), *args)
+    # A trailing `--` means nothing to click, and sends the same command line through typer.
+    slow = run_cli("provision", "schema", "--project", str(project), *args, "--")
+    def said(done: subprocess.CompletedProcess[str]) -> tuple[int, str, str]:
+        return done.returncode, re.sub(r"\(\d+\.\d+ s\)", "(… s)", done.stdout), done.stderr
+
+    assert said(fast) == said(slow)
+    assert fast.returncode in (0, 1, 2) and (fast.stdout or fast.stderr)
