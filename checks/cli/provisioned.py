@@ -101,9 +101,10 @@ def run_provision(name: str, project: Path, *, example: Path | None = None, forc
     if name in ("schema", "local-db") and ctx.model.other_database:
         raise DeployCheckError(f"{ctx.model.other_database}: deploy-check provisions PostgreSQL only")
     target = _database_target(ctx) if name == "schema" else None
-    if name == "env":
-        target = "target: " + ", ".join(f"{ctx.rel(ctx.example_target(e))} from {ctx.rel(e.path)}"
-                                        for e in ctx.examples) + f" in {ctx.project}"
+    if name == "env":  # only examples that exist: the provisioner names what it looked for
+        present = [e for e in ctx.examples if e.path.is_file()]
+        target = ("target: " + ", ".join(f"{ctx.rel(ctx.example_target(e))} from {ctx.rel(e.path)}"
+                                         for e in present) + f" in {ctx.project}") if present else None
     if target:
         print(f"deploy-check provision {name}: {target}", file=sys.stderr)
     provision = provisioner(name)

@@ -21,7 +21,13 @@ from checks.env.required import (
     requirements,
     where_to_fill,
 )
-from checks.env.values import PUBLIC_SECRET_NAME, copied_from, public_by_design, secret_by_value
+from checks.env.values import (
+    PUBLIC_SECRET_NAME,
+    copied_from,
+    loopback_url,
+    public_by_design,
+    secret_by_value,
+)
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name, url_password
@@ -202,15 +208,25 @@ def documented(ctx: Context) -> Outcome:
     return passed(f"every key in {', '.join(ctx.rel(f.path) for f in loaded)} is documented", keys=[])
 
 
+# Next.js: ".env, .env.development, and .env.production files should be included in your
+# repository as they define defaults. .env*.local should be added to .gitignore"
+# (nextjs.org/docs/basic-features/environment-variables, 9.4 to 13).
+COMMITTED_DEFAULTS = frozenset({".env", ".env.development", ".env.production", ".env.test"})
+
+
 def _secret_keys(ctx: Context, path: Path) -> list[str]:
-    """Keys of `path` whose values are real secrets (by name, filled, not placeholders)."""
+    """Keys of `path` whose values are real secrets: filled, not placeholders, not made for
+    browsers (a publishable key, any NEXT_PUBLIC_ value Next.js inlines unless its shape says
+    secret), not a URL to this machine only; then secret by name, by shape or by a password."""
 
     parsed = _load(path).parsed
     if parsed is None:
         return []
     return [key for key, value in parsed.values.items()
-            if value.strip() and not is_placeholder(value)
-            and (is_secret_name(key) or url_password(value))]
+            if value.strip() and not is_placeholder(value) and not public_by_design(value)
+            and not loopback_url(value)
+            and (secret_by_value(value) or url_password(value)
+                 or (is_secret_name(key) and not key.startswith("NEXT_PUBLIC_")))]
 
 
 # blocking: git runs in a thread when other checks share the event loop.
@@ -245,6 +261,9 @@ def ignored_by_git(ctx: Context) -> Outcome:
         is_tracked, is_ignored = name in tracked, name in ignored_names
         details["files"][name] = {"tracked": is_tracked, "ignored": is_ignored, "secret_keys": secrets}
         holds = f" (holds {', '.join(secrets)})" if secrets else ""
+        if path.name in COMMITTED_DEFAULTS and not secrets:
+            details["files"][name]["committed_defaults"] = True
+            continue  # Next.js's defaults, meant to be committed: only a secret in one leaks
         if is_tracked:
             problems.append(f"{name} is tracked by git{holds}: its values are in the repository history")
             untracked_needed.append(name)
@@ -257,8 +276,13 @@ def ignored_by_git(ctx: Context) -> Outcome:
                       hint="The fix untracks each file (`git rm --cached`) and adds it to .gitignore "
                       "unless git already ignores it; commit that, and rotate every secret a tracked "
                       "file held.", **details)
-    return passed(f"{', '.join(rel)} {'is' if len(rel) == 1 else 'are'} ignored by git and not tracked",
-                  **details)
+    private = [name for name in rel if not details["files"][name].get("committed_defaults")]
+    defaults = [name for name in rel if details["files"][name].get("committed_defaults")]
+    said = [f"{', '.join(private)} {'is' if len(private) == 1 else 'are'} ignored by git and not "
+            "tracked"] if private else []
+    said += [f"{', '.join(defaults)} {'holds' if len(defaults) == 1 else 'hold'} no secret "
+             "(Next.js's defaults, which may be committed)"] if defaults else []
+    return passed("; ".join(said), **details)
 
 
 @check(ENV007)

@@ -42,7 +42,9 @@ ENV005 = Spec(
 )
 ENV006 = Spec(
     "ENV006", "env", ".env.local is ignored by git",
-    "`.env.local` holds secrets; it must be git-ignored and never tracked.",
+    "`.env.local` (every `.env*.local`, `.env.sentry-build-plugin`) holds secrets; it must be "
+    "git-ignored and never tracked. `.env`, `.env.development`, `.env.production` and "
+    "`.env.test` are Next.js's defaults, which may be committed while they hold no secret.",
     "Add `.env*.local` to .gitignore; if tracked, run `git rm --cached .env.local` and "
     "rotate every secret it held.",
 )
