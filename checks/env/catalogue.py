@@ -44,7 +44,8 @@ ENV006 = Spec(
     "ENV006", "env", ".env.local is ignored by git",
     "`.env.local` (every `.env*.local`, `.env.sentry-build-plugin`) holds secrets; it must be "
     "git-ignored and never tracked. `.env`, `.env.development`, `.env.production` and "
-    "`.env.test` are Next.js's defaults, which may be committed while they hold no secret.",
+    "`.env.test` are Next.js's defaults, which may be committed: one that holds no secret is "
+    "a warning (a secret added later would be committed with it), one that holds a secret fails.",
     "Add `.env*.local` to .gitignore; if tracked, run `git rm --cached .env.local` and "
     "rotate every secret it held.",
 )
