@@ -38,7 +38,7 @@ from typing import Any
 
 from checks.core.context import Context
 from checks.core.db import app_search_path, open_connection
-from checks.core.model import listed, plural
+from checks.core.model import every, listed, plural, verb_for
 from checks.core.sources import read_schema, schema_paths
 from checks.migrations import migrator_for
 from checks.schema import push_script
@@ -272,7 +272,7 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
     if facts.missing_locally:
         result.lines.append(f"applied but missing locally: {listed(facts.missing_locally)}")
     if not facts.pending:
-        result.lines.append(f"nothing pending: all {plural(facts.files, 'migration')} are recorded "
+        result.lines.append(f"nothing pending: {every(facts.files, 'migration')} {verb_for(facts.files, 'is', 'are')} recorded "
                             f"as applied in {migrator.table}")
         return result
     try:
@@ -313,8 +313,8 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
     # alone: its plan is made and every statement it leaves out is looked up (below).
     if baseline is None and await _applied(connection, parsed, live):
         others = f" and its {len(parsed.objects)} other objects" if parsed.objects else ""
-        result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of "
-                            f"{source_names} exist with their columns{others}")
+        result.lines.append(f"schema already applied: {every(len(parsed.tables), 'table')} of "
+                            f"{source_names} {verb_for(len(parsed.tables), 'exists', 'exist')} with their columns{others}")
         return
     if not parsed.complete:
         raise _NeedsStatements
@@ -331,8 +331,8 @@ async def _apply_whole(connection: Any, ctx: Context, parsed: Any, options: Opti
                 "change marked done would never run. Run them yourself, then run this again (or baseline with "
                 f"{baseline.tool}'s own tools); nothing was applied or recorded")
         if not plan.steps:
-            result.lines.append(f"schema already applied: all {len(parsed.tables)} tables of {source_names} exist "
-                                f"with their columns, and every other statement of it is seen in the database")
+            result.lines.append(f"schema already applied: {every(len(parsed.tables), 'table')} of {source_names} "
+                                f"{verb_for(len(parsed.tables), 'exists', 'exist')} with their columns, and every other statement of it is seen in the database")
     if not plan.whole_file:
         result.lines.append(f"plan for {source_names} against the live database "
                             f"({len(plan.steps)} additive step{'s' if len(plan.steps) != 1 else ''}):")

@@ -51,6 +51,16 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
+def every(count: int, word: str, many: str | None = None) -> str:
+    """"all 5 tables", but "the 1 table": the whole of a count, in words that read for one."""
+    return f"the 1 {word}" if count == 1 else f"all {plural(count, word, many)}"
+
+
+def verb_for(count: int, one: str, more: str) -> str:
+    """The verb that agrees with `count`: verb_for(1, "is", "are")."""
+    return one if count == 1 else more
+
+
 LIST_LIMIT = 10  # names a message lists before it counts the rest
 
 

@@ -8,7 +8,17 @@ from typing import Any
 
 from checks.core.context import Context, _load
 from checks.core.evidence import git_toplevel, run_git
-from checks.core.model import Outcome, failed, listed, passed, plural, skipped, warned
+from checks.core.model import (
+    Outcome,
+    every,
+    failed,
+    listed,
+    passed,
+    plural,
+    skipped,
+    verb_for,
+    warned,
+)
 from checks.core.registry import check
 from checks.env.catalogue import ENV001, ENV002, ENV003, ENV004, ENV005, ENV006, ENV007, ENV008
 from checks.env.gitignore import untrack_and_ignore
@@ -144,8 +154,8 @@ def required_filled(ctx: Context) -> Outcome:
         notes.append(f"{listed(list(reqs.relaxed))} optional in "
                      f"{', '.join(sorted(set(reqs.relaxed.values())))}")
     note = f" ({'; '.join(notes)})" if notes else ""
-    return passed(f"all {_plural(len(required), 'required variable')} of {example_name} are "
-                  f"filled{note}", **details)
+    return passed(f"{every(len(required), 'required variable')} of {example_name} "
+                  f"{verb_for(len(required), 'is', 'are')} filled{note}", **details)
 
 
 def _keys_in_play(ctx: Context) -> list[str]:

@@ -12,11 +12,13 @@ from checks.core.db import database_url, shared_connection
 from checks.core.model import (
     Outcome,
     Spec,
+    every,
     failed,
     listed,
     passed,
     skipped,
     unverified,
+    verb_for,
 )
 from checks.core.registry import check
 from checks.core.sources import schema_paths
@@ -112,7 +114,7 @@ async def tables_exist(ctx: Context) -> Outcome:
                     f"lacks: `{fix}` adds minimal stand-ins for them, then applies the schema.")
             details["missing_platform"] = platforms
         return failed("; ".join(parts), fix=fix, hint=hint, **details)
-    return passed(f"all {len(facts.expected)} expected tables exist "
+    return passed(f"{every(len(facts.expected), 'expected table')} {verb_for(len(facts.expected), 'exists', 'exist')} "
                   f"(checked in information_schema.tables)", **details)
 
 

@@ -12,12 +12,14 @@ from checks.core.db import shared_connection
 from checks.core.model import (
     Outcome,
     Spec,
+    every,
     failed,
     listed,
     passed,
     plural,
     skipped,
     unverified,
+    verb_for,
     warned,
 )
 from checks.core.registry import check
@@ -135,11 +137,11 @@ async def history_agrees(ctx: Context) -> Outcome:
         if schema_facts_now.present:
             return warned(f"{facts.table} does not exist although the schema's tables do: they were "
                           f"applied by hand, not through the migrator, so `{facts.apply_command}` would "
-                          f"try to apply all {plural(facts.files, 'migration')} again",
+                          f"try to apply {every(facts.files, 'migration')} again",
                           hint=("`deploy-check provision schema` records them as applied in "
                                 f"{facts.table} (it applies only what is missing)."), **details)
-        return failed(f"{facts.table} does not exist: all {plural(facts.files, 'migration')} of "
-                      f"{source.path} are pending ({listed(facts.pending_names)})", hint=hint, **details)
+        return failed(f"{facts.table} does not exist: {every(facts.files, 'migration')} of "
+                      f"{source.path} {verb_for(facts.files, 'is', 'are')} pending ({listed(facts.pending_names)})", hint=hint, **details)
     problems = []
     if facts.failed:
         problems.append(f"failed: {listed(facts.failed)}")
@@ -153,5 +155,6 @@ async def history_agrees(ctx: Context) -> Outcome:
         if facts.failed or facts.changed:
             hint += " A changed file: restore it from git; a failed one: fix it and mark it resolved with the migrator."
         return failed(f"{source.path} ({facts.table}): " + "; ".join(problems), hint=hint, **details)
-    return passed(f"all {plural(facts.files, 'migration')} of {source.path} are applied and unchanged "
+    return passed(f"{every(facts.files, 'migration')} of {source.path} {verb_for(facts.files, 'is', 'are')} "
+                  "applied and unchanged "
                   f"({facts.table})", **details)

@@ -640,3 +640,14 @@ def test_db006_never_passes_an_empty_history(tmp_path: Path, fresh_db: str) -> N
     check = db006(project)
     assert check["status"] == "skip" and "holds no drizzle migration yet" in str(check["message"])
 
+
+
+def test_a_history_of_one_migration_is_counted_in_words_that_read_for_one(tmp_path: Path, fresh_db: str) -> None:
+    """The trial of ai-chatbot read "all 1 migration are recorded as applied"."""
+    project = drizzle_project(tmp_path / "app", fresh_db, ["0000_init"])
+    assert provision(project).returncode == 0
+    again = provision(project)
+    assert "nothing pending: the 1 migration is recorded as applied in drizzle.__drizzle_migrations" in again.stdout
+    done = run_cli("check", "--project", str(project), "--only", "DB006", "-f", "json")
+    db006 = json.loads(done.stdout)["checks"][0]
+    assert db006["message"] == "the 1 migration of drizzle is applied and unchanged (drizzle.__drizzle_migrations)"
