@@ -50,7 +50,7 @@ def deferred(statement: Statement, history: bool) -> bool:
     verdict = statement.verdict
     if verdict is None:
         return False
-    return bool(verdict.absent) or (history and bool(verdict.empty or verdict.gone))
+    return bool(verdict.absent or verdict.calls) or (history and bool(verdict.empty or verdict.gone))
 
 
 def refusal(parsed: ParsedSchema, history: bool) -> str | None:
@@ -88,14 +88,18 @@ def line(statement: Statement) -> str:
 def classification(parsed: ParsedSchema, history: bool) -> list[str]:
     """What --dry-run shows: every statement with its verdict."""
     counted = [s for s in parsed.statements if s.verdict is not None]
-    additive = [s for s in counted if s.verdict is not None and s.verdict.additive and not s.verdict.absent]
+    additive = [s for s in counted if s.verdict is not None and s.verdict.additive and not s.verdict.absent
+                and not s.verdict.calls]
     lines = [f"classification of {plural(len(counted), 'statement')}: {len(additive)} additive, "
              f"{len(counted) - len(additive)} not proven additive or settled against the database:"]
     for statement in counted:
         verdict = statement.verdict
         assert verdict is not None
-        if verdict.additive and not verdict.absent:
+        if verdict.additive and not verdict.absent and not verdict.calls:
             word = "additive"
+        elif verdict.additive and not verdict.absent:
+            names = ", ".join(f"{key[2]}()" for key in verdict.calls)
+            word = f"additive if no function named like {names} exists before this apply"
         elif verdict.absent:
             word = "additive if it does not exist yet"
         elif history and verdict.empty:
@@ -127,6 +131,9 @@ async def replaced(connection: Any, steps: list[Step], history: bool = False) ->
     wanted = [(step.statement, key, "it replaces what exists in the database")
               for step in steps if step.statement.verdict is not None
               for key in step.statement.verdict.absent]
+    wanted += [(step.statement, key, f"it calls {key[2]}(), which this apply creates, and a function named "
+                f"{key[2]} exists before it: the call may run that one")
+               for step in steps if step.statement.verdict is not None for key in step.statement.verdict.calls]
     if history:
         wanted += [(step.statement, key, f"{_before(key, True)} before this apply")
                    for step in steps if step.statement.verdict is not None

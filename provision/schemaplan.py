@@ -214,7 +214,8 @@ def _object_of(node: Any) -> Any:
 
 
 # One round trip: which of the schema's other objects (indexes, views, sequences, types,
-# functions, schemas, extensions, triggers, policies) do not exist. A name without a schema
+# functions, schemas, extensions, triggers, policies) do not exist; 'any function': no
+# function of that name in any schema. A name without a schema
 # is looked up on the session's search_path, as the statement that creates it would be.
 # 'published' is a publication that publishes some table (or all): one that publishes
 # none holds nothing a DROP or ALTER PUBLICATION could lose (provision/schemaguard.py).
@@ -230,6 +231,7 @@ WHERE NOT CASE o.kind
         SELECT 1 FROM pg_proc p WHERE p.proname = o.name AND (
             CASE WHEN o.schema = '' THEN p.pronamespace = ANY (current_schemas(true)::regnamespace[])
                  ELSE p.pronamespace = to_regnamespace(quote_ident(o.schema)) END))
+    WHEN 'any function' THEN EXISTS (SELECT 1 FROM pg_proc p WHERE p.proname = o.name)
     WHEN 'schema' THEN to_regnamespace(quote_ident(o.name)) IS NOT NULL
     WHEN 'extension' THEN EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = o.name)
     WHEN 'trigger' THEN EXISTS (SELECT 1 FROM pg_trigger t

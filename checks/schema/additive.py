@@ -12,7 +12,7 @@ apply (`gone`, objects.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checks.schema.calls import _parts, body_writes, path_set
@@ -76,6 +76,17 @@ class Classifier(Hidden):
         return None
 
     def classify(self, node: Any, denied: str | None = None) -> Verdict:
+        outer, self.called = self.called, []
+        try:
+            verdict = self._judged(node, denied)
+        finally:
+            called, self.called = self.called, outer + self.called  # a DO's, a schema's: the outer runs them
+        # Functions of this apply's it runs now: none of their names may exist before it.
+        keys = tuple(("any function", "", name, "") for name in dict.fromkeys(called))
+        return replace(verdict, calls=keys) if keys else verdict
+
+    def _judged(self, node: Any, denied: str | None) -> Verdict:
+        self.distrust(node)
         verdict = self._classify(node, denied)
         if denied and verdict.additive and not verdict.why.startswith(("drops", "alters", "replaces")):
             # The guard's CREATE TABLE after RENAME TO: what is at stake are the rows of the
@@ -157,7 +168,7 @@ class Classifier(Hidden):
             return self._trigger(node)
         if isinstance(node, ast.CreateDomainStmt):
             self._add("type", *self._split(_parts(node.domainname)))
-            why = self.unsafe(node.constraints)
+            why = self.unsafe(node.constraints, own=False)  # kept: it runs on every later cast
             return _no(f"the domain's check {why}") if why else _ok("creates a domain")
         if isinstance(node, ast.CreateSchemaStmt):
             self._add("schema", "", str(node.schemaname or ""), bool(node.if_not_exists))
@@ -313,7 +324,7 @@ class Classifier(Hidden):
             return _no(denied or f"the query it runs now: {why}") if why else _ok("creates a table or view from a query")
         view = self._target(node.view)
         schema, name = view.schema, view.name
-        reads = self.unsafe(node.query)
+        reads = self.unsafe(node.query, own=False)
         if reads:  # runs nothing now, but every later read of it runs that
             self.views[name] = reads
         replaced = ("view", schema, name) in self.created
@@ -327,9 +338,11 @@ class Classifier(Hidden):
         schema, name = self._split(_parts(node.funcname))
         replaced = ("function", schema, name) in self.created
         self._add("function", schema, name)
-        why = body_writes(node, self.unsafe)
+        why = body_writes(node, lambda part: self.unsafe(part, own=False))
         if not input_types(node):  # what a trigger runs: a trigger function takes no arguments
             self.bodies[(schema, name)] = why
+        if self.computing is not None:  # every function of that name, in any schema, any overload
+            self.computing[name] = why is None and self.computing.get(name, True)
         if why and name.lower() in SAFE_FUNCTIONS:
             self.shadowing[name.lower()] = why
         if node.replace and not replaced:
@@ -376,7 +389,7 @@ class Classifier(Hidden):
                     return _no("DO block (a statement in it could not be parsed)")
                 for statement in statements:
                     inner = self.classify(statement)
-                    if not inner.additive or inner.absent:
+                    if not inner.additive or inner.absent or inner.calls:
                         return _no(f"DO block running a statement that is not additive: {inner.why}")
             return _ok("a DO block whose statements are all additive")
         finally:

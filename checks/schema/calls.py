@@ -65,9 +65,10 @@ def _parts(item: Any) -> list[str]:
     return [str(getattr(p, "sval", "")) for p in items if getattr(p, "sval", None) is not None]
 
 
-def unsafe_call(node: Any) -> str | None:
+def unsafe_call(node: Any, own: Callable[[str, str], bool] | None = None) -> str | None:
     """Why an expression in `node` is not proven harmless: the first call of a function
-    off the safe list (the database's own functions included)."""
+    off the safe list (the database's own functions included). `own(schema, name)`: whether
+    a call of that name runs a function this apply creates that only computes (hidden.py)."""
     for item in _walk(node):
         if _kind(item) in _WRITES:
             return f"it writes ({_kind(item).removesuffix('Stmt').upper()} inside it)"
@@ -84,6 +85,9 @@ def unsafe_call(node: Any) -> str | None:
                         f"safe name may then run {ahead}'s function of that name")
             continue
         if name in SAFE_FUNCTIONS and (schema in ("", "pg_catalog") or name in _EXTENSION_FUNCTIONS):
+            continue
+        exact = [str(getattr(p, "sval", "")) for p in item.funcname or ()]  # as PostgreSQL looks it up
+        if own is not None and own(exact[-2] if len(exact) > 1 else "", exact[-1]):
             continue
         shown = ".".join(names)
         if name in KNOWN_HARM:

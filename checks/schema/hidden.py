@@ -9,7 +9,8 @@ from typing import Any
 
 from checks.schema.calls import _walk, unsafe_call
 from checks.schema.names import TableName, relation_name
-from checks.schema.objects import Objects, _kind
+from checks.schema.objects import _KINDS, Objects, _kind
+from checks.schema.safelist import COMPUTING_EXTENSIONS
 from checks.support.sqltree import children
 
 
@@ -28,11 +29,21 @@ class Hidden(Objects):
     # FORCE ROW LEVEL SECURITY: then each seed into, or read of, the table runs its policies.
     policies: dict[TableName, list[Any]] = field(default_factory=dict)
     forced: set[TableName] = field(default_factory=set)
+    # The functions this apply creates, by exact name: whether every one of that name only
+    # computes (False once one does not). A call of one runs unasked where no function of that
+    # name exists before the apply (Verdict.calls). None: no function of the apply is trusted
+    # any more (one was renamed, moved or altered, or an extension that may bring functions of
+    # any name was created).
+    computing: dict[str, bool] | None = field(default_factory=dict)
+    called: list[str] = field(default_factory=list)  # what the statement being judged calls of them
 
-    def unsafe(self, node: Any) -> str | None:
+    def unsafe(self, node: Any, own: bool = True) -> str | None:
         """Why `node` is not proven harmless: unsafe_call's reason, or a read or call of what
-        this apply created that runs a function off the safe list."""
-        why = unsafe_call(node)
+        this apply created that runs a function off the safe list. `own`: a call of a function
+        this apply creates that only computes is harmless (the code runs now); not for code
+        kept to run later (a function body, a view, a domain's check), which a later
+        CREATE OR REPLACE of that function would change."""
+        why = unsafe_call(node, self._own if own and self.computing else None)
         if why is not None or not (self.views or self.shadowing or self.forced):
             return why
         for item in _walk(node):
@@ -45,6 +56,28 @@ class Hidden(Objects):
                 if name in self.shadowing:
                     return f"it calls {name}(), which this apply also creates, and that one: {self.shadowing[name]}"
         return None
+
+    def distrust(self, node: Any) -> None:
+        """No function of the apply is trusted to only compute after one of them is renamed,
+        moved to another schema or altered (a SET search_path, a swap of two names), or after
+        an extension is created that is not known to bring only computing functions: it may
+        bring one under the name of the app's."""
+        from pglast.enums import ObjectType  # start-up: only runs that read SQL load pglast
+
+        kind = _kind(node)
+        if kind == "CreateExtensionStmt" and str(node.extname) in COMPUTING_EXTENSIONS:
+            return
+        target = getattr(node, "renameType", None) if kind == "RenameStmt" else getattr(node, "objectType", None)
+        routine = target is not None and _KINDS.get(ObjectType(int(target)).name) == "function"
+        if kind in ("CreateExtensionStmt", "AlterFunctionStmt") or (
+                routine and kind in ("RenameStmt", "AlterObjectSchemaStmt")):
+            self.computing = None
+
+    def _own(self, schema: str, name: str) -> bool:
+        if not (self.computing or {}).get(name):
+            return False
+        self.called.append(name)
+        return True
 
     def _target(self, rel: Any) -> TableName:
         """Where a CREATE puts its relation: a temporary one in pg_temp, never the table of

@@ -42,6 +42,10 @@ class Verdict:
     # A history may run it when none of these exists before the apply (keys as `absent`;
     # ("published", "", name, ""): a publication that publishes some table).
     gone: tuple[Lookup, ...] = ()
+    # It calls functions this apply creates, which only compute: it runs only when no function
+    # of those names exists anywhere before the apply (("any function", "", name, "")), so no
+    # call can reach another (an overload, another schema's, whatever the search_path).
+    calls: tuple[Lookup, ...] = ()
 
 
 def _ok(why: str, absent: tuple[Lookup, ...] = ()) -> Verdict:

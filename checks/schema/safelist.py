@@ -23,6 +23,8 @@ ALLOW_LIST = (
     "SET of a session setting (search_path, timeouts, encodings…) and SELECT set_config() of one",
     "a SELECT (or EXPLAIN without ANALYZE) that writes nothing and calls only safe functions",
     "a DO block whose every statement is on this list",
+    "a call (now, not kept in a view or function) of a function this same apply creates whose every "
+    "body of that name only computes, where no function of that name exists before the apply",
     "DROP or ALTER of an index, type, function, view, trigger, policy, sequence or publication "
     "that this same apply created (an index also when a named PRIMARY KEY or UNIQUE made it)",
     "in a migration history only: a DROP TABLE / DROP COLUMN / UPDATE… of tables that hold no "
@@ -71,3 +73,10 @@ KNOWN_HARM = {
     "dblink_exec": "runs SQL on another connection",
     "set_config": "changes a setting that is not a plain session setting",
 }
+
+# Extensions whose functions only compute (PostgreSQL's contrib docs, appendix F; pgvector's
+# README): creating one cannot bring a function that writes under the name of one of the
+# app's own. Any other extension ends the trust in the app's functions (additive.py).
+COMPUTING_EXTENSIONS = frozenset({"pgcrypto", "uuid-ossp", "pg_trgm", "citext", "vector", "hstore", "btree_gin",
+                                  "btree_gist", "unaccent", "fuzzystrmatch", "ltree", "cube", "earthdistance",
+                                  "intarray", "isn"})

@@ -344,7 +344,7 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
             if irreversible:
                 parsed.irreversible.append((statement, irreversible))
             parsed.statements.append(statement)
-            if not verdict.additive or verdict.absent:
+            if not verdict.additive or verdict.absent or verdict.calls:
                 parsed.unproven.append(statement)
             _track(parsed, raw.stmt)
             created = _object(raw.stmt)
