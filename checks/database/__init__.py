@@ -35,6 +35,7 @@ from checks.database.facts import (
 from checks.database.readings import reading_label, same_database
 from checks.project.compose import ComposeService, postgres_services
 from checks.project.detectors import DATABASE_NAMES, URL_KINDS
+from checks.project.scriptdb import ScriptServer, script_servers
 from checks.support.hosts import is_loopback
 from checks.support.pgurl import (
     TLS_REQUIRING_SSLMODES,
@@ -244,6 +245,19 @@ FAILURES: dict[ErrorKind, tuple[str, str]] = {
 }
 
 
+def _started_by_script(url: DatabaseUrl, servers: list[ScriptServer], runner: str) -> tuple[str, str | None] | None:
+    """The app starts this database itself (pglite-server from a package.json script): run
+    that, or the dev script that runs it. No fix: it runs in the foreground until stopped."""
+    port = url.ports[0] if url.ports else 5432
+    for server in servers:
+        if server.port == port:
+            start = f"{runner} run dev" if server.dev_runs_it else f"{runner} run {server.script}"
+            via = f" (its {server.script} script runs pglite-server)" if server.dev_runs_it else " (pglite-server)"
+            return (f"The app starts this database itself: `{start}`{via} listens on port {port}. Run it, "
+                    "and check again while it runs."), None
+    return None
+
+
 def _refused_fix(url: DatabaseUrl, name: str, compose: list[ComposeService]) -> tuple[str, str | None]:
     """(hint, fix) for a refused database on this machine. `provision local-db` refuses a
     variable the user set, so it is never the fix here: the app's own compose service
@@ -314,13 +328,19 @@ def _start_supabase(ctx: Context, reading: Reading) -> tuple[str, str | None] | 
 @check(DB002, needs=("DB001",), budget=_budget)
 async def database_reachable(ctx: Context) -> Outcome:
     compose = postgres_services(ctx.project)
+    servers, runner = script_servers(ctx.project), ctx.model.package_manager or "npm"
     readings = database_readings(ctx)
     if not readings:
-        return judge_reachable(await database_facts(ctx), url_var(ctx), compose)
+        facts = await database_facts(ctx)
+        started = _started_by_script(facts.url, servers, runner) if facts.url else None
+        return judge_reachable(facts, url_var(ctx), compose, started)
     # Two connection strings, two possible culprits: each is named with its reader.
-    return per_reading(readings, [judge_reachable(await reading_facts(ctx, index, reading), reading.name,
-                                                  compose, _start_supabase(ctx, reading))
-                                  for index, reading in enumerate(readings)])
+    judged = []
+    for index, reading in enumerate(readings):
+        facts = await reading_facts(ctx, index, reading)
+        started = _start_supabase(ctx, reading) or (_started_by_script(facts.url, servers, runner) if facts.url else None)
+        judged.append(judge_reachable(facts, reading.name, compose, started))
+    return per_reading(readings, judged)
 
 
 # -- DB003 -----------------------------------------------------------------------------
