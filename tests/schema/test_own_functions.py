@@ -100,3 +100,28 @@ def test_code_kept_to_run_later_does_not_trust_the_apps_function(tmp_path: Path,
     assert done.returncode == 1
     assert "it reads the view fresh_ids, which it calls nanoid()" in done.stderr, done.stderr
     assert "it calls two(), which is not on the safe list" in done.stderr
+
+
+# A function of the apply's own that deletes the rows of a table that holds some (creating it
+# is additive; only a call would run it).
+KEEP = "CREATE TABLE keep (n int); INSERT INTO keep VALUES (1), (2), (3);"
+WIPE_KEEP = "CREATE FUNCTION wipe_keep() RETURNS int LANGUAGE sql AS $$ DELETE FROM keep; SELECT 1 $$;\n"
+
+
+def kept(tmp_path: Path, url: str, schema: str) -> str:
+    """Provision `schema` over a database whose table `keep` holds three rows: refused, the
+    rows kept."""
+    query(url, KEEP)
+    project = write_project(tmp_path, {"schema.sql": schema, ".env.local": f"DATABASE_URL={url}\n"})
+    done = provision(project)
+    assert query(url, "SELECT count(*) FROM keep") == [(3,)], done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout
+    return done.stderr
+
+
+@pytest.mark.parametrize("call", [TABLE + SEED, "SELECT nanoid();\n"], ids=["default", "select"])
+def test_a_default_of_its_arguments_is_judged_with_its_body(tmp_path: Path, fresh_db: str, call: str) -> None:
+    """`nanoid()` leaves `size` out: the call runs size's DEFAULT, which the body does not show."""
+    schema = WIPE_KEEP + NANOID.replace("size int DEFAULT 21", "size int DEFAULT wipe_keep() + 20") + call
+    said = kept(tmp_path, fresh_db, schema)
+    assert "it calls nanoid(), which is not on the safe list" in said, said
