@@ -342,7 +342,7 @@ class Classifier(Hidden):
         if not input_types(node):  # what a trigger runs: a trigger function takes no arguments
             self.bodies[(schema, name)] = why
         if self.computing is not None:  # every function of that name, in any schema, any overload
-            self.computing[name] = why is None and self.computing.get(name, True)
+            self.computing[name] = self.computes(node) and self.computing.get(name, True)
         if why and name.lower() in SAFE_FUNCTIONS:
             self.shadowing[name.lower()] = why
         if node.replace and not replaced:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.calls import _walk, unsafe_call
+from checks.schema.calls import _walk, body_writes, unsafe_call
 from checks.schema.names import TableName, relation_name
 from checks.schema.objects import _KINDS, Objects, _kind
 from checks.schema.safelist import COMPUTING_EXTENSIONS
@@ -72,6 +72,17 @@ class Hidden(Objects):
         if kind in ("CreateExtensionStmt", "AlterFunctionStmt") or (
                 routine and kind in ("RenameStmt", "AlterObjectSchemaStmt")):
             self.computing = None
+
+    def computes(self, node: Any) -> bool:
+        """Whether a call of the new function `node` may be trusted to only compute: its body
+        calls only safe functions and reads no relation at all (a view or a forced policy
+        created or replaced after it, or a table dropped for a view, would change what the
+        read runs, and the body was judged before)."""
+        def judged(part: Any) -> str | None:
+            read = next((item for item in _walk(part) if _kind(item) == "RangeVar"), None)
+            return self.unsafe(part, own=False) or (f"it reads {read.relname}" if read is not None else None)
+
+        return body_writes(node, judged) is None
 
     def _own(self, schema: str, name: str) -> bool:
         if not (self.computing or {}).get(name):

@@ -125,3 +125,20 @@ def test_a_default_of_its_arguments_is_judged_with_its_body(tmp_path: Path, fres
     schema = WIPE_KEEP + NANOID.replace("size int DEFAULT 21", "size int DEFAULT wipe_keep() + 20") + call
     said = kept(tmp_path, fresh_db, schema)
     assert "it calls nanoid(), which is not on the safe list" in said, said
+
+
+@pytest.mark.parametrize("schema", [
+    # The view it reads comes after it; a LANGUAGE sql body is not checked then either.
+    "CREATE FUNCTION nanoid() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT x::text FROM v); END $$;\n"
+    "CREATE VIEW v AS SELECT wipe_keep() AS x;\n",
+    "SET check_function_bodies = off;\nCREATE FUNCTION nanoid() RETURNS text LANGUAGE sql AS $$ SELECT x::text FROM v $$;\n"
+    "CREATE VIEW v AS SELECT wipe_keep() AS x;\n",
+    # It read a harmless view, which the apply then replaces.
+    "CREATE VIEW v AS SELECT 1 AS x;\n"
+    "CREATE FUNCTION nanoid() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT x::text FROM v); END $$;\n"
+    "CREATE OR REPLACE VIEW v AS SELECT wipe_keep() AS x;\n",
+], ids=["view-after", "sql-unchecked", "view-replaced"])
+def test_a_body_that_reads_a_relation_is_not_trusted(tmp_path: Path, fresh_db: str, schema: str) -> None:
+    """The body was judged when it was created; what a read of a relation runs may change after."""
+    said = kept(tmp_path, fresh_db, WIPE_KEEP + schema + TABLE + SEED)
+    assert "it calls nanoid(), which is not on the safe list" in said, said
