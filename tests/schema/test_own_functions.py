@@ -142,3 +142,21 @@ def test_a_body_that_reads_a_relation_is_not_trusted(tmp_path: Path, fresh_db: s
     """The body was judged when it was created; what a read of a relation runs may change after."""
     said = kept(tmp_path, fresh_db, WIPE_KEEP + schema + TABLE + SEED)
     assert "it calls nanoid(), which is not on the safe list" in said, said
+
+
+def test_an_assignments_subscript_is_judged_too(tmp_path: Path, fresh_db: str) -> None:
+    """`ids[wipe_keep()] := 1` runs wipe_keep() on its left, which a read of only the value missed."""
+    body = NANOID.replace("DECLARE id text := '';", "DECLARE ids int[] := '{0}'; id text := '';").replace(
+        "BEGIN\n", "BEGIN\n  ids[wipe_keep()] := 1;\n")
+    said = kept(tmp_path, fresh_db, WIPE_KEEP + body + TABLE + SEED)
+    assert "it calls nanoid(), which is not on the safe list" in said, said
+
+
+def test_a_trigger_functions_assignment_subscript_is_judged_too(tmp_path: Path, fresh_db: str) -> None:
+    schema = (WIPE_KEEP + "CREATE TABLE links (id int);\n"
+              "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE a int[] := '{0}'; "
+              "BEGIN a[wipe_keep()] := 1; RETURN NEW; END $$;\n"
+              "CREATE TRIGGER stamp BEFORE INSERT ON links FOR EACH ROW EXECUTE FUNCTION stamp();\n"
+              "INSERT INTO links VALUES (1);\n")
+    said = kept(tmp_path, fresh_db, schema)
+    assert "stamp()" in said and "wipe_keep()" in said, said
