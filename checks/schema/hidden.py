@@ -4,6 +4,7 @@ a forced row-level security policy, and where a temporary relation really is."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,8 @@ class Hidden(Objects):
     # any name was created).
     computing: dict[str, bool] | None = field(default_factory=dict)
     called: list[str] = field(default_factory=list)  # what the statement being judged calls of them
+    # A new function's body, as the statements it runs: a trigger's is judged again at each seed.
+    kept: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
     def unsafe(self, node: Any, own: bool = True) -> str | None:
         """Why `node` is not proven harmless: unsafe_call's reason, or a read or call of what
@@ -72,6 +75,19 @@ class Hidden(Objects):
         if kind in ("CreateExtensionStmt", "AlterFunctionStmt") or (
                 routine and kind in ("RenameStmt", "AlterObjectSchemaStmt")):
             self.computing = None
+
+    def keeping(self, schema: str, name: str) -> Callable[[Any], str | None]:
+        """How body_writes judges each statement of the new function `schema.name`: as code
+        kept to run later (no function of the apply's trusted), and kept for a seed to judge
+        again with what the apply has created by then (a view the body reads)."""
+        statements = self.kept.setdefault((schema, name), [])
+        statements.clear()
+
+        def judged(part: Any) -> str | None:
+            statements.append(part)
+            return self.unsafe(part, own=False)
+
+        return judged
 
     def computes(self, node: Any) -> bool:
         """Whether a call of the new function `node` may be trusted to only compute: its body

@@ -160,3 +160,14 @@ def test_a_trigger_functions_assignment_subscript_is_judged_too(tmp_path: Path, 
               "INSERT INTO links VALUES (1);\n")
     said = kept(tmp_path, fresh_db, schema)
     assert "stamp()" in said and "wipe_keep()" in said, said
+
+
+def test_a_view_a_trigger_function_reads_is_judged_at_the_seed(tmp_path: Path, fresh_db: str) -> None:
+    """The function only read `v` when it was created; the view that calls wipe_keep() came after."""
+    schema = (WIPE_KEEP + "CREATE TABLE links (id int);\n"
+              "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM x FROM v; RETURN NEW; END $$;\n"
+              "CREATE TRIGGER stamp BEFORE INSERT ON links FOR EACH ROW EXECUTE FUNCTION stamp();\n"
+              "CREATE VIEW v AS SELECT wipe_keep() AS x;\nINSERT INTO links VALUES (1);\n")
+    said = kept(tmp_path, fresh_db, schema)
+    assert "INSERT into public.links runs trigger stamp, whose function stamp() of public.links: it reads the " \
+           "view v, which it calls wipe_keep()" in said, said
