@@ -338,11 +338,11 @@ class Classifier(Hidden):
         schema, name = self._split(_parts(node.funcname))
         replaced = ("function", schema, name) in self.created
         self._add("function", schema, name)
-        why = body_writes(node, lambda part: self.unsafe(part, own=False))
+        why = body_writes(node, self.keeping(schema, name))
         if not input_types(node):  # what a trigger runs: a trigger function takes no arguments
             self.bodies[(schema, name)] = why
         if self.computing is not None:  # every function of that name, in any schema, any overload
-            self.computing[name] = why is None and self.computing.get(name, True)
+            self.computing[name] = self.computes(node) and self.computing.get(name, True)
         if why and name.lower() in SAFE_FUNCTIONS:
             self.shadowing[name.lower()] = why
         if node.replace and not replaced:
@@ -363,11 +363,11 @@ class Classifier(Hidden):
             if node.whenClause is not None:  # evaluated for every row, before the function
                 found.setdefault(table, []).append((node.whenClause, f"the WHEN condition of trigger {name}"))
             if (schema, function) not in self.bodies:
-                found.setdefault(table, []).append(
-                    f"trigger {name}, whose function {function}() this apply does not create")
+                found.setdefault(table, []).append(f"trigger {name}, whose function {function}() this apply does not create")
             elif self.bodies[(schema, function)]:
-                found.setdefault(table, []).append(
-                    f"trigger {name}, whose function {function}(): {self.bodies[(schema, function)]}")
+                found.setdefault(table, []).append(f"trigger {name}, whose function {function}(): {self.bodies[(schema, function)]}")
+            else:  # what its body reads is judged at the seed: a view may come after the function
+                found.setdefault(table, []).append((self.kept[(schema, function)], f"trigger {name}, whose function {function}()"))
         if node.replace and not replaced:
             table_name = str(table) if node.relation.schemaname else str(node.relation.relname)
             return _ok("creates a new trigger", (("trigger", "", name, table_name),))

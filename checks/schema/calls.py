@@ -97,8 +97,9 @@ def unsafe_call(node: Any, own: Callable[[str, str], bool] | None = None) -> str
 
 
 def body_writes(node: Any, unsafe: Callable[[Any], str | None] = unsafe_call) -> str | None:
-    """Why the body of a new function writes or cannot be read (None: it only computes);
-    `unsafe` judges each of its queries (the classifier's also knows the views that write)."""
+    """Why the body of a new function (or a default of its arguments) writes or cannot be read
+    (None: it only computes); `unsafe` judges each of its queries (the classifier's also
+    knows the views that write)."""
     language_option = _option(node.options, "language")
     language = str(getattr(language_option.arg, "sval", "sql") if language_option else "sql").lower()
     if language not in ("sql", "plpgsql"):
@@ -107,6 +108,10 @@ def body_writes(node: Any, unsafe: Callable[[Any], str | None] = unsafe_call) ->
     parts = body_option.arg if body_option is not None and isinstance(body_option.arg, tuple) else (
         (body_option.arg,) if body_option is not None else ())
     body = str(getattr(parts[0], "sval", "")) if parts else ""
+    for parameter in node.parameters or ():  # a call that leaves an argument out runs its DEFAULT
+        why = unsafe(parameter.defexpr) if parameter.defexpr is not None else None
+        if why:
+            return f"the default of its argument {parameter.name or '(unnamed)'}: {why}"
     for option in node.options or ():
         ahead = path_set(option.arg) if option.defname == "set" else None
         if ahead:

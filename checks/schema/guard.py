@@ -128,12 +128,13 @@ def _plpgsql_queries(body: str, returns_trigger: bool, function: Any = None) -> 
 
 def _parse_query(query: str) -> list[Any] | None:
     """A PL/pgSQL query text as statements: a full statement, an expression (`k()`) or an
-    assignment (`x := h()`)."""
+    assignment (`x := h()`, read as `SELECT x, h()`)."""
     from pglast.parser import ParseError  # start-up: only runs that read SQL load pglast
 
     candidates = [query, f"SELECT {query}"]
-    if ":=" in query:
-        candidates.append(f"SELECT {query.split(':=', 1)[1]}")
+    if ":=" in query:  # the target's subscripts run too: `a[wipe()] := 1`
+        target, value = query.split(":=", 1)
+        candidates.append(f"SELECT {target}, {value}")
     for candidate in candidates:
         try:
             return [raw.stmt for raw in parse_sql(candidate)]

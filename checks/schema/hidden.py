@@ -4,10 +4,11 @@ a forced row-level security policy, and where a temporary relation really is."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.schema.calls import _walk, unsafe_call
+from checks.schema.calls import _walk, body_writes, unsafe_call
 from checks.schema.names import TableName, relation_name
 from checks.schema.objects import _KINDS, Objects, _kind
 from checks.schema.safelist import COMPUTING_EXTENSIONS
@@ -36,6 +37,8 @@ class Hidden(Objects):
     # any name was created).
     computing: dict[str, bool] | None = field(default_factory=dict)
     called: list[str] = field(default_factory=list)  # what the statement being judged calls of them
+    # A new function's body, as the statements it runs: a trigger's is judged again at each seed.
+    kept: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
     def unsafe(self, node: Any, own: bool = True) -> str | None:
         """Why `node` is not proven harmless: unsafe_call's reason, or a read or call of what
@@ -72,6 +75,30 @@ class Hidden(Objects):
         if kind in ("CreateExtensionStmt", "AlterFunctionStmt") or (
                 routine and kind in ("RenameStmt", "AlterObjectSchemaStmt")):
             self.computing = None
+
+    def keeping(self, schema: str, name: str) -> Callable[[Any], str | None]:
+        """How body_writes judges each statement of the new function `schema.name`: as code
+        kept to run later (no function of the apply's trusted), and kept for a seed to judge
+        again with what the apply has created by then (a view the body reads)."""
+        statements = self.kept.setdefault((schema, name), [])
+        statements.clear()
+
+        def judged(part: Any) -> str | None:
+            statements.append(part)
+            return self.unsafe(part, own=False)
+
+        return judged
+
+    def computes(self, node: Any) -> bool:
+        """Whether a call of the new function `node` may be trusted to only compute: its body
+        calls only safe functions and reads no relation at all (a view or a forced policy
+        created or replaced after it, or a table dropped for a view, would change what the
+        read runs, and the body was judged before)."""
+        def judged(part: Any) -> str | None:
+            read = next((item for item in _walk(part) if _kind(item) == "RangeVar"), None)
+            return self.unsafe(part, own=False) or (f"it reads {read.relname}" if read is not None else None)
+
+        return body_writes(node, judged) is None
 
     def _own(self, schema: str, name: str) -> bool:
         if not (self.computing or {}).get(name):

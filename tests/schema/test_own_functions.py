@@ -100,3 +100,74 @@ def test_code_kept_to_run_later_does_not_trust_the_apps_function(tmp_path: Path,
     assert done.returncode == 1
     assert "it reads the view fresh_ids, which it calls nanoid()" in done.stderr, done.stderr
     assert "it calls two(), which is not on the safe list" in done.stderr
+
+
+# A function of the apply's own that deletes the rows of a table that holds some (creating it
+# is additive; only a call would run it).
+KEEP = "CREATE TABLE keep (n int); INSERT INTO keep VALUES (1), (2), (3);"
+WIPE_KEEP = "CREATE FUNCTION wipe_keep() RETURNS int LANGUAGE sql AS $$ DELETE FROM keep; SELECT 1 $$;\n"
+
+
+def kept(tmp_path: Path, url: str, schema: str) -> str:
+    """Provision `schema` over a database whose table `keep` holds three rows: refused, the
+    rows kept."""
+    query(url, KEEP)
+    project = write_project(tmp_path, {"schema.sql": schema, ".env.local": f"DATABASE_URL={url}\n"})
+    done = provision(project)
+    assert query(url, "SELECT count(*) FROM keep") == [(3,)], done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout
+    return done.stderr
+
+
+@pytest.mark.parametrize("call", [TABLE + SEED, "SELECT nanoid();\n"], ids=["default", "select"])
+def test_a_default_of_its_arguments_is_judged_with_its_body(tmp_path: Path, fresh_db: str, call: str) -> None:
+    """`nanoid()` leaves `size` out: the call runs size's DEFAULT, which the body does not show."""
+    schema = WIPE_KEEP + NANOID.replace("size int DEFAULT 21", "size int DEFAULT wipe_keep() + 20") + call
+    said = kept(tmp_path, fresh_db, schema)
+    assert "it calls nanoid(), which is not on the safe list" in said, said
+
+
+@pytest.mark.parametrize("schema", [
+    # The view it reads comes after it; a LANGUAGE sql body is not checked then either.
+    "CREATE FUNCTION nanoid() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT x::text FROM v); END $$;\n"
+    "CREATE VIEW v AS SELECT wipe_keep() AS x;\n",
+    "SET check_function_bodies = off;\nCREATE FUNCTION nanoid() RETURNS text LANGUAGE sql AS $$ SELECT x::text FROM v $$;\n"
+    "CREATE VIEW v AS SELECT wipe_keep() AS x;\n",
+    # It read a harmless view, which the apply then replaces.
+    "CREATE VIEW v AS SELECT 1 AS x;\n"
+    "CREATE FUNCTION nanoid() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT x::text FROM v); END $$;\n"
+    "CREATE OR REPLACE VIEW v AS SELECT wipe_keep() AS x;\n",
+], ids=["view-after", "sql-unchecked", "view-replaced"])
+def test_a_body_that_reads_a_relation_is_not_trusted(tmp_path: Path, fresh_db: str, schema: str) -> None:
+    """The body was judged when it was created; what a read of a relation runs may change after."""
+    said = kept(tmp_path, fresh_db, WIPE_KEEP + schema + TABLE + SEED)
+    assert "it calls nanoid(), which is not on the safe list" in said, said
+
+
+def test_an_assignments_subscript_is_judged_too(tmp_path: Path, fresh_db: str) -> None:
+    """`ids[wipe_keep()] := 1` runs wipe_keep() on its left, which a read of only the value missed."""
+    body = NANOID.replace("DECLARE id text := '';", "DECLARE ids int[] := '{0}'; id text := '';").replace(
+        "BEGIN\n", "BEGIN\n  ids[wipe_keep()] := 1;\n")
+    said = kept(tmp_path, fresh_db, WIPE_KEEP + body + TABLE + SEED)
+    assert "it calls nanoid(), which is not on the safe list" in said, said
+
+
+def test_a_trigger_functions_assignment_subscript_is_judged_too(tmp_path: Path, fresh_db: str) -> None:
+    schema = (WIPE_KEEP + "CREATE TABLE links (id int);\n"
+              "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE a int[] := '{0}'; "
+              "BEGIN a[wipe_keep()] := 1; RETURN NEW; END $$;\n"
+              "CREATE TRIGGER stamp BEFORE INSERT ON links FOR EACH ROW EXECUTE FUNCTION stamp();\n"
+              "INSERT INTO links VALUES (1);\n")
+    said = kept(tmp_path, fresh_db, schema)
+    assert "stamp()" in said and "wipe_keep()" in said, said
+
+
+def test_a_view_a_trigger_function_reads_is_judged_at_the_seed(tmp_path: Path, fresh_db: str) -> None:
+    """The function only read `v` when it was created; the view that calls wipe_keep() came after."""
+    schema = (WIPE_KEEP + "CREATE TABLE links (id int);\n"
+              "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM x FROM v; RETURN NEW; END $$;\n"
+              "CREATE TRIGGER stamp BEFORE INSERT ON links FOR EACH ROW EXECUTE FUNCTION stamp();\n"
+              "CREATE VIEW v AS SELECT wipe_keep() AS x;\nINSERT INTO links VALUES (1);\n")
+    said = kept(tmp_path, fresh_db, schema)
+    assert "INSERT into public.links runs trigger stamp, whose function stamp() of public.links: it reads the " \
+           "view v, which it calls wipe_keep()" in said, said
