@@ -78,7 +78,11 @@ def unsafe_call(node: Any, own: Callable[[str, str], bool] | None = None) -> str
         name, schema = names[-1], (names[-2] if len(names) > 1 else "")
         if name == "set_config" and _setting(item) in SAFE_SETTINGS:
             value = (*(item.args or ()), None, None)[1]
-            text = str(getattr(getattr(value, "val", None), "sval", "") or "")
+            literal = getattr(getattr(value, "val", None), "sval", None)
+            if _setting(item) == "search_path" and not isinstance(literal, str):
+                return ("set_config() sets the search_path to a value made at run time: it may put a schema "
+                        "ahead of pg_catalog, where a call of a safe name runs that schema's function")
+            text = str(literal or "")
             ahead = ahead_of_catalog(text.split(",")) if _setting(item) == "search_path" else None
             if ahead:
                 return (f"set_config() puts {ahead} ahead of pg_catalog in the search_path: a call of a "

@@ -397,6 +397,16 @@ def test_set_config_of_a_search_path_ahead_of_pg_catalog_is_refused(tmp_path: Pa
                               "INSERT INTO public.notes DEFAULT VALUES;\n")
 
 
+def test_set_config_of_a_search_path_built_at_run_time_is_refused(tmp_path: Path, fresh_db: str) -> None:
+    # The attack pass of stop 29: 'ap' || 'p, pg_catalog' is no literal to judge.
+    query(fresh_db, USERS + "CREATE SCHEMA app;\nCREATE FUNCTION app.lower(text) RETURNS text LANGUAGE sql "
+                            "AS $$ DELETE FROM public.users RETURNING 'x' $$;\n")
+    said = apply(tmp_path, fresh_db, "SELECT set_config('search_path', 'ap' || 'p, pg_catalog', false);\n"
+                                     "CREATE TABLE public.notes (body text DEFAULT lower('X'));\n"
+                                     "INSERT INTO public.notes DEFAULT VALUES;\n")
+    assert "set_config() sets the search_path to a value made at run time" in said
+
+
 def test_a_trigger_functions_search_path_ahead_of_pg_catalog_is_judged(tmp_path: Path, fresh_db: str) -> None:
     query(fresh_db, USERS + "CREATE SCHEMA app;\nCREATE FUNCTION app.lower(text) RETURNS text LANGUAGE sql "
                             "AS $$ DELETE FROM public.users RETURNING 'x' $$;\n")
