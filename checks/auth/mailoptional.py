@@ -5,10 +5,15 @@ the code) and is not proven either: unverified. The app says so in its env examp
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from checks.auth.smtpnames import smtp_settings
 from checks.core.context import Context
+
+# A createEnv key that names the SMTP server, whatever the app calls it (langfuse's
+# web/src/env.mjs: `SMTP_CONNECTION_URL: z.string().optional()`; Auth.js: EMAIL_SERVER).
+SMTP_KEY = re.compile(r"SMTP|(?:^|_)E?MAIL_SERVER$")
 
 
 def optional_unset(ctx: Context, transports: list[Any]) -> dict[int, str]:
@@ -22,9 +27,12 @@ def optional_unset(ctx: Context, transports: list[Any]) -> dict[int, str]:
         if not transport.problems:
             continue
         if transport.kind == "smtp":
-            named = _optional_smtp(ctx)
-            if named and all(p.startswith("no SMTP server is named") for p in transport.problems):
+            if not all(p.startswith("no SMTP server is named") for p in transport.problems):
+                continue
+            if named := _optional_smtp(ctx):
                 found[id(transport)] = f"{ctx.rel(ctx.example_path)} marks {', '.join(named)} optional and none is set"
+            elif why := _schema_optional_smtp(ctx):
+                found[id(transport)] = why
         elif transport.key_name and all(p.endswith(" is empty") for p in transport.problems):
             where = marked.get(transport.key_name) or schema.get(transport.key_name)
             if where:
@@ -40,3 +48,13 @@ def _optional_smtp(ctx: Context) -> list[str]:
     settings = smtp_settings(ctx.project)
     named = [key for key in (*settings.urls, settings.host) if key and key in keys]
     return named if named and all(key in optional for key in named) else []
+
+
+def _schema_optional_smtp(ctx: Context) -> str | None:
+    """Why the app's createEnv schema lets its SMTP server be unset: it declares SMTP keys,
+    every one optional, none set; None otherwise (a required one, or one that is set)."""
+    optional, required = ctx.model.env_schema_optional, ctx.model.env_schema_required
+    named = sorted(key for key in optional if SMTP_KEY.search(key))
+    if not named or any(SMTP_KEY.search(key) for key in required) or any(ctx.value(key) for key in named):
+        return None
+    return f"{optional[named[0]]} lets {', '.join(named)} be unset, and none is set: the app runs without sending mail"

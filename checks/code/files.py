@@ -33,7 +33,10 @@ MAX_SOURCE_BYTES = 1_000_000  # a generated bundle is no code anyone reviews
 ROUTER_ROOTS = ("app/", "src/app/")
 PAGES_API_ROOTS = ("pages/api/", "src/pages/api/")
 # A directive is the first statement of a module, before any import (react.dev/reference/rsc/use-client).
-DIRECTIVE = re.compile(r"""\A(?:\s+|//[^\n]*\n|/\*.*?\*/)*(['"])use (client|server)\1""", re.DOTALL)
+# Possessive: a comment ends at its first `*/` as in JS, and a file that opens with a comment
+# but no directive (a vendored library's licence, then dozens of comments) is rejected in
+# linear time, not by trying every way to split its comments.
+DIRECTIVE = re.compile(r"""\A(?:\s++|//[^\n]*+\n|/\*.*?\*/)*+(['"])use (client|server)\1""", re.DOTALL)
 
 
 class Role(enum.StrEnum):

@@ -443,6 +443,24 @@ def test_a_key_the_apps_env_schema_lets_be_unset_is_unverified_not_failed(tmp_pa
     # test_an_empty_key_fails_naming_both_names).
 
 
+@pytest.mark.parametrize("schema", ["z.string().optional()", "z.string().min(1)"])
+def test_an_smtp_url_the_apps_env_schema_lets_be_unset_is_unverified_not_failed(tmp_path: Path, schema: str) -> None:
+    # langfuse: web/src/env.mjs `SMTP_CONNECTION_URL: z.string().optional()`; nodemailer lives in
+    # the workspace package @langfuse/shared and is fed a parameter, so no variable name is read there.
+    root = shutil.copytree(FIXTURES / "langfuse-monorepo", tmp_path / "langfuse")
+    env_mjs = root / "web" / "src" / "env.mjs"
+    env_mjs.write_text(env_mjs.read_text().replace("SMTP_CONNECTION_URL: z.string().optional()",
+                                                   f"SMTP_CONNECTION_URL: {schema}"))
+    result, _ = auth004(root / "web")
+    if schema.endswith(".optional()"):
+        assert result["status"] == "skip", result
+        assert result["details"]["unverified"] == (
+            "auth: the mail transport is not proven: src/env.mjs lets SMTP_CONNECTION_URL be unset, "
+            "and none is set: the app runs without sending mail"), result
+    else:  # the schema requires it: an unset SMTP server is still a gap
+        assert result["status"] == "fail", result
+
+
 def test_an_optional_transport_left_unset_is_named_beside_the_one_that_passes(
         tmp_path: Path, smtp_server: int) -> None:
     project = smtp_app(tmp_path, f"smtp://mailer:{SMTP_PASSWORD}@127.0.0.1:{smtp_server}")

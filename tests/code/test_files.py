@@ -18,7 +18,7 @@ from checks.code.files import (
     url_unsure,
 )
 
-from helpers import write_project
+from helpers import REPO, run_python, write_project
 
 
 @pytest.mark.parametrize(("path", "text", "role"), [
@@ -104,3 +104,15 @@ def test_a_fifo_or_a_link_out_of_the_project_is_never_read(tmp_path: Path) -> No
     (app / "lib" / "linked.ts").symlink_to(outside)
     (app / "app" / "api" / "ok" / "route.ts").write_text("export async function GET() {}\n")
     assert [f.path for f in read_sources(app)] == ["app/api/ok/route.ts"]
+
+
+def test_a_vendored_file_that_opens_with_comments_but_no_directive_is_read_in_linear_time() -> None:
+    # dub's lib/qr/codegen.ts (a licence comment, "use strict", dozens of comments) held the
+    # directive pattern in backtracking for longer than any run: checked in a child, bounded.
+    app = REPO / "tests" / "fixtures" / "apps" / "dub-vendored-licence"
+    done = run_python(
+        "from pathlib import Path\n"
+        "from checks.code.files import read_sources\n"
+        f"for f in read_sources(Path({str(app)!r})): print(f.path, f.role.value)\n", timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["lib/qr/codegen.ts module", "ui/qr-code.tsx client module"]
