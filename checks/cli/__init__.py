@@ -32,16 +32,17 @@ def entry() -> NoReturn:
     skips the interpreter's teardown once the atexit handlers have run and the output is
     flushed. Unloading psycopg's bundled libpq and OpenSSL and freeing every module costs
     30-50 ms of each run that reached a database (issue 21), for nothing a user sees. Left
-    to Python where a thread is still running (it would be joined) or a flush fails (Python
-    reports the broken pipe its own way)."""
+    to Python where a thread is still running (it would be joined), unless the run was
+    interrupted (a thread stuck in a library call must not keep it alive), or where a flush
+    fails (Python reports the broken pipe its own way)."""
     try:
         main()
         code: object = 0
     except SystemExit as done:
         code = done.code
     threading = sys.modules.get("threading")
-    if threading is not None and threading.active_count() > 1:
-        sys.exit(code)  # type: ignore[arg-type]
+    if threading is not None and threading.active_count() > 1 and code != EXIT_INTERRUPTED:
+        sys.exit(code)  # type: ignore[arg-type]  # an interrupted run joins no stuck worker
     atexit._run_exitfuncs()
     try:
         sys.stdout.flush()
