@@ -581,7 +581,7 @@ def test_db006_reads_a_prisma_history_too(tmp_path: Path, fresh_db: str) -> None
     _, report = run_json(project, "--only", "database,DB006")
     db006 = checks(report)["DB006"]
     assert db006["status"] == "fail"
-    assert "_prisma_migrations does not exist: all" in db006["message"]
+    assert "_prisma_migrations does not exist: the 1 migration of prisma/migrations is pending" in db006["message"]
     assert "npx prisma migrate deploy" in db006["hint"]
 
 
