@@ -22,7 +22,10 @@ ENV002 = Spec(
 ENV003 = Spec(
     "ENV003", "env", "Required variables are filled",
     "Every key of the example that is not marked optional must have a non-empty value in "
-    "the process environment or `.env.local`.",
+    "the process environment or `.env.local`. Optional: an inline `# optional…` comment; a "
+    "comment starting with `optional` (or marking itself `(Optional)`) over a block, up to the "
+    "next blank or comment line; a section banner titled `optional…` (`###### OPTIONAL ENV "
+    "VARS ######`), up to the next banner.",
     "Fill them in .env.local (see .env.local.example).", FIX_ENV,
 )
 ENV004 = Spec(

@@ -5,7 +5,10 @@ DESIGN.md "`.env.local.example` semantics": a key is optional when its own line
 has an inline comment starting with "optional", or when a comment line starting
 with "optional" stands above its block (no blank line, no other comment between). A comment
 that marks itself "(Optional)", "(Optional: …)" or "[optional]" is such a marker too: block
-headings are written that way (mckaywrigley/chatbot-ui: "# API Keys (Optional: …)").
+headings are written that way (mckaywrigley/chatbot-ui: "# API Keys (Optional: …)"). A
+section banner whose title starts with "optional" makes every key optional up to the next
+banner, blank lines and all (dub's apps/web/.env.example: "###### OPTIONAL ENV VARS ######"
+between two rows of #, then 20 blocks of keys, then "###### DUB.CO INTERNAL USE ONLY ######").
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from checks.support.lazyre import lazy
 
 KEY_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_.]*")
 _OPTIONAL_COMMENT = lazy(r"^[\s#-]*optional\b|[(\[]\s*optional\b", re.IGNORECASE)
+# A section banner's title: a title framed by three or more #, =, * or - on each side
+# ("###### OPTIONAL ENV VARS ######", "# ===== Optional =====", "# ---- Payments ----").
+_SECTION = lazy(r"^#+\s*[#=*-]{3,}\s*(\w[^#=*\n]*?)\s*[#=*-]{3,}\s*$")
 # `# DEFAULT_LLMS=…`: an example that comments a key out documents it all the same.
 _COMMENTED_KEY = lazy(r"^#+[^\S\r\n]*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)[^\S\r\n]*=")
 _KEY_PREFIX = lazy(r"""\s*(?:export\s+)?(?:'[^']+'|[^=#\s]+)\s*=[^\S\r\n]*""")
@@ -100,6 +106,7 @@ def _inline_comment(binding_text: str) -> str | None:
 def parse_env_text(text: str, path: Path) -> EnvFile:
     parsed = EnvFile(path)
     block_optional = False
+    section_optional = False  # under an "optional" section banner, until the next banner
     in_pem = False  # inside the lines of an unquoted multi-line PEM value
     for binding in _dotenv_parser().parse_stream(io.StringIO(text)):
         raw = binding.original.string
@@ -133,6 +140,8 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
             if body.startswith("#"):
                 # Any comment line ends the previous block; an "Optional" one starts a new one.
                 block_optional = bool(_OPTIONAL_COMMENT.search(body))
+                for title in filter(None, map(_SECTION.match, body.splitlines())):
+                    section_optional = title[1].lower().startswith("optional")
                 parsed.commented.update(m[1] for m in map(_COMMENTED_KEY.match, body.splitlines()) if m)
             continue
         value = binding.value or ""
@@ -141,7 +150,7 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
         comment = _inline_comment(body)
         inline_optional = comment is not None and bool(_OPTIONAL_COMMENT.search(comment))
         parsed.entries.append(
-            Entry(binding.key, binding.value, line, optional=block_optional or inline_optional)
+            Entry(binding.key, binding.value, line, optional=block_optional or inline_optional or section_optional)
         )
     return parsed
 

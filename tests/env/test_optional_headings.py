@@ -52,3 +52,40 @@ def test_env003_does_not_require_keys_under_an_optional_heading(tmp_path: Path) 
     # A heading without a marker still means required: the example is the contract.
     assert missing == ["AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"]
     assert "(5 optional)" in found["ENV002"]["message"]
+
+
+# dub's apps/web/.env.example: a banner section "OPTIONAL ENV VARS" over 20 blocks of keys,
+# each after a blank line, up to the next banner "DUB.CO INTERNAL USE ONLY". ENV003 counted
+# all 89 keys as required.
+DUB_SECTIONS = ("NEXTAUTH_SECRET=\n\n###############################\n###### OPTIONAL ENV VARS ######\n"
+                "###############################\n\n# Stripe – used for subscriptions\nSTRIPE_SECRET_KEY=\n\n"
+                "# Unsplash\nUNSPLASH_ACCESS_KEY=\n\n######################################\n"
+                "###### DUB.CO INTERNAL USE ONLY ######\n######################################\n\nTINYBIRD_API_KEY=\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "optional", "required"),
+    [
+        pytest.param(DUB_SECTIONS, {"STRIPE_SECRET_KEY", "UNSPLASH_ACCESS_KEY"},
+                     ["NEXTAUTH_SECRET", "TINYBIRD_API_KEY"], id="dub-banner"),
+        pytest.param("# ===== Optional =====\nA=\n\nB=\n# ----- Payments -----\nC=\n", {"A", "B"}, ["C"],
+                     id="rule-banner-ends-at-the-next"),
+        pytest.param("###############\nA=\n\n# optional things below\n\nB=\n", set(), ["A", "B"],
+                     id="a-row-of-hashes-or-prose-is-no-banner"),
+    ],
+)
+def test_an_optional_section_banner_covers_every_key_to_the_next_banner(
+        text: str, optional: set[str], required: list[str]) -> None:
+    parsed = parse_env_text(text, Path(".env.example"))
+    assert parsed.optional_keys == optional
+    assert parsed.required_keys == required
+
+
+def test_env003_does_not_require_keys_under_an_optional_section(tmp_path: Path) -> None:
+    project = tmp_path / "web"
+    project.mkdir()
+    (project / ".env.example").write_text(DUB_SECTIONS)
+    (project / ".env").write_text("NEXTAUTH_SECRET=a-filled-secret-of-the-app\nTINYBIRD_API_KEY=p.filled\n")
+    _, report = run_json(project, "--only", "ENV003")
+    env003 = checks(report)["ENV003"]
+    assert env003["status"] == "pass", env003
