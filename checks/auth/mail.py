@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from checks.auth.mailoptional import optional_unset
-from checks.auth.smtpnames import CONVENTIONAL, smtp_settings
+from checks.auth.smtpnames import CONVENTIONAL, app_smtp_settings
 from checks.core.context import Context
 from checks.core.http import Fetched, fetch, network_hint, network_kind, tls_reason
 from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified
@@ -127,7 +127,7 @@ def _api(ctx: Context, default: str, transport: Transport) -> str | None:
 def _smtp_target(ctx: Context, transport: Transport) -> tuple[str, str, int, str, str] | None:
     """(scheme, host, port, user, password) of the app's SMTP server, or None with the problem.
     The variables are those the app's own createTransport reads (checks/auth/smtpnames.py)."""
-    settings = smtp_settings(ctx.project)
+    settings = app_smtp_settings(ctx)
     name = next((n for n in settings.urls if ctx.value(n)), None)
     if name:
         transport.key_name = name

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checks.auth.smtpnames import smtp_settings
+from checks.auth.smtpnames import app_smtp_settings
 from checks.core.context import Context
 
 # A createEnv key that names the SMTP server, whatever the app calls it (langfuse's
@@ -45,7 +45,7 @@ def _optional_smtp(ctx: Context) -> list[str]:
     """The SMTP settings the app's example lists and marks optional (all of them, or [])."""
     examples = [e.parsed for e in ctx.examples if e.parsed is not None]
     keys, optional = ({k for e in examples for k in getattr(e, field)} for field in ("keys", "optional_keys"))
-    settings = smtp_settings(ctx.project)
+    settings = app_smtp_settings(ctx)
     named = [key for key in (*settings.urls, settings.host) if key and key in keys]
     return named if named and all(key in optional for key in named) else []
 

@@ -6,13 +6,18 @@ conventional EMAIL_SERVER/SMTP_HOST the app may never read."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks.project.imports import importers
 from checks.project.logins import COMMENT, MAX_SOURCE_BYTES
 from checks.project.reading import bracketed, env_reference, read_small
 from checks.support.lazyre import lazy
+
+if TYPE_CHECKING:
+    from checks.core.context import Context
 
 # nodemailer.createTransport(options | url) (nodemailer.com/smtp: host, port, auth.user, auth.pass)
 CREATE_TRANSPORT = lazy(r"(?<![\w$])createTransport\s*\(")
@@ -86,12 +91,24 @@ CONVENTIONAL = SmtpSettings(("EMAIL_SERVER", "AUTH_EMAIL_SERVER", "SMTP_URL"), "
                             "SMTP_USER", ("SMTP_PASSWORD", "SMTP_PASS"))
 
 
-def smtp_settings(root: Path) -> SmtpSettings:
-    """The variables the app's own createTransport reads, else the conventional names."""
+# A key of the app's env schema that holds its SMTP server as a URL (langfuse's web/src/env.mjs
+# SMTP_CONNECTION_URL; its createTransport(parseConnectionUrl(connectionUrl)) takes a parameter).
+SCHEMA_URL_KEY = lazy(r"SMTP\w*(?:URL|URI|CONNECTION)|(?:^|_)E?MAIL_SERVER$")
+
+
+def app_smtp_settings(ctx: Context) -> SmtpSettings:
+    return smtp_settings(ctx.project, [*ctx.model.env_schema_required, *ctx.model.env_schema_optional])
+
+
+def smtp_settings(root: Path, declared: Iterable[str] = ()) -> SmtpSettings:
+    """The variables the app's own createTransport reads; where it reads none itself (a URL
+    passed in), the SMTP URL keys its env schema declares (`declared`); else the
+    conventional names."""
     where = importers(root, ["nodemailer"], subpaths=False).get("nodemailer")
     names = smtp_names(root, where) if where else None
     if names is None:
-        return CONVENTIONAL
+        urls = tuple(sorted(key for key in declared if SCHEMA_URL_KEY.search(key)))
+        return SmtpSettings(urls, None, None, None, (), "the app's env schema") if urls else CONVENTIONAL
     if names.url:
         return SmtpSettings((names.url,), None, None, None, (), names.where)
     return SmtpSettings((), names.host, names.port, names.user, (names.password,) if names.password else (),

@@ -491,3 +491,15 @@ def test_a_key_made_optional_then_refined_is_not_taken_for_optional(tmp_path: Pa
     result, _ = auth004(project)
     assert result["status"] == "fail", result
     assert result["message"].endswith("RESEND_API_KEY or AUTH_RESEND_KEY is empty"), result["message"]
+
+
+def test_an_smtp_url_the_apps_env_schema_declares_is_probed_when_set(tmp_path: Path, smtp_server: int) -> None:
+    # langfuse: createTransport(parseConnectionUrl(connectionUrl)) gets its URL as a parameter;
+    # web/src/env.mjs declares SMTP_CONNECTION_URL. AUTH004 failed "no SMTP server is named
+    # (EMAIL_SERVER, …)" with the app's own variable set.
+    root = shutil.copytree(FIXTURES / "langfuse-monorepo", tmp_path / "langfuse")
+    (root / "web" / ".env").write_text(f"SMTP_CONNECTION_URL=smtp://mailer:{SMTP_PASSWORD}@127.0.0.1:{smtp_server}\n")
+    result, printed = auth004(root / "web")
+    assert result["status"] == "pass", result
+    assert f"smtp://127.0.0.1:{smtp_server} accepted EHLO, AUTH as mailer" in result["message"]
+    assert SMTP_PASSWORD not in printed
