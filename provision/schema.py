@@ -109,8 +109,17 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             ONE_BY_ONE.reset(token)
 
 
-def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied", history: bool = False) -> None:
+def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied", history: bool = False,
+            apply_command: str = "") -> None:
     """What is refused before anything is sent (or, for a history, before anything pending runs)."""
+    if parsed.outside:
+        named = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.outside[:5])
+        how = (f"apply the history with the app's own migrator (`{apply_command}`)"
+               if apply_command else "run it yourself with psql once the rest is applied")
+        raise ProvisionFailed(
+            f"PostgreSQL runs {named}{' …' if len(parsed.outside) > 5 else ''} only outside a transaction block, "
+            f"and deploy-check applies {'a history' if history else 'a schema'} in one transaction (all or "
+            f"nothing): {how} — {outcome}")
     if parsed.unsupported:
         named = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.unsupported)
         raise ProvisionFailed(
@@ -243,7 +252,7 @@ async def _apply_locked(connection: Any, ctx: Context, parsed: Any, options: Opt
         # have been created by hand), then every migration recorded as the migrator would.
         if parsed is None or not parsed.complete:
             raise _NeedsStatements
-        _refuse(parsed, options, history=True)
+        _refuse(parsed, options, history=True, apply_command=facts.apply_command)
     _would_refuse(result, parsed, options, history=migrator is not None)
     await _apply_whole(connection, ctx, parsed, options, result,
                        baseline=migrator)
@@ -279,7 +288,7 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
         parsed = parse_sources([read_schema(m.path, ctx.project) for m in facts.pending], app_search_path(ctx))
     except SchemaSyntaxError as exc:
         raise ProvisionFailed(f"{exc} — nothing was applied") from None
-    _refuse(parsed, options, history=True)
+    _refuse(parsed, options, history=True, apply_command=facts.apply_command)
     _would_refuse(result, parsed, options, history=True)
     steps = [Step(s, s.text, s.first_line) for s in parsed.statements]
     started = time.perf_counter()

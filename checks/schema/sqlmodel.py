@@ -84,6 +84,8 @@ class ParsedSchema:
     skipped: list[Statement] = field(default_factory=list)
     # Transaction control that cannot run inside that one transaction (ROLLBACK, SAVEPOINT…).
     unsupported: list[Statement] = field(default_factory=list)
+    # What PostgreSQL runs only outside any transaction block (CREATE INDEX CONCURRENTLY…).
+    outside: list[Statement] = field(default_factory=list)
     # The app's search_path (from its URL) the file was read with; empty: the default.
     search_path: list[str] = field(default_factory=list)
     # False: read from the parse cache (tables and objects only, no statements): what
@@ -157,6 +159,22 @@ def _set_config_path(node: Any) -> list[str] | None:
 # It walks every node of every statement, not just the top one: a DELETE inside a CTE, under
 # EXPLAIN ANALYZE, behind PREPARE/EXECUTE or MERGE, in the body of a function that a later
 # statement calls or a trigger that a later INSERT fires, all empty a table just the same.
+
+
+# Statements PostgreSQL refuses inside a transaction block ("cannot run inside a transaction
+# block": PreventInTransactionBlock's callers in its sources; docs of each command).
+_OUTSIDE = {"CreatedbStmt", "DropdbStmt", "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt"}
+
+
+def _outside_transaction(node: Any) -> bool:
+    kind = type(node).__name__
+    if kind in ("IndexStmt", "DropStmt"):
+        return bool(node.concurrent)
+    if kind == "ReindexStmt":
+        return any(str(option.defname).lower() == "concurrently" for option in node.params or ())
+    if kind == "VacuumStmt":
+        return bool(node.is_vacuumcmd)
+    return kind in _OUTSIDE
 
 
 def _transaction_control(node: Any) -> bool | None:
@@ -334,6 +352,8 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
             if control is not None:
                 (parsed.skipped if control else parsed.unsupported).append(statement)
                 continue
+            if _outside_transaction(raw.stmt):
+                parsed.outside.append(statement)
             loses, irreversible = guard.statement(raw.stmt, statement.where)
             verdict = classifier.classify(raw.stmt, loses or irreversible)
             statement = replace(statement, verdict=verdict)
