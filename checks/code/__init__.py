@@ -22,6 +22,14 @@ from checks.core.model import Outcome, failed, listed, passed, plural, skipped, 
 from checks.core.registry import check
 
 NO_CODE = "code: no .ts/.tsx/.js/.jsx/.mjs source file found in the app"
+# Seconds for the code checks, whose work is parsing the app's files, not a network call:
+# --timeout does not bound it. A large app's first (uncached) run parses for a while:
+# lobe-chat's 8,400 files took 12 s of one core, and failed at --timeout + 5 s.
+CODE_BUDGET = 300.0
+
+
+def _budget(ctx: Context) -> float:
+    return max(ctx.timeout + 5.0, CODE_BUDGET)
 
 
 def judged(findings: list[Finding], ok: str, bad: str, *, fail: bool, **extra: Any) -> Outcome:
@@ -50,7 +58,7 @@ def _no_code(code: CodeFacts) -> Outcome | None:
     return unverified(NO_CODE) if not code.files else None
 
 
-@check(CODE001)
+@check(CODE001, budget=_budget, local=True)
 async def size_budget(ctx: Context) -> Outcome:
     code = await sources(ctx)
     if (skip := _no_code(code)) is not None:
@@ -67,7 +75,7 @@ async def size_budget(ctx: Context) -> Outcome:
                   fail=False)
 
 
-@check(CODE003)
+@check(CODE003, budget=_budget, local=True)
 async def callers_send_the_bearer_token(ctx: Context) -> Outcome:
     code = await parsed(ctx)
     if (skip := _no_code(code)) is not None:
@@ -101,7 +109,7 @@ async def callers_send_the_bearer_token(ctx: Context) -> Outcome:
                   findings=[], routes=routes)
 
 
-@check(CODE004)
+@check(CODE004, budget=_budget, local=True)
 async def no_interpolated_raw_sql(ctx: Context) -> Outcome:
     code = await parsed(ctx)
     if (skip := _no_code(code)) is not None:
@@ -117,7 +125,7 @@ async def no_interpolated_raw_sql(ctx: Context) -> Outcome:
                           f"{plural(len(found) - len(findings), 'call')} that may be raw SQL")
 
 
-@check(CODE002)
+@check(CODE002, budget=_budget, local=True)
 async def telemetry_is_fire_and_forget(ctx: Context) -> Outcome:
     code = await parsed(ctx)
     if (skip := _no_code(code)) is not None:
@@ -134,7 +142,7 @@ async def telemetry_is_fire_and_forget(ctx: Context) -> Outcome:
     return outcome
 
 
-@check(CODE005)
+@check(CODE005, budget=_budget, local=True)
 async def no_secrets_in_client_code(ctx: Context) -> Outcome:
     code = await parsed(ctx)
     if (skip := _no_code(code)) is not None:
@@ -154,7 +162,7 @@ async def no_secrets_in_client_code(ctx: Context) -> Outcome:
                           f"{plural(len(unsure), 'server secret read')} in a module shared with client code")
 
 
-@check(CODE006)
+@check(CODE006, budget=_budget, local=True)
 async def totals_from_full_queries(ctx: Context) -> Outcome:
     code = await parsed(ctx)
     if (skip := _no_code(code)) is not None:

@@ -36,6 +36,9 @@ class Check:
     # thread, so that it does not stall the other checks (a run of plain checks alone needs
     # no loop; core/runner.py run_without_loop).
     blocking: bool = False
+    # It reads only this machine's files (the code family): running out of its budget is
+    # deploy-check's own slowness, so the clause is unverified, never failed.
+    local: bool = False
 
 
 _CHECKS: dict[str, Check] = {}
@@ -43,12 +46,12 @@ _CHECKS: dict[str, Check] = {}
 
 def check(
     spec: Spec, *, needs: Iterable[str] = (), budget: Callable[[Context], float] | None = None,
-    blocking: bool = False,
+    blocking: bool = False, local: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     def register(function: CheckFunction) -> CheckFunction:
         if spec.id in _CHECKS and _CHECKS[spec.id].function is not function:
             raise RuntimeError(f"check id {spec.id} registered twice")
-        _CHECKS[spec.id] = Check(spec, function, tuple(needs), budget, blocking)
+        _CHECKS[spec.id] = Check(spec, function, tuple(needs), budget, blocking, local)
         return function
 
     return register
