@@ -39,12 +39,13 @@ def test_the_root_env_the_readme_fills_supplies_the_app(tmp_path: Path) -> None:
     env = ("DATABASE_URL=postgresql://postgres:@localhost:5450/calendso\n"
            "DATABASE_DIRECT_URL=postgresql://postgres:@localhost:5450/calendso\n"
            "NEXTAUTH_URL=http://localhost:3000\n"
-           f"NEXTAUTH_SECRET={SECRET}\nCALENDSO_ENCRYPTION_KEY={KEY}\n")
+           f"NEXTAUTH_SECRET={SECRET}\nCALENDSO_ENCRYPTION_KEY={KEY}\n"
+           "EMAIL_FROM=notifications@example.test\nEMAIL_SERVER_HOST=localhost\nEMAIL_SERVER_PORT=1025\n")
     _code, report = run_json(calcom(tmp_path, env), "--only", "ENV001,ENV002,ENV003,ENV005,ENV006,DB001,AUTH001")
     found = checks_by_id(report)
     assert {i: c["status"] for i, c in found.items()} == {i: "pass" for i in found}, found
-    assert found["ENV001"]["message"] == "loaded, highest priority first: ../../.env (5 keys)"
-    assert found["ENV002"]["message"].startswith("../../.env.example documents 5 keys")
+    assert found["ENV001"]["message"] == "loaded, highest priority first: ../../.env (8 keys)"
+    assert found["ENV002"]["message"].startswith("../../.env.example documents 8 keys")
     assert "DATABASE_URL (from ../../.env;" in found["DB001"]["message"]
     assert SECRET not in str(report) and KEY not in str(report)
 
