@@ -69,10 +69,20 @@ def config_env_files(root: Path) -> tuple[list[str], str] | None:
         if text is None:
             continue
         named = [match["path"] for match in d.DOTENV_CONFIG_PATH.finditer(text)]
-        if named:
-            files = [relative(root, root / path) for path in dict.fromkeys(named)]
+        inside = [path for path in dict.fromkeys(named) if _in_workspace(root, root / path)]
+        if inside:
+            files = [relative(root, root / path) for path in inside]
             return files, f"{name} loads {', '.join(files)} through dotenv"
     return None
+
+
+def _in_workspace(root: Path, path: Path) -> bool:
+    """Whether `path` lies in the app or its workspace root: a config naming any other file
+    (`/home/me/.bashrc`) is not taken as the app's env file, never read or written by us."""
+    _manager, workspace_root, _why = package_manager(root)
+    homes = [root.resolve(), *([(root / workspace_root).resolve()] if workspace_root not in (None, ".") else [])]
+    found = path.resolve()
+    return any(found == home or found.is_relative_to(home) for home in homes)
 
 
 def config_env_file(root: Path) -> tuple[str, str] | None:

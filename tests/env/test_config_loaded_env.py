@@ -62,3 +62,16 @@ def test_without_the_root_env_the_hint_and_provision_name_it(tmp_path: Path) -> 
     assert "created ../../.env from ../../.env.example" in done.stdout.lower()
     assert not (app / ".env.local").exists()
     assert "NEXTAUTH_SECRET=" in (app.parent.parent / ".env").read_text()
+
+
+def test_a_file_the_config_names_outside_the_workspace_is_not_the_apps(tmp_path: Path) -> None:
+    app = calcom(tmp_path)
+    outside = tmp_path / "elsewhere.env"
+    outside.write_text("NEXTAUTH_SECRET=not-the-apps\n")
+    config = app / "next.config.js"
+    config.write_text(config.read_text().replace('"../../.env"', f'"{outside}"'))
+    model = detect(app)
+    assert model["env_file"] != str(outside) and "elsewhere" not in model["env_file"]
+    done = run_cli("provision", "env", "--project", str(app))
+    assert outside.read_text() == "NEXTAUTH_SECRET=not-the-apps\n"  # never written
+    assert "elsewhere" not in done.stdout + done.stderr
