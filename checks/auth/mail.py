@@ -210,7 +210,7 @@ def transports(ctx: Context) -> list[Transport]:
               for kind, package, _keys, name in HOSTED if package in workspace]
     if "nodemailer" in workspace and not found and "nodemailer" not in deps:
         found.append(Transport("smtp", "SMTP", workspace["nodemailer"]))
-    smtp_named = next((n for n in (*SMTP_URLS, "SMTP_HOST") if ctx.value(n)), None)
+    smtp_named = next((n for n in (*SMTP_URLS, "SMTP_HOST", "EMAIL_SERVER_HOST") if ctx.value(n)), None)
     if "nodemailer" in deps and found:
         # nodemailer is next-auth's peer dependency, declared by apps that mail through Resend & co.:
         # with another transport used, SMTP counts only when the app imports nodemailer itself
@@ -363,7 +363,7 @@ async def mail_transport(ctx: Context) -> Outcome:
     if not facts.transports:
         return skipped("the app sends no mail: no resend, @sendgrid/mail, postmark or nodemailer in "
                        "package.json or its workspace packages, and no SMTP settings "
-                       f"({', '.join(SMTP_URLS)}, SMTP_HOST)")
+                       f"({', '.join(SMTP_URLS)}, SMTP_HOST, EMAIL_SERVER_HOST)")
     details: dict[str, Any] = {"transports": [
         {"transport": t.kind, "why": t.why, "key": t.key_name, "url": t.url,
          "accepted": t.accepted, "refused": t.refused, "unreachable": t.unreachable,

@@ -89,6 +89,11 @@ class SmtpSettings:
 # AUTH_EMAIL_SERVER in v5), and the split settings apps pass to createTransport.
 CONVENTIONAL = SmtpSettings(("EMAIL_SERVER", "AUTH_EMAIL_SERVER", "SMTP_URL"), "SMTP_HOST", "SMTP_PORT",
                             "SMTP_USER", ("SMTP_PASSWORD", "SMTP_PASS"))
+# The split settings of next-auth v4's Email provider docs (next-auth.js.org/providers/email:
+# `host: process.env.EMAIL_SERVER_HOST`, EMAIL_SERVER_PORT, EMAIL_SERVER_USER, EMAIL_SERVER_PASSWORD),
+# which apps keep when they build the transport elsewhere (calcom/cal.com packages/lib/serverConfig.ts).
+EMAIL_SERVER_SPLIT = SmtpSettings(CONVENTIONAL.urls, "EMAIL_SERVER_HOST", "EMAIL_SERVER_PORT",
+                                  "EMAIL_SERVER_USER", ("EMAIL_SERVER_PASSWORD",))
 
 
 # A key of the app's env schema that holds its SMTP server as a URL (langfuse's web/src/env.mjs
@@ -97,7 +102,16 @@ SCHEMA_URL_KEY = lazy(r"SMTP\w*(?:URL|URI|CONNECTION)|(?:^|_)E?MAIL_SERVER$")
 
 
 def app_smtp_settings(ctx: Context) -> SmtpSettings:
-    return smtp_settings(ctx.project, [*ctx.model.env_schema_required, *ctx.model.env_schema_optional])
+    settings = smtp_settings(ctx.project, [*ctx.model.env_schema_required, *ctx.model.env_schema_optional])
+    if settings is not CONVENTIONAL or ctx.value("SMTP_HOST"):
+        return settings
+    # No createTransport of the app's names its variables: the conventional split names the
+    # app sets, or else documents (its example lists EMAIL_SERVER_HOST, not SMTP_HOST).
+    documented = {key for e in ctx.examples if e.parsed is not None for key in e.parsed.keys}
+    host = EMAIL_SERVER_SPLIT.host or ""
+    if ctx.value(host) or (host in documented and CONVENTIONAL.host not in documented):
+        return EMAIL_SERVER_SPLIT
+    return settings
 
 
 def smtp_settings(root: Path, declared: Iterable[str] = ()) -> SmtpSettings:

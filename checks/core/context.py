@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from checks.project import discover
 from checks.project.config import Config
 from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
-from checks.project.examples import documented_env_file, find_example, find_examples, tools_env_file
+from checks.project.examples import (
+    config_env_file,
+    config_env_files,
+    documented_env_file,
+    find_example,
+    find_examples,
+    tools_env_file,
+)
 from checks.project.reading import read_small
 from checks.project.state import find_expired_deferral, find_monitoring_deferral
 from checks.project.workspace import package_manager
@@ -135,9 +142,19 @@ class Context:
 
     @cached_property
     def default_env_name(self) -> str:
-        """`.env.local`, or `.env` where the app's own tools read that one only."""
-        found = tools_env_file(self.project) or documented_env_file(self.project)
+        """`.env.local`, or `.env` where the app's own tools read that one only, or the file
+        its next.config loads through dotenv when it keeps no example of its own."""
+        found = (tools_env_file(self.project) or documented_env_file(self.project)
+                 or config_env_file(self.project))
         return found[0] if found else ".env.local"
+
+    @cached_property
+    def looked_env_names(self) -> list[str]:
+        """The env files an unpinned run looks for, highest priority first: Next.js's, then
+        those the app's next.config loads itself (`../../.env`)."""
+        loaded = config_env_files(self.project)
+        extra = [name for name in (loaded[0] if loaded else []) if name not in NEXT_DEV_ENV_FILES]
+        return [*NEXT_DEV_ENV_FILES, *extra]
 
     @property
     def example_path(self) -> Path:
@@ -161,7 +178,7 @@ class Context:
             return [self.env_local]
 
         found = []
-        for name in NEXT_DEV_ENV_FILES:
+        for name in self.looked_env_names:
             path = self.path(name)
             loaded = self.env_local if path == self.env_path else _load(path)
             if loaded.parsed is not None or loaded.error is not None:

@@ -38,7 +38,7 @@ from checks.env.values import (
     public_by_design,
     secret_by_value,
 )
-from checks.project.detectors import EXAMPLE_FILES, NEXT_DEV_ENV_FILES, SECRET_ENV_FILES
+from checks.project.detectors import EXAMPLE_FILES, SECRET_ENV_FILES
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name, url_password
 
@@ -70,7 +70,7 @@ def env_file_present(ctx: Context) -> Outcome:
     if ctx.example.parsed is not None and not missing:
         return passed(f"no env file; the process environment supplies all "
                       f"{_plural(len(required), 'required key')}", source="process environment")
-    looked = env_name if ctx.env_pinned else ", ".join(NEXT_DEV_ENV_FILES)
+    looked = env_name if ctx.env_pinned else ", ".join(ctx.looked_env_names)
     if ctx.example.parsed is None:
         # Without an example only the variables the app's own files name are known to be
         # needed (its database client's); an app that reads none from an env file (Sentry's

@@ -26,7 +26,7 @@ from checks.project.database import (
 )
 from checks.project.dbenv import tool_env
 from checks.project.dialect import database_kind
-from checks.project.examples import documented_env_file, tools_env_file
+from checks.project.examples import config_env_file, documented_env_file, tools_env_file
 from checks.project.logins import login_methods
 from checks.project.model import EnvFileFact, ProjectModel
 from checks.project.reading import (
@@ -133,7 +133,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     model.example_files = [name for name, _keys in in_use]
     if config.env_file:
         model.env_file, model.env_file_why = config.env_file, "deploy-check.toml: [project] env_file"
-    elif (tools := tools_env_file(root) or documented_env_file(root)) is not None:
+    elif (tools := tools_env_file(root) or documented_env_file(root) or config_env_file(root)) is not None:
         model.env_file, model.env_file_why = tools
 
     package = package_json(root)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from checks.project import detectors as d
 from checks.project.database import drizzle_config, prisma_schema_files
-from checks.project.reading import package_json, read_small
+from checks.project.reading import package_json, read_small, relative
 from checks.project.workspace import package_manager, workspace_packages
 
 README_NAMES = ("README.md", "readme.md", "README", "README.mdx", "CONTRIBUTING.md")
@@ -58,11 +58,56 @@ def find_examples(root: Path) -> list[Path]:
     return [first, second] if second is not None else [first]
 
 
+def config_env_files(root: Path) -> tuple[list[str], str] | None:
+    """(files, why): the env files the app's next.config loads itself through dotenv with a
+    literal path (calcom/cal.com apps/web/next.config.js: `require("dotenv").config({ path:
+    "../../.env" })`), relative to the app, where `next dev` runs and dotenv resolves them.
+    Next.js loads its own files before the config, and dotenv overrides nothing: these come
+    last. None when its config loads none."""
+    for name in d.NEXT_CONFIGS:
+        text = read_small(root / name)
+        if text is None:
+            continue
+        named = [match["path"] for match in d.DOTENV_CONFIG_PATH.finditer(text)]
+        inside = [path for path in dict.fromkeys(named) if _in_workspace(root, root / path)]
+        if inside:
+            files = [relative(root, root / path) for path in inside]
+            return files, f"{name} loads {', '.join(files)} through dotenv"
+    return None
+
+
+def _in_workspace(root: Path, path: Path) -> bool:
+    """Whether `path` lies in the app or its workspace root: a config naming any other file
+    (`/home/me/.bashrc`) is not taken as the app's env file, never read or written by us."""
+    _manager, workspace_root, _why = package_manager(root)
+    homes = [root.resolve(), *([(root / workspace_root).resolve()] if workspace_root not in (None, ".") else [])]
+    found = path.resolve()
+    return any(found == home or found.is_relative_to(home) for home in homes)
+
+
+def config_env_file(root: Path) -> tuple[str, str] | None:
+    """(file, why) where the app keeps no example of its own and its next.config loads an env
+    file through dotenv (a monorepo's `../../.env`): that file is the one its users fill and
+    hints name. None: the app's own `.env.local`."""
+    loaded = config_env_files(root)
+    if loaded is None or example_in(root) is not None:
+        return None
+    files, why = loaded
+    return files[0], why
+
+
 def find_example(root: Path) -> Path | None:
-    """The example file of the app at `root` (resolved), None when there is none."""
+    """The example file of the app at `root` (resolved), None when there is none: its own,
+    else the one beside the env file its next.config loads (`../../.env.example` beside
+    `../../.env`), else that of the workspace package that owns its database."""
     own = example_in(root)
     if own is not None:
         return own
+    loaded = config_env_files(root)
+    for name in loaded[0] if loaded else []:
+        beside = example_in((root / name).parent)
+        if beside is not None:
+            return beside.resolve()
     _manager, workspace_root, _why = package_manager(root)
     if workspace_root in (None, "."):
         return None

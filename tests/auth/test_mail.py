@@ -503,3 +503,23 @@ def test_an_smtp_url_the_apps_env_schema_declares_is_probed_when_set(tmp_path: P
     assert result["status"] == "pass", result
     assert f"smtp://127.0.0.1:{smtp_server} accepted EHLO, AUTH as mailer" in result["message"]
     assert SMTP_PASSWORD not in printed
+
+
+def test_the_split_email_server_settings_of_an_app_that_builds_its_transport_elsewhere(
+        tmp_path: Path, smtp_server: int) -> None:
+    # calcom/cal.com: createTransport(this.getMailerOptions().transport), the options built from
+    # EMAIL_SERVER_HOST/PORT/USER/PASSWORD in packages/lib/serverConfig.ts (tests/fixtures/apps/calcom-monorepo).
+    root = tmp_path / "calcom"
+    shutil.copytree(FIXTURES / "calcom-monorepo", root)
+    (root / ".env").write_text(f"EMAIL_SERVER_HOST=127.0.0.1\nEMAIL_SERVER_PORT={smtp_server}\n"
+                               f"EMAIL_SERVER_USER=mailer\nEMAIL_SERVER_PASSWORD={SMTP_PASSWORD}\n")
+    result, printed = auth004(root / "apps" / "web")
+    assert result["status"] == "pass", result["message"]
+    assert f"smtp://127.0.0.1:{smtp_server} accepted EHLO, AUTH as mailer" in result["message"]
+    assert SMTP_PASSWORD not in printed
+
+    # Unset, the message names the settings the app's example documents.
+    (root / ".env").write_text("EMAIL_FROM=notifications@example.test\n")
+    result, _ = auth004(root / "apps" / "web")
+    assert result["status"] == "fail"
+    assert "no SMTP server is named (EMAIL_SERVER, AUTH_EMAIL_SERVER, SMTP_URL, EMAIL_SERVER_HOST)" in result["message"]
