@@ -269,8 +269,9 @@ def literal_union(function: SgNode, position: int) -> str | None:
 
 
 def constant_object(where: SgNode | None) -> SgNode | None:
-    """The object literal a module constant holds (`as const`/`satisfies` too), else None."""
-    if where is None or where.kind() != "variable_declarator" or where.get_root().root() != _scope_of(where):
+    """The object literal a `const` holds (`as const`/`satisfies` too), else None: a module's
+    or a function's own (lobe-chat's `const sortableFields = {…}` inside its buildOrderBy)."""
+    if where is None or where.kind() != "variable_declarator":
         return None
     parent = where.parent()
     if parent is None or not parent.text().startswith("const"):
@@ -280,8 +281,8 @@ def constant_object(where: SgNode | None) -> SgNode | None:
         value = value.named_children()[0] if value.named_children() else None
     if value is None or value.kind() != "object" or any(c.kind() == "spread_element" for c in value.named_children()):
         return None  # `{ name: "users", ...overrides }`: the spread may replace any key
-    if changed_in(where.get_root().root(), (where.field("name") or where).text()):
-        return None  # a map the module changes (`T.x = `, `Object.assign(T, body)`) is no constant
+    if changed_in(_scope_of(where), (where.field("name") or where).text()):
+        return None  # a map its scope changes (`T.x = `, `Object.assign(T, body)`) is no constant
     return value
 
 

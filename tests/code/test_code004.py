@@ -230,3 +230,18 @@ def test_a_foreach_key_of_form_data_or_search_params_is_no_array_index(tmp_path:
     named |= {str(c).split("/")[2] for c in check["details"]["could_not_verify"] if str(c).startswith("app/api/")}
     assert check["status"] != "pass", check
     assert named == {"form", "search"}, check
+
+
+def test_a_lookup_in_a_functions_own_constant_map_is_no_interpolation(code_report: Any) -> None:
+    # lobe-chat's buildOrderBy: `sql.raw(`${sortableFields[sorter]} ${direction}`)` with the map a
+    # `const` of the method itself: only its values (or a property every object has) reach the
+    # SQL, as with a module's constant map; the same map changed by the caller's text still fails.
+    check = code_report("code-drizzle-sort-map")["CODE004"]
+    assert check["status"] == "fail", check
+    assert locations(check) == [
+        "src/database/repositories/knowledge.ts:23:12 sql.raw: SQL built by a template with ${…}",
+    ]
+    assert [f"{f['location']} {f['what']}" for f in check["details"]["could_not_verify"]] == [
+        "src/database/repositories/knowledge.ts:14:14 sql.raw: SQL built by a template whose only ${…} "
+        "are lookups in the constant sortableFields: only its values can reach the SQL",
+    ]

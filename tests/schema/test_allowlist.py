@@ -348,6 +348,19 @@ def test_an_extension_the_server_lacks_is_named_with_where_to_get_it(tmp_path: P
     assert query(fresh_db, "SELECT to_regclass('notes')") == [(None,)]
 
 
+def test_an_extension_outside_contrib_is_not_sent_to_postgresql_contrib(tmp_path: Path, fresh_db: str) -> None:
+    # lobehub/lobe-chat packages/database/migrations/0090_enable_pg_search.sql creates ParadeDB's
+    # pg_search, which its docker-compose/dev names the paradedb/paradedb image for: no contrib.
+    project = write_project(tmp_path, {"schema.sql": "CREATE EXTENSION IF NOT EXISTS pg_search;\n"
+                                                     "CREATE TABLE notes (id int);\n",
+                                       ".env.local": f"DATABASE_URL={fresh_db}\n"})
+    done = provision(project)
+    assert done.returncode == 1
+    assert 'extension "pg_search" is not available' in done.stderr
+    assert "pg_search is no contrib extension (postgresql-contrib does not have it)" in done.stderr, done.stderr
+    assert "a PostgreSQL with postgresql-contrib" not in done.stderr
+
+
 def test_a_fresh_database_takes_a_historys_data_migrations_unasked(tmp_path: Path, fresh_db: str) -> None:
     # Shaped after elie222/inbox-zero's prisma history: an UPDATE through a read-only WITH
     # (20251001…_mail_split: `WITH "rankedSplits" AS (SELECT …) UPDATE …`), an upsert into a
