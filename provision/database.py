@@ -240,7 +240,7 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     if options.port is not None and server.initialized and server.port != options.port:
         raise ProvisionFailed(
             f"this project's local PostgreSQL was created on port {server.port}; to move it to "
-            f"port {options.port}, `deploy-check provision local-db --stop`, delete "
+            f"port {options.port}, `{pasteable('deploy-check provision local-db --stop', ctx.project)}`, delete "
             f"{local_db_home(ctx.project).relative_to(ctx.project)} (this deletes the local data) "
             "and run this again")
     for target in targets:
