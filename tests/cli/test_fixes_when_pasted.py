@@ -48,7 +48,8 @@ def test_every_fix_command_exits_0_when_pasted(tmp_path: Path, name: str) -> Non
     project = tmp_path / name
     shutil.copytree(FIXTURES / name, project)
     # A monorepo fixture is checked where its app is (its root is refused: see test_discovery).
-    app = next((project / "apps" / member for member in ("web", "app", "dashboard") if (project / "apps" / member).is_dir()), project)
+    members = [project / "apps" / name for name in ("web", "app", "dashboard")] + [project / "web"]  # langfuse: web/
+    app = next((member for member in members if member.is_dir()), project)
     _paste_every_fix(tmp_path, app, name)
 
 
