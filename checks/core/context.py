@@ -21,6 +21,7 @@ from checks.project.examples import (
     documented_env_file,
     find_example,
     find_examples,
+    script_env_files,
     tools_env_file,
 )
 from checks.project.reading import read_small
@@ -150,11 +151,12 @@ class Context:
 
     @cached_property
     def looked_env_names(self) -> list[str]:
-        """The env files an unpinned run looks for, highest priority first: Next.js's, then
-        those the app's next.config loads itself (`../../.env`)."""
-        loaded = config_env_files(self.project)
-        extra = [name for name in (loaded[0] if loaded else []) if name not in NEXT_DEV_ENV_FILES]
-        return [*NEXT_DEV_ENV_FILES, *extra]
+        """The env files an unpinned run looks for, highest priority first: those the dev
+        script loads into the process environment (`dotenv -e ../.env -- next dev`), then
+        Next.js's, then those the app's next.config loads itself (`../../.env`)."""
+        first = (script_env_files(self.project) or ([], ""))[0]
+        last = (config_env_files(self.project) or ([], ""))[0]
+        return [*first, *(name for name in [*NEXT_DEV_ENV_FILES, *last] if name not in first)]
 
     @property
     def example_path(self) -> Path:

@@ -76,6 +76,41 @@ def config_env_files(root: Path) -> tuple[list[str], str] | None:
     return None
 
 
+# The env-file flags of the loaders a dev script runs `next dev` through: dotenv-cli
+# (`dotenv -e ../.env -- next dev`, langfuse's web/package.json; its README: `-e` once per
+# file) and env-cmd (`env-cmd -f .env.dev next dev`). They put the values into the process
+# environment, above every file Next.js loads.
+_LOADER_FLAGS = {"dotenv": ("-e",), "dotenv-cli": ("-e",), "env-cmd": ("-f", "--file")}
+
+
+def script_env_files(root: Path) -> tuple[list[str], str] | None:
+    """(files, why): the env files the app's dev script loads through dotenv-cli or env-cmd,
+    in the app or its workspace root, relative to the app (where the script runs); None
+    when it loads none that way."""
+    scripts = (package_json(root) or {}).get("scripts")
+    dev = str(scripts.get("dev") or "") if isinstance(scripts, dict) else ""
+    words = dev.split()
+    named: list[str] = []
+    for start, word in enumerate(words):
+        flags = _LOADER_FLAGS.get(word)
+        if flags is None:
+            continue
+        rest = iter(words[start + 1:])
+        for flag in rest:
+            given, _, value = flag.partition("=")
+            if given in flags:
+                value = value or next(rest, "")
+                if value:
+                    named.append(value.strip("'\""))
+            elif not flag.startswith("-") or flag == "--":
+                break  # the command it runs
+    inside = [path for path in dict.fromkeys(named) if _in_workspace(root, root / path)]
+    if not inside:
+        return None
+    files = [relative(root, root / path) for path in inside]
+    return files, f"package.json's dev script loads {', '.join(files)} ({'dotenv-cli' if 'dotenv' in dev else 'env-cmd'})"
+
+
 def _in_workspace(root: Path, path: Path) -> bool:
     """Whether `path` lies in the app or its workspace root: a config naming any other file
     (`/home/me/.bashrc`) is not taken as the app's env file, never read or written by us."""
@@ -89,7 +124,7 @@ def config_env_file(root: Path) -> tuple[str, str] | None:
     """(file, why) where the app keeps no example of its own and its next.config loads an env
     file through dotenv (a monorepo's `../../.env`): that file is the one its users fill and
     hints name. None: the app's own `.env.local`."""
-    loaded = config_env_files(root)
+    loaded = script_env_files(root) or config_env_files(root)
     if loaded is None or example_in(root) is not None:
         return None
     files, why = loaded
@@ -103,8 +138,8 @@ def find_example(root: Path) -> Path | None:
     own = example_in(root)
     if own is not None:
         return own
-    loaded = config_env_files(root)
-    for name in loaded[0] if loaded else []:
+    loaded = [*(script_env_files(root) or ([], ""))[0], *(config_env_files(root) or ([], ""))[0]]
+    for name in loaded:
         beside = example_in((root / name).parent)
         if beside is not None:
             return beside.resolve()

@@ -75,3 +75,40 @@ def test_a_file_the_config_names_outside_the_workspace_is_not_the_apps(tmp_path:
     done = run_cli("provision", "env", "--project", str(app))
     assert outside.read_text() == "NEXTAUTH_SECRET=not-the-apps\n"  # never written
     assert "elsewhere" not in done.stdout + done.stderr
+
+
+# langfuse/langfuse web/package.json: `"dev": "dotenv -e ../.env -- next dev"`, with the
+# README's `cp .env.dev.example .env` at the repository root. dotenv-cli puts the values into
+# the process environment, above every file Next.js loads.
+LANGFUSE = REPO / "tests" / "fixtures" / "apps" / "langfuse-monorepo"
+
+
+def langfuse(tmp_path: Path, dev: str) -> Path:
+    root = shutil.copytree(LANGFUSE, tmp_path / "langfuse")
+    package = root / "web" / "package.json"
+    package.write_text(package.read_text().replace('"dev": "next dev"', f'"dev": "{dev}"'))
+    (root / ".env").write_text(f"DATABASE_URL=postgresql://postgres:postgres@localhost:5432/langfuse\n"
+                               f"NEXTAUTH_SECRET={SECRET}\n")
+    return root / "web"
+
+
+def test_the_file_a_dev_script_loads_through_dotenv_cli_is_the_apps_and_wins(tmp_path: Path) -> None:
+    app = langfuse(tmp_path, "dotenv -e ../.env -- next dev")
+    (app / ".env.local").write_text("DATABASE_URL=postgresql://other:other@localhost:5999/other\n")
+    model = detect(app)
+    assert model["env_file"] == "../.env"
+    assert model["env_file_why"] == "package.json's dev script loads ../.env (dotenv-cli)"
+    _code, report = run_json(app, "--only", "ENV001,DB001")
+    found = checks_by_id(report)
+    assert found["ENV001"]["message"].startswith("loaded, highest priority first: ../.env (2 keys), .env.local")
+    assert "DATABASE_URL (from ../.env" in found["DB001"]["message"], found["DB001"]
+    assert SECRET not in str(report)
+
+
+def test_env_cmd_and_a_path_outside_the_workspace(tmp_path: Path) -> None:
+    app = langfuse(tmp_path, "env-cmd -f ../.env next dev")
+    assert detect(app)["env_file"] == "../.env"
+    outside = tmp_path / "elsewhere.env"
+    outside.write_text("NEXTAUTH_SECRET=not-the-apps\n")
+    app = langfuse(tmp_path / "second", f"dotenv -e {outside} -- next dev")
+    assert "elsewhere" not in detect(app)["env_file"]
