@@ -163,6 +163,9 @@ def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | 
     block = block[: block.find("\n}") if "\n}" in block else len(block)]
     expression = url.group("expr") if url else block
     names = env_references(expression)
+    held = _held_in(text, expression) if url and not names else None
+    if held is not None:  # lobe-chat: `let connectionString = process.env.DATABASE_URL!` … `url: connectionString`
+        expression, names = held, env_references(held)
     if len(names) == 1 and "${" not in expression:
         return names[0], f"{name}: dbCredentials reads {names[0]}"
     if names:
@@ -170,6 +173,18 @@ def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | 
                       "there is no one variable to check")
     return None
 
+
+
+def _held_in(text: str, expression: str) -> str | None:
+    """What a config's local variable is set to, where `expression` is that variable alone
+    (`connectionString`, `connectionString!`, `url as string`): its one `const`/`let`/`var`
+    initializer in the file; None for anything else, or a variable set twice."""
+    bare = re.fullmatch(r"\s*([A-Za-z_$][\w$]*)\s*(?:!|\s+as\s+string)?\s*,?\s*", expression)
+    if bare is None:
+        return None
+    found = re.findall(rf"\b(?:const|let|var)\s+{re.escape(bare[1])}\b[^=;\n]*=\s*([^;\n]+)", text)
+    assigned = re.findall(rf"(?<![\w$.]){re.escape(bare[1])}\s*=(?!=)", text)
+    return found[0] if len(found) == 1 and len(assigned) <= 1 else None
 
 
 def configured_database(root: Path, package: Mapping[str, Any] | None, drizzle: tuple[str, str] | None,

@@ -405,3 +405,32 @@ def test_the_env_file_the_readme_copies_the_example_to_is_the_one_named(
     assert detect(project)["env_file"] == env_file
     _code, report = run_json(project, "--only", "ENV003")
     assert checks(report)["ENV003"]["hint"] == f"Fill them in {env_file} (see .env.example)."
+
+
+# lobehub/lobe-chat drizzle.config.ts: `let connectionString = process.env.DATABASE_URL!;`
+# then `dbCredentials: { url: connectionString }`. With no env file, detect said "database
+# var not found" and DB001–DB006 were skipped.
+DRIZZLE_HELD = ("import type {{ Config }} from 'drizzle-kit';\nimport * as dotenv from 'dotenv';\ndotenv.config();\n\n"
+                "{held}\n\nexport default {{\n  dbCredentials: {{\n    url: connectionString,\n  }},\n"
+                "  dialect: 'postgresql',\n  out: './migrations',\n}} satisfies Config;\n")
+
+
+@pytest.mark.parametrize(("held", "var"), [
+    ("let connectionString = process.env.DATABASE_URL!;", "DATABASE_URL"),
+    ("const connectionString: string = process.env.POSTGRES_URL as string;", "POSTGRES_URL"),
+    ("let connectionString = process.env.DATABASE_URL!;\nif (process.env.CI) connectionString = process.env.CI_DB!;",
+     None),  # set twice: no one variable
+])
+def test_a_drizzle_url_held_in_a_local_variable_is_followed_one_step(tmp_path: Path, held: str,
+                                                                      var: str | None) -> None:
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text(json.dumps({"name": "lobe", "dependencies": {"drizzle-orm": "0.41.0",
+                                                                                        "pg": "8.13.0"}}))
+    (project / "drizzle.config.ts").write_text(DRIZZLE_HELD.format(held=held))
+    model = detect(project)
+    if var is None:
+        assert model["database_var"] is None, model  # not guessed
+    else:
+        assert model["database_var"] == var, model
+        assert "dbCredentials reads" in model["database_var_why"]
