@@ -33,6 +33,13 @@ def _named_by_the_app(home: Path, name: str) -> bool:
     return any(name in text for _, text in _setup_texts(home))
 
 
+# A setup step that copies an example of another name to the env file (langfuse's
+# CONTRIBUTING.md: `cp .env.dev.example .env`; `cp .env.example.development .env.local`).
+COPIES_EXAMPLE = re.compile(r"\bcp\s+(?:\./)?(?P<source>[\w.-]*\.env[\w.-]*|\.?env[\w.-]*)\s+"
+                            r"(?:\./)?\.env(?:\.local)?(?![\w.])")
+_EXAMPLE_WORD = re.compile(r"example|sample|template", re.IGNORECASE)
+
+
 def example_in(home: Path) -> Path | None:
     for name in d.EXAMPLE_FILES:
         if (home / name).is_file():
@@ -40,6 +47,11 @@ def example_in(home: Path) -> Path | None:
     for name in d.COPIED_EXAMPLE_FILES:
         if (home / name).is_file() and _named_by_the_app(home, name):
             return home / name
+    for _, text in _setup_texts(home):
+        for copy in COPIES_EXAMPLE.finditer(text):
+            source = copy["source"]
+            if _EXAMPLE_WORD.search(source) and (home / source).is_file():
+                return home / source
     return None
 
 

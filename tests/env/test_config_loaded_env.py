@@ -112,3 +112,18 @@ def test_env_cmd_and_a_path_outside_the_workspace(tmp_path: Path) -> None:
     outside.write_text("NEXTAUTH_SECRET=not-the-apps\n")
     app = langfuse(tmp_path / "second", f"dotenv -e {outside} -- next dev")
     assert "elsewhere" not in detect(app)["env_file"]
+
+
+def test_the_example_its_contributing_guide_copies_to_that_file_documents_it(tmp_path: Path) -> None:
+    # langfuse CONTRIBUTING.md: `cp .env.dev.example .env` at the repository root.
+    app = langfuse(tmp_path, "dotenv -e ../.env -- next dev")
+    root = app.parent
+    (root / "CONTRIBUTING.md").write_text("## Setup\n\n```bash\ncp .env.dev.example .env\n"
+                                          "cp .env.test.example .env.test\n```\n")
+    (root / ".env.dev.example").write_text("DATABASE_URL=\nNEXTAUTH_SECRET=\n")
+    (root / ".env.test.example").write_text("DATABASE_URL=\nTEST_ONLY=\n")
+    assert detect(app)["example_file"] == "../.env.dev.example"
+    _code, report = run_json(app, "--only", "ENV002,ENV003")
+    found = checks_by_id(report)
+    assert found["ENV002"]["message"].startswith("../.env.dev.example documents 2 keys"), found["ENV002"]
+    assert found["ENV003"]["status"] == "pass", found["ENV003"]
