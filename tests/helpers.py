@@ -25,6 +25,15 @@ from checks.support.pgembed import EmbeddedPostgres
 REPO = Path(__file__).resolve().parent.parent
 
 
+def app_fixture(tmp_path: Path, name: str, files: dict[str, str] | None = None, *, at: str | None = None) -> Path:
+    """tests/fixtures/apps/<name> copied to tmp_path/<at or name>, `files` written over it
+    (relative to its root); the copy's root returned."""
+    import shutil
+
+    root = Path(shutil.copytree(REPO / "tests" / "fixtures" / "apps" / name, tmp_path / (at or name)))
+    return write_project(root, files or {})
+
+
 def write_project(root: Path, files: dict[str, str]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():

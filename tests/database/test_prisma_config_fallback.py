@@ -5,14 +5,13 @@ the file it really loads — against a real PostgreSQL."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from checks.support.pgembed import EmbeddedPostgres
 
-from helpers import PG_PASSWORD, REPO, checks_by_id, detect, run_cli, run_json
+from helpers import PG_PASSWORD, REPO, app_fixture, checks_by_id, detect, run_cli, run_json
 
 FIXTURE = REPO / "tests" / "fixtures" / "apps" / "rallly-monorepo"
 TOOL_ENV = "../../packages/database/.env"
@@ -20,11 +19,7 @@ TOOL_ENV = "../../packages/database/.env"
 
 def rallly(tmp_path: Path, **files: str) -> Path:
     """The fixture copied, `files` written (relative to the workspace root); apps/web returned."""
-    root = tmp_path / "rallly"
-    shutil.copytree(FIXTURE, root)
-    for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8")
-    return root / "apps" / "web"
+    return app_fixture(tmp_path, "rallly-monorepo", files, at="rallly") / "apps" / "web"
 
 
 def test_detect_follows_the_fallback_to_the_variable_that_is_set(tmp_path: Path) -> None:

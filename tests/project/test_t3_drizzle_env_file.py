@@ -5,10 +5,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from helpers import REPO, detect, run_cli, run_json
+from helpers import REPO, app_fixture, detect, run_cli, run_json
 from helpers import checks_by_id as checks
 
 FIXTURE = REPO / "tests" / "fixtures" / "apps" / "t3-drizzle-authjs"
@@ -17,11 +16,7 @@ EXAMPLE_URL = "postgresql://postgres:password@localhost:5432/habit-streaks"
 
 
 def _app(tmp_path: Path, **files: str) -> Path:
-    target = tmp_path / "t3-drizzle-authjs"
-    shutil.copytree(FIXTURE, target)
-    for relative, text in files.items():
-        (target / relative).write_text(text, encoding="utf-8")
-    return target
+    return app_fixture(tmp_path, "t3-drizzle-authjs", files)
 
 
 def test_the_t3_env_module_in_drizzle_config_makes_dotenv_the_env_file(tmp_path: Path) -> None:
