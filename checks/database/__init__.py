@@ -26,6 +26,7 @@ from checks.core.model import Outcome, Spec, Status, failed, passed, skipped, un
 from checks.core.readings import LOCAL_SUPABASE, Reading, database_readings
 from checks.core.registry import check
 from checks.database.facts import (
+    DNS_PROBE,
     DatabaseFacts,
     ErrorKind,
     _server_reason,
@@ -92,9 +93,11 @@ DB003 = Spec(
 
 
 def _budget(ctx: Context) -> float:
-    # The connection and the latency probe are each bounded by the database timeout;
-    # the runner's limit must not cut our own, better-worded timeout short.
-    return 2 * database_timeout(ctx) + 2
+    # For each URL the app reads: the connection and the latency probe, each bounded by the
+    # database timeout, and after a name that did not resolve, the DNS probe. The runner's
+    # limit must not cut our own, better-worded timeout short.
+    readings = max(1, len(database_readings(ctx)))
+    return readings * (2 * database_timeout(ctx) + DNS_PROBE) + 2
 
 
 # -- DB001 -----------------------------------------------------------------------------

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 
 
 # -- connection failures -------------------------------------------------------------
+# Seconds for telling a missing host from a machine without DNS, after a name did not
+# resolve (checks/support/resolve.py): a short bound, counted in DB002's budget per reading.
+DNS_PROBE = 2.0
+
+
 class ErrorKind(enum.StrEnum):
     AUTH_FAILED = "auth_failed"
     NOT_ALLOWED = "not_allowed"
@@ -153,7 +158,7 @@ async def collect_facts(ctx: Context, reading: Reading | None = None) -> Databas
     except (psycopg.Error, OSError) as exc:
         text = ctx.mask(str(exc))
         kind = classify_error(text)
-        if kind is ErrorKind.UNRESOLVABLE and not await resolves_other_names(url.host, timeout):
+        if kind is ErrorKind.UNRESOLVABLE and not await resolves_other_names(url.host, min(timeout, DNS_PROBE)):
             kind = ErrorKind.NO_DNS
         return DatabaseFacts(timeout, url, error_kind=kind, error=text)
     connect_ms = round((time.perf_counter() - started) * 1000, 1)

@@ -371,6 +371,21 @@ main(sys.argv[1:])
 """
 
 
+def test_two_urls_on_a_machine_without_dns_are_unverified_within_the_checks_budget(tmp_path: Path) -> None:
+    """Each URL the app reads waits for the resolver, then for the probe that tells a missing
+    host from no DNS: DB002's budget counts both per URL, so the verdict is unverified, not
+    "did not finish" (a Prisma schema with url and directUrl, the resolver never answering)."""
+    (tmp_path / "prisma").mkdir()
+    (tmp_path / "prisma" / "schema.prisma").write_text(
+        'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n'
+        '  directUrl = env("DIRECT_URL")\n}\n')
+    (tmp_path / ".env").write_text(f"DIRECT_URL=postgresql://app:{WRONG_PASSWORD}@direct.deploy-check.invalid/app\n")
+    done, db002 = run_with_resolver(tmp_path, HANGING_RESOLVER, "1")
+    assert db002["status"] == "skip", db002
+    assert "did not finish" not in db002["message"]
+    assert WRONG_PASSWORD not in done.stdout + done.stderr
+
+
 def test_a_hanging_resolver_does_not_outlive_the_timeout(tmp_path: Path) -> None:
     started = time.monotonic()
     done, db002 = run_with_resolver(tmp_path, HANGING_RESOLVER, "1")
