@@ -253,8 +253,11 @@ def ignored_by_git(ctx: Context) -> Outcome:
         candidates.insert(0, ctx.env_path)
     # Every other file the app loads values from, also one outside its folder (a dev script's
     # `dotenv -e ../.env`, next.config's `../../.env`, the schema tool's packages/db/.env).
+    # One outside the repository (a config's `../../../profile`) is no file of it, and would
+    # make git refuse the whole question.
+    repository = Path(top.stdout.strip()).resolve()
     loaded = dict.fromkeys(f.path for f in [*ctx.env_files, *ctx.tool_env_files])
-    candidates += [path for path in loaded if path not in candidates]
+    candidates += [path for path in loaded if path not in candidates and path.is_relative_to(repository)]
     present = [path for path in candidates if path.is_file()]
     if not present:
         return skipped(f"no env file that holds secrets ({', '.join(SECRET_ENV_FILES)})")
