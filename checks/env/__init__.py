@@ -224,14 +224,15 @@ def documented(ctx: Context) -> Outcome:
 COMMITTED_DEFAULTS = frozenset({".env", ".env.development", ".env.production", ".env.test"})
 
 
-def _secret_keys(ctx: Context, path: Path) -> list[str]:
+def _secret_keys(ctx: Context, path: Path) -> list[str] | None:
     """Keys of `path` whose values are real secrets: filled, not placeholders, not made for
     browsers (a publishable key, any NEXT_PUBLIC_ value Next.js inlines unless its shape says
-    secret), not a URL to this machine only; then secret by name, by shape or by a password."""
+    secret), not a URL to this machine only; then secret by name, by shape or by a password.
+    None: the file could not be read, so what it holds is unknown."""
 
     parsed = _load(path).parsed
     if parsed is None:
-        return []
+        return None
     return [key for key, value in parsed.values.items()
             if value.strip() and not is_placeholder(value) and not public_by_design(value)
             and not loopback_url(value)
@@ -250,6 +251,13 @@ def ignored_by_git(ctx: Context) -> Outcome:
     candidates = [ctx.path(name) for name in SECRET_ENV_FILES]
     if ctx.env_path not in candidates:
         candidates.insert(0, ctx.env_path)
+    # Every other file the app loads values from, also one outside its folder (a dev script's
+    # `dotenv -e ../.env`, next.config's `../../.env`, the schema tool's packages/db/.env).
+    # One outside the repository (a config's `../../../profile`) is no file of it, and would
+    # make git refuse the whole question.
+    repository = Path(top.stdout.strip()).resolve()
+    loaded = dict.fromkeys(f.path for f in [*ctx.env_files, *ctx.tool_env_files])
+    candidates += [path for path in loaded if path not in candidates and path.is_relative_to(repository)]
     present = [path for path in candidates if path.is_file()]
     if not present:
         return skipped(f"no env file that holds secrets ({', '.join(SECRET_ENV_FILES)})")
@@ -268,11 +276,14 @@ def ignored_by_git(ctx: Context) -> Outcome:
     unignored: list[str] = []
     defaults: list[str] = []  # Next.js's defaults, committed or committable, holding no secret
     for path, name in zip(present, rel, strict=True):
-        secrets = _secret_keys(ctx, path)
+        read = _secret_keys(ctx, path)
+        secrets = read or []
         is_tracked, is_ignored = name in tracked, name in ignored_names
         details["files"][name] = {"tracked": is_tracked, "ignored": is_ignored, "secret_keys": secrets}
         holds = f" (holds {', '.join(secrets)})" if secrets else ""
-        if path.name in COMMITTED_DEFAULTS and not secrets and (is_tracked or not is_ignored):
+        # Only a file read to its end is known to hold no secret (one byte that is not UTF-8,
+        # or a file over the limit, leaves what it holds unread: judged as any env file).
+        if path.name in COMMITTED_DEFAULTS and read == [] and (is_tracked or not is_ignored):
             details["files"][name]["committed_defaults"] = True
             defaults.append(name)
             continue  # Next.js's defaults, meant to be committed: only a secret in one leaks

@@ -30,6 +30,10 @@ _OPTIONAL_COMMENT = lazy(r"^[\s#-]*optional\b|[(\[]\s*optional\b", re.IGNORECASE
 # A section banner's title: a title framed by three or more #, =, * or - on each side
 # ("###### OPTIONAL ENV VARS ######", "# ===== Optional =====", "# ---- Payments ----").
 _SECTION = lazy(r"^#+\s*[#=*-]{3,}\s*(\w[^#=*\n]*?)\s*[#=*-]{3,}\s*$")
+# A comment that says its keys are required ("# Required", "# --- Required for auth ---",
+# "# Database (required)") ends an optional section whatever its style: a section's end is
+# not left to the next banner alone.
+_REQUIRED_COMMENT = lazy(r"^[\s#-]*required\b|[(\[]\s*required\b", re.IGNORECASE)
 # `# DEFAULT_LLMS=…`: an example that comments a key out documents it all the same.
 _COMMENTED_KEY = lazy(r"^#+[^\S\r\n]*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)[^\S\r\n]*=")
 _KEY_PREFIX = lazy(r"""\s*(?:export\s+)?(?:'[^']+'|[^=#\s]+)\s*=[^\S\r\n]*""")
@@ -142,6 +146,8 @@ def parse_env_text(text: str, path: Path) -> EnvFile:
                 block_optional = bool(_OPTIONAL_COMMENT.search(body))
                 for title in filter(None, map(_SECTION.match, body.splitlines())):
                     section_optional = title[1].lower().startswith("optional")
+                if section_optional and _REQUIRED_COMMENT.search(body):
+                    section_optional = False
                 parsed.commented.update(m[1] for m in map(_COMMENTED_KEY.match, body.splitlines()) if m)
             continue
         value = binding.value or ""

@@ -325,3 +325,23 @@ def test_a_readme_naming_env_local_does_not_hide_the_env_drizzle_kit_loads(
             f"databases (127.0.0.1:{pg.port}/{other} and 127.0.0.1:{pg.port}/{applied})") in str(db001["message"])
     (app / ".env").write_text(f"DATABASE_URL={pg.url(applied)}\n")
     assert database_checks(app)["DB001"]["status"] == "pass"
+
+
+def test_env006_still_answers_where_the_tool_loads_a_file_outside_the_repository(tmp_path: Path) -> None:
+    """ENV006 git-checks the files the schema's tool loads too; one outside the repository
+    (`../../../profile`) made `git ls-files` refuse them all, and ENV006 skipped over a
+    tracked `.env.local`."""
+    (tmp_path / "profile").write_text("export PATH=$PATH:/opt/bin\n")
+    app = forge(tmp_path, **{"packages/database/prisma.config.ts":
+                             'import { config } from "dotenv";\nconfig({ path: "../../../profile" });\n'
+                             'export default { schema: "prisma/schema.prisma", migrations: { path: "prisma/migrations" },\n'
+                             '  datasource: { url: process.env.DATABASE_URL ?? "" } };\n',
+                             "apps/app/.env.local": "BETTER_AUTH_SECRET=Zq7TfW2pLx9VnB4kR8sD1mHc6YjE3uGa0oNiKbXw5Qe=\n"})
+    root = app.parents[1]
+    committed(root)
+    git(root, "add", "-f", "apps/app/.env.local")
+    _code, report = run_json(app, "--only", "ENV006")
+    env006 = checks_by_id(report)["ENV006"]
+    assert env006["status"] == "fail", env006
+    assert env006["message"].startswith(".env.local is tracked by git (holds BETTER_AUTH_SECRET)"), env006["message"]
+    assert "profile" not in env006["message"]

@@ -53,3 +53,17 @@ def test_a_tracked_local_file_fails_even_without_a_secret(tmp_path: Path) -> Non
     env006 = result(check_in_process(project, "ENV006"), "ENV006")
     assert env006.status.value == "fail"
     assert env006.message == ".env.local is tracked by git: its values are in the repository history"
+
+
+def test_a_tracked_default_that_cannot_be_read_is_not_said_to_hold_no_secret(tmp_path: Path) -> None:
+    """One Latin-1 byte (`café` saved by an old editor) stops the UTF-8 read of `.env`:
+    what it holds is unknown, so it is not waved through as a secret-free default."""
+    project = _app(tmp_path)
+    dotenv = project / ".env"
+    dotenv.write_bytes(dotenv.read_bytes() + b"APP_NAME=caf\xe9\nAUTH_SECRET=FixtureCanary7Hq2Wm8Zx4Kp1Lr6Tv3Nb9\n")
+    committed(project)
+    env006 = result(check_in_process(project, "ENV006"), "ENV006")
+    assert env006.status.value == "fail", env006.message
+    assert env006.message.startswith(".env is tracked by git: its values are in the repository history")
+    assert "committed_defaults" not in env006.details["files"][".env"]
+    assert "FixtureCanary" not in repr(env006)

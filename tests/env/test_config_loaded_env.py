@@ -127,3 +127,18 @@ def test_the_example_its_contributing_guide_copies_to_that_file_documents_it(tmp
     found = checks_by_id(report)
     assert found["ENV002"]["message"].startswith("../.env.dev.example documents 2 keys"), found["ENV002"]
     assert found["ENV003"]["status"] == "pass", found["ENV003"]
+
+
+def test_env006_checks_the_file_a_dev_script_loads_from_above_the_app(tmp_path: Path) -> None:
+    """The app keeps an example of its own, so `.env.local` stays its file to fill; its dev
+    script still loads the root's `../.env` above it. ENV006 looked only in the app's folder
+    and skipped ("no env file"), while that tracked file held the secret."""
+    app = langfuse(tmp_path, "dotenv -e ../.env -- next dev")
+    (app / ".env.example").write_text("DATABASE_URL=\nNEXTAUTH_SECRET=\n")
+    committed(app.parent)
+    _code, report = run_json(app, "--only", "ENV006")
+    env006 = checks_by_id(report)["ENV006"]
+    assert env006["status"] == "fail", env006
+    assert env006["message"].startswith("../.env is tracked by git (holds "), env006["message"]
+    assert "git rm --cached --ignore-unmatch -- ../.env" in env006["fix"]
+    assert SECRET not in str(report)

@@ -89,3 +89,22 @@ def test_env003_does_not_require_keys_under_an_optional_section(tmp_path: Path) 
     _, report = run_json(project, "--only", "ENV003")
     env003 = checks(report)["ENV003"]
     assert env003["status"] == "pass", env003
+
+
+@pytest.mark.parametrize(
+    ("text", "optional", "required"),
+    [
+        pytest.param("# ---------- Optional ----------\nA=\n\n# Required\nB=\n", {"A"}, ["B"], id="plain-required"),
+        pytest.param("###### OPTIONAL ######\nA=\n# Database (required)\nB=\n\nC=\n", {"A"}, ["B", "C"],
+                     id="parenthesised-required"),
+        pytest.param("###### OPTIONAL ######\nA=\n# Keys (not required)\nB=\n", {"A", "B"}, [],
+                     id="not-required-keeps-it"),
+    ],
+)
+def test_a_comment_saying_required_ends_an_optional_section(
+        text: str, optional: set[str], required: list[str]) -> None:
+    """An optional banner ran to the next banner only: a plain "# Required" heading below it
+    left DATABASE_URL optional, and ENV003 passed with it empty."""
+    parsed = parse_env_text(text, Path(".env.example"))
+    assert parsed.optional_keys == optional
+    assert parsed.required_keys == required
