@@ -144,7 +144,7 @@ def network_hint(fetched: Fetched, service: str, local_start: str | None = None)
                 "cannot reach that network (DNS, VPN, an air-gapped CI runner).")
     if fetched.problem_kind == "no_host":
         return (f"The host name {host} does not resolve, while this machine resolves other names: it is misspelled, "
-                "or what it named (a project, a tenant) was deleted.")
+                "what it named (a project, a tenant) was deleted, or it is a private name only a VPN resolves.")
     if fetched.problem_kind == "no_dns":
         return (f"This machine resolves neither {host} nor any other name it asked: it has no working DNS "
                 "(an air-gapped CI runner, a VPN that is down), so nothing was asked; run the check where "

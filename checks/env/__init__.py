@@ -283,7 +283,10 @@ def ignored_by_git(ctx: Context) -> Outcome:
         holds = f" (holds {', '.join(secrets)})" if secrets else ""
         # Only a file read to its end is known to hold no secret (one byte that is not UTF-8,
         # or a file over the limit, leaves what it holds unread: judged as any env file).
-        if path.name in COMMITTED_DEFAULTS and read == [] and (is_tracked or not is_ignored):
+        # An untracked one that git would add is a gap still where it is the file the user is
+        # told to fill (the app's tools read `.env`): the secrets go there next.
+        committable = not is_ignored and path != ctx.env_path
+        if path.name in COMMITTED_DEFAULTS and read == [] and (is_tracked or committable):
             details["files"][name]["committed_defaults"] = True
             defaults.append(name)
             continue  # Next.js's defaults, meant to be committed: only a secret in one leaks

@@ -25,7 +25,7 @@ ENV003 = Spec(
     "the process environment or `.env.local`. Optional: an inline `# optional…` comment; a "
     "comment starting with `optional` (or marking itself `(Optional)`) over a block, up to the "
     "next blank or comment line; a section banner titled `optional…` (`###### OPTIONAL ENV "
-    "VARS ######`), up to the next banner.",
+    "VARS ######`), up to the next banner or a comment saying required.",
     "Fill them in .env.local (see .env.local.example).", FIX_ENV,
 )
 ENV004 = Spec(

@@ -67,3 +67,19 @@ def test_a_tracked_default_that_cannot_be_read_is_not_said_to_hold_no_secret(tmp
     assert env006.message.startswith(".env is tracked by git: its values are in the repository history")
     assert "committed_defaults" not in env006.details["files"][".env"]
     assert "FixtureCanary" not in repr(env006)
+
+
+def test_an_untracked_env_the_user_is_told_to_fill_must_still_be_ignored(tmp_path: Path) -> None:
+    """`.env` is the app's own file here (its README: `cp .env.example .env`), untracked and
+    not ignored: the secrets go there next, and `git add .` would commit them."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "app", "dependencies": {"next": "15.0.0"}}\n')
+    (project / "README.md").write_text("```sh\ncp .env.example .env\n```\n")
+    (project / ".env.example").write_text("AUTH_SECRET=\n")
+    (project / ".env").write_text("AUTH_SECRET=\n")
+    committed(project)
+    git(project, "rm", "--cached", "-q", ".env")
+    env006 = result(check_in_process(project, "ENV006"), "ENV006")
+    assert env006.status.value == "fail", env006.message
+    assert ".env is not ignored by git" in env006.message
