@@ -44,6 +44,7 @@ from checks.migrations import migrator_for
 from checks.schema import push_script
 from checks.schema.dialect import foreign_syntax
 from checks.schema.facts import parsed_schema, table_columns
+from checks.schema.history import where_it_runs
 from checks.schema.sqlmodel import SchemaSyntaxError, parse_sources
 from checks.support.pgurl import InvalidDatabaseUrl
 from provision import Options, Provisioned, ProvisionFailed
@@ -109,13 +110,24 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             ONE_BY_ONE.reset(token)
 
 
+def _outside_how(ctx: Context, migrator: Any) -> str:
+    """How to apply a history statement PostgreSQL runs only outside a transaction block: with
+    the app's migrator, pasted where it runs, unless that one also wraps it in a transaction."""
+    if migrator.single_transaction:
+        return (f"`{migrator.apply_command}` fails on it the same way ({migrator.tool} applies every pending "
+                "migration in one transaction): take it out of the migration (a plain CREATE INDEX runs in "
+                "one) or run it yourself with psql")
+    source = ctx.model.schema
+    command = where_it_runs(ctx, ctx.path(source.path), migrator.apply_command) if source else migrator.apply_command
+    return f"apply the history with the app's own migrator (`{command}`)"
+
+
 def _refuse(parsed: Any, options: Options, outcome: str = "nothing was applied", history: bool = False,
-            apply_command: str = "") -> None:
+            how: str = "") -> None:
     """What is refused before anything is sent (or, for a history, before anything pending runs)."""
     if parsed.outside:
         named = "; ".join(f"{s.where} `{s.first_line}`" for s in parsed.outside[:5])
-        how = (f"apply the history with the app's own migrator (`{apply_command}`)"
-               if apply_command else "run it yourself with psql once the rest is applied")
+        how = how or "run it yourself with psql once the rest is applied"
         raise ProvisionFailed(
             f"PostgreSQL runs {named}{' …' if len(parsed.outside) > 5 else ''} only outside a transaction block, "
             f"and deploy-check applies {'a history' if history else 'a schema'} in one transaction (all or "
@@ -252,7 +264,7 @@ async def _apply_locked(connection: Any, ctx: Context, parsed: Any, options: Opt
         # have been created by hand), then every migration recorded as the migrator would.
         if parsed is None or not parsed.complete:
             raise _NeedsStatements
-        _refuse(parsed, options, history=True, apply_command=facts.apply_command)
+        _refuse(parsed, options, history=True, how=_outside_how(ctx, migrator))
     _would_refuse(result, parsed, options, history=migrator is not None)
     await _apply_whole(connection, ctx, parsed, options, result,
                        baseline=migrator)
@@ -288,7 +300,7 @@ async def _apply_pending(connection: Any, ctx: Context, options: Options, migrat
         parsed = parse_sources([read_schema(m.path, ctx.project) for m in facts.pending], app_search_path(ctx))
     except SchemaSyntaxError as exc:
         raise ProvisionFailed(f"{exc} — nothing was applied") from None
-    _refuse(parsed, options, history=True, apply_command=facts.apply_command)
+    _refuse(parsed, options, history=True, how=_outside_how(ctx, migrator))
     _would_refuse(result, parsed, options, history=True)
     steps = [Step(s, s.text, s.first_line) for s in parsed.statements]
     started = time.perf_counter()

@@ -54,6 +54,7 @@ class HistoryFacts:
 class Migrator(Protocol):
     tool: str
     apply_command: str
+    single_transaction: bool
 
     @property
     def table(self) -> str: ...
@@ -73,6 +74,9 @@ class HistoryTable:
 
     tool = ""
     apply_command = ""
+    # The tool's migrator runs every pending migration in one transaction, so it cannot run
+    # what PostgreSQL refuses inside one (CREATE INDEX CONCURRENTLY…) either.
+    single_transaction = False
     schema = ""
     name = ""
     reads: frozenset[str] = frozenset()  # the columns this tool's table has and we read

@@ -25,6 +25,9 @@ from checks.support.files import MAX_MIGRATION_FILES, read_text, too_many
 class Drizzle(HistoryTable):
     tool = "drizzle"
     apply_command = "npx drizzle-kit migrate"
+    # drizzle-orm's PgDialect.migrate wraps all pending migrations in one transaction
+    # (drizzle-team/drizzle-orm issue 860: "Can't create index concurrently").
+    single_transaction = True
     # drizzle-orm 1.0 adds `name` when it upgrades the table: 0.x rows written into it would
     # have none, and 1.0 would run those migrations again.
     marks = (("name", "drizzle-kit 1.0"),)

@@ -83,6 +83,9 @@ def upgrade_matches(rows: list[tuple[int, str, int | None]], migrations: list[Mi
 class DrizzleV1(HistoryTable):
     tool = "drizzle"
     apply_command = "npx drizzle-kit migrate"
+    # drizzle-orm's PgDialect.migrate wraps all pending migrations in one transaction
+    # (drizzle-team/drizzle-orm issue 860: "Can't create index concurrently").
+    single_transaction = True
     reads = frozenset({"id", "hash", "created_at"})
 
     def __init__(self, schema: str = "drizzle", table: str = "__drizzle_migrations") -> None:

@@ -58,7 +58,7 @@ DB006 = Spec(
 _OWN_CONFIGS = (*DRIZZLE_CONFIGS, "prisma.config.ts")
 
 
-def _where_it_runs(ctx: Context, history: Path, command: str) -> str:
+def where_it_runs(ctx: Context, history: Path, command: str) -> str:
     """The migrator's own command as pasted in the app: run in the package that holds the
     history (its nearest package.json, where npx finds the tool and its config), so rallly's
     packages/database history reads `cd ../../packages/database && npx prisma migrate deploy`.
@@ -110,7 +110,7 @@ async def history_agrees(ctx: Context) -> Outcome:
                                "failed": facts.failed, "changed": facts.changed,
                                "missing_locally": facts.missing_locally,
                                "applied": facts.applied, "files": facts.files}
-    facts.apply_command = _where_it_runs(ctx, ctx.path(source.path), facts.apply_command)
+    facts.apply_command = where_it_runs(ctx, ctx.path(source.path), facts.apply_command)
     hint = (f"Apply them with `deploy-check provision schema` (it records them in {facts.table} "
             f"as {facts.tool} does) or with `{facts.apply_command}`.")
     if facts.blocked:

@@ -5,11 +5,12 @@ half-way through `provision schema`'s one transaction with PostgreSQL's own word
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import query, run_cli, write_project
+from helpers import REPO, query, run_cli, write_project
 
 PRISMA = 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n'
 
@@ -43,3 +44,40 @@ def test_a_schema_file_names_psql(tmp_path: Path, fresh_db: str) -> None:
     assert done.returncode == 1
     assert "run it yourself with psql once the rest is applied — nothing was sent to the database" in done.stderr
     assert query(fresh_db, "SELECT to_regclass('t')") == [(None,)]
+
+
+def test_a_drizzle_history_is_not_sent_to_drizzle_kit_migrate(tmp_path: Path, fresh_db: str) -> None:
+    # drizzle-kit 0.31 output for `index(…).concurrently()` (drizzle-team/drizzle-kit-mirror issue
+    # 486); drizzle-orm's migrator runs every pending migration in one transaction (drizzle-orm 860).
+    journal = ('{"version": "7", "dialect": "postgresql", "entries": ['
+               '{"idx": 0, "version": "7", "when": 1732000000000, "tag": "0000_init", "breakpoints": true},'
+               '{"idx": 1, "version": "7", "when": 1732000100000, "tag": "0001_idx", "breakpoints": true}]}')
+    project = write_project(tmp_path, {
+        ".env.local": f"DATABASE_URL={fresh_db}\n",
+        "package.json": '{"name": "app", "dependencies": {"drizzle-orm": "0.45.4"}}\n',
+        "drizzle/meta/_journal.json": journal,
+        "drizzle/0000_init.sql": 'CREATE TABLE "t" ("id" integer PRIMARY KEY, "name" text);\n',
+        "drizzle/0001_idx.sql": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_name_idx" ON "t" USING btree ("name");\n',
+    })
+    done = run_cli("provision", "schema", "--project", str(project))
+    assert done.returncode == 1
+    assert "only outside a transaction block" in done.stderr, done.stderr
+    assert "apply the history with the app's own migrator" not in done.stderr
+    assert ("`npx drizzle-kit migrate` fails on it the same way (drizzle applies every pending migration in "
+            "one transaction)") in done.stderr
+    assert query(fresh_db, "SELECT to_regclass('t')") == [(None,)]
+
+
+def test_a_workspace_history_names_its_migrator_where_it_runs(tmp_path: Path, fresh_db: str) -> None:
+    # rallly's packages/database holds prisma and its history; the app is apps/web (as DB006 says).
+    root = tmp_path / "rallly"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "rallly-monorepo", root)
+    (root / "packages/database/.env").write_text(f"DATABASE_URL={fresh_db}\n", encoding="utf-8")
+    (root / "apps/web/.env").write_text(f"DATABASE_URL={fresh_db}\n", encoding="utf-8")
+    index = root / "packages/database/prisma/migrations/20990101000000_idx/migration.sql"
+    index.parent.mkdir()
+    index.write_text('CREATE INDEX CONCURRENTLY "polls_title_idx" ON "polls"("title");\n', encoding="utf-8")
+    done = run_cli("provision", "schema", "--project", str(root / "apps/web"))
+    assert done.returncode == 1
+    assert ("apply the history with the app's own migrator "
+            "(`cd ../../packages/database && npx prisma migrate deploy`)") in done.stderr, done.stderr
