@@ -64,6 +64,8 @@ def where_it_runs(ctx: Context, history: Path, command: str) -> str:
     packages/database history reads `cd ../../packages/database && npx prisma migrate deploy`.
     Where the app itself holds the tool's config (a drizzle.config.ts whose `out` is another
     package's folder, a prisma.config.ts), the tool runs from the app: it reads ./ for it."""
+    if "<dir>" in command:  # golang-migrate's `-path <dir>`: the history's folder, from the app
+        return command.replace("<dir>", shlex.quote(ctx.rel(history)))
     if any((ctx.project / name).is_file() for name in _OWN_CONFIGS):
         return command
     for folder in (history, *history.parents):

@@ -378,6 +378,9 @@ def test_golang_migrate_keeps_one_clean_row_and_a_dirty_one_fails(tmp_path: Path
     query(fresh_db, "UPDATE schema_migrations SET dirty = true")
     check = db006(project)
     assert check["status"] == "fail" and "000002_notes (dirty" in str(check["message"])
+    # The hint's command works pasted in the app: the history's folder, not a `<dir>` the
+    # shell would read as a redirection.
+    assert 'migrate -path migrations -database "$DATABASE_URL" up' in check["hint"], check["hint"]
 
 
 @pytest.mark.parametrize("kept_by", ["golang-migrate", "dbmate"])
