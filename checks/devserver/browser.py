@@ -8,7 +8,7 @@ from typing import Any
 from checks.core.context import Context
 from checks.core.model import Outcome, Spec, failed, passed, plural, skipped, unverified
 from checks.core.registry import check
-from checks.runtime.browser import INSTALL
+from checks.runtime.browser import BLOCKED_ERRORS, INSTALL, NETWORK_ERRORS
 from checks.runtime.session import dev_budget, dev_facts
 
 DEV006 = Spec(
@@ -20,8 +20,8 @@ DEV006 = Spec(
     "same-origin request that fails or answers >= 500, and a 4xx on a same-origin script or "
     "style. The browser talks to the app's own origin only: every request to another origin "
     "(analytics, error reports, payments) is blocked, never sent, and named in details.blocked "
-    "with its query masked, never judged; a page whose only errors are console errors or "
-    "uncaught exceptions after such a block is unverified, not failed. Each page has [browser] page_timeout "
+    "with its query masked, never judged; a page whose only errors read as such a block's (a failed "
+    "fetch, the blocked URL named) is unverified, not failed. Each page has [browser] page_timeout "
     "(15 s); a failing page's screenshot is saved to .deploy-check/screens/.",
     "Open the page with the browser's console open; the errors quoted here are what a user sees. "
     f"Without a browser: {INSTALL}.",
@@ -52,8 +52,10 @@ async def pages_render(ctx: Context) -> Outcome:
     # A page that only logged errors after deploy-check blocked its requests to another origin
     # (a local Supabase API on another port, Clerk's script) may be logging our block: the
     # app's own failures (its status, its own requests) are judged; those are not.
+    # Only errors that read as the block's: any app with analytics or Sentry has a blocked
+    # request on every page, and its own TypeError must still fail.
     doubtful = [p for p in judged if p.problems and p.blocked
-                and all(text.startswith(("console error:", "uncaught exception:")) for text in p.problems)]
+                and all(_reads_as_block(text, p.blocked) for text in p.problems)]
     broken = [p for p in judged if p.problems and p not in doubtful]
     if broken:
         said = "; ".join(f"{p.path}: {' | '.join(p.problems[:3])}"
@@ -69,3 +71,15 @@ async def pages_render(ctx: Context) -> Outcome:
     listed = f"; requests to other origins blocked, not judged: {', '.join(outside[:5])}{more}" if outside else ""
     return passed(f"{plural(len(judged), 'page')} rendered in {browser.executable} without errors: "
                   f"{', '.join(f'{p.path} {p.status}' for p in judged)}{listed}", **details)
+
+
+def _reads_as_block(problem: str, blocked: list[str]) -> bool:
+    """Whether a console error or uncaught exception may be the page's report of a request
+    deploy-check blocked: a failed fetch (the browsers' own texts), or the blocked URL named."""
+    if not problem.startswith(("console error:", "uncaught exception:")):
+        return False
+    if any(text in problem for text in (*NETWORK_ERRORS, *BLOCKED_ERRORS)):
+        return True
+    # `GET http://host:port/path?…`: the origin, as an error quoting the URL names it.
+    origins = {"/".join(entry.split(" ", 1)[-1].split("/")[:3]) for entry in blocked}
+    return any(origin in problem for origin in origins if "://" in origin)

@@ -256,6 +256,22 @@ def test_an_error_the_page_logs_after_a_blocked_request_is_unverified_not_failed
     assert no_browser_left(project) == []
 
 
+@needs_browser
+def test_a_pages_own_error_fails_though_another_origin_was_blocked(
+        tmp_path: Path, third_party: tuple[int, list[str]]) -> None:
+    # The pager review: any blocked analytics or Sentry request made every uncaught exception on
+    # the page unverified, so a real bug let the gate say READY. Only errors that read as the
+    # block's (a failed fetch, the blocked origin named) are excused.
+    port, heard = third_party
+    project = pages_project(tmp_path, "/tracked-throws")
+    dev006 = run(project, "DEV001,DEV006", env=clean_environ(THIRD_PARTY_PORT=str(port)))["DEV006"]
+    assert dev006["status"] == "fail", dev006["message"]
+    assert "/tracked-throws: uncaught exception: Cannot read properties of undefined" in dev006["message"]
+    assert f"POST http://127.0.0.1:{port}/collect" in dev006["details"]["pages"][0]["blocked"]
+    assert heard == []
+    assert no_browser_left(project) == []
+
+
 @pytest.fixture
 def udp_third_party() -> Iterator[tuple[int, list[bytes]]]:
     """A UDP listener on a loopback port (a STUN/TURN server stand-in): what it hears."""

@@ -54,6 +54,15 @@ PAGES["/caught"] = (
     'fetch("/api/ok");'
     "</script>")
 
+# A page whose analytics call is blocked (caught, as posthog-js and Sentry's transport do) and
+# which has a bug of its own: the bug is the app's, whatever else deploy-check blocked.
+PAGES["/tracked-throws"] = (
+    "<h1>Orders</h1><script>"
+    f'fetch("http://{THIRD}/collect", {{method: "POST", body: "hit", mode: "no-cors"}}).catch(() => {{}});'
+    'fetch("/api/ok");'
+    'throw new Error("Cannot read properties of undefined (reading \'map\')");'
+    "</script>")
+
 # WebRTC's ICE servers (STUN, TURN over UDP), as a call or a NAT probe configures them: UDP
 # neither a route nor the proxy sees. The third party listens for UDP on the same port.
 PAGES["/rtc"] = (
