@@ -221,7 +221,7 @@ FAILURES: dict[ErrorKind, tuple[str, str]] = {
     ErrorKind.UNRESOLVABLE: (
         "host name {host!r} does not resolve, while this machine resolves other names ({reason})",
         "Check the host in DATABASE_URL for a typo; a deleted Neon endpoint or Supabase "
-        "project stops resolving."),
+        "project stops resolving; a private name resolves only on its VPN."),
     ErrorKind.UNREACHABLE: (
         "{target}: the network cannot reach the host ({reason})",
         "Check the network, VPN or firewall between this machine and the database."),
