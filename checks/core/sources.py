@@ -13,6 +13,7 @@ from checks.core.context import Context
 from checks.project.reading import read_small
 from checks.support.errors import RefusedInput
 from checks.support.files import (
+    JOURNAL_LIMIT,
     MAX_MIGRATION_FILES,
     SCHEMA_LIMIT,
     Confinement,
@@ -52,7 +53,7 @@ def migration_files(directory: Path, kind: str, shown: str = "", inside: Confine
     if kind == "drizzle":
         # drizzle-kit's journal orders the migrations (<out>/meta/_journal.json, entries[].tag;
         # drizzle-orm src/migrator.ts readMigrationFiles).
-        text = read_small(directory / "meta" / "_journal.json")
+        text = read_small(directory / "meta" / "_journal.json", JOURNAL_LIMIT)
         try:
             entries = json.loads(text or "")["entries"]
             if len(entries) > MAX_MIGRATION_FILES:
@@ -100,6 +101,18 @@ def schema_paths(ctx: Context) -> list[Path]:
     does not exist, and any file or folder that resolves outside the project, is refused.
     Listed once per run (DB004–DB006, the evidence digests and `provision` all ask)."""
     return list(ctx.once("schema_paths", lambda: _schema_paths(ctx)))
+
+
+def listed_by_migrator(ctx: Context, files: list[Path]) -> None:
+    """A drizzle migrator's files, every one read (so inside the project and regular), in its
+    journal's order: what `migration_files` lists for the folder unless the folder is a link
+    (listed where it leads). The report's listing of 5,000 migrations takes them instead of
+    parsing the journal again."""
+    source = ctx.model.schema
+    if source is not None and source.kind == "drizzle":
+        link = ctx.project / source.path
+        if project_confinement(ctx)(link, source.path) == link:
+            ctx.once("schema_paths", lambda: files)
 
 
 def _schema_paths(ctx: Context) -> list[Path]:

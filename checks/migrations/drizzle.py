@@ -19,7 +19,7 @@ from typing import Any
 
 from checks.migrations.base import HistoryFacts, HistoryTable, Migration
 from checks.project.reading import package_json
-from checks.support.files import MAX_MIGRATION_FILES, read_text, too_many
+from checks.support.files import JOURNAL_LIMIT, MAX_MIGRATION_FILES, read_text, too_many
 
 
 class Drizzle(HistoryTable):
@@ -38,7 +38,7 @@ class Drizzle(HistoryTable):
 
     def migrations(self, folder: Path) -> list[Migration]:
         journal = self.inside(folder, folder / "meta" / "_journal.json")
-        entries = json.loads(read_text(journal, 4 << 20))["entries"]
+        entries = json.loads(read_text(journal, JOURNAL_LIMIT))["entries"]
         if len(entries) > MAX_MIGRATION_FILES:
             raise too_many(self._shown(folder, folder))
         names = [f"{entry['tag']}.sql" for entry in entries]

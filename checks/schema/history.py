@@ -23,6 +23,7 @@ from checks.core.model import (
     warned,
 )
 from checks.core.registry import check
+from checks.core.sources import listed_by_migrator
 from checks.migrations import migrator_for
 from checks.project.detectors import DRIZZLE_CONFIGS
 from checks.schema.facts import (
@@ -92,6 +93,7 @@ async def history_agrees(ctx: Context) -> Outcome:
         migrations = migrator.migrations(ctx.path(source.path))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return failed(f"cannot read the {migrator.tool} migrations in {source.path}: {exc}")
+    listed_by_migrator(ctx, [m.path for m in migrations])
     if not migrations:
         # No file to compare the history with: never "all 0 migrations applied".
         return skipped(f"{source.path} holds no {migrator.tool} migration yet (DB004 says what that means)")

@@ -22,6 +22,9 @@ SCHEMA_LIMIT = 64 << 20  # a 5,000-table schema is ~5 MiB
 # Migration files in one history: far above any real app's (a few hundred; a squash resets
 # them), and ~12 s to check at the limit. Above it a folder is refused at once (bench/migrations.py).
 MAX_MIGRATION_FILES = 10_000
+# drizzle-kit's meta/_journal.json, read the same by the history's listing and its migrator:
+# 10,000 entries are ~1 MiB.
+JOURNAL_LIMIT = 4 << 20
 # From this many files of one folder on, one listing of it types them (Confinement.children).
 _LISTED_FROM = 32
 # pathlib's own constructor of a child whose name is one plain part (3.11-3.13; its glob

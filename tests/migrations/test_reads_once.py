@@ -80,3 +80,31 @@ def test_an_applied_history_is_compared_without_parsing_any_sql(tmp_path: Path, 
     modules = imported(project, *args)
     assert "psycopg" in modules  # the database was read
     assert "pglast" not in modules
+
+
+def inputs(project: Path, only: str) -> dict[str, str]:
+    done = run_cli("check", "--only", only, "-f", "json", "--project", str(project))
+    digests: dict[str, str] = json.loads(done.stdout)["inputs"]
+    return digests
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_the_reports_inputs_list_the_history_alike_whichever_check_read_it(tmp_path: Path, fresh_db: str,
+                                                                           linked: bool) -> None:
+    """DB006 hands its migrator's reading of the journal to the report (issue 21: 5,000
+    entries parsed once): the same files in the same order as the report lists them on its
+    own, a file the journal leaves out left out by both, a journal over 1 MiB read by both,
+    and a folder reached through a link named where it leads."""
+    project = history(tmp_path, fresh_db)
+    journal = project / "drizzle" / "meta" / "_journal.json"
+    journal.write_text(journal.read_text() + " " * (1 << 20))  # drizzle's JSON.parse takes it
+    (project / "drizzle" / "9999_stray.sql").write_text("CREATE TABLE stray (id int);\n")
+    if linked:
+        (project / "drizzle").rename(project / "db")
+        (project / "drizzle").symlink_to(project / "db")
+    assert run_cli("provision", "schema", "--project", str(project)).returncode == 0
+    by_db006, alone = inputs(project, "DB006"), inputs(project, "ENV001")
+    folder = "db" if linked else "drizzle"
+    listed = [name for name in by_db006 if name.endswith(".sql")]
+    assert listed == [f"{folder}/{n:04d}_t{n}.sql" for n in range(COUNT)], listed
+    assert list(by_db006.items()) == list(alone.items())
