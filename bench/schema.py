@@ -226,7 +226,7 @@ def figures() -> list[Figure]:
                 project = Path(tmp) / f"app{count}"
                 project.mkdir()
                 (project / "schema.sql").write_text(generated_schema(count))
-                took: dict[str, list[float]] = {"psql": [], "apply": []}
+                took: dict[str, list[float]] = {"psql": [], "apply": [], "psycopg": []}
                 for round_ in range(runs):  # in turns: each on its own fresh database
                     floor_db, app_db = f"floor_{count}_{round_}", f"app_{count}_{round_}"
                     server.create_database(floor_db)
@@ -236,11 +236,18 @@ def figures() -> list[Figure]:
                     took["psql"].append(timed([psql, "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f",
                                                str(project / "schema.sql"), server.url(floor_db)], base_env)[0])
                     took["apply"].append(timed([*cli, "provision", "schema", "--project", str(project)], env)[0])
+                    if count == min(APPLY_SIZES):  # what any run that writes to a database costs first
+                        took["psycopg"].append(timed([sys.executable, "-c", "import psycopg"], env)[0])
                     server.drop_database(floor_db)
                     server.drop_database(app_db)
                 floor, apply_s = statistics.median(took["psql"]), statistics.median(took["apply"])
                 found.append(Figure(f"provision schema, {count:,} tables", apply_s * 1000, "ms", "psql -1 -f",
                                     floor * 1000, "≤ anchor", apply_s <= floor, note=f"{apply_s / floor:.2f}x"))
+                if took["psycopg"]:
+                    driver = statistics.median(took["psycopg"])
+                    found.append(Figure("floor: python -c 'import psycopg'", driver * 1000, "ms",
+                                        f"psql -1 -f, {count:,} tables", floor * 1000,
+                                        note=f"{driver / floor:.2f}x: the driver alone, before a byte is sent"))
             count = max(APPLY_SIZES)
             project = Path(tmp) / f"app{count}"
             server.create_database("peak_floor")
