@@ -19,6 +19,7 @@ from checks.cli.checking import parse_check_args, run_check
 from checks.cli.provisioned import parse_provision_schema_args, run_provision
 from checks.cli.shared import COMPLETE_VARIABLE, EXIT_INTERRUPTED, EXIT_NOT_READY, EXIT_USAGE
 from checks.support.errors import DeployCheckError, Terminated
+from checks.support.workers import workers_abandoned
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -41,7 +42,8 @@ def entry() -> NoReturn:
     except SystemExit as done:
         code = done.code
     threading = sys.modules.get("threading")
-    if threading is not None and threading.active_count() > 1 and code != EXIT_INTERRUPTED:
+    if threading is not None and threading.active_count() > 1 and code != EXIT_INTERRUPTED \
+            and not workers_abandoned():
         sys.exit(code)  # type: ignore[arg-type]  # an interrupted run joins no stuck worker
     atexit._run_exitfuncs()
     try:

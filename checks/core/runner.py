@@ -33,6 +33,7 @@ from checks.core.registry import FAMILIES, Check, registered
 from checks.project.config import Waiver
 from checks.support.errors import DeployCheckError, RefusedInput
 from checks.support.shellsteps import split_steps
+from checks.support.workers import abandon_workers
 
 if TYPE_CHECKING:
     import asyncio
@@ -183,6 +184,7 @@ async def _run_one(check: Check, ctx: Context, tasks: dict[str, asyncio.Task[Che
     try:
         outcome = await asyncio.wait_for(_call(check, ctx, took), timeout=budget)
     except TimeoutError:
+        abandon_workers()  # its thread, if it has one, runs on: the run's end does not wait for it
         if check.local:  # our own slowness over the app's files: nothing is proven either way
             outcome = unverified(f"{check.spec.family}: {check.spec.id} did not finish within {budget:g} s",
                                  "reading this app's files took longer; they are cached as they are read, so "

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from checks.support.errors import Terminated
+from checks.support.workers import RUN_EXECUTOR
 
 T = TypeVar("T")
 
@@ -39,6 +40,7 @@ async def _unless_terminated(work: Coroutine[Any, Any, T]) -> T:
     loop = asyncio.get_running_loop()
     executor = _Executor(thread_name_prefix="deploy-check")
     loop.set_default_executor(executor)
+    RUN_EXECUTOR.set(executor)
     task = asyncio.current_task()
     assert task is not None
     received: list[signal.Signals] = []
