@@ -22,6 +22,7 @@ from checks.schema.names import (
     quoted,
     relation_name,
 )
+from checks.schema.outside import outside_transaction
 from checks.support.pgurl import search_path_list
 from checks.support.sqltree import parse_sql
 
@@ -159,22 +160,6 @@ def _set_config_path(node: Any) -> list[str] | None:
 # It walks every node of every statement, not just the top one: a DELETE inside a CTE, under
 # EXPLAIN ANALYZE, behind PREPARE/EXECUTE or MERGE, in the body of a function that a later
 # statement calls or a trigger that a later INSERT fires, all empty a table just the same.
-
-
-# Statements PostgreSQL refuses inside a transaction block ("cannot run inside a transaction
-# block": PreventInTransactionBlock's callers in its sources; docs of each command).
-_OUTSIDE = {"CreatedbStmt", "DropdbStmt", "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt"}
-
-
-def _outside_transaction(node: Any) -> bool:
-    kind = type(node).__name__
-    if kind in ("IndexStmt", "DropStmt"):
-        return bool(node.concurrent)
-    if kind == "ReindexStmt":
-        return any(str(option.defname).lower() == "concurrently" for option in node.params or ())
-    if kind == "VacuumStmt":
-        return bool(node.is_vacuumcmd)
-    return kind in _OUTSIDE
 
 
 def _transaction_control(node: Any) -> bool | None:
@@ -352,7 +337,7 @@ def _parse_sources(sources: Iterable[SchemaSource], search_path: list[str]) -> P
             if control is not None:
                 (parsed.skipped if control else parsed.unsupported).append(statement)
                 continue
-            if _outside_transaction(raw.stmt):
+            if outside_transaction(raw.stmt):
                 parsed.outside.append(statement)
             loses, irreversible = guard.statement(raw.stmt, statement.where)
             verdict = classifier.classify(raw.stmt, loses or irreversible)

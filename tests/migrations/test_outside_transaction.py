@@ -81,3 +81,53 @@ def test_a_workspace_history_names_its_migrator_where_it_runs(tmp_path: Path, fr
     assert done.returncode == 1
     assert ("apply the history with the app's own migrator "
             "(`cd ../../packages/database && npx prisma migrate deploy`)") in done.stderr, done.stderr
+
+
+# Each kind as PostgreSQL itself judges it: what the server refuses inside a transaction
+# block, and what it runs there (PreventInTransactionBlock's callers; docs of each command).
+REFUSED = [
+    "REINDEX SCHEMA public",
+    "REINDEX DATABASE {db}",
+    "REINDEX SYSTEM {db}",
+    "REINDEX (CONCURRENTLY) TABLE t",
+    "DISCARD ALL",
+    "CLUSTER",
+    "ALTER DATABASE {db} SET TABLESPACE pg_default",
+    "ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY",
+    "CREATE SUBSCRIPTION s CONNECTION 'host=127.0.0.1 port=1 dbname=x' PUBLICATION pub",
+    "CREATE INDEX CONCURRENTLY t_i ON t (id)",
+    "VACUUM t",
+]
+RUNS = [
+    "REINDEX TABLE t",
+    "DISCARD PLANS",
+    "CLUSTER t USING t_pkey",
+    "ALTER DATABASE {db} CONNECTION LIMIT 50",
+    "ALTER TABLE p DETACH PARTITION p1",
+    "CREATE SUBSCRIPTION s CONNECTION 'host=127.0.0.1 port=1 dbname=x' PUBLICATION pub WITH (connect = false)",
+    "CREATE SUBSCRIPTION s CONNECTION 'host=127.0.0.1 port=1 dbname=x' PUBLICATION pub WITH (create_slot = off, "
+    "enabled = false, slot_name = NONE, connect = 0)",
+    "ANALYZE t",
+]
+
+
+@pytest.mark.parametrize(("statement", "refused"), [(s, True) for s in REFUSED] + [(s, False) for s in RUNS])
+def test_what_needs_no_transaction_is_what_postgresql_refuses_in_one(fresh_db: str, statement: str,
+                                                                     refused: bool) -> None:
+    import psycopg
+
+    from checks.schema.outside import outside_transaction
+    from checks.support.sqltree import parse_sql
+
+    sql = statement.format(db=fresh_db.rsplit("/", 1)[1].split("?")[0])
+    with psycopg.connect(fresh_db, autocommit=True) as connection:
+        connection.execute("CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE p (id int) PARTITION BY RANGE (id); "
+                           "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10)")
+        said = ""
+        try:
+            with connection.transaction(force_rollback=True):
+                connection.execute(sql)
+        except psycopg.Error as exc:
+            said = str(exc)
+    assert ("cannot run inside a transaction block" in said) is refused, said
+    assert outside_transaction(parse_sql(sql)[0].stmt) is refused
