@@ -12,7 +12,7 @@ from pathlib import Path
 from checks.project import detectors as d
 from checks.project.database import drizzle_config, prisma_schema_files
 from checks.project.reading import package_json, read_small, relative
-from checks.project.workspace import package_manager, workspace_packages
+from checks.project.workspace import DEV_TARGET, package_manager, workspace_packages
 
 README_NAMES = ("README.md", "readme.md", "README", "README.mdx", "CONTRIBUTING.md")
 # A setup step that copies the example to `.env` (`cp .env.example .env`, a path before each).
@@ -91,16 +91,29 @@ def config_env_files(root: Path) -> tuple[list[str], str] | None:
 # The env-file flags of the loaders a dev script runs `next dev` through: dotenv-cli
 # (`dotenv -e ../.env -- next dev`, langfuse's web/package.json; its README: `-e` once per
 # file) and env-cmd (`env-cmd -f .env.dev next dev`). They put the values into the process
-# environment, above every file Next.js loads.
+# environment, above every file Next.js loads. Without the flag each loads `.env` of the
+# folder it runs in (dotenv-cli README: "-e <path>", default `.env`; env-cmd README: "-f,
+# --file [path]", default ./.env); dotenv-cli's `-c` cascade is not read here.
 _LOADER_FLAGS = {"dotenv": ("-e",), "dotenv-cli": ("-e",), "env-cmd": ("-f", "--file")}
+_CASCADE = ("-c",)
+# Node's preload of dotenv (dotenv README "Preload": `node -r dotenv/config your_script.js`),
+# which a custom server's dev script uses (Dokploy's apps/dokploy/package.json: `tsx -r
+# dotenv/config ./server/server.ts`): `.env` of the folder it runs in enters the process
+# environment before Next.js reads any file of its own.
+_PRELOAD = re.compile(r"(?:^|\s)(?:-r|--require|--import)(?:=|\s+)['\"]?dotenv/config['\"]?(?=\s|$)")
+# turbo 2 passes a task only the variables turbo.json declares unless its envMode is loose
+# (turbo.build/repo/docs/crafting-your-repository/using-environment-variables#environment-modes).
+_TURBO_LOOSE = re.compile(r'"envMode"\s*:\s*"loose"')
 
 
-def script_env_files(root: Path) -> tuple[list[str], str] | None:
-    """(files, why): the env files the app's dev script loads through dotenv-cli or env-cmd,
-    in the app or its workspace root, relative to the app (where the script runs); None
-    when it loads none that way."""
-    scripts = (package_json(root) or {}).get("scripts")
-    dev = str(scripts.get("dev") or "") if isinstance(scripts, dict) else ""
+def _dev_script(home: Path) -> str:
+    scripts = (package_json(home) or {}).get("scripts")
+    return str(scripts.get("dev") or "") if isinstance(scripts, dict) else ""
+
+
+def _loaded_by(dev: str) -> list[str]:
+    """The env files a dev script's loaders put into the process environment, as written
+    (relative to the folder the script runs in)."""
     words = dev.split()
     named: list[str] = []
     for start, word in enumerate(words):
@@ -108,19 +121,69 @@ def script_env_files(root: Path) -> tuple[list[str], str] | None:
         if flags is None:
             continue
         rest = iter(words[start + 1:])
+        given, cascade = False, False
         for flag in rest:
-            given, _, value = flag.partition("=")
-            if given in flags:
+            option, _, value = flag.partition("=")
+            if option in flags:
+                given = True
                 value = value or next(rest, "")
                 if value:
                     named.append(value.strip("'\""))
+            elif option in _CASCADE:
+                cascade = True
             elif not flag.startswith("-") or flag == "--":
                 break  # the command it runs
-    inside = [path for path in dict.fromkeys(named) if _in_workspace(root, root / path)]
+        if not given and not cascade:
+            named.append(".env")
+    if _PRELOAD.search(dev):
+        named.append(".env")
+    return named
+
+
+def _loader_name(dev: str) -> str:
+    if _PRELOAD.search(dev):
+        return "dotenv/config preloaded"
+    return "dotenv-cli" if "dotenv" in dev else "env-cmd"
+
+
+def _root_dev_reaches(workspace: Path, root: Path, dev: str) -> bool:
+    """Whether the workspace root's dev script starts the app with the environment its loader
+    gave it: `dotenv -- turbo run dev` (Mail-0/Zero's package.json, turbo.json `"envMode":
+    "loose"`), or a filter naming the app (`--filter web`)."""
+    targets = {m[1] or m[2] for m in DEV_TARGET.finditer(dev)}
+    if targets:
+        name = (package_json(root) or {}).get("name")
+        path = relative(workspace, root)
+        return bool(targets & {path, f"./{path}", root.name, *([name] if isinstance(name, str) else [])})
+    if not re.search(r"\bturbo\b", dev):
+        return False
+    return "--env-mode=loose" in dev or bool(_TURBO_LOOSE.search(read_small(workspace / "turbo.json") or ""))
+
+
+def script_env_files(root: Path) -> tuple[list[str], str] | None:
+    """(files, why): the env files the app's dev script loads through dotenv-cli, env-cmd or
+    a preloaded dotenv/config, in the app or its workspace root, relative to the app (where
+    the script runs); else those the workspace root's dev script loads before it starts the
+    app (relative to the app too); None when neither loads any that way."""
+    dev = _dev_script(root)
+    inside = [path for path in dict.fromkeys(_loaded_by(dev)) if _in_workspace(root, root / path)]
+    if inside:
+        files = [relative(root, root / path) for path in inside]
+        return files, f"package.json's dev script loads {', '.join(files)} ({_loader_name(dev)})"
+    _manager, workspace_root, _why = package_manager(root)
+    if workspace_root in (None, "."):
+        return None
+    workspace = (root / workspace_root).resolve()
+    dev = _dev_script(workspace)
+    named = list(dict.fromkeys(_loaded_by(dev)))
+    if not named or not _root_dev_reaches(workspace, root, dev):
+        return None
+    inside = [path for path in named if _in_workspace(root, workspace / path)]
     if not inside:
         return None
-    files = [relative(root, root / path) for path in inside]
-    return files, f"package.json's dev script loads {', '.join(files)} ({'dotenv-cli' if 'dotenv' in dev else 'env-cmd'})"
+    files = [relative(root, workspace / path) for path in inside]
+    return files, (f"the workspace root's dev script ({relative(root, workspace / 'package.json')}) loads "
+                   f"{', '.join(files)} ({_loader_name(dev)}) before it starts the app")
 
 
 def _in_workspace(root: Path, path: Path) -> bool:
@@ -133,10 +196,16 @@ def _in_workspace(root: Path, path: Path) -> bool:
 
 
 def config_env_file(root: Path) -> tuple[str, str] | None:
-    """(file, why) where the app keeps no example of its own and its next.config loads an env
-    file through dotenv (a monorepo's `../../.env`): that file is the one its users fill and
-    hints name. None: the app's own `.env.local`."""
-    loaded = script_env_files(root) or config_env_files(root)
+    """(file, why) where the app's dev script loads a file of its own folder into the process
+    environment (`tsx -r dotenv/config`: `.env`), or where the app keeps no example of its own
+    and its dev script, its workspace root's or its next.config loads an env file (a monorepo's
+    `../../.env`): that file is the one its users fill and hints name. None: `.env.local`."""
+    script = script_env_files(root)
+    if script is not None and not script[0][0].startswith("../"):
+        # The app's own file its dev script loads above all of Next.js's (`tsx -r
+        # dotenv/config`: `.env`): a value written to `.env.local` would never be seen.
+        return script[0][0], script[1]
+    loaded = script or config_env_files(root)
     if loaded is None or example_in(root) is not None:
         return None
     files, why = loaded

@@ -47,7 +47,7 @@ def workspace_apps(root: Path) -> list[str]:
     apps = {relative(root, folder): member for folder, member in _members(root) if "next" in dependencies(member)}
     scripts = (package_json(root) or {}).get("scripts")
     dev = scripts.get("dev") if isinstance(scripts, dict) else None
-    named = {m[1] or m[2] for m in _DEV_TARGET.finditer(dev)} if isinstance(dev, str) else set()
+    named = {m[1] or m[2] for m in DEV_TARGET.finditer(dev)} if isinstance(dev, str) else set()
 
     def started(path: str) -> bool:
         name = apps[path].get("name")
@@ -58,7 +58,7 @@ def workspace_apps(root: Path) -> list[str]:
 
 # What a root `dev` script runs: `turbo dev --filter=@acme/web`, `pnpm --filter web dev`,
 # `npm run dev -w apps/web` / `--workspace=apps/web`, `yarn workspace @acme/web dev`.
-_DEV_TARGET = re.compile(r"(?:--filter|-F|--workspace|-w)(?:=|\s+)['\"]?([@\w./-]+?)(?:\.\.\.)?['\"]?(?=\s|$)"
+DEV_TARGET = re.compile(r"(?:--filter|-F|--workspace|-w)(?:=|\s+)['\"]?([@\w./-]+?)(?:\.\.\.)?['\"]?(?=\s|$)"
                          r"|\byarn\s+workspace\s+([@\w./-]+)")
 
 
