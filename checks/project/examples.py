@@ -12,7 +12,7 @@ from pathlib import Path
 from checks.project import detectors as d
 from checks.project.database import drizzle_config, prisma_schema_files
 from checks.project.reading import package_json, read_small, relative
-from checks.project.workspace import package_manager, workspace_packages
+from checks.project.workspace import nx_env_files, package_manager, workspace_packages
 
 README_NAMES = ("README.md", "readme.md", "README", "README.mdx", "CONTRIBUTING.md")
 # A setup step that copies the example to `.env` (`cp .env.example .env`, a path before each).
@@ -97,8 +97,8 @@ _LOADER_FLAGS = {"dotenv": ("-e",), "dotenv-cli": ("-e",), "env-cmd": ("-f", "--
 
 def script_env_files(root: Path) -> tuple[list[str], str] | None:
     """(files, why): the env files the app's dev script loads through dotenv-cli or env-cmd,
-    in the app or its workspace root, relative to the app (where the script runs); None
-    when it loads none that way."""
+    in the app or its workspace root, relative to the app (where the script runs), else those
+    Nx loads when the dev server starts through it; None when it loads none that way."""
     scripts = (package_json(root) or {}).get("scripts")
     dev = str(scripts.get("dev") or "") if isinstance(scripts, dict) else ""
     words = dev.split()
@@ -118,7 +118,7 @@ def script_env_files(root: Path) -> tuple[list[str], str] | None:
                 break  # the command it runs
     inside = [path for path in dict.fromkeys(named) if _in_workspace(root, root / path)]
     if not inside:
-        return None
+        return nx_env_files(root)
     files = [relative(root, root / path) for path in inside]
     return files, f"package.json's dev script loads {', '.join(files)} ({'dotenv-cli' if 'dotenv' in dev else 'env-cmd'})"
 
