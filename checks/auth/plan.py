@@ -100,6 +100,26 @@ def _first(ctx: Context, names: tuple[str, ...]) -> tuple[str, str]:
     return names[0], ""
 
 
+def _authjs_secret(ctx: Context, problems: list[str], result: AuthPlan) -> None:
+    """Auth.js's secret: what the config's own `secret:` option reads, which wins over
+    AUTH_SECRET / NEXTAUTH_SECRET (typebot.io: `secret: env.ENCRYPTION_SECRET`), else those."""
+    app_names = ctx.model.auth_secret_names
+    if app_names == []:
+        # `secret: loadSecret()`: what it hands Auth.js cannot be read from here (DESIGN.md: unverified).
+        result.secret_unread = ("auth: the NextAuth config's `secret:` option is not env reads joined by ?? or "
+                                "||: what it hands Auth.js cannot be read from here")
+        return
+    names = tuple(app_names) if app_names else AUTHJS_SECRETS
+    name, _ = _first(ctx, names)
+    if not any(ctx.value(n) for n in names):
+        read_by = " (read by the NextAuth config's `secret:` option)" if app_names else ""
+        problems.append(f"{' or '.join(names)} is empty{read_by}")
+    else:
+        _filled(ctx, name, problems)
+        if app_names:
+            result.secret_from = f"{name}, read by the NextAuth config's `secret:` option"
+
+
 def _better_auth_secret(ctx: Context, problems: list[str], result: AuthPlan) -> str | None:
     """The secret better-auth will use: the first filled variable of the app's own `secret:`
     option (its fallbacks included), else of the names better-auth reads itself — unless the
@@ -198,11 +218,7 @@ def plan(ctx: Context) -> AuthPlan:
                 problems.append(f"the Clerk publishable key {exc}")
         _filled(ctx, "CLERK_SECRET_KEY", problems)
     elif provider == "authjs":
-        name, _ = _first(ctx, AUTHJS_SECRETS)
-        if not any(ctx.value(n) for n in AUTHJS_SECRETS):
-            problems.append(f"{' or '.join(AUTHJS_SECRETS)} is empty")
-        else:
-            _filled(ctx, name, problems)
+        _authjs_secret(ctx, problems, result)
         for credential in ctx.model.login_credentials:  # what its OAuth provider calls read
             _filled(ctx, credential, problems)
         result.no_endpoint = "Auth.js has no provider endpoint to ask"

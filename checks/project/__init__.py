@@ -180,7 +180,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     for key in environ:
         keys.setdefault(key, "the process environment")
     model.auth_provider, model.auth_why = auth_provider(root, config, homes, package, keys)
-    methods = login_methods(root, model.auth_provider)
+    methods = login_methods(root, model.auth_provider, homes[1:])
     model.login_methods, model.login_where, model.login_why = list(methods.methods), methods.where, methods.why
     model.login_credentials = list(methods.client_credentials)
     if methods.secret is not None:

@@ -21,6 +21,7 @@ from checks.project.database import (
 )
 from checks.project.examples import tools_env_file
 from checks.project.reading import package_json, read_small, relative
+from checks.project.workspace import nx_env_files
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def tool_env(root: Path, homes: list[Path], manager: str | None) -> ToolEnv:
     for home in homes:
         if prisma_datasource(home, package_json(home), root) is not None:
             if home != root:
-                return _prisma(root, home, manager)
+                return _under_nx(root, _prisma(root, home, manager))
             # Prisma 7 in the app itself: with a prisma.config.ts the CLI loads no env file, the
             # config's own dotenv does (`import "dotenv/config"`: `.env` only, never the
             # `.env.local` Next.js reads first). Without one, Prisma's own `.env` (core/readings.py).
@@ -100,5 +101,18 @@ def tool_env(root: Path, homes: list[Path], manager: str | None) -> ToolEnv:
                 return ToolEnv()
             own = tools_env_file(root)
             return ToolEnv([own[0]], own[0], own[1]) if own is not None else ToolEnv()
-        return _config_loads(root, home, home / Path(found[0]).name, found[1]) or ToolEnv()
+        return _under_nx(root, _config_loads(root, home, home / Path(found[0]).name, found[1]) or ToolEnv())
     return ToolEnv()
+
+
+def _under_nx(root: Path, package: ToolEnv) -> ToolEnv:
+    """What a workspace package's tool reads when Nx runs it (the app's dev target depends on
+    it, typebot.io's `^db:push`): the root env files Nx loads into every task come first, and
+    a variable the app and the tool share is best written there. `package` unchanged outside Nx,
+    or when how the tool loads its env is not known."""
+    nx = nx_env_files(root)
+    if nx is None or not package.files:
+        return package
+    files, why = nx
+    return ToolEnv([*files, *(name for name in package.files if name not in files)], files[0],
+                   f"{why}; {package.why}")

@@ -21,6 +21,15 @@ DOTENV_EXAMPLE_FILES = EXAMPLE_FILES[1:]
 # `require('dotenv').config()`, `config({ path: '.env' })`).
 DOTENV_LOADS_DOTENV = lazy(
     r"""["']dotenv/config["']|\bconfig\(\s*\)|\bconfig\(\s*\{\s*path\s*:\s*["'](?:\./)?\.env["']""")
+# Nx loads the workspace root's env files into its own process, so into every task it runs
+# (`next dev` and the schema tool's targets alike), a value already set winning (nx.dev "Define
+# Environment Variables", the workspace-root entries `.env.local`, `.local.env`, `.env`; nx
+# src/utils/dotenv.ts loadRootEnvFiles). baptisteArno/typebot.io: its docs copy
+# `.env.dev.example` to the root `.env`, and `bun dev` runs `nx run-many -t dev -p builder,…`.
+NX_ROOT_ENV_FILES = (".env.local", ".local.env", ".env")
+NX_WORKSPACE_FILE = "nx.json"
+# A package.json script that runs the Nx CLI (`nx run-many -t dev`, `nx dev web`, `bunx nx …`).
+NX_COMMAND = lazy(r"(?:^|[\s;&|(])nx\s+\S")
 # Other names apps give it, counted where their README or a package.json script copies
 # them (`cp env.example .env`, Symfony-style `.env.dist`, dotenv-defaults' `.env.defaults`).
 COPIED_EXAMPLE_FILES = ("env.example", "example.env", ".env.dist", ".env.defaults")

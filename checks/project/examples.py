@@ -12,7 +12,7 @@ from pathlib import Path
 from checks.project import detectors as d
 from checks.project.database import drizzle_config, prisma_schema_files
 from checks.project.reading import package_json, read_small, relative
-from checks.project.workspace import DEV_TARGET, package_manager, workspace_packages
+from checks.project.workspace import DEV_TARGET, nx_env_files, package_manager, workspace_packages
 
 README_NAMES = ("README.md", "readme.md", "README", "README.mdx", "CONTRIBUTING.md")
 # A setup step that copies the example to `.env` (`cp .env.example .env`, a path before each).
@@ -164,7 +164,12 @@ def script_env_files(root: Path) -> tuple[list[str], str] | None:
     """(files, why): the env files the app's dev script loads through dotenv-cli, env-cmd or
     a preloaded dotenv/config, in the app or its workspace root, relative to the app (where
     the script runs); else those the workspace root's dev script loads before it starts the
-    app (relative to the app too); None when neither loads any that way."""
+    app (relative to the app too), else those Nx loads when the dev server starts through
+    it; None when none loads any that way."""
+    return _loaded_by_scripts(root) or nx_env_files(root)
+
+
+def _loaded_by_scripts(root: Path) -> tuple[list[str], str] | None:
     dev = _dev_script(root)
     inside = [path for path in dict.fromkeys(_loaded_by(dev)) if _in_workspace(root, root / path)]
     if inside:

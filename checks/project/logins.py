@@ -12,7 +12,7 @@ from pathlib import Path
 
 from checks.project.reading import bracketed as _bracketed
 from checks.project.reading import env_reference, option_value, or_chain, read_small, relative
-from checks.support.lazyre import lazy
+from checks.support.lazyre import LazyPattern, lazy
 from checks.support.placeholders import is_placeholder
 
 # The app's source is walked, never node_modules or build output, and only so far.
@@ -36,6 +36,10 @@ AUTHJS_PROVIDERS = lazy(r"\bproviders\s*:\s*\[")
 # Better Auth (better-auth/better-auth packages/better-auth/src/plugins/email-otp and
 # magic-link; `emailAndPassword` and `socialProviders` in its BetterAuthOptions).
 BETTER_AUTH_CALL = lazy(r"\bbetterAuth\s*\(")
+# The Auth.js config: `NextAuth({...})` or `NextAuth((req) => ({...}))` (next-auth v4/v5); its
+# `secret:` option wins over AUTH_SECRET / NEXTAUTH_SECRET (authjs.dev reference, "secret";
+# baptisteArno/typebot.io packages/auth/src/lib/nextAuth.ts: `secret: env.ENCRYPTION_SECRET`).
+NEXTAUTH_CALL = lazy(r"(?<![\w$.])NextAuth\s*\(")
 BETTER_AUTH_METHODS = (("email-otp", re.compile(r"\bemailOTP\s*\(")),
                        ("magic-link", re.compile(r"\bmagicLink\s*\(")),
                        ("password", re.compile(r"\bemailAndPassword\s*:\s*\{[^}]*\benabled\s*:\s*true")),
@@ -52,6 +56,8 @@ STRING_LITERAL = lazy(r"""(?s)"(?P<d>(?:[^"\\]|\\.)*)"|'(?P<s>(?:[^'\\]|\\.)*)'|
 IDENTIFIER = lazy(r"[A-Za-z_$][\w$]*")
 # An OAuth provider's client options (next-auth packages/core/src/providers/oauth.ts OAuthUserConfig).
 CLIENT_OPTIONS = lazy(r"(?<![\w$.])(?:clientId|clientSecret)\s*:")
+# `if (…)` opening the statement that registers a provider.
+GUARD = lazy(r"^\s*if\s*\((?P<cond>[^;{]*)\)\s*(?:[\w$.]+\s*\(\s*)?$")  # also before a `{`
 
 # Methods a local run can prove with a code from a local source.
 EMAIL_CODE_METHODS = frozenset({"email-otp"})
@@ -163,13 +169,37 @@ def client_credentials(text: str, ids: list[str]) -> list[str]:
     """The env variables the calls of the Auth.js providers `ids` read for their OAuth client
     (`GoogleProvider({ clientId: process.env.GOOGLE_CLIENT_ID, clientSecret: env.X })`;
     next-auth OAuthUserConfig clientId/clientSecret). A call without them is not judged here."""
+    code = COMMENT.sub("", text)
+    imported = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
+                if (match["id"] or match["rid"]).lower() in ids]
     names: list[str] = []
-    for args in provider_calls(text, frozenset(ids)):
-        for option in CLIENT_OPTIONS.finditer(args):
-            name = env_reference(option_value(args, option.end()))
-            if name is not None:
-                names.append(name)
+    for name in imported:
+        for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code):
+            args = _bracketed(code, call.end())
+            read = [found for option in CLIENT_OPTIONS.finditer(args)
+                    if (found := env_reference(option_value(args, option.end()))) is not None]
+            if read and _registered_only_when_set(code[:call.start()], read):
+                continue  # off without its credentials: an empty one is no gap
+            names += read
     return list(dict.fromkeys(names))
+
+
+def _registered_only_when_set(before: str, credentials: list[str]) -> bool:
+    """Whether the statement ending in a provider call is `if (env.ID && env.SECRET)
+    providers.push(…)` over that call's own credentials (typebot.io packages/auth/src/lib/
+    providers.ts): the provider exists only when they are set."""
+    statement = before[max(before.rfind(";"), before.rfind("}"), before.rfind("{")) + 1:]
+    guard = GUARD.search(statement)
+    if guard is None:  # `if (…) { const … ; providers.push(…) }`: the block the call sits in
+        depth, start = 0, -1
+        for index in range(len(before) - 1, -1, -1):
+            depth += {"}": 1, "{": -1}.get(before[index], 0)
+            if depth < 0:
+                start = index
+                break
+        guard = GUARD.search(before[max(before.rfind(";", 0, start), before.rfind("}", 0, start)) + 1:start]) \
+            if start >= 0 else None
+    return guard is not None and all(re.search(rf"\b{re.escape(name)}\b", guard["cond"]) for name in credentials)
 
 
 def _better_auth(text: str) -> list[str]:
@@ -182,10 +212,11 @@ def _better_auth(text: str) -> list[str]:
     return methods
 
 
-def secret_option(code: str) -> SecretOption | None:
-    """What the first betterAuth({...}) call's `secret:` reads; None when it has none (better-auth
-    then reads its own env names). A bare identifier is followed to its `const` in the file."""
-    call = BETTER_AUTH_CALL.search(code)
+def secret_option(code: str, config_call: LazyPattern | None = None) -> SecretOption | None:
+    """What the first betterAuth({...}) call's (or `config_call`'s) `secret:` reads; None when it
+    has none (the library then reads its own env names). A bare identifier is followed to its
+    `const` in the file."""
+    call = (config_call or BETTER_AUTH_CALL).search(code)
     if call is None:
         return None
     block = _bracketed(code, call.end())
@@ -228,8 +259,28 @@ def _secret_chain(expr: str) -> SecretOption:
     return SecretOption(tuple(dict.fromkeys(names)), tuple(stops))
 
 
-def login_methods(root: Path, provider: str | None) -> LoginMethods:
-    """The sign-in methods the app's auth config names, with the file that names them."""
+def login_methods(root: Path, provider: str | None, packages: list[Path] | None = None) -> LoginMethods:
+    """The sign-in methods the app's auth config names, with the file that names them: in the
+    app's source, else in the workspace packages it depends on (`packages`), where a monorepo
+    may keep its auth (typebot.io's packages/auth)."""
+    found = _login_methods(root, root, provider)
+    for home in packages or []:
+        if found.where is not None:
+            break
+        found = _login_methods(root, home, provider)
+    return found
+
+
+def _authjs_secret(root: Path, home: Path) -> SecretOption | None:
+    """What the `secret:` of the app's NextAuth({...}) config in `home` reads; None without one."""
+    for path in _sources(home):
+        code = COMMENT.sub("", read_small(path, MAX_SOURCE_BYTES) or "")
+        if NEXTAUTH_CALL.search(code):
+            return secret_option(code, NEXTAUTH_CALL)
+    return None
+
+
+def _login_methods(root: Path, home: Path, provider: str | None) -> LoginMethods:
     if provider in HOSTED:
         return LoginMethods(("hosted",), None, f"{provider} signs users in on {HOSTED[provider]}")
     if provider not in ("authjs", "better-auth"):
@@ -238,7 +289,7 @@ def login_methods(root: Path, provider: str | None) -> LoginMethods:
     config: tuple[str, list[str]] | None = None  # Better Auth: its config file and what it names
     secret: SecretOption | None = None
     plugins: list[str] = []  # Better Auth plugins called anywhere (a config may import its plugin list)
-    for path in _sources(root):
+    for path in _sources(home):
         text = read_small(path, MAX_SOURCE_BYTES)
         if not text:
             continue
@@ -248,6 +299,7 @@ def login_methods(root: Path, provider: str | None) -> LoginMethods:
             if methods:
                 where = relative(root, path)
                 return LoginMethods(tuple(dict.fromkeys(methods)), where, f"{where} names {', '.join(methods)}",
+                                    _authjs_secret(root, home),
                                     client_credentials=tuple(client_credentials(code, methods)))
             continue
         if config is None and BETTER_AUTH_CALL.search(code):

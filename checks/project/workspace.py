@@ -117,3 +117,34 @@ def package_manager(root: Path) -> tuple[str | None, str | None, str]:
         if (directory / ".git").exists() or directory.parent == directory:
             return None, None, "no lockfile or packageManager up to the repository root"
         directory = directory.parent
+
+
+def nx_env_files(root: Path) -> tuple[list[str], str] | None:
+    """(files, why): the workspace root's env files Nx loads into the tasks it runs, relative
+    to the app, highest priority first, where the app lives in an Nx workspace and its dev
+    server starts through Nx (its own `dev` script, or the root's, runs the Nx CLI); None
+    otherwise. The files present are named, and `.env`, the one to create, always."""
+    _manager, where, _why = package_manager(root)
+    if where in (None, "."):
+        return None  # the app is the workspace root: its files are Next.js's own
+    workspace = (root / where).resolve()
+    if not (workspace / d.NX_WORKSPACE_FILE).is_file():
+        return None
+    runner = None
+    for folder in (root, workspace):
+        dev = _dev_script(folder)
+        if dev is not None and d.NX_COMMAND.search(dev):
+            runner = (relative(root, folder / "package.json"), dev)
+            break
+    if runner is None:
+        return None
+    present = [name for name in d.NX_ROOT_ENV_FILES if (workspace / name).is_file()]
+    files = [relative(root, workspace / name) for name in dict.fromkeys([*present, d.NX_ROOT_ENV_FILES[-1]])]
+    return files, (f"Nx ({relative(root, workspace / d.NX_WORKSPACE_FILE)}) loads {', '.join(files)} into the "
+                   f"tasks it runs, and {runner[0]}'s dev script runs it (`{runner[1]}`)")
+
+
+def _dev_script(folder: Path) -> str | None:
+    scripts = (package_json(folder) or {}).get("scripts")
+    dev = scripts.get("dev") if isinstance(scripts, dict) else None
+    return dev if isinstance(dev, str) else None
