@@ -292,6 +292,19 @@ def dbmate_settings(root: Path, workspace: Path | None,
 
 
 
+def _locked_prisma_folders(root: Path, home: Path,
+                           configured: tuple[str, str | None, str | None] | None) -> list[tuple[str, str]]:
+    """Folders of `home` that hold Prisma's `migration_lock.toml` (prisma migrate writes it in
+    every migrations folder), whatever their name: formbricks keeps its history in
+    packages/database/migration, and its prisma.config.ts names `.prisma-migrations`, a
+    git-ignored folder its own runner fills from that one before `prisma migrate deploy`."""
+    missing = (f"; {relative(root, home / configured[0])} names {configured[2]!r}, which does not exist"
+               if configured is not None and configured[2] and not (home / configured[2]).is_dir() else "")
+    locks = sorted(itertools.islice(home.glob("*/migration_lock.toml"), 10))
+    return [(relative(root, lock.parent), f"{relative(root, lock)} (prisma migrate's folder{missing})")
+            for lock in locks]
+
+
 def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
             package: Mapping[str, Any] | None, workspace: Path | None = None,
             settings: Mapping[str, str] | None = None,
@@ -320,6 +333,8 @@ def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
             # Prisma keeps migrations/ beside the schema file that holds the datasource.
             candidates.append((relative(root, prisma_files[0].parent / "migrations"),
                                f"{relative(root, prisma_files[0])} (prisma migrate)"))
+        if prisma_files:
+            candidates += _locked_prisma_folders(root, home, configured)
     dbmate = dbmate_settings(root, workspace, settings or {})
     if dbmate is not None:
         candidates.append((dbmate[0], dbmate[1]))
