@@ -81,7 +81,7 @@ def config_env_files(root: Path) -> tuple[list[str], str] | None:
         if text is None:
             continue
         named = [match["path"] for match in d.DOTENV_CONFIG_PATH.finditer(text)]
-        inside = [path for path in dict.fromkeys(named) if _in_workspace(root, root / path)]
+        inside = [path for path in dict.fromkeys(named) if in_workspace(root, root / path)]
         if inside:
             files = [relative(root, root / path) for path in inside]
             return files, f"{name} loads {', '.join(files)} through dotenv"
@@ -116,14 +116,14 @@ def script_env_files(root: Path) -> tuple[list[str], str] | None:
                     named.append(value.strip("'\""))
             elif not flag.startswith("-") or flag == "--":
                 break  # the command it runs
-    inside = [path for path in dict.fromkeys(named) if _in_workspace(root, root / path)]
+    inside = [path for path in dict.fromkeys(named) if in_workspace(root, root / path)]
     if not inside:
         return None
     files = [relative(root, root / path) for path in inside]
     return files, f"package.json's dev script loads {', '.join(files)} ({'dotenv-cli' if 'dotenv' in dev else 'env-cmd'})"
 
 
-def _in_workspace(root: Path, path: Path) -> bool:
+def in_workspace(root: Path, path: Path) -> bool:
     """Whether `path` lies in the app or its workspace root: a config naming any other file
     (`/home/me/.bashrc`) is not taken as the app's env file, never read or written by us."""
     _manager, workspace_root, _why = package_manager(root)
@@ -136,7 +136,7 @@ def config_env_file(root: Path) -> tuple[str, str] | None:
     """(file, why) where the app keeps no example of its own and its next.config loads an env
     file through dotenv (a monorepo's `../../.env`): that file is the one its users fill and
     hints name. None: the app's own `.env.local`."""
-    loaded = script_env_files(root) or config_env_files(root)
+    loaded = script_env_files(root) or config_env_files(root) or _linked_env_file(root)
     if loaded is None or example_in(root) is not None:
         return None
     files, why = loaded
@@ -155,6 +155,10 @@ def find_example(root: Path) -> Path | None:
         beside = example_in((root / name).parent)
         if beside is not None:
             return beside.resolve()
+    for target in linked_env_files(root):
+        beside = example_in(target.parent)
+        if beside is not None:
+            return beside.resolve()
     _manager, workspace_root, _why = package_manager(root)
     if workspace_root in (None, "."):
         return None
@@ -165,6 +169,24 @@ def find_example(root: Path) -> Path | None:
         found = example_in(home)
         if found is not None:
             return found
+    return None
+
+
+def linked_env_files(root: Path) -> list[Path]:
+    """The files the app's env files link to inside its workspace (formbricks commits
+    apps/web/.env as a symlink to ../../.env, which its `pnpm dev:setup` copies from the root's
+    .env.example): the example beside such a target documents what the app reads."""
+    links = [root / name for name in d.NEXT_DEV_ENV_FILES if (root / name).is_symlink()]
+    return [link.resolve() for link in links if in_workspace(root, link)]
+
+
+def _linked_env_file(root: Path) -> tuple[list[str], str] | None:
+    """([name], why) of the app's env file that links into its workspace: writing through the
+    link fills the file the link names, the one the app's setup fills."""
+    for name in d.NEXT_DEV_ENV_FILES:
+        link = root / name
+        if link.is_symlink() and in_workspace(root, link):
+            return [name], f"{name} links to {relative(root, link.resolve())}"
     return None
 
 

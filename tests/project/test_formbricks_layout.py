@@ -39,6 +39,20 @@ def test_a_member_repeating_package_manager_keeps_the_workspace_root_and_its_dat
     assert "prisma.config.ts names '.prisma-migrations', which does not exist" in model["schema"]["why"]
 
 
+def test_an_env_file_linked_into_the_workspace_is_documented_by_the_example_beside_its_target(
+        tmp_path: Path) -> None:
+    project = formbricks(tmp_path, FILLED.format(url="postgresql://postgres:pw@127.0.0.1:1/formbricks"))
+    model = detect(project)
+    assert model["example_file"] == "../../.env.example"
+    assert model["env_file"] == ".env"
+    assert model["env_file_why"] == ".env links to ../../.env"
+    _code, report = run_json(project, "--only", "env")
+    found = checks(report)
+    assert found["ENV002"]["status"] == "pass", found["ENV002"]["message"]
+    assert found["ENV003"]["status"] == "pass", found["ENV003"]["message"]
+    assert found["ENV001"]["message"] == "loaded, highest priority first: ../../.env (6 keys)"
+
+
 def test_provision_schema_records_the_migration_folder_prisma_style_and_skips_data_migrations(
         tmp_path: Path, fresh_db: str) -> None:
     project = formbricks(tmp_path, FILLED.format(url=fresh_db))
