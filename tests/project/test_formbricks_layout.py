@@ -53,6 +53,18 @@ def test_an_env_file_linked_into_the_workspace_is_documented_by_the_example_besi
     assert found["ENV001"]["message"] == "loaded, highest priority first: ../../.env (6 keys)"
 
 
+def test_provision_env_fills_the_linked_file_and_keeps_the_link(tmp_path: Path) -> None:
+    project = formbricks(tmp_path, "DATABASE_URL=\nS3_ACCESS_KEY=\n")
+    done = run_cli("provision", "env", "--project", str(project), env=clean_environ())
+    assert done.returncode == 0, done.stderr
+    assert (project / ".env").is_symlink()
+    root_env = (project.parents[1] / ".env").read_text(encoding="utf-8")
+    assert "NEXTAUTH_SECRET=" in root_env and "NEXTAUTH_SECRET=\n" not in root_env
+    # The required key is the user's to fill; the optional S3 keys are counted, not asked for.
+    assert "left empty, fill them by hand: ENCRYPTION_KEY\n" in done.stdout
+    assert "2 optional keys left empty" in done.stdout
+
+
 def test_provision_schema_records_the_migration_folder_prisma_style_and_skips_data_migrations(
         tmp_path: Path, fresh_db: str) -> None:
     project = formbricks(tmp_path, FILLED.format(url=fresh_db))
