@@ -23,6 +23,7 @@ from checks.core.context import Context, LoadedEnvFile
 from checks.core.evidence import run_git
 from checks.env.required import requirements
 from checks.project.detectors import EXAMPLE_FILES
+from checks.project.examples import in_workspace
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name
@@ -174,21 +175,33 @@ def _named_target(ctx: Context, example: LoadedEnvFile) -> Path:
     return ctx.project / (".env.local" if example.path.name == EXAMPLE_FILES[0] else ".env")
 
 
+def _by_hand(ctx: Context, empty: list[str], said: str) -> list[str]:
+    """What the user must still fill: the empty keys ENV003 requires by name, the optional
+    ones (by the example's markers or the app's createEnv) only counted: formbricks'
+    .env.example leaves 31 optional keys empty, which its lib/env.ts lets be missing."""
+    required = set(requirements(ctx).keys)
+    must = [key for key in empty if key in required]
+    optional = len(empty) - len(must)
+    lines = [f"{said}: {', '.join(must)}"] if must else []
+    if optional:
+        lines.append(f"{optional} optional {'key' if optional == 1 else 'keys'} left empty")
+    return lines
+
+
 def _target(ctx: Context, path: Path) -> Path:
     """The file to write. A symlink is written through only when it stays inside the
-    project (its target keeps its owner and mode); one that leaves the project is refused:
-    deploy-check does not write secrets to places outside the app it was pointed at."""
+    project or its workspace root (its target keeps its owner and mode; formbricks links
+    apps/web/.env to the root's ../../.env); one that leaves them is refused: deploy-check does
+    not write secrets to places outside the app it was pointed at."""
     if not path.is_symlink():
         if path.exists() and not path.is_file():
             raise ProvisionFailed(f"{ctx.rel(path)} is not a regular file")
         return path.resolve()
     resolved = path.resolve()
-    try:
-        resolved.relative_to(ctx.project)
-    except ValueError:
+    if not in_workspace(ctx.project, resolved):
         raise ProvisionFailed(f"{ctx.rel(path)} is a symlink to {resolved}, outside the project; "
                               "refusing to write through it (replace the link with a file, or "
-                              "run provision env where that file lives)") from None
+                              "run provision env where that file lives)")
     return resolved
 
 
@@ -287,8 +300,8 @@ async def _complete_file(ctx: Context, options: Options, example: EnvFile, examp
         if done.left_empty:
             # ENV003's fix run where nothing can be copied or generated: the keys it names are
             # still the user's to fill, never hidden behind "nothing to do".
-            result.lines.append(f"still empty in {name}, fill them by hand (nothing to copy "
-                                f"or generate): {', '.join(done.left_empty)}")
+            result.lines += _by_hand(ctx, done.left_empty, f"still empty in {name}, fill them by hand "
+                                     "(nothing to copy or generate)")
         return parse_env_text(current_text, target).values if current_text is not None else {}
     secret_keys = [key for key in (*done.generated, *done.filled) if is_secret_name(key)]
     if secret_keys and _exposed(ctx, target) == "is tracked by git":
@@ -321,7 +334,7 @@ async def _complete_file(ctx: Context, options: Options, example: EnvFile, examp
     if done.filled:
         result.lines.append(f"filled {', '.join(done.filled)}")
     if done.left_empty:
-        result.lines.append(f"left empty, fill them by hand: {', '.join(done.left_empty)}")
+        result.lines += _by_hand(ctx, done.left_empty, "left empty, fill them by hand")
     stack = said.get("local")
     if stack is not None and (unknown := [k for k in stack.unknown if k in done.left_empty]):
         result.lines.append(f"{', '.join(unknown)}: run `supabase status` and copy the local stack's keys "

@@ -87,6 +87,10 @@ def project_roots(ctx: Context) -> list[Path]:
     roots = [ctx.project]
     if ctx.model.workspace_root not in (None, "."):
         roots.append(ctx.path(str(ctx.model.workspace_root)))
+    if ctx.model.supabase_config is not None:
+        # The supabase/ folder the app's Supabase CLI runs with, above the app in its repository
+        # (checks/project/supabase.py config_file): that folder only, not all that is beside it.
+        roots.append(ctx.path(ctx.model.supabase_config).parent)
     return roots
 
 

@@ -173,7 +173,11 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     if (declared := env_schema(root, homes)) is not None:
         model.env_schema_files = declared.files
         model.env_schema_optional, model.env_schema_required = declared.optional, declared.required
-    model.schema, model.schema_why = schema_source(root, config, drizzle, package, workspace, settings or {}, homes)
+    # The Supabase project the app's CLI runs in keeps its migrations beside its config.toml.
+    project_home = supabase_config.parent.parent if supabase_config is not None else None
+    schema_homes = [*homes, project_home] if project_home is not None and project_home not in homes else homes
+    model.schema, model.schema_why = schema_source(root, config, drizzle, package, workspace, settings or {},
+                                                   schema_homes)
     keys: dict[str, str] = {}
     for name, key in file_keys:
         keys.setdefault(key, name)

@@ -40,7 +40,6 @@ def prisma_config(root: Path) -> tuple[str, str | None, str | None] | None:
     return None
 
 
-
 def _config_path(expr: str) -> str | None:
     """A path a config file spells as a string or path.join/resolve("a", "b") (a non-string
     part such as __dirname is the project itself)."""
@@ -48,7 +47,6 @@ def _config_path(expr: str) -> str | None:
     if not parts or "${" in expr:
         return None
     return "/".join(part.strip("/") if i else part.rstrip("/") for i, part in enumerate(parts)).removeprefix("./")
-
 
 
 def prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[Path]:
@@ -66,7 +64,6 @@ def prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[P
         if path.is_dir():  # prismaSchemaFolder: the datasource is in one of the files
             return sorted(path.glob("*.prisma"))
     return []
-
 
 
 def prisma_datasource(home: Path, package: Mapping[str, Any] | None,
@@ -88,7 +85,6 @@ def prisma_datasource(home: Path, package: Mapping[str, Any] | None,
             if names:
                 return names[0], f"{relative(root, home / config_name)}: datasource url reads {names[0]}"
     return None
-
 
 
 def prisma_url_fallbacks(home: Path) -> list[str]:
@@ -122,7 +118,6 @@ def prisma_direct_url(homes: list[Path], root: Path, package: Mapping[str, Any] 
     return None
 
 
-
 def drizzle_config(home: Path, root: Path | None = None) -> tuple[str, str] | None:
     """(path relative to the project `root`, text) of the drizzle-kit config in `home` (the
     project itself, or a workspace package it depends on)."""
@@ -131,7 +126,6 @@ def drizzle_config(home: Path, root: Path | None = None) -> tuple[str, str] | No
         if text is not None:
             return relative(root or home, home / name), text
     return None
-
 
 
 def drizzle_history_table(text: str) -> tuple[str, str] | None:
@@ -146,7 +140,6 @@ def drizzle_history_table(text: str) -> tuple[str, str] | None:
         return None
     return (schema.group("value") if schema else "drizzle",
             table.group("value") if table else "__drizzle_migrations")
-
 
 
 def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | None:
@@ -172,7 +165,6 @@ def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | 
         return None, (f"{name} builds the database URL from {', '.join(dict.fromkeys(names))}: "
                       "there is no one variable to check")
     return None
-
 
 
 def _held_in(text: str, expression: str) -> str | None:
@@ -238,7 +230,6 @@ def database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
                   f"dbCredentials, none of {', '.join(d.DATABASE_VARS[:4])}… in the env files")
 
 
-
 def directory_kind(path: Path) -> SchemaKind | None:
     """Which migration tool wrote `path`, from its files; None when it holds no SQL."""
     if (path / "meta" / "_journal.json").is_file():
@@ -261,7 +252,6 @@ def directory_kind(path: Path) -> SchemaKind | None:
     if any("-- migrate:up" in (read_small(f, 64 * 1024) or "") for f in files[:5]):
         return "dbmate"
     return "plain"
-
 
 
 def dbmate_settings(root: Path, workspace: Path | None,
@@ -290,6 +280,18 @@ def dbmate_settings(root: Path, workspace: Path | None,
     schema, _, name = table.rpartition(".")
     return relative(root, folder or root / "db" / "migrations"), why, ((schema, name) if table else None)
 
+
+def _locked_prisma_folders(root: Path, home: Path,
+                           configured: tuple[str, str | None, str | None] | None) -> list[tuple[str, str]]:
+    """Folders of `home` that hold Prisma's `migration_lock.toml` (prisma migrate writes it in
+    every migrations folder), whatever their name: formbricks keeps its history in
+    packages/database/migration, and its prisma.config.ts names `.prisma-migrations`, a
+    git-ignored folder its own runner fills from that one before `prisma migrate deploy`."""
+    missing = (f"; {relative(root, home / configured[0])} names {configured[2]!r}, which does not exist"
+               if configured is not None and configured[2] and not (home / configured[2]).is_dir() else "")
+    locks = sorted(itertools.islice(home.glob("*/migration_lock.toml"), 10))
+    return [(relative(root, lock.parent), f"{relative(root, lock)} (prisma migrate's folder{missing})")
+            for lock in locks]
 
 
 def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
@@ -320,6 +322,8 @@ def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
             # Prisma keeps migrations/ beside the schema file that holds the datasource.
             candidates.append((relative(root, prisma_files[0].parent / "migrations"),
                                f"{relative(root, prisma_files[0])} (prisma migrate)"))
+        if prisma_files:
+            candidates += _locked_prisma_folders(root, home, configured)
     dbmate = dbmate_settings(root, workspace, settings or {})
     if dbmate is not None:
         candidates.append((dbmate[0], dbmate[1]))
@@ -345,7 +349,6 @@ def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
             return SchemaFact("sql", name, f"{name} exists"), ""
     return None, (f"no schema source: looked for {', '.join(f + '/' for f in looked)} and "
                   "schema.sql")
-
 
 
 def _runtime_client_var(root: Path, homes: list[Path]) -> tuple[str, str] | None:

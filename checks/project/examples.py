@@ -81,7 +81,7 @@ def config_env_files(root: Path) -> tuple[list[str], str] | None:
         if text is None:
             continue
         named = [match["path"] for match in d.DOTENV_CONFIG_PATH.finditer(text)]
-        inside = [path for path in dict.fromkeys(named) if _in_workspace(root, root / path)]
+        inside = [path for path in dict.fromkeys(named) if in_workspace(root, root / path)]
         if inside:
             files = [relative(root, root / path) for path in inside]
             return files, f"{name} loads {', '.join(files)} through dotenv"
@@ -171,7 +171,7 @@ def script_env_files(root: Path) -> tuple[list[str], str] | None:
 
 def _loaded_by_scripts(root: Path) -> tuple[list[str], str] | None:
     dev = _dev_script(root)
-    inside = [path for path in dict.fromkeys(_loaded_by(dev)) if _in_workspace(root, root / path)]
+    inside = [path for path in dict.fromkeys(_loaded_by(dev)) if in_workspace(root, root / path)]
     if inside:
         files = [relative(root, root / path) for path in inside]
         return files, f"package.json's dev script loads {', '.join(files)} ({_loader_name(dev)})"
@@ -183,7 +183,7 @@ def _loaded_by_scripts(root: Path) -> tuple[list[str], str] | None:
     named = list(dict.fromkeys(_loaded_by(dev)))
     if not named or not _root_dev_reaches(workspace, root, dev):
         return None
-    inside = [path for path in named if _in_workspace(root, workspace / path)]
+    inside = [path for path in named if in_workspace(root, workspace / path)]
     if not inside:
         return None
     files = [relative(root, workspace / path) for path in inside]
@@ -191,7 +191,7 @@ def _loaded_by_scripts(root: Path) -> tuple[list[str], str] | None:
                    f"{', '.join(files)} ({_loader_name(dev)}) before it starts the app")
 
 
-def _in_workspace(root: Path, path: Path) -> bool:
+def in_workspace(root: Path, path: Path) -> bool:
     """Whether `path` lies in the app or its workspace root: a config naming any other file
     (`/home/me/.bashrc`) is not taken as the app's env file, never read or written by us."""
     _manager, workspace_root, _why = package_manager(root)
@@ -210,7 +210,7 @@ def config_env_file(root: Path) -> tuple[str, str] | None:
         # The app's own file its dev script loads above all of Next.js's (`tsx -r
         # dotenv/config`: `.env`): a value written to `.env.local` would never be seen.
         return script[0][0], script[1]
-    loaded = script or config_env_files(root)
+    loaded = script or config_env_files(root) or _linked_env_file(root)
     if loaded is None or example_in(root) is not None:
         return None
     files, why = loaded
@@ -229,6 +229,10 @@ def find_example(root: Path) -> Path | None:
         beside = example_in((root / name).parent)
         if beside is not None:
             return beside.resolve()
+    for target in linked_env_files(root):
+        beside = example_in(target.parent)
+        if beside is not None:
+            return beside.resolve()
     _manager, workspace_root, _why = package_manager(root)
     if workspace_root in (None, "."):
         return None
@@ -239,6 +243,24 @@ def find_example(root: Path) -> Path | None:
         found = example_in(home)
         if found is not None:
             return found
+    return None
+
+
+def linked_env_files(root: Path) -> list[Path]:
+    """The files the app's env files link to inside its workspace (formbricks commits
+    apps/web/.env as a symlink to ../../.env, which its `pnpm dev:setup` copies from the root's
+    .env.example): the example beside such a target documents what the app reads."""
+    links = [root / name for name in d.NEXT_DEV_ENV_FILES if (root / name).is_symlink()]
+    return [link.resolve() for link in links if in_workspace(root, link)]
+
+
+def _linked_env_file(root: Path) -> tuple[list[str], str] | None:
+    """([name], why) of the app's env file that links into its workspace: writing through the
+    link fills the file the link names, the one the app's setup fills."""
+    for name in d.NEXT_DEV_ENV_FILES:
+        link = root / name
+        if link.is_symlink() and in_workspace(root, link):
+            return [name], f"{name} links to {relative(root, link.resolve())}"
     return None
 
 

@@ -55,10 +55,25 @@ def code_names(root: Path, homes: Iterable[Path], names: list[str]) -> dict[str,
 
 def config_file(root: Path, homes: Iterable[Path], workspace: Path | None) -> Path | None:
     """The supabase/config.toml the app's CLI runs with: in the app, a workspace package it
-    depends on, or the workspace's root (the one reader of where it is: DB002's start command
-    and port, `provision env`'s local keys)."""
+    depends on, the workspace's root, or a folder above the app inside its repository (the one
+    reader of where it is: DB002's start command and port, `provision env`'s local keys)."""
     return next((path for home in [*homes, *([workspace] if workspace else [])]
-                 if (path := home / d.SUPABASE_CONFIG).is_file()), None)
+                 if (path := home / d.SUPABASE_CONFIG).is_file()), None) or _config_above(root)
+
+
+def _config_above(root: Path) -> Path | None:
+    """supabase/config.toml in the nearest folder above the app, up to its repository's root:
+    the Supabase CLI run in the app's folder walks up to it (supabase/cli internal/utils/misc.go
+    getProjectRoot). Razikus/supabase-nextjs-template keeps the app in nextjs/ and its project in
+    the repository's supabase/. Outside a repository nothing above the app is taken as its own."""
+    folders = [root, *root.parents]
+    top = next((folder for folder in folders if (folder / ".git").exists()), None)
+    if top is None or top == root:
+        return None
+    for folder in folders[1:folders.index(top) + 1]:
+        if (folder / d.SUPABASE_CONFIG).is_file():
+            return folder / d.SUPABASE_CONFIG
+    return None
 
 
 def start_command(root: Path, homes: list[Path], workspace: Path | None) -> str:

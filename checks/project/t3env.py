@@ -34,9 +34,11 @@ SCHEMA_FILES = ("src/env.js", "src/env.mjs", "src/env.ts", "src/env/index.ts", "
                 "src/env/client.ts", "src/env/server.mjs", "src/env/client.mjs", "env.ts", "env.js",
                 "env.mjs", "env/server.ts", "env/client.ts", "src/lib/env.ts", "lib/env.ts",
                 "src/config/env.ts", "src/server/env.ts")
-# zod (`.optional()`, `.nullish()`, `.default(v)`, `.catch(v)`, or `z.optional(schema)`) and
-# valibot (`v.optional(schema)`, `v.nullish(schema)`): schemas that accept `undefined`.
-OPTIONAL_METHODS = {"optional", "nullish", "default", "catch"}
+# zod (`.optional()`, `.nullish()`, `.default(v)`, `.catch(v)`, zod 4's `.prefault(v)`, or
+# `z.optional(schema)`) and valibot (`v.optional(schema)`, `v.nullish(schema)`): schemas that
+# accept `undefined` (zod src/v4/classic/tests/prefault.test.ts: `parse(undefined)` gives the
+# prefault; formbricks apps/web/lib/env.ts: `ENVIRONMENT: z.enum([…]).prefault("production")`).
+OPTIONAL_METHODS = {"optional", "nullish", "default", "catch", "prefault"}
 OPTIONAL_FUNCTIONS = {"optional", "nullish", "exactOptional"}
 # Methods that run on the value an earlier `.optional()` / `.default()` let through, the
 # missing one too, and may refuse it (zod: `.optional().refine((v) => !!v)` throws on a

@@ -108,7 +108,12 @@ def package_manager(root: Path) -> tuple[str | None, str | None, str]:
         declared = (package or {}).get("packageManager")
         if isinstance(declared, str) and "@" in declared:
             name = declared.split("@", 1)[0]
-            return name, relative(root, directory) if directory != root else ".", (
+            # A member may repeat the root's field (formbricks apps/web/package.json:
+            # "packageManager": "pnpm@…", its lockfile and pnpm-workspace.yaml two folders up):
+            # the workspace whose lockfile sits above is still the app's workspace root.
+            above = None if _lockfile_in(directory) else _workspace_above(directory)
+            home = above or directory
+            return name, relative(root, home) if home != root else ".", (
                 f"packageManager {declared!r} in {relative(root, directory / 'package.json')}")
         for lock, manager in d.LOCKFILES:
             if (directory / lock).is_file():
@@ -148,3 +153,20 @@ def _dev_script(folder: Path) -> str | None:
     scripts = (package_json(folder) or {}).get("scripts")
     dev = scripts.get("dev") if isinstance(scripts, dict) else None
     return dev if isinstance(dev, str) else None
+
+
+def _lockfile_in(directory: Path) -> bool:
+    return any((directory / lock).is_file() for lock, _manager in d.LOCKFILES)
+
+
+def _workspace_above(directory: Path) -> Path | None:
+    """The nearest folder above `directory`, up to the repository root, that keeps a lockfile
+    and declares a workspace (pnpm-workspace.yaml or package.json `workspaces`); None when
+    `directory` belongs to no such workspace."""
+    current = directory
+    while (current / ".git").exists() is False and current.parent != current:
+        current = current.parent
+        declares = (current / "pnpm-workspace.yaml").is_file() or "workspaces" in (package_json(current) or {})
+        if declares and _lockfile_in(current):
+            return current
+    return None

@@ -19,7 +19,7 @@ from checks.project.supabase import start_command
 from checks.support.pgbinaries import free_port
 from checks.support.pgembed import EmbeddedPostgres
 
-from helpers import PG_PASSWORD, REPO, checks_by_id, detect, run_cli, run_json
+from helpers import PG_PASSWORD, REPO, checks_by_id, committed, detect, run_cli, run_json
 
 FIXTURE = REPO / "tests" / "fixtures" / "apps" / "supabase-nextjs"
 # A JWT-shaped anon key (header.payload.signature), as `supabase status` prints one.
@@ -218,3 +218,48 @@ def test_stand_ins_never_go_into_the_supabase_stacks_own_database(tmp_path: Path
     done = run_cli("provision", "schema", "--project", str(project), "--platform", "supabase")
     assert done.returncode == 1
     assert "the local Supabase database is the Supabase project's own database" in done.stderr
+
+
+def subfolder_app(tmp_path: Path, env_local: str, db_port: int) -> Path:
+    """The fixture as Razikus/supabase-nextjs-template lays it out: the Next.js app in nextjs/,
+    the Supabase project (config.toml, migrations/) in the repository's supabase/, which the
+    CLI run in nextjs/ walks up to (supabase/cli internal/utils/misc.go getProjectRoot)."""
+    root = tmp_path / "repo"
+    project = supabase_app(root, env_local, db_port=db_port)
+    app = project.rename(root / "nextjs")
+    (app / "supabase").rename(root / "supabase")
+    committed(root)
+    return app
+
+
+def test_a_supabase_project_above_the_app_is_its_schema_and_its_stack(
+        tmp_path: Path, local_stack: EmbeddedPostgres) -> None:
+    env = f"NEXT_PUBLIC_SUPABASE_URL=http://127.0.0.1:54321\nNEXT_PUBLIC_SUPABASE_ANON_KEY={ANON_KEY}\n"
+    project = subfolder_app(tmp_path, env, local_stack.port)
+    model = detect(project)
+    assert model["schema"] == {"kind": "supabase", "path": "../supabase/migrations",
+                               "why": "../supabase/migrations/ exists", "history_table": None}
+    assert model["supabase_db_port_why"] == f"../supabase/config.toml: [db] port = {local_stack.port}"
+    assert model["supabase_start"] == "cd .. && supabase start"
+    results, _report = database_checks(project)
+    assert results["DB004"]["status"] == "fail", results["DB004"]
+    assert "public.notes" in str(results["DB004"]["message"])
+    applied = run_cli("provision", "schema", "--project", str(project))
+    assert applied.returncode == 0, applied.stderr
+    results, _report = database_checks(project)
+    assert results["DB004"]["status"] == "pass", results["DB004"]
+    assert results["DB006"]["status"] == "pass", results["DB006"]
+    with psycopg.connect(local_stack.url("postgres"), autocommit=True) as connection:
+        connection.execute("DROP TABLE notes; DROP SCHEMA supabase_migrations CASCADE")
+
+
+def test_a_supabase_project_outside_the_repository_is_not_the_apps(tmp_path: Path) -> None:
+    """Above the repository's root nothing is the app's: a stray ~/supabase is not its project."""
+    (tmp_path / "supabase").mkdir()
+    (tmp_path / "supabase" / "config.toml").write_text("[db]\nport = 54999\n")
+    project = supabase_app(tmp_path / "home", f"NEXT_PUBLIC_SUPABASE_URL={HOSTED}\n")
+    shutil.rmtree(project / "supabase")
+    committed(project)
+    model = detect(project)
+    assert model["schema"] is None
+    assert model["supabase_db_port"] == 54322

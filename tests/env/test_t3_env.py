@@ -162,3 +162,14 @@ def test_a_default_on_a_schema_the_app_keeps_in_a_variable_is_not_required(tmp_p
     assert "required_by_schema" not in env003.details, env003.details  # ENABLE_DEBUG_LOGS was
     # in the example, filled there with `true`: createEnv lets it be missing
     assert "NEXT_PUBLIC_BYPASS_PREMIUM_CHECKS" in env003.details["optional_in_schema"]
+
+
+def test_a_zod_prefault_is_not_required(tmp_path: Path) -> None:
+    """formbricks apps/web/lib/env.ts: `ENVIRONMENT: z.enum(["production", "staging"]).prefault(
+    "production")`; zod 4 parses the prefault when the value is missing, but ENV003 failed it."""
+    env_js = ENV_JS.replace('LOG_LEVEL: z.enum(["debug", "info"]),',
+                            'LOG_LEVEL: z.enum(["debug", "info"]).prefault("info"),')
+    env003 = result(check_in_process(t3_app(tmp_path, FILLED.replace("LOG_LEVEL=info\n", ""), env_js),
+                                     "ENV003"), "ENV003")
+    assert env003.status.value == "pass", env003.message
+    assert "LOG_LEVEL" not in env003.details.get("required_by_schema", {})
