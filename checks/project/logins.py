@@ -188,6 +188,14 @@ def _registered_only_when_set(before: str, credentials: list[str]) -> bool:
     """Whether the statement ending in a provider call is `if (env.ID && env.SECRET)
     providers.push(…)` over that call's own credentials (typebot.io packages/auth/src/lib/
     providers.ts): the provider exists only when they are set."""
+    guard = registration_guard(before)
+    return guard is not None and all(re.search(rf"\b{re.escape(name)}\b", guard) for name in credentials)
+
+
+def registration_guard(before: str) -> str | None:
+    """The condition of the `if (…)` that the statement ending in a provider call sits under
+    (`if (cond) providers.push(P(…))`, or the block `if (cond) { …; providers.push(P(…)) }`),
+    `before` being the code up to that call; None when it is not under one."""
     statement = before[max(before.rfind(";"), before.rfind("}"), before.rfind("{")) + 1:]
     guard = GUARD.search(statement)
     if guard is None:  # `if (…) { const … ; providers.push(…) }`: the block the call sits in
@@ -199,7 +207,17 @@ def _registered_only_when_set(before: str, credentials: list[str]) -> bool:
                 break
         guard = GUARD.search(before[max(before.rfind(";", 0, start), before.rfind("}", 0, start)) + 1:start]) \
             if start >= 0 else None
-    return guard is not None and all(re.search(rf"\b{re.escape(name)}\b", guard["cond"]) for name in credentials)
+    return guard["cond"] if guard is not None else None
+
+
+def provider_guards(text: str, ids: frozenset[str]) -> list[str | None]:
+    """For each call of an Auth.js provider whose id is in `ids`, the condition it is registered
+    under (None: always registered)."""
+    code = COMMENT.sub("", text)
+    names = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
+             if (match["id"] or match["rid"]).lower() in ids]
+    return [registration_guard(code[:call.start()]) for name in names
+            for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code)]
 
 
 def _better_auth(text: str) -> list[str]:
