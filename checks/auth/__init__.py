@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from checks.auth.mail import MailFacts, mail_facts
+from checks.auth.mail import mail_facts
+from checks.auth.mailsdks import MailFacts
 from checks.auth.plan import LOCAL_NAMES, LOCAL_START, plan
 from checks.core.context import Context
 from checks.core.http import fetch, network_hint

@@ -11,20 +11,16 @@ import asyncio
 import contextlib
 import smtplib
 import ssl
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from checks.auth.mailoptional import optional_unset
-from checks.auth.smtpnames import CONVENTIONAL, app_smtp_settings
+from checks.auth.mailsdks import HOSTED, SMTP_URLS, MailFacts, Transport, transports
+from checks.auth.smtpnames import app_smtp_settings
 from checks.core.context import Context
 from checks.core.http import Fetched, fetch, network_hint, network_kind, tls_reason
 from checks.core.model import Outcome, Spec, failed, passed, skipped, unverified
 from checks.core.registry import check
-from checks.project.imports import importers
-from checks.project.logins import AUTHJS_SMTP, smtp_provider_calls
-from checks.project.reading import dependencies, package_json, read_small
-from checks.project.workspace import workspace_packages
 from checks.support.hosts import is_loopback
 from checks.support.placeholders import is_placeholder
 
@@ -33,7 +29,10 @@ AUTH004 = Spec(
     "The mail SDK in package.json (or in a workspace package the app depends on) names the transport: resend (RESEND_API_KEY or AUTH_RESEND_KEY), "
     "@sendgrid/mail (SENDGRID_API_KEY), postmark (POSTMARK_SERVER_TOKEN), nodemailer (an SMTP URL in "
     "EMAIL_SERVER, AUTH_EMAIL_SERVER or SMTP_URL, else SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASSWORD; or the "
-    "variables the app's own createTransport reads, such as host: process.env.MAIL_SERVER). "
+    "variables the app's own createTransport reads, such as host: process.env.MAIL_SERVER, or those a "
+    "workspace helper fills its settings from, such as smtpServer: process.env.SMTP_SERVER). A hosted "
+    "SDK's key counts only when the app's code reads it from env, an Auth.js provider reads it, the example "
+    "lists it or an env file sets it (else the key lives elsewhere, such as a database, and is not judged). "
     "The key must be set and not a placeholder, and one read-only authenticated GET must be accepted: "
     "Resend GET /domains (a sending-only key is accepted with restricted_api_key), SendGrid GET "
     "/v3/scopes (which must include mail.send), Postmark GET /server. An SMTP server gets connect, "
@@ -44,7 +43,8 @@ AUTH004 = Spec(
     "from here (DNS, refused, timeout) or a TLS handshake that fails with it or the SMTP server (a proxy "
     "intercepting TLS, a plain server behind https:// or smtps://) leaves the clause unverified: the key was never sent. So "
     "does a transport the app itself lets be unset (an `# Optional` marker in its example, `.optional()` in its "
-    "createEnv schema) when it is unset. A refused key fails. An app "
+    "createEnv schema, a client built only when the key is set with a stand-in mailer otherwise, an Auth.js "
+    "email provider registered only under an `if (env.X && …)` whose X is unset) when it is unset. A refused key fails. An app "
     "with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
     "proves delivery only when this check passed.",
     "Set the key from the provider's dashboard in the env file (an API key with sending access), or point the SMTP URL at a server that accepts the credentials.",
@@ -63,41 +63,6 @@ POSTMARK_API, POSTMARK_PATH = "https://api.postmarkapp.com", "/server"
 API_OVERRIDE = "DEPLOY_CHECK_MAIL_API_URL"
 # Failures to reach an API (checks/core/http.py kinds): they prove nothing about the key.
 NOT_REACHED = frozenset({"dns", "no_dns", "no_host", "refused", "unreachable", "timeout"})
-
-# (transport, package, key names, display name)
-HOSTED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("resend", "resend", ("RESEND_API_KEY", "AUTH_RESEND_KEY"), "Resend"),
-    ("sendgrid", "@sendgrid/mail", ("SENDGRID_API_KEY", "AUTH_SENDGRID_KEY"), "SendGrid"),
-    ("postmark", "postmark", ("POSTMARK_SERVER_TOKEN", "POSTMARK_API_TOKEN", "AUTH_POSTMARK_KEY"), "Postmark"),
-)
-SMTP_URLS = CONVENTIONAL.urls
-
-
-@dataclass
-class Transport:
-    kind: str  # resend, sendgrid, postmark, smtp
-    name: str  # "Resend", "SMTP"
-    why: str  # "package.json depends on resend"
-    key_name: str | None = None
-    problems: list[str] = field(default_factory=list)
-    accepted: str | None = None  # what the provider said when it accepted the key
-    refused: str | None = None  # what it said when it did not
-    unreachable: str | None = None  # the provider could not be reached from here: nothing proven
-    hint: str | None = None
-    url: str | None = None  # where the probe went (no credentials in it)
-
-
-@dataclass
-class MailFacts:
-    transports: list[Transport] = field(default_factory=list)
-
-    @property
-    def proven(self) -> bool:
-        return bool(self.transports) and all(t.accepted for t in self.transports)
-
-    @property
-    def hosted(self) -> list[Transport]:
-        return [t for t in self.transports if t.kind != "smtp"]
 
 
 def _key(ctx: Context, names: tuple[str, ...], transport: Transport) -> str:
@@ -168,68 +133,6 @@ def _smtp_target(ctx: Context, transport: Transport) -> tuple[str, str, int, str
     scheme = "smtps" if port_text == "465" else "smtp"
     return scheme, host, int(port_text), user, password
 
-
-def _authjs_mails_over_smtp(ctx: Context) -> str | None:
-    """The Auth.js config file when its Email/Nodemailer provider sends the link itself (over
-    nodemailer), i.e. the config gives it no `sendVerificationRequest` of its own."""
-    model = ctx.model
-    if not AUTHJS_SMTP & set(model.login_methods) or not model.login_where:
-        return None
-    text = read_small(ctx.project / model.login_where, 256 << 10) or ""
-    # Only the provider's own call counts: a sendVerificationRequest on another provider
-    # (Resend beside Nodemailer) leaves this one mailing over SMTP. Undecided: SMTP.
-    calls = smtp_provider_calls(text)
-    if calls and all("sendVerificationRequest" in call for call in calls):
-        return None
-    return model.login_where
-
-
-def _workspace_sdks(ctx: Context) -> dict[str, str]:
-    """Mail SDKs of the workspace packages the app depends on, each with why: a monorepo app
-    mails through its own package (openstatus: `sendEmail` of @openstatus/emails, which
-    depends on resend)."""
-    model = ctx.model
-    if model.workspace_root in (None, "."):
-        return {}
-    app_package = package_json(ctx.project)
-    found: dict[str, str] = {}
-    for folder in workspace_packages(ctx.project, (ctx.project / model.workspace_root).resolve(), app_package):
-        member = package_json(folder)
-        for package in (*(package for _k, package, _n, _d in HOSTED), "nodemailer"):
-            if package in dependencies(member):
-                found.setdefault(package, f"{ctx.rel(folder / 'package.json')} depends on {package} "
-                                          f"({(member or {}).get('name')}, a workspace package of the app)")
-    return found
-
-
-def transports(ctx: Context) -> list[Transport]:
-    deps = dependencies(package_json(ctx.project))
-    found = [Transport(kind, name, f"package.json depends on {package}") for kind, package, _keys, name in HOSTED if package in deps]
-    workspace = {package: why for package, why in _workspace_sdks(ctx).items() if package not in deps}
-    found += [Transport(kind, name, workspace[package])
-              for kind, package, _keys, name in HOSTED if package in workspace]
-    if "nodemailer" in workspace and not found and "nodemailer" not in deps:
-        found.append(Transport("smtp", "SMTP", workspace["nodemailer"]))
-    smtp_named = next((n for n in (*SMTP_URLS, "SMTP_HOST", "EMAIL_SERVER_HOST") if ctx.value(n)), None)
-    if "nodemailer" in deps and found:
-        # nodemailer is next-auth's peer dependency, declared by apps that mail through Resend & co.:
-        # with another transport used, SMTP counts only when the app imports nodemailer itself
-        # (papermark: realapps-A item 7; inbox-zero's nodemailer/lib/mail-composer only builds MIME).
-        used = {**importers(ctx.project, [p for _k, p, _n, _d in HOSTED if p in deps]),
-                **importers(ctx.project, ["nodemailer"], subpaths=False)}
-        authjs_smtp = _authjs_mails_over_smtp(ctx)
-        if "nodemailer" in used:
-            found.append(Transport("smtp", "SMTP", f"{used['nodemailer']} imports nodemailer"))
-        elif authjs_smtp:
-            found.append(Transport("smtp", "SMTP", f"{authjs_smtp}: Auth.js's email provider mails through nodemailer"))
-        elif not any(package in used for _k, package, _n, _d in HOSTED if package in deps) \
-                and not any(package in workspace for _k, package, _n, _d in HOSTED):
-            found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
-    elif "nodemailer" in deps:
-        found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
-    elif smtp_named and not found:
-        found.append(Transport("smtp", "SMTP", f"{smtp_named} is set ({ctx.source_of(smtp_named)})"))
-    return found
 
 
 def _smtp_probe(scheme: str, host: str, port: int, user: str, password: str, timeout: float) -> str:
@@ -338,8 +241,10 @@ async def collect(ctx: Context) -> MailFacts:
         if transport.kind == "smtp":
             await _probe_smtp(ctx, transport)
             continue
+        if transport.unread:
+            continue  # its key lives elsewhere (a database): nothing here to judge or send
         _kind, _package, keys, _name = next(row for row in HOSTED if row[0] == transport.kind)
-        key = _key(ctx, keys, transport)
+        key = _key(ctx, transport.key_names or keys, transport)
         default, path = {"resend": (RESEND_API, RESEND_PATH), "sendgrid": (SENDGRID_API, SENDGRID_PATH),
                          "postmark": (POSTMARK_API, POSTMARK_PATH)}[transport.kind]
         base = _api(ctx, default, transport)
@@ -364,11 +269,11 @@ async def mail_transport(ctx: Context) -> Outcome:
         return skipped("the app sends no mail: no resend, @sendgrid/mail, postmark or nodemailer in "
                        "package.json or its workspace packages, and no SMTP settings "
                        f"({', '.join(SMTP_URLS)}, SMTP_HOST, EMAIL_SERVER_HOST)")
+    optional = optional_unset(ctx, facts.transports)
     details: dict[str, Any] = {"transports": [
         {"transport": t.kind, "why": t.why, "key": t.key_name, "url": t.url,
          "accepted": t.accepted, "refused": t.refused, "unreachable": t.unreachable,
-         "problems": t.problems} for t in facts.transports]}
-    optional = optional_unset(ctx, facts.transports)
+         "problems": t.problems, "not_judged": optional.get(id(t))} for t in facts.transports]}
     judged = [t for t in facts.transports if id(t) not in optional]
     if not judged:
         return unverified("auth: the mail transport is not proven: " + "; ".join(optional.values()), **details)
@@ -387,5 +292,6 @@ async def mail_transport(ctx: Context) -> Outcome:
                              "; ".join(proven) or None, **details)
         outcome.hint = next((t.hint for t in not_reached if t.hint), None)
         return outcome
-    unset = "".join(f"; not set, and optional: {why}" for why in optional.values())  # named, never hidden
+    unset = "".join(f"; not judged: {optional[id(t)]}" if t.unread else f"; not set, and optional: {optional[id(t)]}"
+                    for t in facts.transports if id(t) in optional)  # named, never hidden
     return passed("; ".join(f"{t.accepted} ({t.why})" for t in judged) + unset, **details)

@@ -1,7 +1,9 @@
 """AUTH004's allowance: a mail transport the app itself marks optional, and leaves unset, is
 no gap (the app runs without sending mail: an OAuth-only sign-in, a dev mailer that prints
 the code) and is not proven either: unverified. The app says so in its env example (an
-`# Optional` marker) or in its createEnv schema (`.optional()`, a `.default()`)."""
+`# Optional` marker), in its createEnv schema (`.optional()`, a `.default()`), in its code
+(the SDK client built only when the key is set, a stand-in otherwise; the Auth.js email
+provider registered only when a variable is set), or by keeping a hosted SDK's key elsewhere."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Any
 
 from checks.auth.smtpnames import app_smtp_settings
 from checks.core.context import Context
+from checks.project.logins import AUTHJS_EMAIL, MAX_SOURCE_BYTES, provider_guards
+from checks.project.reading import env_reference, read_small
 
 # A createEnv key that names the SMTP server, whatever the app calls it (langfuse's
 # web/src/env.mjs: `SMTP_CONNECTION_URL: z.string().optional()`; Auth.js: EMAIL_SERVER).
@@ -24,12 +28,16 @@ def optional_unset(ctx: Context, transports: list[Any]) -> dict[int, str]:
     schema = ctx.model.env_schema_optional
     found: dict[int, str] = {}
     for transport in transports:
+        if transport.unread:
+            found[id(transport)] = transport.unread
         if not transport.problems:
             continue
         if transport.kind == "smtp":
             if not all(p.startswith("no SMTP server is named") for p in transport.problems):
                 continue
-            if named := _optional_smtp(ctx):
+            if off := _email_login_off(ctx):
+                found[id(transport)] = off
+            elif named := _optional_smtp(ctx):
                 found[id(transport)] = f"{ctx.rel(ctx.example_path)} marks {', '.join(named)} optional and none is set"
             elif why := _schema_optional_smtp(ctx):
                 found[id(transport)] = why
@@ -38,6 +46,10 @@ def optional_unset(ctx: Context, transports: list[Any]) -> dict[int, str]:
             if where:
                 found[id(transport)] = (f"{where} lets {transport.key_name} be unset, and it is: the app "
                                         f"runs without sending mail through {transport.name}")
+            elif transport.fallback:
+                found[id(transport)] = (f"{transport.fallback} builds the {transport.name} client only when "
+                                        f"{transport.key_name} is set, and a stand-in mailer otherwise; it is not "
+                                        f"set, so the app runs without sending mail through {transport.name}")
     return found
 
 
@@ -58,3 +70,26 @@ def _schema_optional_smtp(ctx: Context) -> str | None:
     if not named or any(SMTP_KEY.search(key) for key in required) or any(ctx.value(key) for key in named):
         return None
     return f"{optional[named[0]]} lets {', '.join(named)} be unset, and none is set: the app runs without sending mail"
+
+
+def _email_login_off(ctx: Context) -> str | None:
+    """Why the app has no email sign-in now: every Auth.js email provider of its config is
+    registered only under an `if` that needs a variable which is unset (typebot.io packages/auth/
+    src/lib/providers.ts: `if (env.NEXT_PUBLIC_SMTP_FROM && !env.SMTP_AUTH_DISABLED)
+    providers.push(Nodemailer(…))`). None when one is always registered or its condition holds."""
+    model = ctx.model
+    if not AUTHJS_EMAIL & set(model.login_methods) or not model.login_where:
+        return None
+    guards = provider_guards(read_small(ctx.project / model.login_where, MAX_SOURCE_BYTES) or "", AUTHJS_EMAIL)
+    unset: list[str] = []
+    for guard in guards:
+        needed = [] if guard is None or "||" in guard else \
+            [read for part in guard.split("&&") if (read := env_reference(part)) is not None]
+        missing = next((name for name in needed if not ctx.value(name)), None)
+        if missing is None:
+            return None  # registered now (or under a condition deploy-check cannot read)
+        unset.append(missing)
+    if not unset:
+        return None
+    return (f"{model.login_where} registers the email sign-in only when {unset[0]} is set, and it is not: "
+            "the app has no email login, so no sign-in mail to send")

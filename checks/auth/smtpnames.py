@@ -1,7 +1,9 @@
 """Which env variables the app's own nodemailer transport reads: `createTransport({ host:
 process.env.MAIL_SERVER, port: …, auth: { user: …, pass: … } })` or `createTransport(
-process.env.SMTP_URL)`. AUTH004 probes the server those name, and names them, instead of the
-conventional EMAIL_SERVER/SMTP_HOST the app may never read."""
+process.env.SMTP_URL)`, in the app or in a workspace package it depends on; or, where the
+transport takes parameters, the settings object a helper fills from env (Dokploy's
+`smtpServer: process.env.SMTP_SERVER`). AUTH004 probes the server those name, and names them,
+instead of the conventional EMAIL_SERVER/SMTP_HOST the app may never read."""
 
 from __future__ import annotations
 
@@ -12,8 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checks.project.imports import importers
-from checks.project.logins import COMMENT, MAX_SOURCE_BYTES
-from checks.project.reading import bracketed, env_reference, read_small
+from checks.project.logins import COMMENT, MAX_SOURCE_BYTES, _sources
+from checks.project.reading import (
+    bracketed,
+    env_reference,
+    env_references,
+    option_value,
+    package_json,
+    read_small,
+    relative,
+)
+from checks.project.workspace import workspace_packages
 from checks.support.lazyre import lazy
 
 if TYPE_CHECKING:
@@ -24,6 +35,11 @@ CREATE_TRANSPORT = lazy(r"(?<![\w$])createTransport\s*\(")
 # `key: <expression>` up to the next comma or closing brace at the same depth (no nesting
 # inside the value: an env read, maybe wrapped in Number(…) or parseInt(…)).
 OPTION = lazy(r"(?<![\w$.])(?P<key>host|port|user|pass)\s*:\s*(?P<value>[^,{}\n]+)")
+# Any `key:` of an object literal: a helper's settings object (`smtpServer:`, `smtpPort:`,
+# `username:`, `password:`), read by meaning rather than by nodemailer's option names.
+ANY_OPTION = lazy(r"(?<![\w$.])(?P<key>[A-Za-z_$][\w$]*)\s*:(?!:)")
+# The env variables a mail server's settings are kept in (SMTP_SERVER, MAIL_HOST, EMAIL_SERVER_HOST).
+MAIL_ENV = lazy(r"SMTP|MAIL")
 NUMBER_CALL = lazy(r"^(?:Number|parseInt|parseFloat)\s*\((?P<inner>.*?)(?:,\s*\d+)?\)$|^\+(?P<plus>.*)$")
 
 
@@ -101,8 +117,18 @@ EMAIL_SERVER_SPLIT = SmtpSettings(CONVENTIONAL.urls, "EMAIL_SERVER_HOST", "EMAIL
 SCHEMA_URL_KEY = lazy(r"SMTP\w*(?:URL|URI|CONNECTION)|(?:^|_)E?MAIL_SERVER$")
 
 
+def app_folders(ctx: Context) -> list[Path]:
+    """The app's folder, then those of the workspace packages it depends on (where a monorepo
+    app keeps its mailer: Dokploy's packages/server, openstatus's packages/emails)."""
+    root = ctx.model.workspace_root
+    if root in (None, "."):
+        return [ctx.project]
+    return [ctx.project, *workspace_packages(ctx.project, (ctx.project / root).resolve(), package_json(ctx.project))]
+
+
 def app_smtp_settings(ctx: Context) -> SmtpSettings:
-    settings = smtp_settings(ctx.project, [*ctx.model.env_schema_required, *ctx.model.env_schema_optional])
+    settings = smtp_settings(ctx.project, [*ctx.model.env_schema_required, *ctx.model.env_schema_optional],
+                             app_folders(ctx)[1:])
     if settings is not CONVENTIONAL or ctx.value("SMTP_HOST"):
         return settings
     # No createTransport of the app's names its variables: the conventional split names the
@@ -114,16 +140,86 @@ def app_smtp_settings(ctx: Context) -> SmtpSettings:
     return settings
 
 
-def smtp_settings(root: Path, declared: Iterable[str] = ()) -> SmtpSettings:
-    """The variables the app's own createTransport reads; where it reads none itself (a URL
-    passed in), the SMTP URL keys its env schema declares (`declared`); else the
-    conventional names."""
-    where = importers(root, ["nodemailer"], subpaths=False).get("nodemailer")
-    names = smtp_names(root, where) if where else None
+def smtp_settings(root: Path, declared: Iterable[str] = (), packages: Iterable[Path] = ()) -> SmtpSettings:
+    """The variables the app's own createTransport reads (or, failing that, one of the workspace
+    `packages`'); where none reads any (a URL or settings passed in), the SMTP URL keys its env
+    schema declares (`declared`); then a settings object that a helper fills from env; else
+    the conventional names."""
+    names = None
+    for folder in (root, *packages):
+        where = importers(folder, ["nodemailer"], subpaths=False).get("nodemailer")
+        names = smtp_names(folder, where) if where else None
+        if names is not None:
+            names = SmtpNames(relative(root, folder / names.where), names.url, names.host, names.port,
+                              names.user, names.password)
+            break
     if names is None:
         urls = tuple(sorted(key for key in declared if SCHEMA_URL_KEY.search(key)))
-        return SmtpSettings(urls, None, None, None, (), "the app's env schema") if urls else CONVENTIONAL
+        if urls:
+            return SmtpSettings(urls, None, None, None, (), "the app's env schema")
+        names = helper_names(root, [root, *packages])
+    if names is None:
+        return CONVENTIONAL
     if names.url:
         return SmtpSettings((names.url,), None, None, None, (), names.where)
     return SmtpSettings((), names.host, names.port, names.user, (names.password,) if names.password else (),
                         names.where)
+
+
+def helper_names(root: Path, folders: list[Path]) -> SmtpNames | None:
+    """The env variables of the first object literal in the sources of `folders` that fills a
+    mail server's settings from env: a key naming a host or server whose value reads an SMTP/MAIL
+    variable, with the port, user and password keys beside it (Dokploy/dokploy packages/server/
+    src/verification/send-verification-email.tsx: `smtpServer: process.env.SMTP_SERVER || ""`,
+    handed to a createTransport that takes parameters)."""
+    for folder in folders:
+        for path in _sources(folder):
+            text = read_small(path, MAX_SOURCE_BYTES)
+            if not text or not MAIL_ENV.search(text):
+                continue
+            code = COMMENT.sub("", text)
+            for option in ANY_OPTION.finditer(code):
+                if _role(option["key"]) != "host":
+                    continue
+                read = env_references(option_value(code, option.end()))
+                if not read or not MAIL_ENV.search(read[0]):
+                    continue
+                names = _settings_object(code, option.start(), relative(root, path))
+                if names is not None:
+                    return names
+    return None
+
+
+def _role(key: str) -> str | None:
+    lowered = key.lower()
+    for role, words in (("password", ("pass",)), ("user", ("user",)), ("port", ("port",)),
+                        ("host", ("host", "server"))):
+        if any(word in lowered for word in words):
+            return role
+    return None
+
+
+def _settings_object(code: str, at: int, where: str) -> SmtpNames | None:
+    """The settings of the object literal whose key starts at `at`, each from its first env read."""
+    depth, start = 0, -1
+    for index in range(at - 1, -1, -1):
+        depth += {"}": 1, "{": -1}.get(code[index], 0)
+        if depth < 0:
+            start = index
+            break
+    if start < 0:
+        return None
+    block = bracketed(code, start + 1)
+    found: dict[str, str] = {}
+    for option in ANY_OPTION.finditer(block):
+        role = _role(option["key"])
+        read = env_references(option_value(block, option.end()))
+        if role and read and role not in found:
+            found[role] = read[0]
+    host = found.get("host")
+    if host is None:
+        return None
+    if SCHEMA_URL_KEY.search(host):
+        return SmtpNames(where, url=host)
+    return SmtpNames(where, host=host, port=found.get("port"), user=found.get("user"),
+                     password=found.get("password"))
