@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checks.project.reading import bracketed as _bracketed
-from checks.project.reading import env_reference, option_value, or_chain, read_small, relative
+from checks.project.reading import (
+    conjuncts,
+    env_reference,
+    option_value,
+    or_chain,
+    read_small,
+    relative,
+)
 from checks.support.lazyre import LazyPattern, lazy
 from checks.support.placeholders import is_placeholder
 
@@ -58,6 +65,7 @@ IDENTIFIER = lazy(r"[A-Za-z_$][\w$]*")
 CLIENT_OPTIONS = lazy(r"(?<![\w$.])(?:clientId|clientSecret)\s*:")
 # `if (…)` opening the statement that registers a provider.
 GUARD = lazy(r"^\s*if\s*\((?P<cond>[^;{]*)\)\s*(?:[\w$.]+\s*\(\s*)?$")  # also before a `{`
+_GUARD_WINDOW = 4096  # characters before a provider call read for its `if`
 
 # Methods a local run can prove with a code from a local source.
 EMAIL_CODE_METHODS = frozenset({"email-otp"})
@@ -173,33 +181,76 @@ def client_credentials(text: str, ids: list[str]) -> list[str]:
     imported = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
                 if (match["id"] or match["rid"]).lower() in ids]
     names: list[str] = []
+    braces: list[int] = []
     for name in imported:
         for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code):
             args = _bracketed(code, call.end())
             read = [found for option in CLIENT_OPTIONS.finditer(args)
                     if (found := env_reference(option_value(args, option.end()))) is not None]
-            if read and _registered_only_when_set(code[:call.start()], read):
+            if read and _registered_only_when_set(code, call.start(), read, braces):
                 continue  # off without its credentials: an empty one is no gap
             names += read
     return list(dict.fromkeys(names))
 
 
-def _registered_only_when_set(before: str, credentials: list[str]) -> bool:
-    """Whether the statement ending in a provider call is `if (env.ID && env.SECRET)
+def _registered_only_when_set(code: str, at: int, credentials: list[str], braces: list[int]) -> bool:
+    """Whether the statement ending in the provider call at `at` is `if (env.ID && env.SECRET)
     providers.push(…)` over that call's own credentials (typebot.io packages/auth/src/lib/
-    providers.ts): the provider exists only when they are set."""
-    statement = before[max(before.rfind(";"), before.rfind("}"), before.rfind("{")) + 1:]
-    guard = GUARD.search(statement)
+    providers.ts), or sits in the block of such an `if`: the provider exists only when they are
+    set. `braces` is filled once per file (the innermost open `{` before each character)."""
+    guard = _guard_before(code, at, ";}{")
     if guard is None:  # `if (…) { const … ; providers.push(…) }`: the block the call sits in
-        depth, start = 0, -1
-        for index in range(len(before) - 1, -1, -1):
-            depth += {"}": 1, "{": -1}.get(before[index], 0)
-            if depth < 0:
-                start = index
-                break
-        guard = GUARD.search(before[max(before.rfind(";", 0, start), before.rfind("}", 0, start)) + 1:start]) \
-            if start >= 0 else None
-    return guard is not None and all(re.search(rf"\b{re.escape(name)}\b", guard["cond"]) for name in credentials)
+        if not braces:
+            braces += _open_braces(code)
+        opener = braces[at]
+        guard = _guard_before(code, opener, ";}") if opener >= 0 else None
+    return guard is not None and _only_when_set(guard, credentials)
+
+
+def _guard_before(code: str, end: int, stops: str) -> re.Match[str] | None:
+    """The `if (…)` that the statement ending at `end` opens with; only the last few lines
+    are read (a guard is a line or two), and none is taken from a statement cut short."""
+    before = code[max(0, end - _GUARD_WINDOW):end]
+    cut = max(before.rfind(stop) for stop in stops)
+    if cut < 0 and end > _GUARD_WINDOW:
+        return None
+    return GUARD.search(before[cut + 1:])
+
+
+def _open_braces(code: str) -> list[int]:
+    """For each index of `code`, the index of the innermost `{` still open there (-1: none)."""
+    found: list[int] = []
+    stack: list[int] = []
+    for index, char in enumerate(code):
+        found.append(stack[-1] if stack else -1)
+        if char == "{":
+            stack.append(index)
+        elif char == "}" and stack:
+            stack.pop()
+    found.append(stack[-1] if stack else -1)
+    return found
+
+
+def _only_when_set(guard: re.Match[str], credentials: list[str]) -> bool:
+    """Whether the `if (…)` condition is false whenever one of `credentials` is empty: its own
+    parentheses (not `if (a) f()` of an earlier line without a semicolon), and an `&&` chain
+    holding each credential as a plain read (`env.ID`, `!!env.ID`), never `!env.ID`, `env.ID
+    !== undefined`, nor `x || env.ID`."""
+    statement = guard.string[guard.start():]
+    opening = statement.index("(") + 1
+    if _bracketed(statement, opening) != guard["cond"]:
+        return False
+    plain = {_truthy_read(part) for part in conjuncts(guard["cond"]) or []}
+    return all(name in plain for name in credentials)
+
+
+def _truthy_read(part: str) -> str | None:
+    """The variable an `&&` operand tests for being set: `env.ID`, `!!env.ID`, `Boolean(env.ID)`."""
+    if part.startswith("!!"):
+        part = part[2:]
+    elif part.startswith("Boolean(") and part.endswith(")"):
+        part = part[len("Boolean("):-1]
+    return env_reference(part)
 
 
 def _better_auth(text: str) -> list[str]:
