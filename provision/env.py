@@ -192,17 +192,32 @@ def _target(ctx: Context, path: Path) -> Path:
     """The file to write. A symlink is written through only when it stays inside the
     project or its workspace root (its target keeps its owner and mode; formbricks links
     apps/web/.env to the root's ../../.env); one that leaves them is refused: deploy-check does
-    not write secrets to places outside the app it was pointed at."""
+    not write secrets to places outside the app it was pointed at. Nor does deploy-check.toml's
+    `env_file` (committed with the app) name a file outside its repository (a shell profile
+    would run the example's `$(…)`), and no file under a `.git` folder is ever written."""
+    resolved = path.resolve()
     if not path.is_symlink():
         if path.exists() and not path.is_file():
             raise ProvisionFailed(f"{ctx.rel(path)} is not a regular file")
-        return path.resolve()
-    resolved = path.resolve()
-    if not in_workspace(ctx.project, resolved):
+        if path != ctx.env_file_override and not _ours(ctx, resolved):
+            raise ProvisionFailed(f"{ctx.rel(path)} (deploy-check.toml's env_file) is outside the project's "
+                                  "repository, or in its .git folder; refusing to write there (point env_file "
+                                  "at a file of the repository)")
+        return resolved
+    if not in_workspace(ctx.project, resolved) or ".git" in resolved.parts:
         raise ProvisionFailed(f"{ctx.rel(path)} is a symlink to {resolved}, outside the project; "
                               "refusing to write through it (replace the link with a file, or "
                               "run provision env where that file lives)")
     return resolved
+
+
+def _ours(ctx: Context, resolved: Path) -> bool:
+    """Whether `resolved` lies in the app, its workspace root or its git repository, outside
+    any `.git` folder."""
+    if ".git" in resolved.parts:
+        return False
+    top = next((folder for folder in [ctx.project, *ctx.project.parents] if (folder / ".git").exists()), None)
+    return in_workspace(ctx.project, resolved) or (top is not None and resolved.is_relative_to(top.resolve()))
 
 
 def _exposed(ctx: Context, path: Path) -> str | None:

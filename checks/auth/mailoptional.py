@@ -13,7 +13,7 @@ from typing import Any
 from checks.auth.smtpnames import app_smtp_settings
 from checks.core.context import Context
 from checks.project.logins import AUTHJS_EMAIL, MAX_SOURCE_BYTES, provider_guards
-from checks.project.reading import env_reference, read_small
+from checks.project.reading import read_small
 
 # A createEnv key that names the SMTP server, whatever the app calls it (langfuse's
 # web/src/env.mjs: `SMTP_CONNECTION_URL: z.string().optional()`; Auth.js: EMAIL_SERVER).
@@ -82,9 +82,7 @@ def _email_login_off(ctx: Context) -> str | None:
         return None
     guards = provider_guards(read_small(ctx.project / model.login_where, MAX_SOURCE_BYTES) or "", AUTHJS_EMAIL)
     unset: list[str] = []
-    for guard in guards:
-        needed = [] if guard is None or "||" in guard else \
-            [read for part in guard.split("&&") if (read := env_reference(part)) is not None]
+    for needed in guards:
         missing = next((name for name in needed if not ctx.value(name)), None)
         if missing is None:
             return None  # registered now (or under a condition deploy-check cannot read)

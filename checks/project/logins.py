@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checks.project.reading import bracketed as _bracketed
-from checks.project.reading import env_reference, option_value, or_chain, read_small, relative
+from checks.project.reading import (
+    conjuncts,
+    env_reference,
+    option_value,
+    or_chain,
+    read_small,
+    relative,
+)
 from checks.support.lazyre import LazyPattern, lazy
 from checks.support.placeholders import is_placeholder
 
@@ -58,6 +65,7 @@ IDENTIFIER = lazy(r"[A-Za-z_$][\w$]*")
 CLIENT_OPTIONS = lazy(r"(?<![\w$.])(?:clientId|clientSecret)\s*:")
 # `if (…)` opening the statement that registers a provider.
 GUARD = lazy(r"^\s*if\s*\((?P<cond>[^;{]*)\)\s*(?:[\w$.]+\s*\(\s*)?$")  # also before a `{`
+_GUARD_WINDOW = 4096  # characters before a provider call read for its `if`
 
 # Methods a local run can prove with a code from a local source.
 EMAIL_CODE_METHODS = frozenset({"email-otp"})
@@ -173,51 +181,92 @@ def client_credentials(text: str, ids: list[str]) -> list[str]:
     imported = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
                 if (match["id"] or match["rid"]).lower() in ids]
     names: list[str] = []
+    braces: list[int] = []
     for name in imported:
         for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code):
             args = _bracketed(code, call.end())
             read = [found for option in CLIENT_OPTIONS.finditer(args)
                     if (found := env_reference(option_value(args, option.end()))) is not None]
-            if read and _registered_only_when_set(code[:call.start()], read):
+            if read and _registered_only_when_set(code, call.start(), read, braces):
                 continue  # off without its credentials: an empty one is no gap
             names += read
     return list(dict.fromkeys(names))
 
 
-def _registered_only_when_set(before: str, credentials: list[str]) -> bool:
-    """Whether the statement ending in a provider call is `if (env.ID && env.SECRET)
+def _registered_only_when_set(code: str, at: int, credentials: list[str], braces: list[int]) -> bool:
+    """Whether the statement ending in the provider call at `at` is `if (env.ID && env.SECRET)
     providers.push(…)` over that call's own credentials (typebot.io packages/auth/src/lib/
-    providers.ts): the provider exists only when they are set."""
-    guard = registration_guard(before)
-    return guard is not None and all(re.search(rf"\b{re.escape(name)}\b", guard) for name in credentials)
+    providers.ts), or sits in the block of such an `if`: the provider exists only when they are
+    set. `braces` is filled once per file (the innermost open `{` before each character)."""
+    guard = _registration_guard(code, at, braces)
+    return guard is not None and set(credentials) <= set(_needed(guard))
 
 
-def registration_guard(before: str) -> str | None:
-    """The condition of the `if (…)` that the statement ending in a provider call sits under
-    (`if (cond) providers.push(P(…))`, or the block `if (cond) { …; providers.push(P(…)) }`),
-    `before` being the code up to that call; None when it is not under one."""
-    statement = before[max(before.rfind(";"), before.rfind("}"), before.rfind("{")) + 1:]
-    guard = GUARD.search(statement)
+def _registration_guard(code: str, at: int, braces: list[int]) -> re.Match[str] | None:
+    """The `if (…)` that the statement ending in the provider call at `at` sits under (`if
+    (cond) providers.push(P(…))`, or the block `if (cond) { …; providers.push(P(…)) }`)."""
+    guard = _guard_before(code, at, ";}{")
     if guard is None:  # `if (…) { const … ; providers.push(…) }`: the block the call sits in
-        depth, start = 0, -1
-        for index in range(len(before) - 1, -1, -1):
-            depth += {"}": 1, "{": -1}.get(before[index], 0)
-            if depth < 0:
-                start = index
-                break
-        guard = GUARD.search(before[max(before.rfind(";", 0, start), before.rfind("}", 0, start)) + 1:start]) \
-            if start >= 0 else None
-    return guard["cond"] if guard is not None else None
+        if not braces:
+            braces += _open_braces(code)
+        opener = braces[at]
+        guard = _guard_before(code, opener, ";}") if opener >= 0 else None
+    return guard
 
 
-def provider_guards(text: str, ids: frozenset[str]) -> list[str | None]:
-    """For each call of an Auth.js provider whose id is in `ids`, the condition it is registered
-    under (None: always registered)."""
+def provider_guards(text: str, ids: frozenset[str]) -> list[list[str]]:
+    """For each call of an Auth.js provider whose id is in `ids`, the variables it is registered
+    only when set ([]: always registered, or under a condition not read as such)."""
     code = COMMENT.sub("", text)
     names = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
              if (match["id"] or match["rid"]).lower() in ids]
-    return [registration_guard(code[:call.start()]) for name in names
-            for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code)]
+    braces: list[int] = []
+    return [_needed(guard) if (guard := _registration_guard(code, call.start(), braces)) is not None else []
+            for name in names for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code)]
+
+
+def _guard_before(code: str, end: int, stops: str) -> re.Match[str] | None:
+    """The `if (…)` that the statement ending at `end` opens with; only the last few lines
+    are read (a guard is a line or two), and none is taken from a statement cut short."""
+    before = code[max(0, end - _GUARD_WINDOW):end]
+    cut = max(before.rfind(stop) for stop in stops)
+    if cut < 0 and end > _GUARD_WINDOW:
+        return None
+    return GUARD.search(before[cut + 1:])
+
+
+def _open_braces(code: str) -> list[int]:
+    """For each index of `code`, the index of the innermost `{` still open there (-1: none)."""
+    found: list[int] = []
+    stack: list[int] = []
+    for index, char in enumerate(code):
+        found.append(stack[-1] if stack else -1)
+        if char == "{":
+            stack.append(index)
+        elif char == "}" and stack:
+            stack.pop()
+    found.append(stack[-1] if stack else -1)
+    return found
+
+
+def _needed(guard: re.Match[str]) -> list[str]:
+    """The variables an `if (…)` condition is false without: each plain read (`env.ID`,
+    `!!env.ID`) of an `&&` chain in its own parentheses (not `if (a) f()` of an earlier line
+    without a semicolon); never `!env.ID`, `env.ID !== undefined`, nor anything of `x || env.ID`."""
+    statement = guard.string[guard.start():]
+    opening = statement.index("(") + 1
+    if _bracketed(statement, opening) != guard["cond"]:
+        return []
+    return [name for part in conjuncts(guard["cond"]) or [] if (name := _truthy_read(part)) is not None]
+
+
+def _truthy_read(part: str) -> str | None:
+    """The variable an `&&` operand tests for being set: `env.ID`, `!!env.ID`, `Boolean(env.ID)`."""
+    if part.startswith("!!"):
+        part = part[2:]
+    elif part.startswith("Boolean(") and part.endswith(")"):
+        part = part[len("Boolean("):-1]
+    return env_reference(part)
 
 
 def _better_auth(text: str) -> list[str]:

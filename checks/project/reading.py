@@ -157,3 +157,17 @@ def or_chain(expression: str) -> list[tuple[str, str]] | None:
             return None
     operands.append((text[last:].strip(), ""))
     return operands if all(operand for operand, _ in operands) else None
+
+
+def conjuncts(expression: str) -> list[str] | None:
+    """The operands of an `a && b && c` condition, or None when its top level holds anything
+    else that could make it true without them (`||`, `??`, a ternary)."""
+    text = expression.strip()
+    cuts = []
+    for index, char in _top_level(text):
+        if char in "|?":
+            return None
+        if text[index:index + 2] == "&&":
+            cuts.append(index)
+    parts = [text[a + 2 if a >= 0 else 0:b] for a, b in zip([-1, *cuts], [*cuts, len(text)], strict=True)]
+    return [part.strip() for part in parts]

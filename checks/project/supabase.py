@@ -71,7 +71,9 @@ def _config_above(root: Path) -> Path | None:
     if top is None or top == root:
         return None
     for folder in folders[1:folders.index(top) + 1]:
-        if (folder / d.SUPABASE_CONFIG).is_file():
+        # A supabase/ that links out of the repository is no folder of the app's.
+        if (folder / d.SUPABASE_CONFIG).is_file() and (folder / d.SUPABASE_CONFIG).resolve().is_relative_to(
+                top.resolve()):
             return folder / d.SUPABASE_CONFIG
     return None
 

@@ -139,14 +139,14 @@ def nx_env_files(root: Path) -> tuple[list[str], str] | None:
     for folder in (root, workspace):
         dev = _dev_script(folder)
         if dev is not None and d.NX_COMMAND.search(dev):
-            runner = (relative(root, folder / "package.json"), dev)
+            runner = relative(root, folder / "package.json")  # never its text: it may set a secret inline
             break
     if runner is None:
         return None
     present = [name for name in d.NX_ROOT_ENV_FILES if (workspace / name).is_file()]
     files = [relative(root, workspace / name) for name in dict.fromkeys([*present, d.NX_ROOT_ENV_FILES[-1]])]
     return files, (f"Nx ({relative(root, workspace / d.NX_WORKSPACE_FILE)}) loads {', '.join(files)} into the "
-                   f"tasks it runs, and {runner[0]}'s dev script runs it (`{runner[1]}`)")
+                   f"tasks it runs, and {runner}'s dev script runs it")
 
 
 def _dev_script(folder: Path) -> str | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from helpers import REPO, run_json
+import pytest
+
+from helpers import REPO, run_cli, run_json
 from helpers import checks_by_id as checks
 
 FIXTURE = REPO / "tests" / "fixtures" / "apps" / "t3-drizzle-authjs"
@@ -39,3 +41,67 @@ def test_filled_oauth_client_credentials_pass_auth001(tmp_path: Path) -> None:
     auth001 = checks(report)["AUTH001"]
     assert auth001["status"] == "pass", auth001
     assert "local-test-google-secret" not in str(report)
+
+
+# A provider registered under an `if`: its credentials may be empty only when the `if` is what
+# keeps it off without them (`if (ID && SECRET) providers.push(…)`, typebot.io's providers.ts).
+GUARDED = """import GoogleProvider from "next-auth/providers/google";
+import type {{ Provider }} from "next-auth/providers";
+
+export const providers: Provider[] = [];
+
+{guard}
+providers.push(
+  GoogleProvider({{
+    clientId: process.env.GOOGLE_CLIENT_ID,
+    clientSecret: process.env.GOOGLE_CLIENT_SECRET,
+  }})
+)
+"""
+
+
+def _guarded(tmp_path: Path, guard: str) -> dict[str, str]:
+    project = _app(tmp_path, SECRET + 'GOOGLE_CLIENT_ID=""\n')
+    (project / "src" / "server" / "auth" / "config.ts").write_text(GUARDED.format(guard=guard), encoding="utf-8")
+    _code, report = run_json(project, "--only", "AUTH001")
+    return checks(report)["AUTH001"]
+
+
+@pytest.mark.parametrize("guard", [
+    # No semicolons (prettier `semi: false`): the `if` ends at its own line, the push always runs.
+    'if (!process.env.GOOGLE_CLIENT_ID || !process.env.GOOGLE_CLIENT_SECRET) throw new Error("no Google keys")',
+    'if (process.env.GOOGLE_CLIENT_ID && process.env.GOOGLE_CLIENT_SECRET) console.log("google on")',
+    # Guards that register the provider whatever its credentials hold.
+    'if (process.env.NODE_ENV !== "production" || process.env.GOOGLE_CLIENT_ID && process.env.GOOGLE_CLIENT_SECRET)',
+    'if (process.env.GOOGLE_CLIENT_ID && process.env.GOOGLE_CLIENT_SECRET || process.env.CI)',
+    'if (!process.env.GOOGLE_CLIENT_ID && !process.env.GOOGLE_CLIENT_SECRET)',
+    'if (process.env.GOOGLE_CLIENT_ID !== undefined && process.env.GOOGLE_CLIENT_SECRET !== "x")',
+])
+def test_a_guard_that_does_not_keep_the_provider_off_without_its_keys_still_needs_them(
+        tmp_path: Path, guard: str) -> None:
+    auth001 = _guarded(tmp_path, guard)
+    assert auth001["status"] == "fail", auth001
+    assert "GOOGLE_CLIENT_ID is empty" in auth001["message"]
+
+
+@pytest.mark.parametrize("guard", [
+    "if (process.env.GOOGLE_CLIENT_ID && process.env.GOOGLE_CLIENT_SECRET)",
+    'if (isEnabled("google") && !!process.env.GOOGLE_CLIENT_ID && (process.env.GOOGLE_CLIENT_SECRET))',
+])
+def test_a_provider_registered_only_when_its_keys_are_set_may_leave_them_empty(
+        tmp_path: Path, guard: str) -> None:
+    auth001 = _guarded(tmp_path, guard)
+    assert "GOOGLE_CLIENT_ID" not in auth001["message"], auth001
+
+
+def test_a_config_of_many_provider_calls_is_read_in_time(tmp_path: Path) -> None:
+    # Each call's `if` is looked for just before it, not by walking the file back from it: a
+    # 256 KiB file of 3,500 calls took 100 s to read before.
+    call = "  providers.push(GoogleProvider({ clientId: process.env.GOOGLE_CLIENT_ID }));\n"
+    body = call * ((250 << 10) // len(call))
+    guard = f"function register() {{\n{body}}}\n"
+    project = _app(tmp_path, SECRET)
+    (project / "src" / "server" / "auth" / "config.ts").write_text(
+        GUARDED.format(guard=guard), encoding="utf-8")
+    proc = run_cli("check", "--project", str(project), "--only", "AUTH001", "--format", "json", timeout=30)
+    assert "GOOGLE_CLIENT_ID is empty" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -263,3 +263,18 @@ def test_a_supabase_project_outside_the_repository_is_not_the_apps(tmp_path: Pat
     model = detect(project)
     assert model["schema"] is None
     assert model["supabase_db_port"] == 54322
+
+
+def test_a_supabase_folder_linking_out_of_the_repository_is_not_the_apps(tmp_path: Path) -> None:
+    """A clone's supabase/ above the app that is a symlink to a folder elsewhere on the machine
+    (one holding a config.toml and migrations/): neither its settings nor its SQL are the app's."""
+    outside = tmp_path / "elsewhere"
+    (outside / "migrations").mkdir(parents=True)
+    (outside / "config.toml").write_text("[db]\nport = 54999\n")
+    (outside / "migrations" / "20240101000000_other.sql").write_text("create table other (id int);\n")
+    app = subfolder_app(tmp_path, f"NEXT_PUBLIC_SUPABASE_URL={HOSTED}\n", 54322)
+    shutil.rmtree(app.parent / "supabase")
+    (app.parent / "supabase").symlink_to(outside)
+    model = detect(app)
+    assert model["schema"] is None
+    assert model["supabase_db_port"] == 54322

@@ -62,3 +62,13 @@ def test_a_workspace_whose_dev_does_not_run_nx_is_read_as_before(tmp_path: Path)
     app = workspace(tmp_path, dev="bun --filter builder dev")
     model = detect(app)
     assert model["env_files"] == [] and model["env_file"] == ".env.local"
+
+
+def test_the_why_never_quotes_a_dev_script_that_sets_a_value_inline(tmp_path: Path) -> None:
+    # `NEXTAUTH_SECRET=… nx run-many -t dev`: the script line may hold a secret; the why names
+    # the script, never its text.
+    inline = "Zq8InlineNxSecret3w"
+    model = detect(workspace(tmp_path, dev=f"NEXTAUTH_SECRET={inline} nx run-many -t dev -p builder"))
+    assert model["env_file"] == "../../.env"
+    assert inline not in json.dumps(model)
+    assert model["env_file_why"].endswith("and ../../package.json's dev script runs it")

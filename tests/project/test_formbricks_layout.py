@@ -75,3 +75,20 @@ def test_provision_schema_records_the_migration_folder_prisma_style_and_skips_da
     found = checks(report)
     assert found["DB004"]["status"] == "pass", found["DB004"]["message"]
     assert found["DB006"]["status"] == "pass", found["DB006"]["message"]
+
+
+def test_provision_env_never_writes_through_a_link_into_the_repositorys_git_folder(tmp_path: Path) -> None:
+    # A clone whose apps/web/.env.local links to ../../.git/config: inside the workspace, but git's own
+    # file, which `git ls-files` cannot call tracked; appending the app's secrets there would
+    # break the repository and leave the secrets in its config.
+    root = tmp_path / "formbricks"
+    shutil.copytree(FIXTURE, root)
+    committed(root)
+    config = root / ".git" / "config"
+    before = config.read_bytes()
+    (root / "apps" / "web" / ".env.example").write_text("NEXTAUTH_SECRET=\n", encoding="utf-8")
+    (root / "apps" / "web" / ".env.local").symlink_to(Path("..") / ".." / ".git" / "config")
+    done = run_cli("provision", "env", "--project", str(root / "apps" / "web"), env=clean_environ())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "refusing to write through it" in done.stderr
+    assert config.read_bytes() == before

@@ -267,3 +267,17 @@ def test_keys_the_apps_create_env_requires_are_named_when_the_example_lacks_them
     out = provision(project)
     assert ("still empty, required by src/env.js (createEnv), fill them by hand in .env: "
             "GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET") in out, out
+
+
+def test_a_committed_config_naming_a_file_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    # deploy-check.toml comes with the clone: its env_file may not send the example's values
+    # (`FOO="$(…)"`, which a shell expands) into a file of the user's such as a shell profile.
+    profile = tmp_path / "profile"
+    profile.write_text("# the user's shell profile\n")
+    project = write_project(tmp_path / "app", {
+        ".env.example": 'FOO="$(touch pwned)"\nSESSION_SECRET=\n',
+        "deploy-check.toml": '[project]\nenv_file = "../profile"\n'})
+    done = run_cli("provision", "env", "--project", str(project))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "refusing to write there (point env_file at a file of the repository)" in done.stderr
+    assert profile.read_text() == "# the user's shell profile\n"
