@@ -45,7 +45,8 @@ AUTH004 = Spec(
     "intercepting TLS, a plain server behind https:// or smtps://) leaves the clause unverified: the key was never sent. So "
     "does a transport the app itself lets be unset (an `# Optional` marker in its example, `.optional()` in its "
     "createEnv schema) when it is unset. A refused key fails. An app "
-    "with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
+    "mailing through an SDK deploy-check has no probe for (AWS SES, Mailgun, MailerSend) is unverified, "
+    "naming it. An app with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
     "proves delivery only when this check passed.",
     "Set the key from the provider's dashboard in the env file (an API key with sending access), or point the SMTP URL at a server that accepts the credentials.",
 )
@@ -71,11 +72,19 @@ HOSTED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("postmark", "postmark", ("POSTMARK_SERVER_TOKEN", "POSTMARK_API_TOKEN", "AUTH_POSTMARK_KEY"), "Postmark"),
 )
 SMTP_URLS = CONVENTIONAL.urls
+# Mail SDKs with no probe here: the app does send mail (sebnun/langturbo nextjs/lib/auth.ts mails
+# its OTP through SES), so AUTH004 is unverified, never "the app sends no mail". Packages:
+# aws/aws-sdk-js-v3 clients/client-ses and clients/client-sesv2, mailgun/mailgun.js,
+# mailersend/mailersend-nodejs.
+UNPROBED: tuple[tuple[str, str], ...] = (
+    ("@aws-sdk/client-ses", "AWS SES"), ("@aws-sdk/client-sesv2", "AWS SES"),
+    ("mailgun.js", "Mailgun"), ("mailersend", "MailerSend"),
+)
 
 
 @dataclass
 class Transport:
-    kind: str  # resend, sendgrid, postmark, smtp
+    kind: str  # resend, sendgrid, postmark, smtp, unprobed
     name: str  # "Resend", "SMTP"
     why: str  # "package.json depends on resend"
     key_name: str | None = None
@@ -229,6 +238,11 @@ def transports(ctx: Context) -> list[Transport]:
         found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
     elif smtp_named and not found:
         found.append(Transport("smtp", "SMTP", f"{smtp_named} is set ({ctx.source_of(smtp_named)})"))
+    for package, name in UNPROBED:
+        if package in deps and all(t.name != name for t in found):
+            found.append(Transport("unprobed", name, f"package.json depends on {package}",
+                                   unreachable=f"deploy-check has no probe for {name} (package.json depends on "
+                                               f"{package}): its credentials are not checked"))
     return found
 
 
@@ -338,6 +352,8 @@ async def collect(ctx: Context) -> MailFacts:
         if transport.kind == "smtp":
             await _probe_smtp(ctx, transport)
             continue
+        if transport.kind == "unprobed":
+            continue
         _kind, _package, keys, _name = next(row for row in HOSTED if row[0] == transport.kind)
         key = _key(ctx, keys, transport)
         default, path = {"resend": (RESEND_API, RESEND_PATH), "sendgrid": (SENDGRID_API, SENDGRID_PATH),
@@ -361,8 +377,8 @@ async def mail_facts(ctx: Context) -> MailFacts:
 async def mail_transport(ctx: Context) -> Outcome:
     facts = await mail_facts(ctx)
     if not facts.transports:
-        return skipped("the app sends no mail: no resend, @sendgrid/mail, postmark or nodemailer in "
-                       "package.json or its workspace packages, and no SMTP settings "
+        return skipped("the app sends no mail: no resend, @sendgrid/mail, postmark, nodemailer, AWS SES, "
+                       "mailgun.js or mailersend in package.json or its workspace packages, and no SMTP settings "
                        f"({', '.join(SMTP_URLS)}, SMTP_HOST, EMAIL_SERVER_HOST)")
     details: dict[str, Any] = {"transports": [
         {"transport": t.kind, "why": t.why, "key": t.key_name, "url": t.url,
