@@ -72,14 +72,10 @@ HOSTED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("postmark", "postmark", ("POSTMARK_SERVER_TOKEN", "POSTMARK_API_TOKEN", "AUTH_POSTMARK_KEY"), "Postmark"),
 )
 SMTP_URLS = CONVENTIONAL.urls
-# Mail SDKs with no probe here: the app does send mail (sebnun/langturbo nextjs/lib/auth.ts mails
-# its OTP through SES), so AUTH004 is unverified, never "the app sends no mail". Packages:
-# aws/aws-sdk-js-v3 clients/client-ses and clients/client-sesv2, mailgun/mailgun.js,
-# mailersend/mailersend-nodejs.
-UNPROBED: tuple[tuple[str, str], ...] = (
-    ("@aws-sdk/client-ses", "AWS SES"), ("@aws-sdk/client-sesv2", "AWS SES"),
-    ("mailgun.js", "Mailgun"), ("mailersend", "MailerSend"),
-)
+# Mail SDKs with no probe here (aws-sdk-js-v3 clients/client-ses{,v2}, mailgun/mailgun.js, mailersend):
+# the app does mail (langturbo nextjs/lib/auth.ts sends its OTP through SES), so AUTH004 is unverified.
+UNPROBED = {"@aws-sdk/client-ses": "AWS SES", "@aws-sdk/client-sesv2": "AWS SES", "mailgun.js": "Mailgun",
+            "mailersend": "MailerSend"}
 
 
 @dataclass
@@ -238,11 +234,10 @@ def transports(ctx: Context) -> list[Transport]:
         found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
     elif smtp_named and not found:
         found.append(Transport("smtp", "SMTP", f"{smtp_named} is set ({ctx.source_of(smtp_named)})"))
-    for package, name in UNPROBED:
-        if package in deps and all(t.name != name for t in found):
-            found.append(Transport("unprobed", name, f"package.json depends on {package}",
-                                   unreachable=f"deploy-check has no probe for {name} (package.json depends on "
-                                               f"{package}): its credentials are not checked"))
+    used = {name: package for package, name in reversed(UNPROBED.items()) if package in deps}  # one per SDK
+    found += [Transport("unprobed", name, f"package.json depends on {package}", unreachable=f"deploy-check has no "
+                        f"probe for {name} (package.json depends on {package}): its credentials are not checked")
+              for name, package in used.items()]
     return found
 
 
@@ -349,10 +344,8 @@ def _judge_api(transport: Transport, answer: Fetched) -> None:
 async def collect(ctx: Context) -> MailFacts:
     facts = MailFacts(transports(ctx))
     for transport in facts.transports:
-        if transport.kind == "smtp":
-            await _probe_smtp(ctx, transport)
-            continue
-        if transport.kind == "unprobed":
+        if transport.kind in ("smtp", "unprobed"):
+            await _probe_smtp(ctx, transport) if transport.kind == "smtp" else None
             continue
         _kind, _package, keys, _name = next(row for row in HOSTED if row[0] == transport.kind)
         key = _key(ctx, keys, transport)
