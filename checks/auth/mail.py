@@ -45,7 +45,8 @@ AUTH004 = Spec(
     "does a transport the app itself lets be unset (an `# Optional` marker in its example, `.optional()` in its "
     "createEnv schema, a client built only when the key is set with a stand-in mailer otherwise, an Auth.js "
     "email provider registered only under an `if (env.X && …)` whose X is unset) when it is unset. A refused key fails. An app "
-    "with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
+    "mailing through an SDK deploy-check has no probe for (AWS SES, Mailgun, MailerSend) is unverified, "
+    "naming it. An app with no mail SDK and no SMTP settings is skipped. A code AUTH003 read from the database "
     "proves delivery only when this check passed.",
     "Set the key from the provider's dashboard in the env file (an API key with sending access), or point the SMTP URL at a server that accepts the credentials.",
 )
@@ -238,8 +239,8 @@ def _judge_api(transport: Transport, answer: Fetched) -> None:
 async def collect(ctx: Context) -> MailFacts:
     facts = MailFacts(transports(ctx))
     for transport in facts.transports:
-        if transport.kind == "smtp":
-            await _probe_smtp(ctx, transport)
+        if transport.kind in ("smtp", "unprobed"):
+            await _probe_smtp(ctx, transport) if transport.kind == "smtp" else None
             continue
         if transport.unread:
             continue  # its key lives elsewhere (a database): nothing here to judge or send
@@ -266,8 +267,8 @@ async def mail_facts(ctx: Context) -> MailFacts:
 async def mail_transport(ctx: Context) -> Outcome:
     facts = await mail_facts(ctx)
     if not facts.transports:
-        return skipped("the app sends no mail: no resend, @sendgrid/mail, postmark or nodemailer in "
-                       "package.json or its workspace packages, and no SMTP settings "
+        return skipped("the app sends no mail: no resend, @sendgrid/mail, postmark, nodemailer, AWS SES, "
+                       "mailgun.js or mailersend in package.json or its workspace packages, and no SMTP settings "
                        f"({', '.join(SMTP_URLS)}, SMTP_HOST, EMAIL_SERVER_HOST)")
     optional = optional_unset(ctx, facts.transports)
     details: dict[str, Any] = {"transports": [

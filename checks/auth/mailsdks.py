@@ -21,11 +21,15 @@ HOSTED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("postmark", "postmark", ("POSTMARK_SERVER_TOKEN", "POSTMARK_API_TOKEN", "AUTH_POSTMARK_KEY"), "Postmark"),
 )
 SMTP_URLS = CONVENTIONAL.urls
+# Mail SDKs with no probe here (aws-sdk-js-v3 clients/client-ses{,v2}, mailgun/mailgun.js, mailersend):
+# the app does mail (langturbo nextjs/lib/auth.ts sends its OTP through SES), so AUTH004 is unverified.
+UNPROBED = {"@aws-sdk/client-ses": "AWS SES", "@aws-sdk/client-sesv2": "AWS SES", "mailgun.js": "Mailgun",
+            "mailersend": "MailerSend"}
 
 
 @dataclass
 class Transport:
-    kind: str  # resend, sendgrid, postmark, smtp
+    kind: str  # resend, sendgrid, postmark, smtp, unprobed
     name: str  # "Resend", "SMTP"
     why: str  # "package.json depends on resend"
     key_name: str | None = None
@@ -123,5 +127,9 @@ def transports(ctx: Context) -> list[Transport]:
         found.append(Transport("smtp", "SMTP", "package.json depends on nodemailer"))
     elif smtp_named and not live:
         found.append(Transport("smtp", "SMTP", f"{smtp_named} is set ({ctx.source_of(smtp_named)})"))
+    used = {name: package for package, name in reversed(UNPROBED.items()) if package in deps}  # one per SDK
+    found += [Transport("unprobed", name, f"package.json depends on {package}", unreachable=f"deploy-check has no "
+                        f"probe for {name} (package.json depends on {package}): its credentials are not checked")
+              for name, package in used.items()]
     return found
 

@@ -67,6 +67,11 @@ CLIENT_OPTIONS = lazy(r"(?<![\w$.])(?:clientId|clientSecret)\s*:")
 GUARD = lazy(r"^\s*if\s*\((?P<cond>[^;{]*)\)\s*(?:[\w$.]+\s*\(\s*)?$")  # also before a `{`
 _GUARD_WINDOW = 4096  # characters before a provider call read for its `if`
 
+# emailOTP({ disableSignUp: true }): send-verification-otp answers 400 USER_NOT_FOUND for an
+# email with no user (better-auth 1.3.34 dist/plugins/email-otp/index.mjs, `if (opts.disableSignUp)`),
+# so a throwaway identity never gets a code (TECH-JBPORTALS/Tascboard src/utils/auth.tsx).
+EMAIL_OTP_OPTIONS = lazy(r"\bemailOTP\s*\(\s*\{")
+DISABLE_SIGN_UP = lazy(r"(?<![\w$.])disableSignUp\s*:\s*true\b")
 # Methods a local run can prove with a code from a local source.
 EMAIL_CODE_METHODS = frozenset({"email-otp"})
 # Auth.js email providers (packages/core/src/providers/nodemailer.ts, resend.ts, sendgrid.ts,
@@ -106,6 +111,12 @@ class SecretOption:
     # (its length, whether it is a placeholder): what better-auth gets when the reads are
     # empty. Its text is never kept.
     literal: tuple[int, bool] | None = None
+
+
+def email_otp_refuses_sign_up(text: str) -> bool:
+    """Whether a betterAuth config's emailOTP({...}) options set `disableSignUp: true`."""
+    code = COMMENT.sub("", text)
+    return any(DISABLE_SIGN_UP.search(_bracketed(code, call.end())) for call in EMAIL_OTP_OPTIONS.finditer(code))
 
 
 def describe(method: str) -> str:

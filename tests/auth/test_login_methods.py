@@ -172,3 +172,24 @@ def test_a_test_files_betterauth_instance_is_not_the_apps_config(tmp_path: Path)
     auth001 = json.loads(done.stdout)["checks"][0]
     assert "__tests__" not in auth001["message"], auth001["message"]
     assert "a1a1a1a1" not in done.stdout
+
+
+def test_an_email_otp_that_refuses_new_users_is_unverified_not_failed(tmp_path: Path) -> None:
+    """Tascboard's emailOTP sets disableSignUp: true: better-auth answers 400 USER_NOT_FOUND to a
+    throwaway address, so the sign-in would have failed at `send` for a driver's limit."""
+    code, report, result = auth003(app(tmp_path, "better-auth-otp-no-signup"))
+    says = ("auth: the app's emailOTP sets disableSignUp: true (src/utils/auth.tsx): only an existing user gets "
+            "a code, so a throwaway identity cannot sign in; set [auth.login] email to a .test user of the "
+            "local database to prove it")
+    assert result["status"] == "skip", result["message"]
+    assert result["details"]["unverified"] == says
+    assert code == 0 and report["verdict"] == "ready"
+
+
+def test_an_email_otp_that_allows_sign_up_is_still_driven(tmp_path: Path) -> None:
+    project = app(tmp_path, "better-auth-otp-no-signup")
+    config = project / "src" / "utils" / "auth.tsx"
+    config.write_text(config.read_text(encoding="utf-8").replace("disableSignUp: true", "disableSignUp: false"),
+                      encoding="utf-8")
+    _code, _report, result = auth003(project)
+    assert "disableSignUp" not in result["message"]

@@ -523,3 +523,18 @@ def test_the_split_email_server_settings_of_an_app_that_builds_its_transport_els
     result, _ = auth004(root / "apps" / "web")
     assert result["status"] == "fail"
     assert "no SMTP server is named (EMAIL_SERVER, AUTH_EMAIL_SERVER, SMTP_URL, EMAIL_SERVER_HOST)" in result["message"]
+
+
+def test_an_sdk_without_a_probe_is_unverified_not_no_mail(tmp_path: Path) -> None:
+    """sebnun/langturbo mails its OTP through AWS SES (@aws-sdk/client-ses, nextjs/lib/auth.ts):
+    AUTH004 said "the app sends no mail". deploy-check has no SES probe: unverified, naming it."""
+    shutil.copytree(FIXTURES / "better-auth-ses", tmp_path / "app")
+    (tmp_path / "app" / ".env.local").write_text(
+        "BETTER_AUTH_SECRET=ses-canary-secret-Zq81vT0pLm3nX7cRw2\nAWS_ACCESS_KEY_ID=AKIAEXAMPLECANARY01\n"
+        "AWS_SECRET_ACCESS_KEY=ses-canary-aws-Kq3Zv8Lp2Wm\n", encoding="utf-8")
+    result, printed = auth004(tmp_path / "app")
+    assert result["status"] == "skip", result["message"]
+    assert result["details"]["unverified"] == (
+        "auth: the mail transport is not proven: deploy-check has no probe for AWS SES (package.json depends on "
+        "@aws-sdk/client-ses): its credentials are not checked")
+    assert "sends no mail" not in printed and "ses-canary-aws" not in printed

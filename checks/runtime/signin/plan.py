@@ -15,6 +15,7 @@ from checks.project.logins import (
     EMAIL_CODE_METHODS,
     HOSTED,
     describe,
+    email_otp_refuses_sign_up,
     provider_calls,
 )
 from checks.project.reading import read_small
@@ -82,6 +83,10 @@ def unprovable(ctx: Context) -> str | None:
         said = _spoken(model.login_methods) if model.login_methods else "no method deploy-check knows"
         return (f"the app signs in with {said}{where}: deploy-check proves email-code sign-in "
                 "(emailOTP) only; no local proof possible")
+    if provider == "better-auth" and email_otp_refuses_sign_up(_login_text(ctx)):
+        return (f"the app's emailOTP sets disableSignUp: true{where}: only an existing user gets a code, so a "
+                "throwaway identity cannot sign in; set [auth.login] email to a .test user of the local "
+                "database to prove it")
     return None
 
 
