@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from helpers import app_fixture, checks_by_id, clean_environ, committed, detect, query, run_cli, run_json
+from helpers import (
+    app_fixture,
+    checks_by_id,
+    clean_environ,
+    committed,
+    detect,
+    query,
+    run_cli,
+    run_json,
+)
 
 MIGRATIONS = "../../packages/prisma/postgresql/migrations"
 
