@@ -136,3 +136,17 @@ def test_a_secret_read_by_the_apps_own_secret_option_is_the_one_generated(tmp_pa
     assert paste(before["fix_command"], tmp_path).returncode == 0
     assert len(values(project / ".env.local")["APP_AUTH_KEY"]) >= 32
     assert auth001(project)[0]["status"] == "pass"
+
+
+def test_the_neon_auth_cookie_secret_is_generated_when_the_example_omits_it(tmp_path: Path) -> None:
+    # neon-auth fixture (Neon Auth's SDK, Console → Auth → Configuration), its example without the cookie secret.
+    project = app_fixture(tmp_path, "neon-auth", {
+        ".env.example": "NEON_AUTH_BASE_URL=https://ep-xxx.neonauth.us-east-2.aws.neon.tech/neondb/auth\n",
+        ".gitignore": ".env*.local\n"})
+    committed(project)
+    (project / ".env.local").write_text("NEON_AUTH_BASE_URL=http://127.0.0.1:9/neondb/auth\n", encoding="utf-8")
+    before, _report = auth001(project)
+    assert before["status"] == "fail" and before["message"].endswith("NEON_AUTH_COOKIE_SECRET is empty"), before
+    assert paste(before["fix_command"], tmp_path).returncode == 0
+    assert len(values(project / ".env.local")["NEON_AUTH_COOKIE_SECRET"]) >= 32  # the SDK's minimum
+    assert auth001(project)[0]["status"] == "pass"
