@@ -77,6 +77,9 @@ def test_db004_and_db006_read_the_migrations_the_script_names(tmp_path: Path, fr
     assert "User" in found["DB004"]["message"] and "Workspace" in found["DB004"]["message"]
     assert found["DB006"]["status"] == "fail", found["DB006"]
     assert "20220217161047_add_workspace" in json.dumps(found["DB006"])
+    # The app's own migrator, as pasted: `prisma migrate deploy` alone finds no schema in that package.
+    assert "`cd ../../packages/prisma && npx prisma migrate deploy --schema postgresql/schema.prisma`" \
+        in found["DB006"]["hint"]
 
     done = run_cli("provision", "schema", "--project", str(project), env=clean_environ())
     assert done.returncode == 0, done.stderr
