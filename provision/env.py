@@ -3,8 +3,11 @@
 Never overwrites a value that is there; fills empty and missing keys only; generates
 random values only for secrets the app chooses itself (AUTH_SECRET, BETTER_AUTH_SECRET,
 session and cookie secrets, `*_SALT`), never for provider-issued ones; asks for
-the others on a terminal, leaves them empty otherwise and lists them. The file is
-written atomically with mode 0600 (DESIGN.md "Provisioning rules")."""
+the others on a terminal, leaves them empty otherwise and lists them. The secret the
+auth library is handed (AUTH001's plan: BETTER_AUTH_SECRET, AUTH_SECRET, the app's own
+`secret:` variable…) is generated too when it is empty and no example lists it, since
+AUTH001 names this command as its fix (Dokploy's .env.example has no BETTER_AUTH_SECRET). The
+file is written atomically with mode 0600 (DESIGN.md "Provisioning rules")."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checks.auth.plan import plan as auth_plan
 from checks.core.context import Context, LoadedEnvFile
 from checks.core.evidence import run_git
 from checks.env.required import requirements
@@ -87,7 +91,7 @@ class Completion:
 def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | None, *,
                  example_name: str, ask: bool | Callable[[str], str] = False,
                  elsewhere: dict[str, str] | None = None, local: LocalKeys | None = None,
-                 ) -> Completion:
+                 generate: frozenset[str] = frozenset()) -> Completion:
     """The new text of the env file, and the keys generated, copied/asked, left empty.
 
     Only the lines it fills change, byte for byte: lines are split on "\n" alone (a
@@ -96,7 +100,8 @@ def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | 
     environment; such a key is never written (an empty line here would hide it). `ask`:
     False (leave empty), True (prompt), or a function giving the value for a key. `local`:
     the local Supabase stack's keys, decided last, once the Supabase URL the app will see is
-    known (provision/supabaselocal.py)."""
+    known (provision/supabaselocal.py). `generate`: keys generated whatever their name (the
+    secret the auth library is handed, which AUTH001 names)."""
     answer: Callable[[str], str] = (ask if callable(ask) else (_ask if ask else (lambda key: "")))
     text = current_text or ""
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -110,7 +115,7 @@ def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | 
     later = [key for key in wanted if local is not None and local.claims(key)]
     for key in [key for key in wanted if key not in later]:
         example_value = example.values.get(key, "")
-        if app_chosen_secret(key):
+        if app_chosen_secret(key) or key in generate:
             values[key] = answer(f"generate:{key}") if callable(ask) else generated_value()
             done.generated.append(key)
         elif example_value.strip() and not is_secret_name(key) and not is_placeholder(example_value):
@@ -168,9 +173,10 @@ def _quote(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _named_target(ctx: Context, example: LoadedEnvFile) -> Path:
-    """The env file `example` describes (Context.example_target), before symlinks are followed."""
-    if len(ctx.examples) < 2 or ctx.env_pinned:
+def _named_target(ctx: Context, example: LoadedEnvFile | None) -> Path:
+    """The env file `example` describes (Context.example_target), before symlinks are followed;
+    with no example, the app's env file."""
+    if example is None or len(ctx.examples) < 2 or ctx.env_pinned:
         return ctx.env_file_override or ctx.project / (ctx.config.env_file or ctx.default_env_name)
     return ctx.project / (".env.local" if example.path.name == EXAMPLE_FILES[0] else ".env")
 
@@ -245,7 +251,8 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
     `.env.local.example` and `.env` from `.env.example`; else the one env file), a key listed
     by both only in the first."""
     example = ctx.example
-    if example.parsed is None:
+    wanted = auth_plan(ctx).wanted_secret  # AUTH001's fix: generated even when no example lists it
+    if example.parsed is None and (example.error or wanted is None):
         raise ProvisionFailed(example.error or f"no env example in {ctx.project} to start from "
                               f"(looked for {', '.join(EXAMPLE_FILES)}; --example names another)")
     errors = [e.error for e in ctx.examples if e.error]
@@ -281,6 +288,16 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
         target = _target(ctx, named)
         written |= await _complete_file(ctx, options, EnvFile(each.parsed.path, entries), ctx.rel(each.path),
                                         target, answer, local, written, result)
+    if wanted and not (written.get(wanted) or ctx.value(wanted)).strip():
+        first = first or _named_target(ctx, None)
+        target = _target(ctx, first)
+        listed = [ctx.rel(each.path) for each in ctx.examples if each.parsed is not None]
+        source = f"AUTH001: the secret {ctx.model.auth_provider} is handed"
+        written |= await _complete_file(ctx, options, parse_env_text(f"{wanted}=\n", target), source, target,
+                                        answer, None, written, result, generate=frozenset([wanted]))
+        if listed:
+            result.lines.append(f"{wanted} is not in {' or '.join(listed)}: add it there, empty, so the next "
+                                "developer is told (ENV005 warns until then)")
     # Keys the app's createEnv requires that no example lists: nothing here can fill them, and
     # ENV003, which names this command as its fix, fails on them.
     unfilled: dict[str, list[str]] = {}
@@ -294,7 +311,7 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
 
 async def _complete_file(ctx: Context, options: Options, example: EnvFile, example_name: str, target: Path,
                          answer: Callable[[str], str], local: LocalKeys | None, written: dict[str, str],
-                         result: Provisioned) -> dict[str, str]:
+                         result: Provisioned, generate: frozenset[str] = frozenset()) -> dict[str, str]:
     """Create or complete `target` from `example`; its values afterwards."""
     name = ctx.rel(target)
     elsewhere = {key: value for key, value in ctx.env.items() if ctx.source_of(key) not in (None, name)}
@@ -304,7 +321,7 @@ async def _complete_file(ctx: Context, options: Options, example: EnvFile, examp
         parsed = parse_env_text(text, target) if text is not None else None
         fresh = dataclasses.replace(local, derived=[], unknown=[], not_local=[]) if local else None
         done = complete_env(example, text, parsed, example_name=example_name, ask=answer,
-                            elsewhere=elsewhere, local=fresh)
+                            elsewhere=elsewhere, local=fresh, generate=generate)
         said["local"] = fresh
         return done
 

@@ -17,6 +17,7 @@ from checks.core.registry import check
 from checks.runtime.session import dev_budget, dev_facts
 from checks.runtime.signin.plan import login_plan, unprovable
 
+FIX_PROVISION_ENV = "deploy-check provision env"
 AUTH001 = Spec(
     "AUTH001", "auth", "The auth provider's variables are set and well-formed",
     "The provider comes from `[auth] provider`, else the SDK in package.json, else its env "
@@ -58,6 +59,13 @@ def variables(ctx: Context) -> Outcome:
     details = {"provider": chosen.provider, "how": chosen.how}
     if chosen.secret_unread and not chosen.problems:
         return unverified(chosen.secret_unread, **details)
+    if chosen.problems and chosen.wanted_secret:
+        # The command must fill it when pasted, example or not (provision/env.py: the auth plan's secret).
+        others = "; copy the other values from the provider's console" if len(chosen.problems) > 1 else ""
+        return failed(f"{chosen.provider} ({chosen.how}): {'; '.join(chosen.problems)}",
+                      hint=f"`provision env` generates {chosen.wanted_secret} (a secret the app chooses itself) "
+                           f"in the env file the app reads{others}.",
+                      fix=FIX_PROVISION_ENV, generate=chosen.wanted_secret, **details)
     if chosen.problems:
         return failed(f"{chosen.provider} ({chosen.how}): {'; '.join(chosen.problems)}", **details)
     then = f"will check {chosen.url}" if chosen.url else (chosen.no_endpoint or "")

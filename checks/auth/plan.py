@@ -50,6 +50,9 @@ class AuthPlan:
     no_endpoint: str | None = None  # why AUTH002 has nothing to ask
     secret_from: str | None = None  # which variable supplied the secret, and why that one
     secret_unread: str | None = None  # the app's `secret:` reads nothing deploy-check can follow
+    # The app-chosen secret a problem asks for, which `provision env` generates where the app
+    # reads it even when the example does not list it (Dokploy's .env.example has no BETTER_AUTH_SECRET).
+    wanted_secret: str | None = None
 
 
 def detect(ctx: Context) -> tuple[str | None, str]:
@@ -114,6 +117,7 @@ def _authjs_secret(ctx: Context, problems: list[str], result: AuthPlan) -> None:
     if not any(ctx.value(n) for n in names):
         read_by = " (read by the NextAuth config's `secret:` option)" if app_names else ""
         problems.append(f"{' or '.join(names)} is empty{read_by}")
+        result.wanted_secret = names[0]
     else:
         _filled(ctx, name, problems)
         if app_names:
@@ -142,6 +146,8 @@ def _better_auth_secret(ctx: Context, problems: list[str], result: AuthPlan) -> 
         length, placeholder = int(literal[0]), bool(literal[1])
         empty = " and ".join(name for name, _ in candidates)
         said = f"the `secret:` in {where} falls back to a string literal committed in the code"
+        if placeholder or length < MIN_BETTER_AUTH_SECRET:
+            result.wanted_secret = candidates[0][0]  # filled, it is what better-auth gets
         if placeholder:
             problems.append(f"{empty} empty: {said}, a placeholder")
         elif length < MIN_BETTER_AUTH_SECRET:
@@ -159,6 +165,7 @@ def _better_auth_secret(ctx: Context, problems: list[str], result: AuthPlan) -> 
             _filled(ctx, name, problems, min_length=MIN_BETTER_AUTH_SECRET, why="better-auth")
             return None if len(problems) > before else f"{name}, {why}"
     problems.append(f"{' or '.join(name for name, _ in candidates)} is empty")
+    result.wanted_secret = candidates[0][0]
     return None
 
 
@@ -176,8 +183,9 @@ def plan(ctx: Context) -> AuthPlan:
         base = _check_url(name, value, problems)
         if not value:
             problems[-1] += f" (nor {' or '.join(NEON_AUTH_URLS[1:])} set)"
-        _filled(ctx, "NEON_AUTH_COOKIE_SECRET", problems, min_length=MIN_COOKIE_SECRET,
-                why="the Neon Auth SDK")
+        if not _filled(ctx, "NEON_AUTH_COOKIE_SECRET", problems, min_length=MIN_COOKIE_SECRET,
+                       why="the Neon Auth SDK") and not ctx.value("NEON_AUTH_COOKIE_SECRET"):
+            result.wanted_secret = "NEON_AUTH_COOKIE_SECRET"  # provision env never replaces a placeholder
         if base:
             result.url, result.checks = f"{base}/.well-known/jwks.json", "jwks"
             if _root_jwks(base) != result.url:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from checks.core.context import Context, LoadedEnvFile
 from checks.project import detectors as d
-from checks.project.database import prisma_schema_files
+from checks.project.prismaschema import prisma_schema_files
 from checks.project.reading import package_json
 from checks.support.hosts import is_loopback
 from checks.support.pgurl import InvalidDatabaseUrl, parse_database_url

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from checks.project import detectors as d
 from checks.project.model import SchemaFact, SchemaKind
+from checks.project.prismaschema import prisma_config, prisma_schema, prisma_schema_files
 from checks.project.reading import (
     env_reference,
     env_references,
@@ -23,47 +24,6 @@ from checks.support.files import MAX_MIGRATION_FILES
 
 if TYPE_CHECKING:
     from checks.project.config import Config
-
-
-def prisma_config(root: Path) -> tuple[str, str | None, str | None] | None:
-    """(file name, schema path, migrations path) of prisma.config.ts, the paths relative to
-    the project (None where the config leaves Prisma's default)."""
-    for name in d.PRISMA_CONFIGS:
-        text = read_small(root / name)
-        if text is None:
-            continue
-        schema = d.PRISMA_CONFIG_SCHEMA.search(text)
-        block = d.PRISMA_CONFIG_MIGRATIONS.search(text)
-        migrations = d.PRISMA_CONFIG_MIGRATIONS_PATH.search(block.group("body")) if block else None
-        return (name, _config_path(schema.group("expr")) if schema else None,
-                _config_path(migrations.group("expr")) if migrations else None)
-    return None
-
-
-def _config_path(expr: str) -> str | None:
-    """A path a config file spells as a string or path.join/resolve("a", "b") (a non-string
-    part such as __dirname is the project itself)."""
-    parts = d.QUOTED.findall(expr)
-    if not parts or "${" in expr:
-        return None
-    return "/".join(part.strip("/") if i else part.rstrip("/") for i, part in enumerate(parts)).removeprefix("./")
-
-
-def prisma_schema_files(root: Path, package: Mapping[str, Any] | None) -> list[Path]:
-    configured = (package or {}).get("prisma")
-    names = list(d.PRISMA_SCHEMAS)
-    if isinstance(configured, dict) and isinstance(configured.get("schema"), str):
-        names.insert(0, configured["schema"])
-    config = prisma_config(root)
-    if config is not None and config[1]:
-        names.insert(0, config[1])
-    for name in names:
-        path = root / name
-        if path.is_file():
-            return [path]
-        if path.is_dir():  # prismaSchemaFolder: the datasource is in one of the files
-            return sorted(path.glob("*.prisma"))
-    return []
 
 
 def prisma_datasource(home: Path, package: Mapping[str, Any] | None,
@@ -313,15 +273,16 @@ def schema_source(root: Path, config: Config, drizzle: tuple[str, str] | None,
         candidates.append((where, f"{name}: out = {folder!r}" if out else f"{name} (default out: drizzle)"))
         history = drizzle_history_table(text)
     for home in homes or [root]:
-        prisma_files = prisma_schema_files(home, package_json(home) if home != root else package)
+        prisma_files, script = prisma_schema(home, package_json(home) if home != root else package)
         configured = prisma_config(home)
         if configured is not None and configured[2]:
             candidates.append((relative(root, home / configured[2]),
                                f"{relative(root, home / configured[0])}: migrations.path = {configured[2]!r}"))
         elif prisma_files:
             # Prisma keeps migrations/ beside the schema file that holds the datasource.
+            named = f", named by {relative(root, home / 'package.json')}'s scripts.{script}" if script else ""
             candidates.append((relative(root, prisma_files[0].parent / "migrations"),
-                               f"{relative(root, prisma_files[0])} (prisma migrate)"))
+                               f"{relative(root, prisma_files[0])} (prisma migrate{named})"))
         if prisma_files:
             candidates += _locked_prisma_folders(root, home, configured)
     dbmate = dbmate_settings(root, workspace, settings or {})

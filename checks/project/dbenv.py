@@ -13,13 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.project import detectors as d
-from checks.project.database import (
-    drizzle_config,
-    drizzle_url_var,
-    prisma_datasource,
-    prisma_schema_files,
-)
+from checks.project.database import drizzle_config, drizzle_url_var, prisma_datasource
 from checks.project.examples import tools_env_file
+from checks.project.prismaschema import prisma_schema_files
 from checks.project.reading import package_json, read_small, relative
 from checks.project.workspace import nx_env_files
 

@@ -73,6 +73,12 @@ ANY_ENV_LOADER = lazy(r"""\bdotenv\b|@next/env|loadEnvConfig|loadEnvFile|env-cmd
 DRIZZLE_ENV_URL = lazy(r"""\bprocess\.env\b|\bimport\s*\{[^}]*\benv\b[^}]*\}\s*from\s*["'](?:~|@|\.{1,2})/(?:src/)?env(?:\.[cm]?[jt]s)?["']""")
 
 PRISMA_SCHEMAS = ("prisma/schema.prisma", "schema.prisma", "prisma/schema")
+# A `prisma …` command of a package.json script and its `--schema <path>`/`--schema=<path>`
+# (Prisma CLI reference: --schema, relative to where the command runs, which for a script is
+# its package.json's folder; typebot.io packages/prisma/package.json: `prisma migrate dev
+# --config prisma.config.ts --create-only --schema postgresql/schema.prisma`).
+PRISMA_CALL = lazy(r"""(?<![\w@/.$-])prisma\s+(?P<command>[a-z]+)(?P<args>[^&|;]*)""")
+PRISMA_SCHEMA_FLAG = lazy(r"""(?<![\w-])--schema(?:=|\s+)["']?(?P<value>[^\s"';]+)""")
 DRIZZLE_CONFIGS = ("drizzle.config.ts", "drizzle.config.js", "drizzle.config.mjs",
                    "drizzle.config.cjs", "drizzle.config.mts", "drizzle.config.json")
 # Prisma 6.6+ moves the datasource URL to prisma.config.ts (prisma/prisma

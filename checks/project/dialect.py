@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.project import detectors as d
-from checks.project.database import prisma_schema_files
+from checks.project.prismaschema import prisma_schema_files
 from checks.project.reading import dependencies, package_json, read_small, relative
 
 

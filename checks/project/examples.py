@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 from checks.project import detectors as d
-from checks.project.database import drizzle_config, prisma_schema_files
+from checks.project.database import drizzle_config
+from checks.project.prismaschema import prisma_schema_files
 from checks.project.reading import package_json, read_small, relative
 from checks.project.workspace import DEV_TARGET, nx_env_files, package_manager, workspace_packages
 

@@ -26,6 +26,8 @@ from checks.core.registry import check
 from checks.core.sources import listed_by_migrator
 from checks.migrations import migrator_for
 from checks.project.detectors import DRIZZLE_CONFIGS
+from checks.project.prismaschema import prisma_schema
+from checks.project.reading import package_json, relative
 from checks.schema.facts import (
     FIX_SCHEMA,
     schema_budget,
@@ -73,8 +75,20 @@ def where_it_runs(ctx: Context, history: Path, command: str) -> str:
         if folder == ctx.project or folder.parent == folder:
             return command
         if (folder / "package.json").is_file():
-            return f"cd {shlex.quote(ctx.rel(folder))} && {command}"
+            return f"cd {shlex.quote(ctx.rel(folder))} && {command}{_schema_flag(folder, command)}"
     return command
+
+
+def _schema_flag(folder: Path, command: str) -> str:
+    """` --schema <path>` where only the package's own scripts name its Prisma schema (typebot.io:
+    postgresql/schema.prisma, which `prisma migrate deploy` alone does not find); else ""."""
+    if "prisma migrate" not in command:
+        return ""
+    files, script = prisma_schema(folder, package_json(folder))
+    if script is None or not files:
+        return ""
+    named = files[0] if len(files) == 1 else files[0].parent
+    return f" --schema {shlex.quote(relative(folder, named))}"
 
 
 @check(DB006, needs=("DB002",), budget=schema_budget)
