@@ -156,8 +156,9 @@ async def replaced(connection: Any, steps: list[Step], history: bool = False) ->
 def _clash(key: tuple[str, str, str, str]) -> str:
     """Why a statement whose verdict needs `key` absent is refused when it exists."""
     if key[3] == READ:  # a seed copying rows of a `CREATE TABLE IF NOT EXISTS` table (seeds.py)
-        return (f"it copies the rows of {_before(key[:3] + ('',), True)} before this apply, which the "
-                "CREATE TABLE IF NOT EXISTS before it left as it was")
+        shown = f"{quoted(key[1])}.{quoted(key[2])}" if key[1] else quoted(key[2])
+        return (f"it copies the rows of {shown}, which exists before this apply (the CREATE TABLE IF NOT "
+                "EXISTS before it created nothing)")
     return "it replaces what exists in the database"
 
 
