@@ -5,9 +5,9 @@ how it runs the steps.
 - Refused up front (unless --allow-destructive): every statement whose verdict
   (checks/schema/additive.py) is not additive — except, in a migration history, one whose
   only risk is to the rows of named tables: that one is settled when it is reached.
-- CREATE OR REPLACE of an object (and a seed into a `CREATE TABLE IF NOT EXISTS` table) is
-  additive only where the object does not exist before the apply: one query, before any
-  step runs.
+- CREATE OR REPLACE of an object (and a seed into, or copying rows from, a `CREATE TABLE IF
+  NOT EXISTS` table: checks/schema/seeds.py) is additive only where the object does not exist
+  before the apply: one query, before any step runs.
 - In a migration history, a DROP TABLE / DROP COLUMN / UPDATE… runs when the tables it
   touches hold no rows at that point of the transaction (nothing to lose: a history applied
   to an empty database); a write also needs the tables to have no trigger or rule. Else

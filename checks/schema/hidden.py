@@ -12,7 +12,6 @@ from checks.schema.calls import _walk, body_writes, unsafe_call
 from checks.schema.names import TableName, relation_name
 from checks.schema.objects import _KINDS, Objects, _kind
 from checks.schema.safelist import COMPUTING_EXTENSIONS
-from checks.support.sqltree import children
 
 
 @dataclass
