@@ -5,9 +5,9 @@ how it runs the steps.
 - Refused up front (unless --allow-destructive): every statement whose verdict
   (checks/schema/additive.py) is not additive — except, in a migration history, one whose
   only risk is to the rows of named tables: that one is settled when it is reached.
-- CREATE OR REPLACE of an object (and a seed into a `CREATE TABLE IF NOT EXISTS` table) is
-  additive only where the object does not exist before the apply: one query, before any
-  step runs.
+- CREATE OR REPLACE of an object (and a seed into, or copying rows from, a `CREATE TABLE IF
+  NOT EXISTS` table: checks/schema/seeds.py) is additive only where the object does not exist
+  before the apply: one query, before any step runs.
 - In a migration history, a DROP TABLE / DROP COLUMN / UPDATE… runs when the tables it
   touches hold no rows at that point of the transaction (nothing to lose: a history applied
   to an empty database); a write also needs the tables to have no trigger or rule. Else
@@ -30,6 +30,7 @@ from checks.core.model import plural
 from checks.schema.calls import unsafe_call
 from checks.schema.names import TableName, quoted
 from checks.schema.platform import platform_hint
+from checks.schema.seeds import READ
 from checks.schema.sqlmodel import ParsedSchema, Statement
 from checks.support.sqltree import parse_sql
 from provision import Options, Provisioned, ProvisionFailed
@@ -101,7 +102,8 @@ def classification(parsed: ParsedSchema, history: bool) -> list[str]:
             names = ", ".join(f"{key[2]}()" for key in verdict.calls)
             word = f"additive if no function named like {names} exists before this apply"
         elif verdict.absent:
-            word = "additive if it does not exist yet"
+            read = ", ".join(dict.fromkeys(key[2] for key in verdict.absent if key[3] == READ))
+            word = f"additive if {read} did not exist before this apply" if read else "additive if it does not exist yet"
         elif history and verdict.empty:
             word = f"runs if {', '.join(map(str, verdict.empty))} hold{'s' if len(verdict.empty) == 1 else ''} no rows"
         elif history and verdict.gone:
@@ -128,7 +130,7 @@ async def replaced(connection: Any, steps: list[Step], history: bool = False) ->
     """The steps whose CREATE OR REPLACE (or seed) meets an object that already exists, and
     in a history, those whose DROP/RENAME/ALTER meets an object that exists before the
     apply, each with why."""
-    wanted = [(step.statement, key, "it replaces what exists in the database")
+    wanted = [(step.statement, key, _clash(key))
               for step in steps if step.statement.verdict is not None
               for key in step.statement.verdict.absent]
     wanted += [(step.statement, key, f"it calls {key[2]}(), which this apply creates, and a function named "
@@ -149,6 +151,15 @@ async def replaced(connection: Any, steps: list[Step], history: bool = False) ->
         if key not in missing and all(statement is not s for s, _ in found):
             found.append((statement, why))
     return found
+
+
+def _clash(key: tuple[str, str, str, str]) -> str:
+    """Why a statement whose verdict needs `key` absent is refused when it exists."""
+    if key[3] == READ:  # a seed copying rows of a `CREATE TABLE IF NOT EXISTS` table (seeds.py)
+        shown = f"{quoted(key[1])}.{quoted(key[2])}" if key[1] else quoted(key[2])
+        return (f"it copies the rows of {shown}, which exists before this apply (the CREATE TABLE IF NOT "
+                "EXISTS before it created nothing)")
+    return "it replaces what exists in the database"
 
 
 def _runnable(step: Step, history: bool) -> bool:

@@ -17,10 +17,10 @@ from typing import Any
 
 from checks.schema.calls import _parts, body_writes, path_set
 from checks.schema.guard import _option, _parse_query, _plpgsql_queries, _truthy, input_types
-from checks.schema.hidden import Hidden
 from checks.schema.names import TableName, relation_name
 from checks.schema.objects import _KINDS, Verdict, _kind, _no, _ok
 from checks.schema.safelist import SAFE_FUNCTIONS, SAFE_SETTINGS
+from checks.schema.seeds import Seeds
 
 __all__ = ["Classifier", "Verdict"]
 
@@ -37,17 +37,11 @@ _INSERT, _UPDATE = 4, 16  # pg_trigger.h TRIGGER_TYPE_INSERT, TRIGGER_TYPE_UPDAT
 
 
 @dataclass
-class Classifier(Hidden):
+class Classifier(Seeds):
     """What earlier statements of the same apply created, so a later one can be judged."""
 
-    maybe: set[TableName] = field(default_factory=set)  # CREATE TABLE IF NOT EXISTS: may have existed
-    # What an INSERT into a new table may run, in statement order: a reason, or (expression,
-    # what it is) to judge once a seed comes (most new tables get none).
-    risks: dict[TableName, list[str | tuple[Any, str]]] = field(default_factory=dict)
     bodies: dict[tuple[str, str], str | None] = field(default_factory=dict)  # new function -> why it writes
-    # What an upsert's DO UPDATE fires on a new table besides its INSERT risks: UPDATE triggers.
-    upsert_risks: dict[TableName, list[str | tuple[Any, str]]] = field(default_factory=dict)
-    seeded: set[TableName] = field(default_factory=set)  # new tables holding rows: an index or default runs now
+
     def _runs_on(self, table: TableName, node: Any, what: str, fresh: bool = False) -> Verdict | None:
         """An expression evaluated for each row of `table`: harmless on a new table until a
         seed runs it (remembered), else it must call only safe functions now."""
@@ -61,26 +55,14 @@ class Classifier(Hidden):
         held = "holds the rows seeded above" if self._table_new(table) else "exists"
         return _no(f"{what} runs for every row of {table}, which {held}: {why}")
 
-    def _risk(self, table: TableName, upsert: bool = False) -> str | None:
-        """The first thing an INSERT into the new `table` (an upsert: also its UPDATE
-        triggers) runs that is not proven harmless."""
-        policy = self._policy_risk(table)
-        if policy:
-            return f"the {policy}"
-        for entry in (*self.risks.get(table, ()), *(self.upsert_risks.get(table, ()) if upsert else ())):
-            if isinstance(entry, str):
-                return entry
-            why = self.unsafe(entry[0])
-            if why:
-                return f"{entry[1]} of {table}: {why}"
-        return None
-
     def classify(self, node: Any, denied: str | None = None) -> Verdict:
         outer, self.called = self.called, []
+        names = self.naming_begins(node)
         try:
             verdict = self._judged(node, denied)
         finally:
             called, self.called = self.called, outer + self.called  # a DO's, a schema's: the outer runs them
+            self.naming_ends(names)
         # Functions of this apply's it runs now: none of their names may exist before it.
         keys = tuple(("any function", "", name, "") for name in dict.fromkeys(called))
         return replace(verdict, calls=keys) if keys else verdict
@@ -111,7 +93,7 @@ class Classifier(Hidden):
         if isinstance(node, ast.CreateStmt):
             table = self._target(node.relation)
             if node.if_not_exists and not self._table_new(table):
-                self.maybe.add(table)  # a seed into it is one only if it did not exist before
+                self.maybe_created(table)  # a seed into it is one only if it did not exist before
             else:
                 self._add("table", table.schema, table.name)
             self._constraint_indexes(table, node.tableElts)
@@ -276,41 +258,6 @@ class Classifier(Hidden):
                 return _no(f"ALTER TABLE … {shown} changes {table}, which exists before this apply",
                            () if self.unsafe(node) else (table,))
         return _ok("alters a table this apply created" if new else "ALTER TABLE … ADD")
-
-    def _insert(self, node: Any) -> Verdict:
-        from pglast.enums import OnConflictAction  # start-up: only runs that read SQL load pglast
-
-        table = self._resolved(node.relation)
-        conflict = node.onConflictClause
-        if conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE and not self._table_new(table):
-            # Into a table this apply creates it overwrites only the apply's own rows; into
-            # another, rows that exist, so (in a history) it runs only where that holds none.
-            return _no(f"upsert into {table} (ON CONFLICT DO UPDATE): it overwrites rows that exist", (table,), True)
-        # The DO UPDATE's SET and WHERE run too, on every row that conflicts.
-        why = self.unsafe((node.withClause, node.selectStmt, conflict, getattr(node, "returningClause", None)))
-        if why:
-            return _no(f"INSERT into {table}: {why}")
-        # Rows copied from tables this same apply created (a history's data migration on a
-        # fresh database: umami's `INSERT INTO share … SELECT … FROM website`) lose nothing.
-        # Any other relation may be a view whose functions write, or hold rows the copy
-        # would multiply: refused, wherever the query reads it (a UNION's arm, a subquery).
-        read = self._read_elsewhere(node)
-        if read is not None:
-            return _no(f"INSERT into {table} of rows read from {relation_name(read)}, which this apply does not "
-                       "create (a seed inserts constants, or copies rows of tables this apply creates)")
-        if not self._table_new(table) and table not in self.maybe:
-            return _no(f"INSERT into {table}, which this apply does not create (only seeds into a "
-                       "new table run unasked)")
-        risk = self._risk(table, conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE)
-        if risk:
-            return _no(f"INSERT into {table} runs {risk}")
-        # Looked up in every schema of the path: after `SET search_path TO ghost, public`, with
-        # no ghost, the IF NOT EXISTS created nothing and `users` is public.users.
-        written = [node.relation.schemaname or "", table.name]
-        absent = tuple(("relation", where, table.name, "") for where in self._schemas(written)) \
-            if table in self.maybe else ()
-        self.seeded.add(table)
-        return _ok(f"seed rows into {table}, which this apply creates", absent)
 
     def _view(self, node: Any, denied: str | None) -> Verdict:
         if _kind(node) == "CreateTableAsStmt":

@@ -12,7 +12,6 @@ from checks.schema.calls import _walk, body_writes, unsafe_call
 from checks.schema.names import TableName, relation_name
 from checks.schema.objects import _KINDS, Objects, _kind
 from checks.schema.safelist import COMPUTING_EXTENSIONS
-from checks.support.sqltree import children
 
 
 @dataclass
@@ -126,29 +125,4 @@ class Hidden(Objects):
             why = unsafe_call(expressions)
             if why:
                 return f"row-level security policy (forced on its owner) runs: {why}"
-        return None
-
-    def _read_elsewhere(self, node: Any) -> Any:
-        """The first relation an INSERT reads that is not a table this apply created. A CTE's
-        name is no table (rallly's `WITH PotentialInvites AS (…) INSERT …`), except inside its
-        own body, where (not RECURSIVE) the name is the relation's: `WITH v AS (SELECT * FROM
-        v)` reads v."""
-        source = node.selectStmt
-        ctes: set[str] = set()
-        pending: list[tuple[Any, frozenset[str]]] = []
-        for with_clause in (node.withClause, getattr(source, "withClause", None)):
-            if with_clause is None:
-                continue
-            for cte in with_clause.ctes or ():
-                own = {str(cte.ctename)} if with_clause.recursive else set()
-                pending.append((cte.ctequery, frozenset(ctes | own)))
-                ctes.add(str(cte.ctename))
-        rest = [child for child in (children(source) if source is not None else ())
-                if child is not getattr(source, "withClause", None)]
-        pending.append(((rest, node.onConflictClause, getattr(node, "returningClause", None)), frozenset(ctes)))
-        for part, names in pending:
-            for item in _walk(part):
-                if (_kind(item) == "RangeVar" and not (item.schemaname is None and str(item.relname) in names)
-                        and not self._table_new(self._resolved(item))):
-                    return item
         return None
