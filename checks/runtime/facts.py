@@ -66,4 +66,8 @@ class DevFacts:
     browser: Any = None  # checks/runtime/browser.py BrowserFacts: DEV006 (None: not visited)
 
     def tail(self, count: int = 20) -> list[str]:
-        return [line.text for line in self.lines[-count:]]
+        """The server's last lines before deploy-check stopped it: what it prints after our
+        signal (pnpm's `ELIFECYCLE  Command failed.`) answers the signal, and read as its last
+        words it looks like a crash (Tascboard's DEV001 timeout)."""
+        own = [line.text for line in self.lines if line.phase != STOPPED]
+        return own[-count:]

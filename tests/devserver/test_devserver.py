@@ -118,6 +118,15 @@ def test_an_app_error_before_the_stop_still_fails_dev003_with_stop_noise(tmp_pat
     assert not any("ELIFECYCLE" in line for line in dev003["details"]["lines"])
 
 
+def test_a_timed_out_servers_last_output_is_its_own_not_its_managers_answer_to_our_stop(tmp_path: Path) -> None:
+    found = run_dev(scenario_project(tmp_path, "never-pnpm", ready_timeout=2))
+    dev001 = found["DEV001"]
+    assert dev001["status"] == "fail" and "within 2 s" in dev001["message"]
+    assert dev001["message"].endswith("its last output: ○ Compiling / ..."), dev001["message"]
+    assert dev001["details"]["last_lines"] == [" ○ Compiling / ..."]
+    assert_nothing_left(tmp_path, None)
+
+
 def test_crash_fails_at_once_with_exit_code_and_last_lines(tmp_path: Path) -> None:
     started = time.monotonic()
     found = run_dev(scenario_project(tmp_path, "crash", ready_timeout=30))

@@ -90,6 +90,17 @@ def main() -> None:
         while True:
             print(" ○ Compiling / ...", flush=True)
             time.sleep(0.05)
+    elif MODE == "never-pnpm":
+        # A first compile longer than the ready timeout (Tascboard's Turbopack: 58-70 s),
+        # under pnpm, which answers our SIGTERM with its own line.
+        def stop_noise(signum: int, frame: object) -> None:
+            print(STOP_NOISE["pnpm"][0], flush=True)
+            os._exit(1)
+
+        signal.signal(signal.SIGTERM, stop_noise)
+        print(" ○ Compiling / ...", flush=True)
+        while True:
+            time.sleep(0.2)
     elif MODE == "slow":
         time.sleep(1.5)
         serve(port)
