@@ -57,8 +57,22 @@ def config_file(root: Path, homes: Iterable[Path], workspace: Path | None) -> Pa
     """The supabase/config.toml the app's CLI runs with: in the app, a workspace package it
     depends on, the workspace's root, or a folder above the app inside its repository (the one
     reader of where it is: DB002's start command and port, `provision env`'s local keys)."""
+    bounds = [folder.resolve() for folder in (_repository(root), workspace, root) if folder is not None]
     return next((path for home in [*homes, *([workspace] if workspace else [])]
-                 if (path := home / d.SUPABASE_CONFIG).is_file()), None) or _config_above(root)
+                 if (path := home / d.SUPABASE_CONFIG).is_file() and _within(path, bounds)), None) \
+        or _config_above(root)
+
+
+def _repository(root: Path) -> Path | None:
+    """The git work tree holding the app, None outside one."""
+    return next((folder for folder in [root, *root.parents] if (folder / ".git").exists()), None)
+
+
+def _within(path: Path, bounds: list[Path]) -> bool:
+    """Whether `path` resolves inside one of `bounds`: a supabase/ that links out of the app's
+    repository (or workspace) is no project of the app's, never read as one."""
+    found = path.resolve()
+    return any(found.is_relative_to(bound) for bound in bounds)
 
 
 def _config_above(root: Path) -> Path | None:
@@ -67,7 +81,7 @@ def _config_above(root: Path) -> Path | None:
     getProjectRoot). Razikus/supabase-nextjs-template keeps the app in nextjs/ and its project in
     the repository's supabase/. Outside a repository nothing above the app is taken as its own."""
     folders = [root, *root.parents]
-    top = next((folder for folder in folders if (folder / ".git").exists()), None)
+    top = _repository(root)
     if top is None or top == root:
         return None
     for folder in folders[1:folders.index(top) + 1]:

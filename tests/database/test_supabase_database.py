@@ -278,3 +278,19 @@ def test_a_supabase_folder_linking_out_of_the_repository_is_not_the_apps(tmp_pat
     model = detect(app)
     assert model["schema"] is None
     assert model["supabase_db_port"] == 54322
+
+
+def test_the_apps_own_supabase_folder_linking_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
+    """The app's own supabase/ as a symlink to a folder elsewhere on the machine: its config
+    (the port) is not the app's; its migrations are not read as the app's schema."""
+    outside = tmp_path / "elsewhere"
+    (outside / "migrations").mkdir(parents=True)
+    (outside / "config.toml").write_text("[db]\nport = 54999\n")
+    (outside / "migrations" / "20240101000000_other.sql").write_text("create table other (id int);\n")
+    project = supabase_app(tmp_path / "home", f"NEXT_PUBLIC_SUPABASE_URL={HOSTED}\n")
+    shutil.rmtree(project / "supabase")
+    (project / "supabase").symlink_to(outside)
+    committed(project)
+    model = detect(project)
+    assert model["supabase_db_port"] == 54322, model
+    assert model["supabase_config"] is None
