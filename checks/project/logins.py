@@ -5,8 +5,10 @@ what deploy-check can drive and names the rest as unverified."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +65,9 @@ STRING_LITERAL = lazy(r"""(?s)"(?P<d>(?:[^"\\]|\\.)*)"|'(?P<s>(?:[^'\\]|\\.)*)'|
 IDENTIFIER = lazy(r"[A-Za-z_$][\w$]*")
 # An OAuth provider's client options (next-auth packages/core/src/providers/oauth.ts OAuthUserConfig).
 CLIENT_OPTIONS = lazy(r"(?<![\w$.])(?:clientId|clientSecret)\s*:")
+# A provider's calls read in one file, and the characters of one call's arguments read.
+MAX_PROVIDER_CALLS = 64
+ARGS_LIMIT = 16 << 10
 # `if (…)` opening the statement that registers a provider.
 GUARD = lazy(r"^\s*if\s*\((?P<cond>[^;{]*)\)\s*(?:[\w$.]+\s*\(\s*)?$")  # also before a `{`
 _GUARD_WINDOW = 4096  # characters before a provider call read for its `if`
@@ -180,8 +185,15 @@ def provider_calls(text: str, ids: frozenset[str]) -> list[str]:
     code = COMMENT.sub("", text)
     names = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
              if (match["id"] or match["rid"]).lower() in ids]
-    return [_bracketed(code, call.end()) for name in names
-            for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code)]
+    return [_bracketed(code, call.end(), ARGS_LIMIT) for name in names
+            for call in _calls(name, code)]
+
+
+def _calls(name: str, code: str) -> Iterator[re.Match[str]]:
+    """The calls of provider `name` in `code`, at most MAX_PROVIDER_CALLS: a config registers a
+    handful, and each call's arguments are read (thousands of unclosed `Google(` in a crafted
+    file read to its end apiece would take minutes)."""
+    return itertools.islice(re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code), MAX_PROVIDER_CALLS)
 
 
 def client_credentials(text: str, ids: list[str]) -> list[str]:
@@ -194,8 +206,8 @@ def client_credentials(text: str, ids: list[str]) -> list[str]:
     names: list[str] = []
     braces: list[int] = []
     for name in imported:
-        for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code):
-            args = _bracketed(code, call.end())
+        for call in _calls(name, code):
+            args = _bracketed(code, call.end(), ARGS_LIMIT)
             read = [found for option in CLIENT_OPTIONS.finditer(args)
                     if (found := env_reference(option_value(args, option.end()))) is not None]
             if read and _registered_only_when_set(code, call.start(), read, braces):
@@ -233,7 +245,7 @@ def provider_guards(text: str, ids: frozenset[str]) -> list[list[str]]:
              if (match["id"] or match["rid"]).lower() in ids]
     braces: list[int] = []
     return [_needed(guard) if (guard := _registration_guard(code, call.start(), braces)) is not None else []
-            for name in names for call in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", code)]
+            for name in names for call in _calls(name, code)]
 
 
 def _guard_before(code: str, end: int, stops: str) -> re.Match[str] | None:

@@ -77,17 +77,18 @@ def env_reference(expression: str) -> str | None:
     return next(g for g in match.groups() if g) if match else None
 
 
-def bracketed(text: str, start: int) -> str:
-    """The text from `start` (just after an opening bracket) to its matching close."""
+def bracketed(text: str, start: int, limit: int | None = None) -> str:
+    """The text from `start` (just after an opening bracket) to its matching close, or to the
+    end of the text (at most `limit` characters) when it does not close."""
     depth = 1
-    for index in range(start, len(text)):
+    for index in range(start, len(text) if limit is None else min(len(text), start + limit)):
         if text[index] in "[{(":
             depth += 1
         elif text[index] in "]})":
             depth -= 1
             if depth == 0:
                 return text[start:index]
-    return text[start:]
+    return text[start:] if limit is None else text[start:start + limit]
 
 
 def _top_level(text: str) -> Iterator[tuple[int, str]]:

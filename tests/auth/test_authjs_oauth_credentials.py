@@ -6,6 +6,7 @@ provider's variables (fixture tests/fixtures/apps/t3-drizzle-authjs)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -105,3 +106,16 @@ def test_a_config_of_many_provider_calls_is_read_in_time(tmp_path: Path) -> None
         GUARDED.format(guard=guard), encoding="utf-8")
     proc = run_cli("check", "--project", str(project), "--only", "AUTH001", "--format", "json", timeout=30)
     assert "GOOGLE_CLIENT_ID is empty" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_a_config_of_many_unclosed_provider_calls_is_read_in_time(tmp_path: Path) -> None:
+    """Each unclosed `GoogleProvider(` read its arguments to the end of the file: 12,000 of
+    them in 240 KiB took quadratic time. The calls of one provider read are bounded (a config
+    has a handful), and so are the characters of one call's arguments."""
+    project = _app(tmp_path, SECRET + 'GOOGLE_CLIENT_ID=""\n')
+    config = project / "src" / "server" / "auth" / "config.ts"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "\n" + "GoogleProvider({ clientId: process.env.X,\n" * 6_000, encoding="utf-8")
+    proc = run_cli("check", "--project", str(project), "--only", "AUTH001", "--format", "json", timeout=30)
+    auth001 = checks(json.loads(proc.stdout))["AUTH001"]
+    assert auth001["status"] == "fail" and "GOOGLE_CLIENT_ID is empty" in auth001["message"], auth001
