@@ -97,6 +97,12 @@ def config_env_files(root: Path) -> tuple[list[str], str] | None:
 # --file [path]", default ./.env); dotenv-cli's `-c` cascade is not read here.
 _LOADER_FLAGS = {"dotenv": ("-e",), "dotenv-cli": ("-e",), "env-cmd": ("-f", "--file")}
 _CASCADE = ("-c",)
+# Options whose value is no env file: dotenv-cli `-v NAME=value` (sets one variable) and `-p
+# NAME` (prints one); env-cmd `-e, --environments` and `-r, --rc-file`, which read an rc file
+# (.env-cmdrc) in place of `.env` (the READMEs above).
+_VALUE_OPTIONS = {"dotenv": ("-v", "-p"), "dotenv-cli": ("-v", "-p"),
+                  "env-cmd": ("-e", "--environments", "-r", "--rc-file")}
+_RC_OPTIONS = ("-e", "--environments", "-r", "--rc-file")
 # Node's preload of dotenv (dotenv README "Preload": `node -r dotenv/config your_script.js`),
 # which a custom server's dev script uses (Dokploy's apps/dokploy/package.json: `tsx -r
 # dotenv/config ./server/server.ts`): `.env` of the folder it runs in enters the process
@@ -132,6 +138,10 @@ def _loaded_by(dev: str) -> list[str]:
                     named.append(value.strip("'\""))
             elif option in _CASCADE:
                 cascade = True
+            elif option in _VALUE_OPTIONS.get(word, ()):
+                if not value:
+                    next(rest, "")  # its value, which is no file and not yet the command
+                given = given or (word == "env-cmd" and option in _RC_OPTIONS)  # an rc file, no .env
             elif not flag.startswith("-") or flag == "--":
                 break  # the command it runs
         if not given and not cascade:

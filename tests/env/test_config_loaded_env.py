@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from helpers import REPO, checks_by_id, committed, detect, run_cli, run_json
 
 FIXTURE = REPO / "tests" / "fixtures" / "apps" / "calcom-monorepo"
@@ -142,3 +144,15 @@ def test_env006_checks_the_file_a_dev_script_loads_from_above_the_app(tmp_path: 
     assert env006["message"].startswith("../.env is tracked by git (holds "), env006["message"]
     assert "git rm --cached --ignore-unmatch -- ../.env" in env006["fix"]
     assert SECRET not in str(report)
+
+
+@pytest.mark.parametrize(("dev", "env_file"), [
+    # dotenv-cli README: `-v NAME=value` sets a variable, its value is no file nor the command
+    ("dotenv -v NODE_OPTIONS=--max-old-space-size=4096 -e ../.env -- next dev", "../.env"),
+    ("dotenv -p DATABASE_URL -e ../.env -- next dev", "../.env"),
+    # env-cmd README: `-e development` reads the rc file (.env-cmdrc), never `.env`
+    ("env-cmd -e development next dev", ".env.local"),
+])
+def test_a_loaders_other_options_are_not_taken_for_its_files_or_command(tmp_path: Path, dev: str,
+                                                                          env_file: str) -> None:
+    assert detect(langfuse(tmp_path, dev))["env_file"] == env_file
