@@ -26,6 +26,7 @@ from checks.core.db import database_url, no_database_variable, url_var
 from checks.core.evidence import run_git
 from checks.core.readings import THROUGH_API, database_readings
 from checks.core.runner import pasteable
+from checks.database.codeurl import SET_BY_THE_RUNTIME, driver_problem, one_variable
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.hosts import is_loopback
 from checks.support.pgbinaries import EmbeddedPostgresError, try_exclusive
@@ -235,6 +236,8 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
         raise ProvisionFailed(supabase_refusal(ctx))
     if ctx.env_local.error:
         raise ProvisionFailed(ctx.env_local.error)
+    if ctx.model.database_url_builder and not database_readings(ctx):
+        raise ProvisionFailed(built_url_refusal(ctx))
     targets = _targets(ctx)
     server = local_db(ctx.project, options.port)
     if options.port is not None and server.initialized and server.port != options.port:
@@ -271,6 +274,7 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
             written = ", ".join(f"{t.name} to {ctx.rel(t.path)}" for t in targets)
             result.lines.append(f"would start a local PostgreSQL in {local_db_home(ctx.project)} "
                                 f"and write {written}")
+        result.lines += driver_warning(ctx, targets)
         return result
 
     _ignore_state_dir(ctx.project)
@@ -333,7 +337,32 @@ async def _provision_locked(ctx: Context, server: EmbeddedPostgres, targets: lis
         if target.required or _replaceable(ctx, target.name, _current(target.path, target.name), url):
             _write_variable(ctx, target.name, url, target.path, result)
     result.changed = result.changed or started or created
+    result.lines += driver_warning(ctx, targets)
     return result
+
+
+def built_url_refusal(ctx: Context) -> str:
+    """Why `provision local-db` writes no variable for an app that builds its database URL in
+    code (checks/project/urlbuild.py): a DATABASE_URL it never reads would only fool the checks."""
+    model = ctx.model
+    builder = model.database_url_builder
+    needed = [name for name in model.database_url_reads if name not in SET_BY_THE_RUNTIME]
+    told = (f"make {', '.join(needed)} in {ctx.rel(ctx.env_path)} match it (its host, port and database are "
+            "in that code)" if needed else f"set the variables {builder} reads")
+    return (f"{model.database_url_caller} gets the database URL from {builder}, not from one variable: a "
+            f"DATABASE_URL written for it would not be read, so no local database was started. Start the "
+            f"PostgreSQL {builder} names and {told}; or {one_variable(str(builder))} and run this again")
+
+
+def driver_warning(ctx: Context, targets: list[Target]) -> list[str]:
+    """A warning where the app's runtime client cannot use a local PostgreSQL (Neon's serverless
+    driver with no proxy of the app's own: checks/project/neondriver.py)."""
+    driver = ctx.model.runtime_driver
+    if driver is None or driver.local_proxy is not None:
+        return []
+    name = next((t.name for t in reversed(targets)), url_var(ctx))
+    problem, hint = driver_problem(driver, name, "127.0.0.1")  # where the embedded server listens
+    return [f"warning: the local PostgreSQL answers deploy-check, but {problem}. {hint}"]
 
 
 def _replaceable(ctx: Context, name: str, current: str, ours: str | None) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import enum
 import fnmatch
 import hashlib
-import json
 import os
 import re
 import stat
@@ -18,6 +17,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from checks.project.reading import read_small
+from checks.project.tsconfig import (
+    tsconfig_paths as tsconfig_paths,  # re-exported: code.collect reads it here
+)
 from checks.support.state import stat_key, vouched
 
 SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs")
@@ -226,34 +228,6 @@ def url_unsure(route: str, called: str) -> int | None:
 
 
 # -- local imports -------------------------------------------------------------------
-JSONC_NOISE = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
-TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-
-
-def tsconfig_paths(project: Path) -> list[tuple[str, list[str]]]:
-    """tsconfig.json (or jsconfig.json) `compilerOptions.paths`, each target relative to
-    the project (tsconfig is JSON with comments and trailing commas)."""
-    for name in ("tsconfig.json", "jsconfig.json"):
-        raw = read_small(project / name)
-        if raw is None:
-            continue
-        try:
-            data = json.loads(TRAILING_COMMA.sub(r"\1", JSONC_NOISE.sub(lambda m: m.group(1) or "", raw)))
-        except ValueError:
-            return []
-        options = data.get("compilerOptions") if isinstance(data, dict) else None
-        if not isinstance(options, dict):
-            return []
-        base = str(options.get("baseUrl") or ".")
-        paths = options.get("paths")
-        if not isinstance(paths, dict):
-            return []
-        return [(alias, [os.path.normpath(os.path.join(base, t)).replace(os.sep, "/")
-                         for t in targets if isinstance(t, str)])
-                for alias, targets in paths.items() if isinstance(targets, list)]
-    return []
-
-
 def resolve_import(importer: str, specifier: str, paths: list[tuple[str, list[str]]],
                    known: set[str]) -> str | None:
     """The project file a module specifier names, or None for a package."""

@@ -25,6 +25,7 @@ from checks.core.db import database_timeout, url_var
 from checks.core.model import Outcome, Spec, Status, failed, passed, skipped, unverified, warned
 from checks.core.readings import LOCAL_SUPABASE, Reading, database_readings
 from checks.core.registry import check
+from checks.database.codeurl import judge_built_url, judge_runtime_driver
 from checks.database.facts import (
     DNS_PROBE,
     DatabaseFacts,
@@ -113,6 +114,8 @@ def url_is_real(ctx: Context) -> Outcome:
                                   "PostgreSQL only", kind=ctx.model.database_kind),
                        hint=OTHER_DATABASE_HINT, fix="")
     readings = database_readings(ctx)
+    if not readings and ctx.model.database_url_builder:
+        return judge_built_url(ctx)
     if not readings:
         # Checking a variable the app never reads would prove nothing about its database.
         return unverified(f"database: {ctx.model.database_var_why}",
@@ -343,7 +346,7 @@ async def database_reachable(ctx: Context) -> Outcome:
         facts = await reading_facts(ctx, index, reading)
         started = _start_supabase(ctx, reading) or (_started_by_script(facts.url, servers, runner) if facts.url else None)
         judged.append(judge_reachable(facts, reading.name, compose, started))
-    return per_reading(readings, judged)
+    return per_reading(readings, judge_runtime_driver(ctx, readings, judged))
 
 
 # -- DB003 -----------------------------------------------------------------------------

@@ -23,12 +23,14 @@ from checks.project.database import (
     drizzle_config,
     schema_source,
     second_database_var,
+    url_builder,
 )
 from checks.project.dbenv import tool_env
 from checks.project.dialect import database_kind
 from checks.project.examples import config_env_file, documented_env_file, tools_env_file
 from checks.project.logins import login_methods
 from checks.project.model import EnvFileFact, ProjectModel
+from checks.project.neondriver import runtime_driver
 from checks.project.reading import (
     dependencies,
     package_json,
@@ -164,6 +166,11 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     if not config.database_url_var and not configured_database(root, package, drizzle, homes):
         _supabase(model, root, homes, workspace, file_keys, environ)
         discovered, discovered_why = model.database_var, model.database_var_why
+    if model.database_var is None and not config.database_url_var and \
+            (built := url_builder(root, drizzle, homes)) is not None:
+        model.database_url_caller, model.database_url_builder = built.caller, built.builder
+        model.database_url_reads, model.database_url_defaulted = list(built.reads), list(built.defaulted)
+    model.runtime_driver = runtime_driver(root, homes)
     if discovered == model.database_var:
         model.second_database_var, model.second_database_var_why = second_database_var(
             root, homes, discovered, discovered_why, package)

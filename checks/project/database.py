@@ -20,6 +20,13 @@ from checks.project.reading import (
     read_small,
     relative,
 )
+from checks.project.urlbuild import (
+    BuiltUrl,
+    builder_in,
+    drizzle_builder,
+    drizzle_expression,
+    runtime_builder,
+)
 from checks.support.files import MAX_MIGRATION_FILES
 
 if TYPE_CHECKING:
@@ -102,47 +109,27 @@ def drizzle_history_table(text: str) -> tuple[str, str] | None:
             table.group("value") if table else "__drizzle_migrations")
 
 
-def drizzle_url_var(config: tuple[str, str] | None) -> tuple[str | None, str] | None:
-    """(variable, why) from drizzle.config's `dbCredentials: { url: process.env.X }`;
-    (None, why) when the URL is composed of several variables (no one variable to check)."""
-    if config is None:
+def drizzle_url_var(config: tuple[str, str] | None, root: Path | None = None) -> tuple[str | None, str] | None:
+    """(variable, why) from drizzle.config's `dbCredentials: { url: process.env.X }`, or from the
+    function it calls for the URL when that reads one variable (followed from `root`, the
+    project); (None, why) when the URL is composed of several variables, or built by a function
+    deploy-check cannot follow (no one variable to check)."""
+    found = drizzle_expression(config)
+    if found is None or config is None:
         return None
-    name, text = config
-    start = d.DRIZZLE_CREDENTIALS.search(text)
-    if start is None:
-        return None
-    block = text[start.end(): start.end() + 600]
-    url = d.DRIZZLE_URL_KEY.search(block)
-    block = block[: block.find("\n}") if "\n}" in block else len(block)]
-    expression = url.group("expr") if url else block
-    names = env_references(expression)
-    held = _held_in(text, expression) if url and not names else None
-    if held is not None:  # lobe-chat: `let connectionString = process.env.DATABASE_URL!` … `url: connectionString`
-        expression, names = held, env_references(held)
+    expression, names = found
     if len(names) == 1 and "${" not in expression:
-        return names[0], f"{name}: dbCredentials reads {names[0]}"
-    if names:
-        return None, (f"{name} builds the database URL from {', '.join(dict.fromkeys(names))}: "
-                      "there is no one variable to check")
-    return None
-
-
-def _held_in(text: str, expression: str) -> str | None:
-    """What a config's local variable is set to, where `expression` is that variable alone
-    (`connectionString`, `connectionString!`, `url as string`): its one `const`/`let`/`var`
-    initializer in the file; None for anything else, or a variable set twice."""
-    bare = re.fullmatch(r"\s*([A-Za-z_$][\w$]*)\s*(?:!|\s+as\s+string)?\s*,?\s*", expression)
-    if bare is None:
+        return names[0], f"{config[0]}: dbCredentials reads {names[0]}"
+    built = drizzle_builder(config, root)
+    if built is None:
         return None
-    found = re.findall(rf"\b(?:const|let|var)\s+{re.escape(bare[1])}\b[^=;\n]*=\s*([^;\n]+)", text)
-    assigned = re.findall(rf"(?<![\w$.]){re.escape(bare[1])}\s*=(?!=)", text)
-    return found[0] if len(found) == 1 and len(assigned) <= 1 else None
+    return (built.reads[0] if built.single else None), built.why(f"{config[0]}: dbCredentials.url")
 
 
 def configured_database(root: Path, package: Mapping[str, Any] | None, drizzle: tuple[str, str] | None,
                         homes: list[Path]) -> bool:
     """Whether a Prisma datasource or drizzle.config's dbCredentials names the database."""
-    return drizzle_url_var(drizzle) is not None or any(
+    return drizzle_url_var(drizzle, root) is not None or any(
         prisma_datasource(home, package if home == root else package_json(home), root) for home in homes)
 
 
@@ -173,19 +160,25 @@ def database_var(root: Path, config: Config, package: Mapping[str, Any] | None,
         reads = prisma[1].replace(f"reads {prisma[0]}", "reads " + " || ".join(fallbacks))
         return chosen, f"{reads}: {prisma[0]} is unset, so {chosen}" if chosen != prisma[0] else \
             f"{reads}: {chosen} is set"
-    for found in (prisma, drizzle_url_var(drizzle)):
+    for found in (prisma, drizzle_url_var(drizzle, root)):
         if found and found[0] is not None:
             return found
         if found:
             composed = found[1]
+    if composed:
+        # drizzle.config builds its URL in code: a DATABASE_URL that only sits in an env file is
+        # not the app's, unless its runtime client reads one variable (then that is the app's).
+        return _runtime_client_var(root, homes or [root]) or (None, composed)
+    built = runtime_builder(root, homes or [root])
+    if built is not None:
+        caller = f"{built.caller}: the app's runtime client"
+        return (built.reads[0] if built.single else None), built.why(caller)
     for name in d.DATABASE_VARS:
         if name in keys_by_file:
             return name, f"{name} in {keys_by_file[name]}"
     for name in d.DATABASE_VARS:
         if name in environ:
             return name, f"{name} in the process environment"
-    if composed:
-        return None, composed
     return None, ("nothing names the app's database: no prisma datasource, no drizzle.config "
                   f"dbCredentials, none of {', '.join(d.DATABASE_VARS[:4])}… in the env files")
 
@@ -326,7 +319,17 @@ def _runtime_client_var(root: Path, homes: list[Path]) -> tuple[str, str] | None
             named += [ref for ref in env_references(text) if d.DATABASE_LIKE.search(ref)]
             if named:
                 return named[0], f"{relative(root, home / name)}: the app's runtime client reads {named[0]}"
+            built = builder_in(root, home / name, text)
+            if built is not None and built.single:
+                return built.reads[0], built.why(f"{relative(root, home / name)}: the app's runtime client")
     return None
+
+
+def url_builder(root: Path, drizzle: tuple[str, str] | None, homes: list[Path]) -> BuiltUrl | None:
+    """The code that builds the app's database URL where no one variable holds it: drizzle.config's,
+    else the runtime client's; None when a variable holds it."""
+    built = drizzle_builder(drizzle, root) or runtime_builder(root, homes)
+    return None if built is None or built.single else built
 
 
 def second_database_var(root: Path, homes: list[Path], database_var: str | None, why: str,

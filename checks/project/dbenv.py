@@ -81,7 +81,7 @@ def tool_env(root: Path, homes: list[Path], manager: str | None) -> ToolEnv:
             return loads or ToolEnv()
     for home in homes:
         found = drizzle_config(home, root)
-        if found is None or drizzle_url_var(found) is None:
+        if found is None or drizzle_url_var(found, root) is None:
             continue
         if home == root:
             # What the config's own dotenv loads is what drizzle-kit sees, whatever the README

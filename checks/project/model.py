@@ -32,6 +32,16 @@ class SchemaFact:
 
 
 
+@dataclass(frozen=True)
+class RuntimeDriverFact:
+    package: str  # "@neondatabase/serverless", or drizzle-orm's adapter of it
+    file: str  # the runtime module that uses it, relative to the project
+    transport: str  # "http" (neon()) or "websocket" (Pool, Client)
+    what: str  # how it is used: "Pool (drizzle-orm/neon-serverless)"
+    local_proxy: str | None = None  # "neonConfig.wsProxy in src/db/index.ts": the app routes it itself
+
+
+
 @dataclass
 class ProjectModel:
     root: Path
@@ -67,6 +77,17 @@ class ProjectModel:
     supabase_db_port_why: str = ""
     supabase_start: str = "supabase start"  # how this app starts its local stack (project/supabase.py)
     supabase_config: str | None = None  # the supabase/config.toml its CLI runs with, relative to the app
+    # The URL is built in code, not read from one variable (checks/project/urlbuild.py): the
+    # file that wants it (drizzle.config.ts), the code that builds it ("getDatabaseUri()
+    # (lib/utils.ts)"), and the variables that code reads, those with a fallback apart ([] when
+    # deploy-check cannot follow it). database_var is then None: nothing is guessed.
+    database_url_caller: str | None = None
+    database_url_builder: str | None = None
+    database_url_reads: list[str] = field(default_factory=list)
+    database_url_defaulted: list[str] = field(default_factory=list)
+    # The runtime client's driver where it cannot talk to a plain PostgreSQL by itself
+    # (@neondatabase/serverless: checks/project/neondriver.py).
+    runtime_driver: RuntimeDriverFact | None = None
     # postgresql, sqlite, libsql, mysql, … (detectors.DATABASE_NAMES); None: nothing named it
     database_kind: str | None = None
     database_kind_why: str = ""
