@@ -15,12 +15,12 @@ import dataclasses
 import getpass
 import os
 import re
-import secrets
 import shlex
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from checks.auth.plan import plan as auth_plan
 from checks.core.context import Context, LoadedEnvFile
@@ -28,11 +28,13 @@ from checks.core.evidence import run_git
 from checks.env.required import requirements
 from checks.project.detectors import EXAMPLE_FILES
 from checks.project.examples import in_workspace
+from checks.project.model import ValueShape
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name
 from provision import Options, Provisioned, ProvisionFailed
 from provision.files import write_atomically
+from provision.secretshape import generated_value, unfit
 from provision.supabaselocal import LocalKeys, local_keys
 
 # Only secrets the app chooses itself are generated: a random value for a secret a
@@ -49,12 +51,6 @@ PROVIDER_ISSUED = re.compile(
 def app_chosen_secret(key: str) -> bool:
     return bool(APP_CHOSEN_SECRET.search(key)) and not PROVIDER_ISSUED.search(key)
 HEADER = "# Added by `deploy-check provision env` from {example}"
-
-
-def generated_value() -> str:
-    # 32 random bytes → 43 URL-safe characters: above every minimum we know of
-    # (Neon Auth's cookie secret needs 32 characters).
-    return secrets.token_urlsafe(32)
 
 
 def _empty_assignment(key: str) -> re.Pattern[str]:
@@ -86,12 +82,14 @@ class Completion:
     filled: list[str] = field(default_factory=list)  # copied from the example, or typed
     left_empty: list[str] = field(default_factory=list)
     local: list[str] = field(default_factory=list)  # the local Supabase stack's keys
+    unfit: dict[str, str] = field(default_factory=dict)  # secrets left empty: why no random value fits
 
 
 def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | None, *,
                  example_name: str, ask: bool | Callable[[str], str] = False,
                  elsewhere: dict[str, str] | None = None, local: LocalKeys | None = None,
-                 generate: frozenset[str] = frozenset()) -> Completion:
+                 generate: frozenset[str] = frozenset(),
+                 shapes: dict[str, ValueShape] | None = None) -> Completion:
     """The new text of the env file, and the keys generated, copied/asked, left empty.
 
     Only the lines it fills change, byte for byte: lines are split on "\n" alone (a
@@ -101,7 +99,8 @@ def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | 
     False (leave empty), True (prompt), or a function giving the value for a key. `local`:
     the local Supabase stack's keys, decided last, once the Supabase URL the app will see is
     known (provision/supabaselocal.py). `generate`: keys generated whatever their name (the
-    secret the auth library is handed, which AUTH001 names)."""
+    secret the auth library is handed, which AUTH001 names). `shapes`: what the app's env
+    schema asks of a value (its length; a format no random value meets leaves the key empty)."""
     answer: Callable[[str], str] = (ask if callable(ask) else (_ask if ask else (lambda key: "")))
     text = current_text or ""
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -115,10 +114,16 @@ def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | 
     later = [key for key in wanted if local is not None and local.claims(key)]
     for key in [key for key in wanted if key not in later]:
         example_value = example.values.get(key, "")
-        if app_chosen_secret(key) or key in generate:
-            values[key] = answer(f"generate:{key}") if callable(ask) else generated_value()
+        if (app_chosen_secret(key) or key in generate) and (why := unfit((shapes or {}).get(key))):
+            values[key] = ""
+            done.left_empty.append(key)
+            done.unfit[key] = why
+        elif app_chosen_secret(key) or key in generate:
+            shape = (shapes or {}).get(key)
+            values[key] = answer(f"generate:{key}") if callable(ask) else generated_value(shape)
             done.generated.append(key)
-        elif example_value.strip() and not is_secret_name(key) and not is_placeholder(example_value):
+        elif example_value.strip() and not (is_secret_name(key) and not _public_url(key, example_value)) \
+                and not is_placeholder(example_value):
             values[key] = example_value  # a real default, such as a public URL
             done.filled.append(key)
         else:
@@ -164,6 +169,19 @@ def complete_env(example: EnvFile, current_text: str | None, current: EnvFile | 
         result += block
     done.text = result
     return done
+
+
+def _public_url(key: str, value: str) -> bool:
+    """An http(s) URL under a URL-named key, with no credentials and no query: a default such as
+    typebot.io's `NEXTAUTH_URL=http://localhost:3000`, masked for its AUTH, but no secret."""
+    if not re.search(r"_UR[LI]$", key, re.IGNORECASE):
+        return False
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.username is None \
+        and parts.password is None and not parts.query and not parts.fragment
 
 
 def _quote(value: str) -> str:
@@ -264,7 +282,8 @@ async def provision(ctx: Context, options: Options) -> Provisioned:
 
     def answer(key: str) -> str:
         if key not in answers:
-            answers[key] = generated_value() if key.startswith("generate:") else (
+            shape = ctx.model.env_schema_shapes.get(key.removeprefix("generate:"))
+            answers[key] = generated_value(shape) if key.startswith("generate:") else (
                 _ask(key) if options.interactive else "")
         return answers[key]
 
@@ -321,7 +340,7 @@ async def _complete_file(ctx: Context, options: Options, example: EnvFile, examp
         parsed = parse_env_text(text, target) if text is not None else None
         fresh = dataclasses.replace(local, derived=[], unknown=[], not_local=[]) if local else None
         done = complete_env(example, text, parsed, example_name=example_name, ask=answer,
-                            elsewhere=elsewhere, local=fresh, generate=generate)
+                            elsewhere=elsewhere, local=fresh, generate=generate, shapes=ctx.model.env_schema_shapes)
         said["local"] = fresh
         return done
 
@@ -334,6 +353,7 @@ async def _complete_file(ctx: Context, options: Options, example: EnvFile, examp
             # still the user's to fill, never hidden behind "nothing to do".
             result.lines += _by_hand(ctx, done.left_empty, f"still empty in {name}, fill them by hand "
                                      "(nothing to copy or generate)")
+            result.lines += [f"{key} not generated: {why}" for key, why in done.unfit.items()]
         return parse_env_text(current_text, target).values if current_text is not None else {}
     secret_keys = [key for key in (*done.generated, *done.filled) if is_secret_name(key)]
     if secret_keys and _exposed(ctx, target) == "is tracked by git":
@@ -367,6 +387,7 @@ async def _complete_file(ctx: Context, options: Options, example: EnvFile, examp
         result.lines.append(f"filled {', '.join(done.filled)}")
     if done.left_empty:
         result.lines += _by_hand(ctx, done.left_empty, "left empty, fill them by hand")
+    result.lines += [f"{key} not generated: {why}" for key, why in done.unfit.items()]
     stack = said.get("local")
     if stack is not None and (unknown := [k for k in stack.unknown if k in done.left_empty]):
         result.lines.append(f"{', '.join(unknown)}: run `supabase status` and copy the local stack's keys "

@@ -41,6 +41,19 @@ class RuntimeDriverFact:
     local_proxy: str | None = None  # "neonConfig.wsProxy in src/db/index.ts": the app routes it itself
 
 
+@dataclass(frozen=True)
+class ValueShape:
+    """What the app's env schema asks of a variable's value where it is set (zod's
+    `z.string().length(32)`, `.min(n)`, `.max(n)`, `.url()`): what a value deploy-check
+    generates must meet. `file`: the schema file that says so, relative to the project."""
+
+    file: str
+    length: int | None = None
+    min: int | None = None
+    max: int | None = None
+    format: str | None = None  # a zod string format (url, email, uuid…) no random token meets
+
+
 
 @dataclass
 class ProjectModel:
@@ -55,6 +68,7 @@ class ProjectModel:
     env_schema_files: list[str] = field(default_factory=list)
     env_schema_optional: dict[str, str] = field(default_factory=dict)
     env_schema_required: dict[str, str] = field(default_factory=dict)
+    env_schema_shapes: dict[str, ValueShape] = field(default_factory=dict)  # what a value must look like
     env_file_why: str = "Next.js's file for local values"
     database_var: str | None = None
     database_var_why: str = ""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checks.project.model import ValueShape
 from checks.project.reading import read_small, relative
 
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ PROCESS_ENV_READ = re.compile(r"""process\.env(?:\.(?P<dotted>[A-Za-z_]\w*)|\[\s
 SCHEMA_FILES = ("src/env.js", "src/env.mjs", "src/env.ts", "src/env/index.ts", "src/env/server.ts",
                 "src/env/client.ts", "src/env/server.mjs", "src/env/client.mjs", "env.ts", "env.js",
                 "env.mjs", "env/server.ts", "env/client.ts", "src/lib/env.ts", "lib/env.ts",
-                "src/config/env.ts", "src/server/env.ts")
+                "src/config/env.ts", "src/server/env.ts",
+                # a workspace package that is only the env schema: typebot.io packages/env/src/index.ts
+                "src/index.ts")
 # zod (`.optional()`, `.nullish()`, `.default(v)`, `.catch(v)`, zod 4's `.prefault(v)`, or
 # `z.optional(schema)`) and valibot (`v.optional(schema)`, `v.nullish(schema)`): schemas that
 # accept `undefined` (zod src/v4/classic/tests/prefault.test.ts: `parse(undefined)` gives the
@@ -46,6 +49,14 @@ OPTIONAL_FUNCTIONS = {"optional", "nullish", "exactOptional"}
 REFINING_METHODS = {"refine", "superRefine", "pipe", "transform", "check"}
 # zod's `z.preprocess(fn, schema)` and `z.pipe(a, b)` judge by the schema they wrap.
 WRAPPING_FUNCTIONS = {"preprocess": 1}
+# zod string checks on a value's length (zod docs "Strings": `.length(5)`, `.min(5)`, `.max(5)`,
+# `.nonempty()` = `.min(1)`), and string formats no random token meets (`.url()`, `.email()`…;
+# zod 4 also as roots: `z.url()`, `z.email()`).
+LENGTH_METHODS = {"length", "min", "max"}
+FORMATS = {"url", "email", "uuid", "guid", "cuid", "cuid2", "ulid", "nanoid", "emoji", "ip", "ipv4", "ipv6",
+           "cidrv4", "cidrv6", "datetime", "date", "time", "duration", "jwt", "e164", "hostname"}
+# How deep `...baseEnv.server` spreads are followed to the object they name.
+SPREAD_DEPTH = 4
 
 
 @dataclass
@@ -55,6 +66,7 @@ class EnvSchema:
     files: list[str] = field(default_factory=list)
     optional: dict[str, str] = field(default_factory=dict)  # key -> the file that declares it
     required: dict[str, str] = field(default_factory=dict)
+    shapes: dict[str, ValueShape] = field(default_factory=dict)
 
 
 def is_create_env(call: SgNode | None) -> bool:
@@ -142,26 +154,105 @@ def accepts_missing(schema: SgNode) -> bool | None:
     return False if rooted else None
 
 
-def _schema_of(call: SgNode) -> list[tuple[str, bool | None]]:
+def value_shape(schema: SgNode, file_name: str) -> ValueShape | None:
+    """What a string schema asks of a set value: `z.string().min(1).length(32).optional()`
+    gives length 32, min 1; `z.string().url()` the format url. None for a schema that is not
+    a zod string (an enum, a number, one the app keeps in a variable) or asks nothing."""
+    node = schema
+    while node.kind() == "parenthesized_expression" and node.named_children():
+        node = node.named_children()[0]
+    rules: dict[str, int | str] = {}
+    while node.kind() == "call_expression":
+        callee = node.field("function")
+        if callee is None or callee.kind() != "member_expression":
+            return None
+        name, obj = (callee.field("property") or callee).text(), callee.field("object")
+        arguments = _arguments(node)
+        if obj is not None and obj.kind() == "call_expression":  # a method of the chain
+            number = arguments[0].text() if arguments and arguments[0].kind() == "number" else None
+            if name in LENGTH_METHODS and number is not None and number.isdigit():
+                rules.setdefault(name, int(number))  # the last call of a kind is zod's: read right to left
+            elif name == "nonempty":
+                rules.setdefault("min", 1)
+            elif name in FORMATS:
+                rules.setdefault("format", name)
+            node = obj
+            continue
+        root = obj.text() if obj is not None else ""
+        if name in WRAPPING_FUNCTIONS and root == "z" and len(arguments) > WRAPPING_FUNCTIONS[name]:
+            node = arguments[WRAPPING_FUNCTIONS[name]]  # z.preprocess(fn, z.string().url())
+            continue
+        if root == "z" and name in FORMATS:
+            rules.setdefault("format", name)
+        elif root not in ("z", "z.coerce") or name != "string":
+            return None
+        break
+    if node.kind() != "call_expression" or not rules:
+        return None
+    length, low, high, form = (rules.get(k) for k in ("length", "min", "max", "format"))
+    return ValueShape(file_name, length if isinstance(length, int) else None, low if isinstance(low, int) else None,
+                      high if isinstance(high, int) else None, form if isinstance(form, str) else None)
+
+
+def _entries(group: SgNode, declared: dict[str, SgNode], depth: int = 0) -> list[SgNode]:
+    """The pairs of an object, `...baseEnv.server` and `...sharedEnv` spreads of an object the
+    file declares (`const baseEnv = { server: {…} }`: typebot.io packages/env) followed in."""
+    found: list[SgNode] = []
+    for entry in group.named_children():
+        if entry.kind() == "pair":
+            found.append(entry)
+        elif entry.kind() == "spread_element" and entry.named_children() and depth < SPREAD_DEPTH:
+            spread = _resolve(entry.named_children()[0], declared)
+            if spread is not None:
+                found += _entries(spread, declared, depth + 1)
+    return found
+
+
+def _resolve(node: SgNode, declared: dict[str, SgNode]) -> SgNode | None:
+    """The object literal an identifier or `name.member` names, within the file; else None."""
+    if node.kind() == "identifier":
+        return declared.get(node.text())
+    if node.kind() == "member_expression":
+        parent = node.field("object")
+        owner = _resolve(parent, declared) if parent is not None else None
+        member = (node.field("property") or node).text()
+        for pair in owner.named_children() if owner is not None else []:
+            value = pair.field("value") if pair.kind() == "pair" else None
+            if _key(pair) == member and value is not None:
+                return value if value.kind() == "object" else _resolve(value, declared)
+    return None
+
+
+def _declared_objects(tree: SgNode) -> dict[str, SgNode]:
+    """`const name = { … }` of the file, by name (the first of a name)."""
+    found: dict[str, SgNode] = {}
+    for declarator in tree.find_all(kind="variable_declarator"):
+        name, value = declarator.field("name"), declarator.field("value")
+        if name is not None and value is not None and value.kind() == "object":
+            found.setdefault(name.text(), value)
+    return found
+
+
+def _schema_of(call: SgNode, declared: dict[str, SgNode] | None = None) -> list[tuple[str, bool | None, SgNode]]:
     arguments = _arguments(call)
     options = arguments[0] if arguments else None
     if options is None or options.kind() != "object":
         return []
-    found: list[tuple[str, bool | None]] = []
+    found: list[tuple[str, bool | None, SgNode]] = []
     for pair in options.named_children():
         if pair.kind() != "pair" or _key(pair) not in SCHEMA_GROUPS:
             continue
         group = pair.field("value")
         if group is None or group.kind() != "object":
             continue
-        for entry in group.named_children():
-            key, value = (_key(entry), entry.field("value")) if entry.kind() == "pair" else (None, None)
+        for entry in _entries(group, declared or {}):
+            key, value = _key(entry), entry.field("value")
             if key is not None and value is not None:
-                found.append((key, accepts_missing(value)))
+                found.append((key, accepts_missing(value), value))
     return found
 
 
-def _runtime_names(call: SgNode) -> dict[str, str | None]:
+def _runtime_names(call: SgNode, declared: dict[str, SgNode] | None = None) -> dict[str, str | None]:
     """schema key -> the variable its runtimeEnv entry reads (`DATABASE_URL:
     process.env.POSTGRES_URL_NON_POOLING` validates POSTGRES_URL_NON_POOLING under the name
     DATABASE_URL); None where the entry is any other expression (`process.env.A ?? "x"`), whose
@@ -175,8 +266,8 @@ def _runtime_names(call: SgNode) -> dict[str, str | None]:
         if pair.kind() != "pair" or _key(pair) not in RUNTIME_ENV:
             continue
         entries = pair.field("value")
-        for entry in entries.named_children() if entries is not None and entries.kind() == "object" else []:
-            key, value = (_key(entry), entry.field("value")) if entry.kind() == "pair" else (None, None)
+        for entry in _entries(entries, declared or {}) if entries is not None and entries.kind() == "object" else []:
+            key, value = _key(entry), entry.field("value")
             if key is not None and value is not None:
                 read = PROCESS_ENV_READ.fullmatch(value.text().strip())
                 names[key] = (read["dotted"] or read["quoted"]) if read else None
@@ -211,14 +302,17 @@ def env_schema(root: Path, homes: list[Path]) -> EnvSchema | None:
             if not calls:
                 continue
             schema.files.append(file_name)
+            declared = _declared_objects(tree)
             for call in calls:
                 if _skips_validation(call):
                     continue
-                reads = _runtime_names(call)
-                for key, optional in _schema_of(call):
+                reads = _runtime_names(call, declared)
+                for key, optional, value in _schema_of(call, declared):
                     variable = reads.get(key, key)
                     if variable is None:
                         continue  # runtimeEnv computes it: which variable is needed is not known
+                    if (shape := value_shape(value, file_name)) is not None:
+                        schema.shapes.setdefault(variable, shape)
                     if optional is True:
                         schema.optional.setdefault(variable, file_name)
                     elif optional is False:

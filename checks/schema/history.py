@@ -3,12 +3,13 @@ tool's migrator reads it (checks/migrations)."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Any
 
 from checks.core.context import Context
-from checks.core.db import shared_connection
+from checks.core.db import app_search_path, shared_connection
 from checks.core.model import (
     Outcome,
     Spec,
@@ -23,8 +24,9 @@ from checks.core.model import (
     warned,
 )
 from checks.core.registry import check
-from checks.core.sources import listed_by_migrator
+from checks.core.sources import listed_by_migrator, read_schema
 from checks.migrations import migrator_for
+from checks.migrations.base import Migration
 from checks.project.detectors import DRIZZLE_CONFIGS
 from checks.project.prismaschema import prisma_schema
 from checks.project.reading import package_json, relative
@@ -34,6 +36,7 @@ from checks.schema.facts import (
     schema_facts,
     unreachable,
 )
+from checks.schema.sqlmodel import SchemaSyntaxError, Statement, parse_sources
 from checks.support.pgurl import InvalidDatabaseUrl
 
 DB006 = Spec(
@@ -91,6 +94,40 @@ def _schema_flag(folder: Path, command: str) -> str:
     return f" --schema {shlex.quote(relative(folder, named))}"
 
 
+# Every statement PostgreSQL runs only outside a transaction block names one of these words
+# (checks/schema/outside.py), so a pending history without them is not parsed for it.
+_OUTSIDE_WORDS = re.compile(r"\b(?:CONCURRENTLY|VACUUM|REINDEX|DISCARD|CLUSTER|DATABASE|TABLESPACE|SUBSCRIPTION)\b",
+                            re.IGNORECASE)
+
+
+def pending_outside(ctx: Context, pending: list[Migration]) -> list[Statement]:
+    """The statements of the pending migrations that `provision schema` refuses up front,
+    since PostgreSQL runs them only outside the one transaction it applies them in (langfuse's
+    prisma/migrations/20240104210051_add_model_indices: `CREATE INDEX CONCURRENTLY`)."""
+    sources = [source for source in (read_schema(m.path, ctx.project) for m in pending)
+               if _OUTSIDE_WORDS.search(source.sql)]
+    if not sources:
+        return []
+    try:
+        return parse_sources(sources, app_search_path(ctx)).outside
+    except SchemaSyntaxError:
+        return []  # the schema's own facts name the syntax error
+
+
+def _around_transaction(facts: Any, migrator: Any, outside: list[Statement]) -> tuple[str, str, str]:
+    """Why `provision schema` refuses, the hint and the fix for pending migrations `provision schema` would refuse: the app's own
+    migrator, which runs each migration by itself, where it can; else nothing to paste."""
+    named = f"{outside[0].where} `{outside[0].first_line}`" + (
+        f" (and {plural(len(outside) - 1, 'more statement')})" if len(outside) > 1 else "")
+    why = (f"PostgreSQL runs {named} only outside a transaction block, and `deploy-check provision schema` "
+           "applies pending migrations in one transaction, so it refuses them")
+    if migrator.single_transaction:
+        return why, (f"{why}; `{facts.apply_command}` fails on it the same way ({facts.tool} applies every "
+                     "pending migration in one transaction). Take it out of the migration (a plain CREATE INDEX "
+                     "runs in one) or run it yourself with psql."), ""
+    return why, f"{why}. Apply them with the app's own migrator: `{facts.apply_command}`.", facts.apply_command
+
+
 @check(DB006, needs=("DB002",), budget=schema_budget)
 async def history_agrees(ctx: Context) -> Outcome:
     import psycopg  # start-up: only runs that reach a database load psycopg
@@ -131,6 +168,11 @@ async def history_agrees(ctx: Context) -> Outcome:
     facts.apply_command = where_it_runs(ctx, ctx.path(source.path), facts.apply_command)
     hint = (f"Apply them with `deploy-check provision schema` (it records them in {facts.table} "
             f"as {facts.tool} does) or with `{facts.apply_command}`.")
+    fix: str | None = None  # the catalogue's: deploy-check provision schema
+    outside = pending_outside(ctx, facts.pending) if facts.pending and not facts.blocked and not facts.foreign else []
+    refused = ""
+    if outside:
+        refused, hint, fix = _around_transaction(facts, migrator, outside)
     if facts.blocked:
         return failed(f"{source.path}: {facts.blocked}", hint=("Convert the history with `npx drizzle-kit up`, then "
                                                                 f"apply it with `{facts.apply_command}` or "
@@ -153,13 +195,17 @@ async def history_agrees(ctx: Context) -> Outcome:
                       **details)
     if schema_facts_now is not None and not facts.table_exists:
         if schema_facts_now.present:
-            return warned(f"{facts.table} does not exist although the schema's tables do: they were "
-                          f"applied by hand, not through the migrator, so `{facts.apply_command}` would "
-                          f"try to apply {every(facts.files, 'migration')} again",
-                          hint=("`deploy-check provision schema` records them as applied in "
-                                f"{facts.table} (it applies only what is missing)."), **details)
+            by_hand = (f"{facts.table} does not exist although the schema's tables do: they were applied by hand, "
+                       f"not through the migrator, so `{facts.apply_command}` would try to apply "
+                       f"{every(facts.files, 'migration')} again")
+            if outside:  # neither command does it: `provision schema` refuses, the migrator re-applies
+                return warned(by_hand, hint=f"{refused}. Record the applied ones with {facts.tool}'s own tooling.",
+                              fix="", **details)
+            return warned(by_hand, hint=("`deploy-check provision schema` records them as applied in "
+                                         f"{facts.table} (it applies only what is missing)."), **details)
         return failed(f"{facts.table} does not exist: {every(facts.files, 'migration')} of "
-                      f"{source.path} {verb_for(facts.files, 'is', 'are')} pending ({listed(facts.pending_names)})", hint=hint, **details)
+                      f"{source.path} {verb_for(facts.files, 'is', 'are')} pending ({listed(facts.pending_names)})", hint=hint, fix=fix,
+                      **details)
     problems = []
     if facts.failed:
         problems.append(f"failed: {listed(facts.failed)}")
@@ -172,7 +218,7 @@ async def history_agrees(ctx: Context) -> Outcome:
     if problems:
         if facts.failed or facts.changed:
             hint += " A changed file: restore it from git; a failed one: fix it and mark it resolved with the migrator."
-        return failed(f"{source.path} ({facts.table}): " + "; ".join(problems), hint=hint, **details)
+        return failed(f"{source.path} ({facts.table}): " + "; ".join(problems), hint=hint, fix=fix, **details)
     return passed(f"{every(facts.files, 'migration')} of {source.path} {verb_for(facts.files, 'is', 'are')} "
                   "applied and unchanged "
                   f"({facts.table})", **details)
