@@ -138,7 +138,10 @@ class Seeds(Hidden):
         if read is not None:
             return _no(f"INSERT into {table} of rows read from {relation_name(read)}, which this apply does not "
                        "create (a seed inserts constants, or copies rows of tables this apply creates)")
-        if not self._table_new(table) and table not in self.maybe:
+        # A `CREATE TABLE IF NOT EXISTS` table counts only while nothing else of the apply may
+        # have put a relation under its name: `CREATE VIEW team AS SELECT … FROM users` before
+        # it makes the INSERT one into users.
+        if not self._table_new(table) and table not in self.fresh:
             return _no(f"INSERT into {table}, which this apply does not create (only seeds into a "
                        "new table run unasked)")
         risk = self._risk(table, conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE)
@@ -147,7 +150,7 @@ class Seeds(Hidden):
         # Looked up in every schema of the path: after `SET search_path TO ghost, public`, with
         # no ghost, the IF NOT EXISTS created nothing and `users` is public.users.
         absent: tuple[Lookup, ...] = ()
-        if table in self.maybe:
+        if table in self.fresh:
             absent = self._absent([node.relation.schemaname or "", table.name], "")
         for relation in fresh:  # its rows are the apply's only if it did not exist before it
             absent += self._absent([relation.schemaname or "", str(relation.relname)], READ)
