@@ -102,7 +102,9 @@ def classification(parsed: ParsedSchema, history: bool) -> list[str]:
             names = ", ".join(f"{key[2]}()" for key in verdict.calls)
             word = f"additive if no function named like {names} exists before this apply"
         elif verdict.absent:
-            read = ", ".join(dict.fromkeys(key[2] for key in verdict.absent if key[3] == READ))
+            # A seed: each table it reads, or writes, that a CREATE TABLE IF NOT EXISTS may not have made.
+            read = ", ".join(dict.fromkeys(key[2] for key in verdict.absent
+                                           if key[3] == READ or statement.kind == "InsertStmt"))
             word = f"additive if {read} did not exist before this apply" if read else "additive if it does not exist yet"
         elif history and verdict.empty:
             word = f"runs if {', '.join(map(str, verdict.empty))} hold{'s' if len(verdict.empty) == 1 else ''} no rows"

@@ -7,7 +7,11 @@ exist before the apply (`absent`, settled by provision/schemaguard.py) and nothi
 apply may have put a relation under its name before it, or dropped, renamed or moved one away
 from it since (`fresh`): then the name is that table's, and its rows are the apply's. Old
 drizzle-kit output makes every table so (Dokploy's drizzle/0000_reflective_puck.sql creates
-`admin` and `project`; 0066_yielding_echo.sql and 0107_loud_kang.sql copy their rows)."""
+`admin` and `project`; 0066_yielding_echo.sql and 0107_loud_kang.sql copy their rows).
+
+Each INSERT of an INSERT's WITH is a seed of its own, by the same rules (0066's data migration
+is one statement of six INSERTs); a later part of the statement reads the rows it RETURNs
+under the CTE's name, which is no table. Any other write in a WITH stays refused."""
 
 from __future__ import annotations
 
@@ -117,60 +121,90 @@ class Seeds(Hidden):
                 return f"{entry[1]} of {table}: {why}"
         return None
 
-    def _insert(self, node: Any) -> Verdict:
+    def _insert(self, node: Any, visible: frozenset[str] = frozenset(), into: list[TableName] | None = None) -> Verdict:
+        """An INSERT, and each INSERT of its WITH, judged as seeds. For an INSERT of a WITH
+        (`into`: the tables the statement seeds so far), `visible` names the statement's CTEs
+        it sees, which are no tables; a WITH of its own may not write (PostgreSQL takes a
+        data-modifying WITH only on the statement itself)."""
         from pglast.enums import OnConflictAction  # start-up: only runs that read SQL load pglast
 
         table = self._resolved(node.relation)
         conflict = node.onConflictClause
-        if conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE and not self._table_new(table):
+        upsert = conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE
+        if upsert and not self._table_new(table):
             # Into a table this apply creates it overwrites only the apply's own rows; into
             # another, rows that exist, so (in a history) it runs only where that holds none.
             return _no(f"upsert into {table} (ON CONFLICT DO UPDATE): it overwrites rows that exist", (table,), True)
+        # Dokploy's 0066_yielding_echo.sql: `WITH inserted_users AS (INSERT INTO user_temp … SELECT
+        # … FROM admin … RETURNING *), … INSERT INTO member … FROM inserted_orgs`. Each INSERT of
+        # the WITH is a seed of its own; any other write there (UPDATE, DELETE) stays refused.
+        ctes = (node.withClause.ctes or ()) if node.withClause is not None else ()
+        seeds = [cte for cte in ctes if into is None and _kind(cte.ctequery) == "InsertStmt"
+                 and cte.search_clause is None and cte.cycle_clause is None]
+        others = [cte for cte in ctes if all(cte is not seed for seed in seeds)]
         # The DO UPDATE's SET and WHERE run too, on every row that conflicts.
-        why = self.unsafe((node.withClause, node.selectStmt, conflict, getattr(node, "returningClause", None)))
+        why = self.unsafe((others, node.selectStmt, conflict, getattr(node, "returningClause", None)))
         if why:
             return _no(f"INSERT into {table}: {why}")
+        seeded: list[TableName] = [] if into is None else into
+        absent: tuple[Lookup, ...] = ()
+        names = set(visible)
+        for cte in ctes:
+            if any(cte is seed for seed in seeds):
+                own = {str(cte.ctename)} if node.withClause.recursive else set()
+                inner = self._insert(cte.ctequery, frozenset(names | own), seeded)
+                if not inner.additive:
+                    return _no(f"{inner.why} (inside WITH {cte.ctename})")
+                absent += inner.absent
+            names.add(str(cte.ctename))
         # Rows copied from tables this same apply created (a history's data migration on a
         # fresh database: umami's `INSERT INTO share … SELECT … FROM website`) lose nothing.
         # Any other relation may be a view whose functions write, or hold rows the copy
         # would multiply: refused, wherever the query reads it (a UNION's arm, a subquery).
-        read, fresh = self._read_elsewhere(node)
+        read, fresh = self._read_elsewhere(node, visible, seeds)
         if read is not None:
             return _no(f"INSERT into {table} of rows read from {relation_name(read)}, which this apply does not "
                        "create (a seed inserts constants, or copies rows of tables this apply creates)")
-        if not self._table_new(table) and table not in self.maybe:
+        # A `CREATE TABLE IF NOT EXISTS` table counts only while nothing else of the apply may
+        # have put a relation under its name: `CREATE VIEW team AS SELECT … FROM users` before
+        # it makes the INSERT one into users.
+        if not self._table_new(table) and table not in self.fresh:
             return _no(f"INSERT into {table}, which this apply does not create (only seeds into a "
                        "new table run unasked)")
-        risk = self._risk(table, conflict is not None and conflict.action == OnConflictAction.ONCONFLICT_UPDATE)
+        risk = self._risk(table, upsert)
         if risk:
             return _no(f"INSERT into {table} runs {risk}")
         # Looked up in every schema of the path: after `SET search_path TO ghost, public`, with
         # no ghost, the IF NOT EXISTS created nothing and `users` is public.users.
-        absent: tuple[Lookup, ...] = ()
-        if table in self.maybe:
-            absent = self._absent([node.relation.schemaname or "", table.name], "")
+        if table in self.fresh:
+            absent += self._absent([node.relation.schemaname or "", table.name], "")
         for relation in fresh:  # its rows are the apply's only if it did not exist before it
             absent += self._absent([relation.schemaname or "", str(relation.relname)], READ)
         self.seeded.add(table)
-        return _ok(f"seed rows into {table}, which this apply creates", tuple(dict.fromkeys(absent)))
+        seeded += [table] if table not in seeded else []
+        return _ok(f"seed rows into {', '.join(map(str, seeded))}, which this apply creates",
+                   tuple(dict.fromkeys(absent)))
 
     def _absent(self, written: list[str], why: str) -> tuple[Lookup, ...]:
         return tuple(("relation", where, written[-1], why) for where in self._schemas(written))
 
-    def _read_elsewhere(self, node: Any) -> tuple[Any, list[Any]]:
+    def _read_elsewhere(self, node: Any, visible: frozenset[str] = frozenset(),
+                        seeds: list[Any] | tuple[Any, ...] = ()) -> tuple[Any, list[Any]]:
         """The first relation an INSERT reads that is not a table this apply created, and the
         fresh `CREATE TABLE IF NOT EXISTS` tables it reads. A CTE's name is no table (rallly's
-        `WITH PotentialInvites AS (…) INSERT …`), except inside its own body, where (not
-        RECURSIVE) the name is the relation's: `WITH v AS (SELECT * FROM v)` reads v."""
+        `WITH PotentialInvites AS (…) INSERT …`; `visible`: those of the statement around it),
+        except inside its own body, where (not RECURSIVE) the name is the relation's:
+        `WITH v AS (SELECT * FROM v)` reads v. `seeds`: the INSERTs of its WITH, judged apart."""
         source = node.selectStmt
-        ctes: set[str] = set()
+        ctes: set[str] = set(visible)
         pending: list[tuple[Any, frozenset[str]]] = []
         for with_clause in (node.withClause, getattr(source, "withClause", None)):
             if with_clause is None:
                 continue
             for cte in with_clause.ctes or ():
                 own = {str(cte.ctename)} if with_clause.recursive else set()
-                pending.append((cte.ctequery, frozenset(ctes | own)))
+                if all(cte is not seed for seed in seeds):
+                    pending.append((cte.ctequery, frozenset(ctes | own)))
                 ctes.add(str(cte.ctename))
         rest = [child for child in (children(source) if source is not None else ())
                 if child is not getattr(source, "withClause", None)]

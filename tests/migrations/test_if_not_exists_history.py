@@ -139,3 +139,19 @@ def test_a_schema_renamed_in_the_apply_may_bring_any_name(tmp_path: Path, fresh_
     assert code == 1, said
     assert "drizzle/0003_team.sql:6" in said and "rows read from app.team" in said
     assert relations(fresh_db, "member", "environment", "old.team") == [False, False, True]
+
+
+def test_a_seed_into_an_if_not_exists_table_whose_name_a_view_took_is_refused(tmp_path: Path, fresh_db: str) -> None:
+    query(fresh_db, USERS)
+    project = dokploy(tmp_path, fresh_db)
+    # The IF NOT EXISTS creates nothing: `team` is the view, and an INSERT into it (a view
+    # PostgreSQL updates automatically) is a row written into users, triggers and all.
+    add_migration(project, "0003_team", (
+        'CREATE VIEW "team" AS SELECT email FROM users;\n'
+        'CREATE TABLE IF NOT EXISTS "team" ("email" text);\n'
+        "INSERT INTO \"team\" (\"email\") VALUES ('c@example.test');\n"))
+    code, said = provision(project)
+    assert code == 1, said
+    assert "drizzle/0003_team.sql:3" in said and "INSERT into public.team, which this apply does not create" in said
+    assert query(fresh_db, "SELECT email FROM users ORDER BY email") == [("a@example.test",), ("b@example.test",)]
+    assert relations(fresh_db, "team", "environment") == [False, False]
