@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from checks.project.providerguard import needed_set, registration_guard
 from checks.project.reading import bracketed as _bracketed
 from checks.project.reading import (
-    conjuncts,
     env_reference,
     option_value,
     or_chain,
@@ -68,9 +68,6 @@ CLIENT_OPTIONS = lazy(r"(?<![\w$.])(?:clientId|clientSecret)\s*:")
 # A provider's calls read in one file, and the characters of one call's arguments read.
 MAX_PROVIDER_CALLS = 64
 ARGS_LIMIT = 16 << 10
-# `if (…)` opening the statement that registers a provider.
-GUARD = lazy(r"^\s*if\s*\((?P<cond>[^;{]*)\)\s*(?:[\w$.]+\s*\(\s*)?$")  # also before a `{`
-_GUARD_WINDOW = 4096  # characters before a provider call read for its `if`
 
 # emailOTP({ disableSignUp: true }): send-verification-otp answers 400 USER_NOT_FOUND for an
 # email with no user (better-auth 1.3.34 dist/plugins/email-otp/index.mjs, `if (opts.disableSignUp)`),
@@ -221,20 +218,8 @@ def _registered_only_when_set(code: str, at: int, credentials: list[str], braces
     providers.push(…)` over that call's own credentials (typebot.io packages/auth/src/lib/
     providers.ts), or sits in the block of such an `if`: the provider exists only when they are
     set. `braces` is filled once per file (the innermost open `{` before each character)."""
-    guard = _registration_guard(code, at, braces)
-    return guard is not None and set(credentials) <= set(_needed(guard))
-
-
-def _registration_guard(code: str, at: int, braces: list[int]) -> re.Match[str] | None:
-    """The `if (…)` that the statement ending in the provider call at `at` sits under (`if
-    (cond) providers.push(P(…))`, or the block `if (cond) { …; providers.push(P(…)) }`)."""
-    guard = _guard_before(code, at, ";}{")
-    if guard is None:  # `if (…) { const … ; providers.push(…) }`: the block the call sits in
-        if not braces:
-            braces += _open_braces(code)
-        opener = braces[at]
-        guard = _guard_before(code, opener, ";}") if opener >= 0 else None
-    return guard
+    guard = registration_guard(code, at, braces)
+    return guard is not None and set(credentials) <= set(needed_set(guard))
 
 
 def provider_guards(text: str, ids: frozenset[str]) -> list[list[str]]:
@@ -244,52 +229,8 @@ def provider_guards(text: str, ids: frozenset[str]) -> list[list[str]]:
     names = [(match["name"] or match["req"]) for match in AUTHJS_IMPORT.finditer(code)
              if (match["id"] or match["rid"]).lower() in ids]
     braces: list[int] = []
-    return [_needed(guard) if (guard := _registration_guard(code, call.start(), braces)) is not None else []
+    return [needed_set(guard) if (guard := registration_guard(code, call.start(), braces)) is not None else []
             for name in names for call in _calls(name, code)]
-
-
-def _guard_before(code: str, end: int, stops: str) -> re.Match[str] | None:
-    """The `if (…)` that the statement ending at `end` opens with; only the last few lines
-    are read (a guard is a line or two), and none is taken from a statement cut short."""
-    before = code[max(0, end - _GUARD_WINDOW):end]
-    cut = max(before.rfind(stop) for stop in stops)
-    if cut < 0 and end > _GUARD_WINDOW:
-        return None
-    return GUARD.search(before[cut + 1:])
-
-
-def _open_braces(code: str) -> list[int]:
-    """For each index of `code`, the index of the innermost `{` still open there (-1: none)."""
-    found: list[int] = []
-    stack: list[int] = []
-    for index, char in enumerate(code):
-        found.append(stack[-1] if stack else -1)
-        if char == "{":
-            stack.append(index)
-        elif char == "}" and stack:
-            stack.pop()
-    found.append(stack[-1] if stack else -1)
-    return found
-
-
-def _needed(guard: re.Match[str]) -> list[str]:
-    """The variables an `if (…)` condition is false without: each plain read (`env.ID`,
-    `!!env.ID`) of an `&&` chain in its own parentheses (not `if (a) f()` of an earlier line
-    without a semicolon); never `!env.ID`, `env.ID !== undefined`, nor anything of `x || env.ID`."""
-    statement = guard.string[guard.start():]
-    opening = statement.index("(") + 1
-    if _bracketed(statement, opening) != guard["cond"]:
-        return []
-    return [name for part in conjuncts(guard["cond"]) or [] if (name := _truthy_read(part)) is not None]
-
-
-def _truthy_read(part: str) -> str | None:
-    """The variable an `&&` operand tests for being set: `env.ID`, `!!env.ID`, `Boolean(env.ID)`."""
-    if part.startswith("!!"):
-        part = part[2:]
-    elif part.startswith("Boolean(") and part.endswith(")"):
-        part = part[len("Boolean("):-1]
-    return env_reference(part)
 
 
 def _better_auth(text: str) -> list[str]:
