@@ -49,6 +49,9 @@ def test_every_fix_command_exits_0_when_pasted(tmp_path: Path, name: str) -> Non
     shutil.copytree(FIXTURES / name, project)
     # A monorepo fixture is checked where its app is (its root is refused: see test_discovery).
     members = [project / "apps" / name for name in ("web", "app", "dashboard")] + [project / "web"]  # langfuse: web/
+    # Else the workspace's one Next.js app under apps/ (apps/mail, apps/builder, apps/dokploy).
+    members += sorted(package.parent for package in project.glob("apps/*/package.json")
+                      if '"next"' in package.read_text(encoding="utf-8"))
     app = next((member for member in members if member.is_dir()), project)
     _paste_every_fix(tmp_path, app, name)
 
