@@ -30,6 +30,7 @@ from checks.project.detectors import EXAMPLE_FILES
 from checks.project.examples import in_workspace
 from checks.project.model import ValueShape
 from checks.support.envfile import EnvFile, parse_env_text
+from checks.support.lazyre import lazy
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name
 from provision import Options, Provisioned, ProvisionFailed
@@ -39,11 +40,11 @@ from provision.supabaselocal import LocalKeys, local_keys
 
 # Only secrets the app chooses itself are generated: a random value for a secret a
 # provider issues (a webhook signing secret, an API key) would hide the gap from ENV003.
-APP_CHOSEN_SECRET = re.compile(
+APP_CHOSEN_SECRET = lazy(
     r"(?:^|_)SALT$|^(?:AUTH|NEXTAUTH|BETTER_AUTH|PAYLOAD|FLAGS|CRON|SESSION|COOKIE|JWT|CSRF"
     r"|IRON_SESSION|APP|ENCRYPTION|NEON_AUTH_COOKIE)_SECRET$|(?:^|_)(?:SESSION|COOKIE)_SECRET$"
     r"|^SECRET_KEY_BASE$", re.IGNORECASE)
-PROVIDER_ISSUED = re.compile(
+PROVIDER_ISSUED = lazy(
     r"CLIENT_SECRET|WEBHOOK|STRIPE|API_KEY|BYPASS|TOKEN|SECRET_KEY$|SERVER_KEY|SERVICE_ROLE"
     r"|SIGNING_SECRET|ACCESS_KEY", re.IGNORECASE)
 
@@ -58,7 +59,7 @@ def _empty_assignment(key: str) -> re.Pattern[str]:
 
 
 # A URL may carry a password (postgresql://app:pw@host/db): typed without echo too.
-CREDENTIAL_CARRIER = re.compile(r"(?:URL|URI|DSN|CONNECTION_STRING|CONN)$", re.IGNORECASE)
+CREDENTIAL_CARRIER = lazy(r"(?:URL|URI|DSN|CONNECTION_STRING|CONN)$", re.IGNORECASE)
 PUBLIC_PREFIX = ("NEXT_PUBLIC_", "VITE_", "PUBLIC_")  # values shipped to every browser
 
 

@@ -99,7 +99,7 @@ PRISMA_URL_ENV = lazy(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_
                             re.MULTILINE)
 # `directUrl = env("DIRECT_URL")` beside it: the URL prisma migrate uses while the client
 # goes through `url`, a pooler (prisma docs, "Configure Prisma Migrate with PgBouncer").
-PRISMA_DIRECT_URL_ENV = re.compile(
+PRISMA_DIRECT_URL_ENV = lazy(
     r"""^\s*directUrl\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""", re.MULTILINE)
 # Where apps create their runtime database client (drizzle docs "Get started": src/db/index.ts;
 # create-t3-app src/server/db.ts; Vercel templates lib/db.ts), and the calls that take the URL:

@@ -11,13 +11,13 @@ The one reader of createEnv the families share: the code family asks whether a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checks.project.model import ValueShape
 from checks.project.reading import read_small, relative
+from checks.support.lazyre import lazy
 
 if TYPE_CHECKING:
     from ast_grep_py import SgNode
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 RUNTIME_ENV = {"runtimeEnv", "experimental__runtimeEnv"}
 SCHEMA_GROUPS = ("server", "client", "shared")
 # A runtimeEnv entry that reads one variable as it is: `process.env.X` or `process.env["X"]`.
-PROCESS_ENV_READ = re.compile(r"""process\.env(?:\.(?P<dotted>[A-Za-z_]\w*)|\[\s*["'](?P<quoted>[A-Za-z_]\w*)["']\s*\])""")
+PROCESS_ENV_READ = lazy(r"""process\.env(?:\.(?P<dotted>[A-Za-z_]\w*)|\[\s*["'](?P<quoted>[A-Za-z_]\w*)["']\s*\])""")
 # Where apps keep it: create-t3-app `src/env.js` (`src/env.mjs` before 7.24), the t3-env docs
 # `src/env.ts` or `src/env/{server,client}.ts`, create-t3-turbo `apps/nextjs/src/env.ts` and a
 # package's own `env.ts` (packages/auth/env.ts).
