@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from checks.core.context import Context
+from checks.project.detectors import SENTRY_WIZARD_ENV_FILE
 from checks.project.reading import arguments, bracketed, env_references, option_value, or_chain
 from checks.support.envfile import read_env_file
 from checks.support.files import read_text
@@ -36,7 +37,7 @@ DSN_KEYS = ("NEXT_PUBLIC_SENTRY_DSN", "SENTRY_DSN")
 
 
 
-WIZARD_ENV_FILE = ".env.sentry-build-plugin"
+WIZARD_ENV_FILE = SENTRY_WIZARD_ENV_FILE
 
 
 
