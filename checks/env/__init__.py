@@ -26,6 +26,7 @@ from checks.env.required import (
     MONITORING_KEY,
     documented_keys,
     example_names,
+    filled_for_the_build_plugin,
     monitoring_waived,
     required_keys,
     requirements,
@@ -38,7 +39,7 @@ from checks.env.values import (
     public_by_design,
     secret_by_value,
 )
-from checks.project.detectors import EXAMPLE_FILES, SECRET_ENV_FILES
+from checks.project.detectors import EXAMPLE_FILES, SECRET_ENV_FILES, SENTRY_WIZARD_ENV_FILE
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name, url_password
 
@@ -126,8 +127,9 @@ def required_filled(ctx: Context) -> Outcome:
         return skipped(f"no env example ({example_name}) to say which keys are required")
     reqs = requirements(ctx)
     required = reqs.keys
-    absent = [key for key in required if key not in ctx.env]
-    empty = [key for key in required if key in ctx.env and not ctx.value(key)]
+    by_plugin = filled_for_the_build_plugin(ctx, [key for key in required if not ctx.value(key)])
+    absent = [key for key in required if key not in ctx.env and key not in by_plugin]
+    empty = [key for key in required if key in ctx.env and not ctx.value(key) and key not in by_plugin]
     gaps = absent + empty
     # `missing` names every gap (DESIGN.md's example); `absent`/`empty` tell them apart.
     details: dict[str, Any] = {"missing": gaps, "absent": absent, "empty": empty,
@@ -140,6 +142,8 @@ def required_filled(ctx: Context) -> Outcome:
         details["optional_in_schema"] = reqs.relaxed
     if reqs.by_schema:
         details["required_by_schema"] = reqs.by_schema
+    if by_plugin:
+        details["filled_by"] = {key: SENTRY_WIZARD_ENV_FILE for key in by_plugin}
     if gaps:
         schema_gaps = [key for key in gaps if key in reqs.by_schema]
         why = (f" ({listed(schema_gaps)}: required by {', '.join(sorted({reqs.by_schema[k] for k in schema_gaps}))})"
@@ -153,6 +157,8 @@ def required_filled(ctx: Context) -> Outcome:
     if reqs.relaxed:
         notes.append(f"{listed(list(reqs.relaxed))} optional in "
                      f"{', '.join(sorted(set(reqs.relaxed.values())))}")
+    if by_plugin:
+        notes.append(f"{listed(by_plugin)} from {SENTRY_WIZARD_ENV_FILE}, which the Sentry build plugin loads itself")
     note = f" ({'; '.join(notes)})" if notes else ""
     return passed(f"{every(len(required), 'required variable')} of {example_name} "
                   f"{verb_for(len(required), 'is', 'are')} filled{note}", **details)
