@@ -63,8 +63,9 @@ class ProjectModel:
     example_file: str | None = None
     example_files: list[str] = field(default_factory=list)  # every example in use, example_file first
     env_file: str = ".env.local"  # the file hints name and `provision env` writes
-    # t3-env's createEnv schema (checks/project/t3env.py): its files, and the keys it lets be
-    # missing (`.optional()`, `.default(…)`) or requires, each with the file that says so.
+    # The app's env schema (checks/project/envschema.py: t3-env's createEnv, a zod object it
+    # parses process.env with): its files, and the keys it lets be missing (`.optional()`,
+    # `.default(…)`) or requires, each with the file that says so.
     env_schema_files: list[str] = field(default_factory=list)
     env_schema_optional: dict[str, str] = field(default_factory=dict)
     env_schema_required: dict[str, str] = field(default_factory=dict)
