@@ -198,6 +198,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     if methods.secret is not None:
         model.auth_secret_names = list(methods.secret.names)
         model.auth_secret_stops = list(methods.secret.stops_when_empty)
+        model.auth_secret_direct = list(methods.secret.direct)
         model.auth_secret_literal = list(methods.secret.literal) if methods.secret.literal else None
     model.sentry_required, model.sentry_why = _sentry(root, config, deps, file_keys)
     model.dev_command, model.dev_why = _dev_command(config, package, model.package_manager)

@@ -121,6 +121,7 @@ class ProjectModel:
     # None when the config passes no `secret:` (better-auth then reads its own names).
     auth_secret_names: list[str] | None = None
     auth_secret_stops: list[str] = field(default_factory=list)  # process.env reads before `??`
+    auth_secret_direct: list[str] = field(default_factory=list)  # read straight from process.env
     # A committed literal ending the `secret:` chain: [its length, whether it is a placeholder].
     auth_secret_literal: list[Any] | None = None
     sentry_required: bool = False
