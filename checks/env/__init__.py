@@ -36,6 +36,7 @@ from checks.env.values import (
     PUBLIC_SECRET_NAME,
     copied_from,
     loopback_url,
+    placeholder_hint,
     public_by_design,
     secret_by_value,
 )
@@ -188,16 +189,17 @@ def no_placeholders(ctx: Context) -> Outcome:
                           f"{'is a placeholder' if len(deferred) == 1 else 'are placeholders'}: "
                           f"{', '.join(deferred)} (monitoring is waived for this gate)", keys=deferred)
     copied = {key: where for key in offending if (where := copied_from(ctx, key)) is not None}
+    hint = placeholder_hint(ctx, offending) if offending else None
     if copied:
         return failed(f"{_plural(len(offending), 'value')} "
                       f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
                       f"{listed(offending)} ({listed(list(copied))}: the same value as the "
                       f"committed {' and '.join(sorted(set(copied.values())))}, so it is public)",
-                      keys=offending, copied_from_example=list(copied))
+                      hint=hint, keys=offending, copied_from_example=list(copied))
     if offending:
         return failed(f"{_plural(len(offending), 'value')} "
                       f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
-                      f"{listed(offending)}", keys=offending)
+                      f"{listed(offending)}", hint=hint, keys=offending)
     return passed(f"none of {_plural(len(keys), 'value')} is a placeholder", keys=[])
 
 
