@@ -34,6 +34,7 @@ from checks.env.required import (
 )
 from checks.env.values import (
     PUBLIC_SECRET_NAME,
+    PUBLIC_TOKEN_NAME,
     copied_from,
     loopback_url,
     placeholder_hint,
@@ -329,7 +330,7 @@ def no_public_secrets(ctx: Context) -> Outcome:
     public = sorted(key for key in names if key.startswith("NEXT_PUBLIC_"))
     exposed = [key for key in public
                if (PUBLIC_SECRET_NAME.search(key.removeprefix("NEXT_PUBLIC_"))
-                   and not public_by_design(ctx.env.get(key, "")))
+                   and not PUBLIC_TOKEN_NAME.search(key) and not public_by_design(ctx.env.get(key, "")))
                or secret_by_value(ctx.env.get(key, ""))]
     if exposed:
         return failed(f"{_plural(len(exposed), 'NEXT_PUBLIC_ key')} "

@@ -58,7 +58,8 @@ ENV007 = Spec(
     "ENV007", "env", "No server secret is exposed through NEXT_PUBLIC_",
     "Next.js inlines every `NEXT_PUBLIC_*` variable into the browser bundle; a name that "
     "says SECRET, SALT, TOKEN, PASSWORD, PRIVATE or SERVICE_ROLE is a secret sent to "
-    "every visitor.",
+    "every visitor (not a token made for the browser, such as Mixpanel's project token, "
+    "unless its value has a secret's shape).",
     "Rename the key without NEXT_PUBLIC_ and read it on the server only; rotate the value.",
 )
 ENV008 = Spec(

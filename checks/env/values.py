@@ -27,6 +27,11 @@ PUBLIC_SECRET_NAME = lazy(
     re.IGNORECASE,
 )
 
+# Tokens named so that are made for the browser: Mixpanel's project token ("A project's token
+# is not a secret value", docs.mixpanel.com/reference/project-token; boxyhq/saas-starter-kit
+# pages/_app.tsx passes NEXT_PUBLIC_MIXPANEL_TOKEN to mixpanel-browser's init).
+PUBLIC_TOKEN_NAME = lazy(r"(?:^|_)MIXPANEL(?:_PROJECT)?_TOKEN$", re.IGNORECASE)
+
 
 def _jwt_role(value: str) -> str | None:
     """The `role` claim of a Supabase key (a JWT): anon is public by design."""

@@ -231,6 +231,8 @@ def test_env006_skips_outside_git(tmp_path: Path) -> None:
         ("NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", False),
         ("NEXT_PUBLIC_SUPABASE_ANON_KEY", False),
         ("NEXT_PUBLIC_SENTRY_DSN", False),
+        # Mixpanel's project token is made for the browser (boxyhq/saas-starter-kit .env.example)
+        ("NEXT_PUBLIC_MIXPANEL_TOKEN", False),
         ("STRIPE_SECRET_KEY", False),
     ],
 )
@@ -321,6 +323,7 @@ def test_counts_are_pluralised_in_one_place() -> None:
     ("NEXT_PUBLIC_OPENAI_API_KEY=sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", True),
     ("NEXT_PUBLIC_STRIPE_SK=sk_live_51HqLyjWDarjtT1zdp7dcXyZ0aBcDeF", True),
     ("NEXT_PUBLIC_JWT_SIGNING=some-signing-value", True),
+    ("NEXT_PUBLIC_MIXPANEL_TOKEN=sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", True),  # a secret's shape still fails
     # public by design
     ("NEXT_PUBLIC_SUPABASE_ANON_KEY=eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ", False),
     ("NEXT_PUBLIC_FIREBASE_API_KEY=AIzaSyDOCAbC123dEf456GhI789jKl012-MnO", False),
