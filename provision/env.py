@@ -29,7 +29,9 @@ from checks.env.required import requirements
 from checks.project.detectors import EXAMPLE_FILES
 from checks.project.examples import in_workspace
 from checks.project.model import ValueShape
+from checks.support.appsecrets import app_chosen_secret
 from checks.support.envfile import EnvFile, parse_env_text
+from checks.support.lazyre import lazy
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name
 from provision import Options, Provisioned, ProvisionFailed
@@ -37,19 +39,6 @@ from provision.files import write_atomically
 from provision.secretshape import generated_value, unfit
 from provision.supabaselocal import LocalKeys, local_keys
 
-# Only secrets the app chooses itself are generated: a random value for a secret a
-# provider issues (a webhook signing secret, an API key) would hide the gap from ENV003.
-APP_CHOSEN_SECRET = re.compile(
-    r"(?:^|_)SALT$|^(?:AUTH|NEXTAUTH|BETTER_AUTH|PAYLOAD|FLAGS|CRON|SESSION|COOKIE|JWT|CSRF"
-    r"|IRON_SESSION|APP|ENCRYPTION|NEON_AUTH_COOKIE)_SECRET$|(?:^|_)(?:SESSION|COOKIE)_SECRET$"
-    r"|^SECRET_KEY_BASE$", re.IGNORECASE)
-PROVIDER_ISSUED = re.compile(
-    r"CLIENT_SECRET|WEBHOOK|STRIPE|API_KEY|BYPASS|TOKEN|SECRET_KEY$|SERVER_KEY|SERVICE_ROLE"
-    r"|SIGNING_SECRET|ACCESS_KEY", re.IGNORECASE)
-
-
-def app_chosen_secret(key: str) -> bool:
-    return bool(APP_CHOSEN_SECRET.search(key)) and not PROVIDER_ISSUED.search(key)
 HEADER = "# Added by `deploy-check provision env` from {example}"
 
 
@@ -58,7 +47,7 @@ def _empty_assignment(key: str) -> re.Pattern[str]:
 
 
 # A URL may carry a password (postgresql://app:pw@host/db): typed without echo too.
-CREDENTIAL_CARRIER = re.compile(r"(?:URL|URI|DSN|CONNECTION_STRING|CONN)$", re.IGNORECASE)
+CREDENTIAL_CARRIER = lazy(r"(?:URL|URI|DSN|CONNECTION_STRING|CONN)$", re.IGNORECASE)
 PUBLIC_PREFIX = ("NEXT_PUBLIC_", "VITE_", "PUBLIC_")  # values shipped to every browser
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checks.project.reading import read_small
+from checks.support.lazyre import lazy
 
 # apps/cli-go/pkg/config/apikeys.go
 DEFAULT_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
@@ -40,13 +41,13 @@ DEFAULT_API_PORT = 54321
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 CONFIG = "supabase/config.toml"
 
-URL_NAME = re.compile(r"(?:^|_)SUPABASE_URL$")
+URL_NAME = lazy(r"(?:^|_)SUPABASE_URL$")
 # The public key under its names (Supabase docs and templates: NEXT_PUBLIC_SUPABASE_ANON_KEY,
 # vercel/next.js examples/with-supabase NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY "your-publishable-
 # or-anon-key"): the anon JWT, which local stacks of every CLI version take (newer ones also
 # print an sb_publishable_ key, older ones know none).
-ANON_NAME = re.compile(r"(?:^|_)SUPABASE_(?:ANON|PUBLISHABLE|PUBLISHABLE_OR_ANON|PUBLISHABLE_DEFAULT)_KEY$")
-SERVICE_NAME = re.compile(r"(?:^|_)SUPABASE_SERVICE(?:_ROLE)?_KEY$")
+ANON_NAME = lazy(r"(?:^|_)SUPABASE_(?:ANON|PUBLISHABLE|PUBLISHABLE_OR_ANON|PUBLISHABLE_DEFAULT)_KEY$")
+SERVICE_NAME = lazy(r"(?:^|_)SUPABASE_SERVICE(?:_ROLE)?_KEY$")
 
 
 def _b64(data: bytes) -> str:

@@ -114,7 +114,9 @@ def _authjs_secret(ctx: Context, problems: list[str], result: AuthPlan) -> None:
         return
     names = tuple(app_names) if app_names else AUTHJS_SECRETS
     name, _ = _first(ctx, names)
-    if not any(ctx.value(n) for n in names):
+    if app_names and not any(ctx.value(n) for n in names) and (unset := _falls_through(ctx, names)):
+        _authjs_own_secret(ctx, names, unset, problems, result)
+    elif not any(ctx.value(n) for n in names):
         read_by = " (read by the NextAuth config's `secret:` option)" if app_names else ""
         problems.append(f"{' or '.join(names)} is empty{read_by}")
         result.wanted_secret = names[0]
@@ -122,6 +124,48 @@ def _authjs_secret(ctx: Context, problems: list[str], result: AuthPlan) -> None:
         _filled(ctx, name, problems)
         if app_names:
             result.secret_from = f"{name}, read by the NextAuth config's `secret:` option"
+
+
+def _falls_through(ctx: Context, names: tuple[str, ...]) -> str:
+    """Why the config's `secret:` is undefined when its variables are empty, so that Auth.js
+    reads its own (next-auth 4 src/next/index.ts: `options.secret ??= options.jwt?.secret ??
+    process.env.NEXTAUTH_SECRET`; @auth/core lib/utils/env.ts setEnvDefaults: `if
+    (!config.secret?.length)` → AUTH_SECRET): each is read straight from process.env, or from an
+    env module whose schema lets it be unset. "" when one may not be: a validated `env.X` the
+    schema requires (or does not declare) throws at start-up, a committed literal is used instead."""
+    model = ctx.model
+    if model.auth_secret_literal or all(n in names for n in AUTHJS_SECRETS):
+        return ""
+    direct = [n for n in names if n in model.auth_secret_direct]
+    optional = [n for n in names if n not in direct and n in model.env_schema_optional]
+    if len(direct) + len(optional) != len(names):
+        return ""
+    said = []
+    if direct:
+        said.append(f"{' and '.join(direct)} straight from process.env")
+    if optional:
+        files = sorted({model.env_schema_optional[n] for n in optional})
+        said.append(f"{' and '.join(optional)} from an env schema that lets {'it' if len(optional) == 1 else 'them'} "
+                    f"be unset ({', '.join(files)})")
+    return " and ".join(said) + ", empty here"
+
+
+def _authjs_own_secret(ctx: Context, names: tuple[str, ...], unset: str, problems: list[str],
+                       result: AuthPlan) -> None:
+    """The config's `secret:` reads only empty variables that leave it undefined: Auth.js then
+    takes AUTH_SECRET / NEXTAUTH_SECRET itself."""
+    own = tuple(n for n in AUTHJS_SECRETS if n not in names)
+    filled = next((n for n in own if ctx.value(n)), None)
+    said = f"the NextAuth config's `secret:` reads {unset}"
+    if filled is None:
+        problems.append(f"{' or '.join((*names, *own))} is empty ({said}, and Auth.js falls back to "
+                        f"{' or '.join(own)})")
+        result.wanted_secret = names[0]
+        return
+    before = len(problems)
+    _filled(ctx, filled, problems)
+    if len(problems) == before:
+        result.secret_from = f"{filled}, read by Auth.js itself: {said}"
 
 
 def _better_auth_secret(ctx: Context, problems: list[str], result: AuthPlan) -> str | None:

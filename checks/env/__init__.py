@@ -26,6 +26,7 @@ from checks.env.required import (
     MONITORING_KEY,
     documented_keys,
     example_names,
+    filled_for_the_build_plugin,
     monitoring_waived,
     required_keys,
     requirements,
@@ -33,12 +34,14 @@ from checks.env.required import (
 )
 from checks.env.values import (
     PUBLIC_SECRET_NAME,
+    PUBLIC_TOKEN_NAME,
     copied_from,
     loopback_url,
+    placeholder_hint,
     public_by_design,
     secret_by_value,
 )
-from checks.project.detectors import EXAMPLE_FILES, SECRET_ENV_FILES
+from checks.project.detectors import EXAMPLE_FILES, SECRET_ENV_FILES, SENTRY_WIZARD_ENV_FILE
 from checks.support.placeholders import is_placeholder
 from checks.support.secrets import is_secret_name, url_password
 
@@ -126,8 +129,9 @@ def required_filled(ctx: Context) -> Outcome:
         return skipped(f"no env example ({example_name}) to say which keys are required")
     reqs = requirements(ctx)
     required = reqs.keys
-    absent = [key for key in required if key not in ctx.env]
-    empty = [key for key in required if key in ctx.env and not ctx.value(key)]
+    by_plugin = filled_for_the_build_plugin(ctx, [key for key in required if not ctx.value(key)])
+    absent = [key for key in required if key not in ctx.env and key not in by_plugin]
+    empty = [key for key in required if key in ctx.env and not ctx.value(key) and key not in by_plugin]
     gaps = absent + empty
     # `missing` names every gap (DESIGN.md's example); `absent`/`empty` tell them apart.
     details: dict[str, Any] = {"missing": gaps, "absent": absent, "empty": empty,
@@ -140,6 +144,8 @@ def required_filled(ctx: Context) -> Outcome:
         details["optional_in_schema"] = reqs.relaxed
     if reqs.by_schema:
         details["required_by_schema"] = reqs.by_schema
+    if by_plugin:
+        details["filled_by"] = {key: SENTRY_WIZARD_ENV_FILE for key in by_plugin}
     if gaps:
         schema_gaps = [key for key in gaps if key in reqs.by_schema]
         why = (f" ({listed(schema_gaps)}: required by {', '.join(sorted({reqs.by_schema[k] for k in schema_gaps}))})"
@@ -153,6 +159,8 @@ def required_filled(ctx: Context) -> Outcome:
     if reqs.relaxed:
         notes.append(f"{listed(list(reqs.relaxed))} optional in "
                      f"{', '.join(sorted(set(reqs.relaxed.values())))}")
+    if by_plugin:
+        notes.append(f"{listed(by_plugin)} from {SENTRY_WIZARD_ENV_FILE}, which the Sentry build plugin loads itself")
     note = f" ({'; '.join(notes)})" if notes else ""
     return passed(f"{every(len(required), 'required variable')} of {example_name} "
                   f"{verb_for(len(required), 'is', 'are')} filled{note}", **details)
@@ -182,16 +190,17 @@ def no_placeholders(ctx: Context) -> Outcome:
                           f"{'is a placeholder' if len(deferred) == 1 else 'are placeholders'}: "
                           f"{', '.join(deferred)} (monitoring is waived for this gate)", keys=deferred)
     copied = {key: where for key in offending if (where := copied_from(ctx, key)) is not None}
+    hint = placeholder_hint(ctx, offending) if offending else None
     if copied:
         return failed(f"{_plural(len(offending), 'value')} "
                       f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
                       f"{listed(offending)} ({listed(list(copied))}: the same value as the "
                       f"committed {' and '.join(sorted(set(copied.values())))}, so it is public)",
-                      keys=offending, copied_from_example=list(copied))
+                      hint=hint, keys=offending, copied_from_example=list(copied))
     if offending:
         return failed(f"{_plural(len(offending), 'value')} "
                       f"{'is a placeholder' if len(offending) == 1 else 'are placeholders'}: "
-                      f"{listed(offending)}", keys=offending)
+                      f"{listed(offending)}", hint=hint, keys=offending)
     return passed(f"none of {_plural(len(keys), 'value')} is a placeholder", keys=[])
 
 
@@ -321,7 +330,7 @@ def no_public_secrets(ctx: Context) -> Outcome:
     public = sorted(key for key in names if key.startswith("NEXT_PUBLIC_"))
     exposed = [key for key in public
                if (PUBLIC_SECRET_NAME.search(key.removeprefix("NEXT_PUBLIC_"))
-                   and not public_by_design(ctx.env.get(key, "")))
+                   and not PUBLIC_TOKEN_NAME.search(key) and not public_by_design(ctx.env.get(key, "")))
                or secret_by_value(ctx.env.get(key, ""))]
     if exposed:
         return failed(f"{_plural(len(exposed), 'NEXT_PUBLIC_ key')} "

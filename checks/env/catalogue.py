@@ -35,7 +35,9 @@ ENV004 = Spec(
     "PASSWORD, TOKEN, …_KEY, or a token-shaped value) equal to the committed example's is published; "
     "a region, an id, a JWT issuer/audience, a NEXT_PUBLIC_ value or a URL to this machine only "
     "(the example's localhost database) may be copied as is.",
-    "Replace each placeholder with the real value from the provider's console.",
+    "Replace each placeholder with the real value from the provider's console; generate a new "
+    "value (`openssl rand -base64 32`) for a secret the app chooses itself (AUTH_SECRET, a "
+    "session secret): `deploy-check provision env` never overwrites a value.",
 )
 ENV005 = Spec(
     "ENV005", "env", "Every variable in .env.local is documented",
@@ -56,7 +58,8 @@ ENV007 = Spec(
     "ENV007", "env", "No server secret is exposed through NEXT_PUBLIC_",
     "Next.js inlines every `NEXT_PUBLIC_*` variable into the browser bundle; a name that "
     "says SECRET, SALT, TOKEN, PASSWORD, PRIVATE or SERVICE_ROLE is a secret sent to "
-    "every visitor.",
+    "every visitor (not a token made for the browser, such as Mixpanel's project token, "
+    "unless its value has a secret's shape).",
     "Rename the key without NEXT_PUBLIC_ and read it on the server only; rotate the value.",
 )
 ENV008 = Spec(

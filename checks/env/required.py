@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from checks.core.context import Context, LoadedEnvFile
+from checks.project.detectors import SENTRY_BUILD_PLUGIN_KEYS, SENTRY_WIZARD_ENV_FILE
+from checks.support.envfile import read_env_file
 from checks.support.lazyre import lazy
 
 MONITORING_KEY = lazy(r"SENTRY", re.IGNORECASE)
@@ -67,6 +69,20 @@ def requirements(ctx: Context) -> Requirements:
         found.waived = [key for key in found.keys if MONITORING_KEY.search(key)]
         found.keys = [key for key in found.keys if key not in found.waived]
     return found
+
+
+def filled_for_the_build_plugin(ctx: Context, keys: list[str]) -> list[str]:
+    """The keys among `keys` the Sentry build plugin reads that the wizard's
+    .env.sentry-build-plugin fills: the plugin loads that file itself, over the env files."""
+    wanted = [key for key in keys if key in SENTRY_BUILD_PLUGIN_KEYS]
+    path = ctx.path(SENTRY_WIZARD_ENV_FILE)
+    if not wanted or not path.is_file():
+        return []
+    try:
+        values = read_env_file(path).values
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [key for key in wanted if values.get(key, "").strip()]
 
 
 def required_keys(ctx: Context) -> list[str]:

@@ -9,16 +9,28 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from checks.core.context import Context
+from checks.project.model import ValueShape
+from checks.support.appsecrets import app_chosen_secret
 from checks.support.errors import RefusedInput
 from checks.support.files import confined, read_text
 from checks.support.hosts import is_loopback
 from checks.support.lazyre import lazy
 from checks.support.secrets import has_token_shape, secret_by_name, url_password
 
+# A random value any secret the app chooses itself accepts: 32 bytes, 44 characters (Auth.js's
+# docs, authjs.dev/getting-started/installation: `openssl rand -base64 32`).
+GENERATE = "openssl rand -base64 32"
+GENERATED_LENGTH = 44
+
 PUBLIC_SECRET_NAME = lazy(
     r"SECRET|SALT|TOKEN|PASSWORD|PASSWD|PRIVATE|SERVICE_ROLE|CREDENTIAL|JWT|SIGNING|(?:^|_)SK(?:_|$)",
     re.IGNORECASE,
 )
+
+# Tokens named so that are made for the browser: Mixpanel's project token ("A project's token
+# is not a secret value", docs.mixpanel.com/reference/project-token; boxyhq/saas-starter-kit
+# pages/_app.tsx passes NEXT_PUBLIC_MIXPANEL_TOKEN to mixpanel-browser's init).
+PUBLIC_TOKEN_NAME = lazy(r"(?:^|_)MIXPANEL(?:_PROJECT)?_TOKEN$", re.IGNORECASE)
 
 
 def _jwt_role(value: str) -> str | None:
@@ -116,3 +128,48 @@ def loopback_url(value: str) -> bool:
     if any(not value or "," in value or not is_loopback(value) for value in named):
         return False
     return is_loopback(host)
+
+
+def generate_command(shape: ValueShape | None) -> str | None:
+    """A command printing a random value the app's env schema accepts (`z.string().length(32)`
+    wants 32 characters); None when the schema asks for a format or for no length at all."""
+    if shape is None:
+        return GENERATE
+    if shape.format is not None:
+        return None
+    low, high = shape.min or 1, shape.max
+    length = shape.length
+    if length is None and low <= GENERATED_LENGTH and (high is None or high >= GENERATED_LENGTH):
+        return GENERATE
+    if length is None:
+        length = low if low > GENERATED_LENGTH else high
+    if length is None or length < low or (high is not None and length > high):
+        return None
+    half = (length + 1) // 2  # hex: two characters a byte
+    return f"openssl rand -hex {half}" + (f" | cut -c1-{length}" if length % 2 else "")
+
+
+def placeholder_hint(ctx: Context, offending: list[str]) -> str | None:
+    """ENV004's hint when some offending value is a secret the app chooses itself (AUTH_SECRET,
+    a session secret, what its auth `secret:` option reads): no console issues one, it is
+    generated; None when every offending value comes from a provider."""
+    model = ctx.model
+    commands = {key: command for key in offending
+                if (app_chosen_secret(key) or key in (model.auth_secret_names or []))
+                and (command := generate_command(model.env_schema_shapes.get(key))) is not None}
+    if not commands:
+        return None
+    keys = list(commands)
+    where = " and ".join(sorted({"the process environment" if (source := ctx.source_of(key)) == "process environment"
+                                 else source or model.env_file for key in keys}))
+    if len(set(commands.values())) == 1:
+        example = f"`{next(iter(commands.values()))}`"
+    else:
+        example = "; ".join(f"{key}: `{command}`" for key, command in commands.items())
+    one = len(keys) == 1
+    hint = (f"Generate a new value for {', '.join(keys)} (e.g. {example}) and replace "
+            f"{'it' if one else 'them'} in {where}: a secret the app chooses itself comes from no provider's "
+            f"console, and `deploy-check provision env` never overwrites a value.")
+    if len(keys) < len(offending):
+        hint += " Replace the other placeholders with the real value from the provider's console."
+    return hint

@@ -27,6 +27,7 @@ from checks.project.database import (
 )
 from checks.project.dbenv import tool_env
 from checks.project.dialect import database_kind
+from checks.project.envschema import env_schema
 from checks.project.examples import config_env_file, documented_env_file, tools_env_file
 from checks.project.logins import login_methods
 from checks.project.model import EnvFileFact, ProjectModel
@@ -38,7 +39,6 @@ from checks.project.reading import (
     relative,
 )
 from checks.project.supabase import config_file, supabase_data
-from checks.project.t3env import env_schema
 from checks.project.workspace import package_manager, workspace_apps, workspace_packages
 from checks.support.envfile import read_env_file
 
@@ -198,6 +198,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     if methods.secret is not None:
         model.auth_secret_names = list(methods.secret.names)
         model.auth_secret_stops = list(methods.secret.stops_when_empty)
+        model.auth_secret_direct = list(methods.secret.direct)
         model.auth_secret_literal = list(methods.secret.literal) if methods.secret.literal else None
     model.sentry_required, model.sentry_why = _sentry(root, config, deps, file_keys)
     model.dev_command, model.dev_why = _dev_command(config, package, model.package_manager)

@@ -12,17 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.project.reading import read_small
+from checks.support.lazyre import lazy
 
 # The file names `docker compose` looks for, in its order (Compose Specification,
 # "Compose file": compose.yaml preferred, docker-compose.yaml for compatibility).
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 # Images that run PostgreSQL: the official one and those built on it.
-POSTGRES_IMAGE = re.compile(r"postgres|pgvector|postgis|timescale", re.IGNORECASE)
-_KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[\w.-]+)\s*:\s*(?P<value>.*?)\s*(?:#.*)?$")
+POSTGRES_IMAGE = lazy(r"postgres|pgvector|postgis|timescale", re.IGNORECASE)
+_KEY = lazy(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[\w.-]+)\s*:\s*(?P<value>.*?)\s*(?:#.*)?$")
 # `key: value` or `key:` at the end of the line: a space after the colon, unlike "5433:5432".
-_MAPPING = re.compile(r"^\s*[\w.-]+\s*:(\s|$)")
+_MAPPING = lazy(r"^\s*[\w.-]+\s*:(\s|$)")
 _LONG_PORT_KEYS = ("target", "published", "protocol", "host_ip", "mode", "name", "app_protocol")
-_ITEM = re.compile(r"^(?P<indent>\s*)-\s+(?P<value>.*?)\s*(?:#.*)?$")
+_ITEM = lazy(r"^(?P<indent>\s*)-\s+(?P<value>.*?)\s*(?:#.*)?$")
 
 
 @dataclass

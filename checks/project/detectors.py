@@ -36,8 +36,14 @@ COPIED_EXAMPLE_FILES = ("env.example", "example.env", ".env.dist", ".env.default
 # Env files that can hold secrets and must be git-ignored (DESIGN.md ENV006). The Sentry
 # wizard writes SENTRY_AUTH_TOKEN to `.env.sentry-build-plugin` and tells the user not to
 # commit it (getsentry/sentry-wizard src/nextjs/nextjs-wizard.ts).
+SENTRY_WIZARD_ENV_FILE = ".env.sentry-build-plugin"
 SECRET_ENV_FILES = (".env", ".env.local", ".env.development.local", ".env.test.local",
-                    ".env.production.local", ".env.production", ".env.sentry-build-plugin")
+                    ".env.production.local", ".env.production", SENTRY_WIZARD_ENV_FILE)
+# The Sentry build plugin loads that file into its process.env before reading its options
+# (getsentry/sentry-javascript-bundler-plugins packages/bundler-plugin-core: `Object.assign(
+# process.env, dotenv.parse(…".env.sentry-build-plugin"…))`); these are the variables it reads
+# there (options-mapping.ts: authToken, org, project, url fall back to SENTRY_AUTH_TOKEN, …).
+SENTRY_BUILD_PLUGIN_KEYS = ("SENTRY_AUTH_TOKEN", "SENTRY_ORG", "SENTRY_PROJECT", "SENTRY_URL")
 
 # Database variables real apps use, in the order they are preferred when the app's own
 # config names none: Vercel Postgres/Neon integration (POSTGRES_URL, POSTGRES_PRISMA_URL,
@@ -99,7 +105,7 @@ PRISMA_URL_ENV = lazy(r"""^\s*url\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_
                             re.MULTILINE)
 # `directUrl = env("DIRECT_URL")` beside it: the URL prisma migrate uses while the client
 # goes through `url`, a pooler (prisma docs, "Configure Prisma Migrate with PgBouncer").
-PRISMA_DIRECT_URL_ENV = re.compile(
+PRISMA_DIRECT_URL_ENV = lazy(
     r"""^\s*directUrl\s*=\s*env\(\s*["'](?P<var>[A-Za-z_][A-Za-z0-9_]*)["']\s*\)""", re.MULTILINE)
 # Where apps create their runtime database client (drizzle docs "Get started": src/db/index.ts;
 # create-t3-app src/server/db.ts; Vercel templates lib/db.ts), and the calls that take the URL:

@@ -14,10 +14,11 @@ from checks.project.database import drizzle_config
 from checks.project.prismaschema import prisma_schema_files
 from checks.project.reading import package_json, read_small, relative
 from checks.project.workspace import DEV_TARGET, nx_env_files, package_manager, workspace_packages
+from checks.support.lazyre import lazy
 
 README_NAMES = ("README.md", "readme.md", "README", "README.mdx", "CONTRIBUTING.md")
 # A setup step that copies the example to `.env` (`cp .env.example .env`, a path before each).
-COPIES_TO_DOTENV = re.compile(r"\bcp\s+(?:\S*/)?\.env\.example\s+(?:\S*/)?\.env(?![\w.])")
+COPIES_TO_DOTENV = lazy(r"\bcp\s+(?:\S*/)?\.env\.example\s+(?:\S*/)?\.env(?![\w.])")
 
 
 def _setup_texts(home: Path) -> list[tuple[str, str]]:
@@ -36,9 +37,9 @@ def _named_by_the_app(home: Path, name: str) -> bool:
 
 # A setup step that copies an example of another name to the env file (langfuse's
 # CONTRIBUTING.md: `cp .env.dev.example .env`; `cp .env.example.development .env.local`).
-COPIES_EXAMPLE = re.compile(r"\bcp\s+(?:\./)?(?P<source>[\w.-]*\.env[\w.-]*|\.?env[\w.-]*)\s+"
+COPIES_EXAMPLE = lazy(r"\bcp\s+(?:\./)?(?P<source>[\w.-]*\.env[\w.-]*|\.?env[\w.-]*)\s+"
                             r"(?:\./)?\.env(?:\.local)?(?![\w.])")
-_EXAMPLE_WORD = re.compile(r"example|sample|template", re.IGNORECASE)
+_EXAMPLE_WORD = lazy(r"example|sample|template", re.IGNORECASE)
 
 
 def example_in(home: Path) -> Path | None:
@@ -107,10 +108,10 @@ _RC_OPTIONS = ("-e", "--environments", "-r", "--rc-file")
 # which a custom server's dev script uses (Dokploy's apps/dokploy/package.json: `tsx -r
 # dotenv/config ./server/server.ts`): `.env` of the folder it runs in enters the process
 # environment before Next.js reads any file of its own.
-_PRELOAD = re.compile(r"(?:^|\s)(?:-r|--require|--import)(?:=|\s+)['\"]?dotenv/config['\"]?(?=\s|$)")
+_PRELOAD = lazy(r"(?:^|\s)(?:-r|--require|--import)(?:=|\s+)['\"]?dotenv/config['\"]?(?=\s|$)")
 # turbo 2 passes a task only the variables turbo.json declares unless its envMode is loose
 # (turbo.build/repo/docs/crafting-your-repository/using-environment-variables#environment-modes).
-_TURBO_LOOSE = re.compile(r'"envMode"\s*:\s*"loose"')
+_TURBO_LOOSE = lazy(r'"envMode"\s*:\s*"loose"')
 
 
 def _dev_script(home: Path) -> str:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from checks.project.logins import COMMENT, MAX_SOURCE_BYTES, _sources
 from checks.project.reading import read_small, relative
+from checks.support.lazyre import lazy
 
 # `import type … from "p"` is erased by the compiler: it never loads the package.
-TYPE_ONLY_IMPORT = re.compile(r"""\bimport\s+type\b[^;'"]*?\bfrom\s*["'][^"']*["']""")
+TYPE_ONLY_IMPORT = lazy(r"""\bimport\s+type\b[^;'"]*?\bfrom\s*["'][^"']*["']""")
 
 
 def importers(root: Path, packages: Iterable[str], *, subpaths: bool = True) -> dict[str, str]:

@@ -113,6 +113,9 @@ class SecretOption:
     # (its length, whether it is a placeholder): what better-auth gets when the reads are
     # empty. Its text is never kept.
     literal: tuple[int, bool] | None = None
+    # Names read straight from process.env (not a validated env module's `env.A`, whose schema
+    # may throw at start-up without it): unset, the option is undefined and Auth.js reads its own.
+    direct: tuple[str, ...] = ()
 
 
 def email_otp_refuses_sign_up(text: str) -> bool:
@@ -275,19 +278,23 @@ def _secret_chain(expr: str) -> SecretOption:
     ternary, a template): what better-auth gets then cannot be told from here."""
     names: list[str] = []
     stops: list[str] = []
+    direct: list[str] = []
     chain = or_chain(expr) or [(expr, "")]
     for index, (operand, operator) in enumerate(chain):
         name = env_reference(operand)
         literal = STRING_LITERAL.fullmatch(operand.strip())
         if literal is not None and index == len(chain) - 1 and names:
             text = next((g for g in literal.groups() if g is not None), "")
-            return SecretOption(tuple(dict.fromkeys(names)), tuple(stops), (len(text), is_placeholder(text)))
+            return SecretOption(tuple(dict.fromkeys(names)), tuple(stops), (len(text), is_placeholder(text)),
+                                tuple(direct))
         if name is None:
             return SecretOption(())
         names.append(name)
+        if operand.strip().lstrip("(").startswith(("process.env", "import.meta.env")):
+            direct.append(name)
         if operand.strip().startswith("process.env") and operator == "??":
             stops.append(name)
-    return SecretOption(tuple(dict.fromkeys(names)), tuple(stops))
+    return SecretOption(tuple(dict.fromkeys(names)), tuple(stops), direct=tuple(dict.fromkeys(direct)))
 
 
 def login_methods(root: Path, provider: str | None, packages: list[Path] | None = None) -> LoginMethods:

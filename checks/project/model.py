@@ -63,8 +63,9 @@ class ProjectModel:
     example_file: str | None = None
     example_files: list[str] = field(default_factory=list)  # every example in use, example_file first
     env_file: str = ".env.local"  # the file hints name and `provision env` writes
-    # t3-env's createEnv schema (checks/project/t3env.py): its files, and the keys it lets be
-    # missing (`.optional()`, `.default(…)`) or requires, each with the file that says so.
+    # The app's env schema (checks/project/envschema.py: t3-env's createEnv, a zod object it
+    # parses process.env with): its files, and the keys it lets be missing (`.optional()`,
+    # `.default(…)`) or requires, each with the file that says so.
     env_schema_files: list[str] = field(default_factory=list)
     env_schema_optional: dict[str, str] = field(default_factory=dict)
     env_schema_required: dict[str, str] = field(default_factory=dict)
@@ -120,6 +121,7 @@ class ProjectModel:
     # None when the config passes no `secret:` (better-auth then reads its own names).
     auth_secret_names: list[str] | None = None
     auth_secret_stops: list[str] = field(default_factory=list)  # process.env reads before `??`
+    auth_secret_direct: list[str] = field(default_factory=list)  # read straight from process.env
     # A committed literal ending the `secret:` chain: [its length, whether it is a placeholder].
     auth_secret_literal: list[Any] | None = None
     sentry_required: bool = False

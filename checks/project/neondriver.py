@@ -11,22 +11,22 @@ self-hosted WebSocket proxies") is taken at its word."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from checks.project import detectors as d
 from checks.project.logins import COMMENT, MAX_SOURCE_BYTES, _sources
 from checks.project.model import RuntimeDriverFact
 from checks.project.reading import read_small, relative
+from checks.support.lazyre import lazy
 
 NEON_PACKAGE = "@neondatabase/serverless"
 # drizzle-orm's adapters of it (orm.drizzle.team/docs/connect-neon): neon-http wraps neon(),
 # neon-serverless wraps Pool/Client.
 DRIZZLE_NEON = {"drizzle-orm/neon-http": "http", "drizzle-orm/neon-serverless": "websocket"}
-IMPORTED = re.compile(r"""(?:\bfrom\s*|\brequire\s*\(\s*)["'](?P<module>@neondatabase/serverless|drizzle-orm/neon-(?:http|serverless))["']""")
-WEBSOCKET_CLIENT = re.compile(r"\bnew\s+(?:Pool|Client)\s*\(")
+IMPORTED = lazy(r"""(?:\bfrom\s*|\brequire\s*\(\s*)["'](?P<module>@neondatabase/serverless|drizzle-orm/neon-(?:http|serverless))["']""")
+WEBSOCKET_CLIENT = lazy(r"\bnew\s+(?:Pool|Client)\s*\(")
 # The neonConfig options that point the driver elsewhere than Neon's proxy (CONFIG.md).
-LOCAL_PROXY = re.compile(r"\bneonConfig\s*\.\s*(?P<option>wsProxy|fetchEndpoint|fetchFunction|useSecureWebSocket)\s*=(?!=)")
+LOCAL_PROXY = lazy(r"\bneonConfig\s*\.\s*(?P<option>wsProxy|fetchEndpoint|fetchFunction|useSecureWebSocket)\s*=(?!=)")
 
 
 def runtime_driver(root: Path, homes: list[Path]) -> RuntimeDriverFact | None:

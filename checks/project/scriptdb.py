@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checks.project.reading import package_json
+from checks.support.lazyre import lazy
 
 # @electric-sql/pglite-socket's server CLI: `pglite-server [--db=PATH] [--port=N] [--run CMD]`,
 # listening on 5432 unless --port (or -p) says otherwise (its README, "CLI usage").
-_PGLITE = re.compile(r"\bpglite-server\b")
-_PORT = re.compile(r"(?:--port[= ]|(?<!\S)-p[= ]?)(\d{2,5})\b")
+_PGLITE = lazy(r"\bpglite-server\b")
+_PORT = lazy(r"(?:--port[= ]|(?<!\S)-p[= ]?)(\d{2,5})\b")
 PGLITE_PORT = 5432
 
 

@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 
 from checks.project.reading import read_small
+from checks.support.lazyre import lazy
 
-JSONC_NOISE = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
-TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+JSONC_NOISE = lazy(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
+TRAILING_COMMA = lazy(r",(\s*[}\]])")
 
 
 def tsconfig_paths(project: Path) -> list[tuple[str, list[str]]]:

@@ -18,12 +18,13 @@ from pathlib import Path
 from checks.project import detectors as d
 from checks.project.reading import bracketed, env_references, read_small, relative
 from checks.project.tsconfig import tsconfig_paths
+from checks.support.lazyre import lazy
 
 # Calls that convert or read, not build: `String(x)`, t3-env's `env("X")` (an env read).
 NOT_BUILDERS = frozenset({"String", "Number", "Boolean", "parseInt", "require", "env", "new", "URL",
                           "encodeURIComponent", "decodeURIComponent"})
-CALLED = re.compile(r"^\s*(?:await\s+)?(?P<name>[A-Za-z_$][\w$]*)\s*\(")
-ARGUMENT_CALL = re.compile(r"(?<![\w$.])(?P<name>[A-Za-z_$][\w$]*)\s*\(")
+CALLED = lazy(r"^\s*(?:await\s+)?(?P<name>[A-Za-z_$][\w$]*)\s*\(")
+ARGUMENT_CALL = lazy(r"(?<![\w$.])(?P<name>[A-Za-z_$][\w$]*)\s*\(")
 SUFFIXES = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".mts", ".cts", ".jsx")
 # A read with a fallback (`process.env.PGHOST ?? "localhost"`) is no missing variable.
 DEFAULTED = r"\s*[!]?\s*(?:\?\?|\|\|)"

@@ -5,7 +5,6 @@ package manager their lockfile names."""
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from checks.project.reading import (
     read_small,
     relative,
 )
+from checks.support.lazyre import lazy
 
 if TYPE_CHECKING:
     pass
@@ -58,7 +58,7 @@ def workspace_apps(root: Path) -> list[str]:
 
 # What a root `dev` script runs: `turbo dev --filter=@acme/web`, `pnpm --filter web dev`,
 # `npm run dev -w apps/web` / `--workspace=apps/web`, `yarn workspace @acme/web dev`.
-DEV_TARGET = re.compile(r"(?:--filter|-F|--workspace|-w)(?:=|\s+)['\"]?([@\w./-]+?)(?:\.\.\.)?['\"]?(?=\s|$)"
+DEV_TARGET = lazy(r"(?:--filter|-F|--workspace|-w)(?:=|\s+)['\"]?([@\w./-]+?)(?:\.\.\.)?['\"]?(?=\s|$)"
                          r"|\byarn\s+workspace\s+([@\w./-]+)")
 
 

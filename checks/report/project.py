@@ -30,7 +30,7 @@ def render_console(model: ProjectModel) -> str:
         _line("example", " and ".join(model.example_files) or None, "" if model.example_file else
               "looked for .env.local.example, .env.example, .env.sample, .env.template"),
         *([_line("env schema", ", ".join(model.env_schema_files),
-                 f"t3-env createEnv: {len(model.env_schema_required)} required, "
+                 f"createEnv or zod: {len(model.env_schema_required)} required, "
                  f"{len(model.env_schema_optional)} optional or defaulted")]
           if model.env_schema_files else []),
         _line("database var", model.database_var, model.database_var_why),

@@ -15,6 +15,7 @@ from checks.core.model import printable
 from checks.project.config import compile_user_pattern
 from checks.runtime.addresses import ANY_URL, loopback_url
 from checks.runtime.facts import DevFacts, OutputLine
+from checks.support.lazyre import lazy
 from checks.support.secretforms import blank
 from checks.support.secrets import CUT_MARK, MASK
 
@@ -26,7 +27,7 @@ from checks.support.secrets import CUT_MARK, MASK
 # `Failed to compile.`, Next 12/13's `error - …`/`- error …` and 14+'s `⨯`; Go's `panic:`;
 # PostgreSQL's `FATAL:` and node-postgres's `error: relation "users" does not exist`;
 # Prisma's `PrismaClientInitializationError` and friends.
-ERROR_LINE = re.compile(
+ERROR_LINE = lazy(
     r"\bError:|⨯|\bUnhandled\b|Module not found|Cannot find module|ECONNREFUSED"
     r"|^\s+at \S.*[:(]\d+:\d+\)?\s*$|Traceback \(most recent call last\)"
     r"|:\s*(?:\d+:\s*)?[\w./-]+: not found\s*$|command not found|\bnpm ERR!|^npm error\b"
@@ -196,21 +197,21 @@ MAX_LINE = 2000  # characters of a line kept, after masking
 KEEP_BYTES = 1 << 16  # of an over-long line, what is masked before the cut
 
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+ANSI = lazy(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 
 
 # Next.js: "- Local:        http://localhost:3001"; Vite: "➜  Local:   http://localhost:5173/".
-LOCAL_URL = re.compile(r"\bLocal:?\s+(https?://[^\s/]+)", re.IGNORECASE)
+LOCAL_URL = lazy(r"\bLocal:?\s+(https?://[^\s/]+)", re.IGNORECASE)
 
 
 # A one-time code's shapes: 4–16 letters and digits with a digit, dashes allowed (ABCD-1234).
-CODE_LIKE = re.compile(r"\b(?=[A-Za-z0-9-]{4,16}\b)(?=[A-Za-z-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")
+CODE_LIKE = lazy(r"\b(?=[A-Za-z0-9-]{4,16}\b)(?=[A-Za-z-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")
 
 
-LETTER_CODE = re.compile(r"\b[A-Z]{6,12}\b|\b[A-Z]{3,6}-[A-Z]{3,6}\b")
+LETTER_CODE = lazy(r"\b[A-Z]{6,12}\b|\b[A-Z]{3,6}-[A-Z]{3,6}\b")
 
 
-DURATION = re.compile(r"\d+(?:ms|s)")
+DURATION = lazy(r"\d+(?:ms|s)")
 
 
 PATTERN_TIMEOUT = 0.05  # seconds per line for a user's ready_pattern

@@ -9,13 +9,14 @@ import re
 from checks.core.context import Context
 from checks.schema.sqlmodel import SchemaSyntaxError
 from checks.support.files import read_text
+from checks.support.lazyre import lazy
 
 # What PostgreSQL never accepts and the other dialects write: MySQL/SQLite quote identifiers
 # with backticks; MySQL writes AUTO_INCREMENT and `ENGINE=`, SQLite AUTOINCREMENT (MySQL
 # 8.0 reference "CREATE TABLE"; sqlite.org/autoinc.html).
-MYSQL_ONLY = re.compile(r"\bAUTO_INCREMENT\b|\bENGINE\s*=|\bUNSIGNED\b|DEFAULT CHARACTER SET", re.IGNORECASE)
-SQLITE_ONLY = re.compile(r"\bAUTOINCREMENT\b|\bPRAGMA\b|\bWITHOUT ROWID\b", re.IGNORECASE)
-BACKTICK_NAME = re.compile(r"`[^`\n]+`")
+MYSQL_ONLY = lazy(r"\bAUTO_INCREMENT\b|\bENGINE\s*=|\bUNSIGNED\b|DEFAULT CHARACTER SET", re.IGNORECASE)
+SQLITE_ONLY = lazy(r"\bAUTOINCREMENT\b|\bPRAGMA\b|\bWITHOUT ROWID\b", re.IGNORECASE)
+BACKTICK_NAME = lazy(r"`[^`\n]+`")
 FILE_LIMIT = 8 << 20
 FOREIGN_HINT = ("Regenerate the migration for PostgreSQL (Prisma: `prisma migrate diff --from-empty "
                 "--to-schema-datamodel prisma/schema.prisma --script`; drizzle: `drizzle-kit generate` "

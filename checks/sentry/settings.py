@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from checks.core.context import Context
+from checks.project.detectors import SENTRY_WIZARD_ENV_FILE
 from checks.project.reading import arguments, bracketed, env_references, option_value, or_chain
 from checks.support.envfile import read_env_file
 from checks.support.files import read_text
@@ -36,7 +37,7 @@ DSN_KEYS = ("NEXT_PUBLIC_SENTRY_DSN", "SENTRY_DSN")
 
 
 
-WIZARD_ENV_FILE = ".env.sentry-build-plugin"
+WIZARD_ENV_FILE = SENTRY_WIZARD_ENV_FILE
 
 
 
@@ -280,7 +281,14 @@ def read_settings(ctx: Context) -> SentrySettings:
                 return found
         return None
 
-    settings.dsn = from_code("dsn", "dsn", CODE_GLOBS, *DSN_KEYS) or _read_code_files(ctx, CODE_GLOBS, DSN_IN_CODE)
+    # The wizard writes the DSN into every Sentry.init (getsentry/sentry-wizard src/nextjs/templates.ts:
+    # `dsn: "${dsn}"`). When no init reads a variable, that literal is what the SDK sends to, and a
+    # NEXT_PUBLIC_SENTRY_DSN left in an env file (a placeholder, another project's) is never read.
+    literal_dsn = _read_code_files(ctx, CODE_GLOBS, DSN_IN_CODE)
+    if literal_dsn is not None and not _env_names_in_code(ctx, CODE_GLOBS, "dsn"):
+        settings.dsn = literal_dsn
+    else:
+        settings.dsn = from_code("dsn", "dsn", CODE_GLOBS, *DSN_KEYS) or literal_dsn
     if settings.dsn is not None and "dsn" in settings.readers:
         # The server's DSN variable proves nothing for the browser: a client init reading
         # another, empty variable gets undefined, and browser errors are never reported.

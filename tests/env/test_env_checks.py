@@ -231,6 +231,8 @@ def test_env006_skips_outside_git(tmp_path: Path) -> None:
         ("NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY", False),
         ("NEXT_PUBLIC_SUPABASE_ANON_KEY", False),
         ("NEXT_PUBLIC_SENTRY_DSN", False),
+        # Mixpanel's project token is made for the browser (boxyhq/saas-starter-kit .env.example)
+        ("NEXT_PUBLIC_MIXPANEL_TOKEN", False),
         ("STRIPE_SECRET_KEY", False),
     ],
 )
@@ -321,6 +323,7 @@ def test_counts_are_pluralised_in_one_place() -> None:
     ("NEXT_PUBLIC_OPENAI_API_KEY=sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", True),
     ("NEXT_PUBLIC_STRIPE_SK=sk_live_51HqLyjWDarjtT1zdp7dcXyZ0aBcDeF", True),
     ("NEXT_PUBLIC_JWT_SIGNING=some-signing-value", True),
+    ("NEXT_PUBLIC_MIXPANEL_TOKEN=sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", True),  # a secret's shape still fails
     # public by design
     ("NEXT_PUBLIC_SUPABASE_ANON_KEY=eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ", False),
     ("NEXT_PUBLIC_FIREBASE_API_KEY=AIzaSyDOCAbC123dEf456GhI789jKl012-MnO", False),
@@ -435,3 +438,29 @@ def test_env004_a_start_database_script_linked_from_outside_the_project_is_not_r
     project = write_project(tmp_path / "app", {".env.example": line + "\n", ".env": line + "\n"})
     (project / "start-database.sh").symlink_to(outside)
     assert result(check_in_process(project, "ENV004"), "ENV004").status.value == "pass"
+
+
+def test_env003_counts_the_token_the_sentry_wizard_wrote_to_its_own_file(tmp_path: Path) -> None:
+    """The wizard's SENTRY_AUTH_TOKEN lives in .env.sentry-build-plugin, which the build plugin
+    loads into its own process.env (bundler-plugin-core: Object.assign(process.env, dotenv.parse(…)));
+    an example that also lists it (a wizard-configured app's `.env.example` with SENTRY_AUTH_TOKEN=)
+    is satisfied by it. A runtime key (the DSN) is not: the plugin file is no Next.js env file."""
+    project = tmp_path / "app"
+    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "sentry-wizard-literal-dsn", project)
+    write_project(project, {
+        ".env.example": "POSTGRES_URL=\nSENTRY_AUTH_TOKEN=\nNEXT_PUBLIC_APP_URL=\n",
+        ".env.local": "POSTGRES_URL=postgres://app@127.0.0.1:5432/app\nSENTRY_AUTH_TOKEN=\nNEXT_PUBLIC_APP_URL=\n",
+        ".env.sentry-build-plugin": "# DO NOT commit this file to your repository!\n"
+                                    "SENTRY_AUTH_TOKEN=sntryu_WizardFileCanary0123456789abcdef\n"
+                                    "NEXT_PUBLIC_APP_URL=http://localhost:3000\n",
+    })
+    env003 = result(check_in_process(project, "ENV003"), "ENV003")
+    assert env003.status.value == "fail"
+    assert env003.details["missing"] == ["NEXT_PUBLIC_APP_URL"]
+    assert env003.details["filled_by"] == {"SENTRY_AUTH_TOKEN": ".env.sentry-build-plugin"}
+    (project / ".env.local").write_text("POSTGRES_URL=postgres://app@127.0.0.1:5432/app\nSENTRY_AUTH_TOKEN=\n"
+                                        "NEXT_PUBLIC_APP_URL=http://localhost:3000\n")
+    env003 = result(check_in_process(project, "ENV003"), "ENV003")
+    assert env003.status.value == "pass", env003.message
+    assert "SENTRY_AUTH_TOKEN from .env.sentry-build-plugin, which the Sentry build plugin loads itself" in env003.message
+    assert "WizardFileCanary" not in env003.message + json.dumps(env003.details)

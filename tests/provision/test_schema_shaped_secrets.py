@@ -127,3 +127,16 @@ def test_only_a_url_with_no_credentials_is_copied_under_a_masked_name() -> None:
                              "AUTH_CALLBACK_URL=https://auth.example.test/cb?token=abc\n", Path(".env.example"))
     done = complete_env(example, None, None, example_name=".env.example")
     assert done.filled == ["NEXTAUTH_URL"] and done.left_empty == ["AUTH_REDIRECT_URL", "AUTH_CALLBACK_URL"]
+
+
+def test_a_plain_zod_env_schema_fixes_the_length_generated(tmp_path: Path) -> None:
+    """tests/fixtures/apps/zod-env-authjs validates with `z.object({ SESSION_SECRET:
+    z.string().length(32) }).parse(process.env)`, no createEnv: the 43-character value generated
+    before made `envSchema.parse` throw at start-up."""
+    project = app_fixture(tmp_path, "zod-env-authjs", {".gitignore": ".env*.local\n"})
+    done = run_cli("provision", "env", "--project", str(project), env=clean_environ())
+    assert done.returncode == 0, done.stderr
+    values = written(project / ".env.local")
+    assert len(values["SESSION_SECRET"]) == 32, len(values["SESSION_SECRET"])
+    assert len(values["AUTH_SECRET"]) >= 32  # no schema says otherwise
+    assert values["SESSION_SECRET"] not in done.stdout + done.stderr

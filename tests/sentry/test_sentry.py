@@ -476,3 +476,34 @@ def test_options_spread_into_withsentryconfig_name_the_org_variable_the_app_read
     assert sentry001["details"]["missing"] == ["SENTRY_ORGANIZATION"], sentry001["message"]
     assert "missing: SENTRY_ORGANIZATION (read by next.config.ts)" in sentry001["message"]
     assert "SENTRY_ORG " not in sentry001["hint"] + " " and "SENTRY_ORG/" not in sentry001["hint"]
+
+
+# The Sentry wizard's real output: the DSN written as a literal into every Sentry.init, org/project
+# literals in withSentryConfig, the token in .env.sentry-build-plugin (Deodat-Lawson/jhu_coursevote).
+# A NEXT_PUBLIC_SENTRY_DSN left in .env.local (a wizard-configured app's setup notes keep one there
+# "although the DSN is hard-coded in the config files") is never read by the SDK.
+OTHER_DSN = f"https://{'b' * 32}@o4504765715316736.ingest.sentry.io/4509999999999999"
+
+
+def test_a_wizards_literal_dsn_wins_over_a_placeholder_left_in_the_env(tmp_path: Path) -> None:
+    from checks.core.context import Context
+    from checks.sentry.settings import read_settings
+
+    env = "NEXT_PUBLIC_SENTRY_DSN=https://xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@xxxxxxx.ingest.sentry.io/xxxxxxx\n"
+    project = fixture_app(tmp_path, "sentry-wizard-literal-dsn", **{
+        ".env.local": env, ".env.sentry-build-plugin": f"SENTRY_AUTH_TOKEN={TOKEN}\n"})
+    settings = read_settings(Context(project=project, environ={}))
+    assert settings.problems == [] and settings.missing == [], settings.problems
+    assert settings.dsn is not None and settings.dsn.value == DSN.replace(".ingest.", ".ingest.us.")
+    assert settings.sources["dsn"] == "sentry.server.config.ts"
+
+
+def test_sentry003_compares_the_dsn_the_wizard_wrote_not_a_stray_env_one(
+        tmp_path: Path, httpserver: HTTPServer) -> None:
+    serve_project(httpserver)
+    project = fixture_app(tmp_path, "sentry-wizard-literal-dsn", **{
+        ".env.local": f"NEXT_PUBLIC_SENTRY_DSN={OTHER_DSN}\nSENTRY_URL={base(httpserver)}\n",
+        ".env.sentry-build-plugin": f"SENTRY_AUTH_TOKEN={TOKEN}\n"})
+    found = run_sentry(project)
+    assert [found[i]["status"] for i in ("SENTRY001", "SENTRY002", "SENTRY003")] == ["pass"] * 3, found
+    assert "(DSN from sentry.server.config.ts)" in found["SENTRY003"]["message"]
