@@ -63,13 +63,18 @@ def _optional_smtp(ctx: Context) -> list[str]:
 
 
 def _schema_optional_smtp(ctx: Context) -> str | None:
-    """Why the app's createEnv schema lets its SMTP server be unset: it declares SMTP keys,
+    """Why the app's env schema lets its SMTP server be unset: it declares SMTP keys,
     every one optional, none set; None otherwise (a required one, or one that is set)."""
     optional, required = ctx.model.env_schema_optional, ctx.model.env_schema_required
-    named = sorted(key for key in optional if SMTP_KEY.search(key))
+    # A key optional but for the app's own rule on the whole object (karakeep: SMTP_HOST when
+    # EMAIL_VERIFICATION_REQUIRED is true) is enough here: the verdict is unverified, never a pass.
+    loose = ctx.model.env_schema_loose
+    named = sorted(key for key in {**loose, **optional} if SMTP_KEY.search(key))
     if not named or any(SMTP_KEY.search(key) for key in required) or any(ctx.value(key) for key in named):
         return None
-    return f"{optional[named[0]]} lets {', '.join(named)} be unset, and none is set: the app runs without sending mail"
+    unless = "" if all(key in optional for key in named) else " unless a rule of its own demands them"
+    return (f"{optional.get(named[0]) or loose[named[0]]} lets {', '.join(named)} be unset, and none is set: "
+            f"the app runs without sending mail{unless}")
 
 
 def _email_login_off(ctx: Context) -> str | None:

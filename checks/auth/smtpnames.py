@@ -127,7 +127,9 @@ def app_folders(ctx: Context) -> list[Path]:
 
 
 def app_smtp_settings(ctx: Context) -> SmtpSettings:
-    settings = smtp_settings(ctx.project, [*ctx.model.env_schema_required, *ctx.model.env_schema_optional],
+    model = ctx.model
+    settings = smtp_settings(ctx.project, [*model.env_schema_required, *model.env_schema_optional,
+                                           *model.env_schema_loose],
                              app_folders(ctx)[1:])
     if settings is not CONVENTIONAL or ctx.value("SMTP_HOST"):
         return settings

@@ -180,7 +180,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     if (declared := env_schema(root, homes)) is not None:
         model.env_schema_files = declared.files
         model.env_schema_optional, model.env_schema_required = declared.optional, declared.required
-        model.env_schema_shapes = declared.shapes
+        model.env_schema_shapes, model.env_schema_loose = declared.shapes, declared.loose
     # The Supabase project the app's CLI runs in keeps its migrations beside its config.toml.
     project_home = supabase_config.parent.parent if supabase_config is not None else None
     schema_homes = [*homes, project_home] if project_home is not None and project_home not in homes else homes

@@ -22,6 +22,9 @@ SCHEMA_FILES = ("src/env.js", "src/env.mjs", "src/env.ts", "src/env/index.ts", "
                 "src/env/client.ts", "src/env/server.mjs", "src/env/client.mjs", "env.ts", "env.js",
                 "env.mjs", "env/server.ts", "env/client.ts", "src/lib/env.ts", "lib/env.ts",
                 "src/config/env.ts", "src/server/env.ts", "src/env.server.ts",
+                # a package's config module the app imports by path (karakeep packages/shared/config.ts,
+                # `import serverConfig from "@karakeep/shared/config"`)
+                "config.ts", "src/config.ts",
                 # a workspace package that is only the env schema: typebot.io packages/env/src/index.ts
                 "src/index.ts")
 # A file worth parsing: a createEnv call, or a zod object parsed with the environment.

@@ -70,6 +70,10 @@ class ProjectModel:
     env_schema_optional: dict[str, str] = field(default_factory=dict)
     env_schema_required: dict[str, str] = field(default_factory=dict)
     env_schema_shapes: dict[str, ValueShape] = field(default_factory=dict)  # what a value must look like
+    # Keys a zod object lets be missing while a transform or refinement of the whole object may
+    # still demand them (karakeep packages/shared/config.ts): no proof for ENV003, which keeps
+    # them as the example says, but enough to leave AUTH004 unverified (never a pass).
+    env_schema_loose: dict[str, str] = field(default_factory=dict)
     env_file_why: str = "Next.js's file for local values"
     database_var: str | None = None
     database_var_why: str = ""

@@ -4,7 +4,10 @@ z.string().url().optional() })` then `export const env = envSchema.parse(process
 (Meowi02/venlynos src/lib/env.ts), `.safeParse(process.env)` with a throw on failure
 (filipeoliveira93/in.orbit server/src/env.ts), a parse of the reads one by one,
 `envSchema.parse({ AUTH_SECRET: process.env.AUTH_SECRET })` (rjunioramorim/app_cobrancas
-src/env.ts), or a schema grown from another, `ServerOnly.extend(Client.shape)`. Like createEnv
+src/env.ts), a schema grown from another, `ServerOnly.extend(Client.shape)`, or one passed whole
+through the app's own rule, `const serverConfigSchema = allEnv.transform((val, ctx) => …)` then
+`serverConfigSchema.parse(process.env)` (karakeep packages/shared/config.ts: a key the object
+lets be missing is then only loosely optional, the rule may still demand it). Like createEnv
 it throws at start-up on a missing required key (`.parse`) or hands the app a failure it
 throws on (`.safeParse`), so what it says is what the app needs; a schema the app does not
 parse process.env with says nothing.
@@ -12,7 +15,7 @@ parse process.env with says nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from checks.project.t3env import PROCESS_ENV_READ
 from checks.project.zodschema import (
@@ -40,8 +43,17 @@ KEEPING_METHODS = {"strict", "passthrough", "strip", "readonly", "describe", "br
 # The text of a read of the whole environment.
 WHOLE_ENV = {"process.env", "import.meta.env"}
 
-# key -> (whether its schema takes a missing value, the schema)
-Keys = dict[str, tuple[bool | None, "SgNode"]]
+
+
+class KeySchema(NamedTuple):
+    optional: bool | None  # whether its schema takes a missing value (None: not known)
+    schema: SgNode
+    # optional by its own schema, but a transform or refinement of the whole object may still
+    # demand it (karakeep: `allEnv.transform((val, ctx) => …)` throws without NEXTAUTH_SECRET)
+    loose: bool = False
+
+
+Keys = dict[str, KeySchema]
 
 
 def _declared_values(tree: SgNode) -> dict[str, SgNode]:
@@ -88,11 +100,13 @@ def _object_keys(node: SgNode, values: dict[str, SgNode], objects: dict[str, SgN
     if name in KEEPING_METHODS:
         return base
     if name == "partial" and not arguments:  # every key may be missing
-        return {key: (True, schema) for key, (_, schema) in base.items()}
+        return {key: KeySchema(True, entry.schema) for key, entry in base.items()}
     if name in REFINING_METHODS:
         # A refinement of the whole object runs on what its keys let through, missing ones too,
-        # and may refuse them: a key's own `.optional()` proves nothing after it.
-        return {key: (None if optional else optional, schema) for key, (optional, schema) in base.items()}
+        # and may refuse them: a key's own `.optional()` proves nothing after it, but says the
+        # object itself lets it be missing.
+        return {key: KeySchema(None, entry.schema, True) if entry.optional or entry.loose else entry
+                for key, entry in base.items()}
     return None
 
 
@@ -101,7 +115,7 @@ def _literal_keys(literal: SgNode, objects: dict[str, SgNode]) -> Keys:
     for entry in object_entries(literal, objects):
         key, value = pair_key(entry), entry.field("value")
         if key is not None and value is not None:
-            keys[key] = (accepts_missing(value), value)
+            keys[key] = KeySchema(accepts_missing(value), value)
     return keys
 
 
@@ -146,14 +160,16 @@ def read_zod_env(tree: SgNode, file_name: str, schema: EnvSchema) -> bool:
             continue
         found = True
         whole = "..." in given
-        for key, (optional, value) in keys.items():
+        for key, (optional, value, loose) in keys.items():
             # A key the literal does not hand over is undefined, whatever is set.
             variable = given.get(key, key if whole else None)
             if variable is None:
                 continue
             if (shape := value_shape(value, file_name)) is not None:
                 schema.shapes.setdefault(variable, shape)
-            if optional is True:
+            if loose:
+                schema.loose.setdefault(variable, file_name)
+            elif optional is True:
                 schema.optional.setdefault(variable, file_name)
             elif optional is False:
                 schema.required.setdefault(variable, file_name)

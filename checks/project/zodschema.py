@@ -50,6 +50,9 @@ class EnvSchema:
     optional: dict[str, str] = field(default_factory=dict)  # key -> the file that declares it
     required: dict[str, str] = field(default_factory=dict)
     shapes: dict[str, ValueShape] = field(default_factory=dict)
+    # Keys a zod object lets be missing while a transform or refinement of the whole object
+    # may still demand them (karakeep packages/shared/config.ts): neither optional nor required.
+    loose: dict[str, str] = field(default_factory=dict)
 
 
 def pair_key(pair: SgNode) -> str | None:

@@ -31,7 +31,9 @@ def render_console(model: ProjectModel) -> str:
               "looked for .env.local.example, .env.example, .env.sample, .env.template"),
         *([_line("env schema", ", ".join(model.env_schema_files),
                  f"createEnv or zod: {len(model.env_schema_required)} required, "
-                 f"{len(model.env_schema_optional)} optional or defaulted")]
+                 f"{len(model.env_schema_optional)} optional or defaulted"
+                 + (f", {len(model.env_schema_loose)} optional unless a rule of the app's demands them"
+                    if model.env_schema_loose else ""))]
           if model.env_schema_files else []),
         _line("database var", model.database_var, model.database_var_why),
         *([_line("also database", model.second_database_var, model.second_database_var_why)]

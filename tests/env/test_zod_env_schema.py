@@ -129,3 +129,32 @@ export const env = envSchema.parse({ DATABASE_URL: process.env.POSTGRES_URL });
     assert model["env_schema_optional"] == {}
     env003 = result(check_in_process(project, "ENV003"), "ENV003")
     assert env003.details["missing"] == ["DATABASE_URL", "SMTP_HOST", "SMTP_PORT"], env003.details
+
+
+def test_keys_optional_only_before_a_transform_of_the_whole_object_are_loose(tmp_path: Path) -> None:
+    """karakeep packages/shared/config.ts: `const serverConfigSchema = allEnv.transform((val, ctx)
+    => …)`, then `serverConfigSchema.parse(process.env)`. The transform may still demand a key
+    the object lets be missing, so such a key is neither optional nor required: loose."""
+    project = write_project(tmp_path / "app", {
+        "package.json": '{"dependencies": {"next": "15.0.3", "zod": "3.23.8"}}\n',
+        "src/config.ts": """import { z } from "zod";
+const allEnv = z.object({
+  DATA_DIR: z.string(),
+  NEXTAUTH_SECRET: z.string().optional(),
+  SMTP_PORT: z.coerce.number().default(587),
+});
+const serverConfigSchema = allEnv.transform((val, ctx) => {
+  if (!val.NEXTAUTH_SECRET) ctx.addIssue({ code: "custom", message: "NEXTAUTH_SECRET is not set" });
+  return val;
+});
+export default serverConfigSchema.parse(process.env);
+""",
+        ".env.example": "DATA_DIR=\nNEXTAUTH_SECRET=\n",
+        ".env.local": "DATA_DIR=/tmp/data\n"})
+    model = detect(project)
+    assert model["env_schema_files"] == ["src/config.ts"]
+    assert model["env_schema_loose"] == {"NEXTAUTH_SECRET": "src/config.ts", "SMTP_PORT": "src/config.ts"}
+    assert model["env_schema_optional"] == {}
+    assert model["env_schema_required"] == {"DATA_DIR": "src/config.ts"}
+    env003 = result(check_in_process(project, "ENV003"), "ENV003")
+    assert env003.details["missing"] == ["NEXTAUTH_SECRET"], env003.details
