@@ -26,6 +26,7 @@ from checks.core.db import database_url, no_database_variable, url_var
 from checks.core.evidence import run_git
 from checks.core.readings import THROUGH_API, database_readings
 from checks.core.runner import pasteable
+from checks.database.apptls import tls_problem
 from checks.database.codeurl import SET_BY_THE_RUNTIME, driver_problem, one_variable
 from checks.support.envfile import EnvFile, parse_env_text
 from checks.support.hosts import is_loopback
@@ -355,14 +356,14 @@ def built_url_refusal(ctx: Context) -> str:
 
 
 def driver_warning(ctx: Context, targets: list[Target]) -> list[str]:
-    """A warning where the app's runtime client cannot use a local PostgreSQL (Neon's serverless
-    driver with no proxy of the app's own: checks/project/neondriver.py)."""
-    driver = ctx.model.runtime_driver
-    if driver is None or driver.local_proxy is not None:
-        return []
+    """Warnings where the app's runtime client cannot use a local PostgreSQL: Neon's serverless
+    driver with no proxy of the app's own (checks/project/neondriver.py), a client that demands
+    TLS, which the embedded server does not offer (checks/project/runtimedb.py)."""
+    driver, tls = ctx.model.runtime_driver, ctx.model.runtime_tls
     name = next((t.name for t in reversed(targets)), url_var(ctx))
-    problem, hint = driver_problem(driver, name, "127.0.0.1")  # where the embedded server listens
-    return [f"warning: the local PostgreSQL answers deploy-check, but {problem}. {hint}"]
+    found = [driver_problem(driver, name, "127.0.0.1")] if driver and not driver.local_proxy else []  # its address
+    found += [tls_problem(tls, tls.variable or name, embedded=True)] if tls is not None else []
+    return [f"warning: the local PostgreSQL answers deploy-check, but {problem}. {hint}" for problem, hint in found]
 
 
 def _replaceable(ctx: Context, name: str, current: str, ours: str | None) -> bool:

@@ -25,6 +25,7 @@ from checks.core.db import database_timeout, url_var
 from checks.core.model import Outcome, Spec, Status, failed, passed, skipped, unverified, warned
 from checks.core.readings import LOCAL_SUPABASE, Reading, database_readings
 from checks.core.registry import check
+from checks.database.apptls import judge_app_tls
 from checks.database.codeurl import judge_built_url, judge_runtime_driver
 from checks.database.facts import (
     DNS_PROBE,
@@ -79,7 +80,8 @@ DB002 = Spec(
     "TLS is in use. Each way of failing (authentication, missing database, refused, "
     "unresolvable host, timeout, TLS required) is named with its own hint. A host that does "
     "not resolve where this machine resolves no other name either (no DNS) leaves the "
-    "clause unverified instead.",
+    "clause unverified instead. Where the app's runtime module demands TLS in code "
+    "(`?sslmode=require` appended to the URL, `ssl: true`), it connects again requiring TLS.",
     "Fix DATABASE_URL or the server so that the connection succeeds.",
 )
 DB003 = Spec(
@@ -98,7 +100,8 @@ def _budget(ctx: Context) -> float:
     # database timeout, and after a name that did not resolve, the DNS probe. The runner's
     # limit must not cut our own, better-worded timeout short.
     readings = max(1, len(database_readings(ctx)))
-    return readings * (2 * database_timeout(ctx) + DNS_PROBE) + 2
+    again = database_timeout(ctx) if ctx.model.runtime_tls else 0  # as the app connects: judge_app_tls
+    return readings * (2 * database_timeout(ctx) + DNS_PROBE + again) + 2
 
 
 # -- DB001 -----------------------------------------------------------------------------
@@ -346,7 +349,8 @@ async def database_reachable(ctx: Context) -> Outcome:
         facts = await reading_facts(ctx, index, reading)
         started = _start_supabase(ctx, reading) or (_started_by_script(facts.url, servers, runner) if facts.url else None)
         judged.append(judge_reachable(facts, reading.name, compose, started))
-    return per_reading(readings, judge_runtime_driver(ctx, readings, judged))
+    judged = await judge_app_tls(ctx, readings, judge_runtime_driver(ctx, readings, judged))
+    return per_reading(readings, judged)
 
 
 # -- DB003 -----------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from checks.project.reading import (
     read_small,
     relative,
 )
+from checks.project.runtimedb import runtime_tables, runtime_tls
 from checks.project.supabase import config_file, supabase_data
 from checks.project.workspace import package_manager, workspace_apps, workspace_packages
 from checks.support.envfile import read_env_file
@@ -171,6 +172,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
         model.database_url_caller, model.database_url_builder = built.caller, built.builder
         model.database_url_reads, model.database_url_defaulted = list(built.reads), list(built.defaulted)
     model.runtime_driver = runtime_driver(root, homes)
+    model.runtime_tls, model.runtime_tables = runtime_tls(root, homes), runtime_tables(root, homes)
     if discovered == model.database_var:
         model.second_database_var, model.second_database_var_why = second_database_var(
             root, homes, discovered, discovered_why, package)

@@ -113,7 +113,8 @@ PRISMA_DIRECT_URL_ENV = lazy(
 RUNTIME_DB_FILES = ("src/db/index.ts", "src/db/index.js", "src/db/client.ts", "src/db/db.ts", "src/db.ts",
                     "db/index.ts", "db/client.ts", "lib/db.ts", "lib/db.js", "lib/db/index.ts",
                     "src/lib/db.ts", "src/lib/db/index.ts", "src/server/db.ts", "src/server/db/index.ts",
-                    "server/db.ts", "src/index.ts", "src/client.ts")
+                    "server/db.ts", "src/index.ts", "src/client.ts",
+                    "app/db.ts")  # vercel/nextjs-postgres-auth-starter keeps its client in app/db.ts
 RUNTIME_DB_CALL = lazy(r"""\b(?:postgres|neon|drizzle|Pool|Client|createPool|createClient|Sql|SQL)\s*\(""")
 DATABASE_LIKE = lazy(r"DATABASE|POSTGRES|_DB_|^DB_|DB_URL|PG_?URL")
 PRISMA_PROVIDER = lazy(r"""^\s*provider\s*=\s*["'](?P<provider>\w+)["']""", re.MULTILINE)

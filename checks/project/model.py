@@ -42,6 +42,23 @@ class RuntimeDriverFact:
 
 
 @dataclass(frozen=True)
+class RuntimeTlsFact:
+    """The runtime client demands TLS in code (checks/project/runtimedb.py)."""
+
+    file: str  # the runtime module, relative to the project
+    variable: str | None  # the env variable whose URL it connects to; None: not named there
+    how: str  # "appends ?sslmode=require to POSTGRES_URL", "passes ssl: true to Pool()"
+
+
+@dataclass(frozen=True)
+class RuntimeTablesFact:
+    """The runtime module creates tables itself when it runs (checks/project/runtimedb.py)."""
+
+    file: str  # relative to the project
+    tables: tuple[str, ...]  # as the code names them: '"User"', 'public.todos'
+
+
+@dataclass(frozen=True)
 class ValueShape:
     """What the app's env schema asks of a variable's value where it is set (zod's
     `z.string().length(32)`, `.min(n)`, `.max(n)`, `.url()`): what a value deploy-check
@@ -107,6 +124,9 @@ class ProjectModel:
     # The runtime client's driver where it cannot talk to a plain PostgreSQL by itself
     # (@neondatabase/serverless: checks/project/neondriver.py).
     runtime_driver: RuntimeDriverFact | None = None
+    # The runtime client demands TLS in code, and the tables its module creates on first use.
+    runtime_tls: RuntimeTlsFact | None = None
+    runtime_tables: RuntimeTablesFact | None = None
     # postgresql, sqlite, libsql, mysql, … (detectors.DATABASE_NAMES); None: nothing named it
     database_kind: str | None = None
     database_kind_why: str = ""

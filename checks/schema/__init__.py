@@ -5,6 +5,7 @@ files (DB006, history.py). Expected tables come from pglast, never from regular 
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 from typing import Any
 
 from checks.core.context import Context
@@ -40,7 +41,8 @@ DB004 = Spec(
     "DB004", "schema", "Every table the schema or its migrations create exists",
     "Parses schema.sql (or the migrations) with PostgreSQL's own parser and looks every "
     "table it creates up in information_schema.tables, in its schema, in one query. "
-    "`[database] expected_tables` adds more.",
+    "`[database] expected_tables` adds more. With no schema source, an empty database of an app "
+    "whose runtime module runs CREATE TABLE itself is unverified: its tables appear once it runs.",
     "Apply the schema to this database.", FIX_SCHEMA,
 )
 
@@ -53,6 +55,8 @@ NO_SOURCE_HINT = ("Nothing in the project says how the app creates its tables (n
 async def tables_exist(ctx: Context) -> Outcome:
     facts = await schema_facts(ctx)
     if facts.problem and facts.unverified:
+        if facts.problem_hint:
+            return replace(unverified(facts.problem), hint=facts.problem_hint, fix="")
         return unverified(facts.problem, None if ctx.model.other_database or facts.parsed is not None
                           else "set [project] schema in deploy-check.toml")
     if facts.problem and facts.parsed is None and not schema_paths(ctx) and not facts.problem_is_skip:

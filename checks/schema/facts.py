@@ -261,6 +261,17 @@ async def _without_schema(ctx: Context, looked: str | None = None) -> SchemaFact
     except (psycopg.Error, OSError, TimeoutError, InvalidDatabaseUrl) as exc:
         return SchemaFacts(problem=f"schema: {looked}; and the database is not reachable: "
                            f"{ctx.mask(str(exc)) or type(exc).__name__}", problem_is_skip=True, unverified=True)
+    created = ctx.model.runtime_tables
+    if count == 0 and created is not None and ctx.model.schema is None:
+        # vercel/nextjs-postgres-auth-starter: app/db.ts creates "User" on first use; empty is
+        # what the app expects before it first runs, and nothing else says what it will hold.
+        tables = ", ".join(created.tables)
+        return SchemaFacts(problem=f"schema: the app creates its tables at run time ({created.file} runs "
+                           f"CREATE TABLE {tables}): they appear only once the app runs, and {looked}",
+                           problem_is_skip=True, unverified=True,
+                           problem_hint=f"Run the app once against this database ({created.file} then creates "
+                                        f"{tables}) and check again; to check its tables before it runs, add a "
+                                        "schema.sql (or set [project] schema in deploy-check.toml).")
     if count == 0:
         return SchemaFacts(problem=f"the database has no table of the app, and {looked}: nothing "
                            "says what it should hold")
