@@ -23,7 +23,8 @@ from checks.core.model import (
 )
 from checks.core.registry import check
 from checks.sentry.api import MAX_KEY_PAGES, next_page, sentry_facts
-from checks.sentry.settings import WIZARD_ENV_FILE, SentrySettings, parse_dsn, read_settings
+from checks.sentry.formats import parse_dsn
+from checks.sentry.settings import WIZARD_ENV_FILE, SentrySettings, read_settings
 
 if TYPE_CHECKING:
     from checks.core.http import Fetched
@@ -79,6 +80,18 @@ def _keys_hint(settings: SentrySettings, *, opt_in: bool) -> str:
     return hint
 
 
+def _slugs_hint(settings: SentrySettings) -> str | None:
+    """SENTRY001's hint when the wizard wrote org/project as literals in withSentryConfig: edit
+    them there (a SENTRY_ORG the plugin would read only in their absence changes nothing)."""
+    if not settings.literals:
+        return None
+    literal = [attr for attr in ("org", "project") if attr in settings.literals]
+    slugs = [f"{' / '.join(literal)} in withSentryConfig ({settings.literals[literal[0]]})"]
+    slugs += [settings.said(attr) for attr in ("org", "project") if attr not in settings.literals]
+    return ("Copy the DSN from Sentry › Project Settings › Client Keys, create a token in Settings › "
+            f"Auth Tokens, and set {' / '.join(slugs)} to the slugs in the project's URL.")
+
+
 def deferral_note(ctx: Context) -> str | None:
     if ctx.monitoring_deferral is not None:
         return ctx.monitoring_deferral.quote()
@@ -100,7 +113,7 @@ def keys_present(ctx: Context) -> Outcome:
     if settings.problems:
         message = "; ".join(settings.problems)
         return (warned if note else failed)(message + (f" (monitoring deferred: {note})" if note else ""),
-                                            **details)
+                                            hint=_slugs_hint(settings), **details)
     if settings.missing and not note:
         # The env files really read (`.env` where the values live there), else the one to fill.
         env_files = [ctx.rel(f.path) for f in ctx.env_files if f.parsed is not None] or [ctx.rel(ctx.env_path)]
@@ -240,7 +253,7 @@ async def dsn_matches(ctx: Context) -> Outcome:
             f"{where}: it was pasted from another project", dsn_project_id=dsn.project_id,
             project_id=project_id))
     if dsn.project_id != project_id:
-        return _soften(ctx, failed(f"the DSN names project id {dsn.project_id}, but {settings.names['project']} is "
+        return _soften(ctx, failed(f"the DSN names project id {dsn.project_id}, but {settings.said('project')} is "
                                    f"project {project_id} {where}", dsn_project_id=dsn.project_id,
                                    project_id=project_id))
     # https://docs.sentry.io/api/projects/list-a-projects-client-keys/: isActive, rateLimit

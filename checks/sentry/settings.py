@@ -4,18 +4,16 @@ each with where it was found; a DSN parsed, an org token's payload read (never v
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from checks.core.context import Context
 from checks.project.detectors import SENTRY_WIZARD_ENV_FILE
 from checks.project.reading import arguments, bracketed, env_references, option_value, or_chain
+from checks.sentry.formats import org_token_payload, parse_dsn
 from checks.support.envfile import read_env_file
 from checks.support.files import read_text
 from checks.support.placeholders import is_placeholder
@@ -142,50 +140,32 @@ class SentrySettings:
     readers: dict[str, str] = field(default_factory=dict)
     # "sentry.server.config.ts initialises Sentry only when SENTRY_DSN is set", …
     conditions: list[str] = field(default_factory=list)
+    # org/project written as literals in withSentryConfig, and the file: no variable is read.
+    literals: dict[str, str] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[str]:
         return [name for attr, name in self.names.items() if getattr(self, attr) is None]
 
     def said(self, attr: str) -> str:
-        """The variable as messages name it: `SENTRY_ORGANIZATION (read by next.config.ts)`."""
+        """The variable as messages name it: `SENTRY_ORGANIZATION (read by next.config.ts)`, or
+        `org in withSentryConfig (next.config.js)` for a literal."""
+        if attr in self.literals:
+            return f"{attr} in withSentryConfig ({self.literals[attr]})"
         reader = self.readers.get(attr)
         return f"{self.names[attr]} (read by {reader})" if reader else self.names[attr]
+
+    def named(self, attr: str) -> str:
+        """A found setting with where it came from, as problems name it."""
+        found = getattr(self, attr)
+        if attr in self.literals or found is None:
+            return self.said(attr)
+        return f"{'the DSN' if attr == 'dsn' else self.names[attr]} ({found.source})"
 
     @property
     def sources(self) -> dict[str, str]:
         return {attr: found.source for attr in ("dsn", "token", "org", "project")
                 if (found := getattr(self, attr)) is not None}
-
-
-
-@dataclass(frozen=True)
-class Dsn:
-    public_key: str
-    host: str
-    project_id: str
-
-
-
-def parse_dsn(text: str) -> Dsn:
-    """scheme://public_key@host[:port][/path]/project_id, as the Sentry SDKs read it
-    (https://develop.sentry.dev/sdk/overview/#parsing-the-dsn)."""
-    try:
-        parts = urlsplit(text.strip())
-        port = parts.port
-    except ValueError:
-        raise ValueError("is not a URL") from None
-    if parts.scheme not in ("http", "https"):
-        raise ValueError("must start with https:// (or http://)")
-    if not parts.username:
-        raise ValueError("has no public key before the @")
-    if not parts.hostname:
-        raise ValueError("has no host")
-    project_id = parts.path.rstrip("/").rsplit("/", 1)[-1]
-    if not project_id.isdigit():
-        raise ValueError("must end with the numeric project id")
-    host = parts.hostname + (f":{port}" if port else "")
-    return Dsn(parts.username, host, project_id)
 
 
 
@@ -303,11 +283,12 @@ def read_settings(ctx: Context) -> SentrySettings:
     # in next.config is not Sentry's), and a literal there wins over the env: the plugin reads
     # `userOptions.org ?? process.env.SENTRY_ORG`.
     settings.token = from_code("token", "authToken", NEXT_CONFIG_GLOBS, "SENTRY_AUTH_TOKEN", region=sentry_options)
-    settings.org = _read_code_files(ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["org"], sentry_options) or from_code(
-        "org", "org", NEXT_CONFIG_GLOBS, "SENTRY_ORG", region=sentry_options)
-    settings.project = _read_code_files(ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["project"],
-                                        sentry_options) or from_code(
-        "project", "project", NEXT_CONFIG_GLOBS, "SENTRY_PROJECT", region=sentry_options)
+    for attr in ("org", "project"):
+        literal = _read_code_files(ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG[attr], sentry_options)
+        if literal is not None:
+            settings.literals[attr] = literal.source
+        setattr(settings, attr, literal or from_code(attr, attr, NEXT_CONFIG_GLOBS, DEFAULT_NAMES[attr],
+                                                     region=sentry_options))
     # A withSentryConfig applied only when the token is set names the token's variable.
     for reader, text in _code_files(ctx, NEXT_CONFIG_GLOBS):
         what = _only_when(settings.names["token"], text)
@@ -320,12 +301,12 @@ def read_settings(ctx: Context) -> SentrySettings:
                 or _read_code_files(ctx, NEXT_CONFIG_GLOBS, OPTION_IN_CONFIG["sentryUrl"]))
     settings.api_url = (explicit.value if explicit else DEFAULT_SENTRY_URL).rstrip("/")
 
-    token_name, org_name = settings.names["token"], settings.names["org"]
-    for name, found in (("the DSN", settings.dsn), (token_name, settings.token),
-                        (org_name, settings.org), (settings.names["project"], settings.project)):
+    token_name = settings.names["token"]
+    for attr in ("dsn", "token", "org", "project"):
+        found = getattr(settings, attr)
         if found and is_placeholder(found.value):
             # A placeholder is not a value: never "well-formed", never sent anywhere.
-            settings.problems.append(f"{name} ({found.source}) is a placeholder")
+            settings.problems.append(f"{settings.named(attr)} is a placeholder")
     if any("is a placeholder" in problem for problem in settings.problems):
         return settings
     if settings.dsn:
@@ -355,7 +336,7 @@ def read_settings(ctx: Context) -> SentrySettings:
         token_org = payload.get("org")
         if settings.org and isinstance(token_org, str) and token_org != settings.org.value:
             settings.problems.append(f"{token_name} ({said}) is an org token of {token_org!r}, but "
-                                     f"{org_name} ({settings.org.source}) is {settings.org.value!r}")
+                                     f"{settings.named('org')} is {settings.org.value!r}")
         token_url = str(payload.get("url") or "").rstrip("/")
         if explicit is not None and token_url and token_url != settings.api_url:
             settings.problems.append(f"{token_name} ({said}) was made on {token_url}, but SENTRY_URL "
@@ -364,9 +345,10 @@ def read_settings(ctx: Context) -> SentrySettings:
         if explicit is None and region.startswith("https://") and SAAS_DSN_HOST.search(
                 urlsplit(region).hostname or ""):
             settings.api_url = region  # the org's region (us.sentry.io, de.sentry.io)
-    for name, found in ((org_name, settings.org), (settings.names["project"], settings.project)):
+    for attr in ("org", "project"):
+        found = getattr(settings, attr)
         if found and not re.fullmatch(r"[A-Za-z0-9_.-]+", found.value):
-            settings.problems.append(f"{name} ({found.source}) is not a slug: {found.value!r}")
+            settings.problems.append(f"{settings.named(attr)} is not a slug: {found.value!r}")
     try:
         parts = urlsplit(settings.api_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -374,20 +356,3 @@ def read_settings(ctx: Context) -> SentrySettings:
     except ValueError:
         settings.problems.append(f"SENTRY_URL is not an http(s) URL: {settings.api_url!r}")
     return settings
-
-
-
-def org_token_payload(token: str) -> dict[str, Any] | None:
-    """The JSON payload of an org auth token (sntrys_), or None."""
-
-    if not token.startswith("sntrys_"):
-        return None
-    encoded = token.removeprefix("sntrys_").rsplit("_", 1)[0]
-    for decode in (base64.b64decode, base64.urlsafe_b64decode):
-        try:
-            payload = json.loads(decode(encoded + "=" * (-len(encoded) % 4)))
-        except (binascii.Error, ValueError):
-            continue
-        if isinstance(payload, dict):
-            return payload
-    return None

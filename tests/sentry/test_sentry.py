@@ -345,7 +345,7 @@ def test_a_disabled_or_zero_rate_dsn_key_fails_sentry003(tmp_path: Path, httpser
 
 
 def test_an_org_tokens_region_is_where_the_api_is_asked() -> None:
-    from checks.sentry.settings import org_token_payload
+    from checks.sentry.formats import org_token_payload
 
     token = org_token("acme", region_url="https://de.sentry.io")
     assert org_token_payload(token) == {"iat": 1732456000.0, "url": "https://sentry.io",
@@ -507,3 +507,28 @@ def test_sentry003_compares_the_dsn_the_wizard_wrote_not_a_stray_env_one(
     found = run_sentry(project)
     assert [found[i]["status"] for i in ("SENTRY001", "SENTRY002", "SENTRY003")] == ["pass"] * 3, found
     assert "(DSN from sentry.server.config.ts)" in found["SENTRY003"]["message"]
+
+
+def test_a_wizards_literal_org_is_named_where_it_is_written_not_as_sentry_org(tmp_path: Path) -> None:
+    """jhu_coursevote: `withSentryConfig(coreConfig, { org: "acme", project: "web" })`. The message
+    said "SENTRY_ORG (next.config.js)" and the hint "set SENTRY_ORG / SENTRY_PROJECT", variables the
+    build plugin reads only when the options leave org/project out."""
+    project = fixture_app(tmp_path, "sentry-wizard-literal-dsn", **{
+        ".env.sentry-build-plugin": f"SENTRY_AUTH_TOKEN={org_token('other-org')}\n"})
+    sentry001 = run_sentry(project)["SENTRY001"]
+    assert sentry001["status"] == "fail"
+    assert "but org in withSentryConfig (next.config.js) is 'acme'" in sentry001["message"], sentry001["message"]
+    assert "SENTRY_ORG" not in sentry001["message"] + sentry001["hint"]
+    assert "SENTRY_PROJECT" not in sentry001["hint"]
+    assert "set org / project in withSentryConfig (next.config.js) to the slugs" in sentry001["hint"]
+
+
+def test_a_404_names_the_wizards_literal_org_and_project(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(PROJECT_PATH).respond_with_json({"detail": "The requested resource does not exist"},
+                                                              status=404)
+    project = fixture_app(tmp_path, "sentry-wizard-literal-dsn", **{
+        ".env.local": f"SENTRY_URL={base(httpserver)}\n", ".env.sentry-build-plugin": f"SENTRY_AUTH_TOKEN={TOKEN}\n"})
+    sentry002 = run_sentry(project)["SENTRY002"]
+    assert sentry002["status"] == "fail", sentry002
+    assert sentry002["hint"] == ("Check org in withSentryConfig (next.config.js) and project in withSentryConfig "
+                                 "(next.config.js) against the slugs in the project's URL."), sentry002["hint"]
