@@ -197,6 +197,7 @@ def discover(root: Path, config: Config, *, env_files: Iterable[tuple[str, Itera
     methods = login_methods(root, model.auth_provider, homes[1:])
     model.login_methods, model.login_where, model.login_why = list(methods.methods), methods.where, methods.why
     model.login_credentials = list(methods.client_credentials)
+    model.login_guarded, model.login_guard = list(methods.guarded), methods.guard
     if methods.secret is not None:
         model.auth_secret_names = list(methods.secret.names)
         model.auth_secret_stops = list(methods.secret.stops_when_empty)

@@ -99,6 +99,10 @@ class LoginMethods:
     secret: SecretOption | None = None  # Better Auth: what its `secret:` option reads
     # Auth.js: the env variables its provider calls read for `clientId:` / `clientSecret:`.
     client_credentials: tuple[str, ...] = ()
+    # Auth.js: the providers registered only under an `if (…)` that reads no env variable
+    # (the app's own setting), and the first such condition.
+    guarded: tuple[str, ...] = ()
+    guard: str = ""
 
 
 @dataclass(frozen=True)
@@ -236,6 +240,24 @@ def provider_guards(text: str, ids: frozenset[str]) -> list[list[str]]:
             for name in names for call in _calls(name, code)]
 
 
+def app_setting_guards(text: str, ids: list[str]) -> tuple[list[str], str]:
+    """The Auth.js providers among `ids` whose every call sits under an `if (…)` deploy-check
+    cannot evaluate, one reading no env variable (boxyhq/saas-starter-kit lib/nextAuth.ts:
+    `if (isAuthProviderEnabled('github')) providers.push(GitHubProvider(…))`, switched by its
+    AUTH_PROVIDERS setting), and the first such condition."""
+    code = COMMENT.sub("", text)
+    braces: list[int] = []
+    guarded: list[str] = []
+    first = ""
+    for match in AUTHJS_IMPORT.finditer(code):
+        name, provider = (match["name"], match["id"]) if match["name"] else (match["req"], match["rid"])
+        guards = [registration_guard(code, call.start(), braces) for call in _calls(name, code)]
+        if provider.lower() in ids and guards and all(g is not None and not needed_set(g) for g in guards):
+            guarded.append(provider.lower())
+            first = first or next(g["cond"].strip() for g in guards if g is not None)
+    return list(dict.fromkeys(guarded)), first
+
+
 def _better_auth(text: str) -> list[str]:
     methods = [method for method, pattern in BETTER_AUTH_METHODS if pattern.search(text)]
     social = SOCIAL.search(text)
@@ -336,9 +358,11 @@ def _login_methods(root: Path, home: Path, provider: str | None) -> LoginMethods
             methods = _authjs(code)
             if methods:
                 where = relative(root, path)
+                guarded, guard = app_setting_guards(code, methods)
                 return LoginMethods(tuple(dict.fromkeys(methods)), where, f"{where} names {', '.join(methods)}",
                                     _authjs_secret(root, home),
-                                    client_credentials=tuple(client_credentials(code, methods)))
+                                    client_credentials=tuple(client_credentials(code, methods)),
+                                    guarded=tuple(guarded), guard=guard)
             continue
         if config is None and BETTER_AUTH_CALL.search(code):
             config = (relative(root, path), _better_auth(code))

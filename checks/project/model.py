@@ -141,6 +141,9 @@ class ProjectModel:
     login_why: str = ""
     # Auth.js: the env variables its OAuth provider calls read for their client id and secret.
     login_credentials: list[str] = field(default_factory=list)
+    # Auth.js: the providers registered only under an `if (…)` of the app's own setting, and its condition.
+    login_guarded: list[str] = field(default_factory=list)
+    login_guard: str = ""
     # Better Auth: the env variables its `secret:` option reads, in order (logins.secret_option);
     # None when the config passes no `secret:` (better-auth then reads its own names).
     auth_secret_names: list[str] | None = None

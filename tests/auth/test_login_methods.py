@@ -193,3 +193,80 @@ def test_an_email_otp_that_allows_sign_up_is_still_driven(tmp_path: Path) -> Non
                       encoding="utf-8")
     _code, _report, result = auth003(project)
     assert "disableSignUp" not in result["message"]
+
+
+# Shaped after boxyhq/saas-starter-kit lib/nextAuth.ts: each provider pushed only
+# `if (isAuthProviderEnabled('…'))`, which reads AUTH_PROVIDERS (lib/auth.ts; lib/env.ts
+# defaults it to `github,credentials`); SAML pushes a second CredentialsProvider ('boxyhq-idp').
+SAAS_STARTER_AUTH = """\
+import type { NextAuthOptions } from 'next-auth';
+import BoxyHQSAMLProvider from 'next-auth/providers/boxyhq-saml';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import EmailProvider from 'next-auth/providers/email';
+import GitHubProvider from 'next-auth/providers/github';
+import type { Provider } from 'next-auth/providers';
+import env from '@/lib/env';
+import { isAuthProviderEnabled } from '@/lib/auth';
+import { sendMagicLink } from '@/lib/email/sendMagicLink';
+
+const providers: Provider[] = [];
+
+if (isAuthProviderEnabled('credentials')) {
+  providers.push(
+    CredentialsProvider({
+      id: 'credentials',
+      credentials: { email: { type: 'email' }, password: { type: 'password' } },
+      async authorize() { return null; },
+    })
+  );
+}
+
+if (isAuthProviderEnabled('github')) {
+  providers.push(
+    GitHubProvider({ clientId: env.github.clientId, clientSecret: env.github.clientSecret })
+  );
+}
+
+if (isAuthProviderEnabled('saml')) {
+  providers.push(
+    BoxyHQSAMLProvider({ issuer: env.appUrl, clientId: 'dummy', clientSecret: 'dummy' }),
+    CredentialsProvider({ id: 'boxyhq-idp', credentials: { code: { type: 'text' } }, async authorize() { return null; } })
+  );
+}
+
+if (isAuthProviderEnabled('email')) {
+  providers.push(
+    EmailProvider({
+      server: { host: env.smtp.host, port: env.smtp.port },
+      from: env.smtp.from,
+      sendVerificationRequest: async ({ identifier, url }) => { await sendMagicLink(identifier, url); },
+    })
+  );
+}
+
+export const authOptions: NextAuthOptions = { providers, secret: env.nextAuth.secret };
+"""
+
+
+def test_providers_switched_on_by_the_apps_own_setting_are_named_not_claimed(tmp_path: Path) -> None:
+    """saas-starter-kit: AUTH003 said the app "signs in with" all five, though AUTH_PROVIDERS
+    enables only some (github,credentials by default) and deploy-check cannot evaluate
+    isAuthProviderEnabled."""
+    project = app(tmp_path, "authjs-oauth", **{"auth.ts": "", "lib/nextAuth.ts": SAAS_STARTER_AUTH})
+    _code, _report, result = auth003(project)
+    assert result["status"] == "skip", result["message"]
+    assert result["details"]["unverified"] == (
+        "auth: the app names Boxyhq Saml OAuth, a password (Credentials), email links (Nodemailer) and "
+        "GitHub OAuth (lib/nextAuth.ts), each enabled by the app's own setting (e.g. "
+        "`if (isAuthProviderEnabled('saml'))`): the app's own sendVerificationRequest sends the link, "
+        "which no local sink receives; no local proof possible")
+
+
+def test_a_provider_always_registered_is_still_said_to_sign_in(tmp_path: Path) -> None:
+    always = SAAS_STARTER_AUTH.replace("if (isAuthProviderEnabled('github')) {", "{")
+    project = app(tmp_path, "authjs-oauth", **{"auth.ts": "", "lib/nextAuth.ts": always})
+    _code, _report, result = auth003(project)
+    assert result["details"]["unverified"].startswith(
+        "auth: the app signs in with GitHub OAuth and names Boxyhq Saml OAuth, a password (Credentials) and "
+        "email links (Nodemailer) (lib/nextAuth.ts), each enabled by the app's own setting (e.g. "
+        "`if (isAuthProviderEnabled('saml'))`): "), result["details"]["unverified"]

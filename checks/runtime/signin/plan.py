@@ -59,6 +59,19 @@ def _spoken(methods: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _authjs_methods(ctx: Context, where: str) -> str:
+    """The Auth.js providers the app registers; those registered only under an `if (…)` of its
+    own setting (`isAuthProviderEnabled('github')`) are named, not claimed as enabled."""
+    model = ctx.model
+    always = [method for method in model.login_methods if method not in model.login_guarded]
+    maybe = [method for method in model.login_methods if method in model.login_guarded]
+    if not maybe:
+        return f"the app signs in with {_spoken(always)}{where}"
+    said = (f"names {_spoken(maybe)}{where}, each enabled by the app's own setting "
+            f"(e.g. `if ({model.login_guard})`)")
+    return f"the app signs in with {_spoken(always)} and {said}" if always else f"the app {said}"
+
+
 def unprovable(ctx: Context) -> str | None:
     """Why the app's own login cannot be proven locally (an OAuth-only app, a password, a
     hosted page, a method deploy-check has no driver for), or None. The methods come from
@@ -76,9 +89,8 @@ def unprovable(ctx: Context) -> str | None:
         if _mails_over_smtp(ctx):
             return None  # email links over SMTP: driven through the app's routes and the sink
         if AUTHJS_EMAIL & set(model.login_methods):
-            return (f"the app signs in with {_spoken(model.login_methods)}{where}: "
-                    f"{_link_route(ctx)}; no local proof possible")
-        return f"the app signs in with {_spoken(model.login_methods)}{where}: no local proof possible"
+            return f"{_authjs_methods(ctx, where)}: {_link_route(ctx)}; no local proof possible"
+        return f"{_authjs_methods(ctx, where)}: no local proof possible"
     if provider == "better-auth" and model.login_where and not EMAIL_CODE_METHODS & set(model.login_methods):
         said = _spoken(model.login_methods) if model.login_methods else "no method deploy-check knows"
         return (f"the app signs in with {said}{where}: deploy-check proves email-code sign-in "
