@@ -168,7 +168,11 @@ URL_KINDS = {"file": "sqlite", "sqlite": "sqlite", "libsql": "libsql", "mysql": 
 POSTGRES_DRIVERS = ("pg", "postgres", "@neondatabase/serverless", "@vercel/postgres",
                     "@supabase/supabase-js", "pg-promise", "slonik", "@prisma/adapter-pg",
                     "@prisma/adapter-neon", "@electric-sql/pglite", "kysely-postgres-js")
+# @libsql/kysely-libsql: Kysely's libSQL dialect, ahead of mysql2, which the same app may
+# list for an opt-in dialect (better-auth/better-auth demo/nextjs lib/auth.ts: Turso unless
+# USE_MYSQL, its README "TURSO_DATABASE_URL … or USE_MYSQL=true").
 OTHER_DRIVERS = (("@libsql/client", "libsql"), ("@prisma/adapter-libsql", "libsql"),
+                 ("@libsql/kysely-libsql", "libsql"),
                  ("better-sqlite3", "sqlite"), ("sqlite3", "sqlite"), ("mysql2", "mysql"),
                  ("@planetscale/database", "mysql"), ("mssql", "sqlserver"), ("mongodb", "mongodb"),
                  ("mongoose", "mongodb"))

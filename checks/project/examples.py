@@ -114,9 +114,27 @@ _PRELOAD = lazy(r"(?:^|\s)(?:-r|--require|--import)(?:=|\s+)['\"]?dotenv/config[
 _TURBO_LOOSE = lazy(r'"envMode"\s*:\s*"loose"')
 
 
+# A dev script that first runs another script of its own package.json, the words after it
+# appended to that script: `"dev": "pnpm with-env next dev"` with `"with-env": "dotenv -e
+# ../../.env --"` (t3-oss/create-t3-turbo apps/nextjs/package.json). pnpm, yarn and bun run a
+# script by its bare name or through `run`; npm only through `run` (`run-script`), its extra
+# words after `--` (pnpm.io/cli/run, docs.npmjs.com/cli/commands/npm-run-script).
+_RUNS_OWN_SCRIPT = lazy(r"^\s*(?:(?:pnpm|yarn|bun)\s+(?:run\s+)?|npm\s+run(?:-script)?\s+)"
+                        r"(?P<name>[\w:.-]+)(?:\s+--(?=\s|$))?(?P<rest>.*)$")
+
+
 def _dev_script(home: Path) -> str:
     scripts = (package_json(home) or {}).get("scripts")
-    return str(scripts.get("dev") or "") if isinstance(scripts, dict) else ""
+    if not isinstance(scripts, dict):
+        return ""
+    dev, seen = str(scripts.get("dev") or ""), {"dev"}
+    while (runs := _RUNS_OWN_SCRIPT.match(dev)) and runs["name"] not in seen:
+        inner = scripts.get(runs["name"])
+        if not isinstance(inner, str):
+            break
+        seen.add(runs["name"])
+        dev = f"{inner} {runs['rest'].strip()}".strip()
+    return dev
 
 
 def _loaded_by(dev: str) -> list[str]:

@@ -23,7 +23,8 @@ from checks.core.model import (
 )
 from checks.core.registry import check
 from checks.core.sources import schema_paths
-from checks.project.reading import package_json
+from checks.project.reading import package_json, relative
+from checks.project.workspace import workspace_packages
 from checks.schema.facts import (
     FIX_SCHEMA,
     RELKINDS,
@@ -129,15 +130,17 @@ RUN_SCRIPT = {"npm": "npm run", "pnpm": "pnpm run", "yarn": "yarn", "bun": "bun 
 
 
 def push_script(ctx: Context) -> str | None:
-    """`npm run db:push` when a package.json script of the app (or of its workspace root)
-    runs `drizzle-kit push` or `prisma db push`."""
-    root = ctx.project / (ctx.model.workspace_root or ".")
-    for directory in dict.fromkeys((ctx.project, root.resolve())):
+    """`npm run db:push` when a package.json script of the app, of its workspace root or of a
+    workspace package it depends on runs `drizzle-kit push` or `prisma db push`
+    (t3-oss/create-t3-turbo: packages/db/package.json `"push": "pnpm with-env drizzle-kit push"`)."""
+    root = (ctx.project / (ctx.model.workspace_root or ".")).resolve()
+    packages = workspace_packages(ctx.project.resolve(), root, package_json(ctx.project)) if root != ctx.project.resolve() else []
+    for directory in dict.fromkeys((ctx.project, root, *packages)):
         scripts = (package_json(directory) or {}).get("scripts") or {}
         for name, command in scripts.items() if isinstance(scripts, dict) else ():
             if isinstance(command, str) and any(push in command for push in PUSH_COMMANDS):
                 run = f"{RUN_SCRIPT.get(ctx.model.package_manager or 'npm', 'npm run')} {shlex.quote(name)}"
-                return run if directory == ctx.project else f"cd {shlex.quote(ctx.model.workspace_root or '.')} && {run}"
+                return run if directory == ctx.project else f"cd {shlex.quote(relative(ctx.project, directory))} && {run}"
     return None
 
 

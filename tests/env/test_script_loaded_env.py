@@ -67,3 +67,35 @@ def test_a_preloaded_dotenv_config_makes_dotenv_the_apps_file_above_env_local(tm
     found = checks_by_id(report)
     assert found["ENV001"]["message"].startswith("loaded, highest priority first: .env (3 keys), .env.local")
     assert "DATABASE_URL (from .env;" in found["DB001"]["message"], found["DB001"]
+
+
+def t3_turbo(tmp_path: Path) -> Path:
+    # tests/fixtures/apps/t3-turbo-with-env, shaped after t3-oss/create-t3-turbo: apps/nextjs's
+    # `"dev": "pnpm with-env next dev"` runs its own `"with-env": "dotenv -e ../../.env --"`.
+    root = shutil.copytree(FIXTURES / "t3-turbo-with-env", tmp_path / "t3")
+    committed(root)
+    (root / ".env").write_text("POSTGRES_URL=postgres://postgres:postgres@localhost:5432/t3\n"
+                               f"AUTH_SECRET={SECRET}\n", encoding="utf-8")
+    return root / "apps" / "nextjs"
+
+
+def test_a_dev_script_running_its_own_with_env_script_loads_the_root_env(tmp_path: Path) -> None:
+    app = t3_turbo(tmp_path)
+    model = detect(app)
+    assert model["env_file"] == "../../.env"
+    assert model["env_file_why"] == "package.json's dev script loads ../../.env (dotenv-cli)"
+    assert model["example_file"] == "../../.env.example"
+    _code, report = run_json(app, "--only", "ENV001,ENV003,DB001,AUTH001")
+    found = checks_by_id(report)
+    assert {i: c["status"] for i, c in found.items()} == {i: "pass" for i in found}, found
+    assert found["ENV001"]["message"] == "loaded, highest priority first: ../../.env (2 keys)"
+    assert "POSTGRES_URL (from ../../.env;" in found["DB001"]["message"]
+    assert SECRET not in str(report)
+
+
+def test_a_dev_script_running_a_script_the_package_lacks_loads_nothing(tmp_path: Path) -> None:
+    app = t3_turbo(tmp_path)
+    manifest = app / "package.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"with-env":', '"other":'), encoding="utf-8")
+    _code, report = run_json(app, "--only", "ENV001")
+    assert checks_by_id(report)["ENV001"]["status"] == "fail"

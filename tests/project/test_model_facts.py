@@ -434,3 +434,15 @@ def test_a_drizzle_url_held_in_a_local_variable_is_followed_one_step(tmp_path: P
     else:
         assert model["database_var"] == var, model
         assert "dbCredentials reads" in model["database_var_why"]
+
+
+def test_kyselys_libsql_dialect_beside_an_opt_in_mysql2_names_libsql(tmp_path: Path) -> None:
+    # better-auth/better-auth demo/nextjs: @libsql/kysely-libsql (Turso, the README's default)
+    # and mysql2 (only with USE_MYSQL=true); the clause named MySQL.
+    project = app(tmp_path, "env-example-readme", **{
+        ".env.local": "TURSO_DATABASE_URL=libsql://demo-acme.turso.io\n",
+        "package.json": '{"dependencies": {"next": "16.0.0", "better-auth": "1.4.0", "kysely": "0.28.0", '
+                        '"@libsql/kysely-libsql": "0.4.1", "mysql2": "3.18.2"}}\n'})
+    _code, report = run_json(project, "--only", "DB001")
+    assert ("database: the app's database is libSQL (Turso) (package.json depends on @libsql/kysely-libsql); "
+            "deploy-check checks PostgreSQL only") in report["unverified"], report["unverified"]

@@ -863,6 +863,17 @@ def test_a_push_script_name_with_a_space_is_quoted_when_pasted(tmp_path: Path, f
     assert checks(project)["DB004"]["fix"] == "npm run 'push db'"
 
 
+def test_a_monorepo_apps_push_script_in_its_db_package_is_named(tmp_path: Path, fresh_db: str) -> None:
+    # t3-oss/create-t3-turbo: apps/nextjs has no push script, packages/db/package.json has
+    # `"push": "pnpm with-env drizzle-kit push"`; the hint said "no db:push script".
+    root = shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "t3-turbo-with-env", tmp_path / "t3")
+    (root / ".env").write_text(f"POSTGRES_URL={fresh_db}\n")
+    db004 = checks(root / "apps" / "nextjs")["DB004"]
+    assert db004["status"] == "fail"
+    assert db004["fix"] == "cd ../../packages/db && pnpm run push", db004
+    assert "its own `cd ../../packages/db && pnpm run push`" in str(db004["hint"])
+
+
 @pytest.mark.parametrize("fixture", ["drizzle-push", "drizzle-push-empty-journal"])
 def test_a_pushed_schema_whose_tables_exist_is_unverified_not_failed(
         tmp_path: Path, fresh_db: str, fixture: str) -> None:
