@@ -114,9 +114,28 @@ _PRELOAD = lazy(r"(?:^|\s)(?:-r|--require|--import)(?:=|\s+)['\"]?dotenv/config[
 _TURBO_LOOSE = lazy(r'"envMode"\s*:\s*"loose"')
 
 
+# How a package manager runs a script of the same package.json (each tool's docs): `bun
+# with-env next dev` runs the `with-env` script with `next dev` appended, as create-t3-turbo's
+# apps do (saasfly's apps/nextjs/package.json: `"dev": "bun with-env next dev"`, `"with-env":
+# "dotenv -e ../../.env.local --"`).
+_RUNNERS = ("bun", "pnpm", "yarn", "npm")
+
+
 def _dev_script(home: Path) -> str:
     scripts = (package_json(home) or {}).get("scripts")
-    return str(scripts.get("dev") or "") if isinstance(scripts, dict) else ""
+    if not isinstance(scripts, dict):
+        return ""
+    dev = str(scripts.get("dev") or "")
+    words = dev.split()
+    if not words or words[0] not in _RUNNERS:
+        return dev
+    start = 2 if words[1:2] == ["run"] else 1
+    if len(words) > start and words[start] != "dev":
+        called = scripts.get(words[start])
+        if isinstance(called, str):
+            # The called script's own text, then the words the dev script appends to it.
+            return " ".join([called, *words[start + 1:]])
+    return dev
 
 
 def _loaded_by(dev: str) -> list[str]:
