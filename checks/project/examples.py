@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from checks.project import detectors as d
 from checks.project.database import drizzle_config
@@ -125,17 +126,41 @@ def _dev_script(home: Path) -> str:
     scripts = (package_json(home) or {}).get("scripts")
     if not isinstance(scripts, dict):
         return ""
-    dev = str(scripts.get("dev") or "")
-    words = dev.split()
+    return _expanded(scripts, "dev")
+
+
+def _expanded(scripts: dict[str, Any], name: str) -> str:
+    """The script `name`, with a leading call of another script of the same package.json
+    (`bun with-env next dev`) replaced by that script's text, then the words appended to it."""
+    text = str(scripts.get(name) or "")
+    words = text.split()
     if not words or words[0] not in _RUNNERS:
-        return dev
+        return text
     start = 2 if words[1:2] == ["run"] else 1
-    if len(words) > start and words[start] != "dev":
+    if len(words) > start and words[start] != name:
         called = scripts.get(words[start])
         if isinstance(called, str):
-            # The called script's own text, then the words the dev script appends to it.
             return " ".join([called, *words[start + 1:]])
-    return dev
+    return text
+
+
+def tool_script_env_files(root: Path, home: Path, tool: str) -> tuple[list[str], str] | None:
+    """(files, why): the env files a script of `home`'s package.json loads through dotenv-cli
+    or env-cmd before it runs `tool` (saasfly's packages/db: `"db:push": "bun with-env prisma
+    db push"`, `"with-env": "dotenv -e ../../.env.local --"`), relative to `root`; they enter
+    the process environment, above any file the tool loads itself. None when none does."""
+    scripts = (package_json(home) or {}).get("scripts")
+    if not isinstance(scripts, dict):
+        return None
+    for name in scripts:
+        text = _expanded(scripts, name)
+        if not re.search(rf"(?:^|\s){re.escape(tool)}\s", f"{text} "):
+            continue
+        inside = [path for path in dict.fromkeys(_loaded_by(text)) if in_workspace(root, home / path)]
+        if inside:
+            files = [relative(root, home / path) for path in inside]
+            return files, f"its script {name} loads {', '.join(files)} ({_loader_name(text)}) before {tool} runs"
+    return None
 
 
 def _loaded_by(dev: str) -> list[str]:

@@ -36,3 +36,16 @@ def test_the_env_file_a_called_script_loads_supplies_the_app(tmp_path: Path) -> 
     assert {i: c["status"] for i, c in found.items()} == {i: "pass" for i in found}, found
     assert found["ENV001"]["message"] == "loaded, highest priority first: ../../.env.local (6 keys)"
     assert SECRET not in str(report)
+
+
+def test_prisma_run_through_the_packages_loader_script_reads_the_root_env_local(tmp_path: Path) -> None:
+    # packages/db: `"db:push": "bun with-env prisma db push --skip-generate"` with `"with-env":
+    # "dotenv -e ../../.env.local --"`: dotenv-cli sets POSTGRES_URL before Prisma loads its .env.
+    app = saasfly(tmp_path)
+    model = detect(app)
+    assert model["database_env_files"][0] == "../../.env.local", model
+    _code, report = run_json(app, "--only", "DB001")
+    db001 = checks_by_id(report)["DB001"]
+    assert db001["status"] == "pass", db001
+    assert "POSTGRES_URL (from ../../.env.local;" in db001["message"]
+    assert "its script db:push loads ../../.env.local (dotenv-cli) before prisma runs" in db001["message"]
