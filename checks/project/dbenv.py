@@ -14,7 +14,7 @@ from pathlib import Path
 
 from checks.project import detectors as d
 from checks.project.database import drizzle_config, drizzle_url_var, prisma_datasource
-from checks.project.examples import tools_env_file
+from checks.project.examples import tool_script_env_files, tools_env_file
 from checks.project.prismaschema import prisma_schema_files
 from checks.project.reading import package_json, read_small, relative
 from checks.project.workspace import nx_env_files
@@ -53,8 +53,14 @@ def _prisma(root: Path, home: Path, manager: str | None) -> ToolEnv:
         schema = prisma_schema_files(home, package_json(home))
         folders = dict.fromkeys([home, *[file.parent for file in schema[:1]]])
         files = [relative(root, folder / d.PRISMA_ENV_FILE) for folder in folders]
-        return ToolEnv(files, files[0], f"{runs} and loads {' and '.join(files)} (Prisma's .env files "
-                                        "beside its package.json and its schema)")
+        why = f"{runs} and loads {' and '.join(files)} (Prisma's .env files beside its package.json and its schema)"
+        loader = tool_script_env_files(root, home, "prisma")
+        if loader is not None:
+            # A value the script's loader put into the process environment wins over Prisma's
+            # .env (Prisma never overrides a variable already set): that file is the one to fill.
+            first = [name for name in loader[0] if name not in files]
+            return ToolEnv([*first, *files], loader[0][0], f"{runs}; {loader[1]}; then {why.split(' and ', 1)[1]}")
+        return ToolEnv(files, files[0], why)
     loads = _config_loads(root, home, config, read_small(config) or "")
     if loads is not None:
         return ToolEnv(loads.files, loads.write_to, f"{runs}; {loads.why}")

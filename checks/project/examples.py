@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from checks.project import detectors as d
 from checks.project.database import drizzle_config
@@ -127,14 +128,40 @@ def _dev_script(home: Path) -> str:
     scripts = (package_json(home) or {}).get("scripts")
     if not isinstance(scripts, dict):
         return ""
-    dev, seen = str(scripts.get("dev") or ""), {"dev"}
-    while (runs := _RUNS_OWN_SCRIPT.match(dev)) and runs["name"] not in seen:
+    return _expanded(scripts, "dev")
+
+
+def _expanded(scripts: dict[str, Any], name: str) -> str:
+    """The script `name`, each leading run of another script of the same package.json
+    (`pnpm with-env next dev`) replaced by that script's text with the words after it
+    appended, once per script (a loop of scripts ends there)."""
+    text, seen = str(scripts.get(name) or ""), {name}
+    while (runs := _RUNS_OWN_SCRIPT.match(text)) and runs["name"] not in seen:
         inner = scripts.get(runs["name"])
         if not isinstance(inner, str):
             break
         seen.add(runs["name"])
-        dev = f"{inner} {runs['rest'].strip()}".strip()
-    return dev
+        text = f"{inner} {runs['rest'].strip()}".strip()
+    return text
+
+
+def tool_script_env_files(root: Path, home: Path, tool: str) -> tuple[list[str], str] | None:
+    """(files, why): the env files a script of `home`'s package.json loads through dotenv-cli
+    or env-cmd before it runs `tool` (saasfly's packages/db: `"db:push": "bun with-env prisma
+    db push"`, `"with-env": "dotenv -e ../../.env.local --"`), relative to `root`; they enter
+    the process environment, above any file the tool loads itself. None when none does."""
+    scripts = (package_json(home) or {}).get("scripts")
+    if not isinstance(scripts, dict):
+        return None
+    for name in scripts:
+        text = _expanded(scripts, name)
+        if not re.search(rf"(?:^|\s){re.escape(tool)}\s", f"{text} "):
+            continue
+        inside = [path for path in dict.fromkeys(_loaded_by(text)) if in_workspace(root, home / path)]
+        if inside:
+            files = [relative(root, home / path) for path in inside]
+            return files, f"its script {name} loads {', '.join(files)} ({_loader_name(text)}) before {tool} runs"
+    return None
 
 
 def _loaded_by(dev: str) -> list[str]:

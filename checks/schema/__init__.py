@@ -4,8 +4,10 @@ files (DB006, history.py). Expected tables come from pglast, never from regular 
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from checks.core.context import Context
@@ -138,10 +140,26 @@ def push_script(ctx: Context) -> str | None:
     for directory in dict.fromkeys((ctx.project, root, *packages)):
         scripts = (package_json(directory) or {}).get("scripts") or {}
         for name, command in scripts.items() if isinstance(scripts, dict) else ():
-            if isinstance(command, str) and any(push in command for push in PUSH_COMMANDS):
+            if isinstance(command, str) and _runs_push(directory, command):
                 run = f"{RUN_SCRIPT.get(ctx.model.package_manager or 'npm', 'npm run')} {shlex.quote(name)}"
                 return run if directory == ctx.project else f"cd {shlex.quote(relative(ctx.project, directory))} && {run}"
     return None
+
+
+# A root script that runs a package's own script (saasfly's package.json: `"db:push": "cd
+# ./packages/db/ && bun db:push"`, whose packages/db script runs `prisma db push`).
+CD_THEN_RUN = re.compile(r"^cd\s+(?P<dir>[^\s&;|]+)\s*&&\s*(?:bun|pnpm|yarn|npm)\s+(?:run\s+)?(?P<script>[\w:.-]+)")
+
+
+def _runs_push(directory: Path, command: str) -> bool:
+    if any(push in command for push in PUSH_COMMANDS):
+        return True
+    called = CD_THEN_RUN.match(command.strip())
+    if called is None:
+        return False
+    scripts = (package_json(directory / called["dir"]) or {}).get("scripts") or {}
+    inner = scripts.get(called["script"]) if isinstance(scripts, dict) else None
+    return isinstance(inner, str) and any(push in inner for push in PUSH_COMMANDS)
 
 
 async def _missing_platforms_here(ctx: Context, facts: SchemaFacts) -> list[str]:
