@@ -34,6 +34,37 @@ def app_fixture(tmp_path: Path, name: str, files: dict[str, str] | None = None, 
     return write_project(root, files or {})
 
 
+def add_drizzle_migration(project: Path, tag: str, sql: str, folder: str = "drizzle") -> None:
+    """One more migration in a drizzle-kit history: its file, and an entry at the end of
+    meta/_journal.json (drizzle-kit 0.31 generate's shape: idx, version, when, tag, breakpoints)."""
+    import json
+
+    (project / folder / f"{tag}.sql").write_text(sql)
+    journal_path = project / folder / "meta" / "_journal.json"
+    journal = json.loads(journal_path.read_text())
+    journal["entries"].append({"idx": len(journal["entries"]), "version": "7", "when": 1760000000000,
+                               "tag": tag, "breakpoints": True})
+    journal_path.write_text(json.dumps(journal, indent=2))
+
+
+def provision_local_db(project: Path) -> tuple[int, str]:
+    """`deploy-check provision local-db` on `project` with a bare environment (its HOME the
+    project), the local database stopped after whatever it did: (exit code, stdout + stderr)."""
+    import os
+    import subprocess
+    import sys
+
+    from provision.database import stop_local_db
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project), "PYTHONPATH": str(REPO)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "checks", "provision", "local-db", "--project", str(project)],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        stop_local_db(project)
+    return done.returncode, done.stdout + done.stderr
+
+
 def write_project(root: Path, files: dict[str, str]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():

@@ -6,15 +6,10 @@ CONFIG.md defaults). DB002 passed on the local database every query of the app t
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from provision.database import stop_local_db
-
-from helpers import REPO, detect, run_json
+from helpers import REPO, detect, provision_local_db, run_json
 from helpers import checks_by_id as checks
 
 FIXTURES = REPO / "tests" / "fixtures" / "apps"
@@ -80,14 +75,8 @@ def test_a_tcp_driver_on_the_same_database_still_passes(tmp_path: Path, fresh_db
 
 def test_provision_local_db_warns_that_the_neon_driver_cannot_use_it(tmp_path: Path) -> None:
     project = tascboard(tmp_path, "")
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project), "PYTHONPATH": str(REPO)}
-    try:
-        done = subprocess.run([sys.executable, "-m", "checks", "provision", "local-db", "--project", str(project)],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
-    finally:
-        stop_local_db(project)
-    said = done.stdout + done.stderr
-    assert done.returncode == 0, said
+    code, said = provision_local_db(project)
+    assert code == 0, said
     assert "DATABASE_URL: wrote it to .env" in said or "DATABASE_URL: replaced" in said, said
     assert "warning: the local PostgreSQL answers deploy-check, but the app's runtime client cannot use it: " \
            "src/server/db/index.ts uses @neondatabase/serverless" in said, said

@@ -9,30 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
-from helpers import REPO, query, run_cli
+from helpers import add_drizzle_migration, app_fixture, query, run_cli
 
-FIXTURE = REPO / "tests" / "fixtures" / "apps" / "dokploy-drizzle-history"
 TAGS = ["0000_reflective_puck", "0001_yielding_echo", "0002_loud_kang"]
 USERS = "CREATE TABLE users (email text); INSERT INTO users VALUES ('a@example.test'), ('b@example.test')"
 
 
 def dokploy(tmp_path: Path, url: str) -> Path:
-    project = Path(shutil.copytree(FIXTURE, tmp_path / "dokploy"))
     # Dokploy's dev scripts load .env (`tsx -r dotenv/config`), its migrator reads DATABASE_URL.
-    (project / ".env").write_text(f"DATABASE_URL={url}\n")
-    return project
-
-
-def add_migration(project: Path, tag: str, sql: str) -> None:
-    (project / "drizzle" / f"{tag}.sql").write_text(sql)
-    journal_path = project / "drizzle" / "meta" / "_journal.json"
-    journal = json.loads(journal_path.read_text())
-    journal["entries"].append({"idx": len(journal["entries"]), "version": "7", "when": 1760000000000,
-                               "tag": tag, "breakpoints": True})
-    journal_path.write_text(json.dumps(journal, indent=2))
+    return app_fixture(tmp_path, "dokploy-drizzle-history", {".env": f"DATABASE_URL={url}\n"}, at="dokploy")
 
 
 def provision(project: Path) -> tuple[int, str]:
@@ -78,7 +65,7 @@ def test_a_pending_migration_copying_from_a_table_that_exists_with_rows_is_refus
     assert provision(project)[0] == 0
     query(fresh_db, "INSERT INTO project VALUES ('p1', 'site', NULL, '2024', 'u1')")
     # Its own IF NOT EXISTS creates nothing: project is the app's, with its rows.
-    add_migration(project, "0003_release", (
+    add_drizzle_migration(project, "0003_release", (
         'CREATE TABLE IF NOT EXISTS "project" ("projectId" text PRIMARY KEY NOT NULL, "name" text NOT NULL);\n'
         'CREATE TABLE "release" ("projectId" text NOT NULL);\n'
         'INSERT INTO "release" ("projectId") SELECT "projectId" FROM "project";\n'))
@@ -95,7 +82,7 @@ def test_a_view_made_under_the_name_before_the_create_is_no_table_of_the_apply(
         tmp_path: Path, fresh_db: str) -> None:
     query(fresh_db, USERS)
     project = dokploy(tmp_path, fresh_db)
-    add_migration(project, "0003_team", (
+    add_drizzle_migration(project, "0003_team", (
         'CREATE VIEW "team" AS SELECT email AS "teamId" FROM users;\n'
         'CREATE TABLE IF NOT EXISTS "team" ("teamId" text PRIMARY KEY NOT NULL);\n'
         'CREATE TABLE "member" ("teamId" text NOT NULL);\n'
@@ -110,7 +97,7 @@ def test_a_table_dropped_and_replaced_by_a_view_is_no_table_of_the_apply(tmp_pat
     query(fresh_db, USERS)
     project = dokploy(tmp_path, fresh_db)
     # The DROP alone would run (team holds no rows then); the view then reads users' rows.
-    add_migration(project, "0003_team", (
+    add_drizzle_migration(project, "0003_team", (
         'CREATE TABLE IF NOT EXISTS "team" ("teamId" text PRIMARY KEY NOT NULL);\n'
         'DROP TABLE "team";\n'
         'CREATE VIEW "team" AS SELECT email AS "teamId" FROM users;\n'
@@ -128,7 +115,7 @@ def test_a_schema_renamed_in_the_apply_may_bring_any_name(tmp_path: Path, fresh_
     project = dokploy(tmp_path, fresh_db)
     # team is created in app, which is then renamed away; old (holding a team with rows) takes
     # its name: the copy reads old's rows.
-    add_migration(project, "0003_team", (
+    add_drizzle_migration(project, "0003_team", (
         'CREATE SCHEMA app;\n'
         'CREATE TABLE IF NOT EXISTS app."team" ("teamId" text);\n'
         'ALTER SCHEMA app RENAME TO gone;\n'
@@ -146,7 +133,7 @@ def test_a_seed_into_an_if_not_exists_table_whose_name_a_view_took_is_refused(tm
     project = dokploy(tmp_path, fresh_db)
     # The IF NOT EXISTS creates nothing: `team` is the view, and an INSERT into it (a view
     # PostgreSQL updates automatically) is a row written into users, triggers and all.
-    add_migration(project, "0003_team", (
+    add_drizzle_migration(project, "0003_team", (
         'CREATE VIEW "team" AS SELECT email FROM users;\n'
         'CREATE TABLE IF NOT EXISTS "team" ("email" text);\n'
         "INSERT INTO \"team\" (\"email\") VALUES ('c@example.test');\n"))

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import REPO, query, run_cli
+from helpers import add_drizzle_migration, app_fixture, query, run_cli
 
-FIXTURE = REPO / "tests" / "fixtures" / "apps" / "dokploy-drizzle-with-seeds"
 # A table of the app's from before the apply, with rows: what no statement may lose or copy.
 USERS = ("CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE);\n"
          "INSERT INTO users (email) VALUES ('a@example.test'), ('b@example.test');\n")
@@ -26,19 +24,8 @@ NOTES = 'CREATE TABLE "notes" ("email" text);\nCREATE TABLE "copies" ("email" te
 
 
 def dokploy(tmp_path: Path, url: str) -> Path:
-    project = Path(shutil.copytree(FIXTURE, tmp_path / "dokploy"))
     # Dokploy's dev scripts load .env (`tsx -r dotenv/config`), its migrator reads DATABASE_URL.
-    (project / ".env").write_text(f"DATABASE_URL={url}\n")
-    return project
-
-
-def add_migration(project: Path, tag: str, sql: str) -> None:
-    (project / "drizzle" / f"{tag}.sql").write_text(sql)
-    journal_path = project / "drizzle" / "meta" / "_journal.json"
-    journal = json.loads(journal_path.read_text())
-    journal["entries"].append({"idx": len(journal["entries"]), "version": "7", "when": 1760000000000,
-                               "tag": tag, "breakpoints": True})
-    journal_path.write_text(json.dumps(journal, indent=2))
+    return app_fixture(tmp_path, "dokploy-drizzle-with-seeds", {".env": f"DATABASE_URL={url}\n"}, at="dokploy")
 
 
 def provision(project: Path, *args: str) -> tuple[int, str]:
@@ -80,7 +67,7 @@ def test_the_dry_run_names_every_table_the_with_seeds(tmp_path: Path, fresh_db: 
 
 def test_a_with_seeding_an_if_not_exists_table_names_it_in_the_dry_run(tmp_path: Path, fresh_db: str) -> None:
     project = dokploy(tmp_path, fresh_db)
-    add_migration(project, "0002_settings", (
+    add_drizzle_migration(project, "0002_settings", (
         'CREATE TABLE IF NOT EXISTS "settings" ("key" text NOT NULL);\n'
         'CREATE TABLE "settings_log" ("key" text NOT NULL);\n'
         "WITH added AS (INSERT INTO \"settings\" (\"key\") VALUES ('theme') RETURNING \"key\")\n"
@@ -101,7 +88,7 @@ def test_a_with_copying_an_if_not_exists_table_that_holds_rows_is_refused(tmp_pa
     query(fresh_db, "INSERT INTO auth VALUES ('u1', 'a@example.test', 'hash', 'admin', NULL, '2024'); "
                     "INSERT INTO admin VALUES ('a1', NULL, 'u1', '2024')")
     # Its own IF NOT EXISTS creates nothing: admin is the app's, with its rows.
-    add_migration(project, "0002_owners", (
+    add_drizzle_migration(project, "0002_owners", (
         'CREATE TABLE IF NOT EXISTS "admin" ("adminId" text PRIMARY KEY NOT NULL, "authId" text NOT NULL);\n'
         'CREATE TABLE "owner" ("id" text NOT NULL);\n'
         'CREATE TABLE "owner_log" ("id" text NOT NULL);\n'
@@ -120,7 +107,7 @@ def test_a_pending_with_copying_rows_an_earlier_apply_made_is_refused(tmp_path: 
     project = dokploy(tmp_path, fresh_db)
     assert provision(project)[0] == 0
     query(fresh_db, "INSERT INTO auth VALUES ('u1', 'a@example.test', 'hash', 'admin', NULL, '2024')")
-    add_migration(project, "0002_tokens", NOTES + (
+    add_drizzle_migration(project, "0002_tokens", NOTES + (
         'WITH copied AS (INSERT INTO "notes" ("email") SELECT "password" FROM "auth" RETURNING "email")\n'
         'INSERT INTO "copies" ("email") SELECT "email" FROM copied;\n'))
     code, said = provision(project)
@@ -178,7 +165,7 @@ def test_a_with_touching_what_exists_before_the_apply_is_refused(tmp_path: Path,
     query(fresh_db, USERS + "CREATE FUNCTION wipe_users() RETURNS int LANGUAGE sql AS "
                             "$$ DELETE FROM users; SELECT 1 $$;\n")
     project = dokploy(tmp_path, fresh_db)
-    add_migration(project, "0002_notes", NOTES + attack)
+    add_drizzle_migration(project, "0002_notes", NOTES + attack)
     code, said = provision(project)
     assert emails(fresh_db) == EMAILS, said
     assert code == 1, said

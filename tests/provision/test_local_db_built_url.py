@@ -5,29 +5,17 @@ refuses, naming the code and the variables the user should set, and starts nothi
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from provision.database import local_db_home, stop_local_db
+from provision.database import local_db_home
 
-REPO = Path(__file__).resolve().parents[2]
+from helpers import app_fixture, provision_local_db
 
 
 def test_local_db_refuses_to_write_a_variable_the_app_does_not_read(tmp_path: Path) -> None:
-    project = tmp_path / "nextjs"
-    shutil.copytree(REPO / "tests" / "fixtures" / "apps" / "langturbo-db-helper", project)
-    (project / ".env").write_text("POSTGRES_PASSWORD=devpassword\n")
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(project), "PYTHONPATH": str(REPO)}
-    try:
-        done = subprocess.run([sys.executable, "-m", "checks", "provision", "local-db", "--project", str(project)],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
-    finally:
-        stop_local_db(project)
-    said = done.stdout + done.stderr
-    assert done.returncode == 1, said
+    project = app_fixture(tmp_path, "langturbo-db-helper", {".env": "POSTGRES_PASSWORD=devpassword\n"}, at="nextjs")
+    code, said = provision_local_db(project)
+    assert code == 1, said
     assert "drizzle.config.ts gets the database URL from getDatabaseUri() (lib/utils.ts), not from one variable" in said
     assert "make POSTGRES_PASSWORD in .env match it" in said and "NODE_ENV" not in said, said
     assert (project / ".env").read_text() == "POSTGRES_PASSWORD=devpassword\n"  # nothing guessed was written
