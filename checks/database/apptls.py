@@ -7,7 +7,7 @@ the app could not connect at all."""
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from checks.core.context import Context
 from checks.core.db import open_connection
@@ -22,7 +22,9 @@ def requiring_tls(raw: str) -> str:
     """The URL `raw` with sslmode=require, as the app's client connects with it."""
     parts = urlsplit(raw)
     query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "sslmode"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("sslmode", "require")])))
+    # quote, not urlencode's quote_plus: libpq decodes %XX only, so a space written `+` would
+    # reach the server as `+` (`options=-c search_path=app` becoming `-c+search_path=app`).
+    return urlunsplit(parts._replace(query=urlencode([*query, ("sslmode", "require")], quote_via=quote)))
 
 
 def tls_problem(fact: RuntimeTlsFact, name: str, *, embedded: bool = False) -> tuple[str, str]:

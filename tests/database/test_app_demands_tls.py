@@ -11,6 +11,10 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from psycopg.conninfo import conninfo_to_dict
+
+from checks.database.apptls import requiring_tls
+
 from helpers import TlsPostgres, app_fixture, detect, query, run_cli, run_json
 from helpers import checks_by_id as checks
 
@@ -97,3 +101,11 @@ def test_provision_local_db_warns_that_the_app_demands_tls(tmp_path: Path) -> No
     assert "warning: the local PostgreSQL answers deploy-check, but the app's runtime client cannot connect to " \
            "it: app/db.ts appends ?sslmode=require to POSTGRES_URL" in said, said
     assert "drop the sslmode suffix" in said and "ssl = on" not in said, said
+
+
+def test_the_tls_url_keeps_a_space_in_options_as_libpq_reads_it() -> None:
+    # libpq decodes only %XX in a URI's query (PostgreSQL docs, "Connection URIs"): `+` stays `+`.
+    url = requiring_tls("postgresql://app:pw@db.example.com/app?options=-c%20search_path%3Dapp&sslmode=disable")
+    params = conninfo_to_dict(url)
+    assert params["options"] == "-c search_path=app"
+    assert params["sslmode"] == "require"
