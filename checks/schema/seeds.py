@@ -201,6 +201,10 @@ class Seeds(Hidden):
         for with_clause in (node.withClause, getattr(source, "withClause", None)):
             if with_clause is None:
                 continue
+            if with_clause is not node.withClause:
+                # The SELECT's own WITH is that SELECT's: its ON CONFLICT and RETURNING see only
+                # the INSERT's CTEs (`RETURNING (SELECT … FROM audit)` reads the relation audit).
+                pending.append(((node.onConflictClause, getattr(node, "returningClause", None)), frozenset(ctes)))
             for cte in with_clause.ctes or ():
                 own = {str(cte.ctename)} if with_clause.recursive else set()
                 if all(cte is not seed for seed in seeds):
@@ -208,7 +212,9 @@ class Seeds(Hidden):
                 ctes.add(str(cte.ctename))
         rest = [child for child in (children(source) if source is not None else ())
                 if child is not getattr(source, "withClause", None)]
-        pending.append(((rest, node.onConflictClause, getattr(node, "returningClause", None)), frozenset(ctes)))
+        if getattr(source, "withClause", None) is None:
+            rest += [node.onConflictClause, getattr(node, "returningClause", None)]
+        pending.append((rest, frozenset(ctes)))
         fresh = []
         for part, names in pending:
             for item in _walk(part):

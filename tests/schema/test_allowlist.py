@@ -426,3 +426,13 @@ def test_a_plpgsql_function_returning_a_value_is_read_with_its_own_signature(tmp
     # before (tests/schema/test_own_functions.py).
     assert done.returncode == 0, done.stderr
     assert "could not be parsed" not in done.stderr and "which runs" not in done.stderr, done.stderr
+
+
+def test_a_seeds_returning_reading_a_view_named_like_its_selects_cte_is_refused(tmp_path: Path, fresh_db: str) -> None:
+    # The SELECT's own WITH is scoped to that SELECT: the INSERT's RETURNING (and ON CONFLICT)
+    # cannot see its CTE, so `audit` there is the database's view, which wipes users.
+    with_rows(fresh_db, WIPE + "CREATE VIEW audit AS SELECT wipe_users() AS id;\n")
+    schema = ("CREATE TABLE t (id int);\n"
+              "INSERT INTO t WITH audit AS (SELECT 1 AS id) SELECT id FROM audit "
+              "RETURNING (SELECT count(*) FROM audit);\n")
+    assert "audit" in refused(tmp_path, fresh_db, schema)
