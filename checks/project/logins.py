@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks.project.providerguard import needed_set, registration_guard
+from checks.project.providerguard import needed_set, registration_guard, shown_condition
 from checks.project.reading import bracketed as _bracketed
 from checks.project.reading import (
     env_reference,
@@ -254,7 +254,7 @@ def app_setting_guards(text: str, ids: list[str]) -> tuple[list[str], str]:
         guards = [registration_guard(code, call.start(), braces) for call in _calls(name, code)]
         if provider.lower() in ids and guards and all(g is not None and not needed_set(g) for g in guards):
             guarded.append(provider.lower())
-            first = first or next(g["cond"].strip() for g in guards if g is not None)
+            first = first or next(shown_condition(g["cond"]) for g in guards if g is not None)
     return list(dict.fromkeys(guarded)), first
 
 

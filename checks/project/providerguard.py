@@ -14,6 +14,12 @@ from checks.support.lazyre import lazy
 # `if (…)` opening the statement that registers a provider.
 GUARD = lazy(r"^\s*if\s*\((?P<cond>[^;{]*)\)\s*(?:[\w$.]+\s*\(\s*)?$")  # also before a `{`
 _GUARD_WINDOW = 4096  # characters before a provider call read for its `if`
+# A string literal in a condition, and the ones shown as written: a short plain word such as a
+# provider id (`isAuthProviderEnabled('github')`). Any other may be a secret the app compares
+# against (`env.ADMIN_KEY === "sk_live_…"`, a URL with a password) and is shown as `'…'`.
+# Unlike logins.STRING_LITERAL it takes a template with `${…}` too (its text may hold one).
+_LITERAL = lazy(r"""(?P<q>["'`])(?P<body>(?:\\.|(?!(?P=q))[^\\]){0,4096}?)(?P=q)""", re.DOTALL)
+_PLAIN_WORD = lazy(r"[A-Za-z][A-Za-z.-]{0,23}")
 
 
 def registration_guard(code: str, at: int, braces: list[int]) -> re.Match[str] | None:
@@ -50,6 +56,13 @@ def _open_braces(code: str) -> list[int]:
             stack.pop()
     found.append(stack[-1] if stack else -1)
     return found
+
+
+def shown_condition(cond: str) -> str:
+    """An `if (…)` condition as a message may quote it: every string literal but a plain word
+    replaced by `'…'` (the condition is the app's code, and a literal in it may be a secret)."""
+    return _LITERAL.sub(lambda m: m[0] if _PLAIN_WORD.fullmatch(m["body"]) else f"{m['q']}…{m['q']}",
+                        cond.strip())
 
 
 def needed_set(guard: re.Match[str]) -> list[str]:

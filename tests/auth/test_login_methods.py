@@ -262,6 +262,17 @@ def test_providers_switched_on_by_the_apps_own_setting_are_named_not_claimed(tmp
         "which no local sink receives; no local proof possible")
 
 
+def test_a_literal_in_the_quoted_condition_is_not_printed(tmp_path: Path) -> None:
+    """The condition is the app's code: a literal it compares against (a licence key, a password) may be a secret, and is shown as '…'; a provider id stays as written."""
+    secret = "sk_live_51Hx9TqL2hunter2pwYlo2C8rT"
+    guarded = SAAS_STARTER_AUTH.replace("if (isAuthProviderEnabled('saml')) {",
+                                        f"if (isAuthProviderEnabled('saml') && env.samlKey === '{secret}') {{")
+    project = app(tmp_path, "authjs-oauth", **{"auth.ts": "", "lib/nextAuth.ts": guarded})
+    _code, report, result = auth003(project)
+    assert "(e.g. `if (isAuthProviderEnabled('saml') && env.samlKey === '…')`)" in result["details"]["unverified"]
+    assert "hunter2pw" not in json.dumps(report)
+
+
 def test_a_provider_always_registered_is_still_said_to_sign_in(tmp_path: Path) -> None:
     always = SAAS_STARTER_AUTH.replace("if (isAuthProviderEnabled('github')) {", "{")
     project = app(tmp_path, "authjs-oauth", **{"auth.ts": "", "lib/nextAuth.ts": always})

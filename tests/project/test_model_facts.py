@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, detect, git, run_cli, run_json
+from helpers import REPO, detect, git, run_cli, run_json, run_python
 from helpers import checks_by_id as checks
 
 FIXTURES = REPO / "tests" / "fixtures" / "apps"
@@ -446,3 +446,14 @@ def test_kyselys_libsql_dialect_beside_an_opt_in_mysql2_names_libsql(tmp_path: P
     _code, report = run_json(project, "--only", "DB001")
     assert ("database: the app's database is libSQL (Turso) (package.json depends on @libsql/kysely-libsql); "
             "deploy-check checks PostgreSQL only") in report["unverified"], report["unverified"]
+
+
+def test_a_tsconfig_with_an_open_comment_is_read_in_one_pass(tmp_path: Path) -> None:
+    """tsconfig.json is the app's file: a comment left open (`/*a/*a…`, ~900 KB, under the
+    read cap) made the comment pattern rescan the rest from every `/*` (about 20 minutes);
+    it now runs to the end of the text, and the paths before it are still read."""
+    (tmp_path / "tsconfig.json").write_text(
+        '{"compilerOptions": {"paths": {"@/*": ["./src/*"]}}}\n' + "/*a" * 300_000, encoding="utf-8")
+    done = run_python("from pathlib import Path; from checks.project.tsconfig import tsconfig_paths; "
+                      f"print(tsconfig_paths(Path({str(tmp_path)!r})))", timeout=30, check=True)
+    assert done.stdout.strip() == "[('@/*', ['src/*'])]"
